@@ -1,0 +1,4 @@
+export * from './states';
+export * from './graph';
+export * from './run-if';
+export * from './scheduler';

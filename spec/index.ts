@@ -1,0 +1,5 @@
+// The one place workflows, activities, worker, client and CLI import job-model facts from.
+// Pure: imports zod only.
+export * from './dag';
+export * from './schema';
+export * from './run/task-attempt';

@@ -1,0 +1,58 @@
+// The contract between the workflow (which drives attempts) and the activity (which runs one
+// attempt of one task). Everything here crosses Temporal's history, so it stays small: logs live
+// in files and only their path and a bounded tail are recorded.
+import type { Task } from '../schema';
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export interface TaskAttemptInput {
+  /** Job run id (the workflow's run_id). */
+  runId: number;
+  jobId?: number;
+  jobName: string;
+  /** This attempt's own run id (Databricks gives every task attempt a run_id). */
+  taskRunId: number;
+  /** 0-based, as Databricks `attempt_number`. */
+  attemptNumber: number;
+  /** The validated task with paths already resolved to absolute paths. */
+  task: Task;
+  /** Resolved job parameters (defaults overridden by run parameters), name → value. */
+  jobParameters: Record<string, string>;
+  /** Task values set by tasks that already finished in this run: task_key → key → value. */
+  upstreamTaskValues: Record<string, Record<string, JsonValue>>;
+}
+
+/** What one finished attempt reports; also carried as the details of a failed attempt. */
+export interface TaskAttemptRecord {
+  /** Epoch ms. */
+  startTime: number;
+  endTime: number;
+  exitCode?: number | null;
+  /** Short error message (last line of the traceback or the runner's own message). */
+  errorMessage?: string;
+  /** Absolute path of this attempt's combined stdout/stderr log. */
+  logPath: string;
+  /** Last few KiB of the log, for the UI and get-run-output. */
+  logTail: string;
+  logTruncated: boolean;
+  /** Values the task set with dbutils.jobs.taskValues.set (≤ 48 KiB each as JSON). */
+  taskValues: Record<string, JsonValue>;
+  /** The string passed to dbutils.notebook.exit, if any. */
+  notebookResult?: string;
+}
+
+/** ApplicationFailure `type`s thrown by the task activity. Assert on these, not on classes. */
+export const TaskFailureType = {
+  /** The task's code failed (non-zero exit, exception, SQL error). */
+  TASK_FAILED: 'TaskFailed',
+  /** The attempt ran longer than the task's timeout_seconds and its process tree was killed. */
+  TASK_TIMED_OUT: 'TaskTimedOut',
+  /** The task cannot run at all (file missing, unsupported extension): never retried. */
+  TASK_INVALID: 'TaskInvalid',
+} as const;
+export type TaskFailureType = (typeof TaskFailureType)[keyof typeof TaskFailureType];
+
+/** Bytes of log tail kept in history per attempt. */
+export const LOG_TAIL_BYTES = 4096;
+/** Databricks limit on one task value's JSON form. */
+export const TASK_VALUE_MAX_BYTES = 48 * 1024;
