@@ -1,0 +1,75 @@
+// Errors built from facts, each with a stable Databricks error code. The HTTP status for each
+// code is decided here and nowhere else (the REST API and the CLI's exit codes both use it).
+import type { SpecProblem } from '../spec';
+
+export const ErrorCode = {
+  INVALID_PARAMETER_VALUE: 'INVALID_PARAMETER_VALUE',
+  RESOURCE_DOES_NOT_EXIST: 'RESOURCE_DOES_NOT_EXIST',
+  RESOURCE_ALREADY_EXISTS: 'RESOURCE_ALREADY_EXISTS',
+  INVALID_STATE: 'INVALID_STATE',
+  PERMISSION_DENIED: 'PERMISSION_DENIED',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  TEMPORAL_UNAVAILABLE: 'TEMPORARILY_UNAVAILABLE',
+  INTERNAL_ERROR: 'INTERNAL_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  INVALID_PARAMETER_VALUE: 400,
+  RESOURCE_DOES_NOT_EXIST: 404,
+  RESOURCE_ALREADY_EXISTS: 409,
+  INVALID_STATE: 400,
+  PERMISSION_DENIED: 403,
+  UNAUTHENTICATED: 401,
+  TEMPORARILY_UNAVAILABLE: 503,
+  INTERNAL_ERROR: 500,
+};
+
+export class DjobsError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string
+  ) {
+    super(message);
+    this.name = 'DjobsError';
+  }
+}
+
+/** A job spec failed validation; `problems` holds every problem with its JSON path. */
+export class SpecValidationError extends DjobsError {
+  constructor(
+    readonly problems: SpecProblem[],
+    readonly source?: string
+  ) {
+    super(
+      ErrorCode.INVALID_PARAMETER_VALUE,
+      `${source ? `${source}: ` : ''}invalid job settings (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((p) => `  ${p.path || '(root)'}: ${p.message}`).join('\n')
+    );
+    this.name = 'SpecValidationError';
+  }
+}
+
+export class NotFoundError extends DjobsError {
+  constructor(kind: 'Job' | 'Run', id: number | string) {
+    super(ErrorCode.RESOURCE_DOES_NOT_EXIST, `${kind} ${id} does not exist.`);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class InvalidStateError extends DjobsError {
+  constructor(message: string) {
+    super(ErrorCode.INVALID_STATE, message);
+    this.name = 'InvalidStateError';
+  }
+}
+
+export class TemporalUnavailableError extends DjobsError {
+  constructor(address: string, cause?: unknown) {
+    super(
+      ErrorCode.TEMPORAL_UNAVAILABLE,
+      `Cannot reach Temporal at ${address}: ${cause instanceof Error ? cause.message : String(cause)}`
+    );
+    this.name = 'TemporalUnavailableError';
+  }
+}

@@ -1,0 +1,2 @@
+// PLACEHOLDER: replaced by the dev-server global setup.
+export default function setup(): void {}
