@@ -3,3 +3,5 @@
 export * from './dag';
 export * from './schema';
 export * from './run/task-attempt';
+export * from './run/run-model';
+export * from './run/ids';

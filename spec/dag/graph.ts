@@ -94,3 +94,17 @@ function dedupeCycles(cycles: string[][]): string[][] {
 export function describeCycle(cycle: readonly string[]): string {
   return [...cycle, cycle[0]].join(' → ');
 }
+
+/** Every task that `key` transitively depends on, in spec order. */
+export function ancestorsOf(tasks: readonly GraphTask[], key: string): string[] {
+  const byKey = new Map(tasks.map((t) => [t.task_key, t]));
+  const seen = new Set<string>();
+  const stack = [...(byKey.get(key)?.depends_on ?? []).map((d) => d.task_key)];
+  while (stack.length > 0) {
+    const k = stack.pop()!;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    for (const d of byKey.get(k)?.depends_on ?? []) stack.push(d.task_key);
+  }
+  return tasks.map((t) => t.task_key).filter((k) => seen.has(k));
+}

@@ -2,3 +2,4 @@ export * from './states';
 export * from './graph';
 export * from './run-if';
 export * from './scheduler';
+export * from './retry';

@@ -1,0 +1,324 @@
+// The state a job run keeps (inside the workflow) and the pure mapping of that state to the
+// Databricks `Run` shape (databricks-jobs-api.md §4). The workflow's `getRun` query returns
+// `toDatabricksRun(state)`; the client adds only what the workflow cannot know (UI links).
+import type { JobSettings, Task } from '../schema';
+import {
+  LifeCycleState,
+  RunResultState,
+  TaskResultState,
+  assertNever,
+  type LifeCycleState as LifeCycleStateT,
+  type RunResultState as RunResultStateT,
+  type TaskResultState as TaskResultStateT,
+} from '../dag/states';
+import type { JsonValue } from './task-attempt';
+
+export const TriggerType = {
+  PERIODIC: 'PERIODIC',
+  ONE_TIME: 'ONE_TIME',
+  RETRY: 'RETRY',
+  RUN_JOB_TASK: 'RUN_JOB_TASK',
+  FILE_ARRIVAL: 'FILE_ARRIVAL',
+  TABLE: 'TABLE',
+  CONTINUOUS: 'CONTINUOUS',
+  CONTINUOUS_RESTART: 'CONTINUOUS_RESTART',
+  MODEL: 'MODEL',
+} as const;
+export type TriggerType = (typeof TriggerType)[keyof typeof TriggerType];
+
+export const RunType = { JOB_RUN: 'JOB_RUN', SUBMIT_RUN: 'SUBMIT_RUN', WORKFLOW_RUN: 'WORKFLOW_RUN' } as const;
+export type RunType = (typeof RunType)[keyof typeof RunType];
+
+/** Phase of one task attempt as the run sees it. */
+export type AttemptPhase = 'PENDING' | 'RUNNING' | 'WAITING_FOR_RETRY' | 'TERMINATED' | 'SKIPPED';
+
+export interface AttemptState {
+  run_id: number;
+  attempt_number: number;
+  phase: AttemptPhase;
+  result?: TaskResultStateT;
+  /** INTERNAL_ERROR when the platform (not the task's code) failed, e.g. a lost worker. */
+  internalError?: boolean;
+  state_message: string;
+  start_time: number;
+  end_time: number;
+  logPath?: string;
+  logTail?: string;
+  logTruncated?: boolean;
+  errorMessage?: string;
+  notebookResult?: string;
+  userCanceledOrTimedOut?: boolean;
+}
+
+export interface TaskRunState {
+  task_key: string;
+  /** One entry per attempt, oldest first; never empty. */
+  attempts: AttemptState[];
+  taskValues?: Record<string, JsonValue>;
+}
+
+export interface RunState {
+  run_id: number;
+  job_id?: number;
+  run_name: string;
+  run_type: RunType;
+  trigger: TriggerType;
+  settings: JobSettings;
+  job_parameters: Record<string, string>;
+  start_time: number;
+  end_time: number;
+  paused: boolean;
+  /** Set once the run is terminal. */
+  result?: RunResultStateT;
+  state_message: string;
+  userCanceledOrTimedOut: boolean;
+  tasks: Record<string, TaskRunState>;
+}
+
+// ---- Databricks shapes (subset we produce) ----
+
+export interface RunStateV1 {
+  life_cycle_state: LifeCycleStateT;
+  result_state?: RunResultStateT | TaskResultStateT;
+  state_message: string;
+  user_cancelled_or_timedout: boolean;
+}
+
+export interface RunStatusV2 {
+  state: 'QUEUED' | 'PENDING' | 'RUNNING' | 'TERMINATING' | 'TERMINATED' | 'BLOCKED' | 'WAITING';
+  termination_details?: { code: string; type: 'SUCCESS' | 'INTERNAL_ERROR' | 'CLIENT_ERROR' | 'CLOUD_FAILURE'; message: string };
+}
+
+export type RunTask = Omit<Task, never> & {
+  run_id: number;
+  attempt_number: number;
+  state: RunStateV1;
+  status: RunStatusV2;
+  start_time: number;
+  end_time: number;
+  setup_duration: number;
+  execution_duration: number;
+  cleanup_duration: number;
+  run_duration: number;
+  queue_duration: number;
+  run_if: NonNullable<Task['run_if']>;
+};
+
+export interface Run {
+  job_id?: number;
+  run_id: number;
+  number_in_job: number;
+  original_attempt_run_id: number;
+  run_name: string;
+  run_type: RunType;
+  trigger: TriggerType;
+  start_time: number;
+  end_time: number;
+  setup_duration: number;
+  execution_duration: number;
+  cleanup_duration: number;
+  run_duration: number;
+  queue_duration: number;
+  format: 'MULTI_TASK';
+  state: RunStateV1;
+  status: RunStatusV2;
+  job_parameters: { name: string; default: string; value: string }[];
+  tasks: RunTask[];
+  run_page_url?: string;
+}
+
+/** Terminal phases of a job run, for callers that poll. */
+export function isRunTerminal(run: Pick<Run, 'state'>): boolean {
+  const s = run.state.life_cycle_state;
+  return s === LifeCycleState.TERMINATED || s === LifeCycleState.SKIPPED || s === LifeCycleState.INTERNAL_ERROR;
+}
+
+export function latestAttempt(task: TaskRunState): AttemptState {
+  return task.attempts[task.attempts.length - 1]!;
+}
+
+export function toDatabricksRun(state: RunState, now: number): Run {
+  const tasks: RunTask[] = [];
+  for (const spec of state.settings.tasks) {
+    const tr = state.tasks[spec.task_key];
+    if (!tr) continue;
+    for (const a of tr.attempts) tasks.push(toRunTask(spec, a, now));
+  }
+  const end = state.end_time || 0;
+  return {
+    ...(state.job_id !== undefined ? { job_id: state.job_id } : {}),
+    run_id: state.run_id,
+    number_in_job: state.run_id,
+    original_attempt_run_id: state.run_id,
+    run_name: state.run_name,
+    run_type: state.run_type,
+    trigger: state.trigger,
+    start_time: state.start_time,
+    end_time: end,
+    setup_duration: 0,
+    execution_duration: 0,
+    cleanup_duration: 0,
+    run_duration: (end || now) - state.start_time,
+    queue_duration: 0,
+    format: 'MULTI_TASK',
+    state: runStateV1(state),
+    status: runStatusV2(state),
+    job_parameters: jobParameterValues(state.settings, state.job_parameters),
+    tasks,
+  };
+}
+
+export function jobParameterValues(
+  settings: JobSettings,
+  values: Record<string, string>
+): { name: string; default: string; value: string }[] {
+  return (settings.parameters ?? []).map((p) => ({ name: p.name, default: p.default, value: values[p.name] ?? p.default }));
+}
+
+function runStateV1(state: RunState): RunStateV1 {
+  const base = { state_message: state.state_message, user_cancelled_or_timedout: state.userCanceledOrTimedOut };
+  if (state.result === undefined) return { life_cycle_state: LifeCycleState.RUNNING, ...base };
+  // Databricks reports a failed multi-task run as INTERNAL_ERROR/FAILED (observed cloud behaviour,
+  // which SDK waiters depend on), and a skipped run as SKIPPED.
+  switch (state.result) {
+    case RunResultState.FAILED:
+      return { life_cycle_state: LifeCycleState.INTERNAL_ERROR, result_state: state.result, ...base };
+    case RunResultState.MAXIMUM_CONCURRENT_RUNS_REACHED:
+      return { life_cycle_state: LifeCycleState.SKIPPED, result_state: state.result, ...base };
+    case RunResultState.SUCCESS:
+    case RunResultState.SUCCESS_WITH_FAILURES:
+    case RunResultState.TIMEDOUT:
+    case RunResultState.CANCELED:
+      return { life_cycle_state: LifeCycleState.TERMINATED, result_state: state.result, ...base };
+    default:
+      return assertNever(state.result, 'run result');
+  }
+}
+
+function runStatusV2(state: RunState): RunStatusV2 {
+  if (state.result === undefined) return { state: 'RUNNING' };
+  const message = state.state_message;
+  switch (state.result) {
+    case RunResultState.SUCCESS:
+      return { state: 'TERMINATED', termination_details: { code: 'SUCCESS', type: 'SUCCESS', message } };
+    case RunResultState.SUCCESS_WITH_FAILURES:
+      return { state: 'TERMINATED', termination_details: { code: 'SUCCESS_WITH_FAILURES', type: 'SUCCESS', message } };
+    case RunResultState.FAILED:
+      return { state: 'TERMINATED', termination_details: { code: 'RUN_EXECUTION_ERROR', type: 'CLIENT_ERROR', message } };
+    case RunResultState.TIMEDOUT:
+      return { state: 'TERMINATED', termination_details: { code: 'CANCELED', type: 'CLIENT_ERROR', message } };
+    case RunResultState.CANCELED:
+      return { state: 'TERMINATED', termination_details: { code: 'USER_CANCELED', type: 'CLIENT_ERROR', message } };
+    case RunResultState.MAXIMUM_CONCURRENT_RUNS_REACHED:
+      return {
+        state: 'TERMINATED',
+        termination_details: { code: 'MAX_CONCURRENT_RUNS_EXCEEDED', type: 'CLIENT_ERROR', message },
+      };
+    default:
+      return assertNever(state.result, 'run result');
+  }
+}
+
+function toRunTask(spec: Task, a: AttemptState, now: number): RunTask {
+  const running = a.phase === 'RUNNING';
+  const duration = a.start_time ? (a.end_time || (running ? now : a.start_time)) - a.start_time : 0;
+  return {
+    ...spec,
+    run_if: spec.run_if ?? 'ALL_SUCCESS',
+    run_id: a.run_id,
+    attempt_number: a.attempt_number,
+    state: taskStateV1(a),
+    status: taskStatusV2(a),
+    start_time: a.start_time,
+    end_time: a.end_time,
+    setup_duration: 0,
+    execution_duration: duration,
+    cleanup_duration: 0,
+    run_duration: duration,
+    queue_duration: 0,
+  };
+}
+
+function taskStateV1(a: AttemptState): RunStateV1 {
+  const base = { state_message: a.state_message, user_cancelled_or_timedout: a.userCanceledOrTimedOut ?? false };
+  switch (a.phase) {
+    case 'PENDING':
+      return { life_cycle_state: a.state_message.startsWith('Waiting for') ? LifeCycleState.BLOCKED : LifeCycleState.PENDING, ...base };
+    case 'RUNNING':
+      return { life_cycle_state: LifeCycleState.RUNNING, ...base };
+    case 'WAITING_FOR_RETRY':
+      return { life_cycle_state: LifeCycleState.WAITING_FOR_RETRY, ...base };
+    case 'SKIPPED':
+      return { life_cycle_state: LifeCycleState.SKIPPED, ...(a.result ? { result_state: a.result } : {}), ...base };
+    case 'TERMINATED':
+      return {
+        life_cycle_state: a.internalError ? LifeCycleState.INTERNAL_ERROR : LifeCycleState.TERMINATED,
+        ...(a.result ? { result_state: a.result } : {}),
+        ...base,
+      };
+    default:
+      return assertNever(a.phase, 'attempt phase');
+  }
+}
+
+function taskStatusV2(a: AttemptState): RunStatusV2 {
+  switch (a.phase) {
+    case 'PENDING':
+      return { state: a.state_message.startsWith('Waiting for') ? 'BLOCKED' : 'PENDING' };
+    case 'RUNNING':
+      return { state: 'RUNNING' };
+    case 'WAITING_FOR_RETRY':
+      return { state: 'WAITING' };
+    case 'SKIPPED':
+    case 'TERMINATED':
+      return { state: 'TERMINATED', termination_details: taskTermination(a) };
+    default:
+      return assertNever(a.phase, 'attempt phase');
+  }
+}
+
+function taskTermination(a: AttemptState): NonNullable<RunStatusV2['termination_details']> {
+  const message = a.state_message;
+  if (a.internalError) return { code: 'INTERNAL_ERROR', type: 'INTERNAL_ERROR', message };
+  const r = a.result ?? TaskResultState.CANCELED;
+  switch (r) {
+    case TaskResultState.SUCCESS:
+      return { code: 'SUCCESS', type: 'SUCCESS', message };
+    case TaskResultState.FAILED:
+    case TaskResultState.TIMEDOUT:
+      return { code: 'RUN_EXECUTION_ERROR', type: 'CLIENT_ERROR', message };
+    case TaskResultState.CANCELED:
+      return { code: 'USER_CANCELED', type: 'CLIENT_ERROR', message };
+    case TaskResultState.EXCLUDED:
+    case TaskResultState.UPSTREAM_FAILED:
+    case TaskResultState.UPSTREAM_CANCELED:
+      return { code: 'SKIPPED', type: 'CLIENT_ERROR', message };
+    case TaskResultState.DISABLED:
+      return { code: 'DISABLED', type: 'CLIENT_ERROR', message };
+    default:
+      return assertNever(r, 'task result');
+  }
+}
+
+/** A compact markdown table of task states for the Temporal UI's "current details". */
+export function runDetailsMarkdown(state: RunState, now: number): string {
+  const head = `**${state.run_name}** · run ${state.run_id}${state.job_id !== undefined ? ` · job ${state.job_id}` : ''} · ${
+    state.result ?? (state.paused ? 'PAUSED' : 'RUNNING')
+  }`;
+  const rows: string[] = [];
+  const counts = new Map<string, number>();
+  for (const spec of state.settings.tasks) {
+    const tr = state.tasks[spec.task_key];
+    if (!tr) continue;
+    const a = latestAttempt(tr);
+    const label = a.result ?? (a.phase === 'PENDING' ? taskStateV1(a).life_cycle_state : a.phase);
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+    if (rows.length < 50) {
+      const dur = a.start_time ? `${(((a.end_time || now) - a.start_time) / 1000).toFixed(1)}s` : '';
+      rows.push(`| ${spec.task_key} | ${label} | ${a.attempt_number} | ${dur} |`);
+    }
+  }
+  const summary = [...counts.entries()].map(([k, v]) => `${k}: ${v}`).join(' · ');
+  const more = state.settings.tasks.length > rows.length ? `\n\n…and ${state.settings.tasks.length - rows.length} more tasks` : '';
+  return `${head}\n\n${summary}\n\n| task | state | attempt | duration |\n|---|---|---|---|\n${rows.join('\n')}${more}`;
+}

@@ -1,0 +1,55 @@
+// Messages and types of the job-run workflow. A leaf module: client/ imports it to signal and
+// query runs without pulling in the interpreter.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { JobSettings, Run, RunState, RunType, TaskAttemptInput, TaskAttemptRecord, TriggerType } from '../spec';
+
+export const JOB_RUN_WORKFLOW_TYPE = 'jobRun';
+
+export interface JobRunOptions {
+  /** Tasks running at once in this run. @default 100 */
+  maxParallelTasks?: number;
+  /** Heartbeat timeout of task activities: how fast a lost worker is noticed. @default 30 */
+  heartbeatTimeoutSeconds?: number;
+  /** Task queue of task activities that run on no named cluster. @default the workflow's queue */
+  taskQueue?: string;
+}
+
+export interface JobRunInput {
+  /** Chosen by the client; absent for runs started by a Temporal Schedule (derived from the workflow id). */
+  runId?: number;
+  jobId?: number;
+  runName?: string;
+  /** Validated settings with file paths resolved: a snapshot, so editing the job never changes this run. */
+  settings: JobSettings;
+  /** Run parameter overrides, name → value (job parameter defaults fill the rest). */
+  jobParameters?: Record<string, string>;
+  trigger?: TriggerType;
+  runType?: RunType;
+  options?: JobRunOptions;
+}
+
+/** Stop starting new tasks; running tasks finish. */
+export const pauseSignal = defineSignal('pause');
+/** Start tasks again after `pause`. */
+export const resumeSignal = defineSignal('resume');
+/** The live run in the Databricks `Run` shape. */
+export const getRunQuery = defineQuery<Run>('getRun');
+/** The run's full internal state (attempt logs, task values); the client maps it to `Run`. */
+export const getRunStateQuery = defineQuery<RunState>('getRunState');
+
+/** ApplicationFailure types with which a run workflow ends when the job run did not succeed. */
+/** Failure details carry the final `RunState`. */
+export const RunFailureType = {
+  FAILED: 'RunFailed',
+  TIMEDOUT: 'RunTimedOut',
+  CANCELED: 'RunCanceled',
+} as const;
+
+/** The activities the interpreter calls (implemented in activities/). */
+export interface TaskActivities {
+  runTaskAttempt(input: TaskAttemptInput): Promise<TaskAttemptRecord>;
+}
+export interface PlanningActivities {
+  /** Which of these cluster names have a dedicated worker polling their task queue. */
+  clustersWithWorkers(clusters: string[]): Promise<string[]>;
+}

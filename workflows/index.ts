@@ -1,0 +1,2 @@
+// What the worker bundles: workflow functions only.
+export { jobRun } from './job-run';

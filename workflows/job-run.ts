@@ -1,0 +1,445 @@
+// The generic interpreter: one workflow execution is one Databricks job run. It drives the pure
+// DAG state machine in spec/dag (what is ready, what is skipped, what the run's result is) and
+// runs each task attempt as one activity with the task's own timeout. Determinism rules apply:
+// no I/O, no wall clock other than Temporal's, iteration in spec order only.
+import {
+  ActivityCancellationType,
+  ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
+  condition,
+  isCancellation,
+  proxyActivities,
+  proxyLocalActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import {
+  RunResultState,
+  TaskResultState,
+  allTerminal,
+  ancestorsOf,
+  initialProgress,
+  isTerminal,
+  latestAttempt,
+  nextSteps,
+  retryDelayMillis,
+  runDetailsMarkdown,
+  runIdFromString,
+  runOutcome,
+  shouldRetry,
+  taskRunId,
+  toDatabricksRun,
+  type AttemptEnd,
+  type AttemptState,
+  type JsonValue,
+  type Progress,
+  type RunInterruption,
+  type RunState,
+  type Task,
+  type TaskAttemptInput,
+  type TaskAttemptRecord,
+} from '../spec';
+import {
+  RunFailureType,
+  getRunQuery,
+  getRunStateQuery,
+  pauseSignal,
+  resumeSignal,
+  type JobRunInput,
+  type PlanningActivities,
+  type TaskActivities,
+} from './definitions';
+import { DjobsResultState, DjobsRunId } from './search-attributes';
+
+const DEFAULT_MAX_PARALLEL_TASKS = 100;
+const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 30;
+/** Grace on top of a task's own timeout before Temporal's start-to-close timeout fires as a backstop. */
+const TIMEOUT_BACKSTOP_SECONDS = 60;
+/** Attempts Temporal makes for one task attempt when workers are lost (heartbeat timeouts). */
+const LOST_WORKER_ATTEMPTS = 10;
+
+interface AttemptOutcome {
+  end: AttemptEnd;
+  record?: TaskAttemptRecord;
+  message: string;
+}
+
+export async function jobRun(input: JobRunInput): Promise<RunState> {
+  const info = workflowInfo();
+  const runId = input.runId ?? runIdFromString(info.workflowId);
+  const settings = input.settings;
+  const tasks = settings.tasks;
+  const byKey = new Map(tasks.map((t) => [t.task_key, t]));
+  const options = input.options ?? {};
+  const maxParallel = Math.max(1, options.maxParallelTasks ?? DEFAULT_MAX_PARALLEL_TASKS);
+  const jobParameters: Record<string, string> = {};
+  for (const p of settings.parameters ?? []) jobParameters[p.name] = p.default;
+  Object.assign(jobParameters, input.jobParameters ?? {});
+
+  const state: RunState = {
+    run_id: runId,
+    ...(input.jobId !== undefined ? { job_id: input.jobId } : {}),
+    run_name: input.runName ?? settings.name ?? 'Untitled',
+    run_type: input.runType ?? 'JOB_RUN',
+    trigger: input.trigger ?? 'ONE_TIME',
+    settings,
+    job_parameters: jobParameters,
+    start_time: Date.now(),
+    end_time: 0,
+    paused: false,
+    state_message: '',
+    userCanceledOrTimedOut: false,
+    tasks: {},
+  };
+  tasks.forEach((t, i) => {
+    state.tasks[t.task_key] = {
+      task_key: t.task_key,
+      attempts: [
+        {
+          run_id: taskRunId(runId, i + 1),
+          attempt_number: 0,
+          phase: 'PENDING',
+          state_message: (t.depends_on?.length ?? 0) > 0 ? 'Waiting for upstream tasks to finish.' : 'Waiting to start.',
+          start_time: 0,
+          end_time: 0,
+        },
+      ],
+    };
+  });
+  let sequence = tasks.length;
+  const progress: Progress = initialProgress(tasks);
+  const ready: string[] = [];
+  let running = 0;
+  let changed = true;
+  let interruption: RunInterruption;
+  const markChanged = () => {
+    changed = true;
+  };
+
+  setHandler(pauseSignal, () => {
+    state.paused = true;
+    markChanged();
+  });
+  setHandler(resumeSignal, () => {
+    state.paused = false;
+    markChanged();
+  });
+  setHandler(getRunQuery, () => toDatabricksRun(state, Date.now()));
+  setHandler(getRunStateQuery, () => state);
+
+  if (input.runId === undefined) upsertSearchAttributes([{ key: DjobsRunId, value: runId }]);
+
+  const taskQueues = await planTaskQueues(tasks, options.taskQueue ?? info.taskQueue);
+
+  // Task activities run in their own scope so that the job timeout can cancel them all while the
+  // workflow itself goes on to record the outcome.
+  const tasksScope = new CancellationScope();
+
+  if (settings.timeout_seconds) {
+    sleep(settings.timeout_seconds * 1000, { summary: 'job timeout_seconds' }).then(
+      () => {
+        interruption ??= 'TIMEDOUT';
+        tasksScope.cancel();
+        markChanged();
+      },
+      () => undefined // the run ended or was canceled first
+    );
+  }
+
+  const upstreamValues = (task: Task): Record<string, Record<string, JsonValue>> => {
+    const values: Record<string, Record<string, JsonValue>> = {};
+    for (const k of ancestorsOf(tasks, task.task_key)) {
+      const v = state.tasks[k]?.taskValues;
+      if (v && Object.keys(v).length > 0) values[k] = v;
+    }
+    return values;
+  };
+
+  async function runAttempt(task: Task, attempt: AttemptState): Promise<AttemptOutcome> {
+    const timeout = task.timeout_seconds ?? 0;
+    const acts = proxyActivities<TaskActivities>({
+      taskQueue: taskQueues.get(task.task_key),
+      startToCloseTimeout: timeout > 0 ? `${timeout + TIMEOUT_BACKSTOP_SECONDS}s` : '3650 days',
+      heartbeatTimeout: `${options.heartbeatTimeoutSeconds ?? DEFAULT_HEARTBEAT_TIMEOUT_SECONDS}s`,
+      retry: {
+        maximumAttempts: LOST_WORKER_ATTEMPTS,
+        initialInterval: '1s',
+        backoffCoefficient: 2,
+        maximumInterval: '30s',
+        // The task's own failures and timeouts are final for this attempt: the workflow decides retries.
+        nonRetryableErrorTypes: ['TaskFailed', 'TaskTimedOut', 'TaskInvalid', 'TemporalTimeout:StartToClose'],
+      },
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      summary: attempt.attempt_number === 0 ? task.task_key : `${task.task_key} (retry ${attempt.attempt_number})`,
+    });
+    const attemptInput: TaskAttemptInput = {
+      runId,
+      ...(input.jobId !== undefined ? { jobId: input.jobId } : {}),
+      jobName: state.run_name,
+      taskRunId: attempt.run_id,
+      attemptNumber: attempt.attempt_number,
+      task,
+      jobParameters,
+      upstreamTaskValues: upstreamValues(task),
+    };
+    try {
+      const record = await acts.runTaskAttempt(attemptInput);
+      return { end: 'SUCCESS', record, message: '' };
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      return classifyFailure(err);
+    }
+  }
+
+  function applyOutcome(attempt: AttemptState, outcome: AttemptOutcome): void {
+    const r = outcome.record;
+    attempt.phase = 'TERMINATED';
+    attempt.end_time = r?.endTime ?? Date.now();
+    if (r) {
+      attempt.start_time = r.startTime;
+      attempt.logPath = r.logPath;
+      attempt.logTail = r.logTail;
+      attempt.logTruncated = r.logTruncated;
+      if (r.errorMessage) attempt.errorMessage = r.errorMessage;
+      if (r.notebookResult !== undefined) attempt.notebookResult = r.notebookResult;
+    } else if (outcome.message) {
+      attempt.errorMessage = outcome.message;
+    }
+    switch (outcome.end) {
+      case 'SUCCESS':
+        attempt.result = TaskResultState.SUCCESS;
+        attempt.state_message = '';
+        return;
+      case 'TIMEDOUT':
+        attempt.result = TaskResultState.TIMEDOUT;
+        attempt.userCanceledOrTimedOut = true;
+        attempt.state_message = outcome.message;
+        return;
+      case 'INTERNAL_ERROR':
+        attempt.internalError = true;
+        attempt.result = TaskResultState.FAILED;
+        attempt.state_message = outcome.message;
+        return;
+      case 'FAILED':
+      case 'INVALID':
+      case 'CANCELED':
+        attempt.result = outcome.end === 'CANCELED' ? TaskResultState.CANCELED : TaskResultState.FAILED;
+        attempt.state_message = outcome.message;
+        return;
+    }
+  }
+
+  function markInterrupted(attempt: AttemptState): void {
+    attempt.phase = attempt.start_time ? 'TERMINATED' : 'SKIPPED';
+    attempt.end_time = attempt.start_time ? Date.now() : 0;
+    attempt.userCanceledOrTimedOut = true;
+    if (interruption === 'TIMEDOUT') {
+      attempt.result = TaskResultState.TIMEDOUT;
+      attempt.state_message = 'The job timed out (timeout_seconds) before this task finished.';
+    } else {
+      attempt.result = TaskResultState.CANCELED;
+      attempt.state_message = 'The run was canceled.';
+    }
+  }
+
+  async function runTask(task: Task): Promise<void> {
+    const tr = state.tasks[task.task_key]!;
+    try {
+      for (;;) {
+        const attempt = latestAttempt(tr);
+        if (interruption) {
+          markInterrupted(attempt);
+          return;
+        }
+        attempt.phase = 'RUNNING';
+        attempt.start_time = Date.now();
+        attempt.state_message = '';
+        publish();
+        let outcome: AttemptOutcome;
+        try {
+          outcome = await runAttempt(task, attempt);
+        } catch (err) {
+          if (!isCancellation(err)) throw err;
+          markInterrupted(attempt);
+          return;
+        }
+        applyOutcome(attempt, outcome);
+        if (outcome.end === 'SUCCESS') {
+          tr.taskValues = outcome.record?.taskValues ?? {};
+          return;
+        }
+        if (interruption || !shouldRetry(task, outcome.end, attempt.attempt_number)) return;
+        const next: AttemptState = {
+          run_id: taskRunId(runId, ++sequence),
+          attempt_number: attempt.attempt_number + 1,
+          phase: 'WAITING_FOR_RETRY',
+          state_message: `Waiting to retry after: ${attempt.state_message}`,
+          start_time: 0,
+          end_time: 0,
+        };
+        tr.attempts.push(next);
+        publish();
+        const delay = retryDelayMillis(task, attempt.start_time, Date.now());
+        if (delay > 0) {
+          try {
+            await sleep(delay, { summary: `retry ${task.task_key}` });
+          } catch (err) {
+            if (!isCancellation(err)) throw err;
+            markInterrupted(next);
+            return;
+          }
+        }
+      }
+    } finally {
+      const last = latestAttempt(tr);
+      progress[task.task_key] = {
+        phase: 'TERMINAL',
+        terminal: { result: last.result ?? TaskResultState.CANCELED },
+        reason: last.state_message,
+      };
+      running--;
+      markChanged();
+    }
+  }
+
+  function publish(): void {
+    setCurrentDetails(runDetailsMarkdown(state, Date.now()));
+  }
+
+  function launchReady(): void {
+    while (ready.length > 0 && running < maxParallel && !state.paused && !interruption) {
+      const task = byKey.get(ready.shift()!)!;
+      running++;
+      // Errors inside runTask are recorded on the task; anything else is a bug that must fail the
+      // workflow task loudly, so it is rethrown from the main loop via `crash`.
+      tasksScope.run(() => runTask(task)).catch((err: unknown) => {
+        crash ??= err;
+        markChanged();
+      });
+    }
+  }
+  let crash: unknown;
+
+  try {
+    for (;;) {
+      if (crash) throw crash;
+      const steps = nextSteps(tasks, progress);
+      for (const skip of steps.skip) {
+        const attempt = latestAttempt(state.tasks[skip.task_key]!);
+        attempt.phase = 'SKIPPED';
+        attempt.result = skip.result;
+        attempt.state_message = skip.reason;
+        progress[skip.task_key] = { phase: 'TERMINAL', terminal: { result: skip.result }, reason: skip.reason };
+      }
+      for (const key of steps.start) {
+        progress[key] = { phase: 'RUNNING' };
+        latestAttempt(state.tasks[key]!).state_message = 'Waiting for a free slot.';
+        ready.push(key);
+      }
+      launchReady();
+      state.state_message = state.paused ? 'Paused: no new task starts until the run is resumed.' : '';
+      publish();
+      if (allTerminal(tasks, progress)) break;
+      if (interruption && running === 0) break;
+      changed = false;
+      await condition(() => changed);
+    }
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    interruption = 'CANCELED';
+    // Activities in tasksScope were canceled with the workflow; wait for their processes to die.
+    await CancellationScope.nonCancellable(() => condition(() => running === 0));
+  }
+
+  if (interruption) {
+    for (const t of tasks) {
+      if (!isTerminal(progress[t.task_key])) {
+        markInterrupted(latestAttempt(state.tasks[t.task_key]!));
+        progress[t.task_key] = { phase: 'TERMINAL', terminal: { result: latestAttempt(state.tasks[t.task_key]!).result! } };
+      }
+    }
+    state.userCanceledOrTimedOut = true;
+  }
+  const outcome = runOutcome(tasks, progress, interruption, (k) => {
+    const a = latestAttempt(state.tasks[k]!);
+    return a.errorMessage ?? (a.state_message || undefined);
+  });
+  state.result = outcome.result;
+  state.state_message = outcome.message;
+  state.end_time = Date.now();
+  publish();
+  await CancellationScope.nonCancellable(async () => {
+    upsertSearchAttributes([{ key: DjobsResultState, value: outcome.result }]);
+    await Promise.resolve();
+  });
+  const run = state;
+  switch (outcome.result) {
+    case RunResultState.SUCCESS:
+    case RunResultState.SUCCESS_WITH_FAILURES:
+      return run;
+    case RunResultState.CANCELED:
+      if (interruption === 'CANCELED') throw new CancelledFailure(outcome.message, [run]);
+      throw ApplicationFailure.create({ type: RunFailureType.CANCELED, message: outcome.message, nonRetryable: true, details: [run] });
+    case RunResultState.TIMEDOUT:
+      throw ApplicationFailure.create({ type: RunFailureType.TIMEDOUT, message: outcome.message, nonRetryable: true, details: [run] });
+    default:
+      throw ApplicationFailure.create({ type: RunFailureType.FAILED, message: outcome.message, nonRetryable: true, details: [run] });
+  }
+}
+
+/** Turn an activity failure into the attempt's outcome; names, not classes, cross the sandbox. */
+function classifyFailure(err: unknown): AttemptOutcome {
+  const cause = (err as { cause?: unknown }).cause as
+    | { name?: string; type?: string; message?: string; details?: unknown[]; timeoutType?: unknown }
+    | undefined;
+  if (cause?.name === 'ApplicationFailure') {
+    const record = cause.details?.[0] as TaskAttemptRecord | undefined;
+    const message = record?.errorMessage ?? cause.message ?? 'Task failed.';
+    switch (cause.type) {
+      case 'TaskFailed':
+        return { end: 'FAILED', ...(record ? { record } : {}), message: 'Workload failed, see run output for details' };
+      case 'TaskTimedOut':
+        return { end: 'TIMEDOUT', ...(record ? { record } : {}), message };
+      case 'TaskInvalid':
+        return { end: 'INVALID', ...(record ? { record } : {}), message };
+      default:
+        return { end: 'INTERNAL_ERROR', message: `Internal error while running the task: ${message}` };
+    }
+  }
+  if (cause?.name === 'TimeoutFailure') {
+    // Start-to-close is only a backstop behind the runner's own timeout; heartbeat timeouts mean
+    // the worker was lost more often than the lost-worker retry budget allows.
+    return cause.timeoutType === 'START_TO_CLOSE'
+      ? { end: 'TIMEDOUT', message: 'Task timed out (the worker did not report in time).' }
+      : { end: 'INTERNAL_ERROR', message: 'The worker running this task was lost repeatedly.' };
+  }
+  return { end: 'INTERNAL_ERROR', message: `Internal error while running the task: ${String((err as Error)?.message ?? err)}` };
+}
+
+/**
+ * Tasks on a job cluster (job_cluster_key / existing_cluster_id) run on that cluster's task
+ * queue when a `djobs worker --cluster NAME` is polling it; otherwise on the default queue, so a
+ * single default worker serves every job. Decided once per run by a local activity, so the
+ * decision is recorded in history.
+ */
+async function planTaskQueues(tasks: readonly Task[], defaultQueue: string): Promise<Map<string, string>> {
+  const clusterOf = (t: Task) => t.job_cluster_key ?? t.existing_cluster_id;
+  const clusters = [...new Set(tasks.map(clusterOf).filter((c): c is string => c !== undefined))];
+  const planned = new Map<string, string>();
+  let served: string[] = [];
+  if (clusters.length > 0) {
+    const { clustersWithWorkers } = proxyLocalActivities<PlanningActivities>({ startToCloseTimeout: '30s' });
+    served = await clustersWithWorkers(clusters);
+  }
+  for (const t of tasks) {
+    const c = clusterOf(t);
+    planned.set(t.task_key, c !== undefined && served.includes(c) ? clusterTaskQueue(c) : defaultQueue);
+  }
+  return planned;
+}
+
+export const clusterTaskQueue = (cluster: string): string => `djobs-cluster-${cluster}`;
