@@ -1,0 +1,590 @@
+// DurableJobsClient: the one door for service code (and the CLI, and later the REST API) into
+// durable-jobs. It speaks Databricks shapes (Job, Run, RunOutput) and hides Temporal: a job is a
+// Temporal Schedule whose action carries the job's settings; a run is one `jobRun` workflow.
+import { randomInt } from 'node:crypto';
+import fs from 'node:fs';
+import {
+  Client,
+  Connection,
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  type ScheduleOptionsAction,
+  type ScheduleSpec,
+  type WorkflowExecutionInfo,
+} from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import {
+  MAX_RUN_ID,
+  isRunTerminal,
+  isTaskRunId,
+  jobRunIdOf,
+  jobScheduleId,
+  latestAttempt,
+  runIdFromString,
+  runWorkflowId,
+  toDatabricksRun,
+  translateQuartzCron,
+  validateJobSettings,
+  type AttemptState,
+  type JobSettings,
+  type Run,
+  type RunState,
+  type RunTask,
+  type TriggerType,
+} from '../spec';
+import {
+  JOB_RUN_WORKFLOW_TYPE,
+  getRunStateQuery,
+  pauseSignal,
+  resumeSignal,
+  type JobRunInput,
+  type JobRunOptions,
+} from '../workflows/definitions';
+import { DjobsJobId, DjobsJobName, DjobsResultState, DjobsRunId, DjobsTrigger } from '../workflows/search-attributes';
+import {
+  DjobsError,
+  ErrorCode,
+  InvalidStateError,
+  NotFoundError,
+  SpecValidationError,
+  TemporalUnavailableError,
+} from './errors';
+import { ensureSearchAttributes } from './search-attributes';
+
+export interface DurableJobsClientOptions {
+  /** Temporal frontend, host:port. @default '127.0.0.1:7233' */
+  address?: string;
+  /** @default 'default' */
+  namespace?: string;
+  /** Task queue of the job-run workflows (what `djobs worker` serves). @default 'djobs' */
+  taskQueue?: string;
+  /** Base URL of the Temporal Web UI, used for `run_page_url`. @default 'http://localhost:8233' */
+  uiUrl?: string;
+  /** Options applied to every run this client starts (parallelism, heartbeat timeout). */
+  runOptions?: JobRunOptions;
+  /** Who creates jobs and runs (Databricks `creator_user_name`). */
+  user?: string;
+}
+
+/** Databricks `Job` (jobs/get). */
+export interface Job {
+  job_id: number;
+  creator_user_name?: string;
+  created_time: number;
+  settings: JobSettings;
+}
+
+/** Databricks `RunOutput` (runs/get-output) plus `log_path`, a durable-jobs extension. */
+export interface RunOutput {
+  metadata: RunTask;
+  logs?: string;
+  logs_truncated?: boolean;
+  log_path?: string;
+  error?: string;
+  error_trace?: string;
+  notebook_output?: { result?: string; truncated: boolean };
+}
+
+export interface StartRunOptions {
+  /** Job parameter overrides, name → value. */
+  jobParameters?: Record<string, string>;
+  /** Same token ⇒ same run: a retried request never starts a second run (≤ 64 chars). */
+  idempotencyToken?: string;
+  runName?: string;
+}
+
+export interface ListRunsOptions {
+  jobId?: number;
+  activeOnly?: boolean;
+  completedOnly?: boolean;
+  /** @default 25 */
+  limit?: number;
+}
+
+const JOB_MEMO_CREATED = 'created_time';
+const JOB_MEMO_CREATOR = 'creator_user_name';
+/** How late a missed scheduled run may still start after an outage. */
+const SCHEDULE_CATCHUP_WINDOW = '10 minutes';
+const MAX_LOG_BYTES = 5 * 1024 * 1024;
+
+export class DurableJobsClient {
+  readonly namespace: string;
+  readonly taskQueue: string;
+  private readonly uiUrl: string;
+
+  private constructor(
+    readonly temporal: Client,
+    private readonly options: DurableJobsClientOptions
+  ) {
+    this.namespace = options.namespace ?? 'default';
+    this.taskQueue = options.taskQueue ?? 'djobs';
+    this.uiUrl = (options.uiUrl ?? 'http://localhost:8233').replace(/\/$/, '');
+  }
+
+  /** Connect to Temporal and register the search attributes runs are indexed by. */
+  static async connect(options: DurableJobsClientOptions = {}): Promise<DurableJobsClient> {
+    const address = options.address ?? '127.0.0.1:7233';
+    let connection: Connection;
+    try {
+      connection = await Connection.connect({ address, connectTimeout: '5s' });
+    } catch (err) {
+      throw new TemporalUnavailableError(address, err);
+    }
+    const client = new Client({ connection, namespace: options.namespace ?? 'default' });
+    await ensureSearchAttributes(connection, options.namespace ?? 'default');
+    return new DurableJobsClient(client, options);
+  }
+
+  /** Wrap an existing Temporal client (service code that already has one). */
+  static fromClient(client: Client, options: DurableJobsClientOptions = {}): DurableJobsClient {
+    return new DurableJobsClient(client, { ...options, namespace: client.options.namespace });
+  }
+
+  async close(): Promise<void> {
+    await this.temporal.connection.close();
+  }
+
+  // ---------------------------------------------------------------- jobs
+
+  /** jobs/create: validates the settings, stores the job as a Temporal Schedule, returns its id. */
+  async createJob(settings: unknown): Promise<{ job_id: number }> {
+    const valid = this.validate(settings);
+    const created = Date.now();
+    for (let tries = 0; ; tries++) {
+      const jobId = randomInt(1, MAX_RUN_ID);
+      try {
+        await this.temporal.schedule.create({
+          scheduleId: jobScheduleId(jobId),
+          ...this.scheduleFields(jobId, valid),
+          memo: { [JOB_MEMO_CREATED]: created, ...(this.options.user ? { [JOB_MEMO_CREATOR]: this.options.user } : {}) },
+        });
+        return { job_id: jobId };
+      } catch (err) {
+        if (err instanceof ScheduleAlreadyRunning && tries < 5) continue;
+        throw err;
+      }
+    }
+  }
+
+  /** jobs/get */
+  async getJob(jobId: number): Promise<Job> {
+    const handle = this.temporal.schedule.getHandle(jobScheduleId(jobId));
+    try {
+      const d = await handle.describe();
+      const input = d.action.args?.[0] as JobRunInput;
+      return {
+        job_id: jobId,
+        created_time: Number(d.memo?.[JOB_MEMO_CREATED] ?? d.info.createdAt.getTime()),
+        ...(d.memo?.[JOB_MEMO_CREATOR] ? { creator_user_name: String(d.memo[JOB_MEMO_CREATOR]) } : {}),
+        settings: input.settings,
+      };
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) throw new NotFoundError('Job', jobId);
+      throw err;
+    }
+  }
+
+  /** jobs/list: every job, newest first. Listing is eventually consistent in Temporal. */
+  async listJobs(options: { name?: string; expandTasks?: boolean } = {}): Promise<Job[]> {
+    const jobs: Job[] = [];
+    for await (const s of this.temporal.schedule.list()) {
+      const m = /^djobs-job-(\d+)$/.exec(s.scheduleId);
+      if (!m) continue;
+      const jobId = Number(m[1]);
+      const name = s.typedSearchAttributes?.get(DjobsJobName);
+      if (options.name !== undefined && name !== options.name) continue;
+      if (options.expandTasks) {
+        try {
+          jobs.push(await this.getJob(jobId));
+        } catch (err) {
+          if (!(err instanceof NotFoundError)) throw err; // deleted since it was listed
+        }
+        continue;
+      }
+      jobs.push({
+        job_id: jobId,
+        created_time: Number(s.memo?.[JOB_MEMO_CREATED] ?? 0),
+        ...(s.memo?.[JOB_MEMO_CREATOR] ? { creator_user_name: String(s.memo[JOB_MEMO_CREATOR]) } : {}),
+        settings: { name: name ?? 'Untitled' } as JobSettings,
+      });
+    }
+    return jobs.sort((a, b) => b.created_time - a.created_time || b.job_id - a.job_id);
+  }
+
+  /** jobs/reset: replaces all settings. Runs already started keep the settings they started with. */
+  async resetJob(jobId: number, settings: unknown): Promise<void> {
+    const valid = this.validate(settings);
+    try {
+      await this.temporal.schedule.getHandle(jobScheduleId(jobId)).update(() => this.scheduleFields(jobId, valid));
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) throw new NotFoundError('Job', jobId);
+      throw err;
+    }
+  }
+
+  /** jobs/delete: the job and its schedule go; runs in flight finish. */
+  async deleteJob(jobId: number): Promise<void> {
+    try {
+      await this.temporal.schedule.getHandle(jobScheduleId(jobId)).delete();
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) throw new NotFoundError('Job', jobId);
+      throw err;
+    }
+  }
+
+  /** The next times a job's schedule fires (empty when it has none or is paused). */
+  async nextScheduledRuns(jobId: number): Promise<Date[]> {
+    try {
+      const d = await this.temporal.schedule.getHandle(jobScheduleId(jobId)).describe();
+      return d.state.paused ? [] : d.info.nextActionTimes;
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) throw new NotFoundError('Job', jobId);
+      throw err;
+    }
+  }
+
+  private validate(settings: unknown): JobSettings {
+    const result = validateJobSettings(settings);
+    if (!result.ok) throw new SpecValidationError(result.errors);
+    return result.settings;
+  }
+
+  /**
+   * The schedule that stores a job. A job without a cron schedule (or with pause_status PAUSED)
+   * is a paused schedule: Temporal deletes idle unpaused schedules with no future actions after
+   * about a week, and a paused one never, so jobs never vanish.
+   */
+  private scheduleFields(jobId: number, settings: JobSettings) {
+    const input: JobRunInput = {
+      jobId,
+      settings,
+      trigger: 'PERIODIC',
+      runType: 'JOB_RUN',
+      ...(this.options.runOptions ? { options: this.options.runOptions } : {}),
+    };
+    let spec: ScheduleSpec = {};
+    if (settings.schedule) {
+      const cron = translateQuartzCron(settings.schedule.quartz_cron_expression);
+      if (!cron.ok) {
+        throw new SpecValidationError(cron.errors.map((message: string) => ({ path: 'schedule.quartz_cron_expression', message })));
+      }
+      spec = { calendars: cron.calendars as ScheduleSpec['calendars'], timezone: settings.schedule.timezone_id };
+    }
+    const paused = !settings.schedule || settings.schedule.pause_status === 'PAUSED';
+    const name = settings.name ?? 'Untitled';
+    const action: ScheduleOptionsAction = {
+      type: 'startWorkflow',
+      workflowType: JOB_RUN_WORKFLOW_TYPE,
+      taskQueue: this.taskQueue,
+      workflowId: `djobs-sched-${jobId}`,
+      args: [input],
+      typedSearchAttributes: [
+        { key: DjobsJobId, value: jobId },
+        { key: DjobsJobName, value: name },
+        { key: DjobsTrigger, value: 'PERIODIC' },
+      ],
+      staticSummary: `${name} · scheduled run of job ${jobId}`,
+    };
+    return {
+      spec,
+      action,
+      policies: {
+        overlap: (settings.max_concurrent_runs ?? 1) <= 1 ? ScheduleOverlapPolicy.SKIP : ScheduleOverlapPolicy.ALLOW_ALL,
+        catchupWindow: SCHEDULE_CATCHUP_WINDOW,
+      },
+      state: {
+        paused,
+        note: settings.schedule
+          ? `durable-jobs job ${jobId}: ${settings.schedule.quartz_cron_expression} (${settings.schedule.timezone_id})`
+          : `durable-jobs job ${jobId}: no schedule; kept paused so Temporal keeps it`,
+      },
+      typedSearchAttributes: [
+        { key: DjobsJobId, value: jobId },
+        { key: DjobsJobName, value: name },
+      ],
+    };
+  }
+
+  // ---------------------------------------------------------------- runs
+
+  /** jobs/run-now */
+  async runNow(jobId: number, options: StartRunOptions = {}): Promise<{ run_id: number }> {
+    const job = await this.getJob(jobId);
+    return this.startRun(job.settings, { ...options, jobId, trigger: 'ONE_TIME', runType: 'JOB_RUN' });
+  }
+
+  /** runs/submit: a one-time run of settings that are not stored as a job. */
+  async submitRun(settings: unknown, options: StartRunOptions = {}): Promise<{ run_id: number }> {
+    const valid = this.validate(settings);
+    return this.startRun(valid, { ...options, trigger: 'ONE_TIME', runType: 'SUBMIT_RUN' });
+  }
+
+  private async startRun(
+    settings: JobSettings,
+    o: StartRunOptions & { jobId?: number; trigger: TriggerType; runType: 'JOB_RUN' | 'SUBMIT_RUN' }
+  ): Promise<{ run_id: number }> {
+    const defined = new Set((settings.parameters ?? []).map((p) => p.name));
+    const unknown = Object.keys(o.jobParameters ?? {}).filter((k) => !defined.has(k));
+    if (unknown.length > 0) {
+      throw new DjobsError(
+        ErrorCode.INVALID_PARAMETER_VALUE,
+        `Job parameter${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} ${
+          unknown.length > 1 ? 'are' : 'is'
+        } not defined in the job (defined: ${[...defined].join(', ') || 'none'}).`
+      );
+    }
+    if (o.idempotencyToken !== undefined && o.idempotencyToken.length > 64) {
+      throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, 'idempotency_token must be at most 64 characters.');
+    }
+    const name = o.runName ?? settings.name ?? 'Untitled';
+    for (let tries = 0; ; tries++) {
+      const runId =
+        o.idempotencyToken !== undefined
+          ? runIdFromString(`${o.jobId ?? 'submit'}:${o.idempotencyToken}`)
+          : randomInt(1, MAX_RUN_ID);
+      const input: JobRunInput = {
+        runId,
+        ...(o.jobId !== undefined ? { jobId: o.jobId } : {}),
+        runName: name,
+        settings,
+        ...(o.jobParameters ? { jobParameters: o.jobParameters } : {}),
+        trigger: o.trigger,
+        runType: o.runType,
+        ...(this.options.runOptions ? { options: this.options.runOptions } : {}),
+      };
+      try {
+        await this.temporal.workflow.start(JOB_RUN_WORKFLOW_TYPE, {
+          workflowId: runWorkflowId(runId),
+          taskQueue: this.taskQueue,
+          args: [input],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+          typedSearchAttributes: [
+            ...(o.jobId !== undefined ? [{ key: DjobsJobId, value: o.jobId }] : []),
+            { key: DjobsRunId, value: runId },
+            { key: DjobsJobName, value: name },
+            { key: DjobsTrigger, value: o.trigger },
+          ],
+          staticSummary: `${name} · run ${runId}${o.jobId !== undefined ? ` of job ${o.jobId}` : ''}`,
+          staticDetails: runDetails(input),
+        });
+        return { run_id: runId };
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        if (o.idempotencyToken !== undefined) return { run_id: runId };
+        if (tries >= 5) throw err;
+      }
+    }
+  }
+
+  /** runs/get, in the Databricks `Run` shape. Accepts a job run id or a task run id. */
+  async getRun(runId: number): Promise<Run> {
+    const state = await this.getRunState(runId);
+    return { ...toDatabricksRun(state, Date.now()), run_page_url: this.runPageUrl(state.run_id) };
+  }
+
+  /** The run's full state (attempt logs, task values): what `getRun` is derived from. */
+  async getRunState(runId: number): Promise<RunState> {
+    const jobRunId = jobRunIdOf(runId);
+    const handle = await this.findRunHandle(jobRunId);
+    const desc = await handle.describe();
+    const status = desc.status.name;
+    if (status === 'RUNNING') return handle.query(getRunStateQuery);
+    if (status === 'COMPLETED') return (await handle.result()) as RunState;
+    if (status === 'FAILED' || status === 'CANCELLED') {
+      try {
+        await handle.result();
+      } catch (err) {
+        const details = err instanceof WorkflowFailedError ? (err.cause as { details?: unknown[] })?.details : undefined;
+        if (details?.[0]) return details[0] as RunState;
+      }
+    }
+    // Canceled or terminated from outside: ask a worker to replay the run for its last state.
+    return this.temporal.withDeadline(Date.now() + 10_000, () => handle.query(getRunStateQuery));
+  }
+
+  private async findRunHandle(jobRunId: number) {
+    const handle = this.temporal.workflow.getHandle(runWorkflowId(jobRunId));
+    try {
+      await handle.describe();
+      return handle;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    // Runs started by a schedule have schedule-made workflow ids; find them by search attribute.
+    for await (const wf of this.temporal.workflow.list({ query: `DjobsRunId = ${jobRunId}` })) {
+      return this.temporal.workflow.getHandle(wf.workflowId, wf.runId);
+    }
+    throw new NotFoundError('Run', jobRunId);
+  }
+
+  runPageUrl(runId: number): string {
+    return `${this.uiUrl}/namespaces/${encodeURIComponent(this.namespace)}/workflows/${runWorkflowId(runId)}`;
+  }
+
+  /** Poll until the run is terminal; `onUpdate` sees every poll. */
+  async waitForRun(
+    runId: number,
+    options: { pollIntervalMs?: number; timeoutMs?: number; onUpdate?: (run: Run) => void } = {}
+  ): Promise<Run> {
+    const deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : Infinity;
+    for (;;) {
+      const run = await this.getRun(runId);
+      options.onUpdate?.(run);
+      if (isRunTerminal(run)) return run;
+      if (Date.now() > deadline) throw new DjobsError(ErrorCode.INTERNAL_ERROR, `Timed out waiting for run ${runId}.`);
+      await new Promise((r) => setTimeout(r, options.pollIntervalMs ?? 500));
+    }
+  }
+
+  /** runs/cancel: running task processes are killed; the run ends CANCELED. */
+  async cancelRun(runId: number): Promise<void> {
+    const handle = await this.activeRunHandle(runId);
+    if (handle) await handle.cancel();
+  }
+
+  /** Extension: no new task starts until `resumeRun`; running tasks finish. */
+  async pauseRun(runId: number): Promise<void> {
+    const handle = await this.activeRunHandle(runId, true);
+    await handle!.signal(pauseSignal);
+  }
+
+  /** Extension: start tasks again after `pauseRun`. */
+  async resumeRun(runId: number): Promise<void> {
+    const handle = await this.activeRunHandle(runId, true);
+    await handle!.signal(resumeSignal);
+  }
+
+  private async activeRunHandle(runId: number, mustBeActive = false) {
+    const handle = await this.findRunHandle(jobRunIdOf(runId));
+    const desc = await handle.describe();
+    if (desc.status.name !== 'RUNNING') {
+      if (mustBeActive) throw new InvalidStateError(`Run ${jobRunIdOf(runId)} is not active (${desc.status.name}).`);
+      return undefined;
+    }
+    return handle;
+  }
+
+  /** runs/get-output for one task of a run: by task run id, or job run id plus task key. */
+  async getRunOutput(runId: number, taskKey?: string): Promise<RunOutput> {
+    const state = await this.getRunState(runId);
+    const run = toDatabricksRun(state, Date.now());
+    let attempt: AttemptState | undefined;
+    if (taskKey !== undefined) {
+      const task = state.tasks[taskKey];
+      if (!task) throw new NotFoundError('Run', `${state.run_id} task ${taskKey}`);
+      attempt = latestAttempt(task);
+    } else if (isTaskRunId(runId)) {
+      attempt = Object.values(state.tasks)
+        .flatMap((t) => t.attempts)
+        .find((a) => a.run_id === runId);
+      if (!attempt) throw new NotFoundError('Run', runId);
+    } else if (state.settings.tasks.length === 1) {
+      attempt = latestAttempt(Object.values(state.tasks)[0]!);
+    } else {
+      throw new DjobsError(
+        ErrorCode.INVALID_PARAMETER_VALUE,
+        'Retrieving the output of runs with multiple tasks is not supported. Please retrieve the output of each individual task run instead.'
+      );
+    }
+    const metadata = run.tasks.find((t) => t.run_id === attempt.run_id)!;
+    const { logs, truncated } = readLog(attempt);
+    return {
+      metadata,
+      ...(logs !== undefined ? { logs, logs_truncated: truncated } : {}),
+      ...(attempt.logPath ? { log_path: attempt.logPath } : {}),
+      ...(attempt.errorMessage && attempt.result !== 'SUCCESS' ? { error: attempt.errorMessage, error_trace: attempt.logTail ?? '' } : {}),
+      ...(metadata.notebook_task ? { notebook_output: { ...(attempt.notebookResult !== undefined ? { result: attempt.notebookResult } : {}), truncated: false } } : {}),
+    };
+  }
+
+  /** runs/list from Temporal visibility (eventually consistent), newest first. */
+  async listRuns(options: ListRunsOptions = {}): Promise<Run[]> {
+    const clauses = [`WorkflowType = '${JOB_RUN_WORKFLOW_TYPE}'`];
+    if (options.jobId !== undefined) clauses.push(`DjobsJobId = ${Math.trunc(options.jobId)}`);
+    if (options.activeOnly) clauses.push(`ExecutionStatus = 'Running'`);
+    if (options.completedOnly) clauses.push(`ExecutionStatus != 'Running'`);
+    const limit = options.limit ?? 25;
+    const runs: Run[] = [];
+    for await (const wf of this.temporal.workflow.list({ query: clauses.join(' AND '), pageSize: limit })) {
+      runs.push(this.baseRun(wf));
+      if (runs.length >= limit) break;
+    }
+    return runs;
+  }
+
+  private baseRun(wf: WorkflowExecutionInfo): Run {
+    const sa = wf.typedSearchAttributes;
+    const runId = sa.get(DjobsRunId) ?? runIdFromString(wf.workflowId);
+    const jobId = sa.get(DjobsJobId);
+    const result = sa.get(DjobsResultState) as Run['state']['result_state'] | undefined;
+    const running = wf.status.name === 'RUNNING';
+    const start = wf.startTime.getTime();
+    const end = wf.closeTime?.getTime() ?? 0;
+    const lifeCycle = running ? 'RUNNING' : result === 'FAILED' ? 'INTERNAL_ERROR' : 'TERMINATED';
+    const finalResult = running ? undefined : (result ?? (wf.status.name === 'COMPLETED' ? 'SUCCESS' : 'CANCELED'));
+    return {
+      ...(jobId !== undefined ? { job_id: jobId } : {}),
+      run_id: runId,
+      number_in_job: runId,
+      original_attempt_run_id: runId,
+      run_name: sa.get(DjobsJobName) ?? 'Untitled',
+      run_type: jobId !== undefined ? 'JOB_RUN' : 'SUBMIT_RUN',
+      trigger: (sa.get(DjobsTrigger) as TriggerType | undefined) ?? 'ONE_TIME',
+      start_time: start,
+      end_time: end,
+      setup_duration: 0,
+      execution_duration: 0,
+      cleanup_duration: 0,
+      run_duration: (end || Date.now()) - start,
+      queue_duration: 0,
+      format: 'MULTI_TASK',
+      state: {
+        life_cycle_state: lifeCycle,
+        ...(finalResult ? { result_state: finalResult } : {}),
+        state_message: '',
+        user_cancelled_or_timedout: finalResult === 'CANCELED' || finalResult === 'TIMEDOUT',
+      },
+      status: running ? { state: 'RUNNING' } : { state: 'TERMINATED' },
+      job_parameters: [],
+      tasks: [],
+      run_page_url: this.runPageUrl(runId),
+    };
+  }
+}
+
+function readLog(attempt: AttemptState): { logs?: string; truncated: boolean } {
+  if (attempt.logPath && fs.existsSync(attempt.logPath)) {
+    const size = fs.statSync(attempt.logPath).size;
+    const fd = fs.openSync(attempt.logPath, 'r');
+    try {
+      const len = Math.min(size, MAX_LOG_BYTES);
+      const buf = Buffer.alloc(len);
+      fs.readSync(fd, buf, 0, len, size - len);
+      return { logs: buf.toString('utf8'), truncated: size > len };
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  // Logs live on the worker's disk; off that machine, history's bounded tail is what we have.
+  if (attempt.logTail !== undefined) return { logs: attempt.logTail, truncated: attempt.logTruncated ?? false };
+  return { truncated: false };
+}
+
+function runDetails(input: JobRunInput): string {
+  const params = Object.entries(input.jobParameters ?? {});
+  return [
+    `**Run** ${input.runId}${input.jobId !== undefined ? ` of job ${input.jobId}` : ' (one-time submit)'}`,
+    `**Tasks** ${input.settings.tasks.length}: ${input.settings.tasks
+      .slice(0, 20)
+      .map((t) => t.task_key)
+      .join(', ')}${input.settings.tasks.length > 20 ? ', …' : ''}`,
+    params.length > 0 ? `**Parameters** ${params.map(([k, v]) => `${k}=${v}`).join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+}

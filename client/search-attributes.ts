@@ -1,0 +1,33 @@
+// Registers durable-jobs' custom search attributes if the namespace lacks them. Idempotent, so
+// every worker and client start may call it; a concurrent registration by another process is fine.
+import type { Connection } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+
+const INDEXED_TYPE: Record<string, temporal.api.enums.v1.IndexedValueType> = {
+  INT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  TEXT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
+  BOOL: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+  DOUBLE: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+  DATETIME: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  KEYWORD_LIST: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+};
+
+export async function ensureSearchAttributes(connection: Connection | NativeConnection, namespace: string): Promise<void> {
+  const operator = connection.operatorService;
+  const existing = await operator.listSearchAttributes({ namespace });
+  const known = new Set(Object.keys(existing.customAttributes ?? {}));
+  const missing: Record<string, temporal.api.enums.v1.IndexedValueType> = {};
+  for (const key of ALL_SEARCH_ATTRIBUTES) {
+    if (!known.has(key.name)) missing[key.name] = INDEXED_TYPE[key.type]!;
+  }
+  if (Object.keys(missing).length === 0) return;
+  try {
+    await operator.addSearchAttributes({ namespace, searchAttributes: missing });
+  } catch (err) {
+    // Another process registered them first.
+    if (!/already exists/i.test(String((err as Error).message))) throw err;
+  }
+}

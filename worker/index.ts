@@ -1,0 +1,60 @@
+// The worker process: bundles (or loads) the interpreter once, registers the task activities and
+// serves the default task queue, or only one cluster's task queue with `cluster`.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { clusterTaskQueue, createPlanningActivities } from '../activities/planning';
+import { projectRoot } from './project-root';
+
+export interface DjobsWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  /** Default task queue (workflows and tasks without a cluster). @default 'djobs' */
+  taskQueue: string;
+  /** Serve only this cluster's task queue (`djobs-cluster-<name>`), activities only. */
+  cluster?: string;
+  /** Data directory: task logs and DuckDB warehouses live under it. */
+  dataDir: string;
+  /** Path of a prebuilt workflow bundle; found in dist/ or built at start when absent. */
+  workflowBundlePath?: string;
+  /** Task attempts running at once on this worker. @default 100 */
+  maxConcurrentTasks?: number;
+  python?: string;
+  identity?: string;
+}
+
+/** The prebuilt bundle written by `npm run build`, if present. */
+export function defaultWorkflowBundlePath(): string | undefined {
+  const p = path.join(projectRoot(), 'dist', 'workflow-bundle.js');
+  return fs.existsSync(p) ? p : undefined;
+}
+
+export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worker> {
+  const activities = {
+    ...createActivities({ dataDir: opts.dataDir, ...(opts.python ? { python: opts.python } : {}) }),
+    ...createPlanningActivities(opts.namespace),
+  };
+  const common: WorkerOptions = {
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.cluster ? clusterTaskQueue(opts.cluster) : opts.taskQueue,
+    activities,
+    maxConcurrentActivityTaskExecutions: opts.maxConcurrentTasks ?? 100,
+    // Cancellation reaches an activity only through heartbeat responses: keep them frequent so a
+    // canceled task's processes die within about a second.
+    maxHeartbeatThrottleInterval: '1s',
+    defaultHeartbeatThrottleInterval: '1s',
+    shutdownGraceTime: '5s',
+    ...(opts.identity ? { identity: opts.identity } : {}),
+  };
+  if (opts.cluster) return Worker.create(common);
+  const bundlePath = opts.workflowBundlePath ?? defaultWorkflowBundlePath();
+  return Worker.create({
+    ...common,
+    ...(bundlePath
+      ? { workflowBundle: { codePath: bundlePath } }
+      : { workflowsPath: require.resolve(path.join(projectRoot(), 'workflows', 'index')) }),
+    maxCachedWorkflows: 500,
+  });
+}
