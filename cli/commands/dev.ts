@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { NativeConnection } from '@temporalio/worker';
+import { DurableJobsClient } from '../../client';
+import { TemporalUnavailableError } from '../../client/errors';
+import { dataPaths, loadConfig } from '../../config';
+import { readLiveDevState, startDevServer, writeDevState } from '../../config/dev-server';
+import { findTemporalCli } from '../../config/temporal-cli';
+import { createDjobsWorker } from '../../worker';
+import { runCommand } from '../output';
+import { installQuietRuntime } from '../session';
+
+/** `djobs dev`: the embedded Temporal server (persistent) + Web UI + a worker, until Ctrl-C. */
+export function configureDevCommand(program: Command): void {
+  program
+    .command('dev')
+    .description('Run the embedded Temporal dev server (persistent SQLite), its Web UI and a worker until interrupted')
+    .action(async () =>
+      runCommand(async () => {
+        const config = loadConfig();
+        const live = await readLiveDevState(config.home);
+        if (live) throw new TemporalUnavailableError(live.address, new Error(`djobs dev is already running (pid ${live.pid})`));
+        const cliPath = await findTemporalCli(config);
+        if (!cliPath) throw new TemporalUnavailableError('the embedded dev server', new Error('the `temporal` CLI was not found; run `npm run ensure-temporal`'));
+        const paths = dataPaths(config.home);
+        fs.mkdirSync(config.home, { recursive: true });
+        const server = await startDevServer({
+          cliPath,
+          dbFilename: paths.temporalDb,
+          port: config.port,
+          uiPort: config.uiPort,
+          headless: false,
+          logFile: paths.serverLog,
+        });
+        installQuietRuntime();
+        const client = await DurableJobsClient.connect({ address: server.address, namespace: config.namespace });
+        await client.close();
+        const connection = await NativeConnection.connect({ address: server.address });
+        const worker = await createDjobsWorker({
+          connection,
+          namespace: config.namespace,
+          taskQueue: config.taskQueue,
+          dataDir: config.home,
+          python: config.python,
+        });
+        writeDevState(config.home, {
+          pid: process.pid,
+          address: server.address,
+          ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}),
+          startedAt: Date.now(),
+        });
+        process.stdout.write(
+          `durable-jobs dev: Temporal at ${server.address}${server.uiUrl ? `, Web UI at ${server.uiUrl}` : ''}, data in ${config.home}\nPress Ctrl-C to stop.\n`
+        );
+        const stop = () => worker.shutdown();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        try {
+          await worker.run();
+        } finally {
+          fs.rmSync(paths.devState, { force: true });
+          await connection.close();
+          await server.stop();
+        }
+      })
+    );
+}

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { loadJobSpecFile } from '../../client/spec-file';
+import { DjobsError } from '../../client/errors';
+import { ExitCode } from '../exit-codes';
+import { outputFormat, printJson, runCommand, withSession } from '../output';
+import { followRun } from './follow';
+
+export function parseParams(pairs: string[]): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const pair of pairs) {
+    const i = pair.indexOf('=');
+    if (i <= 0) throw new DjobsError('INVALID_PARAMETER_VALUE', `--param expects name=value, found "${pair}".`);
+    params[pair.slice(0, i)] = pair.slice(i + 1);
+  }
+  return params;
+}
+
+/** `djobs run FILE`: one-time submit of a spec file, followed live. */
+export function configureRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description('Submit a job spec file as a one-time run and follow it (exit 0 only on SUCCESS)')
+    .argument('<file>', 'job settings file (JSON or YAML)')
+    .option('--param <name=value>', 'job parameter override (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
+    .option('--no-wait', 'print the run id and return at once')
+    .action(async (file: string, opts: { param: string[]; wait: boolean }, cmd: Command) =>
+      runCommand(async () => {
+        const format = outputFormat(cmd);
+        const jobParameters = parseParams(opts.param);
+        const { settings, warnings } = await loadJobSpecFile(file);
+        if (format === 'text') for (const w of warnings) process.stderr.write(`warning: ${w.path}: ${w.message}\n`);
+        return withSession(opts.wait, async ({ client, uiUrl }) => {
+          const { run_id } = await client.submitRun(settings, { jobParameters });
+          if (!opts.wait) {
+            if (format === 'json') printJson({ run_id });
+            else process.stdout.write(`${run_id}\n`);
+            return ExitCode.SUCCESS;
+          }
+          if (format === 'text' && uiUrl) process.stderr.write(`Temporal Web UI: ${uiUrl}\n`);
+          return followRun(client, run_id, format);
+        });
+      })
+    );
+}

@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import { NativeConnection } from '@temporalio/worker';
+import { TemporalUnavailableError } from '../../client/errors';
+import { ensureSearchAttributes } from '../../client/search-attributes';
+import { loadConfig } from '../../config';
+import { readLiveDevState } from '../../config/dev-server';
+import { createDjobsWorker } from '../../worker';
+import { runCommand } from '../output';
+import { installQuietRuntime } from '../session';
+
+/** `djobs worker [--cluster NAME]`: serve runs (default) or one cluster's tasks, until SIGINT/SIGTERM. */
+export function configureWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('Run a worker: the default one runs job runs and tasks; --cluster serves that cluster’s tasks only')
+    .option('--cluster <name>', 'serve the task queue of this job cluster (job_cluster_key or existing_cluster_id)')
+    .action(async (opts: { cluster?: string }) =>
+      runCommand(async () => {
+        const config = loadConfig();
+        const address = config.temporalAddress ?? (await readLiveDevState(config.home))?.address;
+        if (!address) {
+          throw new TemporalUnavailableError('(none)', new Error('set TEMPORAL_ADDRESS or start `djobs dev` first'));
+        }
+        installQuietRuntime();
+        let connection: NativeConnection;
+        try {
+          connection = await NativeConnection.connect({ address });
+        } catch (err) {
+          throw new TemporalUnavailableError(address, err);
+        }
+        await ensureSearchAttributes(connection, config.namespace);
+        const worker = await createDjobsWorker({
+          connection,
+          namespace: config.namespace,
+          taskQueue: config.taskQueue,
+          dataDir: config.home,
+          python: config.python,
+          ...(opts.cluster ? { cluster: opts.cluster } : {}),
+        });
+        process.stdout.write(
+          `djobs worker: ${address}, ${opts.cluster ? `cluster ${opts.cluster}` : `task queue ${config.taskQueue}`}\n`
+        );
+        const stop = () => worker.shutdown();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        try {
+          await worker.run();
+        } finally {
+          await connection.close();
+        }
+      })
+    );
+}

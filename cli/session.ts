@@ -1,0 +1,115 @@
+// Where a CLI command finds Temporal: TEMPORAL_ADDRESS when set; otherwise the embedded server of
+// the data directory when `djobs dev` is running; otherwise an embedded server (persistent SQLite
+// in the data directory, Web UI on 8233) plus a worker, started for the duration of the command.
+import fs from 'node:fs';
+import { NativeConnection, Runtime, DefaultLogger, makeTelemetryFilterString } from '@temporalio/worker';
+import { DurableJobsClient } from '../client';
+import { TemporalUnavailableError } from '../client/errors';
+import { dataPaths, loadConfig, type DjobsConfig } from '../config';
+import { readLiveDevState, startDevServer, type DevServer } from '../config/dev-server';
+import { findTemporalCli } from '../config/temporal-cli';
+import { createDjobsWorker } from '../worker';
+
+export interface Session {
+  client: DurableJobsClient;
+  config: DjobsConfig;
+  /** Where the Temporal Web UI is, when known. */
+  uiUrl?: string;
+  close(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+/** Keep the SDK's own logging to warnings so CLI output stays readable. */
+export function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+  });
+}
+
+export async function openSession(options: { needsWorker: boolean }): Promise<Session> {
+  const config = loadConfig();
+  const runOptions = {
+    maxParallelTasks: config.maxParallelTasks,
+    heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
+  };
+  const clientOptions = { namespace: config.namespace, taskQueue: config.taskQueue, runOptions };
+  if (config.temporalAddress) {
+    const client = await DurableJobsClient.connect({ ...clientOptions, address: config.temporalAddress });
+    return { client, config, close: () => client.close() };
+  }
+  const live = await readLiveDevState(config.home);
+  if (live) {
+    const client = await DurableJobsClient.connect({
+      ...clientOptions,
+      address: live.address,
+      ...(live.uiUrl ? { uiUrl: live.uiUrl } : {}),
+    });
+    return { client, config, ...(live.uiUrl ? { uiUrl: live.uiUrl } : {}), close: () => client.close() };
+  }
+  return startEmbedded(config, clientOptions, options.needsWorker);
+}
+
+async function startEmbedded(
+  config: DjobsConfig,
+  clientOptions: Parameters<typeof DurableJobsClient.connect>[0],
+  needsWorker: boolean
+): Promise<Session> {
+  const cliPath = await findTemporalCli(config);
+  if (!cliPath) {
+    throw new TemporalUnavailableError(
+      'the embedded dev server',
+      new Error('the `temporal` CLI was not found (set TEMPORAL_CLI_PATH, or run `npm run ensure-temporal`)')
+    );
+  }
+  const paths = dataPaths(config.home);
+  fs.mkdirSync(config.home, { recursive: true });
+  let server: DevServer;
+  try {
+    server = await startDevServer({
+      cliPath,
+      dbFilename: paths.temporalDb,
+      port: config.port,
+      uiPort: config.uiPort,
+      headless: false,
+      logFile: paths.serverLog,
+    });
+  } catch (err) {
+    throw new TemporalUnavailableError('the embedded dev server', err);
+  }
+  const client = await DurableJobsClient.connect({
+    ...clientOptions,
+    address: server.address,
+    ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}),
+  });
+  let stopWorker = async () => {};
+  if (needsWorker) {
+    installQuietRuntime();
+    const connection = await NativeConnection.connect({ address: server.address });
+    const worker = await createDjobsWorker({
+      connection,
+      namespace: config.namespace,
+      taskQueue: config.taskQueue,
+      dataDir: config.home,
+      python: config.python,
+    });
+    const running = worker.run();
+    stopWorker = async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    };
+  }
+  return {
+    client,
+    config,
+    ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}),
+    close: async () => {
+      await stopWorker();
+      await client.close();
+      await server.stop();
+    },
+  };
+}

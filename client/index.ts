@@ -1,0 +1,29 @@
+/**
+ * durable-jobs client: create Databricks-style jobs, start and follow runs, from service code.
+ *
+ * @example
+ * ```ts
+ * import { DurableJobsClient, loadJobSpecFile } from 'durable-jobs/client';
+ *
+ * const client = await DurableJobsClient.connect({ address: '127.0.0.1:7233' });
+ * const { settings } = await loadJobSpecFile('examples/etl/job.json');
+ * const { job_id } = await client.createJob(settings);
+ * const { run_id } = await client.runNow(job_id, { jobParameters: { env: 'dev' } });
+ * const run = await client.waitForRun(run_id);
+ * console.log(run.state.result_state); // 'SUCCESS'
+ * ```
+ */
+export { DurableJobsClient } from './jobs-client';
+export type { DurableJobsClientOptions, Job, RunOutput, StartRunOptions, ListRunsOptions } from './jobs-client';
+export { loadJobSpecFile, resolveJobSpec } from './spec-file';
+export {
+  DjobsError,
+  ErrorCode,
+  HTTP_STATUS,
+  InvalidStateError,
+  NotFoundError,
+  SpecValidationError,
+  TemporalUnavailableError,
+} from './errors';
+export type { JobSettings, Run, RunTask, RunState, Task } from '../spec';
+export { isRunTerminal } from '../spec';
