@@ -5,6 +5,6 @@ FROM customers_silver
 GROUP BY country
 ORDER BY customers DESC, country;
 
-COPY customers_by_country TO '_output/gold/customers_by_country.csv' (HEADER, DELIMITER ',');
+COPY customers_by_country TO '_output/customers_by_country.csv' (HEADER, DELIMITER ',');
 
 SELECT * FROM customers_by_country;
