@@ -1,0 +1,110 @@
+// One engine per test file: a worker on its own task queue (isolation on the shared dev server)
+// with its own data directory, and a client pointed at the same queue.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { DurableJobsClient } from '../../client';
+import type { JobSettings, Run, Task } from '../../spec';
+import { createDjobsWorker } from '../../worker';
+
+let runtimeInstalled = false;
+
+export interface Engine {
+  client: DurableJobsClient;
+  address: string;
+  taskQueue: string;
+  dataDir: string;
+  /** Temp dir for the test's own files (scripts, markers). */
+  workDir: string;
+  worker?: Worker;
+  stop(): Promise<void>;
+}
+
+export function safeName(title: string): string {
+  return `${title.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export async function startEngine(title: string, opts: { worker?: boolean; heartbeatTimeoutSeconds?: number } = {}): Promise<Engine> {
+  if (!runtimeInstalled) {
+    runtimeInstalled = true;
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  }
+  const address = inject('temporalAddress');
+  const bundle = inject('workflowBundlePath');
+  const taskQueue = `t-${safeName(title)}`;
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-test-'));
+  const dataDir = path.join(workDir, 'home');
+  fs.mkdirSync(dataDir);
+  const client = await DurableJobsClient.connect({
+    address,
+    taskQueue,
+    runOptions: { heartbeatTimeoutSeconds: opts.heartbeatTimeoutSeconds ?? 5 },
+  });
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  let connection: NativeConnection | undefined;
+  if (opts.worker !== false) {
+    connection = await NativeConnection.connect({ address });
+    worker = await createDjobsWorker({
+      connection,
+      namespace: 'default',
+      taskQueue,
+      dataDir,
+      ...(bundle ? { workflowBundlePath: bundle } : {}),
+    });
+    running = worker.run();
+  }
+  return {
+    client,
+    address,
+    taskQueue,
+    dataDir,
+    workDir,
+    ...(worker ? { worker } : {}),
+    async stop() {
+      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection?.close();
+      await client.close();
+      fs.rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A shell_command_task (durable-jobs extension) task. */
+export function sh(task_key: string, command: string, extra: Partial<Task> = {}): Task {
+  return { task_key, shell_command_task: { command }, ...extra } as Task;
+}
+
+export function job(name: string, tasks: Task[], extra: Partial<JobSettings> = {}): JobSettings {
+  return { name, tasks, ...extra } as JobSettings;
+}
+
+/** The latest attempt of each task, by key. */
+export function latestByKey(run: Run): Record<string, Run['tasks'][number]> {
+  const out: Record<string, Run['tasks'][number]> = {};
+  for (const t of run.tasks) if (!out[t.task_key] || t.attempt_number >= out[t.task_key]!.attempt_number) out[t.task_key] = t;
+  return out;
+}
+
+export function attemptsOf(run: Run, key: string): Run['tasks'] {
+  return run.tasks.filter((t) => t.task_key === key).sort((a, b) => a.attempt_number - b.attempt_number);
+}
+
+/** Poll `fn` until it returns a truthy value or the deadline passes; keeps the last error. */
+export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: last });
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
