@@ -1,0 +1,60 @@
+// A crashed worker loses nothing: kill -9 the worker process in the middle of a run, start a new
+// one, and the run completes without re-running the tasks that had finished.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { job, latestByKey, sh, startEngine, waitFor, type Engine } from './harness';
+
+const root = path.resolve(__dirname, '..', '..');
+
+function startWorkerProcess(engine: Engine): ChildProcess {
+  const child = spawn(process.execPath, [path.join(root, 'dist', 'cli', 'index.js'), 'worker'], {
+    env: { ...process.env, TEMPORAL_ADDRESS: engine.address, DJOBS_TASK_QUEUE: engine.taskQueue, DJOBS_HOME: engine.dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[worker ${child.pid}] ${d.toString()}`));
+  return child;
+}
+
+describe('durability', () => {
+  let engine: Engine;
+  const workers: ChildProcess[] = [];
+  beforeAll(async () => {
+    // No in-process worker: the workers are separate processes we can kill.
+    engine = await startEngine('durability', { worker: false, heartbeatTimeoutSeconds: 3 });
+  });
+  afterAll(async () => {
+    for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+    await engine?.stop();
+  });
+
+  it('kill -9 of the worker mid-run: a new worker completes the run; finished tasks do not run again', async () => {
+    const marks = path.join(engine.workDir, 'marks');
+    const started = path.join(engine.workDir, 'b-started');
+    const { run_id } = await engine.client.submitRun(
+      job('survives a crash', [
+        sh('a', `echo a >> ${marks}`),
+        sh('b', `touch ${started}; sleep 3; echo b >> ${marks}`, { depends_on: [{ task_key: 'a' }] }),
+        sh('c', `echo c >> ${marks}`, { depends_on: [{ task_key: 'b' }] }),
+      ])
+    );
+    const first = startWorkerProcess(engine);
+    workers.push(first);
+    await waitFor(() => fs.existsSync(started), 'task b to start on the first worker', 60_000);
+    first.kill('SIGKILL');
+    await waitFor(() => first.exitCode !== null || first.signalCode !== null, 'the first worker to die');
+
+    workers.push(startWorkerProcess(engine));
+    const run = await engine.client.waitForRun(run_id, { timeoutMs: 90_000 });
+    expect(run.state.result_state).toBe('SUCCESS');
+    const lines = fs.readFileSync(marks, 'utf8').trim().split('\n');
+    expect(lines.filter((l) => l === 'a')).toHaveLength(1);
+    expect(lines.filter((l) => l === 'c')).toHaveLength(1);
+    expect(lines).toContain('b');
+    const t = latestByKey(run);
+    // The lost worker does not consume b's retry budget: the task is still attempt 0, and SUCCESS.
+    expect(t.b!.attempt_number).toBe(0);
+    expect(t.b!.state.result_state).toBe('SUCCESS');
+  });
+});
