@@ -1,0 +1,99 @@
+// Records the replay corpus (test/replay/histories/*.json): representative runs executed on a real
+// server, saved with their full event history. Run after a deliberate, patched() interpreter change:
+//   TEMPORAL_ADDRESS=127.0.0.1:7233 node dist/scripts/record-histories.js
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DurableJobsClient } from '../client';
+import { runWorkflowId, type JobSettings, type Task } from '../spec';
+import { createDjobsWorker } from '../worker';
+
+const sh = (task_key: string, command: string, extra: Partial<Task> = {}): Task =>
+  ({ task_key, shell_command_task: { command }, ...extra }) as Task;
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+  const taskQueue = `record-${Date.now()}`;
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-record-'));
+  const connection = await NativeConnection.connect({ address });
+  const worker = await createDjobsWorker({ connection, namespace: 'default', taskQueue, dataDir: home });
+  const client = await DurableJobsClient.connect({ address, taskQueue, runOptions: { heartbeatTimeoutSeconds: 5 } });
+  const out = path.resolve(__dirname, '..', '..', 'test', 'replay', 'histories');
+  fs.mkdirSync(out, { recursive: true });
+  const flag = path.join(home, 'flaky');
+  const gate = path.join(home, 'gate');
+
+  const scenarios: { name: string; settings: JobSettings; during?: (runId: number) => Promise<void> }[] = [
+    { name: 'chain', settings: { name: 'chain', tasks: [sh('a', 'echo a'), sh('b', 'echo b', { depends_on: [{ task_key: 'a' }] }), sh('c', 'echo c', { depends_on: [{ task_key: 'b' }] })] } as JobSettings },
+    {
+      name: 'fan-out-fan-in',
+      settings: {
+        name: 'fan',
+        tasks: [sh('root', 'true'), ...['x', 'y', 'z'].map((k) => sh(k, 'true', { depends_on: [{ task_key: 'root' }] })), sh('sink', 'true', { depends_on: ['x', 'y', 'z'].map((task_key) => ({ task_key })) })],
+      } as JobSettings,
+    },
+    {
+      name: 'failure-retry-run-if',
+      settings: {
+        name: 'retry',
+        tasks: [
+          sh('flaky', `if [ -f ${flag} ]; then exit 0; fi; touch ${flag}; exit 1`, { max_retries: 1, min_retry_interval_millis: 500 }),
+          sh('bad', 'exit 2'),
+          sh('cleanup', 'true', { depends_on: [{ task_key: 'bad' }, { task_key: 'flaky' }], run_if: 'ALL_DONE' }),
+          sh('skipped', 'true', { depends_on: [{ task_key: 'bad' }] }),
+          sh('on_fail', 'true', { depends_on: [{ task_key: 'bad' }], run_if: 'AT_LEAST_ONE_FAILED' }),
+        ],
+      } as JobSettings,
+    },
+    { name: 'task-timeout', settings: { name: 'timeout', tasks: [sh('slow', 'sleep 30', { timeout_seconds: 1, max_retries: 1, retry_on_timeout: true })] } as JobSettings },
+    { name: 'job-timeout', settings: { name: 'job timeout', timeout_seconds: 1, tasks: [sh('slow', 'sleep 30'), sh('next', 'true', { depends_on: [{ task_key: 'slow' }] })] } as JobSettings },
+    {
+      name: 'cancel',
+      settings: { name: 'cancel', tasks: [sh('long', 'sleep 60'), sh('after', 'true', { depends_on: [{ task_key: 'long' }] })] } as JobSettings,
+      during: async (runId) => {
+        await waitUntil(async () => (await client.getRun(runId)).tasks[0]!.state.life_cycle_state === 'RUNNING');
+        await client.cancelRun(runId);
+      },
+    },
+    {
+      name: 'pause-resume',
+      settings: { name: 'pause', tasks: [sh('first', `while [ ! -f ${gate} ]; do sleep 0.1; done`), sh('second', 'true', { depends_on: [{ task_key: 'first' }] })] } as JobSettings,
+      during: async (runId) => {
+        await waitUntil(async () => (await client.getRun(runId)).tasks[0]!.state.life_cycle_state === 'RUNNING');
+        await client.pauseRun(runId);
+        fs.writeFileSync(gate, '');
+        await waitUntil(async () => (await client.getRun(runId)).tasks[0]!.state.result_state === 'SUCCESS');
+        await client.resumeRun(runId);
+      },
+    },
+  ];
+
+  await worker.runUntil(async () => {
+    for (const s of scenarios) {
+      const { run_id } = await client.submitRun(s.settings);
+      await s.during?.(run_id);
+      await client.waitForRun(run_id, { timeoutMs: 60_000 });
+      const history = await client.temporal.workflow.getHandle(runWorkflowId(run_id)).fetchHistory();
+      fs.writeFileSync(path.join(out, `${s.name}.json`), historyToJSON(history));
+      console.log(`recorded ${s.name} (${history.events?.length ?? 0} events)`);
+    }
+  });
+  await client.close();
+  await connection.close();
+}
+
+async function waitUntil(fn: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
