@@ -52,7 +52,7 @@ function fanSpec(width: number): JobSettings {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
   const config = loadConfig();
   let address = process.env.TEMPORAL_ADDRESS;
   let stopServer = async () => {};

@@ -14,7 +14,7 @@ const sh = (task_key: string, command: string, extra: Partial<Task> = {}): Task 
   ({ task_key, shell_command_task: { command }, ...extra }) as Task;
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
   const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
   const taskQueue = `record-${Date.now()}`;
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-record-'));

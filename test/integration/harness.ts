@@ -29,7 +29,7 @@ export function safeName(title: string): string {
 export async function startEngine(title: string, opts: { worker?: boolean; heartbeatTimeoutSeconds?: number } = {}): Promise<Engine> {
   if (!runtimeInstalled) {
     runtimeInstalled = true;
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
   }
   const address = inject('temporalAddress');
   const bundle = inject('workflowBundlePath');
