@@ -1,2 +1,46 @@
-// PLACEHOLDER: replaced by the dev-server global setup.
-export default function setup(): void {}
+// One real Temporal dev server per test run (or the one at TEMPORAL_ADDRESS), and the workflow
+// bundle built once (dist/workflow-bundle.js from `npm run build`, else bundled here).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { startDevServer, type DevServer } from '../../config/dev-server';
+import { findTemporalCli } from '../../config/temporal-cli';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    workflowBundlePath: string;
+  }
+}
+
+const root = path.resolve(__dirname, '..', '..');
+let server: DevServer | undefined;
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  let address = process.env.TEMPORAL_ADDRESS;
+  if (!address) {
+    const cliPath = await findTemporalCli({ ...(process.env.TEMPORAL_CLI_PATH ? { temporalCliPath: process.env.TEMPORAL_CLI_PATH } : {}) });
+    if (!cliPath) throw new Error('The temporal CLI was not found: run `npm run ensure-temporal` (or set TEMPORAL_CLI_PATH).');
+    server = await startDevServer({ cliPath, headless: true, port: 0, logFile: path.join(os.tmpdir(), `djobs-test-server-${process.pid}.log`) });
+    address = server.address;
+  }
+  project.provide('temporalAddress', address);
+
+  let bundlePath = path.join(root, 'dist', 'workflow-bundle.js');
+  if (!fs.existsSync(bundlePath)) {
+    const quiet = () => undefined;
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: path.join(root, 'workflows', 'index.ts'),
+      logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: console.error },
+    });
+    bundlePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-bundle-')), 'workflow-bundle.js');
+    fs.writeFileSync(bundlePath, code);
+  }
+  project.provide('workflowBundlePath', bundlePath);
+
+  return async () => {
+    await server?.stop();
+  };
+}

@@ -1,0 +1,79 @@
+// Configuration from the environment, parsed by one zod schema. Every variable durable-jobs reads
+// is listed here with its default (docs/configuration.md mirrors this list).
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const intFrom = (def: number) => z.coerce.number().int().positive().default(def);
+
+const Env = z.object({
+  /** Data directory: embedded server database, task logs, DuckDB warehouses. */
+  DJOBS_HOME: z.string().min(1).default(path.join(os.homedir(), '.djobs')),
+  /** Temporal frontend host:port. When set, djobs uses it instead of the embedded server. */
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** Path of the `temporal` CLI (dev server + Web UI). */
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  /** Task queue of run workflows and of tasks on no named cluster. */
+  DJOBS_TASK_QUEUE: z.string().min(1).default('djobs'),
+  /** Tasks running at once within one run. */
+  DJOBS_MAX_PARALLEL_TASKS: intFrom(100),
+  /** How fast a lost worker is noticed (activity heartbeat timeout). */
+  DJOBS_HEARTBEAT_TIMEOUT_SECONDS: intFrom(30),
+  /** Task attempts running at once on one worker. */
+  DJOBS_WORKER_MAX_TASKS: intFrom(100),
+  /** Python interpreter for Python notebooks and spark_python_task. */
+  DJOBS_PYTHON: z.string().min(1).default('python3'),
+  /** gRPC port of the embedded dev server (a free port is used when it is taken). */
+  DJOBS_PORT: intFrom(7233),
+  /** Web UI port of the embedded dev server. */
+  DJOBS_UI_PORT: intFrom(8233),
+});
+
+export interface DjobsConfig {
+  home: string;
+  temporalAddress?: string;
+  namespace: string;
+  temporalCliPath?: string;
+  taskQueue: string;
+  maxParallelTasks: number;
+  heartbeatTimeoutSeconds: number;
+  workerMaxTasks: number;
+  python: string;
+  port: number;
+  uiPort: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
+  const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = Env.safeParse(clean);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid durable-jobs configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    home: path.resolve(e.DJOBS_HOME),
+    ...(e.TEMPORAL_ADDRESS ? { temporalAddress: e.TEMPORAL_ADDRESS } : {}),
+    namespace: e.TEMPORAL_NAMESPACE,
+    ...(e.TEMPORAL_CLI_PATH ? { temporalCliPath: e.TEMPORAL_CLI_PATH } : {}),
+    taskQueue: e.DJOBS_TASK_QUEUE,
+    maxParallelTasks: e.DJOBS_MAX_PARALLEL_TASKS,
+    heartbeatTimeoutSeconds: e.DJOBS_HEARTBEAT_TIMEOUT_SECONDS,
+    workerMaxTasks: e.DJOBS_WORKER_MAX_TASKS,
+    python: e.DJOBS_PYTHON,
+    port: e.DJOBS_PORT,
+    uiPort: e.DJOBS_UI_PORT,
+  };
+}
+
+/** Layout of the data directory. */
+export function dataPaths(home: string) {
+  return {
+    temporalDb: path.join(home, 'temporal.db'),
+    devState: path.join(home, 'dev.json'),
+    logs: path.join(home, 'logs'),
+    warehouses: path.join(home, 'warehouses'),
+    serverLog: path.join(home, 'server.log'),
+  };
+}
