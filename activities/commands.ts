@@ -1,0 +1,107 @@
+// How each task type runs: the command line, working directory and widget parameters.
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { taskTypeOf, type Task } from '../spec';
+import { projectRoot } from '../worker/project-root';
+
+export interface TaskCommand {
+  command: string;
+  args: string[];
+  cwd: string;
+  /** Widget parameters (`dbutils.widgets.get`), job parameters over task parameters. */
+  params: Record<string, string>;
+  env?: Record<string, string>;
+}
+
+/** The task cannot run as specified (missing file, unsupported kind): never retried. */
+export class TaskInvalidError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TaskInvalidError';
+  }
+}
+
+export const runtimeDir = (): string => path.join(projectRoot(), 'activities', 'runtime');
+const pythonRunner = () => path.join(runtimeDir(), 'python', 'djobs_run.py');
+const sqlRunner = () => path.join(runtimeDir(), 'sql-runner.cjs');
+export const nodeShim = (): string => path.join(runtimeDir(), 'node', 'dbutils.cjs');
+
+function requireFile(file: string, what: string): void {
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new TaskInvalidError(`${what} ${file} does not exist.`);
+}
+
+export interface CommandContext {
+  python: string;
+  /** DuckDB database file of the task's warehouse. */
+  warehouseFile: (warehouseId: string | undefined) => string;
+  /** Where an inline SQL query is written for the runner. */
+  scratchFile: (name: string, content: string) => string;
+}
+
+export function taskCommand(task: Task, jobParameters: Record<string, string>, ctx: CommandContext): TaskCommand {
+  const type = taskTypeOf(task);
+  switch (type) {
+    case 'notebook_task': {
+      const nb = task.notebook_task!;
+      const file = nb.notebook_path;
+      requireFile(file, 'Notebook');
+      const params = { ...(nb.base_parameters ?? {}), ...jobParameters };
+      return { ...fileCommand(file, [], ctx, nb.warehouse_id), params };
+    }
+    case 'spark_python_task': {
+      const t = task.spark_python_task!;
+      requireFile(t.python_file, 'Python file');
+      return { command: ctx.python, args: [pythonRunner(), t.python_file, ...(t.parameters ?? [])], cwd: path.dirname(t.python_file), params: { ...jobParameters } };
+    }
+    case 'sql_task': {
+      const t = task.sql_task!;
+      const params = { ...(t.parameters ?? {}), ...jobParameters };
+      if (t.file) {
+        requireFile(t.file.path, 'SQL file');
+        return { ...sqlCommand(t.file.path, ctx.warehouseFile(t.warehouse_id)), params };
+      }
+      const text = t.query?.query_text;
+      if (text === undefined) throw new TaskInvalidError('sql_task needs file.path or query.query_text (saved queries do not exist here).');
+      const file = ctx.scratchFile('query.sql', text);
+      return { ...sqlCommand(file, ctx.warehouseFile(t.warehouse_id)), cwd: process.cwd(), params };
+    }
+    case 'shell_command_task': {
+      const t = task.shell_command_task!;
+      const [command, ...args] = typeof t.command === 'string' ? ['bash', '-c', t.command] : t.command;
+      if (!command) throw new TaskInvalidError('shell_command_task.command is empty.');
+      return { command, args, cwd: process.cwd(), params: { ...jobParameters }, ...(t.env ? { env: t.env } : {}) };
+    }
+  }
+}
+
+function sqlCommand(file: string, db: string): Omit<TaskCommand, 'params'> {
+  return { command: process.execPath, args: [sqlRunner(), '--file', file, '--db', db], cwd: path.dirname(file) };
+}
+
+function fileCommand(file: string, argv: string[], ctx: CommandContext, warehouseId: string | undefined): Omit<TaskCommand, 'params'> {
+  const cwd = path.dirname(file);
+  const ext = path.extname(file).toLowerCase();
+  switch (ext) {
+    case '.py':
+      return { command: ctx.python, args: [pythonRunner(), file, ...argv], cwd };
+    case '.ipynb':
+      return { command: ctx.python, args: [pythonRunner(), '--ipynb', file], cwd };
+    case '.sql':
+      return sqlCommand(file, ctx.warehouseFile(warehouseId));
+    case '.js':
+    case '.mjs':
+    case '.cjs':
+      return { command: process.execPath, args: ['--require', nodeShim(), file, ...argv], cwd };
+    case '.ts':
+      return {
+        command: process.execPath,
+        args: ['--require', nodeShim(), '--import', pathToFileURL(require.resolve('tsx/esm')).href, file, ...argv],
+        cwd,
+      };
+    case '.sh':
+      return { command: 'bash', args: [file, ...argv], cwd };
+    default:
+      throw new TaskInvalidError(`Notebook ${file} has an unsupported extension "${ext}" (expected .py, .ipynb, .sql, .js, .mjs, .ts or .sh).`);
+  }
+}

@@ -1,0 +1,176 @@
+// One attempt of one task, without Temporal: spawn the process tree, stream its output to the
+// attempt's log file, enforce the timeout, collect task values. The activity wraps this.
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  LOG_TAIL_BYTES,
+  TASK_VALUE_MAX_BYTES,
+  type JsonValue,
+  type TaskAttemptInput,
+  type TaskAttemptRecord,
+} from '../spec';
+import { taskCommand, TaskInvalidError } from './commands';
+import { endStream, runProcess, Tail } from './process';
+
+export type AttemptFailureKind = 'FAILED' | 'TIMEDOUT' | 'INVALID' | 'CANCELED';
+
+/** The attempt did not succeed; `record` is what it left behind (logs, timing). */
+export class AttemptFailure extends Error {
+  constructor(
+    readonly kind: AttemptFailureKind,
+    message: string,
+    readonly record: TaskAttemptRecord
+  ) {
+    super(message);
+    this.name = 'AttemptFailure';
+  }
+}
+
+export interface ExecuteContext {
+  dataDir: string;
+  signal: AbortSignal;
+  python?: string;
+  /** Called with the process group id once the task's process started. */
+  onStart?: (pid: number) => void;
+}
+
+export function attemptLogPath(dataDir: string, input: Pick<TaskAttemptInput, 'runId' | 'task' | 'attemptNumber'>): string {
+  return path.join(dataDir, 'logs', `run-${input.runId}`, input.task.task_key, `attempt-${input.attemptNumber}.log`);
+}
+
+export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteContext): Promise<TaskAttemptRecord> {
+  const startTime = Date.now();
+  const logPath = attemptLogPath(ctx.dataDir, input);
+  const attemptDir = path.dirname(logPath);
+  fs.mkdirSync(attemptDir, { recursive: true });
+  const io = path.join(attemptDir, `attempt-${input.attemptNumber}`);
+  const valuesIn = `${io}.values-in.json`;
+  const valuesOut = `${io}.values-out.jsonl`;
+  const exitFile = `${io}.notebook-exit`;
+  for (const f of [valuesOut, exitFile]) fs.rmSync(f, { force: true });
+
+  const log = fs.createWriteStream(logPath);
+  const tail = new Tail(LOG_TAIL_BYTES);
+  const record = (extra: Partial<TaskAttemptRecord> = {}): TaskAttemptRecord => ({
+    startTime,
+    endTime: Date.now(),
+    logPath,
+    logTail: tail.text(),
+    logTruncated: tail.truncated,
+    taskValues: {},
+    ...extra,
+  });
+  const write = (chunk: Buffer) => {
+    tail.push(chunk);
+    log.write(chunk);
+  };
+
+  let cmd;
+  try {
+    cmd = taskCommand(input.task, input.jobParameters, {
+      python: ctx.python ?? process.env.DJOBS_PYTHON ?? 'python3',
+      warehouseFile: (id) => {
+        const dir = path.join(ctx.dataDir, 'warehouses');
+        fs.mkdirSync(dir, { recursive: true });
+        return path.join(dir, `${id ?? 'default'}.duckdb`);
+      },
+      scratchFile: (name, content) => {
+        const f = `${io}.${name}`;
+        fs.writeFileSync(f, content);
+        return f;
+      },
+    });
+  } catch (err) {
+    const message = err instanceof TaskInvalidError ? err.message : String(err);
+    write(Buffer.from(`${message}\n`));
+    await endStream(log);
+    throw new AttemptFailure('INVALID', message, record({ errorMessage: message }));
+  }
+
+  fs.writeFileSync(valuesIn, JSON.stringify(input.upstreamTaskValues));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...(cmd.env ?? {}),
+    PYTHONUNBUFFERED: '1',
+    DJOBS_RUN_ID: String(input.runId),
+    DJOBS_JOB_ID: input.jobId !== undefined ? String(input.jobId) : '',
+    DJOBS_JOB_NAME: input.jobName,
+    DJOBS_TASK_KEY: input.task.task_key,
+    DJOBS_TASK_RUN_ID: String(input.taskRunId),
+    DJOBS_ATTEMPT_NUMBER: String(input.attemptNumber),
+    DJOBS_PARAMS: JSON.stringify(cmd.params),
+    DJOBS_TASK_VALUES_IN: valuesIn,
+    DJOBS_TASK_VALUES_OUT: valuesOut,
+    DJOBS_NOTEBOOK_EXIT: exitFile,
+  };
+
+  const timeoutSeconds = input.task.timeout_seconds ?? 0;
+  let outcome;
+  try {
+    outcome = await runProcess({
+      command: cmd.command,
+      args: cmd.args,
+      cwd: cmd.cwd,
+      env,
+      output: write,
+      timeoutMs: timeoutSeconds * 1000,
+      signal: ctx.signal,
+      ...(ctx.onStart ? { onStart: ctx.onStart } : {}),
+    });
+  } catch (err) {
+    const message = `Could not start ${cmd.command}: ${(err as Error).message}`;
+    write(Buffer.from(`${message}\n`));
+    await endStream(log);
+    throw new AttemptFailure('INVALID', message, record({ errorMessage: message }));
+  }
+  await endStream(log);
+
+  if (outcome.canceled) throw new AttemptFailure('CANCELED', 'Task was canceled.', record());
+  if (outcome.timedOut) {
+    const message = `Task timed out after ${timeoutSeconds} seconds`;
+    throw new AttemptFailure('TIMEDOUT', message, record({ errorMessage: message, exitCode: outcome.exitCode }));
+  }
+  const notebookResult = fs.existsSync(exitFile) ? fs.readFileSync(exitFile, 'utf8') : undefined;
+  if (outcome.exitCode !== 0) {
+    const message = errorMessageOf(tail.text(), outcome.exitCode, outcome.signal);
+    throw new AttemptFailure('FAILED', message, record({ errorMessage: message, exitCode: outcome.exitCode }));
+  }
+  let taskValues: Record<string, JsonValue>;
+  try {
+    taskValues = readTaskValues(valuesOut);
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new AttemptFailure('FAILED', message, record({ errorMessage: message, exitCode: 0 }));
+  }
+  return record({ exitCode: 0, taskValues, ...(notebookResult !== undefined ? { notebookResult } : {}) });
+}
+
+/** Last value per key wins; a value over 48 KiB of JSON fails the attempt, as in Databricks. */
+export function readTaskValues(file: string): Record<string, JsonValue> {
+  const values: Record<string, JsonValue> = {};
+  if (!fs.existsSync(file)) return values;
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const { key, value } = JSON.parse(line) as { key: string; value: JsonValue };
+    const size = Buffer.byteLength(JSON.stringify(value));
+    if (size > TASK_VALUE_MAX_BYTES) {
+      throw new Error(`Task value "${key}" is ${size} bytes of JSON; the limit is ${TASK_VALUE_MAX_BYTES} bytes (48 KiB).`);
+    }
+    values[key] = value;
+  }
+  return values;
+}
+
+/** Python: the exception line of the last traceback; SQL: the runner's error; otherwise the exit. */
+export function errorMessageOf(tail: string, exitCode: number | null, signal: NodeJS.Signals | null): string {
+  const lines = tail.split('\n').map((l) => l.trimEnd()).filter(Boolean);
+  const tb = tail.lastIndexOf('Traceback (most recent call last):');
+  if (tb >= 0) {
+    const after = tail.slice(tb).split('\n').map((l) => l.trimEnd()).filter(Boolean);
+    const exc = [...after].reverse().find((l) => !l.startsWith(' ') && /^[A-Za-z_][\w.]*(:|$)/.test(l));
+    if (exc) return exc;
+  }
+  const sqlError = [...lines].reverse().find((l) => l.startsWith('SQL error'));
+  if (sqlError) return sqlError;
+  return signal ? `Command was killed by signal ${signal}` : `Command exited with code ${exitCode}`;
+}

@@ -1,0 +1,51 @@
+// The Node equivalent of dbutils for durable-jobs tasks (preloaded with --require):
+// globalThis.dbutils.widgets.get, dbutils.jobs.taskValues.set/get, dbutils.notebook.exit.
+'use strict';
+const fs = require('node:fs');
+
+const defaults = {};
+const params = () => JSON.parse(process.env.DJOBS_PARAMS || '{}');
+
+const dbutils = {
+  widgets: {
+    get(name) {
+      const p = params();
+      if (name in p) return p[name];
+      if (name in defaults) return defaults[name];
+      throw new Error(`InputWidgetNotDefined: No input widget named ${name} is defined`);
+    },
+    getAll: () => ({ ...defaults, ...params() }),
+    text(name, defaultValue = '') {
+      defaults[name] = defaultValue;
+    },
+  },
+  jobs: {
+    taskValues: {
+      set(key, value) {
+        if (typeof key !== 'string') throw new TypeError('task value key must be a string');
+        const out = process.env.DJOBS_TASK_VALUES_OUT;
+        if (out) fs.appendFileSync(out, `${JSON.stringify({ key, value })}\n`);
+      },
+      get(taskKey, key, defaultValue = undefined, debugValue = undefined) {
+        const source = process.env.DJOBS_TASK_VALUES_IN;
+        if (!source) {
+          if (debugValue === undefined) throw new TypeError('Must pass debugValue when calling get outside of a job context.');
+          return debugValue;
+        }
+        const values = JSON.parse(fs.readFileSync(source, 'utf8'));
+        const v = values[taskKey] && values[taskKey][key];
+        return v === undefined ? defaultValue : v;
+      },
+    },
+  },
+  notebook: {
+    exit(value) {
+      const out = process.env.DJOBS_NOTEBOOK_EXIT;
+      if (out) fs.writeFileSync(out, String(value));
+      process.exit(0);
+    },
+  },
+};
+
+globalThis.dbutils = dbutils;
+module.exports = { dbutils };

@@ -1,0 +1,113 @@
+"""A small `dbutils` for durable-jobs tasks: widgets, task values and notebook.exit.
+
+Inside a job run the engine sets DJOBS_PARAMS (widget values), DJOBS_TASK_VALUES_IN/OUT and
+DJOBS_NOTEBOOK_EXIT. Outside a job (no environment), taskValues.get returns debugValue, as
+Databricks does.
+"""
+import json
+import os
+import sys
+
+
+class InputWidgetNotDefined(Exception):
+    pass
+
+
+class _Widgets:
+    def __init__(self):
+        self._defaults = {}
+
+    def _params(self):
+        return json.loads(os.environ.get("DJOBS_PARAMS", "{}"))
+
+    def get(self, name):
+        params = self._params()
+        if name in params:
+            return params[name]
+        if name in self._defaults:
+            return self._defaults[name]
+        raise InputWidgetNotDefined(f"No input widget named {name} is defined")
+
+    def getArgument(self, name, default=None):
+        try:
+            return self.get(name)
+        except InputWidgetNotDefined:
+            return default
+
+    def getAll(self):
+        return {**self._defaults, **self._params()}
+
+    def text(self, name, defaultValue="", label=None):
+        self._defaults[name] = defaultValue
+
+    def dropdown(self, name, defaultValue, choices=None, label=None):
+        self._defaults[name] = defaultValue
+
+    def combobox(self, name, defaultValue, choices=None, label=None):
+        self._defaults[name] = defaultValue
+
+    def multiselect(self, name, defaultValue, choices=None, label=None):
+        self._defaults[name] = defaultValue
+
+    def remove(self, name):
+        self._defaults.pop(name, None)
+
+    def removeAll(self):
+        self._defaults.clear()
+
+
+class _TaskValues:
+    def set(self, key, value):
+        if not isinstance(key, str):
+            raise TypeError("task value key must be a string")
+        line = json.dumps({"key": key, "value": value})
+        out = os.environ.get("DJOBS_TASK_VALUES_OUT")
+        if out is None:
+            return
+        with open(out, "a") as f:
+            f.write(line + "\n")
+
+    def get(self, taskKey, key, default=None, debugValue=None):
+        source = os.environ.get("DJOBS_TASK_VALUES_IN")
+        if source is None:
+            if debugValue is None:
+                raise TypeError("Must pass debugValue when calling get outside of a job context. debugValue cannot be None.")
+            return debugValue
+        with open(source) as f:
+            values = json.load(f)
+        if taskKey not in values and taskKey not in json.loads(os.environ.get("DJOBS_UPSTREAM_TASKS", "[]")):
+            if taskKey not in values:
+                return _missing_task(taskKey, key, default)
+        return values.get(taskKey, {}).get(key, default)
+
+
+def _missing_task(taskKey, key, default):
+    # Upstream tasks that set no values are simply absent; an unknown task key is an error.
+    known = json.loads(os.environ.get("DJOBS_UPSTREAM_TASKS", "null"))
+    if known is not None and taskKey not in known:
+        raise ValueError(f"Task {taskKey} is not an upstream task of this task")
+    return default
+
+
+class _Jobs:
+    def __init__(self):
+        self.taskValues = _TaskValues()
+
+
+class _Notebook:
+    def exit(self, value):
+        out = os.environ.get("DJOBS_NOTEBOOK_EXIT")
+        if out is not None:
+            with open(out, "w") as f:
+                f.write(str(value))
+        raise SystemExit(0)
+
+
+class DBUtils:
+    def __init__(self):
+        self.widgets = _Widgets()
+        self.jobs = _Jobs()
+        self.notebook = _Notebook()
+
+
+dbutils = DBUtils()

@@ -1,0 +1,66 @@
+// Runs a SQL file on the embedded DuckDB warehouse, statement by statement, printing results.
+// Parameters (DJOBS_PARAMS) are DuckDB variables (getvariable('name')) and replace legacy {{name}}.
+// DuckDB allows one writing process per database file: wait for the lock instead of failing.
+'use strict';
+const fs = require('node:fs');
+const { DuckDBInstance } = require('@duckdb/node-api');
+
+function arg(name) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function formatTable(columns, rows, total) {
+  const cells = rows.map((r) => columns.map((c) => (r[c] === null || r[c] === undefined ? 'NULL' : String(r[c]))));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
+  const line = (vals) => vals.map((v, i) => v.padEnd(widths[i])).join(' | ');
+  const out = [line(columns), widths.map((w) => '-'.repeat(w)).join('-+-'), ...cells.map(line)];
+  if (total > rows.length) out.push(`(${total} rows, first ${rows.length} shown)`);
+  return out.join('\n');
+}
+
+async function openWithLockWait(db, deadlineMs) {
+  let waited = false;
+  for (;;) {
+    try {
+      return await DuckDBInstance.create(db);
+    } catch (err) {
+      if (!/lock/i.test(String(err.message)) || Date.now() > deadlineMs) throw err;
+      if (!waited) console.log(`waiting for the warehouse lock on ${db} …`);
+      waited = true;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+async function main() {
+  const file = arg('file');
+  const db = arg('db');
+  const params = JSON.parse(process.env.DJOBS_PARAMS || '{}');
+  let sql = fs.readFileSync(file, 'utf8');
+  sql = sql.replace(/\{\{\s*([A-Za-z0-9_.\-]+)\s*\}\}/g, (m, name) => (name in params ? params[name] : m));
+  const instance = await openWithLockWait(db, Date.now() + 60_000);
+  const conn = await instance.connect();
+  for (const [name, value] of Object.entries(params)) {
+    await conn.run(`SET VARIABLE "${name.replace(/"/g, '""')}" = '${String(value).replace(/'/g, "''")}'`);
+  }
+  const statements = await conn.extractStatements(sql);
+  for (let i = 0; i < statements.count; i++) {
+    const prepared = await statements.prepare(i);
+    const reader = await prepared.runAndReadAll();
+    const columns = reader.columnNames();
+    const rows = reader.getRowObjectsJson();
+    if (columns.length > 0 && !(columns.length === 1 && columns[0] === 'Count')) {
+      console.log(formatTable(columns, rows.slice(0, 20), rows.length));
+    } else if (rows.length === 1 && columns[0] === 'Count') {
+      console.log(`${rows[0].Count} rows affected`);
+    }
+  }
+  instance.closeSync();
+}
+
+main().catch((err) => {
+  console.error(`SQL error: ${err.message.split('\n')[0]}`);
+  if (err.message.includes('\n')) console.error(err.message);
+  process.exit(1);
+});
