@@ -75,18 +75,8 @@ class _TaskValues:
             return debugValue
         with open(source) as f:
             values = json.load(f)
-        if taskKey not in values and taskKey not in json.loads(os.environ.get("DJOBS_UPSTREAM_TASKS", "[]")):
-            if taskKey not in values:
-                return _missing_task(taskKey, key, default)
+        # Upstream tasks that set no value are absent: the default applies, as in Databricks.
         return values.get(taskKey, {}).get(key, default)
-
-
-def _missing_task(taskKey, key, default):
-    # Upstream tasks that set no values are simply absent; an unknown task key is an error.
-    known = json.loads(os.environ.get("DJOBS_UPSTREAM_TASKS", "null"))
-    if known is not None and taskKey not in known:
-        raise ValueError(f"Task {taskKey} is not an upstream task of this task")
-    return default
 
 
 class _Jobs:
