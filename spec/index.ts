@@ -5,3 +5,4 @@ export * from './schema';
 export * from './run/task-attempt';
 export * from './run/run-model';
 export * from './run/ids';
+export * from './cron';
