@@ -1,0 +1,112 @@
+// Job spec files: JSON or YAML, validated, with workspace-style paths resolved relative to the
+// spec file and their extension discovered (Databricks notebook paths carry none).
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { validateJobSettings, type JobSettings, type SpecProblem } from '../spec';
+import { SpecValidationError } from './errors';
+
+export const NOTEBOOK_EXTENSIONS = ['.py', '.sql', '.ipynb', '.js', '.mjs', '.ts', '.sh'] as const;
+
+export interface LoadedSpec {
+  settings: JobSettings;
+  warnings: SpecProblem[];
+  baseDir: string;
+}
+
+export async function loadJobSpecFile(file: string): Promise<LoadedSpec> {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = await fs.promises.readFile(abs, 'utf8');
+  } catch (err) {
+    throw new SpecValidationError([{ path: '', message: `cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }], file);
+  }
+  const raw = parseSpecText(text, abs);
+  try {
+    return await resolveJobSpec(raw, path.dirname(abs));
+  } catch (err) {
+    if (err instanceof SpecValidationError) throw new SpecValidationError(err.problems, file);
+    throw err;
+  }
+}
+
+export function parseSpecText(text: string, file: string): unknown {
+  const ext = path.extname(file).toLowerCase();
+  const asJson = () => JSON.parse(text) as unknown;
+  const asYaml = () => {
+    const doc = YAML.parseDocument(text, { prettyErrors: true });
+    if (doc.errors.length > 0) {
+      const e = doc.errors[0]!;
+      const pos = e.linePos?.[0];
+      throw new SpecValidationError([{ path: '', message: `invalid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${e.message.split('\n')[0]}` }], file);
+    }
+    return doc.toJS() as unknown;
+  };
+  if (ext === '.json') {
+    try {
+      return asJson();
+    } catch (err) {
+      throw new SpecValidationError([{ path: '', message: `invalid JSON: ${(err as Error).message}` }], file);
+    }
+  }
+  if (ext === '.yaml' || ext === '.yml') return asYaml();
+  try {
+    return asJson();
+  } catch {
+    return asYaml();
+  }
+}
+
+/** Validate settings and resolve their file paths against `baseDir`; every problem at once. */
+export async function resolveJobSpec(raw: unknown, baseDir: string): Promise<LoadedSpec> {
+  const result = validateJobSettings(raw);
+  if (!result.ok) {
+    // Still check files of whatever tasks are shaped well enough, so all problems come at once.
+    const problems = [...result.errors, ...fileProblems(raw, baseDir)];
+    throw new SpecValidationError(problems);
+  }
+  const settings = structuredClone(result.settings);
+  const problems: SpecProblem[] = [];
+  settings.tasks.forEach((task, i) => {
+    const fix = (p: string | undefined, where: string, discover: boolean, set: (abs: string) => void) => {
+      if (p === undefined) return;
+      const r = resolveTaskFile(p, baseDir, discover);
+      if (typeof r === 'string') set(r);
+      else problems.push({ path: `tasks[${i}].${where}`, message: r.problem });
+    };
+    fix(task.notebook_task?.notebook_path, 'notebook_task.notebook_path', true, (a) => (task.notebook_task!.notebook_path = a));
+    fix(task.spark_python_task?.python_file, 'spark_python_task.python_file', false, (a) => (task.spark_python_task!.python_file = a));
+    fix(task.sql_task?.file?.path, 'sql_task.file.path', false, (a) => (task.sql_task!.file!.path = a));
+  });
+  if (problems.length > 0) throw new SpecValidationError(problems);
+  return { settings, warnings: result.warnings, baseDir };
+}
+
+function fileProblems(raw: unknown, baseDir: string): SpecProblem[] {
+  const tasks = (raw as { tasks?: unknown })?.tasks;
+  if (!Array.isArray(tasks)) return [];
+  const problems: SpecProblem[] = [];
+  tasks.forEach((t: { notebook_task?: { notebook_path?: unknown }; spark_python_task?: { python_file?: unknown } }, i) => {
+    const check = (p: unknown, where: string, discover: boolean) => {
+      if (typeof p !== 'string' || p === '') return;
+      const r = resolveTaskFile(p, baseDir, discover);
+      if (typeof r !== 'string') problems.push({ path: `tasks[${i}].${where}`, message: r.problem });
+    };
+    check(t?.notebook_task?.notebook_path, 'notebook_task.notebook_path', true);
+    check(t?.spark_python_task?.python_file, 'spark_python_task.python_file', false);
+  });
+  return problems;
+}
+
+/** The absolute file a task path names, discovering the notebook extension when it has none. */
+export function resolveTaskFile(p: string, baseDir: string, discoverExtension: boolean): string | { problem: string } {
+  const local = p.replace(/^file:(\/\/)?/, '');
+  const abs = path.resolve(baseDir, local);
+  if (fs.existsSync(abs) && fs.statSync(abs).isFile()) return abs;
+  if (!discoverExtension || path.extname(abs) !== '') return { problem: `expected a file at ${abs}, found none` };
+  const found = NOTEBOOK_EXTENSIONS.map((e) => abs + e).filter((f) => fs.existsSync(f) && fs.statSync(f).isFile());
+  if (found.length === 1) return found[0]!;
+  if (found.length === 0) return { problem: `expected a file at ${abs} (tried ${NOTEBOOK_EXTENSIONS.join(', ')}), found none` };
+  return { problem: `ambiguous notebook path: ${found.map((f) => path.basename(f)).join(' and ')} both exist next to ${abs}` };
+}

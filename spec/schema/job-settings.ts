@@ -1,0 +1,214 @@
+// The Databricks Jobs API 2.1/2.2 `JobSettings` and `Task` as zod schemas: one schema gives the
+// runtime check, the TypeScript type and a JSON Schema for editors. Objects are strict: an
+// unknown field is a problem, never a silent drop. Cross-field rules (one task type, known
+// dependencies, cycles, cron) live in validate.ts.
+import { z } from 'zod';
+import { RUN_IF_VALUES } from '../dag/states';
+
+export const KEY_PATTERN = /^[\w\-]+$/;
+const key = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(KEY_PATTERN, { message: `${what} may contain only letters, digits, "_" and "-"` });
+const nonNegativeInt = z.number().int().min(0);
+const stringMap = z.record(z.string(), z.string());
+const source = z.enum(['WORKSPACE', 'GIT']);
+/** Shapes we accept and pass through without interpreting (compute specs, libraries). */
+const opaque = z.record(z.string(), z.unknown());
+
+export const DependsOn = z.strictObject({
+  task_key: z.string(),
+  outcome: z.enum(['true', 'false']).optional(),
+});
+export type DependsOn = z.infer<typeof DependsOn>;
+
+export const NotebookTask = z.strictObject({
+  notebook_path: z.string().min(1),
+  base_parameters: stringMap.optional(),
+  source: source.optional(),
+  warehouse_id: z.string().optional(),
+});
+export type NotebookTask = z.infer<typeof NotebookTask>;
+
+export const SparkPythonTask = z.strictObject({
+  python_file: z.string().min(1),
+  parameters: z.array(z.string()).optional(),
+  source: source.optional(),
+});
+export type SparkPythonTask = z.infer<typeof SparkPythonTask>;
+
+export const SqlTask = z.strictObject({
+  /** Optional here: the default warehouse is an embedded DuckDB database. */
+  warehouse_id: z.string().optional(),
+  file: z.strictObject({ path: z.string().min(1), source: source.optional() }).optional(),
+  /** `query_text` (inline SQL) is a durable-jobs extension; `query_id` names a Databricks saved query. */
+  query: z.strictObject({ query_id: z.string().optional(), query_text: z.string().optional() }).optional(),
+  dashboard: opaque.optional(),
+  alert: opaque.optional(),
+  parameters: stringMap.optional(),
+});
+export type SqlTask = z.infer<typeof SqlTask>;
+
+/** durable-jobs extension: run an arbitrary command (a string runs in bash, an array is exec'd). */
+export const ShellCommandTask = z.strictObject({
+  command: z.union([z.string().min(1), z.array(z.string()).min(1)]),
+  env: stringMap.optional(),
+});
+export type ShellCommandTask = z.infer<typeof ShellCommandTask>;
+
+export const TASK_TYPES = ['notebook_task', 'spark_python_task', 'sql_task', 'shell_command_task'] as const;
+export type TaskType = (typeof TASK_TYPES)[number];
+/** Databricks task types this engine does not run yet: recognised, and reported as unsupported. */
+export const UNSUPPORTED_TASK_TYPES = [
+  'python_wheel_task',
+  'spark_jar_task',
+  'spark_submit_task',
+  'pipeline_task',
+  'dbt_task',
+  'run_job_task',
+  'condition_task',
+  'for_each_task',
+  'dashboard_task',
+  'clean_rooms_notebook_task',
+  'power_bi_task',
+  'gen_ai_compute_task',
+  'alert_task',
+  'dbt_platform_task',
+  'dbt_cloud_task',
+  'genie_task',
+  'python_operator_task',
+] as const;
+
+const Notifications = z.strictObject({
+  on_start: z.array(z.string()).optional(),
+  on_success: z.array(z.string()).optional(),
+  on_failure: z.array(z.string()).optional(),
+  on_duration_warning_threshold_exceeded: z.array(z.string()).optional(),
+  on_streaming_backlog_exceeded: z.array(z.string()).optional(),
+  on_maintenance_start: z.array(z.string()).optional(),
+  on_maintenance_complete: z.array(z.string()).optional(),
+  no_alert_for_skipped_runs: z.boolean().optional(),
+});
+const webhookList = z.array(z.strictObject({ id: z.string() })).max(3);
+const WebhookNotifications = z.strictObject({
+  on_start: webhookList.optional(),
+  on_success: webhookList.optional(),
+  on_failure: webhookList.optional(),
+  on_duration_warning_threshold_exceeded: webhookList.optional(),
+  on_streaming_backlog_exceeded: webhookList.optional(),
+});
+const NotificationSettings = z.strictObject({
+  no_alert_for_skipped_runs: z.boolean().optional(),
+  no_alert_for_canceled_runs: z.boolean().optional(),
+  alert_on_last_attempt: z.boolean().optional(),
+});
+const Health = z.strictObject({
+  rules: z.array(
+    z.strictObject({
+      metric: z.enum([
+        'RUN_DURATION_SECONDS',
+        'STREAMING_BACKLOG_BYTES',
+        'STREAMING_BACKLOG_RECORDS',
+        'STREAMING_BACKLOG_SECONDS',
+        'STREAMING_BACKLOG_FILES',
+      ]),
+      op: z.enum(['GREATER_THAN']),
+      value: z.number().int(),
+    })
+  ),
+});
+
+const taskShape = {
+  task_key: key('task_key'),
+  description: z.string().max(1000).optional(),
+  depends_on: z.array(DependsOn).optional(),
+  run_if: z.enum(RUN_IF_VALUES).optional(),
+  disabled: z.boolean().optional(),
+  timeout_seconds: nonNegativeInt.optional(),
+  max_retries: z.number().int().min(-1).optional(),
+  min_retry_interval_millis: nonNegativeInt.optional(),
+  retry_on_timeout: z.boolean().optional(),
+  job_cluster_key: key('job_cluster_key').optional(),
+  existing_cluster_id: z.string().min(1).optional(),
+  new_cluster: opaque.optional(),
+  environment_key: key('environment_key').optional(),
+  environment_variables_key: z.string().optional(),
+  compute: opaque.optional(),
+  libraries: z.array(opaque).optional(),
+  email_notifications: Notifications.optional(),
+  webhook_notifications: WebhookNotifications.optional(),
+  notification_settings: NotificationSettings.optional(),
+  health: Health.optional(),
+  disable_auto_optimization: z.boolean().optional(),
+  notebook_task: NotebookTask.optional(),
+  spark_python_task: SparkPythonTask.optional(),
+  sql_task: SqlTask.optional(),
+  shell_command_task: ShellCommandTask.optional(),
+  ...Object.fromEntries(UNSUPPORTED_TASK_TYPES.map((t) => [t, z.unknown().optional()])),
+} as const;
+export const Task = z.strictObject(taskShape);
+export type Task = z.infer<typeof Task>;
+
+export const JobParameterDefinition = z.strictObject({
+  name: z.string().regex(/^[\w\-.]+$/, { message: 'parameter name may contain only letters, digits, "_", "-" and "."' }),
+  default: z.string(),
+});
+export type JobParameterDefinition = z.infer<typeof JobParameterDefinition>;
+
+export const CronSchedule = z.strictObject({
+  quartz_cron_expression: z.string().min(1),
+  timezone_id: z.string().min(1),
+  pause_status: z.enum(['PAUSED', 'UNPAUSED']).optional(),
+  sql_condition: opaque.optional(),
+});
+export type CronSchedule = z.infer<typeof CronSchedule>;
+
+export const JobSettings = z.strictObject({
+  name: z.string().max(4096).optional(),
+  description: z.string().max(27700).optional(),
+  tasks: z.array(Task).min(1).max(1000),
+  job_clusters: z
+    .array(z.strictObject({ job_cluster_key: key('job_cluster_key'), new_cluster: opaque.optional(), serverless_compute_id: z.string().optional() }))
+    .max(100)
+    .optional(),
+  environments: z.array(z.strictObject({ environment_key: key('environment_key'), spec: opaque.optional() })).max(10).optional(),
+  environment_variables: z.array(opaque).optional(),
+  parameters: z.array(JobParameterDefinition).optional(),
+  timeout_seconds: nonNegativeInt.optional(),
+  max_concurrent_runs: z.number().int().min(0).max(1000).optional(),
+  tags: z.record(z.string(), z.string()).optional(),
+  schedule: CronSchedule.optional(),
+  trigger: opaque.optional(),
+  continuous: opaque.optional(),
+  triggers: z.array(opaque).optional(),
+  email_notifications: Notifications.optional(),
+  webhook_notifications: WebhookNotifications.optional(),
+  notification_settings: NotificationSettings.optional(),
+  health: Health.optional(),
+  queue: z.strictObject({ enabled: z.boolean() }).optional(),
+  run_as: z
+    .strictObject({ user_name: z.string().optional(), service_principal_name: z.string().optional(), group_name: z.string().optional() })
+    .optional(),
+  git_source: opaque.optional(),
+  format: z.enum(['SINGLE_TASK', 'MULTI_TASK']).optional(),
+  edit_mode: z.enum(['UI_LOCKED', 'EDITABLE']).optional(),
+  deployment: opaque.optional(),
+  budget_policy_id: z.string().optional(),
+  usage_policy_id: z.string().optional(),
+  performance_target: z.enum(['PERFORMANCE_OPTIMIZED', 'STANDARD']).optional(),
+  parent_path: z.string().optional(),
+});
+export type JobSettings = z.infer<typeof JobSettings>;
+
+export function taskTypeOf(task: Task): TaskType {
+  const found = TASK_TYPES.find((t) => task[t] !== undefined);
+  if (!found) throw new Error(`task ${task.task_key} has no supported task type`);
+  return found;
+}
+
+/** JSON Schema of JobSettings, for editors and docs. */
+export function jobSettingsJsonSchema(): unknown {
+  return z.toJSONSchema(JobSettings, { unrepresentable: 'any' });
+}
