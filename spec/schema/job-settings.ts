@@ -11,7 +11,7 @@ const key = (what: string) =>
     .string()
     .min(1)
     .max(100)
-    .regex(KEY_PATTERN, { message: `${what} may contain only letters, digits, "_" and "-"` });
+    .regex(KEY_PATTERN, { message: `expected a ${what} of letters, digits, "_" and "-"` });
 const nonNegativeInt = z.number().int().min(0);
 const stringMap = z.record(z.string(), z.string());
 const source = z.enum(['WORKSPACE', 'GIT']);
@@ -152,7 +152,7 @@ export const Task = z.strictObject(taskShape);
 export type Task = z.infer<typeof Task>;
 
 export const JobParameterDefinition = z.strictObject({
-  name: z.string().regex(/^[\w\-.]+$/, { message: 'parameter name may contain only letters, digits, "_", "-" and "."' }),
+  name: z.string().regex(/^[\w\-.]+$/, { message: 'expected a parameter name of letters, digits, "_", "-" and "."' }),
   default: z.string(),
 });
 export type JobParameterDefinition = z.infer<typeof JobParameterDefinition>;
