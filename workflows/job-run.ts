@@ -20,6 +20,7 @@ import {
 import {
   RunResultState,
   TaskResultState,
+  WAITING_FOR_UPSTREAM,
   allTerminal,
   ancestorsOf,
   initialProgress,
@@ -103,7 +104,7 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
           run_id: taskRunId(runId, i + 1),
           attempt_number: 0,
           phase: 'PENDING',
-          state_message: (t.depends_on?.length ?? 0) > 0 ? 'Waiting for upstream tasks to finish.' : 'Waiting to start.',
+          state_message: (t.depends_on?.length ?? 0) > 0 ? WAITING_FOR_UPSTREAM : 'Waiting to start.',
           start_time: 0,
           end_time: 0,
         },

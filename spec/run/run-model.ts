@@ -13,6 +13,9 @@ import {
 } from '../dag/states';
 import type { JsonValue } from './task-attempt';
 
+/** State message of a task whose dependencies are not finished yet (shown as BLOCKED). */
+export const WAITING_FOR_UPSTREAM = 'Waiting for upstream tasks to finish.';
+
 export const TriggerType = {
   PERIODIC: 'PERIODIC',
   ONE_TIME: 'ONE_TIME',
@@ -243,7 +246,7 @@ function taskStateV1(a: AttemptState): RunStateV1 {
   const base = { state_message: a.state_message, user_cancelled_or_timedout: a.userCanceledOrTimedOut ?? false };
   switch (a.phase) {
     case 'PENDING':
-      return { life_cycle_state: a.state_message.startsWith('Waiting for') ? LifeCycleState.BLOCKED : LifeCycleState.PENDING, ...base };
+      return { life_cycle_state: a.state_message.startsWith(WAITING_FOR_UPSTREAM) ? LifeCycleState.BLOCKED : LifeCycleState.PENDING, ...base };
     case 'RUNNING':
       return { life_cycle_state: LifeCycleState.RUNNING, ...base };
     case 'WAITING_FOR_RETRY':
@@ -264,7 +267,7 @@ function taskStateV1(a: AttemptState): RunStateV1 {
 function taskStatusV2(a: AttemptState): RunStatusV2 {
   switch (a.phase) {
     case 'PENDING':
-      return { state: a.state_message.startsWith('Waiting for') ? 'BLOCKED' : 'PENDING' };
+      return { state: a.state_message.startsWith(WAITING_FOR_UPSTREAM) ? 'BLOCKED' : 'PENDING' };
     case 'RUNNING':
       return { state: 'RUNNING' };
     case 'WAITING_FOR_RETRY':

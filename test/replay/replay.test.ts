@@ -21,7 +21,7 @@ describe('replay of committed histories', () => {
     it(`replays ${file}`, async () => {
       const bundlePath = inject('workflowBundlePath');
       await Worker.runReplayHistory(
-        bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: require.resolve('../../workflows') },
+        bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: path.join(__dirname, '..', '..', 'workflows', 'index.ts') },
         load(file),
         file.replace(/\.json$/, '')
       );
@@ -31,7 +31,7 @@ describe('replay of committed histories', () => {
   describe('a deliberate change to the interpreter', () => {
     let code: string;
     beforeAll(async () => {
-      ({ code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/altered-workflows'), logger: quiet }));
+      ({ code } = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'fixtures', 'altered-workflows.ts'), logger: quiet }));
     }, 60_000);
 
     it('is caught as nondeterminism', async () => {
