@@ -28,7 +28,8 @@ const sqlRunner = () => path.join(runtimeDir(), 'sql-runner.cjs');
 export const nodeShim = (): string => path.join(runtimeDir(), 'node', 'dbutils.cjs');
 
 function requireFile(file: string, what: string): void {
-  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new TaskInvalidError(`${what} ${file} does not exist.`);
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile())
+    throw new TaskInvalidError(`${what} ${file} does not exist.`);
 }
 
 export interface CommandContext {
@@ -52,7 +53,12 @@ export function taskCommand(task: Task, jobParameters: Record<string, string>, c
     case 'spark_python_task': {
       const t = task.spark_python_task!;
       requireFile(t.python_file, 'Python file');
-      return { command: ctx.python, args: [pythonRunner(), t.python_file, ...(t.parameters ?? [])], cwd: path.dirname(t.python_file), params: { ...jobParameters } };
+      return {
+        command: ctx.python,
+        args: [pythonRunner(), t.python_file, ...(t.parameters ?? [])],
+        cwd: path.dirname(t.python_file),
+        params: { ...jobParameters },
+      };
     }
     case 'sql_task': {
       const t = task.sql_task!;
@@ -62,7 +68,8 @@ export function taskCommand(task: Task, jobParameters: Record<string, string>, c
         return { ...sqlCommand(t.file.path, ctx.warehouseFile(t.warehouse_id)), params };
       }
       const text = t.query?.query_text;
-      if (text === undefined) throw new TaskInvalidError('sql_task needs file.path or query.query_text (saved queries do not exist here).');
+      if (text === undefined)
+        throw new TaskInvalidError('sql_task needs file.path or query.query_text (saved queries do not exist here).');
       const file = ctx.scratchFile('query.sql', text);
       return { ...sqlCommand(file, ctx.warehouseFile(t.warehouse_id)), cwd: process.cwd(), params };
     }
@@ -79,7 +86,12 @@ function sqlCommand(file: string, db: string): Omit<TaskCommand, 'params'> {
   return { command: process.execPath, args: [sqlRunner(), '--file', file, '--db', db], cwd: path.dirname(file) };
 }
 
-function fileCommand(file: string, argv: string[], ctx: CommandContext, warehouseId: string | undefined): Omit<TaskCommand, 'params'> {
+function fileCommand(
+  file: string,
+  argv: string[],
+  ctx: CommandContext,
+  warehouseId: string | undefined
+): Omit<TaskCommand, 'params'> {
   const cwd = path.dirname(file);
   const ext = path.extname(file).toLowerCase();
   switch (ext) {
@@ -102,6 +114,8 @@ function fileCommand(file: string, argv: string[], ctx: CommandContext, warehous
     case '.sh':
       return { command: 'bash', args: [file, ...argv], cwd };
     default:
-      throw new TaskInvalidError(`Notebook ${file} has an unsupported extension "${ext}" (expected .py, .ipynb, .sql, .js, .mjs, .ts or .sh).`);
+      throw new TaskInvalidError(
+        `Notebook ${file} has an unsupported extension "${ext}" (expected .py, .ipynb, .sql, .js, .mjs, .ts or .sh).`
+      );
   }
 }

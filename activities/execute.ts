@@ -34,7 +34,10 @@ export interface ExecuteContext {
   onStart?: (pid: number) => void;
 }
 
-export function attemptLogPath(dataDir: string, input: Pick<TaskAttemptInput, 'runId' | 'task' | 'attemptNumber'>): string {
+export function attemptLogPath(
+  dataDir: string,
+  input: Pick<TaskAttemptInput, 'runId' | 'task' | 'attemptNumber'>
+): string {
   return path.join(dataDir, 'logs', `run-${input.runId}`, input.task.task_key, `attempt-${input.attemptNumber}.log`);
 }
 
@@ -154,7 +157,9 @@ export function readTaskValues(file: string): Record<string, JsonValue> {
     const { key, value } = JSON.parse(line) as { key: string; value: JsonValue };
     const size = Buffer.byteLength(JSON.stringify(value));
     if (size > TASK_VALUE_MAX_BYTES) {
-      throw new Error(`Task value "${key}" is ${size} bytes of JSON; the limit is ${TASK_VALUE_MAX_BYTES} bytes (48 KiB).`);
+      throw new Error(
+        `Task value "${key}" is ${size} bytes of JSON; the limit is ${TASK_VALUE_MAX_BYTES} bytes (48 KiB).`
+      );
     }
     values[key] = value;
   }
@@ -163,10 +168,17 @@ export function readTaskValues(file: string): Record<string, JsonValue> {
 
 /** Python: the exception line of the last traceback; SQL: the runner's error; otherwise the exit. */
 export function errorMessageOf(tail: string, exitCode: number | null, signal: NodeJS.Signals | null): string {
-  const lines = tail.split('\n').map((l) => l.trimEnd()).filter(Boolean);
+  const lines = tail
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter(Boolean);
   const tb = tail.lastIndexOf('Traceback (most recent call last):');
   if (tb >= 0) {
-    const after = tail.slice(tb).split('\n').map((l) => l.trimEnd()).filter(Boolean);
+    const after = tail
+      .slice(tb)
+      .split('\n')
+      .map((l) => l.trimEnd())
+      .filter(Boolean);
     const exc = [...after].reverse().find((l) => !l.startsWith(' ') && /^[A-Za-z_][\w.]*(:|$)/.test(l));
     if (exc) return exc;
   }

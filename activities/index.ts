@@ -42,11 +42,26 @@ export function createActivities(deps: ActivityDeps) {
           case 'CANCELED':
             throw new CancelledFailure('Task attempt canceled; its processes were killed.');
           case 'FAILED':
-            throw ApplicationFailure.create({ type: TaskFailureType.TASK_FAILED, message: err.message, nonRetryable: true, details: [err.record] });
+            throw ApplicationFailure.create({
+              type: TaskFailureType.TASK_FAILED,
+              message: err.message,
+              nonRetryable: true,
+              details: [err.record],
+            });
           case 'TIMEDOUT':
-            throw ApplicationFailure.create({ type: TaskFailureType.TASK_TIMED_OUT, message: err.message, nonRetryable: true, details: [err.record] });
+            throw ApplicationFailure.create({
+              type: TaskFailureType.TASK_TIMED_OUT,
+              message: err.message,
+              nonRetryable: true,
+              details: [err.record],
+            });
           case 'INVALID':
-            throw ApplicationFailure.create({ type: TaskFailureType.TASK_INVALID, message: err.message, nonRetryable: true, details: [err.record] });
+            throw ApplicationFailure.create({
+              type: TaskFailureType.TASK_INVALID,
+              message: err.message,
+              nonRetryable: true,
+              details: [err.record],
+            });
         }
       } finally {
         clearInterval(beat);

@@ -13,7 +13,10 @@ export function createPlanningActivities(namespace: string) {
       for (const cluster of clusters) {
         const res = await service.describeTaskQueue({
           namespace,
-          taskQueue: { name: clusterTaskQueue(cluster), kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+          taskQueue: {
+            name: clusterTaskQueue(cluster),
+            kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
+          },
           taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
         });
         if ((res.pollers?.length ?? 0) > 0) served.push(cluster);

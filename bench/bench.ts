@@ -19,7 +19,16 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 /** The no-op task: returns at once, as cheap for the hand-written workflow as for ours. */
 async function runTaskAttempt(input: TaskAttemptInput): Promise<TaskAttemptRecord> {
   const now = Date.now();
-  return { startTime: now, endTime: now, logPath: '', logTail: '', logTruncated: false, taskValues: {}, exitCode: 0, ...(input.attemptNumber ? {} : {}) };
+  return {
+    startTime: now,
+    endTime: now,
+    logPath: '',
+    logTail: '',
+    logTruncated: false,
+    taskValues: {},
+    exitCode: 0,
+    ...(input.attemptNumber ? {} : {}),
+  };
 }
 
 function chainSpec(n: number): JobSettings {
@@ -30,7 +39,7 @@ function chainSpec(n: number): JobSettings {
       shell_command_task: { command: 'true' },
       ...(i > 0 ? { depends_on: [{ task_key: `t${i - 1}` }] } : {}),
     })),
-  } as JobSettings;
+  };
 }
 
 function fanSpec(width: number): JobSettings {
@@ -44,9 +53,13 @@ function fanSpec(width: number): JobSettings {
     tasks: [
       { task_key: 'root', shell_command_task: { command: 'true' } },
       ...mids,
-      { task_key: 'sink', shell_command_task: { command: 'true' }, depends_on: mids.map((m) => ({ task_key: m.task_key })) },
+      {
+        task_key: 'sink',
+        shell_command_task: { command: 'true' },
+        depends_on: mids.map((m) => ({ task_key: m.task_key })),
+      },
     ],
-  } as JobSettings;
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -59,7 +72,12 @@ async function main(): Promise<void> {
   if (!address) {
     const cliPath = await findTemporalCli(config);
     if (!cliPath) throw new Error('temporal CLI not found: run npm run ensure-temporal');
-    const server = await startDevServer({ cliPath, headless: true, port: 0, logFile: path.join(os.tmpdir(), 'djobs-bench-server.log') });
+    const server = await startDevServer({
+      cliPath,
+      headless: true,
+      port: 0,
+      logFile: path.join(os.tmpdir(), 'djobs-bench-server.log'),
+    });
     address = server.address;
     stopServer = () => server.stop();
   }
@@ -98,7 +116,11 @@ async function main(): Promise<void> {
       const ours: number[] = [];
       const hand: number[] = [];
       for (let i = 0; i < REPEATS; i++) {
-        ours.push(await time('jobRun', [{ runId: 1000 + i, settings: s.ours, options: { maxParallelTasks: 1000 } } satisfies JobRunInput]));
+        ours.push(
+          await time('jobRun', [
+            { runId: 1000 + i, settings: s.ours, options: { maxParallelTasks: 1000 } } satisfies JobRunInput,
+          ])
+        );
         hand.push(await time(s.hand[0], [s.hand[1]]));
       }
       const o = median(ours);
@@ -120,7 +142,10 @@ async function main(): Promise<void> {
   console.table(results);
   const out = path.resolve(__dirname, '..', '..', '.bench');
   fs.mkdirSync(out, { recursive: true });
-  fs.writeFileSync(path.join(out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), repeats: REPEATS, results }, null, 2));
+  fs.writeFileSync(
+    path.join(out, 'results.json'),
+    JSON.stringify({ at: new Date().toISOString(), repeats: REPEATS, results }, null, 2)
+  );
   for (const r of results) {
     const ok = (r.ratio as number) <= 1.25;
     console.log(`${r.scenario as string}: ratio ${r.ratio as number} ${ok ? '≤' : '>'} 1.25 target`);

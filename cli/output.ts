@@ -47,6 +47,7 @@ export async function withSession<T>(needsWorker: boolean, fn: (s: Session) => P
 
 export function parseId(value: string, what: string): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new DjobsError('INVALID_PARAMETER_VALUE', `${what} must be a positive integer, found "${value}".`);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new DjobsError('INVALID_PARAMETER_VALUE', `${what} must be a positive integer, found "${value}".`);
   return n;
 }

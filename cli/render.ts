@@ -23,7 +23,11 @@ export function formatDuration(ms: number): string {
 
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
@@ -64,7 +68,9 @@ export class RunFollower {
       const label = `${taskLabel(t)}#${t.attempt_number}`;
       if (this.lastStates.get(t.task_key) !== label) {
         this.lastStates.set(t.task_key, label);
-        this.out.write(`${t.task_key}: ${taskLabel(t)}${t.attempt_number > 0 ? ` (attempt ${t.attempt_number})` : ''}\n`);
+        this.out.write(
+          `${t.task_key}: ${taskLabel(t)}${t.attempt_number > 0 ? ` (attempt ${t.attempt_number})` : ''}\n`
+        );
       }
     }
   }

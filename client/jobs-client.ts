@@ -160,7 +160,10 @@ export class DurableJobsClient {
         await this.temporal.schedule.create({
           scheduleId: jobScheduleId(jobId),
           ...this.scheduleFields(jobId, valid),
-          memo: { [JOB_MEMO_CREATED]: created, ...(this.options.user ? { [JOB_MEMO_CREATOR]: this.options.user } : {}) },
+          memo: {
+            [JOB_MEMO_CREATED]: created,
+            ...(this.options.user ? { [JOB_MEMO_CREATOR]: this.options.user } : {}),
+          },
         });
         return { job_id: jobId };
       } catch (err) {
@@ -179,7 +182,7 @@ export class DurableJobsClient {
       return {
         job_id: jobId,
         created_time: Number(d.memo?.[JOB_MEMO_CREATED] ?? d.info.createdAt.getTime()),
-        ...(d.memo?.[JOB_MEMO_CREATOR] ? { creator_user_name: String(d.memo[JOB_MEMO_CREATOR]) } : {}),
+        ...creatorOf(d.memo),
         settings: input.settings,
       };
     } catch (err) {
@@ -208,7 +211,7 @@ export class DurableJobsClient {
       jobs.push({
         job_id: jobId,
         created_time: Number(s.memo?.[JOB_MEMO_CREATED] ?? 0),
-        ...(s.memo?.[JOB_MEMO_CREATOR] ? { creator_user_name: String(s.memo[JOB_MEMO_CREATOR]) } : {}),
+        ...creatorOf(s.memo),
         settings: { name: name ?? 'Untitled' } as JobSettings,
       });
     }
@@ -270,7 +273,9 @@ export class DurableJobsClient {
     if (settings.schedule) {
       const cron = translateQuartzCron(settings.schedule.quartz_cron_expression);
       if (!cron.ok) {
-        throw new SpecValidationError(cron.errors.map((message: string) => ({ path: 'schedule.quartz_cron_expression', message })));
+        throw new SpecValidationError(
+          cron.errors.map((message: string) => ({ path: 'schedule.quartz_cron_expression', message }))
+        );
       }
       spec = { calendars: cron.calendars as ScheduleSpec['calendars'], timezone: settings.schedule.timezone_id };
     }
@@ -293,7 +298,8 @@ export class DurableJobsClient {
       spec,
       action,
       policies: {
-        overlap: (settings.max_concurrent_runs ?? 1) <= 1 ? ScheduleOverlapPolicy.SKIP : ScheduleOverlapPolicy.ALLOW_ALL,
+        overlap:
+          (settings.max_concurrent_runs ?? 1) <= 1 ? ScheduleOverlapPolicy.SKIP : ScheduleOverlapPolicy.ALLOW_ALL,
         catchupWindow: SCHEDULE_CATCHUP_WINDOW,
       },
       state: {
@@ -399,7 +405,8 @@ export class DurableJobsClient {
       try {
         await handle.result();
       } catch (err) {
-        const details = err instanceof WorkflowFailedError ? (err.cause as { details?: unknown[] })?.details : undefined;
+        const details =
+          err instanceof WorkflowFailedError ? (err.cause as { details?: unknown[] })?.details : undefined;
         if (details?.[0]) return details[0] as RunState;
       }
     }
@@ -497,8 +504,17 @@ export class DurableJobsClient {
       metadata,
       ...(logs !== undefined ? { logs, logs_truncated: truncated } : {}),
       ...(attempt.logPath ? { log_path: attempt.logPath } : {}),
-      ...(attempt.errorMessage && attempt.result !== 'SUCCESS' ? { error: attempt.errorMessage, error_trace: attempt.logTail ?? '' } : {}),
-      ...(metadata.notebook_task ? { notebook_output: { ...(attempt.notebookResult !== undefined ? { result: attempt.notebookResult } : {}), truncated: false } } : {}),
+      ...(attempt.errorMessage && attempt.result !== 'SUCCESS'
+        ? { error: attempt.errorMessage, error_trace: attempt.logTail ?? '' }
+        : {}),
+      ...(metadata.notebook_task
+        ? {
+            notebook_output: {
+              ...(attempt.notebookResult !== undefined ? { result: attempt.notebookResult } : {}),
+              truncated: false,
+            },
+          }
+        : {}),
     };
   }
 
@@ -555,6 +571,11 @@ export class DurableJobsClient {
       run_page_url: this.runPageUrl(runId),
     };
   }
+}
+
+function creatorOf(memo: Record<string, unknown> | undefined): { creator_user_name?: string } {
+  const c = memo?.[JOB_MEMO_CREATOR];
+  return typeof c === 'string' ? { creator_user_name: c } : {};
 }
 
 function readLog(attempt: AttemptState): { logs?: string; truncated: boolean } {

@@ -15,7 +15,10 @@ const INDEXED_TYPE: Record<string, temporal.api.enums.v1.IndexedValueType> = {
   KEYWORD_LIST: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
 };
 
-export async function ensureSearchAttributes(connection: Connection | NativeConnection, namespace: string): Promise<void> {
+export async function ensureSearchAttributes(
+  connection: Connection | NativeConnection,
+  namespace: string
+): Promise<void> {
   const operator = connection.operatorService;
   const existing = await operator.listSearchAttributes({ namespace });
   const known = new Set(Object.keys(existing.customAttributes ?? {}));

@@ -20,7 +20,10 @@ export async function loadJobSpecFile(file: string): Promise<LoadedSpec> {
   try {
     text = await fs.promises.readFile(abs, 'utf8');
   } catch (err) {
-    throw new SpecValidationError([{ path: '', message: `cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }], file);
+    throw new SpecValidationError(
+      [{ path: '', message: `cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }],
+      file
+    );
   }
   const raw = parseSpecText(text, abs);
   try {
@@ -39,7 +42,15 @@ export function parseSpecText(text: string, file: string): unknown {
     if (doc.errors.length > 0) {
       const e = doc.errors[0]!;
       const pos = e.linePos?.[0];
-      throw new SpecValidationError([{ path: '', message: `invalid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${e.message.split('\n')[0]}` }], file);
+      throw new SpecValidationError(
+        [
+          {
+            path: '',
+            message: `invalid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${e.message.split('\n')[0]}`,
+          },
+        ],
+        file
+      );
     }
     return doc.toJS() as unknown;
   };
@@ -75,8 +86,18 @@ export async function resolveJobSpec(raw: unknown, baseDir: string): Promise<Loa
       if (typeof r === 'string') set(r);
       else problems.push({ path: `tasks[${i}].${where}`, message: r.problem });
     };
-    fix(task.notebook_task?.notebook_path, 'notebook_task.notebook_path', true, (a) => (task.notebook_task!.notebook_path = a));
-    fix(task.spark_python_task?.python_file, 'spark_python_task.python_file', false, (a) => (task.spark_python_task!.python_file = a));
+    fix(
+      task.notebook_task?.notebook_path,
+      'notebook_task.notebook_path',
+      true,
+      (a) => (task.notebook_task!.notebook_path = a)
+    );
+    fix(
+      task.spark_python_task?.python_file,
+      'spark_python_task.python_file',
+      false,
+      (a) => (task.spark_python_task!.python_file = a)
+    );
     fix(task.sql_task?.file?.path, 'sql_task.file.path', false, (a) => (task.sql_task!.file!.path = a));
   });
   if (problems.length > 0) throw new SpecValidationError(problems);
@@ -87,15 +108,17 @@ function fileProblems(raw: unknown, baseDir: string): SpecProblem[] {
   const tasks = (raw as { tasks?: unknown })?.tasks;
   if (!Array.isArray(tasks)) return [];
   const problems: SpecProblem[] = [];
-  tasks.forEach((t: { notebook_task?: { notebook_path?: unknown }; spark_python_task?: { python_file?: unknown } }, i) => {
-    const check = (p: unknown, where: string, discover: boolean) => {
-      if (typeof p !== 'string' || p === '') return;
-      const r = resolveTaskFile(p, baseDir, discover);
-      if (typeof r !== 'string') problems.push({ path: `tasks[${i}].${where}`, message: r.problem });
-    };
-    check(t?.notebook_task?.notebook_path, 'notebook_task.notebook_path', true);
-    check(t?.spark_python_task?.python_file, 'spark_python_task.python_file', false);
-  });
+  tasks.forEach(
+    (t: { notebook_task?: { notebook_path?: unknown }; spark_python_task?: { python_file?: unknown } }, i) => {
+      const check = (p: unknown, where: string, discover: boolean) => {
+        if (typeof p !== 'string' || p === '') return;
+        const r = resolveTaskFile(p, baseDir, discover);
+        if (typeof r !== 'string') problems.push({ path: `tasks[${i}].${where}`, message: r.problem });
+      };
+      check(t?.notebook_task?.notebook_path, 'notebook_task.notebook_path', true);
+      check(t?.spark_python_task?.python_file, 'spark_python_task.python_file', false);
+    }
+  );
   return problems;
 }
 
@@ -107,6 +130,9 @@ export function resolveTaskFile(p: string, baseDir: string, discoverExtension: b
   if (!discoverExtension || path.extname(abs) !== '') return { problem: `expected a file at ${abs}, found none` };
   const found = NOTEBOOK_EXTENSIONS.map((e) => abs + e).filter((f) => fs.existsSync(f) && fs.statSync(f).isFile());
   if (found.length === 1) return found[0]!;
-  if (found.length === 0) return { problem: `expected a file at ${abs} (tried ${NOTEBOOK_EXTENSIONS.join(', ')}), found none` };
-  return { problem: `ambiguous notebook path: ${found.map((f) => path.basename(f)).join(' and ')} both exist next to ${abs}` };
+  if (found.length === 0)
+    return { problem: `expected a file at ${abs} (tried ${NOTEBOOK_EXTENSIONS.join(', ')}), found none` };
+  return {
+    problem: `ambiguous notebook path: ${found.map((f) => path.basename(f)).join(' and ')} both exist next to ${abs}`,
+  };
 }

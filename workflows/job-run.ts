@@ -317,13 +317,15 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
       running++;
       // Errors inside runTask are recorded on the task; anything else is a bug that must fail the
       // workflow task loudly, so it is rethrown from the main loop via `crash`.
-      tasksScope.run(() => runTask(task)).catch((err: unknown) => {
-        crash ??= err;
-        markChanged();
-      });
+      tasksScope
+        .run(() => runTask(task))
+        .catch((err: unknown) => {
+          crash ??= err instanceof Error ? err : new Error('a task runner crashed', { cause: err });
+          markChanged();
+        });
     }
   }
-  let crash: unknown;
+  let crash: Error | undefined;
 
   try {
     for (;;) {
@@ -360,7 +362,10 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
     for (const t of tasks) {
       if (!isTerminal(progress[t.task_key])) {
         markInterrupted(latestAttempt(state.tasks[t.task_key]!));
-        progress[t.task_key] = { phase: 'TERMINAL', terminal: { result: latestAttempt(state.tasks[t.task_key]!).result! } };
+        progress[t.task_key] = {
+          phase: 'TERMINAL',
+          terminal: { result: latestAttempt(state.tasks[t.task_key]!).result! },
+        };
       }
     }
     state.userCanceledOrTimedOut = true;
@@ -384,19 +389,33 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
       return run;
     case RunResultState.CANCELED:
       if (interruption === 'CANCELED') throw new CancelledFailure(outcome.message, [run]);
-      throw ApplicationFailure.create({ type: RunFailureType.CANCELED, message: outcome.message, nonRetryable: true, details: [run] });
+      throw ApplicationFailure.create({
+        type: RunFailureType.CANCELED,
+        message: outcome.message,
+        nonRetryable: true,
+        details: [run],
+      });
     case RunResultState.TIMEDOUT:
-      throw ApplicationFailure.create({ type: RunFailureType.TIMEDOUT, message: outcome.message, nonRetryable: true, details: [run] });
+      throw ApplicationFailure.create({
+        type: RunFailureType.TIMEDOUT,
+        message: outcome.message,
+        nonRetryable: true,
+        details: [run],
+      });
     default:
-      throw ApplicationFailure.create({ type: RunFailureType.FAILED, message: outcome.message, nonRetryable: true, details: [run] });
+      throw ApplicationFailure.create({
+        type: RunFailureType.FAILED,
+        message: outcome.message,
+        nonRetryable: true,
+        details: [run],
+      });
   }
 }
 
 /** Turn an activity failure into the attempt's outcome; names, not classes, cross the sandbox. */
 function classifyFailure(err: unknown): AttemptOutcome {
   const cause = (err as { cause?: unknown }).cause as
-    | { name?: string; type?: string; message?: string; details?: unknown[]; timeoutType?: unknown }
-    | undefined;
+    { name?: string; type?: string; message?: string; details?: unknown[]; timeoutType?: unknown } | undefined;
   if (cause?.name === 'ApplicationFailure') {
     const record = cause.details?.[0] as TaskAttemptRecord | undefined;
     const message = record?.errorMessage ?? cause.message ?? 'Task failed.';
@@ -418,7 +437,10 @@ function classifyFailure(err: unknown): AttemptOutcome {
       ? { end: 'TIMEDOUT', message: 'Task timed out (the worker did not report in time).' }
       : { end: 'INTERNAL_ERROR', message: 'The worker running this task was lost repeatedly.' };
   }
-  return { end: 'INTERNAL_ERROR', message: `Internal error while running the task: ${String((err as Error)?.message ?? err)}` };
+  return {
+    end: 'INTERNAL_ERROR',
+    message: `Internal error while running the task: ${String((err as Error)?.message ?? err)}`,
+  };
 }
 
 /**

@@ -19,9 +19,14 @@ export function configureDevCommand(program: Command): void {
       runCommand(async () => {
         const config = loadConfig();
         const live = await readLiveDevState(config.home);
-        if (live) throw new TemporalUnavailableError(live.address, new Error(`djobs dev is already running (pid ${live.pid})`));
+        if (live)
+          throw new TemporalUnavailableError(live.address, new Error(`djobs dev is already running (pid ${live.pid})`));
         const cliPath = await findTemporalCli(config);
-        if (!cliPath) throw new TemporalUnavailableError('the embedded dev server', new Error('the `temporal` CLI was not found; run `npm run ensure-temporal`'));
+        if (!cliPath)
+          throw new TemporalUnavailableError(
+            'the embedded dev server',
+            new Error('the `temporal` CLI was not found; run `npm run ensure-temporal`')
+          );
         const paths = dataPaths(config.home);
         fs.mkdirSync(config.home, { recursive: true });
         const server = await startDevServer({

@@ -39,7 +39,8 @@ async function settingsFromJsonArg(value: string): Promise<{ settings: JobSettin
     const parsed: unknown = file.endsWith('.json') ? JSON.parse(text) : undefined;
     if (parsed !== undefined) {
       const { body, jobId } = unwrap(parsed);
-      if (body !== parsed) return { settings: (await resolveJobSpec(body, path.dirname(file))).settings, ...(jobId ? { jobId } : {}) };
+      if (body !== parsed)
+        return { settings: (await resolveJobSpec(body, path.dirname(file))).settings, ...(jobId ? { jobId } : {}) };
     }
     return { settings: (await loadJobSpecFile(file)).settings };
   }
@@ -87,12 +88,19 @@ export function configureJobsCommand(program: Command): void {
     .action(async (opts: { name?: string; expandTasks?: boolean }, cmd: Command) =>
       runCommand(() =>
         withSession(false, async ({ client }) => {
-          const list = await client.listJobs({ ...(opts.name ? { name: opts.name } : {}), expandTasks: !!opts.expandTasks });
+          const list = await client.listJobs({
+            ...(opts.name ? { name: opts.name } : {}),
+            expandTasks: !!opts.expandTasks,
+          });
           if (outputFormat(cmd) === 'json') return printJson({ jobs: list });
           process.stdout.write(
             `${table(
               ['JOB_ID', 'NAME', 'CREATED'],
-              list.map((j) => [String(j.job_id), j.settings.name ?? 'Untitled', j.created_time ? new Date(j.created_time).toISOString() : ''])
+              list.map((j) => [
+                String(j.job_id),
+                j.settings.name ?? 'Untitled',
+                j.created_time ? new Date(j.created_time).toISOString() : '',
+              ])
             )}\n`
           );
         })
@@ -124,7 +132,8 @@ export function configureJobsCommand(program: Command): void {
       runCommand(async () => {
         const { settings, jobId } = await settingsFromJsonArg(opts.json);
         const target = id !== undefined ? parseId(id, 'JOB_ID') : jobId;
-        if (target === undefined) throw new DjobsError('INVALID_PARAMETER_VALUE', 'jobs reset needs a JOB_ID argument or "job_id" in --json.');
+        if (target === undefined)
+          throw new DjobsError('INVALID_PARAMETER_VALUE', 'jobs reset needs a JOB_ID argument or "job_id" in --json.');
         await withSession(false, ({ client }) => client.resetJob(target, settings));
       })
     );
@@ -133,7 +142,9 @@ export function configureJobsCommand(program: Command): void {
     .command('delete')
     .description('Delete a job (runs in flight finish)')
     .argument('<job_id>')
-    .action(async (id: string) => runCommand(() => withSession(false, ({ client }) => client.deleteJob(parseId(id, 'JOB_ID')))));
+    .action(async (id: string) =>
+      runCommand(() => withSession(false, ({ client }) => client.deleteJob(parseId(id, 'JOB_ID'))))
+    );
 
   jobs
     .command('run-now')
@@ -201,31 +212,32 @@ export function configureJobsCommand(program: Command): void {
     .option('--active-only', 'only runs still running')
     .option('--completed-only', 'only finished runs')
     .option('--limit <n>', 'at most this many runs', '25')
-    .action(async (opts: { jobId?: string; activeOnly?: boolean; completedOnly?: boolean; limit: string }, cmd: Command) =>
-      runCommand(() =>
-        withSession(false, async ({ client }) => {
-          const runs = await client.listRuns({
-            ...(opts.jobId ? { jobId: parseId(opts.jobId, '--job-id') } : {}),
-            activeOnly: !!opts.activeOnly,
-            completedOnly: !!opts.completedOnly,
-            limit: parseId(opts.limit, '--limit'),
-          });
-          if (outputFormat(cmd) === 'json') return printJson({ runs });
-          process.stdout.write(
-            `${table(
-              ['RUN_ID', 'JOB_ID', 'NAME', 'STATE', 'STARTED', 'DURATION'],
-              runs.map((r) => [
-                String(r.run_id),
-                r.job_id !== undefined ? String(r.job_id) : '',
-                r.run_name,
-                r.state.result_state ?? r.state.life_cycle_state,
-                new Date(r.start_time).toISOString(),
-                formatDuration(r.run_duration),
-              ])
-            )}\n`
-          );
-        })
-      )
+    .action(
+      async (opts: { jobId?: string; activeOnly?: boolean; completedOnly?: boolean; limit: string }, cmd: Command) =>
+        runCommand(() =>
+          withSession(false, async ({ client }) => {
+            const runs = await client.listRuns({
+              ...(opts.jobId ? { jobId: parseId(opts.jobId, '--job-id') } : {}),
+              activeOnly: !!opts.activeOnly,
+              completedOnly: !!opts.completedOnly,
+              limit: parseId(opts.limit, '--limit'),
+            });
+            if (outputFormat(cmd) === 'json') return printJson({ runs });
+            process.stdout.write(
+              `${table(
+                ['RUN_ID', 'JOB_ID', 'NAME', 'STATE', 'STARTED', 'DURATION'],
+                runs.map((r) => [
+                  String(r.run_id),
+                  r.job_id !== undefined ? String(r.job_id) : '',
+                  r.run_name,
+                  r.state.result_state ?? r.state.life_cycle_state,
+                  new Date(r.start_time).toISOString(),
+                  formatDuration(r.run_duration),
+                ])
+              )}\n`
+            );
+          })
+        )
     );
 
   for (const [verb, description, method] of [
@@ -237,7 +249,9 @@ export function configureJobsCommand(program: Command): void {
       .command(verb)
       .description(description)
       .argument('<run_id>')
-      .action(async (id: string) => runCommand(() => withSession(false, ({ client }) => client[method](parseId(id, 'RUN_ID')))));
+      .action(async (id: string) =>
+        runCommand(() => withSession(false, ({ client }) => client[method](parseId(id, 'RUN_ID'))))
+      );
   }
 
   jobs
@@ -251,10 +265,13 @@ export function configureJobsCommand(program: Command): void {
           const out = await client.getRunOutput(parseId(id, 'RUN_ID'), opts.task);
           if (outputFormat(cmd) === 'json') return printJson(out);
           const t = out.metadata;
-          process.stdout.write(`${t.task_key} (run ${t.run_id}, attempt ${t.attempt_number}): ${t.state.result_state ?? t.state.life_cycle_state}\n`);
+          process.stdout.write(
+            `${t.task_key} (run ${t.run_id}, attempt ${t.attempt_number}): ${t.state.result_state ?? t.state.life_cycle_state}\n`
+          );
           if (out.log_path) process.stdout.write(`log: ${out.log_path}\n`);
           if (out.error) process.stdout.write(`error: ${out.error}\n`);
-          if (out.notebook_output?.result !== undefined) process.stdout.write(`notebook result: ${out.notebook_output.result}\n`);
+          if (out.notebook_output?.result !== undefined)
+            process.stdout.write(`notebook result: ${out.notebook_output.result}\n`);
           if (out.logs !== undefined) process.stdout.write(`${out.logs_truncated ? '…(truncated)\n' : ''}${out.logs}`);
         })
       )

@@ -21,7 +21,12 @@ export function configureRunCommand(program: Command): void {
     .command('run')
     .description('Submit a job spec file as a one-time run and follow it (exit 0 only on SUCCESS)')
     .argument('<file>', 'job settings file (JSON or YAML)')
-    .option('--param <name=value>', 'job parameter override (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
+    .option(
+      '--param <name=value>',
+      'job parameter override (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      []
+    )
     .option('--no-wait', 'print the run id and return at once')
     .action(async (file: string, opts: { param: string[]; wait: boolean }, cmd: Command) =>
       runCommand(async () => {

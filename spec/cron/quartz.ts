@@ -5,8 +5,18 @@
 // d#n exactly, with one calendar per month-length class (and leap years listed explicitly).
 
 export const MONTH_NAMES = [
-  'JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE',
-  'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER',
+  'JANUARY',
+  'FEBRUARY',
+  'MARCH',
+  'APRIL',
+  'MAY',
+  'JUNE',
+  'JULY',
+  'AUGUST',
+  'SEPTEMBER',
+  'OCTOBER',
+  'NOVEMBER',
+  'DECEMBER',
 ] as const;
 export const WEEKDAY_NAMES = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'] as const;
 export type MonthName = (typeof MONTH_NAMES)[number];
@@ -26,8 +36,7 @@ export interface CalendarSpecLike {
 }
 
 export type CronTranslation =
-  | { ok: true; calendars: CalendarSpecLike[]; description: string }
-  | { ok: false; errors: string[] };
+  { ok: true; calendars: CalendarSpecLike[]; description: string } | { ok: false; errors: string[] };
 
 interface FieldDef {
   name: string;
@@ -43,7 +52,13 @@ const FIELDS: FieldDef[] = [
   { name: 'minutes', min: 0, max: 59 },
   { name: 'hours', min: 0, max: 23 },
   { name: 'day-of-month', min: 1, max: 31 },
-  { name: 'month', min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'], nameBase: 1 },
+  {
+    name: 'month',
+    min: 1,
+    max: 12,
+    names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
+    nameBase: 1,
+  },
   { name: 'day-of-week', min: 1, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'], nameBase: 1 },
   { name: 'year', min: 1970, max: 2099 },
 ];
@@ -52,7 +67,8 @@ const TEMPORAL_YEARS = { min: 2000, max: 2100 };
 
 const range = (a: number, b: number) => Array.from({ length: Math.max(0, b - a + 1) }, (_, i) => a + i);
 const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-export const daysInMonth = (month: number, year: number) => [31, isLeap(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
+export const daysInMonth = (month: number, year: number) =>
+  [31, isLeap(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
 
 type Parsed = { kind: 'any' } | { kind: 'values'; values: number[] };
 
@@ -63,7 +79,9 @@ function parseValue(token: string, f: FieldDef, errors: string[], whole: string)
     if (i >= 0) return i + (f.nameBase ?? 0);
   }
   if (!/^\d+$/.test(token)) {
-    errors.push(`field ${f.name}: "${whole}" — expected a number${f.names ? ` or a name (${f.names.join(', ')})` : ''}, found "${token}"`);
+    errors.push(
+      `field ${f.name}: "${whole}" — expected a number${f.names ? ` or a name (${f.names.join(', ')})` : ''}, found "${token}"`
+    );
     return undefined;
   }
   const n = Number(token);
@@ -107,7 +125,9 @@ function parsePlain(text: string, f: FieldDef, errors: string[]): Parsed | undef
       lo = parseValue(a!, f, errors, item);
       hi = parseValue(b!, f, errors, item);
       if (lo !== undefined && hi !== undefined && lo > hi) {
-        errors.push(`field ${f.name}: "${item}" — range start ${lo} is after its end ${hi} (wrap-around ranges are not supported)`);
+        errors.push(
+          `field ${f.name}: "${item}" — range start ${lo} is after its end ${hi} (wrap-around ranges are not supported)`
+        );
         continue;
       }
     } else {
@@ -125,7 +145,7 @@ function parsePlain(text: string, f: FieldDef, errors: string[]): Parsed | undef
 function toRanges<U>(values: number[], f: { min: number; max: number }, map: (n: number) => U): Loose<U>[] | '*' {
   if (values.length === f.max - f.min + 1) return '*';
   const out: Loose<U>[] = [];
-  for (let i = 0; i < values.length; ) {
+  for (let i = 0; i < values.length;) {
     let j = i;
     while (j + 1 < values.length && values[j + 1] === values[j]! + 1) j++;
     out.push(i === j ? map(values[i]!) : { start: map(values[i]!), end: map(values[j]!) });
@@ -164,7 +184,9 @@ function monthClasses(years: number[]): { months: number[]; length: number; year
 function specialDayOfMonth(text: string, years: number[], errors: string[]): DayVariant[] | undefined {
   const f = 'day-of-month';
   const per = (fn: (length: number) => DayVariant[]) =>
-    monthClasses(years).flatMap((c) => fn(c.length).map((v) => ({ ...v, months: c.months, ...(c.years ? { years: c.years } : {}) })));
+    monthClasses(years).flatMap((c) =>
+      fn(c.length).map((v) => ({ ...v, months: c.months, ...(c.years ? { years: c.years } : {}) }))
+    );
   if (text === 'L') return per((len) => [{ dayOfMonth: [len] }]);
   let m = /^L-(\d+)$/.exec(text);
   if (m) {
@@ -255,9 +277,22 @@ export function translateQuartzCron(expression: string): CronTranslation {
     };
   }
   if (parts.length < 6 || parts.length > 7) {
-    return { ok: false, errors: [`expected 6 or 7 fields (seconds minutes hours day-of-month month day-of-week [year]), found ${parts.length}`] };
+    return {
+      ok: false,
+      errors: [
+        `expected 6 or 7 fields (seconds minutes hours day-of-month month day-of-week [year]), found ${parts.length}`,
+      ],
+    };
   }
-  const [secT, minT, hourT, domT, monT, dowT, yearT] = parts as [string, string, string, string, string, string, string | undefined];
+  const [secT, minT, hourT, domT, monT, dowT, yearT] = parts as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string | undefined,
+  ];
   const sec = parsePlain(secT, FIELDS[0]!, errors);
   const min = parsePlain(minT, FIELDS[1]!, errors);
   const hour = parsePlain(hourT, FIELDS[2]!, errors);
@@ -315,7 +350,11 @@ export function translateQuartzCron(expression: string): CronTranslation {
     });
   }
   if (calendars.length === 0) return { ok: false, errors: [`"${expression}" never fires`] };
-  return { ok: true, calendars, description: `Quartz "${parts.join(' ')}" as ${calendars.length} calendar spec${calendars.length > 1 ? 's' : ''}` };
+  return {
+    ok: true,
+    calendars,
+    description: `Quartz "${parts.join(' ')}" as ${calendars.length} calendar spec${calendars.length > 1 ? 's' : ''}`,
+  };
 }
 
 // ---- evaluators (for tests and previews): both work on broken-down local date parts ----
@@ -331,7 +370,12 @@ export interface DateParts {
   weekday: number;
 }
 
-function matchLoose<U>(spec: Loose<U> | Loose<U>[] | '*' | undefined, value: U, index: (u: U) => number, dflt: 'any' | 'zero'): boolean {
+function matchLoose<U>(
+  spec: Loose<U> | Loose<U>[] | '*' | undefined,
+  value: U,
+  index: (u: U) => number,
+  dflt: 'any' | 'zero'
+): boolean {
   if (spec === undefined) return dflt === 'any' || index(value) === 0;
   if (spec === '*') return true;
   const items = Array.isArray(spec) ? spec : [spec];
@@ -343,7 +387,7 @@ function matchLoose<U>(spec: Loose<U> | Loose<U>[] | '*' | undefined, value: U, 
       const step = item.step ?? 1;
       return v >= s && v <= e && (v - s) % step === 0;
     }
-    return index(item as U) === v;
+    return index(item) === v;
   });
 }
 

@@ -13,7 +13,8 @@ export type AttemptEnd = 'SUCCESS' | 'FAILED' | 'TIMEDOUT' | 'CANCELED' | 'INVAL
 
 /** `attemptNumber` is 0-based (Databricks `attempt_number`). */
 export function shouldRetry(task: RetryPolicyFields, end: AttemptEnd, attemptNumber: number): boolean {
-  const eligible = end === 'FAILED' || end === 'INTERNAL_ERROR' || (end === 'TIMEDOUT' && task.retry_on_timeout === true);
+  const eligible =
+    end === 'FAILED' || end === 'INTERNAL_ERROR' || (end === 'TIMEDOUT' && task.retry_on_timeout === true);
   if (!eligible) return false;
   const max = task.max_retries ?? 0;
   return max === -1 || attemptNumber < max;

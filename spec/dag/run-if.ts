@@ -39,7 +39,10 @@ export type RunIfDecision =
   | { action: 'run' }
   | {
       action: 'skip';
-      result: typeof TaskResultState.EXCLUDED | typeof TaskResultState.UPSTREAM_FAILED | typeof TaskResultState.UPSTREAM_CANCELED;
+      result:
+        | typeof TaskResultState.EXCLUDED
+        | typeof TaskResultState.UPSTREAM_FAILED
+        | typeof TaskResultState.UPSTREAM_CANCELED;
       reason: string;
     };
 
@@ -64,7 +67,11 @@ export function decideRunIf(runIf: RunIf, outcomes: readonly DependencyOutcome[]
   const upstreamProblem = (): RunIfDecision =>
     failed > 0
       ? { action: 'skip', result: TaskResultState.UPSTREAM_FAILED, reason: `Upstream task failed (run_if ${runIf}).` }
-      : { action: 'skip', result: TaskResultState.UPSTREAM_CANCELED, reason: `Upstream task was canceled (run_if ${runIf}).` };
+      : {
+          action: 'skip',
+          result: TaskResultState.UPSTREAM_CANCELED,
+          reason: `Upstream task was canceled (run_if ${runIf}).`,
+        };
   const notMet = (why: string): RunIfDecision => ({
     action: 'skip',
     result: TaskResultState.EXCLUDED,

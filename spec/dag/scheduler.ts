@@ -11,9 +11,7 @@ export interface SchedulerTask extends GraphTask {
 }
 
 export type TaskProgress =
-  | { phase: 'PENDING' }
-  | { phase: 'RUNNING' }
-  | { phase: 'TERMINAL'; terminal: TerminalTask; reason?: string };
+  { phase: 'PENDING' } | { phase: 'RUNNING' } | { phase: 'TERMINAL'; terminal: TerminalTask; reason?: string };
 
 export type Progress = Record<string, TaskProgress>;
 

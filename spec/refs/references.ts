@@ -90,23 +90,34 @@ export function checkReference(path: readonly string[], scope: ReferenceScope): 
     case 'job':
       if (a === undefined) return `unknown reference {{${name}}}`;
       if (['id', 'name', 'run_id', 'repair_count'].includes(a) && b === undefined) return undefined;
-      if (a === 'start_time') return b !== undefined && c === undefined ? timeArg(b, 'job.start_time') : `unknown reference {{${name}}}: expected {{job.start_time.<${TIME_ARGS.join('|')}>}}`;
+      if (a === 'start_time')
+        return b !== undefined && c === undefined
+          ? timeArg(b, 'job.start_time')
+          : `unknown reference {{${name}}}: expected {{job.start_time.<${TIME_ARGS.join('|')}>}}`;
       if (a === 'trigger') {
         if (b === 'type' && c === undefined) return undefined;
-        if (b === 'time') return c !== undefined && rest.length === 0 && (TIME_ARGS as readonly string[]).includes(c) ? undefined : `unknown reference {{${name}}}: expected {{job.trigger.time.<${TIME_ARGS.join('|')}>}}`;
+        if (b === 'time')
+          return c !== undefined && rest.length === 0 && (TIME_ARGS as readonly string[]).includes(c)
+            ? undefined
+            : `unknown reference {{${name}}}: expected {{job.trigger.time.<${TIME_ARGS.join('|')}>}}`;
         if (b === 'file_arrival' && c === 'location' && rest.length === 0) return undefined;
         return `unknown reference {{${name}}}: expected {{job.trigger.type}} or {{job.trigger.time.<arg>}}`;
       }
       if (a === 'parameters') {
-        if (b === undefined || c !== undefined) return `unknown reference {{${name}}}: expected {{job.parameters.<name>}}`;
-        return scope.parameterNames.has(b) ? undefined : `reference {{${name}}} names job parameter "${b}", which the job does not define`;
+        if (b === undefined || c !== undefined)
+          return `unknown reference {{${name}}}: expected {{job.parameters.<name>}}`;
+        return scope.parameterNames.has(b)
+          ? undefined
+          : `reference {{${name}}} names job parameter "${b}", which the job does not define`;
       }
       return `unknown reference {{${name}}}`;
     case 'task':
-      if (a !== undefined && ['name', 'run_id', 'execution_count', 'notebook_path'].includes(a) && b === undefined) return undefined;
+      if (a !== undefined && ['name', 'run_id', 'execution_count', 'notebook_path'].includes(a) && b === undefined)
+        return undefined;
       return `unknown reference {{${name}}}: expected {{task.<name|run_id|execution_count|notebook_path>}}`;
     case 'tasks': {
-      if (a === undefined || b === undefined) return `unknown reference {{${name}}}: expected {{tasks.<task_key>.<field>}}`;
+      if (a === undefined || b === undefined)
+        return `unknown reference {{${name}}}: expected {{tasks.<task_key>.<field>}}`;
       if (!scope.taskKeys.has(a)) return `reference {{${name}}} names task "${a}", which is not in this job`;
       if ((TASK_FIELDS as readonly string[]).includes(b) && c === undefined) return undefined;
       if (b === 'values' && c !== undefined && rest.length === 0) return undefined;
@@ -117,7 +128,9 @@ export function checkReference(path: readonly string[], scope: ReferenceScope): 
     case 'workspace':
       return (a === 'id' || a === 'url') && b === undefined ? undefined : `unknown reference {{${name}}}`;
     case 'backfill':
-      return a !== undefined && (TIME_ARGS as readonly string[]).includes(a) && b === undefined ? undefined : `unknown reference {{${name}}}`;
+      return a !== undefined && (TIME_ARGS as readonly string[]).includes(a) && b === undefined
+        ? undefined
+        : `unknown reference {{${name}}}`;
     default:
       return undefined;
   }

@@ -89,7 +89,11 @@ export interface RunStateV1 {
 
 export interface RunStatusV2 {
   state: 'QUEUED' | 'PENDING' | 'RUNNING' | 'TERMINATING' | 'TERMINATED' | 'BLOCKED' | 'WAITING';
-  termination_details?: { code: string; type: 'SUCCESS' | 'INTERNAL_ERROR' | 'CLIENT_ERROR' | 'CLOUD_FAILURE'; message: string };
+  termination_details?: {
+    code: string;
+    type: 'SUCCESS' | 'INTERNAL_ERROR' | 'CLIENT_ERROR' | 'CLOUD_FAILURE';
+    message: string;
+  };
 }
 
 export type RunTask = Omit<Task, never> & {
@@ -175,7 +179,11 @@ export function jobParameterValues(
   settings: JobSettings,
   values: Record<string, string>
 ): { name: string; default: string; value: string }[] {
-  return (settings.parameters ?? []).map((p) => ({ name: p.name, default: p.default, value: values[p.name] ?? p.default }));
+  return (settings.parameters ?? []).map((p) => ({
+    name: p.name,
+    default: p.default,
+    value: values[p.name] ?? p.default,
+  }));
 }
 
 function runStateV1(state: RunState): RunStateV1 {
@@ -207,7 +215,10 @@ function runStatusV2(state: RunState): RunStatusV2 {
     case RunResultState.SUCCESS_WITH_FAILURES:
       return { state: 'TERMINATED', termination_details: { code: 'SUCCESS_WITH_FAILURES', type: 'SUCCESS', message } };
     case RunResultState.FAILED:
-      return { state: 'TERMINATED', termination_details: { code: 'RUN_EXECUTION_ERROR', type: 'CLIENT_ERROR', message } };
+      return {
+        state: 'TERMINATED',
+        termination_details: { code: 'RUN_EXECUTION_ERROR', type: 'CLIENT_ERROR', message },
+      };
     case RunResultState.TIMEDOUT:
       return { state: 'TERMINATED', termination_details: { code: 'CANCELED', type: 'CLIENT_ERROR', message } };
     case RunResultState.CANCELED:
@@ -246,7 +257,12 @@ function taskStateV1(a: AttemptState): RunStateV1 {
   const base = { state_message: a.state_message, user_cancelled_or_timedout: a.userCanceledOrTimedOut ?? false };
   switch (a.phase) {
     case 'PENDING':
-      return { life_cycle_state: a.state_message.startsWith(WAITING_FOR_UPSTREAM) ? LifeCycleState.BLOCKED : LifeCycleState.PENDING, ...base };
+      return {
+        life_cycle_state: a.state_message.startsWith(WAITING_FOR_UPSTREAM)
+          ? LifeCycleState.BLOCKED
+          : LifeCycleState.PENDING,
+        ...base,
+      };
     case 'RUNNING':
       return { life_cycle_state: LifeCycleState.RUNNING, ...base };
     case 'WAITING_FOR_RETRY':
@@ -322,6 +338,7 @@ export function runDetailsMarkdown(state: RunState, now: number): string {
     }
   }
   const summary = [...counts.entries()].map(([k, v]) => `${k}: ${v}`).join(' · ');
-  const more = state.settings.tasks.length > rows.length ? `\n\n…and ${state.settings.tasks.length - rows.length} more tasks` : '';
+  const more =
+    state.settings.tasks.length > rows.length ? `\n\n…and ${state.settings.tasks.length - rows.length} more tasks` : '';
   return `${head}\n\n${summary}\n\n| task | state | attempt | duration |\n|---|---|---|---|\n${rows.join('\n')}${more}`;
 }

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { RUN_IF_VALUES } from '../dag/states';
 
-export const KEY_PATTERN = /^[\w\-]+$/;
+export const KEY_PATTERN = /^[\w-]+$/;
 const key = (what: string) =>
   z
     .string()
@@ -170,10 +170,19 @@ export const JobSettings = z.strictObject({
   description: z.string().max(27700).optional(),
   tasks: z.array(Task).min(1).max(1000),
   job_clusters: z
-    .array(z.strictObject({ job_cluster_key: key('job_cluster_key'), new_cluster: opaque.optional(), serverless_compute_id: z.string().optional() }))
+    .array(
+      z.strictObject({
+        job_cluster_key: key('job_cluster_key'),
+        new_cluster: opaque.optional(),
+        serverless_compute_id: z.string().optional(),
+      })
+    )
     .max(100)
     .optional(),
-  environments: z.array(z.strictObject({ environment_key: key('environment_key'), spec: opaque.optional() })).max(10).optional(),
+  environments: z
+    .array(z.strictObject({ environment_key: key('environment_key'), spec: opaque.optional() }))
+    .max(10)
+    .optional(),
   environment_variables: z.array(opaque).optional(),
   parameters: z.array(JobParameterDefinition).optional(),
   timeout_seconds: nonNegativeInt.optional(),
@@ -189,7 +198,11 @@ export const JobSettings = z.strictObject({
   health: Health.optional(),
   queue: z.strictObject({ enabled: z.boolean() }).optional(),
   run_as: z
-    .strictObject({ user_name: z.string().optional(), service_principal_name: z.string().optional(), group_name: z.string().optional() })
+    .strictObject({
+      user_name: z.string().optional(),
+      service_principal_name: z.string().optional(),
+      group_name: z.string().optional(),
+    })
     .optional(),
   git_source: opaque.optional(),
   format: z.enum(['SINGLE_TASK', 'MULTI_TASK']).optional(),

@@ -52,7 +52,8 @@ function issueToProblems(issue: z.core.$ZodIssue): SpecProblem[] {
     case 'unrecognized_keys':
       return issue.keys.map((k) => ({ path: formatPath([...issue.path, k]), message: `unknown field "${k}"` }));
     case 'invalid_type':
-      if (issue.input === undefined) return [{ path, message: `required field missing: expected ${TYPE_WORDS[issue.expected] ?? issue.expected}` }];
+      if (issue.input === undefined)
+        return [{ path, message: `required field missing: expected ${TYPE_WORDS[issue.expected] ?? issue.expected}` }];
       return [{ path, message: `expected ${TYPE_WORDS[issue.expected] ?? issue.expected}, found ${found}` }];
     case 'invalid_value':
       return [{ path, message: `expected one of ${issue.values.map((v) => String(v)).join(', ')}, found ${found}` }];
@@ -70,7 +71,12 @@ function issueToProblems(issue: z.core.$ZodIssue): SpecProblem[] {
         const n = typeof issue.input === 'string' ? issue.input.length : '?';
         return [{ path, message: `expected ${word} ${String(bound)} characters, found ${n}` }];
       }
-      return [{ path, message: `expected a number ${issue.code === 'too_small' ? '≥' : '≤'} ${String(bound)}, found ${found}` }];
+      return [
+        {
+          path,
+          message: `expected a number ${issue.code === 'too_small' ? '≥' : '≤'} ${String(bound)}, found ${found}`,
+        },
+      ];
     }
     case 'invalid_format':
       return [{ path, message: `${issue.message}, found ${found}` }];
@@ -94,36 +100,63 @@ function crossFieldProblems(input: Raw): SpecProblem[] {
     const k = t.task_key;
     if (strings(k)) {
       const prev = firstIndex.get(k);
-      if (prev !== undefined) problems.push({ path: `tasks[${i}].task_key`, message: `duplicate task_key "${k}" (already used by tasks[${prev}])` });
+      if (prev !== undefined)
+        problems.push({
+          path: `tasks[${i}].task_key`,
+          message: `duplicate task_key "${k}" (already used by tasks[${prev}])`,
+        });
       else firstIndex.set(k, i);
     }
     const supported = TASK_TYPES.filter((ty) => t[ty] !== undefined);
     const unsupported = UNSUPPORTED_TASK_TYPES.filter((ty) => t[ty] !== undefined);
     for (const ty of unsupported) {
-      problems.push({ path: `tasks[${i}].${ty}`, message: `task type ${ty} is not supported by durable-jobs yet (supported: ${TASK_TYPES.join(', ')})` });
+      problems.push({
+        path: `tasks[${i}].${ty}`,
+        message: `task type ${ty} is not supported by durable-jobs yet (supported: ${TASK_TYPES.join(', ')})`,
+      });
     }
     const all = [...supported, ...unsupported];
     if (all.length === 0) {
-      problems.push({ path: `tasks[${i}]`, message: `expected exactly one task type (${TASK_TYPES.join(', ')}), found none` });
+      problems.push({
+        path: `tasks[${i}]`,
+        message: `expected exactly one task type (${TASK_TYPES.join(', ')}), found none`,
+      });
     } else if (all.length > 1) {
-      problems.push({ path: `tasks[${i}]`, message: `expected exactly one task type, found ${all.length}: ${all.join(', ')}` });
+      problems.push({
+        path: `tasks[${i}]`,
+        message: `expected exactly one task type, found ${all.length}: ${all.join(', ')}`,
+      });
     }
     if (strings(k) && all[0]) typeOf.set(k, all[0]);
     const sql = t.sql_task;
     if (isObject(sql)) {
       const kinds = ['file', 'query', 'dashboard', 'alert'].filter((f) => sql[f] !== undefined);
       if (kinds.length !== 1) {
-        problems.push({ path: `tasks[${i}].sql_task`, message: `expected exactly one of file or query, found ${kinds.length === 0 ? 'none' : kinds.join(' and ')}` });
+        problems.push({
+          path: `tasks[${i}].sql_task`,
+          message: `expected exactly one of file or query, found ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`,
+        });
       }
       for (const f of ['dashboard', 'alert']) {
-        if (sql[f] !== undefined) problems.push({ path: `tasks[${i}].sql_task.${f}`, message: `SQL ${f} tasks are not supported by durable-jobs yet` });
+        if (sql[f] !== undefined)
+          problems.push({
+            path: `tasks[${i}].sql_task.${f}`,
+            message: `SQL ${f} tasks are not supported by durable-jobs yet`,
+          });
       }
       const q = sql.query;
       if (isObject(q)) {
         if (q.query_id !== undefined) {
-          problems.push({ path: `tasks[${i}].sql_task.query.query_id`, message: 'saved Databricks queries do not exist in durable-jobs: use query.query_text (extension) or file.path' });
+          problems.push({
+            path: `tasks[${i}].sql_task.query.query_id`,
+            message:
+              'saved Databricks queries do not exist in durable-jobs: use query.query_text (extension) or file.path',
+          });
         } else if (q.query_text === undefined) {
-          problems.push({ path: `tasks[${i}].sql_task.query`, message: 'expected query_text (inline SQL, a durable-jobs extension), found nothing' });
+          problems.push({
+            path: `tasks[${i}].sql_task.query`,
+            message: 'expected query_text (inline SQL, a durable-jobs extension), found nothing',
+          });
         }
       }
     }
@@ -132,14 +165,21 @@ function crossFieldProblems(input: Raw): SpecProblem[] {
   const clusterKeys = new Set<string>();
   (Array.isArray(input.job_clusters) ? input.job_clusters : []).forEach((c, i) => {
     if (!isObject(c) || !strings(c.job_cluster_key)) return;
-    if (clusterKeys.has(c.job_cluster_key)) problems.push({ path: `job_clusters[${i}].job_cluster_key`, message: `duplicate job_cluster_key "${c.job_cluster_key}"` });
+    if (clusterKeys.has(c.job_cluster_key))
+      problems.push({
+        path: `job_clusters[${i}].job_cluster_key`,
+        message: `duplicate job_cluster_key "${c.job_cluster_key}"`,
+      });
     clusterKeys.add(c.job_cluster_key);
   });
 
   tasks.forEach((t, i) => {
     if (!isObject(t)) return;
     if (strings(t.job_cluster_key) && !clusterKeys.has(t.job_cluster_key)) {
-      problems.push({ path: `tasks[${i}].job_cluster_key`, message: `expected a job_cluster_key declared in job_clusters, found "${t.job_cluster_key}"` });
+      problems.push({
+        path: `tasks[${i}].job_cluster_key`,
+        message: `expected a job_cluster_key declared in job_clusters, found "${t.job_cluster_key}"`,
+      });
     }
     if (!Array.isArray(t.depends_on)) return;
     t.depends_on.forEach((d, j) => {
@@ -148,7 +188,10 @@ function crossFieldProblems(input: Raw): SpecProblem[] {
       if (d.task_key === t.task_key) {
         problems.push({ path: `${path}.task_key`, message: `a task cannot depend on itself ("${d.task_key}")` });
       } else if (!firstIndex.has(d.task_key)) {
-        problems.push({ path: `${path}.task_key`, message: `expected the task_key of another task in this job, found "${d.task_key}"` });
+        problems.push({
+          path: `${path}.task_key`,
+          message: `expected the task_key of another task in this job, found "${d.task_key}"`,
+        });
       } else if (d.outcome !== undefined && typeOf.get(d.task_key) !== 'condition_task') {
         problems.push({
           path: `${path}.outcome`,
@@ -168,14 +211,21 @@ function crossFieldProblems(input: Raw): SpecProblem[] {
         .map((d) => ({ task_key: d.task_key as string })),
     }));
   for (const cycle of findCycles(graph)) {
-    problems.push({ path: `tasks[${firstIndex.get(cycle[0]!)!}].depends_on`, message: `dependency cycle ${describeCycle(cycle)}` });
+    problems.push({
+      path: `tasks[${firstIndex.get(cycle[0]!)!}].depends_on`,
+      message: `dependency cycle ${describeCycle(cycle)}`,
+    });
   }
 
   const params = new Map<string, number>();
   (Array.isArray(input.parameters) ? input.parameters : []).forEach((p, i) => {
     if (!isObject(p) || !strings(p.name)) return;
     const prev = params.get(p.name);
-    if (prev !== undefined) problems.push({ path: `parameters[${i}].name`, message: `duplicate job parameter "${p.name}" (already defined by parameters[${prev}])` });
+    if (prev !== undefined)
+      problems.push({
+        path: `parameters[${i}].name`,
+        message: `duplicate job parameter "${p.name}" (already defined by parameters[${prev}])`,
+      });
     else params.set(p.name, i);
   });
 
@@ -186,13 +236,20 @@ function crossFieldProblems(input: Raw): SpecProblem[] {
       if (!cron.ok) for (const e of cron.errors) problems.push({ path: 'schedule.quartz_cron_expression', message: e });
     }
     if (strings(schedule.timezone_id) && !isValidTimeZone(schedule.timezone_id)) {
-      problems.push({ path: 'schedule.timezone_id', message: `expected a time zone id such as "UTC" or "America/New_York", found "${schedule.timezone_id}"` });
+      problems.push({
+        path: 'schedule.timezone_id',
+        message: `expected a time zone id such as "UTC" or "America/New_York", found "${schedule.timezone_id}"`,
+      });
     }
   }
   const runAs = input.run_as;
   if (isObject(runAs)) {
     const set = ['user_name', 'service_principal_name', 'group_name'].filter((k) => runAs[k] !== undefined);
-    if (set.length !== 1) problems.push({ path: 'run_as', message: `expected exactly one of user_name, service_principal_name, group_name, found ${set.length === 0 ? 'none' : set.join(' and ')}` });
+    if (set.length !== 1)
+      problems.push({
+        path: 'run_as',
+        message: `expected exactly one of user_name, service_principal_name, group_name, found ${set.length === 0 ? 'none' : set.join(' and ')}`,
+      });
   }
   return problems;
 }
@@ -236,15 +293,27 @@ function warningsFor(settings: JobSettings): SpecProblem[] {
   const warnings: SpecProblem[] = [];
   for (const f of JOB_NOT_ACTED) if (settings[f] !== undefined) warnings.push({ path: f, message: NOT_ACTED });
   if ((settings.max_concurrent_runs ?? 1) > 1) {
-    warnings.push({ path: 'max_concurrent_runs', message: 'only enforced between scheduled runs for now (runs started on demand are not limited)' });
+    warnings.push({
+      path: 'max_concurrent_runs',
+      message: 'only enforced between scheduled runs for now (runs started on demand are not limited)',
+    });
   }
   settings.job_clusters?.forEach((c, i) => {
-    if (c.new_cluster) warnings.push({ path: `job_clusters[${i}].new_cluster`, message: `${NOT_ACTED}: only job_cluster_key is used, to route tasks to the workers of that cluster` });
+    if (c.new_cluster)
+      warnings.push({
+        path: `job_clusters[${i}].new_cluster`,
+        message: `${NOT_ACTED}: only job_cluster_key is used, to route tasks to the workers of that cluster`,
+      });
   });
   settings.tasks.forEach((t, i) => {
-    for (const f of TASK_NOT_ACTED) if (t[f] !== undefined) warnings.push({ path: `tasks[${i}].${f}`, message: NOT_ACTED });
+    for (const f of TASK_NOT_ACTED)
+      if (t[f] !== undefined) warnings.push({ path: `tasks[${i}].${f}`, message: NOT_ACTED });
     for (const ty of ['notebook_task', 'spark_python_task'] as const) {
-      if (t[ty]?.source === 'GIT') warnings.push({ path: `tasks[${i}].${ty}.source`, message: `${NOT_ACTED}: paths are read from the local file system` });
+      if (t[ty]?.source === 'GIT')
+        warnings.push({
+          path: `tasks[${i}].${ty}.source`,
+          message: `${NOT_ACTED}: paths are read from the local file system`,
+        });
     }
   });
   return warnings;
@@ -252,7 +321,11 @@ function warningsFor(settings: JobSettings): SpecProblem[] {
 
 export function validateJobSettings(input: unknown): ValidationResult {
   if (!isObject(input)) {
-    return { ok: false, errors: [{ path: '', message: `expected a JSON object of job settings, found ${describeValue(input)}` }], warnings: [] };
+    return {
+      ok: false,
+      errors: [{ path: '', message: `expected a JSON object of job settings, found ${describeValue(input)}` }],
+      warnings: [],
+    };
   }
   const parsed = JobSettings.safeParse(input, { reportInput: true });
   const errors: SpecProblem[] = parsed.success ? [] : parsed.error.issues.flatMap(issueToProblems);

@@ -21,9 +21,17 @@ let server: DevServer | undefined;
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let address = process.env.TEMPORAL_ADDRESS;
   if (!address) {
-    const cliPath = await findTemporalCli({ ...(process.env.TEMPORAL_CLI_PATH ? { temporalCliPath: process.env.TEMPORAL_CLI_PATH } : {}) });
-    if (!cliPath) throw new Error('The temporal CLI was not found: run `npm run ensure-temporal` (or set TEMPORAL_CLI_PATH).');
-    server = await startDevServer({ cliPath, headless: true, port: 0, logFile: path.join(os.tmpdir(), `djobs-test-server-${process.pid}.log`) });
+    const cliPath = await findTemporalCli({
+      ...(process.env.TEMPORAL_CLI_PATH ? { temporalCliPath: process.env.TEMPORAL_CLI_PATH } : {}),
+    });
+    if (!cliPath)
+      throw new Error('The temporal CLI was not found: run `npm run ensure-temporal` (or set TEMPORAL_CLI_PATH).');
+    server = await startDevServer({
+      cliPath,
+      headless: true,
+      port: 0,
+      logFile: path.join(os.tmpdir(), `djobs-test-server-${process.pid}.log`),
+    });
     address = server.address;
   }
   project.provide('temporalAddress', address);

@@ -38,7 +38,11 @@ describe('cancel, pause, resume', () => {
     await waitFor(() => grandchildren.every((p) => !alive(p)), 'the process tree to die', 2_000);
     expect(Date.now() - canceledAt).toBeLessThan(2_000);
     const run = await engine.client.waitForRun(run_id, { timeoutMs: 30_000 });
-    expect(run.state).toMatchObject({ life_cycle_state: 'TERMINATED', result_state: 'CANCELED', user_cancelled_or_timedout: true });
+    expect(run.state).toMatchObject({
+      life_cycle_state: 'TERMINATED',
+      result_state: 'CANCELED',
+      user_cancelled_or_timedout: true,
+    });
     const t = latestByKey(run);
     expect(t.tree!.state.result_state).toBe('CANCELED');
     expect(t.later!.state.life_cycle_state).toBe('SKIPPED');
@@ -52,11 +56,20 @@ describe('cancel, pause, resume', () => {
         sh('second', 'true', { depends_on: [{ task_key: 'first' }] }),
       ])
     );
-    await waitFor(async () => latestByKey(await engine.client.getRun(run_id)).first!.state.life_cycle_state === 'RUNNING', 'first to run');
+    await waitFor(
+      async () => latestByKey(await engine.client.getRun(run_id)).first!.state.life_cycle_state === 'RUNNING',
+      'first to run'
+    );
     await engine.client.pauseRun(run_id);
-    await waitFor(async () => (await engine.client.getRun(run_id)).state.state_message.startsWith('Paused'), 'the run to report paused');
+    await waitFor(
+      async () => (await engine.client.getRun(run_id)).state.state_message.startsWith('Paused'),
+      'the run to report paused'
+    );
     fs.writeFileSync(gate, '');
-    await waitFor(async () => latestByKey(await engine.client.getRun(run_id)).first!.state.result_state === 'SUCCESS', 'first to finish');
+    await waitFor(
+      async () => latestByKey(await engine.client.getRun(run_id)).first!.state.result_state === 'SUCCESS',
+      'first to finish'
+    );
     // While paused, `second` stays pending: sample it for two seconds.
     const until = Date.now() + 2_000;
     while (Date.now() < until) {

@@ -10,7 +10,12 @@ const root = path.resolve(__dirname, '..', '..');
 
 function startWorkerProcess(engine: Engine): ChildProcess {
   const child = spawn(process.execPath, [path.join(root, 'dist', 'cli', 'index.js'), 'worker'], {
-    env: { ...process.env, TEMPORAL_ADDRESS: engine.address, DJOBS_TASK_QUEUE: engine.taskQueue, DJOBS_HOME: engine.dataDir },
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: engine.address,
+      DJOBS_TASK_QUEUE: engine.taskQueue,
+      DJOBS_HOME: engine.dataDir,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[worker ${child.pid}] ${d.toString()}`));

@@ -14,7 +14,7 @@ async function query(dbFile: string, sql: string): Promise<Record<string, unknow
   try {
     const conn = await db.connect();
     const reader = await conn.runAndReadAll(sql);
-    return reader.getRowObjectsJson() as Record<string, unknown>[];
+    return reader.getRowObjectsJson();
   } finally {
     db.closeSync();
   }
@@ -56,7 +56,10 @@ describe('ETL example (bronze → silver → gold)', () => {
     const silver = await query(warehouse, 'SELECT customer_id, email FROM customers_silver ORDER BY customer_id');
     expect(silver.map((r) => Number(r.customer_id))).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(silver.find((r) => Number(r.customer_id) === 2)!.email).toBe('grace.hopper@example.com');
-    const gold = fs.readFileSync(path.join(dir, '_output', 'customers_by_country.csv'), 'utf8').trim().split('\n');
+    const gold = fs
+      .readFileSync(path.join(dir, '_output', 'customers_by_country.csv'), 'utf8')
+      .trim()
+      .split('\n');
     expect(gold[0]).toBe('country,customers,last_update');
     expect(gold.slice(1).map((l) => l.split(',').slice(0, 2).join(','))).toEqual(['GB,3', 'US,3', 'NL,1']);
   });

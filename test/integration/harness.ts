@@ -23,10 +23,16 @@ export interface Engine {
 }
 
 export function safeName(title: string): string {
-  return `${title.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40)}-${Math.random().toString(36).slice(2, 8)}`;
+  return `${title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, 40)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-export async function startEngine(title: string, opts: { worker?: boolean; heartbeatTimeoutSeconds?: number } = {}): Promise<Engine> {
+export async function startEngine(
+  title: string,
+  opts: { worker?: boolean; heartbeatTimeoutSeconds?: number } = {}
+): Promise<Engine> {
   if (!runtimeInstalled) {
     runtimeInstalled = true;
     Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -75,17 +81,18 @@ export async function startEngine(title: string, opts: { worker?: boolean; heart
 
 /** A shell_command_task (durable-jobs extension) task. */
 export function sh(task_key: string, command: string, extra: Partial<Task> = {}): Task {
-  return { task_key, shell_command_task: { command }, ...extra } as Task;
+  return { task_key, shell_command_task: { command }, ...extra };
 }
 
 export function job(name: string, tasks: Task[], extra: Partial<JobSettings> = {}): JobSettings {
-  return { name, tasks, ...extra } as JobSettings;
+  return { name, tasks, ...extra };
 }
 
 /** The latest attempt of each task, by key. */
 export function latestByKey(run: Run): Record<string, Run['tasks'][number]> {
   const out: Record<string, Run['tasks'][number]> = {};
-  for (const t of run.tasks) if (!out[t.task_key] || t.attempt_number >= out[t.task_key]!.attempt_number) out[t.task_key] = t;
+  for (const t of run.tasks)
+    if (!out[t.task_key] || t.attempt_number >= out[t.task_key]!.attempt_number) out[t.task_key] = t;
   return out;
 }
 
@@ -94,7 +101,11 @@ export function attemptsOf(run: Run, key: string): Run['tasks'] {
 }
 
 /** Poll `fn` until it returns a truthy value or the deadline passes; keeps the last error. */
-export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  what: string,
+  timeoutMs = 30_000
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

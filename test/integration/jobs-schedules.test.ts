@@ -13,7 +13,9 @@ describe('jobs and schedules', () => {
 
   it('the seed cron 0 0 */6 * * ? in UTC fires at 00:00, 06:00, 12:00 and 18:00 UTC', async () => {
     const { job_id } = await engine.client.createJob(
-      job('every six hours', [sh('t', 'true')], { schedule: { quartz_cron_expression: '0 0 */6 * * ?', timezone_id: 'UTC' } })
+      job('every six hours', [sh('t', 'true')], {
+        schedule: { quartz_cron_expression: '0 0 */6 * * ?', timezone_id: 'UTC' },
+      })
     );
     const next = await engine.client.nextScheduledRuns(job_id);
     expect(next.length).toBeGreaterThanOrEqual(4);
@@ -27,12 +29,20 @@ describe('jobs and schedules', () => {
 
   it('fires in the schedule’s time zone', async () => {
     const { job_id } = await engine.client.createJob(
-      job('new york', [sh('t', 'true')], { schedule: { quartz_cron_expression: '0 30 2 ? * MON-FRI', timezone_id: 'America/New_York' } })
+      job('new york', [sh('t', 'true')], {
+        schedule: { quartz_cron_expression: '0 30 2 ? * MON-FRI', timezone_id: 'America/New_York' },
+      })
     );
     const next = await engine.client.nextScheduledRuns(job_id);
     expect(next.length).toBeGreaterThan(0);
     for (const d of next) {
-      const local = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: '2-digit', minute: '2-digit', weekday: 'short', hour12: false }).format(d);
+      const local = new Intl.DateTimeFormat('en-US', {
+        timeZone: 'America/New_York',
+        hour: '2-digit',
+        minute: '2-digit',
+        weekday: 'short',
+        hour12: false,
+      }).format(d);
       expect(local).toMatch(/^(Mon|Tue|Wed|Thu|Fri) 02:30$/);
     }
     await engine.client.deleteJob(job_id);
@@ -48,9 +58,16 @@ describe('jobs and schedules', () => {
     expect(got.job_id).toBe(job_id);
     expect(got.settings).toEqual(settings);
     expect(got.created_time).toBeGreaterThan(Date.now() - 60_000);
-    await waitFor(async () => (await engine.client.listJobs()).some((j) => j.job_id === job_id && j.settings.name === 'crud job'), 'the job to be listed');
+    await waitFor(
+      async () => (await engine.client.listJobs()).some((j) => j.job_id === job_id && j.settings.name === 'crud job'),
+      'the job to be listed'
+    );
 
-    await engine.client.resetJob(job_id, { ...settings, name: 'crud job v2', schedule: { ...settings.schedule!, pause_status: 'PAUSED' } });
+    await engine.client.resetJob(job_id, {
+      ...settings,
+      name: 'crud job v2',
+      schedule: { ...settings.schedule!, pause_status: 'PAUSED' },
+    });
     expect((await engine.client.getJob(job_id)).settings.name).toBe('crud job v2');
     expect(await engine.client.nextScheduledRuns(job_id)).toEqual([]);
 
@@ -67,7 +84,9 @@ describe('jobs and schedules', () => {
 
   it('run-now with parameter overrides and an idempotency token', async () => {
     const { job_id } = await engine.client.createJob(
-      job('params', [sh('echo', 'test "$(printf %s "$DJOBS_PARAMS")" != ""')], { parameters: [{ name: 'env', default: 'dev' }] })
+      job('params', [sh('echo', 'test "$(printf %s "$DJOBS_PARAMS")" != ""')], {
+        parameters: [{ name: 'env', default: 'dev' }],
+      })
     );
     const first = await engine.client.runNow(job_id, { jobParameters: { env: 'prod' }, idempotencyToken: 'tok-1' });
     const again = await engine.client.runNow(job_id, { jobParameters: { env: 'prod' }, idempotencyToken: 'tok-1' });
@@ -82,7 +101,13 @@ describe('jobs and schedules', () => {
       code: 'INVALID_PARAMETER_VALUE',
       message: 'Job parameter "nope" is not defined in the job (defined: env).',
     });
-    await waitFor(async () => (await engine.client.listRuns({ jobId: job_id })).some((r) => r.run_id === first.run_id && r.state.result_state === 'SUCCESS'), 'the run to be listed');
+    await waitFor(
+      async () =>
+        (await engine.client.listRuns({ jobId: job_id })).some(
+          (r) => r.run_id === first.run_id && r.state.result_state === 'SUCCESS'
+        ),
+      'the run to be listed'
+    );
     await engine.client.deleteJob(job_id);
   });
 

@@ -38,7 +38,9 @@ describe('retries and timeouts', () => {
   });
 
   it('gives up after the last retry and fails the run', async () => {
-    const { run_id } = await engine.client.submitRun(job('always fails', [sh('bad', 'echo nope; exit 7', { max_retries: 1 })]));
+    const { run_id } = await engine.client.submitRun(
+      job('always fails', [sh('bad', 'echo nope; exit 7', { max_retries: 1 })])
+    );
     const run = await engine.client.waitForRun(run_id, { timeoutMs: 60_000 });
     expect(attemptsOf(run, 'bad').map((a) => a.state.result_state)).toEqual(['FAILED', 'FAILED']);
     expect(run.state.result_state).toBe('FAILED');
@@ -65,10 +67,16 @@ describe('retries and timeouts', () => {
 
   it('the job timeout_seconds ends the run TIMEDOUT and stops its tasks', async () => {
     const { run_id } = await engine.client.submitRun(
-      job('job timeout', [sh('slow', 'sleep 60'), sh('next', 'true', { depends_on: [{ task_key: 'slow' }] })], { timeout_seconds: 2 })
+      job('job timeout', [sh('slow', 'sleep 60'), sh('next', 'true', { depends_on: [{ task_key: 'slow' }] })], {
+        timeout_seconds: 2,
+      })
     );
     const run = await engine.client.waitForRun(run_id, { timeoutMs: 60_000 });
-    expect(run.state).toMatchObject({ life_cycle_state: 'TERMINATED', result_state: 'TIMEDOUT', user_cancelled_or_timedout: true });
+    expect(run.state).toMatchObject({
+      life_cycle_state: 'TERMINATED',
+      result_state: 'TIMEDOUT',
+      user_cancelled_or_timedout: true,
+    });
     expect(run.end_time - run.start_time).toBeLessThan(15_000);
     const t = latestByKey(run);
     expect(t.slow!.state.result_state).toBe('TIMEDOUT');

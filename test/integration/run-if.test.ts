@@ -6,11 +6,66 @@ import { job, latestByKey, sh, startEngine, type Engine } from './harness';
 
 type Expected = 'SUCCESS' | 'EXCLUDED' | 'UPSTREAM_FAILED';
 const upstreamSets: [string, string[], Record<RunIf, Expected>][] = [
-  ['ok', ['ok'], { ALL_SUCCESS: 'SUCCESS', AT_LEAST_ONE_SUCCESS: 'SUCCESS', NONE_FAILED: 'SUCCESS', ALL_DONE: 'SUCCESS', AT_LEAST_ONE_FAILED: 'EXCLUDED', ALL_FAILED: 'EXCLUDED' }],
-  ['bad', ['bad'], { ALL_SUCCESS: 'UPSTREAM_FAILED', AT_LEAST_ONE_SUCCESS: 'UPSTREAM_FAILED', NONE_FAILED: 'UPSTREAM_FAILED', ALL_DONE: 'SUCCESS', AT_LEAST_ONE_FAILED: 'SUCCESS', ALL_FAILED: 'SUCCESS' }],
-  ['okbad', ['ok', 'bad'], { ALL_SUCCESS: 'UPSTREAM_FAILED', AT_LEAST_ONE_SUCCESS: 'SUCCESS', NONE_FAILED: 'UPSTREAM_FAILED', ALL_DONE: 'SUCCESS', AT_LEAST_ONE_FAILED: 'SUCCESS', ALL_FAILED: 'EXCLUDED' }],
-  ['ex', ['ex'], { ALL_SUCCESS: 'EXCLUDED', AT_LEAST_ONE_SUCCESS: 'EXCLUDED', NONE_FAILED: 'EXCLUDED', ALL_DONE: 'EXCLUDED', AT_LEAST_ONE_FAILED: 'EXCLUDED', ALL_FAILED: 'EXCLUDED' }],
-  ['exbad', ['ex', 'bad'], { ALL_SUCCESS: 'UPSTREAM_FAILED', AT_LEAST_ONE_SUCCESS: 'SUCCESS', NONE_FAILED: 'UPSTREAM_FAILED', ALL_DONE: 'SUCCESS', AT_LEAST_ONE_FAILED: 'SUCCESS', ALL_FAILED: 'EXCLUDED' }],
+  [
+    'ok',
+    ['ok'],
+    {
+      ALL_SUCCESS: 'SUCCESS',
+      AT_LEAST_ONE_SUCCESS: 'SUCCESS',
+      NONE_FAILED: 'SUCCESS',
+      ALL_DONE: 'SUCCESS',
+      AT_LEAST_ONE_FAILED: 'EXCLUDED',
+      ALL_FAILED: 'EXCLUDED',
+    },
+  ],
+  [
+    'bad',
+    ['bad'],
+    {
+      ALL_SUCCESS: 'UPSTREAM_FAILED',
+      AT_LEAST_ONE_SUCCESS: 'UPSTREAM_FAILED',
+      NONE_FAILED: 'UPSTREAM_FAILED',
+      ALL_DONE: 'SUCCESS',
+      AT_LEAST_ONE_FAILED: 'SUCCESS',
+      ALL_FAILED: 'SUCCESS',
+    },
+  ],
+  [
+    'okbad',
+    ['ok', 'bad'],
+    {
+      ALL_SUCCESS: 'UPSTREAM_FAILED',
+      AT_LEAST_ONE_SUCCESS: 'SUCCESS',
+      NONE_FAILED: 'UPSTREAM_FAILED',
+      ALL_DONE: 'SUCCESS',
+      AT_LEAST_ONE_FAILED: 'SUCCESS',
+      ALL_FAILED: 'EXCLUDED',
+    },
+  ],
+  [
+    'ex',
+    ['ex'],
+    {
+      ALL_SUCCESS: 'EXCLUDED',
+      AT_LEAST_ONE_SUCCESS: 'EXCLUDED',
+      NONE_FAILED: 'EXCLUDED',
+      ALL_DONE: 'EXCLUDED',
+      AT_LEAST_ONE_FAILED: 'EXCLUDED',
+      ALL_FAILED: 'EXCLUDED',
+    },
+  ],
+  [
+    'exbad',
+    ['ex', 'bad'],
+    {
+      ALL_SUCCESS: 'UPSTREAM_FAILED',
+      AT_LEAST_ONE_SUCCESS: 'SUCCESS',
+      NONE_FAILED: 'UPSTREAM_FAILED',
+      ALL_DONE: 'SUCCESS',
+      AT_LEAST_ONE_FAILED: 'SUCCESS',
+      ALL_FAILED: 'EXCLUDED',
+    },
+  ],
 ];
 
 describe('run_if on a real run', () => {
@@ -26,7 +81,12 @@ describe('run_if on a real run', () => {
     ];
     for (const [name, deps] of upstreamSets) {
       for (const runIf of Object.values(RunIf)) {
-        tasks.push(sh(`${runIf.toLowerCase()}__${name}`, 'true', { depends_on: deps.map((task_key) => ({ task_key })), run_if: runIf }));
+        tasks.push(
+          sh(`${runIf.toLowerCase()}__${name}`, 'true', {
+            depends_on: deps.map((task_key) => ({ task_key })),
+            run_if: runIf,
+          })
+        );
       }
     }
     const { run_id } = await engine.client.submitRun(job('run-if matrix', tasks));
@@ -62,7 +122,10 @@ describe('job result from leaf tasks', () => {
 
   it('a failure absorbed by an ALL_DONE cleanup leaf gives SUCCESS_WITH_FAILURES', async () => {
     const { run_id } = await engine.client.submitRun(
-      job('absorbed', [sh('work', 'exit 1'), sh('cleanup', 'true', { depends_on: [{ task_key: 'work' }], run_if: 'ALL_DONE' })])
+      job('absorbed', [
+        sh('work', 'exit 1'),
+        sh('cleanup', 'true', { depends_on: [{ task_key: 'work' }], run_if: 'ALL_DONE' }),
+      ])
     );
     const run = await engine.client.waitForRun(run_id, { timeoutMs: 60_000 });
     expect(run.state).toMatchObject({ life_cycle_state: 'TERMINATED', result_state: 'SUCCESS_WITH_FAILURES' });

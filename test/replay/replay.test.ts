@@ -8,7 +8,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 
 const dir = path.join(__dirname, 'histories');
-const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const load = (f: string) => historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
@@ -21,7 +24,9 @@ describe('replay of committed histories', () => {
     it(`replays ${file}`, async () => {
       const bundlePath = inject('workflowBundlePath');
       await Worker.runReplayHistory(
-        bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: path.join(__dirname, '..', '..', 'workflows', 'index.ts') },
+        bundlePath
+          ? { workflowBundle: { codePath: bundlePath } }
+          : { workflowsPath: path.join(__dirname, '..', '..', 'workflows', 'index.ts') },
         load(file),
         file.replace(/\.json$/, '')
       );
@@ -31,7 +36,10 @@ describe('replay of committed histories', () => {
   describe('a deliberate change to the interpreter', () => {
     let code: string;
     beforeAll(async () => {
-      ({ code } = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'fixtures', 'altered-workflows.ts'), logger: quiet }));
+      ({ code } = await bundleWorkflowCode({
+        workflowsPath: path.join(__dirname, 'fixtures', 'altered-workflows.ts'),
+        logger: quiet,
+      }));
     }, 60_000);
 
     it('is caught as nondeterminism', async () => {

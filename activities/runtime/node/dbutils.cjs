@@ -29,7 +29,8 @@ const dbutils = {
       get(taskKey, key, defaultValue = undefined, debugValue = undefined) {
         const source = process.env.DJOBS_TASK_VALUES_IN;
         if (!source) {
-          if (debugValue === undefined) throw new TypeError('Must pass debugValue when calling get outside of a job context.');
+          if (debugValue === undefined)
+            throw new TypeError('Must pass debugValue when calling get outside of a job context.');
           return debugValue;
         }
         const values = JSON.parse(fs.readFileSync(source, 'utf8'));

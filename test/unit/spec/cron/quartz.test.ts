@@ -32,17 +32,38 @@ describe('translateQuartzCron', () => {
   });
 
   const errors: [string, string[]][] = [
-    ['0 0 * * *', ['expected 6 or 7 fields (seconds minutes hours day-of-month month day-of-week [year]), found 5: Quartz cron starts with a seconds field, e.g. "0 0 0 * * *" (and uses ? in day-of-month or day-of-week)']],
-    ['0 0 0 * * * * *', ['expected 6 or 7 fields (seconds minutes hours day-of-month month day-of-week [year]), found 8']],
+    [
+      '0 0 * * *',
+      [
+        'expected 6 or 7 fields (seconds minutes hours day-of-month month day-of-week [year]), found 5: Quartz cron starts with a seconds field, e.g. "0 0 0 * * *" (and uses ? in day-of-month or day-of-week)',
+      ],
+    ],
+    [
+      '0 0 0 * * * * *',
+      ['expected 6 or 7 fields (seconds minutes hours day-of-month month day-of-week [year]), found 8'],
+    ],
     ['0 0 12 * * *', ['fields day-of-month and day-of-week: "*" and "*" — Quartz needs "?" in exactly one of them']],
     ['0 0 12 ? * ?', ['fields day-of-month and day-of-week: both are "?" — exactly one of them must be "?"']],
     ['60 0 12 * * ?', ['field seconds: "60" — 60 is out of range 0-59']],
     ['0 0 25 * * ?', ['field hours: "25" — 25 is out of range 0-23']],
-    ['0 0 12 * FOO ?', ['field month: "FOO" — expected a number or a name (JAN, FEB, MAR, APR, MAY, JUN, JUL, AUG, SEP, OCT, NOV, DEC), found "FOO"']],
+    [
+      '0 0 12 * FOO ?',
+      [
+        'field month: "FOO" — expected a number or a name (JAN, FEB, MAR, APR, MAY, JUN, JUL, AUG, SEP, OCT, NOV, DEC), found "FOO"',
+      ],
+    ],
     ['0 0 12 ? * 5#6', ['field day-of-week: "5#6" — a month has at most 5 of any weekday, found #6']],
-    ['0 0 12 30W * ?', ['field day-of-month: "30W" — the nearest-weekday day must be 1-27 (28-31 depend on the month length in ways a calendar spec cannot express exactly), found 30']],
+    [
+      '0 0 12 30W * ?',
+      [
+        'field day-of-month: "30W" — the nearest-weekday day must be 1-27 (28-31 depend on the month length in ways a calendar spec cannot express exactly), found 30',
+      ],
+    ],
     ['0 0 12 * * ? 1999', ['field year: "1999" — Temporal schedules support years 2000-2100 only']],
-    ['0 0 12 10-5 * ?', ['field day-of-month: "10-5" — range start 10 is after its end 5 (wrap-around ranges are not supported)']],
+    [
+      '0 0 12 10-5 * ?',
+      ['field day-of-month: "10-5" — range start 10 is after its end 5 (wrap-around ranges are not supported)'],
+    ],
     ['0 0/0 12 * * ?', ['field minutes: "0/0" — expected a positive step after "/", found "0"']],
   ];
   for (const [expr, expected] of errors) {

@@ -15,7 +15,8 @@ describe('shouldRetry', () => {
     ['internal errors are retried like failures', { max_retries: 1 }, 'INTERNAL_ERROR', 0, true],
     ['success is never retried', { max_retries: 3 }, 'SUCCESS', 0, false],
   ];
-  for (const [name, policy, end, attempt, expected] of cases) it(name, () => expect(shouldRetry(policy, end, attempt)).toBe(expected));
+  for (const [name, policy, end, attempt, expected] of cases)
+    it(name, () => expect(shouldRetry(policy, end, attempt)).toBe(expected));
 });
 
 describe('retryDelayMillis', () => {

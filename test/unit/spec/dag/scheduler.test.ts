@@ -33,7 +33,12 @@ describe('nextSteps', () => {
   });
 
   it('waits for all dependencies of a join', () => {
-    const p: Progress = { ...initialProgress(diamond), a: done('SUCCESS'), b: done('SUCCESS'), c: { phase: 'RUNNING' } };
+    const p: Progress = {
+      ...initialProgress(diamond),
+      a: done('SUCCESS'),
+      b: done('SUCCESS'),
+      c: { phase: 'RUNNING' },
+    };
     expect(nextSteps(diamond, p)).toEqual({ start: [], skip: [] });
   });
 
@@ -49,11 +54,21 @@ describe('nextSteps', () => {
   });
 
   it('runs a cleanup task after a failure and excludes a failure handler after success', () => {
-    const tasks = [t('a'), t('on_fail', ['a'], { run_if: 'AT_LEAST_ONE_FAILED' }), t('cleanup', ['a'], { run_if: 'ALL_DONE' })];
+    const tasks = [
+      t('a'),
+      t('on_fail', ['a'], { run_if: 'AT_LEAST_ONE_FAILED' }),
+      t('cleanup', ['a'], { run_if: 'ALL_DONE' }),
+    ];
     expect(nextSteps(tasks, { ...initialProgress(tasks), a: done('FAILED') }).start).toEqual(['on_fail', 'cleanup']);
     const ok = nextSteps(tasks, { ...initialProgress(tasks), a: done('SUCCESS') });
     expect(ok.start).toEqual(['cleanup']);
-    expect(ok.skip).toEqual([{ task_key: 'on_fail', result: 'EXCLUDED', reason: 'Condition run_if AT_LEAST_ONE_FAILED was not met: no dependency failed.' }]);
+    expect(ok.skip).toEqual([
+      {
+        task_key: 'on_fail',
+        result: 'EXCLUDED',
+        reason: 'Condition run_if AT_LEAST_ONE_FAILED was not met: no dependency failed.',
+      },
+    ]);
   });
 
   it('a task whose dependencies are all excluded is excluded, whatever its run_if', () => {
@@ -89,8 +104,18 @@ describe('runOutcome (job result from leaf tasks)', () => {
     ['a leaf failed', chain, { a: 'SUCCESS', b: 'FAILED' }, 'FAILED'],
     ['a leaf timed out', chain, { a: 'SUCCESS', b: 'TIMEDOUT' }, 'FAILED'],
     ['an upstream failed so the leaf was skipped', chain, { a: 'FAILED', b: 'UPSTREAM_FAILED' }, 'FAILED'],
-    ['a failure absorbed by an ALL_DONE leaf', withCleanup, { a: 'FAILED', cleanup: 'SUCCESS' }, 'SUCCESS_WITH_FAILURES'],
-    ['excluded leaves count as success', [t('a'), t('h', ['a'], { run_if: 'ALL_FAILED' })], { a: 'SUCCESS', h: 'EXCLUDED' }, 'SUCCESS'],
+    [
+      'a failure absorbed by an ALL_DONE leaf',
+      withCleanup,
+      { a: 'FAILED', cleanup: 'SUCCESS' },
+      'SUCCESS_WITH_FAILURES',
+    ],
+    [
+      'excluded leaves count as success',
+      [t('a'), t('h', ['a'], { run_if: 'ALL_FAILED' })],
+      { a: 'SUCCESS', h: 'EXCLUDED' },
+      'SUCCESS',
+    ],
     ['a canceled leaf', chain, { a: 'SUCCESS', b: 'CANCELED' }, 'CANCELED'],
   ];
   for (const [name, tasks, results, expected] of cases) {
