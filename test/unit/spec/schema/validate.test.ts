@@ -1,0 +1,270 @@
+import { describe, expect, it } from 'vitest';
+import { validateJobSettings, type SpecProblem } from '../../../../spec';
+
+const SEED = {
+  name: 'ETL Workflow',
+  tasks: [
+    { task_key: 'ingest_bronze', notebook_task: { notebook_path: './bronze_ingest' } },
+    {
+      task_key: 'transform_silver',
+      depends_on: [{ task_key: 'ingest_bronze' }],
+      notebook_task: { notebook_path: './silver_transform' },
+    },
+    {
+      task_key: 'aggregate_gold',
+      depends_on: [{ task_key: 'transform_silver' }],
+      notebook_task: { notebook_path: './gold_aggregate' },
+    },
+  ],
+};
+const sh = (task_key: string, extra: Record<string, unknown> = {}) => ({
+  task_key,
+  shell_command_task: { command: 'true' },
+  ...extra,
+});
+const errorsOf = (input: unknown): SpecProblem[] => {
+  const r = validateJobSettings(input);
+  return r.ok ? [] : r.errors;
+};
+
+describe('validateJobSettings', () => {
+  it('accepts the seed payload exactly as written, with no warnings', () => {
+    expect(validateJobSettings(SEED)).toEqual({ ok: true, settings: SEED, warnings: [] });
+  });
+
+  const cases: [string, unknown, SpecProblem[]][] = [
+    ['not an object', [1], [{ path: '', message: 'expected a JSON object of job settings, found an array' }]],
+    ['no tasks', { name: 'x' }, [{ path: 'tasks', message: 'required field missing: expected an array' }]],
+    ['empty tasks', { tasks: [] }, [{ path: 'tasks', message: 'expected at least 1 tasks, found 0' }]],
+    ['unknown field', { tasks: [sh('a')], colour: 'red' }, [{ path: 'colour', message: 'unknown field "colour"' }]],
+    [
+      'unknown task field',
+      { tasks: [sh('a', { retries: 3 })] },
+      [{ path: 'tasks[0].retries', message: 'unknown field "retries"' }],
+    ],
+    [
+      'malformed task_key',
+      { tasks: [sh('bad key')] },
+      [{ path: 'tasks[0].task_key', message: 'expected a task_key of letters, digits, "_" and "-", found "bad key"' }],
+    ],
+    [
+      'duplicate task_key',
+      { tasks: [sh('a'), sh('b'), sh('a')] },
+      [{ path: 'tasks[2].task_key', message: 'duplicate task_key "a" (already used by tasks[0])' }],
+    ],
+    [
+      'unknown dependency',
+      { tasks: [sh('a'), sh('b', { depends_on: [{ task_key: 'c' }] })] },
+      [
+        {
+          path: 'tasks[1].depends_on[0].task_key',
+          message: 'expected the task_key of another task in this job, found "c"',
+        },
+      ],
+    ],
+    [
+      'self dependency',
+      { tasks: [sh('a', { depends_on: [{ task_key: 'a' }] })] },
+      [{ path: 'tasks[0].depends_on[0].task_key', message: 'a task cannot depend on itself ("a")' }],
+    ],
+    [
+      'cycle',
+      {
+        tasks: [
+          sh('a', { depends_on: [{ task_key: 'c' }] }),
+          sh('b', { depends_on: [{ task_key: 'a' }] }),
+          sh('c', { depends_on: [{ task_key: 'b' }] }),
+        ],
+      },
+      [{ path: 'tasks[0].depends_on', message: 'dependency cycle a → b → c → a' }],
+    ],
+    [
+      'no task type',
+      { tasks: [{ task_key: 'a' }] },
+      [
+        {
+          path: 'tasks[0]',
+          message:
+            'expected exactly one task type (notebook_task, spark_python_task, sql_task, shell_command_task), found none',
+        },
+      ],
+    ],
+    [
+      'two task types',
+      { tasks: [{ task_key: 'a', shell_command_task: { command: 'x' }, notebook_task: { notebook_path: 'n' } }] },
+      [{ path: 'tasks[0]', message: 'expected exactly one task type, found 2: notebook_task, shell_command_task' }],
+    ],
+    [
+      'unsupported task type',
+      { tasks: [{ task_key: 'a', pipeline_task: { pipeline_id: 'p' } }] },
+      [
+        {
+          path: 'tasks[0].pipeline_task',
+          message:
+            'task type pipeline_task is not supported by durable-jobs yet (supported: notebook_task, spark_python_task, sql_task, shell_command_task)',
+        },
+      ],
+    ],
+    [
+      'bad run_if',
+      { tasks: [sh('a', { run_if: 'SOMETIMES' })] },
+      [
+        {
+          path: 'tasks[0].run_if',
+          message:
+            'expected one of ALL_SUCCESS, AT_LEAST_ONE_SUCCESS, NONE_FAILED, ALL_DONE, AT_LEAST_ONE_FAILED, ALL_FAILED, found "SOMETIMES"',
+        },
+      ],
+    ],
+    [
+      'bad pause_status',
+      {
+        tasks: [sh('a')],
+        schedule: { quartz_cron_expression: '0 0 1 * * ?', timezone_id: 'UTC', pause_status: 'STOPPED' },
+      },
+      [{ path: 'schedule.pause_status', message: 'expected one of PAUSED, UNPAUSED, found "STOPPED"' }],
+    ],
+    [
+      'negative task timeout',
+      { tasks: [sh('a', { timeout_seconds: -1 })] },
+      [{ path: 'tasks[0].timeout_seconds', message: 'expected a number ≥ 0, found -1' }],
+    ],
+    [
+      'negative job timeout',
+      { tasks: [sh('a')], timeout_seconds: -5 },
+      [{ path: 'timeout_seconds', message: 'expected a number ≥ 0, found -5' }],
+    ],
+    [
+      'max_retries below -1',
+      { tasks: [sh('a', { max_retries: -2 })] },
+      [{ path: 'tasks[0].max_retries', message: 'expected a number ≥ -1, found -2' }],
+    ],
+    [
+      'wrong type',
+      { tasks: [sh('a', { max_retries: 'three' })] },
+      [{ path: 'tasks[0].max_retries', message: 'expected a number, found "three"' }],
+    ],
+    [
+      'invalid cron',
+      { tasks: [sh('a')], schedule: { quartz_cron_expression: '0 0 12 * * *', timezone_id: 'UTC' } },
+      [
+        {
+          path: 'schedule.quartz_cron_expression',
+          message: 'fields day-of-month and day-of-week: "*" and "*" — Quartz needs "?" in exactly one of them',
+        },
+      ],
+    ],
+    [
+      'invalid time zone',
+      { tasks: [sh('a')], schedule: { quartz_cron_expression: '0 0 12 * * ?', timezone_id: 'Mars/Olympus' } },
+      [
+        {
+          path: 'schedule.timezone_id',
+          message: 'expected a time zone id such as "UTC" or "America/New_York", found "Mars/Olympus"',
+        },
+      ],
+    ],
+    [
+      'outcome on a non-condition upstream',
+      { tasks: [sh('a'), sh('b', { depends_on: [{ task_key: 'a', outcome: 'true' }] })] },
+      [
+        {
+          path: 'tasks[1].depends_on[0].outcome',
+          message: 'outcome is only allowed on a dependency on a condition_task, but "a" is a shell_command_task',
+        },
+      ],
+    ],
+    [
+      'undeclared job cluster',
+      { tasks: [sh('a', { job_cluster_key: 'big' })] },
+      [
+        {
+          path: 'tasks[0].job_cluster_key',
+          message: 'expected a job_cluster_key declared in job_clusters, found "big"',
+        },
+      ],
+    ],
+    [
+      'duplicate job parameter',
+      {
+        tasks: [sh('a')],
+        parameters: [
+          { name: 'p', default: '1' },
+          { name: 'p', default: '2' },
+        ],
+      },
+      [{ path: 'parameters[1].name', message: 'duplicate job parameter "p" (already defined by parameters[0])' }],
+    ],
+    [
+      'sql task with neither file nor query',
+      { tasks: [{ task_key: 'q', sql_task: { warehouse_id: 'w' } }] },
+      [{ path: 'tasks[0].sql_task', message: 'expected exactly one of file or query, found none' }],
+    ],
+    [
+      'sql saved query',
+      { tasks: [{ task_key: 'q', sql_task: { query: { query_id: '123' } } }] },
+      [
+        {
+          path: 'tasks[0].sql_task.query.query_id',
+          message:
+            'saved Databricks queries do not exist in durable-jobs: use query.query_text (extension) or file.path',
+        },
+      ],
+    ],
+  ];
+  for (const [name, input, expected] of cases) {
+    it(`reports ${name}`, () => expect(errorsOf(input)).toEqual(expected));
+  }
+
+  it('reports more than 1000 tasks', () => {
+    const tasks = Array.from({ length: 1001 }, (_, i) => sh(`t${i}`));
+    expect(errorsOf({ tasks })).toEqual([{ path: 'tasks', message: 'expected at most 1000 tasks, found 1001' }]);
+  });
+
+  it('accepts 1000 tasks in a chain', () => {
+    const tasks = Array.from({ length: 1000 }, (_, i) =>
+      sh(`t${i}`, i ? { depends_on: [{ task_key: `t${i - 1}` }] } : {})
+    );
+    expect(validateJobSettings({ tasks }).ok).toBe(true);
+  });
+
+  it('reports every problem at once', () => {
+    const problems = errorsOf({
+      tasks: [sh('a b'), sh('c', { depends_on: [{ task_key: 'zz' }], run_if: 'X' }), { task_key: 'd' }],
+      timeout_seconds: -1,
+      surprise: true,
+    });
+    expect(problems.map((p) => p.path)).toEqual([
+      'tasks[0].task_key',
+      'tasks[1].run_if',
+      'timeout_seconds',
+      'surprise',
+      'tasks[2]',
+      'tasks[1].depends_on[0].task_key',
+    ]);
+  });
+
+  it('warns about fields it accepts but does not act on, and stays valid', () => {
+    const r = validateJobSettings({
+      tasks: [sh('a', { libraries: [{ pypi: { package: 'x' } }] })],
+      email_notifications: { on_failure: ['ops@example.com'] },
+      queue: { enabled: true },
+      max_concurrent_runs: 3,
+    });
+    expect(r.ok && r.warnings).toEqual([
+      { path: 'email_notifications', message: 'accepted but not acted on by durable-jobs yet' },
+      { path: 'queue', message: 'accepted but not acted on by durable-jobs yet' },
+      {
+        path: 'max_concurrent_runs',
+        message: 'only enforced between scheduled runs for now (runs started on demand are not limited)',
+      },
+      { path: 'tasks[0].libraries', message: 'accepted but not acted on by durable-jobs yet' },
+    ]);
+  });
+
+  it('accepts the documented extensions: inline SQL and shell commands', () => {
+    expect(
+      validateJobSettings({ tasks: [{ task_key: 'q', sql_task: { query: { query_text: 'SELECT 1' } } }, sh('s')] }).ok
+    ).toBe(true);
+  });
+});
