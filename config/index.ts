@@ -5,6 +5,8 @@ import path from 'node:path';
 import { z } from 'zod';
 
 const intFrom = (def: number) => z.coerce.number().int().positive().default(def);
+/** A port; 0 picks a free one. */
+const portFrom = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
 
 const Env = z.object({
   /** Data directory: embedded server database, task logs, DuckDB warehouses. */
@@ -25,9 +27,9 @@ const Env = z.object({
   /** Python interpreter for Python notebooks and spark_python_task. */
   DJOBS_PYTHON: z.string().min(1).default('python3'),
   /** gRPC port of the embedded dev server (a free port is used when it is taken). */
-  DJOBS_PORT: intFrom(7233),
+  DJOBS_PORT: portFrom(7233),
   /** Web UI port of the embedded dev server. */
-  DJOBS_UI_PORT: intFrom(8233),
+  DJOBS_UI_PORT: portFrom(8233),
 });
 
 export interface DjobsConfig {

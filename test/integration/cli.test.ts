@@ -1,0 +1,142 @@
+// The djobs CLI as users run it: real processes, real exit codes, JSON output.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Job, Run } from '../../client';
+import { startEngine, type Engine } from './harness';
+
+const root = path.resolve(__dirname, '..', '..');
+const cli = path.join(root, 'dist', 'cli', 'index.js');
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function djobs(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [cli, ...args],
+      { env: { ...process.env, ...env }, timeout: timeoutMs },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      }
+    );
+  });
+}
+
+describe('djobs CLI', () => {
+  let engine: Engine;
+  let env: Record<string, string>;
+  let okJob: string;
+  let badJob: string;
+  beforeAll(async () => {
+    engine = await startEngine('cli');
+    env = { TEMPORAL_ADDRESS: engine.address, DJOBS_TASK_QUEUE: engine.taskQueue, DJOBS_HOME: engine.dataDir };
+    okJob = path.join(engine.workDir, 'ok.yaml');
+    fs.writeFileSync(
+      okJob,
+      [
+        'name: cli job',
+        'parameters:',
+        '  - name: who',
+        '    default: world',
+        'tasks:',
+        '  - task_key: hello',
+        '    shell_command_task:',
+        '      command: echo "hello $(echo $DJOBS_PARAMS)"',
+        '  - task_key: after',
+        '    depends_on: [{ task_key: hello }]',
+        '    shell_command_task: { command: "true" }',
+      ].join('\n')
+    );
+    badJob = path.join(engine.workDir, 'bad.json');
+    fs.writeFileSync(badJob, JSON.stringify({ tasks: [{ task_key: 'x', shell_command_task: { command: 'exit 4' } }] }));
+  });
+  afterAll(() => engine?.stop());
+
+  it('validate: prints every problem with its path and exits 2', async () => {
+    const file = path.join(engine.workDir, 'invalid.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        tasks: [
+          { task_key: 'a', run_if: 'X', shell_command_task: { command: 'true' } },
+          { task_key: 'b', depends_on: [{ task_key: 'zz' }] },
+        ],
+      })
+    );
+    const r = await djobs(['validate', file], {});
+    expect(r.code).toBe(2);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      'error: tasks[0].run_if: expected one of ALL_SUCCESS, AT_LEAST_ONE_SUCCESS, NONE_FAILED, ALL_DONE, AT_LEAST_ONE_FAILED, ALL_FAILED, found "X"',
+      'error: tasks[1]: expected exactly one task type (notebook_task, spark_python_task, sql_task, shell_command_task), found none',
+      'error: tasks[1].depends_on[0].task_key: expected the task_key of another task in this job, found "zz"',
+    ]);
+    const ok = await djobs(['validate', path.join(root, 'examples', 'etl', 'job.json')], {});
+    expect(ok).toMatchObject({ code: 0 });
+    expect(ok.stdout).toContain('valid');
+  });
+
+  it('run: exit 0 on SUCCESS with the final Run as JSON; parameters reach the task', async () => {
+    const r = await djobs(['run', okJob, '--param', 'who=cli', '-o', 'json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const run = JSON.parse(r.stdout) as Run;
+    expect(run.state.result_state).toBe('SUCCESS');
+    expect(run.job_parameters).toEqual([{ name: 'who', default: 'world', value: 'cli' }]);
+    const out = await djobs(['jobs', 'get-run-output', String(run.run_id), '--task', 'hello'], env);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain('hello {"who":"cli"}');
+  });
+
+  it('run: exit 1 when the run fails', async () => {
+    const r = await djobs(['run', badJob], env);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('FAILED');
+  });
+
+  it('exit 3 when Temporal cannot be reached', async () => {
+    const r = await djobs(['jobs', 'list'], { TEMPORAL_ADDRESS: '127.0.0.1:1' }, 30_000);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/Cannot reach Temporal at 127\.0\.0\.1:1/);
+  });
+
+  it('jobs create, get, list, run-now, list-runs, delete', async () => {
+    const created = await djobs(['jobs', 'create', '--json', `@${okJob}`, '-o', 'json'], env);
+    expect(created.code, created.stderr).toBe(0);
+    const { job_id } = JSON.parse(created.stdout) as { job_id: number };
+    const got = JSON.parse((await djobs(['jobs', 'get', String(job_id), '-o', 'json'], env)).stdout) as Job;
+    expect(got.settings.name).toBe('cli job');
+    const run = await djobs(['jobs', 'run-now', String(job_id), '--job-params', '{"who":"again"}', '-o', 'json'], env);
+    expect(run.code, run.stderr).toBe(0);
+    const finished = JSON.parse(run.stdout) as Run;
+    expect(finished.job_id).toBe(job_id);
+    expect(finished.job_parameters[0]!.value).toBe('again');
+    const noWait = await djobs(['jobs', 'run-now', String(job_id), '--no-wait'], env);
+    expect(noWait.stdout.trim()).toMatch(/^\d+$/);
+    const getRun = JSON.parse(
+      (await djobs(['jobs', 'get-run', noWait.stdout.trim(), '-o', 'json'], env)).stdout
+    ) as Run;
+    expect(getRun.run_id).toBe(Number(noWait.stdout.trim()));
+    expect(await djobs(['jobs', 'delete', String(job_id)], env)).toMatchObject({ code: 0 });
+    const gone = await djobs(['jobs', 'get', String(job_id)], env);
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).toContain(`Job ${job_id} does not exist.`);
+  });
+
+  it('without TEMPORAL_ADDRESS, run starts an embedded server with a persistent database and a worker', async () => {
+    const home = path.join(engine.workDir, 'embedded-home');
+    const r = await djobs(
+      ['run', okJob, '-o', 'json'],
+      { TEMPORAL_ADDRESS: '', DJOBS_HOME: home, DJOBS_PORT: '0', DJOBS_UI_PORT: '0' },
+      120_000
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as Run).state.result_state).toBe('SUCCESS');
+    expect(fs.existsSync(path.join(home, 'temporal.db'))).toBe(true);
+  });
+});
