@@ -1,0 +1,78 @@
+// No Docker engine runs here, so the compose file is checked statically: the wiring users rely on.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { ALL_SEARCH_ATTRIBUTES } from '../../../workflows/search-attributes';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+interface Service {
+  image?: string;
+  build?: string;
+  command?: string[] | string;
+  entrypoint?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  environment?: Record<string, string>;
+  healthcheck?: unknown;
+  volumes?: string[];
+  ports?: string[];
+}
+const compose = YAML.parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+};
+const services = compose.services;
+
+describe('docker-compose.yml', () => {
+  it('every depends_on names a service, with a condition that service can satisfy', () => {
+    for (const [name, svc] of Object.entries(services)) {
+      for (const [dep, { condition }] of Object.entries(svc.depends_on ?? {})) {
+        expect(services[dep], `${name} depends on ${dep}`).toBeDefined();
+        if (condition === 'service_healthy')
+          expect(services[dep]!.healthcheck, `${dep} needs a healthcheck`).toBeDefined();
+        expect(['service_healthy', 'service_completed_successfully', 'service_started']).toContain(condition);
+      }
+    }
+  });
+
+  it('the Temporal server runs on the postgres service with its credentials, after the schema setup', () => {
+    const pg = services.postgresql!;
+    const t = services.temporal!;
+    expect(t.environment).toMatchObject({
+      DB: 'postgres12',
+      POSTGRES_SEEDS: 'postgresql',
+      POSTGRES_USER: pg.environment!.POSTGRES_USER,
+      POSTGRES_PWD: pg.environment!.POSTGRES_PASSWORD,
+    });
+    expect(t.depends_on!['temporal-schema']!.condition).toBe('service_completed_successfully');
+    expect(services['temporal-schema']!.environment).toMatchObject({
+      SQL_HOST: 'postgresql',
+      SQL_USER: pg.environment!.POSTGRES_USER,
+      SQL_PASSWORD: pg.environment!.POSTGRES_PASSWORD,
+    });
+    expect(t.ports).toContain('7233:7233');
+  });
+
+  it('UI, setup and workers point at the server gRPC port', () => {
+    for (const name of ['temporal-ui', 'temporal-setup', 'djobs-worker', 'djobs-cli']) {
+      expect(services[name]!.environment!.TEMPORAL_ADDRESS, name).toBe('temporal:7233');
+    }
+  });
+
+  it('registers exactly the search attributes the engine uses, with their types', () => {
+    const command = ([] as string[]).concat(services['temporal-setup']!.command ?? []).join(' ');
+    const registered = [...command.matchAll(/--name (\w+) --type (\w+)/g)].map((m) => `${m[1]}:${m[2]!.toUpperCase()}`);
+    expect(registered.sort()).toEqual(ALL_SEARCH_ATTRIBUTES.map((k) => `${k.name}:${k.type}`).sort());
+  });
+
+  it('the worker image builds what the worker command runs', () => {
+    const docker = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+    expect(services['djobs-worker']!.build).toBe('.');
+    expect(docker).toMatch(/RUN npm run build/);
+    expect(services['djobs-worker']!.command).toEqual(['node', 'dist/cli/index.js', 'worker']);
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(pkg.scripts.build).toContain('tsc -p tsconfig.build.json');
+    expect(fs.existsSync(path.join(root, 'cli', 'index.ts'))).toBe(true);
+  });
+});
