@@ -108,7 +108,15 @@ function fileCommand(
     case '.ts':
       return {
         command: process.execPath,
-        args: ['--require', nodeShim(), '--import', pathToFileURL(require.resolve('tsx/esm')).href, file, ...argv],
+        // tsx's main entry registers both its ESM and CommonJS loaders.
+        args: [
+          '--require',
+          nodeShim(),
+          '--import',
+          pathToFileURL(path.join(projectRoot(), 'node_modules', 'tsx', 'dist', 'loader.mjs')).href,
+          file,
+          ...argv,
+        ],
         cwd,
       };
     case '.sh':
