@@ -151,9 +151,12 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
     );
   }
 
+  const ancestors = new Map<string, string[]>();
   const upstreamValues = (task: Task): Record<string, Record<string, JsonValue>> => {
     const values: Record<string, Record<string, JsonValue>> = {};
-    for (const k of ancestorsOf(tasks, task.task_key)) {
+    let keys = ancestors.get(task.task_key);
+    if (!keys) ancestors.set(task.task_key, (keys = ancestorsOf(tasks, task.task_key)));
+    for (const k of keys) {
       const v = state.tasks[k]?.taskValues;
       if (v && Object.keys(v).length > 0) values[k] = v;
     }
@@ -259,7 +262,7 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
         attempt.phase = 'RUNNING';
         attempt.start_time = Date.now();
         attempt.state_message = '';
-        publish();
+        markChanged();
         let outcome: AttemptOutcome;
         try {
           outcome = await runAttempt(task, attempt);
@@ -283,7 +286,7 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
           end_time: 0,
         };
         tr.attempts.push(next);
-        publish();
+        markChanged();
         const delay = retryDelayMillis(task, attempt.start_time, Date.now());
         if (delay > 0) {
           try {
