@@ -1,0 +1,66 @@
+// Every example under examples/ runs here (the ETL example has its own file, etl.test.ts).
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadJobSpecFile } from '../../client';
+import { runEtl } from '../../examples/client/run-job';
+import { attemptsOf, latestByKey, startEngine, type Engine } from './harness';
+
+const examples = path.resolve(__dirname, '..', '..', 'examples');
+
+describe('examples', () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await startEngine('examples');
+  });
+  afterAll(() => engine?.stop());
+
+  it('run-if: failure handler and cleanup run, the run ends SUCCESS_WITH_FAILURES', async () => {
+    const { settings } = await loadJobSpecFile(path.join(examples, 'run-if', 'job.yaml'));
+    const run = await engine.client.waitForRun((await engine.client.submitRun(settings)).run_id, { timeoutMs: 60_000 });
+    const t = latestByKey(run);
+    expect(Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.state.result_state]))).toEqual({
+      extract: 'FAILED',
+      transform: 'UPSTREAM_FAILED',
+      alert_on_failure: 'SUCCESS',
+      cleanup: 'SUCCESS',
+    });
+    expect(run.state.result_state).toBe('SUCCESS_WITH_FAILURES');
+  });
+
+  it('retries: the flaky task succeeds on attempt 2, the slow one times out twice', async () => {
+    const { settings } = await loadJobSpecFile(path.join(examples, 'retries', 'job.yaml'));
+    const { run_id } = await engine.client.submitRun(settings, {
+      jobParameters: { state_dir: path.join(engine.workDir, 'retries') },
+    });
+    const run = await engine.client.waitForRun(run_id, { timeoutMs: 60_000 });
+    expect(attemptsOf(run, 'flaky').map((a) => a.state.result_state)).toEqual(['FAILED', 'FAILED', 'SUCCESS']);
+    expect(attemptsOf(run, 'slow').map((a) => a.state.result_state)).toEqual(['TIMEDOUT', 'TIMEDOUT']);
+    expect(run.state.result_state).toBe('FAILED');
+  });
+
+  it('scheduled: fires at 02:30 New York time on weekdays, and runs on demand', async () => {
+    const { settings } = await loadJobSpecFile(path.join(examples, 'scheduled', 'job.json'));
+    const { job_id } = await engine.client.createJob(settings);
+    const next = await engine.client.nextScheduledRuns(job_id);
+    expect(next.length).toBeGreaterThan(0);
+    const fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone: 'America/New_York',
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hour12: false,
+    });
+    for (const d of next) expect(fmt.format(d)).toMatch(/^(Mon|Tue|Wed|Thu|Fri) 02:30$/);
+    const run = await engine.client.waitForRun(
+      (await engine.client.runNow(job_id, { jobParameters: { report_date: '2026-11-24' } })).run_id,
+      { timeoutMs: 60_000 }
+    );
+    expect(run.state.result_state).toBe('SUCCESS');
+    expect((await engine.client.getRunOutput(run.run_id, 'report')).logs).toMatch(/2026-11-24\s*\|\s*42/);
+    await engine.client.deleteJob(job_id);
+  });
+
+  it('client: service code creates the ETL job, runs it and waits', async () => {
+    expect(await runEtl(engine.address, engine.taskQueue)).toBe('SUCCESS');
+  });
+});
