@@ -6,8 +6,8 @@ import { NativeConnection, Runtime, DefaultLogger, makeTelemetryFilterString } f
 import { DurableJobsClient } from '../client';
 import { TemporalUnavailableError } from '../client/errors';
 import { dataPaths, loadConfig, type DjobsConfig } from '../config';
-import { readLiveDevState, startDevServer, type DevServer } from '../config/dev-server';
-import { findTemporalCli } from '../config/temporal-cli';
+import { readLiveDevState, startDevServer, startDevServerWithSdkDownload, type DevServer } from '../config/dev-server';
+import { findOrInstallTemporalCli } from '../config/temporal-cli';
 import { createDjobsWorker } from '../worker';
 
 export interface Session {
@@ -57,25 +57,22 @@ async function startEmbedded(
   clientOptions: Parameters<typeof DurableJobsClient.connect>[0],
   needsWorker: boolean
 ): Promise<Session> {
-  const cliPath = await findTemporalCli(config);
-  if (!cliPath) {
-    throw new TemporalUnavailableError(
-      'the embedded dev server',
-      new Error('the `temporal` CLI was not found (set TEMPORAL_CLI_PATH, or run `npm run ensure-temporal`)')
-    );
-  }
   const paths = dataPaths(config.home);
   fs.mkdirSync(config.home, { recursive: true });
+  const serverOptions = {
+    dbFilename: paths.temporalDb,
+    port: config.port,
+    uiPort: config.uiPort,
+    headless: false,
+    logFile: paths.serverLog,
+  };
   let server: DevServer;
   try {
-    server = await startDevServer({
-      cliPath,
-      dbFilename: paths.temporalDb,
-      port: config.port,
-      uiPort: config.uiPort,
-      headless: false,
-      logFile: paths.serverLog,
-    });
+    // TEMPORAL_CLI_PATH, PATH, the project-local install (made now if missing), then the SDK's download.
+    const cliPath = await findOrInstallTemporalCli(config);
+    server = cliPath
+      ? await startDevServer({ cliPath, ...serverOptions })
+      : await startDevServerWithSdkDownload(serverOptions);
   } catch (err) {
     throw new TemporalUnavailableError('the embedded dev server', err);
   }

@@ -122,6 +122,30 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   return { address, ...(uiPort ? { uiUrl: `http://localhost:${uiPort}` } : {}), pid: child.pid!, stop };
 }
 
+/**
+ * Last resort when no `temporal` CLI can be found or installed: the TypeScript SDK's own download
+ * of the dev server (needs internet access to temporal.download).
+ */
+export async function startDevServerWithSdkDownload(opts: Omit<DevServerOptions, 'cliPath'>): Promise<DevServer> {
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const port = await choosePort(opts.port ?? 7233);
+  const uiPort = opts.headless ? undefined : await choosePort(opts.uiPort ?? port + 1000);
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      port,
+      ...(opts.dbFilename ? { dbFilename: opts.dbFilename } : {}),
+      ...(uiPort ? { ui: true, uiPort } : {}),
+      extraArgs: ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'],
+    },
+  });
+  return {
+    address: `127.0.0.1:${port}`,
+    ...(uiPort ? { uiUrl: `http://localhost:${uiPort}` } : {}),
+    pid: 0,
+    stop: () => env.teardown(),
+  };
+}
+
 /** Dev-server namespaces keep closed runs for 24 h; the UI is our run-history viewer, so keep them longer. */
 async function raiseRetention(conn: Connection, namespace: string, days: number): Promise<void> {
   const desc = await conn.workflowService.describeNamespace({ namespace });

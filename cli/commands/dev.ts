@@ -5,7 +5,7 @@ import { DurableJobsClient } from '../../client';
 import { TemporalUnavailableError } from '../../client/errors';
 import { dataPaths, loadConfig } from '../../config';
 import { readLiveDevState, startDevServer, writeDevState } from '../../config/dev-server';
-import { findTemporalCli } from '../../config/temporal-cli';
+import { findOrInstallTemporalCli } from '../../config/temporal-cli';
 import { createDjobsWorker } from '../../worker';
 import { runCommand } from '../output';
 import { installQuietRuntime } from '../session';
@@ -21,7 +21,7 @@ export function configureDevCommand(program: Command): void {
         const live = await readLiveDevState(config.home);
         if (live)
           throw new TemporalUnavailableError(live.address, new Error(`djobs dev is already running (pid ${live.pid})`));
-        const cliPath = await findTemporalCli(config);
+        const cliPath = await findOrInstallTemporalCli(config);
         if (!cliPath)
           throw new TemporalUnavailableError(
             'the embedded dev server',

@@ -62,4 +62,34 @@ describe('durability', () => {
     expect(t.b!.attempt_number).toBe(0);
     expect(t.b!.state.result_state).toBe('SUCCESS');
   });
+
+  it('graceful shutdown (SIGTERM) mid-task: the attempt is handed to another worker and the run completes', async () => {
+    for (const w of workers.splice(0)) {
+      if (w.exitCode === null && w.signalCode === null) {
+        w.kill('SIGKILL');
+        await waitFor(() => w.exitCode !== null || w.signalCode !== null, 'earlier workers to stop');
+      }
+    }
+    const marks = path.join(engine.workDir, 'graceful-marks');
+    const started = path.join(engine.workDir, 'graceful-started');
+    const { run_id } = await engine.client.submitRun(
+      job('survives a restart', [
+        sh('a', `echo a >> ${marks}`),
+        sh('long', `touch ${started}; sleep 8; echo long >> ${marks}`, { depends_on: [{ task_key: 'a' }] }),
+      ])
+    );
+    const first = startWorkerProcess(engine);
+    workers.push(first);
+    await waitFor(() => fs.existsSync(started), 'the long task to start', 60_000);
+    first.kill('SIGTERM');
+    await waitFor(() => first.exitCode !== null || first.signalCode !== null, 'the first worker to stop', 30_000);
+    expect(first.exitCode).toBe(0);
+
+    workers.push(startWorkerProcess(engine));
+    const run = await engine.client.waitForRun(run_id, { timeoutMs: 90_000 });
+    expect(run.state.result_state).toBe('SUCCESS');
+    const lines = fs.readFileSync(marks, 'utf8').trim().split('\n');
+    expect(lines.filter((l) => l === 'a')).toHaveLength(1);
+    expect(lines).toContain('long');
+  });
 });

@@ -1,6 +1,7 @@
 // The run_if matrix on a real server with real processes: one job whose tasks depend on a
 // succeeding, a failing and an excluded upstream in every combination.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DurableJobsClient } from '../../client';
 import { RunIf, type Run, type Task } from '../../spec';
 import { job, latestByKey, sh, startEngine, type Engine } from './harness';
 
@@ -141,5 +142,27 @@ describe('job result from leaf tasks', () => {
     const ends = run.tasks.map((t) => t.end_time);
     // All four overlapped: each started before any finished.
     expect(Math.max(...starts)).toBeLessThan(Math.min(...ends));
+  });
+
+  it('the parallel-task cap bounds how many tasks run at once', async () => {
+    const capped = await DurableJobsClient.connect({
+      address: engine.address,
+      taskQueue: engine.taskQueue,
+      runOptions: { maxParallelTasks: 2 },
+    });
+    try {
+      const tasks = ['c1', 'c2', 'c3', 'c4', 'c5'].map((k) => sh(k, 'sleep 0.5'));
+      const run = await capped.waitForRun((await capped.submitRun(job('capped', tasks))).run_id, { timeoutMs: 60_000 });
+      expect(run.state.result_state).toBe('SUCCESS');
+      // At any task's start, at most one other task was running.
+      for (const t of run.tasks) {
+        const overlapping = run.tasks.filter(
+          (o) => o !== t && o.start_time <= t.start_time && o.end_time > t.start_time
+        );
+        expect(overlapping.length, t.task_key).toBeLessThanOrEqual(1);
+      }
+    } finally {
+      await capped.close();
+    }
   });
 });
