@@ -6,3 +6,4 @@ export * from './run/task-attempt';
 export * from './run/run-model';
 export * from './run/ids';
 export * from './cron';
+export * from './refs';

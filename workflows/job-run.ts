@@ -21,6 +21,11 @@ import {
   RunResultState,
   TaskResultState,
   WAITING_FOR_UPSTREAM,
+  evaluateCondition,
+  resolveJobParameters,
+  resolveTask,
+  type ReferenceContext,
+  type TaskReferenceFacts,
   allTerminal,
   ancestorsOf,
   initialProgress,
@@ -54,7 +59,7 @@ import {
   type PlanningActivities,
   type TaskActivities,
 } from './definitions';
-import { DjobsResultState, DjobsRunId } from './search-attributes';
+import { DjobsResultState, DjobsRunId, TemporalScheduledStartTime } from './search-attributes';
 
 const DEFAULT_MAX_PARALLEL_TASKS = 100;
 const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 30;
@@ -77,19 +82,34 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
   const byKey = new Map(tasks.map((t) => [t.task_key, t]));
   const options = input.options ?? {};
   const maxParallel = Math.max(1, options.maxParallelTasks ?? DEFAULT_MAX_PARALLEL_TASKS);
-  const jobParameters: Record<string, string> = {};
-  for (const p of settings.parameters ?? []) jobParameters[p.name] = p.default;
-  Object.assign(jobParameters, input.jobParameters ?? {});
+  const rawParameters: Record<string, string> = {};
+  for (const p of settings.parameters ?? []) rawParameters[p.name] = p.default;
+  Object.assign(rawParameters, input.jobParameters ?? {});
+  const startTime = Date.now();
+  const trigger = input.trigger ?? 'ONE_TIME';
+  const jobFacts: ReferenceContext['job'] = {
+    ...(input.jobId !== undefined ? { id: input.jobId } : {}),
+    name: input.runName ?? settings.name ?? 'Untitled',
+    runId,
+    repairCount: 0,
+    startTime,
+    triggerType: trigger,
+    triggerTime: info.typedSearchAttributes.get(TemporalScheduledStartTime)?.getTime() ?? startTime,
+    parameters: rawParameters,
+  };
+  // Parameter values may hold references such as {{job.start_time.iso_date}}: resolve them once.
+  const jobParameters = resolveJobParameters(rawParameters, { job: jobFacts, tasks: {} });
+  jobFacts.parameters = jobParameters;
 
   const state: RunState = {
     run_id: runId,
     ...(input.jobId !== undefined ? { job_id: input.jobId } : {}),
     run_name: input.runName ?? settings.name ?? 'Untitled',
     run_type: input.runType ?? 'JOB_RUN',
-    trigger: input.trigger ?? 'ONE_TIME',
+    trigger,
     settings,
     job_parameters: jobParameters,
-    start_time: Date.now(),
+    start_time: startTime,
     end_time: 0,
     paused: false,
     state_message: '',
@@ -163,7 +183,48 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
     return values;
   };
 
+  /** What `{{tasks.*}}` and `{{task.*}}` references see when an attempt starts. */
+  function referenceContext(task: Task, attempt: AttemptState): ReferenceContext {
+    const facts: Record<string, TaskReferenceFacts> = {};
+    for (const t of tasks) {
+      const tr = state.tasks[t.task_key]!;
+      const last = latestAttempt(tr);
+      const ran = tr.attempts.filter((a) => a.start_time > 0).length;
+      if (ran === 0 && !last.result) continue;
+      facts[t.task_key] = {
+        runId: last.run_id,
+        ...(last.result ? { resultState: last.result.toLowerCase() } : {}),
+        ...(last.result && last.result !== TaskResultState.SUCCESS && last.result !== TaskResultState.EXCLUDED
+          ? { errorCode: last.internalError ? 'INTERNAL_ERROR' : last.result }
+          : {}),
+        executionCount: ran,
+        ...(t.notebook_task ? { notebookPath: t.notebook_task.notebook_path } : {}),
+        values: tr.taskValues ?? {},
+      };
+    }
+    return {
+      job: jobFacts,
+      task: {
+        name: task.task_key,
+        runId: attempt.run_id,
+        executionCount: attempt.attempt_number + 1,
+        ...(task.notebook_task ? { notebookPath: task.notebook_task.notebook_path } : {}),
+      },
+      tasks: facts,
+    };
+  }
+
   async function runAttempt(task: Task, attempt: AttemptState): Promise<AttemptOutcome> {
+    const resolved = resolveTask(task, referenceContext(task, attempt));
+    if (!resolved.ok) return { end: 'INVALID', message: resolved.error };
+    task = resolved.task;
+    if (task.condition_task) {
+      const c = task.condition_task;
+      const result = evaluateCondition(c.op, c.left, c.right);
+      if (!result.ok) return { end: 'INVALID', message: result.error };
+      attempt.conditionOutcome = result.outcome;
+      return { end: 'SUCCESS', message: '' };
+    }
     const timeout = task.timeout_seconds ?? 0;
     const acts = proxyActivities<TaskActivities>({
       taskQueue: taskQueues.get(task.task_key),
@@ -302,7 +363,10 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
       const last = latestAttempt(tr);
       progress[task.task_key] = {
         phase: 'TERMINAL',
-        terminal: { result: last.result ?? TaskResultState.CANCELED },
+        terminal: {
+          result: last.result ?? TaskResultState.CANCELED,
+          ...(last.conditionOutcome ? { conditionOutcome: last.conditionOutcome } : {}),
+        },
         reason: last.state_message,
       };
       running--;

@@ -9,3 +9,9 @@ export const DjobsTrigger = defineSearchAttributeKey('DjobsTrigger', SearchAttri
 export const DjobsResultState = defineSearchAttributeKey('DjobsResultState', SearchAttributeType.KEYWORD);
 
 export const ALL_SEARCH_ATTRIBUTES = [DjobsJobId, DjobsRunId, DjobsJobName, DjobsTrigger, DjobsResultState] as const;
+
+/** Set by Temporal on runs started by a schedule: the nominal fire time ({{job.trigger.time.*}}). */
+export const TemporalScheduledStartTime = defineSearchAttributeKey(
+  'TemporalScheduledStartTime',
+  SearchAttributeType.DATETIME
+);

@@ -3,3 +3,4 @@ export * from './graph';
 export * from './run-if';
 export * from './scheduler';
 export * from './retry';
+export * from './condition';

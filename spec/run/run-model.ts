@@ -51,6 +51,8 @@ export interface AttemptState {
   errorMessage?: string;
   notebookResult?: string;
   userCanceledOrTimedOut?: boolean;
+  /** condition_task: the branch taken. */
+  conditionOutcome?: 'true' | 'false';
 }
 
 export interface TaskRunState {
@@ -96,7 +98,9 @@ export interface RunStatusV2 {
   };
 }
 
-export type RunTask = Omit<Task, never> & {
+export type RunTask = Omit<Task, 'condition_task'> & {
+  /** The run view of a condition task adds the branch taken. */
+  condition_task?: NonNullable<Task['condition_task']> & { outcome?: 'true' | 'false' };
   run_id: number;
   attempt_number: number;
   state: RunStateV1;
@@ -238,6 +242,9 @@ function toRunTask(spec: Task, a: AttemptState, now: number): RunTask {
   const duration = a.start_time ? (a.end_time || (running ? now : a.start_time)) - a.start_time : 0;
   return {
     ...spec,
+    ...(spec.condition_task && a.conditionOutcome
+      ? { condition_task: { ...spec.condition_task, outcome: a.conditionOutcome } }
+      : {}),
     run_if: spec.run_if ?? 'ALL_SUCCESS',
     run_id: a.run_id,
     attempt_number: a.attempt_number,

@@ -3,6 +3,7 @@
 // unknown field is a problem, never a silent drop. Cross-field rules (one task type, known
 // dependencies, cycles, cron) live in validate.ts.
 import { z } from 'zod';
+import { CONDITION_OPS } from '../dag/condition';
 import { RUN_IF_VALUES } from '../dag/states';
 
 export const KEY_PATTERN = /^[\w-]+$/;
@@ -58,7 +59,21 @@ export const ShellCommandTask = z.strictObject({
 });
 export type ShellCommandTask = z.infer<typeof ShellCommandTask>;
 
-export const TASK_TYPES = ['notebook_task', 'spark_python_task', 'sql_task', 'shell_command_task'] as const;
+/** Evaluated inside the workflow, with no activity: strings compare exactly, orderings numerically. */
+export const ConditionTask = z.strictObject({
+  op: z.enum(CONDITION_OPS),
+  left: z.string(),
+  right: z.string(),
+});
+export type ConditionTask = z.infer<typeof ConditionTask>;
+
+export const TASK_TYPES = [
+  'notebook_task',
+  'spark_python_task',
+  'sql_task',
+  'shell_command_task',
+  'condition_task',
+] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
 /** Databricks task types this engine does not run yet: recognised, and reported as unsupported. */
 export const UNSUPPORTED_TASK_TYPES = [
@@ -68,7 +83,6 @@ export const UNSUPPORTED_TASK_TYPES = [
   'pipeline_task',
   'dbt_task',
   'run_job_task',
-  'condition_task',
   'for_each_task',
   'dashboard_task',
   'clean_rooms_notebook_task',
@@ -146,6 +160,7 @@ const taskShape = {
   spark_python_task: SparkPythonTask.optional(),
   sql_task: SqlTask.optional(),
   shell_command_task: ShellCommandTask.optional(),
+  condition_task: ConditionTask.optional(),
   ...Object.fromEntries(UNSUPPORTED_TASK_TYPES.map((t) => [t, z.unknown().optional()])),
 } as const;
 export const Task = z.strictObject(taskShape);

@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import { translateQuartzCron, isValidTimeZone } from '../cron';
 import { describeCycle, findCycles } from '../dag/graph';
+import { referenceProblems } from '../refs/resolve';
 import { JobSettings, TASK_TYPES, UNSUPPORTED_TASK_TYPES } from './job-settings';
 
 export interface SpecProblem {
@@ -241,6 +242,19 @@ function crossFieldProblems(input: Raw): SpecProblem[] {
         message: `expected a time zone id such as "UTC" or "America/New_York", found "${schedule.timezone_id}"`,
       });
     }
+  }
+  const parameterNames = new Set(params.keys());
+  const wellShapedTasks = tasks.filter(isObject);
+  const wellShapedParams = (Array.isArray(input.parameters) ? input.parameters : []).filter(
+    (p): p is { name: string; default: string } => isObject(p) && strings(p.name) && strings(p.default)
+  );
+  if (wellShapedTasks.length === tasks.length) {
+    problems.push(
+      ...referenceProblems(
+        { parameters: wellShapedParams, tasks: wellShapedTasks },
+        { taskKeys: new Set(firstIndex.keys()), parameterNames }
+      )
+    );
   }
   const runAs = input.run_as;
   if (isObject(runAs)) {

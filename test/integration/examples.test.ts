@@ -60,6 +60,46 @@ describe('examples', () => {
     await engine.client.deleteJob(job_id);
   });
 
+  it('if-else: the condition on a task value picks one branch; the other is excluded', async () => {
+    const { settings } = await loadJobSpecFile(path.join(examples, 'if-else', 'job.yaml'));
+    const run = await engine.client.waitForRun((await engine.client.submitRun(settings)).run_id, { timeoutMs: 60_000 });
+    const t = latestByKey(run);
+    expect(Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.state.result_state]))).toEqual({
+      count: 'SUCCESS',
+      enough_rows: 'SUCCESS',
+      publish: 'SUCCESS',
+      alert_too_few: 'EXCLUDED',
+      after_alert: 'EXCLUDED',
+    });
+    expect(t.enough_rows!.condition_task).toEqual({
+      op: 'GREATER_THAN',
+      left: '{{tasks.count.values.rows}}',
+      right: '{{job.parameters.threshold}}',
+      outcome: 'true',
+    });
+    expect(run.state.result_state).toBe('SUCCESS');
+    const today = new Date(run.start_time).toISOString().slice(0, 10);
+    expect(run.job_parameters).toEqual([
+      { name: 'threshold', default: '5', value: '5' },
+      { name: 'day', default: '{{job.start_time.iso_date}}', value: today },
+    ]);
+    expect((await engine.client.getRunOutput(run.run_id, 'publish')).logs).toBe(
+      `publishing 12 rows for ${today} (run ${run.run_id}, task run ${t.publish!.run_id})\n`
+    );
+    // The other branch, with a higher threshold.
+    const high = await engine.client.waitForRun(
+      (await engine.client.submitRun(settings, { jobParameters: { threshold: '100' } })).run_id,
+      { timeoutMs: 60_000 }
+    );
+    const h = latestByKey(high);
+    expect([
+      h.publish!.state.result_state,
+      h.alert_too_few!.state.result_state,
+      h.after_alert!.state.result_state,
+    ]).toEqual(['EXCLUDED', 'SUCCESS', 'SUCCESS']);
+    expect(h.enough_rows!.condition_task!.outcome).toBe('false');
+  });
+
   it('client: service code creates the ETL job, runs it and waits', async () => {
     expect(await runEtl(engine.address, engine.taskQueue)).toBe('SUCCESS');
   });
