@@ -14,7 +14,14 @@
  * ```
  */
 export { DurableJobsClient } from './jobs-client';
-export type { DurableJobsClientOptions, Job, RunOutput, StartRunOptions, ListRunsOptions } from './jobs-client';
+export type {
+  DurableJobsClientOptions,
+  Job,
+  RunOutput,
+  StartRunOptions,
+  ListRunsOptions,
+  RepairRunOptions,
+} from './jobs-client';
 export { loadJobSpecFile, resolveJobSpec } from './spec-file';
 export {
   DjobsError,

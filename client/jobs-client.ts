@@ -19,6 +19,7 @@ import {
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   MAX_RUN_ID,
+  downstreamOf,
   isRunTerminal,
   isTaskRunId,
   jobRunIdOf,
@@ -95,6 +96,19 @@ export interface StartRunOptions {
   /** Same token ⇒ same run: a retried request never starts a second run (≤ 64 chars). */
   idempotencyToken?: string;
   runName?: string;
+}
+
+export interface RepairRunOptions {
+  /** Task keys to run again. */
+  rerunTasks?: string[];
+  /** Run again every task whose latest attempt did not succeed (failed, timed out, canceled, upstream-failed/canceled). */
+  rerunAllFailedTasks?: boolean;
+  /** Also run again every task downstream of the chosen ones, even if it succeeded. */
+  rerunDependentTasks?: boolean;
+  /** Job parameter overrides; the run's previous values stay in force otherwise. */
+  jobParameters?: Record<string, string>;
+  /** Accepted for Databricks compatibility, never required: repairs are ordered by the engine. */
+  latestRepairId?: number;
 }
 
 export interface ListRunsOptions {
@@ -387,6 +401,110 @@ export class DurableJobsClient {
     }
   }
 
+  /**
+   * runs/repair: run chosen tasks of a finished run again, inside the same run (same run_id).
+   * Tasks not chosen keep their results and task values, and downstream tasks see them. A job run
+   * is repaired with the job's current settings, a submitted run with its own.
+   */
+  async repairRun(runId: number, options: RepairRunOptions): Promise<{ repair_id: number }> {
+    const jobRunId = jobRunIdOf(runId);
+    const handle = await this.findRunHandle(jobRunId);
+    if ((await handle.describe()).status.name === 'RUNNING') {
+      throw new InvalidStateError(
+        `Run ${jobRunId} is still running; a run can be repaired only after it has finished.`
+      );
+    }
+    const previous = await this.getRunState(jobRunId);
+    let settings = previous.settings;
+    if (previous.job_id !== undefined && previous.run_type === 'JOB_RUN') {
+      try {
+        settings = (await this.getJob(previous.job_id)).settings;
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err; // job deleted: repair with the run's own settings
+      }
+    }
+    const keys = settings.tasks.map((t) => t.task_key);
+    let chosen: string[];
+    if (options.rerunTasks && options.rerunTasks.length > 0) {
+      const dupes = options.rerunTasks.filter((k, i) => options.rerunTasks!.indexOf(k) !== i);
+      if (dupes.length > 0)
+        throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, 'rerun_tasks cannot contain duplicate task keys.');
+      const unknown = options.rerunTasks.filter((k) => !keys.includes(k));
+      if (unknown.length > 0) {
+        throw new DjobsError(
+          ErrorCode.INVALID_PARAMETER_VALUE,
+          `rerun_tasks names unknown task${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}.`
+        );
+      }
+      chosen = options.rerunTasks;
+    } else if (options.rerunAllFailedTasks) {
+      const ok = new Set(['SUCCESS', 'EXCLUDED', 'DISABLED']);
+      chosen = keys.filter((k) => {
+        const t = previous.tasks[k];
+        return !t || !ok.has(latestAttempt(t).result ?? '');
+      });
+    } else {
+      throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, 'Repair needs rerun_tasks or rerun_all_failed_tasks.');
+    }
+    if (options.rerunDependentTasks) {
+      const down = downstreamOf(settings.tasks);
+      const all = new Set(chosen);
+      const stack = [...chosen];
+      while (stack.length > 0) {
+        for (const d of down.get(stack.pop()!) ?? []) {
+          if (all.has(d)) continue;
+          all.add(d);
+          stack.push(d);
+        }
+      }
+      chosen = keys.filter((k) => all.has(k));
+    }
+    if (chosen.length === 0)
+      throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, `Run ${jobRunId} has no failed tasks to repair.`);
+    const defined = new Set((settings.parameters ?? []).map((p) => p.name));
+    const unknownParams = Object.keys(options.jobParameters ?? {}).filter((k) => !defined.has(k));
+    if (unknownParams.length > 0) {
+      throw new DjobsError(
+        ErrorCode.INVALID_PARAMETER_VALUE,
+        `Job parameter${unknownParams.length > 1 ? 's' : ''} ${unknownParams.map((k) => `"${k}"`).join(', ')} not defined in the job.`
+      );
+    }
+    const repairId = randomInt(1, MAX_RUN_ID);
+    const input: JobRunInput = {
+      runId: jobRunId,
+      ...(previous.job_id !== undefined ? { jobId: previous.job_id } : {}),
+      runName: previous.run_name,
+      settings,
+      jobParameters: { ...previous.job_parameters, ...(options.jobParameters ?? {}) },
+      trigger: previous.trigger,
+      runType: previous.run_type,
+      ...(this.options.runOptions ? { options: this.options.runOptions } : {}),
+      repair: { repairId, previous, rerunTasks: chosen },
+    };
+    try {
+      await this.temporal.workflow.start(JOB_RUN_WORKFLOW_TYPE, {
+        workflowId: runWorkflowId(jobRunId),
+        taskQueue: this.taskQueue,
+        args: [input],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        typedSearchAttributes: [
+          ...(previous.job_id !== undefined ? [{ key: DjobsJobId, value: previous.job_id }] : []),
+          { key: DjobsRunId, value: jobRunId },
+          { key: DjobsJobName, value: previous.run_name },
+          { key: DjobsTrigger, value: previous.trigger },
+        ],
+        staticSummary: `${previous.run_name} · run ${jobRunId} · repair of ${chosen.length} task${chosen.length > 1 ? 's' : ''}`,
+        staticDetails: `**Repair** ${repairId} of run ${jobRunId}\n\n**Re-runs** ${chosen.join(', ')}`,
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw new InvalidStateError(`Run ${jobRunId} is being repaired already.`);
+      throw err;
+    }
+    return { repair_id: repairId };
+  }
+
   /** runs/get, in the Databricks `Run` shape. Accepts a job run id or a task run id. */
   async getRun(runId: number): Promise<Run> {
     const state = await this.getRunState(runId);
@@ -526,7 +644,11 @@ export class DurableJobsClient {
     if (options.completedOnly) clauses.push(`ExecutionStatus != 'Running'`);
     const limit = options.limit ?? 25;
     const runs: Run[] = [];
+    const seen = new Set<string>();
     for await (const wf of this.temporal.workflow.list({ query: clauses.join(' AND '), pageSize: limit })) {
+      // A repaired run has one workflow execution per repair; list it once, as its latest.
+      if (seen.has(wf.workflowId)) continue;
+      seen.add(wf.workflowId);
       runs.push(this.baseRun(wf));
       if (runs.length >= limit) break;
     }

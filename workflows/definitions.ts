@@ -26,6 +26,16 @@ export interface JobRunInput {
   trigger?: TriggerType;
   runType?: RunType;
   options?: JobRunOptions;
+  /** Set when this execution repairs a finished run (same run_id, a new workflow execution). */
+  repair?: RepairInput;
+}
+
+export interface RepairInput {
+  repairId: number;
+  /** The run as its previous execution left it. */
+  previous: RunState;
+  /** Tasks to run again (already expanded with dependents when asked). */
+  rerunTasks: string[];
 }
 
 /** Stop starting new tasks; running tasks finish. */

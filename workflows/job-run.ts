@@ -91,7 +91,7 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
     ...(input.jobId !== undefined ? { id: input.jobId } : {}),
     name: input.runName ?? settings.name ?? 'Untitled',
     runId,
-    repairCount: 0,
+    repairCount: input.repair ? (input.repair.previous.repair_history?.length ?? 1) : 0,
     startTime,
     triggerType: trigger,
     triggerTime: info.typedSearchAttributes.get(TemporalScheduledStartTime)?.getTime() ?? startTime,
@@ -116,23 +116,25 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
     userCanceledOrTimedOut: false,
     tasks: {},
   };
-  tasks.forEach((t, i) => {
-    state.tasks[t.task_key] = {
-      task_key: t.task_key,
-      attempts: [
-        {
-          run_id: taskRunId(runId, i + 1),
-          attempt_number: 0,
-          phase: 'PENDING',
-          state_message: (t.depends_on?.length ?? 0) > 0 ? WAITING_FOR_UPSTREAM : 'Waiting to start.',
-          start_time: 0,
-          end_time: 0,
-        },
-      ],
-    };
-  });
+  if (!input.repair)
+    tasks.forEach((t, i) => {
+      state.tasks[t.task_key] = {
+        task_key: t.task_key,
+        attempts: [
+          {
+            run_id: taskRunId(runId, i + 1),
+            attempt_number: 0,
+            phase: 'PENDING',
+            state_message: (t.depends_on?.length ?? 0) > 0 ? WAITING_FOR_UPSTREAM : 'Waiting to start.',
+            start_time: 0,
+            end_time: 0,
+          },
+        ],
+      };
+    });
   let sequence = tasks.length;
   const progress: Progress = initialProgress(tasks);
+  if (input.repair) sequence = restoreForRepair(state, progress, input.repair, tasks, runId, () => Date.now());
   const ready: string[] = [];
   let running = 0;
   let changed = true;
@@ -444,6 +446,14 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
   state.result = outcome.result;
   state.state_message = outcome.message;
   state.end_time = Date.now();
+  const execution = state.repair_history?.[state.repair_history.length - 1];
+  if (execution) {
+    execution.end_time = state.end_time;
+    execution.result = outcome.result;
+    execution.task_run_ids = tasks.flatMap((t) =>
+      state.tasks[t.task_key]!.attempts.filter((a) => a.start_time >= execution.start_time).map((a) => a.run_id)
+    );
+  }
   publish();
   await CancellationScope.nonCancellable(async () => {
     upsertSearchAttributes([{ key: DjobsResultState, value: outcome.result }]);
@@ -533,3 +543,67 @@ async function planTaskQueues(tasks: readonly Task[], defaultQueue: string): Pro
 }
 
 export const clusterTaskQueue = (cluster: string): string => `djobs-cluster-${cluster}`;
+
+/**
+ * A repair continues a finished run in a new execution of the same workflow id: tasks not chosen
+ * keep their attempts, results and task values; chosen tasks (and tasks added to the job since)
+ * get a new attempt. Returns the next free attempt sequence number.
+ */
+function restoreForRepair(
+  state: RunState,
+  progress: Progress,
+  repair: NonNullable<JobRunInput['repair']>,
+  tasks: readonly Task[],
+  runId: number,
+  now: () => number
+): number {
+  const prev = repair.previous;
+  const start = now();
+  state.start_time = prev.start_time;
+  const maxSeq = Math.max(
+    tasks.length,
+    ...Object.values(prev.tasks).flatMap((t) => t.attempts.map((a) => a.run_id - runId * 2 ** 17))
+  );
+  let sequence = maxSeq;
+  const rerun = new Set(repair.rerunTasks);
+  for (const t of tasks) {
+    const before = prev.tasks[t.task_key];
+    if (before && !rerun.has(t.task_key)) {
+      state.tasks[t.task_key] = before;
+      const last = latestAttempt(before);
+      progress[t.task_key] = {
+        phase: 'TERMINAL',
+        terminal: {
+          result: last.result ?? TaskResultState.CANCELED,
+          ...(last.conditionOutcome ? { conditionOutcome: last.conditionOutcome } : {}),
+        },
+      };
+      continue;
+    }
+    const attempts = before ? [...before.attempts] : [];
+    attempts.push({
+      run_id: taskRunId(runId, ++sequence),
+      attempt_number: 0,
+      phase: 'PENDING',
+      state_message: (t.depends_on?.length ?? 0) > 0 ? WAITING_FOR_UPSTREAM : 'Waiting to start.',
+      start_time: 0,
+      end_time: 0,
+    });
+    state.tasks[t.task_key] = { task_key: t.task_key, attempts };
+  }
+  state.repair_history = [
+    ...(prev.repair_history ?? [
+      {
+        type: 'ORIGINAL',
+        start_time: prev.start_time,
+        end_time: prev.end_time,
+        ...(prev.result ? { result: prev.result } : {}),
+        task_run_ids: Object.values(prev.tasks).flatMap((t) =>
+          t.attempts.filter((a) => a.start_time > 0).map((a) => a.run_id)
+        ),
+      },
+    ]),
+    { type: 'REPAIR', id: repair.repairId, start_time: start, end_time: 0, task_run_ids: [] },
+  ];
+  return sequence;
+}

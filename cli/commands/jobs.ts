@@ -255,6 +255,55 @@ export function configureJobsCommand(program: Command): void {
   }
 
   jobs
+    .command('repair-run')
+    .description('Run chosen tasks of a finished run again, in the same run; waits by default')
+    .argument('<run_id>')
+    .option('--rerun-tasks <keys>', 'comma-separated task keys to run again')
+    .option('--rerun-all-failed-tasks', 'run again every task that did not succeed')
+    .option('--rerun-dependent-tasks', 'also run again the tasks downstream of the chosen ones')
+    .option('--job-params <json>', 'job parameter overrides as a JSON object')
+    .option('--latest-repair-id <id>', 'accepted for Databricks compatibility; never required')
+    .option('--no-wait', 'print the repair id and return at once')
+    .action(
+      async (
+        id: string,
+        opts: {
+          rerunTasks?: string;
+          rerunAllFailedTasks?: boolean;
+          rerunDependentTasks?: boolean;
+          jobParams?: string;
+          wait: boolean;
+        },
+        cmd: Command
+      ) =>
+        runCommand(() =>
+          withSession(opts.wait, async ({ client }) => {
+            const runId = parseId(id, 'RUN_ID');
+            const params = parseJobParams(opts.jobParams);
+            const { repair_id } = await client.repairRun(runId, {
+              ...(opts.rerunTasks
+                ? {
+                    rerunTasks: opts.rerunTasks
+                      .split(',')
+                      .map((k) => k.trim())
+                      .filter(Boolean),
+                  }
+                : {}),
+              rerunAllFailedTasks: !!opts.rerunAllFailedTasks,
+              rerunDependentTasks: !!opts.rerunDependentTasks,
+              ...(params ? { jobParameters: params } : {}),
+            });
+            if (!opts.wait) {
+              if (outputFormat(cmd) === 'json') printJson({ repair_id });
+              else process.stdout.write(`${repair_id}\n`);
+              return ExitCode.SUCCESS;
+            }
+            return followRun(client, runId, outputFormat(cmd));
+          })
+        )
+    );
+
+  jobs
     .command('get-run-output')
     .description('Show the output (logs, error, notebook result) of one task of a run')
     .argument('<run_id>', 'job run id, or a task run id')

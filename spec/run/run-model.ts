@@ -62,6 +62,18 @@ export interface TaskRunState {
   taskValues?: Record<string, JsonValue>;
 }
 
+/** One entry per execution of the run: the original and each repair (Databricks `repair_history`). */
+export interface RepairHistoryItem {
+  type: 'ORIGINAL' | 'REPAIR';
+  /** Repair id (repairs only). */
+  id?: number;
+  start_time: number;
+  end_time: number;
+  result?: RunResultStateT;
+  /** Run ids of the task attempts this execution started. */
+  task_run_ids: number[];
+}
+
 export interface RunState {
   run_id: number;
   job_id?: number;
@@ -78,6 +90,8 @@ export interface RunState {
   state_message: string;
   userCanceledOrTimedOut: boolean;
   tasks: Record<string, TaskRunState>;
+  /** Present once the run has been repaired: the original execution, then every repair. */
+  repair_history?: RepairHistoryItem[];
 }
 
 // ---- Databricks shapes (subset we produce) ----
@@ -136,6 +150,15 @@ export interface Run {
   job_parameters: { name: string; default: string; value: string }[];
   tasks: RunTask[];
   run_page_url?: string;
+  repair_history?: {
+    type: 'ORIGINAL' | 'REPAIR';
+    id?: number;
+    start_time: number;
+    end_time: number;
+    state: RunStateV1;
+    status: RunStatusV2;
+    task_run_ids: number[];
+  }[];
 }
 
 /** Terminal phases of a job run, for callers that poll. */
@@ -176,6 +199,22 @@ export function toDatabricksRun(state: RunState, now: number): Run {
     status: runStatusV2(state),
     job_parameters: jobParameterValues(state.settings, state.job_parameters),
     tasks,
+    ...(state.repair_history
+      ? {
+          repair_history: state.repair_history.map((h) => {
+            const view = { ...state, result: h.result, state_message: '' } as RunState;
+            return {
+              type: h.type,
+              ...(h.id !== undefined ? { id: h.id } : {}),
+              start_time: h.start_time,
+              end_time: h.end_time,
+              state: runStateV1(view),
+              status: runStatusV2(view),
+              task_run_ids: h.task_run_ids,
+            };
+          }),
+        }
+      : {}),
   };
 }
 
