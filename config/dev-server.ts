@@ -27,6 +27,8 @@ export interface DevServerOptions {
   namespace?: string;
   /** Closed runs stay visible in the Web UI this long. @default 30 days */
   retentionDays?: number;
+  /** More `temporal server start-dev` arguments (e.g. dynamic config for tests). */
+  extraArgs?: string[];
 }
 
 export function isPortFree(port: number): Promise<boolean> {
@@ -78,6 +80,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     'matching.numTaskqueueWritePartitions=1',
     ...(opts.dbFilename ? ['--db-filename', opts.dbFilename] : []),
     ...(uiPort ? ['--ui-port', String(uiPort), '--ui-disable-news-fetch'] : ['--headless']),
+    ...(opts.extraArgs ?? []),
   ];
   if (opts.dbFilename) fs.mkdirSync(path.dirname(opts.dbFilename), { recursive: true });
   const log = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';

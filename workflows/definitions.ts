@@ -1,7 +1,16 @@
 // Messages and types of the job-run workflow. A leaf module: client/ imports it to signal and
 // query runs without pulling in the interpreter.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { JobSettings, Run, RunState, RunType, TaskAttemptInput, TaskAttemptRecord, TriggerType } from '../spec';
+import type {
+  JobSettings,
+  Progress,
+  Run,
+  RunState,
+  RunType,
+  TaskAttemptInput,
+  TaskAttemptRecord,
+  TriggerType,
+} from '../spec';
 
 export const JOB_RUN_WORKFLOW_TYPE = 'jobRun';
 
@@ -28,6 +37,16 @@ export interface JobRunInput {
   options?: JobRunOptions;
   /** Set when this execution repairs a finished run (same run_id, a new workflow execution). */
   repair?: RepairInput;
+  /** Set when the run continued as new: everything the previous execution knew. */
+  continued?: ContinuedRun;
+}
+
+export interface ContinuedRun {
+  state: RunState;
+  progress: Progress;
+  sequence: number;
+  /** When this execution's job timeout started counting. */
+  timeoutBase: number;
 }
 
 export interface RepairInput {

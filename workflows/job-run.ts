@@ -8,6 +8,8 @@ import {
   CancellationScope,
   CancelledFailure,
   condition,
+  continueAsNew,
+  patched,
   isCancellation,
   proxyActivities,
   proxyLocalActivities,
@@ -62,9 +64,14 @@ import {
 import { DjobsResultState, DjobsRunId, TemporalScheduledStartTime } from './search-attributes';
 
 const DEFAULT_MAX_PARALLEL_TASKS = 100;
+/** patched() id of continue-as-new when Temporal suggests it (absent from older histories). */
+const CONTINUE_AS_NEW_PATCH = 'continue-as-new-when-suggested';
 const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 30;
 /** Grace on top of a task's own timeout before Temporal's start-to-close timeout fires as a backstop. */
 const TIMEOUT_BACKSTOP_SECONDS = 60;
+/** Log tails kept in a run's state (and so in its history, result and continue-as-new input). */
+const LOG_TAIL_BUDGET_BYTES = 512 * 1024;
+const SHORT_TAIL_CHARS = 256;
 /** Attempts Temporal makes for one task attempt when workers are lost (heartbeat timeouts). */
 const LOST_WORKER_ATTEMPTS = 10;
 
@@ -85,7 +92,8 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
   const rawParameters: Record<string, string> = {};
   for (const p of settings.parameters ?? []) rawParameters[p.name] = p.default;
   Object.assign(rawParameters, input.jobParameters ?? {});
-  const startTime = Date.now();
+  const continued = input.continued;
+  const startTime = continued?.state.start_time ?? Date.now();
   const trigger = input.trigger ?? 'ONE_TIME';
   const jobFacts: ReferenceContext['job'] = {
     ...(input.jobId !== undefined ? { id: input.jobId } : {}),
@@ -98,10 +106,11 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
     parameters: rawParameters,
   };
   // Parameter values may hold references such as {{job.start_time.iso_date}}: resolve them once.
-  const jobParameters = resolveJobParameters(rawParameters, { job: jobFacts, tasks: {} });
+  const jobParameters =
+    continued?.state.job_parameters ?? resolveJobParameters(rawParameters, { job: jobFacts, tasks: {} });
   jobFacts.parameters = jobParameters;
 
-  const state: RunState = {
+  const state: RunState = continued?.state ?? {
     run_id: runId,
     ...(input.jobId !== undefined ? { job_id: input.jobId } : {}),
     run_name: input.runName ?? settings.name ?? 'Untitled',
@@ -116,7 +125,7 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
     userCanceledOrTimedOut: false,
     tasks: {},
   };
-  if (!input.repair)
+  if (!input.repair && !continued)
     tasks.forEach((t, i) => {
       state.tasks[t.task_key] = {
         task_key: t.task_key,
@@ -132,13 +141,18 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
         ],
       };
     });
-  let sequence = tasks.length;
-  const progress: Progress = initialProgress(tasks);
-  if (input.repair) sequence = restoreForRepair(state, progress, input.repair, tasks, runId, () => Date.now());
+  let sequence = continued?.sequence ?? tasks.length;
+  let tailBytes = 0;
+  for (const t of Object.values(state.tasks)) for (const a of t.attempts) tailBytes += a.logTail?.length ?? 0;
+  const progress: Progress = continued?.progress ?? initialProgress(tasks);
+  if (input.repair && !continued)
+    sequence = restoreForRepair(state, progress, input.repair, tasks, runId, () => Date.now());
   const ready: string[] = [];
   let running = 0;
   let changed = true;
   let interruption: RunInterruption;
+  /** Set when Temporal suggests continue-as-new: no attempt starts, running ones finish, then the run continues in a fresh history. */
+  let draining = false;
   const markChanged = () => {
     changed = true;
   };
@@ -162,8 +176,13 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
   // workflow itself goes on to record the outcome.
   const tasksScope = new CancellationScope();
 
+  // The job timeout counts from the start of this execution (a repair has a timeout of its own),
+  // across continue-as-new.
+  const timeoutBase = continued?.timeoutBase ?? Date.now();
   if (settings.timeout_seconds) {
-    sleep(settings.timeout_seconds * 1000, { summary: 'job timeout_seconds' }).then(
+    sleep(Math.max(1, timeoutBase + settings.timeout_seconds * 1000 - Date.now()), {
+      summary: 'job timeout_seconds',
+    }).then(
       () => {
         interruption ??= 'TIMEDOUT';
         tasksScope.cancel();
@@ -269,7 +288,9 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
     if (r) {
       attempt.start_time = r.startTime;
       attempt.logPath = r.logPath;
-      attempt.logTail = r.logTail;
+      // History keeps only small tails: past the run's budget, keep the last few lines.
+      attempt.logTail = tailBytes > LOG_TAIL_BUDGET_BYTES ? r.logTail.slice(-SHORT_TAIL_CHARS) : r.logTail;
+      tailBytes += attempt.logTail.length;
       attempt.logTruncated = r.logTruncated;
       if (r.errorMessage) attempt.errorMessage = r.errorMessage;
       if (r.notebookResult !== undefined) attempt.notebookResult = r.notebookResult;
@@ -315,11 +336,30 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
 
   async function runTask(task: Task): Promise<void> {
     const tr = state.tasks[task.task_key]!;
+    let deferred = false;
     try {
       for (;;) {
         const attempt = latestAttempt(tr);
         if (interruption) {
           markInterrupted(attempt);
+          return;
+        }
+        if (attempt.phase === 'WAITING_FOR_RETRY') {
+          const failed = tr.attempts[tr.attempts.length - 2];
+          const delay = failed ? retryDelayMillis(task, failed.start_time, Date.now()) : 0;
+          if (delay > 0) {
+            try {
+              await sleep(delay, { summary: `retry ${task.task_key}` });
+            } catch (err) {
+              if (!isCancellation(err)) throw err;
+              markInterrupted(attempt);
+              return;
+            }
+          }
+        }
+        if (draining) {
+          // The run continues as new: this attempt starts in the next execution.
+          deferred = true;
           return;
         }
         attempt.phase = 'RUNNING';
@@ -340,37 +380,28 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
           return;
         }
         if (interruption || !shouldRetry(task, outcome.end, attempt.attempt_number)) return;
-        const next: AttemptState = {
+        tr.attempts.push({
           run_id: taskRunId(runId, ++sequence),
           attempt_number: attempt.attempt_number + 1,
           phase: 'WAITING_FOR_RETRY',
           state_message: `Waiting to retry after: ${attempt.state_message}`,
           start_time: 0,
           end_time: 0,
-        };
-        tr.attempts.push(next);
+        });
         markChanged();
-        const delay = retryDelayMillis(task, attempt.start_time, Date.now());
-        if (delay > 0) {
-          try {
-            await sleep(delay, { summary: `retry ${task.task_key}` });
-          } catch (err) {
-            if (!isCancellation(err)) throw err;
-            markInterrupted(next);
-            return;
-          }
-        }
       }
     } finally {
-      const last = latestAttempt(tr);
-      progress[task.task_key] = {
-        phase: 'TERMINAL',
-        terminal: {
-          result: last.result ?? TaskResultState.CANCELED,
-          ...(last.conditionOutcome ? { conditionOutcome: last.conditionOutcome } : {}),
-        },
-        reason: last.state_message,
-      };
+      if (!deferred) {
+        const last = latestAttempt(tr);
+        progress[task.task_key] = {
+          phase: 'TERMINAL',
+          terminal: {
+            result: last.result ?? TaskResultState.CANCELED,
+            ...(last.conditionOutcome ? { conditionOutcome: last.conditionOutcome } : {}),
+          },
+          reason: last.state_message,
+        };
+      }
       running--;
       markChanged();
     }
@@ -381,7 +412,7 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
   }
 
   function launchReady(): void {
-    while (ready.length > 0 && running < maxParallel && !state.paused && !interruption) {
+    while (ready.length > 0 && running < maxParallel && !state.paused && !interruption && !draining) {
       const task = byKey.get(ready.shift()!)!;
       running++;
       // Errors inside runTask are recorded on the task; anything else is a bug that must fail the
@@ -395,6 +426,9 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
     }
   }
   let crash: Error | undefined;
+
+  // Tasks that were running or waiting to retry when the previous execution continued as new.
+  if (continued) for (const t of tasks) if (progress[t.task_key]?.phase === 'RUNNING') ready.push(t.task_key);
 
   try {
     for (;;) {
@@ -417,6 +451,12 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
       publish();
       if (allTerminal(tasks, progress)) break;
       if (interruption && running === 0) break;
+      if (!draining && !interruption && workflowInfo().continueAsNewSuggested && patched(CONTINUE_AS_NEW_PATCH)) {
+        draining = true;
+        markChanged();
+        continue;
+      }
+      if (draining && running === 0) break;
       changed = false;
       await condition(() => changed);
     }
@@ -425,6 +465,16 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
     interruption = 'CANCELED';
     // Activities in tasksScope were canceled with the workflow; wait for their processes to die.
     await CancellationScope.nonCancellable(() => condition(() => running === 0));
+  }
+
+  if (draining && !interruption && !allTerminal(tasks, progress)) {
+    // A long run (many tasks, retries) keeps each history well inside Temporal's limits.
+    await continueAsNew<typeof jobRun>({
+      ...input,
+      runId,
+      repair: undefined,
+      continued: { state, progress, sequence, timeoutBase },
+    });
   }
 
   if (interruption) {

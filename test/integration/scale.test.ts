@@ -1,0 +1,59 @@
+// A 1000-task job (Databricks' maximum) with a random DAG shape completes correctly, and no
+// execution's history comes near Temporal's limits: the run continues as new when Temporal
+// suggests it (4,096 events by default), so each history stays far below the 51,200-event limit.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runWorkflowId, type JobSettings, type Task } from '../../spec';
+import { latestByKey, startEngine, waitFor, type Engine } from './harness';
+
+/** A fixed-seed random DAG: each task depends on up to three earlier tasks. */
+function randomDag(n: number, seed: number): JobSettings {
+  let x = seed;
+  const rand = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const tasks: Task[] = [];
+  for (let i = 0; i < n; i++) {
+    const deps = new Set<number>();
+    const k = i === 0 ? 0 : Math.floor(rand() * 4);
+    for (let j = 0; j < k; j++) deps.add(Math.floor(rand() * i));
+    tasks.push({
+      task_key: `t${i}`,
+      shell_command_task: { command: ['true'] },
+      ...(deps.size > 0 ? { depends_on: [...deps].map((d) => ({ task_key: `t${d}` })) } : {}),
+    } as Task);
+  }
+  return { name: `random-${n}`, tasks } as JobSettings;
+}
+
+describe('scale of one run', () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await startEngine('scale');
+  });
+  afterAll(() => engine?.stop());
+
+  it('a 1000-task random DAG succeeds; every history stays far from the limits', async () => {
+    const settings = randomDag(1000, 7);
+    const { run_id } = await engine.client.submitRun(settings);
+    const run = await engine.client.waitForRun(run_id, { timeoutMs: 300_000, pollIntervalMs: 2000 });
+    expect(run.state.result_state).toBe('SUCCESS');
+    const latest = latestByKey(run);
+    expect(Object.keys(latest)).toHaveLength(1000);
+    expect(Object.values(latest).every((t) => t.state.result_state === 'SUCCESS')).toBe(true);
+    // Dependencies were respected across continue-as-new.
+    for (const t of settings.tasks) {
+      for (const d of t.depends_on ?? [])
+        expect(latest[t.task_key]!.start_time).toBeGreaterThanOrEqual(latest[d.task_key]!.end_time);
+    }
+    const executions = await waitFor(async () => {
+      const list = [];
+      for await (const wf of engine.client.temporal.workflow.list({ query: `WorkflowId = '${runWorkflowId(run_id)}'` }))
+        list.push(wf);
+      return list.length >= 2 && list.every((e) => e.status.name !== 'RUNNING') ? list : undefined;
+    }, 'the executions of the run to be listed');
+    const lengths = executions.map((e) => e.historyLength);
+    console.log(
+      `1000-task run: ${executions.length} executions, history lengths ${lengths.join(', ')} (largest ${Math.max(...lengths)} events)`
+    );
+    expect(executions.some((e) => e.status.name === 'CONTINUED_AS_NEW')).toBe(true);
+    expect(Math.max(...lengths)).toBeLessThan(10_240); // Temporal's warning level; the hard limit is 51,200
+  });
+});
