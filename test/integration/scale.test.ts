@@ -18,9 +18,9 @@ function randomDag(n: number, seed: number): JobSettings {
       task_key: `t${i}`,
       shell_command_task: { command: ['true'] },
       ...(deps.size > 0 ? { depends_on: [...deps].map((d) => ({ task_key: `t${d}` })) } : {}),
-    } as Task);
+    });
   }
-  return { name: `random-${n}`, tasks } as JobSettings;
+  return { name: `random-${n}`, tasks };
 }
 
 describe('scale of one run', () => {
