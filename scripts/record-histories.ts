@@ -29,7 +29,13 @@ async function main(): Promise<void> {
   const flag = path.join(home, 'flaky');
   const gate = path.join(home, 'gate');
 
-  const scenarios: { name: string; settings: JobSettings; during?: (runId: number) => Promise<void> }[] = [
+  const scenarios: {
+    name: string;
+    settings: JobSettings;
+    during?: (runId: number) => Promise<void>;
+    after?: (runId: number) => Promise<void>;
+    firstExecution?: boolean;
+  }[] = [
     {
       name: 'chain',
       settings: {
@@ -113,12 +119,76 @@ async function main(): Promise<void> {
     },
   ];
 
+  scenarios.push(
+    {
+      name: 'if-else',
+      settings: {
+        name: 'if-else',
+        parameters: [{ name: 'threshold', default: '5' }],
+        tasks: [
+          sh('count', `echo '{"key":"rows","value":12}' >> "$DJOBS_TASK_VALUES_OUT"`),
+          {
+            task_key: 'check',
+            depends_on: [{ task_key: 'count' }],
+            condition_task: {
+              op: 'GREATER_THAN',
+              left: '{{tasks.count.values.rows}}',
+              right: '{{job.parameters.threshold}}',
+            },
+          } as Task,
+          sh('yes', 'echo {{tasks.count.values.rows}}', { depends_on: [{ task_key: 'check', outcome: 'true' }] }),
+          sh('no', 'true', { depends_on: [{ task_key: 'check', outcome: 'false' }] }),
+        ],
+      } as JobSettings,
+    },
+    {
+      name: 'repair',
+      settings: {
+        name: 'repair',
+        tasks: [
+          sh('a', 'true'),
+          sh('b', `test -f ${path.join(home, 'repaired')}`, { depends_on: [{ task_key: 'a' }] }),
+          sh('c', 'true', { depends_on: [{ task_key: 'b' }] }),
+        ],
+      } as JobSettings,
+      after: async (runId) => {
+        fs.writeFileSync(path.join(home, 'repaired'), '');
+        await client.repairRun(runId, { rerunAllFailedTasks: true });
+        await client.waitForRun(runId, { timeoutMs: 60_000 });
+      },
+    },
+    {
+      // Needs a server that suggests continue-as-new early (as the test server does: 2,000 events).
+      name: 'continue-as-new',
+      settings: {
+        name: 'wide',
+        tasks: Array.from(
+          { length: 1000 },
+          (_, i) => ({ task_key: `t${i}`, shell_command_task: { command: ['true'] } }) as Task
+        ),
+      } as JobSettings,
+      firstExecution: true,
+    }
+  );
+  const only = process.argv.slice(2);
   await worker.runUntil(async () => {
-    for (const s of scenarios) {
+    for (const s of scenarios.filter((x) => only.length === 0 || only.includes(x.name))) {
       const { run_id } = await client.submitRun(s.settings);
       await s.during?.(run_id);
-      await client.waitForRun(run_id, { timeoutMs: 60_000 });
-      const history = await client.temporal.workflow.getHandle(runWorkflowId(run_id)).fetchHistory();
+      await client.waitForRun(run_id, { timeoutMs: 120_000 });
+      await s.after?.(run_id);
+      let runIdOfExecution: string | undefined;
+      if (s.firstExecution) {
+        // Visibility is eventually consistent: wait for the continued execution to be listed.
+        await waitUntil(async () => {
+          for await (const wf of client.temporal.workflow.list({
+            query: `WorkflowId = '${runWorkflowId(run_id)}' AND ExecutionStatus = 'ContinuedAsNew'`,
+          }))
+            runIdOfExecution = wf.runId;
+          return runIdOfExecution !== undefined;
+        });
+      }
+      const history = await client.temporal.workflow.getHandle(runWorkflowId(run_id), runIdOfExecution).fetchHistory();
       fs.writeFileSync(path.join(out, `${s.name}.json`), historyToJSON(history));
       console.log(`recorded ${s.name} (${history.events?.length ?? 0} events)`);
     }
