@@ -135,11 +135,11 @@ async function main(): Promise<void> {
               left: '{{tasks.count.values.rows}}',
               right: '{{job.parameters.threshold}}',
             },
-          } as Task,
+          },
           sh('yes', 'echo {{tasks.count.values.rows}}', { depends_on: [{ task_key: 'check', outcome: 'true' }] }),
           sh('no', 'true', { depends_on: [{ task_key: 'check', outcome: 'false' }] }),
         ],
-      } as JobSettings,
+      },
     },
     {
       name: 'repair',
@@ -150,7 +150,7 @@ async function main(): Promise<void> {
           sh('b', `test -f ${path.join(home, 'repaired')}`, { depends_on: [{ task_key: 'a' }] }),
           sh('c', 'true', { depends_on: [{ task_key: 'b' }] }),
         ],
-      } as JobSettings,
+      },
       after: async (runId) => {
         fs.writeFileSync(path.join(home, 'repaired'), '');
         await client.repairRun(runId, { rerunAllFailedTasks: true });
@@ -162,11 +162,11 @@ async function main(): Promise<void> {
       name: 'continue-as-new',
       settings: {
         name: 'wide',
-        tasks: Array.from(
-          { length: 1000 },
-          (_, i) => ({ task_key: `t${i}`, shell_command_task: { command: ['true'] } }) as Task
-        ),
-      } as JobSettings,
+        tasks: Array.from({ length: 1000 }, (_, i) => ({
+          task_key: `t${i}`,
+          shell_command_task: { command: ['true'] },
+        })),
+      },
       firstExecution: true,
     }
   );
