@@ -74,7 +74,8 @@ export function taskCommand(task: Task, jobParameters: Record<string, string>, c
       return { ...sqlCommand(file, ctx.warehouseFile(t.warehouse_id)), cwd: process.cwd(), params };
     }
     case 'condition_task':
-      throw new TaskInvalidError('condition_task is evaluated by the workflow, never by a worker.');
+    case 'run_job_task':
+      throw new TaskInvalidError(`${type} is run by the workflow, never by a worker.`);
     case 'shell_command_task': {
       const t = task.shell_command_task!;
       const [command, ...args] = typeof t.command === 'string' ? ['bash', '-c', t.command] : t.command;

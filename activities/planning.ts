@@ -7,6 +7,16 @@ export const clusterTaskQueue = (cluster: string): string => `djobs-cluster-${cl
 
 export function createPlanningActivities(namespace: string) {
   return {
+    /** The current settings of a job (for run_job_task): what its schedule's action carries. */
+    async loadJobSettings(jobId: number): Promise<{ settings: unknown } | { missing: true }> {
+      try {
+        const d = await getClient().schedule.getHandle(`djobs-job-${jobId}`).describe();
+        return { settings: (d.action.args?.[0] as { settings: unknown }).settings };
+      } catch (err) {
+        if ((err as Error).name === 'ScheduleNotFoundError') return { missing: true };
+        throw err;
+      }
+    },
     async clustersWithWorkers(clusters: string[]): Promise<string[]> {
       const service = getClient().workflowService;
       const served: string[] = [];

@@ -82,6 +82,8 @@ export interface Job {
 /** Databricks `RunOutput` (runs/get-output) plus `log_path`, a durable-jobs extension. */
 export interface RunOutput {
   metadata: RunTask;
+  /** For run_job_task: the run it started. */
+  run_job_output?: { run_id: number };
   logs?: string;
   logs_truncated?: boolean;
   log_path?: string;
@@ -622,6 +624,7 @@ export class DurableJobsClient {
       metadata,
       ...(logs !== undefined ? { logs, logs_truncated: truncated } : {}),
       ...(attempt.logPath ? { log_path: attempt.logPath } : {}),
+      ...(attempt.childRunId !== undefined ? { run_job_output: { run_id: attempt.childRunId } } : {}),
       ...(attempt.errorMessage && attempt.result !== 'SUCCESS'
         ? { error: attempt.errorMessage, error_trace: attempt.logTail ?? '' }
         : {}),

@@ -81,4 +81,6 @@ export interface TaskActivities {
 export interface PlanningActivities {
   /** Which of these cluster names have a dedicated worker polling their task queue. */
   clustersWithWorkers(clusters: string[]): Promise<string[]>;
+  /** The current settings of a job, for run_job_task. */
+  loadJobSettings(jobId: number): Promise<{ settings: unknown } | { missing: true }>;
 }

@@ -7,7 +7,10 @@ import {
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
+  ChildWorkflowCancellationType,
+  ParentClosePolicy,
   condition,
+  executeChild,
   continueAsNew,
   patched,
   isCancellation,
@@ -43,6 +46,7 @@ import {
   toDatabricksRun,
   type AttemptEnd,
   type AttemptState,
+  type JobSettings,
   type JsonValue,
   type Progress,
   type RunInterruption,
@@ -61,7 +65,14 @@ import {
   type PlanningActivities,
   type TaskActivities,
 } from './definitions';
-import { DjobsResultState, DjobsRunId, TemporalScheduledStartTime } from './search-attributes';
+import {
+  DjobsJobId,
+  DjobsJobName,
+  DjobsResultState,
+  DjobsRunId,
+  DjobsTrigger,
+  TemporalScheduledStartTime,
+} from './search-attributes';
 
 const DEFAULT_MAX_PARALLEL_TASKS = 100;
 /** patched() id of continue-as-new when Temporal suggests it (absent from older histories). */
@@ -239,6 +250,7 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
     const resolved = resolveTask(task, referenceContext(task, attempt));
     if (!resolved.ok) return { end: 'INVALID', message: resolved.error };
     task = resolved.task;
+    if (task.run_job_task) return runChildJob(task, task.run_job_task, attempt);
     if (task.condition_task) {
       const c = task.condition_task;
       const result = evaluateCondition(c.op, c.left, c.right);
@@ -278,6 +290,58 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
     } catch (err) {
       if (isCancellation(err)) throw err;
       return classifyFailure(err);
+    }
+  }
+
+  /** run_job_task: the other job's current settings run as a child run, linked in the Temporal UI. */
+  async function runChildJob(
+    task: Task,
+    rj: NonNullable<Task['run_job_task']>,
+    attempt: AttemptState
+  ): Promise<AttemptOutcome> {
+    const { loadJobSettings } = proxyLocalActivities<PlanningActivities>({ startToCloseTimeout: '30s' });
+    const loaded = await loadJobSettings(rj.job_id);
+    if ('missing' in loaded) return { end: 'INVALID', message: `Job ${rj.job_id} does not exist.` };
+    const childSettings = loaded.settings as JobSettings;
+    const childRunId = runIdFromString(`${runId}/${attempt.run_id}`);
+    const childName = childSettings.name ?? 'Untitled';
+    attempt.childRunId = childRunId;
+    markChanged();
+    try {
+      await executeChild(jobRun, {
+        workflowId: `djobs-run-${childRunId}`,
+        taskQueue: info.taskQueue,
+        args: [
+          {
+            runId: childRunId,
+            jobId: rj.job_id,
+            runName: childName,
+            settings: childSettings,
+            ...(rj.job_parameters ? { jobParameters: rj.job_parameters } : {}),
+            trigger: 'RUN_JOB_TASK',
+            runType: 'JOB_RUN',
+            options,
+          },
+        ],
+        typedSearchAttributes: [
+          { key: DjobsJobId, value: rj.job_id },
+          { key: DjobsRunId, value: childRunId },
+          { key: DjobsJobName, value: childName },
+          { key: DjobsTrigger, value: 'RUN_JOB_TASK' },
+        ],
+        staticSummary: `${childName} · run ${childRunId} of job ${rj.job_id} · from run ${runId} task ${task.task_key}`,
+        // Canceling this run (or its job timeout) cancels the child run and waits for it to stop.
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+      });
+      return { end: 'SUCCESS', message: '' };
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      const cause = (err as { cause?: { type?: string; message?: string } }).cause;
+      return {
+        end: 'FAILED',
+        message: `Run ${childRunId} of job ${rj.job_id} did not succeed: ${cause?.message ?? String(err)}`,
+      };
     }
   }
 

@@ -159,6 +159,7 @@ export function referenceSites(settings: {
       else add('shell_command_task.command', shell.command);
       map('shell_command_task.env', shell.env);
     }
+    map('run_job_task.job_parameters', (t.run_job_task as { job_parameters?: unknown } | undefined)?.job_parameters);
     const cond = t.condition_task as { left?: unknown; right?: unknown } | undefined;
     add('condition_task.left', cond?.left);
     add('condition_task.right', cond?.right);
@@ -214,6 +215,8 @@ export function resolveTask<T extends object>(
     shell.command = Array.isArray(shell.command) ? list(shell.command) : one(shell.command);
     if (shell.env) shell.env = map(shell.env);
   }
+  const rj = copy.run_job_task;
+  if (rj?.job_parameters) rj.job_parameters = map(rj.job_parameters);
   const cond = copy.condition_task;
   if (cond) {
     cond.left = one(cond.left);

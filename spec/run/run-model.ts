@@ -53,6 +53,8 @@ export interface AttemptState {
   userCanceledOrTimedOut?: boolean;
   /** condition_task: the branch taken. */
   conditionOutcome?: 'true' | 'false';
+  /** run_job_task: the run it started. */
+  childRunId?: number;
 }
 
 export interface TaskRunState {

@@ -67,12 +67,20 @@ export const ConditionTask = z.strictObject({
 });
 export type ConditionTask = z.infer<typeof ConditionTask>;
 
+/** Runs another job as a child run (trigger RUN_JOB_TASK), linked to this run in the Temporal UI. */
+export const RunJobTask = z.strictObject({
+  job_id: z.number().int().positive(),
+  job_parameters: stringMap.optional(),
+});
+export type RunJobTask = z.infer<typeof RunJobTask>;
+
 export const TASK_TYPES = [
   'notebook_task',
   'spark_python_task',
   'sql_task',
   'shell_command_task',
   'condition_task',
+  'run_job_task',
 ] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
 /** Databricks task types this engine does not run yet: recognised, and reported as unsupported. */
@@ -82,7 +90,6 @@ export const UNSUPPORTED_TASK_TYPES = [
   'spark_submit_task',
   'pipeline_task',
   'dbt_task',
-  'run_job_task',
   'for_each_task',
   'dashboard_task',
   'clean_rooms_notebook_task',
@@ -161,6 +168,7 @@ const taskShape = {
   sql_task: SqlTask.optional(),
   shell_command_task: ShellCommandTask.optional(),
   condition_task: ConditionTask.optional(),
+  run_job_task: RunJobTask.optional(),
   ...Object.fromEntries(UNSUPPORTED_TASK_TYPES.map((t) => [t, z.unknown().optional()])),
 } as const;
 export const Task = z.strictObject(taskShape);
