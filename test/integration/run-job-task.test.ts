@@ -6,8 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task } from '../../spec';
 import { job, latestByKey, sh, startEngine, waitFor, type Engine } from './harness';
 
-const runJob = (task_key: string, job_id: number, extra: Partial<Task> = {}): Task =>
-  ({ task_key, run_job_task: { job_id }, ...extra }) as Task;
+const runJob = (task_key: string, job_id: number, extra: Partial<Task> = {}): Task => ({
+  task_key,
+  run_job_task: { job_id },
+  ...extra,
+});
 
 function alive(pid: number): boolean {
   try {
@@ -35,7 +38,7 @@ describe('run_job_task', () => {
       {
         task_key: 'call',
         run_job_task: { job_id: child.job_id, job_parameters: { from: 'run {{job.run_id}}' } },
-      } as Task,
+      },
       sh('after', 'true', { depends_on: [{ task_key: 'call' }] }),
     ]);
     const { run_id } = await engine.client.submitRun(parentSettings);
