@@ -75,6 +75,7 @@ export function taskCommand(task: Task, jobParameters: Record<string, string>, c
     }
     case 'condition_task':
     case 'run_job_task':
+    case 'for_each_task':
       throw new TaskInvalidError(`${type} is run by the workflow, never by a worker.`);
     case 'shell_command_task': {
       const t = task.shell_command_task!;

@@ -1,2 +1,3 @@
 // What the worker bundles: workflow functions only.
 export { jobRun } from './job-run';
+export { forEachRun } from './for-each';

@@ -73,6 +73,7 @@ import {
   DjobsTrigger,
   TemporalScheduledStartTime,
 } from './search-attributes';
+import { forEachRun } from './for-each';
 
 const DEFAULT_MAX_PARALLEL_TASKS = 100;
 /** patched() id of continue-as-new when Temporal suggests it (absent from older histories). */
@@ -251,6 +252,7 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
     if (!resolved.ok) return { end: 'INVALID', message: resolved.error };
     task = resolved.task;
     if (task.run_job_task) return runChildJob(task, task.run_job_task, attempt);
+    if (task.for_each_task) return runForEach(task, task.for_each_task, attempt);
     if (task.condition_task) {
       const c = task.condition_task;
       const result = evaluateCondition(c.op, c.left, c.right);
@@ -343,6 +345,58 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
         message: `Run ${childRunId} of job ${rj.job_id} did not succeed: ${cause?.message ?? String(err)}`,
       };
     }
+  }
+
+  /** for_each_task: the iterations run in a child workflow; this task aggregates them. */
+  async function runForEach(
+    task: Task,
+    fe: NonNullable<Task['for_each_task']>,
+    attempt: AttemptState
+  ): Promise<AttemptOutcome> {
+    let inputs: unknown;
+    try {
+      inputs = JSON.parse(fe.inputs);
+    } catch {
+      inputs = undefined;
+    }
+    if (!Array.isArray(inputs)) {
+      return {
+        end: 'INVALID',
+        message: `for_each_task.inputs must be a JSON array, found ${JSON.stringify(fe.inputs.slice(0, 80))}`,
+      };
+    }
+    const ctx = referenceContext(task, attempt);
+    const result = await executeChild(forEachRun, {
+      workflowId: `djobs-run-${runId}-foreach-${attempt.run_id}`,
+      taskQueue: info.taskQueue,
+      args: [
+        {
+          runId,
+          ...(input.jobId !== undefined ? { jobId: input.jobId } : {}),
+          jobName: state.run_name,
+          taskKey: task.task_key,
+          taskRunId: attempt.run_id,
+          inputs: inputs as JsonValue[],
+          concurrency: fe.concurrency ?? 1,
+          task: fe.task,
+          jobParameters,
+          upstreamTaskValues: upstreamValues(task),
+          references: { job: ctx.job, tasks: ctx.tasks },
+          heartbeatTimeoutSeconds: options.heartbeatTimeoutSeconds ?? DEFAULT_HEARTBEAT_TIMEOUT_SECONDS,
+          taskQueue: taskQueues.get(task.task_key) ?? info.taskQueue,
+        },
+      ],
+      staticSummary: `for_each ${task.task_key} of run ${runId} · ${inputs.length} inputs`,
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+    });
+    attempt.forEachStats = result.stats;
+    if (result.stats.failed_iterations === 0) return { end: 'SUCCESS', message: '' };
+    const first = result.failures[0];
+    return {
+      end: 'FAILED',
+      message: `${result.stats.failed_iterations} of ${result.stats.total_iterations} iterations failed${first ? `; iteration ${first.index}: ${first.error}` : ''}`,
+    };
   }
 
   function applyOutcome(attempt: AttemptState, outcome: AttemptOutcome): void {

@@ -135,13 +135,14 @@ export function resolveReferences(text: string, ctx: ReferenceContext): Resoluti
 export function referenceSites(settings: {
   parameters?: { name: string; default: string }[];
   tasks: Record<string, unknown>[];
-}): { path: string; text: string; taskIndex?: number }[] {
-  const sites: { path: string; text: string; taskIndex?: number }[] = [];
+}): { path: string; text: string; taskIndex?: number; insideForEach?: boolean }[] {
+  const sites: { path: string; text: string; taskIndex?: number; insideForEach?: boolean }[] = [];
   settings.parameters?.forEach((p, i) => sites.push({ path: `parameters[${i}].default`, text: p.default }));
   const str = (v: unknown): v is string => typeof v === 'string';
-  settings.tasks.forEach((t, i) => {
+  const taskSites = (t: Record<string, unknown>, prefix: string, i: number, insideForEach: boolean) => {
     const add = (path: string, v: unknown) => {
-      if (str(v)) sites.push({ path: `tasks[${i}].${path}`, text: v, taskIndex: i });
+      if (str(v))
+        sites.push({ path: `${prefix}.${path}`, text: v, taskIndex: i, ...(insideForEach ? { insideForEach } : {}) });
     };
     const map = (path: string, m: unknown) => {
       if (m && typeof m === 'object') for (const [k, v] of Object.entries(m)) add(`${path}.${k}`, v);
@@ -163,7 +164,14 @@ export function referenceSites(settings: {
     const cond = t.condition_task as { left?: unknown; right?: unknown } | undefined;
     add('condition_task.left', cond?.left);
     add('condition_task.right', cond?.right);
-  });
+    const fe = t.for_each_task as { inputs?: unknown; task?: unknown } | undefined;
+    if (fe) {
+      add('for_each_task.inputs', fe.inputs);
+      if (fe.task && typeof fe.task === 'object')
+        taskSites(fe.task as Record<string, unknown>, `${prefix}.for_each_task.task`, i, true);
+    }
+  };
+  settings.tasks.forEach((t, i) => taskSites(t, `tasks[${i}]`, i, false));
   return sites;
 }
 
@@ -175,7 +183,7 @@ export function referenceProblems(
   const problems: { path: string; message: string }[] = [];
   for (const site of referenceSites(settings)) {
     for (const ref of findReferences(site.text)) {
-      const why = checkReference(ref.path, scope);
+      const why = checkReference(ref.path, { ...scope, insideForEach: site.insideForEach === true });
       if (why) problems.push({ path: site.path, message: why });
     }
   }
@@ -217,6 +225,8 @@ export function resolveTask<T extends object>(
   }
   const rj = copy.run_job_task;
   if (rj?.job_parameters) rj.job_parameters = map(rj.job_parameters);
+  const fe = copy.for_each_task;
+  if (fe) fe.inputs = one(fe.inputs); // the nested task is resolved per iteration, with {{input}}
   const cond = copy.condition_task;
   if (cond) {
     cond.left = one(cond.left);

@@ -55,6 +55,15 @@ export interface AttemptState {
   conditionOutcome?: 'true' | 'false';
   /** run_job_task: the run it started. */
   childRunId?: number;
+  /** for_each_task: iteration counts (Databricks `for_each_task.stats.task_run_stats`). */
+  forEachStats?: {
+    total_iterations: number;
+    scheduled_iterations: number;
+    active_iterations: number;
+    completed_iterations: number;
+    succeeded_iterations: number;
+    failed_iterations: number;
+  };
 }
 
 export interface TaskRunState {
@@ -114,7 +123,10 @@ export interface RunStatusV2 {
   };
 }
 
-export type RunTask = Omit<Task, 'condition_task'> & {
+export type RunTask = Omit<Task, 'condition_task' | 'for_each_task'> & {
+  for_each_task?: NonNullable<Task['for_each_task']> & {
+    stats?: { task_run_stats: NonNullable<AttemptState['forEachStats']> };
+  };
   /** The run view of a condition task adds the branch taken. */
   condition_task?: NonNullable<Task['condition_task']> & { outcome?: 'true' | 'false' };
   run_id: number;
@@ -285,6 +297,9 @@ function toRunTask(spec: Task, a: AttemptState, now: number): RunTask {
     ...spec,
     ...(spec.condition_task && a.conditionOutcome
       ? { condition_task: { ...spec.condition_task, outcome: a.conditionOutcome } }
+      : {}),
+    ...(spec.for_each_task && a.forEachStats
+      ? { for_each_task: { ...spec.for_each_task, stats: { task_run_stats: a.forEachStats } } }
       : {}),
     run_if: spec.run_if ?? 'ALL_SUCCESS',
     run_id: a.run_id,

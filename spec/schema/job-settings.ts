@@ -81,6 +81,7 @@ export const TASK_TYPES = [
   'shell_command_task',
   'condition_task',
   'run_job_task',
+  'for_each_task',
 ] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
 /** Databricks task types this engine does not run yet: recognised, and reported as unsupported. */
@@ -90,7 +91,6 @@ export const UNSUPPORTED_TASK_TYPES = [
   'spark_submit_task',
   'pipeline_task',
   'dbt_task',
-  'for_each_task',
   'dashboard_task',
   'clean_rooms_notebook_task',
   'power_bi_task',
@@ -171,7 +171,19 @@ const taskShape = {
   run_job_task: RunJobTask.optional(),
   ...Object.fromEntries(UNSUPPORTED_TASK_TYPES.map((t) => [t, z.unknown().optional()])),
 } as const;
-export const Task = z.strictObject(taskShape);
+/** The nested task of a for_each_task: any task but another for_each_task. */
+const NestedTask = z.strictObject(taskShape);
+
+/** Runs its nested task once per input, `concurrency` at a time, in a child workflow. */
+export const ForEachTask = z.strictObject({
+  /** A JSON array literal, or a reference such as {{tasks.list.values.items}} resolving to one. */
+  inputs: z.string().min(1),
+  concurrency: z.number().int().min(1).max(100).optional(),
+  task: NestedTask,
+});
+export type ForEachTask = z.infer<typeof ForEachTask>;
+
+export const Task = z.strictObject({ ...taskShape, for_each_task: ForEachTask.optional() });
 export type Task = z.infer<typeof Task>;
 
 export const JobParameterDefinition = z.strictObject({

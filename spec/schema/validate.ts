@@ -129,6 +129,40 @@ function crossFieldProblems(input: Raw): SpecProblem[] {
       });
     }
     if (strings(k) && all[0]) typeOf.set(k, all[0]);
+    const fe = t.for_each_task;
+    if (isObject(fe) && isObject(fe.task)) {
+      const nested = fe.task;
+      const nestedTypes = [
+        ...TASK_TYPES.filter((ty) => ty !== 'for_each_task' && nested[ty] !== undefined),
+        ...UNSUPPORTED_TASK_TYPES.filter((ty) => nested[ty] !== undefined),
+      ];
+      if (nestedTypes.length !== 1) {
+        problems.push({
+          path: `tasks[${i}].for_each_task.task`,
+          message: `expected exactly one task type in the nested task (not for_each_task), found ${nestedTypes.length === 0 ? 'none' : nestedTypes.join(', ')}`,
+        });
+      }
+      for (const ty of UNSUPPORTED_TASK_TYPES.filter((x) => nested[x] !== undefined)) {
+        problems.push({
+          path: `tasks[${i}].for_each_task.task.${ty}`,
+          message: `task type ${ty} is not supported by durable-jobs yet`,
+        });
+      }
+      if (strings(fe.inputs) && !fe.inputs.includes('{{')) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(fe.inputs);
+        } catch {
+          parsed = undefined;
+        }
+        if (!Array.isArray(parsed)) {
+          problems.push({
+            path: `tasks[${i}].for_each_task.inputs`,
+            message: `expected a JSON array or a reference to one, found ${JSON.stringify(fe.inputs.slice(0, 60))}`,
+          });
+        }
+      }
+    }
     const sql = t.sql_task;
     if (isObject(sql)) {
       const kinds = ['file', 'query', 'dashboard', 'alert'].filter((f) => sql[f] !== undefined);

@@ -85,7 +85,7 @@ describe('validateJobSettings', () => {
         {
           path: 'tasks[0]',
           message:
-            'expected exactly one task type (notebook_task, spark_python_task, sql_task, shell_command_task, condition_task, run_job_task), found none',
+            'expected exactly one task type (notebook_task, spark_python_task, sql_task, shell_command_task, condition_task, run_job_task, for_each_task), found none',
         },
       ],
     ],
@@ -101,7 +101,7 @@ describe('validateJobSettings', () => {
         {
           path: 'tasks[0].pipeline_task',
           message:
-            'task type pipeline_task is not supported by durable-jobs yet (supported: notebook_task, spark_python_task, sql_task, shell_command_task, condition_task, run_job_task)',
+            'task type pipeline_task is not supported by durable-jobs yet (supported: notebook_task, spark_python_task, sql_task, shell_command_task, condition_task, run_job_task, for_each_task)',
         },
       ],
     ],

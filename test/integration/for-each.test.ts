@@ -1,0 +1,90 @@
+// for_each_task: iterations in a child workflow, {{input}} substitution, concurrency, per-iteration
+// retries, and the aggregated result.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Task } from '../../spec';
+import { job, latestByKey, sh, startEngine, type Engine } from './harness';
+
+describe('for_each_task', () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await startEngine('for each');
+  });
+  afterAll(() => engine?.stop());
+
+  it('1,000 inputs at concurrency 50; a failing iteration is retried; the task succeeds', async () => {
+    const dir = path.join(engine.workDir, 'iter');
+    fs.mkdirSync(dir);
+    const inputs = JSON.stringify(Array.from({ length: 1000 }, (_, i) => i));
+    const nested = sh(
+      'process',
+      `touch ${dir}/{{input}}.$DJOBS_ATTEMPT_NUMBER; [ {{input}} != 500 ] || [ -f ${dir}/500.0 -a $DJOBS_ATTEMPT_NUMBER = 1 ]`,
+      {
+        max_retries: 1,
+      }
+    );
+    const { run_id } = await engine.client.submitRun(
+      job('fan out', [
+        { task_key: 'each', for_each_task: { inputs, concurrency: 50, task: nested } },
+        sh('after', 'true', { depends_on: [{ task_key: 'each' }] }),
+      ])
+    );
+    const run = await engine.client.waitForRun(run_id, { timeoutMs: 300_000, pollIntervalMs: 2000 });
+    expect(run.state.result_state, run.state.state_message).toBe('SUCCESS');
+    const each = latestByKey(run).each!;
+    expect(each.for_each_task!.stats!.task_run_stats).toEqual({
+      total_iterations: 1000,
+      scheduled_iterations: 0,
+      active_iterations: 0,
+      completed_iterations: 1000,
+      succeeded_iterations: 1000,
+      failed_iterations: 0,
+    });
+    const files = fs.readdirSync(dir);
+    expect(files).toHaveLength(1001); // every input once, plus the retry of 500
+    expect(files).toContain('500.1');
+  });
+
+  it('substitutes {{input}} fields and fails after every iteration finished when one fails', async () => {
+    const out = path.join(engine.workDir, 'out.txt');
+    const inputs = JSON.stringify([
+      { name: 'a', n: 1 },
+      { name: 'b', n: 2 },
+      { name: 'c', n: 3 },
+    ]);
+    const nested = sh('emit', `printf '%s\\n' '{{input.name}}={{input.n}} {{input}}' >> ${out}; [ {{input.n}} != 2 ]`);
+    const { run_id } = await engine.client.submitRun(
+      job('one fails', [{ task_key: 'each', for_each_task: { inputs, concurrency: 1, task: nested } }])
+    );
+    const run = await engine.client.waitForRun(run_id, { timeoutMs: 60_000 });
+    const each = latestByKey(run).each!;
+    expect(each.state.result_state).toBe('FAILED');
+    expect(each.state.state_message).toBe('1 of 3 iterations failed; iteration 1: Command exited with code 1');
+    expect(fs.readFileSync(out, 'utf8').trim().split('\n')).toEqual([
+      'a=1 {"name":"a","n":1}',
+      'b=2 {"name":"b","n":2}',
+      'c=3 {"name":"c","n":3}',
+    ]);
+  });
+
+  it('inputs may come from a task value', async () => {
+    const { run_id } = await engine.client.submitRun(
+      job('from values', [
+        sh('list', `echo '{"key":"items","value":["x","y"]}' >> "$DJOBS_TASK_VALUES_OUT"`),
+        {
+          task_key: 'each',
+          depends_on: [{ task_key: 'list' }],
+          for_each_task: {
+            inputs: '{{tasks.list.values.items}}',
+            concurrency: 2,
+            task: sh('p', 'test -n "{{input}}"'),
+          },
+        },
+      ])
+    );
+    const run = await engine.client.waitForRun(run_id, { timeoutMs: 60_000 });
+    expect(run.state.result_state).toBe('SUCCESS');
+    expect(latestByKey(run).each!.for_each_task!.stats!.task_run_stats.succeeded_iterations).toBe(2);
+  });
+});
