@@ -3,7 +3,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Task } from '../../spec';
 import { job, latestByKey, sh, startEngine, type Engine } from './harness';
 
 describe('for_each_task', () => {
