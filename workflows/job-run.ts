@@ -76,6 +76,7 @@ import {
 import { forEachRun } from './for-each';
 
 const DEFAULT_MAX_PARALLEL_TASKS = 100;
+const MAX_PARALLEL_TASKS_LIMIT = 1000;
 /** patched() id of continue-as-new when Temporal suggests it (absent from older histories). */
 const CONTINUE_AS_NEW_PATCH = 'continue-as-new-when-suggested';
 const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 30;
@@ -100,7 +101,11 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
   const tasks = settings.tasks;
   const byKey = new Map(tasks.map((t) => [t.task_key, t]));
   const options = input.options ?? {};
-  const maxParallel = Math.max(1, options.maxParallelTasks ?? DEFAULT_MAX_PARALLEL_TASKS);
+  // Far below Temporal's 2,000 pending activities per workflow, whatever the configuration says.
+  const maxParallel = Math.min(
+    MAX_PARALLEL_TASKS_LIMIT,
+    Math.max(1, options.maxParallelTasks ?? DEFAULT_MAX_PARALLEL_TASKS)
+  );
   const rawParameters: Record<string, string> = {};
   for (const p of settings.parameters ?? []) rawParameters[p.name] = p.default;
   Object.assign(rawParameters, input.jobParameters ?? {});

@@ -56,4 +56,29 @@ describe('scale of one run', () => {
     expect(executions.some((e) => e.status.name === 'CONTINUED_AS_NEW')).toBe(true);
     expect(Math.max(...lengths)).toBeLessThan(10_240); // Temporal's warning level; the hard limit is 51,200
   });
+
+  it('a 1000-wide job and a 1000-deep chain both succeed', async () => {
+    const wide = {
+      name: 'wide-1000',
+      tasks: Array.from({ length: 1000 }, (_, i) => ({ task_key: `w${i}`, shell_command_task: { command: ['true'] } })),
+    } as JobSettings;
+    // A chain of condition tasks: evaluated in the workflow, so depth is the scheduler's work alone.
+    const deep = {
+      name: 'deep-1000',
+      tasks: Array.from({ length: 1000 }, (_, i) => ({
+        task_key: `d${i}`,
+        condition_task: { op: 'EQUAL_TO', left: '{{task.name}}', right: `d${i}` },
+        ...(i > 0 ? { depends_on: [{ task_key: `d${i - 1}`, outcome: 'true' }] } : {}),
+      })),
+    } as JobSettings;
+    for (const settings of [wide, deep]) {
+      const run = await engine.client.waitForRun((await engine.client.submitRun(settings)).run_id, {
+        timeoutMs: 300_000,
+        pollIntervalMs: 2000,
+      });
+      expect(run.state.result_state, settings.name).toBe('SUCCESS');
+      const latest = latestByKey(run);
+      expect(Object.values(latest).filter((t) => t.state.result_state === 'SUCCESS')).toHaveLength(1000);
+    }
+  });
 });

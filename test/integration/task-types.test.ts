@@ -163,4 +163,17 @@ describe('task types', () => {
     expect(out.logs).toContain('Traceback (most recent call last):');
     expect(fs.readFileSync(out.log_path!, 'utf8')).toBe(out.logs);
   });
+
+  it('a task value over 48 KiB fails its task with a clear error', async () => {
+    const big = `python3 -c 'import json,os; open(os.environ["DJOBS_TASK_VALUES_OUT"],"a").write(json.dumps({"key":"blob","value":"x"*50000})+"\\n")'`;
+    const { run_id } = await engine.client.submitRun({
+      name: 'big value',
+      tasks: [{ task_key: 'big', shell_command_task: { command: big } }],
+    });
+    const r = await engine.client.waitForRun(run_id, { timeoutMs: 60_000 });
+    expect(r.state.result_state).toBe('FAILED');
+    expect((await engine.client.getRunOutput(run_id, 'big')).error).toBe(
+      'Task value "blob" is 50002 bytes of JSON; the limit is 49152 bytes (48 KiB).'
+    );
+  });
 });
