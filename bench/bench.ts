@@ -61,6 +61,45 @@ function fanSpec(width: number): JobSettings {
   };
 }
 
+/** The same fixed-seed random DAG for both engines: each task depends on up to three earlier ones. */
+function randomDeps(n: number, seed: number): number[][] {
+  let x = seed;
+  const rand = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  return Array.from({ length: n }, (_, i) => {
+    const deps = new Set<number>();
+    const k = i === 0 ? 0 : Math.floor(rand() * 4);
+    for (let j = 0; j < k; j++) deps.add(Math.floor(rand() * i));
+    return [...deps];
+  });
+}
+
+function dagSpec(deps: number[][]): JobSettings {
+  return {
+    name: `random-${deps.length}`,
+    tasks: deps.map((ds, i) => ({
+      task_key: `t${i}`,
+      shell_command_task: { command: 'true' },
+      ...(ds.length > 0 ? { depends_on: ds.map((d) => ({ task_key: `t${d}` })) } : {}),
+    })),
+  };
+}
+
+function forEachSpec(n: number, concurrency: number): JobSettings {
+  return {
+    name: `for-each-${n}`,
+    tasks: [
+      {
+        task_key: 'each',
+        for_each_task: {
+          inputs: JSON.stringify(Array.from({ length: n }, (_, i) => i)),
+          concurrency,
+          task: { task_key: 'item', shell_command_task: { command: 'true' } },
+        },
+      },
+    ],
+  };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -96,9 +135,17 @@ async function main(): Promise<void> {
     activities: { runTaskAttempt, clustersWithWorkers: async () => [] },
     maxConcurrentActivityTaskExecutions: 200,
   });
-  const scenarios: { name: string; tasks: number; ours: JobSettings; hand: [string, number] }[] = [
-    { name: 'chain of 100', tasks: 100, ours: chainSpec(100), hand: ['handChain', 100] },
-    { name: 'fan-out/fan-in 200 wide', tasks: 202, ours: fanSpec(200), hand: ['handFanOutFanIn', 200] },
+  const deps = randomDeps(1000, 7);
+  const scenarios: { name: string; tasks: number; ours: JobSettings; hand: [string, unknown[]] }[] = [
+    { name: 'chain of 100', tasks: 100, ours: chainSpec(100), hand: ['handChain', [100]] },
+    { name: 'fan-out/fan-in 200 wide', tasks: 202, ours: fanSpec(200), hand: ['handFanOutFanIn', [200]] },
+    {
+      name: 'for_each 1000 inputs, concurrency 100',
+      tasks: 1000,
+      ours: forEachSpec(1000, 100),
+      hand: ['handForEach', [1000, 100]],
+    },
+    { name: 'random DAG of 1000 tasks', tasks: 1000, ours: dagSpec(deps), hand: ['handDag', [deps]] },
   ];
   const results: Record<string, unknown>[] = [];
   await worker.runUntil(async () => {
@@ -111,7 +158,8 @@ async function main(): Promise<void> {
     // Warm up both paths once (bundle load, caches) before measuring.
     await time('jobRun', [{ runId: 1, settings: chainSpec(3) } satisfies JobRunInput]);
     await time('handChain', [3]);
-    for (const s of scenarios) {
+    const only = process.env.BENCH_ONLY;
+    for (const s of scenarios.filter((x) => !only || x.name.includes(only))) {
       const ours: number[] = [];
       const hand: number[] = [];
       for (let i = 0; i < REPEATS; i++) {
@@ -120,7 +168,7 @@ async function main(): Promise<void> {
             { runId: 1000 + i, settings: s.ours, options: { maxParallelTasks: 1000 } } satisfies JobRunInput,
           ])
         );
-        hand.push(await time(s.hand[0], [s.hand[1]]));
+        hand.push(await time(s.hand[0], s.hand[1]));
       }
       const o = median(ours);
       const h = median(hand);

@@ -2,7 +2,7 @@
 // (one activity per task, same activity, same options shape), for an apples-to-apples ratio.
 import { proxyActivities } from '@temporalio/workflow';
 import type { TaskAttemptInput, TaskAttemptRecord } from '../spec';
-export { jobRun } from '../workflows';
+export { jobRun, forEachRun } from '../workflows';
 
 interface Acts {
   runTaskAttempt(input: TaskAttemptInput): Promise<TaskAttemptRecord>;
@@ -33,4 +33,24 @@ export async function handFanOutFanIn(width: number): Promise<void> {
   await runTaskAttempt(input(1, 0));
   await Promise.all(Array.from({ length: width }, (_, i) => runTaskAttempt(input(1, i + 1))));
   await runTaskAttempt(input(1, width + 1));
+}
+
+/** A sliding window of `concurrency` activities over n inputs. */
+export async function handForEach(n: number, concurrency: number): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < n) await runTaskAttempt(input(1, next++));
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+}
+
+/** Each task starts when the tasks it depends on are done: the natural hand-written DAG. */
+export async function handDag(deps: number[][]): Promise<void> {
+  const done: Promise<void>[] = [];
+  deps.forEach((ds, i) => {
+    done[i] = Promise.all(ds.map((d) => done[d]!)).then(async () => {
+      await runTaskAttempt(input(1, i));
+    });
+  });
+  await Promise.all(done);
 }

@@ -212,6 +212,8 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
   const ancestors = new Map<string, string[]>();
   const upstreamValues = (task: Task): Record<string, Record<string, JsonValue>> => {
     const values: Record<string, Record<string, JsonValue>> = {};
+    // Most jobs set no task values: then there is nothing to look up.
+    if (!Object.values(state.tasks).some((t) => t.taskValues && Object.keys(t.taskValues).length > 0)) return values;
     let keys = ancestors.get(task.task_key);
     if (!keys) ancestors.set(task.task_key, (keys = ancestorsOf(tasks, task.task_key)));
     for (const k of keys) {
@@ -219,6 +221,14 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
       if (v && Object.keys(v).length > 0) values[k] = v;
     }
     return values;
+  };
+
+  const withReferences = new Map<string, boolean>();
+  /** Building a reference context is O(tasks): skip it for tasks that contain no `{{`. */
+  const hasReferences = (task: Task): boolean => {
+    let has = withReferences.get(task.task_key);
+    if (has === undefined) withReferences.set(task.task_key, (has = JSON.stringify(task).includes('{{')));
+    return has;
   };
 
   /** What `{{tasks.*}}` and `{{task.*}}` references see when an attempt starts. */
@@ -253,9 +263,11 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
   }
 
   async function runAttempt(task: Task, attempt: AttemptState): Promise<AttemptOutcome> {
-    const resolved = resolveTask(task, referenceContext(task, attempt));
-    if (!resolved.ok) return { end: 'INVALID', message: resolved.error };
-    task = resolved.task;
+    if (hasReferences(task)) {
+      const resolved = resolveTask(task, referenceContext(task, attempt));
+      if (!resolved.ok) return { end: 'INVALID', message: resolved.error };
+      task = resolved.task;
+    }
     if (task.run_job_task) return runChildJob(task, task.run_job_task, attempt);
     if (task.for_each_task) return runForEach(task, task.for_each_task, attempt);
     if (task.condition_task) {
