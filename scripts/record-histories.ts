@@ -35,6 +35,8 @@ async function main(): Promise<void> {
     during?: (runId: number) => Promise<void>;
     after?: (runId: number) => Promise<void>;
     firstExecution?: boolean;
+    /** Builds the settings when they need something created first (e.g. a job to call). */
+    prepare?: () => Promise<JobSettings>;
   }[] = [
     {
       name: 'chain',
@@ -170,10 +172,50 @@ async function main(): Promise<void> {
       firstExecution: true,
     }
   );
+  scenarios.push(
+    {
+      name: 'for-each',
+      settings: {
+        name: 'for-each',
+        tasks: [
+          {
+            task_key: 'each',
+            for_each_task: {
+              inputs: '[1,2,3,4,5]',
+              concurrency: 2,
+              task: sh(
+                'item',
+                `[ {{input}} != 3 ] || [ -f ${path.join(home, 'third')} ] || (touch ${path.join(home, 'third')}; exit 1)`,
+                { max_retries: 1 }
+              ),
+            },
+          },
+        ],
+      },
+    },
+    {
+      name: 'run-job-task',
+      settings: { name: 'placeholder', tasks: [] },
+      prepare: async () => {
+        const { job_id } = await client.createJob({
+          name: 'called',
+          tasks: [sh('hello', 'echo {{job.parameters.who}}')],
+          parameters: [{ name: 'who', default: 'x' }],
+        });
+        return {
+          name: 'caller',
+          tasks: [
+            { task_key: 'call', run_job_task: { job_id, job_parameters: { who: 'caller' } } },
+            sh('after', 'true', { depends_on: [{ task_key: 'call' }] }),
+          ],
+        };
+      },
+    }
+  );
   const only = process.argv.slice(2);
   await worker.runUntil(async () => {
     for (const s of scenarios.filter((x) => only.length === 0 || only.includes(x.name))) {
-      const { run_id } = await client.submitRun(s.settings);
+      const { run_id } = await client.submitRun(s.prepare ? await s.prepare() : s.settings);
       await s.during?.(run_id);
       await client.waitForRun(run_id, { timeoutMs: 120_000 });
       await s.after?.(run_id);
@@ -191,6 +233,14 @@ async function main(): Promise<void> {
       const history = await client.temporal.workflow.getHandle(runWorkflowId(run_id), runIdOfExecution).fetchHistory();
       fs.writeFileSync(path.join(out, `${s.name}.json`), historyToJSON(history));
       console.log(`recorded ${s.name} (${history.events?.length ?? 0} events)`);
+      // The for_each child workflow (its iterations) is recorded too.
+      for await (const child of client.temporal.workflow.list({
+        query: `WorkflowId STARTS_WITH '${runWorkflowId(run_id)}-foreach-'`,
+      })) {
+        const h = await client.temporal.workflow.getHandle(child.workflowId, child.runId).fetchHistory();
+        fs.writeFileSync(path.join(out, `${s.name}-iterations.json`), historyToJSON(h));
+        console.log(`recorded ${s.name}-iterations (${h.events?.length ?? 0} events)`);
+      }
     }
   });
   await client.close();
