@@ -1,7 +1,6 @@
 // Task values flow through three tasks and into a condition; references carry them into
 // parameters; a task may read values of any upstream task.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Task } from '../../spec';
 import { job, latestByKey, sh, startEngine, type Engine } from './harness';
 
 describe('task values', () => {
