@@ -231,10 +231,22 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
     return has;
   };
 
+  const referencedTasks = new Map<string, Task[]>();
+  /** The tasks a task's `{{tasks.<key>.…}}` references name (cached: facts cost O(tasks) otherwise). */
+  const tasksReferencedBy = (task: Task): Task[] => {
+    let found = referencedTasks.get(task.task_key);
+    if (!found) {
+      const keys = new Set([...JSON.stringify(task).matchAll(/tasks\.`?([\w-]+)`?\./g)].map((m) => m[1]!));
+      found = [...keys].map((k) => byKey.get(k)).filter((t): t is Task => t !== undefined);
+      referencedTasks.set(task.task_key, found);
+    }
+    return found;
+  };
+
   /** What `{{tasks.*}}` and `{{task.*}}` references see when an attempt starts. */
   function referenceContext(task: Task, attempt: AttemptState): ReferenceContext {
     const facts: Record<string, TaskReferenceFacts> = {};
-    for (const t of tasks) {
+    for (const t of tasksReferencedBy(task)) {
       const tr = state.tasks[t.task_key]!;
       const last = latestAttempt(tr);
       const ran = tr.attempts.filter((a) => a.start_time > 0).length;

@@ -42,7 +42,10 @@ export const isTerminal = (p: TaskProgress | undefined): p is Extract<TaskProgre
  * so the loop runs to a fixpoint. `progress` is not modified; apply the returned steps.
  */
 export function nextSteps(tasks: readonly SchedulerTask[], progress: Readonly<Progress>): NextSteps {
-  const view: Progress = { ...progress };
+  // Changes decided in this call overlay `progress` (copying 1000 entries per call was the
+  // scheduler's main cost on large jobs).
+  const overlay = new Map<string, TaskProgress>();
+  const view = (key: string): TaskProgress | undefined => overlay.get(key) ?? progress[key];
   const start: string[] = [];
   const skip: SkipStep[] = [];
   let changed = true;
@@ -50,28 +53,28 @@ export function nextSteps(tasks: readonly SchedulerTask[], progress: Readonly<Pr
     changed = false;
     for (const task of tasks) {
       const key = task.task_key;
-      if (view[key]?.phase !== 'PENDING') continue;
+      if (view(key)?.phase !== 'PENDING') continue;
       const deps = task.depends_on ?? [];
-      if (!deps.every((d) => isTerminal(view[d.task_key]))) continue;
+      if (!deps.every((d) => isTerminal(view(d.task_key)))) continue;
       if (task.disabled) {
         const step = { task_key: key, result: TaskResultState.DISABLED, reason: 'Task is disabled.' };
         skip.push(step);
-        view[key] = { phase: 'TERMINAL', terminal: { result: step.result }, reason: step.reason };
+        overlay.set(key, { phase: 'TERMINAL', terminal: { result: step.result }, reason: step.reason });
         changed = true;
         continue;
       }
       const outcomes = deps.map((d) => {
-        const up = view[d.task_key];
+        const up = view(d.task_key);
         if (!isTerminal(up)) throw new Error(`dependency ${d.task_key} is not terminal`);
         return dependencyOutcome(d, up.terminal);
       });
       const decision = decideRunIf(task.run_if ?? RunIf.ALL_SUCCESS, outcomes);
       if (decision.action === 'run') {
         start.push(key);
-        view[key] = { phase: 'RUNNING' };
+        overlay.set(key, { phase: 'RUNNING' });
       } else {
         skip.push({ task_key: key, result: decision.result, reason: decision.reason });
-        view[key] = { phase: 'TERMINAL', terminal: { result: decision.result }, reason: decision.reason };
+        overlay.set(key, { phase: 'TERMINAL', terminal: { result: decision.result }, reason: decision.reason });
         changed = true;
       }
     }
