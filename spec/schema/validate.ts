@@ -148,6 +148,14 @@ function crossFieldProblems(input: Raw): SpecProblem[] {
           message: `task type ${ty} is not supported by durable-jobs yet`,
         });
       }
+      for (const ty of ['condition_task', 'run_job_task'] as const) {
+        if (nested[ty] !== undefined) {
+          problems.push({
+            path: `tasks[${i}].for_each_task.task.${ty}`,
+            message: `${ty} is not supported inside a for_each_task yet`,
+          });
+        }
+      }
       if (strings(fe.inputs) && !fe.inputs.includes('{{')) {
         let parsed: unknown;
         try {

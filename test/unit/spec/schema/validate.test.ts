@@ -196,6 +196,43 @@ describe('validateJobSettings', () => {
       [{ path: 'parameters[1].name', message: 'duplicate job parameter "p" (already defined by parameters[0])' }],
     ],
     [
+      'a condition task inside for_each',
+      {
+        tasks: [
+          {
+            task_key: 'f',
+            for_each_task: {
+              inputs: '[1]',
+              task: { task_key: 'c', condition_task: { op: 'EQUAL_TO', left: '1', right: '1' } },
+            },
+          },
+        ],
+      },
+      [
+        {
+          path: 'tasks[0].for_each_task.task.condition_task',
+          message: 'condition_task is not supported inside a for_each_task yet',
+        },
+      ],
+    ],
+    [
+      'for_each inputs that are not a JSON array',
+      {
+        tasks: [
+          {
+            task_key: 'f',
+            for_each_task: { inputs: '{"a":1}', task: { task_key: 'n', shell_command_task: { command: 'true' } } },
+          },
+        ],
+      },
+      [
+        {
+          path: 'tasks[0].for_each_task.inputs',
+          message: 'expected a JSON array or a reference to one, found "{\\"a\\":1}"',
+        },
+      ],
+    ],
+    [
       'sql task with neither file nor query',
       { tasks: [{ task_key: 'q', sql_task: { warehouse_id: 'w' } }] },
       [{ path: 'tasks[0].sql_task', message: 'expected exactly one of file or query, found none' }],
