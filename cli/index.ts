@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // djobs: Databricks-style jobs on Temporal. Verbs mirror the Databricks CLI's `jobs` group.
 import { Command } from 'commander';
+import { configureApiCommand } from './commands/api';
 import { configureDevCommand } from './commands/dev';
 import { configureJobsCommand } from './commands/jobs';
 import { configureRunCommand } from './commands/run';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   configureDevCommand(program);
   configureWorkerCommand(program);
   configureJobsCommand(program);
+  configureApiCommand(program);
   program.exitOverride((err) => {
     // Commander's own usage errors are bad input (exit 2), as for every other djobs error.
     process.exit(err.exitCode === 0 ? 0 : 2);

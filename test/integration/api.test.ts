@@ -1,0 +1,157 @@
+// The Databricks Jobs REST API over real HTTP: create, get, list with pagination, run-now and
+// wait through runs/get, get-output, submit, cancel, repair, and the error bodies.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { createApiServer } from '../../api/server';
+import { job, sh, startEngine, waitFor, type Engine } from './harness';
+
+const TOKEN = 'test-token';
+
+describe('REST API', () => {
+  let engine: Engine;
+  let app: FastifyInstance;
+  let base: string;
+  const call = async (method: 'GET' | 'POST', path: string, body?: unknown, token: string | null = TOKEN) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  beforeAll(async () => {
+    engine = await startEngine('rest api');
+    app = await createApiServer({
+      client: engine.client,
+      tokens: new Map([[TOKEN, { name: 'admin', kind: 'user' as const }]]),
+      workspaceDir: engine.workDir,
+    });
+    base = await app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await engine?.stop();
+  });
+
+  it('create, get, run-now, poll runs/get to the end, get-output, delete — on 2.0, 2.1 and 2.2 paths', async () => {
+    const created = await call(
+      'POST',
+      '/api/2.1/jobs/create',
+      job('api job', [sh('hello', 'echo hello {{job.parameters.who}}')], {
+        parameters: [{ name: 'who', default: 'world' }],
+      })
+    );
+    expect(created.status).toBe(200);
+    const jobId = created.body.job_id as number;
+    const got = await call('GET', `/api/2.2/jobs/get?job_id=${jobId}`);
+    expect(got.body).toMatchObject({ job_id: jobId, settings: { name: 'api job' } });
+    const started = await call('POST', '/api/2.0/jobs/run-now', {
+      job_id: jobId,
+      job_parameters: { who: 'api' },
+      idempotency_token: 'once',
+    });
+    const again = await call('POST', '/api/2.1/jobs/run-now', {
+      job_id: jobId,
+      job_parameters: { who: 'api' },
+      idempotency_token: 'once',
+    });
+    expect(again.body.run_id).toBe(started.body.run_id);
+    const runId = started.body.run_id as number;
+    const run = await waitFor(async () => {
+      const r = await call('GET', `/api/2.1/jobs/runs/get?run_id=${runId}`);
+      const state = r.body.state as { life_cycle_state: string; result_state?: string };
+      expect(r.body.status).toBeDefined();
+      return state.life_cycle_state === 'TERMINATED' ? r.body : undefined;
+    }, 'the run to finish');
+    expect((run.state as { result_state: string }).result_state).toBe('SUCCESS');
+    const taskRunId = (run.tasks as { run_id: number }[])[0]!.run_id;
+    const out = await call('GET', `/api/2.1/jobs/runs/get-output?run_id=${taskRunId}`);
+    expect(out.body.logs).toBe('hello api\n');
+    expect(await call('POST', '/api/2.1/jobs/delete', { job_id: jobId })).toEqual({ status: 200, body: {} });
+    expect((await call('GET', `/api/2.1/jobs/get?job_id=${jobId}`)).status).toBe(404);
+  });
+
+  it('lists jobs with pagination and no empty next_page_token', async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 3; i++)
+      ids.push((await call('POST', '/api/2.1/jobs/create', job(`page-${i}`, [sh('t', 'true')]))).body.job_id as number);
+    await waitFor(
+      async () =>
+        (((await call('GET', '/api/2.1/jobs/list?limit=100')).body.jobs as unknown[] | undefined)?.length ?? 0) >= 3,
+      'jobs to be listed'
+    );
+    const first = await call('GET', '/api/2.1/jobs/list?limit=2');
+    expect((first.body.jobs as unknown[]).length).toBe(2);
+    expect(first.body.has_more).toBe(true);
+    const token = first.body.next_page_token as string;
+    expect(token).toBeTruthy();
+    const rest = await call('GET', `/api/2.1/jobs/list?limit=100&page_token=${token}`);
+    expect(rest.body.has_more).toBe(false);
+    expect('next_page_token' in rest.body).toBe(false);
+    for (const id of ids) await call('POST', '/api/2.1/jobs/delete', { job_id: id });
+  });
+
+  it('submit, cancel and repair', async () => {
+    const submitted = await call('POST', '/api/2.1/jobs/runs/submit', {
+      run_name: 'one-off',
+      tasks: [sh('slow', 'sleep 60')],
+    });
+    const runId = submitted.body.run_id as number;
+    await waitFor(
+      async () =>
+        (
+          (await call('GET', `/api/2.1/jobs/runs/get?run_id=${runId}`)).body.tasks as {
+            state: { life_cycle_state: string };
+          }[]
+        )[0]!.state.life_cycle_state === 'RUNNING',
+      'the task to run'
+    );
+    expect(
+      (await call('POST', '/api/2.1/jobs/runs/repair', { run_id: runId, rerun_all_failed_tasks: true })).body.error_code
+    ).toBe('INVALID_STATE');
+    await call('POST', '/api/2.1/jobs/runs/cancel', { run_id: runId });
+    const canceled = await waitFor(async () => {
+      const r = await call('GET', `/api/2.1/jobs/runs/get?run_id=${runId}`);
+      return (r.body.state as { result_state?: string }).result_state === 'CANCELED' ? r.body : undefined;
+    }, 'the run to be canceled');
+    expect(canceled.run_name).toBe('one-off');
+  });
+
+  it('errors use the Databricks body and status', async () => {
+    expect(await call('GET', '/api/2.1/jobs/get?job_id=1', undefined, null)).toMatchObject({
+      status: 401,
+      body: { error_code: 'UNAUTHENTICATED' },
+    });
+    expect(await call('GET', '/api/2.1/jobs/get?job_id=1', undefined, 'wrong')).toMatchObject({
+      status: 401,
+      body: { error_code: 'UNAUTHENTICATED' },
+    });
+    expect(await call('GET', '/api/2.1/jobs/get?job_id=987654321')).toMatchObject({
+      status: 404,
+      body: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'Job 987654321 does not exist.' },
+    });
+    expect(await call('GET', '/api/2.1/jobs/get')).toMatchObject({
+      status: 400,
+      body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'Missing required field: job_id' },
+    });
+    const invalid = await call('POST', '/api/2.1/jobs/create', {
+      tasks: [{ task_key: 'a', run_if: 'NEVER', shell_command_task: { command: 'true' } }],
+    });
+    expect(invalid).toMatchObject({ status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE' } });
+    expect(invalid.body.message).toContain('tasks[0].run_if: expected one of ALL_SUCCESS');
+    expect(await call('POST', '/api/2.1/jobs/create', '{"tasks": [')).toMatchObject({
+      status: 400,
+      body: { error_code: 'MALFORMED_REQUEST' },
+    });
+    expect(await call('GET', '/api/2.1/jobs/nope')).toMatchObject({
+      status: 404,
+      body: { error_code: 'ENDPOINT_NOT_FOUND' },
+    });
+    expect(
+      await call('POST', '/api/2.1/jobs/create', JSON.stringify({ name: 'x'.repeat(11 * 1024 * 1024) }))
+    ).toMatchObject({ status: 413, body: { error_code: 'REQUEST_LIMIT_EXCEEDED' } });
+  });
+});
