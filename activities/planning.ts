@@ -2,8 +2,7 @@
 // Its answer is recorded in history, so the routing decision stays deterministic on replay.
 import { getClient } from '@temporalio/activity';
 import { temporal } from '@temporalio/proto';
-
-export const clusterTaskQueue = (cluster: string): string => `djobs-cluster-${cluster}`;
+import { clusterTaskQueue } from '../spec';
 
 export function createPlanningActivities(namespace: string) {
   return {

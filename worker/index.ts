@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { clusterTaskQueue, createPlanningActivities } from '../activities/planning';
+import { createPlanningActivities } from '../activities/planning';
+import { clusterTaskQueue } from '../spec';
 import { projectRoot } from './project-root';
 
 export interface DjobsWorkerOptions {

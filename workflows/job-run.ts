@@ -33,6 +33,7 @@ import {
   type TaskReferenceFacts,
   allTerminal,
   ancestorsOf,
+  clusterTaskQueue,
   initialProgress,
   isTerminal,
   latestAttempt,
@@ -738,8 +739,6 @@ async function planTaskQueues(tasks: readonly Task[], defaultQueue: string): Pro
   }
   return planned;
 }
-
-export const clusterTaskQueue = (cluster: string): string => `djobs-cluster-${cluster}`;
 
 /**
  * A repair continues a finished run in a new execution of the same workflow id: tasks not chosen

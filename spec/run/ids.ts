@@ -24,6 +24,8 @@ export function isTaskRunId(runId: number): boolean {
 
 export const runWorkflowId = (runId: number): string => `djobs-run-${runId}`;
 export const jobScheduleId = (jobId: number): string => `djobs-job-${jobId}`;
+/** Task queue of a job cluster's dedicated workers (`djobs worker --cluster NAME`). */
+export const clusterTaskQueue = (cluster: string): string => `djobs-cluster-${cluster}`;
 
 /** Deterministic run id for runs whose id was not chosen by a client (scheduled runs): FNV-1a. */
 export function runIdFromString(s: string): number {

@@ -3,17 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { job, latestByKey, sh, startEngine, waitFor, type Engine } from './harness';
-
-/** A process is alive if it exists and is not a zombie (killed, waiting to be reaped by init). */
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+import { alive, job, latestByKey, sh, startEngine, waitFor, type Engine } from './harness';
 
 describe('cancel, pause, resume', () => {
   let engine: Engine;

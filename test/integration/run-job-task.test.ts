@@ -4,22 +4,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task } from '../../spec';
-import { job, latestByKey, sh, startEngine, waitFor, type Engine } from './harness';
+import { alive, job, latestByKey, sh, startEngine, waitFor, type Engine } from './harness';
 
 const runJob = (task_key: string, job_id: number, extra: Partial<Task> = {}): Task => ({
   task_key,
   run_job_task: { job_id },
   ...extra,
 });
-
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 describe('run_job_task', () => {
   let engine: Engine;
