@@ -16,3 +16,22 @@ export async function followRun(client: DurableJobsClient, runId: number, format
   else process.stdout.write(`${runHeadline(run)}\n${runTable(run)}\n`);
   return run.state.result_state === 'SUCCESS' ? ExitCode.SUCCESS : ExitCode.RUN_FAILED;
 }
+
+/**
+ * What every run-starting command does last: with --no-wait print the id (`{ key: id }` as JSON
+ * with -o json) and succeed; otherwise follow the run to its end.
+ */
+export async function printIdOrFollow(
+  client: DurableJobsClient,
+  started: { key: 'run_id' | 'repair_id'; id: number },
+  runId: number,
+  wait: boolean,
+  format: OutputFormat
+): Promise<number> {
+  if (!wait) {
+    if (format === 'json') printJson({ [started.key]: started.id });
+    else process.stdout.write(`${started.id}\n`);
+    return ExitCode.SUCCESS;
+  }
+  return followRun(client, runId, format);
+}

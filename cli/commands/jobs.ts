@@ -5,10 +5,9 @@ import type { Command } from 'commander';
 import { loadJobSpecFile, resolveJobSpec } from '../../client/spec-file';
 import { DjobsError } from '../../client/errors';
 import type { JobSettings } from '../../spec';
-import { ExitCode } from '../exit-codes';
 import { outputFormat, parseId, printJson, runCommand, withSession } from '../output';
 import { formatDuration, runHeadline, runTable, table } from '../render';
-import { followRun } from './follow';
+import { printIdOrFollow } from './follow';
 
 /** `--json @file.json` (paths resolve next to the file) or `--json '{...}'` (next to the cwd). */
 async function readJsonArg(value: string): Promise<{ raw: unknown; file?: string }> {
@@ -161,12 +160,7 @@ export function configureJobsCommand(program: Command): void {
             ...(params ? { jobParameters: params } : {}),
             ...(opts.idempotencyToken ? { idempotencyToken: opts.idempotencyToken } : {}),
           });
-          if (!opts.wait) {
-            if (outputFormat(cmd) === 'json') printJson({ run_id });
-            else process.stdout.write(`${run_id}\n`);
-            return ExitCode.SUCCESS;
-          }
-          return followRun(client, run_id, outputFormat(cmd));
+          return printIdOrFollow(client, { key: 'run_id', id: run_id }, run_id, opts.wait, outputFormat(cmd));
         })
       )
     );
@@ -181,12 +175,7 @@ export function configureJobsCommand(program: Command): void {
         const { settings } = await settingsFromJsonArg(opts.json);
         return withSession(opts.wait, async ({ client }) => {
           const { run_id } = await client.submitRun(settings);
-          if (!opts.wait) {
-            if (outputFormat(cmd) === 'json') printJson({ run_id });
-            else process.stdout.write(`${run_id}\n`);
-            return ExitCode.SUCCESS;
-          }
-          return followRun(client, run_id, outputFormat(cmd));
+          return printIdOrFollow(client, { key: 'run_id', id: run_id }, run_id, opts.wait, outputFormat(cmd));
         });
       })
     );
@@ -293,12 +282,7 @@ export function configureJobsCommand(program: Command): void {
               rerunDependentTasks: !!opts.rerunDependentTasks,
               ...(params ? { jobParameters: params } : {}),
             });
-            if (!opts.wait) {
-              if (outputFormat(cmd) === 'json') printJson({ repair_id });
-              else process.stdout.write(`${repair_id}\n`);
-              return ExitCode.SUCCESS;
-            }
-            return followRun(client, runId, outputFormat(cmd));
+            return printIdOrFollow(client, { key: 'repair_id', id: repair_id }, runId, opts.wait, outputFormat(cmd));
           })
         )
     );

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { loadJobSpecFile } from '../../client/spec-file';
 import { DjobsError } from '../../client/errors';
-import { ExitCode } from '../exit-codes';
-import { outputFormat, printJson, runCommand, withSession } from '../output';
-import { followRun } from './follow';
+import { outputFormat, runCommand, withSession } from '../output';
+import { printIdOrFollow } from './follow';
 
 export function parseParams(pairs: string[]): Record<string, string> {
   const params: Record<string, string> = {};
@@ -36,13 +35,8 @@ export function configureRunCommand(program: Command): void {
         if (format === 'text') for (const w of warnings) process.stderr.write(`warning: ${w.path}: ${w.message}\n`);
         return withSession(opts.wait, async ({ client, uiUrl }) => {
           const { run_id } = await client.submitRun(settings, { jobParameters });
-          if (!opts.wait) {
-            if (format === 'json') printJson({ run_id });
-            else process.stdout.write(`${run_id}\n`);
-            return ExitCode.SUCCESS;
-          }
-          if (format === 'text' && uiUrl) process.stderr.write(`Temporal Web UI: ${uiUrl}\n`);
-          return followRun(client, run_id, format);
+          if (opts.wait && format === 'text' && uiUrl) process.stderr.write(`Temporal Web UI: ${uiUrl}\n`);
+          return printIdOrFollow(client, { key: 'run_id', id: run_id }, run_id, opts.wait, format);
         });
       })
     );
