@@ -29,6 +29,19 @@ export function installQuietRuntime(): void {
   });
 }
 
+/** A worker configured from the environment, for `djobs dev`, `djobs worker` and embedded sessions. */
+export function workerFor(connection: NativeConnection, config: DjobsConfig, cluster?: string) {
+  return createDjobsWorker({
+    connection,
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    dataDir: config.home,
+    python: config.python,
+    maxConcurrentTasks: config.workerMaxTasks,
+    ...(cluster ? { cluster } : {}),
+  });
+}
+
 export async function openSession(options: { needsWorker: boolean }): Promise<Session> {
   const config = loadConfig();
   const runOptions = {
@@ -85,13 +98,7 @@ async function startEmbedded(
   if (needsWorker) {
     installQuietRuntime();
     const connection = await NativeConnection.connect({ address: server.address });
-    const worker = await createDjobsWorker({
-      connection,
-      namespace: config.namespace,
-      taskQueue: config.taskQueue,
-      dataDir: config.home,
-      python: config.python,
-    });
+    const worker = await workerFor(connection, config);
     const running = worker.run();
     stopWorker = async () => {
       worker.shutdown();

@@ -18,6 +18,7 @@ import {
   runIdFromString,
   shouldRetry,
   type AttemptEnd,
+  type ForEachStats,
   type JsonValue,
   type ReferenceContext,
   type Task,
@@ -42,15 +43,6 @@ export interface ForEachInput {
   taskQueue: string;
   /** Carried across continue-as-new. */
   progress?: ForEachProgress;
-}
-
-export interface ForEachStats {
-  total_iterations: number;
-  scheduled_iterations: number;
-  active_iterations: number;
-  completed_iterations: number;
-  succeeded_iterations: number;
-  failed_iterations: number;
 }
 
 export interface ForEachProgress {

@@ -6,9 +6,8 @@ import { TemporalUnavailableError } from '../../client/errors';
 import { dataPaths, loadConfig } from '../../config';
 import { readLiveDevState, startDevServer, writeDevState } from '../../config/dev-server';
 import { findOrInstallTemporalCli } from '../../config/temporal-cli';
-import { createDjobsWorker } from '../../worker';
 import { runCommand } from '../output';
-import { installQuietRuntime } from '../session';
+import { installQuietRuntime, workerFor } from '../session';
 
 /** `djobs dev`: the embedded Temporal server (persistent) + Web UI + a worker, until Ctrl-C. */
 export function configureDevCommand(program: Command): void {
@@ -41,13 +40,7 @@ export function configureDevCommand(program: Command): void {
         const client = await DurableJobsClient.connect({ address: server.address, namespace: config.namespace });
         await client.close();
         const connection = await NativeConnection.connect({ address: server.address });
-        const worker = await createDjobsWorker({
-          connection,
-          namespace: config.namespace,
-          taskQueue: config.taskQueue,
-          dataDir: config.home,
-          python: config.python,
-        });
+        const worker = await workerFor(connection, config);
         writeDevState(config.home, {
           pid: process.pid,
           address: server.address,

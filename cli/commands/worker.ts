@@ -4,9 +4,8 @@ import { TemporalUnavailableError } from '../../client/errors';
 import { ensureSearchAttributes } from '../../client/search-attributes';
 import { loadConfig } from '../../config';
 import { readLiveDevState } from '../../config/dev-server';
-import { createDjobsWorker } from '../../worker';
 import { runCommand } from '../output';
-import { installQuietRuntime } from '../session';
+import { installQuietRuntime, workerFor } from '../session';
 
 /** `djobs worker [--cluster NAME]`: serve runs (default) or one cluster's tasks, until SIGINT/SIGTERM. */
 export function configureWorkerCommand(program: Command): void {
@@ -29,14 +28,7 @@ export function configureWorkerCommand(program: Command): void {
           throw new TemporalUnavailableError(address, err);
         }
         await ensureSearchAttributes(connection, config.namespace);
-        const worker = await createDjobsWorker({
-          connection,
-          namespace: config.namespace,
-          taskQueue: config.taskQueue,
-          dataDir: config.home,
-          python: config.python,
-          ...(opts.cluster ? { cluster: opts.cluster } : {}),
-        });
+        const worker = await workerFor(connection, config, opts.cluster);
         process.stdout.write(
           `djobs worker: ${address}, ${opts.cluster ? `cluster ${opts.cluster}` : `task queue ${config.taskQueue}`}\n`
         );

@@ -35,6 +35,16 @@ export type RunType = (typeof RunType)[keyof typeof RunType];
 /** Phase of one task attempt as the run sees it. */
 export type AttemptPhase = 'PENDING' | 'RUNNING' | 'WAITING_FOR_RETRY' | 'TERMINATED' | 'SKIPPED';
 
+/** Iteration counts of a for_each task (Databricks `for_each_task.stats.task_run_stats`). */
+export interface ForEachStats {
+  total_iterations: number;
+  scheduled_iterations: number;
+  active_iterations: number;
+  completed_iterations: number;
+  succeeded_iterations: number;
+  failed_iterations: number;
+}
+
 export interface AttemptState {
   run_id: number;
   attempt_number: number;
@@ -56,14 +66,7 @@ export interface AttemptState {
   /** run_job_task: the run it started. */
   childRunId?: number;
   /** for_each_task: iteration counts (Databricks `for_each_task.stats.task_run_stats`). */
-  forEachStats?: {
-    total_iterations: number;
-    scheduled_iterations: number;
-    active_iterations: number;
-    completed_iterations: number;
-    succeeded_iterations: number;
-    failed_iterations: number;
-  };
+  forEachStats?: ForEachStats;
 }
 
 export interface TaskRunState {
