@@ -58,6 +58,17 @@ function decodeToken(token: unknown): number | undefined {
   return Number(m[1]);
 }
 
+/** A Databricks list page: the items key is omitted when empty, and so is an empty next_page_token. */
+function listPage<K extends string>(key: K, all: readonly unknown[], offset: number, limit: number) {
+  const items = all.slice(offset, offset + limit);
+  const hasMore = all.length > offset + limit;
+  return {
+    ...(items.length > 0 ? { [key]: items } : {}),
+    has_more: hasMore,
+    ...(hasMore ? { next_page_token: encodeToken(offset + limit) } : {}),
+  };
+}
+
 export async function createApiServer(opts: ApiServerOptions): Promise<FastifyInstance> {
   const app = Fastify({ bodyLimit: opts.bodyLimitBytes ?? 10 * 1024 * 1024, logger: false });
   const { client } = opts;
@@ -106,13 +117,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
           ...(typeof p.name === 'string' ? { name: p.name } : {}),
           expandTasks: bool(p.expand_tasks),
         });
-        const page = all.slice(offset, offset + limit);
-        const hasMore = offset + limit < all.length;
-        return {
-          ...(page.length > 0 ? { jobs: page } : {}),
-          has_more: hasMore,
-          ...(hasMore ? { next_page_token: encodeToken(offset + limit) } : {}),
-        };
+        return listPage('jobs', all, offset, limit);
       },
     },
     {
@@ -192,13 +197,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
           completedOnly: bool(p.completed_only),
           limit: offset + limit + 1,
         });
-        const page = runs.slice(offset, offset + limit);
-        const hasMore = runs.length > offset + limit;
-        return {
-          ...(page.length > 0 ? { runs: page } : {}),
-          has_more: hasMore,
-          ...(hasMore ? { next_page_token: encodeToken(offset + limit) } : {}),
-        };
+        return listPage('runs', runs, offset, limit);
       },
     },
     {

@@ -266,31 +266,22 @@ function runStateV1(state: RunState): RunStateV1 {
   }
 }
 
+/** Databricks termination details of a finished run, by result (a Record: a new result fails compilation). */
+const RUN_TERMINATION: Record<RunResultStateT, { code: string; type: 'SUCCESS' | 'CLIENT_ERROR' }> = {
+  SUCCESS: { code: 'SUCCESS', type: 'SUCCESS' },
+  SUCCESS_WITH_FAILURES: { code: 'SUCCESS_WITH_FAILURES', type: 'SUCCESS' },
+  FAILED: { code: 'RUN_EXECUTION_ERROR', type: 'CLIENT_ERROR' },
+  TIMEDOUT: { code: 'CANCELED', type: 'CLIENT_ERROR' },
+  CANCELED: { code: 'USER_CANCELED', type: 'CLIENT_ERROR' },
+  MAXIMUM_CONCURRENT_RUNS_REACHED: { code: 'MAX_CONCURRENT_RUNS_EXCEEDED', type: 'CLIENT_ERROR' },
+};
+
 function runStatusV2(state: RunState): RunStatusV2 {
   if (state.result === undefined) return { state: 'RUNNING' };
-  const message = state.state_message;
-  switch (state.result) {
-    case RunResultState.SUCCESS:
-      return { state: 'TERMINATED', termination_details: { code: 'SUCCESS', type: 'SUCCESS', message } };
-    case RunResultState.SUCCESS_WITH_FAILURES:
-      return { state: 'TERMINATED', termination_details: { code: 'SUCCESS_WITH_FAILURES', type: 'SUCCESS', message } };
-    case RunResultState.FAILED:
-      return {
-        state: 'TERMINATED',
-        termination_details: { code: 'RUN_EXECUTION_ERROR', type: 'CLIENT_ERROR', message },
-      };
-    case RunResultState.TIMEDOUT:
-      return { state: 'TERMINATED', termination_details: { code: 'CANCELED', type: 'CLIENT_ERROR', message } };
-    case RunResultState.CANCELED:
-      return { state: 'TERMINATED', termination_details: { code: 'USER_CANCELED', type: 'CLIENT_ERROR', message } };
-    case RunResultState.MAXIMUM_CONCURRENT_RUNS_REACHED:
-      return {
-        state: 'TERMINATED',
-        termination_details: { code: 'MAX_CONCURRENT_RUNS_EXCEEDED', type: 'CLIENT_ERROR', message },
-      };
-    default:
-      return assertNever(state.result, 'run result');
-  }
+  return {
+    state: 'TERMINATED',
+    termination_details: { ...RUN_TERMINATION[state.result], message: state.state_message },
+  };
 }
 
 function toRunTask(spec: Task, a: AttemptState, now: number): RunTask {
