@@ -1,10 +1,27 @@
 // The Databricks Jobs REST API over durable-jobs: the same handlers on /api/2.0, /api/2.1 and
-// /api/2.2, Databricks request/response shapes and error bodies. Every route goes through the
-// typed client; this layer never touches Temporal directly.
+// /api/2.2, Databricks request/response shapes and error bodies, and job permissions checked on
+// every route before it runs. Every route goes through the typed client; this layer never
+// touches Temporal directly.
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { resolveJobSpec } from '../client/spec-file';
-import type { DurableJobsClient } from '../client';
-import type { JobSettings } from '../spec';
+import type { DurableJobsClient, Job } from '../client';
+import { NotFoundError } from '../client/errors';
+import {
+  PERMISSION_LEVEL_DESCRIPTIONS,
+  accessControlListProblems,
+  allows,
+  effectiveLevel,
+  ownerName,
+  replaceAccess,
+  toJobPermissions,
+  updateAccess,
+  type AccessControlEntry,
+  type JobAccess,
+  type JobSettings,
+  type PermissionLevel,
+  type Principal,
+  type Run,
+} from '../spec';
 import { authenticate, type TokenMap } from './auth';
 import { ApiError, badRequest, toApiError } from './errors';
 
@@ -58,15 +75,97 @@ function decodeToken(token: unknown): number | undefined {
   return Number(m[1]);
 }
 
+/** 2.2 returns at most this many tasks per jobs/get and runs/get page. */
+const TASK_PAGE = 100;
+
 /** A Databricks list page: the items key is omitted when empty, and so is an empty next_page_token. */
-function listPage<K extends string>(key: K, all: readonly unknown[], offset: number, limit: number) {
+function listPage<K extends string, T>(
+  key: K,
+  all: readonly T[],
+  offset: number,
+  limit: number
+): Partial<Record<K, T[]>> & { has_more: boolean; next_page_token?: string } {
   const items = all.slice(offset, offset + limit);
   const hasMore = all.length > offset + limit;
   return {
     ...(items.length > 0 ? { [key]: items } : {}),
     has_more: hasMore,
     ...(hasMore ? { next_page_token: encodeToken(offset + limit) } : {}),
+  } as Partial<Record<K, T[]>> & { has_more: boolean; next_page_token?: string };
+}
+
+/** What a route needs: any signed-in principal, or a level on the job or run its parameters name. */
+type Guard = { on: 'anyone' } | { on: 'job'; level: PermissionLevel } | { on: 'run'; level: PermissionLevel };
+
+interface Context {
+  who: Principal;
+  version: string;
+}
+
+interface Route {
+  method: 'GET' | 'POST';
+  path: string;
+  guard: Guard;
+  handler: (p: Params, ctx: Context) => Promise<unknown>;
+}
+
+const denied = (who: Principal, level: PermissionLevel, what: string) =>
+  new ApiError(403, 'PERMISSION_DENIED', `${who.name} does not have ${level} permission on ${what}.`);
+
+/** An access_control_list from a request body, checked (every problem, with its path). */
+function aclFrom(v: unknown, path = 'access_control_list'): AccessControlEntry[] {
+  const problems = accessControlListProblems(v, path);
+  if (problems.length > 0) throw badRequest(problems.join('; '));
+  return (v as AccessControlEntry[] | undefined) ?? [];
+}
+
+/** Databricks `jobs/update`: top-level fields replace, `tasks`/`job_clusters` merge by key. */
+function mergeSettings(current: Params, changes: Params, remove: unknown[]): Params {
+  const keyed: Record<string, string> = { tasks: 'task_key', job_clusters: 'job_cluster_key' };
+  const next: Params = { ...current };
+  for (const [field, value] of Object.entries(changes)) {
+    const key = keyed[field];
+    if (key && Array.isArray(value) && Array.isArray(current[field])) {
+      const merged = new Map((current[field] as Params[]).map((e) => [e[key], e]));
+      for (const e of value as Params[]) merged.set(e[key], e);
+      next[field] = [...merged.values()];
+    } else next[field] = value;
+  }
+  for (const f of remove) {
+    const m = /^(tasks|job_clusters)\/(.+)$/.exec(String(f));
+    if (m) {
+      const key = keyed[m[1]!]!;
+      next[m[1]!] = ((next[m[1]!] as Params[] | undefined) ?? []).filter((e) => e[key] !== m[2]);
+    } else delete next[String(f)];
+  }
+  return next;
+}
+
+/** One 2.2 page of a tasks array: the slice, and has_more/next_page_token when more follow. */
+function taskPage<T>(
+  tasks: readonly T[],
+  token: unknown
+): { tasks: T[]; more: { has_more?: true; next_page_token?: string } } {
+  const offset = decodeToken(token) ?? 0;
+  const hasMore = tasks.length > offset + TASK_PAGE;
+  return {
+    tasks: tasks.slice(offset, offset + TASK_PAGE),
+    more: hasMore ? { has_more: true, next_page_token: encodeToken(offset + TASK_PAGE) } : {},
   };
+}
+
+/** runs/get on /api/2.2 pages `tasks` (100 per page); 2.0 and 2.1 return them all. */
+function pageRunTasks(run: Run, version: string, token: unknown): Run {
+  if (version !== '2.2') return run;
+  const { tasks, more } = taskPage(run.tasks, token);
+  return { ...run, tasks, ...more };
+}
+
+/** jobs/get on /api/2.2 pages `settings.tasks` the same way. */
+function pageJobTasks(job: Job, version: string, token: unknown): Job {
+  if (version !== '2.2') return job;
+  const { tasks, more } = taskPage(job.settings.tasks, token);
+  return { ...job, settings: { ...job.settings, tasks }, ...more };
 }
 
 export async function createApiServer(opts: ApiServerOptions): Promise<FastifyInstance> {
@@ -82,12 +181,19 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       .status(404)
       .send({ error_code: 'ENDPOINT_NOT_FOUND', message: `No API found for '${req.method} ${req.url.split('?')[0]}'` });
   });
+  app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
     if (req.url.startsWith('/.well-known/')) return;
-    authenticate(req.headers.authorization, opts.tokens);
+    (req as unknown as { principal: Principal }).principal = authenticate(req.headers.authorization, opts.tokens);
   });
 
-  app.get('/.well-known/databricks-config', async () => ({ host: '', account_id: '', workspace_id: '' }));
+  // Databricks SDKs read this at start to learn the host's kind; an empty workspace answer keeps
+  // them in workspace (not account) mode.
+  app.get('/.well-known/databricks-config', async (req) => ({
+    host: `${req.protocol}://${req.headers.host ?? 'localhost'}`,
+    workspace_id: '0',
+    cloud: 'durable-jobs',
+  }));
 
   const settingsFrom = async (raw: unknown): Promise<JobSettings> =>
     (await resolveJobSpec(raw, opts.workspaceDir)).settings;
@@ -96,64 +202,130 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
     ...((req.body as Params | undefined) ?? {}),
   });
 
-  const routes: { method: 'GET' | 'POST'; path: string; handler: (p: Params) => Promise<unknown> }[] = [
+  /** A job's access, or undefined when it does not exist (then only admins learn that). */
+  const jobAccess = async (jobId: number): Promise<JobAccess | undefined> => {
+    try {
+      return await client.getJobAccess(jobId);
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  };
+  // Permission before existence, as Databricks: a non-admin asking about a missing job or run
+  // gets 403, so ids cannot be probed; an admin gets the handler's 404.
+  const requireJob = async (who: Principal, jobId: number, level: PermissionLevel) => {
+    if (who.admin) return;
+    if (!allows(effectiveLevel(who, await jobAccess(jobId)), level)) throw denied(who, level, `job ${jobId}`);
+  };
+  const requireRun = async (who: Principal, runId: number, level: PermissionLevel) => {
+    if (who.admin) return;
+    let access: JobAccess | undefined;
+    try {
+      access = (await client.getRunAccess(runId)).access;
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+    if (!allows(effectiveLevel(who, access), level)) throw denied(who, level, `run ${runId}`);
+  };
+  /** Only admins may make a job run as someone else. */
+  const checkRunAs = (who: Principal, settings: Params | undefined) => {
+    const runAs = settings?.run_as as Record<string, unknown> | undefined;
+    if (!runAs || who.admin) return;
+    const name = runAs.user_name ?? runAs.service_principal_name ?? runAs.group_name;
+    const kindOk = who.kind === 'user' ? runAs.user_name !== undefined : runAs.service_principal_name !== undefined;
+    if (name !== who.name || !kindOk)
+      throw new ApiError(
+        403,
+        'PERMISSION_DENIED',
+        `${who.name} cannot set run_as to ${String(name)}: only admins can.`
+      );
+  };
+
+  const jobId = (p: Params) => int(p.job_id, 'job_id', { required: true })!;
+  const runId = (p: Params) => int(p.run_id, 'run_id', { required: true })!;
+
+  const routes: Route[] = [
     {
       method: 'POST',
       path: 'jobs/create',
-      handler: async (p) => client.createJob(await settingsFrom(p)),
+      guard: { on: 'anyone' },
+      handler: async (p, { who }) => {
+        const { access_control_list, ...settings } = p;
+        const acl = aclFrom(access_control_list);
+        checkRunAs(who, settings);
+        return client.createJob(await settingsFrom(settings), {
+          creator: { name: who.name, kind: who.kind },
+          accessControlList: acl,
+        });
+      },
     },
     {
       method: 'GET',
       path: 'jobs/get',
-      handler: async (p) => client.getJob(int(p.job_id, 'job_id', { required: true })!),
+      guard: { on: 'job', level: 'CAN_VIEW' },
+      handler: async (p, { version }) => pageJobTasks(await client.getJob(jobId(p)), version, p.page_token),
     },
     {
       method: 'GET',
       path: 'jobs/list',
-      handler: async (p) => {
+      guard: { on: 'anyone' },
+      handler: async (p, { who }) => {
         const limit = int(p.limit, 'limit', { min: 1, max: 100, def: 20 })!;
         const offset = decodeToken(p.page_token) ?? int(p.offset, 'offset', { min: 0, max: 1000, def: 0 })!;
-        const all = await client.listJobs({
+        let all = await client.listJobs({
           ...(typeof p.name === 'string' ? { name: p.name } : {}),
           expandTasks: bool(p.expand_tasks),
         });
+        if (!who.admin) {
+          const visible = await Promise.all(
+            all.map(async (j) => allows(effectiveLevel(who, await jobAccess(j.job_id)), 'CAN_VIEW'))
+          );
+          all = all.filter((_, i) => visible[i]);
+        }
         return listPage('jobs', all, offset, limit);
       },
     },
     {
       method: 'POST',
       path: 'jobs/reset',
-      handler: async (p) => {
-        await client.resetJob(int(p.job_id, 'job_id', { required: true })!, await settingsFrom(p.new_settings));
+      guard: { on: 'job', level: 'CAN_MANAGE' },
+      handler: async (p, { who }) => {
+        checkRunAs(who, p.new_settings as Params | undefined);
+        await client.resetJob(jobId(p), await settingsFrom(p.new_settings));
         return {};
       },
     },
     {
       method: 'POST',
       path: 'jobs/update',
-      handler: async (p) => {
-        const jobId = int(p.job_id, 'job_id', { required: true })!;
-        const current = (await client.getJob(jobId)).settings as Record<string, unknown>;
-        const next: Record<string, unknown> = { ...current, ...((p.new_settings as Params | undefined) ?? {}) };
-        for (const f of (p.fields_to_remove as unknown[] | undefined) ?? []) delete next[String(f)];
-        await client.resetJob(jobId, await settingsFrom(next));
+      guard: { on: 'job', level: 'CAN_MANAGE' },
+      handler: async (p, { who }) => {
+        const id = jobId(p);
+        const changes = (p.new_settings as Params | undefined) ?? {};
+        checkRunAs(who, changes);
+        const current = (await client.getJob(id)).settings as unknown as Params;
+        const remove = Array.isArray(p.fields_to_remove) ? (p.fields_to_remove as unknown[]) : [];
+        await client.resetJob(id, await settingsFrom(mergeSettings(current, changes, remove)));
         return {};
       },
     },
     {
       method: 'POST',
       path: 'jobs/delete',
+      guard: { on: 'job', level: 'CAN_MANAGE' },
       handler: async (p) => {
-        await client.deleteJob(int(p.job_id, 'job_id', { required: true })!);
+        await client.deleteJob(jobId(p));
         return {};
       },
     },
     {
       method: 'POST',
       path: 'jobs/run-now',
-      handler: async (p) => {
+      guard: { on: 'job', level: 'CAN_MANAGE_RUN' },
+      handler: async (p, { who }) => {
         const jobParameters = stringMap(p.job_parameters, 'job_parameters');
-        const { run_id } = await client.runNow(int(p.job_id, 'job_id', { required: true })!, {
+        const { run_id } = await client.runNow(jobId(p), {
+          user: who.name,
           ...(jobParameters ? { jobParameters } : {}),
           ...(typeof p.idempotency_token === 'string' ? { idempotencyToken: p.idempotency_token } : {}),
         });
@@ -163,10 +335,15 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
     {
       method: 'POST',
       path: 'jobs/runs/submit',
-      handler: async (p) => {
-        const { run_name, idempotency_token, ...rest } = p;
+      guard: { on: 'anyone' },
+      handler: async (p, { who }) => {
+        const { run_name, idempotency_token, access_control_list, ...rest } = p;
+        const acl = aclFrom(access_control_list);
+        checkRunAs(who, rest);
         const settings = await settingsFrom({ ...rest, ...(typeof run_name === 'string' ? { name: run_name } : {}) });
         return client.submitRun(settings, {
+          user: who.name,
+          accessControlList: acl,
           ...(typeof run_name === 'string' ? { runName: run_name } : {}),
           ...(typeof idempotency_token === 'string' ? { idempotencyToken: idempotency_token } : {}),
         });
@@ -175,61 +352,124 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
     {
       method: 'GET',
       path: 'jobs/runs/get',
-      handler: async (p) => client.getRun(int(p.run_id, 'run_id', { required: true })!),
+      guard: { on: 'run', level: 'CAN_VIEW' },
+      handler: async (p, { version }) => pageRunTasks(await client.getRun(runId(p)), version, p.page_token),
     },
     {
       method: 'GET',
       path: 'jobs/runs/get-output',
-      handler: async (p) => client.getRunOutput(int(p.run_id, 'run_id', { required: true })!),
+      guard: { on: 'run', level: 'CAN_VIEW' },
+      handler: async (p) => client.getRunOutput(runId(p)),
+    },
+    {
+      method: 'GET',
+      path: 'jobs/runs/export',
+      guard: { on: 'run', level: 'CAN_VIEW' },
+      handler: async (p) => {
+        const views = p.views_to_export ?? 'CODE';
+        if (views !== 'CODE' && views !== 'ALL' && views !== 'DASHBOARDS')
+          throw badRequest(
+            `Invalid value for views_to_export: expected CODE, DASHBOARDS or ALL, found ${JSON.stringify(views)}`
+          );
+        // durable-jobs runs have no dashboards: DASHBOARDS exports nothing.
+        return views === 'DASHBOARDS' ? { views: [] } : client.exportRun(runId(p));
+      },
     },
     {
       method: 'GET',
       path: 'jobs/runs/list',
-      handler: async (p) => {
-        const limit = int(p.limit, 'limit', { min: 1, max: 25, def: 20 })!;
+      guard: { on: 'anyone' },
+      handler: async (p, { who }) => {
+        const limit = int(p.limit, 'limit', { min: 0, max: 25, def: 20 }) || 25;
         const offset = decodeToken(p.page_token) ?? int(p.offset, 'offset', { min: 0, def: 0 })!;
         if (bool(p.active_only) && bool(p.completed_only))
           throw badRequest('active_only and completed_only cannot both be true.');
-        const jobId = int(p.job_id, 'job_id');
+        if (p.run_type !== undefined && p.run_type !== 'JOB_RUN' && p.run_type !== 'SUBMIT_RUN')
+          throw badRequest(
+            `Invalid value for run_type: expected JOB_RUN or SUBMIT_RUN, found ${JSON.stringify(p.run_type)}`
+          );
+        const id = int(p.job_id, 'job_id');
+        if (id !== undefined) await requireJob(who, id, 'CAN_VIEW');
+        const from = int(p.start_time_from, 'start_time_from', { min: 0 });
+        const to = int(p.start_time_to, 'start_time_to', { min: 0 });
+        const accessCache = new Map<number, Promise<JobAccess | undefined>>();
         const runs = await client.listRuns({
-          ...(jobId !== undefined ? { jobId } : {}),
+          ...(id !== undefined ? { jobId: id } : {}),
           activeOnly: bool(p.active_only),
           completedOnly: bool(p.completed_only),
+          ...(p.run_type === 'JOB_RUN' || p.run_type === 'SUBMIT_RUN' ? { runType: p.run_type } : {}),
+          ...(from ? { startTimeFrom: from } : {}),
+          ...(to ? { startTimeTo: to } : {}),
           limit: offset + limit + 1,
+          ...(who.admin
+            ? {}
+            : {
+                where: async (run, recorded) => {
+                  let access = recorded;
+                  if (run.job_id !== undefined) {
+                    if (!accessCache.has(run.job_id)) accessCache.set(run.job_id, jobAccess(run.job_id));
+                    access = (await accessCache.get(run.job_id)) ?? recorded;
+                  }
+                  return allows(effectiveLevel(who, access), 'CAN_VIEW');
+                },
+              }),
         });
-        return listPage('runs', runs, offset, limit);
+        const page = listPage('runs', runs, offset, limit);
+        if (!bool(p.expand_tasks) || !page.runs) return page;
+        return { ...page, runs: await Promise.all(page.runs.map((r) => client.getRun(r.run_id))) };
       },
     },
     {
       method: 'POST',
       path: 'jobs/runs/cancel',
+      guard: { on: 'run', level: 'CAN_MANAGE_RUN' },
       handler: async (p) => {
-        await client.cancelRun(int(p.run_id, 'run_id', { required: true })!);
+        await client.cancelRun(runId(p));
         return {};
       },
     },
     {
       method: 'POST',
       path: 'jobs/runs/cancel-all',
-      handler: async (p) => {
-        const jobId = int(p.job_id, 'job_id');
-        if (jobId === undefined && !bool(p.all_queued_runs))
+      guard: { on: 'anyone' },
+      handler: async (p, { who }) => {
+        const id = int(p.job_id, 'job_id');
+        if (id === undefined && !bool(p.all_queued_runs))
           throw badRequest('Either job_id or all_queued_runs must be given.');
-        for (const r of await client.listRuns({
-          ...(jobId !== undefined ? { jobId } : {}),
+        if (id !== undefined) await requireJob(who, id, 'CAN_MANAGE_RUN');
+        const active = await client.listRuns({
+          ...(id !== undefined ? { jobId: id } : {}),
           activeOnly: true,
           limit: 1000,
-        }))
+        });
+        for (const r of active) {
+          // Without job_id, only queued runs go, and only those this principal may manage.
+          if (id === undefined && r.state.life_cycle_state !== 'QUEUED') continue;
+          if (id === undefined && !who.admin) {
+            const access = (await client.getRunAccess(r.run_id)).access;
+            if (!allows(effectiveLevel(who, access), 'CAN_MANAGE_RUN')) continue;
+          }
           await client.cancelRun(r.run_id);
+        }
+        return {};
+      },
+    },
+    {
+      method: 'POST',
+      path: 'jobs/runs/delete',
+      guard: { on: 'run', level: 'CAN_MANAGE' },
+      handler: async (p) => {
+        await client.deleteRun(runId(p));
         return {};
       },
     },
     {
       method: 'POST',
       path: 'jobs/runs/repair',
+      guard: { on: 'run', level: 'CAN_MANAGE_RUN' },
       handler: async (p) => {
         const jobParameters = stringMap(p.job_parameters, 'job_parameters');
-        return client.repairRun(int(p.run_id, 'run_id', { required: true })!, {
+        return client.repairRun(runId(p), {
           ...(Array.isArray(p.rerun_tasks) ? { rerunTasks: p.rerun_tasks.map(String) } : {}),
           rerunAllFailedTasks: bool(p.rerun_all_failed_tasks),
           rerunDependentTasks: bool(p.rerun_dependent_tasks),
@@ -241,34 +481,77 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       // Extension: pause and resume a run (not part of the Databricks API).
       method: 'POST',
       path: 'jobs/runs/pause',
+      guard: { on: 'run', level: 'CAN_MANAGE_RUN' },
       handler: async (p) => {
-        await client.pauseRun(int(p.run_id, 'run_id', { required: true })!);
+        await client.pauseRun(runId(p));
         return {};
       },
     },
     {
       method: 'POST',
       path: 'jobs/runs/resume',
+      guard: { on: 'run', level: 'CAN_MANAGE_RUN' },
       handler: async (p) => {
-        await client.resumeRun(int(p.run_id, 'run_id', { required: true })!);
+        await client.resumeRun(runId(p));
         return {};
       },
     },
   ];
 
-  for (const v of VERSIONS) {
+  const principalOf = (req: FastifyRequest) => (req as unknown as { principal: Principal }).principal;
+  const checkBody = (req: FastifyRequest) => {
+    if (req.body !== undefined && (typeof req.body !== 'object' || Array.isArray(req.body)))
+      throw new ApiError(400, 'MALFORMED_REQUEST', 'The request body must be a JSON object.');
+  };
+
+  for (const version of VERSIONS) {
     for (const r of routes) {
       app.route({
         method: r.method === 'GET' ? ['GET', 'POST'] : ['POST'],
-        url: `/api/${v}/${r.path}`,
+        url: `/api/${version}/${r.path}`,
         handler: async (req) => {
-          if (req.body !== undefined && (typeof req.body !== 'object' || Array.isArray(req.body))) {
-            throw new ApiError(400, 'MALFORMED_REQUEST', 'The request body must be a JSON object.');
-          }
-          return r.handler(params(req));
+          checkBody(req);
+          const p = params(req);
+          const who = principalOf(req);
+          if (r.guard.on === 'job') await requireJob(who, jobId(p), r.guard.level);
+          if (r.guard.on === 'run') await requireRun(who, runId(p), r.guard.level);
+          return r.handler(p, { who, version });
         },
       });
     }
   }
+
+  // Permissions API (2.0 only, as in Databricks).
+  const permissionsPath = '/api/2.0/permissions/jobs/:job_id';
+  const permJobId = (req: FastifyRequest) => int((req.params as Params).job_id, 'job_id', { required: true })!;
+  app.get(permissionsPath, async (req) => {
+    const id = permJobId(req);
+    await requireJob(principalOf(req), id, 'CAN_VIEW');
+    return toJobPermissions(id, await client.getJobAccess(id));
+  });
+  app.get(`${permissionsPath}/permissionLevels`, async (req) => {
+    await requireJob(principalOf(req), permJobId(req), 'CAN_VIEW');
+    return {
+      permission_levels: Object.entries(PERMISSION_LEVEL_DESCRIPTIONS).map(([permission_level, description]) => ({
+        permission_level,
+        description,
+      })),
+    };
+  });
+  const changePermissions = (replace: boolean) => async (req: FastifyRequest) => {
+    checkBody(req);
+    const id = permJobId(req);
+    const who = principalOf(req);
+    await requireJob(who, id, 'CAN_MANAGE');
+    const entries = aclFrom((req.body as Params | undefined)?.access_control_list ?? []);
+    const current = await client.getJobAccess(id);
+    const next = replace ? replaceAccess(current, entries) : updateAccess(current, entries);
+    if (ownerName(next) !== ownerName(current) && !who.admin && effectiveLevel(who, current) !== 'IS_OWNER')
+      throw new ApiError(403, 'PERMISSION_DENIED', `Only the owner of job ${id} or an admin can change its owner.`);
+    await client.setJobAccess(id, next);
+    return toJobPermissions(id, next);
+  };
+  app.put(permissionsPath, changePermissions(true));
+  app.patch(permissionsPath, changePermissions(false));
   return app;
 }

@@ -3,6 +3,7 @@
 // Temporal Schedule whose action carries the job's settings; a run is one `jobRun` workflow.
 import { randomInt } from 'node:crypto';
 import fs from 'node:fs';
+import { userInfo } from 'node:os';
 import {
   Client,
   Connection,
@@ -15,6 +16,7 @@ import {
   type ScheduleOptionsAction,
   type ScheduleSpec,
   type WorkflowExecutionInfo,
+  type WorkflowHandle,
 } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
@@ -30,7 +32,11 @@ import {
   toDatabricksRun,
   translateQuartzCron,
   validateJobSettings,
+  ownerName,
+  updateAccess,
+  type AccessControlEntry,
   type AttemptState,
+  type JobAccess,
   type JobSettings,
   type Run,
   type RunState,
@@ -75,6 +81,8 @@ export interface DurableJobsClientOptions {
 export interface Job {
   job_id: number;
   creator_user_name?: string;
+  /** Who the job's runs run as: `settings.run_as`, else the owner. */
+  run_as_user_name: string;
   created_time: number;
   settings: JobSettings;
 }
@@ -98,6 +106,17 @@ export interface StartRunOptions {
   /** Same token ⇒ same run: a retried request never starts a second run (≤ 64 chars). */
   idempotencyToken?: string;
   runName?: string;
+  /** Who starts the run (`creator_user_name`); default: the client's `user`. */
+  user?: string;
+  /** runs/submit only: grants on the one-time run; the submitter owns it. */
+  accessControlList?: AccessControlEntry[];
+}
+
+export interface CreateJobOptions {
+  /** The creator, who owns the job unless the list names an IS_OWNER; default: the client's `user`. */
+  creator?: { name: string; kind: 'user' | 'service_principal' };
+  /** Databricks access_control_list: grants stored with the job. */
+  accessControlList?: AccessControlEntry[];
 }
 
 export interface RepairRunOptions {
@@ -117,12 +136,22 @@ export interface ListRunsOptions {
   jobId?: number;
   activeOnly?: boolean;
   completedOnly?: boolean;
+  /** JOB_RUN (runs of saved jobs) or SUBMIT_RUN (runs/submit). */
+  runType?: 'JOB_RUN' | 'SUBMIT_RUN';
+  /** Epoch milliseconds, inclusive bounds on the run's start time. */
+  startTimeFrom?: number;
+  startTimeTo?: number;
+  /** Keep only runs this accepts; `recorded` is the access the run started with. */
+  where?: (run: Run, recorded: JobAccess | undefined) => Promise<boolean> | boolean;
   /** @default 25 */
   limit?: number;
 }
 
 const JOB_MEMO_CREATED = 'created_time';
 const JOB_MEMO_CREATOR = 'creator_user_name';
+/** Memo keys on a job's schedule action, hence on every run it starts, and on run-now/submit runs. */
+const MEMO_ACCESS = 'djobs_access';
+const MEMO_RUN_AS = 'run_as_user_name';
 /** How late a missed scheduled run may still start after an outage. */
 const SCHEDULE_CATCHUP_WINDOW = '10 minutes';
 const MAX_LOG_BYTES = 5 * 1024 * 1024;
@@ -167,19 +196,24 @@ export class DurableJobsClient {
   // ---------------------------------------------------------------- jobs
 
   /** jobs/create: validates the settings, stores the job as a Temporal Schedule, returns its id. */
-  async createJob(settings: unknown): Promise<{ job_id: number }> {
+  async createJob(settings: unknown, options: CreateJobOptions = {}): Promise<{ job_id: number }> {
     const valid = this.validate(settings);
     const created = Date.now();
+    const creator = options.creator ?? { name: this.defaultUser(), kind: 'user' };
+    const access = updateAccess(
+      {
+        owner: creator.kind === 'user' ? { user_name: creator.name } : { service_principal_name: creator.name },
+        grants: [],
+      },
+      options.accessControlList ?? []
+    );
     for (let tries = 0; ; tries++) {
       const jobId = randomInt(1, MAX_RUN_ID);
       try {
         await this.temporal.schedule.create({
           scheduleId: jobScheduleId(jobId),
-          ...this.scheduleFields(jobId, valid),
-          memo: {
-            [JOB_MEMO_CREATED]: created,
-            ...(this.options.user ? { [JOB_MEMO_CREATOR]: this.options.user } : {}),
-          },
+          ...this.scheduleFields(jobId, valid, access, creator.name),
+          memo: { [JOB_MEMO_CREATED]: created, [JOB_MEMO_CREATOR]: creator.name },
         });
         return { job_id: jobId };
       } catch (err) {
@@ -191,15 +225,46 @@ export class DurableJobsClient {
 
   /** jobs/get */
   async getJob(jobId: number): Promise<Job> {
+    return (await this.describeJob(jobId)).job;
+  }
+
+  /** Who owns a job and who else may see, run or manage it. */
+  async getJobAccess(jobId: number): Promise<JobAccess> {
+    return (await this.describeJob(jobId)).access;
+  }
+
+  /** Store a job's new access (owner and grants); runs in flight keep the access they started with. */
+  async setJobAccess(jobId: number, access: JobAccess): Promise<void> {
+    try {
+      await this.temporal.schedule.getHandle(jobScheduleId(jobId)).update((prev) => {
+        const input = prev.action.args?.[0] as JobRunInput;
+        return this.scheduleFields(jobId, input.settings, access, creatorOf(prev.memo).creator_user_name);
+      });
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) throw new NotFoundError('Job', jobId);
+      throw err;
+    }
+  }
+
+  private async describeJob(jobId: number): Promise<{ job: Job; access: JobAccess }> {
     const handle = this.temporal.schedule.getHandle(jobScheduleId(jobId));
     try {
       const d = await handle.describe();
       const input = d.action.args?.[0] as JobRunInput;
+      const creator = creatorOf(d.memo);
+      const access = accessOf(d.action.memo) ?? {
+        owner: { user_name: creator.creator_user_name ?? 'unknown' },
+        grants: [],
+      };
       return {
-        job_id: jobId,
-        created_time: Number(d.memo?.[JOB_MEMO_CREATED] ?? d.info.createdAt.getTime()),
-        ...creatorOf(d.memo),
-        settings: input.settings,
+        job: {
+          job_id: jobId,
+          created_time: Number(d.memo?.[JOB_MEMO_CREATED] ?? d.info.createdAt.getTime()),
+          ...creator,
+          run_as_user_name: runAsOf(input.settings, access),
+          settings: input.settings,
+        },
+        access,
       };
     } catch (err) {
       if (err instanceof ScheduleNotFoundError) throw new NotFoundError('Job', jobId);
@@ -224,10 +289,12 @@ export class DurableJobsClient {
         }
         continue;
       }
+      const creator = creatorOf(s.memo);
       jobs.push({
         job_id: jobId,
         created_time: Number(s.memo?.[JOB_MEMO_CREATED] ?? 0),
-        ...creatorOf(s.memo),
+        ...creator,
+        run_as_user_name: creator.creator_user_name ?? 'unknown',
         settings: { name: name ?? 'Untitled' } as JobSettings,
       });
     }
@@ -238,7 +305,11 @@ export class DurableJobsClient {
   async resetJob(jobId: number, settings: unknown): Promise<void> {
     const valid = this.validate(settings);
     try {
-      await this.temporal.schedule.getHandle(jobScheduleId(jobId)).update(() => this.scheduleFields(jobId, valid));
+      await this.temporal.schedule.getHandle(jobScheduleId(jobId)).update((prev) => {
+        const creator = creatorOf(prev.memo).creator_user_name;
+        const access = accessOf(prev.action.memo) ?? { owner: { user_name: creator ?? 'unknown' }, grants: [] };
+        return this.scheduleFields(jobId, valid, access, creator);
+      });
     } catch (err) {
       if (err instanceof ScheduleNotFoundError) throw new NotFoundError('Job', jobId);
       throw err;
@@ -277,7 +348,7 @@ export class DurableJobsClient {
    * is a paused schedule: Temporal deletes idle unpaused schedules with no future actions after
    * about a week, and a paused one never, so jobs never vanish.
    */
-  private scheduleFields(jobId: number, settings: JobSettings) {
+  private scheduleFields(jobId: number, settings: JobSettings, access: JobAccess, creator: string | undefined) {
     const input: JobRunInput = {
       jobId,
       settings,
@@ -303,6 +374,8 @@ export class DurableJobsClient {
       taskQueue: this.taskQueue,
       workflowId: `djobs-sched-${jobId}`,
       args: [input],
+      // Every scheduled run records who it runs as and the job's access at its start.
+      memo: runMemo(access, runAsOf(settings, access), creator),
       typedSearchAttributes: [
         { key: DjobsJobId, value: jobId },
         { key: DjobsJobName, value: name },
@@ -335,19 +408,26 @@ export class DurableJobsClient {
 
   /** jobs/run-now */
   async runNow(jobId: number, options: StartRunOptions = {}): Promise<{ run_id: number }> {
-    const job = await this.getJob(jobId);
-    return this.startRun(job.settings, { ...options, jobId, trigger: 'ONE_TIME', runType: 'JOB_RUN' });
+    const { job, access } = await this.describeJob(jobId);
+    return this.startRun(job.settings, { ...options, jobId, trigger: 'ONE_TIME', runType: 'JOB_RUN' }, access);
   }
 
   /** runs/submit: a one-time run of settings that are not stored as a job. */
   async submitRun(settings: unknown, options: StartRunOptions = {}): Promise<{ run_id: number }> {
     const valid = this.validate(settings);
-    return this.startRun(valid, { ...options, trigger: 'ONE_TIME', runType: 'SUBMIT_RUN' });
+    const submitter = options.user ?? this.defaultUser();
+    const access = updateAccess({ owner: { user_name: submitter }, grants: [] }, options.accessControlList ?? []);
+    return this.startRun(valid, { ...options, trigger: 'ONE_TIME', runType: 'SUBMIT_RUN' }, access);
+  }
+
+  private defaultUser(): string {
+    return this.options.user ?? userInfo().username;
   }
 
   private async startRun(
     settings: JobSettings,
-    o: StartRunOptions & { jobId?: number; trigger: TriggerType; runType: 'JOB_RUN' | 'SUBMIT_RUN' }
+    o: StartRunOptions & { jobId?: number; trigger: TriggerType; runType: 'JOB_RUN' | 'SUBMIT_RUN' },
+    access: JobAccess
   ): Promise<{ run_id: number }> {
     const defined = new Set((settings.parameters ?? []).map((p) => p.name));
     const unknown = Object.keys(o.jobParameters ?? {}).filter((k) => !defined.has(k));
@@ -385,6 +465,7 @@ export class DurableJobsClient {
           args: [input],
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+          memo: runMemo(access, runAsOf(settings, access), o.user ?? this.defaultUser()),
           typedSearchAttributes: [
             ...(o.jobId !== undefined ? [{ key: DjobsJobId, value: o.jobId }] : []),
             { key: DjobsRunId, value: runId },
@@ -411,7 +492,8 @@ export class DurableJobsClient {
   async repairRun(runId: number, options: RepairRunOptions): Promise<{ repair_id: number }> {
     const jobRunId = jobRunIdOf(runId);
     const handle = await this.findRunHandle(jobRunId);
-    if ((await handle.describe()).status.name === 'RUNNING') {
+    const described = await handle.describe();
+    if (described.status.name === 'RUNNING') {
       throw new InvalidStateError(
         `Run ${jobRunId} is still running; a run can be repaired only after it has finished.`
       );
@@ -490,6 +572,7 @@ export class DurableJobsClient {
         args: [input],
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        ...(described.memo ? { memo: described.memo } : {}),
         typedSearchAttributes: [
           ...(previous.job_id !== undefined ? [{ key: DjobsJobId, value: previous.job_id }] : []),
           { key: DjobsRunId, value: jobRunId },
@@ -509,16 +592,47 @@ export class DurableJobsClient {
 
   /** runs/get, in the Databricks `Run` shape. Accepts a job run id or a task run id. */
   async getRun(runId: number): Promise<Run> {
-    const state = await this.getRunState(runId);
-    return { ...toDatabricksRun(state, Date.now()), run_page_url: this.runPageUrl(state.run_id) };
+    const { state, memo } = await this.runSnapshot(runId);
+    return {
+      ...toDatabricksRun(state, Date.now()),
+      ...runPeople(memo),
+      run_page_url: this.runPageUrl(state.run_id),
+    };
   }
 
   /** The run's full state (attempt logs, task values): what `getRun` is derived from. */
   async getRunState(runId: number): Promise<RunState> {
+    return (await this.runSnapshot(runId)).state;
+  }
+
+  /**
+   * Who may see and manage a run: its job's current access when the job still exists (so a
+   * revoked grant takes effect on old runs too), else the access the run recorded at its start.
+   */
+  async getRunAccess(runId: number): Promise<{ jobId?: number; access?: JobAccess }> {
+    const handle = await this.findRunHandle(jobRunIdOf(runId));
+    const desc = await handle.describe();
+    const jobId = desc.typedSearchAttributes.get(DjobsJobId);
+    if (jobId !== undefined) {
+      try {
+        return { jobId, access: await this.getJobAccess(jobId) };
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+    }
+    const access = accessOf(desc.memo);
+    return { ...(jobId !== undefined ? { jobId } : {}), ...(access ? { access } : {}) };
+  }
+
+  private async runSnapshot(runId: number): Promise<{ state: RunState; memo?: Record<string, unknown> }> {
     const jobRunId = jobRunIdOf(runId);
     const handle = await this.findRunHandle(jobRunId);
     const desc = await handle.describe();
-    const status = desc.status.name;
+    const state = await this.readRunState(handle, desc.status.name);
+    return { state, ...(desc.memo ? { memo: desc.memo } : {}) };
+  }
+
+  private async readRunState(handle: WorkflowHandle, status: string): Promise<RunState> {
     if (status === 'RUNNING') return handle.query(getRunStateQuery);
     if (status === 'COMPLETED') return (await handle.result()) as RunState;
     if (status === 'FAILED' || status === 'CANCELLED') {
@@ -544,7 +658,13 @@ export class DurableJobsClient {
     }
     // Runs started by a schedule have schedule-made workflow ids; find them by search attribute.
     for await (const wf of this.temporal.workflow.list({ query: `DjobsRunId = ${jobRunId}` })) {
-      return this.temporal.workflow.getHandle(wf.workflowId, wf.runId);
+      const listed = this.temporal.workflow.getHandle(wf.workflowId);
+      try {
+        await listed.describe();
+        return listed;
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err; // deleted; visibility lags behind
+      }
     }
     throw new NotFoundError('Run', jobRunId);
   }
@@ -572,6 +692,33 @@ export class DurableJobsClient {
   async cancelRun(runId: number): Promise<void> {
     const handle = await this.activeRunHandle(runId);
     if (handle) await handle.cancel();
+  }
+
+  /**
+   * runs/delete: a finished run and its history go (every execution, repairs included). Its log
+   * files stay on the workers' disks until they are cleaned up with DJOBS_HOME.
+   */
+  async deleteRun(runId: number): Promise<void> {
+    const jobRunId = jobRunIdOf(runId);
+    const handle = await this.findRunHandle(jobRunId);
+    if ((await handle.describe()).status.name === 'RUNNING')
+      throw new InvalidStateError(
+        `Run ${jobRunId} is still active; cancel it or wait for it to finish before deleting it.`
+      );
+    // The current execution, then every earlier one (a repaired run has one per repair).
+    const executions: { workflowId: string; runId?: string }[] = [{ workflowId: handle.workflowId }];
+    for await (const wf of this.temporal.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` }))
+      executions.push({ workflowId: wf.workflowId, runId: wf.runId });
+    for (const execution of executions) {
+      try {
+        await this.temporal.workflowService.deleteWorkflowExecution({
+          namespace: this.namespace,
+          workflowExecution: execution,
+        });
+      } catch (err) {
+        if ((err as { code?: number }).code !== 5) throw err; // NOT_FOUND: gone already
+      }
+    }
   }
 
   /** Extension: no new task starts until `resumeRun`; running tasks finish. */
@@ -639,12 +786,40 @@ export class DurableJobsClient {
     };
   }
 
+  /**
+   * runs/export: one HTML view per task of the run (or the one task of a task run id), with its
+   * state and its log, which is what a durable-jobs task has instead of notebook cells.
+   */
+  async exportRun(runId: number): Promise<{ views: { name: string; type: 'NOTEBOOK'; content: string }[] }> {
+    const state = await this.getRunState(runId);
+    const attempts = Object.entries(state.tasks)
+      .map(([key, t]) => ({
+        key,
+        attempt: isTaskRunId(runId) ? t.attempts.find((a) => a.run_id === runId) : latestAttempt(t),
+      }))
+      .filter((x): x is { key: string; attempt: AttemptState } => x.attempt !== undefined);
+    if (attempts.length === 0) throw new NotFoundError('Run', runId);
+    return {
+      views: attempts.map(({ key, attempt }) => ({
+        name: key,
+        type: 'NOTEBOOK',
+        content: exportHtml(state.run_name, key, attempt, readLog(attempt).logs ?? ''),
+      })),
+    };
+  }
+
   /** runs/list from Temporal visibility (eventually consistent), newest first. */
   async listRuns(options: ListRunsOptions = {}): Promise<Run[]> {
     const clauses = [`WorkflowType = '${JOB_RUN_WORKFLOW_TYPE}'`];
     if (options.jobId !== undefined) clauses.push(`DjobsJobId = ${Math.trunc(options.jobId)}`);
     if (options.activeOnly) clauses.push(`ExecutionStatus = 'Running'`);
     if (options.completedOnly) clauses.push(`ExecutionStatus != 'Running'`);
+    if (options.runType === 'JOB_RUN') clauses.push('DjobsJobId IS NOT NULL');
+    if (options.runType === 'SUBMIT_RUN') clauses.push('DjobsJobId IS NULL');
+    if (options.startTimeFrom !== undefined)
+      clauses.push(`StartTime >= '${new Date(options.startTimeFrom).toISOString()}'`);
+    if (options.startTimeTo !== undefined)
+      clauses.push(`StartTime <= '${new Date(options.startTimeTo).toISOString()}'`);
     const limit = options.limit ?? 25;
     const runs: Run[] = [];
     const seen = new Set<string>();
@@ -652,7 +827,9 @@ export class DurableJobsClient {
       // A repaired run has one workflow execution per repair; list it once, as its latest.
       if (seen.has(wf.workflowId)) continue;
       seen.add(wf.workflowId);
-      runs.push(this.baseRun(wf));
+      const run = this.baseRun(wf);
+      if (options.where && !(await options.where(run, accessOf(wf.memo)))) continue;
+      runs.push(run);
       if (runs.length >= limit) break;
     }
     return runs;
@@ -693,9 +870,34 @@ export class DurableJobsClient {
       status: running ? { state: 'RUNNING' } : { state: 'TERMINATED' },
       job_parameters: [],
       tasks: [],
+      ...runPeople(wf.memo),
       run_page_url: this.runPageUrl(runId),
     };
   }
+}
+
+/** The memo every run carries: who started it, who it runs as, and the access it started with. */
+function runMemo(access: JobAccess, runAs: string, creator: string | undefined): Record<string, unknown> {
+  return { [MEMO_ACCESS]: access, [MEMO_RUN_AS]: runAs, ...(creator ? { [JOB_MEMO_CREATOR]: creator } : {}) };
+}
+
+function runPeople(memo: Record<string, unknown> | undefined): {
+  creator_user_name?: string;
+  run_as_user_name?: string;
+} {
+  const runAs = memo?.[MEMO_RUN_AS];
+  return { ...creatorOf(memo), ...(typeof runAs === 'string' ? { run_as_user_name: runAs } : {}) };
+}
+
+function accessOf(memo: Record<string, unknown> | undefined): JobAccess | undefined {
+  const a = memo?.[MEMO_ACCESS] as JobAccess | undefined;
+  return a && typeof a === 'object' && a.owner && Array.isArray(a.grants) ? a : undefined;
+}
+
+/** Databricks: a job runs as its `run_as` identity, or else as its owner. */
+function runAsOf(settings: JobSettings, access: JobAccess): string {
+  const r = settings.run_as;
+  return r?.user_name ?? r?.service_principal_name ?? r?.group_name ?? ownerName(access);
 }
 
 function creatorOf(memo: Record<string, unknown> | undefined): { creator_user_name?: string } {
@@ -719,6 +921,22 @@ function readLog(attempt: AttemptState): { logs?: string; truncated: boolean } {
   // Logs live on the worker's disk; off that machine, history's bounded tail is what we have.
   if (attempt.logTail !== undefined) return { logs: attempt.logTail, truncated: attempt.logTruncated ?? false };
   return { truncated: false };
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function exportHtml(runName: string, taskKey: string, attempt: AttemptState, logs: string): string {
+  const title = escapeHtml(`${runName} · ${taskKey}`);
+  return [
+    '<!DOCTYPE html>',
+    `<html><head><meta charset="utf-8"><title>${title}</title></head><body>`,
+    `<h1>${title}</h1>`,
+    `<p>Task run ${attempt.run_id}, attempt ${attempt.attempt_number}: ${escapeHtml(attempt.result ?? 'RUNNING')}</p>`,
+    attempt.errorMessage ? `<p>Error: ${escapeHtml(attempt.errorMessage)}</p>` : '',
+    `<pre>${escapeHtml(logs)}</pre>`,
+    '</body></html>',
+  ].join('\n');
 }
 
 function runDetails(input: JobRunInput): string {

@@ -7,3 +7,4 @@ export * from './run/run-model';
 export * from './run/ids';
 export * from './cron';
 export * from './refs';
+export * from './access/permissions';

@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { createApiServer } from '../../api/server';
-import type { Principal } from '../../api/auth';
+import { serveApi } from '../../api/serve';
 import { runCommand } from '../output';
 import { openSession } from '../session';
 
@@ -12,18 +10,18 @@ export function configureApiCommand(program: Command): void {
     .description('Serve the Databricks Jobs REST API (/api/2.0|2.1|2.2/jobs/...) until interrupted')
     .option('--port <port>', 'HTTP port', '8080')
     .option('--host <host>', 'bind address', '127.0.0.1')
-    .action(async (opts: { port: string; host: string }) =>
+    .option('--principals <file>', 'users and service principals with their tokens (default: $DJOBS_API_PRINCIPALS)')
+    .action(async (opts: { port: string; host: string; principals?: string }) =>
       runCommand(async () => {
         const session = await openSession({ needsWorker: true });
-        let token = process.env.DJOBS_API_TOKEN;
-        if (!token) {
-          token = `djobs-${randomBytes(24).toString('hex')}`;
-          process.stdout.write(`Generated an admin token (set DJOBS_API_TOKEN to choose one): ${token}\n`);
-        }
-        const tokens = new Map<string, Principal>([[token, { name: 'admin', kind: 'user' }]]);
-        const app = await createApiServer({ client: session.client, tokens, workspaceDir: process.cwd() });
-        const address = await app.listen({ port: Number(opts.port), host: opts.host });
-        process.stdout.write(`durable-jobs API at ${address}/api/2.1/jobs (Databricks Jobs API)\n`);
+        const { app } = await serveApi({
+          client: session.client,
+          port: Number(opts.port),
+          host: opts.host,
+          ...(opts.principals ? { principalsFile: opts.principals } : {}),
+          workspaceDir: process.cwd(),
+          log: (line) => process.stdout.write(`${line}\n`),
+        });
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
           process.once('SIGTERM', resolve);

@@ -6,6 +6,7 @@ import { TemporalUnavailableError } from '../../client/errors';
 import { dataPaths, loadConfig } from '../../config';
 import { readLiveDevState, startDevServer, writeDevState } from '../../config/dev-server';
 import { findOrInstallTemporalCli } from '../../config/temporal-cli';
+import { serveApi } from '../../api/serve';
 import { runCommand } from '../output';
 import { installQuietRuntime, workerFor } from '../session';
 
@@ -13,8 +14,13 @@ import { installQuietRuntime, workerFor } from '../session';
 export function configureDevCommand(program: Command): void {
   program
     .command('dev')
-    .description('Run the embedded Temporal dev server (persistent SQLite), its Web UI and a worker until interrupted')
-    .action(async () =>
+    .description(
+      'Run the embedded Temporal dev server (persistent SQLite), its Web UI, a worker and the REST API until interrupted'
+    )
+    .option('--api-port <port>', 'port of the Databricks Jobs REST API (0: none)', '8080')
+    .option('--api-host <host>', 'bind address of the REST API', '127.0.0.1')
+    .option('--principals <file>', 'API users and service principals (default: $DJOBS_API_PRINCIPALS)')
+    .action(async (opts: { apiPort: string; apiHost: string; principals?: string }) =>
       runCommand(async () => {
         const config = loadConfig();
         const live = await readLiveDevState(config.home);
@@ -38,7 +44,17 @@ export function configureDevCommand(program: Command): void {
         });
         installQuietRuntime();
         const client = await DurableJobsClient.connect({ address: server.address, namespace: config.namespace });
-        await client.close();
+        const api =
+          Number(opts.apiPort) > 0
+            ? await serveApi({
+                client,
+                port: Number(opts.apiPort),
+                host: opts.apiHost,
+                ...(opts.principals ? { principalsFile: opts.principals } : {}),
+                workspaceDir: process.cwd(),
+                log: (line) => process.stdout.write(`${line}\n`),
+              })
+            : undefined;
         const connection = await NativeConnection.connect({ address: server.address });
         const worker = await workerFor(connection, config);
         writeDevState(config.home, {
@@ -57,6 +73,8 @@ export function configureDevCommand(program: Command): void {
           await worker.run();
         } finally {
           fs.rmSync(paths.devState, { force: true });
+          await api?.app.close();
+          await client.close();
           await connection.close();
           await server.stop();
         }

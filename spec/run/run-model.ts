@@ -154,6 +154,10 @@ export interface Run {
   run_name: string;
   run_type: RunType;
   trigger: TriggerType;
+  /** Who started the run (for scheduled runs: the job's creator). */
+  creator_user_name?: string;
+  /** durable-jobs extension on Run (Databricks shows it on Job only): who the run ran as. */
+  run_as_user_name?: string;
   start_time: number;
   end_time: number;
   setup_duration: number;

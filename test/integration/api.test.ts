@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createApiServer } from '../../api/server';
+import { TokenMap, adminPrincipal } from '../../api/auth';
 import { job, sh, startEngine, waitFor, type Engine } from './harness';
 
 const TOKEN = 'test-token';
@@ -22,11 +23,21 @@ describe('REST API', () => {
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
+  /** Poll runs/get until the run is terminal; its last body. */
+  const finished = (runId: number, timeoutMs = 30_000) =>
+    waitFor(
+      async () => {
+        const r = await call('GET', `/api/2.1/jobs/runs/get?run_id=${runId}`);
+        return (r.body.status as { state: string }).state === 'TERMINATED' ? r.body : undefined;
+      },
+      `run ${runId} to finish`,
+      timeoutMs
+    );
   beforeAll(async () => {
     engine = await startEngine('rest api');
     app = await createApiServer({
       client: engine.client,
-      tokens: new Map([[TOKEN, { name: 'admin', kind: 'user' as const }]]),
+      tokens: adminTokens(TOKEN),
       workspaceDir: engine.workDir,
     });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -120,6 +131,112 @@ describe('REST API', () => {
     expect(canceled.run_name).toBe('one-off');
   });
 
+  it('update merges tasks by task_key, fields_to_remove drops one task, and 2.2 pages 100 tasks at a time', async () => {
+    const many = Array.from({ length: 120 }, (_, i) => sh(`t${String(i).padStart(3, '0')}`, 'true'));
+    const created = await call('POST', '/api/2.2/jobs/create', job('wide', many, { max_concurrent_runs: 1 }));
+    const jobId = created.body.job_id as number;
+    expect(
+      await call('POST', '/api/2.2/jobs/update', {
+        job_id: jobId,
+        new_settings: { tasks: [sh('t000', 'echo changed'), sh('extra', 'true')], max_concurrent_runs: 2 },
+        fields_to_remove: ['tasks/t001'],
+      })
+    ).toEqual({ status: 200, body: {} });
+    const full = await call('GET', `/api/2.1/jobs/get?job_id=${jobId}`);
+    const settings = full.body.settings as {
+      tasks: { task_key: string; shell_command_task: { command: string } }[];
+      max_concurrent_runs: number;
+    };
+    expect(settings.max_concurrent_runs).toBe(2);
+    expect(settings.tasks).toHaveLength(120);
+    expect(settings.tasks[0]).toMatchObject({ task_key: 't000', shell_command_task: { command: 'echo changed' } });
+    expect(settings.tasks.some((t) => t.task_key === 't001')).toBe(false);
+    expect(settings.tasks.at(-1)!.task_key).toBe('extra');
+    expect(full.body.has_more).toBeUndefined();
+
+    const first = await call('GET', `/api/2.2/jobs/get?job_id=${jobId}`);
+    expect((first.body.settings as { tasks: unknown[] }).tasks).toHaveLength(100);
+    expect(first.body.has_more).toBe(true);
+    const second = await call(
+      'GET',
+      `/api/2.2/jobs/get?job_id=${jobId}&page_token=${first.body.next_page_token as string}`
+    );
+    expect((second.body.settings as { tasks: { task_key: string }[] }).tasks.map((t) => t.task_key).at(-1)).toBe(
+      'extra'
+    );
+    expect(second.body).not.toHaveProperty('next_page_token');
+
+    const { body } = await call('POST', '/api/2.2/jobs/run-now', { job_id: jobId });
+    const runId = body.run_id as number;
+    await finished(runId, 120_000);
+    const tasks: unknown[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await call('GET', `/api/2.2/jobs/runs/get?run_id=${runId}${token ? `&page_token=${token}` : ''}`);
+      expect(page.body.state).toMatchObject({ result_state: 'SUCCESS' });
+      tasks.push(...(page.body.tasks as unknown[]));
+      token = page.body.next_page_token as string | undefined;
+      pages++;
+    } while (token);
+    expect(pages).toBe(2);
+    expect(tasks).toHaveLength(120);
+    expect(((await call('GET', `/api/2.1/jobs/runs/get?run_id=${runId}`)).body.tasks as unknown[]).length).toBe(120);
+  });
+
+  it('runs/export gives a task HTML view; runs/list filters by run_type and start time; runs/delete refuses an active run', async () => {
+    const started = Date.now();
+    const submitted = await call('POST', '/api/2.1/jobs/runs/submit', {
+      run_name: 'export me',
+      tasks: [sh('say', 'echo "<b>bold</b> & done"')],
+    });
+    const runId = submitted.body.run_id as number;
+    await finished(runId);
+    const exported = await call('GET', `/api/2.0/jobs/runs/export?run_id=${runId}&views_to_export=CODE`);
+    const views = exported.body.views as { name: string; type: string; content: string }[];
+    expect(views).toHaveLength(1);
+    expect(views[0]).toMatchObject({ name: 'say', type: 'NOTEBOOK' });
+    expect(views[0]!.content).toContain('<pre>&lt;b&gt;bold&lt;/b&gt; &amp; done\n</pre>');
+    expect((await call('GET', `/api/2.0/jobs/runs/export?run_id=${runId}&views_to_export=DASHBOARDS`)).body).toEqual({
+      views: [],
+    });
+    expect((await call('GET', `/api/2.0/jobs/runs/export?run_id=${runId}&views_to_export=PDF`)).status).toBe(400);
+
+    const listed = await waitFor(async () => {
+      const r = await call('GET', `/api/2.1/jobs/runs/list?run_type=SUBMIT_RUN&start_time_from=${started}`);
+      return (r.body.runs as { run_id: number }[] | undefined)?.some((x) => x.run_id === runId) ? r.body : undefined;
+    }, 'the run to be listed');
+    expect(
+      (listed.runs as { run_type: string; start_time: number }[]).every(
+        (r) => r.run_type === 'SUBMIT_RUN' && r.start_time >= started
+      )
+    ).toBe(true);
+    const before = await call('GET', `/api/2.1/jobs/runs/list?run_type=SUBMIT_RUN&start_time_to=${started - 1}`);
+    expect((before.body.runs as { run_id: number }[] | undefined)?.some((x) => x.run_id === runId) ?? false).toBe(
+      false
+    );
+    const jobRuns = await call('GET', '/api/2.1/jobs/runs/list?run_type=JOB_RUN&expand_tasks=true');
+    expect(
+      (jobRuns.body.runs as { run_type: string; tasks: unknown[] }[]).every(
+        (r) => r.run_type === 'JOB_RUN' && r.tasks.length > 0
+      )
+    ).toBe(true);
+
+    const slow = await call('POST', '/api/2.1/jobs/runs/submit', { tasks: [sh('slow', 'sleep 60')] });
+    const slowId = slow.body.run_id as number;
+    expect(await call('POST', '/api/2.1/jobs/runs/delete', { run_id: slowId })).toMatchObject({
+      status: 400,
+      body: { error_code: 'INVALID_STATE' },
+    });
+    await call('POST', '/api/2.1/jobs/runs/cancel', { run_id: slowId });
+  });
+
+  it('answers /.well-known/databricks-config without a token', async () => {
+    const res = await fetch(`${base}/.well-known/databricks-config`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ host: base, workspace_id: '0', cloud: 'durable-jobs' });
+  });
+
   it('errors use the Databricks body and status', async () => {
     expect(await call('GET', '/api/2.1/jobs/get?job_id=1', undefined, null)).toMatchObject({
       status: 401,
@@ -155,3 +272,9 @@ describe('REST API', () => {
     ).toMatchObject({ status: 413, body: { error_code: 'REQUEST_LIMIT_EXCEEDED' } });
   });
 });
+
+function adminTokens(token: string): TokenMap {
+  const tokens = new TokenMap();
+  tokens.add({ plain: token }, adminPrincipal());
+  return tokens;
+}

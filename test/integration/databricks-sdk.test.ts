@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../api/server';
+import { TokenMap, adminPrincipal } from '../../api/auth';
 import { startEngine, type Engine } from './harness';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -47,7 +48,7 @@ describe('official Databricks Python SDK', () => {
     );
     app = await createApiServer({
       client: engine.client,
-      tokens: new Map([['sdk-token', { name: 'admin', kind: 'user' as const }]]),
+      tokens: adminTokens('sdk-token'),
       workspaceDir: engine.workDir,
     });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -81,3 +82,9 @@ describe('official Databricks Python SDK', () => {
     expect(code).toBe(0);
   }, 300_000);
 });
+
+function adminTokens(token: string): TokenMap {
+  const tokens = new TokenMap();
+  tokens.add({ plain: token }, adminPrincipal());
+  return tokens;
+}

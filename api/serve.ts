@@ -1,0 +1,36 @@
+// Start the REST API the way `djobs api` and `djobs dev` do: the admin token from DJOBS_API_TOKEN
+// (or a generated one, printed), principals from DJOBS_API_PRINCIPALS / --principals.
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { DurableJobsClient } from '../client';
+import { TokenMap, adminPrincipal, loadPrincipals } from './auth';
+import { createApiServer } from './server';
+
+export interface ServeApiOptions {
+  client: DurableJobsClient;
+  port: number;
+  host: string;
+  /** A YAML/JSON file of users and service principals with their tokens and groups. */
+  principalsFile?: string;
+  workspaceDir: string;
+  /** Where to say what was started (and a generated token). */
+  log: (line: string) => void;
+}
+
+export async function serveApi(o: ServeApiOptions): Promise<{ app: FastifyInstance; address: string }> {
+  const tokens = new TokenMap();
+  let token = process.env.DJOBS_API_TOKEN;
+  if (!token) {
+    token = `djobs-${randomBytes(24).toString('hex')}`;
+    o.log(`Generated an admin token (set DJOBS_API_TOKEN to choose one): ${token}`);
+  }
+  tokens.add({ plain: token }, adminPrincipal());
+  const principalsFile = o.principalsFile ?? process.env.DJOBS_API_PRINCIPALS;
+  if (principalsFile) loadPrincipals(principalsFile, tokens);
+  const app = await createApiServer({ client: o.client, tokens, workspaceDir: o.workspaceDir });
+  const address = await app.listen({ port: o.port, host: o.host });
+  o.log(
+    `durable-jobs API at ${address}/api/2.1/jobs (Databricks Jobs API), ${tokens.size} token${tokens.size > 1 ? 's' : ''}`
+  );
+  return { app, address };
+}

@@ -1,0 +1,292 @@
+// Identity and job permissions over real HTTP: principals from a config file, the four Databricks
+// levels on every endpoint, the permissions API, run_as recorded on runs.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { TokenMap, adminPrincipal, loadPrincipals } from '../../api/auth';
+import { createApiServer } from '../../api/server';
+import { job, sh, startEngine, waitFor, type Engine } from './harness';
+
+const tokenOf = (who: string) => `${who}-token-0123456789abcdef`;
+const PRINCIPALS = `
+users:
+  - user_name: alice@example.com
+    tokens: [${tokenOf('alice')}]
+  - user_name: bob@example.com
+    tokens: [${tokenOf('bob')}]
+  - user_name: carol@example.com
+    tokens: [${tokenOf('carol')}]
+  - user_name: dave@example.com
+    groups: [ops]
+    tokens: [${tokenOf('dave')}]
+  - user_name: eve@example.com
+    tokens: [${tokenOf('eve')}]
+  - user_name: root@example.com
+    groups: [admins]
+    tokens: [${tokenOf('root')}]
+service_principals:
+  - service_principal_name: etl-bot
+    tokens: [${tokenOf('bot')}]
+`;
+
+type Body = Record<string, unknown>;
+
+describe('REST API permissions', () => {
+  let engine: Engine;
+  let app: FastifyInstance;
+  let base: string;
+  const as =
+    (who: string) =>
+    async (
+      method: 'GET' | 'POST' | 'PUT' | 'PATCH',
+      p: string,
+      body?: unknown
+    ): Promise<{ status: number; body: Body }> => {
+      const res = await fetch(`${base}${p}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${tokenOf(who)}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.status, body: (await res.json()) as Body };
+    };
+  const alice = as('alice');
+  const bob = as('bob');
+  const carol = as('carol');
+  const dave = as('dave');
+  const eve = as('eve');
+  const root = as('root');
+  const bot = as('bot');
+  const denied = { status: 403, body: { error_code: 'PERMISSION_DENIED' } };
+  const finished = (call: ReturnType<typeof as>, runId: number) =>
+    waitFor(async () => {
+      const r = await call('GET', `/api/2.1/jobs/runs/get?run_id=${runId}`);
+      return (r.body.status as { state: string } | undefined)?.state === 'TERMINATED' ? r.body : undefined;
+    }, `run ${runId} to finish`);
+
+  let jobId: number;
+
+  beforeAll(async () => {
+    engine = await startEngine('rest api permissions');
+    const file = path.join(engine.workDir, 'principals.yaml');
+    fs.writeFileSync(file, PRINCIPALS);
+    const tokens = new TokenMap();
+    tokens.add({ plain: tokenOf('admin') }, adminPrincipal());
+    loadPrincipals(file, tokens);
+    app = await createApiServer({ client: engine.client, tokens, workspaceDir: engine.workDir });
+    base = await app.listen({ port: 0, host: '127.0.0.1' });
+    const created = await alice('POST', '/api/2.1/jobs/create', {
+      ...job('guarded', [sh('work', 'sleep {{job.parameters.secs}}')], {
+        parameters: [{ name: 'secs', default: '0' }],
+      }),
+      access_control_list: [
+        { user_name: 'bob@example.com', permission_level: 'CAN_VIEW' },
+        { user_name: 'carol@example.com', permission_level: 'CAN_MANAGE_RUN' },
+        { group_name: 'ops', permission_level: 'CAN_MANAGE' },
+      ],
+    });
+    expect(created.status).toBe(200);
+    jobId = created.body.job_id as number;
+  });
+  afterAll(async () => {
+    await app?.close();
+    await engine?.stop();
+  });
+
+  it('reads the permissions in the Databricks JobPermissions shape', async () => {
+    const perms = await bob('GET', `/api/2.0/permissions/jobs/${jobId}`);
+    expect(perms.status).toBe(200);
+    expect(perms.body).toEqual({
+      object_id: `/jobs/${jobId}`,
+      object_type: 'job',
+      access_control_list: [
+        { user_name: 'alice@example.com', all_permissions: [{ permission_level: 'IS_OWNER', inherited: false }] },
+        { user_name: 'bob@example.com', all_permissions: [{ permission_level: 'CAN_VIEW', inherited: false }] },
+        { user_name: 'carol@example.com', all_permissions: [{ permission_level: 'CAN_MANAGE_RUN', inherited: false }] },
+        { group_name: 'ops', all_permissions: [{ permission_level: 'CAN_MANAGE', inherited: false }] },
+        {
+          group_name: 'admins',
+          all_permissions: [{ permission_level: 'CAN_MANAGE', inherited: true, inherited_from_object: ['/jobs/'] }],
+        },
+      ],
+    });
+    const levels = await bob('GET', `/api/2.0/permissions/jobs/${jobId}/permissionLevels`);
+    expect((levels.body.permission_levels as { permission_level: string }[]).map((l) => l.permission_level)).toEqual([
+      'CAN_VIEW',
+      'CAN_MANAGE_RUN',
+      'CAN_MANAGE',
+      'IS_OWNER',
+    ]);
+    const got = await carol('GET', `/api/2.1/jobs/get?job_id=${jobId}`);
+    expect(got.body).toMatchObject({ creator_user_name: 'alice@example.com', run_as_user_name: 'alice@example.com' });
+  });
+
+  it('a principal without a grant sees nothing, and cannot probe ids', async () => {
+    expect(await eve('GET', `/api/2.1/jobs/get?job_id=${jobId}`)).toMatchObject(denied);
+    expect(await eve('GET', `/api/2.0/permissions/jobs/${jobId}`)).toMatchObject(denied);
+    // Permission before existence: a missing job is 403 for a non-admin, 404 for an admin.
+    expect(await eve('GET', '/api/2.1/jobs/get?job_id=987654321')).toMatchObject(denied);
+    expect(await root('GET', '/api/2.1/jobs/get?job_id=987654321')).toMatchObject({ status: 404 });
+    const listed = await waitFor(async () => {
+      const r = await bob('GET', '/api/2.1/jobs/list?limit=100');
+      return (r.body.jobs as { job_id: number }[] | undefined)?.some((j) => j.job_id === jobId) ? r : undefined;
+    }, 'the job to be listed');
+    expect(listed.status).toBe(200);
+    const hidden = await eve('GET', '/api/2.1/jobs/list?limit=100');
+    expect((hidden.body.jobs as { job_id: number }[] | undefined)?.some((j) => j.job_id === jobId) ?? false).toBe(
+      false
+    );
+  });
+
+  it('a viewer cannot run, cancel, repair, pause, delete or change the job; a run manager can run, cancel and repair', async () => {
+    expect(await bob('POST', '/api/2.1/jobs/run-now', { job_id: jobId })).toMatchObject(denied);
+    expect(
+      await bob('POST', '/api/2.1/jobs/reset', { job_id: jobId, new_settings: job('x', [sh('a', 'true')]) })
+    ).toMatchObject(denied);
+    expect(
+      await bob('POST', '/api/2.1/jobs/update', { job_id: jobId, new_settings: { name: 'renamed' } })
+    ).toMatchObject(denied);
+    expect(await bob('POST', '/api/2.1/jobs/delete', { job_id: jobId })).toMatchObject(denied);
+    expect(
+      await bob('PATCH', `/api/2.0/permissions/jobs/${jobId}`, {
+        access_control_list: [{ user_name: 'bob@example.com', permission_level: 'CAN_MANAGE' }],
+      })
+    ).toMatchObject(denied);
+
+    const started = await carol('POST', '/api/2.1/jobs/run-now', { job_id: jobId, job_parameters: { secs: '60' } });
+    expect(started.status).toBe(200);
+    const runId = started.body.run_id as number;
+    const running = await waitFor(async () => {
+      const r = await bob('GET', `/api/2.1/jobs/runs/get?run_id=${runId}`);
+      return (r.body.status as { state: string }).state === 'RUNNING' ? r.body : undefined;
+    }, 'the run to start');
+    // run_as and the one who started it are recorded on the run.
+    expect(running).toMatchObject({ creator_user_name: 'carol@example.com', run_as_user_name: 'alice@example.com' });
+    expect(await bob('POST', '/api/2.1/jobs/runs/cancel', { run_id: runId })).toMatchObject(denied);
+    expect(await bob('POST', '/api/2.1/jobs/runs/pause', { run_id: runId })).toMatchObject(denied);
+    expect(await bob('POST', '/api/2.1/jobs/runs/cancel-all', { job_id: jobId })).toMatchObject(denied);
+    expect(await carol('POST', '/api/2.1/jobs/runs/cancel', { run_id: runId })).toEqual({ status: 200, body: {} });
+    const canceled = await finished(bob, runId);
+    expect(canceled.state).toMatchObject({ result_state: 'CANCELED' });
+
+    expect(
+      await bob('POST', '/api/2.1/jobs/runs/repair', { run_id: runId, rerun_all_failed_tasks: true })
+    ).toMatchObject(denied);
+    expect(await bob('POST', '/api/2.1/jobs/runs/delete', { run_id: runId })).toMatchObject(denied);
+    expect(await carol('POST', '/api/2.1/jobs/runs/delete', { run_id: runId })).toMatchObject(denied);
+    const repaired = await carol('POST', '/api/2.1/jobs/runs/repair', {
+      run_id: runId,
+      rerun_all_failed_tasks: true,
+      job_parameters: { secs: '0' },
+    });
+    expect(repaired.status).toBe(200);
+    await waitFor(async () => {
+      const r = await bob('GET', `/api/2.1/jobs/runs/get?run_id=${runId}`);
+      return (r.body.state as { result_state?: string }).result_state === 'SUCCESS';
+    }, 'the repair to succeed');
+    // The viewer reads the output; the repair kept who the run was started by and runs as.
+    const run = await bob('GET', `/api/2.1/jobs/runs/get?run_id=${runId}`);
+    expect(run.body).toMatchObject({ creator_user_name: 'carol@example.com', run_as_user_name: 'alice@example.com' });
+    const lastTask = (run.body.tasks as { run_id: number }[]).at(-1)!;
+    expect((await bob('GET', `/api/2.1/jobs/runs/get-output?run_id=${lastTask.run_id}`)).status).toBe(200);
+    expect(await eve('GET', `/api/2.1/jobs/runs/get?run_id=${runId}`)).toMatchObject(denied);
+    expect(await eve('GET', `/api/2.1/jobs/runs/get-output?run_id=${lastTask.run_id}`)).toMatchObject(denied);
+    expect(await eve('GET', `/api/2.1/jobs/runs/list?job_id=${jobId}`)).toMatchObject(denied);
+  });
+
+  it('CAN_MANAGE (through a group) changes settings and grants but not the owner; the owner hands ownership on', async () => {
+    expect(
+      await dave('POST', '/api/2.1/jobs/update', { job_id: jobId, new_settings: { max_concurrent_runs: 2 } })
+    ).toEqual({ status: 200, body: {} });
+    const patched = await dave('PATCH', `/api/2.0/permissions/jobs/${jobId}`, {
+      access_control_list: [{ user_name: 'bob@example.com', permission_level: 'CAN_MANAGE_RUN' }],
+    });
+    expect(patched.status).toBe(200);
+    const bobRun = await bob('POST', '/api/2.1/jobs/run-now', { job_id: jobId });
+    expect(bobRun.status).toBe(200);
+    await finished(bob, bobRun.body.run_id as number);
+    expect(
+      await dave('PATCH', `/api/2.0/permissions/jobs/${jobId}`, {
+        access_control_list: [{ user_name: 'dave@example.com', permission_level: 'IS_OWNER' }],
+      })
+    ).toMatchObject(denied);
+    // Bad lists: every problem, with its path.
+    const bad = await dave('PUT', `/api/2.0/permissions/jobs/${jobId}`, {
+      access_control_list: [
+        { group_name: 'ops', permission_level: 'IS_OWNER' },
+        { user_name: 'x', group_name: 'y', permission_level: 'CAN_VIEW' },
+        { user_name: 'z', permission_level: 'CAN_FLY' },
+      ],
+    });
+    expect(bad).toMatchObject({ status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE' } });
+    expect(bad.body.message).toBe(
+      'access_control_list[0]: a group cannot own a job; IS_OWNER needs a user or service principal; ' +
+        'access_control_list[1]: expected exactly one of user_name, group_name, service_principal_name, found user_name and group_name; ' +
+        'access_control_list[2].permission_level: expected one of CAN_VIEW, CAN_MANAGE_RUN, CAN_MANAGE, IS_OWNER, found "CAN_FLY"'
+    );
+    // The owner gives the job to a service principal, keeping CAN_VIEW (PUT replaces every grant).
+    const moved = await alice('PUT', `/api/2.0/permissions/jobs/${jobId}`, {
+      access_control_list: [
+        { service_principal_name: 'etl-bot', permission_level: 'IS_OWNER' },
+        { user_name: 'alice@example.com', permission_level: 'CAN_VIEW' },
+      ],
+    });
+    expect(moved.status).toBe(200);
+    expect((moved.body.access_control_list as Body[]).slice(0, 2)).toEqual([
+      { service_principal_name: 'etl-bot', all_permissions: [{ permission_level: 'IS_OWNER', inherited: false }] },
+      { user_name: 'alice@example.com', all_permissions: [{ permission_level: 'CAN_VIEW', inherited: false }] },
+    ]);
+    expect(await dave('POST', '/api/2.1/jobs/update', { job_id: jobId, new_settings: { name: 'x' } })).toMatchObject(
+      denied
+    );
+    expect(await alice('POST', '/api/2.1/jobs/run-now', { job_id: jobId })).toMatchObject(denied);
+    const got = await bot('GET', `/api/2.1/jobs/get?job_id=${jobId}`);
+    expect(got.body).toMatchObject({ run_as_user_name: 'etl-bot' });
+    const botRun = await bot('POST', '/api/2.1/jobs/run-now', { job_id: jobId });
+    expect(await finished(bot, botRun.body.run_id as number)).toMatchObject({ run_as_user_name: 'etl-bot' });
+  });
+
+  it('only admins set run_as to someone else; one-time runs belong to their submitter', async () => {
+    const other = job('as alice', [sh('a', 'true')], { run_as: { user_name: 'alice@example.com' } });
+    expect(await eve('POST', '/api/2.1/jobs/create', other)).toMatchObject(denied);
+    const byAdmin = await root('POST', '/api/2.1/jobs/create', other);
+    expect(byAdmin.status).toBe(200);
+    expect((await root('GET', `/api/2.1/jobs/get?job_id=${byAdmin.body.job_id as number}`)).body).toMatchObject({
+      creator_user_name: 'root@example.com',
+      run_as_user_name: 'alice@example.com',
+    });
+
+    const submitted = await eve('POST', '/api/2.1/jobs/runs/submit', {
+      run_name: 'eve only',
+      tasks: [sh('a', 'true')],
+      access_control_list: [{ user_name: 'carol@example.com', permission_level: 'CAN_VIEW' }],
+    });
+    const runId = submitted.body.run_id as number;
+    expect(await finished(eve, runId)).toMatchObject({
+      creator_user_name: 'eve@example.com',
+      run_as_user_name: 'eve@example.com',
+    });
+    expect((await carol('GET', `/api/2.1/jobs/runs/get?run_id=${runId}`)).status).toBe(200);
+    expect(await bob('GET', `/api/2.1/jobs/runs/get?run_id=${runId}`)).toMatchObject(denied);
+    expect(await carol('POST', '/api/2.1/jobs/runs/delete', { run_id: runId })).toMatchObject(denied);
+    // runs/list shows each principal the runs it may see.
+    const seen = await waitFor(async () => {
+      const r = await eve('GET', '/api/2.1/jobs/runs/list?run_type=SUBMIT_RUN&limit=25');
+      return (r.body.runs as { run_id: number }[] | undefined)?.some((x) => x.run_id === runId) ? r : undefined;
+    }, 'the submitted run to be listed');
+    expect((seen.body.runs as { run_id: number }[]).every((x) => x.run_id === runId)).toBe(true);
+    const bobs = await bob('GET', '/api/2.1/jobs/runs/list?limit=25');
+    expect((bobs.body.runs as { run_id: number }[] | undefined)?.some((x) => x.run_id === runId) ?? false).toBe(false);
+    // The submitter owns the run and deletes it.
+    expect(await eve('POST', '/api/2.1/jobs/runs/delete', { run_id: runId })).toEqual({ status: 200, body: {} });
+    // Temporal deletes asynchronously: the run is gone once the server has processed the deletion.
+    await waitFor(
+      async () => (await root('GET', `/api/2.1/jobs/runs/get?run_id=${runId}`)).status === 404,
+      'the run to go',
+      60_000
+    );
+  });
+});
