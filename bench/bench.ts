@@ -1,7 +1,7 @@
 // npm run bench: orchestration overhead of durable-jobs versus a hand-written Temporal workflow
 // running the same no-op activity on the same server, in the same process, in the same run.
 // Prints per-task overhead (ms) and the ratio ours / hand-written. Targets (README): ratio ≤ 1.25,
-// chain overhead ≤ 30 ms per task on the dev server.
+// chain overhead ≤ 30 ms per task on the dev server. Then the REST API under load (api-load.ts).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import { startDevServer } from '../config/dev-server';
 import { findTemporalCli } from '../config/temporal-cli';
 import { ensureSearchAttributes } from '../client/search-attributes';
 import type { JobRunInput } from '../workflows/definitions';
+import { apiLoad, apiLoadSettings, type LoadResult } from './api-load';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 
@@ -148,6 +149,7 @@ async function main(): Promise<void> {
     { name: 'random DAG of 1000 tasks', tasks: 1000, ours: dagSpec(deps), hand: ['handDag', [deps]] },
   ];
   const results: Record<string, unknown>[] = [];
+  let api: LoadResult[] = [];
   await worker.runUntil(async () => {
     let n = 0;
     const time = async (type: string, args: unknown[]) => {
@@ -182,16 +184,23 @@ async function main(): Promise<void> {
         ratio: +(o / h).toFixed(3),
       });
     }
+    if (!only || only === 'api') api = await apiLoad(client, taskQueue);
   });
   await nativeConnection.close();
   await connection.close();
   await stopServer();
   console.table(results);
+  if (api.length > 0) {
+    console.log(
+      `REST API on ${os.cpus().length} cores, ${apiLoadSettings.concurrency} concurrent clients, ${apiLoadSettings.seconds} s per endpoint:`
+    );
+    console.table(api);
+  }
   const out = path.resolve(__dirname, '..', '..', '.bench');
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(
     path.join(out, 'results.json'),
-    JSON.stringify({ at: new Date().toISOString(), repeats: REPEATS, results }, null, 2)
+    JSON.stringify({ at: new Date().toISOString(), repeats: REPEATS, results, api }, null, 2)
   );
   for (const r of results) {
     const ok = (r.ratio as number) <= 1.25;

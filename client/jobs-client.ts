@@ -15,6 +15,7 @@ import {
   WorkflowNotFoundError,
   type ScheduleOptionsAction,
   type ScheduleSpec,
+  type WorkflowExecutionDescription,
   type WorkflowExecutionInfo,
   type WorkflowHandle,
 } from '@temporalio/client';
@@ -491,8 +492,7 @@ export class DurableJobsClient {
    */
   async repairRun(runId: number, options: RepairRunOptions): Promise<{ repair_id: number }> {
     const jobRunId = jobRunIdOf(runId);
-    const handle = await this.findRunHandle(jobRunId);
-    const described = await handle.describe();
+    const { handle, desc: described } = await this.findRun(jobRunId);
     if (described.status.name === 'RUNNING') {
       throw new InvalidStateError(
         `Run ${jobRunId} is still running; a run can be repaired only after it has finished.`
@@ -610,8 +610,7 @@ export class DurableJobsClient {
    * revoked grant takes effect on old runs too), else the access the run recorded at its start.
    */
   async getRunAccess(runId: number): Promise<{ jobId?: number; access?: JobAccess }> {
-    const handle = await this.findRunHandle(jobRunIdOf(runId));
-    const desc = await handle.describe();
+    const { desc } = await this.findRun(jobRunIdOf(runId));
     const jobId = desc.typedSearchAttributes.get(DjobsJobId);
     if (jobId !== undefined) {
       try {
@@ -626,8 +625,7 @@ export class DurableJobsClient {
 
   private async runSnapshot(runId: number): Promise<{ state: RunState; memo?: Record<string, unknown> }> {
     const jobRunId = jobRunIdOf(runId);
-    const handle = await this.findRunHandle(jobRunId);
-    const desc = await handle.describe();
+    const { handle, desc } = await this.findRun(jobRunId);
     const state = await this.readRunState(handle, desc.status.name);
     return { state, ...(desc.memo ? { memo: desc.memo } : {}) };
   }
@@ -648,11 +646,11 @@ export class DurableJobsClient {
     return this.temporal.withDeadline(Date.now() + 10_000, () => handle.query(getRunStateQuery));
   }
 
-  private async findRunHandle(jobRunId: number) {
+  /** The run's workflow handle and its description (one describe call when its id is ours). */
+  private async findRun(jobRunId: number): Promise<{ handle: WorkflowHandle; desc: WorkflowExecutionDescription }> {
     const handle = this.temporal.workflow.getHandle(runWorkflowId(jobRunId));
     try {
-      await handle.describe();
-      return handle;
+      return { handle, desc: await handle.describe() };
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
@@ -660,8 +658,7 @@ export class DurableJobsClient {
     for await (const wf of this.temporal.workflow.list({ query: `DjobsRunId = ${jobRunId}` })) {
       const listed = this.temporal.workflow.getHandle(wf.workflowId);
       try {
-        await listed.describe();
-        return listed;
+        return { handle: listed, desc: await listed.describe() };
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err; // deleted; visibility lags behind
       }
@@ -700,8 +697,8 @@ export class DurableJobsClient {
    */
   async deleteRun(runId: number): Promise<void> {
     const jobRunId = jobRunIdOf(runId);
-    const handle = await this.findRunHandle(jobRunId);
-    if ((await handle.describe()).status.name === 'RUNNING')
+    const { handle, desc } = await this.findRun(jobRunId);
+    if (desc.status.name === 'RUNNING')
       throw new InvalidStateError(
         `Run ${jobRunId} is still active; cancel it or wait for it to finish before deleting it.`
       );
@@ -734,8 +731,7 @@ export class DurableJobsClient {
   }
 
   private async activeRunHandle(runId: number, mustBeActive = false) {
-    const handle = await this.findRunHandle(jobRunIdOf(runId));
-    const desc = await handle.describe();
+    const { handle, desc } = await this.findRun(jobRunIdOf(runId));
     if (desc.status.name !== 'RUNNING') {
       if (mustBeActive) throw new InvalidStateError(`Run ${jobRunIdOf(runId)} is not active (${desc.status.name}).`);
       return undefined;

@@ -62,6 +62,19 @@ repaired = w.jobs.repair_run(run_id=failed_run_id, rerun_all_failed_tasks=True).
 assert repaired.state.result_state == jobs.RunResultState.SUCCESS, repaired.state
 assert repaired.run_id == failed_run_id
 
+# permissions: read, grant, read back (the SDK's typed JobPermissions)
+perms = w.jobs.get_permissions(job_id=str(created.job_id))
+assert perms.object_id == f"/jobs/{created.job_id}", perms
+owner = [a for a in perms.access_control_list if a.all_permissions[0].permission_level == jobs.JobPermissionLevel.IS_OWNER]
+assert owner and owner[0].user_name == "admin", perms
+updated = w.jobs.update_permissions(
+    job_id=str(created.job_id),
+    access_control_list=[jobs.JobAccessControlRequest(group_name="analysts", permission_level=jobs.JobPermissionLevel.CAN_VIEW)],
+)
+assert any(a.group_name == "analysts" and a.all_permissions[0].permission_level == jobs.JobPermissionLevel.CAN_VIEW for a in updated.access_control_list), updated
+levels = w.jobs.get_permission_levels(job_id=str(created.job_id))
+assert [l.permission_level for l in levels.permission_levels] == [jobs.JobPermissionLevel.CAN_VIEW, jobs.JobPermissionLevel.CAN_MANAGE_RUN, jobs.JobPermissionLevel.CAN_MANAGE, jobs.JobPermissionLevel.IS_OWNER], levels
+
 for job_id in [created.job_id, flaky.job_id, *extra]:
     w.jobs.delete(job_id=job_id)
 print("OK")

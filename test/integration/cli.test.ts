@@ -1,10 +1,11 @@
 // The djobs CLI as users run it: real processes, real exit codes, JSON output.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job, Run } from '../../client';
-import { startEngine, type Engine } from './harness';
+import { startEngine, waitFor, type Engine } from './harness';
 
 const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli', 'index.js');
@@ -139,4 +140,61 @@ describe('djobs CLI', () => {
     expect((JSON.parse(r.stdout) as Run).state.result_state).toBe('SUCCESS');
     expect(fs.existsSync(path.join(home, 'temporal.db'))).toBe(true);
   });
+
+  it('dev serves the REST API with the DJOBS_API_TOKEN admin, and its worker runs what the API submits', async () => {
+    const apiPort = await freePort();
+    const token = 'dev-admin-token-0123456789';
+    const dev = spawn(process.execPath, [cli, 'dev', '--api-port', String(apiPort)], {
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: '',
+        DJOBS_HOME: path.join(engine.workDir, 'dev-home'),
+        DJOBS_PORT: '0',
+        DJOBS_UI_PORT: '0',
+        DJOBS_API_TOKEN: token,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    dev.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    dev.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => dev.once('exit', resolve));
+    try {
+      const base = `http://127.0.0.1:${apiPort}/api/2.1/jobs`;
+      const api = async (p: string, body?: unknown) => {
+        const res = await fetch(`${base}/${p}`, {
+          method: body ? 'POST' : 'GET',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        });
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      };
+      await waitFor(async () => (await api('runs/list')).status === 200, `the dev API to answer (${output})`, 120_000);
+      expect(output).toContain(`durable-jobs API at http://127.0.0.1:${apiPort}/api/2.1/jobs`);
+      expect(output).not.toContain('Generated an admin token');
+      const { body } = await api('runs/submit', {
+        tasks: [{ task_key: 'hi', shell_command_task: { command: 'echo hi' } }],
+      });
+      const run = await waitFor(async () => {
+        const r = await api(`runs/get?run_id=${body.run_id as number}`);
+        return (r.body.status as { state: string }).state === 'TERMINATED' ? r.body : undefined;
+      }, 'the submitted run to finish');
+      expect(run.state).toMatchObject({ result_state: 'SUCCESS' });
+      expect((await fetch(`${base}/runs/list`)).status).toBe(401);
+    } finally {
+      dev.kill('SIGINT');
+      await exited;
+    }
+  });
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -78,3 +78,16 @@ users:
     ).toThrow('The same token is configured for a and b.');
   });
 });
+
+describe('examples/api/principals.yaml', () => {
+  it('loads, and its tokens sign in as the principals it names', () => {
+    const tokens = new TokenMap();
+    loadPrincipals(path.resolve(__dirname, '..', '..', '..', 'examples', 'api', 'principals.yaml'), tokens);
+    expect(tokens.size).toBe(3);
+    expect(authenticate('Bearer dapi-etl-bot-0123456789abcdef', tokens)).toMatchObject({
+      name: 'etl-bot',
+      kind: 'service_principal',
+      groups: ['data-eng'],
+    });
+  });
+});
