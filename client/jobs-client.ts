@@ -492,7 +492,7 @@ export class DurableJobsClient {
    */
   async repairRun(runId: number, options: RepairRunOptions): Promise<{ repair_id: number }> {
     const jobRunId = jobRunIdOf(runId);
-    const { handle, desc: described } = await this.findRun(jobRunId);
+    const { desc: described } = await this.findRun(jobRunId);
     if (described.status.name === 'RUNNING') {
       throw new InvalidStateError(
         `Run ${jobRunId} is still running; a run can be repaired only after it has finished.`
