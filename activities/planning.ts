@@ -1,8 +1,11 @@
-// Local activity of the interpreter: which cluster task queues have a dedicated worker right now.
-// Its answer is recorded in history, so the routing decision stays deterministic on replay.
-import { getClient } from '@temporalio/activity';
+// Local activities of the interpreter and the slot gate: facts about Temporal itself (which
+// cluster queues have workers, a job's settings, which runs are alive) and signal-with-start of a
+// gate. Their answers are recorded in history, so decisions built on them replay deterministically.
+import { activityInfo, getClient } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { clusterTaskQueue } from '../spec';
+import { clusterTaskQueue, type SlotRequest } from '../spec';
+import { SLOT_GATE_WORKFLOW_TYPE, requestSlotSignal } from '../workflows/definitions';
 
 export function createPlanningActivities(namespace: string) {
   return {
@@ -15,6 +18,28 @@ export function createPlanningActivities(namespace: string) {
         if ((err as Error).name === 'ScheduleNotFoundError') return { missing: true };
         throw err;
       }
+    },
+    async requestSlot(gateWorkflowId: string, request: SlotRequest): Promise<void> {
+      await getClient().workflow.signalWithStart(SLOT_GATE_WORKFLOW_TYPE, {
+        workflowId: gateWorkflowId,
+        taskQueue: activityInfo().taskQueue,
+        args: [{}],
+        signal: requestSlotSignal,
+        signalArgs: [request],
+        staticSummary: 'max_concurrent_runs gate',
+      });
+    },
+    async runningWorkflows(workflowIds: string[]): Promise<string[]> {
+      const running: string[] = [];
+      for (const id of workflowIds) {
+        try {
+          const d = await getClient().workflow.getHandle(id).describe();
+          if (d.status.name === 'RUNNING') running.push(id);
+        } catch (err) {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        }
+      }
+      return running;
     },
     async clustersWithWorkers(clusters: string[]): Promise<string[]> {
       const service = getClient().workflowService;

@@ -12,6 +12,7 @@ import { loadConfig } from '../config';
 import { startDevServer } from '../config/dev-server';
 import { findTemporalCli } from '../config/temporal-cli';
 import { ensureSearchAttributes } from '../client/search-attributes';
+import { createPlanningActivities } from '../activities/planning';
 import type { JobRunInput } from '../workflows/definitions';
 import { apiLoad, apiLoadSettings, type LoadResult } from './api-load';
 
@@ -133,7 +134,7 @@ async function main(): Promise<void> {
     connection: nativeConnection,
     taskQueue,
     workflowBundle: { code },
-    activities: { runTaskAttempt, clustersWithWorkers: async () => [] },
+    activities: { ...createPlanningActivities('default'), runTaskAttempt, clustersWithWorkers: async () => [] },
     maxConcurrentActivityTaskExecutions: 200,
   });
   const deps = randomDeps(1000, 7);

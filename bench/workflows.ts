@@ -2,7 +2,7 @@
 // (one activity per task, same activity, same options shape), for an apples-to-apples ratio.
 import { proxyActivities } from '@temporalio/workflow';
 import type { TaskAttemptInput, TaskAttemptRecord } from '../spec';
-export { jobRun, forEachRun } from '../workflows';
+export { jobRun, forEachRun, slotGate } from '../workflows';
 
 interface Acts {
   runTaskAttempt(input: TaskAttemptInput): Promise<TaskAttemptRecord>;

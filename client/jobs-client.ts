@@ -52,7 +52,14 @@ import {
   type JobRunInput,
   type JobRunOptions,
 } from '../workflows/definitions';
-import { DjobsJobId, DjobsJobName, DjobsResultState, DjobsRunId, DjobsTrigger } from '../workflows/search-attributes';
+import {
+  DjobsJobId,
+  DjobsJobName,
+  DjobsQueued,
+  DjobsResultState,
+  DjobsRunId,
+  DjobsTrigger,
+} from '../workflows/search-attributes';
 import {
   DjobsError,
   ErrorCode,
@@ -388,8 +395,9 @@ export class DurableJobsClient {
       spec,
       action,
       policies: {
-        overlap:
-          (settings.max_concurrent_runs ?? 1) <= 1 ? ScheduleOverlapPolicy.SKIP : ScheduleOverlapPolicy.ALLOW_ALL,
+        // Every fire starts a run; the job's slot gate applies max_concurrent_runs and its queue
+        // to it exactly as to run-now, recording a skipped run where Databricks does.
+        overlap: ScheduleOverlapPolicy.ALLOW_ALL,
         catchupWindow: SCHEDULE_CATCHUP_WINDOW,
       },
       state: {
@@ -837,9 +845,18 @@ export class DurableJobsClient {
     const jobId = sa.get(DjobsJobId);
     const result = sa.get(DjobsResultState) as Run['state']['result_state'] | undefined;
     const running = wf.status.name === 'RUNNING';
+    const queued = running && sa.get(DjobsQueued) === true;
     const start = wf.startTime.getTime();
     const end = wf.closeTime?.getTime() ?? 0;
-    const lifeCycle = running ? 'RUNNING' : result === 'FAILED' ? 'INTERNAL_ERROR' : 'TERMINATED';
+    const lifeCycle = queued
+      ? 'QUEUED'
+      : running
+        ? 'RUNNING'
+        : result === 'FAILED'
+          ? 'INTERNAL_ERROR'
+          : result === 'MAXIMUM_CONCURRENT_RUNS_REACHED'
+            ? 'SKIPPED'
+            : 'TERMINATED';
     const finalResult = running ? undefined : (result ?? (wf.status.name === 'COMPLETED' ? 'SUCCESS' : 'CANCELED'));
     return {
       ...(jobId !== undefined ? { job_id: jobId } : {}),
@@ -863,7 +880,7 @@ export class DurableJobsClient {
         state_message: '',
         user_cancelled_or_timedout: finalResult === 'CANCELED' || finalResult === 'TIMEDOUT',
       },
-      status: running ? { state: 'RUNNING' } : { state: 'TERMINATED' },
+      status: queued ? { state: 'QUEUED' } : running ? { state: 'RUNNING' } : { state: 'TERMINATED' },
       job_parameters: [],
       tasks: [],
       ...runPeople(wf.memo),

@@ -9,6 +9,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { DurableJobsClient } from '../client';
 import { runWorkflowId, type JobSettings, type Task } from '../spec';
 import { createDjobsWorker } from '../worker';
+import { jobGateWorkflowId } from '../workflows/definitions';
 
 const sh = (task_key: string, command: string, extra: Partial<Task> = {}): Task => ({
   task_key,
@@ -37,6 +38,10 @@ async function main(): Promise<void> {
     firstExecution?: boolean;
     /** Builds the settings when they need something created first (e.g. a job to call). */
     prepare?: () => Promise<JobSettings>;
+    /** Starts the recorded run itself (a job run rather than a submitted one); returns its id. */
+    start?: () => Promise<number>;
+    /** Also record this workflow (by id) once the run is done, as `<name>-gate`. */
+    gateOf?: () => string;
   }[] = [
     {
       name: 'chain',
@@ -212,10 +217,32 @@ async function main(): Promise<void> {
       },
     }
   );
+  let gateJob = 0;
+  const jobRuns = (queue: boolean) => async () => {
+    const { job_id } = await client.createJob({
+      name: 'gated',
+      tasks: [sh('work', 'sleep 1')],
+      queue: { enabled: queue },
+    });
+    gateJob = job_id;
+    await client.runNow(job_id); // holds the only slot
+    return (await client.runNow(job_id)).run_id; // queued, or skipped without a queue
+  };
+  scenarios.push(
+    {
+      name: 'queued-job-run',
+      settings: { name: 'placeholder', tasks: [] },
+      start: jobRuns(true),
+      gateOf: () => jobGateWorkflowId(gateJob),
+    },
+    { name: 'skipped-job-run', settings: { name: 'placeholder', tasks: [] }, start: jobRuns(false) }
+  );
   const only = process.argv.slice(2);
   await worker.runUntil(async () => {
     for (const s of scenarios.filter((x) => only.length === 0 || only.includes(x.name))) {
-      const { run_id } = await client.submitRun(s.prepare ? await s.prepare() : s.settings);
+      const run_id = s.start
+        ? await s.start()
+        : (await client.submitRun(s.prepare ? await s.prepare() : s.settings)).run_id;
       await s.during?.(run_id);
       await client.waitForRun(run_id, { timeoutMs: 120_000 });
       await s.after?.(run_id);
@@ -233,6 +260,15 @@ async function main(): Promise<void> {
       const history = await client.temporal.workflow.getHandle(runWorkflowId(run_id), runIdOfExecution).fetchHistory();
       fs.writeFileSync(path.join(out, `${s.name}.json`), historyToJSON(history));
       console.log(`recorded ${s.name} (${history.events?.length ?? 0} events)`);
+      if (s.gateOf) {
+        const gateId = s.gateOf();
+        await waitUntil(
+          async () => (await client.temporal.workflow.getHandle(gateId).describe()).status.name !== 'RUNNING'
+        );
+        const h = await client.temporal.workflow.getHandle(gateId).fetchHistory();
+        fs.writeFileSync(path.join(out, `${s.name}-gate.json`), historyToJSON(h));
+        console.log(`recorded ${s.name}-gate (${h.events?.length ?? 0} events)`);
+      }
       // The for_each child workflow (its iterations) is recorded too.
       for await (const child of client.temporal.workflow.list({
         query: `WorkflowId STARTS_WITH '${runWorkflowId(run_id)}-foreach-'`,

@@ -8,3 +8,4 @@ export * from './run/ids';
 export * from './cron';
 export * from './refs';
 export * from './access/permissions';
+export * from './run/admission';

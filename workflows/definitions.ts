@@ -2,7 +2,10 @@
 // query runs without pulling in the interpreter.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type {
+  GateState,
   JobSettings,
+  SlotDecision,
+  SlotRequest,
   Progress,
   Run,
   RunState,
@@ -47,6 +50,8 @@ export interface ContinuedRun {
   sequence: number;
   /** When this execution's job timeout started counting. */
   timeoutBase: number;
+  /** The run holds a slot of its job's gate (released when the run ends). */
+  holdsSlot?: boolean;
 }
 
 export interface RepairInput {
@@ -66,6 +71,14 @@ export const getRunQuery = defineQuery<Run>('getRun');
 /** The run's full internal state (attempt logs, task values); the client maps it to `Run`. */
 export const getRunStateQuery = defineQuery<RunState>('getRunState');
 
+/** Slot gate (max_concurrent_runs): a run asks for a slot, the gate answers, the run gives it back. */
+export const requestSlotSignal = defineSignal<[SlotRequest]>('requestSlot');
+export const releaseSlotSignal = defineSignal<[{ workflowId: string }]>('releaseSlot');
+export const slotDecisionSignal = defineSignal<[SlotDecision]>('slotDecision');
+export const getGateQuery = defineQuery<GateState>('getGate');
+export const SLOT_GATE_WORKFLOW_TYPE = 'slotGate';
+export const jobGateWorkflowId = (jobId: number) => `djobs-gate-job-${jobId}`;
+
 /** ApplicationFailure types with which a run workflow ends when the job run did not succeed. */
 /** Failure details carry the final `RunState`. */
 export const RunFailureType = {
@@ -83,4 +96,8 @@ export interface PlanningActivities {
   clustersWithWorkers(clusters: string[]): Promise<string[]>;
   /** The current settings of a job, for run_job_task. */
   loadJobSettings(jobId: number): Promise<{ settings: unknown } | { missing: true }>;
+  /** Ask a slot gate for a slot, starting the gate if it is not running (signal-with-start). */
+  requestSlot(gateWorkflowId: string, request: SlotRequest): Promise<void>;
+  /** Which of these workflows are still running. */
+  runningWorkflows(workflowIds: string[]): Promise<string[]>;
 }

@@ -1,3 +1,4 @@
 // What the worker bundles: workflow functions only.
 export { jobRun } from './job-run';
 export { forEachRun } from './for-each';
+export { slotGate } from './slot-gate';

@@ -11,6 +11,7 @@ import {
   ParentClosePolicy,
   condition,
   executeChild,
+  getExternalWorkflowHandle,
   continueAsNew,
   patched,
   isCancellation,
@@ -45,6 +46,7 @@ import {
   shouldRetry,
   taskRunId,
   toDatabricksRun,
+  type SlotDecision,
   type AttemptEnd,
   type AttemptState,
   type JobSettings,
@@ -60,8 +62,11 @@ import {
   RunFailureType,
   getRunQuery,
   getRunStateQuery,
+  jobGateWorkflowId,
   pauseSignal,
+  releaseSlotSignal,
   resumeSignal,
+  slotDecisionSignal,
   type JobRunInput,
   type PlanningActivities,
   type TaskActivities,
@@ -69,6 +74,7 @@ import {
 import {
   DjobsJobId,
   DjobsJobName,
+  DjobsQueued,
   DjobsResultState,
   DjobsRunId,
   DjobsTrigger,
@@ -86,6 +92,10 @@ const TIMEOUT_BACKSTOP_SECONDS = 60;
 /** Log tails kept in a run's state (and so in its history, result and continue-as-new input). */
 const LOG_TAIL_BUDGET_BYTES = 512 * 1024;
 const SHORT_TAIL_CHARS = 256;
+/** patched() id of admission through the job's slot gate (max_concurrent_runs and its queue). */
+const CONCURRENCY_GATE_PATCH = 'job-concurrency-gate';
+/** Databricks keeps a run queued for at most 48 hours. */
+const MAX_QUEUED_MS = 48 * 3600 * 1000;
 /** Attempts Temporal makes for one task attempt when workers are lost (heartbeat timeouts). */
 const LOST_WORKER_ATTEMPTS = 10;
 
@@ -188,7 +198,26 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
 
   if (input.runId === undefined) upsertSearchAttributes([{ key: DjobsRunId, value: runId }]);
 
-  const taskQueues = await planTaskQueues(tasks, options.taskQueue ?? info.taskQueue);
+  // max_concurrent_runs: a new run of a job waits for (or is refused) a slot from the job's gate;
+  // a continued run keeps the slot it had, a repair takes none.
+  let holdsSlot = continued?.holdsSlot ?? false;
+  let skipped: Extract<SlotDecision, { verdict: 'SKIPPED' }> | undefined;
+  if (input.jobId !== undefined && !input.repair && !continued && patched(CONCURRENCY_GATE_PATCH)) {
+    try {
+      const decision = await admit(input.jobId);
+      if (decision.verdict === 'GRANTED') holdsSlot = true;
+      else skipped = decision;
+    } catch (err) {
+      if (!isCancellation(err)) throw err;
+      interruption = 'CANCELED';
+    }
+  }
+
+  // A run that never starts (skipped, or canceled while queued) needs no routing.
+  const taskQueues =
+    skipped || interruption
+      ? new Map<string, string>()
+      : await planTaskQueues(tasks, options.taskQueue ?? info.taskQueue);
 
   // Task activities run in their own scope so that the job timeout can cancel them all while the
   // workflow itself goes on to record the outcome.
@@ -559,6 +588,64 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
     setCurrentDetails(runDetailsMarkdown(state, Date.now()));
   }
 
+  /** Ask the job's gate for a slot; wait while queued (at most 48 hours); withdraw if canceled. */
+  async function admit(jobId: number): Promise<SlotDecision & { verdict: 'GRANTED' | 'SKIPPED' }> {
+    let decision: SlotDecision | undefined;
+    setHandler(slotDecisionSignal, (d) => {
+      if (!decision || decision.verdict === 'QUEUED') decision = d;
+    });
+    const limit = settings.max_concurrent_runs ?? 1;
+    const { requestSlot } = proxyLocalActivities<PlanningActivities>({ startToCloseTimeout: '30s' });
+    await requestSlot(jobGateWorkflowId(jobId), {
+      workflowId: info.workflowId,
+      limit,
+      queue: settings.queue?.enabled ?? false,
+    });
+    try {
+      await condition(() => decision !== undefined);
+      if (decision!.verdict === 'QUEUED') {
+        state.queued = { since: Date.now(), reason: decision!.message };
+        upsertSearchAttributes([{ key: DjobsQueued, value: true }]);
+        publish();
+        const answered = await condition(() => decision!.verdict !== 'QUEUED', MAX_QUEUED_MS);
+        state.queue_duration = Date.now() - state.queued.since;
+        state.queued = undefined;
+        upsertSearchAttributes([{ key: DjobsQueued, value: false }]);
+        if (!answered) {
+          await releaseSlot(jobId);
+          return {
+            workflowId: info.workflowId,
+            verdict: 'SKIPPED',
+            code: 'MAX_CONCURRENT_RUNS_EXCEEDED',
+            message: 'Skipping this run because it waited 48 hours in the queue.',
+          };
+        }
+      }
+    } catch (err) {
+      if (isCancellation(err)) {
+        // Canceled while queued: give the place (or a slot granted meanwhile) back.
+        await CancellationScope.nonCancellable(() => releaseSlot(jobId));
+        if (state.queued) {
+          state.queue_duration = Date.now() - state.queued.since;
+          state.queued = undefined;
+          upsertSearchAttributes([{ key: DjobsQueued, value: false }]);
+        }
+      }
+      throw err;
+    }
+    return decision as SlotDecision & { verdict: 'GRANTED' | 'SKIPPED' };
+  }
+
+  async function releaseSlot(jobId: number): Promise<void> {
+    try {
+      await getExternalWorkflowHandle(jobGateWorkflowId(jobId)).signal(releaseSlotSignal, {
+        workflowId: info.workflowId,
+      });
+    } catch {
+      // The gate is gone: it holds no slot for this run any more.
+    }
+  }
+
   function launchReady(): void {
     while (ready.length > 0 && running < maxParallel && !state.paused && !interruption && !draining) {
       const task = byKey.get(ready.shift()!)!;
@@ -581,6 +668,7 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
   try {
     for (;;) {
       if (crash) throw crash;
+      if (skipped) break;
       const steps = nextSteps(tasks, progress);
       for (const skip of steps.skip) {
         const attempt = latestAttempt(state.tasks[skip.task_key]!);
@@ -621,8 +709,24 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
       ...input,
       runId,
       repair: undefined,
-      continued: { state, progress, sequence, timeoutBase },
+      continued: { state, progress, sequence, timeoutBase, holdsSlot },
     });
+  }
+
+  if (skipped) {
+    // Over max_concurrent_runs with no queue (or a full or expired one): recorded, never run.
+    for (const t of tasks) {
+      const a = latestAttempt(state.tasks[t.task_key]!);
+      a.phase = 'SKIPPED';
+      a.state_message = skipped.message;
+    }
+    state.result = RunResultState.MAXIMUM_CONCURRENT_RUNS_REACHED;
+    state.state_message = skipped.message;
+    if (skipped.code !== 'MAX_CONCURRENT_RUNS_EXCEEDED') state.termination_code = skipped.code;
+    state.end_time = Date.now();
+    publish();
+    upsertSearchAttributes([{ key: DjobsResultState, value: state.result }]);
+    return state;
   }
 
   if (interruption) {
@@ -655,7 +759,7 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
   publish();
   await CancellationScope.nonCancellable(async () => {
     upsertSearchAttributes([{ key: DjobsResultState, value: outcome.result }]);
-    await Promise.resolve();
+    if (holdsSlot && input.jobId !== undefined) await releaseSlot(input.jobId);
   });
   const run = state;
   switch (outcome.result) {

@@ -8,7 +8,17 @@ export const DjobsJobName = defineSearchAttributeKey('DjobsJobName', SearchAttri
 export const DjobsTrigger = defineSearchAttributeKey('DjobsTrigger', SearchAttributeType.KEYWORD);
 export const DjobsResultState = defineSearchAttributeKey('DjobsResultState', SearchAttributeType.KEYWORD);
 
-export const ALL_SEARCH_ATTRIBUTES = [DjobsJobId, DjobsRunId, DjobsJobName, DjobsTrigger, DjobsResultState] as const;
+/** True while a run waits in its job's queue (max_concurrent_runs reached, queue enabled). */
+export const DjobsQueued = defineSearchAttributeKey('DjobsQueued', SearchAttributeType.BOOL);
+
+export const ALL_SEARCH_ATTRIBUTES = [
+  DjobsJobId,
+  DjobsRunId,
+  DjobsJobName,
+  DjobsTrigger,
+  DjobsResultState,
+  DjobsQueued,
+] as const;
 
 /** Set by Temporal on runs started by a schedule: the nominal fire time ({{job.trigger.time.*}}). */
 export const TemporalScheduledStartTime = defineSearchAttributeKey(

@@ -106,6 +106,12 @@ export interface RunState {
   tasks: Record<string, TaskRunState>;
   /** Present once the run has been repaired: the original execution, then every repair. */
   repair_history?: RepairHistoryItem[];
+  /** Set while the run waits in its job's queue (max_concurrent_runs reached). */
+  queued?: { since: number; reason: string };
+  /** Time the run spent queued, once it left the queue. */
+  queue_duration?: number;
+  /** Termination code when it differs from the result's usual one (a full queue). */
+  termination_code?: string;
 }
 
 // ---- Databricks shapes (subset we produce) ----
@@ -115,6 +121,7 @@ export interface RunStateV1 {
   result_state?: RunResultStateT | TaskResultStateT;
   state_message: string;
   user_cancelled_or_timedout: boolean;
+  queue_reason?: string;
 }
 
 export interface RunStatusV2 {
@@ -124,6 +131,7 @@ export interface RunStatusV2 {
     type: 'SUCCESS' | 'INTERNAL_ERROR' | 'CLIENT_ERROR' | 'CLOUD_FAILURE';
     message: string;
   };
+  queue_details?: { code: string; message: string };
 }
 
 export type RunTask = Omit<Task, 'condition_task' | 'for_each_task'> & {
@@ -214,7 +222,7 @@ export function toDatabricksRun(state: RunState, now: number): Run {
     execution_duration: 0,
     cleanup_duration: 0,
     run_duration: (end || now) - state.start_time,
-    queue_duration: 0,
+    queue_duration: state.queued ? now - state.queued.since : (state.queue_duration ?? 0),
     format: 'MULTI_TASK',
     state: runStateV1(state),
     status: runStatusV2(state),
@@ -252,6 +260,8 @@ export function jobParameterValues(
 
 function runStateV1(state: RunState): RunStateV1 {
   const base = { state_message: state.state_message, user_cancelled_or_timedout: state.userCanceledOrTimedOut };
+  if (state.result === undefined && state.queued)
+    return { life_cycle_state: LifeCycleState.QUEUED, ...base, queue_reason: state.queued.reason };
   if (state.result === undefined) return { life_cycle_state: LifeCycleState.RUNNING, ...base };
   // Databricks reports a failed multi-task run as INTERNAL_ERROR/FAILED (observed cloud behaviour,
   // which SDK waiters depend on), and a skipped run as SKIPPED.
@@ -281,10 +291,17 @@ const RUN_TERMINATION: Record<RunResultStateT, { code: string; type: 'SUCCESS' |
 };
 
 function runStatusV2(state: RunState): RunStatusV2 {
+  if (state.result === undefined && state.queued)
+    return { state: 'QUEUED', queue_details: { code: 'MAX_CONCURRENT_RUNS_REACHED', message: state.queued.reason } };
   if (state.result === undefined) return { state: 'RUNNING' };
+  const termination = RUN_TERMINATION[state.result];
   return {
     state: 'TERMINATED',
-    termination_details: { ...RUN_TERMINATION[state.result], message: state.state_message },
+    termination_details: {
+      ...termination,
+      ...(state.termination_code ? { code: state.termination_code } : {}),
+      message: state.state_message,
+    },
   };
 }
 

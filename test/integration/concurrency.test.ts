@@ -1,0 +1,135 @@
+// max_concurrent_runs and the queue, as on Databricks, across run-now and schedules: the job's slot
+// gate serialises simultaneous starts, queued runs wait in QUEUED and start in order, runs over
+// the limit without a queue are recorded as skipped.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Run } from '../../client';
+import { job, sh, startEngine, waitFor, type Engine } from './harness';
+
+/** The most runs whose tasks were running at the same instant. */
+function maxOverlap(runs: Run[]): number {
+  const edges = runs.flatMap((r) =>
+    r.tasks
+      .filter((t) => t.start_time > 0)
+      .flatMap((t) => [
+        { at: t.start_time, d: 1 },
+        { at: t.end_time, d: -1 },
+      ])
+  );
+  edges.sort((a, b) => a.at - b.at || a.d - b.d);
+  let now = 0;
+  let max = 0;
+  for (const e of edges) max = Math.max(max, (now += e.d));
+  return max;
+}
+
+describe('max_concurrent_runs and queueing', () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await startEngine('concurrency');
+  });
+  afterAll(() => engine?.stop());
+
+  it('50 run-now calls at once at a job with limit 3 and a queue: never more than 3 at a time, all 50 run', async () => {
+    const { job_id } = await engine.client.createJob(
+      job('limit three', [sh('work', 'sleep 0.3')], { max_concurrent_runs: 3, queue: { enabled: true } })
+    );
+    const started = await Promise.all(Array.from({ length: 50 }, () => engine.client.runNow(job_id)));
+    expect(new Set(started.map((s) => s.run_id)).size).toBe(50);
+    // Some of them wait in the queue, visibly so.
+    const queued = await waitFor(async () => {
+      for (const s of started) {
+        const r = await engine.client.getRun(s.run_id);
+        if (r.state.life_cycle_state === 'QUEUED') return r;
+      }
+      return undefined;
+    }, 'a queued run');
+    expect(queued.status).toMatchObject({
+      state: 'QUEUED',
+      queue_details: {
+        code: 'MAX_CONCURRENT_RUNS_REACHED',
+        message: 'Queued due to reaching maximum concurrent runs of 3.',
+      },
+    });
+    expect(queued.state.queue_reason).toBe('Queued due to reaching maximum concurrent runs of 3.');
+    const runs = await Promise.all(started.map((s) => engine.client.waitForRun(s.run_id, { timeoutMs: 180_000 })));
+    expect(runs.map((r) => r.state.result_state)).toEqual(Array(50).fill('SUCCESS'));
+    expect(maxOverlap(runs)).toBeLessThanOrEqual(3);
+    expect(maxOverlap(runs)).toBe(3);
+    expect(runs.filter((r) => r.queue_duration > 0).length).toBeGreaterThan(0);
+    await engine.client.deleteJob(job_id);
+  }, 240_000);
+
+  it('without a queue a run over the limit is recorded as skipped', async () => {
+    const { job_id } = await engine.client.createJob(job('no queue', [sh('work', 'sleep 30')]));
+    const first = await engine.client.runNow(job_id);
+    await waitFor(
+      async () => (await engine.client.getRun(first.run_id)).tasks[0]!.state.life_cycle_state === 'RUNNING',
+      'the first run to start'
+    );
+    const second = await engine.client.runNow(job_id);
+    const skipped = await engine.client.waitForRun(second.run_id, { timeoutMs: 30_000 });
+    expect(skipped.state).toMatchObject({
+      life_cycle_state: 'SKIPPED',
+      result_state: 'MAXIMUM_CONCURRENT_RUNS_REACHED',
+      state_message: 'Skipping this run because the limit of 1 maximum concurrent runs has been reached.',
+    });
+    expect(skipped.status.termination_details).toMatchObject({ code: 'MAX_CONCURRENT_RUNS_EXCEEDED' });
+    expect(skipped.tasks.map((t) => t.state.life_cycle_state)).toEqual(['SKIPPED']);
+    await engine.client.cancelRun(first.run_id);
+    await engine.client.waitForRun(first.run_id);
+    // The slot is free again.
+    const third = await engine.client.runNow(job_id);
+    await waitFor(
+      async () => (await engine.client.getRun(third.run_id)).tasks[0]!.state.life_cycle_state === 'RUNNING',
+      'the third run to start'
+    );
+    await engine.client.cancelRun(third.run_id);
+    await engine.client.deleteJob(job_id);
+  });
+
+  it('a queued run canceled while it waits leaves the queue; the next one takes its turn', async () => {
+    const { job_id } = await engine.client.createJob(
+      job('queue cancel', [sh('work', 'sleep 2')], { queue: { enabled: true } })
+    );
+    const a = await engine.client.runNow(job_id);
+    const b = await engine.client.runNow(job_id);
+    const c = await engine.client.runNow(job_id);
+    await waitFor(
+      async () => (await engine.client.getRun(b.run_id)).state.life_cycle_state === 'QUEUED',
+      'the second run to queue'
+    );
+    await engine.client.cancelRun(b.run_id);
+    const canceled = await engine.client.waitForRun(b.run_id, { timeoutMs: 30_000 });
+    expect(canceled.state.result_state).toBe('CANCELED');
+    expect(canceled.tasks.every((t) => t.start_time === 0)).toBe(true);
+    const [ra, rc] = await Promise.all([
+      engine.client.waitForRun(a.run_id, { timeoutMs: 60_000 }),
+      engine.client.waitForRun(c.run_id, { timeoutMs: 60_000 }),
+    ]);
+    expect([ra.state.result_state, rc.state.result_state]).toEqual(['SUCCESS', 'SUCCESS']);
+    expect(rc.tasks[0]!.start_time).toBeGreaterThanOrEqual(ra.tasks[0]!.end_time);
+    expect(rc.queue_duration).toBeGreaterThan(0);
+    await engine.client.deleteJob(job_id);
+  });
+
+  it('scheduled runs share the limit with run-now: a fire over the limit is recorded as skipped', async () => {
+    const { job_id } = await engine.client.createJob(
+      job('every second', [sh('work', 'sleep 30')], {
+        schedule: { quartz_cron_expression: '* * * * * ?', timezone_id: 'UTC' },
+      })
+    );
+    const skipped = await waitFor(
+      async () => {
+        const runs = await engine.client.listRuns({ jobId: job_id, limit: 25 });
+        return runs.find((r) => r.state.life_cycle_state === 'SKIPPED' && r.trigger === 'PERIODIC');
+      },
+      'a skipped scheduled run',
+      60_000
+    );
+    expect(skipped.state.result_state).toBe('MAXIMUM_CONCURRENT_RUNS_REACHED');
+    await engine.client.resetJob(job_id, job('paused', [sh('work', 'true')]));
+    for (const r of await engine.client.listRuns({ jobId: job_id, activeOnly: true }))
+      await engine.client.cancelRun(r.run_id);
+    await engine.client.deleteJob(job_id);
+  });
+});

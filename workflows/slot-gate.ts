@@ -1,0 +1,69 @@
+// The slot gate: one long-lived workflow per job (djobs-gate-job-<id>) that admits runs to
+// max_concurrent_runs slots, queueing or skipping the rest (spec/run/admission.ts decides).
+// Temporal delivers its signals one at a time, so simultaneous starts are serialised here and can
+// never exceed the limit. Runs ask through a local activity (signal-with-start), get their answer
+// as a signal, and give their slot back with a signal when they end. When the gate has nothing
+// left to do it completes; the next request starts it again.
+import {
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  proxyLocalActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { emptyGate, gateIdle, releaseSlot, requestSlot, type GateState, type SlotDecision } from '../spec';
+import {
+  getGateQuery,
+  releaseSlotSignal,
+  requestSlotSignal,
+  slotDecisionSignal,
+  type PlanningActivities,
+} from './definitions';
+
+/** How often a gate with waiting requests checks that its slot holders still exist. */
+const LIVENESS_CHECK_MS = 30_000;
+/** Signals handled per execution before continuing as new with the state. */
+const SIGNALS_PER_EXECUTION = 500;
+
+export interface SlotGateInput {
+  state?: GateState;
+}
+
+export async function slotGate(input: SlotGateInput = {}): Promise<void> {
+  const gate = input.state ?? emptyGate();
+  const outbox: SlotDecision[] = [];
+  let handled = 0;
+  setHandler(requestSlotSignal, (r) => {
+    handled++;
+    outbox.push(...requestSlot(gate, r));
+  });
+  setHandler(releaseSlotSignal, ({ workflowId }) => {
+    handled++;
+    outbox.push(...releaseSlot(gate, workflowId));
+  });
+  setHandler(getGateQuery, () => gate);
+  const { runningWorkflows } = proxyLocalActivities<PlanningActivities>({ startToCloseTimeout: '30s' });
+
+  for (;;) {
+    await condition(() => outbox.length > 0 || gateIdle(gate) || handled >= SIGNALS_PER_EXECUTION, LIVENESS_CHECK_MS);
+    while (outbox.length > 0) {
+      const d = outbox.shift()!;
+      try {
+        await getExternalWorkflowHandle(d.workflowId).signal(slotDecisionSignal, d);
+      } catch {
+        // The run is gone (terminated from outside): its slot or queue place is free.
+        outbox.push(...releaseSlot(gate, d.workflowId));
+      }
+    }
+    if (gateIdle(gate) && outbox.length === 0) return;
+    if (gate.queued.length > 0 && gate.active.length >= gate.limit && gate.active.length > 0) {
+      // Slot holders that ended without releasing (terminated by an operator) must not block the queue.
+      const alive = new Set(await runningWorkflows(gate.active));
+      for (const id of gate.active.filter((x) => !alive.has(x))) outbox.push(...releaseSlot(gate, id));
+    }
+    if (outbox.length === 0 && (handled >= SIGNALS_PER_EXECUTION || workflowInfo().continueAsNewSuggested)) {
+      await continueAsNew<typeof slotGate>({ state: gate });
+    }
+  }
+}
