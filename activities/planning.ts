@@ -10,10 +10,15 @@ import { SLOT_GATE_WORKFLOW_TYPE, requestSlotSignal } from '../workflows/definit
 export function createPlanningActivities(namespace: string) {
   return {
     /** The current settings of a job (for run_job_task): what its schedule's action carries. */
-    async loadJobSettings(jobId: number): Promise<{ settings: unknown } | { missing: true }> {
+    async loadJobSettings(
+      jobId: number
+    ): Promise<{ settings: unknown; memo?: Record<string, unknown> } | { missing: true }> {
       try {
         const d = await getClient().schedule.getHandle(`djobs-job-${jobId}`).describe();
-        return { settings: (d.action.args?.[0] as { settings: unknown }).settings };
+        return {
+          settings: (d.action.args?.[0] as { settings: unknown }).settings,
+          ...(d.action.memo ? { memo: d.action.memo } : {}),
+        };
       } catch (err) {
         if ((err as Error).name === 'ScheduleNotFoundError') return { missing: true };
         throw err;

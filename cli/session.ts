@@ -48,7 +48,12 @@ export async function openSession(options: { needsWorker: boolean }): Promise<Se
     maxParallelTasks: config.maxParallelTasks,
     heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
   };
-  const clientOptions = { namespace: config.namespace, taskQueue: config.taskQueue, runOptions };
+  const clientOptions = {
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    runOptions,
+    triggers: config.triggers,
+  };
   if (config.temporalAddress) {
     const client = await DurableJobsClient.connect({ ...clientOptions, address: config.temporalAddress });
     return { client, config, close: () => client.close() };

@@ -23,6 +23,7 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import {
   MAX_RUN_ID,
   downstreamOf,
+  fireTimes,
   isRunTerminal,
   isTaskRunId,
   jobRunIdOf,
@@ -49,6 +50,12 @@ import {
   getRunStateQuery,
   pauseSignal,
   resumeSignal,
+  CONTINUOUS_WORKFLOW_TYPE,
+  FILE_ARRIVAL_WORKFLOW_TYPE,
+  configureTriggerSignal,
+  continuousWorkflowId,
+  fileArrivalWorkflowId,
+  stopTriggerSignal,
   type JobRunInput,
   type JobRunOptions,
 } from '../workflows/definitions';
@@ -69,6 +76,7 @@ import {
   TemporalUnavailableError,
 } from './errors';
 import { ensureSearchAttributes } from './search-attributes';
+import type { ContinuousConfig, FileArrivalConfig } from '../workflows/triggers';
 
 export interface DurableJobsClientOptions {
   /** Temporal frontend, host:port. @default '127.0.0.1:7233' */
@@ -83,7 +91,29 @@ export interface DurableJobsClientOptions {
   runOptions?: JobRunOptions;
   /** Who creates jobs and runs (Databricks `creator_user_name`). */
   user?: string;
+  /** Timing of triggers (file arrival, continuous, periodic). */
+  triggers?: Partial<TriggerTiming>;
 }
+
+export interface TriggerTiming {
+  /** Multiplies every trigger period (tests and demos). @default 1 */
+  timeScale: number;
+  /** How often file-arrival triggers list their location. @default 10 */
+  fileArrivalPollSeconds: number;
+  /** Wait after a continuous job's first failed run; doubles per consecutive failure. @default 10 */
+  continuousBackoffSeconds: number;
+  /** @default 600 */
+  continuousBackoffMaxSeconds: number;
+}
+
+const DEFAULT_TRIGGER_TIMING: TriggerTiming = {
+  timeScale: 1,
+  fileArrivalPollSeconds: 10,
+  continuousBackoffSeconds: 10,
+  continuousBackoffMaxSeconds: 600,
+};
+
+const UNIT_MS = { MINUTES: 60_000, HOURS: 3_600_000, DAYS: 86_400_000, WEEKS: 604_800_000 } as const;
 
 /** Databricks `Job` (jobs/get). */
 export interface Job {
@@ -223,6 +253,7 @@ export class DurableJobsClient {
           ...this.scheduleFields(jobId, valid, access, creator.name),
           memo: { [JOB_MEMO_CREATED]: created, [JOB_MEMO_CREATOR]: creator.name },
         });
+        await this.syncTriggerWorkflows(jobId, valid);
         return { job_id: jobId };
       } catch (err) {
         if (err instanceof ScheduleAlreadyRunning && tries < 5) continue;
@@ -322,6 +353,7 @@ export class DurableJobsClient {
       if (err instanceof ScheduleNotFoundError) throw new NotFoundError('Job', jobId);
       throw err;
     }
+    await this.syncTriggerWorkflows(jobId, valid);
   }
 
   /** jobs/delete: the job and its schedule go; runs in flight finish. */
@@ -331,6 +363,64 @@ export class DurableJobsClient {
     } catch (err) {
       if (err instanceof ScheduleNotFoundError) throw new NotFoundError('Job', jobId);
       throw err;
+    }
+    await this.stopTriggerWorkflow(fileArrivalWorkflowId(jobId));
+    await this.stopTriggerWorkflow(continuousWorkflowId(jobId));
+  }
+
+  private get triggerTiming(): TriggerTiming {
+    return { ...DEFAULT_TRIGGER_TIMING, ...this.options.triggers };
+  }
+
+  /**
+   * File-arrival and continuous jobs are driven by a workflow of their own: start it, or hand it
+   * the job's new configuration (it keeps its memory of seen files), or stop it when the job no
+   * longer has that trigger. Pausing keeps it, paused.
+   */
+  private async syncTriggerWorkflows(jobId: number, settings: JobSettings): Promise<void> {
+    const t = this.triggerTiming;
+    const fa = settings.trigger?.file_arrival;
+    if (fa) {
+      const config: FileArrivalConfig = {
+        url: fa.url,
+        paused: settings.trigger?.pause_status === 'PAUSED',
+        minBetweenMs: (fa.min_time_between_triggers_seconds ?? 0) * 1000 * t.timeScale,
+        waitAfterChangeMs: (fa.wait_after_last_change_seconds ?? 0) * 1000 * t.timeScale,
+        pollMs: t.fileArrivalPollSeconds * 1000,
+      };
+      await this.temporal.workflow.signalWithStart(FILE_ARRIVAL_WORKFLOW_TYPE, {
+        workflowId: fileArrivalWorkflowId(jobId),
+        taskQueue: this.taskQueue,
+        args: [{ jobId, config, ...(this.options.runOptions ? { options: this.options.runOptions } : {}) }],
+        signal: configureTriggerSignal,
+        signalArgs: [config],
+        typedSearchAttributes: [{ key: DjobsJobId, value: jobId }],
+        staticSummary: `file arrival trigger of job ${jobId}: ${fa.url}`,
+      });
+    } else await this.stopTriggerWorkflow(fileArrivalWorkflowId(jobId));
+    if (settings.continuous) {
+      const config: ContinuousConfig = {
+        paused: settings.continuous.pause_status === 'PAUSED',
+        backoffInitialMs: t.continuousBackoffSeconds * 1000,
+        backoffMaxMs: t.continuousBackoffMaxSeconds * 1000,
+      };
+      await this.temporal.workflow.signalWithStart(CONTINUOUS_WORKFLOW_TYPE, {
+        workflowId: continuousWorkflowId(jobId),
+        taskQueue: this.taskQueue,
+        args: [{ jobId, config, ...(this.options.runOptions ? { options: this.options.runOptions } : {}) }],
+        signal: configureTriggerSignal,
+        signalArgs: [config],
+        typedSearchAttributes: [{ key: DjobsJobId, value: jobId }],
+        staticSummary: `continuous job ${jobId}`,
+      });
+    } else await this.stopTriggerWorkflow(continuousWorkflowId(jobId));
+  }
+
+  private async stopTriggerWorkflow(workflowId: string): Promise<void> {
+    try {
+      await this.temporal.workflow.getHandle(workflowId).signal(stopTriggerSignal);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err; // none, or finished
     }
   }
 
@@ -365,6 +455,14 @@ export class DurableJobsClient {
       ...(this.options.runOptions ? { options: this.options.runOptions } : {}),
     };
     let spec: ScheduleSpec = {};
+    const periodic = settings.trigger?.periodic;
+    if (periodic) {
+      const every = Math.max(
+        1000,
+        Math.round(periodic.interval * UNIT_MS[periodic.unit] * this.triggerTiming.timeScale)
+      );
+      spec = { intervals: [{ every }] };
+    }
     if (settings.schedule) {
       const cron = translateQuartzCron(settings.schedule.quartz_cron_expression);
       if (!cron.ok) {
@@ -374,7 +472,9 @@ export class DurableJobsClient {
       }
       spec = { calendars: cron.calendars as ScheduleSpec['calendars'], timezone: settings.schedule.timezone_id };
     }
-    const paused = !settings.schedule || settings.schedule.pause_status === 'PAUSED';
+    const paused = settings.schedule
+      ? settings.schedule.pause_status === 'PAUSED'
+      : !periodic || settings.trigger?.pause_status === 'PAUSED';
     const name = settings.name ?? 'Untitled';
     const action: ScheduleOptionsAction = {
       type: 'startWorkflow',
@@ -421,6 +521,51 @@ export class DurableJobsClient {
     return this.startRun(job.settings, { ...options, jobId, trigger: 'ONE_TIME', runType: 'JOB_RUN' }, access);
   }
 
+  /**
+   * Backfill: one run per fire time of the job's cron schedule in [from, to], oldest first, each
+   * with {{job.trigger.time.*}} set to its nominal time. Fire times are computed as Temporal's
+   * scheduler computes them (time zone and daylight saving included). Runs go through the job's
+   * max_concurrent_runs like any other (enable its queue to run them all, in order). Backfilling
+   * the same time twice starts nothing new: the first run's id is returned.
+   */
+  async backfillJob(
+    jobId: number,
+    options: { from: Date; to: Date; jobParameters?: Record<string, string>; user?: string }
+  ): Promise<{ run_id: number; trigger_time: number }[]> {
+    const { job, access } = await this.describeJob(jobId);
+    const schedule = job.settings.schedule;
+    if (!schedule)
+      throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, `Job ${jobId} has no cron schedule to backfill.`);
+    if (!(options.from.getTime() <= options.to.getTime()))
+      throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, 'The backfill range must have from ≤ to.');
+    const cron = translateQuartzCron(schedule.quartz_cron_expression);
+    if (!cron.ok) throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, cron.errors.join('; '));
+    let times: number[];
+    try {
+      times = fireTimes(cron.calendars, schedule.timezone_id, options.from.getTime(), options.to.getTime());
+    } catch (err) {
+      throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, (err as Error).message);
+    }
+    const started: { run_id: number; trigger_time: number }[] = [];
+    for (const t of times) {
+      const { run_id } = await this.startRun(
+        job.settings,
+        {
+          jobId,
+          trigger: 'PERIODIC',
+          runType: 'JOB_RUN',
+          triggerTime: t,
+          idempotencyToken: `backfill-${t}`,
+          ...(options.jobParameters ? { jobParameters: options.jobParameters } : {}),
+          ...(options.user ? { user: options.user } : {}),
+        },
+        access
+      );
+      started.push({ run_id, trigger_time: t });
+    }
+    return started;
+  }
+
   /** runs/submit: a one-time run of settings that are not stored as a job. */
   async submitRun(settings: unknown, options: StartRunOptions = {}): Promise<{ run_id: number }> {
     const valid = this.validate(settings);
@@ -435,7 +580,12 @@ export class DurableJobsClient {
 
   private async startRun(
     settings: JobSettings,
-    o: StartRunOptions & { jobId?: number; trigger: TriggerType; runType: 'JOB_RUN' | 'SUBMIT_RUN' },
+    o: StartRunOptions & {
+      jobId?: number;
+      trigger: TriggerType;
+      runType: 'JOB_RUN' | 'SUBMIT_RUN';
+      triggerTime?: number;
+    },
     access: JobAccess
   ): Promise<{ run_id: number }> {
     const defined = new Set((settings.parameters ?? []).map((p) => p.name));
@@ -464,6 +614,7 @@ export class DurableJobsClient {
         settings,
         ...(o.jobParameters ? { jobParameters: o.jobParameters } : {}),
         trigger: o.trigger,
+        ...(o.triggerTime !== undefined ? { triggerTime: o.triggerTime } : {}),
         runType: o.runType,
         ...(this.options.runOptions ? { options: this.options.runOptions } : {}),
       };

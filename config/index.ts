@@ -1,5 +1,6 @@
 // Configuration from the environment, parsed by one zod schema. Every variable durable-jobs reads
 // is listed here with its default (docs/configuration.md mirrors this list).
+import type { TriggerTiming } from '../client/jobs-client';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -30,6 +31,16 @@ const Env = z.object({
   DJOBS_PORT: portFrom(7233),
   /** Web UI port of the embedded dev server. */
   DJOBS_UI_PORT: portFrom(8233),
+  /** How often file-arrival triggers list their location. */
+  DJOBS_FILE_ARRIVAL_POLL_SECONDS: z.coerce.number().positive().default(10),
+  /** Wait after the first failed run of a continuous job; doubles per consecutive failure. */
+  DJOBS_CONTINUOUS_BACKOFF_SECONDS: z.coerce.number().positive().default(10),
+  DJOBS_CONTINUOUS_BACKOFF_MAX_SECONDS: z.coerce.number().positive().default(600),
+  /**
+   * Multiplies every trigger period (periodic intervals, min_time_between_triggers_seconds,
+   * wait_after_last_change_seconds): for tests and demos that cannot wait an hour. Default 1.
+   */
+  DJOBS_TRIGGER_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
 });
 
 export interface DjobsConfig {
@@ -44,6 +55,7 @@ export interface DjobsConfig {
   python: string;
   port: number;
   uiPort: number;
+  triggers: TriggerTiming;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
@@ -66,6 +78,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
     python: e.DJOBS_PYTHON,
     port: e.DJOBS_PORT,
     uiPort: e.DJOBS_UI_PORT,
+    triggers: {
+      timeScale: e.DJOBS_TRIGGER_TIME_SCALE,
+      fileArrivalPollSeconds: e.DJOBS_FILE_ARRIVAL_POLL_SECONDS,
+      continuousBackoffSeconds: e.DJOBS_CONTINUOUS_BACKOFF_SECONDS,
+      continuousBackoffMaxSeconds: e.DJOBS_CONTINUOUS_BACKOFF_MAX_SECONDS,
+    },
   };
 }
 

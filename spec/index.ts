@@ -9,3 +9,4 @@ export * from './cron';
 export * from './refs';
 export * from './access/permissions';
 export * from './run/admission';
+export * from './run/triggers';

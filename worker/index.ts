@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createPlanningActivities } from '../activities/planning';
+import { triggerActivities } from '../activities/file-stores';
 import { clusterTaskQueue } from '../spec';
 import { projectRoot } from './project-root';
 
@@ -35,6 +36,7 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
   const activities = {
     ...createActivities({ dataDir: opts.dataDir, ...(opts.python ? { python: opts.python } : {}) }),
     ...createPlanningActivities(opts.namespace),
+    ...triggerActivities,
   };
   const common: WorkerOptions = {
     connection: opts.connection,

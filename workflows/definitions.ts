@@ -2,6 +2,8 @@
 // query runs without pulling in the interpreter.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type {
+  ArrivedFile,
+  TriggerInfo,
   GateState,
   JobSettings,
   SlotDecision,
@@ -36,6 +38,10 @@ export interface JobRunInput {
   /** Run parameter overrides, name → value (job parameter defaults fill the rest). */
   jobParameters?: Record<string, string>;
   trigger?: TriggerType;
+  /** Nominal trigger time (a backfill's fire time); default: the schedule's, else the start. */
+  triggerTime?: number;
+  /** What started the run, when a trigger did (the new files of a file-arrival run). */
+  triggerInfo?: TriggerInfo;
   runType?: RunType;
   options?: JobRunOptions;
   /** Set when this execution repairs a finished run (same run_id, a new workflow execution). */
@@ -79,6 +85,15 @@ export const getGateQuery = defineQuery<GateState>('getGate');
 export const SLOT_GATE_WORKFLOW_TYPE = 'slotGate';
 export const jobGateWorkflowId = (jobId: number) => `djobs-gate-job-${jobId}`;
 
+/** Trigger workflows (file arrival, continuous): new configuration, stop, current state. */
+export const configureTriggerSignal = defineSignal<[unknown]>('configureTrigger');
+export const stopTriggerSignal = defineSignal('stopTrigger');
+export const getTriggerStateQuery = defineQuery<unknown>('getTriggerState');
+export const FILE_ARRIVAL_WORKFLOW_TYPE = 'fileArrivalWatcher';
+export const CONTINUOUS_WORKFLOW_TYPE = 'continuousJob';
+export const fileArrivalWorkflowId = (jobId: number) => `djobs-watch-${jobId}`;
+export const continuousWorkflowId = (jobId: number) => `djobs-continuous-${jobId}`;
+
 /** ApplicationFailure types with which a run workflow ends when the job run did not succeed. */
 /** Failure details carry the final `RunState`. */
 export const RunFailureType = {
@@ -88,6 +103,12 @@ export const RunFailureType = {
 } as const;
 
 /** The activities the interpreter calls (implemented in activities/). */
+/** Side effects of trigger watchers (implemented in activities/file-stores.ts). */
+export interface TriggerActivities {
+  /** Every file under a watched location (a directory, recursively; names starting with '.' are skipped). */
+  listArrivedFiles(url: string): Promise<ArrivedFile[]>;
+}
+
 export interface TaskActivities {
   runTaskAttempt(input: TaskAttemptInput): Promise<TaskAttemptRecord>;
 }
@@ -95,7 +116,8 @@ export interface PlanningActivities {
   /** Which of these cluster names have a dedicated worker polling their task queue. */
   clustersWithWorkers(clusters: string[]): Promise<string[]>;
   /** The current settings of a job, for run_job_task. */
-  loadJobSettings(jobId: number): Promise<{ settings: unknown } | { missing: true }>;
+  /** The current settings of a job and the memo its runs carry (run_as, access). */
+  loadJobSettings(jobId: number): Promise<{ settings: unknown; memo?: Record<string, unknown> } | { missing: true }>;
   /** Ask a slot gate for a slot, starting the gate if it is not running (signal-with-start). */
   requestSlot(gateWorkflowId: string, request: SlotRequest): Promise<void>;
   /** Which of these workflows are still running. */

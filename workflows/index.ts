@@ -2,3 +2,4 @@
 export { jobRun } from './job-run';
 export { forEachRun } from './for-each';
 export { slotGate } from './slot-gate';
+export { fileArrivalWatcher, continuousJob } from './triggers';

@@ -130,7 +130,9 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
     repairCount: input.repair ? (input.repair.previous.repair_history?.length ?? 1) : 0,
     startTime,
     triggerType: trigger,
-    triggerTime: info.typedSearchAttributes.get(TemporalScheduledStartTime)?.getTime() ?? startTime,
+    triggerTime:
+      input.triggerTime ?? info.typedSearchAttributes.get(TemporalScheduledStartTime)?.getTime() ?? startTime,
+    ...(input.triggerInfo?.file_arrival ? { fileArrival: input.triggerInfo.file_arrival } : {}),
     parameters: rawParameters,
   };
   // Parameter values may hold references such as {{job.start_time.iso_date}}: resolve them once.
@@ -144,6 +146,7 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
     run_name: input.runName ?? settings.name ?? 'Untitled',
     run_type: input.runType ?? 'JOB_RUN',
     trigger,
+    ...(input.triggerInfo ? { trigger_info: input.triggerInfo } : {}),
     settings,
     job_parameters: jobParameters,
     start_time: startTime,
@@ -380,6 +383,7 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
             settings: childSettings,
             ...(rj.job_parameters ? { jobParameters: rj.job_parameters } : {}),
             trigger: 'RUN_JOB_TASK',
+            triggerInfo: { run_id: attempt.run_id },
             runType: 'JOB_RUN',
             options,
           },

@@ -43,7 +43,16 @@ export function configureDevCommand(program: Command): void {
           logFile: paths.serverLog,
         });
         installQuietRuntime();
-        const client = await DurableJobsClient.connect({ address: server.address, namespace: config.namespace });
+        const client = await DurableJobsClient.connect({
+          address: server.address,
+          namespace: config.namespace,
+          taskQueue: config.taskQueue,
+          runOptions: {
+            maxParallelTasks: config.maxParallelTasks,
+            heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
+          },
+          triggers: config.triggers,
+        });
         const api =
           Number(opts.apiPort) > 0
             ? await serveApi({

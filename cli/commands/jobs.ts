@@ -166,6 +166,42 @@ export function configureJobsCommand(program: Command): void {
     );
 
   jobs
+    .command('backfill')
+    .description(
+      "Start one run per fire time of the job's cron schedule between two times (their nominal trigger times)"
+    )
+    .argument('<job_id>')
+    .requiredOption('--from <time>', 'start of the range, inclusive (ISO 8601, e.g. 2026-11-01T00:00:00Z)')
+    .requiredOption('--to <time>', 'end of the range, inclusive (ISO 8601)')
+    .option('--job-params <json>', 'job parameter overrides for every run, as a JSON object')
+    .action(async (id: string, opts: { from: string; to: string; jobParams?: string }, cmd: Command) =>
+      runCommand(() =>
+        withSession(false, async ({ client }) => {
+          const when = (v: string, flag: string) => {
+            const t = Date.parse(v);
+            if (Number.isNaN(t))
+              throw new DjobsError('INVALID_PARAMETER_VALUE', `${flag}: expected an ISO 8601 time, found "${v}".`);
+            return new Date(t);
+          };
+          const params = parseJobParams(opts.jobParams);
+          const runs = await client.backfillJob(parseId(id, 'JOB_ID'), {
+            from: when(opts.from, '--from'),
+            to: when(opts.to, '--to'),
+            ...(params ? { jobParameters: params } : {}),
+          });
+          if (outputFormat(cmd) === 'json') printJson({ runs });
+          else
+            process.stdout.write(
+              `${table(
+                ['RUN_ID', 'TRIGGER_TIME'],
+                runs.map((r) => [String(r.run_id), new Date(r.trigger_time).toISOString()])
+              )}\n${runs.length} run${runs.length === 1 ? '' : 's'} started\n`
+            );
+        })
+      )
+    );
+
+  jobs
     .command('submit')
     .description('Submit a one-time run of settings without creating a job; waits by default')
     .requiredOption('--json <json|@file>', 'run settings as JSON, or @path to a JSON/YAML file')

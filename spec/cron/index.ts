@@ -10,3 +10,4 @@ export function isValidTimeZone(id: string): boolean {
     return false;
   }
 }
+export { fireTimes, wallTimeToInstants } from './fire-times';

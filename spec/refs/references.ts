@@ -100,7 +100,8 @@ export function checkReference(path: readonly string[], scope: ReferenceScope): 
           return c !== undefined && rest.length === 0 && (TIME_ARGS as readonly string[]).includes(c)
             ? undefined
             : `unknown reference {{${name}}}: expected {{job.trigger.time.<${TIME_ARGS.join('|')}>}}`;
-        if (b === 'file_arrival' && c === 'location' && rest.length === 0) return undefined;
+        // location as in Databricks; files (the new files, a JSON list) is a durable-jobs extension.
+        if (b === 'file_arrival' && (c === 'location' || c === 'files') && rest.length === 0) return undefined;
         return `unknown reference {{${name}}}: expected {{job.trigger.type}} or {{job.trigger.time.<arg>}}`;
       }
       if (a === 'parameters') {

@@ -23,6 +23,8 @@ export interface ReferenceContext {
     triggerType: string;
     /** Nominal time of the trigger (a schedule's fire time); the start time otherwise. */
     triggerTime: number;
+    /** A file-arrival run: the watched location and the new files that started it. */
+    fileArrival?: { location: string; files: string[] };
     parameters: Record<string, string>;
   };
   task?: { name: string; runId: number; executionCount: number; notebookPath?: string };
@@ -51,6 +53,10 @@ function valueOf(path: readonly string[], ctx: ReferenceContext): Resolution | u
       if (a === 'trigger' && b === 'type') return { ok: true, value: ctx.job.triggerType.toLowerCase() };
       if (a === 'trigger' && b === 'time' && isTimeArg(c))
         return { ok: true, value: timeValue(ctx.job.triggerTime, c) };
+      if (a === 'trigger' && b === 'file_arrival' && c === 'location')
+        return { ok: true, value: ctx.job.fileArrival?.location ?? '' };
+      if (a === 'trigger' && b === 'file_arrival' && c === 'files')
+        return { ok: true, value: JSON.stringify(ctx.job.fileArrival?.files ?? []) };
       if (a === 'parameters' && b !== undefined) {
         const v = ctx.job.parameters[b];
         return v !== undefined ? { ok: true, value: v } : missing(`job parameter "${b}" is not defined`);

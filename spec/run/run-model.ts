@@ -88,6 +88,13 @@ export interface RepairHistoryItem {
   task_run_ids: number[];
 }
 
+/** Databricks `trigger_info`, plus the files of a file-arrival run (extension). */
+export interface TriggerInfo {
+  /** For RUN_JOB_TASK runs: the task run that started this run. */
+  run_id?: number;
+  file_arrival?: { location: string; files: string[] };
+}
+
 export interface RunState {
   run_id: number;
   job_id?: number;
@@ -106,6 +113,7 @@ export interface RunState {
   tasks: Record<string, TaskRunState>;
   /** Present once the run has been repaired: the original execution, then every repair. */
   repair_history?: RepairHistoryItem[];
+  trigger_info?: TriggerInfo;
   /** Set while the run waits in its job's queue (max_concurrent_runs reached). */
   queued?: { since: number; reason: string };
   /** Time the run spent queued, once it left the queue. */
@@ -164,6 +172,7 @@ export interface Run {
   trigger: TriggerType;
   /** Who started the run (for scheduled runs: the job's creator). */
   creator_user_name?: string;
+  trigger_info?: TriggerInfo;
   /** durable-jobs extension on Run (Databricks shows it on Job only): who the run ran as. */
   run_as_user_name?: string;
   start_time: number;
@@ -216,6 +225,7 @@ export function toDatabricksRun(state: RunState, now: number): Run {
     run_name: state.run_name,
     run_type: state.run_type,
     trigger: state.trigger,
+    ...(state.trigger_info ? { trigger_info: state.trigger_info } : {}),
     start_time: state.start_time,
     end_time: end,
     setup_duration: 0,

@@ -200,6 +200,39 @@ export const CronSchedule = z.strictObject({
 });
 export type CronSchedule = z.infer<typeof CronSchedule>;
 
+const PauseStatus = z.enum(['PAUSED', 'UNPAUSED']);
+
+/** New files in a directory start a run (`url`: a local path or file:// URL for now). */
+export const FileArrivalTrigger = z.strictObject({
+  url: z.string().min(1),
+  min_time_between_triggers_seconds: z.number().int().min(60).optional(),
+  wait_after_last_change_seconds: z.number().int().min(60).optional(),
+});
+
+/** A run every `interval` `unit`s. */
+export const PeriodicTrigger = z.strictObject({
+  interval: z.number().int().min(1),
+  unit: z.enum(['MINUTES', 'HOURS', 'DAYS', 'WEEKS']),
+});
+
+export const TriggerSettings = z.strictObject({
+  pause_status: PauseStatus.optional(),
+  file_arrival: FileArrivalTrigger.optional(),
+  periodic: PeriodicTrigger.optional(),
+  table_update: opaque.optional(),
+  table: opaque.optional(),
+  model: opaque.optional(),
+  sql_condition: opaque.optional(),
+});
+export type TriggerSettings = z.infer<typeof TriggerSettings>;
+
+/** Always one run: a new one starts when the previous ends (with backoff after failures). */
+export const Continuous = z.strictObject({
+  pause_status: PauseStatus.optional(),
+  task_retry_mode: z.enum(['NEVER', 'ON_FAILURE']).optional(),
+  maintenance_window: opaque.optional(),
+});
+
 export const JobSettings = z.strictObject({
   name: z.string().max(4096).optional(),
   description: z.string().max(27700).optional(),
@@ -224,8 +257,8 @@ export const JobSettings = z.strictObject({
   max_concurrent_runs: z.number().int().min(0).max(1000).optional(),
   tags: z.record(z.string(), z.string()).optional(),
   schedule: CronSchedule.optional(),
-  trigger: opaque.optional(),
-  continuous: opaque.optional(),
+  trigger: TriggerSettings.optional(),
+  continuous: Continuous.optional(),
   triggers: z.array(opaque).optional(),
   email_notifications: Notifications.optional(),
   webhook_notifications: WebhookNotifications.optional(),

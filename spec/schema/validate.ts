@@ -285,6 +285,7 @@ function crossFieldProblems(input: Raw): SpecProblem[] {
       });
     }
   }
+  problems.push(...triggerProblems(input));
   const parameterNames = new Set(params.keys());
   const wellShapedTasks = tasks.filter(isObject);
   const wellShapedParams = (Array.isArray(input.parameters) ? input.parameters : []).filter(
@@ -310,20 +311,52 @@ function crossFieldProblems(input: Raw): SpecProblem[] {
   return problems;
 }
 
+/** One way to start a job on its own, and a trigger kind durable-jobs can watch. */
+function triggerProblems(input: Raw): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const starters = ['schedule', 'trigger', 'continuous'].filter((k) => input[k] !== undefined);
+  if (starters.length > 1)
+    problems.push({
+      path: starters[1]!,
+      message: `a job has at most one of schedule, trigger and continuous, found ${starters.join(' and ')}`,
+    });
+  const trigger = input.trigger;
+  if (isObject(trigger)) {
+    const kinds = ['file_arrival', 'periodic', 'table_update', 'table', 'model'].filter(
+      (k) => trigger[k] !== undefined
+    );
+    if (kinds.length !== 1)
+      problems.push({
+        path: 'trigger',
+        message: `expected exactly one of file_arrival, periodic, table_update, model, found ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`,
+      });
+    for (const k of ['table_update', 'table', 'model', 'sql_condition'])
+      if (trigger[k] !== undefined)
+        problems.push({
+          path: `trigger.${k}`,
+          message: `${k} triggers are not supported by durable-jobs (supported: file_arrival, periodic)`,
+        });
+    const fa = trigger.file_arrival;
+    if (isObject(fa) && strings(fa.url) && /^[a-z][a-z0-9+.-]*:\/\//i.test(fa.url) && !fa.url.startsWith('file://'))
+      problems.push({
+        path: 'trigger.file_arrival.url',
+        message: `expected a local directory path or a file:// URL, found "${fa.url}" (object stores come later)`,
+      });
+  }
+  return problems;
+}
+
 const JOB_NOT_ACTED = [
   'email_notifications',
   'webhook_notifications',
   'notification_settings',
   'health',
-  'queue',
   'run_as',
   'tags',
   'git_source',
   'environments',
   'environment_variables',
-  'trigger',
   'triggers',
-  'continuous',
   'deployment',
   'budget_policy_id',
   'usage_policy_id',
@@ -348,12 +381,11 @@ const NOT_ACTED = 'accepted but not acted on by durable-jobs yet';
 function warningsFor(settings: JobSettings): SpecProblem[] {
   const warnings: SpecProblem[] = [];
   for (const f of JOB_NOT_ACTED) if (settings[f] !== undefined) warnings.push({ path: f, message: NOT_ACTED });
-  if ((settings.max_concurrent_runs ?? 1) > 1) {
+  if (settings.continuous?.task_retry_mode === 'ON_FAILURE' || settings.continuous?.maintenance_window)
     warnings.push({
-      path: 'max_concurrent_runs',
-      message: 'only enforced between scheduled runs for now (runs started on demand are not limited)',
+      path: 'continuous',
+      message: `${NOT_ACTED}: task_retry_mode and maintenance_window (a failed continuous run is restarted with backoff)`,
     });
-  }
   settings.job_clusters?.forEach((c, i) => {
     if (c.new_cluster)
       warnings.push({

@@ -287,15 +287,61 @@ describe('validateJobSettings', () => {
       email_notifications: { on_failure: ['ops@example.com'] },
       queue: { enabled: true },
       max_concurrent_runs: 3,
+      continuous: { task_retry_mode: 'ON_FAILURE' },
     });
     expect(r.ok && r.warnings).toEqual([
       { path: 'email_notifications', message: 'accepted but not acted on by durable-jobs yet' },
-      { path: 'queue', message: 'accepted but not acted on by durable-jobs yet' },
       {
-        path: 'max_concurrent_runs',
-        message: 'only enforced between scheduled runs for now (runs started on demand are not limited)',
+        path: 'continuous',
+        message:
+          'accepted but not acted on by durable-jobs yet: task_retry_mode and maintenance_window (a failed continuous run is restarted with backoff)',
       },
       { path: 'tasks[0].libraries', message: 'accepted but not acted on by durable-jobs yet' },
+    ]);
+  });
+
+  it('triggers: one way to start, a supported kind, a local url, Databricks bounds', () => {
+    const problems = (extra: Record<string, unknown>) => {
+      const r = validateJobSettings({ tasks: [sh('a')], ...extra });
+      return r.ok ? [] : r.errors;
+    };
+    expect(problems({ trigger: { periodic: { interval: 2, unit: 'HOURS' }, pause_status: 'PAUSED' } })).toEqual([]);
+    expect(
+      problems({ trigger: { file_arrival: { url: 'file:///data/in', wait_after_last_change_seconds: 60 } } })
+    ).toEqual([]);
+    expect(problems({ continuous: { pause_status: 'UNPAUSED' } })).toEqual([]);
+    expect(
+      problems({
+        schedule: { quartz_cron_expression: '0 0 * * * ?', timezone_id: 'UTC' },
+        continuous: {},
+      })
+    ).toEqual([
+      {
+        path: 'continuous',
+        message: 'a job has at most one of schedule, trigger and continuous, found schedule and continuous',
+      },
+    ]);
+    expect(problems({ trigger: { pause_status: 'PAUSED' } })).toEqual([
+      { path: 'trigger', message: 'expected exactly one of file_arrival, periodic, table_update, model, found none' },
+    ]);
+    expect(problems({ trigger: { table_update: { table_names: ['a.b.c'] } } })).toEqual([
+      {
+        path: 'trigger.table_update',
+        message: 'table_update triggers are not supported by durable-jobs (supported: file_arrival, periodic)',
+      },
+    ]);
+    expect(problems({ trigger: { file_arrival: { url: 's3://bucket/in' } } })).toEqual([
+      {
+        path: 'trigger.file_arrival.url',
+        message: 'expected a local directory path or a file:// URL, found "s3://bucket/in" (object stores come later)',
+      },
+    ]);
+    expect(
+      problems({ trigger: { file_arrival: { url: '/in', min_time_between_triggers_seconds: 5 } } }).map((p) => p.path)
+    ).toEqual(['trigger.file_arrival.min_time_between_triggers_seconds']);
+    expect(problems({ trigger: { periodic: { interval: 0, unit: 'YEARS' } } }).map((p) => p.path)).toEqual([
+      'trigger.periodic.interval',
+      'trigger.periodic.unit',
     ]);
   });
 

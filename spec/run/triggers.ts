@@ -1,0 +1,93 @@
+// Pure decisions of the trigger workflows: which new files start a file-arrival run and when, and
+// how long a continuous job waits after failures. The workflows (workflows/triggers.ts) keep this
+// state durably and call these on every poll or run.
+
+export interface ArrivedFile {
+  path: string;
+  size: number;
+  modifiedMs: number;
+}
+
+export interface FileArrivalTiming {
+  /** min_time_between_triggers_seconds, scaled (ms). */
+  minBetweenMs: number;
+  /** wait_after_last_change_seconds, scaled (ms). */
+  waitAfterChangeMs: number;
+}
+
+export interface FileArrivalState {
+  /** Files already handed to a run (or present when watching began): path → size:mtime. */
+  seen: Record<string, string>;
+  /** New files not yet handed to a run. */
+  pending: Record<string, string>;
+  lastChangeAt: number;
+  lastTriggerAt: number;
+  baselined: boolean;
+  triggers: number;
+}
+
+export const newFileArrivalState = (): FileArrivalState => ({
+  seen: {},
+  pending: {},
+  lastChangeAt: 0,
+  lastTriggerAt: 0,
+  baselined: false,
+  triggers: 0,
+});
+
+const fingerprint = (f: ArrivedFile) => `${f.size}:${f.modifiedMs}`;
+
+/**
+ * One listing of the location. Returns the files that should start a run now (sorted), or
+ * nothing: files present when watching began are not arrivals; a new file waits until the
+ * location has been quiet for waitAfterChangeMs (a file still being written keeps changing) and
+ * until minBetweenMs has passed since the last trigger. A file that disappears and comes back is
+ * a new arrival. Call `markTriggered` once the run has started.
+ */
+export function observeFiles(
+  state: FileArrivalState,
+  files: readonly ArrivedFile[],
+  now: number,
+  timing: FileArrivalTiming
+): string[] {
+  if (!state.baselined) {
+    for (const f of files) state.seen[f.path] = fingerprint(f);
+    state.baselined = true;
+    return [];
+  }
+  const present = new Set(files.map((f) => f.path));
+  for (const p of Object.keys(state.seen)) if (!present.has(p)) delete state.seen[p];
+  for (const p of Object.keys(state.pending)) if (!present.has(p)) delete state.pending[p];
+  for (const f of files) {
+    if (state.seen[f.path] !== undefined) continue;
+    if (state.pending[f.path] !== fingerprint(f)) {
+      state.pending[f.path] = fingerprint(f);
+      state.lastChangeAt = now;
+    }
+  }
+  const arrived = Object.keys(state.pending).sort();
+  if (arrived.length === 0) return [];
+  if (now - state.lastChangeAt < timing.waitAfterChangeMs) return [];
+  if (state.triggers > 0 && now - state.lastTriggerAt < timing.minBetweenMs) return [];
+  return arrived;
+}
+
+/** The run for `files` has started: they are seen, never to trigger again while they stay. */
+export function markTriggered(state: FileArrivalState, files: readonly string[], now: number): void {
+  for (const p of files) {
+    state.seen[p] = state.pending[p] ?? '';
+    delete state.pending[p];
+  }
+  state.lastTriggerAt = now;
+  state.triggers++;
+}
+
+export interface BackoffPolicy {
+  /** First wait after a failed run (ms); doubles with each consecutive failure. */
+  backoffInitialMs: number;
+  backoffMaxMs: number;
+}
+
+/** A continuous job's wait before its next run after `failures` consecutive failed runs. */
+export const continuousBackoffMs = (p: BackoffPolicy, failures: number): number =>
+  failures <= 0 ? 0 : Math.min(p.backoffMaxMs, p.backoffInitialMs * 2 ** (failures - 1));
