@@ -259,6 +259,10 @@ async function main(): Promise<void> {
       }
       const history = await client.temporal.workflow.getHandle(runWorkflowId(run_id), runIdOfExecution).fetchHistory();
       fs.writeFileSync(path.join(out, `${s.name}.json`), historyToJSON(history));
+      const idsFile = path.join(out, '..', 'workflow-ids.json');
+      const ids = JSON.parse(fs.readFileSync(idsFile, 'utf8')) as Record<string, string>;
+      ids[s.name] = runWorkflowId(run_id);
+      fs.writeFileSync(idsFile, `${JSON.stringify(ids, null, 2)}\n`);
       console.log(`recorded ${s.name} (${history.events?.length ?? 0} events)`);
       if (s.gateOf) {
         const gateId = s.gateOf();

@@ -11,7 +11,6 @@ import {
   ParentClosePolicy,
   condition,
   executeChild,
-  getExternalWorkflowHandle,
   continueAsNew,
   patched,
   isCancellation,
@@ -64,9 +63,7 @@ import {
   getRunStateQuery,
   jobGateWorkflowId,
   pauseSignal,
-  releaseSlotSignal,
   resumeSignal,
-  slotDecisionSignal,
   type JobRunInput,
   type PlanningActivities,
   type TaskActivities,
@@ -81,6 +78,7 @@ import {
   TemporalScheduledStartTime,
 } from './search-attributes';
 import { forEachRun } from './for-each';
+import { slotClient } from './slots';
 
 const DEFAULT_MAX_PARALLEL_TASKS = 100;
 const MAX_PARALLEL_TASKS_LIMIT = 1000;
@@ -200,6 +198,7 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
   setHandler(getRunStateQuery, () => state);
 
   if (input.runId === undefined) upsertSearchAttributes([{ key: DjobsRunId, value: runId }]);
+  const slots = slotClient();
 
   // max_concurrent_runs: a new run of a job waits for (or is refused) a slot from the job's gate;
   // a continued run keeps the slot it had, a repair takes none.
@@ -594,60 +593,39 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
 
   /** Ask the job's gate for a slot; wait while queued (at most 48 hours); withdraw if canceled. */
   async function admit(jobId: number): Promise<SlotDecision & { verdict: 'GRANTED' | 'SKIPPED' }> {
-    let decision: SlotDecision | undefined;
-    setHandler(slotDecisionSignal, (d) => {
-      if (!decision || decision.verdict === 'QUEUED') decision = d;
-    });
-    const limit = settings.max_concurrent_runs ?? 1;
-    const { requestSlot } = proxyLocalActivities<PlanningActivities>({ startToCloseTimeout: '30s' });
-    await requestSlot(jobGateWorkflowId(jobId), {
-      workflowId: info.workflowId,
-      limit,
-      queue: settings.queue?.enabled ?? false,
-    });
+    const leaveQueue = () => {
+      if (!state.queued) return;
+      state.queue_duration = Date.now() - state.queued.since;
+      state.queued = undefined;
+      upsertSearchAttributes([{ key: DjobsQueued, value: false }]);
+    };
+    let decision: SlotDecision | 'EXPIRED';
     try {
-      await condition(() => decision !== undefined);
-      if (decision!.verdict === 'QUEUED') {
-        state.queued = { since: Date.now(), reason: decision!.message };
-        upsertSearchAttributes([{ key: DjobsQueued, value: true }]);
-        publish();
-        const answered = await condition(() => decision!.verdict !== 'QUEUED', MAX_QUEUED_MS);
-        state.queue_duration = Date.now() - state.queued.since;
-        state.queued = undefined;
-        upsertSearchAttributes([{ key: DjobsQueued, value: false }]);
-        if (!answered) {
-          await releaseSlot(jobId);
-          return {
-            workflowId: info.workflowId,
-            verdict: 'SKIPPED',
-            code: 'MAX_CONCURRENT_RUNS_EXCEEDED',
-            message: 'Skipping this run because it waited 48 hours in the queue.',
-          };
+      decision = await slots.acquire(
+        jobGateWorkflowId(jobId),
+        { workflowId: info.workflowId, limit: settings.max_concurrent_runs ?? 1, queue: settings.queue?.enabled ?? false },
+        {
+          maxWaitMs: MAX_QUEUED_MS,
+          onQueued: (message) => {
+            state.queued = { since: Date.now(), reason: message };
+            upsertSearchAttributes([{ key: DjobsQueued, value: true }]);
+            publish();
+          },
         }
-      }
+      );
     } catch (err) {
-      if (isCancellation(err)) {
-        // Canceled while queued: give the place (or a slot granted meanwhile) back.
-        await CancellationScope.nonCancellable(() => releaseSlot(jobId));
-        if (state.queued) {
-          state.queue_duration = Date.now() - state.queued.since;
-          state.queued = undefined;
-          upsertSearchAttributes([{ key: DjobsQueued, value: false }]);
-        }
-      }
+      if (isCancellation(err)) leaveQueue();
       throw err;
     }
-    return decision as SlotDecision & { verdict: 'GRANTED' | 'SKIPPED' };
-  }
-
-  async function releaseSlot(jobId: number): Promise<void> {
-    try {
-      await getExternalWorkflowHandle(jobGateWorkflowId(jobId)).signal(releaseSlotSignal, {
+    leaveQueue();
+    if (decision === 'EXPIRED')
+      return {
         workflowId: info.workflowId,
-      });
-    } catch {
-      // The gate is gone: it holds no slot for this run any more.
-    }
+        verdict: 'SKIPPED',
+        code: 'MAX_CONCURRENT_RUNS_EXCEEDED',
+        message: 'Skipping this run because it waited 48 hours in the queue.',
+      };
+    return decision as SlotDecision & { verdict: 'GRANTED' | 'SKIPPED' };
   }
 
   function launchReady(): void {
@@ -763,7 +741,7 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
   publish();
   await CancellationScope.nonCancellable(async () => {
     upsertSearchAttributes([{ key: DjobsResultState, value: outcome.result }]);
-    if (holdsSlot && input.jobId !== undefined) await releaseSlot(input.jobId);
+    if (holdsSlot && input.jobId !== undefined) await slots.release(jobGateWorkflowId(input.jobId), info.workflowId);
   });
   const run = state;
   switch (outcome.result) {

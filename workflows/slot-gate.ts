@@ -12,7 +12,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { emptyGate, gateIdle, releaseSlot, requestSlot, type GateState, type SlotDecision } from '../spec';
+import { emptyGate, gateIdle, releaseSlot, replyTo, requestSlot, type GateState, type SlotDecision } from '../spec';
 import {
   getGateQuery,
   releaseSlotSignal,
@@ -50,7 +50,7 @@ export async function slotGate(input: SlotGateInput = {}): Promise<void> {
     while (outbox.length > 0) {
       const d = outbox.shift()!;
       try {
-        await getExternalWorkflowHandle(d.workflowId).signal(slotDecisionSignal, d);
+        await getExternalWorkflowHandle(replyTo(d.workflowId)).signal(slotDecisionSignal, d);
       } catch {
         // The run is gone (terminated from outside): its slot or queue place is free.
         outbox.push(...releaseSlot(gate, d.workflowId));
@@ -59,8 +59,8 @@ export async function slotGate(input: SlotGateInput = {}): Promise<void> {
     if (gateIdle(gate) && outbox.length === 0) return;
     if (gate.queued.length > 0 && gate.active.length >= gate.limit && gate.active.length > 0) {
       // Slot holders that ended without releasing (terminated by an operator) must not block the queue.
-      const alive = new Set(await runningWorkflows(gate.active));
-      for (const id of gate.active.filter((x) => !alive.has(x))) outbox.push(...releaseSlot(gate, id));
+      const alive = new Set(await runningWorkflows([...new Set(gate.active.map(replyTo))]));
+      for (const id of gate.active.filter((x) => !alive.has(replyTo(x)))) outbox.push(...releaseSlot(gate, id));
     }
     if (outbox.length === 0 && (handled >= SIGNALS_PER_EXECUTION || workflowInfo().continueAsNewSuggested)) {
       await continueAsNew<typeof slotGate>({ state: gate });

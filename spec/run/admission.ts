@@ -7,7 +7,10 @@
 export const MAX_QUEUED = 1000;
 
 export interface SlotRequest {
-  /** The requesting workflow: slots are keyed by it (a continued-as-new run keeps its slot). */
+  /**
+   * The holder key: the requesting workflow's id (a continued-as-new run keeps its slot), or
+   * `<workflow id>#<suffix>` for one of several holders in a workflow (task attempts).
+   */
   workflowId: string;
   /** The limit in force for this request (the run's settings); the latest request's limit wins. */
   limit: number;
@@ -91,6 +94,9 @@ export function releaseSlot(gate: GateState, workflowId: string): SlotDecision[]
   gate.queued = gate.queued.filter((id) => id !== workflowId);
   return drain(gate);
 }
+
+/** The workflow to answer for a holder key (`<workflow id>` or `<workflow id>#<suffix>`). */
+export const replyTo = (holder: string): string => holder.split('#')[0]!;
 
 export const gateIdle = (gate: GateState): boolean => gate.active.length === 0 && gate.queued.length === 0;
 

@@ -13,6 +13,11 @@ const files = fs
   .filter((f) => f.endsWith('.json'))
   .sort();
 const load = (f: string) => historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
+/** The workflow id a history ran under, where the run's behaviour depends on it (slot gates answer by id). */
+const workflowIds = JSON.parse(fs.readFileSync(path.join(__dirname, 'workflow-ids.json'), 'utf8')) as Record<
+  string,
+  string
+>;
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 describe('replay of committed histories', () => {
@@ -28,7 +33,7 @@ describe('replay of committed histories', () => {
           ? { workflowBundle: { codePath: bundlePath } }
           : { workflowsPath: path.join(__dirname, '..', '..', 'workflows', 'index.ts') },
         load(file),
-        file.replace(/\.json$/, '')
+        workflowIds[file.replace(/\.json$/, '')] ?? file.replace(/\.json$/, '')
       );
     });
   }
