@@ -7,8 +7,12 @@ import { temporal } from '@temporalio/proto';
 import { clusterTaskQueue, type SlotRequest } from '../spec';
 import { SLOT_GATE_WORKFLOW_TYPE, requestSlotSignal } from '../workflows/definitions';
 
-export function createPlanningActivities(namespace: string) {
+export function createPlanningActivities(namespace: string, opts: { poolMaxTasks?: Record<string, number> } = {}) {
   return {
+    /** The worker pools' task caps this worker was configured with (DJOBS_POOL_MAX_TASKS). */
+    async poolLimits(): Promise<Record<string, number>> {
+      return opts.poolMaxTasks ?? {};
+    },
     /** The current settings of a job (for run_job_task): what its schedule's action carries. */
     async loadJobSettings(
       jobId: number

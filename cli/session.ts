@@ -37,6 +37,7 @@ export function workerFor(connection: NativeConnection, config: DjobsConfig, clu
     taskQueue: config.taskQueue,
     dataDir: config.home,
     python: config.python,
+    poolMaxTasks: config.poolMaxTasks,
     maxConcurrentTasks: config.workerMaxTasks,
     ...(cluster ? { cluster } : {}),
   });

@@ -31,6 +31,14 @@ const Env = z.object({
   DJOBS_PORT: portFrom(7233),
   /** Web UI port of the embedded dev server. */
   DJOBS_UI_PORT: portFrom(8233),
+  /**
+   * Caps on task attempts running at once per worker pool across all runs and workers, e.g.
+   * `default=8,gpu=2` (`default`: tasks on no cluster). Read by the workers that run workflows.
+   */
+  DJOBS_POOL_MAX_TASKS: z
+    .string()
+    .regex(/^\s*[\w.-]+\s*=\s*\d+\s*(,\s*[\w.-]+\s*=\s*\d+\s*)*$/, 'expected pool=limit pairs, e.g. default=8,gpu=2')
+    .optional(),
   /** How often file-arrival triggers list their location. */
   DJOBS_FILE_ARRIVAL_POLL_SECONDS: z.coerce.number().positive().default(10),
   /** Wait after the first failed run of a continuous job; doubles per consecutive failure. */
@@ -56,6 +64,7 @@ export interface DjobsConfig {
   port: number;
   uiPort: number;
   triggers: TriggerTiming;
+  poolMaxTasks: Record<string, number>;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
@@ -78,6 +87,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
     python: e.DJOBS_PYTHON,
     port: e.DJOBS_PORT,
     uiPort: e.DJOBS_UI_PORT,
+    poolMaxTasks: Object.fromEntries(
+      (e.DJOBS_POOL_MAX_TASKS ?? '')
+        .split(',')
+        .filter((pair) => pair.trim() !== '')
+        .map((pair) => {
+          const [name, limit] = pair.split('=');
+          return [name!.trim(), Number(limit)];
+        })
+    ),
     triggers: {
       timeScale: e.DJOBS_TRIGGER_TIME_SCALE,
       fileArrivalPollSeconds: e.DJOBS_FILE_ARRIVAL_POLL_SECONDS,

@@ -24,6 +24,11 @@ export interface DjobsWorkerOptions {
   maxConcurrentTasks?: number;
   python?: string;
   identity?: string;
+  /**
+   * Global caps on task attempts running at once per worker pool, across all runs and workers:
+   * `default` (tasks on no cluster) or a cluster name → limit. Read by runs as they start.
+   */
+  poolMaxTasks?: Record<string, number>;
 }
 
 /** The prebuilt bundle written by `npm run build`, if present. */
@@ -35,7 +40,7 @@ export function defaultWorkflowBundlePath(): string | undefined {
 export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worker> {
   const activities = {
     ...createActivities({ dataDir: opts.dataDir, ...(opts.python ? { python: opts.python } : {}) }),
-    ...createPlanningActivities(opts.namespace),
+    ...createPlanningActivities(opts.namespace, { poolMaxTasks: opts.poolMaxTasks ?? {} }),
     ...triggerActivities,
   };
   const common: WorkerOptions = {

@@ -84,6 +84,8 @@ export const slotDecisionSignal = defineSignal<[SlotDecision]>('slotDecision');
 export const getGateQuery = defineQuery<GateState>('getGate');
 export const SLOT_GATE_WORKFLOW_TYPE = 'slotGate';
 export const jobGateWorkflowId = (jobId: number) => `djobs-gate-job-${jobId}`;
+/** One gate per worker pool, i.e. per task queue its workers serve. */
+export const poolGateWorkflowId = (taskQueue: string) => `djobs-gate-pool-${taskQueue}`;
 
 /** Trigger workflows (file arrival, continuous): new configuration, stop, current state. */
 export const configureTriggerSignal = defineSignal<[unknown]>('configureTrigger');
@@ -120,6 +122,8 @@ export interface PlanningActivities {
   loadJobSettings(jobId: number): Promise<{ settings: unknown; memo?: Record<string, unknown> } | { missing: true }>;
   /** Ask a slot gate for a slot, starting the gate if it is not running (signal-with-start). */
   requestSlot(gateWorkflowId: string, request: SlotRequest): Promise<void>;
+  /** Caps on task attempts running at once per worker pool (`default` or a cluster name). */
+  poolLimits(): Promise<Record<string, number>>;
   /** Which of these workflows are still running. */
   runningWorkflows(workflowIds: string[]): Promise<string[]>;
 }

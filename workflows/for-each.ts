@@ -4,6 +4,7 @@
 // new when Temporal suggests it, carrying only counts and the failures.
 import {
   ActivityCancellationType,
+  CancellationScope,
   condition,
   continueAsNew,
   isCancellation,
@@ -25,6 +26,7 @@ import {
   type TaskAttemptRecord,
 } from '../spec';
 import type { TaskActivities } from './definitions';
+import { slotClient } from './slots';
 
 export interface ForEachInput {
   runId: number;
@@ -41,6 +43,8 @@ export interface ForEachInput {
   references: Omit<ReferenceContext, 'task' | 'input'>;
   heartbeatTimeoutSeconds: number;
   taskQueue: string;
+  /** The worker pool's global task cap, when it has one: each iteration attempt takes a slot. */
+  pool?: { name: string; limit: number; gateId: string };
   /** Carried across continue-as-new. */
   progress?: ForEachProgress;
 }
@@ -61,6 +65,8 @@ export interface ForEachResult {
 const MAX_FAILURES_KEPT = 20;
 
 export async function forEachRun(input: ForEachInput): Promise<ForEachResult> {
+  // Only iterations in a capped worker pool talk to a slot gate (older inputs have no pool).
+  const slots = input.pool ? slotClient() : undefined;
   const p: ForEachProgress = input.progress ?? { next: 0, succeeded: 0, failed: 0, failures: [] };
   let active = 0;
   let draining = false;
@@ -105,8 +111,17 @@ export async function forEachRun(input: ForEachInput): Promise<ForEachResult> {
         input: input.inputs[index]!,
       });
       if (!resolved.ok) return { ok: false, error: resolved.error };
-      const start = Date.now();
       let end: AttemptEnd;
+      const holder = `${workflowInfo().workflowId}#${index}-${attempt}`;
+      if (input.pool) {
+        const d = await slots!.acquire(input.pool.gateId, { workflowId: holder, limit: input.pool.limit, queue: true });
+        if (d === 'EXPIRED' || d.verdict !== 'GRANTED')
+          return {
+            ok: false,
+            error: `Worker pool "${input.pool.name}" runs no tasks (its cap is ${input.pool.limit}).`,
+          };
+      }
+      const start = Date.now();
       try {
         await acts(attempt, index).runTaskAttempt({
           runId: input.runId,
@@ -126,6 +141,9 @@ export async function forEachRun(input: ForEachInput): Promise<ForEachResult> {
         const record = cause?.details?.[0] as TaskAttemptRecord | undefined;
         lastError = record?.errorMessage ?? cause?.message ?? String(err);
         end = cause?.type === 'TaskTimedOut' ? 'TIMEDOUT' : cause?.type === 'TaskInvalid' ? 'INVALID' : 'FAILED';
+      } finally {
+        const pool = input.pool;
+        if (pool) await CancellationScope.nonCancellable(() => slots!.release(pool.gateId, holder));
       }
       if (!shouldRetry(input.task, end, attempt)) return { ok: false, error: lastError };
       const delay = retryDelayMillis(input.task, start, Date.now());

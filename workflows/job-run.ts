@@ -63,6 +63,7 @@ import {
   getRunStateQuery,
   jobGateWorkflowId,
   pauseSignal,
+  poolGateWorkflowId,
   resumeSignal,
   type JobRunInput,
   type PlanningActivities,
@@ -92,6 +93,8 @@ const LOG_TAIL_BUDGET_BYTES = 512 * 1024;
 const SHORT_TAIL_CHARS = 256;
 /** patched() id of admission through the job's slot gate (max_concurrent_runs and its queue). */
 const CONCURRENCY_GATE_PATCH = 'job-concurrency-gate';
+/** patched() id of the worker-pool task caps (a local activity reads them as the run starts). */
+const POOL_CAPS_PATCH = 'worker-pool-task-caps';
 /** Databricks keeps a run queued for at most 48 hours. */
 const MAX_QUEUED_MS = 48 * 3600 * 1000;
 /** Attempts Temporal makes for one task attempt when workers are lost (heartbeat timeouts). */
@@ -215,6 +218,11 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
     }
   }
 
+  // Worker pools with a global cap on running tasks (DJOBS_POOL_MAX_TASKS of the workers).
+  const poolLimits: Record<string, number> =
+    !skipped && !interruption && patched(POOL_CAPS_PATCH)
+      ? await proxyLocalActivities<PlanningActivities>({ startToCloseTimeout: '30s' }).poolLimits()
+      : {};
   // A run that never starts (skipped, or canceled while queued) needs no routing.
   const taskQueues =
     skipped || interruption
@@ -347,13 +355,43 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
       jobParameters,
       upstreamTaskValues: upstreamValues(task),
     };
+    // A worker pool with a global cap on running tasks: take one of its slots first.
+    const pool = poolOf(task);
+    if (pool) {
+      attempt.state_message = `Waiting for a free slot in worker pool "${pool.name}" (${pool.limit} tasks at once).`;
+      markChanged();
+      const d = await slots.acquire(pool.gateId, {
+        workflowId: `${info.workflowId}#${attempt.run_id}`,
+        limit: pool.limit,
+        queue: true,
+      });
+      if (d === 'EXPIRED' || d.verdict !== 'GRANTED')
+        return { end: 'INVALID', message: `Worker pool "${pool.name}" runs no tasks (its cap is ${pool.limit}).` };
+      attempt.start_time = Date.now();
+      attempt.state_message = '';
+      markChanged();
+    }
     try {
       const record = await acts.runTaskAttempt(attemptInput);
       return { end: 'SUCCESS', record, message: '' };
     } catch (err) {
       if (isCancellation(err)) throw err;
       return classifyFailure(err);
+    } finally {
+      if (pool)
+        await CancellationScope.nonCancellable(() =>
+          slots.release(pool.gateId, `${info.workflowId}#${attempt.run_id}`)
+        );
     }
+  }
+
+  /** The capped worker pool a task's attempts run in, if its pool has a cap. */
+  function poolOf(task: Task): { name: string; limit: number; gateId: string } | undefined {
+    const queue = taskQueues.get(task.task_key) ?? options.taskQueue ?? info.taskQueue;
+    const cluster = clusterOf(task);
+    const name = cluster !== undefined && queue === clusterTaskQueue(cluster) ? cluster : 'default';
+    const limit = poolLimits[name];
+    return limit === undefined ? undefined : { name, limit, gateId: poolGateWorkflowId(queue) };
   }
 
   /** run_job_task: the other job's current settings run as a child run, linked in the Temporal UI. */
@@ -446,6 +484,7 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
           references: { job: ctx.job, tasks: ctx.tasks },
           heartbeatTimeoutSeconds: options.heartbeatTimeoutSeconds ?? DEFAULT_HEARTBEAT_TIMEOUT_SECONDS,
           taskQueue: taskQueues.get(task.task_key) ?? info.taskQueue,
+          ...(poolOf(task) ? { pool: poolOf(task)! } : {}),
         },
       ],
       staticSummary: `for_each ${task.task_key} of run ${runId} · ${inputs.length} inputs`,
@@ -603,7 +642,11 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
     try {
       decision = await slots.acquire(
         jobGateWorkflowId(jobId),
-        { workflowId: info.workflowId, limit: settings.max_concurrent_runs ?? 1, queue: settings.queue?.enabled ?? false },
+        {
+          workflowId: info.workflowId,
+          limit: settings.max_concurrent_runs ?? 1,
+          queue: settings.queue?.enabled ?? false,
+        },
         {
           maxWaitMs: MAX_QUEUED_MS,
           onQueued: (message) => {
@@ -810,8 +853,9 @@ function classifyFailure(err: unknown): AttemptOutcome {
  * single default worker serves every job. Decided once per run by a local activity, so the
  * decision is recorded in history.
  */
+const clusterOf = (t: Task) => t.job_cluster_key ?? t.existing_cluster_id;
+
 async function planTaskQueues(tasks: readonly Task[], defaultQueue: string): Promise<Map<string, string>> {
-  const clusterOf = (t: Task) => t.job_cluster_key ?? t.existing_cluster_id;
   const clusters = [...new Set(tasks.map(clusterOf).filter((c): c is string => c !== undefined))];
   const planned = new Map<string, string>();
   let served: string[] = [];

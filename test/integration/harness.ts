@@ -31,7 +31,7 @@ export function safeName(title: string): string {
 
 export async function startEngine(
   title: string,
-  opts: { worker?: boolean; heartbeatTimeoutSeconds?: number } = {}
+  opts: { worker?: boolean; heartbeatTimeoutSeconds?: number; poolMaxTasks?: Record<string, number> } = {}
 ): Promise<Engine> {
   if (!runtimeInstalled) {
     runtimeInstalled = true;
@@ -59,6 +59,7 @@ export async function startEngine(
       taskQueue,
       dataDir,
       ...(bundle ? { workflowBundlePath: bundle } : {}),
+      ...(opts.poolMaxTasks ? { poolMaxTasks: opts.poolMaxTasks } : {}),
     });
     running = worker.run();
   }
