@@ -5,7 +5,7 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { resolveJobSpec } from '../client/spec-file';
 import type { DurableJobsClient, Job } from '../client';
-import { NotFoundError } from '../client/errors';
+import { DjobsError, ErrorCode, NotFoundError } from '../client/errors';
 import {
   PERMISSION_LEVEL_DESCRIPTIONS,
   accessControlListProblems,
@@ -249,10 +249,12 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       method: 'POST',
       path: 'jobs/create',
       guard: { on: 'anyone' },
-      handler: async (p, { who }) => {
+      handler: async (p, { who, version }) => {
         const { access_control_list, ...settings } = p;
         const acl = aclFrom(access_control_list);
         checkRunAs(who, settings);
+        // Jobs created through 2.2 queue by default, as on Databricks.
+        if (version === '2.2' && settings.queue === undefined) settings.queue = { enabled: true };
         return client.createJob(await settingsFrom(settings), {
           creator: { name: who.name, kind: who.kind },
           accessControlList: acl,
@@ -416,7 +418,18 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
         });
         const page = listPage('runs', runs, offset, limit);
         if (!bool(p.expand_tasks) || !page.runs) return page;
-        return { ...page, runs: await Promise.all(page.runs.map((r) => client.getRun(r.run_id))) };
+        // Full runs. One deleted since it was listed (visibility lags behind deletion) is left
+        // out; one whose state no worker can give right now stays as listed.
+        const full = await Promise.all(
+          page.runs.map((r) =>
+            client.getRun(r.run_id).catch((err: unknown) => {
+              if (err instanceof NotFoundError) return undefined;
+              if (err instanceof DjobsError && err.code === ErrorCode.TEMPORAL_UNAVAILABLE) return r;
+              throw err;
+            })
+          )
+        );
+        return { ...page, runs: full.filter((r) => r !== undefined) };
       },
     },
     {

@@ -790,7 +790,19 @@ export class DurableJobsClient {
   }
 
   private async readRunState(handle: WorkflowHandle, status: string): Promise<RunState> {
-    if (status === 'RUNNING') return handle.query(getRunStateQuery);
+    // A running run (or a canceled one, replayed) answers through a worker: say so when none does.
+    const ask = async () => {
+      try {
+        return await this.temporal.withDeadline(Date.now() + 10_000, () => handle.query(getRunStateQuery));
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw err;
+        throw new DjobsError(
+          ErrorCode.TEMPORAL_UNAVAILABLE,
+          `No worker answered for the state of ${handle.workflowId}; is a worker serving its task queue? (${(err as Error).message})`
+        );
+      }
+    };
+    if (status === 'RUNNING') return ask();
     if (status === 'COMPLETED') return (await handle.result()) as RunState;
     if (status === 'FAILED' || status === 'CANCELLED') {
       try {
@@ -802,7 +814,7 @@ export class DurableJobsClient {
       }
     }
     // Canceled or terminated from outside: ask a worker to replay the run for its last state.
-    return this.temporal.withDeadline(Date.now() + 10_000, () => handle.query(getRunStateQuery));
+    return ask();
   }
 
   /** The run's workflow handle and its description (one describe call when its id is ours). */

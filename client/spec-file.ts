@@ -100,6 +100,10 @@ export async function resolveJobSpec(raw: unknown, baseDir: string): Promise<Loa
     );
     fix(task.sql_task?.file?.path, 'sql_task.file.path', false, (a) => (task.sql_task!.file!.path = a));
   });
+  // A file-arrival location given as a relative path is relative to the spec, like task files.
+  const fa = settings.trigger?.file_arrival;
+  if (fa && !/^[a-z][a-z0-9+.-]*:\/\//i.test(fa.url) && !path.isAbsolute(fa.url))
+    fa.url = path.resolve(baseDir, fa.url);
   if (problems.length > 0) throw new SpecValidationError(problems);
   return { settings, warnings: result.warnings, baseDir };
 }

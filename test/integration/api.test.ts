@@ -59,6 +59,7 @@ describe('REST API', () => {
     const jobId = created.body.job_id as number;
     const got = await call('GET', `/api/2.2/jobs/get?job_id=${jobId}`);
     expect(got.body).toMatchObject({ job_id: jobId, settings: { name: 'api job' } });
+    expect(got.body.settings).not.toHaveProperty('queue'); // created through 2.1
     const started = await call('POST', '/api/2.0/jobs/run-now', {
       job_id: jobId,
       job_parameters: { who: 'api' },
@@ -148,6 +149,8 @@ describe('REST API', () => {
       max_concurrent_runs: number;
     };
     expect(settings.max_concurrent_runs).toBe(2);
+    // Created through 2.2: queueing on by default, as on Databricks.
+    expect((full.body.settings as { queue?: unknown }).queue).toEqual({ enabled: true });
     expect(settings.tasks).toHaveLength(120);
     expect(settings.tasks[0]).toMatchObject({ task_key: 't000', shell_command_task: { command: 'echo changed' } });
     expect(settings.tasks.some((t) => t.task_key === 't001')).toBe(false);
@@ -202,26 +205,38 @@ describe('REST API', () => {
     });
     expect((await call('GET', `/api/2.0/jobs/runs/export?run_id=${runId}&views_to_export=PDF`)).status).toBe(400);
 
+    // Other tests run at the same time: follow the pages.
+    const listAll = async (query: string) => {
+      const all: { run_id: number; run_type: string; start_time: number }[] = [];
+      let token: string | undefined;
+      do {
+        const r = await call('GET', `/api/2.1/jobs/runs/list?${query}${token ? `&page_token=${token}` : ''}`);
+        all.push(...((r.body.runs as typeof all | undefined) ?? []));
+        token = r.body.next_page_token as string | undefined;
+      } while (token);
+      return all;
+    };
     const listed = await waitFor(async () => {
-      const r = await call('GET', `/api/2.1/jobs/runs/list?run_type=SUBMIT_RUN&start_time_from=${started}`);
-      return (r.body.runs as { run_id: number }[] | undefined)?.some((x) => x.run_id === runId) ? r.body : undefined;
+      const runs = await listAll(`run_type=SUBMIT_RUN&start_time_from=${started}`);
+      return runs.some((x) => x.run_id === runId) ? runs : undefined;
     }, 'the run to be listed');
-    expect(
-      (listed.runs as { run_type: string; start_time: number }[]).every(
-        (r) => r.run_type === 'SUBMIT_RUN' && r.start_time >= started
-      )
-    ).toBe(true);
+    expect(listed.every((r) => r.run_type === 'SUBMIT_RUN' && r.start_time >= started)).toBe(true);
     const before = await call('GET', `/api/2.1/jobs/runs/list?run_type=SUBMIT_RUN&start_time_to=${started - 1}`);
     expect((before.body.runs as { run_id: number }[] | undefined)?.some((x) => x.run_id === runId) ?? false).toBe(
       false
     );
-    const jobRuns = await call('GET', '/api/2.1/jobs/runs/list?run_type=JOB_RUN&expand_tasks=true');
-    expect(
-      (jobRuns.body.runs as { run_type: string; tasks: unknown[] }[]).every(
-        (r) => r.run_type === 'JOB_RUN' && r.tasks.length > 0
-      )
-    ).toBe(true);
-
+    const { job_id } = await engine.client.createJob(job('expand me', [sh('t', 'true')]));
+    await finished((await engine.client.runNow(job_id)).run_id);
+    const jobRuns = await waitFor(async () => {
+      const r = await call('GET', `/api/2.1/jobs/runs/list?job_id=${job_id}&run_type=JOB_RUN&expand_tasks=true`);
+      return (r.body.runs as { run_type: string; tasks: { task_key: string }[] }[] | undefined)?.[0]?.tasks.length
+        ? (r.body.runs as { run_type: string; tasks: { task_key: string }[] }[])
+        : undefined;
+    }, 'the job run to be listed with its tasks');
+    expect(jobRuns.map((r) => [r.run_type, r.tasks.map((t) => t.task_key)])).toEqual([['JOB_RUN', ['t']]]);
+    expect((await call('GET', `/api/2.1/jobs/runs/list?job_id=${job_id}&run_type=SUBMIT_RUN`)).body).toEqual({
+      has_more: false,
+    });
     const slow = await call('POST', '/api/2.1/jobs/runs/submit', { tasks: [sh('slow', 'sleep 60')] });
     const slowId = slow.body.run_id as number;
     expect(await call('POST', '/api/2.1/jobs/runs/delete', { run_id: slowId })).toMatchObject({

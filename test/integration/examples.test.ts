@@ -1,9 +1,10 @@
 // Every example under examples/ runs here (the ETL example has its own file, etl.test.ts).
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadJobSpecFile } from '../../client';
+import { DurableJobsClient, loadJobSpecFile } from '../../client';
 import { runEtl } from '../../examples/client/run-job';
-import { attemptsOf, latestByKey, startEngine, type Engine } from './harness';
+import { attemptsOf, latestByKey, startEngine, waitFor, type Engine } from './harness';
 
 const examples = path.resolve(__dirname, '..', '..', 'examples');
 
@@ -102,5 +103,44 @@ describe('examples', () => {
 
   it('client: service code creates the ETL job, runs it and waits', async () => {
     expect(await runEtl(engine.address, engine.taskQueue)).toBe('SUCCESS');
+  });
+
+  it('file-arrival: a batch landing in ./landing starts one run that reports its files', async () => {
+    // A copy of the example, so that its landing directory is the test's own.
+    const dir = path.join(engine.workDir, 'file-arrival');
+    fs.mkdirSync(path.join(dir, 'landing'), { recursive: true });
+    fs.copyFileSync(path.join(examples, 'file-arrival', 'job.yaml'), path.join(dir, 'job.yaml'));
+    const { settings } = await loadJobSpecFile(path.join(dir, 'job.yaml'));
+    expect(settings.trigger?.file_arrival?.url).toBe(path.join(dir, 'landing'));
+    // wait_after_last_change_seconds: 60 lasts 0.1 s here.
+    const client = await DurableJobsClient.connect({
+      address: engine.address,
+      taskQueue: engine.taskQueue,
+      triggers: { timeScale: 1 / 600, fileArrivalPollSeconds: 0.2 },
+    });
+    try {
+      const { job_id } = await client.createJob(settings);
+      await waitFor(
+        async () =>
+          (
+            await client.temporal.workflow
+              .getHandle(`djobs-watch-${job_id}`)
+              .query<{ state: { baselined: boolean } }>('getTriggerState')
+          ).state.baselined,
+        'the watcher to take stock'
+      );
+      fs.writeFileSync(path.join(dir, 'landing', 'orders.csv'), 'id\n1\n2\n');
+      fs.writeFileSync(path.join(dir, 'landing', 'customers.csv'), 'id\n1\n');
+      const [run] = await waitFor(async () => {
+        const runs = await client.listRuns({ jobId: job_id });
+        return runs.length > 0 ? runs : undefined;
+      }, 'the file-arrival run');
+      const done = await client.waitForRun(run!.run_id, { timeoutMs: 60_000 });
+      expect(done.state.result_state).toBe('SUCCESS');
+      expect((await client.getRunOutput(done.run_id)).logs).toBe('customers.csv: 2 lines\norders.csv: 3 lines\n');
+      await client.deleteJob(job_id);
+    } finally {
+      await client.close();
+    }
   });
 });

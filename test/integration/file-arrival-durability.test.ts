@@ -96,7 +96,15 @@ describe('file arrival across crashes', () => {
     );
     const lines = () => (fs.existsSync(out) ? fs.readFileSync(out, 'utf8').trim().split('\n') : []);
     fs.writeFileSync(path.join(dir, 'a.csv'), 'a');
-    await waitFor(() => lines().length === 1, 'the run for a.csv', 60_000);
+    const [first] = await waitFor(
+      async () => {
+        const runs = await c().listRuns({ jobId: job_id });
+        return runs.length > 0 ? runs : undefined;
+      },
+      'the run for a.csv',
+      60_000
+    );
+    await c().waitForRun(first!.run_id, { timeoutMs: 60_000 });
 
     // Worker down: b arrives. Server down too (kill -9): c arrives.
     worker.kill('SIGKILL');
@@ -117,15 +125,25 @@ describe('file arrival across crashes', () => {
     server = await startServer(port);
     worker = startWorker(server.address);
     client = await connect(server.address);
-    await waitFor(() => lines().join('').includes('c.csv'), 'runs for b.csv and c.csv', 120_000);
+    await waitFor(
+      () => lines().join('').includes('c.csv') && lines().join('').includes('b.csv'),
+      'runs for b.csv and c.csv',
+      120_000
+    );
     // Several polls later, still nothing twice.
     const polls = async () => (await c().temporal.workflow.getHandle(watcher).describe()).historyLength ?? 0;
     const before = await polls();
     await waitFor(async () => (await polls()) > before + 20, 'more polls', 60_000);
-    const files = lines().flatMap((l) => JSON.parse(l) as string[]);
-    expect(files.map((f) => path.basename(f)).sort()).toEqual(['a.csv', 'b.csv', 'c.csv']);
+    // Each file started exactly one run (what triggered each run is in its trigger_info)…
     const runs = await c().listRuns({ jobId: job_id, limit: 25 });
-    expect(runs.filter((r) => r.trigger === 'FILE_ARRIVAL')).toHaveLength(lines().length);
+    expect(runs.every((r) => r.trigger === 'FILE_ARRIVAL')).toBe(true);
+    const triggered = (
+      await Promise.all(runs.map(async (r) => (await c().waitForRun(r.run_id, { timeoutMs: 60_000 })).trigger_info))
+    ).flatMap((t) => t?.file_arrival?.files ?? []);
+    expect(triggered.map((f) => path.basename(f)).sort()).toEqual(['a.csv', 'b.csv', 'c.csv']);
+    // …and every run's task saw its files.
+    const seen = new Set(lines().flatMap((l) => JSON.parse(l) as string[]));
+    expect([...seen].map((f) => path.basename(f)).sort()).toEqual(['a.csv', 'b.csv', 'c.csv']);
     await c().deleteJob(job_id);
   }, 300_000);
 });
