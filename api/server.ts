@@ -455,9 +455,10 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
           activeOnly: true,
           limit: 1000,
         });
+        const queuedOnly = bool(p.all_queued_runs);
         for (const r of active) {
-          // Without job_id, only queued runs go, and only those this principal may manage.
-          if (id === undefined && r.state.life_cycle_state !== 'QUEUED') continue;
+          // all_queued_runs: only queued runs (of the job, or of every job the principal may manage).
+          if (queuedOnly && r.state.life_cycle_state !== 'QUEUED') continue;
           if (id === undefined && !who.admin) {
             const access = (await client.getRunAccess(r.run_id)).access;
             if (!allows(effectiveLevel(who, access), 'CAN_MANAGE_RUN')) continue;

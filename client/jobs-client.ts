@@ -848,9 +848,18 @@ export class DurableJobsClient {
   ): Promise<Run> {
     const deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : Infinity;
     for (;;) {
-      const run = await this.getRun(runId);
-      options.onUpdate?.(run);
-      if (isRunTerminal(run)) return run;
+      let run: Run | undefined;
+      try {
+        run = await this.getRun(runId);
+      } catch (err) {
+        // No worker to answer right now (one is restarting): the run goes on; keep waiting.
+        if (!(err instanceof DjobsError && err.code === ErrorCode.TEMPORAL_UNAVAILABLE) || Date.now() > deadline)
+          throw err;
+      }
+      if (run) {
+        options.onUpdate?.(run);
+        if (isRunTerminal(run)) return run;
+      }
       if (Date.now() > deadline) throw new DjobsError(ErrorCode.INTERNAL_ERROR, `Timed out waiting for run ${runId}.`);
       await new Promise((r) => setTimeout(r, options.pollIntervalMs ?? 500));
     }

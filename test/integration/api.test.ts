@@ -246,6 +246,36 @@ describe('REST API', () => {
     await call('POST', '/api/2.1/jobs/runs/cancel', { run_id: slowId });
   });
 
+  it('QUEUED runs are listed as such, and cancel-all with all_queued_runs cancels only them', async () => {
+    const { job_id } = await engine.client.createJob(
+      job('queued via api', [sh('t', 'sleep 60')], { queue: { enabled: true } })
+    );
+    const ids: number[] = [];
+    for (let i = 0; i < 3; i++)
+      ids.push((await call('POST', '/api/2.1/jobs/run-now', { job_id })).body.run_id as number);
+    const queued = await waitFor(async () => {
+      const r = await call('GET', `/api/2.1/jobs/runs/list?job_id=${job_id}&active_only=true`);
+      const runs = (r.body.runs as { run_id: number; state: { life_cycle_state: string } }[] | undefined) ?? [];
+      return runs.filter((x) => x.state.life_cycle_state === 'QUEUED').length === 2 ? runs : undefined;
+    }, 'two queued runs');
+    const running = queued.find((x) => x.state.life_cycle_state !== 'QUEUED')!.run_id;
+    // (Without job_id this would cancel every queued run in the namespace, other tests' too.)
+    expect(await call('POST', '/api/2.1/jobs/runs/cancel-all', { job_id, all_queued_runs: true })).toEqual({
+      status: 200,
+      body: {},
+    });
+    for (const id of ids.filter((x) => x !== running)) {
+      const r = await finished(id);
+      expect(r.state).toMatchObject({ result_state: 'CANCELED' });
+    }
+    expect(
+      ((await call('GET', `/api/2.1/jobs/runs/get?run_id=${running}`)).body.status as { state: string }).state
+    ).toBe('RUNNING');
+    await call('POST', '/api/2.1/jobs/runs/cancel-all', { job_id });
+    await finished(running);
+    await engine.client.deleteJob(job_id);
+  });
+
   it('answers /.well-known/databricks-config without a token', async () => {
     const res = await fetch(`${base}/.well-known/databricks-config`);
     expect(res.status).toBe(200);

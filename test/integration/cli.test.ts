@@ -129,6 +129,67 @@ describe('djobs CLI', () => {
     expect(gone.stderr).toContain(`Job ${job_id} does not exist.`);
   });
 
+  it('jobs backfill: one run per fire time in the range, with its nominal trigger time', async () => {
+    const spec = path.join(engine.workDir, 'nightly.json');
+    fs.writeFileSync(
+      spec,
+      JSON.stringify({
+        name: 'nightly',
+        schedule: { quartz_cron_expression: '0 0 2 * * ?', timezone_id: 'Europe/Paris', pause_status: 'PAUSED' },
+        queue: { enabled: true },
+        parameters: [{ name: 'env', default: 'dev' }],
+        tasks: [
+          {
+            task_key: 't',
+            shell_command_task: { command: 'echo {{job.trigger.time.iso_date}} {{job.parameters.env}}' },
+          },
+        ],
+      })
+    );
+    const { job_id } = JSON.parse(
+      (await djobs(['jobs', 'create', '--json', `@${spec}`, '-o', 'json'], env)).stdout
+    ) as {
+      job_id: number;
+    };
+    const r = await djobs(
+      [
+        'jobs',
+        'backfill',
+        String(job_id),
+        '--from',
+        '2026-11-20T00:00:00Z',
+        '--to',
+        '2026-11-21T23:59:59Z',
+        '--job-params',
+        '{"env":"prod"}',
+        '-o',
+        'json',
+      ],
+      env
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const { runs } = JSON.parse(r.stdout) as { runs: { run_id: number; trigger_time: number }[] };
+    // 02:00 in Paris (UTC+1 in November).
+    expect(runs.map((x) => new Date(x.trigger_time).toISOString())).toEqual([
+      '2026-11-20T01:00:00.000Z',
+      '2026-11-21T01:00:00.000Z',
+    ]);
+    const outputs = await Promise.all(
+      runs.map(async (x) => {
+        const run = await engine.client.waitForRun(x.run_id, { timeoutMs: 60_000 });
+        return (await engine.client.getRunOutput(run.tasks[0]!.run_id)).logs;
+      })
+    );
+    expect(outputs).toEqual(['2026-11-20 prod\n', '2026-11-21 prod\n']);
+    const bad = await djobs(
+      ['jobs', 'backfill', String(job_id), '--from', 'yesterday', '--to', '2026-11-21T00:00:00Z'],
+      env
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--from: expected an ISO 8601 time, found "yesterday".');
+    await engine.client.deleteJob(job_id);
+  });
+
   it('without TEMPORAL_ADDRESS, run starts an embedded server with a persistent database and a worker', async () => {
     const home = path.join(engine.workDir, 'embedded-home');
     const r = await djobs(
