@@ -91,13 +91,14 @@ describe('max_concurrent_runs and queueing', () => {
     const { job_id } = await engine.client.createJob(
       job('queue cancel', [sh('work', 'sleep 2')], { queue: { enabled: true } })
     );
+    // One at a time, so that the gate sees them in this order: a runs, b then c wait.
+    const lifeCycle = async (id: number) => (await engine.client.getRun(id)).state.life_cycle_state;
     const a = await engine.client.runNow(job_id);
+    await waitFor(async () => (await lifeCycle(a.run_id)) === 'RUNNING', 'the first run to start');
     const b = await engine.client.runNow(job_id);
+    await waitFor(async () => (await lifeCycle(b.run_id)) === 'QUEUED', 'the second run to queue');
     const c = await engine.client.runNow(job_id);
-    await waitFor(
-      async () => (await engine.client.getRun(b.run_id)).state.life_cycle_state === 'QUEUED',
-      'the second run to queue'
-    );
+    await waitFor(async () => (await lifeCycle(c.run_id)) === 'QUEUED', 'the third run to queue');
     await engine.client.cancelRun(b.run_id);
     const canceled = await engine.client.waitForRun(b.run_id, { timeoutMs: 30_000 });
     expect(canceled.state.result_state).toBe('CANCELED');

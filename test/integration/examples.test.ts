@@ -143,4 +143,41 @@ describe('examples', () => {
       await client.close();
     }
   });
+
+  it('periodic and continuous: runs start on their own, each says what started it, and pausing stops them', async () => {
+    // Four hours last 0.4 s here; a continuous job restarts at once after a success.
+    const client = await DurableJobsClient.connect({
+      address: engine.address,
+      taskQueue: engine.taskQueue,
+      triggers: { timeScale: 1 / 36_000 },
+    });
+    try {
+      for (const [name, trigger] of [
+        ['periodic', 'PERIODIC'],
+        ['continuous', 'CONTINUOUS'],
+      ] as const) {
+        const { settings } = await loadJobSpecFile(path.join(examples, name, 'job.yaml'));
+        const { job_id } = await client.createJob(settings);
+        const runs = await waitFor(async () => {
+          const listed = await client.listRuns({ jobId: job_id, completedOnly: true });
+          return listed.length >= 2 ? listed : undefined;
+        }, `two ${name} runs`);
+        for (const r of runs.slice(0, 2)) {
+          const run = await client.waitForRun(r.run_id, { timeoutMs: 30_000 });
+          expect(run.state.result_state).toBe('SUCCESS');
+          expect(run.trigger).toBe(trigger);
+          expect((await client.getRunOutput(run.run_id)).logs).toContain(`(${trigger.toLowerCase()})`);
+        }
+        await client.resetJob(
+          job_id,
+          name === 'periodic'
+            ? { ...settings, trigger: { ...settings.trigger!, pause_status: 'PAUSED' } }
+            : { ...settings, continuous: { pause_status: 'PAUSED' } }
+        );
+        await client.deleteJob(job_id);
+      }
+    } finally {
+      await client.close();
+    }
+  });
 });
