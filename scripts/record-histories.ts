@@ -9,7 +9,12 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { DurableJobsClient } from '../client';
 import { runWorkflowId, type JobSettings, type Task } from '../spec';
 import { createDjobsWorker } from '../worker';
-import { jobGateWorkflowId } from '../workflows/definitions';
+import {
+  continuousWorkflowId,
+  fileArrivalWorkflowId,
+  jobGateWorkflowId,
+  poolGateWorkflowId,
+} from '../workflows/definitions';
 
 const sh = (task_key: string, command: string, extra: Partial<Task> = {}): Task => ({
   task_key,
@@ -237,6 +242,88 @@ async function main(): Promise<void> {
     },
     { name: 'skipped-job-run', settings: { name: 'placeholder', tasks: [] }, start: jobRuns(false) }
   );
+  /** Record a finished workflow (not a run) under `name`, with the workflow id it ran under. */
+  const recordWorkflow = async (name: string, workflowId: string) => {
+    await waitUntil(
+      async () => (await client.temporal.workflow.getHandle(workflowId).describe()).status.name !== 'RUNNING',
+      60_000
+    );
+    const h = await client.temporal.workflow.getHandle(workflowId).fetchHistory();
+    fs.writeFileSync(path.join(out, `${name}.json`), historyToJSON(h));
+    const idsFile = path.join(out, '..', 'workflow-ids.json');
+    const ids = JSON.parse(fs.readFileSync(idsFile, 'utf8')) as Record<string, string>;
+    ids[name] = workflowId;
+    fs.writeFileSync(idsFile, `${JSON.stringify(ids, null, 2)}\n`);
+    console.log(`recorded ${name} (${h.events?.length ?? 0} events)`);
+  };
+  const triggerClient = await DurableJobsClient.connect({
+    address,
+    taskQueue,
+    runOptions: { heartbeatTimeoutSeconds: 5 },
+    triggers: { fileArrivalPollSeconds: 0.2, continuousBackoffSeconds: 1 },
+  });
+  const runsOf = async (jobId: number, n: number) => {
+    let runs: { run_id: number }[] = [];
+    await waitUntil(async () => (runs = await client.listRuns({ jobId })).length >= n, 60_000);
+    for (const r of runs) await client.waitForRun(r.run_id, { timeoutMs: 60_000 });
+  };
+  // The trigger workflows and a run in a capped worker pool.
+  const workflowScenarios: Record<string, () => Promise<void>> = {
+    'file-arrival-watcher': async () => {
+      const dir = path.join(home, 'landing');
+      fs.mkdirSync(dir, { recursive: true });
+      const { job_id } = await triggerClient.createJob({
+        name: 'watched',
+        tasks: [sh('t', 'true')],
+        trigger: { file_arrival: { url: dir } },
+      });
+      const watcher = fileArrivalWorkflowId(job_id);
+      await waitUntil(
+        async () =>
+          (
+            await client.temporal.workflow
+              .getHandle(watcher)
+              .query<{ state: { baselined: boolean } }>('getTriggerState')
+          ).state.baselined
+      );
+      fs.writeFileSync(path.join(dir, 'a.csv'), 'a');
+      await runsOf(job_id, 1);
+      await triggerClient.deleteJob(job_id);
+      await recordWorkflow('file-arrival-watcher', watcher);
+    },
+    'continuous-supervisor': async () => {
+      const marker = path.join(home, 'continuous-ok');
+      const { job_id } = await triggerClient.createJob({
+        name: 'continuous',
+        tasks: [sh('t', `if [ -f ${marker} ]; then exit 0; fi; touch ${marker}; exit 1`)],
+        continuous: { pause_status: 'UNPAUSED' },
+      });
+      await runsOf(job_id, 3); // a failure, a backoff, then successes
+      await triggerClient.deleteJob(job_id);
+      await recordWorkflow('continuous-supervisor', continuousWorkflowId(job_id));
+    },
+    'pool-capped-run': async () => {
+      const poolQueue = `${taskQueue}-pool`;
+      const poolWorker = await createDjobsWorker({
+        connection,
+        namespace: 'default',
+        taskQueue: poolQueue,
+        dataDir: home,
+        poolMaxTasks: { default: 1 },
+      });
+      const poolClient = await DurableJobsClient.connect({ address, taskQueue: poolQueue });
+      await poolWorker.runUntil(async () => {
+        const { run_id } = await poolClient.submitRun({
+          name: 'capped',
+          tasks: [sh('a', 'sleep 0.3'), sh('b', 'sleep 0.3')],
+        });
+        await poolClient.waitForRun(run_id, { timeoutMs: 60_000 });
+        await recordWorkflow('pool-capped-run', runWorkflowId(run_id));
+        await recordWorkflow('pool-capped-run-gate', poolGateWorkflowId(poolQueue));
+      });
+      await poolClient.close();
+    },
+  };
   const only = process.argv.slice(2);
   await worker.runUntil(async () => {
     for (const s of scenarios.filter((x) => only.length === 0 || only.includes(x.name))) {
@@ -282,7 +369,10 @@ async function main(): Promise<void> {
         console.log(`recorded ${s.name}-iterations (${h.events?.length ?? 0} events)`);
       }
     }
+    for (const [name, scenario] of Object.entries(workflowScenarios))
+      if (only.length === 0 || only.includes(name)) await scenario();
   });
+  await triggerClient.close();
   await client.close();
   await connection.close();
 }
