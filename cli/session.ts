@@ -54,6 +54,7 @@ export async function openSession(options: { needsWorker: boolean }): Promise<Se
     taskQueue: config.taskQueue,
     runOptions,
     triggers: config.triggers,
+    jobAccessCacheMs: config.jobAccessCacheMs,
   };
   if (config.temporalAddress) {
     const client = await DurableJobsClient.connect({ ...clientOptions, address: config.temporalAddress });

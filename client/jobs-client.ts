@@ -93,6 +93,12 @@ export interface DurableJobsClientOptions {
   user?: string;
   /** Timing of triggers (file arrival, continuous, periodic). */
   triggers?: Partial<TriggerTiming>;
+  /**
+   * How long a job's access (owner and grants), read for a permission check, is reused. Changes
+   * made through this client take effect at once; changes made by another process (a second
+   * API replica) are seen within this time. 0 reads it on every check. @default 1000
+   */
+  jobAccessCacheMs?: number;
 }
 
 export interface TriggerTiming {
@@ -105,6 +111,9 @@ export interface TriggerTiming {
   /** @default 600 */
   continuousBackoffMaxSeconds: number;
 }
+
+/** Bounds the job-access cache of a long-lived client (an API server over many jobs). */
+const ACCESS_CACHE_ENTRIES = 10_000;
 
 const DEFAULT_TRIGGER_TIMING: TriggerTiming = {
   timeScale: 1,
@@ -199,6 +208,9 @@ export class DurableJobsClient {
   readonly taskQueue: string;
   private readonly uiUrl: string;
 
+  /** Recently read job access, by job id (see `jobAccessCacheMs`), oldest first. */
+  private readonly accessCache = new Map<number, { at: number; access: Promise<JobAccess> }>();
+
   private constructor(
     readonly temporal: Client,
     private readonly options: DurableJobsClientOptions
@@ -269,7 +281,19 @@ export class DurableJobsClient {
 
   /** Who owns a job and who else may see, run or manage it. */
   async getJobAccess(jobId: number): Promise<JobAccess> {
-    return (await this.describeJob(jobId)).access;
+    const ttl = this.options.jobAccessCacheMs ?? 1000;
+    if (ttl <= 0) return (await this.describeJob(jobId)).access;
+    const hit = this.accessCache.get(jobId);
+    if (hit && Date.now() - hit.at < ttl) return hit.access;
+    // One read serves every check that arrives while it is in flight; a failed one is not kept.
+    const access = this.describeJob(jobId).then((d) => d.access);
+    this.accessCache.delete(jobId); // re-inserted last, so the first entry is the oldest
+    this.accessCache.set(jobId, { at: Date.now(), access });
+    if (this.accessCache.size > ACCESS_CACHE_ENTRIES) this.accessCache.delete(this.accessCache.keys().next().value!);
+    access.catch(() => {
+      if (this.accessCache.get(jobId)?.access === access) this.accessCache.delete(jobId);
+    });
+    return access;
   }
 
   /** Store a job's new access (owner and grants); runs in flight keep the access they started with. */
@@ -282,6 +306,8 @@ export class DurableJobsClient {
     } catch (err) {
       if (err instanceof ScheduleNotFoundError) throw new NotFoundError('Job', jobId);
       throw err;
+    } finally {
+      this.accessCache.delete(jobId);
     }
   }
 
@@ -363,6 +389,8 @@ export class DurableJobsClient {
     } catch (err) {
       if (err instanceof ScheduleNotFoundError) throw new NotFoundError('Job', jobId);
       throw err;
+    } finally {
+      this.accessCache.delete(jobId);
     }
     await this.stopTriggerWorkflow(fileArrivalWorkflowId(jobId));
     await this.stopTriggerWorkflow(continuousWorkflowId(jobId));
@@ -752,6 +780,29 @@ export class DurableJobsClient {
   /** runs/get, in the Databricks `Run` shape. Accepts a job run id or a task run id. */
   async getRun(runId: number): Promise<Run> {
     const { state, memo } = await this.runSnapshot(runId);
+    return this.runView(state, memo);
+  }
+
+  /**
+   * `getRun` for a caller who must first pass `check` on the run's access (it throws to refuse;
+   * it sees undefined for a missing run, so permission is judged before existence). One describe
+   * serves both, and the job's access and the run's state are read side by side.
+   */
+  async getRunIfAllowed(runId: number, check: (access: JobAccess | undefined) => void): Promise<Run> {
+    let found: { handle: WorkflowHandle; desc: WorkflowExecutionDescription };
+    try {
+      found = await this.findRun(jobRunIdOf(runId));
+    } catch (err) {
+      if (err instanceof NotFoundError) check(undefined);
+      throw err;
+    }
+    const state = this.readRunState(found.handle, found.desc.status.name);
+    state.catch(() => undefined); // its failure matters only once access allows
+    check((await this.accessOfRun(found.desc)).access);
+    return this.runView(await state, found.desc.memo);
+  }
+
+  private runView(state: RunState, memo: Record<string, unknown> | undefined): Run {
     return {
       ...toDatabricksRun(state, Date.now()),
       ...runPeople(memo),
@@ -769,7 +820,10 @@ export class DurableJobsClient {
    * revoked grant takes effect on old runs too), else the access the run recorded at its start.
    */
   async getRunAccess(runId: number): Promise<{ jobId?: number; access?: JobAccess }> {
-    const { desc } = await this.findRun(jobRunIdOf(runId));
+    return this.accessOfRun((await this.findRun(jobRunIdOf(runId))).desc);
+  }
+
+  private async accessOfRun(desc: WorkflowExecutionDescription): Promise<{ jobId?: number; access?: JobAccess }> {
     const jobId = desc.typedSearchAttributes.get(DjobsJobId);
     if (jobId !== undefined) {
       try {

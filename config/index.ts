@@ -49,6 +49,8 @@ const Env = z.object({
    * wait_after_last_change_seconds): for tests and demos that cannot wait an hour. Default 1.
    */
   DJOBS_TRIGGER_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
+  /** How long the API reuses a job's grants once read (0: read them on every check). */
+  DJOBS_API_ACCESS_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
 });
 
 export interface DjobsConfig {
@@ -64,6 +66,7 @@ export interface DjobsConfig {
   port: number;
   uiPort: number;
   triggers: TriggerTiming;
+  jobAccessCacheMs: number;
   poolMaxTasks: Record<string, number>;
 }
 
@@ -87,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
     python: e.DJOBS_PYTHON,
     port: e.DJOBS_PORT,
     uiPort: e.DJOBS_UI_PORT,
+    jobAccessCacheMs: e.DJOBS_API_ACCESS_CACHE_MS,
     poolMaxTasks: Object.fromEntries(
       (e.DJOBS_POOL_MAX_TASKS ?? '')
         .split(',')

@@ -250,10 +250,12 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
   }
 
   const ancestors = new Map<string, string[]>();
+  // Most jobs set no task values: then there is nothing to look up. Known once from the carried
+  // state (repair, continue-as-new), then kept current where a success records its values.
+  let anyTaskValues = Object.values(state.tasks).some((t) => t.taskValues && Object.keys(t.taskValues).length > 0);
   const upstreamValues = (task: Task): Record<string, Record<string, JsonValue>> => {
     const values: Record<string, Record<string, JsonValue>> = {};
-    // Most jobs set no task values: then there is nothing to look up.
-    if (!Object.values(state.tasks).some((t) => t.taskValues && Object.keys(t.taskValues).length > 0)) return values;
+    if (!anyTaskValues) return values;
     let keys = ancestors.get(task.task_key);
     if (!keys) ancestors.set(task.task_key, (keys = ancestorsOf(tasks, task.task_key)));
     for (const k of keys) {
@@ -596,6 +598,7 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
         applyOutcome(attempt, outcome);
         if (outcome.end === 'SUCCESS') {
           tr.taskValues = outcome.record?.taskValues ?? {};
+          if (Object.keys(tr.taskValues).length > 0) anyTaskValues = true;
           return;
         }
         if (interruption || !shouldRetry(task, outcome.end, attempt.attempt_number)) return;

@@ -52,6 +52,7 @@ export function configureDevCommand(program: Command): void {
             heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
           },
           triggers: config.triggers,
+          jobAccessCacheMs: config.jobAccessCacheMs,
         });
         const api =
           Number(opts.apiPort) > 0

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { TokenMap, adminPrincipal, loadPrincipals } from '../../api/auth';
 import { createApiServer } from '../../api/server';
+import { DurableJobsClient } from '../../client';
 import { job, sh, startEngine, waitFor, type Engine } from './harness';
 
 const tokenOf = (who: string) => `${who}-token-0123456789abcdef`;
@@ -130,6 +131,8 @@ describe('REST API permissions', () => {
     // Permission before existence: a missing job is 403 for a non-admin, 404 for an admin.
     expect(await eve('GET', '/api/2.1/jobs/get?job_id=987654321')).toMatchObject(denied);
     expect(await root('GET', '/api/2.1/jobs/get?job_id=987654321')).toMatchObject({ status: 404 });
+    expect(await eve('GET', '/api/2.1/jobs/runs/get?run_id=987654321')).toMatchObject(denied);
+    expect(await root('GET', '/api/2.1/jobs/runs/get?run_id=987654321')).toMatchObject({ status: 404 });
     const listed = await waitFor(async () => {
       const r = await bob('GET', '/api/2.1/jobs/list?limit=100');
       return (r.body.jobs as { job_id: number }[] | undefined)?.some((j) => j.job_id === jobId) ? r : undefined;
@@ -247,6 +250,44 @@ describe('REST API permissions', () => {
     expect(got.body).toMatchObject({ run_as_user_name: 'etl-bot' });
     const botRun = await bot('POST', '/api/2.1/jobs/run-now', { job_id: jobId });
     expect(await finished(bot, botRun.body.run_id as number)).toMatchObject({ run_as_user_name: 'etl-bot' });
+  });
+
+  it('a grant revoked through another API replica is honoured once the reused access expires', async () => {
+    const created = await root('POST', '/api/2.1/jobs/create', {
+      ...job('replicas', [sh('a', 'true')]),
+      access_control_list: [{ user_name: 'bob@example.com', permission_level: 'CAN_VIEW' }],
+    });
+    const id = created.body.job_id as number;
+    expect((await bob('GET', `/api/2.1/jobs/get?job_id=${id}`)).status).toBe(200); // read and reused here
+    // A second replica: its own client, so its own reuse of job access.
+    const tokens = new TokenMap();
+    loadPrincipals(path.join(engine.workDir, 'principals.yaml'), tokens);
+    const other = await createApiServer({
+      client: DurableJobsClient.fromClient(engine.client.temporal, { taskQueue: engine.taskQueue }),
+      tokens,
+      workspaceDir: engine.workDir,
+    });
+    try {
+      const otherBase = await other.listen({ port: 0, host: '127.0.0.1' });
+      const revoked = await fetch(`${otherBase}/api/2.0/permissions/jobs/${id}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${tokenOf('root')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ access_control_list: [] }),
+      });
+      expect(revoked.status).toBe(200);
+      const otherGet = await fetch(`${otherBase}/api/2.1/jobs/get?job_id=${id}`, {
+        headers: { authorization: `Bearer ${tokenOf('bob')}` },
+      });
+      expect(otherGet.status).toBe(403); // the replica that made the change: at once
+    } finally {
+      await other.close();
+    }
+    // This replica: within jobAccessCacheMs (1 s by default), and for good.
+    await waitFor(
+      async () => (await bob('GET', `/api/2.1/jobs/get?job_id=${id}`)).status === 403,
+      'the revoked grant to take effect here'
+    );
+    expect(await bob('GET', `/api/2.1/jobs/runs/list?job_id=${id}`)).toMatchObject(denied);
   });
 
   it('only admins set run_as to someone else; one-time runs belong to their submitter', async () => {

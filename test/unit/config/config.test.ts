@@ -1,0 +1,29 @@
+// Environment configuration: defaults, parsing, and one clear error listing every bad variable.
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../config';
+
+describe('loadConfig', () => {
+  it('gives the documented defaults', () => {
+    const c = loadConfig({ DJOBS_HOME: '/tmp/djobs-home' });
+    expect(c).toMatchObject({
+      home: '/tmp/djobs-home',
+      namespace: 'default',
+      taskQueue: 'djobs',
+      jobAccessCacheMs: 1000,
+      poolMaxTasks: {},
+      triggers: { timeScale: 1, fileArrivalPollSeconds: 10, continuousBackoffSeconds: 10 },
+    });
+  });
+
+  it('parses the REST API access reuse and pool caps', () => {
+    const c = loadConfig({ DJOBS_API_ACCESS_CACHE_MS: '0', DJOBS_POOL_MAX_TASKS: 'default=8, gpu=2' });
+    expect(c.jobAccessCacheMs).toBe(0);
+    expect(c.poolMaxTasks).toEqual({ default: 8, gpu: 2 });
+  });
+
+  it('names every bad variable at once', () => {
+    expect(() => loadConfig({ DJOBS_API_ACCESS_CACHE_MS: '-5', DJOBS_POOL_MAX_TASKS: 'gpu' })).toThrow(
+      /DJOBS_POOL_MAX_TASKS: expected pool=limit pairs.*DJOBS_API_ACCESS_CACHE_MS: |DJOBS_API_ACCESS_CACHE_MS: .*DJOBS_POOL_MAX_TASKS: expected pool=limit pairs/
+    );
+  });
+});
