@@ -267,29 +267,44 @@ async function main(): Promise<void> {
     await waitUntil(async () => (runs = await client.listRuns({ jobId })).length >= n, 60_000);
     for (const r of runs) await client.waitForRun(r.run_id, { timeoutMs: 60_000 });
   };
+  /** A job with a file-arrival trigger on `dir`, once its watcher has taken stock. */
+  const watchedJob = async (dir: string) => {
+    const { job_id } = await triggerClient.createJob({
+      name: 'watched',
+      tasks: [sh('t', 'true')],
+      trigger: { file_arrival: { url: dir } },
+    });
+    const watcher = fileArrivalWorkflowId(job_id);
+    await waitUntil(
+      async () =>
+        (await client.temporal.workflow.getHandle(watcher).query<{ state: { baselined: boolean } }>('getTriggerState'))
+          .state.baselined
+    );
+    return { job_id, watcher };
+  };
   // The trigger workflows and a run in a capped worker pool.
   const workflowScenarios: Record<string, () => Promise<void>> = {
     'file-arrival-watcher': async () => {
       const dir = path.join(home, 'landing');
       fs.mkdirSync(dir, { recursive: true });
-      const { job_id } = await triggerClient.createJob({
-        name: 'watched',
-        tasks: [sh('t', 'true')],
-        trigger: { file_arrival: { url: dir } },
-      });
-      const watcher = fileArrivalWorkflowId(job_id);
-      await waitUntil(
-        async () =>
-          (
-            await client.temporal.workflow
-              .getHandle(watcher)
-              .query<{ state: { baselined: boolean } }>('getTriggerState')
-          ).state.baselined
-      );
+      const { job_id, watcher } = await watchedJob(dir);
       fs.writeFileSync(path.join(dir, 'a.csv'), 'a');
       await runsOf(job_id, 1);
       await triggerClient.deleteJob(job_id);
       await recordWorkflow('file-arrival-watcher', watcher);
+    },
+    // After 'file-arrival-listing-changes': polls carry a digest and the changes only.
+    'file-arrival-watcher-changes': async () => {
+      const dir = path.join(home, 'landing-changes');
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'old-1.csv'), 'old');
+      fs.writeFileSync(path.join(dir, 'old-2.csv'), 'old');
+      const { job_id, watcher } = await watchedJob(dir);
+      fs.rmSync(path.join(dir, 'old-1.csv'));
+      fs.writeFileSync(path.join(dir, 'a.csv'), 'a');
+      await runsOf(job_id, 1);
+      await triggerClient.deleteJob(job_id);
+      await recordWorkflow('file-arrival-watcher-changes', watcher);
     },
     'continuous-supervisor': async () => {
       const marker = path.join(home, 'continuous-ok');

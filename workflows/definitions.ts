@@ -3,6 +3,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type {
   ArrivedFile,
+  ListingChange,
   TriggerInfo,
   GateState,
   JobSettings,
@@ -109,6 +110,8 @@ export const RunFailureType = {
 export interface TriggerActivities {
   /** Every file under a watched location (a directory, recursively; names starting with '.' are skipped). */
   listArrivedFiles(url: string): Promise<ArrivedFile[]>;
+  /** The same listing as a change since the watcher's last one (see `ListingChange`). */
+  listArrivedFileChanges(req: { url: string; watcher: string; since?: string }): Promise<ListingChange>;
 }
 
 export interface TaskActivities {

@@ -8,6 +8,7 @@ import {
   condition,
   continueAsNew,
   executeChild,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -15,12 +16,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import {
+  applyListingChange,
   continuousBackoffMs,
   markTriggered,
   newFileArrivalState,
   observeFiles,
   runIdFromString,
   runWorkflowId,
+  type ArrivedFile,
   type BackoffPolicy,
   type FileArrivalState,
   type FileArrivalTiming,
@@ -39,6 +42,9 @@ import {
 } from './definitions';
 import { jobRun } from './job-run';
 import { DjobsJobId, DjobsJobName, DjobsRunId, DjobsTrigger } from './search-attributes';
+
+/** patched() id of listings as changes since the watcher's last (absent from older histories). */
+const LISTING_CHANGES_PATCH = 'file-arrival-listing-changes';
 
 /** Loop iterations (polls or runs) per execution before continuing as new with the state. */
 const ITERATIONS_PER_EXECUTION = 200;
@@ -119,10 +125,17 @@ export async function fileArrivalWatcher(input: FileArrivalInput): Promise<void>
   let stopped = false;
   let reconfigured = false;
   const state = input.state ?? newFileArrivalState();
+  // The location's listing as last applied, and its digest: polls then carry only changes. Kept
+  // in memory (rebuilt on replay from history), not in the state: a new execution lists afresh.
+  let listing: ArrivedFile[] | undefined;
+  let digest: string | undefined;
   setHandler(configureTriggerSignal, (c) => {
     const next = c as FileArrivalConfig;
     // A new location starts from what is there now, like a new trigger.
-    if (next.url !== config.url) Object.assign(state, newFileArrivalState());
+    if (next.url !== config.url) {
+      Object.assign(state, newFileArrivalState());
+      listing = digest = undefined;
+    }
     config = next;
     reconfigured = true;
   });
@@ -130,10 +143,29 @@ export async function fileArrivalWatcher(input: FileArrivalInput): Promise<void>
     stopped = true;
   });
   setHandler(getTriggerStateQuery, () => ({ config, state }));
-  const { listArrivedFiles } = proxyActivities<TriggerActivities>({
+  const { listArrivedFiles, listArrivedFileChanges } = proxyActivities<TriggerActivities>({
     startToCloseTimeout: '5 minutes',
     retry: { initialInterval: '1s', maximumInterval: '1 minute' },
   });
+  // Watchers from before this recorded the whole listing on every poll.
+  const listChanges = patched(LISTING_CHANGES_PATCH);
+  const listFiles = async (): Promise<ArrivedFile[]> => {
+    if (!listChanges) return listArrivedFiles(config.url);
+    const url = config.url;
+    const change = await listArrivedFileChanges({
+      url,
+      watcher: workflowInfo().workflowId,
+      ...(digest !== undefined ? { since: digest } : {}),
+    });
+    if (url !== config.url) return listFiles(); // moved while listing: the new location counts
+    if ('since' in change && change.since !== digest) {
+      listing = digest = undefined; // cannot happen (the lister answers our own digest); list afresh
+      return listFiles();
+    }
+    listing = applyListingChange(listing, digest, change);
+    digest = change.digest;
+    return listing;
+  };
 
   for (let i = 0; i < ITERATIONS_PER_EXECUTION && !workflowInfo().continueAsNewSuggested; i++) {
     if (stopped) return;
@@ -141,7 +173,7 @@ export async function fileArrivalWatcher(input: FileArrivalInput): Promise<void>
       await condition(() => stopped || !config.paused);
       continue;
     }
-    const files = await listArrivedFiles(config.url);
+    const files = await listFiles();
     const now = Date.now();
     const arrived = observeFiles(state, files, now, config);
     if (arrived.length > 0) {

@@ -82,6 +82,52 @@ export function markTriggered(state: FileArrivalState, files: readonly string[],
   state.triggers++;
 }
 
+/**
+ * What a listing of a watched location holds, as the lister reports it: the whole listing, or
+ * only what changed since the listing the watcher last applied (`since`, that listing's digest).
+ * Changes keep a watcher's history small however many files sit at the location: a quiet
+ * location costs a digest per poll, not its whole listing.
+ */
+export type ListingChange =
+  | { digest: string; files: ArrivedFile[] }
+  | { digest: string; since: string; upserted: ArrivedFile[]; removed: string[] };
+
+const byPath = (a: ArrivedFile, b: ArrivedFile) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
+/** What turns listing `before` into `after`: files new or changed (size or mtime), paths gone. */
+export function diffListings(
+  before: readonly ArrivedFile[],
+  after: readonly ArrivedFile[]
+): { upserted: ArrivedFile[]; removed: string[] } {
+  const old = new Map(before.map((f) => [f.path, f]));
+  const upserted = after.filter((f) => {
+    const o = old.get(f.path);
+    return !o || o.size !== f.size || o.modifiedMs !== f.modifiedMs;
+  });
+  const present = new Set(after.map((f) => f.path));
+  const removed = before.filter((f) => !present.has(f.path)).map((f) => f.path);
+  return { upserted, removed };
+}
+
+/**
+ * The listing after `change`, sorted by path. `known` is the listing the watcher holds and
+ * `knownDigest` its digest; a change relative to any other listing is a lister bug.
+ */
+export function applyListingChange(
+  known: readonly ArrivedFile[] | undefined,
+  knownDigest: string | undefined,
+  change: ListingChange
+): ArrivedFile[] {
+  if ('files' in change) return [...change.files].sort(byPath);
+  if (known === undefined || change.since !== knownDigest)
+    throw new Error(`listing change since ${change.since}, but the watcher holds ${knownDigest ?? 'no listing'}`);
+  if (change.upserted.length === 0 && change.removed.length === 0) return [...known];
+  const next = new Map(known.map((f) => [f.path, f]));
+  for (const p of change.removed) next.delete(p);
+  for (const f of change.upserted) next.set(f.path, f);
+  return [...next.values()].sort(byPath);
+}
+
 export interface BackoffPolicy {
   /** First wait after a failed run (ms); doubles with each consecutive failure. */
   backoffInitialMs: number;

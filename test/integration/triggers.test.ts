@@ -242,4 +242,42 @@ describe('triggers', () => {
     expect((await client.listRuns({ jobId: job_id, limit: 100 })).length).toBe(2);
     await client.deleteJob(job_id);
   });
+
+  it('file arrival over a large location: history records its listing once, then only what changed', async () => {
+    const dir = path.join(engine.workDir, 'big-landing');
+    for (let d = 0; d < 20; d++) {
+      fs.mkdirSync(path.join(dir, `day-${d}`), { recursive: true });
+      for (let i = 0; i < 150; i++) fs.writeFileSync(path.join(dir, `day-${d}`, `part-${i}.parquet`), 'x');
+    }
+    const { job_id } = await client.createJob(
+      job('big landing', [sh('t', 'true')], { trigger: { file_arrival: { url: dir } } })
+    );
+    const watcher = client.temporal.workflow.getHandle(`djobs-watch-${job_id}`);
+    await waitFor(
+      async () => (await watcher.query<{ state: { baselined: boolean } }>('getTriggerState')).state.baselined,
+      'the watcher to take stock'
+    );
+    const polls = async () => (await watcher.describe()).historyLength ?? 0;
+    const before = await polls();
+    await waitFor(async () => (await polls()) > before + 80, 'the watcher to poll several more times');
+    const arrived = path.join(dir, 'day-20', 'new.parquet');
+    fs.mkdirSync(path.dirname(arrived));
+    fs.writeFileSync(arrived, 'new');
+    const [run] = await runsOf(job_id, 1, 'a run for the one new file');
+    expect((await client.waitForRun(run!.run_id, { timeoutMs: 30_000 })).trigger_info?.file_arrival?.files).toEqual([
+      arrived,
+    ]);
+    await client.deleteJob(job_id);
+
+    // Listing results in the watcher's history: the first holds 3,000 files, every later one a
+    // digest and the changes (here at most the one new file).
+    const sizes: number[] = [];
+    for (const e of (await watcher.fetchHistory()).events ?? []) {
+      const data = e.activityTaskCompletedEventAttributes?.result?.payloads?.[0]?.data;
+      if (data) sizes.push(data.length);
+    }
+    expect(sizes.length).toBeGreaterThan(6);
+    expect(sizes[0]).toBeGreaterThan(3000 * 50);
+    expect(Math.max(...sizes.slice(1))).toBeLessThan(400);
+  });
 });

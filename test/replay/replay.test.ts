@@ -18,6 +18,14 @@ const workflowIds = JSON.parse(fs.readFileSync(path.join(__dirname, 'workflow-id
   string,
   string
 >;
+/** The parts of a history event in JSON that the patch check reads. */
+interface HistoryEventJson {
+  workflowExecutionStartedEventAttributes?: { workflowType: { name: string } };
+  markerRecordedEventAttributes?: {
+    markerName: string;
+    details?: Record<string, { payloads: { data: string }[] }>;
+  };
+}
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 describe('replay of committed histories', () => {
@@ -37,6 +45,36 @@ describe('replay of committed histories', () => {
       );
     });
   }
+
+  // Every patched() id in workflows/ is proven both ways: a history recorded with the change
+  // (its marker) and one of the same workflow type recorded before it (no marker) both replay.
+  it('covers every patch with a history from before it and one from after', () => {
+    const sources = fs
+      .readdirSync(path.join(__dirname, '..', '..', 'workflows'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => fs.readFileSync(path.join(__dirname, '..', '..', 'workflows', f), 'utf8'))
+      .join('\n');
+    const patches = [...sources.matchAll(/_PATCH = '([a-z0-9-]+)'/g)].map((m) => m[1]!);
+    expect(patches.length).toBeGreaterThanOrEqual(4);
+    const histories = files.map((f) => {
+      const events = (JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { events: HistoryEventJson[] }).events;
+      const patchIds = events
+        .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+        .map((e) => {
+          const data = e.markerRecordedEventAttributes!.details!['patch-data']!.payloads[0]!.data;
+          return (JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { id: string }).id;
+        });
+      const type = events[0]!.workflowExecutionStartedEventAttributes!.workflowType.name;
+      return { type, patchIds };
+    });
+    for (const id of patches) {
+      const after = histories.filter((h) => h.patchIds.includes(id));
+      expect(after.length, `a history recorded with patch ${id}`).toBeGreaterThan(0);
+      const types = new Set(after.map((h) => h.type));
+      const before = histories.filter((h) => types.has(h.type) && !h.patchIds.includes(id));
+      expect(before.length, `a history from before patch ${id}`).toBeGreaterThan(0);
+    }
+  });
 
   describe('a deliberate change to the interpreter', () => {
     let code: string;
