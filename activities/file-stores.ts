@@ -1,11 +1,12 @@
 // Where file-arrival triggers look for new files. A store lists what is at a location; the
 // watcher workflow (workflows/triggers.ts) keeps what it has seen in its durable state, so a store
-// needs no memory of its own. Local directories (a path or file:// URL) today; an object store
-// (s3://…) is one more `FileStore` keyed by its scheme.
+// needs no memory of its own. Local directories (a path or file:// URL) and S3-compatible object
+// stores (s3://bucket/prefix/), each a `FileStore` chosen by the URL's scheme.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/activity';
 import { diffListings, type ArrivedFile, type ListingChange } from '../spec';
 
@@ -49,11 +50,73 @@ class LocalDirectoryStore implements FileStore {
   }
 }
 
+/**
+ * Objects under a prefix of an S3 bucket, or of any S3-compatible store (MinIO, Ceph, R2...).
+ * The AWS SDK's usual configuration applies: credentials from the environment, profile or
+ * instance role; `AWS_REGION` (default us-east-1); `AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL` for
+ * a store other than AWS, which is then addressed path-style unless DJOBS_S3_FORCE_PATH_STYLE=false.
+ */
+class S3PrefixStore implements FileStore {
+  private readonly bucket: string;
+  private readonly prefix: string;
+
+  constructor(url: string) {
+    const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
+    if (!m) throw ApplicationFailure.nonRetryable(`Not an s3://bucket/prefix/ URL: ${url}`, 'UnsupportedStore');
+    this.bucket = m[1]!;
+    // A prefix names a folder: s3://b/landing and s3://b/landing/ both mean the keys under landing/.
+    this.prefix = m[2] === '' || m[2]!.endsWith('/') ? m[2]! : `${m[2]}/`;
+  }
+
+  async list(): Promise<ArrivedFile[]> {
+    const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+    const client = await s3Client();
+    const out: ArrivedFile[] = [];
+    let token: string | undefined;
+    do {
+      const page = await client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ContinuationToken: token })
+      );
+      for (const o of page.Contents ?? []) {
+        const key = o.Key;
+        // Folder markers are not files; names starting with '.' are in progress, as on disk.
+        if (!key || key.endsWith('/')) continue;
+        if (
+          key
+            .slice(this.prefix.length)
+            .split('/')
+            .some((part) => part.startsWith('.'))
+        )
+          continue;
+        out.push({ path: `s3://${this.bucket}/${key}`, size: o.Size ?? 0, modifiedMs: o.LastModified?.getTime() ?? 0 });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+}
+
+let sharedS3: Promise<S3Client> | undefined;
+/** One client per worker process (it pools connections), made on first use. */
+function s3Client(): Promise<S3Client> {
+  sharedS3 ??= import('@aws-sdk/client-s3').then(({ S3Client }) => {
+    const endpoint = process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined;
+    const pathStyle = process.env.DJOBS_S3_FORCE_PATH_STYLE;
+    return new S3Client({
+      region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1',
+      ...(endpoint ? { endpoint } : {}),
+      forcePathStyle: pathStyle ? pathStyle === 'true' : endpoint !== undefined,
+    });
+  });
+  return sharedS3;
+}
+
 export function fileStoreFor(url: string): FileStore {
   if (url.startsWith('file://')) return new LocalDirectoryStore(fileURLToPath(url));
+  if (url.startsWith('s3://')) return new S3PrefixStore(url);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url))
     throw ApplicationFailure.nonRetryable(
-      `No file store for ${url}: only local paths and file:// URLs for now.`,
+      `No file store for ${url}: local paths, file:// and s3:// URLs are supported.`,
       'UnsupportedStore'
     );
   return new LocalDirectoryStore(path.resolve(url));

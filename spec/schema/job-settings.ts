@@ -202,7 +202,7 @@ export type CronSchedule = z.infer<typeof CronSchedule>;
 
 const PauseStatus = z.enum(['PAUSED', 'UNPAUSED']);
 
-/** New files in a directory start a run (`url`: a local path or file:// URL for now). */
+/** New files at a location start a run (`url`: a local path, a file:// URL or s3://bucket/prefix/). */
 export const FileArrivalTrigger = z.strictObject({
   url: z.string().min(1),
   min_time_between_triggers_seconds: z.number().int().min(60).optional(),

@@ -337,11 +337,19 @@ function triggerProblems(input: Raw): SpecProblem[] {
           message: `${k} triggers are not supported by durable-jobs (supported: file_arrival, periodic)`,
         });
     const fa = trigger.file_arrival;
-    if (isObject(fa) && strings(fa.url) && /^[a-z][a-z0-9+.-]*:\/\//i.test(fa.url) && !fa.url.startsWith('file://'))
-      problems.push({
-        path: 'trigger.file_arrival.url',
-        message: `expected a local directory path or a file:// URL, found "${fa.url}" (object stores come later)`,
-      });
+    if (isObject(fa) && strings(fa.url)) {
+      const url = fa.url;
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !/^(file|s3):\/\//.test(url))
+        problems.push({
+          path: 'trigger.file_arrival.url',
+          message: `expected a local directory path, a file:// URL or an s3://bucket/prefix/ URL, found "${url}"`,
+        });
+      else if (url.startsWith('s3://') && !/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(url))
+        problems.push({
+          path: 'trigger.file_arrival.url',
+          message: `expected s3://<bucket>/<prefix>/ with a valid bucket name (3-63 of a-z, 0-9, '.', '-'), found "${url}"`,
+        });
+    }
   }
   return problems;
 }

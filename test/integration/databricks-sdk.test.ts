@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../api/server';
 import { TokenMap, adminPrincipal } from '../../api/auth';
+import { pipInstallOnce } from '../helpers/pip';
 import { startEngine, type Engine } from './harness';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -59,24 +60,8 @@ function runScript(
   });
 }
 
-function ensureSdk(): void {
-  if (fs.existsSync(path.join(sdkDir, 'databricks', 'sdk'))) return;
-  const res = spawnSync(
-    'python3',
-    [
-      '-m',
-      'pip',
-      'install',
-      '--quiet',
-      '--disable-pip-version-check',
-      '--target',
-      sdkDir,
-      `databricks-sdk==${SDK_VERSION}`,
-    ],
-    { encoding: 'utf8' }
-  );
-  if (res.status !== 0) throw new Error(`pip install databricks-sdk failed: ${res.stderr}`);
-}
+const ensureSdk = () =>
+  pipInstallOnce(sdkDir, path.join(sdkDir, 'databricks', 'sdk'), [`databricks-sdk==${SDK_VERSION}`]);
 
 describe('official Databricks SDKs', () => {
   let engine: Engine;

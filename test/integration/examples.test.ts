@@ -4,7 +4,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DurableJobsClient, loadJobSpecFile } from '../../client';
 import { runEtl } from '../../examples/client/run-job';
-import { attemptsOf, latestByKey, startEngine, waitFor, type Engine } from './harness';
+import {
+  attemptsOf,
+  latestByKey,
+  startEngine,
+  waitFor,
+  watcherBaselined,
+  firstRunFinished,
+  type Engine,
+} from './harness';
 
 const examples = path.resolve(__dirname, '..', '..', 'examples');
 
@@ -120,22 +128,10 @@ describe('examples', () => {
     });
     try {
       const { job_id } = await client.createJob(settings);
-      await waitFor(
-        async () =>
-          (
-            await client.temporal.workflow
-              .getHandle(`djobs-watch-${job_id}`)
-              .query<{ state: { baselined: boolean } }>('getTriggerState')
-          ).state.baselined,
-        'the watcher to take stock'
-      );
+      await watcherBaselined(client, job_id);
       fs.writeFileSync(path.join(dir, 'landing', 'orders.csv'), 'id\n1\n2\n');
       fs.writeFileSync(path.join(dir, 'landing', 'customers.csv'), 'id\n1\n');
-      const [run] = await waitFor(async () => {
-        const runs = await client.listRuns({ jobId: job_id });
-        return runs.length > 0 ? runs : undefined;
-      }, 'the file-arrival run');
-      const done = await client.waitForRun(run!.run_id, { timeoutMs: 60_000 });
+      const done = await firstRunFinished(client, job_id, 'the file-arrival run');
       expect(done.state.result_state).toBe('SUCCESS');
       expect((await client.getRunOutput(done.run_id)).logs).toBe('customers.csv: 2 lines\norders.csv: 3 lines\n');
       await client.deleteJob(job_id);

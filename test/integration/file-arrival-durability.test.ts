@@ -3,26 +3,15 @@
 // ever starts two runs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DurableJobsClient } from '../../client';
 import { startDevServer, type DevServer } from '../../config/dev-server';
 import { findTemporalCli } from '../../config/temporal-cli';
-import { job, sh, waitFor } from './harness';
+import { freePort, job, sh, waitFor } from './harness';
 
 const root = path.resolve(__dirname, '..', '..');
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 
 const dead = (p: ChildProcess) => p.exitCode !== null || p.signalCode !== null;
 

@@ -1,6 +1,7 @@
 // One engine per test file: a worker on its own task queue (isolation on the shared dev server)
 // with its own data directory, and a client pointed at the same queue.
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
@@ -120,6 +121,40 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** The file-arrival watcher of a job, once it has taken stock of what is at its location. */
+export async function watcherBaselined(
+  client: DurableJobsClient,
+  jobId: number
+): Promise<{ baselined: boolean; seen: Record<string, string> }> {
+  const watcher = client.temporal.workflow.getHandle(`djobs-watch-${jobId}`);
+  return waitFor(async () => {
+    const { state } = await watcher.query<{ state: { baselined: boolean; seen: Record<string, string> } }>(
+      'getTriggerState'
+    );
+    return state.baselined ? state : undefined;
+  }, `the file-arrival watcher of job ${jobId} to take stock`);
+}
+
+/** The first run a job starts on its own (a trigger), once it has finished. */
+export async function firstRunFinished(client: DurableJobsClient, jobId: number, what: string): Promise<Run> {
+  const [run] = await waitFor(async () => {
+    const runs = await client.listRuns({ jobId });
+    return runs.length > 0 ? runs : undefined;
+  }, what);
+  return client.waitForRun(run!.run_id, { timeoutMs: 60_000 });
+}
+
+/** A TCP port nobody listens on now. */
+export const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
 
 /** A process is alive if it exists and is not a zombie (killed, waiting to be reaped by init). */
 export function alive(pid: number): boolean {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DurableJobsClient, type Run } from '../../client';
 import { fireTimes, jobScheduleId, translateQuartzCron } from '../../spec';
 import { TemporalScheduledStartTime } from '../../workflows/search-attributes';
-import { job, sh, startEngine, waitFor, type Engine } from './harness';
+import { job, sh, startEngine, waitFor, watcherBaselined, type Engine } from './harness';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -214,12 +214,7 @@ describe('triggers', () => {
       )
     );
     // The watcher has taken stock of what was there before files are added.
-    await waitFor(async () => {
-      const s = await client.temporal.workflow
-        .getHandle(`djobs-watch-${job_id}`)
-        .query<{ state: { baselined: boolean } }>('getTriggerState');
-      return s.state.baselined;
-    }, 'the watcher to list the directory');
+    await watcherBaselined(client, job_id);
     fs.mkdirSync(path.join(dir, 'day1'));
     fs.writeFileSync(path.join(dir, 'day1', 'a.csv'), 'a');
     fs.writeFileSync(path.join(dir, '.b.csv.tmp'), 'partial'); // in progress: ignored
@@ -253,10 +248,7 @@ describe('triggers', () => {
       job('big landing', [sh('t', 'true')], { trigger: { file_arrival: { url: dir } } })
     );
     const watcher = client.temporal.workflow.getHandle(`djobs-watch-${job_id}`);
-    await waitFor(
-      async () => (await watcher.query<{ state: { baselined: boolean } }>('getTriggerState')).state.baselined,
-      'the watcher to take stock'
-    );
+    await watcherBaselined(client, job_id);
     const polls = async () => (await watcher.describe()).historyLength ?? 0;
     const before = await polls();
     await waitFor(async () => (await polls()) > before + 80, 'the watcher to poll several more times');

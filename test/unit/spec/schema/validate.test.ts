@@ -330,10 +330,19 @@ describe('validateJobSettings', () => {
         message: 'table_update triggers are not supported by durable-jobs (supported: file_arrival, periodic)',
       },
     ]);
-    expect(problems({ trigger: { file_arrival: { url: 's3://bucket/in' } } })).toEqual([
+    expect(problems({ trigger: { file_arrival: { url: 's3://bucket/in/' } } })).toEqual([]);
+    expect(problems({ trigger: { file_arrival: { url: 's3://bucket' } } })).toEqual([]);
+    expect(problems({ trigger: { file_arrival: { url: 'gs://bucket/in' } } })).toEqual([
       {
         path: 'trigger.file_arrival.url',
-        message: 'expected a local directory path or a file:// URL, found "s3://bucket/in" (object stores come later)',
+        message: 'expected a local directory path, a file:// URL or an s3://bucket/prefix/ URL, found "gs://bucket/in"',
+      },
+    ]);
+    expect(problems({ trigger: { file_arrival: { url: 's3://My_Bucket/in' } } })).toEqual([
+      {
+        path: 'trigger.file_arrival.url',
+        message:
+          "expected s3://<bucket>/<prefix>/ with a valid bucket name (3-63 of a-z, 0-9, '.', '-'), found \"s3://My_Bucket/in\"",
       },
     ]);
     expect(
