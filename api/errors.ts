@@ -40,14 +40,9 @@ export function toApiError(err: unknown): { status: number; body: ApiErrorBody }
   if (err instanceof DjobsError)
     return { status: HTTP_STATUS[err.code], body: { error_code: err.code, message: err.message } };
   const e = err as { statusCode?: number; code?: string; message?: string };
-  // Fastify's own errors: malformed JSON, body too large, unsupported media type.
+  // Fastify's own errors: malformed JSON, body too large.
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    const code =
-      e.statusCode === 413
-        ? 'REQUEST_LIMIT_EXCEEDED'
-        : e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-          ? 'BAD_REQUEST'
-          : 'MALFORMED_REQUEST';
+    const code = e.statusCode === 413 ? 'REQUEST_LIMIT_EXCEEDED' : 'MALFORMED_REQUEST';
     return {
       status: e.statusCode === 413 ? 413 : 400,
       body: { error_code: code, message: e.message ?? 'Bad request' },

@@ -172,6 +172,21 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   const app = Fastify({ bodyLimit: opts.bodyLimitBytes ?? 10 * 1024 * 1024, logger: false });
   const { client } = opts;
 
+  // Databricks reads every request body as JSON whatever its Content-Type says: the legacy
+  // databricks-cli sends `text/json`, curl users often send none or form types.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    const text = (body as string).trim();
+    if (text === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(
+        new ApiError(400, 'MALFORMED_REQUEST', `The request body is not JSON: ${(err as Error).message}`),
+        undefined
+      );
+    }
+  });
   app.setErrorHandler((err, _req, reply) => {
     const { status, body } = toApiError(err);
     void reply.status(status).send(body);

@@ -308,6 +308,26 @@ describe('REST API', () => {
       status: 400,
       body: { error_code: 'MALFORMED_REQUEST' },
     });
+    // Bodies are JSON whatever the Content-Type says, as on Databricks (the legacy databricks-cli
+    // sends text/json; scripts often send none).
+    for (const type of ['text/json', 'text/plain', 'application/x-www-form-urlencoded', undefined]) {
+      const res = await fetch(`${base}/api/2.1/jobs/list`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, ...(type ? { 'content-type': type } : {}) },
+        body: JSON.stringify({ limit: 1 }),
+      });
+      expect({ type, status: res.status }).toEqual({ type, status: 200 });
+      expect(((await res.json()) as { jobs?: unknown[] }).jobs?.length ?? 0).toBeLessThanOrEqual(1);
+    }
+    const notJson = await fetch(`${base}/api/2.1/jobs/create`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/json' },
+      body: 'name=x',
+    });
+    expect({ status: notJson.status, body: await notJson.json() }).toMatchObject({
+      status: 400,
+      body: { error_code: 'MALFORMED_REQUEST' },
+    });
     expect(await call('GET', '/api/2.1/jobs/nope')).toMatchObject({
       status: 404,
       body: { error_code: 'ENDPOINT_NOT_FOUND' },
