@@ -256,6 +256,13 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       );
   };
 
+  /** A handler for an action whose answer is the empty object, as Databricks answers them. */
+  const ack =
+    (act: (p: Params) => Promise<unknown>) =>
+    async (p: Params): Promise<Record<string, never>> => {
+      await act(p);
+      return {};
+    };
   const jobId = (p: Params) => int(p.job_id, 'job_id', { required: true })!;
   const runId = (p: Params) => int(p.run_id, 'run_id', { required: true })!;
 
@@ -330,10 +337,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       method: 'POST',
       path: 'jobs/delete',
       guard: { on: 'job', level: 'CAN_MANAGE' },
-      handler: async (p) => {
-        await client.deleteJob(jobId(p));
-        return {};
-      },
+      handler: ack((p) => client.deleteJob(jobId(p))),
     },
     {
       method: 'POST',
@@ -460,10 +464,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       method: 'POST',
       path: 'jobs/runs/cancel',
       guard: { on: 'run', level: 'CAN_MANAGE_RUN' },
-      handler: async (p) => {
-        await client.cancelRun(runId(p));
-        return {};
-      },
+      handler: ack((p) => client.cancelRun(runId(p))),
     },
     {
       method: 'POST',
@@ -496,10 +497,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       method: 'POST',
       path: 'jobs/runs/delete',
       guard: { on: 'run', level: 'CAN_MANAGE' },
-      handler: async (p) => {
-        await client.deleteRun(runId(p));
-        return {};
-      },
+      handler: ack((p) => client.deleteRun(runId(p))),
     },
     {
       method: 'POST',
@@ -520,19 +518,13 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       method: 'POST',
       path: 'jobs/runs/pause',
       guard: { on: 'run', level: 'CAN_MANAGE_RUN' },
-      handler: async (p) => {
-        await client.pauseRun(runId(p));
-        return {};
-      },
+      handler: ack((p) => client.pauseRun(runId(p))),
     },
     {
       method: 'POST',
       path: 'jobs/runs/resume',
       guard: { on: 'run', level: 'CAN_MANAGE_RUN' },
-      handler: async (p) => {
-        await client.resumeRun(runId(p));
-        return {};
-      },
+      handler: ack((p) => client.resumeRun(runId(p))),
     },
   ];
 

@@ -416,15 +416,13 @@ export class DurableJobsClient {
         waitAfterChangeMs: (fa.wait_after_last_change_seconds ?? 0) * 1000 * t.timeScale,
         pollMs: t.fileArrivalPollSeconds * 1000,
       };
-      await this.temporal.workflow.signalWithStart(FILE_ARRIVAL_WORKFLOW_TYPE, {
-        workflowId: fileArrivalWorkflowId(jobId),
-        taskQueue: this.taskQueue,
-        args: [{ jobId, config, ...(this.options.runOptions ? { options: this.options.runOptions } : {}) }],
-        signal: configureTriggerSignal,
-        signalArgs: [config],
-        typedSearchAttributes: [{ key: DjobsJobId, value: jobId }],
-        staticSummary: `file arrival trigger of job ${jobId}: ${fa.url}`,
-      });
+      await this.configureTriggerWorkflow(
+        FILE_ARRIVAL_WORKFLOW_TYPE,
+        fileArrivalWorkflowId(jobId),
+        jobId,
+        config,
+        `file arrival trigger of job ${jobId}: ${fa.url}`
+      );
     } else await this.stopTriggerWorkflow(fileArrivalWorkflowId(jobId));
     if (settings.continuous) {
       const config: ContinuousConfig = {
@@ -432,16 +430,33 @@ export class DurableJobsClient {
         backoffInitialMs: t.continuousBackoffSeconds * 1000,
         backoffMaxMs: t.continuousBackoffMaxSeconds * 1000,
       };
-      await this.temporal.workflow.signalWithStart(CONTINUOUS_WORKFLOW_TYPE, {
-        workflowId: continuousWorkflowId(jobId),
-        taskQueue: this.taskQueue,
-        args: [{ jobId, config, ...(this.options.runOptions ? { options: this.options.runOptions } : {}) }],
-        signal: configureTriggerSignal,
-        signalArgs: [config],
-        typedSearchAttributes: [{ key: DjobsJobId, value: jobId }],
-        staticSummary: `continuous job ${jobId}`,
-      });
+      await this.configureTriggerWorkflow(
+        CONTINUOUS_WORKFLOW_TYPE,
+        continuousWorkflowId(jobId),
+        jobId,
+        config,
+        `continuous job ${jobId}`
+      );
     } else await this.stopTriggerWorkflow(continuousWorkflowId(jobId));
+  }
+
+  /** Start a job's trigger workflow with `config`, or hand a running one its new `config`. */
+  private async configureTriggerWorkflow(
+    type: string,
+    workflowId: string,
+    jobId: number,
+    config: FileArrivalConfig | ContinuousConfig,
+    summary: string
+  ): Promise<void> {
+    await this.temporal.workflow.signalWithStart(type, {
+      workflowId,
+      taskQueue: this.taskQueue,
+      args: [{ jobId, config, ...(this.options.runOptions ? { options: this.options.runOptions } : {}) }],
+      signal: configureTriggerSignal,
+      signalArgs: [config],
+      typedSearchAttributes: [{ key: DjobsJobId, value: jobId }],
+      staticSummary: summary,
+    });
   }
 
   private async stopTriggerWorkflow(workflowId: string): Promise<void> {

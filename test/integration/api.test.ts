@@ -310,14 +310,19 @@ describe('REST API', () => {
     });
     // Bodies are JSON whatever the Content-Type says, as on Databricks (the legacy databricks-cli
     // sends text/json; scripts often send none).
+    // The body names a job that does not exist: a 404 proves it was read (ignored, it would be a
+    // 400 for the missing job_id).
     for (const type of ['text/json', 'text/plain', 'application/x-www-form-urlencoded', undefined]) {
-      const res = await fetch(`${base}/api/2.1/jobs/list`, {
+      const res = await fetch(`${base}/api/2.1/jobs/get`, {
         method: 'POST',
         headers: { authorization: `Bearer ${TOKEN}`, ...(type ? { 'content-type': type } : {}) },
-        body: JSON.stringify({ limit: 1 }),
+        body: JSON.stringify({ job_id: 987654321 }),
       });
-      expect({ type, status: res.status }).toEqual({ type, status: 200 });
-      expect(((await res.json()) as { jobs?: unknown[] }).jobs?.length ?? 0).toBeLessThanOrEqual(1);
+      expect({ type, status: res.status, body: await res.json() }).toEqual({
+        type,
+        status: 404,
+        body: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'Job 987654321 does not exist.' },
+      });
     }
     const notJson = await fetch(`${base}/api/2.1/jobs/create`, {
       method: 'POST',

@@ -1,10 +1,10 @@
 // The djobs CLI as users run it: real processes, real exit codes, JSON output.
 import { execFile, spawn } from 'node:child_process';
-import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job, Run } from '../../client';
+import { freePort } from '../../config/dev-server';
 import { startEngine, waitFor, type Engine } from './harness';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -248,14 +248,3 @@ describe('djobs CLI', () => {
     }
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -7,9 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DurableJobsClient } from '../../client';
-import { startDevServer, type DevServer } from '../../config/dev-server';
+import { freePort, startDevServer, type DevServer } from '../../config/dev-server';
 import { findTemporalCli } from '../../config/temporal-cli';
-import { freePort, job, sh, waitFor } from './harness';
+import { job, sh, waitFor } from './harness';
 
 const root = path.resolve(__dirname, '..', '..');
 

@@ -1,7 +1,6 @@
 // One engine per test file: a worker on its own task queue (isolation on the shared dev server)
 // with its own data directory, and a client pointed at the same queue.
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
@@ -144,17 +143,6 @@ export async function firstRunFinished(client: DurableJobsClient, jobId: number,
   }, what);
   return client.waitForRun(run!.run_id, { timeoutMs: 60_000 });
 }
-
-/** A TCP port nobody listens on now. */
-export const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 
 /** A process is alive if it exists and is not a zombie (killed, waiting to be reaped by init). */
 export function alive(pid: number): boolean {
