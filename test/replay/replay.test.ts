@@ -1,11 +1,11 @@
 // Every committed history of a representative run replays against the current interpreter
-// without nondeterminism, and a deliberately altered interpreter is caught.
+// without nondeterminism, and a deliberately altered interpreter is caught. Replay needs no
+// server: the workflow code is bundled once here and the histories are fed to it in-process.
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 
 const dir = path.join(__dirname, 'histories');
 const files = fs
@@ -29,17 +29,22 @@ interface HistoryEventJson {
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 describe('replay of committed histories', () => {
+  let current: string;
+  beforeAll(async () => {
+    ({ code: current } = await bundleWorkflowCode({
+      workflowsPath: path.join(__dirname, '..', '..', 'workflows', 'index.ts'),
+      logger: quiet,
+    }));
+  }, 120_000);
+
   it('has a corpus of representative runs', () => {
     expect(files.length).toBeGreaterThanOrEqual(6);
   });
 
   for (const file of files) {
     it(`replays ${file}`, async () => {
-      const bundlePath = inject('workflowBundlePath');
       await Worker.runReplayHistory(
-        bundlePath
-          ? { workflowBundle: { codePath: bundlePath } }
-          : { workflowsPath: path.join(__dirname, '..', '..', 'workflows', 'index.ts') },
+        { workflowBundle: { code: current } },
         load(file),
         workflowIds[file.replace(/\.json$/, '')] ?? file.replace(/\.json$/, '')
       );
@@ -83,7 +88,7 @@ describe('replay of committed histories', () => {
         workflowsPath: path.join(__dirname, 'fixtures', 'altered-workflows.ts'),
         logger: quiet,
       }));
-    }, 60_000);
+    }, 120_000);
 
     it('is caught as nondeterminism', async () => {
       const err = await Worker.runReplayHistory({ workflowBundle: { code } }, load(files[0]!), 'altered').then(
