@@ -1,2 +1,3 @@
 export * from './references';
 export * from './resolve';
+export * from './run-references';

@@ -1,0 +1,133 @@
+// The task kinds whose attempt is a child workflow: run_job_task (another job's run, linked in the
+// Temporal UI) and for_each_task (its iterations in a `forEachRun` child, so that thousands of
+// inputs leave the parent's history small).
+import {
+  ChildWorkflowCancellationType,
+  ParentClosePolicy,
+  executeChild,
+  isCancellation,
+  proxyLocalActivities,
+} from '@temporalio/workflow';
+import {
+  runIdFromString,
+  type AttemptOutcome,
+  type AttemptState,
+  type JobSettings,
+  type JsonValue,
+  type RunState,
+  type Task,
+} from '../spec';
+import { JOB_RUN_WORKFLOW_TYPE, type JobRunInput, type PlanningActivities } from './definitions';
+import { forEachRun } from './for-each';
+import { DjobsJobId, DjobsJobName, DjobsRunId, DjobsTrigger } from './search-attributes';
+import { DEFAULT_HEARTBEAT_TIMEOUT_SECONDS, poolOf, type RunContext } from './run-context';
+
+/** run_job_task: the other job's current settings run as a child run, linked in the Temporal UI. */
+export async function runChildJob(
+  ctx: RunContext,
+  task: Task,
+  rj: NonNullable<Task['run_job_task']>,
+  attempt: AttemptState
+): Promise<AttemptOutcome> {
+  const { loadJobSettings } = proxyLocalActivities<PlanningActivities>({ startToCloseTimeout: '30s' });
+  const loaded = await loadJobSettings(rj.job_id);
+  if ('missing' in loaded) return { end: 'INVALID', message: `Job ${rj.job_id} does not exist.` };
+  const childSettings = loaded.settings as JobSettings;
+  const childRunId = runIdFromString(`${ctx.runId}/${attempt.run_id}`);
+  const childName = childSettings.name ?? 'Untitled';
+  ctx.run.childRunStarted(task.task_key, childRunId);
+  try {
+    // By type name: the child is this same interpreter (workflows/job-run.ts).
+    await executeChild<(input: JobRunInput) => Promise<RunState>>(JOB_RUN_WORKFLOW_TYPE, {
+      workflowId: `djobs-run-${childRunId}`,
+      taskQueue: ctx.info.taskQueue,
+      args: [
+        {
+          runId: childRunId,
+          jobId: rj.job_id,
+          runName: childName,
+          settings: childSettings,
+          ...(rj.job_parameters ? { jobParameters: rj.job_parameters } : {}),
+          trigger: 'RUN_JOB_TASK',
+          triggerInfo: { run_id: attempt.run_id },
+          runType: 'JOB_RUN',
+          options: ctx.options,
+        },
+      ],
+      typedSearchAttributes: [
+        { key: DjobsJobId, value: rj.job_id },
+        { key: DjobsRunId, value: childRunId },
+        { key: DjobsJobName, value: childName },
+        { key: DjobsTrigger, value: 'RUN_JOB_TASK' },
+      ],
+      staticSummary: `${childName} · run ${childRunId} of job ${rj.job_id} · from run ${ctx.runId} task ${task.task_key}`,
+      // Canceling this run (or its job timeout) cancels the child run and waits for it to stop.
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+    });
+    return { end: 'SUCCESS', message: '' };
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const cause = (err as { cause?: { type?: string; message?: string } }).cause;
+    return {
+      end: 'FAILED',
+      message: `Run ${childRunId} of job ${rj.job_id} did not succeed: ${cause?.message ?? String(err)}`,
+    };
+  }
+}
+
+/** for_each_task: the iterations run in a child workflow; this task aggregates them. */
+export async function runForEach(
+  ctx: RunContext,
+  task: Task,
+  fe: NonNullable<Task['for_each_task']>,
+  attempt: AttemptState
+): Promise<AttemptOutcome> {
+  let inputs: unknown;
+  try {
+    inputs = JSON.parse(fe.inputs);
+  } catch {
+    inputs = undefined;
+  }
+  if (!Array.isArray(inputs)) {
+    return {
+      end: 'INVALID',
+      message: `for_each_task.inputs must be a JSON array, found ${JSON.stringify(fe.inputs.slice(0, 80))}`,
+    };
+  }
+  const refs = ctx.references.context(ctx.run.state, task, attempt);
+  const pool = poolOf(ctx, task);
+  const result = await executeChild(forEachRun, {
+    workflowId: `djobs-run-${ctx.runId}-foreach-${attempt.run_id}`,
+    taskQueue: ctx.info.taskQueue,
+    args: [
+      {
+        runId: ctx.runId,
+        ...(ctx.input.jobId !== undefined ? { jobId: ctx.input.jobId } : {}),
+        jobName: ctx.run.state.run_name,
+        taskKey: task.task_key,
+        taskRunId: attempt.run_id,
+        inputs: inputs as JsonValue[],
+        concurrency: fe.concurrency ?? 1,
+        task: fe.task,
+        jobParameters: ctx.jobParameters,
+        upstreamTaskValues: ctx.run.upstreamValues(task),
+        references: { job: refs.job, tasks: refs.tasks },
+        heartbeatTimeoutSeconds: ctx.options.heartbeatTimeoutSeconds ?? DEFAULT_HEARTBEAT_TIMEOUT_SECONDS,
+        taskQueue: ctx.taskQueues.get(task.task_key) ?? ctx.info.taskQueue,
+        ...(pool ? { pool } : {}),
+      },
+    ],
+    staticSummary: `for_each ${task.task_key} of run ${ctx.runId} · ${inputs.length} inputs`,
+    parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+    cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+  const forEachStats = result.stats;
+  if (result.stats.failed_iterations === 0) return { end: 'SUCCESS', message: '', forEachStats };
+  const first = result.failures[0];
+  return {
+    end: 'FAILED',
+    message: `${result.stats.failed_iterations} of ${result.stats.total_iterations} iterations failed${first ? `; iteration ${first.index}: ${first.error}` : ''}`,
+    forEachStats,
+  };
+}
