@@ -25,6 +25,13 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   INTERNAL_ERROR: 500,
 };
 
+/** gRPC status codes Temporal's services answer with (https://grpc.io/docs/guides/status-codes/). */
+export const GrpcStatus = {
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  UNAVAILABLE: 14,
+} as const;
+
 export class DjobsError extends Error {
   constructor(
     readonly code: ErrorCode,

@@ -3,6 +3,8 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type {
   ArrivedFile,
+  BackoffPolicy,
+  FileArrivalTiming,
   ListingChange,
   TriggerInfo,
   GateState,
@@ -92,6 +94,17 @@ export const poolGateWorkflowId = (taskQueue: string) => `djobs-gate-pool-${task
 export const configureTriggerSignal = defineSignal<[unknown]>('configureTrigger');
 export const stopTriggerSignal = defineSignal('stopTrigger');
 export const getTriggerStateQuery = defineQuery<unknown>('getTriggerState');
+/** A file-arrival trigger's configuration, derived from the job's settings by the client. */
+export interface FileArrivalConfig extends FileArrivalTiming {
+  url: string;
+  paused: boolean;
+  /** How often the location is listed (ms). */
+  pollMs: number;
+}
+/** A continuous job's configuration, derived from the job's settings by the client. */
+export interface ContinuousConfig extends BackoffPolicy {
+  paused: boolean;
+}
 export const FILE_ARRIVAL_WORKFLOW_TYPE = 'fileArrivalWatcher';
 export const CONTINUOUS_WORKFLOW_TYPE = 'continuousJob';
 export const fileArrivalWorkflowId = (jobId: number) => `djobs-watch-${jobId}`;

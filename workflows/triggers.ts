@@ -24,9 +24,7 @@ import {
   runIdFromString,
   runWorkflowId,
   type ArrivedFile,
-  type BackoffPolicy,
   type FileArrivalState,
-  type FileArrivalTiming,
   type JobSettings,
   type RunState,
   type TriggerInfo,
@@ -36,6 +34,8 @@ import {
   configureTriggerSignal,
   getTriggerStateQuery,
   stopTriggerSignal,
+  type ContinuousConfig,
+  type FileArrivalConfig,
   type JobRunOptions,
   type PlanningActivities,
   type TriggerActivities,
@@ -105,13 +105,6 @@ async function startJobRun(
 }
 
 // ---------------------------------------------------------------- file arrival
-
-export interface FileArrivalConfig extends FileArrivalTiming {
-  url: string;
-  paused: boolean;
-  /** How often the location is listed (ms). */
-  pollMs: number;
-}
 
 export interface FileArrivalInput {
   jobId: number;
@@ -197,10 +190,6 @@ export async function fileArrivalWatcher(input: FileArrivalInput): Promise<void>
 }
 
 // ---------------------------------------------------------------- continuous
-
-export interface ContinuousConfig extends BackoffPolicy {
-  paused: boolean;
-}
 
 export interface ContinuousInput {
   jobId: number;

@@ -4,3 +4,4 @@ export * from './run-if';
 export * from './scheduler';
 export * from './retry';
 export * from './condition';
+export * from './repair';

@@ -257,6 +257,52 @@ export function toDatabricksRun(state: RunState, now: number): Run {
   };
 }
 
+/** What a run's visibility record tells without asking its workflow (runs/list). */
+export interface ListedRunFacts {
+  runId: number;
+  jobId?: number;
+  runName: string;
+  trigger: TriggerType;
+  startTime: number;
+  /** 0 while running. */
+  endTime: number;
+  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, … */
+  status: string;
+  /** The run waits in its job's queue. */
+  queued: boolean;
+  /** The result the run recorded as it ended, if it did. */
+  result?: string;
+}
+
+/**
+ * The run-list view of a run, mapped like `toDatabricksRun` (same life cycle, status and
+ * termination) from a summary state: no tasks, and a result taken from the recorded one or else
+ * from how the workflow closed (completed ⇒ SUCCESS; canceled or terminated from outside ⇒ CANCELED).
+ */
+export function listedRun(facts: ListedRunFacts, now: number): Run {
+  const running = facts.status === 'RUNNING';
+  const recorded = Object.values(RunResultState).find((r) => r === facts.result);
+  const result = running ? undefined : (recorded ?? (facts.status === 'COMPLETED' ? 'SUCCESS' : 'CANCELED'));
+  const summary: RunState = {
+    run_id: facts.runId,
+    ...(facts.jobId !== undefined ? { job_id: facts.jobId } : {}),
+    run_name: facts.runName,
+    run_type: facts.jobId !== undefined ? 'JOB_RUN' : 'SUBMIT_RUN',
+    trigger: facts.trigger,
+    settings: { tasks: [] },
+    job_parameters: {},
+    start_time: facts.startTime,
+    end_time: facts.endTime,
+    paused: false,
+    ...(result ? { result } : {}),
+    state_message: '',
+    userCanceledOrTimedOut: result === 'CANCELED' || result === 'TIMEDOUT',
+    tasks: {},
+    ...(running && facts.queued ? { queued: { since: facts.startTime, reason: '' } } : {}),
+  };
+  return toDatabricksRun(summary, now);
+}
+
 export function jobParameterValues(
   settings: JobSettings,
   values: Record<string, string>

@@ -1,0 +1,86 @@
+// What the client's parts (jobs.ts, runs.ts, run-output.ts) share: the Temporal client, the
+// options the facade was made with, and the few facts derived from them.
+import { userInfo } from 'node:os';
+import type { Client } from '@temporalio/client';
+import { runWorkflowId, validateJobSettings, type JobSettings } from '../spec';
+import type { JobRunOptions } from '../workflows/definitions';
+import { SpecValidationError } from './errors';
+
+export interface DurableJobsClientOptions {
+  /** Temporal frontend, host:port. @default '127.0.0.1:7233' */
+  address?: string;
+  /** @default 'default' */
+  namespace?: string;
+  /** Task queue of the job-run workflows (what `djobs worker` serves). @default 'djobs' */
+  taskQueue?: string;
+  /** Base URL of the Temporal Web UI, used for `run_page_url`. @default 'http://localhost:8233' */
+  uiUrl?: string;
+  /** Options applied to every run this client starts (parallelism, heartbeat timeout). */
+  runOptions?: JobRunOptions;
+  /** Who creates jobs and runs (Databricks `creator_user_name`). */
+  user?: string;
+  /** Timing of triggers (file arrival, continuous, periodic). */
+  triggers?: Partial<TriggerTiming>;
+  /**
+   * How long a job's access (owner and grants), read for a permission check, is reused. Changes
+   * made through this client take effect at once; changes made by another process (a second
+   * API replica) are seen within this time. 0 reads it on every check. @default 1000
+   */
+  jobAccessCacheMs?: number;
+}
+
+export interface TriggerTiming {
+  /** Multiplies every trigger period (tests and demos). @default 1 */
+  timeScale: number;
+  /** How often file-arrival triggers list their location. @default 10 */
+  fileArrivalPollSeconds: number;
+  /** Wait after a continuous job's first failed run; doubles per consecutive failure. @default 10 */
+  continuousBackoffSeconds: number;
+  /** @default 600 */
+  continuousBackoffMaxSeconds: number;
+}
+
+const DEFAULT_TRIGGER_TIMING: TriggerTiming = {
+  timeScale: 1,
+  fileArrivalPollSeconds: 10,
+  continuousBackoffSeconds: 10,
+  continuousBackoffMaxSeconds: 600,
+};
+
+export class ClientContext {
+  readonly namespace: string;
+  readonly taskQueue: string;
+  readonly uiUrl: string;
+
+  constructor(
+    readonly temporal: Client,
+    readonly options: DurableJobsClientOptions
+  ) {
+    this.namespace = options.namespace ?? 'default';
+    this.taskQueue = options.taskQueue ?? 'djobs';
+    this.uiUrl = (options.uiUrl ?? 'http://localhost:8233').replace(/\/$/, '');
+  }
+
+  get triggerTiming(): TriggerTiming {
+    return { ...DEFAULT_TRIGGER_TIMING, ...this.options.triggers };
+  }
+
+  /** Options every run this client starts carries, when any were given. */
+  get runOptions(): { options?: JobRunOptions } {
+    return this.options.runOptions ? { options: this.options.runOptions } : {};
+  }
+
+  defaultUser(): string {
+    return this.options.user ?? userInfo().username;
+  }
+
+  runPageUrl(runId: number): string {
+    return `${this.uiUrl}/namespaces/${encodeURIComponent(this.namespace)}/workflows/${runWorkflowId(runId)}`;
+  }
+
+  validate(settings: unknown): JobSettings {
+    const result = validateJobSettings(settings);
+    if (!result.ok) throw new SpecValidationError(result.errors);
+    return result.settings;
+  }
+}

@@ -1,0 +1,379 @@
+// Jobs: a job is a Temporal Schedule whose action carries the job's settings and access (the
+// schedule codec below), plus a trigger workflow for file-arrival and continuous jobs.
+import { randomInt } from 'node:crypto';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  WorkflowNotFoundError,
+  type ScheduleHandle,
+  type ScheduleOptionsAction,
+  type ScheduleSpec,
+} from '@temporalio/client';
+import {
+  MAX_RUN_ID,
+  jobScheduleId,
+  translateQuartzCron,
+  updateAccess,
+  type JobAccess,
+  type JobSettings,
+} from '../spec';
+import {
+  JOB_RUN_WORKFLOW_TYPE,
+  CONTINUOUS_WORKFLOW_TYPE,
+  FILE_ARRIVAL_WORKFLOW_TYPE,
+  configureTriggerSignal,
+  continuousWorkflowId,
+  fileArrivalWorkflowId,
+  stopTriggerSignal,
+  type ContinuousConfig,
+  type FileArrivalConfig,
+  type JobRunInput,
+} from '../workflows/definitions';
+import { DjobsJobId, DjobsJobName, DjobsTrigger } from '../workflows/search-attributes';
+import type { AccessControlEntry } from '../spec';
+import type { ClientContext } from './context';
+import { NotFoundError, SpecValidationError } from './errors';
+import {
+  JOB_MEMO_CREATED,
+  JOB_MEMO_CREATOR,
+  accessOf,
+  createdTime,
+  creatorOf,
+  runAsOf,
+  runMemo,
+  scheduledRunInput,
+} from './stored-records';
+
+/** Databricks `Job` (jobs/get). */
+export interface Job {
+  job_id: number;
+  creator_user_name?: string;
+  /** Who the job's runs run as: `settings.run_as`, else the owner. */
+  run_as_user_name: string;
+  created_time: number;
+  settings: JobSettings;
+}
+
+export interface CreateJobOptions {
+  /** The creator, who owns the job unless the list names an IS_OWNER; default: the client's `user`. */
+  creator?: { name: string; kind: 'user' | 'service_principal' };
+  /** Databricks access_control_list: grants stored with the job. */
+  accessControlList?: AccessControlEntry[];
+}
+
+/** Bounds the job-access cache of a long-lived client (an API server over many jobs). */
+const ACCESS_CACHE_ENTRIES = 10_000;
+const UNIT_MS = { MINUTES: 60_000, HOURS: 3_600_000, DAYS: 86_400_000, WEEKS: 604_800_000 } as const;
+/** How late a missed scheduled run may still start after an outage. */
+const SCHEDULE_CATCHUP_WINDOW = '10 minutes';
+
+export class Jobs {
+  /** Recently read job access, by job id (see `jobAccessCacheMs`), oldest first. */
+  private readonly accessCache = new Map<number, { at: number; access: Promise<JobAccess> }>();
+
+  constructor(private readonly ctx: ClientContext) {}
+
+  /** jobs/create: validates the settings, stores the job as a Temporal Schedule, returns its id. */
+  async createJob(settings: unknown, options: CreateJobOptions = {}): Promise<{ job_id: number }> {
+    const valid = this.ctx.validate(settings);
+    const created = Date.now();
+    const creator = options.creator ?? { name: this.ctx.defaultUser(), kind: 'user' };
+    const access = updateAccess(
+      {
+        owner: creator.kind === 'user' ? { user_name: creator.name } : { service_principal_name: creator.name },
+        grants: [],
+      },
+      options.accessControlList ?? []
+    );
+    for (let tries = 0; ; tries++) {
+      const jobId = randomInt(1, MAX_RUN_ID);
+      try {
+        await this.ctx.temporal.schedule.create({
+          scheduleId: jobScheduleId(jobId),
+          ...this.scheduleFields(jobId, valid, access, creator.name),
+          memo: { [JOB_MEMO_CREATED]: created, [JOB_MEMO_CREATOR]: creator.name },
+        });
+        await this.syncTriggerWorkflows(jobId, valid);
+        return { job_id: jobId };
+      } catch (err) {
+        if (err instanceof ScheduleAlreadyRunning && tries < 5) continue;
+        throw err;
+      }
+    }
+  }
+
+  /** jobs/get */
+  async getJob(jobId: number): Promise<Job> {
+    return (await this.describeJob(jobId)).job;
+  }
+
+  /** Who owns a job and who else may see, run or manage it. */
+  async getJobAccess(jobId: number): Promise<JobAccess> {
+    const ttl = this.ctx.options.jobAccessCacheMs ?? 1000;
+    if (ttl <= 0) return (await this.describeJob(jobId)).access;
+    const hit = this.accessCache.get(jobId);
+    if (hit && Date.now() - hit.at < ttl) return hit.access;
+    // One read serves every check that arrives while it is in flight; a failed one is not kept.
+    const access = this.describeJob(jobId).then((d) => d.access);
+    this.accessCache.delete(jobId); // re-inserted last, so the first entry is the oldest
+    this.accessCache.set(jobId, { at: Date.now(), access });
+    if (this.accessCache.size > ACCESS_CACHE_ENTRIES) this.accessCache.delete(this.accessCache.keys().next().value!);
+    access.catch(() => {
+      if (this.accessCache.get(jobId)?.access === access) this.accessCache.delete(jobId);
+    });
+    return access;
+  }
+
+  /** Store a job's new access (owner and grants); runs in flight keep the access they started with. */
+  async setJobAccess(jobId: number, access: JobAccess): Promise<void> {
+    try {
+      await this.onSchedule(jobId, (schedule) =>
+        schedule.update((prev) => {
+          const input = scheduledRunInput(prev.action.args, jobId);
+          return this.scheduleFields(jobId, input.settings, access, creatorOf(prev.memo).creator_user_name);
+        })
+      );
+    } finally {
+      this.accessCache.delete(jobId);
+    }
+  }
+
+  /** A job and its access, from one describe of its schedule. */
+  async describeJob(jobId: number): Promise<{ job: Job; access: JobAccess }> {
+    const d = await this.onSchedule(jobId, (schedule) => schedule.describe());
+    const input = scheduledRunInput(d.action.args, jobId);
+    const creator = creatorOf(d.memo);
+    const access = accessOf(d.action.memo) ?? {
+      owner: { user_name: creator.creator_user_name ?? 'unknown' },
+      grants: [],
+    };
+    return {
+      job: {
+        job_id: jobId,
+        created_time: createdTime(d.memo, d.info.createdAt.getTime()),
+        ...creator,
+        run_as_user_name: runAsOf(input.settings, access),
+        settings: input.settings,
+      },
+      access,
+    };
+  }
+
+  /** jobs/list: every job, newest first. Listing is eventually consistent in Temporal. */
+  async listJobs(options: { name?: string; expandTasks?: boolean } = {}): Promise<Job[]> {
+    const jobs: Job[] = [];
+    for await (const s of this.ctx.temporal.schedule.list()) {
+      const m = /^djobs-job-(\d+)$/.exec(s.scheduleId);
+      if (!m) continue;
+      const jobId = Number(m[1]);
+      const name = s.typedSearchAttributes?.get(DjobsJobName);
+      if (options.name !== undefined && name !== options.name) continue;
+      if (options.expandTasks) {
+        try {
+          jobs.push(await this.getJob(jobId));
+        } catch (err) {
+          if (!(err instanceof NotFoundError)) throw err; // deleted since it was listed
+        }
+        continue;
+      }
+      const creator = creatorOf(s.memo);
+      jobs.push({
+        job_id: jobId,
+        created_time: createdTime(s.memo, 0),
+        ...creator,
+        run_as_user_name: creator.creator_user_name ?? 'unknown',
+        settings: { name: name ?? 'Untitled' } as JobSettings,
+      });
+    }
+    return jobs.sort((a, b) => b.created_time - a.created_time || b.job_id - a.job_id);
+  }
+
+  /** jobs/reset: replaces all settings. Runs already started keep the settings they started with. */
+  async resetJob(jobId: number, settings: unknown): Promise<void> {
+    const valid = this.ctx.validate(settings);
+    await this.onSchedule(jobId, (schedule) =>
+      schedule.update((prev) => {
+        const creator = creatorOf(prev.memo).creator_user_name;
+        const access = accessOf(prev.action.memo) ?? { owner: { user_name: creator ?? 'unknown' }, grants: [] };
+        return this.scheduleFields(jobId, valid, access, creator);
+      })
+    );
+    await this.syncTriggerWorkflows(jobId, valid);
+  }
+
+  /** jobs/delete: the job and its schedule go; runs in flight finish. */
+  async deleteJob(jobId: number): Promise<void> {
+    try {
+      await this.onSchedule(jobId, (schedule) => schedule.delete());
+    } finally {
+      this.accessCache.delete(jobId);
+    }
+    await this.stopTriggerWorkflow(fileArrivalWorkflowId(jobId));
+    await this.stopTriggerWorkflow(continuousWorkflowId(jobId));
+  }
+
+  /**
+   * File-arrival and continuous jobs are driven by a workflow of their own: start it, or hand it
+   * the job's new configuration (it keeps its memory of seen files), or stop it when the job no
+   * longer has that trigger. Pausing keeps it, paused.
+   */
+  private async syncTriggerWorkflows(jobId: number, settings: JobSettings): Promise<void> {
+    const t = this.ctx.triggerTiming;
+    const fa = settings.trigger?.file_arrival;
+    const continuous = settings.continuous;
+    const triggers: {
+      type: string;
+      workflowId: string;
+      config?: FileArrivalConfig | ContinuousConfig;
+      summary: string;
+    }[] = [
+      {
+        type: FILE_ARRIVAL_WORKFLOW_TYPE,
+        workflowId: fileArrivalWorkflowId(jobId),
+        ...(fa && {
+          config: {
+            url: fa.url,
+            paused: settings.trigger?.pause_status === 'PAUSED',
+            minBetweenMs: (fa.min_time_between_triggers_seconds ?? 0) * 1000 * t.timeScale,
+            waitAfterChangeMs: (fa.wait_after_last_change_seconds ?? 0) * 1000 * t.timeScale,
+            pollMs: t.fileArrivalPollSeconds * 1000,
+          },
+        }),
+        summary: `file arrival trigger of job ${jobId}: ${fa?.url}`,
+      },
+      {
+        type: CONTINUOUS_WORKFLOW_TYPE,
+        workflowId: continuousWorkflowId(jobId),
+        ...(continuous && {
+          config: {
+            paused: continuous.pause_status === 'PAUSED',
+            backoffInitialMs: t.continuousBackoffSeconds * 1000,
+            backoffMaxMs: t.continuousBackoffMaxSeconds * 1000,
+          },
+        }),
+        summary: `continuous job ${jobId}`,
+      },
+    ];
+    for (const trigger of triggers) {
+      if (trigger.config)
+        await this.configureTriggerWorkflow(trigger.type, trigger.workflowId, jobId, trigger.config, trigger.summary);
+      else await this.stopTriggerWorkflow(trigger.workflowId);
+    }
+  }
+
+  /** Start a job's trigger workflow with `config`, or hand a running one its new `config`. */
+  private async configureTriggerWorkflow(
+    type: string,
+    workflowId: string,
+    jobId: number,
+    config: FileArrivalConfig | ContinuousConfig,
+    summary: string
+  ): Promise<void> {
+    await this.ctx.temporal.workflow.signalWithStart(type, {
+      workflowId,
+      taskQueue: this.ctx.taskQueue,
+      args: [{ jobId, config, ...(this.ctx.options.runOptions ? { options: this.ctx.options.runOptions } : {}) }],
+      signal: configureTriggerSignal,
+      signalArgs: [config],
+      typedSearchAttributes: [{ key: DjobsJobId, value: jobId }],
+      staticSummary: summary,
+    });
+  }
+
+  private async stopTriggerWorkflow(workflowId: string): Promise<void> {
+    try {
+      await this.ctx.temporal.workflow.getHandle(workflowId).signal(stopTriggerSignal);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err; // none, or finished
+    }
+  }
+
+  /** The next times a job's schedule fires (empty when it has none or is paused). */
+  async nextScheduledRuns(jobId: number): Promise<Date[]> {
+    const d = await this.onSchedule(jobId, (schedule) => schedule.describe());
+    return d.state.paused ? [] : d.info.nextActionTimes;
+  }
+
+  /** Act on a job's schedule; a missing schedule is a missing job (RESOURCE_DOES_NOT_EXIST). */
+  private async onSchedule<T>(jobId: number, act: (schedule: ScheduleHandle) => Promise<T>): Promise<T> {
+    try {
+      return await act(this.ctx.temporal.schedule.getHandle(jobScheduleId(jobId)));
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) throw new NotFoundError('Job', jobId);
+      throw err;
+    }
+  }
+
+  /**
+   * The schedule that stores a job. A job without a cron schedule (or with pause_status PAUSED)
+   * is a paused schedule: Temporal deletes idle unpaused schedules with no future actions after
+   * about a week, and a paused one never, so jobs never vanish.
+   */
+  private scheduleFields(jobId: number, settings: JobSettings, access: JobAccess, creator: string | undefined) {
+    const input: JobRunInput = {
+      jobId,
+      settings,
+      trigger: 'PERIODIC',
+      runType: 'JOB_RUN',
+      ...(this.ctx.options.runOptions ? { options: this.ctx.options.runOptions } : {}),
+    };
+    let spec: ScheduleSpec = {};
+    const periodic = settings.trigger?.periodic;
+    if (periodic) {
+      const every = Math.max(
+        1000,
+        Math.round(periodic.interval * UNIT_MS[periodic.unit] * this.ctx.triggerTiming.timeScale)
+      );
+      spec = { intervals: [{ every }] };
+    }
+    if (settings.schedule) {
+      const cron = translateQuartzCron(settings.schedule.quartz_cron_expression);
+      if (!cron.ok) {
+        throw new SpecValidationError(
+          cron.errors.map((message: string) => ({ path: 'schedule.quartz_cron_expression', message }))
+        );
+      }
+      spec = { calendars: cron.calendars as ScheduleSpec['calendars'], timezone: settings.schedule.timezone_id };
+    }
+    const paused = settings.schedule
+      ? settings.schedule.pause_status === 'PAUSED'
+      : !periodic || settings.trigger?.pause_status === 'PAUSED';
+    const name = settings.name ?? 'Untitled';
+    const action: ScheduleOptionsAction = {
+      type: 'startWorkflow',
+      workflowType: JOB_RUN_WORKFLOW_TYPE,
+      taskQueue: this.ctx.taskQueue,
+      workflowId: `djobs-sched-${jobId}`,
+      args: [input],
+      // Every scheduled run records who it runs as and the job's access at its start.
+      memo: runMemo(access, runAsOf(settings, access), creator),
+      typedSearchAttributes: [
+        { key: DjobsJobId, value: jobId },
+        { key: DjobsJobName, value: name },
+        { key: DjobsTrigger, value: 'PERIODIC' },
+      ],
+      staticSummary: `${name} · scheduled run of job ${jobId}`,
+    };
+    return {
+      spec,
+      action,
+      policies: {
+        // Every fire starts a run; the job's slot gate applies max_concurrent_runs and its queue
+        // to it exactly as to run-now, recording a skipped run where Databricks does.
+        overlap: ScheduleOverlapPolicy.ALLOW_ALL,
+        catchupWindow: SCHEDULE_CATCHUP_WINDOW,
+      },
+      state: {
+        paused,
+        note: settings.schedule
+          ? `durable-jobs job ${jobId}: ${settings.schedule.quartz_cron_expression} (${settings.schedule.timezone_id})`
+          : `durable-jobs job ${jobId}: no schedule; kept paused so Temporal keeps it`,
+      },
+      typedSearchAttributes: [
+        { key: DjobsJobId, value: jobId },
+        { key: DjobsJobName, value: name },
+      ],
+    };
+  }
+}

@@ -1,0 +1,124 @@
+// Run output: runs/get-output (one task run's log, error and notebook result) and runs/export
+// (an HTML view per task). Logs are read from the worker's disk when this process shares it, else
+// from the bounded tail the run keeps in its history.
+import fs from 'node:fs';
+import { isTaskRunId, latestAttempt, toDatabricksRun, type AttemptState, type RunState, type RunTask } from '../spec';
+import { DjobsError, ErrorCode, NotFoundError } from './errors';
+
+/** Databricks `RunOutput` (runs/get-output) plus `log_path`, a durable-jobs extension. */
+export interface RunOutput {
+  metadata: RunTask;
+  /** For run_job_task: the run it started. */
+  run_job_output?: { run_id: number };
+  logs?: string;
+  logs_truncated?: boolean;
+  log_path?: string;
+  error?: string;
+  error_trace?: string;
+  notebook_output?: { result?: string; truncated: boolean };
+}
+
+const MAX_LOG_BYTES = 5 * 1024 * 1024;
+
+export class RunOutputs {
+  constructor(private readonly runState: (runId: number) => Promise<RunState>) {}
+
+  /** runs/get-output for one task of a run: by task run id, or job run id plus task key. */
+  async getRunOutput(runId: number, taskKey?: string): Promise<RunOutput> {
+    const state = await this.runState(runId);
+    const run = toDatabricksRun(state, Date.now());
+    let attempt: AttemptState | undefined;
+    if (taskKey !== undefined) {
+      const task = state.tasks[taskKey];
+      if (!task) throw new NotFoundError('Run', `${state.run_id} task ${taskKey}`);
+      attempt = latestAttempt(task);
+    } else if (isTaskRunId(runId)) {
+      attempt = Object.values(state.tasks)
+        .flatMap((t) => t.attempts)
+        .find((a) => a.run_id === runId);
+      if (!attempt) throw new NotFoundError('Run', runId);
+    } else if (state.settings.tasks.length === 1) {
+      attempt = latestAttempt(Object.values(state.tasks)[0]!);
+    } else {
+      throw new DjobsError(
+        ErrorCode.INVALID_PARAMETER_VALUE,
+        'Retrieving the output of runs with multiple tasks is not supported. Please retrieve the output of each individual task run instead.'
+      );
+    }
+    const metadata = run.tasks.find((t) => t.run_id === attempt.run_id)!;
+    const { logs, truncated } = readLog(attempt);
+    return {
+      metadata,
+      ...(logs !== undefined ? { logs, logs_truncated: truncated } : {}),
+      ...(attempt.logPath ? { log_path: attempt.logPath } : {}),
+      ...(attempt.childRunId !== undefined ? { run_job_output: { run_id: attempt.childRunId } } : {}),
+      ...(attempt.errorMessage && attempt.result !== 'SUCCESS'
+        ? { error: attempt.errorMessage, error_trace: attempt.logTail ?? '' }
+        : {}),
+      ...(metadata.notebook_task
+        ? {
+            notebook_output: {
+              ...(attempt.notebookResult !== undefined ? { result: attempt.notebookResult } : {}),
+              truncated: false,
+            },
+          }
+        : {}),
+    };
+  }
+
+  /**
+   * runs/export: one HTML view per task of the run (or the one task of a task run id), with its
+   * state and its log, which is what a durable-jobs task has instead of notebook cells.
+   */
+  async exportRun(runId: number): Promise<{ views: { name: string; type: 'NOTEBOOK'; content: string }[] }> {
+    const state = await this.runState(runId);
+    const attempts = Object.entries(state.tasks)
+      .map(([key, t]) => ({
+        key,
+        attempt: isTaskRunId(runId) ? t.attempts.find((a) => a.run_id === runId) : latestAttempt(t),
+      }))
+      .filter((x): x is { key: string; attempt: AttemptState } => x.attempt !== undefined);
+    if (attempts.length === 0) throw new NotFoundError('Run', runId);
+    return {
+      views: attempts.map(({ key, attempt }) => ({
+        name: key,
+        type: 'NOTEBOOK',
+        content: exportHtml(state.run_name, key, attempt, readLog(attempt).logs ?? ''),
+      })),
+    };
+  }
+}
+
+function readLog(attempt: AttemptState): { logs?: string; truncated: boolean } {
+  if (attempt.logPath && fs.existsSync(attempt.logPath)) {
+    const size = fs.statSync(attempt.logPath).size;
+    const fd = fs.openSync(attempt.logPath, 'r');
+    try {
+      const len = Math.min(size, MAX_LOG_BYTES);
+      const buf = Buffer.alloc(len);
+      fs.readSync(fd, buf, 0, len, size - len);
+      return { logs: buf.toString('utf8'), truncated: size > len };
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  // Logs live on the worker's disk; off that machine, history's bounded tail is what we have.
+  if (attempt.logTail !== undefined) return { logs: attempt.logTail, truncated: attempt.logTruncated ?? false };
+  return { truncated: false };
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function exportHtml(runName: string, taskKey: string, attempt: AttemptState, logs: string): string {
+  const title = escapeHtml(`${runName} · ${taskKey}`);
+  return [
+    '<!DOCTYPE html>',
+    `<html><head><meta charset="utf-8"><title>${title}</title></head><body>`,
+    `<h1>${title}</h1>`,
+    `<p>Task run ${attempt.run_id}, attempt ${attempt.attempt_number}: ${escapeHtml(attempt.result ?? 'RUNNING')}</p>`,
+    attempt.errorMessage ? `<p>Error: ${escapeHtml(attempt.errorMessage)}</p>` : '',
+    `<pre>${escapeHtml(logs)}</pre>`,
+    '</body></html>',
+  ].join('\n');
+}

@@ -1,0 +1,574 @@
+// Runs: start (run-now, submit, backfill), repair, read (get, list, access), control (cancel,
+// pause, resume, delete). A run is one `jobRun` workflow; its state is the workflow's query
+// answer, result or failure details.
+import { randomInt } from 'node:crypto';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  type WorkflowExecutionDescription,
+  type WorkflowExecutionInfo,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import {
+  MAX_RUN_ID,
+  fireTimes,
+  isRunTerminal,
+  jobRunIdOf,
+  latestAttempt,
+  listedRun,
+  repairSelection,
+  runIdFromString,
+  runWorkflowId,
+  toDatabricksRun,
+  translateQuartzCron,
+  updateAccess,
+  type AccessControlEntry,
+  type JobAccess,
+  type JobSettings,
+  type Run,
+  type RunState,
+  type TriggerType,
+} from '../spec';
+import {
+  JOB_RUN_WORKFLOW_TYPE,
+  getRunStateQuery,
+  pauseSignal,
+  resumeSignal,
+  type JobRunInput,
+} from '../workflows/definitions';
+import {
+  DjobsJobId,
+  DjobsJobName,
+  DjobsQueued,
+  DjobsResultState,
+  DjobsRunId,
+  DjobsTrigger,
+} from '../workflows/search-attributes';
+import type { ClientContext } from './context';
+import { DjobsError, ErrorCode, GrpcStatus, InvalidStateError, NotFoundError } from './errors';
+import type { Jobs } from './jobs';
+import { accessOf, runAsOf, runMemo, runPeople, storedRunState } from './stored-records';
+
+export interface StartRunOptions {
+  /** Job parameter overrides, name → value. */
+  jobParameters?: Record<string, string>;
+  /** Same token ⇒ same run: a retried request never starts a second run (≤ 64 chars). */
+  idempotencyToken?: string;
+  runName?: string;
+  /** Who starts the run (`creator_user_name`); default: the client's `user`. */
+  user?: string;
+  /** runs/submit only: grants on the one-time run; the submitter owns it. */
+  accessControlList?: AccessControlEntry[];
+}
+
+export interface CreateJobOptions {
+  /** The creator, who owns the job unless the list names an IS_OWNER; default: the client's `user`. */
+  creator?: { name: string; kind: 'user' | 'service_principal' };
+  /** Databricks access_control_list: grants stored with the job. */
+  accessControlList?: AccessControlEntry[];
+}
+
+export interface RepairRunOptions {
+  /** Task keys to run again. */
+  rerunTasks?: string[];
+  /** Run again every task whose latest attempt did not succeed (failed, timed out, canceled, upstream-failed/canceled). */
+  rerunAllFailedTasks?: boolean;
+  /** Also run again every task downstream of the chosen ones, even if it succeeded. */
+  rerunDependentTasks?: boolean;
+  /** Job parameter overrides; the run's previous values stay in force otherwise. */
+  jobParameters?: Record<string, string>;
+  /** Accepted for Databricks compatibility, never required: repairs are ordered by the engine. */
+  latestRepairId?: number;
+}
+
+export interface ListRunsOptions {
+  jobId?: number;
+  activeOnly?: boolean;
+  completedOnly?: boolean;
+  /** JOB_RUN (runs of saved jobs) or SUBMIT_RUN (runs/submit). */
+  runType?: 'JOB_RUN' | 'SUBMIT_RUN';
+  /** Epoch milliseconds, inclusive bounds on the run's start time. */
+  startTimeFrom?: number;
+  startTimeTo?: number;
+  /** Keep only runs this accepts; `recorded` is the access the run started with. */
+  where?: (run: Run, recorded: JobAccess | undefined) => Promise<boolean> | boolean;
+  /** @default 25 */
+  limit?: number;
+}
+
+export class Runs {
+  constructor(
+    private readonly ctx: ClientContext,
+    private readonly jobs: Jobs
+  ) {}
+
+  /** jobs/run-now */
+  async runNow(jobId: number, options: StartRunOptions = {}): Promise<{ run_id: number }> {
+    const { job, access } = await this.jobs.describeJob(jobId);
+    return this.startRun(job.settings, { ...options, jobId, trigger: 'ONE_TIME', runType: 'JOB_RUN' }, access);
+  }
+
+  /**
+   * Backfill: one run per fire time of the job's cron schedule in [from, to], oldest first, each
+   * with {{job.trigger.time.*}} set to its nominal time. Fire times are computed as Temporal's
+   * scheduler computes them (time zone and daylight saving included). Runs go through the job's
+   * max_concurrent_runs like any other (enable its queue to run them all, in order). Backfilling
+   * the same time twice starts nothing new: the first run's id is returned.
+   */
+  async backfillJob(
+    jobId: number,
+    options: { from: Date; to: Date; jobParameters?: Record<string, string>; user?: string }
+  ): Promise<{ run_id: number; trigger_time: number }[]> {
+    const { job, access } = await this.jobs.describeJob(jobId);
+    const schedule = job.settings.schedule;
+    if (!schedule)
+      throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, `Job ${jobId} has no cron schedule to backfill.`);
+    if (!(options.from.getTime() <= options.to.getTime()))
+      throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, 'The backfill range must have from ≤ to.');
+    const cron = translateQuartzCron(schedule.quartz_cron_expression);
+    if (!cron.ok) throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, cron.errors.join('; '));
+    let times: number[];
+    try {
+      times = fireTimes(cron.calendars, schedule.timezone_id, options.from.getTime(), options.to.getTime());
+    } catch (err) {
+      throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, (err as Error).message);
+    }
+    const started: { run_id: number; trigger_time: number }[] = [];
+    for (const t of times) {
+      const { run_id } = await this.startRun(
+        job.settings,
+        {
+          jobId,
+          trigger: 'PERIODIC',
+          runType: 'JOB_RUN',
+          triggerTime: t,
+          idempotencyToken: `backfill-${t}`,
+          ...(options.jobParameters ? { jobParameters: options.jobParameters } : {}),
+          ...(options.user ? { user: options.user } : {}),
+        },
+        access
+      );
+      started.push({ run_id, trigger_time: t });
+    }
+    return started;
+  }
+
+  /** runs/submit: a one-time run of settings that are not stored as a job. */
+  async submitRun(settings: unknown, options: StartRunOptions = {}): Promise<{ run_id: number }> {
+    const valid = this.ctx.validate(settings);
+    const submitter = options.user ?? this.ctx.defaultUser();
+    const access = updateAccess({ owner: { user_name: submitter }, grants: [] }, options.accessControlList ?? []);
+    return this.startRun(valid, { ...options, trigger: 'ONE_TIME', runType: 'SUBMIT_RUN' }, access);
+  }
+
+  private async startRun(
+    settings: JobSettings,
+    o: StartRunOptions & {
+      jobId?: number;
+      trigger: TriggerType;
+      runType: 'JOB_RUN' | 'SUBMIT_RUN';
+      triggerTime?: number;
+    },
+    access: JobAccess
+  ): Promise<{ run_id: number }> {
+    const defined = new Set((settings.parameters ?? []).map((p) => p.name));
+    const unknown = Object.keys(o.jobParameters ?? {}).filter((k) => !defined.has(k));
+    if (unknown.length > 0) {
+      throw new DjobsError(
+        ErrorCode.INVALID_PARAMETER_VALUE,
+        `Job parameter${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} ${
+          unknown.length > 1 ? 'are' : 'is'
+        } not defined in the job (defined: ${[...defined].join(', ') || 'none'}).`
+      );
+    }
+    if (o.idempotencyToken !== undefined && o.idempotencyToken.length > 64) {
+      throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, 'idempotency_token must be at most 64 characters.');
+    }
+    const name = o.runName ?? settings.name ?? 'Untitled';
+    for (let tries = 0; ; tries++) {
+      const runId =
+        o.idempotencyToken !== undefined
+          ? runIdFromString(`${o.jobId ?? 'submit'}:${o.idempotencyToken}`)
+          : randomInt(1, MAX_RUN_ID);
+      const input = {
+        runId,
+        ...(o.jobId !== undefined ? { jobId: o.jobId } : {}),
+        runName: name,
+        settings,
+        ...(o.jobParameters ? { jobParameters: o.jobParameters } : {}),
+        trigger: o.trigger,
+        ...(o.triggerTime !== undefined ? { triggerTime: o.triggerTime } : {}),
+        runType: o.runType,
+        ...this.ctx.runOptions,
+      } satisfies JobRunInput;
+      try {
+        await this.startWorkflow(input, {
+          reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          memo: runMemo(access, runAsOf(settings, access), o.user ?? this.ctx.defaultUser()),
+          summary: `${name} · run ${runId}${o.jobId !== undefined ? ` of job ${o.jobId}` : ''}`,
+          details: runDetails(input),
+        });
+        return { run_id: runId };
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        if (o.idempotencyToken !== undefined) return { run_id: runId };
+        if (tries >= 5) throw err;
+      }
+    }
+  }
+
+  /**
+   * runs/repair: run chosen tasks of a finished run again, inside the same run (same run_id).
+   * Tasks not chosen keep their results and task values, and downstream tasks see them. A job run
+   * is repaired with the job's current settings, a submitted run with its own.
+   */
+  async repairRun(runId: number, options: RepairRunOptions): Promise<{ repair_id: number }> {
+    const jobRunId = jobRunIdOf(runId);
+    const { desc: described } = await this.findRun(jobRunId);
+    if (described.status.name === 'RUNNING') {
+      throw new InvalidStateError(
+        `Run ${jobRunId} is still running; a run can be repaired only after it has finished.`
+      );
+    }
+    const previous = await this.getRunState(jobRunId);
+    let settings = previous.settings;
+    if (previous.job_id !== undefined && previous.run_type === 'JOB_RUN') {
+      try {
+        settings = (await this.jobs.getJob(previous.job_id)).settings;
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err; // job deleted: repair with the run's own settings
+      }
+    }
+    const selection = repairSelection(
+      settings.tasks,
+      (key) => {
+        const t = previous.tasks[key];
+        return t ? latestAttempt(t).result : undefined;
+      },
+      options,
+      jobRunId
+    );
+    if (!selection.ok) throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, selection.error);
+    const chosen = selection.tasks;
+    const defined = new Set((settings.parameters ?? []).map((p) => p.name));
+    const unknownParams = Object.keys(options.jobParameters ?? {}).filter((k) => !defined.has(k));
+    if (unknownParams.length > 0) {
+      throw new DjobsError(
+        ErrorCode.INVALID_PARAMETER_VALUE,
+        `Job parameter${unknownParams.length > 1 ? 's' : ''} ${unknownParams.map((k) => `"${k}"`).join(', ')} not defined in the job.`
+      );
+    }
+    const repairId = randomInt(1, MAX_RUN_ID);
+    const input = {
+      runId: jobRunId,
+      ...(previous.job_id !== undefined ? { jobId: previous.job_id } : {}),
+      runName: previous.run_name,
+      settings,
+      jobParameters: { ...previous.job_parameters, ...(options.jobParameters ?? {}) },
+      trigger: previous.trigger,
+      runType: previous.run_type,
+      ...this.ctx.runOptions,
+      repair: { repairId, previous, rerunTasks: chosen },
+    } satisfies JobRunInput;
+    try {
+      await this.startWorkflow(input, {
+        // A repair is a new execution of the finished run's workflow id.
+        reuse: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        ...(described.memo ? { memo: described.memo } : {}),
+        summary: `${previous.run_name} · run ${jobRunId} · repair of ${chosen.length} task${chosen.length > 1 ? 's' : ''}`,
+        details: `**Repair** ${repairId} of run ${jobRunId}\n\n**Re-runs** ${chosen.join(', ')}`,
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw new InvalidStateError(`Run ${jobRunId} is being repaired already.`);
+      throw err;
+    }
+    return { repair_id: repairId };
+  }
+
+  /** Start the `jobRun` workflow of a run, indexed by its job, run id, name and trigger. */
+  private async startWorkflow(
+    input: JobRunInput & { runId: number; runName: string },
+    o: { reuse: WorkflowIdReusePolicy; memo?: Record<string, unknown>; summary: string; details: string }
+  ): Promise<void> {
+    await this.ctx.temporal.workflow.start(JOB_RUN_WORKFLOW_TYPE, {
+      workflowId: runWorkflowId(input.runId),
+      taskQueue: this.ctx.taskQueue,
+      args: [input],
+      workflowIdReusePolicy: o.reuse,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      ...(o.memo ? { memo: o.memo } : {}),
+      typedSearchAttributes: [
+        ...(input.jobId !== undefined ? [{ key: DjobsJobId, value: input.jobId }] : []),
+        { key: DjobsRunId, value: input.runId },
+        { key: DjobsJobName, value: input.runName },
+        { key: DjobsTrigger, value: input.trigger ?? 'ONE_TIME' },
+      ],
+      staticSummary: o.summary,
+      staticDetails: o.details,
+    });
+  }
+
+  /** runs/get, in the Databricks `Run` shape. Accepts a job run id or a task run id. */
+  async getRun(runId: number): Promise<Run> {
+    const { state, memo } = await this.runSnapshot(runId);
+    return this.runView(state, memo);
+  }
+
+  /**
+   * `getRun` for a caller who must first pass `check` on the run's access (it throws to refuse;
+   * it sees undefined for a missing run, so permission is judged before existence). One describe
+   * serves both, and the job's access and the run's state are read side by side.
+   */
+  async getRunIfAllowed(runId: number, check: (access: JobAccess | undefined) => void): Promise<Run> {
+    let found: { handle: WorkflowHandle; desc: WorkflowExecutionDescription };
+    try {
+      found = await this.findRun(jobRunIdOf(runId));
+    } catch (err) {
+      if (err instanceof NotFoundError) check(undefined);
+      throw err;
+    }
+    const state = this.readRunState(found.handle, found.desc.status.name);
+    state.catch(() => undefined); // its failure matters only once access allows
+    check((await this.accessOfRun(found.desc)).access);
+    return this.runView(await state, found.desc.memo);
+  }
+
+  private runView(state: RunState, memo: Record<string, unknown> | undefined): Run {
+    return {
+      ...toDatabricksRun(state, Date.now()),
+      ...runPeople(memo),
+      run_page_url: this.ctx.runPageUrl(state.run_id),
+    };
+  }
+
+  /** The run's full state (attempt logs, task values): what `getRun` is derived from. */
+  async getRunState(runId: number): Promise<RunState> {
+    return (await this.runSnapshot(runId)).state;
+  }
+
+  /**
+   * Who may see and manage a run: its job's current access when the job still exists (so a
+   * revoked grant takes effect on old runs too), else the access the run recorded at its start.
+   */
+  async getRunAccess(runId: number): Promise<{ jobId?: number; access?: JobAccess }> {
+    return this.accessOfRun((await this.findRun(jobRunIdOf(runId))).desc);
+  }
+
+  private async accessOfRun(desc: WorkflowExecutionDescription): Promise<{ jobId?: number; access?: JobAccess }> {
+    const jobId = desc.typedSearchAttributes.get(DjobsJobId);
+    if (jobId !== undefined) {
+      try {
+        return { jobId, access: await this.jobs.getJobAccess(jobId) };
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+    }
+    const access = accessOf(desc.memo);
+    return { ...(jobId !== undefined ? { jobId } : {}), ...(access ? { access } : {}) };
+  }
+
+  private async runSnapshot(runId: number): Promise<{ state: RunState; memo?: Record<string, unknown> }> {
+    const jobRunId = jobRunIdOf(runId);
+    const { handle, desc } = await this.findRun(jobRunId);
+    const state = await this.readRunState(handle, desc.status.name);
+    return { state, ...(desc.memo ? { memo: desc.memo } : {}) };
+  }
+
+  private async readRunState(handle: WorkflowHandle, status: string): Promise<RunState> {
+    // A running run (or a canceled one, replayed) answers through a worker: say so when none does.
+    const ask = async () => {
+      try {
+        const answer: unknown = await this.ctx.temporal.withDeadline(Date.now() + 10_000, () =>
+          handle.query(getRunStateQuery)
+        );
+        return storedRunState(answer, handle.workflowId);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw err;
+        throw new DjobsError(
+          ErrorCode.TEMPORAL_UNAVAILABLE,
+          `No worker answered for the state of ${handle.workflowId}; is a worker serving its task queue? (${(err as Error).message})`
+        );
+      }
+    };
+    if (status === 'RUNNING') return ask();
+    if (status === 'COMPLETED') return storedRunState(await handle.result(), handle.workflowId);
+    if (status === 'FAILED' || status === 'CANCELLED') {
+      try {
+        await handle.result();
+      } catch (err) {
+        const details =
+          err instanceof WorkflowFailedError ? (err.cause as { details?: unknown[] })?.details : undefined;
+        if (details?.[0]) return storedRunState(details[0], handle.workflowId);
+      }
+    }
+    // Canceled or terminated from outside: ask a worker to replay the run for its last state.
+    return ask();
+  }
+
+  /** The run's workflow handle and its description (one describe call when its id is ours). */
+  private async findRun(jobRunId: number): Promise<{ handle: WorkflowHandle; desc: WorkflowExecutionDescription }> {
+    const handle = this.ctx.temporal.workflow.getHandle(runWorkflowId(jobRunId));
+    try {
+      return { handle, desc: await handle.describe() };
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    // Runs started by a schedule have schedule-made workflow ids; find them by search attribute.
+    for await (const wf of this.ctx.temporal.workflow.list({ query: `DjobsRunId = ${jobRunId}` })) {
+      const listed = this.ctx.temporal.workflow.getHandle(wf.workflowId);
+      try {
+        return { handle: listed, desc: await listed.describe() };
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err; // deleted; visibility lags behind
+      }
+    }
+    throw new NotFoundError('Run', jobRunId);
+  }
+
+  /** Poll until the run is terminal; `onUpdate` sees every poll. */
+  async waitForRun(
+    runId: number,
+    options: { pollIntervalMs?: number; timeoutMs?: number; onUpdate?: (run: Run) => void } = {}
+  ): Promise<Run> {
+    const deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : Infinity;
+    for (;;) {
+      let run: Run | undefined;
+      try {
+        run = await this.getRun(runId);
+      } catch (err) {
+        // No worker to answer right now (one is restarting): the run goes on; keep waiting.
+        if (!(err instanceof DjobsError && err.code === ErrorCode.TEMPORAL_UNAVAILABLE) || Date.now() > deadline)
+          throw err;
+      }
+      if (run) {
+        options.onUpdate?.(run);
+        if (isRunTerminal(run)) return run;
+      }
+      if (Date.now() > deadline) throw new DjobsError(ErrorCode.INTERNAL_ERROR, `Timed out waiting for run ${runId}.`);
+      await new Promise((r) => setTimeout(r, options.pollIntervalMs ?? 500));
+    }
+  }
+
+  /** runs/cancel: running task processes are killed; the run ends CANCELED. */
+  async cancelRun(runId: number): Promise<void> {
+    const handle = await this.activeRunHandle(runId);
+    if (handle) await handle.cancel();
+  }
+
+  /**
+   * runs/delete: a finished run and its history go (every execution, repairs included). Its log
+   * files stay on the workers' disks until they are cleaned up with DJOBS_HOME.
+   */
+  async deleteRun(runId: number): Promise<void> {
+    const jobRunId = jobRunIdOf(runId);
+    const { handle, desc } = await this.findRun(jobRunId);
+    if (desc.status.name === 'RUNNING')
+      throw new InvalidStateError(
+        `Run ${jobRunId} is still active; cancel it or wait for it to finish before deleting it.`
+      );
+    // The current execution, then every earlier one (a repaired run has one per repair).
+    const executions: { workflowId: string; runId?: string }[] = [{ workflowId: handle.workflowId }];
+    for await (const wf of this.ctx.temporal.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` }))
+      executions.push({ workflowId: wf.workflowId, runId: wf.runId });
+    for (const execution of executions) {
+      try {
+        await this.ctx.temporal.workflowService.deleteWorkflowExecution({
+          namespace: this.ctx.namespace,
+          workflowExecution: execution,
+        });
+      } catch (err) {
+        if ((err as { code?: number }).code !== GrpcStatus.NOT_FOUND) throw err; // gone already
+      }
+    }
+  }
+
+  /** Extension: no new task starts until `resumeRun`; running tasks finish. */
+  async pauseRun(runId: number): Promise<void> {
+    const handle = await this.activeRunHandle(runId, true);
+    await handle!.signal(pauseSignal);
+  }
+
+  /** Extension: start tasks again after `pauseRun`. */
+  async resumeRun(runId: number): Promise<void> {
+    const handle = await this.activeRunHandle(runId, true);
+    await handle!.signal(resumeSignal);
+  }
+
+  private async activeRunHandle(runId: number, mustBeActive = false) {
+    const { handle, desc } = await this.findRun(jobRunIdOf(runId));
+    if (desc.status.name !== 'RUNNING') {
+      if (mustBeActive) throw new InvalidStateError(`Run ${jobRunIdOf(runId)} is not active (${desc.status.name}).`);
+      return undefined;
+    }
+    return handle;
+  }
+
+  /** runs/list from Temporal visibility (eventually consistent), newest first. */
+  async listRuns(options: ListRunsOptions = {}): Promise<Run[]> {
+    const clauses = [`WorkflowType = '${JOB_RUN_WORKFLOW_TYPE}'`];
+    if (options.jobId !== undefined) clauses.push(`DjobsJobId = ${Math.trunc(options.jobId)}`);
+    if (options.activeOnly) clauses.push(`ExecutionStatus = 'Running'`);
+    if (options.completedOnly) clauses.push(`ExecutionStatus != 'Running'`);
+    if (options.runType === 'JOB_RUN') clauses.push('DjobsJobId IS NOT NULL');
+    if (options.runType === 'SUBMIT_RUN') clauses.push('DjobsJobId IS NULL');
+    if (options.startTimeFrom !== undefined)
+      clauses.push(`StartTime >= '${new Date(options.startTimeFrom).toISOString()}'`);
+    if (options.startTimeTo !== undefined)
+      clauses.push(`StartTime <= '${new Date(options.startTimeTo).toISOString()}'`);
+    const limit = options.limit ?? 25;
+    const runs: Run[] = [];
+    const seen = new Set<string>();
+    for await (const wf of this.ctx.temporal.workflow.list({ query: clauses.join(' AND '), pageSize: limit })) {
+      // A repaired run has one workflow execution per repair; list it once, as its latest.
+      if (seen.has(wf.workflowId)) continue;
+      seen.add(wf.workflowId);
+      const run = this.baseRun(wf);
+      if (options.where && !(await options.where(run, accessOf(wf.memo)))) continue;
+      runs.push(run);
+      if (runs.length >= limit) break;
+    }
+    return runs;
+  }
+
+  /** The run-list view of a run from its visibility record alone (search attributes, memo). */
+  private baseRun(wf: WorkflowExecutionInfo): Run {
+    const sa = wf.typedSearchAttributes;
+    const runId = sa.get(DjobsRunId) ?? runIdFromString(wf.workflowId);
+    const jobId = sa.get(DjobsJobId);
+    return {
+      ...listedRun(
+        {
+          runId,
+          ...(jobId !== undefined ? { jobId } : {}),
+          runName: sa.get(DjobsJobName) ?? 'Untitled',
+          trigger: (sa.get(DjobsTrigger) as TriggerType | undefined) ?? 'ONE_TIME',
+          startTime: wf.startTime.getTime(),
+          endTime: wf.closeTime?.getTime() ?? 0,
+          status: wf.status.name,
+          queued: sa.get(DjobsQueued) === true,
+          result: sa.get(DjobsResultState),
+        },
+        Date.now()
+      ),
+      ...runPeople(wf.memo),
+      run_page_url: this.ctx.runPageUrl(runId),
+    };
+  }
+}
+
+function runDetails(input: JobRunInput): string {
+  const params = Object.entries(input.jobParameters ?? {});
+  return [
+    `**Run** ${input.runId}${input.jobId !== undefined ? ` of job ${input.jobId}` : ' (one-time submit)'}`,
+    `**Tasks** ${input.settings.tasks.length}: ${input.settings.tasks
+      .slice(0, 20)
+      .map((t) => t.task_key)
+      .join(', ')}${input.settings.tasks.length > 20 ? ', …' : ''}`,
+    params.length > 0 ? `**Parameters** ${params.map(([k, v]) => `${k}=${v}`).join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+}

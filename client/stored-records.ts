@@ -1,0 +1,92 @@
+// What durable-jobs stores in Temporal and reads back: a job's schedule action (the run input it
+// starts, with the job's settings), the memos on schedules and runs (creator, run-as, access), and
+// the run state a workflow returns or carries in its failure. Everything read back is parsed here
+// with zod, so a record written by another version fails loudly instead of flowing on as a cast.
+import { z } from 'zod';
+import { JobSettings, ownerName, type JobAccess, type RunState } from '../spec';
+import type { JobRunInput } from '../workflows/definitions';
+import { DjobsError, ErrorCode } from './errors';
+
+/** Memo keys on a job's schedule. */
+export const JOB_MEMO_CREATED = 'created_time';
+export const JOB_MEMO_CREATOR = 'creator_user_name';
+/** Memo keys on a job's schedule action, hence on every run it starts, and on run-now/submit runs. */
+const MEMO_ACCESS = 'djobs_access';
+const MEMO_RUN_AS = 'run_as_user_name';
+
+const Grant = z.looseObject({
+  user_name: z.string().optional(),
+  group_name: z.string().optional(),
+  service_principal_name: z.string().optional(),
+  permission_level: z.enum(['CAN_VIEW', 'CAN_MANAGE_RUN', 'CAN_MANAGE', 'IS_OWNER']),
+});
+const StoredAccess = z.object({
+  owner: z.union([z.object({ user_name: z.string() }), z.object({ service_principal_name: z.string() })]),
+  grants: z.array(Grant),
+});
+const StoredRunInput = z.looseObject({ jobId: z.number().optional(), settings: JobSettings });
+const StoredAttempt = z.looseObject({ run_id: z.number(), attempt_number: z.number(), phase: z.string() });
+const StoredRunState = z.looseObject({
+  run_id: z.number(),
+  run_name: z.string(),
+  settings: z.looseObject({ tasks: z.array(z.looseObject({ task_key: z.string() })) }),
+  tasks: z.record(z.string(), z.looseObject({ task_key: z.string(), attempts: z.array(StoredAttempt).min(1) })),
+});
+
+/** The run input a job's schedule action starts (its settings, validated when the job was saved). */
+export function scheduledRunInput(args: readonly unknown[] | undefined, jobId: number): JobRunInput {
+  const parsed = StoredRunInput.safeParse(args?.[0]);
+  if (!parsed.success)
+    throw new DjobsError(
+      ErrorCode.INTERNAL_ERROR,
+      `The stored settings of job ${jobId} cannot be read: ${z.prettifyError(parsed.error)}`
+    );
+  return parsed.data;
+}
+
+/** A run's state as a workflow returned it, carried it in its failure, or answered a query with it. */
+export function storedRunState(value: unknown, source: string): RunState {
+  const parsed = StoredRunState.safeParse(value);
+  if (!parsed.success)
+    throw new DjobsError(
+      ErrorCode.INTERNAL_ERROR,
+      `The run state of ${source} cannot be read: ${z.prettifyError(parsed.error)}`
+    );
+  return parsed.data as unknown as RunState;
+}
+
+/** The memo every run carries: who started it, who it runs as, and the access it started with. */
+export function runMemo(access: JobAccess, runAs: string, creator: string | undefined): Record<string, unknown> {
+  return { [MEMO_ACCESS]: access, [MEMO_RUN_AS]: runAs, ...(creator ? { [JOB_MEMO_CREATOR]: creator } : {}) };
+}
+
+export function runPeople(memo: Record<string, unknown> | undefined): {
+  creator_user_name?: string;
+  run_as_user_name?: string;
+} {
+  const runAs = z.string().safeParse(memo?.[MEMO_RUN_AS]);
+  return { ...creatorOf(memo), ...(runAs.success ? { run_as_user_name: runAs.data } : {}) };
+}
+
+/** The access recorded in a memo, if a well-formed one is there. */
+export function accessOf(memo: Record<string, unknown> | undefined): JobAccess | undefined {
+  const parsed = StoredAccess.safeParse(memo?.[MEMO_ACCESS]);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Databricks: a job runs as its `run_as` identity, or else as its owner. */
+export function runAsOf(settings: JobSettings, access: JobAccess): string {
+  const r = settings.run_as;
+  return r?.user_name ?? r?.service_principal_name ?? r?.group_name ?? ownerName(access);
+}
+
+export function creatorOf(memo: Record<string, unknown> | undefined): { creator_user_name?: string } {
+  const c = z.string().safeParse(memo?.[JOB_MEMO_CREATOR]);
+  return c.success ? { creator_user_name: c.data } : {};
+}
+
+/** When a job was created (its schedule's memo; older jobs: the schedule's creation). */
+export function createdTime(memo: Record<string, unknown> | undefined, fallback: number): number {
+  const t = z.number().safeParse(memo?.[JOB_MEMO_CREATED]);
+  return t.success ? t.data : fallback;
+}
