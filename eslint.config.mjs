@@ -1,6 +1,8 @@
-// Lint enforces the architecture: spec/ and workflows/ must stay deterministic (no Node built-ins,
-// no I/O modules), activities are imported by workflows as types only, and promises are never dropped.
+// Lint enforces the architecture (ARCHITECTURE.md): every layer imports only the layers below it,
+// spec/ and workflows/ stay deterministic (no Node built-ins, no I/O modules), activities are
+// imported by workflows as types only, there are no import cycles, and promises are never dropped.
 import js from '@eslint/js';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = [
@@ -28,15 +30,48 @@ const nodeBuiltins = [
   'module',
   'vm',
 ];
-const nodePatterns = ['node:*', ...nodeBuiltins];
+
+/** A relative import of one of these top-level folders, from any depth inside another one. */
+const anyOf = (...folders) => `^(\\.\\./)+(${folders.join('|')})(/|$)`;
+/** The layers a layer may not import (ARCHITECTURE.md's map: each imports only those below it). */
+const layer = (files, banned, message, more = []) => ({
+  files,
+  rules: {
+    'no-restricted-imports': ['error', { patterns: [...more, { regex: anyOf(...banned), message }] }],
+  },
+});
+/** Node's globals in the CommonJS runtime files. */
+const nodeGlobals = Object.fromEntries(
+  [
+    'require',
+    'module',
+    'exports',
+    '__dirname',
+    '__filename',
+    'process',
+    'console',
+    'Buffer',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+    'URL',
+  ].map((g) => [g, 'readonly'])
+);
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '**/*.cjs', '**/*.mjs', '.djobs/**', '.tools/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '**/*.mjs', '.djobs/**', '.tools/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.cjs', '.js'],
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.cjs', '.json'] })],
+    },
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -54,8 +89,9 @@ export default tseslint.config(
         {
           paths: nodeBuiltins,
           patterns: [
+            { group: ['node:*', '@temporalio/*'], message: 'spec/ is pure: it may import zod only.' },
             {
-              group: ['node:*', '@temporalio/*', '../workflows/*', '../activities/*', '../client/*'],
+              regex: anyOf('workflows', 'activities', 'worker', 'client', 'api', 'cli', 'config'),
               message: 'spec/ is pure: it may import zod only.',
             },
           ],
@@ -77,11 +113,11 @@ export default tseslint.config(
               message: 'workflows/ may import @temporalio/workflow only.',
             },
             {
-              group: ['../client/*', '../cli/*', '../worker/*', '../config/*'],
+              regex: anyOf('client', 'cli', 'worker', 'config', 'api'),
               message: 'workflows/ may import spec/ and activity types only.',
             },
             {
-              group: ['../activities/*'],
+              regex: anyOf('activities'),
               allowTypeImports: true,
               message: 'import activities with `import type` only.',
             },
@@ -89,6 +125,56 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  layer(
+    ['activities/**/*.ts'],
+    ['worker', 'client', 'api', 'cli'],
+    'activities/ may import spec/, config/ and workflow types only.',
+    [
+      {
+        regex: '^(\\.\\./)+workflows/(?!definitions$)',
+        allowTypeImports: true,
+        message: 'activities/ import workflow messages (workflows/definitions.ts) and workflow types only.',
+      },
+    ]
+  ),
+  layer(
+    ['worker/**/*.ts'],
+    ['client', 'api', 'cli'],
+    'worker/ may import spec/, workflows/, activities/ and config/ only.'
+  ),
+  layer(
+    ['client/**/*.ts'],
+    ['activities', 'worker', 'api', 'cli', 'config'],
+    'client/ may import spec/ and the messages of workflows/ (definitions, search attributes) only.',
+    [
+      {
+        regex: '^(\\.\\./)+workflows/(?!(definitions|search-attributes)$)',
+        message: 'client/ takes workflow types and messages from workflows/definitions.ts, never a workflow body.',
+      },
+    ]
+  ),
+  layer(
+    ['config/**/*.ts'],
+    ['workflows', 'activities', 'worker', 'client', 'api', 'cli'],
+    'config/ may import spec/ only.'
+  ),
+  layer(
+    ['api/**/*.ts'],
+    ['workflows', 'activities', 'worker', 'cli'],
+    'api/ goes through client/ (and spec/, config/) only.'
+  ),
+  layer(['cli/**/*.ts'], ['workflows', 'activities'], 'cli/ goes through client/, api/, worker/ and config/ only.'),
+  {
+    // The CommonJS runtime files (bin, task runtimes, scripts) are linted too, without type information.
+    files: ['**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'commonjs',
+      globals: nodeGlobals,
+    },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { taskTypeOf, type Task } from '../spec';
-import { projectRoot } from '../worker/project-root';
+import { projectRoot } from '../config/project-root';
 
 export interface TaskCommand {
   command: string;

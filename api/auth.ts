@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { ADMINS_GROUP, type Principal } from '../spec';
+import { ErrorCode } from '../client/errors';
 import { ApiError } from './errors';
 
 export type { Principal };
@@ -84,9 +85,12 @@ export function loadPrincipals(file: string, tokens: TokenMap): void {
 
 export function authenticate(header: string | undefined, tokens: TokenMap): Principal {
   if (!header)
-    throw new ApiError(401, 'UNAUTHENTICATED', 'Credential was not sent or was of an unsupported type for this API.');
+    throw new ApiError(
+      ErrorCode.UNAUTHENTICATED,
+      'Credential was not sent or was of an unsupported type for this API.'
+    );
   const m = /^Bearer\s+(.+)$/i.exec(header.trim());
   const principal = m ? tokens.lookup(m[1]!.trim()) : undefined;
-  if (!principal) throw new ApiError(401, 'UNAUTHENTICATED', 'Invalid access token.');
+  if (!principal) throw new ApiError(ErrorCode.UNAUTHENTICATED, 'Invalid access token.');
   return principal;
 }

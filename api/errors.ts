@@ -7,24 +7,20 @@ export interface ApiErrorBody {
   details?: { '@type': string; field_violations?: { field: string; description: string }[] }[];
 }
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly errorCode: string,
-    message: string
-  ) {
-    super(message);
+/** An error the API raises itself; its HTTP status comes from the code (`HTTP_STATUS`). */
+export class ApiError extends DjobsError {
+  constructor(code: ErrorCode, message: string) {
+    super(code, message);
     this.name = 'ApiError';
   }
 }
 
-export const badRequest = (message: string) => new ApiError(400, ErrorCode.INVALID_PARAMETER_VALUE, message);
+export const badRequest = (message: string) => new ApiError(ErrorCode.INVALID_PARAMETER_VALUE, message);
 
 export function toApiError(err: unknown): { status: number; body: ApiErrorBody } {
-  if (err instanceof ApiError) return { status: err.status, body: { error_code: err.errorCode, message: err.message } };
   if (err instanceof SpecValidationError) {
     return {
-      status: 400,
+      status: HTTP_STATUS[err.code],
       body: {
         error_code: err.code,
         message: err.problems.map((p) => `${p.path || '(root)'}: ${p.message}`).join('; '),
@@ -42,14 +38,11 @@ export function toApiError(err: unknown): { status: number; body: ApiErrorBody }
   const e = err as { statusCode?: number; code?: string; message?: string };
   // Fastify's own errors: malformed JSON, body too large.
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    const code = e.statusCode === 413 ? 'REQUEST_LIMIT_EXCEEDED' : 'MALFORMED_REQUEST';
-    return {
-      status: e.statusCode === 413 ? 413 : 400,
-      body: { error_code: code, message: e.message ?? 'Bad request' },
-    };
+    const code = e.statusCode === 413 ? ErrorCode.REQUEST_LIMIT_EXCEEDED : ErrorCode.MALFORMED_REQUEST;
+    return { status: HTTP_STATUS[code], body: { error_code: code, message: e.message ?? 'Bad request' } };
   }
   return {
-    status: 500,
+    status: HTTP_STATUS.INTERNAL_ERROR,
     body: { error_code: ErrorCode.INTERNAL_ERROR, message: 'Internal error; see the server log.' },
   };
 }

@@ -5,7 +5,7 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { resolveJobSpec } from '../client/spec-file';
 import type { DurableJobsClient, Job } from '../client';
-import { DjobsError, ErrorCode, NotFoundError } from '../client/errors';
+import { DjobsError, ErrorCode, HTTP_STATUS, NotFoundError } from '../client/errors';
 import {
   PERMISSION_LEVEL_DESCRIPTIONS,
   accessControlListProblems,
@@ -110,7 +110,7 @@ interface Route {
 }
 
 const denied = (who: Principal, level: PermissionLevel, what: string) =>
-  new ApiError(403, 'PERMISSION_DENIED', `${who.name} does not have ${level} permission on ${what}.`);
+  new ApiError(ErrorCode.PERMISSION_DENIED, `${who.name} does not have ${level} permission on ${what}.`);
 
 /** An access_control_list from a request body, checked (every problem, with its path). */
 function aclFrom(v: unknown, path = 'access_control_list'): AccessControlEntry[] {
@@ -182,7 +182,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       done(null, JSON.parse(text));
     } catch (err) {
       done(
-        new ApiError(400, 'MALFORMED_REQUEST', `The request body is not JSON: ${(err as Error).message}`),
+        new ApiError(ErrorCode.MALFORMED_REQUEST, `The request body is not JSON: ${(err as Error).message}`),
         undefined
       );
     }
@@ -192,9 +192,10 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
     void reply.status(status).send(body);
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply
-      .status(404)
-      .send({ error_code: 'ENDPOINT_NOT_FOUND', message: `No API found for '${req.method} ${req.url.split('?')[0]}'` });
+    void reply.status(HTTP_STATUS.ENDPOINT_NOT_FOUND).send({
+      error_code: ErrorCode.ENDPOINT_NOT_FOUND,
+      message: `No API found for '${req.method} ${req.url.split('?')[0]}'`,
+    });
   });
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
@@ -250,8 +251,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
     const kindOk = who.kind === 'user' ? runAs.user_name !== undefined : runAs.service_principal_name !== undefined;
     if (name !== who.name || !kindOk)
       throw new ApiError(
-        403,
-        'PERMISSION_DENIED',
+        ErrorCode.PERMISSION_DENIED,
         `${who.name} cannot set run_as to ${String(name)}: only admins can.`
       );
   };
@@ -531,7 +531,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   const principalOf = (req: FastifyRequest) => (req as unknown as { principal: Principal }).principal;
   const checkBody = (req: FastifyRequest) => {
     if (req.body !== undefined && (typeof req.body !== 'object' || Array.isArray(req.body)))
-      throw new ApiError(400, 'MALFORMED_REQUEST', 'The request body must be a JSON object.');
+      throw new ApiError(ErrorCode.MALFORMED_REQUEST, 'The request body must be a JSON object.');
   };
 
   for (const version of VERSIONS) {
@@ -577,7 +577,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
     const current = await client.getJobAccess(id);
     const next = replace ? replaceAccess(current, entries) : updateAccess(current, entries);
     if (ownerName(next) !== ownerName(current) && !who.admin && effectiveLevel(who, current) !== 'IS_OWNER')
-      throw new ApiError(403, 'PERMISSION_DENIED', `Only the owner of job ${id} or an admin can change its owner.`);
+      throw new ApiError(ErrorCode.PERMISSION_DENIED, `Only the owner of job ${id} or an admin can change its owner.`);
     await client.setJobAccess(id, next);
     return toJobPermissions(id, next);
   };

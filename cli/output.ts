@@ -1,6 +1,6 @@
 // Shared plumbing of every command: `-o json`, error reporting with exit codes, sessions.
 import type { Command } from 'commander';
-import { DjobsError } from '../client/errors';
+import { DjobsError, GrpcStatus } from '../client/errors';
 import { ExitCode, exitCodeFor } from './exit-codes';
 import { openSession, type Session } from './session';
 
@@ -15,6 +15,17 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** Errors that mean Temporal could not be reached, told by name and code (never by message text). */
+function cannotReachTemporal(err: unknown): boolean {
+  const e = err as { name?: string; code?: unknown } | undefined;
+  return (
+    e?.name === 'ServiceError' ||
+    e?.name === 'TransportError' ||
+    e?.code === GrpcStatus.UNAVAILABLE ||
+    e?.code === 'ECONNREFUSED'
+  );
+}
+
 /** Run a command body, turning errors into a message on stderr and the documented exit code. */
 export async function runCommand(body: () => Promise<number | void>): Promise<void> {
   try {
@@ -26,7 +37,7 @@ export async function runCommand(body: () => Promise<number | void>): Promise<vo
       return;
     }
     const e = err as Error;
-    if (e?.name === 'ServiceError' || /UNAVAILABLE|ECONNREFUSED|connect/i.test(String(e?.message))) {
+    if (cannotReachTemporal(err)) {
       process.stderr.write(`Error: cannot reach Temporal: ${e.message}\n`);
       process.exitCode = ExitCode.TEMPORAL_UNAVAILABLE;
       return;

@@ -2,7 +2,7 @@
 // options the facade was made with, and the few facts derived from them.
 import { userInfo } from 'node:os';
 import type { Client } from '@temporalio/client';
-import { runWorkflowId, validateJobSettings, type JobSettings } from '../spec';
+import { runWorkflowId, validateJobSettings, type JobSettings, type TriggerTiming } from '../spec';
 import type { JobRunOptions } from '../workflows/definitions';
 import { SpecValidationError } from './errors';
 
@@ -29,16 +29,7 @@ export interface DurableJobsClientOptions {
   jobAccessCacheMs?: number;
 }
 
-export interface TriggerTiming {
-  /** Multiplies every trigger period (tests and demos). @default 1 */
-  timeScale: number;
-  /** How often file-arrival triggers list their location. @default 10 */
-  fileArrivalPollSeconds: number;
-  /** Wait after a continuous job's first failed run; doubles per consecutive failure. @default 10 */
-  continuousBackoffSeconds: number;
-  /** @default 600 */
-  continuousBackoffMaxSeconds: number;
-}
+export type { TriggerTiming } from '../spec';
 
 const DEFAULT_TRIGGER_TIMING: TriggerTiming = {
   timeScale: 1,

@@ -4,6 +4,10 @@ import type { SpecProblem } from '../spec';
 
 export const ErrorCode = {
   INVALID_PARAMETER_VALUE: 'INVALID_PARAMETER_VALUE',
+  /** The request itself cannot be read (not JSON, not an object). */
+  MALFORMED_REQUEST: 'MALFORMED_REQUEST',
+  REQUEST_LIMIT_EXCEEDED: 'REQUEST_LIMIT_EXCEEDED',
+  ENDPOINT_NOT_FOUND: 'ENDPOINT_NOT_FOUND',
   RESOURCE_DOES_NOT_EXIST: 'RESOURCE_DOES_NOT_EXIST',
   RESOURCE_ALREADY_EXISTS: 'RESOURCE_ALREADY_EXISTS',
   INVALID_STATE: 'INVALID_STATE',
@@ -14,8 +18,12 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** The one table from error code to HTTP status (a Record: a new code fails compilation until mapped). */
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   INVALID_PARAMETER_VALUE: 400,
+  MALFORMED_REQUEST: 400,
+  REQUEST_LIMIT_EXCEEDED: 413,
+  ENDPOINT_NOT_FOUND: 404,
   RESOURCE_DOES_NOT_EXIST: 404,
   RESOURCE_ALREADY_EXISTS: 409,
   INVALID_STATE: 400,

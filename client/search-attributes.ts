@@ -30,7 +30,8 @@ export async function ensureSearchAttributes(
   try {
     await operator.addSearchAttributes({ namespace, searchAttributes: missing });
   } catch (err) {
-    // Another process registered them first.
-    if (!/already exists/i.test(String((err as Error).message))) throw err;
+    // Another process may have registered them first: then they are all there now.
+    const now = await operator.listSearchAttributes({ namespace });
+    if (!Object.keys(missing).every((name) => Object.hasOwn(now.customAttributes ?? {}, name))) throw err;
   }
 }

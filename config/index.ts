@@ -1,9 +1,9 @@
 // Configuration from the environment, parsed by one zod schema. Every variable durable-jobs reads
 // is listed here with its default (docs/configuration.md mirrors this list).
-import type { TriggerTiming } from '../client/jobs-client';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import type { TriggerTiming } from '../spec';
 
 const intFrom = (def: number) => z.coerce.number().int().positive().default(def);
 /** A port; 0 picks a free one. */

@@ -7,7 +7,8 @@ import { createActivities } from '../activities';
 import { createPlanningActivities } from '../activities/planning';
 import { triggerActivities } from '../activities/file-stores';
 import { clusterTaskQueue } from '../spec';
-import { projectRoot } from './project-root';
+import type { PlanningActivities, TaskActivities, TriggerActivities } from '../workflows/definitions';
+import { projectRoot } from '../config/project-root';
 
 export interface DjobsWorkerOptions {
   connection: NativeConnection;
@@ -42,7 +43,8 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
     ...createActivities({ dataDir: opts.dataDir, ...(opts.python ? { python: opts.python } : {}) }),
     ...createPlanningActivities(opts.namespace, { poolMaxTasks: opts.poolMaxTasks ?? {} }),
     ...triggerActivities,
-  };
+    // The interfaces the workflows call: a drift between them and these implementations fails compilation.
+  } satisfies TaskActivities & PlanningActivities & TriggerActivities;
   const common: WorkerOptions = {
     connection: opts.connection,
     namespace: opts.namespace,

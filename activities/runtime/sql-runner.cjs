@@ -38,7 +38,7 @@ async function main() {
   const db = arg('db');
   const params = JSON.parse(process.env.DJOBS_PARAMS || '{}');
   let sql = fs.readFileSync(file, 'utf8');
-  sql = sql.replace(/\{\{\s*([A-Za-z0-9_.\-]+)\s*\}\}/g, (m, name) => (name in params ? params[name] : m));
+  sql = sql.replace(/\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g, (m, name) => (name in params ? params[name] : m));
   const instance = await openWithLockWait(db, Date.now() + 60_000);
   const conn = await instance.connect();
   for (const [name, value] of Object.entries(params)) {

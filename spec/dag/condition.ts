@@ -1,4 +1,4 @@
-// condition_task evaluation (databricks-jobs-api.md §5.8): equality compares strings exactly
+// condition_task evaluation (https://docs.databricks.com/workflows/jobs/conditional-tasks.html): equality compares strings exactly
 // ("12.0" is not "12"), ordering compares numbers; a non-numeric operand of an ordering is a
 // task failure. Evaluated inside the workflow, with no activity.
 

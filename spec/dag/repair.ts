@@ -1,4 +1,4 @@
-// Which tasks a repair runs again (databricks-jobs-api.md, runs/repair): the tasks named, or every
+// Which tasks a repair runs again (https://docs.databricks.com/api/workspace/jobs/repairrun): the tasks named, or every
 // task whose latest attempt did not succeed, optionally with everything downstream of them.
 import { downstreamOf, type GraphTask } from './graph';
 import type { TaskResultState } from './states';

@@ -1,4 +1,5 @@
-// Whether a finished attempt is retried, and after how long (databricks-jobs-api.md §5.1).
+// Whether a finished attempt is retried, and after how long (Jobs API `max_retries`, `min_retry_interval_millis`,
+// `retry_on_timeout`: https://docs.databricks.com/api/workspace/jobs/create).
 // Retries are decided here, by the workflow, not by Temporal's activity retry policy: every
 // attempt is its own task run (own run_id, own entry in `tasks[]`), and a lost worker must not
 // consume the user's retry budget.

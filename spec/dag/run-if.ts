@@ -1,5 +1,5 @@
 // `run_if` semantics, evaluated once every dependency of a task is terminal
-// (databricks-jobs-api.md §5.4). Pure and table-tested in test/unit/spec/dag/run-if.test.ts.
+// (https://docs.databricks.com/jobs/run-if.html). Pure and table-tested in test/unit/spec/dag/run-if.test.ts.
 import type { DependencyRef } from './graph';
 import { DependencyOutcome, RunIf, TaskResultState, assertNever } from './states';
 

@@ -105,7 +105,7 @@ const CANCELED_RESULTS: ReadonlySet<TaskResultState> = new Set([
 ]);
 
 /**
- * The job run's result from its leaf tasks (databricks-jobs-api.md §4.5): all leaves fine ⇒
+ * The job run's result from its leaf tasks (https://docs.databricks.com/jobs/run-if.html): all leaves fine ⇒
  * SUCCESS, or SUCCESS_WITH_FAILURES when some non-leaf task failed; a failed leaf ⇒ FAILED;
  * a canceled leaf ⇒ CANCELED. A user cancel or the job timeout decides the result outright.
  */

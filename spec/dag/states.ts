@@ -1,5 +1,5 @@
-// Databricks task and run states as const objects with derived unions (see
-// ../shared/reference/databricks-jobs-api.md §4.3–4.5). Every switch over them ends in assertNever,
+// Databricks task and run states as const objects with derived unions (see `RunLifeCycleState`,
+// `RunResultState` in https://docs.databricks.com/api/workspace/jobs/getrun). Every switch over them ends in assertNever,
 // so a new state fails compilation instead of production.
 
 export const RunIf = {

@@ -1,5 +1,5 @@
 // Dynamic value references (`{{job.run_id}}`, `{{tasks.ingest.values.rows}}`, …), as Databricks
-// substitutes them into task parameters (databricks-jobs-api.md §5.10). Pure: parsing, validation
+// substitutes them into task parameters (https://docs.databricks.com/jobs/dynamic-value-references.html). Pure: parsing, validation
 // against a job's settings, and deterministic resolution from a context the workflow builds.
 
 /** One `{{ … }}` occurrence. `path` is the dotted name split into parts, back-quotes removed. */

@@ -1,5 +1,5 @@
 // The state a job run keeps (inside the workflow) and the pure mapping of that state to the
-// Databricks `Run` shape (databricks-jobs-api.md §4). The workflow's `getRun` query returns
+// Databricks `Run` shape (https://docs.databricks.com/api/workspace/jobs/getrun). The workflow's `getRun` query returns
 // `toDatabricksRun(state)`; the client adds only what the workflow cannot know (UI links).
 import type { JobSettings, Task } from '../schema';
 import {

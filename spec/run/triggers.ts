@@ -137,3 +137,15 @@ export interface BackoffPolicy {
 /** A continuous job's wait before its next run after `failures` consecutive failed runs. */
 export const continuousBackoffMs = (p: BackoffPolicy, failures: number): number =>
   failures <= 0 ? 0 : Math.min(p.backoffMaxMs, p.backoffInitialMs * 2 ** (failures - 1));
+
+/** Timing of triggers (file arrival, continuous, periodic), set per client (tests and demos scale it). */
+export interface TriggerTiming {
+  /** Multiplies every trigger period (tests and demos). @default 1 */
+  timeScale: number;
+  /** How often file-arrival triggers list their location. @default 10 */
+  fileArrivalPollSeconds: number;
+  /** Wait after a continuous job's first failed run; doubles per consecutive failure. @default 10 */
+  continuousBackoffSeconds: number;
+  /** @default 600 */
+  continuousBackoffMaxSeconds: number;
+}

@@ -1,7 +1,6 @@
 // The official Databricks JS SDK (@databricks/sdk-experimental, Node >= 22) driving durable-jobs'
 // REST API, unchanged. Run by test/integration/databricks-sdk.test.ts with DJOBS_HOST, DJOBS_TOKEN
 // and DJOBS_WORKDIR set; prints OK when every step behaved as it does against Databricks.
-/* eslint-disable */
 const fs = require('node:fs');
 const path = require('node:path');
 const assert = require('node:assert/strict');

@@ -9,7 +9,7 @@ const X = O.EXCLUDED;
 type Expect = 'run' | 'EXCLUDED' | 'UPSTREAM_FAILED' | 'UPSTREAM_CANCELED';
 
 // Every run_if × every multiset of one or two upstream outcomes, written out by hand from the
-// Databricks rules (databricks-jobs-api.md §5.4): excluded counts as success, all-excluded
+// Databricks rules (https://docs.databricks.com/jobs/run-if.html): excluded counts as success, all-excluded
 // excludes, failed wins over canceled for the skip reason.
 const matrix: [O[], Record<RunIf, Expect>][] = [
   [
