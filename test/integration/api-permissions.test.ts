@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { TokenMap, adminPrincipal, loadPrincipals } from '../../api/auth';
 import { createApiServer } from '../../api/server';
 import { DurableJobsClient } from '../../client';
-import { job, sh, startEngine, waitFor, type Engine } from './harness';
+import { job, sh, useEngine, waitFor } from './harness';
 
 const tokenOf = (who: string) => `${who}-token-0123456789abcdef`;
 const PRINCIPALS = `
@@ -34,7 +34,7 @@ service_principals:
 type Body = Record<string, unknown>;
 
 describe('REST API permissions', () => {
-  let engine: Engine;
+  const engine = useEngine('rest api permissions');
   let app: FastifyInstance;
   let base: string;
   const as =
@@ -71,7 +71,6 @@ describe('REST API permissions', () => {
   let jobId: number;
 
   beforeAll(async () => {
-    engine = await startEngine('rest api permissions');
     const file = path.join(engine.workDir, 'principals.yaml');
     fs.writeFileSync(file, PRINCIPALS);
     const tokens = new TokenMap();
@@ -94,7 +93,6 @@ describe('REST API permissions', () => {
   });
   afterAll(async () => {
     await app?.close();
-    await engine?.stop();
   });
 
   it('reads the permissions in the Databricks JobPermissions shape', async () => {

@@ -4,12 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createApiServer } from '../../api/server';
 import { TokenMap, adminPrincipal } from '../../api/auth';
-import { job, sh, startEngine, waitFor, type Engine } from './harness';
+import { job, sh, useEngine, waitFor } from './harness';
 
 const TOKEN = 'test-token';
 
 describe('REST API', () => {
-  let engine: Engine;
+  const engine = useEngine('rest api');
   let app: FastifyInstance;
   let base: string;
   const call = async (method: 'GET' | 'POST', path: string, body?: unknown, token: string | null = TOKEN) => {
@@ -34,7 +34,6 @@ describe('REST API', () => {
       timeoutMs
     );
   beforeAll(async () => {
-    engine = await startEngine('rest api');
     app = await createApiServer({
       client: engine.client,
       tokens: adminTokens(TOKEN),
@@ -44,7 +43,6 @@ describe('REST API', () => {
   });
   afterAll(async () => {
     await app?.close();
-    await engine?.stop();
   });
 
   it('create, get, run-now, poll runs/get to the end, get-output, delete — on 2.0, 2.1 and 2.2 paths', async () => {

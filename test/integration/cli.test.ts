@@ -2,10 +2,10 @@
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Job, Run } from '../../client';
 import { freePort } from '../../config/dev-server';
-import { startEngine, waitFor, type Engine } from './harness';
+import { useEngine, waitFor } from './harness';
 
 const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli', 'index.js');
@@ -31,12 +31,11 @@ function djobs(args: string[], env: Record<string, string>, timeoutMs = 60_000):
 }
 
 describe('djobs CLI', () => {
-  let engine: Engine;
+  const engine = useEngine('cli');
   let env: Record<string, string>;
   let okJob: string;
   let badJob: string;
   beforeAll(async () => {
-    engine = await startEngine('cli');
     env = { TEMPORAL_ADDRESS: engine.address, DJOBS_TASK_QUEUE: engine.taskQueue, DJOBS_HOME: engine.dataDir };
     okJob = path.join(engine.workDir, 'ok.yaml');
     fs.writeFileSync(
@@ -58,7 +57,6 @@ describe('djobs CLI', () => {
     badJob = path.join(engine.workDir, 'bad.json');
     fs.writeFileSync(badJob, JSON.stringify({ tasks: [{ task_key: 'x', shell_command_task: { command: 'exit 4' } }] }));
   });
-  afterAll(() => engine?.stop());
 
   it('validate: prints every problem with its path and exits 2', async () => {
     const file = path.join(engine.workDir, 'invalid.json');

@@ -2,15 +2,11 @@
 // new tasks from starting while running ones finish; resume continues.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alive, job, latestByKey, sh, startEngine, waitFor, type Engine } from './harness';
+import { describe, expect, it } from 'vitest';
+import { alive, job, latestByKey, sh, useEngine, waitFor } from './harness';
 
 describe('cancel, pause, resume', () => {
-  let engine: Engine;
-  beforeAll(async () => {
-    engine = await startEngine('control');
-  });
-  afterAll(() => engine?.stop());
+  const engine = useEngine('control');
 
   it('cancel kills the running task process tree within 2 s and ends the run CANCELED', async () => {
     const pids = path.join(engine.workDir, 'pids');

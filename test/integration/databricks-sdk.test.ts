@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../api/server';
 import { TokenMap, adminPrincipal } from '../../api/auth';
 import { pipInstallOnce } from '../helpers/pip';
-import { startEngine, type Engine } from './harness';
+import { useEngine } from './harness';
 
 const root = path.resolve(__dirname, '..', '..');
 /** The newest databricks-sdk whose dependencies the package registry here can satisfy. */
@@ -64,13 +64,12 @@ const ensureSdk = () =>
   pipInstallOnce(sdkDir, path.join(sdkDir, 'databricks', 'sdk'), [`databricks-sdk==${SDK_VERSION}`]);
 
 describe('official Databricks SDKs', () => {
-  let engine: Engine;
+  const engine = useEngine('databricks sdk');
   let app: FastifyInstance;
   let base: string;
   beforeAll(async () => {
     ensureSdk();
     ensureJsSdk();
-    engine = await startEngine('databricks sdk');
     fs.writeFileSync(path.join(engine.workDir, 'hello.py'), 'print("hello", dbutils.widgets.get("who"))\n');
     fs.writeFileSync(path.join(engine.workDir, 'slow.py'), 'import time\ntime.sleep(60)\n');
     fs.writeFileSync(
@@ -90,7 +89,6 @@ describe('official Databricks SDKs', () => {
   }, 300_000);
   afterAll(async () => {
     await app?.close();
-    await engine?.stop();
   });
 
   const env = () => ({ DJOBS_HOST: base, DJOBS_TOKEN: 'sdk-token', DJOBS_WORKDIR: engine.workDir });

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { job, latestByKey, sh, startEngine, waitFor, type Engine } from './harness';
+import { job, latestByKey, sh, useEngine, waitFor, type Engine } from './harness';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -23,15 +23,13 @@ function startWorkerProcess(engine: Engine): ChildProcess {
 }
 
 describe('durability', () => {
-  let engine: Engine;
+  const engine = useEngine('durability', { worker: false, heartbeatTimeoutSeconds: 3 });
   const workers: ChildProcess[] = [];
   beforeAll(async () => {
     // No in-process worker: the workers are separate processes we can kill.
-    engine = await startEngine('durability', { worker: false, heartbeatTimeoutSeconds: 3 });
   });
   afterAll(async () => {
     for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
-    await engine?.stop();
   });
 
   it('kill -9 of the worker mid-run: a new worker completes the run; finished tasks do not run again', async () => {

@@ -3,9 +3,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadJobSpecFile } from '../../client';
-import { latestByKey, startEngine, type Engine } from './harness';
+import { latestByKey, useEngine } from './harness';
 
 const example = path.resolve(__dirname, '..', '..', 'examples', 'etl');
 
@@ -21,14 +21,12 @@ async function query(dbFile: string, sql: string): Promise<Record<string, unknow
 }
 
 describe('ETL example (bronze → silver → gold)', () => {
-  let engine: Engine;
+  const engine = useEngine('etl');
   let dir: string;
   beforeAll(async () => {
-    engine = await startEngine('etl');
     dir = path.join(engine.workDir, 'etl');
     fs.cpSync(example, dir, { recursive: true, filter: (src) => !src.includes('_output') });
   });
-  afterAll(() => engine?.stop());
 
   it('runs the seed payload to SUCCESS, twice, with an idempotent MERGE', async () => {
     const { settings, warnings } = await loadJobSpecFile(path.join(dir, 'job.json'));

@@ -1,27 +1,15 @@
 // Every example under examples/ runs here (the ETL example has its own file, etl.test.ts).
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DurableJobsClient, loadJobSpecFile } from '../../client';
 import { runEtl } from '../../examples/client/run-job';
-import {
-  attemptsOf,
-  latestByKey,
-  startEngine,
-  waitFor,
-  watcherBaselined,
-  firstRunFinished,
-  type Engine,
-} from './harness';
+import { attemptsOf, latestByKey, useEngine, waitFor, watcherBaselined, firstRunFinished } from './harness';
 
 const examples = path.resolve(__dirname, '..', '..', 'examples');
 
 describe('examples', () => {
-  let engine: Engine;
-  beforeAll(async () => {
-    engine = await startEngine('examples');
-  });
-  afterAll(() => engine?.stop());
+  const engine = useEngine('examples');
 
   it('run-if: failure handler and cleanup run, the run ends SUCCESS_WITH_FAILURES', async () => {
     const { settings } = await loadJobSpecFile(path.join(examples, 'run-if', 'job.yaml'));

@@ -7,11 +7,11 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DurableJobsClient, loadJobSpecFile } from '../../client';
 import { startS3Server, type S3Server } from '../helpers/s3-server';
-import { job, sh, startEngine, waitFor, watcherBaselined, firstRunFinished, type Engine } from './harness';
+import { job, sh, useEngine, waitFor, watcherBaselined, firstRunFinished } from './harness';
 
 describe('file arrival on S3', () => {
   let s3: S3Server;
-  let engine: Engine;
+  const engine = useEngine('file arrival s3');
   let client: DurableJobsClient;
   let store: S3Client;
   beforeAll(async () => {
@@ -24,7 +24,6 @@ describe('file arrival on S3', () => {
       AWS_REGION: 'us-east-1',
     });
     store = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1' });
-    engine = await startEngine('file arrival s3');
     client = await DurableJobsClient.connect({
       address: engine.address,
       taskQueue: engine.taskQueue,
@@ -33,7 +32,6 @@ describe('file arrival on S3', () => {
   }, 120_000);
   afterAll(async () => {
     await client?.close();
-    await engine?.stop();
     store?.destroy();
     await s3?.stop();
   });

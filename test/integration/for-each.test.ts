@@ -2,15 +2,11 @@
 // retries, and the aggregated result.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { job, latestByKey, sh, startEngine, type Engine } from './harness';
+import { describe, expect, it } from 'vitest';
+import { job, latestByKey, sh, useEngine } from './harness';
 
 describe('for_each_task', () => {
-  let engine: Engine;
-  beforeAll(async () => {
-    engine = await startEngine('for each');
-  });
-  afterAll(() => engine?.stop());
+  const engine = useEngine('for each');
 
   it('1,000 inputs at concurrency 50; a failing iteration is retried; the task succeeds', async () => {
     const dir = path.join(engine.workDir, 'iter');

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { DurableJobsClient } from '../../client';
 import type { JobSettings, Run, Task } from '../../spec';
 import { createDjobsWorker } from '../../worker';
@@ -78,6 +78,24 @@ export async function startEngine(
       fs.rmSync(workDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The one engine of a test file: started before its tests (before any later `beforeAll`, which may
+ * use it) and stopped after all of them. Use it as the engine itself; it exists once started.
+ */
+export function useEngine(title: string, opts: Parameters<typeof startEngine>[1] = {}): Engine {
+  let started: Engine | undefined;
+  beforeAll(async () => {
+    started = await startEngine(title, opts);
+  });
+  afterAll(() => started?.stop());
+  return new Proxy({} as Engine, {
+    get(_, key) {
+      if (!started) throw new Error(`the engine of "${title}" is used before it started`);
+      return Reflect.get(started, key) as unknown;
+    },
+  });
 }
 
 /** A shell_command_task (durable-jobs extension) task. */

@@ -1,15 +1,11 @@
 // Jobs live in Temporal as Schedules: create, get, list, reset, delete, cron fire times, run-now
 // with parameters and idempotency tokens.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jobScheduleId } from '../../spec';
-import { job, sh, startEngine, waitFor, type Engine } from './harness';
+import { job, sh, useEngine, waitFor } from './harness';
 
 describe('jobs and schedules', () => {
-  let engine: Engine;
-  beforeAll(async () => {
-    engine = await startEngine('jobs');
-  });
-  afterAll(() => engine?.stop());
+  const engine = useEngine('jobs');
 
   it('the seed cron 0 0 */6 * * ? in UTC fires at 00:00, 06:00, 12:00 and 18:00 UTC', async () => {
     const { job_id } = await engine.client.createJob(

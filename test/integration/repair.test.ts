@@ -2,15 +2,11 @@
 // dependents run again, inside the same run, and downstream tasks see the kept task values.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attemptsOf, job, latestByKey, sh, startEngine, waitFor, type Engine } from './harness';
+import { describe, expect, it } from 'vitest';
+import { attemptsOf, job, latestByKey, sh, useEngine, waitFor } from './harness';
 
 describe('repair runs', () => {
-  let engine: Engine;
-  beforeAll(async () => {
-    engine = await startEngine('repair');
-  });
-  afterAll(() => engine?.stop());
+  const engine = useEngine('repair');
 
   it('re-runs only the failed task and its dependents, twice in a row, keeping run_id and task values', async () => {
     const marks = path.join(engine.workDir, 'marks');

@@ -2,15 +2,11 @@
 // the start of the failed attempt, retry_on_timeout, and the job-level timeout.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attemptsOf, job, latestByKey, sh, startEngine, type Engine } from './harness';
+import { describe, expect, it } from 'vitest';
+import { attemptsOf, job, latestByKey, sh, useEngine } from './harness';
 
 describe('retries and timeouts', () => {
-  let engine: Engine;
-  beforeAll(async () => {
-    engine = await startEngine('retries');
-  });
-  afterAll(() => engine?.stop());
+  const engine = useEngine('retries');
 
   it('retries a failing task max_retries times, min_retry_interval_millis apart, each attempt its own run', async () => {
     const counter = path.join(engine.workDir, 'flaky-count');

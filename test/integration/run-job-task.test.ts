@@ -2,9 +2,9 @@
 // parent in the Temporal UI); parameters pass down; canceling the top run cancels the whole chain.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Task } from '../../spec';
-import { alive, job, latestByKey, sh, startEngine, waitFor, type Engine } from './harness';
+import { alive, job, latestByKey, sh, useEngine, waitFor } from './harness';
 
 const runJob = (task_key: string, job_id: number, extra: Partial<Task> = {}): Task => ({
   task_key,
@@ -13,11 +13,7 @@ const runJob = (task_key: string, job_id: number, extra: Partial<Task> = {}): Ta
 });
 
 describe('run_job_task', () => {
-  let engine: Engine;
-  beforeAll(async () => {
-    engine = await startEngine('run job task');
-  });
-  afterAll(() => engine?.stop());
+  const engine = useEngine('run job task');
 
   it('runs the other job as its own run, with parameters passed down', async () => {
     const child = await engine.client.createJob(

@@ -1,9 +1,9 @@
 // A 1000-task job (Databricks' maximum) with a random DAG shape completes correctly, and no
 // execution's history comes near Temporal's limits: the run continues as new when Temporal
 // suggests it (4,096 events by default), so each history stays far below the 51,200-event limit.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runWorkflowId, type JobSettings, type Task } from '../../spec';
-import { latestByKey, startEngine, waitFor, type Engine } from './harness';
+import { latestByKey, useEngine, waitFor } from './harness';
 
 /** A fixed-seed random DAG: each task depends on up to three earlier tasks. */
 function randomDag(n: number, seed: number): JobSettings {
@@ -24,11 +24,7 @@ function randomDag(n: number, seed: number): JobSettings {
 }
 
 describe('scale of one run', () => {
-  let engine: Engine;
-  beforeAll(async () => {
-    engine = await startEngine('scale');
-  });
-  afterAll(() => engine?.stop());
+  const engine = useEngine('scale');
 
   it('a 1000-task random DAG succeeds; every history stays far from the limits', async () => {
     const settings = randomDag(1000, 7);

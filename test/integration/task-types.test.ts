@@ -2,17 +2,16 @@
 // dbutils task values flowing downstream; notebook.exit; SQL on the DuckDB warehouse; logs.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Run } from '../../client';
 import { loadJobSpecFile } from '../../client';
-import { latestByKey, startEngine, type Engine } from './harness';
+import { latestByKey, useEngine } from './harness';
 
 describe('task types', () => {
-  let engine: Engine;
+  const engine = useEngine('task types');
   let run: Run;
   let dir: string;
   beforeAll(async () => {
-    engine = await startEngine('task types');
     dir = path.join(engine.workDir, 'ws');
     const w = (name: string, content: string) => {
       fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
@@ -107,7 +106,6 @@ describe('task types', () => {
     const { run_id } = await engine.client.submitRun(settings);
     run = await engine.client.waitForRun(run_id, { timeoutMs: 120_000 });
   });
-  afterAll(() => engine?.stop());
 
   const output = (key: string) => engine.client.getRunOutput(run.run_id, key);
 

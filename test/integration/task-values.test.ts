@@ -1,14 +1,10 @@
 // Task values flow through three tasks and into a condition; references carry them into
 // parameters; a task may read values of any upstream task.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { job, latestByKey, sh, startEngine, type Engine } from './harness';
+import { describe, expect, it } from 'vitest';
+import { job, latestByKey, sh, useEngine } from './harness';
 
 describe('task values', () => {
-  let engine: Engine;
-  beforeAll(async () => {
-    engine = await startEngine('task values');
-  });
-  afterAll(() => engine?.stop());
+  const engine = useEngine('task values');
 
   it('flow through three tasks and decide a condition', async () => {
     const set = (key: string, expr: string) =>

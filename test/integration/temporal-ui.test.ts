@@ -7,14 +7,10 @@ import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWorkflowId } from '../../spec';
 import { createDjobsWorker } from '../../worker';
-import { job, sh, startEngine, waitFor, type Engine } from './harness';
+import { job, sh, useEngine, waitFor } from './harness';
 
 describe('Temporal UI metadata and search attributes', () => {
-  let engine: Engine;
-  beforeAll(async () => {
-    engine = await startEngine('ui');
-  });
-  afterAll(() => engine?.stop());
+  const engine = useEngine('ui');
 
   it('names the job and run, each activity its task, and keeps a live task table', async () => {
     const { job_id } = await engine.client.createJob(
@@ -57,11 +53,10 @@ describe('Temporal UI metadata and search attributes', () => {
 });
 
 describe('job clusters', () => {
-  let engine: Engine;
+  const engine = useEngine('clusters');
   let clusterHome: string;
   let stopCluster: () => Promise<void>;
   beforeAll(async () => {
-    engine = await startEngine('clusters');
     clusterHome = path.join(engine.workDir, 'gpu-worker');
     const connection = await NativeConnection.connect({ address: engine.address });
     const worker = await createDjobsWorker({
@@ -80,7 +75,6 @@ describe('job clusters', () => {
   });
   afterAll(async () => {
     await stopCluster?.();
-    await engine?.stop();
   });
 
   it('tasks on a cluster with a dedicated worker run there; others run on the default worker', async () => {

@@ -9,15 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DurableJobsClient, type Run } from '../../client';
 import { fireTimes, jobScheduleId, translateQuartzCron } from '../../spec';
 import { TemporalScheduledStartTime } from '../../workflows/search-attributes';
-import { job, sh, startEngine, waitFor, watcherBaselined, type Engine } from './harness';
+import { job, sh, useEngine, waitFor, watcherBaselined } from './harness';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 describe('triggers', () => {
-  let engine: Engine;
+  const engine = useEngine('triggers');
   let client: DurableJobsClient;
   beforeAll(async () => {
-    engine = await startEngine('triggers');
     client = await DurableJobsClient.connect({
       address: engine.address,
       taskQueue: engine.taskQueue,
@@ -33,7 +32,6 @@ describe('triggers', () => {
   });
   afterAll(async () => {
     await client?.close();
-    await engine?.stop();
   });
 
   const runsOf = async (jobId: number, n: number, what: string, timeoutMs = 60_000) =>
