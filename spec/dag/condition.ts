@@ -1,15 +1,9 @@
-// condition_task evaluation (https://docs.databricks.com/workflows/jobs/conditional-tasks.html): equality compares strings exactly
-// ("12.0" is not "12"), ordering compares numbers; a non-numeric operand of an ordering is a
+// condition_task evaluation (https://docs.databricks.com/workflows/jobs/conditional-tasks.html):
+// equality compares strings exactly ("12.0" is not "12"), ordering compares numbers; a non-numeric operand of an ordering is a
 // task failure. Evaluated inside the workflow, with no activity.
+import { enumOf } from './states';
 
-export const ConditionOp = {
-  EQUAL_TO: 'EQUAL_TO',
-  NOT_EQUAL: 'NOT_EQUAL',
-  GREATER_THAN: 'GREATER_THAN',
-  GREATER_THAN_OR_EQUAL: 'GREATER_THAN_OR_EQUAL',
-  LESS_THAN: 'LESS_THAN',
-  LESS_THAN_OR_EQUAL: 'LESS_THAN_OR_EQUAL',
-} as const;
+export const ConditionOp = enumOf('EQUAL_TO NOT_EQUAL GREATER_THAN GREATER_THAN_OR_EQUAL LESS_THAN LESS_THAN_OR_EQUAL');
 export type ConditionOp = (typeof ConditionOp)[keyof typeof ConditionOp];
 export const CONDITION_OPS = Object.values(ConditionOp);
 

@@ -152,6 +152,11 @@ export type RunTask = Omit<Task, 'condition_task' | 'for_each_task'> & {
   attempt_number: number;
   state: RunStateV1;
   status: RunStatusV2;
+  run_if: NonNullable<Task['run_if']>;
+} & RunTimes;
+
+/** Times of a run or a task run (epoch ms; durations in ms). */
+export interface RunTimes {
   start_time: number;
   end_time: number;
   setup_duration: number;
@@ -159,10 +164,9 @@ export type RunTask = Omit<Task, 'condition_task' | 'for_each_task'> & {
   cleanup_duration: number;
   run_duration: number;
   queue_duration: number;
-  run_if: NonNullable<Task['run_if']>;
-};
+}
 
-export interface Run {
+export interface Run extends RunTimes {
   job_id?: number;
   run_id: number;
   number_in_job: number;
@@ -175,13 +179,6 @@ export interface Run {
   trigger_info?: TriggerInfo;
   /** durable-jobs extension on Run (Databricks shows it on Job only): who the run ran as. */
   run_as_user_name?: string;
-  start_time: number;
-  end_time: number;
-  setup_duration: number;
-  execution_duration: number;
-  cleanup_duration: number;
-  run_duration: number;
-  queue_duration: number;
   format: 'MULTI_TASK';
   state: RunStateV1;
   status: RunStatusV2;
