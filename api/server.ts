@@ -15,6 +15,7 @@ import {
   replaceAccess,
   toJobPermissions,
   updateAccess,
+  withRepairHistory,
   type AccessControlEntry,
   type JobAccess,
   type JobSettings,
@@ -24,6 +25,7 @@ import {
 } from '../spec';
 import { authenticate, type TokenMap } from './auth';
 import { ApiError, badRequest, toApiError } from './errors';
+import { parseJsonBody, requestBody, requestParams, type Params } from './request-params';
 
 export interface ApiServerOptions {
   client: DurableJobsClient;
@@ -34,7 +36,7 @@ export interface ApiServerOptions {
   bodyLimitBytes?: number;
 }
 
-type Params = Record<string, unknown>;
+const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
 
 const VERSIONS = ['2.0', '2.1', '2.2'];
 
@@ -169,22 +171,17 @@ function pageJobTasks(job: Job, version: string, token: unknown): Job {
 }
 
 export async function createApiServer(opts: ApiServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: opts.bodyLimitBytes ?? 10 * 1024 * 1024, logger: false });
+  const app = Fastify({ bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT, logger: false });
   const { client } = opts;
 
   // Databricks reads every request body as JSON whatever its Content-Type says: the legacy
   // databricks-cli sends `text/json`, curl users often send none or form types.
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
-    const text = (body as string).trim();
-    if (text === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(text));
+      done(null, parseJsonBody(body as string));
     } catch (err) {
-      done(
-        new ApiError(400, 'MALFORMED_REQUEST', `The request body is not JSON: ${(err as Error).message}`),
-        undefined
-      );
+      done(err as ApiError, undefined);
     }
   });
   app.setErrorHandler((err, _req, reply) => {
@@ -212,10 +209,6 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
 
   const settingsFrom = async (raw: unknown): Promise<JobSettings> =>
     (await resolveJobSpec(raw, opts.workspaceDir)).settings;
-  const params = (req: FastifyRequest): Params => ({
-    ...(req.query as Params),
-    ...((req.body as Params | undefined) ?? {}),
-  });
 
   /** A job's access, or undefined when it does not exist (then only admins learn that). */
   const jobAccess = async (jobId: number): Promise<JobAccess | undefined> => {
@@ -382,7 +375,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
           : await client.getRunIfAllowed(id, (access) => {
               if (!allows(effectiveLevel(who, access), 'CAN_VIEW')) throw denied(who, 'CAN_VIEW', `run ${id}`);
             });
-        return pageRunTasks(run, version, p.page_token);
+        return pageRunTasks(bool(p.include_history) ? withRepairHistory(run) : run, version, p.page_token);
       },
     },
     {
@@ -529,10 +522,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   ];
 
   const principalOf = (req: FastifyRequest) => (req as unknown as { principal: Principal }).principal;
-  const checkBody = (req: FastifyRequest) => {
-    if (req.body !== undefined && (typeof req.body !== 'object' || Array.isArray(req.body)))
-      throw new ApiError(400, 'MALFORMED_REQUEST', 'The request body must be a JSON object.');
-  };
+  const bodyLimit = opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
 
   for (const version of VERSIONS) {
     for (const r of routes) {
@@ -540,8 +530,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
         method: r.method === 'GET' ? ['GET', 'POST'] : ['POST'],
         url: `/api/${version}/${r.path}`,
         handler: async (req) => {
-          checkBody(req);
-          const p = params(req);
+          const p = await requestParams(req, bodyLimit);
           const who = principalOf(req);
           if (r.guard.on === 'job') await requireJob(who, jobId(p), r.guard.level);
           if (r.guard.on === 'run') await requireRun(who, runId(p), r.guard.level);
@@ -569,11 +558,11 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
     };
   });
   const changePermissions = (replace: boolean) => async (req: FastifyRequest) => {
-    checkBody(req);
+    const body = requestBody(req);
     const id = permJobId(req);
     const who = principalOf(req);
     await requireJob(who, id, 'CAN_MANAGE');
-    const entries = aclFrom((req.body as Params | undefined)?.access_control_list ?? []);
+    const entries = aclFrom(body?.access_control_list ?? []);
     const current = await client.getJobAccess(id);
     const next = replace ? replaceAccess(current, entries) : updateAccess(current, entries);
     if (ownerName(next) !== ownerName(current) && !who.admin && effectiveLevel(who, current) !== 'IS_OWNER')

@@ -214,7 +214,7 @@ export function toDatabricksRun(state: RunState, now: number): Run {
   for (const spec of state.settings.tasks) {
     const tr = state.tasks[spec.task_key];
     if (!tr) continue;
-    for (const a of tr.attempts) tasks.push(toRunTask(spec, a, now));
+    for (const a of tr.attempts) tasks.push(toRunTask(spec, a, now, state));
   }
   const end = state.end_time || 0;
   return {
@@ -315,7 +315,28 @@ function runStatusV2(state: RunState): RunStatusV2 {
   };
 }
 
-function toRunTask(spec: Task, a: AttemptState, now: number): RunTask {
+/**
+ * Databricks `repair_history` as runs/get?include_history=true gives it: a run never repaired has
+ * the single ORIGINAL entry (clients such as the Airflow provider read its last id).
+ */
+export function withRepairHistory(run: Run): Run {
+  if (run.repair_history) return run;
+  return {
+    ...run,
+    repair_history: [
+      {
+        type: 'ORIGINAL',
+        start_time: run.start_time,
+        end_time: run.end_time,
+        state: run.state,
+        status: run.status,
+        task_run_ids: run.tasks.map((t) => t.run_id),
+      },
+    ],
+  };
+}
+
+function toRunTask(spec: Task, a: AttemptState, now: number, run: RunState): RunTask {
   const running = a.phase === 'RUNNING';
   const duration = a.start_time ? (a.end_time || (running ? now : a.start_time)) - a.start_time : 0;
   return {
@@ -330,7 +351,7 @@ function toRunTask(spec: Task, a: AttemptState, now: number): RunTask {
     run_id: a.run_id,
     attempt_number: a.attempt_number,
     state: taskStateV1(a),
-    status: taskStatusV2(a),
+    status: taskStatusV2(a, run),
     start_time: a.start_time,
     end_time: a.end_time,
     setup_duration: 0,
@@ -368,7 +389,7 @@ function taskStateV1(a: AttemptState): RunStateV1 {
   }
 }
 
-function taskStatusV2(a: AttemptState): RunStatusV2 {
+function taskStatusV2(a: AttemptState, run: RunState): RunStatusV2 {
   switch (a.phase) {
     case 'PENDING':
       return { state: a.state_message.startsWith(WAITING_FOR_UPSTREAM) ? 'BLOCKED' : 'PENDING' };
@@ -378,15 +399,18 @@ function taskStatusV2(a: AttemptState): RunStatusV2 {
       return { state: 'WAITING' };
     case 'SKIPPED':
     case 'TERMINATED':
-      return { state: 'TERMINATED', termination_details: taskTermination(a) };
+      return { state: 'TERMINATED', termination_details: taskTermination(a, run) };
     default:
       return assertNever(a.phase, 'attempt phase');
   }
 }
 
-function taskTermination(a: AttemptState): NonNullable<RunStatusV2['termination_details']> {
+function taskTermination(a: AttemptState, run: RunState): NonNullable<RunStatusV2['termination_details']> {
   const message = a.state_message;
   if (a.internalError) return { code: 'INTERNAL_ERROR', type: 'INTERNAL_ERROR', message };
+  // The tasks of a run skipped at admission never ran: they carry the run's own reason.
+  if (a.phase === 'SKIPPED' && a.result === undefined && run.result === RunResultState.MAXIMUM_CONCURRENT_RUNS_REACHED)
+    return { ...RUN_TERMINATION.MAXIMUM_CONCURRENT_RUNS_REACHED, ...(run.termination_code ? { code: run.termination_code } : {}), message };
   const r = a.result ?? TaskResultState.CANCELED;
   switch (r) {
     case TaskResultState.SUCCESS:
