@@ -25,6 +25,7 @@ import {
 } from '../spec';
 import { authenticate, type TokenMap } from './auth';
 import { ApiError, badRequest, toApiError } from './errors';
+import { jobForVersion, legacyTaskParameters, multiTaskSettings, runForVersion } from './legacy-2-0';
 import { parseJsonBody, requestBody, requestParams, type Params } from './request-params';
 
 export interface ApiServerOptions {
@@ -208,7 +209,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   }));
 
   const settingsFrom = async (raw: unknown): Promise<JobSettings> =>
-    (await resolveJobSpec(raw, opts.workspaceDir)).settings;
+    (await resolveJobSpec(multiTaskSettings(raw), opts.workspaceDir)).settings;
 
   /** A job's access, or undefined when it does not exist (then only admins learn that). */
   const jobAccess = async (jobId: number): Promise<JobAccess | undefined> => {
@@ -280,13 +281,14 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       method: 'GET',
       path: 'jobs/get',
       guard: { on: 'job', level: 'CAN_VIEW' },
-      handler: async (p, { version }) => pageJobTasks(await client.getJob(jobId(p)), version, p.page_token),
+      handler: async (p, { version }) =>
+        jobForVersion(pageJobTasks(await client.getJob(jobId(p)), version, p.page_token), version),
     },
     {
       method: 'GET',
       path: 'jobs/list',
       guard: { on: 'anyone' },
-      handler: async (p, { who }) => {
+      handler: async (p, { who, version }) => {
         const limit = int(p.limit, 'limit', { min: 1, max: 100, def: 20 })!;
         const offset = decodeToken(p.page_token) ?? int(p.offset, 'offset', { min: 0, max: 1000, def: 0 })!;
         let all = await client.listJobs({
@@ -299,7 +301,12 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
           );
           all = all.filter((_, i) => visible[i]);
         }
-        return listPage('jobs', all, offset, limit);
+        return listPage(
+          'jobs',
+          all.map((j) => jobForVersion(j, version)),
+          offset,
+          limit
+        );
       },
     },
     {
@@ -338,9 +345,11 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       guard: { on: 'job', level: 'CAN_MANAGE_RUN' },
       handler: async (p, { who }) => {
         const jobParameters = stringMap(p.job_parameters, 'job_parameters');
+        const taskParameters = legacyTaskParameters(p);
         const { run_id } = await client.runNow(jobId(p), {
           user: who.name,
           ...(jobParameters ? { jobParameters } : {}),
+          ...(taskParameters ? { taskParameters } : {}),
           ...(typeof p.idempotency_token === 'string' ? { idempotencyToken: p.idempotency_token } : {}),
         });
         return { run_id, number_in_job: run_id };
@@ -375,7 +384,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
           : await client.getRunIfAllowed(id, (access) => {
               if (!allows(effectiveLevel(who, access), 'CAN_VIEW')) throw denied(who, 'CAN_VIEW', `run ${id}`);
             });
-        return pageRunTasks(bool(p.include_history) ? withRepairHistory(run) : run, version, p.page_token);
+        const shown = bool(p.include_history) ? withRepairHistory(run) : run;
+        return runForVersion(pageRunTasks(shown, version, p.page_token), version);
       },
     },
     {

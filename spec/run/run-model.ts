@@ -12,6 +12,7 @@ import {
   type TaskResultState as TaskResultStateT,
 } from '../dag/states';
 import type { JsonValue } from './task-attempt';
+import type { LegacyTaskParameters } from './legacy-parameters';
 
 /** State message of a task whose dependencies are not finished yet (shown as BLOCKED). */
 export const WAITING_FOR_UPSTREAM = 'Waiting for upstream tasks to finish.';
@@ -182,12 +183,15 @@ export interface Run {
   cleanup_duration: number;
   run_duration: number;
   queue_duration: number;
-  format: 'MULTI_TASK';
+  /** SINGLE_TASK for runs of jobs created in the Jobs API 2.0 single-task format. */
+  format: 'SINGLE_TASK' | 'MULTI_TASK';
   state: RunStateV1;
   status: RunStatusV2;
   job_parameters: { name: string; default: string; value: string }[];
   tasks: RunTask[];
   run_page_url?: string;
+  /** The legacy task parameters run-now was given (`notebook_params`, `python_params`, …). */
+  overriding_parameters?: LegacyTaskParameters;
   repair_history?: {
     type: 'ORIGINAL' | 'REPAIR';
     id?: number;
@@ -233,7 +237,7 @@ export function toDatabricksRun(state: RunState, now: number): Run {
     cleanup_duration: 0,
     run_duration: (end || now) - state.start_time,
     queue_duration: state.queued ? now - state.queued.since : (state.queue_duration ?? 0),
-    format: 'MULTI_TASK',
+    format: state.settings.format === 'SINGLE_TASK' ? 'SINGLE_TASK' : 'MULTI_TASK',
     state: runStateV1(state),
     status: runStatusV2(state),
     job_parameters: jobParameterValues(state.settings, state.job_parameters),
