@@ -42,8 +42,7 @@ async function readUnparsedBody(req: FastifyRequest, limit: number): Promise<unk
 
 /** Query string and JSON body merged (the body wins on a name given twice). */
 export async function requestParams(req: FastifyRequest, bodyLimitBytes: number): Promise<Params> {
-  const body =
-    req.method === 'GET' || req.method === 'HEAD' ? await readUnparsedBody(req, bodyLimitBytes) : req.body;
+  const body = req.method === 'GET' || req.method === 'HEAD' ? await readUnparsedBody(req, bodyLimitBytes) : req.body;
   return { ...(req.query as Params), ...(checkObject(body) ?? {}) };
 }
 

@@ -24,6 +24,7 @@ import {
   type Run,
 } from '../spec';
 import { authenticate, type TokenMap } from './auth';
+import { registerClusterRoutes } from './clusters';
 import { ApiError, badRequest, toApiError } from './errors';
 import { jobForVersion, legacyTaskParameters, multiTaskSettings, runForVersion } from './legacy-2-0';
 import { parseJsonBody, requestBody, requestParams, type Params } from './request-params';
@@ -582,5 +583,6 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   };
   app.put(permissionsPath, changePermissions(true));
   app.patch(permissionsPath, changePermissions(false));
+  registerClusterRoutes(app, client, bodyLimit);
   return app;
 }

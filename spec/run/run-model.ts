@@ -414,7 +414,11 @@ function taskTermination(a: AttemptState, run: RunState): NonNullable<RunStatusV
   if (a.internalError) return { code: 'INTERNAL_ERROR', type: 'INTERNAL_ERROR', message };
   // The tasks of a run skipped at admission never ran: they carry the run's own reason.
   if (a.phase === 'SKIPPED' && a.result === undefined && run.result === RunResultState.MAXIMUM_CONCURRENT_RUNS_REACHED)
-    return { ...RUN_TERMINATION.MAXIMUM_CONCURRENT_RUNS_REACHED, ...(run.termination_code ? { code: run.termination_code } : {}), message };
+    return {
+      ...RUN_TERMINATION.MAXIMUM_CONCURRENT_RUNS_REACHED,
+      ...(run.termination_code ? { code: run.termination_code } : {}),
+      message,
+    };
   const r = a.result ?? TaskResultState.CANCELED;
   switch (r) {
     case TaskResultState.SUCCESS:
