@@ -15,6 +15,7 @@ import {
   replaceAccess,
   toJobPermissions,
   updateAccess,
+  withOneTimeRunJobId,
   withRepairHistory,
   type AccessControlEntry,
   type JobAccess,
@@ -385,7 +386,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
           : await client.getRunIfAllowed(id, (access) => {
               if (!allows(effectiveLevel(who, access), 'CAN_VIEW')) throw denied(who, 'CAN_VIEW', `run ${id}`);
             });
-        const shown = bool(p.include_history) ? withRepairHistory(run) : run;
+        const shown = withOneTimeRunJobId(bool(p.include_history) ? withRepairHistory(run) : run);
         return runForVersion(pageRunTasks(shown, version, p.page_token), version);
       },
     },

@@ -320,6 +320,14 @@ function runStatusV2(state: RunState): RunStatusV2 {
 }
 
 /**
+ * Databricks gives a one-time run (runs/submit) a hidden job of its own, and clients read its
+ * `job_id` (the Airflow provider's deferrable operators do): here it is the run's own id.
+ */
+export function withOneTimeRunJobId(run: Run): Run {
+  return run.job_id === undefined && run.run_type === RunType.SUBMIT_RUN ? { job_id: run.run_id, ...run } : run;
+}
+
+/**
  * Databricks `repair_history` as runs/get?include_history=true gives it: a run never repaired has
  * the single ORIGINAL entry (clients such as the Airflow provider read its last id).
  */
