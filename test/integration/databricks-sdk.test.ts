@@ -13,8 +13,8 @@ import { pipInstallOnce } from '../helpers/pip';
 import { startEngine, type Engine } from './harness';
 
 const root = path.resolve(__dirname, '..', '..');
-/** The newest databricks-sdk whose dependencies the package registry here can satisfy. */
-const SDK_VERSION = '0.150.0';
+/** The databricks-sdk release the compatibility pass is pinned to. */
+const SDK_VERSION = '0.162.0';
 const sdkDir = path.join(root, '.tools', `databricks-sdk-${SDK_VERSION}`);
 
 const JS_SDK_VERSION = '0.17.0';
@@ -78,7 +78,7 @@ describe('official Databricks SDKs', () => {
 
   const env = () => ({ DJOBS_HOST: base, DJOBS_TOKEN: 'sdk-token', DJOBS_WORKDIR: engine.workDir });
 
-  it('Python SDK: creates, runs and waits, reads output, lists, cancels and repairs', async () => {
+  it('Python SDK: creates, runs and waits, lists runs over pages, updates and resets, exports, cancels all, repairs, deletes a run, reads clusters', async () => {
     const { code, output } = await runCompatScript('python3', 'databricks_sdk_compat.py', {
       ...env(),
       PYTHONPATH: sdkDir,
