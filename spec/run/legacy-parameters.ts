@@ -57,7 +57,7 @@ export function readLegacyTaskParameters(request: Record<string, unknown>): {
       }
       parameters[name] = Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)]));
     }
-    if (JSON.stringify(parameters[name]).length > MAX_JSON_BYTES)
+    if (new TextEncoder().encode(JSON.stringify(parameters[name])).length > MAX_JSON_BYTES)
       problems.push(`${name}: must be at most ${MAX_JSON_BYTES} bytes of JSON`);
   }
   return { parameters: parameters as LegacyTaskParameters, problems };
