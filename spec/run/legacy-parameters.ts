@@ -47,7 +47,10 @@ export function readLegacyTaskParameters(request: Record<string, unknown>): {
         continue;
       }
       const list = v.map(String);
-      if ((name === 'python_params' || name === 'spark_submit_params') && list.some((s) => /[^\x00-\x7f]/.test(s)))
+      if (
+        (name === 'python_params' || name === 'spark_submit_params') &&
+        list.some((s) => [...s].some((c) => c.charCodeAt(0) > 0x7f))
+      )
         problems.push(`${name}: only ASCII characters are allowed`);
       parameters[name] = list;
     } else {
@@ -60,7 +63,7 @@ export function readLegacyTaskParameters(request: Record<string, unknown>): {
     if (new TextEncoder().encode(JSON.stringify(parameters[name])).length > MAX_JSON_BYTES)
       problems.push(`${name}: must be at most ${MAX_JSON_BYTES} bytes of JSON`);
   }
-  return { parameters: parameters as LegacyTaskParameters, problems };
+  return { parameters: parameters, problems };
 }
 
 /**

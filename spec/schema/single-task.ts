@@ -59,7 +59,7 @@ export function fromSingleTaskFormat(settings: unknown): unknown {
 
 /** A stored single-task job's settings in the 2.0 shape (its task's fields at the top level). */
 export function toSingleTaskSettings<S extends { tasks: readonly object[]; format?: string }>(settings: S): Json {
-  if (settings.format !== 'SINGLE_TASK' || settings.tasks.length !== 1) return settings as unknown as Json;
+  if (settings.format !== 'SINGLE_TASK' || settings.tasks.length !== 1) return settings;
   const { tasks, ...job } = settings;
   const task = { ...(tasks[0] as Json) };
   for (const f of ['task_key', 'depends_on', 'run_if']) delete task[f];
@@ -72,7 +72,7 @@ export function toSingleTaskSettings<S extends { tasks: readonly object[]; forma
  * `tasks`. Other runs unchanged.
  */
 export function toSingleTaskRun<R extends { tasks: readonly object[]; format: string }>(run: R): Json {
-  if (run.format !== 'SINGLE_TASK' || run.tasks.length === 0) return run as unknown as Json;
+  if (run.format !== 'SINGLE_TASK' || run.tasks.length === 0) return run;
   const { tasks, ...rest } = run as R & Json;
   const last = tasks[tasks.length - 1] as Json;
   const pick = (fields: readonly string[]) =>

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.service import compute, jobs
-from databricks.sdk.errors import OperationFailed
+from databricks.sdk.errors import NotFound, OperationFailed
 
 w = WorkspaceClient(host=os.environ["DJOBS_HOST"], token=os.environ["DJOBS_TOKEN"], auth_type="pat")
 workdir = os.environ["DJOBS_WORKDIR"]
@@ -116,10 +116,17 @@ for r in slow_runs:
     ended = w.jobs.wait_get_run_job_terminated_or_skipped(run_id=r, timeout=timedelta(minutes=1))
     assert ended.state.result_state == jobs.RunResultState.CANCELED, ended.state
 
-# delete_run: accepted for a finished run. (That the run is then gone is not checked here: the
-# Temporal dev server this suite runs on keeps a deleted execution describable for longer than a
-# test can wait, even one deleted by `temporal workflow delete`.)
+# delete_run: the run disappears once Temporal has processed the deletion (asynchronous: seconds,
+# tens of seconds on a loaded dev server), after which runs/get answers NotFound
 w.jobs.delete_run(run_id=slow_runs[0])
+deadline = time.time() + 120
+while True:
+    try:
+        w.jobs.get_run(run_id=slow_runs[0])
+    except NotFound:
+        break
+    assert time.time() < deadline, "the deleted run is still there"
+    time.sleep(0.5)
 
 # clusters: the worker pools, the default one live (this test's worker polls it)
 assert [v.key for v in w.clusters.spark_versions().versions] == ["durable-jobs-python3"]
