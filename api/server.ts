@@ -15,6 +15,8 @@ import {
   replaceAccess,
   toJobPermissions,
   updateAccess,
+  withOneTimeRunJobId,
+  withRepairHistory,
   type AccessControlEntry,
   type JobAccess,
   type JobSettings,
@@ -23,7 +25,10 @@ import {
   type Run,
 } from '../spec';
 import { authenticate, type TokenMap } from './auth';
+import { registerClusterRoutes } from './clusters';
 import { ApiError, badRequest, toApiError } from './errors';
+import { jobForVersion, legacyTaskParameters, multiTaskSettings, runForVersion } from './legacy-2-0';
+import { parseJsonBody, requestBody, requestParams, type Params } from './request-params';
 
 export interface ApiServerOptions {
   client: DurableJobsClient;
@@ -34,7 +39,7 @@ export interface ApiServerOptions {
   bodyLimitBytes?: number;
 }
 
-type Params = Record<string, unknown>;
+const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
 
 const VERSIONS = ['2.0', '2.1', '2.2'];
 
@@ -169,22 +174,17 @@ function pageJobTasks(job: Job, version: string, token: unknown): Job {
 }
 
 export async function createApiServer(opts: ApiServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: opts.bodyLimitBytes ?? 10 * 1024 * 1024, logger: false });
+  const app = Fastify({ bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT, logger: false });
   const { client } = opts;
 
   // Databricks reads every request body as JSON whatever its Content-Type says: the legacy
   // databricks-cli sends `text/json`, curl users often send none or form types.
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
-    const text = (body as string).trim();
-    if (text === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(text));
+      done(null, parseJsonBody(body as string));
     } catch (err) {
-      done(
-        new ApiError(400, 'MALFORMED_REQUEST', `The request body is not JSON: ${(err as Error).message}`),
-        undefined
-      );
+      done(err as ApiError, undefined);
     }
   });
   app.setErrorHandler((err, _req, reply) => {
@@ -211,11 +211,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   }));
 
   const settingsFrom = async (raw: unknown): Promise<JobSettings> =>
-    (await resolveJobSpec(raw, opts.workspaceDir)).settings;
-  const params = (req: FastifyRequest): Params => ({
-    ...(req.query as Params),
-    ...((req.body as Params | undefined) ?? {}),
-  });
+    (await resolveJobSpec(multiTaskSettings(raw), opts.workspaceDir)).settings;
 
   /** A job's access, or undefined when it does not exist (then only admins learn that). */
   const jobAccess = async (jobId: number): Promise<JobAccess | undefined> => {
@@ -287,13 +283,14 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       method: 'GET',
       path: 'jobs/get',
       guard: { on: 'job', level: 'CAN_VIEW' },
-      handler: async (p, { version }) => pageJobTasks(await client.getJob(jobId(p)), version, p.page_token),
+      handler: async (p, { version }) =>
+        jobForVersion(pageJobTasks(await client.getJob(jobId(p)), version, p.page_token), version),
     },
     {
       method: 'GET',
       path: 'jobs/list',
       guard: { on: 'anyone' },
-      handler: async (p, { who }) => {
+      handler: async (p, { who, version }) => {
         const limit = int(p.limit, 'limit', { min: 1, max: 100, def: 20 })!;
         const offset = decodeToken(p.page_token) ?? int(p.offset, 'offset', { min: 0, max: 1000, def: 0 })!;
         let all = await client.listJobs({
@@ -306,7 +303,12 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
           );
           all = all.filter((_, i) => visible[i]);
         }
-        return listPage('jobs', all, offset, limit);
+        return listPage(
+          'jobs',
+          all.map((j) => jobForVersion(j, version)),
+          offset,
+          limit
+        );
       },
     },
     {
@@ -345,9 +347,11 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       guard: { on: 'job', level: 'CAN_MANAGE_RUN' },
       handler: async (p, { who }) => {
         const jobParameters = stringMap(p.job_parameters, 'job_parameters');
+        const taskParameters = legacyTaskParameters(p);
         const { run_id } = await client.runNow(jobId(p), {
           user: who.name,
           ...(jobParameters ? { jobParameters } : {}),
+          ...(taskParameters ? { taskParameters } : {}),
           ...(typeof p.idempotency_token === 'string' ? { idempotencyToken: p.idempotency_token } : {}),
         });
         return { run_id, number_in_job: run_id };
@@ -382,7 +386,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
           : await client.getRunIfAllowed(id, (access) => {
               if (!allows(effectiveLevel(who, access), 'CAN_VIEW')) throw denied(who, 'CAN_VIEW', `run ${id}`);
             });
-        return pageRunTasks(run, version, p.page_token);
+        const shown = withOneTimeRunJobId(bool(p.include_history) ? withRepairHistory(run) : run);
+        return runForVersion(pageRunTasks(shown, version, p.page_token), version);
       },
     },
     {
@@ -529,10 +534,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   ];
 
   const principalOf = (req: FastifyRequest) => (req as unknown as { principal: Principal }).principal;
-  const checkBody = (req: FastifyRequest) => {
-    if (req.body !== undefined && (typeof req.body !== 'object' || Array.isArray(req.body)))
-      throw new ApiError(400, 'MALFORMED_REQUEST', 'The request body must be a JSON object.');
-  };
+  const bodyLimit = opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
 
   for (const version of VERSIONS) {
     for (const r of routes) {
@@ -540,8 +542,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
         method: r.method === 'GET' ? ['GET', 'POST'] : ['POST'],
         url: `/api/${version}/${r.path}`,
         handler: async (req) => {
-          checkBody(req);
-          const p = params(req);
+          const p = await requestParams(req, bodyLimit);
           const who = principalOf(req);
           if (r.guard.on === 'job') await requireJob(who, jobId(p), r.guard.level);
           if (r.guard.on === 'run') await requireRun(who, runId(p), r.guard.level);
@@ -569,11 +570,11 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
     };
   });
   const changePermissions = (replace: boolean) => async (req: FastifyRequest) => {
-    checkBody(req);
+    const body = requestBody(req);
     const id = permJobId(req);
     const who = principalOf(req);
     await requireJob(who, id, 'CAN_MANAGE');
-    const entries = aclFrom((req.body as Params | undefined)?.access_control_list ?? []);
+    const entries = aclFrom(body?.access_control_list ?? []);
     const current = await client.getJobAccess(id);
     const next = replace ? replaceAccess(current, entries) : updateAccess(current, entries);
     if (ownerName(next) !== ownerName(current) && !who.admin && effectiveLevel(who, current) !== 'IS_OWNER')
@@ -583,5 +584,6 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   };
   app.put(permissionsPath, changePermissions(true));
   app.patch(permissionsPath, changePermissions(false));
+  registerClusterRoutes(app, client, bodyLimit);
   return app;
 }

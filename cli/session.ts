@@ -57,17 +57,22 @@ export async function openSession(options: { needsWorker: boolean }): Promise<Se
     jobAccessCacheMs: config.jobAccessCacheMs,
   };
   if (config.temporalAddress) {
-    const client = await DurableJobsClient.connect({ ...clientOptions, address: config.temporalAddress });
-    return { client, config, close: () => client.close() };
+    const client = await DurableJobsClient.connect({
+      ...clientOptions,
+      address: config.temporalAddress,
+      ...(config.uiUrl ? { uiUrl: config.uiUrl } : {}),
+    });
+    return { client, config, ...(config.uiUrl ? { uiUrl: config.uiUrl } : {}), close: () => client.close() };
   }
   const live = await readLiveDevState(config.home);
   if (live) {
+    const uiUrl = config.uiUrl ?? live.uiUrl;
     const client = await DurableJobsClient.connect({
       ...clientOptions,
       address: live.address,
-      ...(live.uiUrl ? { uiUrl: live.uiUrl } : {}),
+      ...(uiUrl ? { uiUrl } : {}),
     });
-    return { client, config, ...(live.uiUrl ? { uiUrl: live.uiUrl } : {}), close: () => client.close() };
+    return { client, config, ...(uiUrl ? { uiUrl } : {}), close: () => client.close() };
   }
   return startEmbedded(config, clientOptions, options.needsWorker);
 }
@@ -96,10 +101,11 @@ async function startEmbedded(
   } catch (err) {
     throw new TemporalUnavailableError('the embedded dev server', err);
   }
+  const uiUrl = config.uiUrl ?? server.uiUrl;
   const client = await DurableJobsClient.connect({
     ...clientOptions,
     address: server.address,
-    ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}),
+    ...(uiUrl ? { uiUrl } : {}),
   });
   let stopWorker = async () => {};
   if (needsWorker) {
@@ -116,7 +122,7 @@ async function startEmbedded(
   return {
     client,
     config,
-    ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}),
+    ...(uiUrl ? { uiUrl } : {}),
     close: async () => {
       await stopWorker();
       await client.close();

@@ -22,6 +22,7 @@ import {
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   MAX_RUN_ID,
+  applyLegacyTaskParameters,
   downstreamOf,
   fireTimes,
   isRunTerminal,
@@ -40,6 +41,7 @@ import {
   type AttemptState,
   type JobAccess,
   type JobSettings,
+  type LegacyTaskParameters,
   type Run,
   type RunState,
   type RunTask,
@@ -157,6 +159,11 @@ export interface StartRunOptions {
   user?: string;
   /** runs/submit only: grants on the one-time run; the submitter owns it. */
   accessControlList?: AccessControlEntry[];
+  /**
+   * run-now only: legacy per-task parameters (`notebook_params`, `python_params`, …), applied to
+   * the tasks of their type for this run and reported as its `overriding_parameters`.
+   */
+  taskParameters?: LegacyTaskParameters;
 }
 
 export interface CreateJobOptions {
@@ -199,6 +206,8 @@ const JOB_MEMO_CREATOR = 'creator_user_name';
 /** Memo keys on a job's schedule action, hence on every run it starts, and on run-now/submit runs. */
 const MEMO_ACCESS = 'djobs_access';
 const MEMO_RUN_AS = 'run_as_user_name';
+/** The legacy task parameters a run-now run was started with (Databricks `overriding_parameters`). */
+const MEMO_OVERRIDING = 'overriding_parameters';
 /** How late a missed scheduled run may still start after an outage. */
 const SCHEDULE_CATCHUP_WINDOW = '10 minutes';
 const MAX_LOG_BYTES = 5 * 1024 * 1024;
@@ -561,7 +570,17 @@ export class DurableJobsClient {
   /** jobs/run-now */
   async runNow(jobId: number, options: StartRunOptions = {}): Promise<{ run_id: number }> {
     const { job, access } = await this.describeJob(jobId);
-    return this.startRun(job.settings, { ...options, jobId, trigger: 'ONE_TIME', runType: 'JOB_RUN' }, access);
+    let settings = job.settings;
+    if (options.taskParameters) {
+      const applied = applyLegacyTaskParameters(settings, options.taskParameters, {
+        jobId,
+        jobParametersGiven: options.jobParameters !== undefined,
+      });
+      if (applied.problems.length > 0)
+        throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, applied.problems.join(' '));
+      settings = applied.settings;
+    }
+    return this.startRun(settings, { ...options, jobId, trigger: 'ONE_TIME', runType: 'JOB_RUN' }, access);
   }
 
   /**
@@ -668,7 +687,7 @@ export class DurableJobsClient {
           args: [input],
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-          memo: runMemo(access, runAsOf(settings, access), o.user ?? this.defaultUser()),
+          memo: runMemo(access, runAsOf(settings, access), o.user ?? this.defaultUser(), o.taskParameters),
           typedSearchAttributes: [
             ...(o.jobId !== undefined ? [{ key: DjobsJobId, value: o.jobId }] : []),
             { key: DjobsRunId, value: runId },
@@ -1131,16 +1150,32 @@ export class DurableJobsClient {
 }
 
 /** The memo every run carries: who started it, who it runs as, and the access it started with. */
-function runMemo(access: JobAccess, runAs: string, creator: string | undefined): Record<string, unknown> {
-  return { [MEMO_ACCESS]: access, [MEMO_RUN_AS]: runAs, ...(creator ? { [JOB_MEMO_CREATOR]: creator } : {}) };
+function runMemo(
+  access: JobAccess,
+  runAs: string,
+  creator: string | undefined,
+  overriding?: LegacyTaskParameters
+): Record<string, unknown> {
+  return {
+    [MEMO_ACCESS]: access,
+    [MEMO_RUN_AS]: runAs,
+    ...(creator ? { [JOB_MEMO_CREATOR]: creator } : {}),
+    ...(overriding && Object.keys(overriding).length > 0 ? { [MEMO_OVERRIDING]: overriding } : {}),
+  };
 }
 
 function runPeople(memo: Record<string, unknown> | undefined): {
   creator_user_name?: string;
   run_as_user_name?: string;
+  overriding_parameters?: LegacyTaskParameters;
 } {
   const runAs = memo?.[MEMO_RUN_AS];
-  return { ...creatorOf(memo), ...(typeof runAs === 'string' ? { run_as_user_name: runAs } : {}) };
+  const overriding = memo?.[MEMO_OVERRIDING] as LegacyTaskParameters | undefined;
+  return {
+    ...creatorOf(memo),
+    ...(typeof runAs === 'string' ? { run_as_user_name: runAs } : {}),
+    ...(overriding ? { overriding_parameters: overriding } : {}),
+  };
 }
 
 function accessOf(memo: Record<string, unknown> | undefined): JobAccess | undefined {

@@ -43,8 +43,12 @@ export function configureDevCommand(program: Command): void {
           logFile: paths.serverLog,
         });
         installQuietRuntime();
+        // run_page_url points at the UI just started (its port may be a free one), unless the
+        // deployment names its public address.
+        const uiUrl = config.uiUrl ?? server.uiUrl;
         const client = await DurableJobsClient.connect({
           address: server.address,
+          ...(uiUrl ? { uiUrl } : {}),
           namespace: config.namespace,
           taskQueue: config.taskQueue,
           runOptions: {

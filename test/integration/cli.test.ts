@@ -241,6 +241,10 @@ describe('djobs CLI', () => {
         return (r.body.status as { state: string }).state === 'TERMINATED' ? r.body : undefined;
       }, 'the submitted run to finish');
       expect(run.state).toMatchObject({ result_state: 'SUCCESS' });
+      // run_page_url points at the Web UI dev really started (DJOBS_UI_PORT=0: a free port).
+      const ui = /Web UI at (http:\/\/\S+?),/.exec(output)?.[1];
+      expect(ui, output).toMatch(/^http:\/\/localhost:\d+$/);
+      expect(run.run_page_url).toBe(`${ui}/namespaces/default/workflows/djobs-run-${body.run_id as number}`);
       expect((await fetch(`${base}/runs/list`)).status).toBe(401);
     } finally {
       dev.kill('SIGINT');

@@ -75,6 +75,14 @@ describe('max_concurrent_runs and queueing', () => {
     });
     expect(skipped.status.termination_details).toMatchObject({ code: 'MAX_CONCURRENT_RUNS_EXCEEDED' });
     expect(skipped.tasks.map((t) => t.state.life_cycle_state)).toEqual(['SKIPPED']);
+    // Its tasks never ran: they carry the run's reason, not a cancellation.
+    expect(skipped.tasks.map((t) => t.status.termination_details)).toEqual([
+      {
+        code: 'MAX_CONCURRENT_RUNS_EXCEEDED',
+        type: 'CLIENT_ERROR',
+        message: 'Skipping this run because the limit of 1 maximum concurrent runs has been reached.',
+      },
+    ]);
     await engine.client.cancelRun(first.run_id);
     await engine.client.waitForRun(first.run_id);
     // The slot is free again.
