@@ -10,7 +10,7 @@ import {
   type TaskAttemptRecord,
 } from '../spec';
 import { taskCommand, TaskInvalidError } from './commands';
-import { createContainment, type Containment, type ContainmentChoice } from './containment';
+import { createContainment, type Containment, type ContainmentChoice, type ContainmentMechanism } from './containment';
 import { endStream, runProcess, Tail } from './process';
 
 export type AttemptFailureKind = 'FAILED' | 'TIMEDOUT' | 'INVALID' | 'CANCELED';
@@ -57,7 +57,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
 
   const log = fs.createWriteStream(logPath);
   const tail = new Tail(LOG_TAIL_BYTES);
-  let containment: Containment | undefined;
+  const contained: { mechanism?: ContainmentMechanism } = {}; // known once the attempt starts
   const record = (extra: Partial<TaskAttemptRecord> = {}): TaskAttemptRecord => ({
     startTime,
     endTime: Date.now(),
@@ -65,7 +65,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     logTail: tail.text(),
     logTruncated: tail.truncated,
     taskValues: {},
-    ...(containment ? { containment: containment.mechanism } : {}),
+    ...(contained.mechanism ? { containment: contained.mechanism } : {}),
     ...extra,
   });
   const write = (chunk: Buffer) => {
@@ -118,7 +118,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     `${input.taskRunId}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
     ctx.containment
   );
-  containment = box;
+  contained.mechanism = box.mechanism;
   let outcome;
   try {
     outcome = await runProcess({
