@@ -1,2 +1,3 @@
 export * from './job-settings';
 export * from './validate';
+export * from './json-limits';

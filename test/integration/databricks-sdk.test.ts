@@ -8,9 +8,8 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../api/server';
-import { TokenMap, adminPrincipal } from '../../api/auth';
 import { pipInstallOnce } from '../helpers/pip';
-import { startEngine, type Engine } from './harness';
+import { adminTokens, startEngine, type Engine } from './harness';
 
 const root = path.resolve(__dirname, '..', '..');
 /** The newest databricks-sdk whose dependencies the package registry here can satisfy. */
@@ -110,9 +109,3 @@ describe('official Databricks SDKs', () => {
     expect(code).toBe(0);
   }, 300_000);
 });
-
-function adminTokens(token: string): TokenMap {
-  const tokens = new TokenMap();
-  tokens.add({ plain: token }, adminPrincipal());
-  return tokens;
-}

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { ContainmentChoice } from '../../activities/containment';
+import { TokenMap, adminPrincipal } from '../../api/auth';
 import { DurableJobsClient } from '../../client';
 import type { JobSettings, Run, Task } from '../../spec';
 import { createDjobsWorker } from '../../worker';
@@ -177,4 +178,11 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Tokens where `token` signs in as an admin. */
+export function adminTokens(token: string): TokenMap {
+  const tokens = new TokenMap();
+  tokens.add({ plain: token }, adminPrincipal());
+  return tokens;
 }
