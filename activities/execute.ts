@@ -140,6 +140,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     throw new AttemptFailure('INVALID', message, record({ errorMessage: message }));
   }
   await endStream(log);
+  contained.mechanism = outcome.containment; // the cgroup may have been refused to the task
 
   if (outcome.canceled) throw new AttemptFailure('CANCELED', 'Task was canceled.', record());
   if (outcome.timedOut) {

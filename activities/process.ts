@@ -61,6 +61,7 @@ interface SupervisorReport {
   exitCode?: number | null;
   signal?: NodeJS.Signals | null;
   spawnError?: string;
+  cgroupError?: string;
 }
 
 export function runProcess(opts: RunProcessOptions): Promise<ProcessOutcome> {
@@ -149,14 +150,16 @@ export function runProcess(opts: RunProcessOptions): Promise<ProcessOutcome> {
           reject(new Error(report.spawnError));
           return;
         }
-        const outcome = { timedOut, canceled, containment: opts.containment.mechanism };
-        if (report.exitCode !== undefined || report.signal !== undefined)
+        const containment = report.cgroupError !== undefined ? 'subreaper' : opts.containment.mechanism;
+        const outcome = { timedOut, canceled, containment } as const;
+        if (report.exitCode !== undefined || report.signal !== undefined) {
           resolve({ exitCode: report.exitCode ?? null, signal: report.signal ?? null, ...outcome });
-        // No report: the supervisor itself was killed; its group goes with it.
-        else {
-          killGroup(pid, 'SIGKILL');
-          resolve({ exitCode: code, signal: sig ?? 'SIGKILL', ...outcome });
+          return;
         }
+        // No report: the supervisor itself was killed (its group goes with it), or could not run.
+        killGroup(pid, 'SIGKILL');
+        if (sig !== null) resolve({ exitCode: null, signal: sig, ...outcome });
+        else reject(new Error(`the attempt's supervisor (${opts.python}) exited with code ${code} before starting it`));
       })();
     });
   });

@@ -17,8 +17,9 @@ the whole tree at once: a task never outlives its worker, so a retried attempt n
 - SIGTERM (cancel, timeout): SIGTERM to every process of the attempt, SIGKILL after GRACE_MS.
 - SIGUSR1 (the worker died): SIGKILL to every process of the attempt at once.
 
-File descriptor 3 is the report channel to the worker: one JSON line {"exitCode", "signal"} of
-the main process once the attempt is empty, or {"spawnError"} if COMMAND could not be started.
+File descriptor 3 is the report channel to the worker, JSON lines: {"exitCode", "signal"} of the
+main process once the attempt is empty; {"spawnError"} if COMMAND could not be started;
+{"cgroupError"} if it could not join CGROUP_DIR (then it runs contained by the subreaper alone).
 """
 
 import ctypes
@@ -105,8 +106,12 @@ def start_main(command, cgroup, old_mask):
     try:
         signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
         if cgroup:
-            with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
-                f.write(str(os.getpid()))
+            try:
+                with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
+                    f.write(str(os.getpid()))
+            except OSError as err:
+                # Not allowed to move into it (cgroup delegation): the subreaper alone contains it.
+                report({"cgroupError": err.strerror or str(err)})
         os.execvp(command[0], command)
     except BaseException as err:  # noqa: B036 - the child must never return into the supervisor
         report({"spawnError": "%s: %s" % (command[0], getattr(err, "strerror", None) or err)})

@@ -4,9 +4,11 @@
 // whole tree when the worker is killed with -9, so a retried attempt never overlaps the first.
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainmentMechanism } from '../../activities/containment';
+import { runProcess } from '../../activities/process';
 import { alive, job, latestByKey, sh, startEngine, startWorkerProcess, waitFor, type Engine } from './harness';
 
 /** Shell lines that start `cmd` in a new session, record its pid in `pidFile`, and wait for it. */
@@ -139,5 +141,25 @@ ${log('end')}`;
     // The second attempt ran whole, and all of its interval lies after the first one's end.
     expect(second.map((e) => e.what).sort()).toEqual(['end', 'end', 'start', 'start']);
     for (const e of second) expect(e.at).toBeGreaterThanOrEqual(deadAt);
+  });
+});
+
+describe('containment fallback', () => {
+  it('a task that may not join its cgroup still runs, contained by the subreaper, and says so', async () => {
+    const chunks: Buffer[] = [];
+    const outcome = await runProcess({
+      command: 'sh',
+      args: ['-c', 'echo contained'],
+      cwd: os.tmpdir(),
+      env: process.env,
+      output: (c) => chunks.push(c),
+      timeoutMs: 0,
+      signal: new AbortController().signal,
+      python: process.env.DJOBS_PYTHON ?? 'python3',
+      // A cgroup directory the task cannot move into (here: one that does not exist).
+      containment: { mechanism: 'cgroup', cgroup: path.join(os.tmpdir(), `no-such-cgroup-${process.pid}`) },
+    });
+    expect(outcome).toEqual({ exitCode: 0, signal: null, timedOut: false, canceled: false, containment: 'subreaper' });
+    expect(Buffer.concat(chunks).toString()).toBe('contained\n');
   });
 });

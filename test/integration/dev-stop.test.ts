@@ -50,10 +50,10 @@ describe('djobs dev stops on SIGTERM', () => {
     dev.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     dev.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number>((r) => dev.once('exit', () => r(Date.now())));
-    let server: number | undefined;
+    const owned = { server: 0 };
     cleanups.push(() => {
       if (dev.exitCode === null && dev.signalCode === null) dev.kill('SIGKILL');
-      if (server && alive(server)) process.kill(server, 'SIGKILL');
+      if (owned.server && alive(owned.server)) process.kill(owned.server, 'SIGKILL');
       fs.rmSync(home, { recursive: true, force: true });
     });
 
@@ -62,8 +62,9 @@ describe('djobs dev stops on SIGTERM', () => {
       `djobs dev to start (output so far: ${out})`,
       60_000
     );
-    server = childrenOf(dev.pid!, 'start-dev')[0];
+    const server = childrenOf(dev.pid!, 'start-dev')[0]!;
     expect(server).toBeDefined();
+    owned.server = server;
 
     const client = await DurableJobsClient.connect({ address, taskQueue: 'djobs' });
     const pidFile = path.join(home, 'task.pid');
@@ -77,7 +78,7 @@ describe('djobs dev stops on SIGTERM', () => {
     await waitFor(() => fs.existsSync(pidFile), 'the task to start', 60_000);
     const task = Number(fs.readFileSync(pidFile, 'utf8'));
 
-    process.kill(server!, serverSignal);
+    process.kill(server, serverSignal);
     const signaledAt = Date.now();
     dev.kill('SIGTERM');
     const exitedAt = await Promise.race([
@@ -88,6 +89,6 @@ describe('djobs dev stops on SIGTERM', () => {
     expect(exitedAt - signaledAt).toBeLessThan(STOP_BOUND_MS);
     await waitFor(() => !alive(task), 'the task in flight to die with dev', 5_000);
     // A hung server is not left behind either.
-    await waitFor(() => !alive(server!), 'the Temporal server to be gone', 5_000);
+    await waitFor(() => !alive(server), 'the Temporal server to be gone', 5_000);
   });
 });
