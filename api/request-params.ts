@@ -3,7 +3,11 @@
 // hook sends `GET jobs/runs/get` with the body `{"run_id": N}` and no query string. Fastify parses
 // bodies only for methods that usually have one, so a GET body is read here from the stream.
 import type { FastifyRequest } from 'fastify';
+import { formatPath, tooDeepAt } from '../spec';
 import { ApiError } from './errors';
+
+/** Deeper request bodies are refused before any handler walks them (recursion would overflow). */
+const MAX_BODY_DEPTH = 64;
 
 export type Params = Record<string, unknown>;
 
@@ -21,6 +25,13 @@ export function parseJsonBody(text: string): unknown {
 function checkObject(body: unknown): Params | undefined {
   if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body)))
     throw new ApiError(400, 'MALFORMED_REQUEST', 'The request body must be a JSON object.');
+  const deep = tooDeepAt(body, MAX_BODY_DEPTH);
+  if (deep)
+    throw new ApiError(
+      400,
+      'MALFORMED_REQUEST',
+      `The request body is nested more than ${MAX_BODY_DEPTH} levels deep at ${formatPath(deep)}.`
+    );
   return body as Params | undefined;
 }
 

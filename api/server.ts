@@ -23,11 +23,13 @@ import {
   type PermissionLevel,
   type Principal,
   type Run,
+  describeValue,
 } from '../spec';
 import { authenticate, type TokenMap } from './auth';
 import { registerClusterRoutes } from './clusters';
-import { ApiError, badRequest, toApiError } from './errors';
+import { ApiError, addErrorHandling, badRequest, errorHandlingOptions } from './errors';
 import { jobForVersion, legacyTaskParameters, multiTaskSettings, runForVersion } from './legacy-2-0';
+import { addRequestLogging, loggingOptions, type ApiLogOptions } from './logging';
 import { parseJsonBody, requestBody, requestParams, type Params } from './request-params';
 
 export interface ApiServerOptions {
@@ -37,6 +39,7 @@ export interface ApiServerOptions {
   workspaceDir: string;
   /** @default 10 MiB */
   bodyLimitBytes?: number;
+  log?: ApiLogOptions;
 }
 
 const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
@@ -64,13 +67,43 @@ function int(
 
 const bool = (v: unknown): boolean => v === true || v === 'true';
 
+const scalar = (x: unknown): x is string | number | boolean =>
+  typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean';
+
 function stringMap(v: unknown, name: string): Record<string, string> | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'object' || Array.isArray(v))
     throw badRequest(`Invalid value for ${name}: expected an object of strings`);
+  const bad = Object.entries(v).filter(([, x]) => !scalar(x));
+  if (bad.length > 0)
+    throw badRequest(
+      bad.map(([k, x]) => `Invalid value for ${name}.${k}: expected a string, found ${describeValue(x)}`).join('; ')
+    );
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)]));
 }
 
+function optionalString(v: unknown, name: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string')
+    throw badRequest(`Invalid value for ${name}: expected a string, found ${describeValue(v)}`);
+  return v;
+}
+
+function stringList(v: unknown, name: string): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
+    throw badRequest(`Invalid value for ${name}: expected an array of strings, found ${describeValue(v)}`);
+  return v;
+}
+
+function optionalObject(v: unknown, name: string): Params | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw badRequest(`Invalid value for ${name}: expected an object, found ${describeValue(v)}`);
+  return v as Params;
+}
+
+/** Deepest nesting of a request body; pass-through settings have tighter bounds of their own. */
 /** Offset-based page tokens: opaque to clients, as Databricks' are. */
 const encodeToken = (offset: number) => Buffer.from(`offset:${offset}`).toString('base64url');
 function decodeToken(token: unknown): number | undefined {
@@ -174,7 +207,11 @@ function pageJobTasks(job: Job, version: string, token: unknown): Job {
 }
 
 export async function createApiServer(opts: ApiServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT, logger: false });
+  const app = Fastify({
+    bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
+    ...loggingOptions(opts.log),
+    ...errorHandlingOptions(),
+  });
   const { client } = opts;
 
   // Databricks reads every request body as JSON whatever its Content-Type says: the legacy
@@ -187,15 +224,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       done(err as ApiError, undefined);
     }
   });
-  app.setErrorHandler((err, _req, reply) => {
-    const { status, body } = toApiError(err);
-    void reply.status(status).send(body);
-  });
-  app.setNotFoundHandler((req, reply) => {
-    void reply
-      .status(404)
-      .send({ error_code: 'ENDPOINT_NOT_FOUND', message: `No API found for '${req.method} ${req.url.split('?')[0]}'` });
-  });
+  addErrorHandling(app);
+  addRequestLogging(app);
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
     if (req.url.startsWith('/.well-known/')) return;
@@ -294,7 +324,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
         const limit = int(p.limit, 'limit', { min: 1, max: 100, def: 20 })!;
         const offset = decodeToken(p.page_token) ?? int(p.offset, 'offset', { min: 0, max: 1000, def: 0 })!;
         let all = await client.listJobs({
-          ...(typeof p.name === 'string' ? { name: p.name } : {}),
+          ...(p.name !== undefined ? { name: optionalString(p.name, 'name') } : {}),
           expandTasks: bool(p.expand_tasks),
         });
         if (!who.admin) {
@@ -316,8 +346,9 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       path: 'jobs/reset',
       guard: { on: 'job', level: 'CAN_MANAGE' },
       handler: async (p, { who }) => {
-        checkRunAs(who, p.new_settings as Params | undefined);
-        await client.resetJob(jobId(p), await settingsFrom(p.new_settings));
+        const settings = optionalObject(p.new_settings, 'new_settings');
+        checkRunAs(who, settings);
+        await client.resetJob(jobId(p), await settingsFrom(settings));
         return {};
       },
     },
@@ -327,10 +358,10 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       guard: { on: 'job', level: 'CAN_MANAGE' },
       handler: async (p, { who }) => {
         const id = jobId(p);
-        const changes = (p.new_settings as Params | undefined) ?? {};
+        const changes = optionalObject(p.new_settings, 'new_settings') ?? {};
+        const remove = stringList(p.fields_to_remove, 'fields_to_remove') ?? [];
         checkRunAs(who, changes);
         const current = (await client.getJob(id)).settings as unknown as Params;
-        const remove = Array.isArray(p.fields_to_remove) ? (p.fields_to_remove as unknown[]) : [];
         await client.resetJob(id, await settingsFrom(mergeSettings(current, changes, remove)));
         return {};
       },
@@ -348,11 +379,12 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       handler: async (p, { who }) => {
         const jobParameters = stringMap(p.job_parameters, 'job_parameters');
         const taskParameters = legacyTaskParameters(p);
+        const idempotencyToken = optionalString(p.idempotency_token, 'idempotency_token');
         const { run_id } = await client.runNow(jobId(p), {
           user: who.name,
           ...(jobParameters ? { jobParameters } : {}),
           ...(taskParameters ? { taskParameters } : {}),
-          ...(typeof p.idempotency_token === 'string' ? { idempotencyToken: p.idempotency_token } : {}),
+          ...(idempotencyToken !== undefined ? { idempotencyToken } : {}),
         });
         return { run_id, number_in_job: run_id };
       },
@@ -364,13 +396,15 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       handler: async (p, { who }) => {
         const { run_name, idempotency_token, access_control_list, ...rest } = p;
         const acl = aclFrom(access_control_list);
+        const runName = optionalString(run_name, 'run_name');
+        const idempotencyToken = optionalString(idempotency_token, 'idempotency_token');
         checkRunAs(who, rest);
-        const settings = await settingsFrom({ ...rest, ...(typeof run_name === 'string' ? { name: run_name } : {}) });
+        const settings = await settingsFrom({ ...rest, ...(runName !== undefined ? { name: runName } : {}) });
         return client.submitRun(settings, {
           user: who.name,
           accessControlList: acl,
-          ...(typeof run_name === 'string' ? { runName: run_name } : {}),
-          ...(typeof idempotency_token === 'string' ? { idempotencyToken: idempotency_token } : {}),
+          ...(runName !== undefined ? { runName } : {}),
+          ...(idempotencyToken !== undefined ? { idempotencyToken } : {}),
         });
       },
     },
@@ -510,8 +544,9 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       guard: { on: 'run', level: 'CAN_MANAGE_RUN' },
       handler: async (p) => {
         const jobParameters = stringMap(p.job_parameters, 'job_parameters');
+        const rerunTasks = stringList(p.rerun_tasks, 'rerun_tasks');
         return client.repairRun(runId(p), {
-          ...(Array.isArray(p.rerun_tasks) ? { rerunTasks: p.rerun_tasks.map(String) } : {}),
+          ...(rerunTasks ? { rerunTasks } : {}),
           rerunAllFailedTasks: bool(p.rerun_all_failed_tasks),
           rerunDependentTasks: bool(p.rerun_dependent_tasks),
           ...(jobParameters ? { jobParameters } : {}),

@@ -11,7 +11,8 @@ export interface DevServer {
   address: string;
   uiUrl?: string;
   pid: number;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs` (default 5 s). */
+  stop(opts?: { graceMs?: number }): Promise<void>;
 }
 
 export interface DevServerOptions {
@@ -91,11 +92,12 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     exited = `temporal server exited (${signal ?? code})`;
   });
   const address = `127.0.0.1:${port}`;
-  const stop = async () => {
+  const stop = async ({ graceMs = 5_000 }: { graceMs?: number } = {}) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const done = new Promise<void>((r) => child.once('exit', () => r()));
     child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    // SIGKILL also ends a stopped (SIGSTOP) or hung server, which SIGTERM does not.
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await done;
     clearTimeout(timer);
   };

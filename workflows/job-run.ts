@@ -515,6 +515,7 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
       attempt.logTruncated = r.logTruncated;
       if (r.errorMessage) attempt.errorMessage = r.errorMessage;
       if (r.notebookResult !== undefined) attempt.notebookResult = r.notebookResult;
+      if (r.containment) attempt.containment = r.containment;
     } else if (outcome.message) {
       attempt.errorMessage = outcome.message;
     }

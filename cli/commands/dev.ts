@@ -10,6 +10,10 @@ import { serveApi } from '../../api/serve';
 import { runCommand } from '../output';
 import { installQuietRuntime, workerFor } from '../session';
 
+/** How long `djobs dev` drains its worker after SIGINT/SIGTERM before it stops hard. */
+const GRACEFUL_STOP_MS = 3_000;
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
 /** `djobs dev`: the embedded Temporal server (persistent) + Web UI + a worker, until Ctrl-C. */
 export function configureDevCommand(program: Command): void {
   program
@@ -80,9 +84,24 @@ export function configureDevCommand(program: Command): void {
         process.stdout.write(
           `durable-jobs dev: Temporal at ${server.address}${server.uiUrl ? `, Web UI at ${server.uiUrl}` : ''}, data in ${config.home}\nPress Ctrl-C to stop.\n`
         );
-        const stop = () => worker.shutdown();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        // A graceful stop drains the worker, which needs the server; a dead or hung server (or a
+        // second signal) must not keep dev alive: past the bound, stop hard. The tasks in flight
+        // die with this process (their supervisors' parent-death signal), and their runs resume
+        // on the next start.
+        const stopHard = async () => {
+          fs.rmSync(paths.devState, { force: true });
+          await Promise.race([api?.app.close(), delay(1_000)]);
+          await server.stop({ graceMs: 1_000 });
+          process.exit(0);
+        };
+        let hardStop: NodeJS.Timeout | undefined;
+        const stop = () => {
+          if (hardStop) return void stopHard();
+          hardStop = setTimeout(() => void stopHard(), GRACEFUL_STOP_MS);
+          if (worker.getState() === 'RUNNING') worker.shutdown();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
         try {
           await worker.run();
         } finally {
@@ -91,6 +110,7 @@ export function configureDevCommand(program: Command): void {
           await client.close();
           await connection.close();
           await server.stop();
+          clearTimeout(hardStop);
         }
       })
     );

@@ -61,6 +61,8 @@ export interface AttemptState {
   logTruncated?: boolean;
   errorMessage?: string;
   notebookResult?: string;
+  /** How the attempt's processes were contained (`TaskAttemptRecord.containment`). */
+  containment?: 'cgroup' | 'subreaper';
   userCanceledOrTimedOut?: boolean;
   /** condition_task: the branch taken. */
   conditionOutcome?: 'true' | 'false';

@@ -4,15 +4,10 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { TokenMap, adminPrincipal } from '../../api/auth';
 
 const compatDir = path.resolve(__dirname, '..', 'compat');
 
-export function adminTokens(token: string): TokenMap {
-  const tokens = new TokenMap();
-  tokens.add({ plain: token }, adminPrincipal());
-  return tokens;
-}
+export { adminTokens } from '../integration/harness';
 
 /** Copy the jobs' scripts (hello.py, gate.py, fail_once.py) into `dir`. */
 export function copyCompatWorkspace(dir: string): void {

@@ -4,8 +4,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createApiServer } from '../../api/server';
-import { TokenMap, adminPrincipal } from '../../api/auth';
-import { job, sh, startEngine, waitFor, type Engine } from './harness';
+import { adminTokens, job, sh, startEngine, waitFor, type Engine } from './harness';
 
 const TOKEN = 'test-token';
 
@@ -419,9 +418,3 @@ describe('REST API', () => {
     ).toMatchObject({ status: 413, body: { error_code: 'REQUEST_LIMIT_EXCEEDED' } });
   });
 });
-
-function adminTokens(token: string): TokenMap {
-  const tokens = new TokenMap();
-  tokens.add({ plain: token }, adminPrincipal());
-  return tokens;
-}

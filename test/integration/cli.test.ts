@@ -83,6 +83,30 @@ describe('djobs CLI', () => {
     expect(ok.stdout).toContain('valid');
   });
 
+  it('validate: pass-through values nested 2,000 levels deep are refused with their path (exit 2, no stack trace)', async () => {
+    let deep: unknown = {};
+    for (let i = 0; i < 2000; i++) deep = { a: deep };
+    const file = path.join(engine.workDir, 'deep.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'deep',
+        tasks: [{ task_key: 't', shell_command_task: { command: 'true' } }],
+        git_source: deep,
+        environments: [{ environment_key: 'e', spec: deep }],
+        job_clusters: [{ job_cluster_key: 'c', new_cluster: deep }],
+      })
+    );
+    const r = await djobs(['validate', file], {});
+    expect(r.code).toBe(2);
+    const at = (where: string) =>
+      `error: ${where}${'.a'.repeat(32)}: expected at most 32 levels of nesting, found deeper`;
+    expect(r.stdout.trim().split('\n').sort()).toEqual(
+      [at('git_source'), at('environments[0].spec'), at('job_clusters[0].new_cluster')].sort()
+    );
+    expect(r.stderr).not.toContain('    at ');
+  });
+
   it('run: exit 0 on SUCCESS with the final Run as JSON; parameters reach the task', async () => {
     const r = await djobs(['run', okJob, '--param', 'who=cli', '-o', 'json'], env);
     expect(r.code, r.stderr).toBe(0);

@@ -8,9 +8,9 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../api/server';
-import { adminTokens, runCompatScript } from '../helpers/compat';
+import { runCompatScript } from '../helpers/compat';
 import { pipInstallOnce } from '../helpers/pip';
-import { startEngine, type Engine } from './harness';
+import { adminTokens, startEngine, type Engine } from './harness';
 
 const root = path.resolve(__dirname, '..', '..');
 /** The databricks-sdk release the compatibility pass is pinned to. */

@@ -1,26 +1,10 @@
 // A crashed worker loses nothing: kill -9 the worker process in the middle of a run, start a new
 // one, and the run completes without re-running the tasks that had finished.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { job, latestByKey, sh, startEngine, waitFor, type Engine } from './harness';
-
-const root = path.resolve(__dirname, '..', '..');
-
-function startWorkerProcess(engine: Engine): ChildProcess {
-  const child = spawn(process.execPath, [path.join(root, 'dist', 'cli', 'index.js'), 'worker'], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: engine.address,
-      DJOBS_TASK_QUEUE: engine.taskQueue,
-      DJOBS_HOME: engine.dataDir,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[worker ${child.pid}] ${d.toString()}`));
-  return child;
-}
+import { job, latestByKey, sh, startEngine, startWorkerProcess, waitFor, type Engine } from './harness';
 
 describe('durability', () => {
   let engine: Engine;
