@@ -3,7 +3,6 @@
 // runs each task attempt as one activity with the task's own timeout. Determinism rules apply:
 // no I/O, no wall clock other than Temporal's, iteration in spec order only.
 import {
-  ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
@@ -46,7 +45,6 @@ import {
   taskRunId,
   toDatabricksRun,
   type SlotDecision,
-  type AttemptEnd,
   type AttemptState,
   type JobSettings,
   type JsonValue,
@@ -55,7 +53,6 @@ import {
   type RunState,
   type Task,
   type TaskAttemptInput,
-  type TaskAttemptRecord,
 } from '../spec';
 import {
   RunFailureType,
@@ -80,14 +77,17 @@ import {
 } from './search-attributes';
 import { forEachRun } from './for-each';
 import { slotClient } from './slots';
+import {
+  DEFAULT_HEARTBEAT_TIMEOUT_SECONDS,
+  classifyTaskFailure,
+  taskAttemptActivityOptions,
+  type AttemptOutcome,
+} from './task-attempt-options';
 
 const DEFAULT_MAX_PARALLEL_TASKS = 100;
 const MAX_PARALLEL_TASKS_LIMIT = 1000;
 /** patched() id of continue-as-new when Temporal suggests it (absent from older histories). */
 const CONTINUE_AS_NEW_PATCH = 'continue-as-new-when-suggested';
-const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 30;
-/** Grace on top of a task's own timeout before Temporal's start-to-close timeout fires as a backstop. */
-const TIMEOUT_BACKSTOP_SECONDS = 60;
 /** Log tails kept in a run's state (and so in its history, result and continue-as-new input). */
 const LOG_TAIL_BUDGET_BYTES = 512 * 1024;
 const SHORT_TAIL_CHARS = 256;
@@ -97,14 +97,6 @@ const CONCURRENCY_GATE_PATCH = 'job-concurrency-gate';
 const POOL_CAPS_PATCH = 'worker-pool-task-caps';
 /** Databricks keeps a run queued for at most 48 hours. */
 const MAX_QUEUED_MS = 48 * 3600 * 1000;
-/** Attempts Temporal makes for one task attempt when workers are lost (heartbeat timeouts). */
-const LOST_WORKER_ATTEMPTS = 10;
-
-interface AttemptOutcome {
-  end: AttemptEnd;
-  record?: TaskAttemptRecord;
-  message: string;
-}
 
 export async function jobRun(input: JobRunInput): Promise<RunState> {
   const info = workflowInfo();
@@ -331,22 +323,14 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
       attempt.conditionOutcome = result.outcome;
       return { end: 'SUCCESS', message: '' };
     }
-    const timeout = task.timeout_seconds ?? 0;
-    const acts = proxyActivities<TaskActivities>({
-      taskQueue: taskQueues.get(task.task_key),
-      startToCloseTimeout: timeout > 0 ? `${timeout + TIMEOUT_BACKSTOP_SECONDS}s` : '3650 days',
-      heartbeatTimeout: `${options.heartbeatTimeoutSeconds ?? DEFAULT_HEARTBEAT_TIMEOUT_SECONDS}s`,
-      retry: {
-        maximumAttempts: LOST_WORKER_ATTEMPTS,
-        initialInterval: '1s',
-        backoffCoefficient: 2,
-        maximumInterval: '30s',
-        // The task's own failures and timeouts are final for this attempt: the workflow decides retries.
-        nonRetryableErrorTypes: ['TaskFailed', 'TaskTimedOut', 'TaskInvalid', 'TemporalTimeout:StartToClose'],
-      },
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-      summary: attempt.attempt_number === 0 ? task.task_key : `${task.task_key} (retry ${attempt.attempt_number})`,
-    });
+    const acts = proxyActivities<TaskActivities>(
+      taskAttemptActivityOptions({
+        taskQueue: taskQueues.get(task.task_key),
+        timeoutSeconds: task.timeout_seconds,
+        heartbeatTimeoutSeconds: options.heartbeatTimeoutSeconds,
+        summary: attempt.attempt_number === 0 ? task.task_key : `${task.task_key} (retry ${attempt.attempt_number})`,
+      })
+    );
     const attemptInput: TaskAttemptInput = {
       runId,
       ...(input.jobId !== undefined ? { jobId: input.jobId } : {}),
@@ -378,7 +362,7 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
       return { end: 'SUCCESS', record, message: '' };
     } catch (err) {
       if (isCancellation(err)) throw err;
-      return classifyFailure(err);
+      return classifyTaskFailure(err);
     } finally {
       if (pool)
         await CancellationScope.nonCancellable(() =>
@@ -817,37 +801,6 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
         details: [run],
       });
   }
-}
-
-/** Turn an activity failure into the attempt's outcome; names, not classes, cross the sandbox. */
-function classifyFailure(err: unknown): AttemptOutcome {
-  const cause = (err as { cause?: unknown }).cause as
-    { name?: string; type?: string; message?: string; details?: unknown[]; timeoutType?: unknown } | undefined;
-  if (cause?.name === 'ApplicationFailure') {
-    const record = cause.details?.[0] as TaskAttemptRecord | undefined;
-    const message = record?.errorMessage ?? cause.message ?? 'Task failed.';
-    switch (cause.type) {
-      case 'TaskFailed':
-        return { end: 'FAILED', ...(record ? { record } : {}), message: 'Workload failed, see run output for details' };
-      case 'TaskTimedOut':
-        return { end: 'TIMEDOUT', ...(record ? { record } : {}), message };
-      case 'TaskInvalid':
-        return { end: 'INVALID', ...(record ? { record } : {}), message };
-      default:
-        return { end: 'INTERNAL_ERROR', message: `Internal error while running the task: ${message}` };
-    }
-  }
-  if (cause?.name === 'TimeoutFailure') {
-    // Start-to-close is only a backstop behind the runner's own timeout; heartbeat timeouts mean
-    // the worker was lost more often than the lost-worker retry budget allows.
-    return cause.timeoutType === 'START_TO_CLOSE'
-      ? { end: 'TIMEDOUT', message: 'Task timed out (the worker did not report in time).' }
-      : { end: 'INTERNAL_ERROR', message: 'The worker running this task was lost repeatedly.' };
-  }
-  return {
-    end: 'INTERNAL_ERROR',
-    message: `Internal error while running the task: ${String((err as Error)?.message ?? err)}`,
-  };
 }
 
 /**
