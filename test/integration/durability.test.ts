@@ -38,6 +38,15 @@ describe('durability', () => {
       }
     }
   }
+  /** A worker runs until `started` exists (written by a task), is killed with -9, and a new one takes over. */
+  async function crashWorkerOnce(started: string, what: string) {
+    const first = startWorkerProcess(engine);
+    workers.push(first);
+    await waitFor(() => fs.existsSync(started), `${what} to start on the first worker`, 60_000);
+    first.kill('SIGKILL');
+    await waitFor(() => first.exitCode !== null || first.signalCode !== null, 'the first worker to die');
+    workers.push(startWorkerProcess(engine));
+  }
   afterAll(async () => {
     for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
     await engine?.stop();
@@ -53,13 +62,7 @@ describe('durability', () => {
         sh('c', `echo c >> ${marks}`, { depends_on: [{ task_key: 'b' }] }),
       ])
     );
-    const first = startWorkerProcess(engine);
-    workers.push(first);
-    await waitFor(() => fs.existsSync(started), 'task b to start on the first worker', 60_000);
-    first.kill('SIGKILL');
-    await waitFor(() => first.exitCode !== null || first.signalCode !== null, 'the first worker to die');
-
-    workers.push(startWorkerProcess(engine));
+    await crashWorkerOnce(started, 'task b');
     const run = await engine.client.waitForRun(run_id, { timeoutMs: 90_000 });
     expect(run.state.result_state).toBe('SUCCESS');
     const lines = fs.readFileSync(marks, 'utf8').trim().split('\n');
@@ -88,13 +91,7 @@ describe('durability', () => {
         { task_key: 'each', for_each_task: { inputs: '[0,1,2]', concurrency: 3, task: nested } },
       ])
     );
-    const first = startWorkerProcess(engine);
-    workers.push(first);
-    await waitFor(() => fs.existsSync(started), 'iteration 1 to start on the first worker', 60_000);
-    first.kill('SIGKILL');
-    await waitFor(() => first.exitCode !== null || first.signalCode !== null, 'the first worker to die');
-
-    workers.push(startWorkerProcess(engine));
+    await crashWorkerOnce(started, 'iteration 1');
     const run = await engine.client.waitForRun(run_id, { timeoutMs: 90_000 });
     expect(run.state.result_state, run.state.state_message).toBe('SUCCESS');
     const lines = fs.readFileSync(marks, 'utf8').trim().split('\n');
@@ -103,7 +100,7 @@ describe('durability', () => {
     expect([...new Set(lines)].sort()).toEqual(['0:0', '1:0', '2:0']);
     const each = latestByKey(run).each!;
     expect(each.attempt_number).toBe(0);
-    expect(each.for_each_task!.stats!.task_run_stats!.succeeded_iterations).toBe(3);
+    expect(each.for_each_task!.stats!.task_run_stats.succeeded_iterations).toBe(3);
   });
 
   it('graceful shutdown (SIGTERM) mid-task: the attempt is handed to another worker and the run completes', async () => {
