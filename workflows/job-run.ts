@@ -18,6 +18,7 @@ import {
   setCurrentDetails,
   setHandler,
   sleep,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -73,6 +74,7 @@ import {
   DjobsResultState,
   DjobsRunId,
   DjobsTrigger,
+  MEMO_ADMISSION,
   TemporalScheduledStartTime,
 } from './search-attributes';
 import { forEachRun } from './for-each';
@@ -95,6 +97,12 @@ const SHORT_TAIL_CHARS = 256;
 const CONCURRENCY_GATE_PATCH = 'job-concurrency-gate';
 /** patched() id of the worker-pool task caps (a local activity reads them as the run starts). */
 const POOL_CAPS_PATCH = 'worker-pool-task-caps';
+/**
+ * patched() id of marking admission for listings: clients start a job run marked DjobsQueued and
+ * PENDING (memo); the run marks itself QUEUED when queued and clears the mark once admitted, so a
+ * listing never shows RUNNING before the gate admits it.
+ */
+const ADMISSION_MARK_PATCH = 'run-marked-until-admitted';
 /** Databricks keeps a run queued for at most 48 hours. */
 const MAX_QUEUED_MS = 48 * 3600 * 1000;
 
@@ -148,6 +156,8 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
     state_message: '',
     userCanceledOrTimedOut: false,
     tasks: {},
+    // A new job run waits for its job's gate before anything runs (see admit()).
+    ...(input.jobId !== undefined && !input.repair ? { awaiting_admission: true } : {}),
   };
   if (!input.repair && !continued)
     tasks.forEach((t, i) => {
@@ -620,10 +630,11 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
   /** Ask the job's gate for a slot; wait while queued (at most 48 hours); withdraw if canceled. */
   async function admit(jobId: number): Promise<SlotDecision & { verdict: 'GRANTED' | 'SKIPPED' }> {
     const leaveQueue = () => {
-      if (!state.queued) return;
-      state.queue_duration = Date.now() - state.queued.since;
+      const wasQueued = state.queued !== undefined;
+      if (state.queued) state.queue_duration = Date.now() - state.queued.since;
       state.queued = undefined;
-      upsertSearchAttributes([{ key: DjobsQueued, value: false }]);
+      state.awaiting_admission = undefined;
+      if (patched(ADMISSION_MARK_PATCH) || wasQueued) upsertSearchAttributes([{ key: DjobsQueued, value: false }]);
     };
     let decision: SlotDecision | 'EXPIRED';
     try {
@@ -637,8 +648,10 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
         {
           maxWaitMs: MAX_QUEUED_MS,
           onQueued: (message) => {
-            state.queued = { since: Date.now(), reason: message };
+            // Queued since the run exists: Databricks counts queue_duration from the run's start.
+            state.queued = { since: state.start_time, reason: message };
             upsertSearchAttributes([{ key: DjobsQueued, value: true }]);
+            if (patched(ADMISSION_MARK_PATCH)) upsertMemo({ [MEMO_ADMISSION]: 'QUEUED' });
             publish();
           },
         }
