@@ -69,7 +69,7 @@ describe('for_each_task', () => {
     const { run_id } = await engine.client.submitRun(settings);
     const run = await engine.client.waitForRun(run_id, { timeoutMs: 60_000 });
     expect(run.state.result_state, run.state.state_message).toBe('SUCCESS');
-    expect(latestByKey(run).loop!.for_each_task!.stats!.task_run_stats!.succeeded_iterations).toBe(2);
+    expect(latestByKey(run).loop!.for_each_task!.stats!.task_run_stats.succeeded_iterations).toBe(2);
   });
 
   it('substitutes {{input}} fields and fails after every iteration finished when one fails', async () => {

@@ -1,29 +1,17 @@
 // The `djobs` command as an installed user runs it: the package's bin (bin/djobs.cjs) as a
 // subprocess, and the same bin put on PATH by a global install of this package into a temp prefix.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngine, type Engine } from './harness';
+import { run } from './processes';
 
 const root = path.resolve(__dirname, '..', '..');
 const bin = path.join(root, 'bin', 'djobs.cjs');
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function exec(file: string, args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(file, args, { env: { ...process.env, ...env }, timeout: 90_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const exec = (file: string, args: string[], env: Record<string, string> = {}) =>
+  run(file, args, { ...process.env, ...env });
 
 describe('installed djobs bin', () => {
   let engine: Engine;
