@@ -68,6 +68,8 @@ import {
   DjobsResultState,
   DjobsRunId,
   DjobsTrigger,
+  MEMO_ADMISSION,
+  NOT_YET_ADMITTED,
 } from '../workflows/search-attributes';
 import {
   DjobsError,
@@ -535,11 +537,12 @@ export class DurableJobsClient {
       workflowId: `djobs-sched-${jobId}`,
       args: [input],
       // Every scheduled run records who it runs as and the job's access at its start.
-      memo: runMemo(access, runAsOf(settings, access), creator),
+      memo: { ...runMemo(access, runAsOf(settings, access), creator), ...NOT_YET_ADMITTED.memo },
       typedSearchAttributes: [
         { key: DjobsJobId, value: jobId },
         { key: DjobsJobName, value: name },
         { key: DjobsTrigger, value: 'PERIODIC' },
+        NOT_YET_ADMITTED.searchAttribute,
       ],
       staticSummary: `${name} · scheduled run of job ${jobId}`,
     };
@@ -664,6 +667,8 @@ export class DurableJobsClient {
       throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, 'idempotency_token must be at most 64 characters.');
     }
     const name = o.runName ?? settings.name ?? 'Untitled';
+    // A job run is QUEUED or PENDING from the moment it exists until its job's gate admits it.
+    const admission = o.jobId !== undefined ? NOT_YET_ADMITTED : undefined;
     for (let tries = 0; ; tries++) {
       const runId =
         o.idempotencyToken !== undefined
@@ -687,12 +692,16 @@ export class DurableJobsClient {
           args: [input],
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-          memo: runMemo(access, runAsOf(settings, access), o.user ?? this.defaultUser(), o.taskParameters),
+          memo: {
+            ...runMemo(access, runAsOf(settings, access), o.user ?? this.defaultUser(), o.taskParameters),
+            ...admission?.memo,
+          },
           typedSearchAttributes: [
             ...(o.jobId !== undefined ? [{ key: DjobsJobId, value: o.jobId }] : []),
             { key: DjobsRunId, value: runId },
             { key: DjobsJobName, value: name },
             { key: DjobsTrigger, value: o.trigger },
+            ...(admission ? [admission.searchAttribute] : []),
           ],
           staticSummary: `${name} · run ${runId}${o.jobId !== undefined ? ` of job ${o.jobId}` : ''}`,
           staticDetails: runDetails(input),
@@ -1105,11 +1114,18 @@ export class DurableJobsClient {
     const jobId = sa.get(DjobsJobId);
     const result = sa.get(DjobsResultState) as Run['state']['result_state'] | undefined;
     const running = wf.status.name === 'RUNNING';
-    const queued = running && sa.get(DjobsQueued) === true;
+    // Not yet admitted by its job's gate: PENDING, or QUEUED once queued (runs without the memo key
+    // were marked only when queued).
+    const admission =
+      running && sa.get(DjobsQueued) === true
+        ? wf.memo?.[MEMO_ADMISSION] === 'PENDING'
+          ? ('PENDING' as const)
+          : ('QUEUED' as const)
+        : undefined;
     const start = wf.startTime.getTime();
     const end = wf.closeTime?.getTime() ?? 0;
-    const lifeCycle = queued
-      ? 'QUEUED'
+    const lifeCycle = admission
+      ? admission
       : running
         ? 'RUNNING'
         : result === 'FAILED'
@@ -1140,7 +1156,7 @@ export class DurableJobsClient {
         state_message: '',
         user_cancelled_or_timedout: finalResult === 'CANCELED' || finalResult === 'TIMEDOUT',
       },
-      status: queued ? { state: 'QUEUED' } : running ? { state: 'RUNNING' } : { state: 'TERMINATED' },
+      status: admission ? { state: admission } : running ? { state: 'RUNNING' } : { state: 'TERMINATED' },
       job_parameters: [],
       tasks: [],
       ...runPeople(wf.memo),

@@ -120,7 +120,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
 export function dataPaths(home: string) {
   return {
     temporalDb: path.join(home, 'temporal.db'),
-    devState: path.join(home, 'dev.json'),
+    /** Who owns the embedded server of this directory, and where it is (config/server-lock.ts). */
+    serverLock: path.join(home, 'server.lock'),
     logs: path.join(home, 'logs'),
     warehouses: path.join(home, 'warehouses'),
     serverLog: path.join(home, 'server.log'),

@@ -3,7 +3,6 @@
 // runs each task attempt as one activity with the task's own timeout. Determinism rules apply:
 // no I/O, no wall clock other than Temporal's, iteration in spec order only.
 import {
-  ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
@@ -19,6 +18,7 @@ import {
   setCurrentDetails,
   setHandler,
   sleep,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -46,7 +46,6 @@ import {
   taskRunId,
   toDatabricksRun,
   type SlotDecision,
-  type AttemptEnd,
   type AttemptState,
   type JobSettings,
   type JsonValue,
@@ -55,7 +54,6 @@ import {
   type RunState,
   type Task,
   type TaskAttemptInput,
-  type TaskAttemptRecord,
 } from '../spec';
 import {
   RunFailureType,
@@ -76,18 +74,22 @@ import {
   DjobsResultState,
   DjobsRunId,
   DjobsTrigger,
+  MEMO_ADMISSION,
   TemporalScheduledStartTime,
 } from './search-attributes';
 import { forEachRun } from './for-each';
 import { slotClient } from './slots';
+import {
+  DEFAULT_HEARTBEAT_TIMEOUT_SECONDS,
+  classifyTaskFailure,
+  taskAttemptActivityOptions,
+  type AttemptOutcome,
+} from './task-attempt-options';
 
 const DEFAULT_MAX_PARALLEL_TASKS = 100;
 const MAX_PARALLEL_TASKS_LIMIT = 1000;
 /** patched() id of continue-as-new when Temporal suggests it (absent from older histories). */
 const CONTINUE_AS_NEW_PATCH = 'continue-as-new-when-suggested';
-const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 30;
-/** Grace on top of a task's own timeout before Temporal's start-to-close timeout fires as a backstop. */
-const TIMEOUT_BACKSTOP_SECONDS = 60;
 /** Log tails kept in a run's state (and so in its history, result and continue-as-new input). */
 const LOG_TAIL_BUDGET_BYTES = 512 * 1024;
 const SHORT_TAIL_CHARS = 256;
@@ -95,16 +97,14 @@ const SHORT_TAIL_CHARS = 256;
 const CONCURRENCY_GATE_PATCH = 'job-concurrency-gate';
 /** patched() id of the worker-pool task caps (a local activity reads them as the run starts). */
 const POOL_CAPS_PATCH = 'worker-pool-task-caps';
+/**
+ * patched() id of marking admission for listings: clients start a job run marked DjobsQueued and
+ * PENDING (memo); the run marks itself QUEUED when queued and clears the mark once admitted, so a
+ * listing never shows RUNNING before the gate admits it.
+ */
+const ADMISSION_MARK_PATCH = 'run-marked-until-admitted';
 /** Databricks keeps a run queued for at most 48 hours. */
 const MAX_QUEUED_MS = 48 * 3600 * 1000;
-/** Attempts Temporal makes for one task attempt when workers are lost (heartbeat timeouts). */
-const LOST_WORKER_ATTEMPTS = 10;
-
-interface AttemptOutcome {
-  end: AttemptEnd;
-  record?: TaskAttemptRecord;
-  message: string;
-}
 
 export async function jobRun(input: JobRunInput): Promise<RunState> {
   const info = workflowInfo();
@@ -156,6 +156,8 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
     state_message: '',
     userCanceledOrTimedOut: false,
     tasks: {},
+    // A new job run waits for its job's gate before anything runs (see admit()).
+    ...(input.jobId !== undefined && !input.repair ? { awaiting_admission: true } : {}),
   };
   if (!input.repair && !continued)
     tasks.forEach((t, i) => {
@@ -331,22 +333,14 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
       attempt.conditionOutcome = result.outcome;
       return { end: 'SUCCESS', message: '' };
     }
-    const timeout = task.timeout_seconds ?? 0;
-    const acts = proxyActivities<TaskActivities>({
-      taskQueue: taskQueues.get(task.task_key),
-      startToCloseTimeout: timeout > 0 ? `${timeout + TIMEOUT_BACKSTOP_SECONDS}s` : '3650 days',
-      heartbeatTimeout: `${options.heartbeatTimeoutSeconds ?? DEFAULT_HEARTBEAT_TIMEOUT_SECONDS}s`,
-      retry: {
-        maximumAttempts: LOST_WORKER_ATTEMPTS,
-        initialInterval: '1s',
-        backoffCoefficient: 2,
-        maximumInterval: '30s',
-        // The task's own failures and timeouts are final for this attempt: the workflow decides retries.
-        nonRetryableErrorTypes: ['TaskFailed', 'TaskTimedOut', 'TaskInvalid', 'TemporalTimeout:StartToClose'],
-      },
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-      summary: attempt.attempt_number === 0 ? task.task_key : `${task.task_key} (retry ${attempt.attempt_number})`,
-    });
+    const acts = proxyActivities<TaskActivities>(
+      taskAttemptActivityOptions({
+        taskQueue: taskQueues.get(task.task_key),
+        timeoutSeconds: task.timeout_seconds,
+        heartbeatTimeoutSeconds: options.heartbeatTimeoutSeconds,
+        summary: attempt.attempt_number === 0 ? task.task_key : `${task.task_key} (retry ${attempt.attempt_number})`,
+      })
+    );
     const attemptInput: TaskAttemptInput = {
       runId,
       ...(input.jobId !== undefined ? { jobId: input.jobId } : {}),
@@ -378,7 +372,7 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
       return { end: 'SUCCESS', record, message: '' };
     } catch (err) {
       if (isCancellation(err)) throw err;
-      return classifyFailure(err);
+      return classifyTaskFailure(err);
     } finally {
       if (pool)
         await CancellationScope.nonCancellable(() =>
@@ -637,10 +631,11 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
   /** Ask the job's gate for a slot; wait while queued (at most 48 hours); withdraw if canceled. */
   async function admit(jobId: number): Promise<SlotDecision & { verdict: 'GRANTED' | 'SKIPPED' }> {
     const leaveQueue = () => {
-      if (!state.queued) return;
-      state.queue_duration = Date.now() - state.queued.since;
+      const wasQueued = state.queued !== undefined;
+      if (state.queued) state.queue_duration = Date.now() - state.queued.since;
       state.queued = undefined;
-      upsertSearchAttributes([{ key: DjobsQueued, value: false }]);
+      state.awaiting_admission = undefined;
+      if (patched(ADMISSION_MARK_PATCH) || wasQueued) upsertSearchAttributes([{ key: DjobsQueued, value: false }]);
     };
     let decision: SlotDecision | 'EXPIRED';
     try {
@@ -654,8 +649,10 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
         {
           maxWaitMs: MAX_QUEUED_MS,
           onQueued: (message) => {
-            state.queued = { since: Date.now(), reason: message };
+            // Queued since the run exists: Databricks counts queue_duration from the run's start.
+            state.queued = { since: state.start_time, reason: message };
             upsertSearchAttributes([{ key: DjobsQueued, value: true }]);
+            if (patched(ADMISSION_MARK_PATCH)) upsertMemo({ [MEMO_ADMISSION]: 'QUEUED' });
             publish();
           },
         }
@@ -818,37 +815,6 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
         details: [run],
       });
   }
-}
-
-/** Turn an activity failure into the attempt's outcome; names, not classes, cross the sandbox. */
-function classifyFailure(err: unknown): AttemptOutcome {
-  const cause = (err as { cause?: unknown }).cause as
-    { name?: string; type?: string; message?: string; details?: unknown[]; timeoutType?: unknown } | undefined;
-  if (cause?.name === 'ApplicationFailure') {
-    const record = cause.details?.[0] as TaskAttemptRecord | undefined;
-    const message = record?.errorMessage ?? cause.message ?? 'Task failed.';
-    switch (cause.type) {
-      case 'TaskFailed':
-        return { end: 'FAILED', ...(record ? { record } : {}), message: 'Workload failed, see run output for details' };
-      case 'TaskTimedOut':
-        return { end: 'TIMEDOUT', ...(record ? { record } : {}), message };
-      case 'TaskInvalid':
-        return { end: 'INVALID', ...(record ? { record } : {}), message };
-      default:
-        return { end: 'INTERNAL_ERROR', message: `Internal error while running the task: ${message}` };
-    }
-  }
-  if (cause?.name === 'TimeoutFailure') {
-    // Start-to-close is only a backstop behind the runner's own timeout; heartbeat timeouts mean
-    // the worker was lost more often than the lost-worker retry budget allows.
-    return cause.timeoutType === 'START_TO_CLOSE'
-      ? { end: 'TIMEDOUT', message: 'Task timed out (the worker did not report in time).' }
-      : { end: 'INTERNAL_ERROR', message: 'The worker running this task was lost repeatedly.' };
-  }
-  return {
-    end: 'INTERNAL_ERROR',
-    message: `Internal error while running the task: ${String((err as Error)?.message ?? err)}`,
-  };
 }
 
 /**

@@ -4,7 +4,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { DurableJobsClient } from '../../client';
 import { TemporalUnavailableError } from '../../client/errors';
 import { dataPaths, loadConfig } from '../../config';
-import { readLiveDevState, startDevServer, writeDevState } from '../../config/dev-server';
+import { findDevOrLockServer, startDevServer } from '../../config/dev-server';
 import { findOrInstallTemporalCli } from '../../config/temporal-cli';
 import { serveApi } from '../../api/serve';
 import { runCommand } from '../output';
@@ -27,15 +27,22 @@ export function configureDevCommand(program: Command): void {
     .action(async (opts: { apiPort: string; apiHost: string; principals?: string }) =>
       runCommand(async () => {
         const config = loadConfig();
-        const live = await readLiveDevState(config.home);
-        if (live)
-          throw new TemporalUnavailableError(live.address, new Error(`djobs dev is already running (pid ${live.pid})`));
+        // One embedded server per data directory: wait while another command holds it.
+        const found = await findDevOrLockServer(config.home, 'dev', (line) => process.stderr.write(`${line}\n`));
+        if ('live' in found)
+          throw new TemporalUnavailableError(
+            found.live.address,
+            new Error(`djobs dev is already running (pid ${found.live.pid})`)
+          );
+        const { lock } = found;
         const cliPath = await findOrInstallTemporalCli(config);
-        if (!cliPath)
+        if (!cliPath) {
+          lock.release();
           throw new TemporalUnavailableError(
             'the embedded dev server',
             new Error('the `temporal` CLI was not found; run `npm run ensure-temporal`')
           );
+        }
         const paths = dataPaths(config.home);
         fs.mkdirSync(config.home, { recursive: true });
         const server = await startDevServer({
@@ -45,6 +52,7 @@ export function configureDevCommand(program: Command): void {
           uiPort: config.uiPort,
           headless: false,
           logFile: paths.serverLog,
+          onSpawn: (serverPid) => lock.update({ serverPid }),
         });
         installQuietRuntime();
         // run_page_url points at the UI just started (its port may be a free one), unless the
@@ -75,12 +83,8 @@ export function configureDevCommand(program: Command): void {
             : undefined;
         const connection = await NativeConnection.connect({ address: server.address });
         const worker = await workerFor(connection, config);
-        writeDevState(config.home, {
-          pid: process.pid,
-          address: server.address,
-          ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}),
-          startedAt: Date.now(),
-        });
+        // Other commands now use this server instead of waiting.
+        lock.update({ state: 'ready', address: server.address, ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}) });
         process.stdout.write(
           `durable-jobs dev: Temporal at ${server.address}${server.uiUrl ? `, Web UI at ${server.uiUrl}` : ''}, data in ${config.home}\nPress Ctrl-C to stop.\n`
         );
@@ -89,7 +93,7 @@ export function configureDevCommand(program: Command): void {
         // die with this process (their supervisors' parent-death signal), and their runs resume
         // on the next start.
         const stopHard = async () => {
-          fs.rmSync(paths.devState, { force: true });
+          lock.release();
           await Promise.race([api?.app.close(), delay(1_000)]);
           await server.stop({ graceMs: 1_000 });
           process.exit(0);
@@ -105,12 +109,12 @@ export function configureDevCommand(program: Command): void {
         try {
           await worker.run();
         } finally {
-          fs.rmSync(paths.devState, { force: true });
           await api?.app.close();
           await client.close();
           await connection.close();
           await server.stop();
           clearTimeout(hardStop);
+          lock.release();
         }
       })
     );

@@ -119,6 +119,8 @@ export interface RunState {
   trigger_info?: TriggerInfo;
   /** Set while the run waits in its job's queue (max_concurrent_runs reached). */
   queued?: { since: number; reason: string };
+  /** True from the moment a job run exists until its job's gate admits (or skips) it. */
+  awaiting_admission?: boolean;
   /** Time the run spent queued, once it left the queue. */
   queue_duration?: number;
   /** Termination code when it differs from the result's usual one (a full queue). */
@@ -274,10 +276,25 @@ export function jobParameterValues(
   }));
 }
 
+/**
+ * A job run before its job's gate admits it: QUEUED once the gate has queued it, PENDING until
+ * the gate answers; never RUNNING (as on Databricks).
+ */
+function admissionOf(state: RunState): 'QUEUED' | 'PENDING' | undefined {
+  if (state.result !== undefined) return undefined;
+  if (state.queued) return LifeCycleState.QUEUED;
+  return state.awaiting_admission ? LifeCycleState.PENDING : undefined;
+}
+
 function runStateV1(state: RunState): RunStateV1 {
   const base = { state_message: state.state_message, user_cancelled_or_timedout: state.userCanceledOrTimedOut };
-  if (state.result === undefined && state.queued)
-    return { life_cycle_state: LifeCycleState.QUEUED, ...base, queue_reason: state.queued.reason };
+  const admission = admissionOf(state);
+  if (admission)
+    return {
+      life_cycle_state: admission,
+      ...base,
+      ...(state.queued ? { queue_reason: state.queued.reason } : {}),
+    };
   if (state.result === undefined) return { life_cycle_state: LifeCycleState.RUNNING, ...base };
   // Databricks reports a failed multi-task run as INTERNAL_ERROR/FAILED (observed cloud behaviour,
   // which SDK waiters depend on), and a skipped run as SKIPPED.
@@ -307,8 +324,12 @@ const RUN_TERMINATION: Record<RunResultStateT, { code: string; type: 'SUCCESS' |
 };
 
 function runStatusV2(state: RunState): RunStatusV2 {
-  if (state.result === undefined && state.queued)
-    return { state: 'QUEUED', queue_details: { code: 'MAX_CONCURRENT_RUNS_REACHED', message: state.queued.reason } };
+  const admission = admissionOf(state);
+  if (admission)
+    return {
+      state: admission,
+      ...(state.queued ? { queue_details: { code: 'MAX_CONCURRENT_RUNS_REACHED', message: state.queued.reason } } : {}),
+    };
   if (state.result === undefined) return { state: 'RUNNING' };
   const termination = RUN_TERMINATION[state.result];
   return {

@@ -1,33 +1,18 @@
 // The djobs CLI as users run it: real processes, real exit codes, JSON output.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job, Run } from '../../client';
 import { freePort } from '../../config/dev-server';
 import { startEngine, waitFor, type Engine } from './harness';
+import { run, type Result } from './processes';
 
 const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli', 'index.js');
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 function djobs(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [cli, ...args],
-      { env: { ...process.env, ...env }, timeout: timeoutMs },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      }
-    );
-  });
+  return run(process.execPath, [cli, ...args], { ...process.env, ...env }, timeoutMs);
 }
 
 describe('djobs CLI', () => {
