@@ -10,6 +10,7 @@ import {
   type TaskAttemptRecord,
 } from '../spec';
 import { taskCommand, TaskInvalidError } from './commands';
+import { createContainment, type Containment, type ContainmentChoice, type ContainmentMechanism } from './containment';
 import { endStream, runProcess, Tail } from './process';
 
 export type AttemptFailureKind = 'FAILED' | 'TIMEDOUT' | 'INVALID' | 'CANCELED';
@@ -30,8 +31,10 @@ export interface ExecuteContext {
   dataDir: string;
   signal: AbortSignal;
   python?: string;
-  /** Called with the process group id once the task's process started. */
-  onStart?: (pid: number) => void;
+  /** Called with the supervisor's pid (its process group) and container once the attempt started. */
+  onStart?: (pid: number, containment: Containment) => void;
+  /** @default DJOBS_CONTAINMENT, else auto */
+  containment?: ContainmentChoice;
 }
 
 export function attemptLogPath(
@@ -54,6 +57,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
 
   const log = fs.createWriteStream(logPath);
   const tail = new Tail(LOG_TAIL_BYTES);
+  const contained: { mechanism?: ContainmentMechanism } = {}; // known once the attempt starts
   const record = (extra: Partial<TaskAttemptRecord> = {}): TaskAttemptRecord => ({
     startTime,
     endTime: Date.now(),
@@ -61,6 +65,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     logTail: tail.text(),
     logTruncated: tail.truncated,
     taskValues: {},
+    ...(contained.mechanism ? { containment: contained.mechanism } : {}),
     ...extra,
   });
   const write = (chunk: Buffer) => {
@@ -68,10 +73,11 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     log.write(chunk);
   };
 
+  const python = ctx.python ?? process.env.DJOBS_PYTHON ?? 'python3';
   let cmd;
   try {
     cmd = taskCommand(input.task, input.jobParameters, {
-      python: ctx.python ?? process.env.DJOBS_PYTHON ?? 'python3',
+      python,
       warehouseFile: (id) => {
         const dir = path.join(ctx.dataDir, 'warehouses');
         fs.mkdirSync(dir, { recursive: true });
@@ -108,6 +114,11 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   };
 
   const timeoutSeconds = input.task.timeout_seconds ?? 0;
+  const box = createContainment(
+    `${input.taskRunId}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    ctx.containment
+  );
+  contained.mechanism = box.mechanism;
   let outcome;
   try {
     outcome = await runProcess({
@@ -118,7 +129,9 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
       output: write,
       timeoutMs: timeoutSeconds * 1000,
       signal: ctx.signal,
-      ...(ctx.onStart ? { onStart: ctx.onStart } : {}),
+      python,
+      containment: box,
+      onStart: (pid) => ctx.onStart?.(pid, box),
     });
   } catch (err) {
     const message = `Could not start ${cmd.command}: ${(err as Error).message}`;
@@ -127,6 +140,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     throw new AttemptFailure('INVALID', message, record({ errorMessage: message }));
   }
   await endStream(log);
+  contained.mechanism = outcome.containment; // the cgroup may have been refused to the task
 
   if (outcome.canceled) throw new AttemptFailure('CANCELED', 'Task was canceled.', record());
   if (outcome.timedOut) {

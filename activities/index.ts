@@ -5,18 +5,23 @@ import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activit
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { TaskFailureType, type TaskAttemptInput, type TaskAttemptRecord } from '../spec';
 import { AttemptFailure, executeTaskAttempt } from './execute';
+import { killCgroup, type ContainmentChoice } from './containment';
 import { groupAlive, killGroup } from './process';
 
 export { executeTaskAttempt, AttemptFailure } from './execute';
 
 interface AttemptHeartbeat {
+  /** The attempt's supervisor (its process group). */
   pid?: number;
   host?: string;
+  cgroup?: string;
 }
 
 export interface ActivityDeps {
   dataDir: string;
   python?: string;
+  /** @default DJOBS_CONTAINMENT, else auto */
+  containment?: ContainmentChoice;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -31,8 +36,9 @@ export function createActivities(deps: ActivityDeps) {
           dataDir: deps.dataDir,
           signal: cancellationSignal(),
           ...(deps.python ? { python: deps.python } : {}),
-          onStart: (pid) => {
-            details = { pid, host: os.hostname() };
+          ...(deps.containment ? { containment: deps.containment } : {}),
+          onStart: (pid, containment) => {
+            details = { pid, host: os.hostname(), ...(containment.cgroup ? { cgroup: containment.cgroup } : {}) };
             heartbeat(details);
           },
         });
@@ -71,10 +77,12 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 /**
- * A worker killed with -9 leaves its task's detached process group running. The next attempt of
- * that task (on this host) kills it first, so a task never runs twice at once.
+ * The supervisor of an attempt kills its processes as soon as its worker dies. Should the
+ * supervisor have been killed too, the next attempt of the task (on this host) kills what is left
+ * first, so a task never runs twice at once.
  */
 function killOrphanOfLostAttempt(previous: AttemptHeartbeat | undefined): void {
   if (!previous?.pid || previous.host !== os.hostname()) return;
+  if (previous.cgroup) killCgroup(previous.cgroup);
   if (groupAlive(previous.pid)) killGroup(previous.pid, 'SIGKILL');
 }

@@ -1,13 +1,20 @@
-// Running one task attempt as a process tree: its own process group, so that a timeout or a
-// cancel kills every descendant (SIGTERM, then SIGKILL after a grace period).
+// Running one task attempt as a contained process tree. The worker starts the attempt's
+// supervisor (runtime/supervisor.py), which starts the task and makes sure that everything the
+// task starts, even in a new session or as a daemon, dies with the attempt, with the worker too.
+// The worker sends the supervisor SIGTERM on a timeout or a cancel; the supervisor passes it on,
+// and SIGKILLs what is left after the grace period.
 import { spawn } from 'node:child_process';
-import type { Writable } from 'node:stream';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { runtimeDir } from './commands';
+import { cgroupPopulated, killCgroup, removeCgroup, type Containment, type ContainmentMechanism } from './containment';
 
 export interface ProcessOutcome {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   timedOut: boolean;
   canceled: boolean;
+  containment: ContainmentMechanism;
 }
 
 export interface RunProcessOptions {
@@ -20,10 +27,17 @@ export interface RunProcessOptions {
   /** 0 = none. */
   timeoutMs: number;
   signal: AbortSignal;
+  /** The Python that runs the supervisor. */
+  python: string;
+  containment: Containment;
+  /** Called with the supervisor's pid (its process group) once it started. */
   onStart?: (pid: number) => void;
   /** Time between SIGTERM and SIGKILL. @default 1000 */
   killGraceMs?: number;
 }
+
+/** How long output pipes may stay open after the attempt ended before they are cut. */
+const OUTPUT_DRAIN_MS = 1000;
 
 export function killGroup(pid: number, signal: NodeJS.Signals): boolean {
   try {
@@ -43,29 +57,64 @@ export function groupAlive(pid: number): boolean {
   }
 }
 
+interface SupervisorReport {
+  exitCode?: number | null;
+  signal?: NodeJS.Signals | null;
+  spawnError?: string;
+  cgroupError?: string;
+}
+
 export function runProcess(opts: RunProcessOptions): Promise<ProcessOutcome> {
   return new Promise((resolve, reject) => {
     let timedOut = false;
     let canceled = false;
-    const child = spawn(opts.command, opts.args, {
-      cwd: opts.cwd,
-      env: opts.env,
-      detached: true, // its own process group: kill(-pid) reaches every descendant
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const pid = child.pid;
+    const graceMs = opts.killGraceMs ?? 1000;
+    const { cgroup } = opts.containment;
+    const supervisor = spawn(
+      opts.python,
+      [
+        '-I',
+        '-S',
+        path.join(runtimeDir(), 'supervisor.py'),
+        String(process.pid),
+        String(graceMs),
+        cgroup ?? '',
+        '--',
+        opts.command,
+        ...opts.args,
+      ],
+      {
+        cwd: opts.cwd,
+        env: opts.env,
+        detached: true, // its own process group, apart from the worker's
+        stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      }
+    );
+    const pid = supervisor.pid;
     if (pid === undefined) {
-      child.once('error', reject);
+      supervisor.once('error', reject);
       return;
     }
     opts.onStart?.(pid);
-    child.stdout.on('data', opts.output);
-    child.stderr.on('data', opts.output);
+    const [, stdout, stderr, reportPipe] = supervisor.stdio as unknown as [null, Readable, Readable, Readable];
+    stdout.on('data', opts.output);
+    stderr.on('data', opts.output);
+    let reportText = '';
+    reportPipe.setEncoding('utf8').on('data', (s: string) => (reportText += s));
+    const reportDone = new Promise<void>((r) => reportPipe.once('close', r));
 
-    let killTimer: NodeJS.Timeout | undefined;
+    let backstop: NodeJS.Timeout | undefined;
     const terminate = () => {
-      killGroup(pid, 'SIGTERM');
-      killTimer ??= setTimeout(() => killGroup(pid, 'SIGKILL'), opts.killGraceMs ?? 1000);
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        return; // already gone
+      }
+      // A supervisor that does not end its attempt in time is killed with everything it contains.
+      backstop ??= setTimeout(() => {
+        if (cgroup) killCgroup(cgroup);
+        killGroup(pid, 'SIGKILL');
+      }, graceMs + 5000);
     };
     const timer = opts.timeoutMs > 0 ? setTimeout(() => ((timedOut = true), terminate()), opts.timeoutMs) : undefined;
     const onAbort = () => {
@@ -75,19 +124,57 @@ export function runProcess(opts: RunProcessOptions): Promise<ProcessOutcome> {
     if (opts.signal.aborted) onAbort();
     else opts.signal.addEventListener('abort', onAbort, { once: true });
 
-    child.once('error', (err) => {
+    const cleanUp = () => {
       clearTimeout(timer);
+      clearTimeout(backstop);
+      opts.signal.removeEventListener('abort', onAbort);
+    };
+    supervisor.once('error', (err) => {
+      cleanUp();
       reject(err);
     });
-    child.once('close', (exitCode, signal) => {
-      clearTimeout(timer);
-      opts.signal.removeEventListener('abort', onAbort);
-      // Background processes the task left behind die with it.
-      killGroup(pid, 'SIGKILL');
-      if (killTimer) clearTimeout(killTimer);
-      resolve({ exitCode, signal, timedOut, canceled });
+    // Completion is the supervisor's exit (the main process exited and the attempt is empty), not
+    // the end of the output pipes, which a process that escaped every net could hold open forever.
+    supervisor.once('exit', (code, sig) => {
+      cleanUp();
+      void (async () => {
+        await Promise.race([reportDone, delay(OUTPUT_DRAIN_MS)]);
+        await Promise.race([Promise.all([closed(stdout), closed(stderr)]), delay(OUTPUT_DRAIN_MS)]);
+        for (const s of [stdout, stderr, reportPipe]) s.destroy();
+        if (cgroup) {
+          if (cgroupPopulated(cgroup)) killCgroup(cgroup); // the supervisor itself was killed
+          removeCgroup(cgroup);
+        }
+        const report = parseReport(reportText);
+        if (report.spawnError !== undefined) {
+          reject(new Error(report.spawnError));
+          return;
+        }
+        const containment = report.cgroupError !== undefined ? 'subreaper' : opts.containment.mechanism;
+        const outcome = { timedOut, canceled, containment } as const;
+        if (report.exitCode !== undefined || report.signal !== undefined) {
+          resolve({ exitCode: report.exitCode ?? null, signal: report.signal ?? null, ...outcome });
+          return;
+        }
+        // No report: the supervisor itself was killed (its group goes with it), or could not run.
+        killGroup(pid, 'SIGKILL');
+        if (sig !== null) resolve({ exitCode: null, signal: sig, ...outcome });
+        else reject(new Error(`the attempt's supervisor (${opts.python}) exited with code ${code} before starting it`));
+      })();
     });
   });
+}
+
+function parseReport(text: string): SupervisorReport {
+  const report: SupervisorReport = {};
+  for (const line of text.split('\n')) if (line.trim()) Object.assign(report, JSON.parse(line) as SupervisorReport);
+  return report;
+}
+
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+function closed(stream: Readable): Promise<void> {
+  return stream.closed || stream.destroyed ? Promise.resolve() : new Promise((r) => stream.once('close', () => r()));
 }
 
 /** A bounded buffer keeping the last `max` bytes written to it. */

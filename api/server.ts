@@ -5,7 +5,7 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { resolveJobSpec } from '../client/spec-file';
 import type { DurableJobsClient, Job } from '../client';
-import { DjobsError, ErrorCode, HTTP_STATUS, NotFoundError } from '../client/errors';
+import { DjobsError, ErrorCode, NotFoundError } from '../client/errors';
 import {
   PERMISSION_LEVEL_DESCRIPTIONS,
   accessControlListProblems,
@@ -15,15 +15,22 @@ import {
   replaceAccess,
   toJobPermissions,
   updateAccess,
+  withOneTimeRunJobId,
+  withRepairHistory,
   type AccessControlEntry,
   type JobAccess,
   type JobSettings,
   type PermissionLevel,
   type Principal,
   type Run,
+  describeValue,
 } from '../spec';
 import { authenticate, type TokenMap } from './auth';
-import { ApiError, badRequest, toApiError } from './errors';
+import { registerClusterRoutes } from './clusters';
+import { ApiError, addErrorHandling, badRequest, errorHandlingOptions } from './errors';
+import { jobForVersion, legacyTaskParameters, multiTaskSettings, runForVersion } from './legacy-2-0';
+import { addRequestLogging, loggingOptions, type ApiLogOptions } from './logging';
+import { parseJsonBody, requestBody, requestParams, type Params } from './request-params';
 
 export interface ApiServerOptions {
   client: DurableJobsClient;
@@ -32,9 +39,10 @@ export interface ApiServerOptions {
   workspaceDir: string;
   /** @default 10 MiB */
   bodyLimitBytes?: number;
+  log?: ApiLogOptions;
 }
 
-type Params = Record<string, unknown>;
+const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
 
 const VERSIONS = ['2.0', '2.1', '2.2'];
 
@@ -59,13 +67,43 @@ function int(
 
 const bool = (v: unknown): boolean => v === true || v === 'true';
 
+const scalar = (x: unknown): x is string | number | boolean =>
+  typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean';
+
 function stringMap(v: unknown, name: string): Record<string, string> | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'object' || Array.isArray(v))
     throw badRequest(`Invalid value for ${name}: expected an object of strings`);
+  const bad = Object.entries(v).filter(([, x]) => !scalar(x));
+  if (bad.length > 0)
+    throw badRequest(
+      bad.map(([k, x]) => `Invalid value for ${name}.${k}: expected a string, found ${describeValue(x)}`).join('; ')
+    );
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)]));
 }
 
+function optionalString(v: unknown, name: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string')
+    throw badRequest(`Invalid value for ${name}: expected a string, found ${describeValue(v)}`);
+  return v;
+}
+
+function stringList(v: unknown, name: string): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
+    throw badRequest(`Invalid value for ${name}: expected an array of strings, found ${describeValue(v)}`);
+  return v;
+}
+
+function optionalObject(v: unknown, name: string): Params | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw badRequest(`Invalid value for ${name}: expected an object, found ${describeValue(v)}`);
+  return v as Params;
+}
+
+/** Deepest nesting of a request body; pass-through settings have tighter bounds of their own. */
 /** Offset-based page tokens: opaque to clients, as Databricks' are. */
 const encodeToken = (offset: number) => Buffer.from(`offset:${offset}`).toString('base64url');
 function decodeToken(token: unknown): number | undefined {
@@ -169,34 +207,25 @@ function pageJobTasks(job: Job, version: string, token: unknown): Job {
 }
 
 export async function createApiServer(opts: ApiServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: opts.bodyLimitBytes ?? 10 * 1024 * 1024, logger: false });
+  const app = Fastify({
+    bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
+    ...loggingOptions(opts.log),
+    ...errorHandlingOptions(),
+  });
   const { client } = opts;
 
   // Databricks reads every request body as JSON whatever its Content-Type says: the legacy
   // databricks-cli sends `text/json`, curl users often send none or form types.
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
-    const text = (body as string).trim();
-    if (text === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(text));
+      done(null, parseJsonBody(body as string));
     } catch (err) {
-      done(
-        new ApiError(ErrorCode.MALFORMED_REQUEST, `The request body is not JSON: ${(err as Error).message}`),
-        undefined
-      );
+      done(err as ApiError, undefined);
     }
   });
-  app.setErrorHandler((err, _req, reply) => {
-    const { status, body } = toApiError(err);
-    void reply.status(status).send(body);
-  });
-  app.setNotFoundHandler((req, reply) => {
-    void reply.status(HTTP_STATUS.ENDPOINT_NOT_FOUND).send({
-      error_code: ErrorCode.ENDPOINT_NOT_FOUND,
-      message: `No API found for '${req.method} ${req.url.split('?')[0]}'`,
-    });
-  });
+  addErrorHandling(app);
+  addRequestLogging(app);
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
     if (req.url.startsWith('/.well-known/')) return;
@@ -212,11 +241,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   }));
 
   const settingsFrom = async (raw: unknown): Promise<JobSettings> =>
-    (await resolveJobSpec(raw, opts.workspaceDir)).settings;
-  const params = (req: FastifyRequest): Params => ({
-    ...(req.query as Params),
-    ...((req.body as Params | undefined) ?? {}),
-  });
+    (await resolveJobSpec(multiTaskSettings(raw), opts.workspaceDir)).settings;
 
   /** A job's access, or undefined when it does not exist (then only admins learn that). */
   const jobAccess = async (jobId: number): Promise<JobAccess | undefined> => {
@@ -287,17 +312,18 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       method: 'GET',
       path: 'jobs/get',
       guard: { on: 'job', level: 'CAN_VIEW' },
-      handler: async (p, { version }) => pageJobTasks(await client.getJob(jobId(p)), version, p.page_token),
+      handler: async (p, { version }) =>
+        jobForVersion(pageJobTasks(await client.getJob(jobId(p)), version, p.page_token), version),
     },
     {
       method: 'GET',
       path: 'jobs/list',
       guard: { on: 'anyone' },
-      handler: async (p, { who }) => {
+      handler: async (p, { who, version }) => {
         const limit = int(p.limit, 'limit', { min: 1, max: 100, def: 20 })!;
         const offset = decodeToken(p.page_token) ?? int(p.offset, 'offset', { min: 0, max: 1000, def: 0 })!;
         let all = await client.listJobs({
-          ...(typeof p.name === 'string' ? { name: p.name } : {}),
+          ...(p.name !== undefined ? { name: optionalString(p.name, 'name') } : {}),
           expandTasks: bool(p.expand_tasks),
         });
         if (!who.admin) {
@@ -306,7 +332,12 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
           );
           all = all.filter((_, i) => visible[i]);
         }
-        return listPage('jobs', all, offset, limit);
+        return listPage(
+          'jobs',
+          all.map((j) => jobForVersion(j, version)),
+          offset,
+          limit
+        );
       },
     },
     {
@@ -314,8 +345,9 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       path: 'jobs/reset',
       guard: { on: 'job', level: 'CAN_MANAGE' },
       handler: async (p, { who }) => {
-        checkRunAs(who, p.new_settings as Params | undefined);
-        await client.resetJob(jobId(p), await settingsFrom(p.new_settings));
+        const settings = optionalObject(p.new_settings, 'new_settings');
+        checkRunAs(who, settings);
+        await client.resetJob(jobId(p), await settingsFrom(settings));
         return {};
       },
     },
@@ -325,10 +357,10 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       guard: { on: 'job', level: 'CAN_MANAGE' },
       handler: async (p, { who }) => {
         const id = jobId(p);
-        const changes = (p.new_settings as Params | undefined) ?? {};
+        const changes = optionalObject(p.new_settings, 'new_settings') ?? {};
+        const remove = stringList(p.fields_to_remove, 'fields_to_remove') ?? [];
         checkRunAs(who, changes);
         const current = (await client.getJob(id)).settings as unknown as Params;
-        const remove = Array.isArray(p.fields_to_remove) ? (p.fields_to_remove as unknown[]) : [];
         await client.resetJob(id, await settingsFrom(mergeSettings(current, changes, remove)));
         return {};
       },
@@ -345,10 +377,13 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       guard: { on: 'job', level: 'CAN_MANAGE_RUN' },
       handler: async (p, { who }) => {
         const jobParameters = stringMap(p.job_parameters, 'job_parameters');
+        const taskParameters = legacyTaskParameters(p);
+        const idempotencyToken = optionalString(p.idempotency_token, 'idempotency_token');
         const { run_id } = await client.runNow(jobId(p), {
           user: who.name,
           ...(jobParameters ? { jobParameters } : {}),
-          ...(typeof p.idempotency_token === 'string' ? { idempotencyToken: p.idempotency_token } : {}),
+          ...(taskParameters ? { taskParameters } : {}),
+          ...(idempotencyToken !== undefined ? { idempotencyToken } : {}),
         });
         return { run_id, number_in_job: run_id };
       },
@@ -360,13 +395,15 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       handler: async (p, { who }) => {
         const { run_name, idempotency_token, access_control_list, ...rest } = p;
         const acl = aclFrom(access_control_list);
+        const runName = optionalString(run_name, 'run_name');
+        const idempotencyToken = optionalString(idempotency_token, 'idempotency_token');
         checkRunAs(who, rest);
-        const settings = await settingsFrom({ ...rest, ...(typeof run_name === 'string' ? { name: run_name } : {}) });
+        const settings = await settingsFrom({ ...rest, ...(runName !== undefined ? { name: runName } : {}) });
         return client.submitRun(settings, {
           user: who.name,
           accessControlList: acl,
-          ...(typeof run_name === 'string' ? { runName: run_name } : {}),
-          ...(typeof idempotency_token === 'string' ? { idempotencyToken: idempotency_token } : {}),
+          ...(runName !== undefined ? { runName } : {}),
+          ...(idempotencyToken !== undefined ? { idempotencyToken } : {}),
         });
       },
     },
@@ -382,7 +419,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
           : await client.getRunIfAllowed(id, (access) => {
               if (!allows(effectiveLevel(who, access), 'CAN_VIEW')) throw denied(who, 'CAN_VIEW', `run ${id}`);
             });
-        return pageRunTasks(run, version, p.page_token);
+        const shown = withOneTimeRunJobId(bool(p.include_history) ? withRepairHistory(run) : run);
+        return runForVersion(pageRunTasks(shown, version, p.page_token), version);
       },
     },
     {
@@ -505,8 +543,9 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       guard: { on: 'run', level: 'CAN_MANAGE_RUN' },
       handler: async (p) => {
         const jobParameters = stringMap(p.job_parameters, 'job_parameters');
+        const rerunTasks = stringList(p.rerun_tasks, 'rerun_tasks');
         return client.repairRun(runId(p), {
-          ...(Array.isArray(p.rerun_tasks) ? { rerunTasks: p.rerun_tasks.map(String) } : {}),
+          ...(rerunTasks ? { rerunTasks } : {}),
           rerunAllFailedTasks: bool(p.rerun_all_failed_tasks),
           rerunDependentTasks: bool(p.rerun_dependent_tasks),
           ...(jobParameters ? { jobParameters } : {}),
@@ -529,10 +568,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   ];
 
   const principalOf = (req: FastifyRequest) => (req as unknown as { principal: Principal }).principal;
-  const checkBody = (req: FastifyRequest) => {
-    if (req.body !== undefined && (typeof req.body !== 'object' || Array.isArray(req.body)))
-      throw new ApiError(ErrorCode.MALFORMED_REQUEST, 'The request body must be a JSON object.');
-  };
+  const bodyLimit = opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
 
   for (const version of VERSIONS) {
     for (const r of routes) {
@@ -540,8 +576,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
         method: r.method === 'GET' ? ['GET', 'POST'] : ['POST'],
         url: `/api/${version}/${r.path}`,
         handler: async (req) => {
-          checkBody(req);
-          const p = params(req);
+          const p = await requestParams(req, bodyLimit);
           const who = principalOf(req);
           if (r.guard.on === 'job') await requireJob(who, jobId(p), r.guard.level);
           if (r.guard.on === 'run') await requireRun(who, runId(p), r.guard.level);
@@ -569,11 +604,11 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
     };
   });
   const changePermissions = (replace: boolean) => async (req: FastifyRequest) => {
-    checkBody(req);
+    const body = requestBody(req);
     const id = permJobId(req);
     const who = principalOf(req);
     await requireJob(who, id, 'CAN_MANAGE');
-    const entries = aclFrom((req.body as Params | undefined)?.access_control_list ?? []);
+    const entries = aclFrom(body?.access_control_list ?? []);
     const current = await client.getJobAccess(id);
     const next = replace ? replaceAccess(current, entries) : updateAccess(current, entries);
     if (ownerName(next) !== ownerName(current) && !who.admin && effectiveLevel(who, current) !== 'IS_OWNER')
@@ -583,5 +618,6 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   };
   app.put(permissionsPath, changePermissions(true));
   app.patch(permissionsPath, changePermissions(false));
+  registerClusterRoutes(app, client, bodyLimit);
   return app;
 }

@@ -12,25 +12,29 @@ export function buildProgram(): Command {
   const program = new Command('djobs')
     .description('Databricks Workflows (Lakeflow Jobs) as a durable job engine on Temporal')
     .option('-o, --output <format>', 'text or json', 'text')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Commander's own usage errors are bad input (exit 2), as for every other djobs error. Set
+    // before the subcommands are added: each copies it when created, so `run --bad-flag` exits 2 too.
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
   configureValidateCommand(program);
   configureRunCommand(program);
   configureDevCommand(program);
   configureWorkerCommand(program);
   configureJobsCommand(program);
   configureApiCommand(program);
-  program.exitOverride((err) => {
-    // Commander's own usage errors are bad input (exit 2), as for every other djobs error.
-    process.exit(err.exitCode === 0 ? 0 : 2);
-  });
   return program;
 }
 
-if (require.main === module) {
+/** Parse argv and run the command: the entry of `node dist/cli/index.js` and of the installed bin. */
+export function main(argv: string[] = process.argv): void {
   buildProgram()
-    .parseAsync(process.argv)
+    .parseAsync(argv)
     .catch((err: unknown) => {
       process.stderr.write(`Error: ${String(err)}\n`);
       process.exit(1);
     });
 }
+
+// The installed bin (bin/djobs.cjs) requires this file, so it is not the main module there and
+// calls main() itself; without that call the command would do nothing and exit 0.
+if (require.main === module) main();

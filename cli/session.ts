@@ -1,12 +1,19 @@
 // Where a CLI command finds Temporal: TEMPORAL_ADDRESS when set; otherwise the embedded server of
-// the data directory when `djobs dev` is running; otherwise an embedded server (persistent SQLite
-// in the data directory, Web UI on 8233) plus a worker, started for the duration of the command.
+// the data directory when `djobs dev` is running (waiting while it starts); otherwise an embedded
+// server (persistent SQLite in the data directory, Web UI on 8233) plus a worker, started for the
+// duration of the command under the directory's server lock (one embedded server per directory).
 import fs from 'node:fs';
 import { NativeConnection, Runtime, DefaultLogger, makeTelemetryFilterString } from '@temporalio/worker';
 import { DurableJobsClient } from '../client';
 import { TemporalUnavailableError } from '../client/errors';
 import { dataPaths, loadConfig, type DjobsConfig } from '../config';
-import { readLiveDevState, startDevServer, startDevServerWithSdkDownload, type DevServer } from '../config/dev-server';
+import {
+  findDevOrLockServer,
+  startDevServer,
+  startDevServerWithSdkDownload,
+  type DevServer,
+} from '../config/dev-server';
+import type { ServerLock } from '../config/server-lock';
 import { findOrInstallTemporalCli } from '../config/temporal-cli';
 import { createDjobsWorker } from '../worker';
 
@@ -57,25 +64,42 @@ export async function openSession(options: { needsWorker: boolean }): Promise<Se
     jobAccessCacheMs: config.jobAccessCacheMs,
   };
   if (config.temporalAddress) {
-    const client = await DurableJobsClient.connect({ ...clientOptions, address: config.temporalAddress });
-    return { client, config, close: () => client.close() };
+    const client = await DurableJobsClient.connect({
+      ...clientOptions,
+      address: config.temporalAddress,
+      ...(config.uiUrl ? { uiUrl: config.uiUrl } : {}),
+    });
+    return { client, config, ...(config.uiUrl ? { uiUrl: config.uiUrl } : {}), close: () => client.close() };
   }
-  const live = await readLiveDevState(config.home);
-  if (live) {
+  let found: Awaited<ReturnType<typeof findDevOrLockServer>>;
+  try {
+    found = await findDevOrLockServer(config.home, 'run', (line) => process.stderr.write(`${line}\n`));
+  } catch (err) {
+    throw new TemporalUnavailableError('the embedded dev server', err);
+  }
+  if ('live' in found) {
+    const { live } = found;
+    const uiUrl = config.uiUrl ?? live.uiUrl;
     const client = await DurableJobsClient.connect({
       ...clientOptions,
       address: live.address,
-      ...(live.uiUrl ? { uiUrl: live.uiUrl } : {}),
+      ...(uiUrl ? { uiUrl } : {}),
     });
-    return { client, config, ...(live.uiUrl ? { uiUrl: live.uiUrl } : {}), close: () => client.close() };
+    return { client, config, ...(uiUrl ? { uiUrl } : {}), close: () => client.close() };
   }
-  return startEmbedded(config, clientOptions, options.needsWorker);
+  try {
+    return await startEmbedded(config, clientOptions, options.needsWorker, found.lock);
+  } catch (err) {
+    found.lock.release();
+    throw err;
+  }
 }
 
 async function startEmbedded(
   config: DjobsConfig,
   clientOptions: Parameters<typeof DurableJobsClient.connect>[0],
-  needsWorker: boolean
+  needsWorker: boolean,
+  lock: ServerLock
 ): Promise<Session> {
   const paths = dataPaths(config.home);
   fs.mkdirSync(config.home, { recursive: true });
@@ -85,6 +109,7 @@ async function startEmbedded(
     uiPort: config.uiPort,
     headless: false,
     logFile: paths.serverLog,
+    onSpawn: (serverPid: number) => lock.update({ serverPid }),
   };
   let server: DevServer;
   try {
@@ -96,10 +121,11 @@ async function startEmbedded(
   } catch (err) {
     throw new TemporalUnavailableError('the embedded dev server', err);
   }
+  const uiUrl = config.uiUrl ?? server.uiUrl;
   const client = await DurableJobsClient.connect({
     ...clientOptions,
     address: server.address,
-    ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}),
+    ...(uiUrl ? { uiUrl } : {}),
   });
   let stopWorker = async () => {};
   if (needsWorker) {
@@ -116,11 +142,12 @@ async function startEmbedded(
   return {
     client,
     config,
-    ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}),
+    ...(uiUrl ? { uiUrl } : {}),
     close: async () => {
       await stopWorker();
       await client.close();
       await server.stop();
+      lock.release();
     },
   };
 }

@@ -30,7 +30,7 @@ import {
   type FileArrivalConfig,
   type JobRunInput,
 } from '../workflows/definitions';
-import { DjobsJobId, DjobsJobName, DjobsTrigger } from '../workflows/search-attributes';
+import { DjobsJobId, DjobsJobName, DjobsTrigger, NOT_YET_ADMITTED } from '../workflows/search-attributes';
 import type { AccessControlEntry } from '../spec';
 import type { ClientContext } from './context';
 import { NotFoundError, SpecValidationError } from './errors';
@@ -347,11 +347,12 @@ export class Jobs {
       workflowId: `djobs-sched-${jobId}`,
       args: [input],
       // Every scheduled run records who it runs as and the job's access at its start.
-      memo: runMemo(access, runAsOf(settings, access), creator),
+      memo: { ...runMemo(access, runAsOf(settings, access), creator), ...NOT_YET_ADMITTED.memo },
       typedSearchAttributes: [
         { key: DjobsJobId, value: jobId },
         { key: DjobsJobName, value: name },
         { key: DjobsTrigger, value: 'PERIODIC' },
+        NOT_YET_ADMITTED.searchAttribute,
       ],
       staticSummary: `${name} · scheduled run of job ${jobId}`,
     };

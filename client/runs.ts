@@ -13,6 +13,7 @@ import {
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   MAX_RUN_ID,
+  applyLegacyTaskParameters,
   fireTimes,
   isRunTerminal,
   jobRunIdOf,
@@ -27,6 +28,7 @@ import {
   type AccessControlEntry,
   type JobAccess,
   type JobSettings,
+  type LegacyTaskParameters,
   type Run,
   type RunState,
   type TriggerType,
@@ -45,6 +47,8 @@ import {
   DjobsResultState,
   DjobsRunId,
   DjobsTrigger,
+  MEMO_ADMISSION,
+  NOT_YET_ADMITTED,
 } from '../workflows/search-attributes';
 import type { ClientContext } from './context';
 import { DjobsError, ErrorCode, GrpcStatus, InvalidStateError, NotFoundError } from './errors';
@@ -61,6 +65,11 @@ export interface StartRunOptions {
   user?: string;
   /** runs/submit only: grants on the one-time run; the submitter owns it. */
   accessControlList?: AccessControlEntry[];
+  /**
+   * run-now only: legacy per-task parameters (`notebook_params`, `python_params`, …), applied to
+   * the tasks of their type for this run and reported as its `overriding_parameters`.
+   */
+  taskParameters?: LegacyTaskParameters;
 }
 
 export interface CreateJobOptions {
@@ -107,7 +116,17 @@ export class Runs {
   /** jobs/run-now */
   async runNow(jobId: number, options: StartRunOptions = {}): Promise<{ run_id: number }> {
     const { job, access } = await this.jobs.describeJob(jobId);
-    return this.startRun(job.settings, { ...options, jobId, trigger: 'ONE_TIME', runType: 'JOB_RUN' }, access);
+    let settings = job.settings;
+    if (options.taskParameters) {
+      const applied = applyLegacyTaskParameters(settings, options.taskParameters, {
+        jobId,
+        jobParametersGiven: options.jobParameters !== undefined,
+      });
+      if (applied.problems.length > 0)
+        throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, applied.problems.join(' '));
+      settings = applied.settings;
+    }
+    return this.startRun(settings, { ...options, jobId, trigger: 'ONE_TIME', runType: 'JOB_RUN' }, access);
   }
 
   /**
@@ -206,7 +225,12 @@ export class Runs {
       try {
         await this.startWorkflow(input, {
           reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          memo: runMemo(access, runAsOf(settings, access), o.user ?? this.ctx.defaultUser()),
+          memo: {
+            ...runMemo(access, runAsOf(settings, access), o.user ?? this.ctx.defaultUser(), o.taskParameters),
+            // A job run is QUEUED or PENDING from the moment it exists until its job's gate admits it.
+            ...(o.jobId !== undefined ? NOT_YET_ADMITTED.memo : {}),
+          },
+          notYetAdmitted: o.jobId !== undefined,
           summary: `${name} · run ${runId}${o.jobId !== undefined ? ` of job ${o.jobId}` : ''}`,
           details: runDetails(input),
         });
@@ -291,7 +315,14 @@ export class Runs {
   /** Start the `jobRun` workflow of a run, indexed by its job, run id, name and trigger. */
   private async startWorkflow(
     input: JobRunInput & { runId: number; runName: string },
-    o: { reuse: WorkflowIdReusePolicy; memo?: Record<string, unknown>; summary: string; details: string }
+    o: {
+      reuse: WorkflowIdReusePolicy;
+      memo?: Record<string, unknown>;
+      /** A new job run: marked until its job's gate admits it (`NOT_YET_ADMITTED`). */
+      notYetAdmitted?: boolean;
+      summary: string;
+      details: string;
+    }
   ): Promise<void> {
     await this.ctx.temporal.workflow.start(JOB_RUN_WORKFLOW_TYPE, {
       workflowId: runWorkflowId(input.runId),
@@ -305,6 +336,7 @@ export class Runs {
         { key: DjobsRunId, value: input.runId },
         { key: DjobsJobName, value: input.runName },
         { key: DjobsTrigger, value: input.trigger ?? 'ONE_TIME' },
+        ...(o.notYetAdmitted ? [NOT_YET_ADMITTED.searchAttribute] : []),
       ],
       staticSummary: o.summary,
       staticDetails: o.details,
@@ -548,7 +580,11 @@ export class Runs {
           startTime: wf.startTime.getTime(),
           endTime: wf.closeTime?.getTime() ?? 0,
           status: wf.status.name,
-          queued: sa.get(DjobsQueued) === true,
+          // Not yet admitted by its job's gate: PENDING, or QUEUED once queued (runs without the memo
+          // key were marked only when queued).
+          ...(sa.get(DjobsQueued) === true
+            ? { admission: wf.memo?.[MEMO_ADMISSION] === 'PENDING' ? ('PENDING' as const) : ('QUEUED' as const) }
+            : {}),
           result: sa.get(DjobsResultState),
         },
         Date.now()

@@ -74,32 +74,11 @@ export async function resolveJobSpec(raw: unknown, baseDir: string): Promise<Loa
   const result = validateJobSettings(raw);
   if (!result.ok) {
     // Still check files of whatever tasks are shaped well enough, so all problems come at once.
-    const problems = [...result.errors, ...fileProblems(raw, baseDir)];
+    const problems = [...result.errors, ...resolveTaskFiles((raw as { tasks?: unknown })?.tasks, baseDir, 'check')];
     throw new SpecValidationError(problems);
   }
   const settings = structuredClone(result.settings);
-  const problems: SpecProblem[] = [];
-  settings.tasks.forEach((task, i) => {
-    const fix = (p: string | undefined, where: string, discover: boolean, set: (abs: string) => void) => {
-      if (p === undefined) return;
-      const r = resolveTaskFile(p, baseDir, discover);
-      if (typeof r === 'string') set(r);
-      else problems.push({ path: `tasks[${i}].${where}`, message: r.problem });
-    };
-    fix(
-      task.notebook_task?.notebook_path,
-      'notebook_task.notebook_path',
-      true,
-      (a) => (task.notebook_task!.notebook_path = a)
-    );
-    fix(
-      task.spark_python_task?.python_file,
-      'spark_python_task.python_file',
-      false,
-      (a) => (task.spark_python_task!.python_file = a)
-    );
-    fix(task.sql_task?.file?.path, 'sql_task.file.path', false, (a) => (task.sql_task!.file!.path = a));
-  });
+  const problems = resolveTaskFiles(settings.tasks, baseDir, 'rewrite');
   // A file-arrival location given as a relative path is relative to the spec, like task files.
   const fa = settings.trigger?.file_arrival;
   if (fa && !/^[a-z][a-z0-9+.-]*:\/\//i.test(fa.url) && !path.isAbsolute(fa.url))
@@ -108,21 +87,45 @@ export async function resolveJobSpec(raw: unknown, baseDir: string): Promise<Loa
   return { settings, warnings: result.warnings, baseDir };
 }
 
-function fileProblems(raw: unknown, baseDir: string): SpecProblem[] {
-  const tasks = (raw as { tasks?: unknown })?.tasks;
+/**
+ * Every place a task names a file. Each resolves against the spec file's directory (unless
+ * absolute), in a top-level task and in a for_each_task's nested task alike.
+ */
+const TASK_FILE_FIELDS = [
+  { keys: ['notebook_task', 'notebook_path'], discoverExtension: true },
+  { keys: ['spark_python_task', 'python_file'], discoverExtension: false },
+  { keys: ['sql_task', 'file', 'path'], discoverExtension: false },
+] as const;
+
+/** Each task with its JSON path: the top-level tasks, then every for_each_task's nested task. */
+function tasksWithPaths(tasks: unknown): Array<{ task: unknown; at: string }> {
   if (!Array.isArray(tasks)) return [];
+  return tasks.flatMap((task: unknown, i) => {
+    const nested = (task as { for_each_task?: { task?: unknown } } | null)?.for_each_task?.task;
+    return [{ task, at: `tasks[${i}]` }, ...(nested ? [{ task: nested, at: `tasks[${i}].for_each_task.task` }] : [])];
+  });
+}
+
+/**
+ * Resolve every task file path against `baseDir` (`rewrite`: replace each by its absolute file;
+ * `check`: only report problems, for specs that did not validate). One problem per bad path.
+ */
+export function resolveTaskFiles(tasks: unknown, baseDir: string, mode: 'rewrite' | 'check'): SpecProblem[] {
   const problems: SpecProblem[] = [];
-  tasks.forEach(
-    (t: { notebook_task?: { notebook_path?: unknown }; spark_python_task?: { python_file?: unknown } }, i) => {
-      const check = (p: unknown, where: string, discover: boolean) => {
-        if (typeof p !== 'string' || p === '') return;
-        const r = resolveTaskFile(p, baseDir, discover);
-        if (typeof r !== 'string') problems.push({ path: `tasks[${i}].${where}`, message: r.problem });
-      };
-      check(t?.notebook_task?.notebook_path, 'notebook_task.notebook_path', true);
-      check(t?.spark_python_task?.python_file, 'spark_python_task.python_file', false);
+  for (const { task, at } of tasksWithPaths(tasks)) {
+    for (const field of TASK_FILE_FIELDS) {
+      const parent = field.keys
+        .slice(0, -1)
+        .reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), task);
+      if (!parent || typeof parent !== 'object') continue;
+      const leaf = field.keys[field.keys.length - 1]!;
+      const value = (parent as Record<string, unknown>)[leaf];
+      if (typeof value !== 'string' || value === '') continue;
+      const r = resolveTaskFile(value, baseDir, field.discoverExtension);
+      if (typeof r !== 'string') problems.push({ path: `${at}.${field.keys.join('.')}`, message: r.problem });
+      else if (mode === 'rewrite') (parent as Record<string, unknown>)[leaf] = r;
     }
-  );
+  }
   return problems;
 }
 

@@ -3,7 +3,7 @@
 // the run state a workflow returns or carries in its failure. Everything read back is parsed here
 // with zod, so a record written by another version fails loudly instead of flowing on as a cast.
 import { z } from 'zod';
-import { JobSettings, ownerName, type JobAccess, type RunState } from '../spec';
+import { JobSettings, ownerName, type JobAccess, type LegacyTaskParameters, type RunState } from '../spec';
 import type { JobRunInput } from '../workflows/definitions';
 import { DjobsError, ErrorCode } from './errors';
 
@@ -13,6 +13,8 @@ export const JOB_MEMO_CREATOR = 'creator_user_name';
 /** Memo keys on a job's schedule action, hence on every run it starts, and on run-now/submit runs. */
 const MEMO_ACCESS = 'djobs_access';
 const MEMO_RUN_AS = 'run_as_user_name';
+/** The legacy task parameters a run-now run was started with (Databricks `overriding_parameters`). */
+const MEMO_OVERRIDING = 'overriding_parameters';
 
 const Grant = z.looseObject({
   user_name: z.string().optional(),
@@ -23,6 +25,16 @@ const Grant = z.looseObject({
 const StoredAccess = z.object({
   owner: z.union([z.object({ user_name: z.string() }), z.object({ service_principal_name: z.string() })]),
   grants: z.array(Grant),
+});
+const StringMap = z.record(z.string(), z.string());
+const StringList = z.array(z.string());
+const StoredOverriding = z.object({
+  notebook_params: StringMap.optional(),
+  python_params: StringList.optional(),
+  python_named_params: StringMap.optional(),
+  jar_params: StringList.optional(),
+  spark_submit_params: StringList.optional(),
+  sql_params: StringMap.optional(),
 });
 const StoredRunInput = z.looseObject({ jobId: z.number().optional(), settings: JobSettings });
 const StoredAttempt = z.looseObject({ run_id: z.number(), attempt_number: z.number(), phase: z.string() });
@@ -55,17 +67,37 @@ export function storedRunState(value: unknown, source: string): RunState {
   return parsed.data as unknown as RunState;
 }
 
-/** The memo every run carries: who started it, who it runs as, and the access it started with. */
-export function runMemo(access: JobAccess, runAs: string, creator: string | undefined): Record<string, unknown> {
-  return { [MEMO_ACCESS]: access, [MEMO_RUN_AS]: runAs, ...(creator ? { [JOB_MEMO_CREATOR]: creator } : {}) };
+/**
+ * The memo every run carries: who started it, who it runs as, the access it started with, and the
+ * legacy task parameters run-now was given.
+ */
+export function runMemo(
+  access: JobAccess,
+  runAs: string,
+  creator: string | undefined,
+  overriding?: LegacyTaskParameters
+): Record<string, unknown> {
+  return {
+    [MEMO_ACCESS]: access,
+    [MEMO_RUN_AS]: runAs,
+    ...(creator ? { [JOB_MEMO_CREATOR]: creator } : {}),
+    ...(overriding && Object.keys(overriding).length > 0 ? { [MEMO_OVERRIDING]: overriding } : {}),
+  };
 }
 
+/** What a run's memo tells about it for the `Run` shape. */
 export function runPeople(memo: Record<string, unknown> | undefined): {
   creator_user_name?: string;
   run_as_user_name?: string;
+  overriding_parameters?: LegacyTaskParameters;
 } {
   const runAs = z.string().safeParse(memo?.[MEMO_RUN_AS]);
-  return { ...creatorOf(memo), ...(runAs.success ? { run_as_user_name: runAs.data } : {}) };
+  const overriding = StoredOverriding.safeParse(memo?.[MEMO_OVERRIDING]);
+  return {
+    ...creatorOf(memo),
+    ...(runAs.success ? { run_as_user_name: runAs.data } : {}),
+    ...(memo?.[MEMO_OVERRIDING] !== undefined && overriding.success ? { overriding_parameters: overriding.data } : {}),
+  };
 }
 
 /** The access recorded in a memo, if a well-formed one is there. */

@@ -5,13 +5,14 @@ import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import { dataPaths } from './index';
+import { readLiveServerLock, tryAcquireServerLock, type ServerLock, type ServerLockState } from './server-lock';
 
 export interface DevServer {
   address: string;
   uiUrl?: string;
   pid: number;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs` (default 5 s). */
+  stop(opts?: { graceMs?: number }): Promise<void>;
 }
 
 export interface DevServerOptions {
@@ -29,6 +30,8 @@ export interface DevServerOptions {
   retentionDays?: number;
   /** More `temporal server start-dev` arguments (e.g. dynamic config for tests). */
   extraArgs?: string[];
+  /** Called with the server's pid as soon as it is spawned (the data directory's lock records it). */
+  onSpawn?: (pid: number) => void;
 }
 
 export function isPortFree(port: number): Promise<boolean> {
@@ -86,16 +89,18 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const log = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
   const child = spawn(opts.cliPath, args, { stdio: ['ignore', log, log], detached: false });
   if (typeof log === 'number') fs.closeSync(log);
+  if (child.pid !== undefined) opts.onSpawn?.(child.pid);
   let exited: string | undefined;
   child.once('exit', (code, signal) => {
     exited = `temporal server exited (${signal ?? code})`;
   });
   const address = `127.0.0.1:${port}`;
-  const stop = async () => {
+  const stop = async ({ graceMs = 5_000 }: { graceMs?: number } = {}) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const done = new Promise<void>((r) => child.once('exit', () => r()));
     child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    // SIGKILL also ends a stopped (SIGSTOP) or hung server, which SIGTERM does not.
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await done;
     clearTimeout(timer);
   };
@@ -167,20 +172,6 @@ export interface DevState {
   startedAt: number;
 }
 
-export function writeDevState(home: string, state: DevState): void {
-  fs.mkdirSync(home, { recursive: true });
-  fs.writeFileSync(dataPaths(home).devState, JSON.stringify(state, null, 2));
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function portAnswers(address: string): Promise<boolean> {
   const [host, port] = [
     address.slice(0, address.lastIndexOf(':')),
@@ -198,18 +189,52 @@ function portAnswers(address: string): Promise<boolean> {
   });
 }
 
-/** The running `djobs dev` of this data directory, if its process is alive and its port answers. */
+/** The running `djobs dev` of this data directory, if it is alive, ready and its port answers. */
 export async function readLiveDevState(home: string): Promise<DevState | undefined> {
-  const file = dataPaths(home).devState;
-  if (!fs.existsSync(file)) return undefined;
-  let state: DevState;
-  try {
-    state = JSON.parse(fs.readFileSync(file, 'utf8')) as DevState;
-  } catch {
-    fs.rmSync(file, { force: true });
-    return undefined;
+  const lock = readLiveServerLock(home);
+  if (lock?.owner !== 'dev' || lock.state !== 'ready' || !lock.address) return undefined;
+  if (!(await portAnswers(lock.address))) return undefined;
+  return { pid: lock.pid, address: lock.address, ...(lock.uiUrl ? { uiUrl: lock.uiUrl } : {}), startedAt: lock.since };
+}
+
+/** How long a command waits for a `djobs dev` that is still starting its server. */
+const DEV_STARTING_WAIT_MS = 60_000;
+
+/**
+ * The running `djobs dev` of this data directory, or the directory's server lock for the caller
+ * to start the one embedded server. While another process holds the lock the caller waits, saying
+ * so once: for a `djobs dev` that is starting, at most 60 s; for another command's private
+ * server, until that command ends (a queue, so that neither command fails).
+ */
+export async function findDevOrLockServer(
+  home: string,
+  owner: ServerLockState['owner'],
+  say: (line: string) => void
+): Promise<{ live: DevState } | { lock: ServerLock }> {
+  let devStartingSince: number | undefined;
+  let announced: number | undefined;
+  for (;;) {
+    const held = readLiveServerLock(home);
+    if (!held) {
+      const lock = tryAcquireServerLock(home, owner);
+      if (lock) return { lock };
+      continue; // another process took it between the read and the attempt
+    }
+    const live = await readLiveDevState(home);
+    if (live) return { live };
+    if (held.owner === 'dev') {
+      devStartingSince ??= Date.now();
+      if (Date.now() - devStartingSince > DEV_STARTING_WAIT_MS)
+        throw new Error(`djobs dev (pid ${held.pid}) did not start the embedded Temporal server within 60 s`);
+    }
+    if (announced !== held.pid) {
+      announced = held.pid;
+      say(
+        held.owner === 'dev'
+          ? `Waiting for djobs dev (pid ${held.pid}) to start the embedded Temporal server of ${home} …`
+          : `Waiting for another djobs command (pid ${held.pid}) to finish with the embedded Temporal server of ${home} …`
+      );
+    }
+    await new Promise((r) => setTimeout(r, 200));
   }
-  if (pidAlive(state.pid) && (await portAnswers(state.address))) return state;
-  fs.rmSync(file, { force: true });
-  return undefined;
 }

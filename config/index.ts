@@ -32,6 +32,11 @@ const Env = z.object({
   /** Web UI port of the embedded dev server. */
   DJOBS_UI_PORT: portFrom(8233),
   /**
+   * Public address of the Web UI, the base of every run's `run_page_url` (deployments behind a
+   * proxy). Default: the address of the UI the embedded server started.
+   */
+  DJOBS_UI_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /**
    * Caps on task attempts running at once per worker pool across all runs and workers, e.g.
    * `default=8,gpu=2` (`default`: tasks on no cluster). Read by the workers that run workflows.
    */
@@ -65,6 +70,7 @@ export interface DjobsConfig {
   python: string;
   port: number;
   uiPort: number;
+  uiUrl?: string;
   triggers: TriggerTiming;
   jobAccessCacheMs: number;
   poolMaxTasks: Record<string, number>;
@@ -90,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
     python: e.DJOBS_PYTHON,
     port: e.DJOBS_PORT,
     uiPort: e.DJOBS_UI_PORT,
+    ...(e.DJOBS_UI_URL ? { uiUrl: e.DJOBS_UI_URL } : {}),
     jobAccessCacheMs: e.DJOBS_API_ACCESS_CACHE_MS,
     poolMaxTasks: Object.fromEntries(
       (e.DJOBS_POOL_MAX_TASKS ?? '')
@@ -113,7 +120,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
 export function dataPaths(home: string) {
   return {
     temporalDb: path.join(home, 'temporal.db'),
-    devState: path.join(home, 'dev.json'),
+    /** Who owns the embedded server of this directory, and where it is (config/server-lock.ts). */
+    serverLock: path.join(home, 'server.lock'),
     logs: path.join(home, 'logs'),
     warehouses: path.join(home, 'warehouses'),
     serverLog: path.join(home, 'server.log'),

@@ -240,7 +240,13 @@ async function main(): Promise<void> {
       start: jobRuns(true),
       gateOf: () => jobGateWorkflowId(gateJob),
     },
-    { name: 'skipped-job-run', settings: { name: 'placeholder', tasks: [] }, start: jobRuns(false) }
+    { name: 'skipped-job-run', settings: { name: 'placeholder', tasks: [] }, start: jobRuns(false) },
+    // After 'run-marked-until-admitted': the queued run marks itself QUEUED, then clears the mark.
+    {
+      name: 'admission-marked-job-run',
+      settings: { name: 'placeholder', tasks: [] },
+      start: jobRuns(true),
+    }
   );
   /** Record a finished workflow (not a run) under `name`, with the workflow id it ran under. */
   const recordWorkflow = async (name: string, workflowId: string) => {

@@ -6,6 +6,7 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import { createActivities } from '../activities';
 import { createPlanningActivities } from '../activities/planning';
 import { triggerActivities } from '../activities/file-stores';
+import type { ContainmentChoice } from '../activities/containment';
 import { clusterTaskQueue } from '../spec';
 import type { PlanningActivities, TaskActivities, TriggerActivities } from '../workflows/definitions';
 import { projectRoot } from '../config/project-root';
@@ -24,6 +25,8 @@ export interface DjobsWorkerOptions {
   /** Task attempts running at once on this worker. @default 100 */
   maxConcurrentTasks?: number;
   python?: string;
+  /** How task attempts are contained (activities/containment.ts). @default DJOBS_CONTAINMENT, else auto */
+  containment?: ContainmentChoice;
   identity?: string;
   /**
    * Global caps on task attempts running at once per worker pool, across all runs and workers:
@@ -40,7 +43,11 @@ export function defaultWorkflowBundlePath(): string | undefined {
 
 export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worker> {
   const activities = {
-    ...createActivities({ dataDir: opts.dataDir, ...(opts.python ? { python: opts.python } : {}) }),
+    ...createActivities({
+      dataDir: opts.dataDir,
+      ...(opts.python ? { python: opts.python } : {}),
+      ...(opts.containment ? { containment: opts.containment } : {}),
+    }),
     ...createPlanningActivities(opts.namespace, { poolMaxTasks: opts.poolMaxTasks ?? {} }),
     ...triggerActivities,
     // The interfaces the workflows call: a drift between them and these implementations fails compilation.

@@ -20,7 +20,8 @@ import {
 import { JOB_RUN_WORKFLOW_TYPE, type JobRunInput, type PlanningActivities } from './definitions';
 import { forEachRun } from './for-each';
 import { DjobsJobId, DjobsJobName, DjobsRunId, DjobsTrigger } from './search-attributes';
-import { DEFAULT_HEARTBEAT_TIMEOUT_SECONDS, poolOf, type RunContext } from './run-context';
+import { poolOf, type RunContext } from './run-context';
+import { DEFAULT_HEARTBEAT_TIMEOUT_SECONDS } from './task-attempt-options';
 
 /** run_job_task: the other job's current settings run as a child run, linked in the Temporal UI. */
 export async function runChildJob(

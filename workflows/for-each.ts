@@ -3,7 +3,6 @@
 // retries (the nested task's policy); at most `concurrency` run at once; the child continues as
 // new when Temporal suggests it, carrying only counts and the failures.
 import {
-  ActivityCancellationType,
   CancellationScope,
   condition,
   continueAsNew,
@@ -23,10 +22,10 @@ import {
   type JsonValue,
   type ReferenceContext,
   type Task,
-  type TaskAttemptRecord,
 } from '../spec';
 import type { TaskActivities } from './definitions';
 import { slotClient } from './slots';
+import { classifyTaskFailure, taskAttemptActivityOptions } from './task-attempt-options';
 
 export interface ForEachInput {
   runId: number;
@@ -87,18 +86,14 @@ export async function forEachRun(input: ForEachInput): Promise<ForEachResult> {
   };
 
   const acts = (attempt: number, index: number) =>
-    proxyActivities<TaskActivities>({
-      taskQueue: input.taskQueue,
-      startToCloseTimeout: (input.task.timeout_seconds ?? 0) > 0 ? `${input.task.timeout_seconds! + 60}s` : '3650 days',
-      heartbeatTimeout: `${input.heartbeatTimeoutSeconds}s`,
-      retry: {
-        maximumAttempts: 10,
-        initialInterval: '1s',
-        nonRetryableErrorTypes: ['TaskFailed', 'TaskTimedOut', 'TaskInvalid', 'TemporalTimeout:StartToClose'],
-      },
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-      summary: `${input.taskKey} [${index}]${attempt > 0 ? ` (retry ${attempt})` : ''}`,
-    });
+    proxyActivities<TaskActivities>(
+      taskAttemptActivityOptions({
+        taskQueue: input.taskQueue,
+        timeoutSeconds: input.task.timeout_seconds,
+        heartbeatTimeoutSeconds: input.heartbeatTimeoutSeconds,
+        summary: `${input.taskKey} [${index}]${attempt > 0 ? ` (retry ${attempt})` : ''}`,
+      })
+    );
 
   /** One iteration, with the nested task's retries. */
   async function iteration(index: number): Promise<{ ok: boolean; error?: string }> {
@@ -137,10 +132,10 @@ export async function forEachRun(input: ForEachInput): Promise<ForEachResult> {
         return { ok: true };
       } catch (err) {
         if (isCancellation(err)) throw err;
-        const cause = (err as { cause?: { type?: string; message?: string; details?: unknown[] } }).cause;
-        const record = cause?.details?.[0] as TaskAttemptRecord | undefined;
-        lastError = record?.errorMessage ?? cause?.message ?? String(err);
-        end = cause?.type === 'TaskTimedOut' ? 'TIMEDOUT' : cause?.type === 'TaskInvalid' ? 'INVALID' : 'FAILED';
+        const outcome = classifyTaskFailure(err);
+        // An iteration has no task run of its own to show: keep the task's error, not the summary.
+        lastError = outcome.record?.errorMessage ?? outcome.message;
+        end = outcome.end;
       } finally {
         const pool = input.pool;
         if (pool) await CancellationScope.nonCancellable(() => slots!.release(pool.gateId, holder));

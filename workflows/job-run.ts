@@ -16,6 +16,7 @@ import {
   setCurrentDetails,
   setHandler,
   sleep,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
   type WorkflowInfo,
@@ -43,7 +44,13 @@ import {
   type JobRunInput,
   type PlanningActivities,
 } from './definitions';
-import { DjobsQueued, DjobsResultState, DjobsRunId, TemporalScheduledStartTime } from './search-attributes';
+import {
+  DjobsQueued,
+  DjobsResultState,
+  DjobsRunId,
+  MEMO_ADMISSION,
+  TemporalScheduledStartTime,
+} from './search-attributes';
 import { planTaskQueues, type RunContext } from './run-context';
 import { slotClient, type SlotClient } from './slots';
 import { runTask } from './task-runs';
@@ -56,6 +63,12 @@ const CONTINUE_AS_NEW_PATCH = 'continue-as-new-when-suggested';
 const CONCURRENCY_GATE_PATCH = 'job-concurrency-gate';
 /** patched() id of the worker-pool task caps (a local activity reads them as the run starts). */
 const POOL_CAPS_PATCH = 'worker-pool-task-caps';
+/**
+ * patched() id of marking admission for listings: clients start a job run marked DjobsQueued and
+ * PENDING (memo); the run marks itself QUEUED when queued and clears the mark once admitted, so a
+ * listing never shows RUNNING before the gate admits it.
+ */
+const ADMISSION_MARK_PATCH = 'run-marked-until-admitted';
 /** Databricks keeps a run queued for at most 48 hours. */
 const MAX_QUEUED_MS = 48 * 3600 * 1000;
 
@@ -188,6 +201,8 @@ function beginRun(
     state_message: '',
     userCanceledOrTimedOut: false,
     tasks: {},
+    // A new job run waits for its job's gate before anything runs (see admit()).
+    ...(input.jobId !== undefined && !input.repair ? { awaiting_admission: true } : {}),
   };
   const run = input.repair ? ActiveRun.repair(state, input.repair, Date.now()) : ActiveRun.start(state);
   return { run, references, jobParameters };
@@ -260,7 +275,8 @@ async function admit(
   publish: () => void
 ): Promise<SlotDecision & { verdict: 'GRANTED' | 'SKIPPED' }> {
   const leaveQueue = () => {
-    if (run.dequeued(Date.now())) upsertSearchAttributes([{ key: DjobsQueued, value: false }]);
+    const wasQueued = run.dequeued(Date.now());
+    if (patched(ADMISSION_MARK_PATCH) || wasQueued) upsertSearchAttributes([{ key: DjobsQueued, value: false }]);
   };
   let decision: SlotDecision | 'EXPIRED';
   try {
@@ -271,8 +287,9 @@ async function admit(
       {
         maxWaitMs: MAX_QUEUED_MS,
         onQueued: (message) => {
-          run.enqueued(Date.now(), message);
+          run.enqueued(message);
           upsertSearchAttributes([{ key: DjobsQueued, value: true }]);
+          if (patched(ADMISSION_MARK_PATCH)) upsertMemo({ [MEMO_ADMISSION]: 'QUEUED' });
           publish();
         },
       }

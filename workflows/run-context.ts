@@ -5,8 +5,6 @@ import { clusterTaskQueue, type ActiveRun, type RunReferences, type Task } from 
 import { poolGateWorkflowId, type JobRunInput, type JobRunOptions, type PlanningActivities } from './definitions';
 import type { SlotClient } from './slots';
 
-export const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 30;
-
 export interface RunContext {
   run: ActiveRun;
   input: JobRunInput;

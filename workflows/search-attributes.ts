@@ -8,8 +8,19 @@ export const DjobsJobName = defineSearchAttributeKey('DjobsJobName', SearchAttri
 export const DjobsTrigger = defineSearchAttributeKey('DjobsTrigger', SearchAttributeType.KEYWORD);
 export const DjobsResultState = defineSearchAttributeKey('DjobsResultState', SearchAttributeType.KEYWORD);
 
-/** True while a run waits in its job's queue (max_concurrent_runs reached, queue enabled). */
+/**
+ * True from the start of a job run until its job's gate admits it (max_concurrent_runs): listings
+ * show such a run PENDING or QUEUED (memo `MEMO_ADMISSION`), never RUNNING.
+ */
 export const DjobsQueued = defineSearchAttributeKey('DjobsQueued', SearchAttributeType.BOOL);
+/** Memo key of a not-yet-admitted run: PENDING until the gate answers, QUEUED once it queued the run. */
+export const MEMO_ADMISSION = 'djobs_admission';
+
+/** What every start of a job run carries (run-now, schedules, triggers): not admitted yet. */
+export const NOT_YET_ADMITTED = {
+  searchAttribute: { key: DjobsQueued, value: true },
+  memo: { [MEMO_ADMISSION]: 'PENDING' },
+} as const;
 
 export const ALL_SEARCH_ATTRIBUTES = [
   DjobsJobId,

@@ -1,13 +1,7 @@
 // One task of a run, attempt after attempt: wait out the retry interval, run the attempt (an
 // activity, a condition, or a child workflow), report how it ended. The run's state machine
 // (spec/run/active-run.ts) decides everything; this module only does what must be Temporal.
-import {
-  ActivityCancellationType,
-  CancellationScope,
-  isCancellation,
-  proxyActivities,
-  sleep,
-} from '@temporalio/workflow';
+import { CancellationScope, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
 import {
   evaluateCondition,
   resolveTask,
@@ -15,16 +9,11 @@ import {
   type AttemptState,
   type Task,
   type TaskAttemptInput,
-  type TaskAttemptRecord,
 } from '../spec';
 import type { TaskActivities } from './definitions';
 import { runChildJob, runForEach } from './child-runs';
-import { DEFAULT_HEARTBEAT_TIMEOUT_SECONDS, poolOf, type RunContext } from './run-context';
-
-/** Grace on top of a task's own timeout before Temporal's start-to-close timeout fires as a backstop. */
-const TIMEOUT_BACKSTOP_SECONDS = 60;
-/** Attempts Temporal makes for one task attempt when workers are lost (heartbeat timeouts). */
-const LOST_WORKER_ATTEMPTS = 10;
+import { poolOf, type RunContext } from './run-context';
+import { classifyTaskFailure, taskAttemptActivityOptions } from './task-attempt-options';
 
 /** Run a launched task until it is finished, interrupted, or deferred to the next execution. */
 export async function runTask(ctx: RunContext, task: Task): Promise<void> {
@@ -77,22 +66,14 @@ async function runAttempt(ctx: RunContext, task: Task, attempt: AttemptState): P
     if (!result.ok) return { end: 'INVALID', message: result.error };
     return { end: 'SUCCESS', message: '', conditionOutcome: result.outcome };
   }
-  const timeout = task.timeout_seconds ?? 0;
-  const acts = proxyActivities<TaskActivities>({
-    taskQueue: ctx.taskQueues.get(task.task_key),
-    startToCloseTimeout: timeout > 0 ? `${timeout + TIMEOUT_BACKSTOP_SECONDS}s` : '3650 days',
-    heartbeatTimeout: `${ctx.options.heartbeatTimeoutSeconds ?? DEFAULT_HEARTBEAT_TIMEOUT_SECONDS}s`,
-    retry: {
-      maximumAttempts: LOST_WORKER_ATTEMPTS,
-      initialInterval: '1s',
-      backoffCoefficient: 2,
-      maximumInterval: '30s',
-      // The task's own failures and timeouts are final for this attempt: the workflow decides retries.
-      nonRetryableErrorTypes: ['TaskFailed', 'TaskTimedOut', 'TaskInvalid', 'TemporalTimeout:StartToClose'],
-    },
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    summary: attempt.attempt_number === 0 ? task.task_key : `${task.task_key} (retry ${attempt.attempt_number})`,
-  });
+  const acts = proxyActivities<TaskActivities>(
+    taskAttemptActivityOptions({
+      taskQueue: ctx.taskQueues.get(task.task_key),
+      timeoutSeconds: task.timeout_seconds,
+      heartbeatTimeoutSeconds: ctx.options.heartbeatTimeoutSeconds,
+      summary: attempt.attempt_number === 0 ? task.task_key : `${task.task_key} (retry ${attempt.attempt_number})`,
+    })
+  );
   const attemptInput: TaskAttemptInput = {
     runId: ctx.runId,
     ...(ctx.input.jobId !== undefined ? { jobId: ctx.input.jobId } : {}),
@@ -121,39 +102,8 @@ async function runAttempt(ctx: RunContext, task: Task, attempt: AttemptState): P
     return { end: 'SUCCESS', record, message: '' };
   } catch (err) {
     if (isCancellation(err)) throw err;
-    return classifyFailure(err);
+    return classifyTaskFailure(err);
   } finally {
     if (pool) await CancellationScope.nonCancellable(() => ctx.slots.release(pool.gateId, holder));
   }
-}
-
-/** Turn an activity failure into the attempt's outcome; names, not classes, cross the sandbox. */
-function classifyFailure(err: unknown): AttemptOutcome {
-  const cause = (err as { cause?: unknown }).cause as
-    { name?: string; type?: string; message?: string; details?: unknown[]; timeoutType?: unknown } | undefined;
-  if (cause?.name === 'ApplicationFailure') {
-    const record = cause.details?.[0] as TaskAttemptRecord | undefined;
-    const message = record?.errorMessage ?? cause.message ?? 'Task failed.';
-    switch (cause.type) {
-      case 'TaskFailed':
-        return { end: 'FAILED', ...(record ? { record } : {}), message: 'Workload failed, see run output for details' };
-      case 'TaskTimedOut':
-        return { end: 'TIMEDOUT', ...(record ? { record } : {}), message };
-      case 'TaskInvalid':
-        return { end: 'INVALID', ...(record ? { record } : {}), message };
-      default:
-        return { end: 'INTERNAL_ERROR', message: `Internal error while running the task: ${message}` };
-    }
-  }
-  if (cause?.name === 'TimeoutFailure') {
-    // Start-to-close is only a backstop behind the runner's own timeout; heartbeat timeouts mean
-    // the worker was lost more often than the lost-worker retry budget allows.
-    return cause.timeoutType === 'START_TO_CLOSE'
-      ? { end: 'TIMEDOUT', message: 'Task timed out (the worker did not report in time).' }
-      : { end: 'INTERNAL_ERROR', message: 'The worker running this task was lost repeatedly.' };
-  }
-  return {
-    end: 'INTERNAL_ERROR',
-    message: `Internal error while running the task: ${String((err as Error)?.message ?? err)}`,
-  };
 }

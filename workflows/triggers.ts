@@ -41,7 +41,7 @@ import {
   type TriggerActivities,
 } from './definitions';
 import { jobRun } from './job-run';
-import { DjobsJobId, DjobsJobName, DjobsRunId, DjobsTrigger } from './search-attributes';
+import { DjobsJobId, DjobsJobName, DjobsRunId, DjobsTrigger, NOT_YET_ADMITTED } from './search-attributes';
 
 /** patched() id of listings as changes since the watcher's last (absent from older histories). */
 const LISTING_CHANGES_PATCH = 'file-arrival-listing-changes';
@@ -81,12 +81,13 @@ async function startJobRun(
         ...(options ? { options } : {}),
       },
     ] as [Parameters<typeof jobRun>[0]],
-    ...(loaded.memo ? { memo: loaded.memo } : {}),
+    memo: { ...loaded.memo, ...NOT_YET_ADMITTED.memo },
     typedSearchAttributes: [
       { key: DjobsJobId, value: jobId },
       { key: DjobsRunId, value: runId },
       { key: DjobsJobName, value: name },
       { key: DjobsTrigger, value: trigger },
+      NOT_YET_ADMITTED.searchAttribute,
     ],
     staticSummary: `${name} · run ${runId} of job ${jobId} · ${trigger.toLowerCase()}`,
     // The run outlives this trigger workflow (continue-as-new, pause, job reset).

@@ -1,9 +1,10 @@
 // Runs a SQL file on the embedded DuckDB warehouse, statement by statement, printing results.
-// Parameters (DJOBS_PARAMS) are DuckDB variables (getvariable('name')) and replace legacy {{name}}.
+// Databricks-only spellings are rewritten first (sql-dialect.cjs). Parameters (DJOBS_PARAMS) are DuckDB variables (getvariable('name')) and replace legacy {{name}}.
 // DuckDB allows one writing process per database file: wait for the lock instead of failing.
 'use strict';
 const fs = require('node:fs');
 const { DuckDBInstance } = require('@duckdb/node-api');
+const { toDuckDbDialect } = require('./sql-dialect.cjs');
 
 function arg(name) {
   const i = process.argv.indexOf(`--${name}`);
@@ -37,7 +38,7 @@ async function main() {
   const file = arg('file');
   const db = arg('db');
   const params = JSON.parse(process.env.DJOBS_PARAMS || '{}');
-  let sql = fs.readFileSync(file, 'utf8');
+  let sql = toDuckDbDialect(fs.readFileSync(file, 'utf8'));
   sql = sql.replace(/\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g, (m, name) => (name in params ? params[name] : m));
   const instance = await openWithLockWait(db, Date.now() + 60_000);
   const conn = await instance.connect();

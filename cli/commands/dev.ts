@@ -4,11 +4,15 @@ import { NativeConnection } from '@temporalio/worker';
 import { DurableJobsClient } from '../../client';
 import { TemporalUnavailableError } from '../../client/errors';
 import { dataPaths, loadConfig } from '../../config';
-import { readLiveDevState, startDevServer, writeDevState } from '../../config/dev-server';
+import { findDevOrLockServer, startDevServer } from '../../config/dev-server';
 import { findOrInstallTemporalCli } from '../../config/temporal-cli';
 import { serveApi } from '../../api/serve';
 import { runCommand } from '../output';
 import { installQuietRuntime, workerFor } from '../session';
+
+/** How long `djobs dev` drains its worker after SIGINT/SIGTERM before it stops hard. */
+const GRACEFUL_STOP_MS = 3_000;
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 /** `djobs dev`: the embedded Temporal server (persistent) + Web UI + a worker, until Ctrl-C. */
 export function configureDevCommand(program: Command): void {
@@ -23,15 +27,22 @@ export function configureDevCommand(program: Command): void {
     .action(async (opts: { apiPort: string; apiHost: string; principals?: string }) =>
       runCommand(async () => {
         const config = loadConfig();
-        const live = await readLiveDevState(config.home);
-        if (live)
-          throw new TemporalUnavailableError(live.address, new Error(`djobs dev is already running (pid ${live.pid})`));
+        // One embedded server per data directory: wait while another command holds it.
+        const found = await findDevOrLockServer(config.home, 'dev', (line) => process.stderr.write(`${line}\n`));
+        if ('live' in found)
+          throw new TemporalUnavailableError(
+            found.live.address,
+            new Error(`djobs dev is already running (pid ${found.live.pid})`)
+          );
+        const { lock } = found;
         const cliPath = await findOrInstallTemporalCli(config);
-        if (!cliPath)
+        if (!cliPath) {
+          lock.release();
           throw new TemporalUnavailableError(
             'the embedded dev server',
             new Error('the `temporal` CLI was not found; run `npm run ensure-temporal`')
           );
+        }
         const paths = dataPaths(config.home);
         fs.mkdirSync(config.home, { recursive: true });
         const server = await startDevServer({
@@ -41,10 +52,15 @@ export function configureDevCommand(program: Command): void {
           uiPort: config.uiPort,
           headless: false,
           logFile: paths.serverLog,
+          onSpawn: (serverPid) => lock.update({ serverPid }),
         });
         installQuietRuntime();
+        // run_page_url points at the UI just started (its port may be a free one), unless the
+        // deployment names its public address.
+        const uiUrl = config.uiUrl ?? server.uiUrl;
         const client = await DurableJobsClient.connect({
           address: server.address,
+          ...(uiUrl ? { uiUrl } : {}),
           namespace: config.namespace,
           taskQueue: config.taskQueue,
           runOptions: {
@@ -67,26 +83,38 @@ export function configureDevCommand(program: Command): void {
             : undefined;
         const connection = await NativeConnection.connect({ address: server.address });
         const worker = await workerFor(connection, config);
-        writeDevState(config.home, {
-          pid: process.pid,
-          address: server.address,
-          ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}),
-          startedAt: Date.now(),
-        });
+        // Other commands now use this server instead of waiting.
+        lock.update({ state: 'ready', address: server.address, ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}) });
         process.stdout.write(
           `durable-jobs dev: Temporal at ${server.address}${server.uiUrl ? `, Web UI at ${server.uiUrl}` : ''}, data in ${config.home}\nPress Ctrl-C to stop.\n`
         );
-        const stop = () => worker.shutdown();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        // A graceful stop drains the worker, which needs the server; a dead or hung server (or a
+        // second signal) must not keep dev alive: past the bound, stop hard. The tasks in flight
+        // die with this process (their supervisors' parent-death signal), and their runs resume
+        // on the next start.
+        const stopHard = async () => {
+          lock.release();
+          await Promise.race([api?.app.close(), delay(1_000)]);
+          await server.stop({ graceMs: 1_000 });
+          process.exit(0);
+        };
+        let hardStop: NodeJS.Timeout | undefined;
+        const stop = () => {
+          if (hardStop) return void stopHard();
+          hardStop = setTimeout(() => void stopHard(), GRACEFUL_STOP_MS);
+          if (worker.getState() === 'RUNNING') worker.shutdown();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
         try {
           await worker.run();
         } finally {
-          fs.rmSync(paths.devState, { force: true });
           await api?.app.close();
           await client.close();
           await connection.close();
           await server.stop();
+          clearTimeout(hardStop);
+          lock.release();
         }
       })
     );

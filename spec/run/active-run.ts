@@ -211,15 +211,17 @@ export class ActiveRun {
     this.drainingNow = true;
     this.version++;
   }
-  enqueued(now: number, reason: string): void {
-    this.state.queued = { since: now, reason };
+  /** The job's gate queued the run: queued since the run exists (Databricks counts queue_duration from its start). */
+  enqueued(reason: string): void {
+    this.state.queued = { since: this.state.start_time, reason };
   }
-  /** The run left its job's queue; false if it was never queued. */
+  /** The gate answered (admitted or skipped the run); returns whether the run had been queued. */
   dequeued(now: number): boolean {
-    if (!this.state.queued) return false;
-    this.state.queue_duration = now - this.state.queued.since;
+    const wasQueued = this.state.queued !== undefined;
+    if (this.state.queued) this.state.queue_duration = now - this.state.queued.since;
     this.state.queued = undefined;
-    return true;
+    this.state.awaiting_admission = undefined;
+    return wasQueued;
   }
 
   // ---- scheduling ----
@@ -432,6 +434,7 @@ export class ActiveRun {
       attempt.logTruncated = r.logTruncated;
       if (r.errorMessage) attempt.errorMessage = r.errorMessage;
       if (r.notebookResult !== undefined) attempt.notebookResult = r.notebookResult;
+      if (r.containment) attempt.containment = r.containment;
     } else if (outcome.message) {
       attempt.errorMessage = outcome.message;
     }

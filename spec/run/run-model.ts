@@ -12,6 +12,7 @@ import {
   type TaskResultState as TaskResultStateT,
 } from '../dag/states';
 import type { JsonValue } from './task-attempt';
+import type { LegacyTaskParameters } from './legacy-parameters';
 
 /** State message of a task whose dependencies are not finished yet (shown as BLOCKED). */
 export const WAITING_FOR_UPSTREAM = 'Waiting for upstream tasks to finish.';
@@ -60,6 +61,8 @@ export interface AttemptState {
   logTruncated?: boolean;
   errorMessage?: string;
   notebookResult?: string;
+  /** How the attempt's processes were contained (`TaskAttemptRecord.containment`). */
+  containment?: 'cgroup' | 'subreaper';
   userCanceledOrTimedOut?: boolean;
   /** condition_task: the branch taken. */
   conditionOutcome?: 'true' | 'false';
@@ -116,6 +119,8 @@ export interface RunState {
   trigger_info?: TriggerInfo;
   /** Set while the run waits in its job's queue (max_concurrent_runs reached). */
   queued?: { since: number; reason: string };
+  /** True from the moment a job run exists until its job's gate admits (or skips) it. */
+  awaiting_admission?: boolean;
   /** Time the run spent queued, once it left the queue. */
   queue_duration?: number;
   /** Termination code when it differs from the result's usual one (a full queue). */
@@ -179,12 +184,15 @@ export interface Run extends RunTimes {
   trigger_info?: TriggerInfo;
   /** durable-jobs extension on Run (Databricks shows it on Job only): who the run ran as. */
   run_as_user_name?: string;
-  format: 'MULTI_TASK';
+  /** SINGLE_TASK for runs of jobs created in the Jobs API 2.0 single-task format. */
+  format: 'SINGLE_TASK' | 'MULTI_TASK';
   state: RunStateV1;
   status: RunStatusV2;
   job_parameters: { name: string; default: string; value: string }[];
   tasks: RunTask[];
   run_page_url?: string;
+  /** The legacy task parameters run-now was given (`notebook_params`, `python_params`, …). */
+  overriding_parameters?: LegacyTaskParameters;
   repair_history?: {
     type: 'ORIGINAL' | 'REPAIR';
     id?: number;
@@ -211,7 +219,7 @@ export function toDatabricksRun(state: RunState, now: number): Run {
   for (const spec of state.settings.tasks) {
     const tr = state.tasks[spec.task_key];
     if (!tr) continue;
-    for (const a of tr.attempts) tasks.push(toRunTask(spec, a, now));
+    for (const a of tr.attempts) tasks.push(toRunTask(spec, a, now, state));
   }
   const end = state.end_time || 0;
   return {
@@ -230,7 +238,7 @@ export function toDatabricksRun(state: RunState, now: number): Run {
     cleanup_duration: 0,
     run_duration: (end || now) - state.start_time,
     queue_duration: state.queued ? now - state.queued.since : (state.queue_duration ?? 0),
-    format: 'MULTI_TASK',
+    format: state.settings.format === 'SINGLE_TASK' ? 'SINGLE_TASK' : 'MULTI_TASK',
     state: runStateV1(state),
     status: runStatusV2(state),
     job_parameters: jobParameterValues(state.settings, state.job_parameters),
@@ -265,8 +273,8 @@ export interface ListedRunFacts {
   endTime: number;
   /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, … */
   status: string;
-  /** The run waits in its job's queue. */
-  queued: boolean;
+  /** Not yet admitted by its job's gate: PENDING until the gate answers, QUEUED once it queued the run. */
+  admission?: 'PENDING' | 'QUEUED';
   /** The result the run recorded as it ended, if it did. */
   result?: string;
 }
@@ -295,7 +303,8 @@ export function listedRun(facts: ListedRunFacts, now: number): Run {
     state_message: '',
     userCanceledOrTimedOut: result === 'CANCELED' || result === 'TIMEDOUT',
     tasks: {},
-    ...(running && facts.queued ? { queued: { since: facts.startTime, reason: '' } } : {}),
+    ...(running && facts.admission === 'QUEUED' ? { queued: { since: facts.startTime, reason: '' } } : {}),
+    ...(running && facts.admission === 'PENDING' ? { awaiting_admission: true } : {}),
   };
   return toDatabricksRun(summary, now);
 }
@@ -311,10 +320,25 @@ export function jobParameterValues(
   }));
 }
 
+/**
+ * A job run before its job's gate admits it: QUEUED once the gate has queued it, PENDING until
+ * the gate answers; never RUNNING (as on Databricks).
+ */
+function admissionOf(state: RunState): 'QUEUED' | 'PENDING' | undefined {
+  if (state.result !== undefined) return undefined;
+  if (state.queued) return LifeCycleState.QUEUED;
+  return state.awaiting_admission ? LifeCycleState.PENDING : undefined;
+}
+
 function runStateV1(state: RunState): RunStateV1 {
   const base = { state_message: state.state_message, user_cancelled_or_timedout: state.userCanceledOrTimedOut };
-  if (state.result === undefined && state.queued)
-    return { life_cycle_state: LifeCycleState.QUEUED, ...base, queue_reason: state.queued.reason };
+  const admission = admissionOf(state);
+  if (admission)
+    return {
+      life_cycle_state: admission,
+      ...base,
+      ...(state.queued ? { queue_reason: state.queued.reason } : {}),
+    };
   if (state.result === undefined) return { life_cycle_state: LifeCycleState.RUNNING, ...base };
   // Databricks reports a failed multi-task run as INTERNAL_ERROR/FAILED (observed cloud behaviour,
   // which SDK waiters depend on), and a skipped run as SKIPPED.
@@ -344,8 +368,12 @@ const RUN_TERMINATION: Record<RunResultStateT, { code: string; type: 'SUCCESS' |
 };
 
 function runStatusV2(state: RunState): RunStatusV2 {
-  if (state.result === undefined && state.queued)
-    return { state: 'QUEUED', queue_details: { code: 'MAX_CONCURRENT_RUNS_REACHED', message: state.queued.reason } };
+  const admission = admissionOf(state);
+  if (admission)
+    return {
+      state: admission,
+      ...(state.queued ? { queue_details: { code: 'MAX_CONCURRENT_RUNS_REACHED', message: state.queued.reason } } : {}),
+    };
   if (state.result === undefined) return { state: 'RUNNING' };
   const termination = RUN_TERMINATION[state.result];
   return {
@@ -358,7 +386,36 @@ function runStatusV2(state: RunState): RunStatusV2 {
   };
 }
 
-function toRunTask(spec: Task, a: AttemptState, now: number): RunTask {
+/**
+ * Databricks gives a one-time run (runs/submit) a hidden job of its own, and clients read its
+ * `job_id` (the Airflow provider's deferrable operators do): here it is the run's own id.
+ */
+export function withOneTimeRunJobId(run: Run): Run {
+  return run.job_id === undefined && run.run_type === RunType.SUBMIT_RUN ? { job_id: run.run_id, ...run } : run;
+}
+
+/**
+ * Databricks `repair_history` as runs/get?include_history=true gives it: a run never repaired has
+ * the single ORIGINAL entry (clients such as the Airflow provider read its last id).
+ */
+export function withRepairHistory(run: Run): Run {
+  if (run.repair_history) return run;
+  return {
+    ...run,
+    repair_history: [
+      {
+        type: 'ORIGINAL',
+        start_time: run.start_time,
+        end_time: run.end_time,
+        state: run.state,
+        status: run.status,
+        task_run_ids: run.tasks.map((t) => t.run_id),
+      },
+    ],
+  };
+}
+
+function toRunTask(spec: Task, a: AttemptState, now: number, run: RunState): RunTask {
   const running = a.phase === 'RUNNING';
   const duration = a.start_time ? (a.end_time || (running ? now : a.start_time)) - a.start_time : 0;
   return {
@@ -373,7 +430,7 @@ function toRunTask(spec: Task, a: AttemptState, now: number): RunTask {
     run_id: a.run_id,
     attempt_number: a.attempt_number,
     state: taskStateV1(a),
-    status: taskStatusV2(a),
+    status: taskStatusV2(a, run),
     start_time: a.start_time,
     end_time: a.end_time,
     setup_duration: 0,
@@ -411,7 +468,7 @@ function taskStateV1(a: AttemptState): RunStateV1 {
   }
 }
 
-function taskStatusV2(a: AttemptState): RunStatusV2 {
+function taskStatusV2(a: AttemptState, run: RunState): RunStatusV2 {
   switch (a.phase) {
     case 'PENDING':
       return { state: a.state_message.startsWith(WAITING_FOR_UPSTREAM) ? 'BLOCKED' : 'PENDING' };
@@ -421,15 +478,22 @@ function taskStatusV2(a: AttemptState): RunStatusV2 {
       return { state: 'WAITING' };
     case 'SKIPPED':
     case 'TERMINATED':
-      return { state: 'TERMINATED', termination_details: taskTermination(a) };
+      return { state: 'TERMINATED', termination_details: taskTermination(a, run) };
     default:
       return assertNever(a.phase, 'attempt phase');
   }
 }
 
-function taskTermination(a: AttemptState): NonNullable<RunStatusV2['termination_details']> {
+function taskTermination(a: AttemptState, run: RunState): NonNullable<RunStatusV2['termination_details']> {
   const message = a.state_message;
   if (a.internalError) return { code: 'INTERNAL_ERROR', type: 'INTERNAL_ERROR', message };
+  // The tasks of a run skipped at admission never ran: they carry the run's own reason.
+  if (a.phase === 'SKIPPED' && a.result === undefined && run.result === RunResultState.MAXIMUM_CONCURRENT_RUNS_REACHED)
+    return {
+      ...RUN_TERMINATION.MAXIMUM_CONCURRENT_RUNS_REACHED,
+      ...(run.termination_code ? { code: run.termination_code } : {}),
+      message,
+    };
   const r = a.result ?? TaskResultState.CANCELED;
   switch (r) {
     case TaskResultState.SUCCESS:

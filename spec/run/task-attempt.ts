@@ -39,6 +39,11 @@ export interface TaskAttemptRecord {
   taskValues: Record<string, JsonValue>;
   /** The string passed to dbutils.notebook.exit, if any. */
   notebookResult?: string;
+  /**
+   * How the attempt's processes were contained: `cgroup` (a cgroup v2 of its own, killed with
+   * cgroup.kill) or `subreaper` (its supervisor, a child subreaper, found and killed them).
+   */
+  containment?: 'cgroup' | 'subreaper';
 }
 
 /** ApplicationFailure `type`s thrown by the task activity. Assert on these, not on classes. */

@@ -1,2 +1,4 @@
 export * from './job-settings';
 export * from './validate';
+export * from './single-task';
+export * from './json-limits';

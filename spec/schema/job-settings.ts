@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { CONDITION_OPS } from '../dag/condition';
 import { RUN_IF_VALUES } from '../dag/states';
+import { opaqueValueProblem } from './json-limits';
 
 export const KEY_PATTERN = /^[\w-]+$/;
 const key = (what: string) =>
@@ -16,8 +17,11 @@ const key = (what: string) =>
 const nonNegativeInt = z.number().int().min(0);
 const stringMap = z.record(z.string(), z.string());
 const source = z.enum(['WORKSPACE', 'GIT']);
-/** Shapes we accept and pass through without interpreting (compute specs, libraries). */
-const opaque = z.record(z.string(), z.unknown());
+/** Shapes we accept and pass through without interpreting (compute specs, libraries), bounded. */
+const opaque = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+  const problem = opaqueValueProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message, params: { exact: true } });
+});
 
 export const DependsOn = z.strictObject({
   task_key: z.string(),

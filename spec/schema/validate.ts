@@ -81,6 +81,10 @@ function issueToProblems(issue: z.core.$ZodIssue): SpecProblem[] {
     }
     case 'invalid_format':
       return [{ path, message: `${issue.message}, found ${found}` }];
+    case 'custom':
+      // Refinements that say what they found themselves.
+      if (issue.params?.exact) return [{ path, message: issue.message }];
+      return [{ path, message: `${issue.message}, found ${found}` }];
     default:
       return [{ path, message: `${issue.message}, found ${found}` }];
   }

@@ -8,8 +8,8 @@ import time
 from datetime import timedelta
 
 from databricks.sdk import WorkspaceClient
-from databricks.sdk.service import jobs
-from databricks.sdk.errors import OperationFailed
+from databricks.sdk.service import compute, jobs
+from databricks.sdk.errors import NotFound, OperationFailed
 
 w = WorkspaceClient(host=os.environ["DJOBS_HOST"], token=os.environ["DJOBS_TOKEN"], auth_type="pat")
 workdir = os.environ["DJOBS_WORKDIR"]
@@ -75,6 +75,65 @@ assert any(a.group_name == "analysts" and a.all_permissions[0].permission_level 
 levels = w.jobs.get_permission_levels(job_id=str(created.job_id))
 assert [l.permission_level for l in levels.permission_levels] == [jobs.JobPermissionLevel.CAN_VIEW, jobs.JobPermissionLevel.CAN_MANAGE_RUN, jobs.JobPermissionLevel.CAN_MANAGE, jobs.JobPermissionLevel.IS_OWNER], levels
 
-for job_id in [created.job_id, flaky.job_id, *extra]:
+# run_now_and_wait: one call starts and waits
+waited = w.jobs.run_now_and_wait(job_id=created.job_id, job_parameters={"who": "waiter"}, timeout=timedelta(minutes=2))
+assert waited.state.result_state == jobs.RunResultState.SUCCESS, waited.state
+assert "hello waiter" in (w.jobs.get_run_output(run_id=waited.tasks[0].run_id).logs or "")
+
+# list_runs(expand_tasks=True) over several pages: the SDK follows next_page_token (limit 1)
+listed = list(w.jobs.list_runs(job_id=created.job_id, expand_tasks=True, limit=1))
+assert {run.run_id, waited.run_id} <= {r.run_id for r in listed}, listed
+assert all(r.tasks and r.tasks[0].task_key == "hello" for r in listed), listed
+
+# update merges, reset replaces
+w.jobs.update(job_id=created.job_id, new_settings=jobs.JobSettings(description="updated by the SDK"))
+after_update = w.jobs.get(job_id=created.job_id).settings
+assert after_update.description == "updated by the SDK" and after_update.name == "sdk job", after_update
+w.jobs.reset(
+    job_id=created.job_id,
+    new_settings=jobs.JobSettings(
+        name="sdk job reset",
+        parameters=[jobs.JobParameterDefinition(name="who", default="nobody")],
+        tasks=[jobs.Task(task_key="hello", notebook_task=jobs.NotebookTask(notebook_path="hello"))],
+    ),
+)
+after_reset = w.jobs.get(job_id=created.job_id).settings
+assert after_reset.name == "sdk job reset" and after_reset.description is None, after_reset
+
+# export_run: one view per task, with its log
+exported = w.jobs.export_run(run_id=waited.tasks[0].run_id)
+assert exported.views and "hello waiter" in exported.views[0].content, exported
+
+# cancel_all_runs: every active run of the job ends CANCELED
+slow_job = w.jobs.create(name="sdk slow", max_concurrent_runs=2, tasks=[jobs.Task(task_key="slow", notebook_task=jobs.NotebookTask(notebook_path="slow"))])
+slow_runs = [w.jobs.run_now(job_id=slow_job.job_id).response.run_id for _ in range(2)]
+deadline = time.time() + 30
+while not all(w.jobs.get_run(run_id=r).state.life_cycle_state == jobs.RunLifeCycleState.RUNNING for r in slow_runs):
+    assert time.time() < deadline, "slow runs never started"
+    time.sleep(0.2)
+w.jobs.cancel_all_runs(job_id=slow_job.job_id)
+for r in slow_runs:
+    ended = w.jobs.wait_get_run_job_terminated_or_skipped(run_id=r, timeout=timedelta(minutes=1))
+    assert ended.state.result_state == jobs.RunResultState.CANCELED, ended.state
+
+# delete_run: the run disappears once Temporal has processed the deletion (asynchronous: seconds,
+# tens of seconds on a loaded dev server), after which runs/get answers NotFound
+w.jobs.delete_run(run_id=slow_runs[0])
+deadline = time.time() + 120
+while True:
+    try:
+        w.jobs.get_run(run_id=slow_runs[0])
+    except NotFound:
+        break
+    assert time.time() < deadline, "the deleted run is still there"
+    time.sleep(0.5)
+
+# clusters: the worker pools, the default one live (this test's worker polls it)
+assert [v.key for v in w.clusters.spark_versions().versions] == ["durable-jobs-python3"]
+default_pool = w.clusters.get(cluster_id="default")
+assert default_pool.state == compute.State.RUNNING and default_pool.num_workers >= 1, default_pool
+assert "default" in [c.cluster_id for c in w.clusters.list()]
+
+for job_id in [created.job_id, flaky.job_id, slow_job.job_id, *extra]:
     w.jobs.delete(job_id=job_id)
 print("OK")

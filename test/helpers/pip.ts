@@ -1,7 +1,9 @@
-// Python packages the tests need (an official SDK, an S3 server), installed on first use into a
-// directory of .tools/ with pip --target, the way the scripts install the Temporal CLI.
+// Python packages the tests need (an official SDK, an S3 server, Airflow), installed on first use
+// into a directory of .tools/ (pip --target, or a virtual environment for a whole application),
+// the way the scripts install the Temporal CLI.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 
 /** Install `requirements` into `dir` unless `marker` (a path inside it) already exists. */
 export function pipInstallOnce(dir: string, marker: string, requirements: string[]): void {
@@ -12,4 +14,24 @@ export function pipInstallOnce(dir: string, marker: string, requirements: string
     { encoding: 'utf8' }
   );
   if (res.status !== 0) throw new Error(`pip install ${requirements.join(' ')} failed: ${res.stderr}`);
+}
+
+/**
+ * A virtual environment in `dir` with `requirements` installed, made once: a marker file written
+ * after a successful install says it is complete. Returns the environment's python.
+ */
+export function venvInstallOnce(dir: string, requirements: string[]): string {
+  const python = path.join(dir, 'bin', 'python');
+  const marker = path.join(dir, '.installed');
+  if (fs.existsSync(marker)) return python;
+  const steps: [string, string[]][] = [
+    ['python3', ['-m', 'venv', '--clear', dir]],
+    [python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...requirements]],
+  ];
+  for (const [command, args] of steps) {
+    const res = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    if (res.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${res.stderr}`);
+  }
+  fs.writeFileSync(marker, `${requirements.join('\n')}\n`);
+  return python;
 }

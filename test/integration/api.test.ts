@@ -1,10 +1,10 @@
 // The Databricks Jobs REST API over real HTTP: create, get, list with pagination, run-now and
 // wait through runs/get, get-output, submit, cancel, repair, and the error bodies.
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createApiServer } from '../../api/server';
-import { TokenMap, adminPrincipal } from '../../api/auth';
-import { job, sh, useEngine, waitFor } from './harness';
+import { adminTokens, job, sh, useEngine, waitFor } from './harness';
 
 const TOKEN = 'test-token';
 
@@ -82,6 +82,82 @@ describe('REST API', () => {
     expect(out.body.logs).toBe('hello api\n');
     expect(await call('POST', '/api/2.1/jobs/delete', { job_id: jobId })).toEqual({ status: 200, body: {} });
     expect((await call('GET', `/api/2.1/jobs/get?job_id=${jobId}`)).status).toBe(404);
+  });
+
+  it('reads GET parameters from a JSON body (the Airflow async hook sends runs/get so), and include_history gives ORIGINAL', async () => {
+    /** A GET with a JSON body and no query string (fetch cannot send one). */
+    const getWithBody = (path: string, body: unknown) =>
+      new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+        const text = JSON.stringify(body);
+        const req = http.request(
+          `${base}${path}`,
+          {
+            method: 'GET',
+            headers: {
+              authorization: `Bearer ${TOKEN}`,
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(text),
+            },
+          },
+          (res) => {
+            let data = '';
+            res.on('data', (d: Buffer) => (data += d.toString()));
+            res.on('end', () =>
+              resolve({ status: res.statusCode!, body: JSON.parse(data) as Record<string, unknown> })
+            );
+          }
+        );
+        req.on('error', reject);
+        req.end(text);
+      });
+    const name = `body params ${Date.now()}`;
+    const jobId = (await call('POST', '/api/2.1/jobs/create', job(name, [sh('hi', 'echo hi')]))).body.job_id as number;
+    expect((await getWithBody('/api/2.2/jobs/get', { job_id: jobId })).body).toMatchObject({ job_id: jobId });
+    const listed = await waitFor(async () => {
+      const r = await getWithBody('/api/2.2/jobs/list', { name });
+      return (r.body.jobs as { job_id: number }[] | undefined)?.length === 1 ? r.body : undefined;
+    }, 'the job to be listed by its name');
+    expect((listed.jobs as { job_id: number }[]).map((j) => j.job_id)).toEqual([jobId]);
+    const runId = (await call('POST', '/api/2.1/jobs/run-now', { job_id: jobId })).body.run_id as number;
+    await finished(runId);
+    const run = await getWithBody('/api/2.2/jobs/runs/get', { run_id: runId, include_history: true });
+    expect(run.status).toBe(200);
+    const tasks = run.body.tasks as { run_id: number }[];
+    expect(run.body.repair_history).toEqual([
+      {
+        type: 'ORIGINAL',
+        start_time: run.body.start_time,
+        end_time: run.body.end_time,
+        state: run.body.state,
+        status: run.body.status,
+        task_run_ids: tasks.map((t) => t.run_id),
+      },
+    ]);
+    expect((await getWithBody('/api/2.2/jobs/runs/get', {})).body).toEqual({
+      error_code: 'INVALID_PARAMETER_VALUE',
+      message: 'Missing required field: run_id',
+    });
+    expect((await getWithBody('/api/2.2/jobs/runs/get', [1])).body).toEqual({
+      error_code: 'MALFORMED_REQUEST',
+      message: 'The request body must be a JSON object.',
+    });
+    // Legacy per-task parameters: what cannot apply is refused, every problem at once.
+    expect(
+      await call('POST', '/api/2.1/jobs/run-now', { job_id: jobId, jar_params: ['a'], notebook_params: { x: 1 } })
+    ).toEqual({
+      status: 400,
+      body: {
+        error_code: 'INVALID_PARAMETER_VALUE',
+        message: `jar_params and notebook_params cannot be combined. notebook_params: job ${jobId} has no notebook_task to apply them to. jar_params: job ${jobId} has no spark_jar_task to apply them to.`,
+      },
+    });
+    expect(await call('POST', '/api/2.1/jobs/run-now', { job_id: jobId, python_params: 'a' })).toEqual({
+      status: 400,
+      body: {
+        error_code: 'INVALID_PARAMETER_VALUE',
+        message: 'python_params: expected an array of strings, found "a"',
+      },
+    });
   });
 
   it('lists jobs with pagination and no empty next_page_token', async () => {
@@ -340,9 +416,3 @@ describe('REST API', () => {
     ).toMatchObject({ status: 413, body: { error_code: 'REQUEST_LIMIT_EXCEEDED' } });
   });
 });
-
-function adminTokens(token: string): TokenMap {
-  const tokens = new TokenMap();
-  tokens.add({ plain: token }, adminPrincipal());
-  return tokens;
-}

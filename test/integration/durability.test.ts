@@ -1,26 +1,10 @@
 // A crashed worker loses nothing: kill -9 the worker process in the middle of a run, start a new
 // one, and the run completes without re-running the tasks that had finished.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { job, latestByKey, sh, useEngine, waitFor, type Engine } from './harness';
-
-const root = path.resolve(__dirname, '..', '..');
-
-function startWorkerProcess(engine: Engine): ChildProcess {
-  const child = spawn(process.execPath, [path.join(root, 'dist', 'cli', 'index.js'), 'worker'], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: engine.address,
-      DJOBS_TASK_QUEUE: engine.taskQueue,
-      DJOBS_HOME: engine.dataDir,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[worker ${child.pid}] ${d.toString()}`));
-  return child;
-}
+import { job, latestByKey, sh, useEngine, startWorkerProcess, waitFor } from './harness';
 
 describe('durability', () => {
   const engine = useEngine('durability', { worker: false, heartbeatTimeoutSeconds: 3 });
@@ -28,6 +12,24 @@ describe('durability', () => {
   beforeAll(async () => {
     // No in-process worker: the workers are separate processes we can kill.
   });
+  /** Kill the workers of earlier tests, so the next task lands on a worker the test controls. */
+  async function stopWorkers() {
+    for (const w of workers.splice(0)) {
+      if (w.exitCode === null && w.signalCode === null) {
+        w.kill('SIGKILL');
+        await waitFor(() => w.exitCode !== null || w.signalCode !== null, 'earlier workers to stop');
+      }
+    }
+  }
+  /** A worker runs until `started` exists (written by a task), is killed with -9, and a new one takes over. */
+  async function crashWorkerOnce(started: string, what: string) {
+    const first = startWorkerProcess(engine);
+    workers.push(first);
+    await waitFor(() => fs.existsSync(started), `${what} to start on the first worker`, 60_000);
+    first.kill('SIGKILL');
+    await waitFor(() => first.exitCode !== null || first.signalCode !== null, 'the first worker to die');
+    workers.push(startWorkerProcess(engine));
+  }
   afterAll(async () => {
     for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
   });
@@ -42,13 +44,7 @@ describe('durability', () => {
         sh('c', `echo c >> ${marks}`, { depends_on: [{ task_key: 'b' }] }),
       ])
     );
-    const first = startWorkerProcess(engine);
-    workers.push(first);
-    await waitFor(() => fs.existsSync(started), 'task b to start on the first worker', 60_000);
-    first.kill('SIGKILL');
-    await waitFor(() => first.exitCode !== null || first.signalCode !== null, 'the first worker to die');
-
-    workers.push(startWorkerProcess(engine));
+    await crashWorkerOnce(started, 'task b');
     const run = await engine.client.waitForRun(run_id, { timeoutMs: 90_000 });
     expect(run.state.result_state).toBe('SUCCESS');
     const lines = fs.readFileSync(marks, 'utf8').trim().split('\n');
@@ -61,13 +57,36 @@ describe('durability', () => {
     expect(t.b!.state.result_state).toBe('SUCCESS');
   });
 
+  it('kill -9 of the worker during a for_each iteration: another worker resumes it, no user retry is spent', async () => {
+    await stopWorkers();
+    const marks = path.join(engine.workDir, 'foreach-marks');
+    const started = path.join(engine.workDir, 'foreach-started');
+    // Iteration 1 is slow and is the one the kill interrupts; each iteration logs its input and
+    // the attempt number (a spent user retry would show as attempt 1).
+    const nested = sh(
+      'iter',
+      `[ {{input}} != 1 ] || { touch ${started}; sleep 3; }; echo "{{input}}:$DJOBS_ATTEMPT_NUMBER" >> ${marks}`,
+      { max_retries: 1 }
+    );
+    const { run_id } = await engine.client.submitRun(
+      job('for_each survives a crash', [
+        { task_key: 'each', for_each_task: { inputs: '[0,1,2]', concurrency: 3, task: nested } },
+      ])
+    );
+    await crashWorkerOnce(started, 'iteration 1');
+    const run = await engine.client.waitForRun(run_id, { timeoutMs: 90_000 });
+    expect(run.state.result_state, run.state.state_message).toBe('SUCCESS');
+    const lines = fs.readFileSync(marks, 'utf8').trim().split('\n');
+    // Every iteration ran as attempt 0 only (the killed worker's orphaned shell may also finish
+    // iteration 1, so it can appear twice, but never as a retry).
+    expect([...new Set(lines)].sort()).toEqual(['0:0', '1:0', '2:0']);
+    const each = latestByKey(run).each!;
+    expect(each.attempt_number).toBe(0);
+    expect(each.for_each_task!.stats!.task_run_stats.succeeded_iterations).toBe(3);
+  });
+
   it('graceful shutdown (SIGTERM) mid-task: the attempt is handed to another worker and the run completes', async () => {
-    for (const w of workers.splice(0)) {
-      if (w.exitCode === null && w.signalCode === null) {
-        w.kill('SIGKILL');
-        await waitFor(() => w.exitCode !== null || w.signalCode !== null, 'earlier workers to stop');
-      }
-    }
+    await stopWorkers();
     const marks = path.join(engine.workDir, 'graceful-marks');
     const started = path.join(engine.workDir, 'graceful-started');
     const { run_id } = await engine.client.submitRun(

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadJobSpecFile } from '../../client';
 import { job, latestByKey, sh, useEngine } from './harness';
 
 describe('for_each_task', () => {
@@ -39,6 +40,32 @@ describe('for_each_task', () => {
     const files = fs.readdirSync(dir);
     expect(files).toHaveLength(1001); // every input once, plus the retry of 500
     expect(files).toContain('500.1');
+  });
+
+  it('a relative notebook path in the nested task resolves next to the spec file', async () => {
+    const dir = path.join(engine.workDir, 'relative');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'echo.py'), 'print("iteration", dbutils.widgets.get("n"))\n');
+    const spec = path.join(dir, 'job.json');
+    fs.writeFileSync(
+      spec,
+      JSON.stringify({
+        tasks: [
+          {
+            task_key: 'loop',
+            for_each_task: {
+              inputs: '[1,2]',
+              task: { task_key: 'it', notebook_task: { notebook_path: './echo', base_parameters: { n: '{{input}}' } } },
+            },
+          },
+        ],
+      })
+    );
+    const { settings } = await loadJobSpecFile(spec);
+    const { run_id } = await engine.client.submitRun(settings);
+    const run = await engine.client.waitForRun(run_id, { timeoutMs: 60_000 });
+    expect(run.state.result_state, run.state.state_message).toBe('SUCCESS');
+    expect(latestByKey(run).loop!.for_each_task!.stats!.task_run_stats.succeeded_iterations).toBe(2);
   });
 
   it('substitutes {{input}} fields and fails after every iteration finished when one fails', async () => {

@@ -1,10 +1,13 @@
 // One engine per test file: a worker on its own task queue (isolation on the shared dev server)
 // with its own data directory, and a client pointed at the same queue.
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, inject } from 'vitest';
+import type { ContainmentChoice } from '../../activities/containment';
+import { TokenMap, adminPrincipal } from '../../api/auth';
 import { DurableJobsClient } from '../../client';
 import type { JobSettings, Run, Task } from '../../spec';
 import { createDjobsWorker } from '../../worker';
@@ -31,7 +34,12 @@ export function safeName(title: string): string {
 
 export async function startEngine(
   title: string,
-  opts: { worker?: boolean; heartbeatTimeoutSeconds?: number; poolMaxTasks?: Record<string, number> } = {}
+  opts: {
+    worker?: boolean;
+    heartbeatTimeoutSeconds?: number;
+    poolMaxTasks?: Record<string, number>;
+    containment?: ContainmentChoice;
+  } = {}
 ): Promise<Engine> {
   if (!runtimeInstalled) {
     runtimeInstalled = true;
@@ -60,6 +68,7 @@ export async function startEngine(
       dataDir,
       ...(bundle ? { workflowBundlePath: bundle } : {}),
       ...(opts.poolMaxTasks ? { poolMaxTasks: opts.poolMaxTasks } : {}),
+      ...(opts.containment ? { containment: opts.containment } : {}),
     });
     running = worker.run();
   }
@@ -78,6 +87,23 @@ export async function startEngine(
       fs.rmSync(workDir, { recursive: true, force: true });
     },
   };
+}
+
+/** `djobs worker` (from dist/) serving the engine's queue, as a process of its own that tests can kill. */
+export function startWorkerProcess(engine: Engine, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const root = path.resolve(__dirname, '..', '..');
+  const child = spawn(process.execPath, [path.join(root, 'dist', 'cli', 'index.js'), 'worker'], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: engine.address,
+      DJOBS_TASK_QUEUE: engine.taskQueue,
+      DJOBS_HOME: engine.dataDir,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[worker ${child.pid}] ${d.toString()}`));
+  return child;
 }
 
 /**
@@ -170,4 +196,11 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Tokens where `token` signs in as an admin. */
+export function adminTokens(token: string): TokenMap {
+  const tokens = new TokenMap();
+  tokens.add({ plain: token }, adminPrincipal());
+  return tokens;
 }

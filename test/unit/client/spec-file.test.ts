@@ -95,4 +95,78 @@ describe('loadJobSpecFile', () => {
     const y = write('bad.yaml', 'tasks:\n  - task_key: a\n   bad: [');
     expect((await problemsOf(y))[0]!.message).toMatch(/^invalid YAML at line \d+, column \d+: /);
   });
+
+  // Every place a spec names a file resolves against the spec's directory, by one function.
+  const pathPlaces = [
+    {
+      where: 'notebook_task.notebook_path',
+      file: 'nb/echo.py',
+      given: './nb/echo',
+      type: { notebook_task: { notebook_path: './nb/echo' } },
+    },
+    {
+      where: 'spark_python_task.python_file',
+      file: 'py/main.py',
+      given: 'py/main.py',
+      type: { spark_python_task: { python_file: 'py/main.py' } },
+    },
+    {
+      where: 'sql_task.file.path',
+      file: 'sql/q.sql',
+      given: './sql/q.sql',
+      type: { sql_task: { file: { path: './sql/q.sql' } } },
+    },
+  ];
+  const at = (task: unknown, keys: string[]) =>
+    keys.reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], task) as string;
+
+  it.each(pathPlaces)('resolves $where in a top-level task and in a for_each_task nested task', async (place) => {
+    write(place.file, '');
+    const f = write(
+      'spec/../job.json',
+      JSON.stringify({
+        tasks: [
+          { task_key: 'top', ...place.type },
+          { task_key: 'loop', for_each_task: { inputs: '[1,2]', task: { task_key: 'it', ...place.type } } },
+        ],
+      })
+    );
+    const { settings } = await loadJobSpecFile(f);
+    const keys = place.where.split('.');
+    expect(at(settings.tasks[0], keys)).toBe(path.join(dir, place.file));
+    expect(at(settings.tasks[1]!.for_each_task!.task, keys)).toBe(path.join(dir, place.file));
+  });
+
+  it.each(pathPlaces)('reports a missing $where in a nested task with its JSON path', async (place) => {
+    const f = write(
+      'job.json',
+      JSON.stringify({
+        tasks: [{ task_key: 'loop', for_each_task: { inputs: '[1]', task: { task_key: 'it', ...place.type } } }],
+      })
+    );
+    const problems = await problemsOf(f);
+    expect(problems.map((p) => p.path)).toEqual([`tasks[0].for_each_task.task.${place.where}`]);
+    expect(problems[0]!.message).toMatch(
+      new RegExp(`^expected a file at ${path.join(dir, place.given).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)
+    );
+  });
+
+  it('resolves a relative file-arrival location against the spec directory, and leaves URLs alone', async () => {
+    const local = write(
+      'local.json',
+      JSON.stringify({
+        trigger: { file_arrival: { url: './inbox/' } },
+        tasks: [{ task_key: 'a', shell_command_task: { command: 'true' } }],
+      })
+    );
+    expect((await loadJobSpecFile(local)).settings.trigger!.file_arrival!.url).toBe(path.join(dir, 'inbox'));
+    const s3 = write(
+      's3.json',
+      JSON.stringify({
+        trigger: { file_arrival: { url: 's3://bucket/p/' } },
+        tasks: [{ task_key: 'a', shell_command_task: { command: 'true' } }],
+      })
+    );
+    expect((await loadJobSpecFile(s3)).settings.trigger!.file_arrival!.url).toBe('s3://bucket/p/');
+  });
 });

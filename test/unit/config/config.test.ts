@@ -21,6 +21,14 @@ describe('loadConfig', () => {
     expect(c.poolMaxTasks).toEqual({ default: 8, gpu: 2 });
   });
 
+  it('takes the public Web UI address for run_page_url, an http(s) URL', () => {
+    expect(loadConfig({ DJOBS_UI_URL: 'https://jobs.example.com/temporal' }).uiUrl).toBe(
+      'https://jobs.example.com/temporal'
+    );
+    expect(loadConfig({}).uiUrl).toBeUndefined();
+    expect(() => loadConfig({ DJOBS_UI_URL: 'jobs.example.com' })).toThrow(/DJOBS_UI_URL: /);
+  });
+
   it('names every bad variable at once', () => {
     expect(() => loadConfig({ DJOBS_API_ACCESS_CACHE_MS: '-5', DJOBS_POOL_MAX_TASKS: 'gpu' })).toThrow(
       /DJOBS_POOL_MAX_TASKS: expected pool=limit pairs.*DJOBS_API_ACCESS_CACHE_MS: |DJOBS_API_ACCESS_CACHE_MS: .*DJOBS_POOL_MAX_TASKS: expected pool=limit pairs/

@@ -16,6 +16,7 @@ interface Service {
   healthcheck?: unknown;
   volumes?: string[];
   ports?: string[];
+  env_file?: ({ path: string; required?: boolean } | string)[];
 }
 const compose = YAML.parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
@@ -53,7 +54,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('UI, setup and workers point at the server gRPC port', () => {
-    for (const name of ['temporal-ui', 'temporal-setup', 'djobs-worker', 'djobs-cli']) {
+    for (const name of ['temporal-ui', 'temporal-setup', 'djobs-worker', 'djobs-cli', 'djobs-api']) {
       expect(services[name]!.environment!.TEMPORAL_ADDRESS, name).toBe('temporal:7233');
     }
   });
@@ -74,5 +75,23 @@ describe('docker-compose.yml', () => {
     };
     expect(pkg.scripts.build).toContain('tsc -p tsconfig.build.json');
     expect(fs.existsSync(path.join(root, 'cli', 'index.ts'))).toBe(true);
+  });
+
+  it('the Temporal UI is on 8233 as in djobs dev, and the REST API on 8080 with its token from an env file', () => {
+    expect(services['temporal-ui']!.ports).toEqual(['8233:8080']);
+    expect(services['temporal-ui']!.environment!.TEMPORAL_CORS_ORIGINS).toBe('http://localhost:8233');
+    const api = services['djobs-api']!;
+    expect(api.build).toBe('.');
+    expect(api.command).toEqual(['node', 'dist/cli/index.js', 'api', '--host', '0.0.0.0', '--port', '8080']);
+    expect(api.ports).toEqual(['8080:8080']);
+    expect(api.depends_on!['temporal-setup']!.condition).toBe('service_completed_successfully');
+    // The token is never inline: it comes from an env file kept out of git, with an example beside.
+    expect(api.environment!.DJOBS_API_TOKEN).toBeUndefined();
+    expect(api.env_file).toEqual([{ path: './djobs-api.env', required: true }]);
+    expect(fs.readFileSync(path.join(root, '.gitignore'), 'utf8').split('\n')).toContain('djobs-api.env');
+    expect(fs.readFileSync(path.join(root, 'djobs-api.env.example'), 'utf8')).toMatch(/^DJOBS_API_TOKEN=$/m);
+    // No two services publish the same host port.
+    const hostPorts = Object.values(services).flatMap((svc) => (svc.ports ?? []).map((p) => p.split(':')[0]));
+    expect(new Set(hostPorts).size).toBe(hostPorts.length);
   });
 });

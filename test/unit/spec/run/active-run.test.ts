@@ -274,10 +274,11 @@ describe('ActiveRun events', () => {
     expect(run.attempt('a')).toMatchObject({ phase: 'SKIPPED', state_message: 'The queue is full.' });
   });
 
-  it('measures the time spent queued', () => {
-    const run = ActiveRun.start(seed([task('a')]));
+  it('measures the time spent queued from the start of the run, and clears the admission mark', () => {
+    const run = ActiveRun.start({ ...seed([task('a')]), awaiting_admission: true });
     expect(run.dequeued(100)).toBe(false);
-    run.enqueued(1000, 'Queued: 1 run of this job is active.');
+    expect(run.state.awaiting_admission).toBeUndefined();
+    run.enqueued('Queued: 1 run of this job is active.');
     expect(run.state.queued).toEqual({ since: 1000, reason: 'Queued: 1 run of this job is active.' });
     expect(run.dequeued(4000)).toBe(true);
     expect(run.state.queue_duration).toBe(3000);
@@ -376,10 +377,11 @@ describe('ActiveRun events', () => {
     expect(run.attempt('a')).toMatchObject({ phase: 'SKIPPED', state_message: 'The queue is full.' });
   });
 
-  it('measures the time spent queued', () => {
-    const run = ActiveRun.start(seed([task('a')]));
+  it('measures the time spent queued from the start of the run, and clears the admission mark', () => {
+    const run = ActiveRun.start({ ...seed([task('a')]), awaiting_admission: true });
     expect(run.dequeued(100)).toBe(false);
-    run.enqueued(1000, 'Queued: 1 run of this job is active.');
+    expect(run.state.awaiting_admission).toBeUndefined();
+    run.enqueued('Queued: 1 run of this job is active.');
     expect(run.state.queued).toEqual({ since: 1000, reason: 'Queued: 1 run of this job is active.' });
     expect(run.dequeued(4000)).toBe(true);
     expect(run.state.queue_duration).toBe(3000);

@@ -10,7 +10,6 @@ const facts = (extra: Partial<ListedRunFacts>): ListedRunFacts => ({
   startTime: 1000,
   endTime: 0,
   status: 'RUNNING',
-  queued: false,
   ...extra,
 });
 
@@ -25,10 +24,14 @@ describe('listedRun', () => {
       run_duration: 2000,
       tasks: [],
     });
-    expect(listedRun(facts({ queued: true }), 3000)).toMatchObject({
+    expect(listedRun(facts({ admission: 'QUEUED' }), 3000)).toMatchObject({
       state: { life_cycle_state: 'QUEUED' },
       status: { state: 'QUEUED' },
       queue_duration: 2000,
+    });
+    expect(listedRun(facts({ admission: 'PENDING' }), 3000)).toMatchObject({
+      state: { life_cycle_state: 'PENDING' },
+      status: { state: 'PENDING' },
     });
     expect(listedRun(facts({ status: 'FAILED', result: 'FAILED', endTime: 2000 }), 3000)).toMatchObject({
       state: { life_cycle_state: 'INTERNAL_ERROR', result_state: 'FAILED', user_cancelled_or_timedout: false },

@@ -360,3 +360,43 @@ describe('validateJobSettings', () => {
     ).toBe(true);
   });
 });
+
+describe('pass-through values are bounded', () => {
+  const nested = (levels: number) => {
+    let v: unknown = 'leaf';
+    for (let i = 0; i < levels; i++) v = { k: v };
+    return v as Record<string, unknown>;
+  };
+
+  it('accepts 32 levels, refuses 33 with the path where the nesting goes too deep', () => {
+    expect(errorsOf({ name: 'j', tasks: [sh('t')], git_source: nested(32) })).toEqual([]);
+    expect(errorsOf({ name: 'j', tasks: [sh('t')], git_source: nested(33) })).toEqual([
+      { path: `git_source${'.k'.repeat(32)}`, message: 'expected at most 32 levels of nesting, found deeper' },
+    ]);
+  });
+
+  it('finds the path in arrays, and on a stack that would overflow a recursive walk', () => {
+    const arrays: unknown[] = [];
+    let cur = arrays;
+    for (let i = 0; i < 100_000; i++) {
+      const next: unknown[] = [];
+      cur.push(next);
+      cur = next;
+    }
+    expect(errorsOf({ name: 'j', tasks: [{ ...sh('t'), libraries: [{ whl: arrays }] }] })).toEqual([
+      {
+        path: `tasks[0].libraries[0].whl${'[0]'.repeat(31)}`,
+        message: 'expected at most 32 levels of nesting, found deeper',
+      },
+    ]);
+  });
+
+  it('refuses a value over 256 KiB of JSON, with its size', () => {
+    const big = { spark_conf: { k: 'x'.repeat(256 * 1024) } };
+    expect(
+      errorsOf({ name: 'j', tasks: [sh('t')], job_clusters: [{ job_cluster_key: 'c', new_cluster: big }] })
+    ).toEqual([
+      { path: 'job_clusters[0].new_cluster', message: 'expected at most 262144 bytes of JSON, found 262167 bytes' },
+    ]);
+  });
+});

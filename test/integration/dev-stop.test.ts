@@ -1,0 +1,94 @@
+// `djobs dev` stops on SIGTERM whatever state its Temporal server is in: killed, or hung
+// (SIGSTOP), with a task in flight. The task's processes go with it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DurableJobsClient } from '../../client';
+import { alive, job, sh, waitFor } from './harness';
+
+const cli = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'index.js');
+/** Correctness bound on how long dev may take to stop (not a performance target). */
+const STOP_BOUND_MS = 10_000;
+
+/** Child processes of `pid` whose command line contains `needle`. */
+function childrenOf(pid: number, needle: string): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .filter((e) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        return ppid === pid && fs.readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(needle);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+describe('djobs dev stops on SIGTERM', () => {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    for (const c of cleanups.splice(0)) c();
+  });
+
+  it.each([
+    ['killed', 'SIGKILL'],
+    ['hung', 'SIGSTOP'],
+  ] as const)('with its Temporal server %s and a task in flight', async (_state, serverSignal) => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-dev-stop-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, DJOBS_HOME: home, DJOBS_PORT: '0', DJOBS_UI_PORT: '0' };
+    delete env.TEMPORAL_ADDRESS;
+    const dev: ChildProcess = spawn(process.execPath, [cli, 'dev', '--api-port', '0'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    dev.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    dev.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number>((r) => dev.once('exit', () => r(Date.now())));
+    const owned = { server: 0 };
+    cleanups.push(() => {
+      if (dev.exitCode === null && dev.signalCode === null) dev.kill('SIGKILL');
+      if (owned.server && alive(owned.server)) process.kill(owned.server, 'SIGKILL');
+      fs.rmSync(home, { recursive: true, force: true });
+    });
+
+    const address = await waitFor(
+      () => /Temporal at (127\.0\.0\.1:\d+)/.exec(out)?.[1],
+      `djobs dev to start (output so far: ${out})`,
+      60_000
+    );
+    const server = childrenOf(dev.pid!, 'start-dev')[0]!;
+    expect(server).toBeDefined();
+    owned.server = server;
+
+    const client = await DurableJobsClient.connect({ address, taskQueue: 'djobs' });
+    const pidFile = path.join(home, 'task.pid');
+    try {
+      await client.submitRun(
+        job('in flight', [sh('t', `echo $$ > ${pidFile}.tmp && mv ${pidFile}.tmp ${pidFile}; sleep 300`)])
+      );
+    } finally {
+      await client.close();
+    }
+    await waitFor(() => fs.existsSync(pidFile), 'the task to start', 60_000);
+    const task = Number(fs.readFileSync(pidFile, 'utf8'));
+
+    process.kill(server, serverSignal);
+    const signaledAt = Date.now();
+    dev.kill('SIGTERM');
+    const exitedAt = await Promise.race([
+      exited,
+      new Promise<number>((r) => setTimeout(() => r(-1), STOP_BOUND_MS * 2)),
+    ]);
+    expect(exitedAt, `djobs dev did not exit; output: ${out}`).toBeGreaterThan(0);
+    expect(exitedAt - signaledAt).toBeLessThan(STOP_BOUND_MS);
+    await waitFor(() => !alive(task), 'the task in flight to die with dev', 5_000);
+    // A hung server is not left behind either.
+    await waitFor(() => !alive(server), 'the Temporal server to be gone', 5_000);
+  });
+});
