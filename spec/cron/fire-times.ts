@@ -86,9 +86,9 @@ export function fireTimes(
       for (let minute = 0; minute < 60; minute++) {
         if (!calendarsMatchPartial(calendars, at(hour, minute, -1))) continue;
         for (let second = 0; second < 60; second++) {
-          if (!calendarsMatch(calendars, at(hour, minute, second))) continue;
           const near = hourStart + minute * 60_000 + second * 1000;
           if (near + DST_SLACK_MS < fromMs || near - DST_SLACK_MS > toMs) continue;
+          if (!calendarsMatch(calendars, at(hour, minute, second))) continue;
           for (const instant of wallTimeToInstants({ year, month, day, hour, minute, second }, timeZone)) {
             if (instant < fromMs || instant > toMs) continue;
             out.add(instant);
