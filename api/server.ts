@@ -24,6 +24,8 @@ import {
 } from '../spec';
 import { authenticate, type TokenMap } from './auth';
 import { ApiError, badRequest, toApiError } from './errors';
+import { registerIdentityRoutes } from './identity';
+import { isWebUiPath, registerWebUi } from './web-ui';
 
 export interface ApiServerOptions {
   client: DurableJobsClient;
@@ -198,7 +200,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   });
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
-    if (req.url.startsWith('/.well-known/')) return;
+    if (req.url.startsWith('/.well-known/') || isWebUiPath(req.url)) return;
     (req as unknown as { principal: Principal }).principal = authenticate(req.headers.authorization, opts.tokens);
   });
 
@@ -529,6 +531,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   ];
 
   const principalOf = (req: FastifyRequest) => (req as unknown as { principal: Principal }).principal;
+  registerIdentityRoutes(app, (req) => principalOf(req as FastifyRequest));
+  registerWebUi(app, { temporalUi: client.temporalNamespaceUrl() });
   const checkBody = (req: FastifyRequest) => {
     if (req.body !== undefined && (typeof req.body !== 'object' || Array.isArray(req.body)))
       throw new ApiError(400, 'MALFORMED_REQUEST', 'The request body must be a JSON object.');

@@ -243,6 +243,11 @@ export class DurableJobsClient {
     await this.temporal.connection.close();
   }
 
+  /** The Temporal Web UI page of this client's namespace (the web UI links each run to it). */
+  temporalNamespaceUrl(): string {
+    return `${this.uiUrl}/namespaces/${encodeURIComponent(this.namespace)}`;
+  }
+
   // ---------------------------------------------------------------- jobs
 
   /** jobs/create: validates the settings, stores the job as a Temporal Schedule, returns its id. */
