@@ -4,14 +4,18 @@ import os from 'node:os';
 import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { TaskFailureType, type TaskAttemptInput, type TaskAttemptRecord } from '../spec';
-import { AttemptFailure, executeTaskAttempt } from './execute';
+import { AttemptFailure, attemptLogPath, executeTaskAttempt } from './execute';
 import { groupAlive, killGroup } from './process';
 
 export { executeTaskAttempt, AttemptFailure } from './execute';
 
-interface AttemptHeartbeat {
+/** Heartbeat details: the process to kill if this worker dies, and where the live log is. */
+export interface AttemptHeartbeat {
   pid?: number;
   host?: string;
+  /** The attempt's task run id and log file, so `runs/get-output` can show a running attempt's log. */
+  taskRunId?: number;
+  logPath?: string;
 }
 
 export interface ActivityDeps {
@@ -23,7 +27,8 @@ export function createActivities(deps: ActivityDeps) {
   return {
     async runTaskAttempt(input: TaskAttemptInput): Promise<TaskAttemptRecord> {
       killOrphanOfLostAttempt(activityInfo().heartbeatDetails as AttemptHeartbeat | undefined);
-      let details: AttemptHeartbeat = { host: os.hostname() };
+      const where = { host: os.hostname(), taskRunId: input.taskRunId, logPath: attemptLogPath(deps.dataDir, input) };
+      let details: AttemptHeartbeat = where;
       heartbeat(details);
       const beat = setInterval(() => heartbeat(details), 500);
       try {
@@ -32,7 +37,7 @@ export function createActivities(deps: ActivityDeps) {
           signal: cancellationSignal(),
           ...(deps.python ? { python: deps.python } : {}),
           onStart: (pid) => {
-            details = { pid, host: os.hostname() };
+            details = { ...where, pid };
             heartbeat(details);
           },
         });

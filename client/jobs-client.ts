@@ -1016,7 +1016,10 @@ export class DurableJobsClient {
       );
     }
     const metadata = run.tasks.find((t) => t.run_id === attempt.run_id)!;
-    const { logs, truncated } = readLog(attempt);
+    // A running attempt's log is named by its activity's heartbeat until the attempt records it.
+    const logPath =
+      attempt.logPath ?? (attempt.phase === 'RUNNING' ? await this.runningLogPath(state.run_id, attempt.run_id) : undefined);
+    const { logs, truncated } = readLog({ ...attempt, ...(logPath ? { logPath } : {}) });
     return {
       metadata,
       ...(logs !== undefined ? { logs, logs_truncated: truncated } : {}),
@@ -1034,6 +1037,19 @@ export class DurableJobsClient {
           }
         : {}),
     };
+  }
+
+  /** The log file of a running attempt, from the heartbeat of its activity (activities/index.ts). */
+  private async runningLogPath(jobRunId: number, taskRunId: number): Promise<string | undefined> {
+    const { desc } = await this.findRun(jobRunId);
+    const converter = this.temporal.options.loadedDataConverter.payloadConverter;
+    for (const activity of desc.raw.pendingActivities ?? []) {
+      for (const payload of activity.heartbeatDetails?.payloads ?? []) {
+        const beat = converter.fromPayload<{ taskRunId?: number; logPath?: string } | undefined>(payload);
+        if (beat?.taskRunId === taskRunId && beat.logPath) return beat.logPath;
+      }
+    }
+    return undefined;
   }
 
   /**

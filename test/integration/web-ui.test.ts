@@ -28,6 +28,12 @@ const shots = process.env.DJOBS_SCREENSHOTS
   : fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-shots-'));
 
 type Body = Record<string, unknown>;
+/** The few browser globals used inside page.evaluate (this project's types are Node's). */
+interface Browserish {
+  sessionStorage: { getItem(key: string): string | null };
+  document: { documentElement: { scrollWidth: number } };
+  innerWidth: number;
+}
 
 describe('web UI in headless Chromium', () => {
   let engine: Engine;
@@ -67,7 +73,7 @@ describe('web UI in headless Chromium', () => {
     await page.goto(`${base}/`);
     await page.fill('input[name="token"]', tokenOf(who));
     await page.click('button[type="submit"]');
-    await page.waitForSelector('header.top .who');
+    await page.waitForSelector('main#content');
     return page;
   }
   const nodeState = (page: Page, key: string) =>
@@ -116,7 +122,7 @@ describe('web UI in headless Chromium', () => {
       job(
         'nightly-etl',
         [
-          sh('extract', `while [ ! -f ${marker} ]; do sleep 0.1; done; echo extracted 42 rows`),
+          sh('extract', `echo waiting for the upstream export; while [ ! -f ${marker} ]; do sleep 0.1; done; echo extracted 42 rows`),
           sh('transform', 'echo transformed', { depends_on: [{ task_key: 'extract' }] }),
           sh('load_orders', 'echo loaded orders', { depends_on: [{ task_key: 'transform' }] }),
           sh('load_customers', 'echo loaded customers', { depends_on: [{ task_key: 'transform' }] }),
@@ -136,6 +142,11 @@ describe('web UI in headless Chromium', () => {
     await page.waitForURL(/#\/runs\/\d+/);
     await waitNode(page, 'extract', 'running');
     expect(await nodeState(page, 'report')).toMatch(/^(blocked|pending)$/);
+    // The running task's log follows live.
+    await page.locator('.dag [data-task-key="extract"]').click();
+    await expect
+      .poll(() => page.locator('[data-task-pane="extract"] [data-task-log]').textContent(), { timeout: 30_000 })
+      .toContain('waiting for the upstream export');
     fs.writeFileSync(marker, '');
     for (const key of ['extract', 'transform', 'load_orders', 'load_customers', 'report'])
       await waitNode(page, key, 'success');
@@ -143,7 +154,6 @@ describe('web UI in headless Chromium', () => {
     await expect.poll(() => page.locator('[data-task-log]').textContent(), { timeout: 30_000 }).toContain(
       'extracted 42 rows'
     );
-    await page.screenshot({ path: path.join(shots, 'web-ui-run.png'), fullPage: false });
     await page.close();
   });
 
@@ -172,9 +182,11 @@ describe('web UI in headless Chromium', () => {
     expect(await page.locator('[data-timeline-task="sync"] [data-retry-wait="1"]').count()).toBe(1);
     // The failed task is open in the pane, with its error and its log.
     await expect.poll(() => page.locator('[data-task-pane="sync"] [data-task-log]').textContent()).toContain('syncing');
+    await page.waitForSelector('[data-task-pane="sync"] [data-task-error]');
+    await page.screenshot({ path: path.join(shots, 'web-ui-run.png') });
     await page.click('[data-action="repair"]');
     const checked = await page.$$eval('dialog input[name="rerun"]', (boxes) =>
-      (boxes as HTMLInputElement[]).filter((b) => b.checked).map((b) => b.value)
+      (boxes as unknown as { checked: boolean; value: string }[]).filter((b) => b.checked).map((b) => b.value)
     );
     expect(checked.sort()).toEqual(['publish', 'sync']);
     fs.writeFileSync(fixed, '');
@@ -203,7 +215,7 @@ describe('web UI in headless Chromium', () => {
     const status = await page.evaluate(async (id) => {
       const res = await fetch('/api/2.1/jobs/run-now', {
         method: 'POST',
-        headers: { authorization: `Bearer ${sessionStorage.getItem('djobs.token') ?? ''}` },
+        headers: { authorization: `Bearer ${(globalThis as unknown as Browserish).sessionStorage.getItem('djobs.token')}` },
         body: JSON.stringify({ job_id: id }),
       });
       return res.status;
@@ -225,21 +237,33 @@ describe('web UI in headless Chromium', () => {
         [
           sh('ingest', 'echo in'),
           sh('aggregate', 'echo agg', { depends_on: [{ task_key: 'ingest' }] }),
-          sh('flaky_check', 'test $(( $(date +%N) % 3 )) -ne 0 || exit 1', { depends_on: [{ task_key: 'aggregate' }] }),
-          sh('dashboard', 'echo dash', { depends_on: [{ task_key: 'aggregate' }] }),
+          sh('quality_check', 'test "{{job.parameters.rows}}" -gt 0', { depends_on: [{ task_key: 'aggregate' }] }),
+          sh('dashboard', 'echo dash', { depends_on: [{ task_key: 'quality_check' }] }),
+          sh('archive', 'echo archived', { depends_on: [{ task_key: 'aggregate' }] }),
         ],
-        { schedule: { quartz_cron_expression: '0 0 * * * ?', timezone_id: 'UTC', pause_status: 'PAUSED' } }
+        {
+          parameters: [{ name: 'rows', default: '100' }],
+          schedule: { quartz_cron_expression: '0 0 * * * ?', timezone_id: 'UTC', pause_status: 'PAUSED' },
+        }
       )
     );
-    for (let i = 0; i < 5; i++) {
-      const { run_id } = (await alice('POST', '/api/2.1/jobs/run-now', { job_id: jobId })).body as { run_id: number };
+    const runIds: number[] = [];
+    for (const rows of ['100', '120', '0', '90', '110']) {
+      const { run_id } = (
+        await alice('POST', '/api/2.1/jobs/run-now', { job_id: jobId, job_parameters: { rows } })
+      ).body as { run_id: number };
       await finished(run_id);
+      runIds.push(run_id);
     }
     const page = await signedIn('alice');
     await page.goto(`${base}/#/jobs/${jobId}`);
     await page.waitForSelector('.dag [data-task-key="dashboard"]');
     await expect.poll(() => page.locator('[data-run-column]').count()).toBe(5);
-    expect(await page.locator('table.matrix tbody tr').count()).toBe(4);
+    expect(await page.locator('table.matrix tbody tr').count()).toBe(5);
+    // The third run failed its quality check and skipped the dashboard.
+    const column = (i: number) => page.locator('table.matrix tbody tr').nth(i).locator('td').nth(2).locator('a');
+    expect(await column(2).getAttribute('class')).toContain('s-failed');
+    expect(await column(3).getAttribute('class')).toContain('s-upstream');
     await page.screenshot({ path: path.join(shots, 'web-ui-job.png') });
 
     await page.goto(`${base}/#/`);
@@ -249,7 +273,8 @@ describe('web UI in headless Chromium', () => {
     await page.screenshot({ path: path.join(shots, 'web-ui-jobs.png') });
 
     // Keyboard: a DAG node is a focusable button; Enter opens the task.
-    await page.goto(`${base}/#/runs/${(await alice('GET', `/api/2.1/jobs/runs/list?job_id=${jobId}&limit=1`)).body.runs ? ((await alice('GET', `/api/2.1/jobs/runs/list?job_id=${jobId}&limit=1`)).body.runs as { run_id: number }[])[0]!.run_id : 0}`);
+    await page.goto(`${base}/#/runs/${runIds[4]}`);
+    await waitNode(page, 'ingest', 'success');
     await page.locator('.dag [data-task-key="ingest"]').focus();
     await page.keyboard.press('Enter');
     await page.waitForSelector('[data-task-pane="ingest"]');
@@ -258,7 +283,10 @@ describe('web UI in headless Chromium', () => {
     // A phone: nothing wider than the screen, actions still reachable.
     const phone = await signedIn('alice', { width: 390, height: 844 });
     await phone.waitForSelector(`tr[data-job-id="${jobId}"] [data-action="run-now"]`);
-    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await phone.evaluate(() => {
+      const w = globalThis as unknown as Browserish;
+      return w.document.documentElement.scrollWidth - w.innerWidth;
+    });
     expect(overflow).toBeLessThanOrEqual(0);
     await phone.close();
   });

@@ -76,12 +76,15 @@ export const isActive = (run: Pick<Run, 'state'>) =>
 /** Looks a repair re-runs by default: the task did not succeed. */
 export const NEEDS_REPAIR: ReadonlySet<Look> = new Set<Look>(['failed', 'timedout', 'canceled', 'upstream']);
 
-/** The latest attempt of each task, by key. */
+/**
+ * The latest attempt of each task, by key. runs/get lists each task's attempts oldest first, and
+ * a repair's attempts after the ones it repairs (their attempt_number starts again at 0).
+ */
 export function latestAttempts(run: Pick<Run, 'tasks'>): Map<string, RunTask> {
   const out = new Map<string, RunTask>();
-  for (const t of run.tasks) {
-    const seen = out.get(t.task_key);
-    if (!seen || t.attempt_number >= seen.attempt_number) out.set(t.task_key, t);
-  }
+  for (const t of run.tasks) out.set(t.task_key, t);
   return out;
 }
+
+/** Every attempt of one task, oldest first (repairs included). */
+export const attemptsOf = (run: Pick<Run, 'tasks'>, key: string): RunTask[] => run.tasks.filter((t) => t.task_key === key);

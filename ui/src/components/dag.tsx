@@ -14,7 +14,8 @@ export interface DagTask {
 }
 
 const NODE_H = 40;
-const nodeWidth = (key: string) => Math.min(220, Math.max(110, key.length * 7.2 + 40));
+// Wide enough for the key and for the state line ("Succeeded · 1m 20s").
+const nodeWidth = (key: string) => Math.min(230, Math.max(158, key.length * 7.6 + 30));
 
 export function Dag({
   tasks,
@@ -98,7 +99,8 @@ export function Dag({
                 data-state={look ?? 'none'}
                 {...(onSelect
                   ? {
-                      tabIndex: 0,
+                      // Lower-case: SVG attributes are case-sensitive, and only `tabindex` makes a node focusable.
+                      tabindex: 0,
                       role: 'button',
                       'aria-label': label,
                       'aria-pressed': selected === key,

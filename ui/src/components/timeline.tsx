@@ -31,15 +31,12 @@ export function Timeline({
   run: Run;
   now: number;
   selected?: string | undefined;
-  onSelect: (key: string, attempt?: number) => void;
+  onSelect: (key: string, attemptRunId?: number) => void;
 }) {
   const rows = useMemo(() => {
     const by = new Map<string, RunTask[]>();
     for (const t of run.tasks) by.set(t.task_key, [...(by.get(t.task_key) ?? []), t]);
-    const list: Row[] = [...by].map(([key, attempts]) => ({
-      key,
-      attempts: attempts.sort((a, b) => a.attempt_number - b.attempt_number),
-    }));
+    const list: Row[] = [...by].map(([key, attempts]) => ({ key, attempts }));
     const first = (r: Row) => r.attempts.find((a) => a.start_time)?.start_time ?? Number.MAX_SAFE_INTEGER;
     return list.sort((a, b) => first(a) - first(b));
   }, [run]);
@@ -113,15 +110,15 @@ export function Timeline({
                           title={`${r.key} attempt ${a.attempt_number + 1}: ${LOOK_LABEL[look]}, ${duration(aEnd - a.start_time)}`}
                           aria-label={`${r.key} attempt ${a.attempt_number + 1}: ${LOOK_LABEL[look]}`}
                           data-attempt={a.attempt_number}
-                          onClick={() => onSelect(r.key, a.attempt_number)}
+                          onClick={() => onSelect(r.key, a.run_id)}
                         />
                       )}
                       {next && a.end_time > 0 && (
                         <span
                           class="bar wait"
                           style={{ left: pct(a.end_time), width: width(a.end_time, next.start_time || now) }}
-                          title={`Waiting ${duration((next.start_time || now) - a.end_time)} before retry ${next.attempt_number}`}
-                          data-retry-wait={next.attempt_number}
+                          title={`Waiting ${duration((next.start_time || now) - a.end_time)} before the next attempt`}
+                          data-retry-wait={j + 1}
                         />
                       )}
                     </>

@@ -58,7 +58,7 @@ export function PauseButton({ job, onDone }: { job: Job; onDone: () => void }) {
           })
         }
       >
-        {paused ? '▶ Resume schedule' : '⏸ Pause schedule'}
+        {paused ? 'Resume schedule' : 'Pause schedule'}
       </button>
       {error && (
         <span class="error" role="alert">

@@ -11,7 +11,7 @@ import { Timeline } from '../components/timeline';
 import { duration, when } from '../format';
 import { useNow, usePoll } from '../hooks';
 import { go, href } from '../router';
-import { NEEDS_REPAIR, isActive, latestAttempts, lookOf } from '../states';
+import { NEEDS_REPAIR, attemptsOf, isActive, latestAttempts, lookOf } from '../states';
 
 const temporalUi = () => document.querySelector<HTMLMetaElement>('meta[name="djobs-temporal-ui"]')?.content;
 
@@ -82,7 +82,7 @@ export function RunPage({ who, runId, task }: { who: Principal; runId: number; t
           {can.run(level) && isActive(r) && (
             <>
               <button type="button" data-action="cancel" disabled={!!busy} onClick={() => void action('Cancel', 'cancel')}>
-                ■ Cancel
+                Cancel
               </button>
               {paused ? (
                 <button type="button" data-action="resume" disabled={!!busy} onClick={() => void action('Resume', 'resume')}>
@@ -90,7 +90,7 @@ export function RunPage({ who, runId, task }: { who: Principal; runId: number; t
                 </button>
               ) : (
                 <button type="button" data-action="pause" disabled={!!busy} onClick={() => void action('Pause', 'pause')}>
-                  ⏸ Pause
+                  Pause
                 </button>
               )}
             </>
@@ -169,6 +169,14 @@ export function RunPage({ who, runId, task }: { who: Principal; runId: number; t
   );
 }
 
+/** "Try 1", "Retry 1", and "Repair 1 · try 1" for the attempts a repair started. */
+function attemptLabel(attempts: RunTask[], a: RunTask): string {
+  const i = attempts.indexOf(a);
+  const executions = attempts.slice(0, i + 1).filter((x) => x.attempt_number === 0).length - 1;
+  const own = a.attempt_number === 0 ? 'first try' : `retry ${a.attempt_number}`;
+  return executions === 0 ? own.replace(/^f/, 'F').replace(/^r/, 'R') : `Repair ${executions} · ${own}`;
+}
+
 /** The task's settings without the fields every task has: what it runs and with which parameters. */
 function taskParameters(t: RunTask): Record<string, unknown> {
   const {
@@ -204,8 +212,8 @@ function TaskPane({
   onAttempt: (n: number) => void;
   now: number;
 }) {
-  const attempts = run.tasks.filter((t) => t.task_key === taskKey).sort((a, b) => a.attempt_number - b.attempt_number);
-  const t = attempts.find((a) => a.attempt_number === attempt) ?? attempts[attempts.length - 1]!;
+  const attempts = attemptsOf(run, taskKey);
+  const t = attempts.find((a) => a.run_id === attempt) ?? attempts[attempts.length - 1]!;
   const look = lookOf(t);
   const live = look === 'running';
   const [follow, setFollow] = useState(true);
@@ -231,9 +239,9 @@ function TaskPane({
               type="button"
               aria-pressed={a.run_id === t.run_id}
               class={`s-${lookOf(a)}`}
-              onClick={() => onAttempt(a.attempt_number)}
+              onClick={() => onAttempt(a.run_id)}
             >
-              {a.attempt_number === 0 ? 'First try' : `Retry ${a.attempt_number}`}
+              {attemptLabel(attempts, a)}
             </button>
           ))}
         </div>
