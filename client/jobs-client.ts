@@ -1018,7 +1018,8 @@ export class DurableJobsClient {
     const metadata = run.tasks.find((t) => t.run_id === attempt.run_id)!;
     // A running attempt's log is named by its activity's heartbeat until the attempt records it.
     const logPath =
-      attempt.logPath ?? (attempt.phase === 'RUNNING' ? await this.runningLogPath(state.run_id, attempt.run_id) : undefined);
+      attempt.logPath ??
+      (attempt.phase === 'RUNNING' ? await this.runningLogPath(state.run_id, attempt.run_id) : undefined);
     const { logs, truncated } = readLog({ ...attempt, ...(logPath ? { logPath } : {}) });
     return {
       metadata,

@@ -11,7 +11,10 @@ const outdir = path.join(root, 'dist', 'ui');
 async function main(): Promise<void> {
   fs.rmSync(outdir, { recursive: true, force: true });
   const result = await build({
-    entryPoints: { app: path.join(root, 'ui/src/main.tsx'), 'layout-worker': path.join(root, 'ui/src/layout-worker.ts') },
+    entryPoints: {
+      app: path.join(root, 'ui/src/main.tsx'),
+      'layout-worker': path.join(root, 'ui/src/layout-worker.ts'),
+    },
     outdir,
     entryNames: '[name]-[hash]',
     bundle: true,
@@ -26,7 +29,9 @@ async function main(): Promise<void> {
     legalComments: 'linked',
     logLevel: 'warning',
   });
-  const outputs = Object.keys(result.metafile.outputs).map((f) => `/ui/${path.relative(outdir, path.resolve(root, f))}`);
+  const outputs = Object.keys(result.metafile.outputs).map(
+    (f) => `/ui/${path.relative(outdir, path.resolve(root, f))}`
+  );
   const find = (re: RegExp) => {
     const f = outputs.find((o) => re.test(o));
     if (!f) throw new Error(`build-ui: no output matches ${re}`);

@@ -57,10 +57,14 @@ describe('web UI in headless Chromium', () => {
       state: { life_cycle_state: string; result_state?: string };
     };
   const finished = (runId: number) =>
-    waitFor(async () => {
-      const s = await runState(runId);
-      return s.state.result_state ? s : undefined;
-    }, `run ${runId} to finish`, 60_000);
+    waitFor(
+      async () => {
+        const s = await runState(runId);
+        return s.state.result_state ? s : undefined;
+      },
+      `run ${runId} to finish`,
+      60_000
+    );
   const createJob = async (settings: Body, acl: Body[] = []) => {
     const res = await alice('POST', '/api/2.1/jobs/create', { ...settings, access_control_list: acl });
     expect(res.status).toBe(200);
@@ -122,7 +126,10 @@ describe('web UI in headless Chromium', () => {
       job(
         'nightly-etl',
         [
-          sh('extract', `echo waiting for the upstream export; while [ ! -f ${marker} ]; do sleep 0.1; done; echo extracted 42 rows`),
+          sh(
+            'extract',
+            `echo waiting for the upstream export; while [ ! -f ${marker} ]; do sleep 0.1; done; echo extracted 42 rows`
+          ),
           sh('transform', 'echo transformed', { depends_on: [{ task_key: 'extract' }] }),
           sh('load_orders', 'echo loaded orders', { depends_on: [{ task_key: 'transform' }] }),
           sh('load_customers', 'echo loaded customers', { depends_on: [{ task_key: 'transform' }] }),
@@ -151,9 +158,9 @@ describe('web UI in headless Chromium', () => {
     for (const key of ['extract', 'transform', 'load_orders', 'load_customers', 'report'])
       await waitNode(page, key, 'success');
     await page.locator('.dag [data-task-key="extract"]').click();
-    await expect.poll(() => page.locator('[data-task-log]').textContent(), { timeout: 30_000 }).toContain(
-      'extracted 42 rows'
-    );
+    await expect
+      .poll(() => page.locator('[data-task-log]').textContent(), { timeout: 30_000 })
+      .toContain('extracted 42 rows');
     await page.close();
   });
 
@@ -162,11 +169,15 @@ describe('web UI in headless Chromium', () => {
     const jobId = await createJob(
       job('orders-sync', [
         sh('prepare', 'echo ready'),
-        sh('sync', `echo syncing; if [ ! -f ${fixed} ]; then echo "upstream API returned 503" >&2; exit 3; fi; echo synced`, {
-          depends_on: [{ task_key: 'prepare' }],
-          max_retries: 1,
-          min_retry_interval_millis: 1500,
-        }),
+        sh(
+          'sync',
+          `echo syncing; if [ ! -f ${fixed} ]; then echo "upstream API returned 503" >&2; exit 3; fi; echo synced`,
+          {
+            depends_on: [{ task_key: 'prepare' }],
+            max_retries: 1,
+            min_retry_interval_millis: 1500,
+          }
+        ),
         sh('publish', 'echo published', { depends_on: [{ task_key: 'sync' }] }),
         sh('audit', 'echo audited', { depends_on: [{ task_key: 'prepare' }] }),
       ])
@@ -215,7 +226,9 @@ describe('web UI in headless Chromium', () => {
     const status = await page.evaluate(async (id) => {
       const res = await fetch('/api/2.1/jobs/run-now', {
         method: 'POST',
-        headers: { authorization: `Bearer ${(globalThis as unknown as Browserish).sessionStorage.getItem('djobs.token')}` },
+        headers: {
+          authorization: `Bearer ${(globalThis as unknown as Browserish).sessionStorage.getItem('djobs.token')}`,
+        },
         body: JSON.stringify({ job_id: id }),
       });
       return res.status;
@@ -249,9 +262,8 @@ describe('web UI in headless Chromium', () => {
     );
     const runIds: number[] = [];
     for (const rows of ['100', '120', '0', '90', '110']) {
-      const { run_id } = (
-        await alice('POST', '/api/2.1/jobs/run-now', { job_id: jobId, job_parameters: { rows } })
-      ).body as { run_id: number };
+      const { run_id } = (await alice('POST', '/api/2.1/jobs/run-now', { job_id: jobId, job_parameters: { rows } }))
+        .body as { run_id: number };
       await finished(run_id);
       runIds.push(run_id);
     }

@@ -1,7 +1,13 @@
 // What the signed-in principal may do on a job, decided by the same pure rules the API enforces
 // (spec/access/permissions.ts) over what the API returns: SCIM Me and the job's permissions. A
 // button appears only when the API would accept its call.
-import { allows, effectiveLevel, type JobAccess, type PermissionLevel, type Principal } from '../../spec/access/permissions';
+import {
+  allows,
+  effectiveLevel,
+  type JobAccess,
+  type PermissionLevel,
+  type Principal,
+} from '../../spec/access/permissions';
 import { get, type AclEntry, type Me, type Run } from './api';
 
 export function principalOf(me: Me): Principal {
@@ -23,7 +29,9 @@ export function accessFromAcl(acl: AclEntry[]): JobAccess {
       if (p.inherited) continue;
       const level = p.permission_level as PermissionLevel;
       if (level === 'IS_OWNER')
-        owner = e.service_principal_name ? { service_principal_name: e.service_principal_name } : { user_name: e.user_name ?? '' };
+        owner = e.service_principal_name
+          ? { service_principal_name: e.service_principal_name }
+          : { user_name: e.user_name ?? '' };
       else
         grants.push({
           ...(e.user_name ? { user_name: e.user_name } : {}),

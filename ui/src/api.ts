@@ -42,14 +42,10 @@ async function call<T>(method: 'GET' | 'POST', path: string, query: Query = {}, 
     },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
-  const data = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  const data = (await res.json().catch(() => ({}))) as { error_code?: string; message?: string };
   if (!res.ok) {
     if (res.status === 401) onUnauthenticated();
-    throw new ApiError(
-      res.status,
-      String(data.error_code ?? res.status),
-      String(data.message ?? res.statusText)
-    );
+    throw new ApiError(res.status, data.error_code ?? String(res.status), data.message ?? res.statusText);
   }
   return data as T;
 }

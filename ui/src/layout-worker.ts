@@ -1,5 +1,5 @@
 // DAG layout off the main thread: dagre on a worker, so a 1000-task graph never freezes the page.
-import dagre from '@dagrejs/dagre';
+import dagre, { type EdgeLabel, type GraphLabel, type NodeLabel } from '@dagrejs/dagre';
 import type { LayoutRequest, LayoutResult } from './layout';
 
 const ctx = self as unknown as {
@@ -10,7 +10,7 @@ const ctx = self as unknown as {
 ctx.onmessage = (e) => ctx.postMessage(layout(e.data));
 
 function layout(req: LayoutRequest): LayoutResult {
-  const g = new dagre.graphlib.Graph();
+  const g = new dagre.graphlib.Graph<GraphLabel, NodeLabel, EdgeLabel>();
   g.setGraph({ rankdir: 'LR', nodesep: 14, ranksep: 48, marginx: 12, marginy: 12 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const n of req.nodes) g.setNode(n.id, { width: n.width, height: n.height });
@@ -19,7 +19,7 @@ function layout(req: LayoutRequest): LayoutResult {
   const nodes: LayoutResult['nodes'] = {};
   for (const id of g.nodes()) {
     const n = g.node(id);
-    nodes[id] = { x: n.x - n.width / 2, y: n.y - n.height / 2, width: n.width, height: n.height };
+    nodes[id] = { x: (n.x ?? 0) - n.width / 2, y: (n.y ?? 0) - n.height / 2, width: n.width, height: n.height };
   }
   const edges = g.edges().map((e) => ({ from: e.v, to: e.w, points: g.edge(e).points ?? [] }));
   const { width = 0, height = 0 } = g.graph();

@@ -48,7 +48,7 @@ function SignIn({ onSignedIn, reason }: { onSignedIn: (who: Principal) => void; 
             required
             autoFocus
             value={value}
-            onInput={(e) => setValue((e.currentTarget as HTMLInputElement).value)}
+            onInput={(e) => setValue(e.currentTarget.value)}
           />
         </label>
         {error && (

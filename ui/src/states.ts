@@ -1,6 +1,8 @@
 // One visual state per Databricks state pair (life cycle + result), shared by every view so a
-// color means the same thing in the matrix, the DAG and the timeline.
-import type { Run, RunTask } from './api';
+// color means the same thing in the matrix, the DAG and the timeline. Pure (no DOM): unit-tested.
+import type { Run } from '../../spec/run/run-model';
+
+type RunTask = Run['tasks'][number];
 
 export type Look =
   | 'success'
@@ -87,4 +89,20 @@ export function latestAttempts(run: Pick<Run, 'tasks'>): Map<string, RunTask> {
 }
 
 /** Every attempt of one task, oldest first (repairs included). */
-export const attemptsOf = (run: Pick<Run, 'tasks'>, key: string): RunTask[] => run.tasks.filter((t) => t.task_key === key);
+export const attemptsOf = (run: Pick<Run, 'tasks'>, key: string): RunTask[] =>
+  run.tasks.filter((t) => t.task_key === key);
+
+/** Tasks a repair re-runs by default: those that did not succeed, and everything downstream of them. */
+export function repairSelection(run: Pick<Run, 'tasks'>, failed: string[]): string[] {
+  const children = new Map<string, string[]>();
+  for (const t of run.tasks)
+    for (const d of t.depends_on ?? []) children.set(d.task_key, [...(children.get(d.task_key) ?? []), t.task_key]);
+  const out = new Set<string>();
+  const visit = (k: string) => {
+    if (out.has(k)) return;
+    out.add(k);
+    for (const c of children.get(k) ?? []) visit(c);
+  };
+  failed.forEach(visit);
+  return [...out];
+}

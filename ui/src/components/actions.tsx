@@ -45,7 +45,7 @@ function ParamFields({
           <span>{p.name}</span>
           <input
             value={values[p.name] ?? p.default}
-            onInput={(e) => onChange({ ...values, [p.name]: (e.currentTarget as HTMLInputElement).value })}
+            onInput={(e) => onChange({ ...values, [p.name]: e.currentTarget.value })}
           />
         </label>
       ))}
@@ -54,7 +54,13 @@ function ParamFields({
 }
 
 /** "Run now": at once for a job without parameters, else through a dialog to edit them. */
-export function RunNowButton({ job, onStarted }: { job: Pick<Job, 'job_id' | 'settings'>; onStarted?: (runId: number) => void }) {
+export function RunNowButton({
+  job,
+  onStarted,
+}: {
+  job: Pick<Job, 'job_id' | 'settings'>;
+  onStarted?: (runId: number) => void;
+}) {
   const [open, setOpen] = useState(false);
   const [values, setValues] = useState<Record<string, string>>({});
   const [busy, error, act] = useAction();
@@ -112,21 +118,6 @@ export function RunNowButton({ job, onStarted }: { job: Pick<Job, 'job_id' | 'se
   );
 }
 
-/** Tasks a repair re-runs by default: those that did not succeed, and everything downstream of them. */
-export function repairSelection(run: Run, failed: string[]): string[] {
-  const children = new Map<string, string[]>();
-  for (const t of run.tasks)
-    for (const d of t.depends_on ?? []) children.set(d.task_key, [...(children.get(d.task_key) ?? []), t.task_key]);
-  const out = new Set<string>();
-  const visit = (k: string) => {
-    if (out.has(k)) return;
-    out.add(k);
-    for (const c of children.get(k) ?? []) visit(c);
-  };
-  failed.forEach(visit);
-  return [...out];
-}
-
 export function RepairDialog({
   run,
   preselected,
@@ -172,7 +163,7 @@ export function RepairDialog({
                 checked={chosen.has(k)}
                 onChange={(e) => {
                   const next = new Set(chosen);
-                  if ((e.currentTarget as HTMLInputElement).checked) next.add(k);
+                  if (e.currentTarget.checked) next.add(k);
                   else next.delete(k);
                   setChosen(next);
                 }}
@@ -188,7 +179,12 @@ export function RepairDialog({
           </p>
         )}
         <div class="dialog-actions">
-          <button type="submit" class="primary" disabled={busy !== undefined || chosen.size === 0} data-action="repair-submit">
+          <button
+            type="submit"
+            class="primary"
+            disabled={busy !== undefined || chosen.size === 0}
+            data-action="repair-submit"
+          >
             Repair {chosen.size} task{chosen.size === 1 ? '' : 's'}
           </button>
         </div>

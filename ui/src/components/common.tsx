@@ -44,7 +44,9 @@ export function triggerOf(job: Job): { words: string; paused: boolean | undefine
   const s = job.settings;
   if (s.schedule) {
     const paused = s.schedule.pause_status === 'PAUSED';
-    const next = paused ? undefined : nextFireTime(s.schedule.quartz_cron_expression, s.schedule.timezone_id, Date.now());
+    const next = paused
+      ? undefined
+      : nextFireTime(s.schedule.quartz_cron_expression, s.schedule.timezone_id, Date.now());
     return {
       words: describeQuartzCron(s.schedule.quartz_cron_expression, s.schedule.timezone_id),
       paused,

@@ -3,15 +3,15 @@
 import { useState } from 'preact/hooks';
 import YAML from 'yaml';
 import { can, jobLevel, type Principal } from '../access';
-import { get, type AclEntry, type Job, type Run } from '../api';
+import { get, type AclEntry, type Job, type Run, type RunTask } from '../api';
 import { RunNowButton } from '../components/actions';
 import { Badge, ErrorNote, Loading, triggerOf } from '../components/common';
 import { Dag } from '../components/dag';
 import { RunMatrix } from '../components/matrix';
-import { ago, when } from '../format';
+import { ago, duration, when } from '../format';
 import { usePoll } from '../hooks';
 import { go, href } from '../router';
-import { lookOf } from '../states';
+import { latestAttempts, lookOf } from '../states';
 import { PauseButton } from './jobs';
 
 const TABS = [
@@ -41,6 +41,7 @@ export function JobPage({ who, jobId, tab }: { who: Principal; jobId: number; ta
   const { job: j, level } = job.data;
   const t = triggerOf(j);
   const last = runs.data?.[0];
+  const lastTasks = last ? latestAttempts(last) : new Map<string, RunTask>();
   return (
     <section aria-labelledby="job-title">
       <nav class="crumbs" aria-label="Breadcrumb">
@@ -52,8 +53,8 @@ export function JobPage({ who, jobId, tab }: { who: Principal; jobId: number; ta
           <p class="muted">
             {t.words}
             {t.paused && <span class="tag paused">Paused</span>}
-            {t.next ? ` · next run ${ago(t.next)} (${when(t.next)})` : ''} · owner {j.creator_user_name ?? '–'} · runs as{' '}
-            {j.run_as_user_name ?? '–'}
+            {t.next ? ` · next run ${ago(t.next)} (${when(t.next)})` : ''} · owner {j.creator_user_name ?? '–'} · runs
+            as {j.run_as_user_name ?? '–'}
             {last && (
               <>
                 {' '}
@@ -73,7 +74,13 @@ export function JobPage({ who, jobId, tab }: { who: Principal; jobId: number; ta
       </div>
       <div class="tabs" role="tablist" aria-label="Job views">
         {TABS.map(([id, label]) => (
-          <a key={id} role="tab" aria-selected={tab === id} href={href.job(j.job_id, id)} class={tab === id ? 'active' : ''}>
+          <a
+            key={id}
+            role="tab"
+            aria-selected={tab === id}
+            href={href.job(j.job_id, id)}
+            class={tab === id ? 'active' : ''}
+          >
             {label}
           </a>
         ))}
@@ -81,8 +88,19 @@ export function JobPage({ who, jobId, tab }: { who: Principal; jobId: number; ta
       {tab === 'overview' && (
         <div role="tabpanel">
           <h2>Tasks</h2>
+          <p class="muted small">
+            {last ? `Colored by the latest run (${last.run_id}); a task opens it there.` : 'No runs yet.'}
+          </p>
           <Dag
-            tasks={j.settings.tasks.map((task) => ({ key: task.task_key, deps: (task.depends_on ?? []).map((d) => d.task_key) }))}
+            tasks={j.settings.tasks.map((task) => {
+              const t = lastTasks.get(task.task_key);
+              return {
+                key: task.task_key,
+                deps: (task.depends_on ?? []).map((d) => d.task_key),
+                ...(t ? { look: lookOf(t) } : {}),
+                ...(t?.start_time ? { note: duration((t.end_time || Date.now()) - t.start_time) } : {}),
+              };
+            })}
             onSelect={(key) => last && go(href.run(last.run_id, key))}
           />
           <h2>Runs</h2>
@@ -120,11 +138,7 @@ function SettingsView({ job }: { job: Job }) {
 }
 
 function PermissionsView({ jobId }: { jobId: number }) {
-  const perms = usePoll(
-    () => get<{ access_control_list?: AclEntry[] }>(`2.0/permissions/jobs/${jobId}`),
-    [jobId],
-    0
-  );
+  const perms = usePoll(() => get<{ access_control_list?: AclEntry[] }>(`2.0/permissions/jobs/${jobId}`), [jobId], 0);
   if (perms.error) return <ErrorNote error={perms.error} />;
   if (!perms.data) return <Loading />;
   return (

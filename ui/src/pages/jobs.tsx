@@ -76,7 +76,11 @@ export function JobsPage({ who }: { who: Principal }) {
   const rows = useMemo(() => {
     const q = search.trim().toLowerCase();
     return (data ?? [])
-      .filter((r) => !q || `${r.job.settings.name ?? ''} ${r.job.job_id} ${r.job.creator_user_name ?? ''}`.toLowerCase().includes(q))
+      .filter(
+        (r) =>
+          !q ||
+          `${r.job.settings.name ?? ''} ${r.job.job_id} ${r.job.creator_user_name ?? ''}`.toLowerCase().includes(q)
+      )
       .filter((r) => {
         const t = triggerOf(r.job);
         const last = r.runs[0];
@@ -105,9 +109,9 @@ export function JobsPage({ who }: { who: Principal }) {
             placeholder="Search jobs by name, id or creator"
             aria-label="Search jobs"
             value={search}
-            onInput={(e) => setSearch((e.currentTarget as HTMLInputElement).value)}
+            onInput={(e) => setSearch(e.currentTarget.value)}
           />
-          <select aria-label="Filter jobs" value={filter} onChange={(e) => setFilter((e.currentTarget as HTMLSelectElement).value as Filter)}>
+          <select aria-label="Filter jobs" value={filter} onChange={(e) => setFilter(e.currentTarget.value as Filter)}>
             <option value="all">All jobs</option>
             <option value="running">Running now</option>
             <option value="failing">Last run failed</option>
@@ -135,7 +139,9 @@ export function JobsPage({ who }: { who: Principal }) {
             {rows.length === 0 && (
               <tr>
                 <td colSpan={5} class="muted">
-                  {data.length === 0 ? 'No jobs yet. Create one with the API or `djobs jobs create`.' : 'No job matches.'}
+                  {data.length === 0
+                    ? 'No jobs yet. Create one with the API or `djobs jobs create`.'
+                    : 'No job matches.'}
                 </td>
               </tr>
             )}

@@ -4,14 +4,14 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { can, runLevel, type Principal } from '../access';
 import { get, post, type Run, type RunOutput, type RunTask } from '../api';
-import { RepairDialog, RunNowButton, repairSelection, useAction } from '../components/actions';
+import { RepairDialog, RunNowButton, useAction } from '../components/actions';
 import { Badge, ErrorNote, Loading } from '../components/common';
 import { Dag } from '../components/dag';
 import { Timeline } from '../components/timeline';
 import { duration, when } from '../format';
 import { useNow, usePoll } from '../hooks';
 import { go, href } from '../router';
-import { NEEDS_REPAIR, attemptsOf, isActive, latestAttempts, lookOf } from '../states';
+import { NEEDS_REPAIR, attemptsOf, isActive, latestAttempts, lookOf, repairSelection } from '../states';
 
 const temporalUi = () => document.querySelector<HTMLMetaElement>('meta[name="djobs-temporal-ui"]')?.content;
 
@@ -74,35 +74,63 @@ export function RunPage({ who, runId, task }: { who: Principal; runId: number; t
             Run {r.run_id} · {r.trigger.replace(/_/g, ' ').toLowerCase()} · started {when(r.start_time)} by{' '}
             {r.creator_user_name ?? '–'} · {duration(r.run_duration || now - r.start_time)}
             {r.queue_duration > 0 ? ` · queued ${duration(r.queue_duration)}` : ''}
-            {r.repair_history ? ` · ${r.repair_history.length - 1} repair${r.repair_history.length === 2 ? '' : 's'}` : ''}
+            {r.repair_history
+              ? ` · ${r.repair_history.length - 1} repair${r.repair_history.length === 2 ? '' : 's'}`
+              : ''}
           </p>
           {r.state.state_message && <p class="state-message">{r.state.state_message}</p>}
         </div>
         <div class="actions">
           {can.run(level) && isActive(r) && (
             <>
-              <button type="button" data-action="cancel" disabled={!!busy} onClick={() => void action('Cancel', 'cancel')}>
+              <button
+                type="button"
+                data-action="cancel"
+                disabled={!!busy}
+                onClick={() => void action('Cancel', 'cancel')}
+              >
                 Cancel
               </button>
               {paused ? (
-                <button type="button" data-action="resume" disabled={!!busy} onClick={() => void action('Resume', 'resume')}>
+                <button
+                  type="button"
+                  data-action="resume"
+                  disabled={!!busy}
+                  onClick={() => void action('Resume', 'resume')}
+                >
                   ▶ Resume
                 </button>
               ) : (
-                <button type="button" data-action="pause" disabled={!!busy} onClick={() => void action('Pause', 'pause')}>
+                <button
+                  type="button"
+                  data-action="pause"
+                  disabled={!!busy}
+                  onClick={() => void action('Pause', 'pause')}
+                >
                   Pause
                 </button>
               )}
             </>
           )}
           {can.run(level) && !isActive(r) && (
-            <button type="button" class={look === 'success' ? '' : 'primary'} data-action="repair" onClick={() => setRepairing(true)}>
+            <button
+              type="button"
+              class={look === 'success' ? '' : 'primary'}
+              data-action="repair"
+              onClick={() => setRepairing(true)}
+            >
               ↻ Repair run
             </button>
           )}
           {can.run(level) && r.job_id !== undefined && (
             <RunNowButton
-              job={{ job_id: r.job_id, settings: { tasks: [], parameters: r.job_parameters.map(({ name, default: d }) => ({ name, default: d })) } }}
+              job={{
+                job_id: r.job_id,
+                settings: {
+                  tasks: [],
+                  parameters: r.job_parameters.map(({ name, default: d }) => ({ name, default: d })),
+                },
+              }}
             />
           )}
           {ui && (
@@ -153,13 +181,7 @@ export function RunPage({ who, runId, task }: { who: Principal; runId: number; t
         </div>
         <aside class="task-pane" aria-label="Task">
           {selectedKey && latest.get(selectedKey) ? (
-            <TaskPane
-              run={r}
-              taskKey={selectedKey}
-              attempt={attempt}
-              onAttempt={setAttempt}
-              now={now}
-            />
+            <TaskPane run={r} taskKey={selectedKey} attempt={attempt} onAttempt={setAttempt} now={now} />
           ) : (
             <p class="muted">Select a task in the graph or the timeline to see its parameters, error and log.</p>
           )}
@@ -218,7 +240,10 @@ function TaskPane({
   const live = look === 'running';
   const [follow, setFollow] = useState(true);
   const output = usePoll(
-    () => (t.start_time ? get<RunOutput>('2.1/jobs/runs/get-output', { run_id: t.run_id }) : Promise.resolve({} as RunOutput)),
+    () =>
+      t.start_time
+        ? get<RunOutput>('2.1/jobs/runs/get-output', { run_id: t.run_id })
+        : Promise.resolve({} as RunOutput),
     [t.run_id, look],
     live ? 1500 : 0
   );
@@ -283,11 +308,18 @@ function TaskPane({
       <div class="log-head">
         <h3>Log{output.data?.logs_truncated ? ' (tail)' : ''}</h3>
         <label class="check">
-          <input type="checkbox" checked={follow} onChange={(e) => setFollow((e.currentTarget as HTMLInputElement).checked)} />
+          <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.currentTarget.checked)} />
           Follow
         </label>
       </div>
-      <pre class="code log" ref={logRef} tabIndex={0} aria-label={`Log of ${taskKey}`} aria-live={live ? 'polite' : 'off'} data-task-log>
+      <pre
+        class="code log"
+        ref={logRef}
+        tabIndex={0}
+        aria-label={`Log of ${taskKey}`}
+        aria-live={live ? 'polite' : 'off'}
+        data-task-log
+      >
         {output.data?.logs ?? (t.start_time ? (live ? 'Waiting for output…' : 'No output.') : 'Not started.')}
       </pre>
       <ErrorNote error={output.error} />

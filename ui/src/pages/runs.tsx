@@ -122,7 +122,11 @@ export function RunsPage({ query }: { query: URLSearchParams }) {
                     <div class="muted small">#{r.run_id}</div>
                   </td>
                   <td data-label="Job">
-                    {r.job_id !== undefined ? <a href={href.job(r.job_id)}>{jobName(r.job_id) ?? `#${r.job_id}`}</a> : <span class="muted">one-time</span>}
+                    {r.job_id !== undefined ? (
+                      <a href={href.job(r.job_id)}>{jobName(r.job_id) ?? `#${r.job_id}`}</a>
+                    ) : (
+                      <span class="muted">one-time</span>
+                    )}
                   </td>
                   <td data-label="State">
                     <Badge look={lookOf(r)} />
@@ -135,11 +139,19 @@ export function RunsPage({ query }: { query: URLSearchParams }) {
             </tbody>
           </table>
           <nav class="pager" aria-label="Pages">
-            <button type="button" disabled={page === 0} onClick={() => go(href.runs({ ...q, page: page - 1 || undefined }))}>
+            <button
+              type="button"
+              disabled={page === 0}
+              onClick={() => go(href.runs({ ...q, page: page - 1 || undefined }))}
+            >
               ← Newer
             </button>
             <span class="muted">Page {page + 1}</span>
-            <button type="button" disabled={!runs.data.has_more} onClick={() => go(href.runs({ ...q, page: page + 1 }))}>
+            <button
+              type="button"
+              disabled={!runs.data.has_more}
+              onClick={() => go(href.runs({ ...q, page: page + 1 }))}
+            >
               Older →
             </button>
           </nav>
