@@ -300,6 +300,7 @@ describe('web UI in headless Chromium', () => {
       return w.document.documentElement.scrollWidth - w.innerWidth;
     });
     expect(overflow).toBeLessThanOrEqual(0);
+    await phone.screenshot({ path: path.join(shots, 'web-ui-phone.png') });
     await phone.close();
   });
 });
