@@ -38,6 +38,7 @@ import {
   updateAccess,
   type AccessControlEntry,
   type AttemptState,
+  type JsonValue,
   type JobAccess,
   type JobSettings,
   type Run,
@@ -145,6 +146,8 @@ export interface RunOutput {
   error?: string;
   error_trace?: string;
   notebook_output?: { result?: string; truncated: boolean };
+  /** durable-jobs extension: the values the task set (dbutils.jobs.taskValues.set), by key. */
+  task_values?: Record<string, JsonValue>;
 }
 
 export interface StartRunOptions {
@@ -1021,11 +1024,13 @@ export class DurableJobsClient {
       attempt.logPath ??
       (attempt.phase === 'RUNNING' ? await this.runningLogPath(state.run_id, attempt.run_id) : undefined);
     const { logs, truncated } = readLog({ ...attempt, ...(logPath ? { logPath } : {}) });
+    const taskValues = Object.values(state.tasks).find((t) => t.attempts.includes(attempt))?.taskValues;
     return {
       metadata,
       ...(logs !== undefined ? { logs, logs_truncated: truncated } : {}),
       ...(attempt.logPath ? { log_path: attempt.logPath } : {}),
       ...(attempt.childRunId !== undefined ? { run_job_output: { run_id: attempt.childRunId } } : {}),
+      ...(taskValues && Object.keys(taskValues).length > 0 ? { task_values: taskValues } : {}),
       ...(attempt.errorMessage && attempt.result !== 'SUCCESS'
         ? { error: attempt.errorMessage, error_trace: attempt.logTail ?? '' }
         : {}),

@@ -128,7 +128,7 @@ describe('web UI in headless Chromium', () => {
         [
           sh(
             'extract',
-            `echo waiting for the upstream export; while [ ! -f ${marker} ]; do sleep 0.1; done; echo extracted 42 rows`
+            `echo waiting for the upstream export; while [ ! -f ${marker} ]; do sleep 0.1; done; echo extracted 42 rows; echo '{"key":"rows","value":42}' >> "$DJOBS_TASK_VALUES_OUT"`
           ),
           sh('transform', 'echo transformed', { depends_on: [{ task_key: 'extract' }] }),
           sh('load_orders', 'echo loaded orders', { depends_on: [{ task_key: 'transform' }] }),
@@ -161,6 +161,7 @@ describe('web UI in headless Chromium', () => {
     await expect
       .poll(() => page.locator('[data-task-log]').textContent(), { timeout: 30_000 })
       .toContain('extracted 42 rows');
+    expect(await page.locator('[data-task-pane="extract"] [data-task-values]').textContent()).toBe('rows42');
     await page.close();
   });
 

@@ -80,6 +80,7 @@ export interface RunOutput {
   error?: string;
   error_trace?: string;
   notebook_output?: { result?: string };
+  task_values?: Record<string, unknown>;
 }
 
 export type { Run, JobSettings };

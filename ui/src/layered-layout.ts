@@ -1,7 +1,7 @@
 // A fast layered layout for large DAGs, where dagre's dummy nodes for long edges make it take
 // seconds: columns by longest path from the sources, rows ordered by a few barycenter sweeps,
 // edges drawn straight from column to column. Linear in nodes + edges per sweep. Pure.
-import type { LayoutRequest, LayoutResult } from './layout';
+import type { LayoutRequest, LayoutResult } from './layout-types';
 
 const RANK_GAP = 56;
 const ROW_GAP = 12;

@@ -3,7 +3,7 @@
 // DAGRE_MAX_NODES, where dagre takes seconds (npm run bench measures both sizes).
 import dagre, { type EdgeLabel, type GraphLabel, type NodeLabel } from '@dagrejs/dagre';
 import { layeredLayout } from './layered-layout';
-import type { LayoutRequest, LayoutResult } from './layout';
+import type { LayoutRequest, LayoutResult } from './layout-types';
 
 const DAGRE_MAX_NODES = 150;
 

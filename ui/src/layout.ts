@@ -1,16 +1,5 @@
 // Asks the layout worker for node positions; one worker for the page, answers matched by id.
-export interface LayoutRequest {
-  id: number;
-  nodes: { id: string; width: number; height: number }[];
-  edges: [string, string][];
-}
-export interface LayoutResult {
-  id: number;
-  nodes: Record<string, { x: number; y: number; width: number; height: number }>;
-  edges: { from: string; to: string; points: { x: number; y: number }[] }[];
-  width: number;
-  height: number;
-}
+import type { LayoutRequest, LayoutResult } from './layout-types';
 
 let worker: Worker | undefined;
 let nextId = 1;

@@ -2,7 +2,8 @@
 // state. Nodes are buttons: click or Enter opens the task. Re-laid out only when the graph
 // itself changes; live updates only recolor.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { layoutGraph, type LayoutResult } from '../layout';
+import { layoutGraph } from '../layout';
+import type { LayoutResult } from '../layout-types';
 import { LOOK_LABEL, type Look } from '../states';
 
 export interface DagTask {

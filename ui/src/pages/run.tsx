@@ -299,6 +299,21 @@ function TaskPane({
           </pre>
         </>
       )}
+      {output.data?.task_values && (
+        <>
+          <h3>Task values</h3>
+          <dl class="facts" data-task-values>
+            {Object.entries(output.data.task_values).map(([k, v]) => (
+              <>
+                <dt>{k}</dt>
+                <dd>
+                  <code>{JSON.stringify(v)}</code>
+                </dd>
+              </>
+            ))}
+          </dl>
+        </>
+      )}
       {output.data?.notebook_output?.result !== undefined && (
         <>
           <h3>Result</h3>
