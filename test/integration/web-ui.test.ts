@@ -120,7 +120,7 @@ describe('web UI in headless Chromium', () => {
     expect(me).toMatchObject({ status: 200, body: { userName: 'bob@example.com', groups: [{ display: 'users' }] } });
   });
 
-  it('signs in, runs a job from the page and shows its tasks go from running to succeeded', async () => {
+  it('signs in, runs a job from the page, pauses and resumes it, and shows its tasks go from running to succeeded', async () => {
     const marker = path.join(engine.workDir, 'go-etl');
     const jobId = await createJob(
       job(
@@ -154,6 +154,11 @@ describe('web UI in headless Chromium', () => {
     await expect
       .poll(() => page.locator('[data-task-pane="extract"] [data-task-log]').textContent(), { timeout: 30_000 })
       .toContain('waiting for the upstream export');
+    // Pause and resume from the page: the run says it is paused, then runs on.
+    await page.click('[data-action="pause"]');
+    await page.waitForSelector('h1 .badge:has-text("Paused")');
+    await page.click('[data-action="resume"]');
+    await page.waitForSelector('[data-action="pause"]');
     fs.writeFileSync(marker, '');
     for (const key of ['extract', 'transform', 'load_orders', 'load_customers', 'report'])
       await waitNode(page, key, 'success');
@@ -244,7 +249,7 @@ describe('web UI in headless Chromium', () => {
     await page.close();
   });
 
-  it('the run matrix of a job with 5 runs shows 5 columns; jobs page on a phone; keyboard opens a task', async () => {
+  it('the run matrix of a job with 5 runs shows 5 columns; search; runs filters; a phone; the keyboard', async () => {
     const jobId = await createJob(
       job(
         'hourly-metrics',
@@ -284,6 +289,15 @@ describe('web UI in headless Chromium', () => {
     await expect.poll(() => page.locator(`tr[data-job-id="${jobId}"] .cells a`).count()).toBe(5);
     expect(await page.locator(`tr[data-job-id="${jobId}"]`).textContent()).toContain('Paused');
     await page.screenshot({ path: path.join(shots, 'web-ui-jobs.png') });
+
+    // Search narrows the list; the runs page filters by job and state.
+    await page.fill('input[type="search"]', 'hourly');
+    await expect.poll(() => page.locator('tr[data-job-id]').count()).toBe(1);
+    await page.goto(`${base}/#/runs?job_id=${jobId}&state=completed`);
+    await expect.poll(() => page.locator('tr[data-run-id]').count()).toBe(5);
+    expect(await page.locator('tr[data-run-id] .badge[data-state="failed"]').count()).toBe(1);
+    await page.goto(`${base}/#/runs?job_id=${jobId}&state=active`);
+    await page.waitForSelector('text=No runs match.');
 
     // Keyboard: a DAG node is a focusable button; Enter opens the task.
     await page.goto(`${base}/#/runs/${runIds[4]}`);
