@@ -39,6 +39,7 @@ import {
   updateAccess,
   type AccessControlEntry,
   type AttemptState,
+  type JsonValue,
   type JobAccess,
   type JobSettings,
   type LegacyTaskParameters,
@@ -149,6 +150,8 @@ export interface RunOutput {
   error?: string;
   error_trace?: string;
   notebook_output?: { result?: string; truncated: boolean };
+  /** durable-jobs extension: the values the task set (dbutils.jobs.taskValues.set), by key. */
+  task_values?: Record<string, JsonValue>;
 }
 
 export interface StartRunOptions {
@@ -252,6 +255,11 @@ export class DurableJobsClient {
 
   async close(): Promise<void> {
     await this.temporal.connection.close();
+  }
+
+  /** The Temporal Web UI page of this client's namespace (the web UI links each run to it). */
+  temporalNamespaceUrl(): string {
+    return `${this.uiUrl}/namespaces/${encodeURIComponent(this.namespace)}`;
   }
 
   // ---------------------------------------------------------------- jobs
@@ -1039,12 +1047,18 @@ export class DurableJobsClient {
       );
     }
     const metadata = run.tasks.find((t) => t.run_id === attempt.run_id)!;
-    const { logs, truncated } = readLog(attempt);
+    // A running attempt's log is named by its activity's heartbeat until the attempt records it.
+    const logPath =
+      attempt.logPath ??
+      (attempt.phase === 'RUNNING' ? await this.runningLogPath(state.run_id, attempt.run_id) : undefined);
+    const { logs, truncated } = readLog({ ...attempt, ...(logPath ? { logPath } : {}) });
+    const taskValues = Object.values(state.tasks).find((t) => t.attempts.includes(attempt))?.taskValues;
     return {
       metadata,
       ...(logs !== undefined ? { logs, logs_truncated: truncated } : {}),
       ...(attempt.logPath ? { log_path: attempt.logPath } : {}),
       ...(attempt.childRunId !== undefined ? { run_job_output: { run_id: attempt.childRunId } } : {}),
+      ...(taskValues && Object.keys(taskValues).length > 0 ? { task_values: taskValues } : {}),
       ...(attempt.errorMessage && attempt.result !== 'SUCCESS'
         ? { error: attempt.errorMessage, error_trace: attempt.logTail ?? '' }
         : {}),
@@ -1057,6 +1071,19 @@ export class DurableJobsClient {
           }
         : {}),
     };
+  }
+
+  /** The log file of a running attempt, from the heartbeat of its activity (activities/index.ts). */
+  private async runningLogPath(jobRunId: number, taskRunId: number): Promise<string | undefined> {
+    const { desc } = await this.findRun(jobRunId);
+    const converter = this.temporal.options.loadedDataConverter.payloadConverter;
+    for (const activity of desc.raw.pendingActivities ?? []) {
+      for (const payload of activity.heartbeatDetails?.payloads ?? []) {
+        const beat = converter.fromPayload<{ taskRunId?: number; logPath?: string } | undefined>(payload);
+        if (beat?.taskRunId === taskRunId && beat.logPath) return beat.logPath;
+      }
+    }
+    return undefined;
   }
 
   /**
