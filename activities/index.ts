@@ -4,17 +4,21 @@ import os from 'node:os';
 import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { TaskFailureType, type TaskAttemptInput, type TaskAttemptRecord } from '../spec';
-import { AttemptFailure, executeTaskAttempt } from './execute';
+import { AttemptFailure, attemptLogPath, executeTaskAttempt } from './execute';
 import { killCgroup, type ContainmentChoice } from './containment';
 import { groupAlive, killGroup } from './process';
 
 export { executeTaskAttempt, AttemptFailure } from './execute';
 
-interface AttemptHeartbeat {
+/** Heartbeat details: the attempt to kill if this worker dies, and where the live log is. */
+export interface AttemptHeartbeat {
   /** The attempt's supervisor (its process group). */
   pid?: number;
   host?: string;
   cgroup?: string;
+  /** The attempt's task run id and log file, so `runs/get-output` can show a running attempt's log. */
+  taskRunId?: number;
+  logPath?: string;
 }
 
 export interface ActivityDeps {
@@ -28,7 +32,8 @@ export function createActivities(deps: ActivityDeps) {
   return {
     async runTaskAttempt(input: TaskAttemptInput): Promise<TaskAttemptRecord> {
       killOrphanOfLostAttempt(activityInfo().heartbeatDetails as AttemptHeartbeat | undefined);
-      let details: AttemptHeartbeat = { host: os.hostname() };
+      const where = { host: os.hostname(), taskRunId: input.taskRunId, logPath: attemptLogPath(deps.dataDir, input) };
+      let details: AttemptHeartbeat = where;
       heartbeat(details);
       const beat = setInterval(() => heartbeat(details), 500);
       try {
@@ -38,7 +43,7 @@ export function createActivities(deps: ActivityDeps) {
           ...(deps.python ? { python: deps.python } : {}),
           ...(deps.containment ? { containment: deps.containment } : {}),
           onStart: (pid, containment) => {
-            details = { pid, host: os.hostname(), ...(containment.cgroup ? { cgroup: containment.cgroup } : {}) };
+            details = { ...where, pid, ...(containment.cgroup ? { cgroup: containment.cgroup } : {}) };
             heartbeat(details);
           },
         });

@@ -3,7 +3,7 @@
 // task starts, even in a new session or as a daemon, dies with the attempt, with the worker too.
 // The worker sends the supervisor SIGTERM on a timeout or a cancel; the supervisor passes it on,
 // and SIGKILLs what is left after the grace period.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { runtimeDir } from './commands';
@@ -57,6 +57,29 @@ export function groupAlive(pid: number): boolean {
   }
 }
 
+const interpreters = new Map<string, string>();
+
+/**
+ * The interpreter binary behind `python`, asked once: a version manager's shim (pyenv's is a shell
+ * script) would otherwise cost a shell start on every attempt.
+ */
+function supervisorInterpreter(python: string): string {
+  let resolved = interpreters.get(python);
+  if (resolved === undefined) {
+    try {
+      resolved = execFileSync(python, ['-I', '-S', '-c', 'import sys; print(sys.executable)'], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      }).trim();
+    } catch {
+      resolved = '';
+    }
+    resolved ||= python; // spawning `python` itself then reports what is wrong
+    interpreters.set(python, resolved);
+  }
+  return resolved;
+}
+
 interface SupervisorReport {
   exitCode?: number | null;
   signal?: NodeJS.Signals | null;
@@ -71,7 +94,7 @@ export function runProcess(opts: RunProcessOptions): Promise<ProcessOutcome> {
     const graceMs = opts.killGraceMs ?? 1000;
     const { cgroup } = opts.containment;
     const supervisor = spawn(
-      opts.python,
+      supervisorInterpreter(opts.python),
       [
         '-I',
         '-S',

@@ -32,5 +32,6 @@ export async function serveApi(o: ServeApiOptions): Promise<{ app: FastifyInstan
   o.log(
     `durable-jobs API at ${address}/api/2.1/jobs (Databricks Jobs API), ${tokens.size} token${tokens.size > 1 ? 's' : ''}`
   );
+  o.log(`durable-jobs web UI at ${address}/ (sign in with a token)`);
   return { app, address };
 }

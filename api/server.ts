@@ -31,6 +31,8 @@ import { ApiError, addErrorHandling, badRequest, errorHandlingOptions } from './
 import { jobForVersion, legacyTaskParameters, multiTaskSettings, runForVersion } from './legacy-2-0';
 import { addRequestLogging, loggingOptions, type ApiLogOptions } from './logging';
 import { parseJsonBody, requestBody, requestParams, type Params } from './request-params';
+import { registerIdentityRoutes } from './identity';
+import { isWebUiPath, registerWebUi } from './web-ui';
 
 export interface ApiServerOptions {
   client: DurableJobsClient;
@@ -228,7 +230,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   addRequestLogging(app);
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
-    if (req.url.startsWith('/.well-known/')) return;
+    if (req.url.startsWith('/.well-known/') || isWebUiPath(req.url)) return;
     (req as unknown as { principal: Principal }).principal = authenticate(req.headers.authorization, opts.tokens);
   });
 
@@ -569,6 +571,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
 
   const principalOf = (req: FastifyRequest) => (req as unknown as { principal: Principal }).principal;
   const bodyLimit = opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
+  registerIdentityRoutes(app, (req) => principalOf(req as FastifyRequest));
+  registerWebUi(app, { temporalUi: client.temporalNamespaceUrl() });
 
   for (const version of VERSIONS) {
     for (const r of routes) {

@@ -15,6 +15,7 @@ import { ensureSearchAttributes } from '../client/search-attributes';
 import { createPlanningActivities } from '../activities/planning';
 import type { JobRunInput } from '../workflows/definitions';
 import { apiLoad, apiLoadSettings, type LoadResult } from './api-load';
+import { uiBench, type UiResult } from './ui';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 
@@ -151,6 +152,7 @@ async function main(): Promise<void> {
   ];
   const results: Record<string, unknown>[] = [];
   let api: LoadResult[] = [];
+  let ui: UiResult[] = [];
   await worker.runUntil(async () => {
     let n = 0;
     const time = async (type: string, args: unknown[]) => {
@@ -186,6 +188,7 @@ async function main(): Promise<void> {
       });
     }
     if (!only || only === 'api') api = await apiLoad(client, taskQueue);
+    if (!only || only === 'ui') ui = await uiBench(client, taskQueue, [dagSpec(randomDeps(100, 11)), dagSpec(deps)]);
   });
   await nativeConnection.close();
   await connection.close();
@@ -197,11 +200,15 @@ async function main(): Promise<void> {
     );
     console.table(api);
   }
+  if (ui.length > 0) {
+    console.log('Web UI run page in headless Chromium (time from navigation, median of cold loads):');
+    console.table(ui);
+  }
   const out = path.resolve(__dirname, '..', '..', '.bench');
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(
     path.join(out, 'results.json'),
-    JSON.stringify({ at: new Date().toISOString(), repeats: REPEATS, results, api }, null, 2)
+    JSON.stringify({ at: new Date().toISOString(), repeats: REPEATS, results, api, ui }, null, 2)
   );
   for (const r of results) {
     const ok = (r.ratio as number) <= 1.25;

@@ -65,8 +65,13 @@ export class ClientContext {
     return this.options.user ?? userInfo().username;
   }
 
+  /** The Temporal Web UI page of this client's namespace. */
+  namespaceUrl(): string {
+    return `${this.uiUrl}/namespaces/${encodeURIComponent(this.namespace)}`;
+  }
+
   runPageUrl(runId: number): string {
-    return `${this.uiUrl}/namespaces/${encodeURIComponent(this.namespace)}/workflows/${runWorkflowId(runId)}`;
+    return `${this.namespaceUrl()}/workflows/${runWorkflowId(runId)}`;
   }
 
   validate(settings: unknown): JobSettings {

@@ -32,8 +32,12 @@ export class DurableJobsClient {
     this.taskQueue = ctx.taskQueue;
     this.jobs = new Jobs(ctx);
     this.runs = new Runs(ctx, this.jobs);
-    this.outputs = new RunOutputs((runId) => this.runs.getRunState(runId));
     this.runPageUrl = (runId) => ctx.runPageUrl(runId);
+    this.temporalNamespaceUrl = () => ctx.namespaceUrl();
+    this.outputs = new RunOutputs(
+      (runId) => this.runs.getRunState(runId),
+      (jobRunId, taskRunId) => this.runs.runningLogPath(jobRunId, taskRunId)
+    );
   }
 
   /** Connect to Temporal and register the search attributes runs are indexed by. */
@@ -61,6 +65,8 @@ export class DurableJobsClient {
 
   /** The run's page in the Temporal Web UI (Databricks `run_page_url`). */
   readonly runPageUrl: (runId: number) => string;
+  /** The Temporal Web UI page of this client's namespace (the web UI links each run to it). */
+  readonly temporalNamespaceUrl: () => string;
 
   // ---- jobs (client/jobs.ts)
 

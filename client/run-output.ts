@@ -2,7 +2,15 @@
 // (an HTML view per task). Logs are read from the worker's disk when this process shares it, else
 // from the bounded tail the run keeps in its history.
 import fs from 'node:fs';
-import { isTaskRunId, latestAttempt, toDatabricksRun, type AttemptState, type RunState, type RunTask } from '../spec';
+import {
+  isTaskRunId,
+  latestAttempt,
+  toDatabricksRun,
+  type AttemptState,
+  type JsonValue,
+  type RunState,
+  type RunTask,
+} from '../spec';
 import { DjobsError, ErrorCode, NotFoundError } from './errors';
 
 /** Databricks `RunOutput` (runs/get-output) plus `log_path`, a durable-jobs extension. */
@@ -16,12 +24,18 @@ export interface RunOutput {
   error?: string;
   error_trace?: string;
   notebook_output?: { result?: string; truncated: boolean };
+  /** durable-jobs extension: the values the task set (dbutils.jobs.taskValues.set), by key. */
+  task_values?: Record<string, JsonValue>;
 }
 
 const MAX_LOG_BYTES = 5 * 1024 * 1024;
 
 export class RunOutputs {
-  constructor(private readonly runState: (runId: number) => Promise<RunState>) {}
+  constructor(
+    private readonly runState: (runId: number) => Promise<RunState>,
+    /** The log file of a running attempt, from its activity's heartbeat (client/runs.ts). */
+    private readonly runningLogPath: (jobRunId: number, taskRunId: number) => Promise<string | undefined>
+  ) {}
 
   /** runs/get-output for one task of a run: by task run id, or job run id plus task key. */
   async getRunOutput(runId: number, taskKey?: string): Promise<RunOutput> {
@@ -46,12 +60,18 @@ export class RunOutputs {
       );
     }
     const metadata = run.tasks.find((t) => t.run_id === attempt.run_id)!;
-    const { logs, truncated } = readLog(attempt);
+    // A running attempt's log is named by its activity's heartbeat until the attempt records it.
+    const logPath =
+      attempt.logPath ??
+      (attempt.phase === 'RUNNING' ? await this.runningLogPath(state.run_id, attempt.run_id) : undefined);
+    const { logs, truncated } = readLog({ ...attempt, ...(logPath ? { logPath } : {}) });
+    const taskValues = Object.values(state.tasks).find((t) => t.attempts.includes(attempt))?.taskValues;
     return {
       metadata,
       ...(logs !== undefined ? { logs, logs_truncated: truncated } : {}),
       ...(attempt.logPath ? { log_path: attempt.logPath } : {}),
       ...(attempt.childRunId !== undefined ? { run_job_output: { run_id: attempt.childRunId } } : {}),
+      ...(taskValues && Object.keys(taskValues).length > 0 ? { task_values: taskValues } : {}),
       ...(attempt.errorMessage && attempt.result !== 'SUCCESS'
         ? { error: attempt.errorMessage, error_trace: attempt.logTail ?? '' }
         : {}),

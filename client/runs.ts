@@ -440,6 +440,19 @@ export class Runs {
     return ask();
   }
 
+  /** The log file of a running attempt, from the heartbeat of its activity (activities/index.ts). */
+  async runningLogPath(jobRunId: number, taskRunId: number): Promise<string | undefined> {
+    const { desc } = await this.findRun(jobRunId);
+    const converter = this.ctx.temporal.options.loadedDataConverter.payloadConverter;
+    for (const activity of desc.raw.pendingActivities ?? []) {
+      for (const payload of activity.heartbeatDetails?.payloads ?? []) {
+        const beat = converter.fromPayload<{ taskRunId?: number; logPath?: string } | undefined>(payload);
+        if (beat?.taskRunId === taskRunId && beat.logPath) return beat.logPath;
+      }
+    }
+    return undefined;
+  }
+
   /** The run's workflow handle and its description (one describe call when its id is ours). */
   private async findRun(jobRunId: number): Promise<{ handle: WorkflowHandle; desc: WorkflowExecutionDescription }> {
     const handle = this.ctx.temporal.workflow.getHandle(runWorkflowId(jobRunId));

@@ -41,6 +41,16 @@ def prctl(option, value):
         raise OSError(ctypes.get_errno(), "prctl(%d) failed" % option)
 
 
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
 def report(message):
     try:
         os.write(REPORT_FD, (json.dumps(message) + "\n").encode())
@@ -126,7 +136,7 @@ def main(argv):
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     os.set_inheritable(REPORT_FD, False)  # the task's processes must not hold the report channel
     main_pid = start_main(command, cgroup, old_mask)
-    if os.getppid() != worker:  # the worker died before PR_SET_PDEATHSIG took effect
+    if os.getppid() != worker and not alive(worker):  # it died before PR_SET_PDEATHSIG took effect
         os.kill(os.getpid(), signal.SIGUSR1)
 
     main_status = None

@@ -10,7 +10,7 @@ const DAY_MS = 86_400_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 /** The zone's UTC offset (ms) at an instant. */
-function offsetAt(instantMs: number, timeZone: string): number {
+export function offsetAt(instantMs: number, timeZone: string): number {
   let format = formatters.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat('en-US', {
@@ -54,6 +54,10 @@ export function wallTimeToInstants(
   return candidates;
 }
 
+const HOUR_MS = 3_600_000;
+/** More than any daylight-saving shift of a zone's offset within a day. */
+const DST_SLACK_MS = 2 * HOUR_MS + 60_000;
+
 /** Every fire time in [fromMs, toMs], ascending; throws past `limit` (a backfill must be bounded). */
 export function fireTimes(
   calendars: readonly CalendarSpecLike[],
@@ -65,7 +69,8 @@ export function fireTimes(
   const out = new Set<number>();
   // Walk local calendar days, one day of margin either side for the zone's offset.
   for (let t = fromMs - DAY_MS; t <= toMs + DAY_MS; t += DAY_MS) {
-    const local = new Date(t + offsetAt(t, timeZone));
+    const offset = offsetAt(t, timeZone);
+    const local = new Date(t + offset);
     const year = local.getUTCFullYear();
     const month = local.getUTCMonth() + 1;
     const day = local.getUTCDate();
@@ -73,10 +78,16 @@ export function fireTimes(
     const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
     const at = (hour: number, minute: number, second: number) => ({ year, month, day, hour, minute, second, weekday });
     for (let hour = 0; hour < 24; hour++) {
+      // An hour whose instants lie wholly outside the range (the day's offset, give or take a DST
+      // shift) has no fire time in it: skip it before converting each of its seconds to instants.
+      const hourStart = Date.UTC(year, month - 1, day, hour) - offset;
+      if (hourStart + HOUR_MS + DST_SLACK_MS < fromMs || hourStart - DST_SLACK_MS > toMs) continue;
       if (!calendarsMatchPartial(calendars, at(hour, -1, -1))) continue;
       for (let minute = 0; minute < 60; minute++) {
         if (!calendarsMatchPartial(calendars, at(hour, minute, -1))) continue;
         for (let second = 0; second < 60; second++) {
+          const near = hourStart + minute * 60_000 + second * 1000;
+          if (near + DST_SLACK_MS < fromMs || near - DST_SLACK_MS > toMs) continue;
           if (!calendarsMatch(calendars, at(hour, minute, second))) continue;
           for (const instant of wallTimeToInstants({ year, month, day, hour, minute, second }, timeZone)) {
             if (instant < fromMs || instant > toMs) continue;

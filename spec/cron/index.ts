@@ -11,3 +11,4 @@ export function isValidTimeZone(id: string): boolean {
   }
 }
 export { fireTimes, wallTimeToInstants } from './fire-times';
+export { describeQuartzCron, nextFireTime } from './describe';

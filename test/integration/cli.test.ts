@@ -253,6 +253,11 @@ describe('djobs CLI', () => {
       expect(ui, output).toMatch(/^http:\/\/localhost:\d+$/);
       expect(run.run_page_url).toBe(`${ui}/namespaces/default/workflows/djobs-run-${body.run_id as number}`);
       expect((await fetch(`${base}/runs/list`)).status).toBe(401);
+      // The web UI on the same port: the page itself needs no token.
+      expect(output).toContain(`durable-jobs web UI at http://127.0.0.1:${apiPort}/`);
+      const page = await fetch(`http://127.0.0.1:${apiPort}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<div id="app"></div>');
     } finally {
       dev.kill('SIGINT');
       await exited;
