@@ -10,6 +10,7 @@ import {
   type TaskAttemptRecord,
 } from '../spec';
 import { taskCommand, TaskInvalidError } from './commands';
+import { mlflowTaskEnv } from './mlflow-env';
 import { endStream, runProcess, Tail } from './process';
 
 export type AttemptFailureKind = 'FAILED' | 'TIMEDOUT' | 'INVALID' | 'CANCELED';
@@ -30,6 +31,8 @@ export interface ExecuteContext {
   dataDir: string;
   signal: AbortSignal;
   python?: string;
+  /** MLflow tracking server of the tasks, unless the environment sets MLFLOW_TRACKING_URI. */
+  mlflowTrackingUri?: string;
   /** Called with the process group id once the task's process started. */
   onStart?: (pid: number) => void;
 }
@@ -93,6 +96,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   fs.writeFileSync(valuesIn, JSON.stringify(input.upstreamTaskValues));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...mlflowTaskEnv(input, process.env, ctx.mlflowTrackingUri),
     ...(cmd.env ?? {}),
     PYTHONUNBUFFERED: '1',
     DJOBS_RUN_ID: String(input.runId),

@@ -17,6 +17,7 @@ interface AttemptHeartbeat {
 export interface ActivityDeps {
   dataDir: string;
   python?: string;
+  mlflowTrackingUri?: string;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
           dataDir: deps.dataDir,
           signal: cancellationSignal(),
           ...(deps.python ? { python: deps.python } : {}),
+          ...(deps.mlflowTrackingUri ? { mlflowTrackingUri: deps.mlflowTrackingUri } : {}),
           onStart: (pid) => {
             details = { pid, host: os.hostname() };
             heartbeat(details);

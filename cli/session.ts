@@ -30,7 +30,12 @@ export function installQuietRuntime(): void {
 }
 
 /** A worker configured from the environment, for `djobs dev`, `djobs worker` and embedded sessions. */
-export function workerFor(connection: NativeConnection, config: DjobsConfig, cluster?: string) {
+export function workerFor(
+  connection: NativeConnection,
+  config: DjobsConfig,
+  cluster?: string,
+  mlflowTrackingUri?: string
+) {
   return createDjobsWorker({
     connection,
     namespace: config.namespace,
@@ -40,6 +45,7 @@ export function workerFor(connection: NativeConnection, config: DjobsConfig, clu
     poolMaxTasks: config.poolMaxTasks,
     maxConcurrentTasks: config.workerMaxTasks,
     ...(cluster ? { cluster } : {}),
+    ...(mlflowTrackingUri ? { mlflowTrackingUri } : {}),
   });
 }
 

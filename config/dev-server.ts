@@ -164,6 +164,8 @@ export interface DevState {
   pid: number;
   address: string;
   uiUrl?: string;
+  /** The MLflow tracking server `djobs dev` started, if any. */
+  mlflowUrl?: string;
   startedAt: number;
 }
 

@@ -4,6 +4,7 @@ import type { TriggerTiming } from '../client/jobs-client';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { installedMlflowPython } from './mlflow-install';
 
 const intFrom = (def: number) => z.coerce.number().int().positive().default(def);
 /** A port; 0 picks a free one. */
@@ -25,12 +26,19 @@ const Env = z.object({
   DJOBS_HEARTBEAT_TIMEOUT_SECONDS: intFrom(30),
   /** Task attempts running at once on one worker. */
   DJOBS_WORKER_MAX_TASKS: intFrom(100),
-  /** Python interpreter for Python notebooks and spark_python_task. */
-  DJOBS_PYTHON: z.string().min(1).default('python3'),
+  /**
+   * Python interpreter for Python notebooks and spark_python_task. Default: the project's MLflow
+   * environment (.tools/mlflow-*, which also sees the system's packages) when installed, else python3.
+   */
+  DJOBS_PYTHON: z.string().min(1).optional(),
   /** gRPC port of the embedded dev server (a free port is used when it is taken). */
   DJOBS_PORT: portFrom(7233),
   /** Web UI port of the embedded dev server. */
   DJOBS_UI_PORT: portFrom(8233),
+  /** MLflow server tasks use; when set, `djobs dev` starts none. */
+  MLFLOW_TRACKING_URI: z.string().min(1).optional(),
+  /** Port of the MLflow tracking server `djobs dev` starts (a free port is used when it is taken). */
+  DJOBS_MLFLOW_PORT: portFrom(5000),
   /**
    * Caps on task attempts running at once per worker pool across all runs and workers, e.g.
    * `default=8,gpu=2` (`default`: tasks on no cluster). Read by the workers that run workflows.
@@ -65,6 +73,8 @@ export interface DjobsConfig {
   python: string;
   port: number;
   uiPort: number;
+  mlflowTrackingUri?: string;
+  mlflowPort: number;
   triggers: TriggerTiming;
   jobAccessCacheMs: number;
   poolMaxTasks: Record<string, number>;
@@ -87,9 +97,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
     maxParallelTasks: e.DJOBS_MAX_PARALLEL_TASKS,
     heartbeatTimeoutSeconds: e.DJOBS_HEARTBEAT_TIMEOUT_SECONDS,
     workerMaxTasks: e.DJOBS_WORKER_MAX_TASKS,
-    python: e.DJOBS_PYTHON,
+    python: e.DJOBS_PYTHON ?? installedMlflowPython() ?? 'python3',
     port: e.DJOBS_PORT,
     uiPort: e.DJOBS_UI_PORT,
+    ...(e.MLFLOW_TRACKING_URI ? { mlflowTrackingUri: e.MLFLOW_TRACKING_URI } : {}),
+    mlflowPort: e.DJOBS_MLFLOW_PORT,
     jobAccessCacheMs: e.DJOBS_API_ACCESS_CACHE_MS,
     poolMaxTasks: Object.fromEntries(
       (e.DJOBS_POOL_MAX_TASKS ?? '')

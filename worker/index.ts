@@ -23,6 +23,8 @@ export interface DjobsWorkerOptions {
   /** Task attempts running at once on this worker. @default 100 */
   maxConcurrentTasks?: number;
   python?: string;
+  /** MLflow tracking server given to tasks (MLFLOW_TRACKING_URI in the environment wins). */
+  mlflowTrackingUri?: string;
   identity?: string;
   /**
    * Global caps on task attempts running at once per worker pool, across all runs and workers:
@@ -39,7 +41,11 @@ export function defaultWorkflowBundlePath(): string | undefined {
 
 export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worker> {
   const activities = {
-    ...createActivities({ dataDir: opts.dataDir, ...(opts.python ? { python: opts.python } : {}) }),
+    ...createActivities({
+      dataDir: opts.dataDir,
+      ...(opts.python ? { python: opts.python } : {}),
+      ...(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
+    }),
     ...createPlanningActivities(opts.namespace, { poolMaxTasks: opts.poolMaxTasks ?? {} }),
     ...triggerActivities,
   };

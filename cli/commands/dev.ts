@@ -6,6 +6,8 @@ import { TemporalUnavailableError } from '../../client/errors';
 import { dataPaths, loadConfig } from '../../config';
 import { readLiveDevState, startDevServer, writeDevState } from '../../config/dev-server';
 import { findOrInstallTemporalCli } from '../../config/temporal-cli';
+import { ensureMlflow, installedMlflowPython } from '../../config/mlflow-install';
+import { startMlflowServer, type MlflowServer } from '../../config/mlflow-server';
 import { serveApi } from '../../api/serve';
 import { runCommand } from '../output';
 import { installQuietRuntime, workerFor } from '../session';
@@ -20,74 +22,110 @@ export function configureDevCommand(program: Command): void {
     .option('--api-port <port>', 'port of the Databricks Jobs REST API (0: none)', '8080')
     .option('--api-host <host>', 'bind address of the REST API', '127.0.0.1')
     .option('--principals <file>', 'API users and service principals (default: $DJOBS_API_PRINCIPALS)')
-    .action(async (opts: { apiPort: string; apiHost: string; principals?: string }) =>
-      runCommand(async () => {
-        const config = loadConfig();
-        const live = await readLiveDevState(config.home);
-        if (live)
-          throw new TemporalUnavailableError(live.address, new Error(`djobs dev is already running (pid ${live.pid})`));
-        const cliPath = await findOrInstallTemporalCli(config);
-        if (!cliPath)
-          throw new TemporalUnavailableError(
-            'the embedded dev server',
-            new Error('the `temporal` CLI was not found; run `npm run ensure-temporal`')
+    .option('--mlflow', 'start the MLflow tracking server, installing MLflow into .tools/ if missing')
+    .option('--no-mlflow', 'do not start the MLflow tracking server (default: start it when MLflow is installed)')
+    .option('--mlflow-port <port>', 'port of the MLflow tracking server (default: $DJOBS_MLFLOW_PORT or 5000)')
+    .action(
+      async (opts: { apiPort: string; apiHost: string; principals?: string; mlflow?: boolean; mlflowPort?: string }) =>
+        runCommand(async () => {
+          const config = loadConfig();
+          const live = await readLiveDevState(config.home);
+          if (live)
+            throw new TemporalUnavailableError(
+              live.address,
+              new Error(`djobs dev is already running (pid ${live.pid})`)
+            );
+          const cliPath = await findOrInstallTemporalCli(config);
+          if (!cliPath)
+            throw new TemporalUnavailableError(
+              'the embedded dev server',
+              new Error('the `temporal` CLI was not found; run `npm run ensure-temporal`')
+            );
+          const paths = dataPaths(config.home);
+          fs.mkdirSync(config.home, { recursive: true });
+          const server = await startDevServer({
+            cliPath,
+            dbFilename: paths.temporalDb,
+            port: config.port,
+            uiPort: config.uiPort,
+            headless: false,
+            logFile: paths.serverLog,
+          });
+          installQuietRuntime();
+          const client = await DurableJobsClient.connect({
+            address: server.address,
+            namespace: config.namespace,
+            taskQueue: config.taskQueue,
+            runOptions: {
+              maxParallelTasks: config.maxParallelTasks,
+              heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
+            },
+            triggers: config.triggers,
+            jobAccessCacheMs: config.jobAccessCacheMs,
+          });
+          const api =
+            Number(opts.apiPort) > 0
+              ? await serveApi({
+                  client,
+                  port: Number(opts.apiPort),
+                  host: opts.apiHost,
+                  ...(opts.principals ? { principalsFile: opts.principals } : {}),
+                  workspaceDir: process.cwd(),
+                  log: (line) => process.stdout.write(`${line}\n`),
+                })
+              : undefined;
+          const mlflow = await startDevMlflow(config, opts);
+          const mlflowUrl = config.mlflowTrackingUri ?? mlflow?.url;
+          const connection = await NativeConnection.connect({ address: server.address });
+          // Loaded again: --mlflow may just have installed the environment Python tasks now run with.
+          const worker = await workerFor(connection, loadConfig(), undefined, mlflowUrl);
+          writeDevState(config.home, {
+            pid: process.pid,
+            address: server.address,
+            ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}),
+            ...(mlflowUrl ? { mlflowUrl } : {}),
+            startedAt: Date.now(),
+          });
+          process.stdout.write(
+            `durable-jobs dev: Temporal at ${server.address}${server.uiUrl ? `, Web UI at ${server.uiUrl}` : ''}, data in ${config.home}\nPress Ctrl-C to stop.\n`
           );
-        const paths = dataPaths(config.home);
-        fs.mkdirSync(config.home, { recursive: true });
-        const server = await startDevServer({
-          cliPath,
-          dbFilename: paths.temporalDb,
-          port: config.port,
-          uiPort: config.uiPort,
-          headless: false,
-          logFile: paths.serverLog,
-        });
-        installQuietRuntime();
-        const client = await DurableJobsClient.connect({
-          address: server.address,
-          namespace: config.namespace,
-          taskQueue: config.taskQueue,
-          runOptions: {
-            maxParallelTasks: config.maxParallelTasks,
-            heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
-          },
-          triggers: config.triggers,
-          jobAccessCacheMs: config.jobAccessCacheMs,
-        });
-        const api =
-          Number(opts.apiPort) > 0
-            ? await serveApi({
-                client,
-                port: Number(opts.apiPort),
-                host: opts.apiHost,
-                ...(opts.principals ? { principalsFile: opts.principals } : {}),
-                workspaceDir: process.cwd(),
-                log: (line) => process.stdout.write(`${line}\n`),
-              })
-            : undefined;
-        const connection = await NativeConnection.connect({ address: server.address });
-        const worker = await workerFor(connection, config);
-        writeDevState(config.home, {
-          pid: process.pid,
-          address: server.address,
-          ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}),
-          startedAt: Date.now(),
-        });
-        process.stdout.write(
-          `durable-jobs dev: Temporal at ${server.address}${server.uiUrl ? `, Web UI at ${server.uiUrl}` : ''}, data in ${config.home}\nPress Ctrl-C to stop.\n`
-        );
-        const stop = () => worker.shutdown();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        try {
-          await worker.run();
-        } finally {
-          fs.rmSync(paths.devState, { force: true });
-          await api?.app.close();
-          await client.close();
-          await connection.close();
-          await server.stop();
-        }
-      })
+          if (config.mlflowTrackingUri) process.stdout.write(`MLflow: tasks use ${config.mlflowTrackingUri}\n`);
+          // The MLflow server comes up in the background (its first start migrates its database).
+          mlflow?.ready.then(
+            () => process.stdout.write(`MLflow UI: ${mlflow.url}\n`),
+            (err: unknown) => process.stderr.write(`MLflow server failed: ${(err as Error).message}\n`)
+          );
+          const stop = () => worker.shutdown();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+          try {
+            await worker.run();
+          } finally {
+            fs.rmSync(paths.devState, { force: true });
+            await api?.app.close();
+            await client.close();
+            await connection.close();
+            await mlflow?.stop();
+            await server.stop();
+          }
+        })
     );
+}
+
+/**
+ * The embedded MLflow tracking server: started when MLflow is installed in the project (or with
+ * --mlflow, which installs it), unless MLFLOW_TRACKING_URI names another server or --no-mlflow.
+ */
+async function startDevMlflow(
+  config: ReturnType<typeof loadConfig>,
+  opts: { mlflow?: boolean; mlflowPort?: string }
+): Promise<MlflowServer | undefined> {
+  if (config.mlflowTrackingUri || opts.mlflow === false) return undefined;
+  const python = opts.mlflow ? ensureMlflow() : installedMlflowPython();
+  if (!python) return undefined;
+  return startMlflowServer({
+    python,
+    home: config.home,
+    port: opts.mlflowPort !== undefined ? Number(opts.mlflowPort) : config.mlflowPort,
+  });
 }
