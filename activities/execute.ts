@@ -10,7 +10,7 @@ import {
   type TaskAttemptRecord,
 } from '../spec';
 import { taskCommand, TaskInvalidError } from './commands';
-import { mlflowTaskEnv } from './mlflow-env';
+import { mlflowTaskEnv, prepareExperiment } from './mlflow-env';
 import { endStream, runProcess, Tail } from './process';
 
 export type AttemptFailureKind = 'FAILED' | 'TIMEDOUT' | 'INVALID' | 'CANCELED';
@@ -111,6 +111,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     DJOBS_NOTEBOOK_EXIT: exitFile,
   };
 
+  await prepareExperiment(env);
   const timeoutSeconds = input.task.timeout_seconds ?? 0;
   let outcome;
   try {

@@ -3,6 +3,7 @@
 // (runtime/python/mlflow_plugin) that tags each MLflow run with the job run, task run, task key
 // and attempt it came from. What the worker's own environment sets wins over these defaults.
 import path from 'node:path';
+import { ensureExperiment } from '../client/mlflow';
 import { runtimeDir } from './commands';
 
 export const mlflowPluginDir = (): string => path.join(runtimeDir(), 'python', 'mlflow_plugin');
@@ -25,4 +26,23 @@ export function mlflowTaskEnv(
   if (!base.MLFLOW_EXPERIMENT_NAME && !base.MLFLOW_EXPERIMENT_ID)
     env.MLFLOW_EXPERIMENT_NAME = defaultExperimentName(job);
   return env;
+}
+
+const ensured = new Set<string>();
+
+/**
+ * Create the task's experiment before the task starts (once per worker and experiment): parallel
+ * tasks of a new job would otherwise race to create it. Best effort: an unreachable server is the
+ * task's to report, with MLflow's own retries and message.
+ */
+export async function prepareExperiment(env: Record<string, string | undefined>): Promise<void> {
+  const uri = env.MLFLOW_TRACKING_URI;
+  const name = env.MLFLOW_EXPERIMENT_NAME;
+  if (!uri || !name || ensured.has(`${uri}\n${name}`)) return;
+  try {
+    await ensureExperiment(uri, name);
+    ensured.add(`${uri}\n${name}`);
+  } catch {
+    // left to the task
+  }
 }

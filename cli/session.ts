@@ -15,6 +15,8 @@ export interface Session {
   config: DjobsConfig;
   /** Where the Temporal Web UI is, when known. */
   uiUrl?: string;
+  /** The MLflow server tasks log to: MLFLOW_TRACKING_URI, else the running `djobs dev`'s, if any. */
+  mlflowUrl?: string;
   close(): Promise<void>;
 }
 
@@ -64,7 +66,12 @@ export async function openSession(options: { needsWorker: boolean }): Promise<Se
   };
   if (config.temporalAddress) {
     const client = await DurableJobsClient.connect({ ...clientOptions, address: config.temporalAddress });
-    return { client, config, close: () => client.close() };
+    return {
+      client,
+      config,
+      ...(config.mlflowTrackingUri ? { mlflowUrl: config.mlflowTrackingUri } : {}),
+      close: () => client.close(),
+    };
   }
   const live = await readLiveDevState(config.home);
   if (live) {
@@ -73,7 +80,14 @@ export async function openSession(options: { needsWorker: boolean }): Promise<Se
       address: live.address,
       ...(live.uiUrl ? { uiUrl: live.uiUrl } : {}),
     });
-    return { client, config, ...(live.uiUrl ? { uiUrl: live.uiUrl } : {}), close: () => client.close() };
+    const mlflowUrl = config.mlflowTrackingUri ?? live.mlflowUrl;
+    return {
+      client,
+      config,
+      ...(live.uiUrl ? { uiUrl: live.uiUrl } : {}),
+      ...(mlflowUrl ? { mlflowUrl } : {}),
+      close: () => client.close(),
+    };
   }
   return startEmbedded(config, clientOptions, options.needsWorker);
 }
@@ -123,6 +137,7 @@ async function startEmbedded(
     client,
     config,
     ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}),
+    ...(config.mlflowTrackingUri ? { mlflowUrl: config.mlflowTrackingUri } : {}),
     close: async () => {
       await stopWorker();
       await client.close();
