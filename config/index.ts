@@ -49,6 +49,8 @@ const Env = z.object({
     .optional(),
   /** How often file-arrival triggers list their location. */
   DJOBS_FILE_ARRIVAL_POLL_SECONDS: z.coerce.number().positive().default(10),
+  /** How often model triggers read the MLflow Model Registry (Databricks polls about once a minute). */
+  DJOBS_MODEL_TRIGGER_POLL_SECONDS: z.coerce.number().positive().default(60),
   /** Wait after the first failed run of a continuous job; doubles per consecutive failure. */
   DJOBS_CONTINUOUS_BACKOFF_SECONDS: z.coerce.number().positive().default(10),
   DJOBS_CONTINUOUS_BACKOFF_MAX_SECONDS: z.coerce.number().positive().default(600),
@@ -117,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
       fileArrivalPollSeconds: e.DJOBS_FILE_ARRIVAL_POLL_SECONDS,
       continuousBackoffSeconds: e.DJOBS_CONTINUOUS_BACKOFF_SECONDS,
       continuousBackoffMaxSeconds: e.DJOBS_CONTINUOUS_BACKOFF_MAX_SECONDS,
+      modelPollSeconds: e.DJOBS_MODEL_TRIGGER_POLL_SECONDS,
     },
   };
 }

@@ -10,3 +10,4 @@ export * from './refs';
 export * from './access/permissions';
 export * from './run/admission';
 export * from './run/triggers';
+export * from './run/model-trigger';

@@ -6,6 +6,7 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import { createActivities } from '../activities';
 import { createPlanningActivities } from '../activities/planning';
 import { triggerActivities } from '../activities/file-stores';
+import { createModelRegistryActivities } from '../activities/model-registry';
 import { clusterTaskQueue } from '../spec';
 import { projectRoot } from './project-root';
 
@@ -48,6 +49,7 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
     }),
     ...createPlanningActivities(opts.namespace, { poolMaxTasks: opts.poolMaxTasks ?? {} }),
     ...triggerActivities,
+    ...createModelRegistryActivities(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
   };
   const common: WorkerOptions = {
     connection: opts.connection,

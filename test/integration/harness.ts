@@ -31,7 +31,13 @@ export function safeName(title: string): string {
 
 export async function startEngine(
   title: string,
-  opts: { worker?: boolean; heartbeatTimeoutSeconds?: number; poolMaxTasks?: Record<string, number> } = {}
+  opts: {
+    worker?: boolean;
+    heartbeatTimeoutSeconds?: number;
+    poolMaxTasks?: Record<string, number>;
+    python?: string;
+    mlflowTrackingUri?: string;
+  } = {}
 ): Promise<Engine> {
   if (!runtimeInstalled) {
     runtimeInstalled = true;
@@ -60,6 +66,8 @@ export async function startEngine(
       dataDir,
       ...(bundle ? { workflowBundlePath: bundle } : {}),
       ...(opts.poolMaxTasks ? { poolMaxTasks: opts.poolMaxTasks } : {}),
+      ...(opts.python ? { python: opts.python } : {}),
+      ...(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
     });
     running = worker.run();
   }
