@@ -1,18 +1,18 @@
 // ML jobs with a real MLflow tracking server (MLflow from PyPI, SQLite store) and real
 // scikit-learn: the ml-churn example end to end, the tags linking MLflow runs to job runs, task
 // runs and attempts, registration gated by a condition task, and an s3:// model store on moto.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadJobSpecFile } from '../../client';
+import { DurableJobsClient, loadJobSpecFile } from '../../client';
 import { mlflowRunsOfJobRun } from '../../client/mlflow';
 import type { JobSettings, Run } from '../../spec';
 import { mlflowApi, startTestMlflow, type TestMlflow } from '../helpers/mlflow-server';
 import { startS3Server, type S3Server } from '../helpers/s3-server';
-import { attemptsOf, latestByKey, startEngine, type Engine } from './harness';
+import { attemptsOf, job, latestByKey, sh, startEngine, waitFor, type Engine } from './harness';
 
 const root = path.resolve(__dirname, '..', '..');
 const example = path.join(root, 'examples', 'ml-churn', 'job.json');
@@ -128,7 +128,7 @@ describe('ML jobs with MLflow', () => {
     const { run_id } = await engine.client.runNow(jobId, { jobParameters: { accuracy_threshold: '0.999' } });
     const run = await engine.client.waitForRun(run_id, { timeoutMs: 400_000 });
     const tasks = latestByKey(run);
-    expect(run.state.result_state).toBe('SUCCESS');
+    expect(run.state.result_state, JSON.stringify(run.state)).toBe('SUCCESS');
     expect(tasks.accuracy_above_threshold!.state.result_state).toBe('SUCCESS');
     expect(tasks.register_model!.state.result_state).toBe('EXCLUDED');
     expect((await versions('customer_churn_model')).map((v) => v.version)).toEqual(['1']);
@@ -147,8 +147,8 @@ describe('ML jobs with MLflow', () => {
         'import os, mlflow',
         'with mlflow.start_run():',
         '    mlflow.log_param("attempt", os.environ["DJOBS_ATTEMPT_NUMBER"])',
-        'if os.environ["DJOBS_ATTEMPT_NUMBER"] == "0":',
-        '    raise RuntimeError("first attempt fails")',
+        '    if os.environ["DJOBS_ATTEMPT_NUMBER"] == "0":',
+        '        raise RuntimeError("first attempt fails")',
       ].join('\n')
     );
     const { run_id } = await engine.client.submitRun({
@@ -200,4 +200,84 @@ describe('ML jobs with MLflow', () => {
       store.destroy();
     }
   }, 300_000);
+
+  it('a model trigger starts one run per new version, also across kill -9 of its worker', async () => {
+    const model = 'trigger_model';
+    const newVersion = async () =>
+      (
+        await mlflowApi<{ model_version: { version: string } }>(mlflow.url, 'model-versions/create', {
+          name: model,
+          source: `s3://models/${model}/${Date.now()}`,
+        })
+      ).model_version.version;
+    await mlflowApi(mlflow.url, 'registered-models/create', { name: model });
+    await newVersion(); // there before the job: not an update
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-model-trigger-'));
+    const taskQueue = `model-trigger-${process.pid}`;
+    const dead = (p: ChildProcess) => p.exitCode !== null || p.signalCode !== null;
+    const startWorker = () => {
+      const w = spawn(process.execPath, [path.join(root, 'dist', 'cli', 'index.js'), 'worker'], {
+        env: {
+          ...process.env,
+          TEMPORAL_ADDRESS: engine.address,
+          DJOBS_TASK_QUEUE: taskQueue,
+          DJOBS_HOME: home,
+          MLFLOW_TRACKING_URI: mlflow.url,
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      w.stderr?.on('data', (d: Buffer) => process.stderr.write(`[worker ${w.pid}] ${d.toString()}`));
+      return w;
+    };
+    let worker = startWorker();
+    const client = await DurableJobsClient.connect({
+      address: engine.address,
+      taskQueue,
+      triggers: { modelPollSeconds: 0.3 },
+    });
+    try {
+      const out = path.join(home, 'updates.txt');
+      const lines = () => (fs.existsSync(out) ? fs.readFileSync(out, 'utf8').trim().split('\n') : []);
+      const { job_id } = await client.createJob(
+        job('on new model version', [sh('t', `echo '{{job.trigger.model.updates}}' >> ${out}`)], {
+          trigger: { model: { condition: 'MODEL_VERSION_READY', securable_name: model } },
+          queue: { enabled: true },
+        })
+      );
+      const watcher = client.temporal.workflow.getHandle(`djobs-model-watch-${job_id}`);
+      await waitFor(
+        async () => (await watcher.query<{ state: { baselined: boolean } }>('getTriggerState')).state.baselined,
+        'the model trigger to take stock',
+        60_000
+      );
+      expect(await newVersion()).toBe('2');
+      await waitFor(() => lines().length === 1, 'the run for version 2', 120_000);
+
+      // Worker killed: version 3 lands while nothing watches; the restarted worker picks it up.
+      worker.kill('SIGKILL');
+      await waitFor(() => dead(worker), 'the worker to die');
+      expect(await newVersion()).toBe('3');
+      worker = startWorker();
+      await waitFor(() => lines().length === 2, 'the run for version 3', 120_000);
+      // Many polls later, nothing ran twice.
+      const events = async () => (await watcher.describe()).historyLength ?? 0;
+      const before = await events();
+      await waitFor(async () => (await events()) > before + 30, 'more polls', 60_000);
+      expect(lines().map((l) => JSON.parse(l) as unknown)).toEqual([
+        [{ full_name: model, version: 2 }],
+        [{ full_name: model, version: 3 }],
+      ]);
+      const runs = await client.listRuns({ jobId: job_id });
+      expect(runs.map((r) => r.trigger)).toEqual(['MODEL', 'MODEL']);
+      const infos = await Promise.all(
+        runs.map(async (r) => (await client.waitForRun(r.run_id, { timeoutMs: 60_000 })).trigger_info?.model)
+      );
+      expect(infos.map((m) => m?.updates[0]?.version).sort()).toEqual([2, 3]);
+      await client.deleteJob(job_id);
+    } finally {
+      if (!dead(worker)) worker.kill('SIGKILL');
+      await client.close();
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  }, 400_000);
 });
