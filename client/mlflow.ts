@@ -38,6 +38,20 @@ export class MlflowRestError extends Error {
 
 type Json = Record<string, unknown>;
 
+/**
+ * fetch, tried once more when the server closed a kept-alive connection just as it was reused
+ * (MLflow's server drops idle connections after a few seconds; the request never reached it).
+ */
+export async function fetchMlflow(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const code = (err as { cause?: { code?: string } }).cause?.code;
+    if (code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET') throw err;
+    return fetch(url, init);
+  }
+}
+
 async function call<T>(
   trackingUri: string,
   method: 'GET' | 'POST',
@@ -48,7 +62,7 @@ async function call<T>(
   const base = trackingUri.replace(/\/+$/, '');
   let url = `${base}/api/2.0/mlflow/${endpoint}`;
   if (method === 'GET' && body) url += `?${new URLSearchParams(body as Record<string, string>).toString()}`;
-  const res = await fetch(url, {
+  const res = await fetchMlflow(url, {
     method,
     headers: { 'content-type': 'application/json' },
     ...(method === 'POST' ? { body: JSON.stringify(body ?? {}) } : {}),

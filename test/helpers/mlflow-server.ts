@@ -1,5 +1,6 @@
 // A real MLflow tracking server for tests: MLflow from PyPI in the project's venv (installed once
 // by scripts/ensure-mlflow.cjs, cached by its marker), a fresh SQLite store in a temp directory.
+import { fetchMlflow } from '../../client/mlflow';
 import { ensureMlflow } from '../../config/mlflow-install';
 import { startMlflowServer, type MlflowServer } from '../../config/mlflow-server';
 
@@ -21,13 +22,10 @@ export async function mlflowApi<T = Record<string, unknown>>(
   endpoint: string,
   body?: Record<string, unknown>
 ): Promise<T> {
-  const res = body
-    ? await fetch(`${url}/api/2.0/mlflow/${endpoint}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      })
-    : await fetch(`${url}/api/2.0/mlflow/${endpoint}`);
+  const res = await fetchMlflow(
+    `${url}/api/2.0/mlflow/${endpoint}`,
+    body ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}
+  );
   const text = await res.text();
   if (!res.ok) throw new Error(`MLflow ${endpoint}: ${res.status} ${text}`);
   return JSON.parse(text) as T;

@@ -280,4 +280,49 @@ describe('ML jobs with MLflow', () => {
       fs.rmSync(home, { recursive: true, force: true });
     }
   }, 400_000);
+
+  it('djobs dev starts an MLflow server, prints its UI address, and its tasks log there', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-dev-mlflow-'));
+    const cli = path.join(root, 'dist', 'cli', 'index.js');
+    const env = {
+      ...process.env,
+      TEMPORAL_ADDRESS: '',
+      MLFLOW_TRACKING_URI: '',
+      DJOBS_HOME: home,
+      DJOBS_PORT: '0',
+      DJOBS_UI_PORT: '0',
+      DJOBS_MLFLOW_PORT: '0',
+    };
+    const dev = spawn(process.execPath, [cli, 'dev', '--api-port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    dev.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    dev.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => dev.once('exit', resolve));
+    try {
+      const ui = await waitFor(
+        () => /MLflow UI: (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1],
+        `djobs dev to print the MLflow UI address (${output})`,
+        240_000
+      );
+      expect((await fetch(`${ui}/health`)).ok).toBe(true);
+      const script = path.join(home, 'log_metric.py');
+      fs.writeFileSync(script, 'import mlflow\nwith mlflow.start_run():\n    mlflow.log_metric("rmse", 0.25)\n');
+      const spec = path.join(home, 'job.json');
+      fs.writeFileSync(
+        spec,
+        JSON.stringify({ name: 'dev metric', tasks: [{ task_key: 'fit', spark_python_task: { python_file: script } }] })
+      );
+      const run = spawnSync(process.execPath, [cli, 'run', spec, '-o', 'json'], { env, encoding: 'utf8' });
+      expect(run.status, run.stderr).toBe(0);
+      const { run_id } = JSON.parse(run.stdout) as Run;
+      const shown = spawnSync(process.execPath, [cli, 'jobs', 'get-run', String(run_id)], { env, encoding: 'utf8' });
+      expect(shown.status, shown.stderr).toBe(0);
+      expect(shown.stdout).toMatch(new RegExp(`fit\\s+0\\s+\\S+\\s+rmse=0.25\\s+${ui}/#/experiments/\\d+/runs/\\w+`));
+      expect(fs.existsSync(path.join(home, 'mlflow', 'mlflow.db'))).toBe(true);
+    } finally {
+      dev.kill('SIGINT');
+      await exited;
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  }, 400_000);
 });
