@@ -175,15 +175,22 @@ interface RestVersion {
  * versions and aliases.
  */
 export async function registeredModels(trackingUri: string, scope: string): Promise<RegisteredModelInfo[]> {
-  const models = await allPages(async (page_token) => {
-    const r = await call<{ registered_models?: RestModel[]; next_page_token?: string }>(
-      trackingUri,
-      'GET',
-      'registered-models/search',
-      { max_results: '1000', ...(page_token ? { page_token } : {}) }
-    );
-    return { items: r.registered_models ?? [], ...(r.next_page_token ? { next: r.next_page_token } : {}) };
-  });
+  const quoted = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  const search = (filter?: string) =>
+    allPages(async (page_token) => {
+      const r = await call<{ registered_models?: RestModel[]; next_page_token?: string }>(
+        trackingUri,
+        'GET',
+        'registered-models/search',
+        { max_results: '1000', ...(filter ? { filter } : {}), ...(page_token ? { page_token } : {}) }
+      );
+      return { items: r.registered_models ?? [], ...(r.next_page_token ? { next: r.next_page_token } : {}) };
+    });
+  // The registry filters: the model itself, and the models named <scope>.<…> (schema-like scope).
+  const models =
+    scope === ''
+      ? await search()
+      : [...(await search(`name = ${quoted(scope)}`)), ...(await search(`name LIKE ${quoted(`${scope}.%`)}`))];
   const inScope = models.filter((m) => scope === '' || m.name === scope || m.name.startsWith(`${scope}.`));
   return Promise.all(
     inScope.map(async (m) => {
@@ -193,7 +200,7 @@ export async function registeredModels(trackingUri: string, scope: string): Prom
           'GET',
           'model-versions/search',
           {
-            filter: `name = '${m.name.replace(/'/g, "\\'")}'`,
+            filter: `name = ${quoted(m.name)}`,
             max_results: '1000',
             ...(page_token ? { page_token } : {}),
           }
