@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DurableJobsClient, loadJobSpecFile } from '../../client';
 import { mlflowRunsOfJobRun } from '../../client/mlflow';
 import type { JobSettings, Run } from '../../spec';
-import { mlflowApi, startTestMlflow, type TestMlflow } from '../helpers/mlflow-server';
+import { mlflowApi, startDevWithMlflow, type DevWithMlflow } from '../helpers/mlflow-server';
 import { startS3Server, type S3Server } from '../helpers/s3-server';
 import { attemptsOf, job, latestByKey, sh, startEngine, waitFor, type Engine } from './harness';
 
@@ -26,7 +26,7 @@ interface ModelVersion {
 }
 
 describe('ML jobs with MLflow', () => {
-  let mlflow: TestMlflow;
+  let mlflow: DevWithMlflow;
   let s3: S3Server;
   let engine: Engine;
   let settings: JobSettings;
@@ -40,9 +40,10 @@ describe('ML jobs with MLflow', () => {
       )
     ).model_versions ?? [];
 
-  const mlflowHome = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-mlflow-'));
+  const devHome = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-dev-mlflow-'));
   beforeAll(async () => {
-    [mlflow, s3] = await Promise.all([startTestMlflow(mlflowHome), startS3Server()]);
+    // The MLflow server of a `djobs dev` session; this file's runs use a worker of their own on it.
+    [mlflow, s3] = await Promise.all([startDevWithMlflow(devHome), startS3Server()]);
     // Tasks reach the S3-compatible store as MLflow and boto3 users configure it.
     Object.assign(process.env, {
       MLFLOW_S3_ENDPOINT_URL: s3.endpoint,
@@ -58,7 +59,7 @@ describe('ML jobs with MLflow', () => {
     await engine?.stop();
     await mlflow?.stop();
     await s3?.stop();
-    fs.rmSync(mlflowHome, { recursive: true, force: true });
+    fs.rmSync(devHome, { recursive: true, force: true });
   });
 
   it('runs the churn pipeline: metric, tags back to the run, a new model version, and get-run links', async () => {
@@ -281,48 +282,28 @@ describe('ML jobs with MLflow', () => {
     }
   }, 400_000);
 
-  it('djobs dev starts an MLflow server, prints its UI address, and its tasks log there', async () => {
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-dev-mlflow-'));
+  it('djobs dev --mlflow prints the MLflow UI address, and the runs its worker runs log there', async () => {
+    expect(mlflow.output()).toContain(`MLflow UI: ${mlflow.url}`);
+    expect((await fetch(`${mlflow.url}/health`)).ok).toBe(true);
+    expect(fs.existsSync(path.join(devHome, 'mlflow', 'mlflow.db'))).toBe(true);
     const cli = path.join(root, 'dist', 'cli', 'index.js');
-    const env = {
-      ...process.env,
-      TEMPORAL_ADDRESS: '',
-      MLFLOW_TRACKING_URI: '',
-      DJOBS_HOME: home,
-      DJOBS_PORT: '0',
-      DJOBS_UI_PORT: '0',
-      DJOBS_MLFLOW_PORT: '0',
-    };
-    const dev = spawn(process.execPath, [cli, 'dev', '--api-port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    dev.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    dev.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => dev.once('exit', resolve));
-    try {
-      const ui = await waitFor(
-        () => /MLflow UI: (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1],
-        `djobs dev to print the MLflow UI address (${output})`,
-        240_000
-      );
-      expect((await fetch(`${ui}/health`)).ok).toBe(true);
-      const script = path.join(home, 'log_metric.py');
-      fs.writeFileSync(script, 'import mlflow\nwith mlflow.start_run():\n    mlflow.log_metric("rmse", 0.25)\n');
-      const spec = path.join(home, 'job.json');
-      fs.writeFileSync(
-        spec,
-        JSON.stringify({ name: 'dev metric', tasks: [{ task_key: 'fit', spark_python_task: { python_file: script } }] })
-      );
-      const run = spawnSync(process.execPath, [cli, 'run', spec, '-o', 'json'], { env, encoding: 'utf8' });
-      expect(run.status, run.stderr).toBe(0);
-      const { run_id } = JSON.parse(run.stdout) as Run;
-      const shown = spawnSync(process.execPath, [cli, 'jobs', 'get-run', String(run_id)], { env, encoding: 'utf8' });
-      expect(shown.status, shown.stderr).toBe(0);
-      expect(shown.stdout).toMatch(new RegExp(`fit\\s+0\\s+\\S+\\s+rmse=0.25\\s+${ui}/#/experiments/\\d+/runs/\\w+`));
-      expect(fs.existsSync(path.join(home, 'mlflow', 'mlflow.db'))).toBe(true);
-    } finally {
-      dev.kill('SIGINT');
-      await exited;
-      fs.rmSync(home, { recursive: true, force: true });
-    }
-  }, 400_000);
+    const script = path.join(devHome, 'log_metric.py');
+    fs.writeFileSync(script, 'import mlflow\nwith mlflow.start_run():\n    mlflow.log_metric("rmse", 0.25)\n');
+    const spec = path.join(devHome, 'job.json');
+    fs.writeFileSync(
+      spec,
+      JSON.stringify({ name: 'dev metric', tasks: [{ task_key: 'fit', spark_python_task: { python_file: script } }] })
+    );
+    const run = spawnSync(process.execPath, [cli, 'run', spec, '-o', 'json'], { env: mlflow.env, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    const { run_id } = JSON.parse(run.stdout) as Run;
+    const shown = spawnSync(process.execPath, [cli, 'jobs', 'get-run', String(run_id)], {
+      env: mlflow.env,
+      encoding: 'utf8',
+    });
+    expect(shown.status, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(
+      new RegExp(`fit\\s+0\\s+\\S+\\s+rmse=0.25\\s+${mlflow.url}/#/experiments/\\d+/runs/\\w+`)
+    );
+  }, 300_000);
 });
