@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { NativeConnection } from '@temporalio/worker';
 import { DurableJobsClient } from '../../client';
 import { TemporalUnavailableError } from '../../client/errors';
-import { dataPaths, loadConfig } from '../../config';
+import { dataPaths, loadConfig, type DjobsConfig } from '../../config';
 import { readLiveDevState, startDevServer, writeDevState } from '../../config/dev-server';
 import { findOrInstallTemporalCli } from '../../config/temporal-cli';
 import { ensureMlflow, installedMlflowPython } from '../../config/mlflow-install';
@@ -11,6 +11,15 @@ import { startMlflowServer, type MlflowServer } from '../../config/mlflow-server
 import { serveApi } from '../../api/serve';
 import { runCommand } from '../output';
 import { installQuietRuntime, workerFor } from '../session';
+
+interface DevOptions {
+  apiPort: string;
+  apiHost: string;
+  principals?: string;
+  /** --mlflow (true), --no-mlflow (false), neither (undefined: start MLflow when installed). */
+  mlflow?: boolean;
+  mlflowPort?: string;
+}
 
 /** `djobs dev`: the embedded Temporal server (persistent) + Web UI + a worker, until Ctrl-C. */
 export function configureDevCommand(program: Command): void {
@@ -25,90 +34,86 @@ export function configureDevCommand(program: Command): void {
     .option('--mlflow', 'start the MLflow tracking server, installing MLflow into .tools/ if missing')
     .option('--no-mlflow', 'do not start the MLflow tracking server (default: start it when MLflow is installed)')
     .option('--mlflow-port <port>', 'port of the MLflow tracking server (default: $DJOBS_MLFLOW_PORT or 5000)')
-    .action(
-      async (opts: { apiPort: string; apiHost: string; principals?: string; mlflow?: boolean; mlflowPort?: string }) =>
-        runCommand(async () => {
-          const config = loadConfig();
-          const live = await readLiveDevState(config.home);
-          if (live)
-            throw new TemporalUnavailableError(
-              live.address,
-              new Error(`djobs dev is already running (pid ${live.pid})`)
-            );
-          const cliPath = await findOrInstallTemporalCli(config);
-          if (!cliPath)
-            throw new TemporalUnavailableError(
-              'the embedded dev server',
-              new Error('the `temporal` CLI was not found; run `npm run ensure-temporal`')
-            );
-          const paths = dataPaths(config.home);
-          fs.mkdirSync(config.home, { recursive: true });
-          const server = await startDevServer({
-            cliPath,
-            dbFilename: paths.temporalDb,
-            port: config.port,
-            uiPort: config.uiPort,
-            headless: false,
-            logFile: paths.serverLog,
-          });
-          installQuietRuntime();
-          const client = await DurableJobsClient.connect({
-            address: server.address,
-            namespace: config.namespace,
-            taskQueue: config.taskQueue,
-            runOptions: {
-              maxParallelTasks: config.maxParallelTasks,
-              heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
-            },
-            triggers: config.triggers,
-            jobAccessCacheMs: config.jobAccessCacheMs,
-          });
-          const api =
-            Number(opts.apiPort) > 0
-              ? await serveApi({
-                  client,
-                  port: Number(opts.apiPort),
-                  host: opts.apiHost,
-                  ...(opts.principals ? { principalsFile: opts.principals } : {}),
-                  workspaceDir: process.cwd(),
-                  log: (line) => process.stdout.write(`${line}\n`),
-                })
-              : undefined;
-          const mlflow = await startDevMlflow(config, opts);
-          const mlflowUrl = config.mlflowTrackingUri ?? mlflow?.url;
-          const connection = await NativeConnection.connect({ address: server.address });
-          // Loaded again: --mlflow may just have installed the environment Python tasks now run with.
-          const worker = await workerFor(connection, loadConfig(), undefined, mlflowUrl);
-          writeDevState(config.home, {
-            pid: process.pid,
-            address: server.address,
-            ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}),
-            ...(mlflowUrl ? { mlflowUrl } : {}),
-            startedAt: Date.now(),
-          });
-          process.stdout.write(
-            `durable-jobs dev: Temporal at ${server.address}${server.uiUrl ? `, Web UI at ${server.uiUrl}` : ''}, data in ${config.home}\nPress Ctrl-C to stop.\n`
+    .action(async (opts: DevOptions) =>
+      runCommand(async () => {
+        const config = loadConfig();
+        const live = await readLiveDevState(config.home);
+        if (live)
+          throw new TemporalUnavailableError(live.address, new Error(`djobs dev is already running (pid ${live.pid})`));
+        const cliPath = await findOrInstallTemporalCli(config);
+        if (!cliPath)
+          throw new TemporalUnavailableError(
+            'the embedded dev server',
+            new Error('the `temporal` CLI was not found; run `npm run ensure-temporal`')
           );
-          if (config.mlflowTrackingUri) process.stdout.write(`MLflow: tasks use ${config.mlflowTrackingUri}\n`);
-          // The MLflow server comes up in the background (its first start migrates its database).
-          mlflow?.ready.then(
-            () => process.stdout.write(`MLflow UI: ${mlflow.url}\n`),
-            (err: unknown) => process.stderr.write(`MLflow server failed: ${(err as Error).message}\n`)
-          );
-          const stop = () => worker.shutdown();
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-          try {
-            await worker.run();
-          } finally {
-            fs.rmSync(paths.devState, { force: true });
-            await api?.app.close();
-            await client.close();
-            await connection.close();
-            await mlflow?.stop();
-            await server.stop();
-          }
-        })
+        const paths = dataPaths(config.home);
+        fs.mkdirSync(config.home, { recursive: true });
+        const server = await startDevServer({
+          cliPath,
+          dbFilename: paths.temporalDb,
+          port: config.port,
+          uiPort: config.uiPort,
+          headless: false,
+          logFile: paths.serverLog,
+        });
+        installQuietRuntime();
+        const client = await DurableJobsClient.connect({
+          address: server.address,
+          namespace: config.namespace,
+          taskQueue: config.taskQueue,
+          runOptions: {
+            maxParallelTasks: config.maxParallelTasks,
+            heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
+          },
+          triggers: config.triggers,
+          jobAccessCacheMs: config.jobAccessCacheMs,
+        });
+        const api =
+          Number(opts.apiPort) > 0
+            ? await serveApi({
+                client,
+                port: Number(opts.apiPort),
+                host: opts.apiHost,
+                ...(opts.principals ? { principalsFile: opts.principals } : {}),
+                workspaceDir: process.cwd(),
+                log: (line) => process.stdout.write(`${line}\n`),
+              })
+            : undefined;
+        const mlflow = await startDevMlflow(config, opts);
+        const mlflowUrl = config.mlflowTrackingUri ?? mlflow?.url;
+        const connection = await NativeConnection.connect({ address: server.address });
+        // Loaded again: --mlflow may just have installed the environment Python tasks now run with.
+        const worker = await workerFor(connection, loadConfig(), undefined, mlflowUrl);
+        writeDevState(config.home, {
+          pid: process.pid,
+          address: server.address,
+          ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}),
+          ...(mlflowUrl ? { mlflowUrl } : {}),
+          startedAt: Date.now(),
+        });
+        process.stdout.write(
+          `durable-jobs dev: Temporal at ${server.address}${server.uiUrl ? `, Web UI at ${server.uiUrl}` : ''}, data in ${config.home}\nPress Ctrl-C to stop.\n`
+        );
+        if (config.mlflowTrackingUri) process.stdout.write(`MLflow: tasks use ${config.mlflowTrackingUri}\n`);
+        // The MLflow server comes up in the background (its first start migrates its database).
+        mlflow?.ready.then(
+          () => process.stdout.write(`MLflow UI: ${mlflow.url}\n`),
+          (err: unknown) => process.stderr.write(`MLflow server failed: ${(err as Error).message}\n`)
+        );
+        const stop = () => worker.shutdown();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        try {
+          await worker.run();
+        } finally {
+          fs.rmSync(paths.devState, { force: true });
+          await api?.app.close();
+          await client.close();
+          await connection.close();
+          await mlflow?.stop();
+          await server.stop();
+        }
+      })
     );
 }
 
@@ -117,7 +122,7 @@ export function configureDevCommand(program: Command): void {
  * --mlflow, which installs it), unless MLFLOW_TRACKING_URI names another server or --no-mlflow.
  */
 async function startDevMlflow(
-  config: ReturnType<typeof loadConfig>,
+  config: DjobsConfig,
   opts: { mlflow?: boolean; mlflowPort?: string }
 ): Promise<MlflowServer | undefined> {
   if (config.mlflowTrackingUri || opts.mlflow === false) return undefined;
