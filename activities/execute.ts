@@ -11,6 +11,7 @@ import {
 } from '../spec';
 import { taskCommand, TaskInvalidError } from './commands';
 import { createContainment, type Containment, type ContainmentChoice, type ContainmentMechanism } from './containment';
+import { mlflowTaskEnv, prepareExperiment } from './mlflow-env';
 import { endStream, runProcess, Tail } from './process';
 
 export type AttemptFailureKind = 'FAILED' | 'TIMEDOUT' | 'INVALID' | 'CANCELED';
@@ -31,6 +32,8 @@ export interface ExecuteContext {
   dataDir: string;
   signal: AbortSignal;
   python?: string;
+  /** MLflow tracking server of the tasks, unless the environment sets MLFLOW_TRACKING_URI. */
+  mlflowTrackingUri?: string;
   /** Called with the supervisor's pid (its process group) and container once the attempt started. */
   onStart?: (pid: number, containment: Containment) => void;
   /** @default DJOBS_CONTAINMENT, else auto */
@@ -99,6 +102,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   fs.writeFileSync(valuesIn, JSON.stringify(input.upstreamTaskValues));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...mlflowTaskEnv(input, process.env, ctx.mlflowTrackingUri),
     ...(cmd.env ?? {}),
     PYTHONUNBUFFERED: '1',
     DJOBS_RUN_ID: String(input.runId),
@@ -113,6 +117,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     DJOBS_NOTEBOOK_EXIT: exitFile,
   };
 
+  await prepareExperiment(env);
   const timeoutSeconds = input.task.timeout_seconds ?? 0;
   const box = createContainment(
     `${input.taskRunId}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,

@@ -26,6 +26,7 @@ export interface ActivityDeps {
   python?: string;
   /** @default DJOBS_CONTAINMENT, else auto */
   containment?: ContainmentChoice;
+  mlflowTrackingUri?: string;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -41,6 +42,7 @@ export function createActivities(deps: ActivityDeps) {
           dataDir: deps.dataDir,
           signal: cancellationSignal(),
           ...(deps.python ? { python: deps.python } : {}),
+          ...(deps.mlflowTrackingUri ? { mlflowTrackingUri: deps.mlflowTrackingUri } : {}),
           ...(deps.containment ? { containment: deps.containment } : {}),
           onStart: (pid, containment) => {
             details = { ...where, pid, ...(containment.cgroup ? { cgroup: containment.cgroup } : {}) };

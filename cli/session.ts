@@ -22,6 +22,8 @@ export interface Session {
   config: DjobsConfig;
   /** Where the Temporal Web UI is, when known. */
   uiUrl?: string;
+  /** The MLflow server tasks log to: MLFLOW_TRACKING_URI, else the running `djobs dev`'s, if any. */
+  mlflowUrl?: string;
   close(): Promise<void>;
 }
 
@@ -37,7 +39,12 @@ export function installQuietRuntime(): void {
 }
 
 /** A worker configured from the environment, for `djobs dev`, `djobs worker` and embedded sessions. */
-export function workerFor(connection: NativeConnection, config: DjobsConfig, cluster?: string) {
+export function workerFor(
+  connection: NativeConnection,
+  config: DjobsConfig,
+  cluster?: string,
+  mlflowTrackingUri?: string
+) {
   return createDjobsWorker({
     connection,
     namespace: config.namespace,
@@ -47,6 +54,7 @@ export function workerFor(connection: NativeConnection, config: DjobsConfig, clu
     poolMaxTasks: config.poolMaxTasks,
     maxConcurrentTasks: config.workerMaxTasks,
     ...(cluster ? { cluster } : {}),
+    ...(mlflowTrackingUri ? { mlflowTrackingUri } : {}),
   });
 }
 
@@ -69,7 +77,13 @@ export async function openSession(options: { needsWorker: boolean }): Promise<Se
       address: config.temporalAddress,
       ...(config.uiUrl ? { uiUrl: config.uiUrl } : {}),
     });
-    return { client, config, ...(config.uiUrl ? { uiUrl: config.uiUrl } : {}), close: () => client.close() };
+    return {
+      client,
+      config,
+      ...(config.uiUrl ? { uiUrl: config.uiUrl } : {}),
+      ...(config.mlflowTrackingUri ? { mlflowUrl: config.mlflowTrackingUri } : {}),
+      close: () => client.close(),
+    };
   }
   let found: Awaited<ReturnType<typeof findDevOrLockServer>>;
   try {
@@ -85,7 +99,14 @@ export async function openSession(options: { needsWorker: boolean }): Promise<Se
       address: live.address,
       ...(uiUrl ? { uiUrl } : {}),
     });
-    return { client, config, ...(uiUrl ? { uiUrl } : {}), close: () => client.close() };
+    const mlflowUrl = config.mlflowTrackingUri ?? live.mlflowUrl;
+    return {
+      client,
+      config,
+      ...(uiUrl ? { uiUrl } : {}),
+      ...(mlflowUrl ? { mlflowUrl } : {}),
+      close: () => client.close(),
+    };
   }
   try {
     return await startEmbedded(config, clientOptions, options.needsWorker, found.lock);
@@ -143,6 +164,7 @@ async function startEmbedded(
     client,
     config,
     ...(uiUrl ? { uiUrl } : {}),
+    ...(config.mlflowTrackingUri ? { mlflowUrl: config.mlflowTrackingUri } : {}),
     close: async () => {
       await stopWorker();
       await client.close();

@@ -58,6 +58,8 @@ import {
   configureTriggerSignal,
   continuousWorkflowId,
   fileArrivalWorkflowId,
+  MODEL_TRIGGER_WORKFLOW_TYPE,
+  modelTriggerWorkflowId,
   stopTriggerSignal,
   type JobRunInput,
   type JobRunOptions,
@@ -82,6 +84,8 @@ import {
 } from './errors';
 import { ensureSearchAttributes } from './search-attributes';
 import type { ContinuousConfig, FileArrivalConfig } from '../workflows/triggers';
+import type { ModelTriggerConfig } from '../workflows/model-trigger';
+import { modelTriggerConfig } from './model-trigger';
 
 export interface DurableJobsClientOptions {
   /** Temporal frontend, host:port. @default '127.0.0.1:7233' */
@@ -115,6 +119,8 @@ export interface TriggerTiming {
   continuousBackoffSeconds: number;
   /** @default 600 */
   continuousBackoffMaxSeconds: number;
+  /** How often model triggers read the MLflow Model Registry. @default 60 */
+  modelPollSeconds: number;
 }
 
 /** Bounds the job-access cache of a long-lived client (an API server over many jobs). */
@@ -125,6 +131,7 @@ const DEFAULT_TRIGGER_TIMING: TriggerTiming = {
   fileArrivalPollSeconds: 10,
   continuousBackoffSeconds: 10,
   continuousBackoffMaxSeconds: 600,
+  modelPollSeconds: 60,
 };
 
 const UNIT_MS = { MINUTES: 60_000, HOURS: 3_600_000, DAYS: 86_400_000, WEEKS: 604_800_000 } as const;
@@ -413,6 +420,7 @@ export class DurableJobsClient {
     }
     await this.stopTriggerWorkflow(fileArrivalWorkflowId(jobId));
     await this.stopTriggerWorkflow(continuousWorkflowId(jobId));
+    await this.stopTriggerWorkflow(modelTriggerWorkflowId(jobId));
   }
 
   private get triggerTiming(): TriggerTiming {
@@ -457,6 +465,16 @@ export class DurableJobsClient {
         `continuous job ${jobId}`
       );
     } else await this.stopTriggerWorkflow(continuousWorkflowId(jobId));
+    const model = modelTriggerConfig(settings, t);
+    if (model)
+      await this.configureTriggerWorkflow(
+        MODEL_TRIGGER_WORKFLOW_TYPE,
+        modelTriggerWorkflowId(jobId),
+        jobId,
+        model,
+        `model trigger of job ${jobId}: ${model.condition} ${model.scope || '(every model)'}`
+      );
+    else await this.stopTriggerWorkflow(modelTriggerWorkflowId(jobId));
   }
 
   /** Start a job's trigger workflow with `config`, or hand a running one its new `config`. */
@@ -464,7 +482,7 @@ export class DurableJobsClient {
     type: string,
     workflowId: string,
     jobId: number,
-    config: FileArrivalConfig | ContinuousConfig,
+    config: FileArrivalConfig | ContinuousConfig | ModelTriggerConfig,
     summary: string
   ): Promise<void> {
     await this.temporal.workflow.signalWithStart(type, {

@@ -4,6 +4,7 @@ import type { TriggerTiming } from '../client/jobs-client';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { installedMlflowPython } from './mlflow-install';
 
 const intFrom = (def: number) => z.coerce.number().int().positive().default(def);
 /** A port; 0 picks a free one. */
@@ -25,12 +26,19 @@ const Env = z.object({
   DJOBS_HEARTBEAT_TIMEOUT_SECONDS: intFrom(30),
   /** Task attempts running at once on one worker. */
   DJOBS_WORKER_MAX_TASKS: intFrom(100),
-  /** Python interpreter for Python notebooks and spark_python_task. */
-  DJOBS_PYTHON: z.string().min(1).default('python3'),
+  /**
+   * Python interpreter for Python notebooks and spark_python_task. Default: the project's MLflow
+   * environment (.tools/mlflow-*, which also sees the system's packages) when installed, else python3.
+   */
+  DJOBS_PYTHON: z.string().min(1).optional(),
   /** gRPC port of the embedded dev server (a free port is used when it is taken). */
   DJOBS_PORT: portFrom(7233),
   /** Web UI port of the embedded dev server. */
   DJOBS_UI_PORT: portFrom(8233),
+  /** MLflow server tasks use; when set, `djobs dev` starts none. */
+  MLFLOW_TRACKING_URI: z.string().min(1).optional(),
+  /** Port of the MLflow tracking server `djobs dev` starts (a free port is used when it is taken). */
+  DJOBS_MLFLOW_PORT: portFrom(5000),
   /**
    * Public address of the Web UI, the base of every run's `run_page_url` (deployments behind a
    * proxy). Default: the address of the UI the embedded server started.
@@ -46,6 +54,8 @@ const Env = z.object({
     .optional(),
   /** How often file-arrival triggers list their location. */
   DJOBS_FILE_ARRIVAL_POLL_SECONDS: z.coerce.number().positive().default(10),
+  /** How often model triggers read the MLflow Model Registry (Databricks polls about once a minute). */
+  DJOBS_MODEL_TRIGGER_POLL_SECONDS: z.coerce.number().positive().default(60),
   /** Wait after the first failed run of a continuous job; doubles per consecutive failure. */
   DJOBS_CONTINUOUS_BACKOFF_SECONDS: z.coerce.number().positive().default(10),
   DJOBS_CONTINUOUS_BACKOFF_MAX_SECONDS: z.coerce.number().positive().default(600),
@@ -71,6 +81,8 @@ export interface DjobsConfig {
   port: number;
   uiPort: number;
   uiUrl?: string;
+  mlflowTrackingUri?: string;
+  mlflowPort: number;
   triggers: TriggerTiming;
   jobAccessCacheMs: number;
   poolMaxTasks: Record<string, number>;
@@ -93,10 +105,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
     maxParallelTasks: e.DJOBS_MAX_PARALLEL_TASKS,
     heartbeatTimeoutSeconds: e.DJOBS_HEARTBEAT_TIMEOUT_SECONDS,
     workerMaxTasks: e.DJOBS_WORKER_MAX_TASKS,
-    python: e.DJOBS_PYTHON,
+    python: e.DJOBS_PYTHON ?? installedMlflowPython() ?? 'python3',
     port: e.DJOBS_PORT,
     uiPort: e.DJOBS_UI_PORT,
     ...(e.DJOBS_UI_URL ? { uiUrl: e.DJOBS_UI_URL } : {}),
+    ...(e.MLFLOW_TRACKING_URI ? { mlflowTrackingUri: e.MLFLOW_TRACKING_URI } : {}),
+    mlflowPort: e.DJOBS_MLFLOW_PORT,
     jobAccessCacheMs: e.DJOBS_API_ACCESS_CACHE_MS,
     poolMaxTasks: Object.fromEntries(
       (e.DJOBS_POOL_MAX_TASKS ?? '')
@@ -112,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
       fileArrivalPollSeconds: e.DJOBS_FILE_ARRIVAL_POLL_SECONDS,
       continuousBackoffSeconds: e.DJOBS_CONTINUOUS_BACKOFF_SECONDS,
       continuousBackoffMaxSeconds: e.DJOBS_CONTINUOUS_BACKOFF_MAX_SECONDS,
+      modelPollSeconds: e.DJOBS_MODEL_TRIGGER_POLL_SECONDS,
     },
   };
 }

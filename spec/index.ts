@@ -11,3 +11,4 @@ export * from './access/permissions';
 export * from './run/admission';
 export * from './run/triggers';
 export * from './run/legacy-parameters';
+export * from './run/model-trigger';

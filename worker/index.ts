@@ -7,6 +7,7 @@ import { createActivities } from '../activities';
 import { createPlanningActivities } from '../activities/planning';
 import { triggerActivities } from '../activities/file-stores';
 import type { ContainmentChoice } from '../activities/containment';
+import { createModelRegistryActivities } from '../activities/model-registry';
 import { clusterTaskQueue } from '../spec';
 import { projectRoot } from './project-root';
 
@@ -26,6 +27,8 @@ export interface DjobsWorkerOptions {
   python?: string;
   /** How task attempts are contained (activities/containment.ts). @default DJOBS_CONTAINMENT, else auto */
   containment?: ContainmentChoice;
+  /** MLflow tracking server given to tasks (MLFLOW_TRACKING_URI in the environment wins). */
+  mlflowTrackingUri?: string;
   identity?: string;
   /**
    * Global caps on task attempts running at once per worker pool, across all runs and workers:
@@ -46,9 +49,11 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
       dataDir: opts.dataDir,
       ...(opts.python ? { python: opts.python } : {}),
       ...(opts.containment ? { containment: opts.containment } : {}),
+      ...(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
     }),
     ...createPlanningActivities(opts.namespace, { poolMaxTasks: opts.poolMaxTasks ?? {} }),
     ...triggerActivities,
+    ...createModelRegistryActivities(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
   };
   const common: WorkerOptions = {
     connection: opts.connection,

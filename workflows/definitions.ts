@@ -4,6 +4,7 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type {
   ArrivedFile,
   ListingChange,
+  ObservedModel,
   TriggerInfo,
   GateState,
   JobSettings,
@@ -95,6 +96,8 @@ export const getTriggerStateQuery = defineQuery<unknown>('getTriggerState');
 export const FILE_ARRIVAL_WORKFLOW_TYPE = 'fileArrivalWatcher';
 export const CONTINUOUS_WORKFLOW_TYPE = 'continuousJob';
 export const fileArrivalWorkflowId = (jobId: number) => `djobs-watch-${jobId}`;
+export const MODEL_TRIGGER_WORKFLOW_TYPE = 'modelTriggerWatcher';
+export const modelTriggerWorkflowId = (jobId: number) => `djobs-model-watch-${jobId}`;
 export const continuousWorkflowId = (jobId: number) => `djobs-continuous-${jobId}`;
 
 /** ApplicationFailure types with which a run workflow ends when the job run did not succeed. */
@@ -112,6 +115,12 @@ export interface TriggerActivities {
   listArrivedFiles(url: string): Promise<ArrivedFile[]>;
   /** The same listing as a change since the watcher's last one (see `ListingChange`). */
   listArrivedFileChanges(req: { url: string; watcher: string; since?: string }): Promise<ListingChange>;
+}
+
+/** Side effects of the model trigger (implemented in activities/model-registry.ts). */
+export interface ModelRegistryActivities {
+  /** The registered models in scope (a name, a `catalog.schema` prefix, or '' for all), with READY versions and aliases. */
+  listRegisteredModels(scope: string): Promise<ObservedModel[]>;
 }
 
 export interface TaskActivities {

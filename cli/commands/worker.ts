@@ -16,7 +16,8 @@ export function configureWorkerCommand(program: Command): void {
     .action(async (opts: { cluster?: string }) =>
       runCommand(async () => {
         const config = loadConfig();
-        const address = config.temporalAddress ?? (await readLiveDevState(config.home))?.address;
+        const live = await readLiveDevState(config.home);
+        const address = config.temporalAddress ?? live?.address;
         if (!address) {
           throw new TemporalUnavailableError('(none)', new Error('set TEMPORAL_ADDRESS or start `djobs dev` first'));
         }
@@ -28,7 +29,8 @@ export function configureWorkerCommand(program: Command): void {
           throw new TemporalUnavailableError(address, err);
         }
         await ensureSearchAttributes(connection, config.namespace);
-        const worker = await workerFor(connection, config, opts.cluster);
+        // Tasks log to the MLflow server of the running `djobs dev` unless MLFLOW_TRACKING_URI says otherwise.
+        const worker = await workerFor(connection, config, opts.cluster, live?.mlflowUrl);
         process.stdout.write(
           `djobs worker: ${address}, ${opts.cluster ? `cluster ${opts.cluster}` : `task queue ${config.taskQueue}`}\n`
         );

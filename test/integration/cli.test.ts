@@ -214,7 +214,7 @@ describe('djobs CLI', () => {
   it('dev serves the REST API with the DJOBS_API_TOKEN admin, and its worker runs what the API submits', async () => {
     const apiPort = await freePort();
     const token = 'dev-admin-token-0123456789';
-    const dev = spawn(process.execPath, [cli, 'dev', '--api-port', String(apiPort)], {
+    const dev = spawn(process.execPath, [cli, 'dev', '--api-port', String(apiPort), '--no-mlflow'], {
       env: {
         ...process.env,
         TEMPORAL_ADDRESS: '',

@@ -39,6 +39,8 @@ export async function startEngine(
     heartbeatTimeoutSeconds?: number;
     poolMaxTasks?: Record<string, number>;
     containment?: ContainmentChoice;
+    python?: string;
+    mlflowTrackingUri?: string;
   } = {}
 ): Promise<Engine> {
   if (!runtimeInstalled) {
@@ -69,6 +71,8 @@ export async function startEngine(
       ...(bundle ? { workflowBundlePath: bundle } : {}),
       ...(opts.poolMaxTasks ? { poolMaxTasks: opts.poolMaxTasks } : {}),
       ...(opts.containment ? { containment: opts.containment } : {}),
+      ...(opts.python ? { python: opts.python } : {}),
+      ...(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
     });
     running = worker.run();
   }
