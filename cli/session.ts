@@ -2,6 +2,7 @@
 // the data directory when `djobs dev` is running; otherwise an embedded server (persistent SQLite
 // in the data directory, Web UI on 8233) plus a worker, started for the duration of the command.
 import fs from 'node:fs';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Runtime, DefaultLogger, makeTelemetryFilterString } from '@temporalio/worker';
 import { DurableJobsClient } from '../client';
 import { TemporalUnavailableError } from '../client/errors';
@@ -9,6 +10,8 @@ import { dataPaths, loadConfig, type DjobsConfig } from '../config';
 import { readLiveDevState, startDevServer, startDevServerWithSdkDownload, type DevServer } from '../config/dev-server';
 import { findOrInstallTemporalCli } from '../config/temporal-cli';
 import { createDjobsWorker } from '../worker';
+import { dataConverterFor } from '../config/encryption';
+import { temporalTls } from '../config/temporal-tls';
 
 export interface Session {
   client: DurableJobsClient;
@@ -30,9 +33,15 @@ export function installQuietRuntime(): void {
 }
 
 /** A worker configured from the environment, for `djobs dev`, `djobs worker` and embedded sessions. */
-export function workerFor(connection: NativeConnection, config: DjobsConfig, cluster?: string) {
+export function workerFor(
+  connection: NativeConnection,
+  config: DjobsConfig,
+  dataConverter: DataConverter,
+  cluster?: string
+) {
   return createDjobsWorker({
     connection,
+    dataConverter,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     dataDir: config.home,
@@ -43,25 +52,33 @@ export function workerFor(connection: NativeConnection, config: DjobsConfig, clu
   });
 }
 
-export async function openSession(options: { needsWorker: boolean }): Promise<Session> {
-  const config = loadConfig();
-  const runOptions = {
-    maxParallelTasks: config.maxParallelTasks,
-    heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
-  };
-  const clientOptions = {
+/** Client options from the environment: queue, run options, triggers, encryption and TLS. */
+export function clientOptionsFor(config: DjobsConfig, dataConverter: DataConverter) {
+  const tls = temporalTls(config);
+  return {
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    runOptions,
+    runOptions: {
+      maxParallelTasks: config.maxParallelTasks,
+      heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
+    },
     triggers: config.triggers,
     jobAccessCacheMs: config.jobAccessCacheMs,
+    dataConverter,
+    ...(tls ? { tls } : {}),
   };
+}
+
+export async function openSession(options: { needsWorker: boolean }): Promise<Session> {
+  const config = loadConfig();
   if (config.temporalAddress) {
+    const clientOptions = clientOptionsFor(config, dataConverterFor(config, { createIfMissing: false }));
     const client = await DurableJobsClient.connect({ ...clientOptions, address: config.temporalAddress });
     return { client, config, close: () => client.close() };
   }
   const live = await readLiveDevState(config.home);
   if (live) {
+    const clientOptions = clientOptionsFor(config, dataConverterFor(config, { createIfMissing: false }));
     const client = await DurableJobsClient.connect({
       ...clientOptions,
       address: live.address,
@@ -69,16 +86,15 @@ export async function openSession(options: { needsWorker: boolean }): Promise<Se
     });
     return { client, config, ...(live.uiUrl ? { uiUrl: live.uiUrl } : {}), close: () => client.close() };
   }
-  return startEmbedded(config, clientOptions, options.needsWorker);
+  return startEmbedded(config, options.needsWorker);
 }
 
-async function startEmbedded(
-  config: DjobsConfig,
-  clientOptions: Parameters<typeof DurableJobsClient.connect>[0],
-  needsWorker: boolean
-): Promise<Session> {
+async function startEmbedded(config: DjobsConfig, needsWorker: boolean): Promise<Session> {
   const paths = dataPaths(config.home);
   fs.mkdirSync(config.home, { recursive: true });
+  // The embedded server is this data directory's own: its key is made here on first start.
+  const dataConverter = dataConverterFor(config, { createIfMissing: true });
+  const clientOptions = clientOptionsFor(config, dataConverter);
   const serverOptions = {
     dbFilename: paths.temporalDb,
     port: config.port,
@@ -105,7 +121,7 @@ async function startEmbedded(
   if (needsWorker) {
     installQuietRuntime();
     const connection = await NativeConnection.connect({ address: server.address });
-    const worker = await workerFor(connection, config);
+    const worker = await workerFor(connection, config, dataConverter);
     const running = worker.run();
     stopWorker = async () => {
       worker.shutdown();

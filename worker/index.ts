@@ -3,7 +3,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import { createActivities } from '../activities';
+import { djobsDataConverter } from '../client/encryption/data-converter';
 import { createPlanningActivities } from '../activities/planning';
 import { triggerActivities } from '../activities/file-stores';
 import { clusterTaskQueue } from '../spec';
@@ -29,6 +31,8 @@ export interface DjobsWorkerOptions {
    * `default` (tasks on no cluster) or a cluster name → limit. Read by runs as they start.
    */
   poolMaxTasks?: Record<string, number>;
+  /** Payload codec and failure converter (`djobsDataConverter`); default: plain payloads. */
+  dataConverter?: DataConverter;
 }
 
 /** The prebuilt bundle written by `npm run build`, if present. */
@@ -54,6 +58,8 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',
     shutdownGraceTime: '5s',
+    // Also carries the failure converter path into the bundle when bundling from workflowsPath.
+    dataConverter: opts.dataConverter ?? djobsDataConverter(undefined),
     ...(opts.identity ? { identity: opts.identity } : {}),
   };
   if (opts.cluster) return Worker.create(common);

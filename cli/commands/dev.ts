@@ -5,10 +5,11 @@ import { DurableJobsClient } from '../../client';
 import { TemporalUnavailableError } from '../../client/errors';
 import { dataPaths, loadConfig } from '../../config';
 import { readLiveDevState, startDevServer, writeDevState } from '../../config/dev-server';
+import { dataConverterFor } from '../../config/encryption';
 import { findOrInstallTemporalCli } from '../../config/temporal-cli';
 import { serveApi } from '../../api/serve';
 import { runCommand } from '../output';
-import { installQuietRuntime, workerFor } from '../session';
+import { clientOptionsFor, installQuietRuntime, workerFor } from '../session';
 
 /** `djobs dev`: the embedded Temporal server (persistent) + Web UI + a worker, until Ctrl-C. */
 export function configureDevCommand(program: Command): void {
@@ -34,6 +35,8 @@ export function configureDevCommand(program: Command): void {
           );
         const paths = dataPaths(config.home);
         fs.mkdirSync(config.home, { recursive: true });
+        // The first start of a data directory creates its encryption key.
+        const dataConverter = dataConverterFor(config, { createIfMissing: true });
         const server = await startDevServer({
           cliPath,
           dbFilename: paths.temporalDb,
@@ -44,15 +47,8 @@ export function configureDevCommand(program: Command): void {
         });
         installQuietRuntime();
         const client = await DurableJobsClient.connect({
+          ...clientOptionsFor(config, dataConverter),
           address: server.address,
-          namespace: config.namespace,
-          taskQueue: config.taskQueue,
-          runOptions: {
-            maxParallelTasks: config.maxParallelTasks,
-            heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
-          },
-          triggers: config.triggers,
-          jobAccessCacheMs: config.jobAccessCacheMs,
         });
         const api =
           Number(opts.apiPort) > 0
@@ -66,7 +62,7 @@ export function configureDevCommand(program: Command): void {
               })
             : undefined;
         const connection = await NativeConnection.connect({ address: server.address });
-        const worker = await workerFor(connection, config);
+        const worker = await workerFor(connection, config, dataConverter);
         writeDevState(config.home, {
           pid: process.pid,
           address: server.address,

@@ -5,7 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
+import type { DataConverter } from '@temporalio/common';
 import { DurableJobsClient } from '../../client';
+import { djobsDataConverter } from '../../client/encryption/data-converter';
+import { parseKeyRing } from '../../client/encryption/key-ring';
 import type { JobSettings, Run, Task } from '../../spec';
 import { createDjobsWorker } from '../../worker';
 
@@ -19,7 +22,24 @@ export interface Engine {
   /** Temp dir for the test's own files (scripts, markers). */
   workDir: string;
   worker?: Worker;
+  /** The test run's encrypting data converter, for more clients and workers on this engine. */
+  dataConverter: DataConverter;
   stop(): Promise<void>;
+}
+
+/**
+ * The test run's key ring (DJOBS_ENCRYPTION_KEYS syntax), also exported to the environment so the
+ * `djobs` processes tests spawn share it.
+ */
+export function testEncryptionKeys(): string {
+  const keys = inject('encryptionKeys');
+  process.env.DJOBS_ENCRYPTION_KEYS = keys;
+  return keys;
+}
+
+/** The encrypting data converter every test client and worker uses. */
+export function testDataConverter(): DataConverter {
+  return djobsDataConverter(parseKeyRing(testEncryptionKeys(), 'the test key ring'));
 }
 
 export function safeName(title: string): string {
@@ -43,8 +63,10 @@ export async function startEngine(
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-test-'));
   const dataDir = path.join(workDir, 'home');
   fs.mkdirSync(dataDir);
+  const dataConverter = testDataConverter();
   const client = await DurableJobsClient.connect({
     address,
+    dataConverter,
     taskQueue,
     runOptions: { heartbeatTimeoutSeconds: opts.heartbeatTimeoutSeconds ?? 5 },
   });
@@ -58,6 +80,7 @@ export async function startEngine(
       namespace: 'default',
       taskQueue,
       dataDir,
+      dataConverter,
       ...(bundle ? { workflowBundlePath: bundle } : {}),
       ...(opts.poolMaxTasks ? { poolMaxTasks: opts.poolMaxTasks } : {}),
     });
@@ -69,6 +92,7 @@ export async function startEngine(
     taskQueue,
     dataDir,
     workDir,
+    dataConverter,
     ...(worker ? { worker } : {}),
     async stop() {
       if (worker && worker.getState() === 'RUNNING') worker.shutdown();

@@ -70,6 +70,7 @@ describe('job clusters', () => {
       taskQueue: engine.taskQueue,
       cluster: 'gpu',
       dataDir: clusterHome,
+      dataConverter: engine.dataConverter,
     });
     const running = worker.run();
     stopCluster = async () => {
