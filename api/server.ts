@@ -24,6 +24,7 @@ import {
 } from '../spec';
 import { authenticate, type TokenMap } from './auth';
 import { ApiError, badRequest, toApiError } from './errors';
+import { isCodecRequest, registerCodecServer, type CodecServerOptions } from './codec-server';
 
 export interface ApiServerOptions {
   client: DurableJobsClient;
@@ -32,6 +33,10 @@ export interface ApiServerOptions {
   workspaceDir: string;
   /** @default 10 MiB */
   bodyLimitBytes?: number;
+  /** Codec server for the Temporal Web UI (api/codec-server.ts). */
+  codec?: CodecServerOptions;
+  /** Serve HTTPS with this PEM certificate chain and key. */
+  https?: { cert: Buffer; key: Buffer };
 }
 
 type Params = Record<string, unknown>;
@@ -169,7 +174,11 @@ function pageJobTasks(job: Job, version: string, token: unknown): Job {
 }
 
 export async function createApiServer(opts: ApiServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: opts.bodyLimitBytes ?? 10 * 1024 * 1024, logger: false });
+  const app = Fastify({
+    bodyLimit: opts.bodyLimitBytes ?? 10 * 1024 * 1024,
+    logger: false,
+    ...(opts.https ? { https: opts.https } : {}),
+  }) as unknown as FastifyInstance;
   const { client } = opts;
 
   // Databricks reads every request body as JSON whatever its Content-Type says: the legacy
@@ -198,9 +207,11 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   });
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
-    if (req.url.startsWith('/.well-known/')) return;
+    if (req.url.startsWith('/.well-known/') || isCodecRequest(req.url)) return;
     (req as unknown as { principal: Principal }).principal = authenticate(req.headers.authorization, opts.tokens);
   });
+
+  registerCodecServer(app, client, opts.tokens, opts.codec);
 
   // Databricks SDKs read this at start to learn the host's kind; an empty workspace answer keeps
   // them in workspace (not account) mode.

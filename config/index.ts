@@ -67,6 +67,8 @@ const Env = z.object({
   /** The REST API (and codec server) serves HTTPS with this certificate chain and key (PEM files). */
   DJOBS_API_TLS_CERT: z.string().min(1).optional(),
   DJOBS_API_TLS_KEY: z.string().min(1).optional(),
+  /** Browser origins (the Temporal Web UI's) allowed to call the API's codec server, comma-separated. */
+  DJOBS_CODEC_CORS_ORIGINS: z.string().min(1).optional(),
 });
 
 export interface DjobsConfig {
@@ -87,6 +89,7 @@ export interface DjobsConfig {
   encryption: { enabled: boolean; keys?: string; keyFile: string };
   temporalTls?: { cert?: string; key?: string; ca?: string; serverName?: string };
   apiTls?: { cert: string; key: string };
+  codecCorsOrigins: string[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
@@ -112,6 +115,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
   };
   const home = path.resolve(e.DJOBS_HOME);
   return {
+    codecCorsOrigins: (e.DJOBS_CODEC_CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim().replace(/\/$/, ''))
+      .filter((o) => o !== ''),
     encryption: {
       enabled: e.DJOBS_ENCRYPTION === 'on',
       ...(e.DJOBS_ENCRYPTION_KEYS ? { keys: e.DJOBS_ENCRYPTION_KEYS } : {}),

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { NativeConnection } from '@temporalio/worker';
@@ -8,8 +9,16 @@ import { readLiveDevState, startDevServer, writeDevState } from '../../config/de
 import { dataConverterFor } from '../../config/encryption';
 import { findOrInstallTemporalCli } from '../../config/temporal-cli';
 import { serveApi } from '../../api/serve';
+import { CODEC_PATH } from '../../api/codec-server';
 import { runCommand } from '../output';
 import { clientOptionsFor, installQuietRuntime, workerFor } from '../session';
+
+/** The UI's origin as a browser may reach it (localhost or 127.0.0.1). */
+function uiOrigins(uiUrl: string | undefined): string[] {
+  if (!uiUrl) return [];
+  const url = new URL(uiUrl);
+  return [url.origin, `${url.protocol}//127.0.0.1:${url.port}`];
+}
 
 /** `djobs dev`: the embedded Temporal server (persistent) + Web UI + a worker, until Ctrl-C. */
 export function configureDevCommand(program: Command): void {
@@ -37,7 +46,12 @@ export function configureDevCommand(program: Command): void {
         fs.mkdirSync(config.home, { recursive: true });
         // The first start of a data directory creates its encryption key.
         const dataConverter = dataConverterFor(config, { createIfMissing: true });
+        // The Web UI decodes payloads through the API's codec server, at a secret path of this start.
+        const apiPort = Number(opts.apiPort);
+        const uiCodecKey = randomBytes(24).toString('base64url');
+        const codecEndpoint = `${config.apiTls ? 'https' : 'http'}://${opts.apiHost}:${apiPort}${CODEC_PATH}/ui/${uiCodecKey}`;
         const server = await startDevServer({
+          ...(apiPort > 0 ? { extraArgs: ['--ui-codec-endpoint', codecEndpoint] } : {}),
           cliPath,
           dbFilename: paths.temporalDb,
           port: config.port,
@@ -51,10 +65,12 @@ export function configureDevCommand(program: Command): void {
           address: server.address,
         });
         const api =
-          Number(opts.apiPort) > 0
+          apiPort > 0
             ? await serveApi({
                 client,
-                port: Number(opts.apiPort),
+                port: apiPort,
+                codec: { corsOrigins: [...config.codecCorsOrigins, ...uiOrigins(server.uiUrl)], uiKey: uiCodecKey },
+                ...(config.apiTls ? { tls: config.apiTls } : {}),
                 host: opts.apiHost,
                 ...(opts.principals ? { principalsFile: opts.principals } : {}),
                 workspaceDir: process.cwd(),

@@ -22,9 +22,10 @@ const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
  */
 export function parseKeyRing(text: string, source: string): KeyRing {
   const entries = text
-    .split(/[\n,]/)
-    .map((line) => line.replace(/#.*$/, '').trim())
-    .filter((line) => line !== '');
+    .split('\n')
+    .flatMap((line) => line.replace(/#.*$/, '').split(','))
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
   const problems: string[] = [];
   const keys: EncryptionKey[] = [];
   entries.forEach((entry, i) => {

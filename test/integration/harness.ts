@@ -1,5 +1,6 @@
 // One engine per test file: a worker on its own task queue (isolation on the shared dev server)
 // with its own data directory, and a client pointed at the same queue.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -176,4 +177,32 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** `djobs dev` as a user starts it (embedded server, ports chosen freely), with its output captured. */
+export function startDjobsDev(opts: { home: string; apiPort: number; env?: Record<string, string> }) {
+  const cli = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'index.js');
+  const dev = spawn(process.execPath, [cli, 'dev', '--api-port', String(opts.apiPort)], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: '',
+      DJOBS_HOME: opts.home,
+      DJOBS_PORT: '0',
+      DJOBS_UI_PORT: '0',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  dev.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  dev.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => dev.once('exit', resolve));
+  return {
+    output: () => output,
+    exitCode: () => dev.exitCode,
+    async stop() {
+      dev.kill('SIGINT');
+      await exited;
+    },
+  };
 }

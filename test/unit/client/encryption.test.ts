@@ -58,7 +58,7 @@ describe('AES-256-GCM payload codec', () => {
 describe('key ring', () => {
   it('reads key files with comments and either separator, newest last', () => {
     const [, a] = keyA.split(':');
-    const ring = parseKeyRing(`# keys\nold ${a}\n\n${keyB}  # newest\n`, 'file');
+    const ring = parseKeyRing(`# keys, oldest first\nold ${a}\n\n${keyB}  # newest\n`, 'file');
     expect(ring.keys.map((k) => k.id)).toEqual(['old', 'b']);
   });
 
