@@ -11,6 +11,7 @@ import {
 } from '../spec';
 import { taskCommand, TaskInvalidError } from './commands';
 import { endStream, runProcess, Tail } from './process';
+import type { OutputFilter } from './redaction';
 
 export type AttemptFailureKind = 'FAILED' | 'TIMEDOUT' | 'INVALID' | 'CANCELED';
 
@@ -32,6 +33,10 @@ export interface ExecuteContext {
   python?: string;
   /** Called with the process group id once the task's process started. */
   onStart?: (pid: number) => void;
+  /** More environment for the task's process (resolved secrets for dbutils). */
+  env?: Record<string, string>;
+  /** Rewrites output before it reaches the log and the tail (secret redaction). */
+  outputFilter?: OutputFilter;
 }
 
 export function attemptLogPath(
@@ -63,9 +68,14 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     taskValues: {},
     ...extra,
   });
-  const write = (chunk: Buffer) => {
+  const emit = (chunk: Buffer) => {
     tail.push(chunk);
     log.write(chunk);
+  };
+  const write = (chunk: Buffer) => emit(ctx.outputFilter ? ctx.outputFilter.push(chunk) : chunk);
+  const closeLog = async () => {
+    if (ctx.outputFilter) emit(ctx.outputFilter.flush());
+    await endStream(log);
   };
 
   let cmd;
@@ -86,7 +96,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   } catch (err) {
     const message = err instanceof TaskInvalidError ? err.message : String(err);
     write(Buffer.from(`${message}\n`));
-    await endStream(log);
+    await closeLog();
     throw new AttemptFailure('INVALID', message, record({ errorMessage: message }));
   }
 
@@ -94,6 +104,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...(cmd.env ?? {}),
+    ...(ctx.env ?? {}),
     PYTHONUNBUFFERED: '1',
     DJOBS_RUN_ID: String(input.runId),
     DJOBS_JOB_ID: input.jobId !== undefined ? String(input.jobId) : '',
@@ -123,10 +134,10 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   } catch (err) {
     const message = `Could not start ${cmd.command}: ${(err as Error).message}`;
     write(Buffer.from(`${message}\n`));
-    await endStream(log);
+    await closeLog();
     throw new AttemptFailure('INVALID', message, record({ errorMessage: message }));
   }
-  await endStream(log);
+  await closeLog();
 
   if (outcome.canceled) throw new AttemptFailure('CANCELED', 'Task was canceled.', record());
   if (outcome.timedOut) {

@@ -6,6 +6,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { TaskFailureType, type TaskAttemptInput, type TaskAttemptRecord } from '../spec';
 import { AttemptFailure, executeTaskAttempt } from './execute';
 import { groupAlive, killGroup } from './process';
+import { groupsFromPrincipalsFile, runWithSecrets } from './secrets';
 
 export { executeTaskAttempt, AttemptFailure } from './execute';
 
@@ -17,9 +18,12 @@ interface AttemptHeartbeat {
 export interface ActivityDeps {
   dataDir: string;
   python?: string;
+  /** Principals file (DJOBS_API_PRINCIPALS): the groups secret ACLs are checked against. */
+  principalsFile?: string;
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const groupsOf = groupsFromPrincipalsFile(deps.principalsFile);
   return {
     async runTaskAttempt(input: TaskAttemptInput): Promise<TaskAttemptRecord> {
       killOrphanOfLostAttempt(activityInfo().heartbeatDetails as AttemptHeartbeat | undefined);
@@ -27,15 +31,18 @@ export function createActivities(deps: ActivityDeps) {
       heartbeat(details);
       const beat = setInterval(() => heartbeat(details), 500);
       try {
-        return await executeTaskAttempt(input, {
-          dataDir: deps.dataDir,
-          signal: cancellationSignal(),
-          ...(deps.python ? { python: deps.python } : {}),
-          onStart: (pid) => {
-            details = { pid, host: os.hostname() };
-            heartbeat(details);
-          },
-        });
+        return await runWithSecrets(input, { dataDir: deps.dataDir, groupsOf }, (resolved, secrets) =>
+          executeTaskAttempt(resolved, {
+            ...secrets,
+            dataDir: deps.dataDir,
+            signal: cancellationSignal(),
+            ...(deps.python ? { python: deps.python } : {}),
+            onStart: (pid) => {
+              details = { pid, host: os.hostname() };
+              heartbeat(details);
+            },
+          })
+        );
       } catch (err) {
         if (!(err instanceof AttemptFailure)) throw err;
         switch (err.kind) {

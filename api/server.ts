@@ -25,6 +25,8 @@ import {
 import { authenticate, type TokenMap } from './auth';
 import { ApiError, badRequest, toApiError } from './errors';
 import { isCodecRequest, registerCodecServer, type CodecServerOptions } from './codec-server';
+import { registerSecretsApi } from './secrets';
+import { SecretsClient } from '../client/secrets';
 
 export interface ApiServerOptions {
   client: DurableJobsClient;
@@ -212,6 +214,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   });
 
   registerCodecServer(app, client, opts.tokens, opts.codec);
+  registerSecretsApi(app, SecretsClient.of(client.temporal));
 
   // Databricks SDKs read this at start to learn the host's kind; an empty workspace answer keeps
   // them in workspace (not account) mode.

@@ -7,6 +7,7 @@ import { configureJobsCommand } from './commands/jobs';
 import { configureRunCommand } from './commands/run';
 import { configureValidateCommand } from './commands/validate';
 import { configureWorkerCommand } from './commands/worker';
+import { configureSecretsCommand } from './commands/secrets';
 
 export function buildProgram(): Command {
   const program = new Command('djobs')
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   configureWorkerCommand(program);
   configureJobsCommand(program);
   configureApiCommand(program);
+  configureSecretsCommand(program);
   program.exitOverride((err) => {
     // Commander's own usage errors are bad input (exit 2), as for every other djobs error.
     process.exit(err.exitCode === 0 ? 0 : 2);

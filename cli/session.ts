@@ -42,6 +42,7 @@ export function workerFor(
   return createDjobsWorker({
     connection,
     dataConverter,
+    ...(process.env.DJOBS_API_PRINCIPALS ? { principalsFile: process.env.DJOBS_API_PRINCIPALS } : {}),
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     dataDir: config.home,

@@ -31,6 +31,8 @@ export interface DjobsWorkerOptions {
    * `default` (tasks on no cluster) or a cluster name → limit. Read by runs as they start.
    */
   poolMaxTasks?: Record<string, number>;
+  /** Principals file (DJOBS_API_PRINCIPALS): groups that secret ACLs are checked against at run time. */
+  principalsFile?: string;
   /** Payload codec and failure converter (`djobsDataConverter`); default: plain payloads. */
   dataConverter?: DataConverter;
 }
@@ -43,7 +45,11 @@ export function defaultWorkflowBundlePath(): string | undefined {
 
 export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worker> {
   const activities = {
-    ...createActivities({ dataDir: opts.dataDir, ...(opts.python ? { python: opts.python } : {}) }),
+    ...createActivities({
+      dataDir: opts.dataDir,
+      ...(opts.python ? { python: opts.python } : {}),
+      ...(opts.principalsFile ? { principalsFile: opts.principalsFile } : {}),
+    }),
     ...createPlanningActivities(opts.namespace, { poolMaxTasks: opts.poolMaxTasks ?? {} }),
     ...triggerActivities,
   };

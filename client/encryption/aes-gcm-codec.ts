@@ -18,7 +18,7 @@ const utf8 = new TextEncoder();
 const text = new TextDecoder();
 
 export class AesGcmPayloadCodec implements PayloadCodec {
-  constructor(private readonly ring: KeyRing) {}
+  constructor(readonly ring: KeyRing) {}
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
     const { id, key } = newestKey(this.ring);

@@ -17,7 +17,7 @@ import { generateKeyLine, parseKeyRing } from '../../client/encryption/key-ring'
 import { createDjobsWorker } from '../../worker';
 import { findTemporalCli } from '../../config/temporal-cli';
 import { runWorkflowId } from '../../spec';
-import { latestByKey, startEngine, testEncryptionKeys, type Engine } from './harness';
+import { latestByKey, readableText, startEngine, testEncryptionKeys, type Engine } from './harness';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '..', '..');
@@ -29,23 +29,6 @@ const MARK = {
   output: 'notebook-output-marker-c81d2',
   error: 'error-marker-e6b90',
 };
-
-/**
- * Every string in a raw JSON document, plus every base64 string decoded: raw payloads are base64
- * in JSON, so a marker written in the clear would be found here.
- */
-export function readableText(json: unknown): string {
-  const out: string[] = [];
-  const walk = (v: unknown): void => {
-    if (typeof v === 'string') {
-      out.push(v);
-      if (/^[A-Za-z0-9+/=_-]{8,}$/.test(v)) out.push(Buffer.from(v, 'base64').toString('latin1'));
-    } else if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') Object.entries(v).forEach(([k, x]) => (out.push(k), walk(x)));
-  };
-  walk(json);
-  return out.join('\n');
-}
 
 describe('payload encryption', () => {
   let engine: Engine;

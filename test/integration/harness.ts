@@ -206,3 +206,20 @@ export function startDjobsDev(opts: { home: string; apiPort: number; env?: Recor
     },
   };
 }
+
+/**
+ * Every string in a raw JSON document, plus every base64 string decoded: raw payloads are base64
+ * in JSON, so a marker written in the clear would be found here.
+ */
+export function readableText(json: unknown): string {
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') {
+      out.push(v);
+      if (/^[A-Za-z0-9+/=_-]{8,}$/.test(v)) out.push(Buffer.from(v, 'base64').toString('latin1'));
+    } else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.entries(v).forEach(([k, x]) => (out.push(k), walk(x)));
+  };
+  walk(json);
+  return out.join('\n');
+}
