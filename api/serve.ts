@@ -25,7 +25,9 @@ export interface ServeApiOptions {
 
 export async function serveApi(o: ServeApiOptions): Promise<{ app: FastifyInstance; address: string }> {
   const tokens = new TokenMap();
-  let token = process.env.DJOBS_API_TOKEN;
+  // A token file (a container secret) keeps the token out of the environment listing.
+  const tokenFile = process.env.DJOBS_API_TOKEN_FILE;
+  let token = process.env.DJOBS_API_TOKEN || (tokenFile ? fs.readFileSync(tokenFile, 'utf8').trim() : undefined);
   if (!token) {
     token = `djobs-${randomBytes(24).toString('hex')}`;
     o.log(`Generated an admin token (set DJOBS_API_TOKEN to choose one): ${token}`);

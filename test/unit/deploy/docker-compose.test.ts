@@ -16,9 +16,11 @@ interface Service {
   healthcheck?: unknown;
   volumes?: string[];
   ports?: string[];
+  secrets?: string[];
 }
 const compose = YAML.parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
+  secrets: Record<string, { file: string }>;
 };
 const services = compose.services;
 
@@ -74,5 +76,20 @@ describe('docker-compose.yml', () => {
     };
     expect(pkg.scripts.build).toContain('tsc -p tsconfig.build.json');
     expect(fs.existsSync(path.join(root, 'cli', 'index.ts'))).toBe(true);
+  });
+
+  it('every djobs service reads the key ring (and the API its token) from secret files, never inline', () => {
+    for (const name of ['djobs-worker', 'djobs-cli', 'djobs-api']) {
+      const svc = services[name]!;
+      expect(svc.environment?.DJOBS_ENCRYPTION_KEY_FILE, name).toBe('/run/secrets/djobs-encryption-keys');
+      expect(svc.secrets, name).toContain('djobs-encryption-keys');
+      expect(Object.keys(svc.environment ?? {}), name).not.toContain('DJOBS_ENCRYPTION_KEYS');
+      expect(Object.keys(svc.environment ?? {}), name).not.toContain('DJOBS_API_TOKEN');
+    }
+    expect(services['djobs-api']!.environment?.DJOBS_API_TOKEN_FILE).toBe('/run/secrets/djobs-api-token');
+    expect(compose.secrets).toEqual({
+      'djobs-encryption-keys': { file: './secrets/encryption-keys' },
+      'djobs-api-token': { file: './secrets/api-token' },
+    });
   });
 });
