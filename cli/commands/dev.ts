@@ -49,7 +49,9 @@ export function configureDevCommand(program: Command): void {
         // The Web UI decodes payloads through the API's codec server, at a secret path of this start.
         const apiPort = Number(opts.apiPort);
         const uiCodecKey = randomBytes(24).toString('base64url');
-        const codecEndpoint = `${config.apiTls ? 'https' : 'http'}://${opts.apiHost}:${apiPort}${CODEC_PATH}/ui/${uiCodecKey}`;
+        // The browser calls it: a wildcard bind address is not one it can reach.
+        const codecHost = ['0.0.0.0', '::'].includes(opts.apiHost) ? '127.0.0.1' : opts.apiHost;
+        const codecEndpoint = `${config.apiTls ? 'https' : 'http'}://${codecHost}:${apiPort}${CODEC_PATH}/ui/${uiCodecKey}`;
         const server = await startDevServer({
           ...(apiPort > 0 ? { extraArgs: ['--ui-codec-endpoint', codecEndpoint] } : {}),
           cliPath,
