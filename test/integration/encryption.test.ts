@@ -7,6 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { FastifyInstance } from 'fastify';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TokenMap, adminPrincipal } from '../../api/auth';
@@ -126,22 +127,36 @@ describe('payload encryption', () => {
     }
   });
 
-  it('rotation: with a new key appended, old runs decode and new payloads use the new key', async () => {
-    const rotatedKeys = `${testEncryptionKeys()},${generateKeyLine('rotated')}`;
-    const rotated = djobsDataConverter(parseKeyRing(rotatedKeys, 'test'));
-    // "Restart" every process with the new ring: a worker and a client on a queue of their own.
-    const taskQueue = `${engine.taskQueue}-rotated`;
+  /** A worker and a client with their own data converter, on a queue of their own. */
+  const engineWith = async (suffix: string, dataConverter: DataConverter) => {
+    const taskQueue = `${engine.taskQueue}-${suffix}`;
     const connection = await NativeConnection.connect({ address: engine.address });
     const worker = await createDjobsWorker({
       connection,
       namespace: 'default',
       taskQueue,
       dataDir: engine.dataDir,
-      dataConverter: rotated,
+      dataConverter,
       workflowBundlePath: inject('workflowBundlePath'),
     });
     const running = worker.run();
-    const client = await DurableJobsClient.connect({ address: engine.address, taskQueue, dataConverter: rotated });
+    const client = await DurableJobsClient.connect({ address: engine.address, taskQueue, dataConverter });
+    return {
+      client,
+      stop: async () => {
+        worker.shutdown();
+        await running;
+        await connection.close();
+        await client.close();
+      },
+    };
+  };
+
+  it('rotation: with a new key appended, old runs decode and new payloads use the new key', async () => {
+    const rotatedKeys = `${testEncryptionKeys()},${generateKeyLine('rotated')}`;
+    const rotated = djobsDataConverter(parseKeyRing(rotatedKeys, 'test'));
+    // "Restart" every process with the new ring: a worker and a client on a queue of their own.
+    const { client, stop } = await engineWith('rotated', rotated);
     const onlyNew = await DurableJobsClient.connect({
       address: engine.address,
       dataConverter: djobsDataConverter(parseKeyRing(rotatedKeys.split(',')[1]!, 'test')),
@@ -161,11 +176,26 @@ describe('payload encryption', () => {
         'Cannot decrypt a payload encrypted with key "test-run": that key is not in the key ring (known: rotated).'
       );
     } finally {
-      worker.shutdown();
-      await running;
-      await connection.close();
-      await client.close();
+      await stop();
       await onlyNew.close();
+    }
+  });
+
+  it('turning encryption on keeps runs written in the clear readable', async () => {
+    const { client: before, stop } = await engineWith('plain', djobsDataConverter(undefined));
+    try {
+      const { run_id } = await before.submitRun({
+        name: 'before encryption',
+        tasks: [{ task_key: 't', shell_command_task: { command: `echo ${MARK.value}` } }],
+      });
+      expect((await before.waitForRun(run_id, { timeoutMs: 60_000 })).state.result_state).toBe('SUCCESS');
+      const history = await before.temporal.workflow.getHandle(runWorkflowId(run_id)).fetchHistory();
+      expect(readableText(JSON.parse(historyToJSON(history)))).toContain(`echo ${MARK.value}`);
+      const after = await engine.client.getRun(run_id);
+      expect(after.state.result_state).toBe('SUCCESS');
+      expect(after.tasks[0]!.shell_command_task!.command).toBe(`echo ${MARK.value}`);
+    } finally {
+      await stop();
     }
   });
 
