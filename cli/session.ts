@@ -3,6 +3,7 @@
 // server (persistent SQLite in the data directory, Web UI on 8233) plus a worker, started for the
 // duration of the command under the directory's server lock (one embedded server per directory).
 import fs from 'node:fs';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Runtime, DefaultLogger, makeTelemetryFilterString } from '@temporalio/worker';
 import { DurableJobsClient } from '../client';
 import { TemporalUnavailableError } from '../client/errors';
@@ -16,6 +17,8 @@ import {
 import type { ServerLock } from '../config/server-lock';
 import { findOrInstallTemporalCli } from '../config/temporal-cli';
 import { createDjobsWorker } from '../worker';
+import { dataConverterFor } from '../config/encryption';
+import { temporalTls } from '../config/temporal-tls';
 
 export interface Session {
   client: DurableJobsClient;
@@ -42,11 +45,14 @@ export function installQuietRuntime(): void {
 export function workerFor(
   connection: NativeConnection,
   config: DjobsConfig,
+  dataConverter: DataConverter,
   cluster?: string,
   mlflowTrackingUri?: string
 ) {
   return createDjobsWorker({
     connection,
+    dataConverter,
+    ...(process.env.DJOBS_API_PRINCIPALS ? { principalsFile: process.env.DJOBS_API_PRINCIPALS } : {}),
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     dataDir: config.home,
@@ -58,20 +64,27 @@ export function workerFor(
   });
 }
 
-export async function openSession(options: { needsWorker: boolean }): Promise<Session> {
-  const config = loadConfig();
-  const runOptions = {
-    maxParallelTasks: config.maxParallelTasks,
-    heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
-  };
-  const clientOptions = {
+/** Client options from the environment: queue, run options, triggers, encryption and TLS. */
+export function clientOptionsFor(config: DjobsConfig, dataConverter: DataConverter) {
+  const tls = temporalTls(config);
+  return {
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    runOptions,
+    runOptions: {
+      maxParallelTasks: config.maxParallelTasks,
+      heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
+    },
     triggers: config.triggers,
     jobAccessCacheMs: config.jobAccessCacheMs,
+    dataConverter,
+    ...(tls ? { tls } : {}),
   };
+}
+
+export async function openSession(options: { needsWorker: boolean }): Promise<Session> {
+  const config = loadConfig();
   if (config.temporalAddress) {
+    const clientOptions = clientOptionsFor(config, dataConverterFor(config, { createIfMissing: false }));
     const client = await DurableJobsClient.connect({
       ...clientOptions,
       address: config.temporalAddress,
@@ -94,6 +107,7 @@ export async function openSession(options: { needsWorker: boolean }): Promise<Se
   if ('live' in found) {
     const { live } = found;
     const uiUrl = config.uiUrl ?? live.uiUrl;
+    const clientOptions = clientOptionsFor(config, dataConverterFor(config, { createIfMissing: false }));
     const client = await DurableJobsClient.connect({
       ...clientOptions,
       address: live.address,
@@ -109,21 +123,19 @@ export async function openSession(options: { needsWorker: boolean }): Promise<Se
     };
   }
   try {
-    return await startEmbedded(config, clientOptions, options.needsWorker, found.lock);
+    return await startEmbedded(config, options.needsWorker, found.lock);
   } catch (err) {
     found.lock.release();
     throw err;
   }
 }
 
-async function startEmbedded(
-  config: DjobsConfig,
-  clientOptions: Parameters<typeof DurableJobsClient.connect>[0],
-  needsWorker: boolean,
-  lock: ServerLock
-): Promise<Session> {
+async function startEmbedded(config: DjobsConfig, needsWorker: boolean, lock: ServerLock): Promise<Session> {
   const paths = dataPaths(config.home);
   fs.mkdirSync(config.home, { recursive: true });
+  // The embedded server is this data directory's own: its key is made here on first start.
+  const dataConverter = dataConverterFor(config, { createIfMissing: true });
+  const clientOptions = clientOptionsFor(config, dataConverter);
   const serverOptions = {
     dbFilename: paths.temporalDb,
     port: config.port,
@@ -152,7 +164,7 @@ async function startEmbedded(
   if (needsWorker) {
     installQuietRuntime();
     const connection = await NativeConnection.connect({ address: server.address });
-    const worker = await workerFor(connection, config);
+    const worker = await workerFor(connection, config, dataConverter);
     const running = worker.run();
     stopWorker = async () => {
       worker.shutdown();

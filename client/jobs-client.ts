@@ -15,11 +15,12 @@ import {
   WorkflowNotFoundError,
   type ScheduleOptionsAction,
   type ScheduleSpec,
+  type TLSConfig,
   type WorkflowExecutionDescription,
   type WorkflowExecutionInfo,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type DataConverter } from '@temporalio/common';
 import {
   MAX_RUN_ID,
   applyLegacyTaskParameters,
@@ -108,6 +109,10 @@ export interface DurableJobsClientOptions {
    * API replica) are seen within this time. 0 reads it on every check. @default 1000
    */
   jobAccessCacheMs?: number;
+  /** Payload codec and failure converter (`djobsDataConverter`); default: plain payloads. */
+  dataConverter?: DataConverter;
+  /** TLS or mTLS to the Temporal frontend (`temporalTls`). */
+  tls?: TLSConfig;
 }
 
 export interface TriggerTiming {
@@ -246,11 +251,19 @@ export class DurableJobsClient {
     const address = options.address ?? '127.0.0.1:7233';
     let connection: Connection;
     try {
-      connection = await Connection.connect({ address, connectTimeout: '5s' });
+      connection = await Connection.connect({
+        address,
+        connectTimeout: '5s',
+        ...(options.tls ? { tls: options.tls } : {}),
+      });
     } catch (err) {
       throw new TemporalUnavailableError(address, err);
     }
-    const client = new Client({ connection, namespace: options.namespace ?? 'default' });
+    const client = new Client({
+      connection,
+      namespace: options.namespace ?? 'default',
+      ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    });
     await ensureSearchAttributes(connection, options.namespace ?? 'default');
     return new DurableJobsClient(client, options);
   }

@@ -66,6 +66,24 @@ const Env = z.object({
   DJOBS_TRIGGER_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
   /** How long the API reuses a job's grants once read (0: read them on every check). */
   DJOBS_API_ACCESS_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  /** Payload encryption (docs/security.md): `on` (default) or `off` (payloads written in the clear). */
+  DJOBS_ENCRYPTION: z.enum(['on', 'off']).default('on'),
+  /** Encryption keys inline, `id:base64key` comma-separated, newest last. Wins over the key file. */
+  DJOBS_ENCRYPTION_KEYS: z.string().min(1).optional(),
+  /** Key file (one `id:base64key` a line, newest last). @default $DJOBS_HOME/encryption-keys */
+  DJOBS_ENCRYPTION_KEY_FILE: z.string().min(1).optional(),
+  /** TLS to Temporal: client certificate and key files (mTLS), CA bundle file, server name. */
+  TEMPORAL_TLS_CERT: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS_CA: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** TLS to Temporal with the system's CAs when no other TEMPORAL_TLS_* is set. */
+  TEMPORAL_TLS: z.enum(['true', 'false']).default('false'),
+  /** The REST API (and codec server) serves HTTPS with this certificate chain and key (PEM files). */
+  DJOBS_API_TLS_CERT: z.string().min(1).optional(),
+  DJOBS_API_TLS_KEY: z.string().min(1).optional(),
+  /** Browser origins (the Temporal Web UI's) allowed to call the API's codec server, comma-separated. */
+  DJOBS_CODEC_CORS_ORIGINS: z.string().min(1).optional(),
 });
 
 export interface DjobsConfig {
@@ -86,6 +104,10 @@ export interface DjobsConfig {
   triggers: TriggerTiming;
   jobAccessCacheMs: number;
   poolMaxTasks: Record<string, number>;
+  encryption: { enabled: boolean; keys?: string; keyFile: string };
+  temporalTls?: { cert?: string; key?: string; ca?: string; serverName?: string };
+  apiTls?: { cert: string; key: string };
+  codecCorsOrigins: string[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
@@ -96,8 +118,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
     throw new Error(`invalid durable-jobs configuration: ${problems}`);
   }
   const e = parsed.data;
+  const tlsProblem =
+    Boolean(e.TEMPORAL_TLS_CERT) !== Boolean(e.TEMPORAL_TLS_KEY)
+      ? 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together (mTLS)'
+      : Boolean(e.DJOBS_API_TLS_CERT) !== Boolean(e.DJOBS_API_TLS_KEY)
+        ? 'DJOBS_API_TLS_CERT and DJOBS_API_TLS_KEY go together'
+        : undefined;
+  if (tlsProblem) throw new Error(`invalid durable-jobs configuration: ${tlsProblem}`);
+  const temporalTls = {
+    ...(e.TEMPORAL_TLS_CERT ? { cert: e.TEMPORAL_TLS_CERT } : {}),
+    ...(e.TEMPORAL_TLS_KEY ? { key: e.TEMPORAL_TLS_KEY } : {}),
+    ...(e.TEMPORAL_TLS_CA ? { ca: e.TEMPORAL_TLS_CA } : {}),
+    ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverName: e.TEMPORAL_TLS_SERVER_NAME } : {}),
+  };
+  const home = path.resolve(e.DJOBS_HOME);
   return {
-    home: path.resolve(e.DJOBS_HOME),
+    codecCorsOrigins: (e.DJOBS_CODEC_CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim().replace(/\/$/, ''))
+      .filter((o) => o !== ''),
+    encryption: {
+      enabled: e.DJOBS_ENCRYPTION === 'on',
+      ...(e.DJOBS_ENCRYPTION_KEYS ? { keys: e.DJOBS_ENCRYPTION_KEYS } : {}),
+      keyFile: path.resolve(e.DJOBS_ENCRYPTION_KEY_FILE ?? dataPaths(home).encryptionKeys),
+    },
+    ...(Object.keys(temporalTls).length > 0 || e.TEMPORAL_TLS === 'true' ? { temporalTls } : {}),
+    ...(e.DJOBS_API_TLS_CERT && e.DJOBS_API_TLS_KEY
+      ? { apiTls: { cert: e.DJOBS_API_TLS_CERT, key: e.DJOBS_API_TLS_KEY } }
+      : {}),
+    home,
     ...(e.TEMPORAL_ADDRESS ? { temporalAddress: e.TEMPORAL_ADDRESS } : {}),
     namespace: e.TEMPORAL_NAMESPACE,
     ...(e.TEMPORAL_CLI_PATH ? { temporalCliPath: e.TEMPORAL_CLI_PATH } : {}),
@@ -140,5 +189,6 @@ export function dataPaths(home: string) {
     logs: path.join(home, 'logs'),
     warehouses: path.join(home, 'warehouses'),
     serverLog: path.join(home, 'server.log'),
+    encryptionKeys: path.join(home, 'encryption-keys'),
   };
 }

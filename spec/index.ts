@@ -8,6 +8,7 @@ export * from './run/ids';
 export * from './cron';
 export * from './refs';
 export * from './access/permissions';
+export * from './access/secret-acls';
 export * from './run/admission';
 export * from './run/triggers';
 export * from './run/legacy-parameters';

@@ -3,7 +3,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import { createActivities } from '../activities';
+import { djobsDataConverter } from '../client/encryption/data-converter';
 import { createPlanningActivities } from '../activities/planning';
 import { triggerActivities } from '../activities/file-stores';
 import type { ContainmentChoice } from '../activities/containment';
@@ -35,6 +37,10 @@ export interface DjobsWorkerOptions {
    * `default` (tasks on no cluster) or a cluster name → limit. Read by runs as they start.
    */
   poolMaxTasks?: Record<string, number>;
+  /** Principals file (DJOBS_API_PRINCIPALS): groups that secret ACLs are checked against at run time. */
+  principalsFile?: string;
+  /** Payload codec and failure converter (`djobsDataConverter`); default: plain payloads. */
+  dataConverter?: DataConverter;
 }
 
 /** The prebuilt bundle written by `npm run build`, if present. */
@@ -50,6 +56,7 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
       ...(opts.python ? { python: opts.python } : {}),
       ...(opts.containment ? { containment: opts.containment } : {}),
       ...(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
+      ...(opts.principalsFile ? { principalsFile: opts.principalsFile } : {}),
     }),
     ...createPlanningActivities(opts.namespace, { poolMaxTasks: opts.poolMaxTasks ?? {} }),
     ...triggerActivities,
@@ -66,6 +73,8 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',
     shutdownGraceTime: '5s',
+    // Also carries the failure converter path into the bundle when bundling from workflowsPath.
+    dataConverter: opts.dataConverter ?? djobsDataConverter(undefined),
     ...(opts.identity ? { identity: opts.identity } : {}),
   };
   if (opts.cluster) return Worker.create(common);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { NativeConnection } from '@temporalio/worker';
@@ -5,12 +6,21 @@ import { DurableJobsClient } from '../../client';
 import { TemporalUnavailableError } from '../../client/errors';
 import { dataPaths, loadConfig, type DjobsConfig } from '../../config';
 import { findDevOrLockServer, startDevServer } from '../../config/dev-server';
+import { dataConverterFor } from '../../config/encryption';
 import { findOrInstallTemporalCli } from '../../config/temporal-cli';
 import { ensureMlflow, installedMlflowPython } from '../../config/mlflow-install';
 import { startMlflowServer, type MlflowServer } from '../../config/mlflow-server';
 import { serveApi } from '../../api/serve';
+import { CODEC_PATH } from '../../api/codec-server';
 import { runCommand } from '../output';
-import { installQuietRuntime, workerFor } from '../session';
+import { clientOptionsFor, installQuietRuntime, workerFor } from '../session';
+
+/** The UI's origin as a browser may reach it (localhost or 127.0.0.1). */
+function uiOrigins(uiUrl: string | undefined): string[] {
+  if (!uiUrl) return [];
+  const url = new URL(uiUrl);
+  return [url.origin, `${url.protocol}//127.0.0.1:${url.port}`];
+}
 
 /** How long `djobs dev` drains its worker after SIGINT/SIGTERM before it stops hard. */
 const GRACEFUL_STOP_MS = 3_000;
@@ -59,7 +69,16 @@ export function configureDevCommand(program: Command): void {
         }
         const paths = dataPaths(config.home);
         fs.mkdirSync(config.home, { recursive: true });
+        // The first start of a data directory creates its encryption key.
+        const dataConverter = dataConverterFor(config, { createIfMissing: true });
+        // The Web UI decodes payloads through the API's codec server, at a secret path of this start.
+        const apiPort = Number(opts.apiPort);
+        const uiCodecKey = randomBytes(24).toString('base64url');
+        // The browser calls it: a wildcard bind address is not one it can reach.
+        const codecHost = ['0.0.0.0', '::'].includes(opts.apiHost) ? '127.0.0.1' : opts.apiHost;
+        const codecEndpoint = `${config.apiTls ? 'https' : 'http'}://${codecHost}:${apiPort}${CODEC_PATH}/ui/${uiCodecKey}`;
         const server = await startDevServer({
+          ...(apiPort > 0 ? { extraArgs: ['--ui-codec-endpoint', codecEndpoint] } : {}),
           cliPath,
           dbFilename: paths.temporalDb,
           port: config.port,
@@ -73,22 +92,17 @@ export function configureDevCommand(program: Command): void {
         // deployment names its public address.
         const uiUrl = config.uiUrl ?? server.uiUrl;
         const client = await DurableJobsClient.connect({
+          ...clientOptionsFor(config, dataConverter),
           address: server.address,
           ...(uiUrl ? { uiUrl } : {}),
-          namespace: config.namespace,
-          taskQueue: config.taskQueue,
-          runOptions: {
-            maxParallelTasks: config.maxParallelTasks,
-            heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
-          },
-          triggers: config.triggers,
-          jobAccessCacheMs: config.jobAccessCacheMs,
         });
         const api =
-          Number(opts.apiPort) > 0
+          apiPort > 0
             ? await serveApi({
                 client,
-                port: Number(opts.apiPort),
+                port: apiPort,
+                codec: { corsOrigins: [...config.codecCorsOrigins, ...uiOrigins(server.uiUrl)], uiKey: uiCodecKey },
+                ...(config.apiTls ? { tls: config.apiTls } : {}),
                 host: opts.apiHost,
                 ...(opts.principals ? { principalsFile: opts.principals } : {}),
                 workspaceDir: process.cwd(),
@@ -99,7 +113,7 @@ export function configureDevCommand(program: Command): void {
         const mlflowUrl = config.mlflowTrackingUri ?? mlflow?.url;
         const connection = await NativeConnection.connect({ address: server.address });
         // Loaded again: --mlflow may just have installed the environment Python tasks now run with.
-        const worker = await workerFor(connection, loadConfig(), undefined, mlflowUrl);
+        const worker = await workerFor(connection, loadConfig(), dataConverter, undefined, mlflowUrl);
         // Other commands now use this server instead of waiting.
         lock.update({
           state: 'ready',

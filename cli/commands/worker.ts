@@ -4,6 +4,8 @@ import { TemporalUnavailableError } from '../../client/errors';
 import { ensureSearchAttributes } from '../../client/search-attributes';
 import { loadConfig } from '../../config';
 import { readLiveDevState } from '../../config/dev-server';
+import { dataConverterFor } from '../../config/encryption';
+import { connectionOptions } from '../../config/temporal-tls';
 import { runCommand } from '../output';
 import { installQuietRuntime, workerFor } from '../session';
 
@@ -24,13 +26,14 @@ export function configureWorkerCommand(program: Command): void {
         installQuietRuntime();
         let connection: NativeConnection;
         try {
-          connection = await NativeConnection.connect({ address });
+          connection = await NativeConnection.connect(connectionOptions(config, address));
         } catch (err) {
           throw new TemporalUnavailableError(address, err);
         }
         await ensureSearchAttributes(connection, config.namespace);
+        const dataConverter = dataConverterFor(config, { createIfMissing: false });
         // Tasks log to the MLflow server of the running `djobs dev` unless MLFLOW_TRACKING_URI says otherwise.
-        const worker = await workerFor(connection, config, opts.cluster, live?.mlflowUrl);
+        const worker = await workerFor(connection, config, dataConverter, opts.cluster, live?.mlflowUrl);
         process.stdout.write(
           `djobs worker: ${address}, ${opts.cluster ? `cluster ${opts.cluster}` : `task queue ${config.taskQueue}`}\n`
         );

@@ -27,6 +27,7 @@ describe('file arrival on S3', () => {
     engine = await startEngine('file arrival s3');
     client = await DurableJobsClient.connect({
       address: engine.address,
+      dataConverter: engine.dataConverter,
       taskQueue: engine.taskQueue,
       triggers: { fileArrivalPollSeconds: 0.2 },
     });
@@ -100,6 +101,7 @@ describe('file arrival on S3', () => {
     // wait_after_last_change_seconds: 60 lasts 0.1 s here.
     const scaled = await DurableJobsClient.connect({
       address: engine.address,
+      dataConverter: engine.dataConverter,
       taskQueue: engine.taskQueue,
       triggers: { timeScale: 1 / 600, fileArrivalPollSeconds: 0.2 },
     });
