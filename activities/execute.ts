@@ -11,7 +11,9 @@ import {
 } from '../spec';
 import { taskCommand, TaskInvalidError } from './commands';
 import { createContainment, type Containment, type ContainmentChoice, type ContainmentMechanism } from './containment';
+import { mlflowTaskEnv, prepareExperiment } from './mlflow-env';
 import { endStream, runProcess, Tail } from './process';
+import type { OutputFilter } from './redaction';
 
 export type AttemptFailureKind = 'FAILED' | 'TIMEDOUT' | 'INVALID' | 'CANCELED';
 
@@ -31,10 +33,16 @@ export interface ExecuteContext {
   dataDir: string;
   signal: AbortSignal;
   python?: string;
+  /** MLflow tracking server of the tasks, unless the environment sets MLFLOW_TRACKING_URI. */
+  mlflowTrackingUri?: string;
   /** Called with the supervisor's pid (its process group) and container once the attempt started. */
   onStart?: (pid: number, containment: Containment) => void;
   /** @default DJOBS_CONTAINMENT, else auto */
   containment?: ContainmentChoice;
+  /** More environment for the task's process (resolved secrets for dbutils). */
+  env?: Record<string, string>;
+  /** Rewrites output before it reaches the log and the tail (secret redaction). */
+  outputFilter?: OutputFilter;
 }
 
 export function attemptLogPath(
@@ -68,9 +76,14 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     ...(contained.mechanism ? { containment: contained.mechanism } : {}),
     ...extra,
   });
-  const write = (chunk: Buffer) => {
+  const emit = (chunk: Buffer) => {
     tail.push(chunk);
     log.write(chunk);
+  };
+  const write = (chunk: Buffer) => emit(ctx.outputFilter ? ctx.outputFilter.push(chunk) : chunk);
+  const closeLog = async () => {
+    if (ctx.outputFilter) emit(ctx.outputFilter.flush());
+    await endStream(log);
   };
 
   const python = ctx.python ?? process.env.DJOBS_PYTHON ?? 'python3';
@@ -92,14 +105,16 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   } catch (err) {
     const message = err instanceof TaskInvalidError ? err.message : String(err);
     write(Buffer.from(`${message}\n`));
-    await endStream(log);
+    await closeLog();
     throw new AttemptFailure('INVALID', message, record({ errorMessage: message }));
   }
 
   fs.writeFileSync(valuesIn, JSON.stringify(input.upstreamTaskValues));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...mlflowTaskEnv(input, process.env, ctx.mlflowTrackingUri),
     ...(cmd.env ?? {}),
+    ...(ctx.env ?? {}),
     PYTHONUNBUFFERED: '1',
     DJOBS_RUN_ID: String(input.runId),
     DJOBS_JOB_ID: input.jobId !== undefined ? String(input.jobId) : '',
@@ -113,6 +128,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     DJOBS_NOTEBOOK_EXIT: exitFile,
   };
 
+  await prepareExperiment(env);
   const timeoutSeconds = input.task.timeout_seconds ?? 0;
   const box = createContainment(
     `${input.taskRunId}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
@@ -136,10 +152,10 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   } catch (err) {
     const message = `Could not start ${cmd.command}: ${(err as Error).message}`;
     write(Buffer.from(`${message}\n`));
-    await endStream(log);
+    await closeLog();
     throw new AttemptFailure('INVALID', message, record({ errorMessage: message }));
   }
-  await endStream(log);
+  await closeLog();
   contained.mechanism = outcome.containment; // the cgroup may have been refused to the task
 
   if (outcome.canceled) throw new AttemptFailure('CANCELED', 'Task was canceled.', record());

@@ -7,6 +7,7 @@ import { TaskFailureType, type TaskAttemptInput, type TaskAttemptRecord } from '
 import { AttemptFailure, attemptLogPath, executeTaskAttempt } from './execute';
 import { killCgroup, type ContainmentChoice } from './containment';
 import { groupAlive, killGroup } from './process';
+import { groupsFromPrincipalsFile, runWithSecrets } from './secrets';
 
 export { executeTaskAttempt, AttemptFailure } from './execute';
 
@@ -26,9 +27,13 @@ export interface ActivityDeps {
   python?: string;
   /** @default DJOBS_CONTAINMENT, else auto */
   containment?: ContainmentChoice;
+  mlflowTrackingUri?: string;
+  /** Principals file (DJOBS_API_PRINCIPALS): the groups secret ACLs are checked against. */
+  principalsFile?: string;
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const groupsOf = groupsFromPrincipalsFile(deps.principalsFile);
   return {
     async runTaskAttempt(input: TaskAttemptInput): Promise<TaskAttemptRecord> {
       killOrphanOfLostAttempt(activityInfo().heartbeatDetails as AttemptHeartbeat | undefined);
@@ -37,16 +42,20 @@ export function createActivities(deps: ActivityDeps) {
       heartbeat(details);
       const beat = setInterval(() => heartbeat(details), 500);
       try {
-        return await executeTaskAttempt(input, {
-          dataDir: deps.dataDir,
-          signal: cancellationSignal(),
-          ...(deps.python ? { python: deps.python } : {}),
-          ...(deps.containment ? { containment: deps.containment } : {}),
-          onStart: (pid, containment) => {
-            details = { ...where, pid, ...(containment.cgroup ? { cgroup: containment.cgroup } : {}) };
-            heartbeat(details);
-          },
-        });
+        return await runWithSecrets(input, { dataDir: deps.dataDir, groupsOf }, (resolved, secrets) =>
+          executeTaskAttempt(resolved, {
+            ...secrets,
+            dataDir: deps.dataDir,
+            signal: cancellationSignal(),
+            ...(deps.python ? { python: deps.python } : {}),
+            ...(deps.mlflowTrackingUri ? { mlflowTrackingUri: deps.mlflowTrackingUri } : {}),
+            ...(deps.containment ? { containment: deps.containment } : {}),
+            onStart: (pid, containment) => {
+              details = { ...where, pid, ...(containment.cgroup ? { cgroup: containment.cgroup } : {}) };
+              heartbeat(details);
+            },
+          })
+        );
       } catch (err) {
         if (!(err instanceof AttemptFailure)) throw err;
         switch (err.kind) {

@@ -1,10 +1,12 @@
 // Start the REST API the way `djobs api` and `djobs dev` do: the admin token from DJOBS_API_TOKEN
 // (or a generated one, printed), principals from DJOBS_API_PRINCIPALS / --principals.
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { DurableJobsClient } from '../client';
 import { TokenMap, adminPrincipal, loadPrincipals } from './auth';
 import { createApiServer } from './server';
+import type { CodecServerOptions } from './codec-server';
 
 export interface ServeApiOptions {
   client: DurableJobsClient;
@@ -15,11 +17,17 @@ export interface ServeApiOptions {
   workspaceDir: string;
   /** Where to say what was started (and a generated token). */
   log: (line: string) => void;
+  /** Codec server options (Web UI origins, the dev UI's endpoint key). */
+  codec?: CodecServerOptions;
+  /** PEM files: serve HTTPS. */
+  tls?: { cert: string; key: string };
 }
 
 export async function serveApi(o: ServeApiOptions): Promise<{ app: FastifyInstance; address: string }> {
   const tokens = new TokenMap();
-  let token = process.env.DJOBS_API_TOKEN;
+  // A token file (a container secret) keeps the token out of the environment listing.
+  const tokenFile = process.env.DJOBS_API_TOKEN_FILE;
+  let token = process.env.DJOBS_API_TOKEN || (tokenFile ? fs.readFileSync(tokenFile, 'utf8').trim() : undefined);
   if (!token) {
     token = `djobs-${randomBytes(24).toString('hex')}`;
     o.log(`Generated an admin token (set DJOBS_API_TOKEN to choose one): ${token}`);
@@ -27,7 +35,13 @@ export async function serveApi(o: ServeApiOptions): Promise<{ app: FastifyInstan
   tokens.add({ plain: token }, adminPrincipal());
   const principalsFile = o.principalsFile ?? process.env.DJOBS_API_PRINCIPALS;
   if (principalsFile) loadPrincipals(principalsFile, tokens);
-  const app = await createApiServer({ client: o.client, tokens, workspaceDir: o.workspaceDir });
+  const app = await createApiServer({
+    client: o.client,
+    tokens,
+    workspaceDir: o.workspaceDir,
+    ...(o.codec ? { codec: o.codec } : {}),
+    ...(o.tls ? { https: { cert: fs.readFileSync(o.tls.cert), key: fs.readFileSync(o.tls.key) } } : {}),
+  });
   const address = await app.listen({ port: o.port, host: o.host });
   o.log(
     `durable-jobs API at ${address}/api/2.1/jobs (Databricks Jobs API), ${tokens.size} token${tokens.size > 1 ? 's' : ''}`

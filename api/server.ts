@@ -33,6 +33,9 @@ import { addRequestLogging, loggingOptions, type ApiLogOptions } from './logging
 import { parseJsonBody, requestBody, requestParams, type Params } from './request-params';
 import { registerIdentityRoutes } from './identity';
 import { isWebUiPath, registerWebUi } from './web-ui';
+import { isCodecRequest, registerCodecServer, type CodecServerOptions } from './codec-server';
+import { registerSecretsApi } from './secrets';
+import { SecretsClient } from '../client/secrets';
 
 export interface ApiServerOptions {
   client: DurableJobsClient;
@@ -42,6 +45,10 @@ export interface ApiServerOptions {
   /** @default 10 MiB */
   bodyLimitBytes?: number;
   log?: ApiLogOptions;
+  /** Codec server for the Temporal Web UI (api/codec-server.ts). */
+  codec?: CodecServerOptions;
+  /** Serve HTTPS with this PEM certificate chain and key. */
+  https?: { cert: Buffer; key: Buffer };
 }
 
 const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
@@ -213,7 +220,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
     bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
     ...loggingOptions(opts.log),
     ...errorHandlingOptions(),
-  });
+    ...(opts.https ? { https: opts.https } : {}),
+  }) as unknown as FastifyInstance;
   const { client } = opts;
 
   // Databricks reads every request body as JSON whatever its Content-Type says: the legacy
@@ -230,9 +238,12 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   addRequestLogging(app);
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
-    if (req.url.startsWith('/.well-known/') || isWebUiPath(req.url)) return;
+    if (req.url.startsWith('/.well-known/') || isWebUiPath(req.url) || isCodecRequest(req.url)) return;
     (req as unknown as { principal: Principal }).principal = authenticate(req.headers.authorization, opts.tokens);
   });
+
+  registerCodecServer(app, client, opts.tokens, opts.codec);
+  registerSecretsApi(app, SecretsClient.of(client.temporal));
 
   // Databricks SDKs read this at start to learn the host's kind; an empty workspace answer keeps
   // them in workspace (not account) mode.

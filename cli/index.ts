@@ -7,6 +7,7 @@ import { configureJobsCommand } from './commands/jobs';
 import { configureRunCommand } from './commands/run';
 import { configureValidateCommand } from './commands/validate';
 import { configureWorkerCommand } from './commands/worker';
+import { configureSecretsCommand } from './commands/secrets';
 
 export function buildProgram(): Command {
   const program = new Command('djobs')
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   configureWorkerCommand(program);
   configureJobsCommand(program);
   configureApiCommand(program);
+  configureSecretsCommand(program);
   return program;
 }
 

@@ -3,6 +3,7 @@
 // server (persistent SQLite in the data directory, Web UI on 8233) plus a worker, started for the
 // duration of the command under the directory's server lock (one embedded server per directory).
 import fs from 'node:fs';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Runtime, DefaultLogger, makeTelemetryFilterString } from '@temporalio/worker';
 import { DurableJobsClient } from '../client';
 import { TemporalUnavailableError } from '../client/errors';
@@ -16,12 +17,16 @@ import {
 import type { ServerLock } from '../config/server-lock';
 import { findOrInstallTemporalCli } from '../config/temporal-cli';
 import { createDjobsWorker } from '../worker';
+import { dataConverterFor } from '../config/encryption';
+import { temporalTls } from '../config/temporal-tls';
 
 export interface Session {
   client: DurableJobsClient;
   config: DjobsConfig;
   /** Where the Temporal Web UI is, when known. */
   uiUrl?: string;
+  /** The MLflow server tasks log to: MLFLOW_TRACKING_URI, else the running `djobs dev`'s, if any. */
+  mlflowUrl?: string;
   close(): Promise<void>;
 }
 
@@ -37,9 +42,17 @@ export function installQuietRuntime(): void {
 }
 
 /** A worker configured from the environment, for `djobs dev`, `djobs worker` and embedded sessions. */
-export function workerFor(connection: NativeConnection, config: DjobsConfig, cluster?: string) {
+export function workerFor(
+  connection: NativeConnection,
+  config: DjobsConfig,
+  dataConverter: DataConverter,
+  cluster?: string,
+  mlflowTrackingUri?: string
+) {
   return createDjobsWorker({
     connection,
+    dataConverter,
+    ...(process.env.DJOBS_API_PRINCIPALS ? { principalsFile: process.env.DJOBS_API_PRINCIPALS } : {}),
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     dataDir: config.home,
@@ -47,29 +60,43 @@ export function workerFor(connection: NativeConnection, config: DjobsConfig, clu
     poolMaxTasks: config.poolMaxTasks,
     maxConcurrentTasks: config.workerMaxTasks,
     ...(cluster ? { cluster } : {}),
+    ...(mlflowTrackingUri ? { mlflowTrackingUri } : {}),
   });
+}
+
+/** Client options from the environment: queue, run options, triggers, encryption and TLS. */
+export function clientOptionsFor(config: DjobsConfig, dataConverter: DataConverter) {
+  const tls = temporalTls(config);
+  return {
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    runOptions: {
+      maxParallelTasks: config.maxParallelTasks,
+      heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
+    },
+    triggers: config.triggers,
+    jobAccessCacheMs: config.jobAccessCacheMs,
+    dataConverter,
+    ...(tls ? { tls } : {}),
+  };
 }
 
 export async function openSession(options: { needsWorker: boolean }): Promise<Session> {
   const config = loadConfig();
-  const runOptions = {
-    maxParallelTasks: config.maxParallelTasks,
-    heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
-  };
-  const clientOptions = {
-    namespace: config.namespace,
-    taskQueue: config.taskQueue,
-    runOptions,
-    triggers: config.triggers,
-    jobAccessCacheMs: config.jobAccessCacheMs,
-  };
   if (config.temporalAddress) {
+    const clientOptions = clientOptionsFor(config, dataConverterFor(config, { createIfMissing: false }));
     const client = await DurableJobsClient.connect({
       ...clientOptions,
       address: config.temporalAddress,
       ...(config.uiUrl ? { uiUrl: config.uiUrl } : {}),
     });
-    return { client, config, ...(config.uiUrl ? { uiUrl: config.uiUrl } : {}), close: () => client.close() };
+    return {
+      client,
+      config,
+      ...(config.uiUrl ? { uiUrl: config.uiUrl } : {}),
+      ...(config.mlflowTrackingUri ? { mlflowUrl: config.mlflowTrackingUri } : {}),
+      close: () => client.close(),
+    };
   }
   let found: Awaited<ReturnType<typeof findDevOrLockServer>>;
   try {
@@ -80,29 +107,35 @@ export async function openSession(options: { needsWorker: boolean }): Promise<Se
   if ('live' in found) {
     const { live } = found;
     const uiUrl = config.uiUrl ?? live.uiUrl;
+    const clientOptions = clientOptionsFor(config, dataConverterFor(config, { createIfMissing: false }));
     const client = await DurableJobsClient.connect({
       ...clientOptions,
       address: live.address,
       ...(uiUrl ? { uiUrl } : {}),
     });
-    return { client, config, ...(uiUrl ? { uiUrl } : {}), close: () => client.close() };
+    const mlflowUrl = config.mlflowTrackingUri ?? live.mlflowUrl;
+    return {
+      client,
+      config,
+      ...(uiUrl ? { uiUrl } : {}),
+      ...(mlflowUrl ? { mlflowUrl } : {}),
+      close: () => client.close(),
+    };
   }
   try {
-    return await startEmbedded(config, clientOptions, options.needsWorker, found.lock);
+    return await startEmbedded(config, options.needsWorker, found.lock);
   } catch (err) {
     found.lock.release();
     throw err;
   }
 }
 
-async function startEmbedded(
-  config: DjobsConfig,
-  clientOptions: Parameters<typeof DurableJobsClient.connect>[0],
-  needsWorker: boolean,
-  lock: ServerLock
-): Promise<Session> {
+async function startEmbedded(config: DjobsConfig, needsWorker: boolean, lock: ServerLock): Promise<Session> {
   const paths = dataPaths(config.home);
   fs.mkdirSync(config.home, { recursive: true });
+  // The embedded server is this data directory's own: its key is made here on first start.
+  const dataConverter = dataConverterFor(config, { createIfMissing: true });
+  const clientOptions = clientOptionsFor(config, dataConverter);
   const serverOptions = {
     dbFilename: paths.temporalDb,
     port: config.port,
@@ -131,7 +164,7 @@ async function startEmbedded(
   if (needsWorker) {
     installQuietRuntime();
     const connection = await NativeConnection.connect({ address: server.address });
-    const worker = await workerFor(connection, config);
+    const worker = await workerFor(connection, config, dataConverter);
     const running = worker.run();
     stopWorker = async () => {
       worker.shutdown();
@@ -143,6 +176,7 @@ async function startEmbedded(
     client,
     config,
     ...(uiUrl ? { uiUrl } : {}),
+    ...(config.mlflowTrackingUri ? { mlflowUrl: config.mlflowTrackingUri } : {}),
     close: async () => {
       await stopWorker();
       await client.close();

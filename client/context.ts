@@ -1,7 +1,8 @@
 // What the client's parts (jobs.ts, runs.ts, run-output.ts) share: the Temporal client, the
 // options the facade was made with, and the few facts derived from them.
 import { userInfo } from 'node:os';
-import type { Client } from '@temporalio/client';
+import type { Client, TLSConfig } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { runWorkflowId, validateJobSettings, type JobSettings, type TriggerTiming } from '../spec';
 import type { JobRunOptions } from '../workflows/definitions';
 import { SpecValidationError } from './errors';
@@ -27,6 +28,10 @@ export interface DurableJobsClientOptions {
    * API replica) are seen within this time. 0 reads it on every check. @default 1000
    */
   jobAccessCacheMs?: number;
+  /** Payload codec and failure converter (`djobsDataConverter`); default: plain payloads. */
+  dataConverter?: DataConverter;
+  /** TLS or mTLS to the Temporal frontend (`temporalTls`). */
+  tls?: TLSConfig;
 }
 
 export type { TriggerTiming } from '../spec';
@@ -36,6 +41,7 @@ const DEFAULT_TRIGGER_TIMING: TriggerTiming = {
   fileArrivalPollSeconds: 10,
   continuousBackoffSeconds: 10,
   continuousBackoffMaxSeconds: 600,
+  modelPollSeconds: 60,
 };
 
 export class ClientContext {

@@ -23,6 +23,8 @@ export type {
   RepairRunOptions,
 } from './jobs-client';
 export { loadJobSpecFile, resolveJobSpec } from './spec-file';
+export { djobsDataConverter } from '../encryption/data-converter';
+export { parseKeyRing, type KeyRing } from '../encryption/key-ring';
 export {
   DjobsError,
   ErrorCode,

@@ -45,11 +45,19 @@ export class DurableJobsClient {
     const address = options.address ?? '127.0.0.1:7233';
     let connection: Connection;
     try {
-      connection = await Connection.connect({ address, connectTimeout: '5s' });
+      connection = await Connection.connect({
+        address,
+        connectTimeout: '5s',
+        ...(options.tls ? { tls: options.tls } : {}),
+      });
     } catch (err) {
       throw new TemporalUnavailableError(address, err);
     }
-    const client = new Client({ connection, namespace: options.namespace ?? 'default' });
+    const client = new Client({
+      connection,
+      namespace: options.namespace ?? 'default',
+      ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    });
     await ensureSearchAttributes(connection, options.namespace ?? 'default');
     return new DurableJobsClient(client, options);
   }

@@ -25,15 +25,19 @@ import {
   configureTriggerSignal,
   continuousWorkflowId,
   fileArrivalWorkflowId,
+  MODEL_TRIGGER_WORKFLOW_TYPE,
+  modelTriggerWorkflowId,
   stopTriggerSignal,
   type ContinuousConfig,
   type FileArrivalConfig,
   type JobRunInput,
+  type ModelTriggerConfig,
 } from '../workflows/definitions';
 import { DjobsJobId, DjobsJobName, DjobsTrigger, NOT_YET_ADMITTED } from '../workflows/search-attributes';
 import type { AccessControlEntry } from '../spec';
 import type { ClientContext } from './context';
 import { NotFoundError, SpecValidationError } from './errors';
+import { modelTriggerConfig } from './model-trigger';
 import {
   JOB_MEMO_CREATED,
   JOB_MEMO_CREATOR,
@@ -211,6 +215,7 @@ export class Jobs {
     }
     await this.stopTriggerWorkflow(fileArrivalWorkflowId(jobId));
     await this.stopTriggerWorkflow(continuousWorkflowId(jobId));
+    await this.stopTriggerWorkflow(modelTriggerWorkflowId(jobId));
   }
 
   /**
@@ -222,10 +227,11 @@ export class Jobs {
     const t = this.ctx.triggerTiming;
     const fa = settings.trigger?.file_arrival;
     const continuous = settings.continuous;
+    const model = modelTriggerConfig(settings, t);
     const triggers: {
       type: string;
       workflowId: string;
-      config?: FileArrivalConfig | ContinuousConfig;
+      config?: FileArrivalConfig | ContinuousConfig | ModelTriggerConfig;
       summary: string;
     }[] = [
       {
@@ -254,6 +260,12 @@ export class Jobs {
         }),
         summary: `continuous job ${jobId}`,
       },
+      {
+        type: MODEL_TRIGGER_WORKFLOW_TYPE,
+        workflowId: modelTriggerWorkflowId(jobId),
+        ...(model && { config: model }),
+        summary: `model trigger of job ${jobId}: ${model?.condition} ${model?.scope || '(every model)'}`,
+      },
     ];
     for (const trigger of triggers) {
       if (trigger.config)
@@ -267,7 +279,7 @@ export class Jobs {
     type: string,
     workflowId: string,
     jobId: number,
-    config: FileArrivalConfig | ContinuousConfig,
+    config: FileArrivalConfig | ContinuousConfig | ModelTriggerConfig,
     summary: string
   ): Promise<void> {
     await this.ctx.temporal.workflow.signalWithStart(type, {

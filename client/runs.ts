@@ -443,10 +443,13 @@ export class Runs {
   /** The log file of a running attempt, from the heartbeat of its activity (activities/index.ts). */
   async runningLogPath(jobRunId: number, taskRunId: number): Promise<string | undefined> {
     const { desc } = await this.findRun(jobRunId);
-    const converter = this.ctx.temporal.options.loadedDataConverter.payloadConverter;
+    // Heartbeat details are payloads like any other: decoded (decrypted) by the codecs first.
+    const { payloadConverter, payloadCodecs } = this.ctx.temporal.options.loadedDataConverter;
     for (const activity of desc.raw.pendingActivities ?? []) {
-      for (const payload of activity.heartbeatDetails?.payloads ?? []) {
-        const beat = converter.fromPayload<{ taskRunId?: number; logPath?: string } | undefined>(payload);
+      let payloads = activity.heartbeatDetails?.payloads ?? [];
+      for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
+      for (const payload of payloads) {
+        const beat = payloadConverter.fromPayload<{ taskRunId?: number; logPath?: string } | undefined>(payload);
         if (beat?.taskRunId === taskRunId && beat.logPath) return beat.logPath;
       }
     }

@@ -169,6 +169,8 @@ export interface DevState {
   pid: number;
   address: string;
   uiUrl?: string;
+  /** The MLflow tracking server `djobs dev` started, if any. */
+  mlflowUrl?: string;
   startedAt: number;
 }
 
@@ -194,7 +196,13 @@ export async function readLiveDevState(home: string): Promise<DevState | undefin
   const lock = readLiveServerLock(home);
   if (lock?.owner !== 'dev' || lock.state !== 'ready' || !lock.address) return undefined;
   if (!(await portAnswers(lock.address))) return undefined;
-  return { pid: lock.pid, address: lock.address, ...(lock.uiUrl ? { uiUrl: lock.uiUrl } : {}), startedAt: lock.since };
+  return {
+    pid: lock.pid,
+    address: lock.address,
+    ...(lock.uiUrl ? { uiUrl: lock.uiUrl } : {}),
+    ...(lock.mlflowUrl ? { mlflowUrl: lock.mlflowUrl } : {}),
+    startedAt: lock.since,
+  };
 }
 
 /** How long a command waits for a `djobs dev` that is still starting its server. */

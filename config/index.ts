@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { TriggerTiming } from '../spec';
+import { installedMlflowPython } from './mlflow-install';
 
 const intFrom = (def: number) => z.coerce.number().int().positive().default(def);
 /** A port; 0 picks a free one. */
@@ -25,12 +26,19 @@ const Env = z.object({
   DJOBS_HEARTBEAT_TIMEOUT_SECONDS: intFrom(30),
   /** Task attempts running at once on one worker. */
   DJOBS_WORKER_MAX_TASKS: intFrom(100),
-  /** Python interpreter for Python notebooks and spark_python_task. */
-  DJOBS_PYTHON: z.string().min(1).default('python3'),
+  /**
+   * Python interpreter for Python notebooks and spark_python_task. Default: the project's MLflow
+   * environment (.tools/mlflow-*, which also sees the system's packages) when installed, else python3.
+   */
+  DJOBS_PYTHON: z.string().min(1).optional(),
   /** gRPC port of the embedded dev server (a free port is used when it is taken). */
   DJOBS_PORT: portFrom(7233),
   /** Web UI port of the embedded dev server. */
   DJOBS_UI_PORT: portFrom(8233),
+  /** MLflow server tasks use; when set, `djobs dev` starts none. */
+  MLFLOW_TRACKING_URI: z.string().min(1).optional(),
+  /** Port of the MLflow tracking server `djobs dev` starts (a free port is used when it is taken). */
+  DJOBS_MLFLOW_PORT: portFrom(5000),
   /**
    * Public address of the Web UI, the base of every run's `run_page_url` (deployments behind a
    * proxy). Default: the address of the UI the embedded server started.
@@ -46,6 +54,8 @@ const Env = z.object({
     .optional(),
   /** How often file-arrival triggers list their location. */
   DJOBS_FILE_ARRIVAL_POLL_SECONDS: z.coerce.number().positive().default(10),
+  /** How often model triggers read the MLflow Model Registry (Databricks polls about once a minute). */
+  DJOBS_MODEL_TRIGGER_POLL_SECONDS: z.coerce.number().positive().default(60),
   /** Wait after the first failed run of a continuous job; doubles per consecutive failure. */
   DJOBS_CONTINUOUS_BACKOFF_SECONDS: z.coerce.number().positive().default(10),
   DJOBS_CONTINUOUS_BACKOFF_MAX_SECONDS: z.coerce.number().positive().default(600),
@@ -56,6 +66,24 @@ const Env = z.object({
   DJOBS_TRIGGER_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
   /** How long the API reuses a job's grants once read (0: read them on every check). */
   DJOBS_API_ACCESS_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  /** Payload encryption (docs/security.md): `on` (default) or `off` (payloads written in the clear). */
+  DJOBS_ENCRYPTION: z.enum(['on', 'off']).default('on'),
+  /** Encryption keys inline, `id:base64key` comma-separated, newest last. Wins over the key file. */
+  DJOBS_ENCRYPTION_KEYS: z.string().min(1).optional(),
+  /** Key file (one `id:base64key` a line, newest last). @default $DJOBS_HOME/encryption-keys */
+  DJOBS_ENCRYPTION_KEY_FILE: z.string().min(1).optional(),
+  /** TLS to Temporal: client certificate and key files (mTLS), CA bundle file, server name. */
+  TEMPORAL_TLS_CERT: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS_CA: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** TLS to Temporal with the system's CAs when no other TEMPORAL_TLS_* is set. */
+  TEMPORAL_TLS: z.enum(['true', 'false']).default('false'),
+  /** The REST API (and codec server) serves HTTPS with this certificate chain and key (PEM files). */
+  DJOBS_API_TLS_CERT: z.string().min(1).optional(),
+  DJOBS_API_TLS_KEY: z.string().min(1).optional(),
+  /** Browser origins (the Temporal Web UI's) allowed to call the API's codec server, comma-separated. */
+  DJOBS_CODEC_CORS_ORIGINS: z.string().min(1).optional(),
 });
 
 export interface DjobsConfig {
@@ -71,9 +99,15 @@ export interface DjobsConfig {
   port: number;
   uiPort: number;
   uiUrl?: string;
+  mlflowTrackingUri?: string;
+  mlflowPort: number;
   triggers: TriggerTiming;
   jobAccessCacheMs: number;
   poolMaxTasks: Record<string, number>;
+  encryption: { enabled: boolean; keys?: string; keyFile: string };
+  temporalTls?: { cert?: string; key?: string; ca?: string; serverName?: string };
+  apiTls?: { cert: string; key: string };
+  codecCorsOrigins: string[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
@@ -84,8 +118,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
     throw new Error(`invalid durable-jobs configuration: ${problems}`);
   }
   const e = parsed.data;
+  const tlsProblem =
+    Boolean(e.TEMPORAL_TLS_CERT) !== Boolean(e.TEMPORAL_TLS_KEY)
+      ? 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together (mTLS)'
+      : Boolean(e.DJOBS_API_TLS_CERT) !== Boolean(e.DJOBS_API_TLS_KEY)
+        ? 'DJOBS_API_TLS_CERT and DJOBS_API_TLS_KEY go together'
+        : undefined;
+  if (tlsProblem) throw new Error(`invalid durable-jobs configuration: ${tlsProblem}`);
+  const temporalTls = {
+    ...(e.TEMPORAL_TLS_CERT ? { cert: e.TEMPORAL_TLS_CERT } : {}),
+    ...(e.TEMPORAL_TLS_KEY ? { key: e.TEMPORAL_TLS_KEY } : {}),
+    ...(e.TEMPORAL_TLS_CA ? { ca: e.TEMPORAL_TLS_CA } : {}),
+    ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverName: e.TEMPORAL_TLS_SERVER_NAME } : {}),
+  };
+  const home = path.resolve(e.DJOBS_HOME);
   return {
-    home: path.resolve(e.DJOBS_HOME),
+    codecCorsOrigins: (e.DJOBS_CODEC_CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim().replace(/\/$/, ''))
+      .filter((o) => o !== ''),
+    encryption: {
+      enabled: e.DJOBS_ENCRYPTION === 'on',
+      ...(e.DJOBS_ENCRYPTION_KEYS ? { keys: e.DJOBS_ENCRYPTION_KEYS } : {}),
+      keyFile: path.resolve(e.DJOBS_ENCRYPTION_KEY_FILE ?? dataPaths(home).encryptionKeys),
+    },
+    ...(Object.keys(temporalTls).length > 0 || e.TEMPORAL_TLS === 'true' ? { temporalTls } : {}),
+    ...(e.DJOBS_API_TLS_CERT && e.DJOBS_API_TLS_KEY
+      ? { apiTls: { cert: e.DJOBS_API_TLS_CERT, key: e.DJOBS_API_TLS_KEY } }
+      : {}),
+    home,
     ...(e.TEMPORAL_ADDRESS ? { temporalAddress: e.TEMPORAL_ADDRESS } : {}),
     namespace: e.TEMPORAL_NAMESPACE,
     ...(e.TEMPORAL_CLI_PATH ? { temporalCliPath: e.TEMPORAL_CLI_PATH } : {}),
@@ -93,10 +154,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
     maxParallelTasks: e.DJOBS_MAX_PARALLEL_TASKS,
     heartbeatTimeoutSeconds: e.DJOBS_HEARTBEAT_TIMEOUT_SECONDS,
     workerMaxTasks: e.DJOBS_WORKER_MAX_TASKS,
-    python: e.DJOBS_PYTHON,
+    python: e.DJOBS_PYTHON ?? installedMlflowPython() ?? 'python3',
     port: e.DJOBS_PORT,
     uiPort: e.DJOBS_UI_PORT,
     ...(e.DJOBS_UI_URL ? { uiUrl: e.DJOBS_UI_URL } : {}),
+    ...(e.MLFLOW_TRACKING_URI ? { mlflowTrackingUri: e.MLFLOW_TRACKING_URI } : {}),
+    mlflowPort: e.DJOBS_MLFLOW_PORT,
     jobAccessCacheMs: e.DJOBS_API_ACCESS_CACHE_MS,
     poolMaxTasks: Object.fromEntries(
       (e.DJOBS_POOL_MAX_TASKS ?? '')
@@ -112,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
       fileArrivalPollSeconds: e.DJOBS_FILE_ARRIVAL_POLL_SECONDS,
       continuousBackoffSeconds: e.DJOBS_CONTINUOUS_BACKOFF_SECONDS,
       continuousBackoffMaxSeconds: e.DJOBS_CONTINUOUS_BACKOFF_MAX_SECONDS,
+      modelPollSeconds: e.DJOBS_MODEL_TRIGGER_POLL_SECONDS,
     },
   };
 }
@@ -125,5 +189,6 @@ export function dataPaths(home: string) {
     logs: path.join(home, 'logs'),
     warehouses: path.join(home, 'warehouses'),
     serverLog: path.join(home, 'server.log'),
+    encryptionKeys: path.join(home, 'encryption-keys'),
   };
 }

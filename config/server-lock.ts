@@ -17,12 +17,14 @@ export interface ServerLockState {
   serverPid?: number;
   address?: string;
   uiUrl?: string;
+  /** The MLflow tracking server `djobs dev` started, if any. */
+  mlflowUrl?: string;
   since: number;
 }
 
 export interface ServerLock {
   /** Record the started server (its pid first, so a crash right after leaves no orphan behind). */
-  update(fields: Partial<Pick<ServerLockState, 'state' | 'serverPid' | 'address' | 'uiUrl'>>): void;
+  update(fields: Partial<Pick<ServerLockState, 'state' | 'serverPid' | 'address' | 'uiUrl' | 'mlflowUrl'>>): void;
   release(): void;
 }
 

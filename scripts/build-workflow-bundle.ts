@@ -8,6 +8,7 @@ async function main(): Promise<void> {
   const quiet = () => undefined;
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve(path.join(root, 'dist', 'workflows', 'index.js')),
+    failureConverterPath: require.resolve(path.join(root, 'dist', 'workflows', 'failure-converter.js')),
     logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: console.warn, error: console.error },
   });
   const out = path.join(root, 'dist', 'workflow-bundle.js');

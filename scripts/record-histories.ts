@@ -9,9 +9,12 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { DurableJobsClient } from '../client';
 import { runWorkflowId, type JobSettings, type Task } from '../spec';
 import { createDjobsWorker } from '../worker';
+import { ensureMlflow } from '../config/mlflow-install';
+import { startMlflowServer } from '../config/mlflow-server';
 import {
   continuousWorkflowId,
   fileArrivalWorkflowId,
+  modelTriggerWorkflowId,
   jobGateWorkflowId,
   poolGateWorkflowId,
 } from '../workflows/definitions';
@@ -322,6 +325,61 @@ async function main(): Promise<void> {
       await runsOf(job_id, 3); // a failure, a backoff, then successes
       await triggerClient.deleteJob(job_id);
       await recordWorkflow('continuous-supervisor', continuousWorkflowId(job_id));
+    },
+    // A model trigger on a real MLflow registry: a version there before, then a new one.
+    'model-trigger-watcher': async () => {
+      const mlflow = await startMlflowServer({ python: ensureMlflow(), home, port: 0 });
+      await mlflow.ready;
+      const api = async (endpoint: string, body: Record<string, unknown>) => {
+        const res = await fetch(`${mlflow.url}/api/2.0/mlflow/${endpoint}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        if (!res.ok) throw new Error(`${endpoint}: ${res.status} ${await res.text()}`);
+      };
+      const modelQueue = `${taskQueue}-model`;
+      const modelWorker = await createDjobsWorker({
+        connection,
+        namespace: 'default',
+        taskQueue: modelQueue,
+        dataDir: home,
+        mlflowTrackingUri: mlflow.url,
+      });
+      const modelClient = await DurableJobsClient.connect({
+        address,
+        taskQueue: modelQueue,
+        triggers: { modelPollSeconds: 0.2 },
+      });
+      try {
+        await modelWorker.runUntil(async () => {
+          await api('registered-models/create', { name: 'recorded' });
+          await api('model-versions/create', { name: 'recorded', source: 's3://models/recorded/1' });
+          const { job_id } = await modelClient.createJob({
+            name: 'model watched',
+            tasks: [sh('t', 'echo {{job.trigger.model.updates}}')],
+            trigger: { model: { condition: 'MODEL_VERSION_READY', securable_name: 'recorded' } },
+          });
+          const watcher = modelTriggerWorkflowId(job_id);
+          await waitUntil(
+            async () =>
+              (
+                await client.temporal.workflow
+                  .getHandle(watcher)
+                  .query<{ state: { baselined: boolean } }>('getTriggerState')
+              ).state.baselined
+          );
+          await api('model-versions/create', { name: 'recorded', source: 's3://models/recorded/2' });
+          let runs: { run_id: number }[] = [];
+          await waitUntil(async () => (runs = await modelClient.listRuns({ jobId: job_id })).length >= 1, 60_000);
+          for (const r of runs) await modelClient.waitForRun(r.run_id, { timeoutMs: 60_000 });
+          await modelClient.deleteJob(job_id);
+          await recordWorkflow('model-trigger-watcher', watcher);
+        });
+      } finally {
+        await modelClient.close();
+        await mlflow.stop();
+      }
     },
     'pool-capped-run': async () => {
       const poolQueue = `${taskQueue}-pool`;

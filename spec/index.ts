@@ -9,6 +9,8 @@ export * from './run/ids';
 export * from './cron';
 export * from './refs';
 export * from './access/permissions';
+export * from './access/secret-acls';
 export * from './run/admission';
 export * from './run/triggers';
 export * from './run/legacy-parameters';
+export * from './run/model-trigger';

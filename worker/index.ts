@@ -3,10 +3,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import { createActivities } from '../activities';
+import { djobsDataConverter } from '../encryption/data-converter';
 import { createPlanningActivities } from '../activities/planning';
 import { triggerActivities } from '../activities/file-stores';
 import type { ContainmentChoice } from '../activities/containment';
+import { createModelRegistryActivities } from '../activities/model-registry';
 import { clusterTaskQueue } from '../spec';
 import type { PlanningActivities, TaskActivities, TriggerActivities } from '../workflows/definitions';
 import { projectRoot } from '../config/project-root';
@@ -27,12 +30,18 @@ export interface DjobsWorkerOptions {
   python?: string;
   /** How task attempts are contained (activities/containment.ts). @default DJOBS_CONTAINMENT, else auto */
   containment?: ContainmentChoice;
+  /** MLflow tracking server given to tasks (MLFLOW_TRACKING_URI in the environment wins). */
+  mlflowTrackingUri?: string;
   identity?: string;
   /**
    * Global caps on task attempts running at once per worker pool, across all runs and workers:
    * `default` (tasks on no cluster) or a cluster name → limit. Read by runs as they start.
    */
   poolMaxTasks?: Record<string, number>;
+  /** Principals file (DJOBS_API_PRINCIPALS): groups that secret ACLs are checked against at run time. */
+  principalsFile?: string;
+  /** Payload codec and failure converter (`djobsDataConverter`); default: plain payloads. */
+  dataConverter?: DataConverter;
 }
 
 /** The prebuilt bundle written by `npm run build`, if present. */
@@ -47,9 +56,12 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
       dataDir: opts.dataDir,
       ...(opts.python ? { python: opts.python } : {}),
       ...(opts.containment ? { containment: opts.containment } : {}),
+      ...(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
+      ...(opts.principalsFile ? { principalsFile: opts.principalsFile } : {}),
     }),
     ...createPlanningActivities(opts.namespace, { poolMaxTasks: opts.poolMaxTasks ?? {} }),
     ...triggerActivities,
+    ...createModelRegistryActivities(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
     // The interfaces the workflows call: a drift between them and these implementations fails compilation.
   } satisfies TaskActivities & PlanningActivities & TriggerActivities;
   const common: WorkerOptions = {
@@ -63,6 +75,8 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',
     shutdownGraceTime: '5s',
+    // Also carries the failure converter path into the bundle when bundling from workflowsPath.
+    dataConverter: opts.dataConverter ?? djobsDataConverter(undefined),
     ...(opts.identity ? { identity: opts.identity } : {}),
   };
   if (opts.cluster) return Worker.create(common);

@@ -6,6 +6,9 @@ import type {
   BackoffPolicy,
   FileArrivalTiming,
   ListingChange,
+  ModelTriggerState,
+  ModelWatch,
+  ObservedModel,
   TriggerInfo,
   GateState,
   JobSettings,
@@ -108,6 +111,24 @@ export interface ContinuousConfig extends BackoffPolicy {
 export const FILE_ARRIVAL_WORKFLOW_TYPE = 'fileArrivalWatcher';
 export const CONTINUOUS_WORKFLOW_TYPE = 'continuousJob';
 export const fileArrivalWorkflowId = (jobId: number) => `djobs-watch-${jobId}`;
+/** The model trigger's configuration (client/model-trigger.ts makes it from `trigger.model`). */
+export interface ModelTriggerConfig extends ModelWatch {
+  /** securable_name: a model name, a `catalog.schema` prefix, or '' for every model. */
+  scope: string;
+  paused: boolean;
+  /** How often the registry is read (ms). */
+  pollMs: number;
+}
+
+export interface ModelTriggerInput {
+  jobId: number;
+  config: ModelTriggerConfig;
+  options?: JobRunOptions;
+  state?: ModelTriggerState;
+}
+
+export const MODEL_TRIGGER_WORKFLOW_TYPE = 'modelTriggerWatcher';
+export const modelTriggerWorkflowId = (jobId: number) => `djobs-model-watch-${jobId}`;
 export const continuousWorkflowId = (jobId: number) => `djobs-continuous-${jobId}`;
 
 /** ApplicationFailure types with which a run workflow ends when the job run did not succeed. */
@@ -125,6 +146,12 @@ export interface TriggerActivities {
   listArrivedFiles(url: string): Promise<ArrivedFile[]>;
   /** The same listing as a change since the watcher's last one (see `ListingChange`). */
   listArrivedFileChanges(req: { url: string; watcher: string; since?: string }): Promise<ListingChange>;
+}
+
+/** Side effects of the model trigger (implemented in activities/model-registry.ts). */
+export interface ModelRegistryActivities {
+  /** The registered models in scope (a name, a `catalog.schema` prefix, or '' for all), with READY versions and aliases. */
+  listRegisteredModels(scope: string): Promise<ObservedModel[]>;
 }
 
 export interface TaskActivities {

@@ -178,6 +178,7 @@ function beginRun(
     triggerTime:
       input.triggerTime ?? info.typedSearchAttributes.get(TemporalScheduledStartTime)?.getTime() ?? startTime,
     ...(input.triggerInfo?.file_arrival ? { fileArrival: input.triggerInfo.file_arrival } : {}),
+    ...(input.triggerInfo?.model ? { modelUpdates: input.triggerInfo.model.updates } : {}),
     parameters: rawParameters,
   };
   // Parameter values may hold references such as {{job.start_time.iso_date}}: resolve them once.

@@ -47,14 +47,14 @@ import { DjobsJobId, DjobsJobName, DjobsRunId, DjobsTrigger, NOT_YET_ADMITTED } 
 const LISTING_CHANGES_PATCH = 'file-arrival-listing-changes';
 
 /** Loop iterations (polls or runs) per execution before continuing as new with the state. */
-const ITERATIONS_PER_EXECUTION = 200;
+export const ITERATIONS_PER_EXECUTION = 200;
 
 const { loadJobSettings } = proxyLocalActivities<PlanningActivities>({ startToCloseTimeout: '30s' });
 
 type Started = { missing: true } | { runId: number; state?: RunState; failed?: boolean };
 
 /** Start (and with `wait`, follow) one run of a job with its current settings. */
-async function startJobRun(
+export async function startJobRun(
   jobId: number,
   key: string,
   trigger: TriggerType,

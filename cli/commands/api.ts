@@ -20,6 +20,8 @@ export function configureApiCommand(program: Command): void {
           host: opts.host,
           ...(opts.principals ? { principalsFile: opts.principals } : {}),
           workspaceDir: process.cwd(),
+          codec: { corsOrigins: session.config.codecCorsOrigins },
+          ...(session.config.apiTls ? { tls: session.config.apiTls } : {}),
           log: (line) => process.stdout.write(`${line}\n`),
         });
         await new Promise<void>((resolve) => {

@@ -1,18 +1,39 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { NativeConnection } from '@temporalio/worker';
 import { DurableJobsClient } from '../../client';
 import { TemporalUnavailableError } from '../../client/errors';
-import { dataPaths, loadConfig } from '../../config';
+import { dataPaths, loadConfig, type DjobsConfig } from '../../config';
 import { findDevOrLockServer, startDevServer } from '../../config/dev-server';
+import { dataConverterFor } from '../../config/encryption';
 import { findOrInstallTemporalCli } from '../../config/temporal-cli';
+import { ensureMlflow, installedMlflowPython } from '../../config/mlflow-install';
+import { startMlflowServer, type MlflowServer } from '../../config/mlflow-server';
 import { serveApi } from '../../api/serve';
+import { CODEC_PATH } from '../../api/codec-server';
 import { runCommand } from '../output';
-import { installQuietRuntime, workerFor } from '../session';
+import { clientOptionsFor, installQuietRuntime, workerFor } from '../session';
+
+/** The UI's origin as a browser may reach it (localhost or 127.0.0.1). */
+function uiOrigins(uiUrl: string | undefined): string[] {
+  if (!uiUrl) return [];
+  const url = new URL(uiUrl);
+  return [url.origin, `${url.protocol}//127.0.0.1:${url.port}`];
+}
 
 /** How long `djobs dev` drains its worker after SIGINT/SIGTERM before it stops hard. */
 const GRACEFUL_STOP_MS = 3_000;
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+interface DevOptions {
+  apiPort: string;
+  apiHost: string;
+  principals?: string;
+  /** --mlflow (true), --no-mlflow (false), neither (undefined: start MLflow when installed). */
+  mlflow?: boolean;
+  mlflowPort?: string;
+}
 
 /** `djobs dev`: the embedded Temporal server (persistent) + Web UI + a worker, until Ctrl-C. */
 export function configureDevCommand(program: Command): void {
@@ -24,7 +45,10 @@ export function configureDevCommand(program: Command): void {
     .option('--api-port <port>', 'port of the Databricks Jobs REST API (0: none)', '8080')
     .option('--api-host <host>', 'bind address of the REST API', '127.0.0.1')
     .option('--principals <file>', 'API users and service principals (default: $DJOBS_API_PRINCIPALS)')
-    .action(async (opts: { apiPort: string; apiHost: string; principals?: string }) =>
+    .option('--mlflow', 'start the MLflow tracking server, installing MLflow into .tools/ if missing')
+    .option('--no-mlflow', 'do not start the MLflow tracking server (default: start it when MLflow is installed)')
+    .option('--mlflow-port <port>', 'port of the MLflow tracking server (default: $DJOBS_MLFLOW_PORT or 5000)')
+    .action(async (opts: DevOptions) =>
       runCommand(async () => {
         const config = loadConfig();
         // One embedded server per data directory: wait while another command holds it.
@@ -45,7 +69,16 @@ export function configureDevCommand(program: Command): void {
         }
         const paths = dataPaths(config.home);
         fs.mkdirSync(config.home, { recursive: true });
+        // The first start of a data directory creates its encryption key.
+        const dataConverter = dataConverterFor(config, { createIfMissing: true });
+        // The Web UI decodes payloads through the API's codec server, at a secret path of this start.
+        const apiPort = Number(opts.apiPort);
+        const uiCodecKey = randomBytes(24).toString('base64url');
+        // The browser calls it: a wildcard bind address is not one it can reach.
+        const codecHost = ['0.0.0.0', '::'].includes(opts.apiHost) ? '127.0.0.1' : opts.apiHost;
+        const codecEndpoint = `${config.apiTls ? 'https' : 'http'}://${codecHost}:${apiPort}${CODEC_PATH}/ui/${uiCodecKey}`;
         const server = await startDevServer({
+          ...(apiPort > 0 ? { extraArgs: ['--ui-codec-endpoint', codecEndpoint] } : {}),
           cliPath,
           dbFilename: paths.temporalDb,
           port: config.port,
@@ -59,34 +92,43 @@ export function configureDevCommand(program: Command): void {
         // deployment names its public address.
         const uiUrl = config.uiUrl ?? server.uiUrl;
         const client = await DurableJobsClient.connect({
+          ...clientOptionsFor(config, dataConverter),
           address: server.address,
           ...(uiUrl ? { uiUrl } : {}),
-          namespace: config.namespace,
-          taskQueue: config.taskQueue,
-          runOptions: {
-            maxParallelTasks: config.maxParallelTasks,
-            heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
-          },
-          triggers: config.triggers,
-          jobAccessCacheMs: config.jobAccessCacheMs,
         });
         const api =
-          Number(opts.apiPort) > 0
+          apiPort > 0
             ? await serveApi({
                 client,
-                port: Number(opts.apiPort),
+                port: apiPort,
+                codec: { corsOrigins: [...config.codecCorsOrigins, ...uiOrigins(server.uiUrl)], uiKey: uiCodecKey },
+                ...(config.apiTls ? { tls: config.apiTls } : {}),
                 host: opts.apiHost,
                 ...(opts.principals ? { principalsFile: opts.principals } : {}),
                 workspaceDir: process.cwd(),
                 log: (line) => process.stdout.write(`${line}\n`),
               })
             : undefined;
+        const mlflow = await startDevMlflow(config, opts);
+        const mlflowUrl = config.mlflowTrackingUri ?? mlflow?.url;
         const connection = await NativeConnection.connect({ address: server.address });
-        const worker = await workerFor(connection, config);
+        // Loaded again: --mlflow may just have installed the environment Python tasks now run with.
+        const worker = await workerFor(connection, loadConfig(), dataConverter, undefined, mlflowUrl);
         // Other commands now use this server instead of waiting.
-        lock.update({ state: 'ready', address: server.address, ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}) });
+        lock.update({
+          state: 'ready',
+          address: server.address,
+          ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}),
+          ...(mlflowUrl ? { mlflowUrl } : {}),
+        });
         process.stdout.write(
           `durable-jobs dev: Temporal at ${server.address}${server.uiUrl ? `, Web UI at ${server.uiUrl}` : ''}, data in ${config.home}\nPress Ctrl-C to stop.\n`
+        );
+        if (config.mlflowTrackingUri) process.stdout.write(`MLflow: tasks use ${config.mlflowTrackingUri}\n`);
+        // The MLflow server comes up in the background (its first start migrates its database).
+        mlflow?.ready.then(
+          () => process.stdout.write(`MLflow UI: ${mlflow.url}\n`),
+          (err: unknown) => process.stderr.write(`MLflow server failed: ${(err as Error).message}\n`)
         );
         // A graceful stop drains the worker, which needs the server; a dead or hung server (or a
         // second signal) must not keep dev alive: past the bound, stop hard. The tasks in flight
@@ -94,7 +136,7 @@ export function configureDevCommand(program: Command): void {
         // on the next start.
         const stopHard = async () => {
           lock.release();
-          await Promise.race([api?.app.close(), delay(1_000)]);
+          await Promise.race([Promise.all([api?.app.close(), mlflow?.stop()]), delay(1_000)]);
           await server.stop({ graceMs: 1_000 });
           process.exit(0);
         };
@@ -112,10 +154,29 @@ export function configureDevCommand(program: Command): void {
           await api?.app.close();
           await client.close();
           await connection.close();
+          await mlflow?.stop();
           await server.stop();
           clearTimeout(hardStop);
           lock.release();
         }
       })
     );
+}
+
+/**
+ * The embedded MLflow tracking server: started when MLflow is installed in the project (or with
+ * --mlflow, which installs it), unless MLFLOW_TRACKING_URI names another server or --no-mlflow.
+ */
+async function startDevMlflow(
+  config: DjobsConfig,
+  opts: { mlflow?: boolean; mlflowPort?: string }
+): Promise<MlflowServer | undefined> {
+  if (config.mlflowTrackingUri || opts.mlflow === false) return undefined;
+  const python = opts.mlflow ? ensureMlflow() : installedMlflowPython();
+  if (!python) return undefined;
+  return startMlflowServer({
+    python,
+    home: config.home,
+    port: opts.mlflowPort !== undefined ? Number(opts.mlflowPort) : config.mlflowPort,
+  });
 }

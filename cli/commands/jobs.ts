@@ -8,6 +8,7 @@ import type { JobSettings } from '../../spec';
 import { outputFormat, parseId, printJson, runCommand, withSession } from '../output';
 import { formatDuration, runHeadline, runTable, table } from '../render';
 import { printIdOrFollow } from './follow';
+import { mlflowRunsSection } from '../mlflow-runs';
 
 /** `--json @file.json` (paths resolve next to the file) or `--json '{...}'` (next to the cwd). */
 async function readJsonArg(value: string): Promise<{ raw: unknown; file?: string }> {
@@ -222,10 +223,11 @@ export function configureJobsCommand(program: Command): void {
     .argument('<run_id>')
     .action(async (id: string, _o: unknown, cmd: Command) =>
       runCommand(() =>
-        withSession(false, async ({ client }) => {
+        withSession(false, async ({ client, mlflowUrl }) => {
           const run = await client.getRun(parseId(id, 'RUN_ID'));
           if (outputFormat(cmd) === 'json') return printJson(run);
           process.stdout.write(`${runHeadline(run)}\n${runTable(run)}\n${run.run_page_url ?? ''}\n`);
+          if (mlflowUrl) process.stdout.write(await mlflowRunsSection(mlflowUrl, run.run_id));
         })
       )
     );

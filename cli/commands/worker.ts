@@ -4,6 +4,8 @@ import { TemporalUnavailableError } from '../../client/errors';
 import { ensureSearchAttributes } from '../../client/search-attributes';
 import { loadConfig } from '../../config';
 import { readLiveDevState } from '../../config/dev-server';
+import { dataConverterFor } from '../../config/encryption';
+import { connectionOptions } from '../../config/temporal-tls';
 import { runCommand } from '../output';
 import { installQuietRuntime, workerFor } from '../session';
 
@@ -16,19 +18,22 @@ export function configureWorkerCommand(program: Command): void {
     .action(async (opts: { cluster?: string }) =>
       runCommand(async () => {
         const config = loadConfig();
-        const address = config.temporalAddress ?? (await readLiveDevState(config.home))?.address;
+        const live = await readLiveDevState(config.home);
+        const address = config.temporalAddress ?? live?.address;
         if (!address) {
           throw new TemporalUnavailableError('(none)', new Error('set TEMPORAL_ADDRESS or start `djobs dev` first'));
         }
         installQuietRuntime();
         let connection: NativeConnection;
         try {
-          connection = await NativeConnection.connect({ address });
+          connection = await NativeConnection.connect(connectionOptions(config, address));
         } catch (err) {
           throw new TemporalUnavailableError(address, err);
         }
         await ensureSearchAttributes(connection, config.namespace);
-        const worker = await workerFor(connection, config, opts.cluster);
+        const dataConverter = dataConverterFor(config, { createIfMissing: false });
+        // Tasks log to the MLflow server of the running `djobs dev` unless MLFLOW_TRACKING_URI says otherwise.
+        const worker = await workerFor(connection, config, dataConverter, opts.cluster, live?.mlflowUrl);
         process.stdout.write(
           `djobs worker: ${address}, ${opts.cluster ? `cluster ${opts.cluster}` : `task queue ${config.taskQueue}`}\n`
         );

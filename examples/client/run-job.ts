@@ -1,10 +1,15 @@
 // Service code starting a Databricks-style job through the typed client.
 //   TEMPORAL_ADDRESS=127.0.0.1:7233 npx tsx examples/client/run-job.ts   (with `djobs dev` or a worker running)
+// Payloads are encrypted with the key ring every djobs process shares (DJOBS_ENCRYPTION_KEYS, or
+// the key file of DJOBS_HOME that `djobs dev` created): service code uses the same one.
 import path from 'node:path';
 import { DurableJobsClient, loadJobSpecFile } from '../../client';
+import { loadConfig } from '../../config';
+import { dataConverterFor } from '../../config/encryption';
 
 export async function runEtl(address: string, taskQueue = 'djobs'): Promise<string | undefined> {
-  const client = await DurableJobsClient.connect({ address, taskQueue });
+  const dataConverter = dataConverterFor(loadConfig(), { createIfMissing: false });
+  const client = await DurableJobsClient.connect({ address, taskQueue, dataConverter });
   try {
     const { settings } = await loadJobSpecFile(path.join(__dirname, '..', 'etl', 'job.json'));
     const { job_id } = await client.createJob(settings);

@@ -102,6 +102,8 @@ export function checkReference(path: readonly string[], scope: ReferenceScope): 
             : `unknown reference {{${name}}}: expected {{job.trigger.time.<${TIME_ARGS.join('|')}>}}`;
         // location as in Databricks; files (the new files, a JSON list) is a durable-jobs extension.
         if (b === 'file_arrival' && (c === 'location' || c === 'files') && rest.length === 0) return undefined;
+        // The updates of a model-trigger run, a JSON list [{full_name, version, alias_name}], as in Databricks.
+        if (b === 'model' && c === 'updates' && rest.length === 0) return undefined;
         return `unknown reference {{${name}}}: expected {{job.trigger.type}} or {{job.trigger.time.<arg>}}`;
       }
       if (a === 'parameters') {

@@ -25,6 +25,8 @@ export interface ReferenceContext {
     triggerTime: number;
     /** A file-arrival run: the watched location and the new files that started it. */
     fileArrival?: { location: string; files: string[] };
+    /** A model-trigger run: the registry updates that started it. */
+    modelUpdates?: readonly { full_name: string; version?: number; alias_name?: string }[];
     parameters: Record<string, string>;
   };
   task?: { name: string; runId: number; executionCount: number; notebookPath?: string };
@@ -57,6 +59,8 @@ function valueOf(path: readonly string[], ctx: ReferenceContext): Resolution | u
         return { ok: true, value: ctx.job.fileArrival?.location ?? '' };
       if (a === 'trigger' && b === 'file_arrival' && c === 'files')
         return { ok: true, value: JSON.stringify(ctx.job.fileArrival?.files ?? []) };
+      if (a === 'trigger' && b === 'model' && c === 'updates')
+        return { ok: true, value: JSON.stringify(ctx.job.modelUpdates ?? []) };
       if (a === 'parameters' && b !== undefined) {
         const v = ctx.job.parameters[b];
         return v !== undefined ? { ok: true, value: v } : missing(`job parameter "${b}" is not defined`);

@@ -2,6 +2,7 @@
 // Databricks `Run` shape (https://docs.databricks.com/api/workspace/jobs/getrun). The workflow's `getRun` query returns
 // `toDatabricksRun(state)`; the client adds only what the workflow cannot know (UI links).
 import type { JobSettings, Task } from '../schema';
+import type { ModelUpdate } from './model-trigger';
 import {
   LifeCycleState,
   RunResultState,
@@ -96,6 +97,8 @@ export interface TriggerInfo {
   /** For RUN_JOB_TASK runs: the task run that started this run. */
   run_id?: number;
   file_arrival?: { location: string; files: string[] };
+  /** A model-trigger run: the registry updates that started it (extension). */
+  model?: { condition: string; updates: ModelUpdate[] };
 }
 
 export interface RunState {

@@ -148,4 +148,6 @@ export interface TriggerTiming {
   continuousBackoffSeconds: number;
   /** @default 600 */
   continuousBackoffMaxSeconds: number;
+  /** How often model triggers read the MLflow Model Registry. @default 60 */
+  modelPollSeconds: number;
 }

@@ -219,13 +219,26 @@ export const PeriodicTrigger = z.strictObject({
   unit: z.enum(['MINUTES', 'HOURS', 'DAYS', 'WEEKS']),
 });
 
+/**
+ * A registered model gets a new version, an alias, or is created (Databricks `trigger.model`).
+ * `securable_name`: a model name, or a `catalog.schema` prefix of names; absent: every model.
+ */
+export const ModelTrigger = z.strictObject({
+  condition: z.enum(['MODEL_CREATED', 'MODEL_VERSION_READY', 'MODEL_ALIAS_SET']),
+  securable_name: z.string().optional(),
+  aliases: z.array(z.string().min(1)).max(10).optional(),
+  min_time_between_triggers_seconds: z.number().int().min(60).optional(),
+  wait_after_last_change_seconds: z.number().int().min(60).optional(),
+});
+export type ModelTrigger = z.infer<typeof ModelTrigger>;
+
 export const TriggerSettings = z.strictObject({
   pause_status: PauseStatus.optional(),
   file_arrival: FileArrivalTrigger.optional(),
   periodic: PeriodicTrigger.optional(),
   table_update: opaque.optional(),
   table: opaque.optional(),
-  model: opaque.optional(),
+  model: ModelTrigger.optional(),
   sql_condition: opaque.optional(),
 });
 export type TriggerSettings = z.infer<typeof TriggerSettings>;

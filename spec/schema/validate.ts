@@ -334,12 +334,26 @@ function triggerProblems(input: Raw): SpecProblem[] {
         path: 'trigger',
         message: `expected exactly one of file_arrival, periodic, table_update, model, found ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`,
       });
-    for (const k of ['table_update', 'table', 'model', 'sql_condition'])
+    for (const k of ['table_update', 'table', 'sql_condition'])
       if (trigger[k] !== undefined)
         problems.push({
           path: `trigger.${k}`,
-          message: `${k} triggers are not supported by durable-jobs (supported: file_arrival, periodic)`,
+          message: `${k} triggers are not supported by durable-jobs (supported: file_arrival, periodic, model)`,
         });
+    const model = trigger.model;
+    if (isObject(model)) {
+      const aliases = Array.isArray(model.aliases) ? model.aliases : [];
+      if (model.condition === 'MODEL_ALIAS_SET' && aliases.length === 0)
+        problems.push({
+          path: 'trigger.model.aliases',
+          message: 'expected at least one alias to watch with condition MODEL_ALIAS_SET, found none',
+        });
+      if (model.condition !== 'MODEL_ALIAS_SET' && aliases.length > 0)
+        problems.push({
+          path: 'trigger.model.aliases',
+          message: `aliases can only be used with condition MODEL_ALIAS_SET, found condition ${String(model.condition)}`,
+        });
+    }
     const fa = trigger.file_arrival;
     if (isObject(fa) && strings(fa.url)) {
       const url = fa.url;

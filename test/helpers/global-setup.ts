@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
+import { generateKeyLine } from '../../encryption/key-ring';
 import { startDevServer, type DevServer } from '../../config/dev-server';
 import { findTemporalCli } from '../../config/temporal-cli';
 
@@ -12,6 +13,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
     workflowBundlePath: string;
+    /** The key ring of this test run (DJOBS_ENCRYPTION_KEYS syntax): every test runs encrypted. */
+    encryptionKeys: string;
   }
 }
 
@@ -38,12 +41,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
     address = server.address;
   }
   project.provide('temporalAddress', address);
+  project.provide('encryptionKeys', generateKeyLine('test-run'));
 
   let bundlePath = path.join(root, 'dist', 'workflow-bundle.js');
   if (!fs.existsSync(bundlePath)) {
     const quiet = () => undefined;
     const { code } = await bundleWorkflowCode({
       workflowsPath: path.join(root, 'workflows', 'index.ts'),
+      failureConverterPath: path.join(root, 'workflows', 'failure-converter.ts'),
       logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: console.error },
     });
     bundlePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-bundle-')), 'workflow-bundle.js');

@@ -1,11 +1,10 @@
 // The djobs CLI as users run it: real processes, real exit codes, JSON output.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Job, Run } from '../../client';
 import { freePort } from '../../config/dev-server';
-import { useEngine, waitFor } from './harness';
+import { startDjobsDev, useEngine, waitFor } from './harness';
 import { run, type Result } from './processes';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -212,21 +211,12 @@ describe('djobs CLI', () => {
   it('dev serves the REST API with the DJOBS_API_TOKEN admin, and its worker runs what the API submits', async () => {
     const apiPort = await freePort();
     const token = 'dev-admin-token-0123456789';
-    const dev = spawn(process.execPath, [cli, 'dev', '--api-port', String(apiPort)], {
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: '',
-        DJOBS_HOME: path.join(engine.workDir, 'dev-home'),
-        DJOBS_PORT: '0',
-        DJOBS_UI_PORT: '0',
-        DJOBS_API_TOKEN: token,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const dev = startDjobsDev({
+      home: path.join(engine.workDir, 'dev-home'),
+      apiPort,
+      args: ['--no-mlflow'],
+      env: { DJOBS_API_TOKEN: token },
     });
-    let output = '';
-    dev.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    dev.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => dev.once('exit', resolve));
     try {
       const base = `http://127.0.0.1:${apiPort}/api/2.1/jobs`;
       const api = async (p: string, body?: unknown) => {
@@ -237,9 +227,13 @@ describe('djobs CLI', () => {
         });
         return { status: res.status, body: (await res.json()) as Record<string, unknown> };
       };
-      await waitFor(async () => (await api('runs/list')).status === 200, `the dev API to answer (${output})`, 120_000);
-      expect(output).toContain(`durable-jobs API at http://127.0.0.1:${apiPort}/api/2.1/jobs`);
-      expect(output).not.toContain('Generated an admin token');
+      await waitFor(
+        async () => (await api('runs/list')).status === 200,
+        `the dev API to answer (${dev.output()})`,
+        120_000
+      );
+      expect(dev.output()).toContain(`durable-jobs API at http://127.0.0.1:${apiPort}/api/2.1/jobs`);
+      expect(dev.output()).not.toContain('Generated an admin token');
       const { body } = await api('runs/submit', {
         tasks: [{ task_key: 'hi', shell_command_task: { command: 'echo hi' } }],
       });
@@ -249,18 +243,17 @@ describe('djobs CLI', () => {
       }, 'the submitted run to finish');
       expect(run.state).toMatchObject({ result_state: 'SUCCESS' });
       // run_page_url points at the Web UI dev really started (DJOBS_UI_PORT=0: a free port).
-      const ui = /Web UI at (http:\/\/\S+?),/.exec(output)?.[1];
-      expect(ui, output).toMatch(/^http:\/\/localhost:\d+$/);
+      const ui = /Web UI at (http:\/\/\S+?),/.exec(dev.output())?.[1];
+      expect(ui, dev.output()).toMatch(/^http:\/\/localhost:\d+$/);
       expect(run.run_page_url).toBe(`${ui}/namespaces/default/workflows/djobs-run-${body.run_id as number}`);
       expect((await fetch(`${base}/runs/list`)).status).toBe(401);
       // The web UI on the same port: the page itself needs no token.
-      expect(output).toContain(`durable-jobs web UI at http://127.0.0.1:${apiPort}/`);
+      expect(dev.output()).toContain(`durable-jobs web UI at http://127.0.0.1:${apiPort}/`);
       const page = await fetch(`http://127.0.0.1:${apiPort}/`);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<div id="app"></div>');
     } finally {
-      dev.kill('SIGINT');
-      await exited;
+      await dev.stop();
     }
   });
 });

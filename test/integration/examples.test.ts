@@ -111,6 +111,7 @@ describe('examples', () => {
     // wait_after_last_change_seconds: 60 lasts 0.1 s here.
     const client = await DurableJobsClient.connect({
       address: engine.address,
+      dataConverter: engine.dataConverter,
       taskQueue: engine.taskQueue,
       triggers: { timeScale: 1 / 600, fileArrivalPollSeconds: 0.2 },
     });
@@ -132,6 +133,7 @@ describe('examples', () => {
     // Four hours last 0.4 s here; a continuous job restarts at once after a success.
     const client = await DurableJobsClient.connect({
       address: engine.address,
+      dataConverter: engine.dataConverter,
       taskQueue: engine.taskQueue,
       triggers: { timeScale: 1 / 36_000 },
     });

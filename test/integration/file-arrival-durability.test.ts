@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DurableJobsClient } from '../../client';
 import { freePort, startDevServer, type DevServer } from '../../config/dev-server';
 import { findTemporalCli } from '../../config/temporal-cli';
-import { job, sh, waitFor } from './harness';
+import { job, sh, testDataConverter, testEncryptionKeys, waitFor } from './harness';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -51,6 +51,7 @@ describe('file arrival across crashes', () => {
         TEMPORAL_ADDRESS: address,
         DJOBS_TASK_QUEUE: taskQueue,
         DJOBS_HOME: path.join(work, 'home'),
+        DJOBS_ENCRYPTION_KEYS: testEncryptionKeys(),
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -58,7 +59,12 @@ describe('file arrival across crashes', () => {
     return w;
   };
   const connect = (address: string) =>
-    DurableJobsClient.connect({ address, taskQueue, triggers: { fileArrivalPollSeconds: 0.2 } });
+    DurableJobsClient.connect({
+      address,
+      taskQueue,
+      dataConverter: testDataConverter(),
+      triggers: { fileArrivalPollSeconds: 0.2 },
+    });
 
   it('kill -9 of the worker and of the server loses and repeats no trigger', async () => {
     const port = await freePort();

@@ -26,6 +26,7 @@ describe('file arrival on S3', () => {
     store = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1' });
     client = await DurableJobsClient.connect({
       address: engine.address,
+      dataConverter: engine.dataConverter,
       taskQueue: engine.taskQueue,
       triggers: { fileArrivalPollSeconds: 0.2 },
     });
@@ -98,6 +99,7 @@ describe('file arrival on S3', () => {
     // wait_after_last_change_seconds: 60 lasts 0.1 s here.
     const scaled = await DurableJobsClient.connect({
       address: engine.address,
+      dataConverter: engine.dataConverter,
       taskQueue: engine.taskQueue,
       triggers: { timeScale: 1 / 600, fileArrivalPollSeconds: 0.2 },
     });

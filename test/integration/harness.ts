@@ -8,7 +8,10 @@ import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporal
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { ContainmentChoice } from '../../activities/containment';
 import { TokenMap, adminPrincipal } from '../../api/auth';
+import type { DataConverter } from '@temporalio/common';
 import { DurableJobsClient } from '../../client';
+import { djobsDataConverter } from '../../encryption/data-converter';
+import { parseKeyRing } from '../../encryption/key-ring';
 import type { JobSettings, Run, Task } from '../../spec';
 import { createDjobsWorker } from '../../worker';
 
@@ -22,7 +25,24 @@ export interface Engine {
   /** Temp dir for the test's own files (scripts, markers). */
   workDir: string;
   worker?: Worker;
+  /** The test run's encrypting data converter, for more clients and workers on this engine. */
+  dataConverter: DataConverter;
   stop(): Promise<void>;
+}
+
+/**
+ * The test run's key ring (DJOBS_ENCRYPTION_KEYS syntax), also exported to the environment so the
+ * `djobs` processes tests spawn share it.
+ */
+export function testEncryptionKeys(): string {
+  const keys = inject('encryptionKeys');
+  process.env.DJOBS_ENCRYPTION_KEYS = keys;
+  return keys;
+}
+
+/** The encrypting data converter every test client and worker uses. */
+export function testDataConverter(): DataConverter {
+  return djobsDataConverter(parseKeyRing(testEncryptionKeys(), 'the test key ring'));
 }
 
 export function safeName(title: string): string {
@@ -39,6 +59,8 @@ export async function startEngine(
     heartbeatTimeoutSeconds?: number;
     poolMaxTasks?: Record<string, number>;
     containment?: ContainmentChoice;
+    python?: string;
+    mlflowTrackingUri?: string;
   } = {}
 ): Promise<Engine> {
   if (!runtimeInstalled) {
@@ -51,8 +73,10 @@ export async function startEngine(
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-test-'));
   const dataDir = path.join(workDir, 'home');
   fs.mkdirSync(dataDir);
+  const dataConverter = testDataConverter();
   const client = await DurableJobsClient.connect({
     address,
+    dataConverter,
     taskQueue,
     runOptions: { heartbeatTimeoutSeconds: opts.heartbeatTimeoutSeconds ?? 5 },
   });
@@ -66,9 +90,12 @@ export async function startEngine(
       namespace: 'default',
       taskQueue,
       dataDir,
+      dataConverter,
       ...(bundle ? { workflowBundlePath: bundle } : {}),
       ...(opts.poolMaxTasks ? { poolMaxTasks: opts.poolMaxTasks } : {}),
       ...(opts.containment ? { containment: opts.containment } : {}),
+      ...(opts.python ? { python: opts.python } : {}),
+      ...(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
     });
     running = worker.run();
   }
@@ -78,6 +105,7 @@ export async function startEngine(
     taskQueue,
     dataDir,
     workDir,
+    dataConverter,
     ...(worker ? { worker } : {}),
     async stop() {
       if (worker && worker.getState() === 'RUNNING') worker.shutdown();
@@ -203,4 +231,49 @@ export function adminTokens(token: string): TokenMap {
   const tokens = new TokenMap();
   tokens.add({ plain: token }, adminPrincipal());
   return tokens;
+}
+
+/** `djobs dev` as a user starts it (embedded server, ports chosen freely), with its output captured. */
+export function startDjobsDev(opts: { home: string; apiPort: number; args?: string[]; env?: Record<string, string> }) {
+  const cli = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'index.js');
+  const dev = spawn(process.execPath, [cli, 'dev', '--api-port', String(opts.apiPort), ...(opts.args ?? [])], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: '',
+      DJOBS_HOME: opts.home,
+      DJOBS_PORT: '0',
+      DJOBS_UI_PORT: '0',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  dev.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  dev.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => dev.once('exit', resolve));
+  return {
+    output: () => output,
+    exitCode: () => dev.exitCode,
+    async stop() {
+      dev.kill('SIGINT');
+      await exited;
+    },
+  };
+}
+
+/**
+ * Every string in a raw JSON document, plus every base64 string decoded: raw payloads are base64
+ * in JSON, so a marker written in the clear would be found here.
+ */
+export function readableText(json: unknown): string {
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') {
+      out.push(v);
+      if (/^[A-Za-z0-9+/=_-]{8,}$/.test(v)) out.push(Buffer.from(v, 'base64').toString('latin1'));
+    } else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.entries(v).forEach(([k, x]) => (out.push(k), walk(x)));
+  };
+  walk(json);
+  return out.join('\n');
 }

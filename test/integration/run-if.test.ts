@@ -142,6 +142,7 @@ describe('job result from leaf tasks', () => {
   it('the parallel-task cap bounds how many tasks run at once', async () => {
     const capped = await DurableJobsClient.connect({
       address: engine.address,
+      dataConverter: engine.dataConverter,
       taskQueue: engine.taskQueue,
       runOptions: { maxParallelTasks: 2 },
     });

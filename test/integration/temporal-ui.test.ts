@@ -7,6 +7,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWorkflowId } from '../../spec';
 import { createDjobsWorker } from '../../worker';
+import { isEncrypted } from '../../encryption/aes-gcm-codec';
 import { job, sh, useEngine, waitFor } from './harness';
 
 describe('Temporal UI metadata and search attributes', () => {
@@ -33,13 +34,17 @@ describe('Temporal UI metadata and search attributes', () => {
     expect(meta.currentDetails).toMatch(/\| load \| SUCCESS \| 0 \|/);
 
     const history = await handle.fetchHistory();
-    const summaries = (history.events ?? [])
+    const raw = (history.events ?? [])
       .filter(
         (e) =>
           e.activityTaskScheduledEventAttributes &&
           e.activityTaskScheduledEventAttributes.activityType?.name === 'runTaskAttempt'
       )
-      .map((e) => defaultPayloadConverter.fromPayload(e.userMetadata!.summary!));
+      .map((e) => e.userMetadata!.summary!);
+    // Summaries are payloads, hence encrypted: the UI shows them through the codec server.
+    expect(raw.every(isEncrypted)).toBe(true);
+    const [codec] = engine.client.temporal.options.loadedDataConverter.payloadCodecs;
+    const summaries = (await codec!.decode(raw)).map((p) => defaultPayloadConverter.fromPayload(p));
     expect(summaries).toEqual(['extract', 'load']);
 
     await waitFor(async () => {
@@ -65,6 +70,7 @@ describe('job clusters', () => {
       taskQueue: engine.taskQueue,
       cluster: 'gpu',
       dataDir: clusterHome,
+      dataConverter: engine.dataConverter,
     });
     const running = worker.run();
     stopCluster = async () => {

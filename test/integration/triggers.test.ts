@@ -19,6 +19,7 @@ describe('triggers', () => {
   beforeAll(async () => {
     client = await DurableJobsClient.connect({
       address: engine.address,
+      dataConverter: engine.dataConverter,
       taskQueue: engine.taskQueue,
       runOptions: { heartbeatTimeoutSeconds: 5 },
       // One hour of a periodic trigger lasts one second here; files are looked for every 200 ms.

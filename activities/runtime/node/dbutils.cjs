@@ -1,10 +1,14 @@
 // The Node equivalent of dbutils for durable-jobs tasks (preloaded with --require):
-// globalThis.dbutils.widgets.get, dbutils.jobs.taskValues.set/get, dbutils.notebook.exit.
+// globalThis.dbutils.widgets.get, dbutils.jobs.taskValues.set/get, dbutils.secrets.get,
+// dbutils.notebook.exit. DJOBS_SECRETS (what the run's principal may read) leaves the environment
+// at once, so child processes do not inherit it.
 'use strict';
 const fs = require('node:fs');
 
 const defaults = {};
 const params = () => JSON.parse(process.env.DJOBS_PARAMS || '{}');
+const secrets = JSON.parse(process.env.DJOBS_SECRETS || '{}');
+delete process.env.DJOBS_SECRETS;
 
 const dbutils = {
   widgets: {
@@ -37,6 +41,26 @@ const dbutils = {
         const v = values[taskKey] && values[taskKey][key];
         return v === undefined ? defaultValue : v;
       },
+    },
+  },
+  secrets: {
+    get(scope, key) {
+      const value = secrets[scope]?.[key];
+      if (value === undefined)
+        throw new Error(
+          `Secret does not exist with scope: ${scope} and key: ${key} (or the run's principal has no READ permission on the scope)`
+        );
+      return value;
+    },
+    list(scope) {
+      return Object.keys(secrets[scope] ?? {})
+        .sort()
+        .map((key) => ({ key }));
+    },
+    listScopes() {
+      return Object.keys(secrets)
+        .sort()
+        .map((name) => ({ name }));
     },
   },
   notebook: {

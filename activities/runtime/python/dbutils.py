@@ -1,7 +1,8 @@
-"""A small `dbutils` for durable-jobs tasks: widgets, task values and notebook.exit.
+"""A small `dbutils` for durable-jobs tasks: widgets, task values, secrets and notebook.exit.
 
 Inside a job run the engine sets DJOBS_PARAMS (widget values), DJOBS_TASK_VALUES_IN/OUT and
-DJOBS_NOTEBOOK_EXIT. Outside a job (no environment), taskValues.get returns debugValue, as
+DJOBS_NOTEBOOK_EXIT, and DJOBS_SECRETS (the secrets the run's principal may read, taken out of
+the environment at once so child processes do not inherit them). Outside a job (no environment), taskValues.get returns debugValue, as
 Databricks does.
 """
 import json
@@ -93,10 +94,36 @@ class _Notebook:
         raise SystemExit(0)
 
 
+_SECRETS = json.loads(os.environ.pop("DJOBS_SECRETS", "") or "{}")
+
+
+class _Secrets:
+    """dbutils.secrets: values are redacted as [REDACTED] wherever the task prints them."""
+
+    def get(self, scope, key):
+        try:
+            return _SECRETS[scope][key]
+        except KeyError:
+            raise ValueError(
+                f"Secret does not exist with scope: {scope} and key: {key}"
+                " (or the run's principal has no READ permission on the scope)"
+            ) from None
+
+    def getBytes(self, scope, key):
+        return self.get(scope, key).encode("utf-8")
+
+    def list(self, scope):
+        return [{"key": k} for k in sorted(_SECRETS.get(scope, {}))]
+
+    def listScopes(self):
+        return [{"name": s} for s in sorted(_SECRETS)]
+
+
 class DBUtils:
     def __init__(self):
         self.widgets = _Widgets()
         self.jobs = _Jobs()
+        self.secrets = _Secrets()
         self.notebook = _Notebook()
 
 

@@ -44,6 +44,8 @@ def run_ipynb(path):
 
 def main():
     args = sys.argv[1:]
+    # Modules beside the notebook are importable, as in a Databricks repo or workspace folder.
+    sys.path.insert(0, os.path.dirname(os.path.abspath(args[-1] if args[:1] == ["--ipynb"] else args[0])))
     if args and args[0] == "--ipynb":
         sys.argv = [args[1]]
         run_ipynb(args[1])

@@ -1,6 +1,7 @@
 // Environment configuration: defaults, parsing, and one clear error listing every bad variable.
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../config';
+import { installedMlflowPython } from '../../../config/mlflow-install';
 
 describe('loadConfig', () => {
   it('gives the documented defaults', () => {
@@ -11,8 +12,16 @@ describe('loadConfig', () => {
       taskQueue: 'djobs',
       jobAccessCacheMs: 1000,
       poolMaxTasks: {},
-      triggers: { timeScale: 1, fileArrivalPollSeconds: 10, continuousBackoffSeconds: 10 },
+      triggers: { timeScale: 1, fileArrivalPollSeconds: 10, continuousBackoffSeconds: 10, modelPollSeconds: 60 },
+      mlflowPort: 5000,
     });
+    expect(c.mlflowTrackingUri).toBeUndefined();
+  });
+
+  it('runs Python tasks with DJOBS_PYTHON, else the MLflow venv when installed, else python3', () => {
+    expect(loadConfig({ DJOBS_PYTHON: '/opt/py/bin/python' }).python).toBe('/opt/py/bin/python');
+    expect(loadConfig({}).python).toBe(installedMlflowPython() ?? 'python3');
+    expect(loadConfig({ MLFLOW_TRACKING_URI: 'http://mlflow:5000' }).mlflowTrackingUri).toBe('http://mlflow:5000');
   });
 
   it('parses the REST API access reuse and pool caps', () => {

@@ -16,10 +16,11 @@ interface Service {
   healthcheck?: unknown;
   volumes?: string[];
   ports?: string[];
-  env_file?: ({ path: string; required?: boolean } | string)[];
+  secrets?: string[];
 }
 const compose = YAML.parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
+  secrets: Record<string, { file: string }>;
 };
 const services = compose.services;
 
@@ -77,7 +78,7 @@ describe('docker-compose.yml', () => {
     expect(fs.existsSync(path.join(root, 'cli', 'index.ts'))).toBe(true);
   });
 
-  it('the Temporal UI is on 8233 as in djobs dev, and the REST API on 8080 with its token from an env file', () => {
+  it('the Temporal UI is on 8233 as in djobs dev, and the REST API on 8080', () => {
     expect(services['temporal-ui']!.ports).toEqual(['8233:8080']);
     expect(services['temporal-ui']!.environment!.TEMPORAL_CORS_ORIGINS).toBe('http://localhost:8233');
     const api = services['djobs-api']!;
@@ -85,13 +86,23 @@ describe('docker-compose.yml', () => {
     expect(api.command).toEqual(['node', 'dist/cli/index.js', 'api', '--host', '0.0.0.0', '--port', '8080']);
     expect(api.ports).toEqual(['8080:8080']);
     expect(api.depends_on!['temporal-setup']!.condition).toBe('service_completed_successfully');
-    // The token is never inline: it comes from an env file kept out of git, with an example beside.
-    expect(api.environment!.DJOBS_API_TOKEN).toBeUndefined();
-    expect(api.env_file).toEqual([{ path: './djobs-api.env', required: true }]);
-    expect(fs.readFileSync(path.join(root, '.gitignore'), 'utf8').split('\n')).toContain('djobs-api.env');
-    expect(fs.readFileSync(path.join(root, 'djobs-api.env.example'), 'utf8')).toMatch(/^DJOBS_API_TOKEN=$/m);
     // No two services publish the same host port.
     const hostPorts = Object.values(services).flatMap((svc) => (svc.ports ?? []).map((p) => p.split(':')[0]));
     expect(new Set(hostPorts).size).toBe(hostPorts.length);
+  });
+
+  it('every djobs service reads the key ring (and the API its token) from secret files, never inline', () => {
+    for (const name of ['djobs-worker', 'djobs-cli', 'djobs-api']) {
+      const svc = services[name]!;
+      expect(svc.environment?.DJOBS_ENCRYPTION_KEY_FILE, name).toBe('/run/secrets/djobs-encryption-keys');
+      expect(svc.secrets, name).toContain('djobs-encryption-keys');
+      expect(Object.keys(svc.environment ?? {}), name).not.toContain('DJOBS_ENCRYPTION_KEYS');
+      expect(Object.keys(svc.environment ?? {}), name).not.toContain('DJOBS_API_TOKEN');
+    }
+    expect(services['djobs-api']!.environment?.DJOBS_API_TOKEN_FILE).toBe('/run/secrets/djobs-api-token');
+    expect(compose.secrets).toEqual({
+      'djobs-encryption-keys': { file: './secrets/encryption-keys' },
+      'djobs-api-token': { file: './secrets/api-token' },
+    });
   });
 });

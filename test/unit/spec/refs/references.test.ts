@@ -67,6 +67,17 @@ describe('resolveReferences: every dynamic value reference', () => {
   for (const [text, expected] of cases)
     it(text, () => expect(resolveReferences(text, ctx)).toEqual({ ok: true, value: expected }));
 
+  it('{{job.trigger.model.updates}}: the updates of a model-trigger run as JSON, [] otherwise', () => {
+    const updates = [
+      { full_name: 'churn', version: 3 },
+      { full_name: 'm', version: 2, alias_name: 'prod' },
+    ];
+    expect(
+      resolveReferences('{{job.trigger.model.updates}}', { ...ctx, job: { ...ctx.job, modelUpdates: updates } })
+    ).toEqual({ ok: true, value: JSON.stringify(updates) });
+    expect(resolveReferences('{{job.trigger.model.updates}}', ctx)).toEqual({ ok: true, value: '[]' });
+  });
+
   it('a value that was never set is an error naming the reference', () => {
     expect(resolveReferences('{{tasks.ingest.values.nope}}', ctx)).toEqual({
       ok: false,
@@ -111,6 +122,7 @@ describe('validation of references', () => {
     expect(
       problems('echo {{job.run_id}} {{tasks.a.values.x}} {{job.parameters.env}} {{job.start_time.iso_date}}')
     ).toEqual([]);
+    expect(problems('echo {{job.trigger.model.updates}}')).toEqual([]);
   });
   it('reports an unknown name in a known namespace, an undefined parameter and an unknown task before the run starts', () => {
     expect(problems('echo {{job.naem}}')).toEqual([

@@ -327,7 +327,31 @@ describe('validateJobSettings', () => {
     expect(problems({ trigger: { table_update: { table_names: ['a.b.c'] } } })).toEqual([
       {
         path: 'trigger.table_update',
-        message: 'table_update triggers are not supported by durable-jobs (supported: file_arrival, periodic)',
+        message: 'table_update triggers are not supported by durable-jobs (supported: file_arrival, periodic, model)',
+      },
+    ]);
+    expect(
+      problems({ trigger: { model: { condition: 'MODEL_VERSION_READY', securable_name: 'customer_churn_model' } } })
+    ).toEqual([]);
+    expect(problems({ trigger: { model: { condition: 'MODEL_ALIAS_SET', aliases: ['champion'] } } })).toEqual([]);
+    expect(
+      problems({
+        trigger: { model: { condition: 'MODEL_ALIAS_SET', wait_after_last_change_seconds: 30 } },
+      })
+    ).toEqual([
+      {
+        path: 'trigger.model.wait_after_last_change_seconds',
+        message: 'expected a number ≥ 60, found 30',
+      },
+      {
+        path: 'trigger.model.aliases',
+        message: 'expected at least one alias to watch with condition MODEL_ALIAS_SET, found none',
+      },
+    ]);
+    expect(problems({ trigger: { model: { condition: 'MODEL_CREATED', aliases: ['prod'] } } })).toEqual([
+      {
+        path: 'trigger.model.aliases',
+        message: 'aliases can only be used with condition MODEL_ALIAS_SET, found condition MODEL_CREATED',
       },
     ]);
     expect(problems({ trigger: { file_arrival: { url: 's3://bucket/in/' } } })).toEqual([]);

@@ -1,0 +1,164 @@
+// Secrets at run time, inside the task activity (never in the workflow, so values never enter
+// history): `{{secrets/<scope>/<key>}}` in the task's parameters, command and environment, and
+// the secrets a notebook may read with dbutils.secrets.get. Both are checked against the READ
+// permission of the principal the run runs as.
+import fs from 'node:fs';
+import path from 'node:path';
+import { activityInfo, getClient } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import YAML from 'yaml';
+// The activity reads secrets with the same store and principal rules as the API: it is a client
+// of both by design (a task's secret is checked against its run_as principal where it is used).
+// eslint-disable-next-line no-restricted-imports
+import { PrincipalsFile } from '../api/auth';
+// eslint-disable-next-line no-restricted-imports
+import { SecretsClient } from '../client/secrets';
+import {
+  ADMINS_GROUP,
+  SECRET_REFERENCE,
+  redact,
+  type Principal,
+  type TaskAttemptInput,
+  type TaskAttemptRecord,
+} from '../spec';
+import { AttemptFailure, attemptLogPath, type ExecuteContext } from './execute';
+import { secretRedactor } from './redaction';
+
+export interface AttemptSecrets {
+  /** The input with every secret reference replaced by its value. */
+  input: TaskAttemptInput;
+  /** Environment for the task's process: DJOBS_SECRETS for dbutils.secrets. */
+  env: Record<string, string>;
+  /** Every value the task may see: redacted from its output. */
+  values: string[];
+}
+
+/** A secret reference cannot be resolved (no scope, no key, no READ): the attempt fails. */
+export class SecretResolutionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SecretResolutionError';
+  }
+}
+
+/** Groups of a principal, from the principals file the API uses (DJOBS_API_PRINCIPALS). */
+export type GroupsOf = (name: string) => readonly string[];
+
+export async function resolveAttemptSecrets(input: TaskAttemptInput, groupsOf: GroupsOf): Promise<AttemptSecrets> {
+  const text = JSON.stringify([input.task, input.jobParameters]);
+  const references = [...text.matchAll(SECRET_REFERENCE)];
+  const dbutils = usesDbutilsSecrets(input);
+  if (references.length === 0 && !dbutils) return { input, env: {}, values: [] };
+
+  const client = getClient();
+  const runAs = await runAsOf(client, activityInfo().workflowExecution?.workflowId ?? '(unknown)');
+  const groups = groupsOf(runAs);
+  const who: Principal = { name: runAs, kind: 'user', groups, admin: groups.includes(ADMINS_GROUP) };
+  const secrets = SecretsClient.of(client);
+  const resolved = new Map<string, string>();
+  for (const [raw, scope, key] of references.map((m) => [m[0], m[1]!, m[2]!] as const)) {
+    if (resolved.has(raw)) continue;
+    try {
+      resolved.set(raw, await secrets.readValue(scope, key, who));
+    } catch (err) {
+      throw new SecretResolutionError(`Secret reference ${raw}: ${(err as Error).message}`);
+    }
+  }
+  const substituted = JSON.parse(
+    JSON.stringify([input.task, input.jobParameters], (_k, v: unknown) =>
+      typeof v === 'string' ? v.replace(SECRET_REFERENCE, (raw) => resolved.get(raw) ?? raw) : v
+    )
+  ) as [TaskAttemptInput['task'], TaskAttemptInput['jobParameters']];
+  const readable = dbutils ? await secrets.readableValues(who) : {};
+  return {
+    input: { ...input, task: substituted[0], jobParameters: substituted[1] },
+    env: dbutils ? { DJOBS_SECRETS: JSON.stringify(readable) } : {},
+    values: [...resolved.values(), ...Object.values(readable).flatMap((s) => Object.values(s))],
+  };
+}
+
+/**
+ * Notebooks and Python files that call dbutils.secrets get the secrets their principal may read
+ * (a look at the source spares every other task a read of all scopes).
+ */
+function usesDbutilsSecrets(input: TaskAttemptInput): boolean {
+  const file = input.task.notebook_task?.notebook_path ?? input.task.spark_python_task?.python_file;
+  if (!file) return false;
+  try {
+    return fs.readFileSync(file, 'utf8').includes('secrets.');
+  } catch {
+    return false;
+  }
+}
+
+/** The run's `run_as` from its memo; child runs (for-each, run_job_task) take their parent's. */
+async function runAsOf(client: Client, workflowId: string): Promise<string> {
+  let id: string | undefined = workflowId;
+  for (let depth = 0; id && depth < 10; depth++) {
+    const d = await client.workflow.getHandle(id).describe();
+    const runAs = d.memo?.run_as_user_name;
+    if (typeof runAs === 'string') return runAs;
+    id = d.parentExecution?.workflowId ?? undefined;
+  }
+  throw new SecretResolutionError(`Cannot tell which principal run ${workflowId} runs as, so no secret can be read.`);
+}
+
+/**
+ * Runs one attempt with its secrets: references resolved, dbutils secrets in its environment,
+ * every value redacted from its log, tail, error, notebook output and task values. A reference
+ * that cannot be resolved fails the attempt with the reason.
+ */
+export async function runWithSecrets(
+  input: TaskAttemptInput,
+  opts: { dataDir: string; groupsOf: GroupsOf },
+  execute: (input: TaskAttemptInput, extra: Pick<ExecuteContext, 'env' | 'outputFilter'>) => Promise<TaskAttemptRecord>
+): Promise<TaskAttemptRecord> {
+  let secrets: AttemptSecrets;
+  const startTime = Date.now();
+  try {
+    secrets = await resolveAttemptSecrets(input, opts.groupsOf);
+  } catch (err) {
+    if (!(err instanceof SecretResolutionError)) throw err;
+    const logPath = attemptLogPath(opts.dataDir, input);
+    fs.mkdirSync(path.dirname(logPath), { recursive: true });
+    fs.writeFileSync(logPath, `${err.message}\n`);
+    throw new AttemptFailure('FAILED', err.message, {
+      startTime,
+      endTime: Date.now(),
+      errorMessage: err.message,
+      logPath,
+      logTail: `${err.message}\n`,
+      logTruncated: false,
+      taskValues: {},
+    });
+  }
+  const filter = secretRedactor(secrets.values);
+  if (!filter) return execute(secrets.input, { env: secrets.env });
+  const clean = <T>(v: T): T => redactDeep(v, secrets.values);
+  try {
+    return clean(await execute(secrets.input, { env: secrets.env, outputFilter: filter }));
+  } catch (err) {
+    if (err instanceof AttemptFailure) throw new AttemptFailure(err.kind, clean(err.message), clean(err.record));
+    throw err;
+  }
+}
+
+/** Every string inside `v` with the values redacted. */
+function redactDeep<T>(v: T, values: readonly string[]): T {
+  if (typeof v === 'string') return redact(v, values) as T;
+  if (Array.isArray(v)) return v.map((x: unknown) => redactDeep(x, values)) as T;
+  if (v && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactDeep(x, values)])) as T;
+  return v;
+}
+
+/** Groups per principal name from a principals file (YAML/JSON), or none without one. */
+export function groupsFromPrincipalsFile(file: string | undefined): GroupsOf {
+  if (!file) return () => [];
+  const parsed = PrincipalsFile.parse(YAML.parse(fs.readFileSync(file, 'utf8')) ?? {});
+  const groups = new Map<string, string[]>([
+    ...parsed.users.map((u) => [u.user_name, u.groups] as const),
+    ...parsed.service_principals.map((s) => [s.service_principal_name, s.groups] as const),
+  ]);
+  return (name) => groups.get(name) ?? [];
+}

@@ -1,0 +1,117 @@
+// Temporal's remote codec protocol (https://docs.temporal.io/production-deployment/data-encryption):
+// POST <endpoint>/encode and <endpoint>/decode with `{ payloads: [{ metadata, data }] }`, bytes as
+// base64. The Temporal Web UI and `temporal` CLI call it to show decrypted payloads. It uses the
+// client's own codec, so it decrypts exactly what this API's connection can.
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Payload } from '@temporalio/common';
+import type { DurableJobsClient } from '../client';
+import { ErrorCode } from '../client/errors';
+import { authenticate, type TokenMap } from './auth';
+import { ApiError, badRequest } from './errors';
+
+export const CODEC_PATH = '/codec';
+
+export interface CodecServerOptions {
+  /** Browser origins allowed to call it (the Web UI's), e.g. http://localhost:8233. */
+  corsOrigins?: string[];
+  /**
+   * A secret path segment for the local dev Web UI, which has no login and so cannot send a
+   * bearer token: `<CODEC_PATH>/ui/<key>` is its endpoint (`djobs dev` passes it to the UI).
+   */
+  uiKey?: string;
+}
+
+interface JsonPayload {
+  metadata?: Record<string, string>;
+  data?: string;
+}
+
+/** Registers the codec routes; the caller's auth hook must leave `CODEC_PATH` to them. */
+export function registerCodecServer(
+  app: FastifyInstance,
+  client: DurableJobsClient,
+  tokens: TokenMap,
+  opts: CodecServerOptions = {}
+): void {
+  const codecs = client.temporal.options.loadedDataConverter.payloadCodecs;
+  const origins = new Set(opts.corsOrigins ?? []);
+
+  const cors = (req: FastifyRequest, reply: FastifyReply) => {
+    const origin = req.headers.origin;
+    if (!origin || !origins.has(origin)) return;
+    void reply.header('access-control-allow-origin', origin);
+    void reply.header('vary', 'Origin');
+    void reply.header('access-control-allow-credentials', 'true');
+    void reply.header('access-control-allow-methods', 'POST, OPTIONS');
+    void reply.header('access-control-allow-headers', 'authorization, content-type, x-namespace');
+  };
+  // Only workspace admins may decode: a payload may come from any job, whatever its grants.
+  const requireAdmin = (req: FastifyRequest) => {
+    const who = authenticate(req.headers.authorization, tokens);
+    if (!who.admin)
+      throw new ApiError(
+        ErrorCode.PERMISSION_DENIED,
+        `${who.name} is not a workspace admin and cannot use the codec server.`
+      );
+  };
+  const requireUiKey = (key: string) => {
+    const expected = Buffer.from(opts.uiKey ?? '');
+    const given = Buffer.from(key);
+    if (!opts.uiKey || given.length !== expected.length || !timingSafeEqual(given, expected))
+      throw new ApiError(ErrorCode.UNAUTHENTICATED, 'Invalid codec endpoint.');
+  };
+  const handle = (direction: 'encode' | 'decode') => async (req: FastifyRequest, reply: FastifyReply) => {
+    cors(req, reply);
+    const payloads = parsePayloads(req.body);
+    let out: Payload[] = payloads;
+    try {
+      if (direction === 'encode') for (const codec of codecs) out = await codec.encode(out);
+      else for (const codec of [...codecs].reverse()) out = await codec.decode(out);
+    } catch (err) {
+      throw badRequest((err as Error).message);
+    }
+    return { payloads: out.map(toJson) };
+  };
+
+  for (const direction of ['encode', 'decode'] as const) {
+    app.options(`${CODEC_PATH}/${direction}`, async (req, reply) => (cors(req, reply), reply.status(204).send()));
+    app.post(`${CODEC_PATH}/${direction}`, async (req, reply) => {
+      requireAdmin(req);
+      return handle(direction)(req, reply);
+    });
+    app.options(
+      `${CODEC_PATH}/ui/:key/${direction}`,
+      async (req, reply) => (cors(req, reply), reply.status(204).send())
+    );
+    app.post(`${CODEC_PATH}/ui/:key/${direction}`, async (req, reply) => {
+      requireUiKey((req.params as { key: string }).key);
+      return handle(direction)(req, reply);
+    });
+  }
+}
+
+function parsePayloads(body: unknown): Payload[] {
+  const list = (body as { payloads?: unknown } | undefined)?.payloads;
+  if (!Array.isArray(list))
+    throw badRequest('Expected a body {"payloads": [{"metadata": {...}, "data": "<base64>"}]}.');
+  return list.map((p: JsonPayload, i) => {
+    if (typeof p !== 'object' || p === null) throw badRequest(`payloads[${i}]: expected an object`);
+    return {
+      metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+      data: Buffer.from(p.data ?? '', 'base64'),
+    };
+  });
+}
+
+function toJson(p: Payload): JsonPayload {
+  return {
+    metadata: Object.fromEntries(
+      Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')])
+    ),
+    data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
+  };
+}
+
+/** The codec server's own requests, which it authenticates itself. */
+export const isCodecRequest = (url: string): boolean => url === CODEC_PATH || url.startsWith(`${CODEC_PATH}/`);

@@ -1,0 +1,111 @@
+// The embedded MLflow tracking server `djobs dev` starts: SQLite backend and artifact store under
+// DJOBS_HOME, proxied artifacts (clients need no access to the store).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { freePort, isPortFree } from './dev-server';
+
+/** Files of the embedded tracking server under the data directory. */
+export function mlflowPaths(home: string) {
+  const dir = path.join(home, 'mlflow');
+  return {
+    dir,
+    backendStoreUri: `sqlite:///${path.join(dir, 'mlflow.db')}`,
+    artifacts: path.join(dir, 'artifacts'),
+    log: path.join(dir, 'server.log'),
+  };
+}
+
+export interface MlflowServer {
+  url: string;
+  pid: number;
+  /** Resolves once the server answers /health (rejects if it exits or the deadline passes). */
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface MlflowServerOptions {
+  python: string;
+  home: string;
+  /** When busy (or 0) a free port is used. @default 5000 */
+  port?: number;
+  /** Where artifacts go (a directory or an s3:// URI). @default <home>/mlflow/artifacts */
+  artifactsDestination?: string;
+  /** More environment for the server (e.g. MLFLOW_S3_ENDPOINT_URL). */
+  env?: NodeJS.ProcessEnv;
+  /** How long to wait for /health. @default 120 s (the first start migrates the database) */
+  startTimeoutMs?: number;
+}
+
+/**
+ * Start `mlflow server`. Returns at once with its URL (the first start migrates the database and
+ * takes tens of seconds: callers await `ready` only when they need it).
+ */
+export async function startMlflowServer(opts: MlflowServerOptions): Promise<MlflowServer> {
+  const wanted = opts.port ?? 5000;
+  const port = wanted && (await isPortFree(wanted)) ? wanted : await freePort();
+  const paths = mlflowPaths(opts.home);
+  fs.mkdirSync(paths.dir, { recursive: true });
+  const args = [
+    '-m',
+    'mlflow',
+    'server',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--workers',
+    '1',
+    '--backend-store-uri',
+    paths.backendStoreUri,
+    '--artifacts-destination',
+    opts.artifactsDestination ?? paths.artifacts,
+  ];
+  const log = fs.openSync(paths.log, 'a');
+  const child = spawn(opts.python, args, {
+    stdio: ['ignore', log, log],
+    env: { ...process.env, ...opts.env },
+    // Its own process group: the server's workers go with it on stop.
+    detached: true,
+  });
+  fs.closeSync(log);
+  let exited: string | undefined;
+  child.once('exit', (code, signal) => {
+    exited = `mlflow server exited (${signal ?? code}); see ${paths.log}`;
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const done = new Promise<void>((r) => child.once('exit', () => r()));
+    const kill = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, signal);
+      } catch {
+        // already gone
+      }
+    };
+    kill('SIGTERM');
+    const timer = setTimeout(() => kill('SIGKILL'), 5_000);
+    await done;
+    clearTimeout(timer);
+  };
+  const url = `http://127.0.0.1:${port}`;
+  const ready = (async () => {
+    const deadline = Date.now() + (opts.startTimeoutMs ?? 120_000);
+    let last: unknown;
+    for (;;) {
+      if (exited) throw new Error(exited);
+      try {
+        if ((await fetch(`${url}/health`)).ok) return;
+      } catch (err) {
+        last = err;
+      }
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`mlflow server did not answer on ${url}: ${String(last)}; see ${paths.log}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  ready.catch(() => undefined); // callers that never await it must not see an unhandled rejection
+  return { url, pid: child.pid!, ready, stop };
+}

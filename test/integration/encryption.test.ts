@@ -1,0 +1,236 @@
+// Payload encryption on a real server: what a job and its run carry (spec, parameters, task values,
+// notebook output, error messages) is ciphertext in Temporal, while the client, the CLI and the
+// REST API, which hold the key ring, show it in the clear.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { FastifyInstance } from 'fastify';
+import type { DataConverter } from '@temporalio/common';
+import { NativeConnection } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { TokenMap, adminPrincipal } from '../../api/auth';
+import { createApiServer } from '../../api/server';
+import { DurableJobsClient } from '../../client';
+import { djobsDataConverter } from '../../encryption/data-converter';
+import { generateKeyLine, parseKeyRing } from '../../encryption/key-ring';
+import { createDjobsWorker } from '../../worker';
+import { findTemporalCli } from '../../config/temporal-cli';
+import { runWorkflowId } from '../../spec';
+import { latestByKey, readableText, startEngine, testEncryptionKeys, type Engine } from './harness';
+
+const run = promisify(execFile);
+const root = path.resolve(__dirname, '..', '..');
+
+const MARK = {
+  spec: 'spec-marker-9d41c',
+  param: 'param-marker-2be77',
+  value: 'value-marker-5a0f3',
+  output: 'notebook-output-marker-c81d2',
+  error: 'error-marker-e6b90',
+};
+
+describe('payload encryption', () => {
+  let engine: Engine;
+  let jobId: number;
+  let runId: number;
+  beforeAll(async () => {
+    engine = await startEngine('payload encryption');
+    fs.writeFileSync(
+      path.join(engine.workDir, 'nb.py'),
+      [
+        '# Databricks notebook source',
+        `dbutils.jobs.taskValues.set("v", "${MARK.value}")`,
+        `dbutils.notebook.exit("${MARK.output}")`,
+      ].join('\n')
+    );
+    ({ job_id: jobId } = await engine.client.createJob({
+      name: 'encrypted job',
+      parameters: [{ name: 'p', default: 'default' }],
+      tasks: [
+        { task_key: 'nb', notebook_task: { notebook_path: path.join(engine.workDir, 'nb.py') } },
+        {
+          task_key: 'fails',
+          depends_on: [{ task_key: 'nb' }],
+          shell_command_task: {
+            command: `echo ${MARK.spec} {{job.parameters.p}} {{tasks.nb.values.v}}; python3 -c 'raise ValueError("${MARK.error}")'`,
+          },
+        },
+      ],
+    }));
+    ({ run_id: runId } = await engine.client.runNow(jobId, { jobParameters: { p: MARK.param } }));
+    await engine.client.waitForRun(runId, { timeoutMs: 90_000 });
+  }, 120_000);
+  afterAll(() => engine?.stop());
+
+  it('the client decrypts: parameters, task values, notebook output and the error message', async () => {
+    const r = await engine.client.getRun(runId);
+    expect(r.state.result_state).toBe('FAILED');
+    expect(r.job_parameters).toEqual([{ name: 'p', default: 'default', value: MARK.param }]);
+    const t = latestByKey(r);
+    expect([t.nb!.state.result_state, t.fails!.state.result_state]).toEqual(['SUCCESS', 'FAILED']);
+    expect((await engine.client.getRunOutput(runId, 'fails')).error).toBe(`ValueError: ${MARK.error}`);
+    expect((await engine.client.getRunOutput(runId, 'nb')).notebook_output).toEqual({
+      result: MARK.output,
+      truncated: false,
+    });
+    expect((await engine.client.getRunOutput(runId, 'fails')).logs).toContain(
+      `${MARK.spec} ${MARK.param} ${MARK.value}`
+    );
+    expect((await engine.client.getJob(jobId)).settings.tasks[1]!.shell_command_task!.command).toContain(MARK.spec);
+  });
+
+  it('raw history (client without the key, and `temporal workflow show`) and the raw schedule hold none of the markers', async () => {
+    const history = await engine.client.temporal.workflow.getHandle(runWorkflowId(runId)).fetchHistory();
+    const raw = readableText(JSON.parse(historyToJSON(history)));
+    // The check sees through base64: the plain search attribute of the job name is found.
+    expect(raw).toContain('encrypted job');
+    expect(raw).toContain('binary/encrypted');
+    expect(raw).toContain('Encoded failure');
+    for (const marker of Object.values(MARK)) expect(raw).not.toContain(marker);
+
+    const cliPath = await findTemporalCli({});
+    const shown = await run(cliPath!, [
+      'workflow',
+      'show',
+      '--address',
+      engine.address,
+      '--workflow-id',
+      runWorkflowId(runId),
+      '-o',
+      'json',
+    ]);
+    const cliText = readableText(JSON.parse(shown.stdout));
+    expect(cliText).toContain('binary/encrypted');
+    for (const marker of Object.values(MARK)) expect(cliText).not.toContain(marker);
+
+    const schedule = await engine.client.temporal.connection.workflowService.describeSchedule({
+      namespace: 'default',
+      scheduleId: `djobs-job-${jobId}`,
+    });
+    const scheduleText = readableText(JSON.parse(JSON.stringify(schedule.toJSON())));
+    expect(scheduleText).toContain('binary/encrypted');
+    for (const marker of Object.values(MARK)) expect(scheduleText).not.toContain(marker);
+  });
+
+  it('a client without the key ring cannot read the run and says why', async () => {
+    const stranger = await DurableJobsClient.connect({ address: engine.address, taskQueue: engine.taskQueue });
+    try {
+      const problem = await stranger.getRun(runId).then(
+        () => 'read',
+        (err: Error) => err.message
+      );
+      expect(problem).toBe('Unknown encoding: binary/encrypted');
+    } finally {
+      await stranger.close();
+    }
+  });
+
+  /** A worker and a client with their own data converter, on a queue of their own. */
+  const engineWith = async (suffix: string, dataConverter: DataConverter) => {
+    const taskQueue = `${engine.taskQueue}-${suffix}`;
+    const connection = await NativeConnection.connect({ address: engine.address });
+    const worker = await createDjobsWorker({
+      connection,
+      namespace: 'default',
+      taskQueue,
+      dataDir: engine.dataDir,
+      dataConverter,
+      workflowBundlePath: inject('workflowBundlePath'),
+    });
+    const running = worker.run();
+    const client = await DurableJobsClient.connect({ address: engine.address, taskQueue, dataConverter });
+    return {
+      client,
+      stop: async () => {
+        worker.shutdown();
+        await running;
+        await connection.close();
+        await client.close();
+      },
+    };
+  };
+
+  it('rotation: with a new key appended, old runs decode and new payloads use the new key', async () => {
+    const rotatedKeys = `${testEncryptionKeys()},${generateKeyLine('rotated')}`;
+    const rotated = djobsDataConverter(parseKeyRing(rotatedKeys, 'test'));
+    // "Restart" every process with the new ring: a worker and a client on a queue of their own.
+    const { client, stop } = await engineWith('rotated', rotated);
+    const onlyNew = await DurableJobsClient.connect({
+      address: engine.address,
+      dataConverter: djobsDataConverter(parseKeyRing(rotatedKeys.split(',')[1]!, 'test')),
+    });
+    try {
+      expect((await client.getRun(runId)).job_parameters[0]!.value).toBe(MARK.param);
+      const { run_id } = await client.submitRun({
+        name: 'after rotation',
+        tasks: [{ task_key: 't', shell_command_task: { command: `echo ${MARK.spec}` } }],
+      });
+      expect((await client.waitForRun(run_id, { timeoutMs: 60_000 })).state.result_state).toBe('SUCCESS');
+      const history = await client.temporal.workflow.getHandle(runWorkflowId(run_id)).fetchHistory();
+      const input = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+      expect(Buffer.from(input.metadata!['encryption-key-id']!).toString()).toBe('rotated');
+      expect((await onlyNew.getRun(run_id)).state.result_state).toBe('SUCCESS');
+      await expect(onlyNew.getRun(runId)).rejects.toThrow(
+        'Cannot decrypt a payload encrypted with key "test-run": that key is not in the key ring (known: rotated).'
+      );
+    } finally {
+      await stop();
+      await onlyNew.close();
+    }
+  });
+
+  it('turning encryption on keeps runs written in the clear readable', async () => {
+    const { client: before, stop } = await engineWith('plain', djobsDataConverter(undefined));
+    try {
+      const { run_id } = await before.submitRun({
+        name: 'before encryption',
+        tasks: [{ task_key: 't', shell_command_task: { command: `echo ${MARK.value}` } }],
+      });
+      expect((await before.waitForRun(run_id, { timeoutMs: 60_000 })).state.result_state).toBe('SUCCESS');
+      const history = await before.temporal.workflow.getHandle(runWorkflowId(run_id)).fetchHistory();
+      expect(readableText(JSON.parse(historyToJSON(history)))).toContain(`echo ${MARK.value}`);
+      const after = await engine.client.getRun(run_id);
+      expect(after.state.result_state).toBe('SUCCESS');
+      expect(after.tasks[0]!.shell_command_task!.command).toBe(`echo ${MARK.value}`);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('the CLI and the REST API, with the key ring, show the markers', async () => {
+    const cli = path.join(root, 'dist', 'cli', 'index.js');
+    const env = {
+      ...process.env,
+      TEMPORAL_ADDRESS: engine.address,
+      DJOBS_TASK_QUEUE: engine.taskQueue,
+      DJOBS_HOME: engine.dataDir,
+      DJOBS_ENCRYPTION_KEYS: testEncryptionKeys(),
+    };
+    const got = await run(process.execPath, [cli, 'jobs', 'get-run', String(runId), '-o', 'json'], { env });
+    expect(got.stdout).toContain(MARK.param);
+    expect(got.stdout).toContain(MARK.error);
+
+    const app: FastifyInstance = await createApiServer({
+      client: engine.client,
+      tokens: (() => {
+        const t = new TokenMap();
+        t.add({ plain: 'encryption-test-admin-token' }, adminPrincipal());
+        return t;
+      })(),
+      workspaceDir: engine.workDir,
+    });
+    try {
+      const base = await app.listen({ port: 0, host: '127.0.0.1' });
+      const res = await fetch(`${base}/api/2.1/jobs/runs/get?run_id=${runId}`, {
+        headers: { Authorization: 'Bearer encryption-test-admin-token' },
+      });
+      const body = await res.text();
+      expect(body).toContain(MARK.param);
+      expect(body).toContain(MARK.error);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { secretRedactor } from '../../../activities/redaction';
+import { redact } from '../../../spec';
+
+const through = (values: string[], chunks: string[]): string => {
+  const r = secretRedactor(values)!;
+  return Buffer.concat([...chunks.map((c) => r.push(Buffer.from(c))), r.flush()]).toString();
+};
+
+describe('secret redaction', () => {
+  it.each([
+    ['whole in one chunk', ['pw=hunter2!\n']],
+    ['split across chunks', ['pw=hun', 'ter', '2!\n']],
+    ['one byte at a time', [...'pw=hunter2!\n']],
+  ])('redacts a value %s', (_what, chunks) => {
+    expect(through(['hunter2'], chunks)).toBe('pw=[REDACTED]!\n');
+  });
+
+  it('redacts the longer of overlapping values first and keeps unrelated text intact', () => {
+    expect(through(['abc', 'abcdef'], ['x abcdef y ', 'abc z'])).toBe('x [REDACTED] y [REDACTED] z');
+    expect(redact('x abcdef y abc z', ['abc', 'abcdef'])).toBe('x [REDACTED] y [REDACTED] z');
+  });
+
+  it('has nothing to do without values', () => {
+    expect(secretRedactor([])).toBeUndefined();
+    expect(secretRedactor([''])).toBeUndefined();
+  });
+});
