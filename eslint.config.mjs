@@ -1,5 +1,5 @@
 // Lint enforces the architecture (ARCHITECTURE.md): every layer imports only the layers below it,
-// spec/ and workflows/ stay deterministic (no Node built-ins, no I/O modules), activities are
+// core/ and workflows/ stay deterministic (no Node built-ins, no I/O modules), activities are
 // imported by workflows as types only, there are no import cycles, and promises are never dropped.
 import js from '@eslint/js';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
@@ -82,17 +82,17 @@ export default tseslint.config(
     },
   },
   {
-    files: ['spec/**/*.ts'],
+    files: ['core/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           paths: nodeBuiltins,
           patterns: [
-            { group: ['node:*', '@temporalio/*'], message: 'spec/ is pure: it may import zod only.' },
+            { group: ['node:*', '@temporalio/*'], message: 'core/ is pure: it may import zod only.' },
             {
               regex: anyOf('workflows', 'activities', 'worker', 'client', 'api', 'cli', 'config'),
-              message: 'spec/ is pure: it may import zod only.',
+              message: 'core/ is pure: it may import zod only.',
             },
           ],
         },
@@ -114,7 +114,7 @@ export default tseslint.config(
             },
             {
               regex: anyOf('client', 'cli', 'worker', 'config', 'api'),
-              message: 'workflows/ may import spec/ and activity types only.',
+              message: 'workflows/ may import core/ and activity types only.',
             },
             {
               regex: anyOf('activities'),
@@ -129,7 +129,7 @@ export default tseslint.config(
   layer(
     ['activities/**/*.ts'],
     ['worker', 'client', 'api', 'cli'],
-    'activities/ may import spec/, config/ and workflow types only.',
+    'activities/ may import core/, config/ and workflow types only.',
     [
       {
         regex: '^(\\.\\./)+workflows/(?!definitions$)',
@@ -141,12 +141,12 @@ export default tseslint.config(
   layer(
     ['worker/**/*.ts'],
     ['client', 'api', 'cli'],
-    'worker/ may import spec/, workflows/, activities/ and config/ only.'
+    'worker/ may import core/, workflows/, activities/ and config/ only.'
   ),
   layer(
     ['client/**/*.ts'],
     ['activities', 'worker', 'api', 'cli', 'config'],
-    'client/ may import spec/ and the messages of workflows/ (definitions, search attributes) only.',
+    'client/ may import core/ and the messages of workflows/ (definitions, search attributes) only.',
     [
       {
         regex: '^(\\.\\./)+workflows/(?!(definitions|search-attributes)$)',
@@ -157,12 +157,12 @@ export default tseslint.config(
   layer(
     ['config/**/*.ts'],
     ['workflows', 'activities', 'worker', 'client', 'api', 'cli'],
-    'config/ may import spec/ only.'
+    'config/ may import core/ only.'
   ),
   layer(
     ['api/**/*.ts'],
     ['workflows', 'activities', 'worker', 'cli'],
-    'api/ goes through client/ (and spec/, config/) only.'
+    'api/ goes through client/ (and core/, config/) only.'
   ),
   layer(['cli/**/*.ts'], ['workflows', 'activities'], 'cli/ goes through client/, api/, worker/ and config/ only.'),
   {

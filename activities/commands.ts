@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { taskTypeOf, type Task } from '../spec';
+import { taskTypeOf, type Task } from '../core';
 import { projectRoot } from '../config/project-root';
 
 export interface TaskCommand {

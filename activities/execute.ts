@@ -8,7 +8,7 @@ import {
   type JsonValue,
   type TaskAttemptInput,
   type TaskAttemptRecord,
-} from '../spec';
+} from '../core';
 import { taskCommand, TaskInvalidError } from './commands';
 import { createContainment, type Containment, type ContainmentChoice, type ContainmentMechanism } from './containment';
 import { mlflowTaskEnv, prepareExperiment } from './mlflow-env';

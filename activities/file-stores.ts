@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/activity';
-import { diffListings, type ArrivedFile, type ListingChange } from '../spec';
+import { diffListings, type ArrivedFile, type ListingChange } from '../core';
 
 export interface FileStore {
   list(): Promise<ArrivedFile[]>;

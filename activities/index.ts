@@ -3,7 +3,7 @@
 import os from 'node:os';
 import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { TaskFailureType, type TaskAttemptInput, type TaskAttemptRecord } from '../spec';
+import { TaskFailureType, type TaskAttemptInput, type TaskAttemptRecord } from '../core';
 import { AttemptFailure, attemptLogPath, executeTaskAttempt } from './execute';
 import { killCgroup, type ContainmentChoice } from './containment';
 import { groupAlive, killGroup } from './process';

@@ -4,7 +4,7 @@
 import { activityInfo, getClient } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { clusterTaskQueue, type SlotRequest } from '../spec';
+import { clusterTaskQueue, type SlotRequest } from '../core';
 import { SLOT_GATE_WORKFLOW_TYPE, requestSlotSignal } from '../workflows/definitions';
 
 export function createPlanningActivities(namespace: string, opts: { poolMaxTasks?: Record<string, number> } = {}) {

@@ -1,6 +1,6 @@
 // Redacts secret values from a task's output stream as it is written: a value split across two
 // chunks is still caught, because the last (longest value - 1) bytes wait for the next chunk.
-import { REDACTED } from '../spec';
+import { REDACTED } from '../core';
 
 export interface OutputFilter {
   push(chunk: Buffer): Buffer;

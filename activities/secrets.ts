@@ -20,7 +20,7 @@ import {
   type Principal,
   type TaskAttemptInput,
   type TaskAttemptRecord,
-} from '../spec';
+} from '../core';
 import { AttemptFailure, attemptLogPath, type ExecuteContext } from './execute';
 import { secretRedactor } from './redaction';
 

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { ADMINS_GROUP, type Principal } from '../spec';
+import { ADMINS_GROUP, type Principal } from '../core';
 import { ErrorCode } from '../client/errors';
 import { ApiError } from './errors';
 

@@ -2,7 +2,7 @@
 // groups. Clients (the web UI among them) combine it with a job's permissions to know which
 // actions the API will allow before offering them.
 import type { FastifyInstance } from 'fastify';
-import { ADMINS_GROUP, ALL_USERS_GROUP, type Principal } from '../spec';
+import { ADMINS_GROUP, ALL_USERS_GROUP, type Principal } from '../core';
 
 const SCIM_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const SCIM_SERVICE_PRINCIPAL = 'urn:ietf:params:scim:schemas:core:2.0:ServicePrincipal';

@@ -9,7 +9,7 @@ import {
   toSingleTaskSettings,
   type LegacyTaskParameters,
   type Run,
-} from '../spec';
+} from '../core';
 import { badRequest } from './errors';
 import type { Params } from './request-params';
 

@@ -3,7 +3,7 @@
 // hook sends `GET jobs/runs/get` with the body `{"run_id": N}` and no query string. Fastify parses
 // bodies only for methods that usually have one, so a GET body is read here from the stream.
 import type { FastifyRequest } from 'fastify';
-import { formatPath, tooDeepAt } from '../spec';
+import { formatPath, tooDeepAt } from '../core';
 import { ErrorCode } from '../client/errors';
 import { ApiError } from './errors';
 

@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DjobsError, ErrorCode } from '../client/errors';
 import type { SecretsClient } from '../client/secrets';
-import { isSecretPermission, secretAllows, type Principal, type SecretPermission } from '../spec';
+import { isSecretPermission, secretAllows, type Principal, type SecretPermission } from '../core';
 import { badRequest } from './errors';
 
 type Params = Record<string, unknown>;

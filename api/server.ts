@@ -24,7 +24,7 @@ import {
   type Principal,
   type Run,
   describeValue,
-} from '../spec';
+} from '../core';
 import { authenticate, type TokenMap } from './auth';
 import { registerClusterRoutes } from './clusters';
 import { ApiError, addErrorHandling, badRequest, errorHandlingOptions } from './errors';

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import type { JobSettings, TaskAttemptInput, TaskAttemptRecord } from '../spec';
+import type { JobSettings, TaskAttemptInput, TaskAttemptRecord } from '../core';
 import { loadConfig } from '../config';
 import { startDevServer } from '../config/dev-server';
 import { findTemporalCli } from '../config/temporal-cli';

@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import { TokenMap, adminPrincipal } from '../api/auth';
 import { createApiServer } from '../api/server';
 import { DurableJobsClient } from '../client';
-import type { JobSettings } from '../spec';
+import type { JobSettings } from '../core';
 import { launchChromium } from '../scripts/chromium';
 
 const TOKEN = 'bench-ui-token-0123456789abcdef';

@@ -1,5 +1,5 @@
 // Text rendering of runs and jobs for humans; `-o json` bypasses all of it.
-import type { Run, RunTask } from '../spec';
+import type { Run, RunTask } from '../core';
 
 export function latestTaskRuns(run: Run): RunTask[] {
   const latest = new Map<string, RunTask>();

@@ -3,7 +3,7 @@
 import { userInfo } from 'node:os';
 import type { Client, TLSConfig } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { runWorkflowId, validateJobSettings, type JobSettings, type TriggerTiming } from '../spec';
+import { runWorkflowId, validateJobSettings, type JobSettings, type TriggerTiming } from '../core';
 import type { JobRunOptions } from '../workflows/definitions';
 import { SpecValidationError } from './errors';
 
@@ -34,7 +34,7 @@ export interface DurableJobsClientOptions {
   tls?: TLSConfig;
 }
 
-export type { TriggerTiming } from '../spec';
+export type { TriggerTiming } from '../core';
 
 const DEFAULT_TRIGGER_TIMING: TriggerTiming = {
   timeScale: 1,

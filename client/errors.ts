@@ -1,6 +1,6 @@
 // Errors built from facts, each with a stable Databricks error code. The HTTP status for each
 // code is decided here and nowhere else (the REST API and the CLI's exit codes both use it).
-import type { SpecProblem } from '../spec';
+import type { SpecProblem } from '../core';
 
 export const ErrorCode = {
   INVALID_PARAMETER_VALUE: 'INVALID_PARAMETER_VALUE',

@@ -34,5 +34,5 @@ export {
   SpecValidationError,
   TemporalUnavailableError,
 } from './errors';
-export type { JobSettings, Run, RunTask, RunState, Task } from '../spec';
-export { isRunTerminal } from '../spec';
+export type { JobSettings, Run, RunTask, RunState, Task } from '../core';
+export { isRunTerminal } from '../core';

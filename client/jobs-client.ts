@@ -3,7 +3,7 @@
 // Temporal Schedule whose action carries the job's settings (client/jobs.ts); a run is one `jobRun`
 // workflow (client/runs.ts); a run's output is read from its state and its log (client/run-output.ts).
 import { Client, Connection } from '@temporalio/client';
-import type { JobAccess, Run, RunState } from '../spec';
+import type { JobAccess, Run, RunState } from '../core';
 import { ClientContext, type DurableJobsClientOptions } from './context';
 import { TemporalUnavailableError } from './errors';
 import { Jobs, type CreateJobOptions, type Job } from './jobs';

@@ -17,7 +17,7 @@ import {
   updateAccess,
   type JobAccess,
   type JobSettings,
-} from '../spec';
+} from '../core';
 import {
   JOB_RUN_WORKFLOW_TYPE,
   CONTINUOUS_WORKFLOW_TYPE,
@@ -34,7 +34,7 @@ import {
   type ModelTriggerConfig,
 } from '../workflows/definitions';
 import { DjobsJobId, DjobsJobName, DjobsTrigger, NOT_YET_ADMITTED } from '../workflows/search-attributes';
-import type { AccessControlEntry } from '../spec';
+import type { AccessControlEntry } from '../core';
 import type { ClientContext } from './context';
 import { NotFoundError, SpecValidationError } from './errors';
 import { modelTriggerConfig } from './model-trigger';

@@ -1,5 +1,5 @@
 // How a job's `trigger.model` becomes the configuration of its model-trigger workflow.
-import type { JobSettings } from '../spec';
+import type { JobSettings } from '../core';
 import type { ModelTriggerConfig } from '../workflows/definitions';
 
 export function modelTriggerConfig(

@@ -10,7 +10,7 @@ import {
   type JsonValue,
   type RunState,
   type RunTask,
-} from '../spec';
+} from '../core';
 import { DjobsError, ErrorCode, NotFoundError } from './errors';
 
 /** Databricks `RunOutput` (runs/get-output) plus `log_path`, a durable-jobs extension. */

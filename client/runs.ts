@@ -32,7 +32,7 @@ import {
   type Run,
   type RunState,
   type TriggerType,
-} from '../spec';
+} from '../core';
 import {
   JOB_RUN_WORKFLOW_TYPE,
   getRunStateQuery,

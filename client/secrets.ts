@@ -12,7 +12,7 @@ import {
   secretPermissionOf,
   type Principal,
   type SecretAcl,
-} from '../spec';
+} from '../core';
 import { AesGcmPayloadCodec } from '../encryption/aes-gcm-codec';
 import type { KeyRing } from '../encryption/key-ring';
 import { openSecret, sealSecret } from '../encryption/sealed-secret';

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { validateJobSettings, type JobSettings, type SpecProblem } from '../spec';
+import { validateJobSettings, type JobSettings, type SpecProblem } from '../core';
 import { SpecValidationError } from './errors';
 
 export const NOTEBOOK_EXTENSIONS = ['.py', '.sql', '.ipynb', '.js', '.mjs', '.ts', '.sh'] as const;

@@ -3,7 +3,7 @@
 // the run state a workflow returns or carries in its failure. Everything read back is parsed here
 // with zod, so a record written by another version fails loudly instead of flowing on as a cast.
 import { z } from 'zod';
-import { JobSettings, ownerName, type JobAccess, type LegacyTaskParameters, type RunState } from '../spec';
+import { JobSettings, ownerName, type JobAccess, type LegacyTaskParameters, type RunState } from '../core';
 import type { JobRunInput } from '../workflows/definitions';
 import { DjobsError, ErrorCode } from './errors';
 

@@ -3,7 +3,7 @@
 // (`job_cluster_key` / `existing_cluster_id`, served by `djobs worker --cluster NAME`). A worker
 // is live while it polls its pool's task queue (Temporal forgets pollers after about a minute).
 import { temporal } from '@temporalio/proto';
-import { clusterTaskQueue, type JobSettings, type Task } from '../spec';
+import { clusterTaskQueue, type JobSettings, type Task } from '../core';
 import type { DurableJobsClient } from './jobs-client';
 
 /** The pool of tasks on no named cluster. */

@@ -3,7 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import type { TriggerTiming } from '../spec';
+import type { TriggerTiming } from '../core';
 import { installedMlflowPython } from './mlflow-install';
 
 const intFrom = (def: number) => z.coerce.number().int().positive().default(def);

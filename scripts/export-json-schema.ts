@@ -2,7 +2,7 @@
 // (e.g. VS Code's yaml.schemas / json.schemas). A unit test keeps the committed file current.
 import fs from 'node:fs';
 import path from 'node:path';
-import { jobSettingsJsonSchema } from '../spec';
+import { jobSettingsJsonSchema } from '../core';
 
 export const schemaFile = (root: string): string => path.join(root, 'docs', 'job-settings.schema.json');
 export const schemaText = (): string => `${JSON.stringify(jobSettingsJsonSchema(), null, 2)}\n`;

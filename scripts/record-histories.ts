@@ -7,7 +7,7 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { DurableJobsClient } from '../client';
-import { runWorkflowId, type JobSettings, type Task } from '../spec';
+import { runWorkflowId, type JobSettings, type Task } from '../core';
 import { createDjobsWorker } from '../worker';
 import { ensureMlflow } from '../config/mlflow-install';
 import { startMlflowServer } from '../config/mlflow-server';

@@ -10,7 +10,7 @@ import { createPlanningActivities } from '../activities/planning';
 import { triggerActivities } from '../activities/file-stores';
 import type { ContainmentChoice } from '../activities/containment';
 import { createModelRegistryActivities } from '../activities/model-registry';
-import { clusterTaskQueue } from '../spec';
+import { clusterTaskQueue } from '../core';
 import type { PlanningActivities, TaskActivities, TriggerActivities } from '../workflows/definitions';
 import { projectRoot } from '../config/project-root';
 

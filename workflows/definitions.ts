@@ -21,7 +21,7 @@ import type {
   TaskAttemptInput,
   TaskAttemptRecord,
   TriggerType,
-} from '../spec';
+} from '../core';
 
 export const JOB_RUN_WORKFLOW_TYPE = 'jobRun';
 

@@ -22,7 +22,7 @@ import {
   type JsonValue,
   type ReferenceContext,
   type Task,
-} from '../spec';
+} from '../core';
 import type { TaskActivities } from './definitions';
 import { slotClient } from './slots';
 import { classifyTaskFailure, taskAttemptActivityOptions } from './task-attempt-options';

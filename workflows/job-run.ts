@@ -1,6 +1,6 @@
 // The generic interpreter: one workflow execution is one Databricks job run. The run's
-// bookkeeping is the pure state machine of spec/run/active-run.ts (which drives the DAG scheduler
-// of spec/dag); this workflow keeps only what must be Temporal: admission through the job's slot
+// bookkeeping is the pure state machine of core/run/active-run.ts (which drives the DAG scheduler
+// of core/dag); this workflow keeps only what must be Temporal: admission through the job's slot
 // gate, timers, one coroutine per launched task (workflows/task-runs.ts), signals and queries,
 // continue-as-new, and the way the workflow ends. Determinism rules apply: no I/O, no wall clock
 // other than Temporal's, iteration in spec order only.
@@ -33,7 +33,7 @@ import {
   type RunOutcome,
   type RunState,
   type SlotDecision,
-} from '../spec';
+} from '../core';
 import {
   RunFailureType,
   getRunQuery,

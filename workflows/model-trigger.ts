@@ -4,7 +4,7 @@
 // durable state and derives each run's id from its trigger count, so a killed worker or server
 // neither loses nor repeats an update.
 import { condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import { markModelsTriggered, newModelTriggerState, observeModels } from '../spec';
+import { markModelsTriggered, newModelTriggerState, observeModels } from '../core';
 import {
   configureTriggerSignal,
   getTriggerStateQuery,

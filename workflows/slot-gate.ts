@@ -1,5 +1,5 @@
 // The slot gate: one long-lived workflow per job (djobs-gate-job-<id>) that admits runs to
-// max_concurrent_runs slots, queueing or skipping the rest (spec/run/admission.ts decides).
+// max_concurrent_runs slots, queueing or skipping the rest (core/run/admission.ts decides).
 // Temporal delivers its signals one at a time, so simultaneous starts are serialised here and can
 // never exceed the limit. Runs ask through a local activity (signal-with-start), get their answer
 // as a signal, and give their slot back with a signal when they end. When the gate has nothing
@@ -12,7 +12,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { emptyGate, gateIdle, releaseSlot, replyTo, requestSlot, type GateState, type SlotDecision } from '../spec';
+import { emptyGate, gateIdle, releaseSlot, replyTo, requestSlot, type GateState, type SlotDecision } from '../core';
 import {
   getGateQuery,
   releaseSlotSignal,

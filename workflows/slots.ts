@@ -10,7 +10,7 @@ import {
   proxyLocalActivities,
   setHandler,
 } from '@temporalio/workflow';
-import type { SlotDecision, SlotRequest } from '../spec';
+import type { SlotDecision, SlotRequest } from '../core';
 import { releaseSlotSignal, slotDecisionSignal, type PlanningActivities } from './definitions';
 
 export interface SlotClient {

@@ -1,6 +1,6 @@
 // One task of a run, attempt after attempt: wait out the retry interval, run the attempt (an
 // activity, a condition, or a child workflow), report how it ended. The run's state machine
-// (spec/run/active-run.ts) decides everything; this module only does what must be Temporal.
+// (core/run/active-run.ts) decides everything; this module only does what must be Temporal.
 import { CancellationScope, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
 import {
   evaluateCondition,
@@ -9,7 +9,7 @@ import {
   type AttemptState,
   type Task,
   type TaskAttemptInput,
-} from '../spec';
+} from '../core';
 import type { TaskActivities } from './definitions';
 import { runChildJob, runForEach } from './child-runs';
 import { poolOf, type RunContext } from './run-context';

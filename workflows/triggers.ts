@@ -29,7 +29,7 @@ import {
   type RunState,
   type TriggerInfo,
   type TriggerType,
-} from '../spec';
+} from '../core';
 import {
   configureTriggerSignal,
   getTriggerStateQuery,

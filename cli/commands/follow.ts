@@ -1,5 +1,5 @@
 import type { DurableJobsClient } from '../../client';
-import type { Run } from '../../spec';
+import type { Run } from '../../core';
 import { ExitCode } from '../exit-codes';
 import { printJson, type OutputFormat } from '../output';
 import { RunFollower, runHeadline, runTable } from '../render';

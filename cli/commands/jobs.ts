@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadJobSpecFile, resolveJobSpec } from '../../client/spec-file';
 import { DjobsError } from '../../client/errors';
-import type { JobSettings } from '../../spec';
+import type { JobSettings } from '../../core';
 import { outputFormat, parseId, printJson, runCommand, withSession } from '../output';
 import { formatDuration, runHeadline, runTable, table } from '../render';
 import { printIdOrFollow } from './follow';

@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { SecretsClient } from '../../client/secrets';
 import { DjobsError, ErrorCode } from '../../client/errors';
-import { isSecretPermission } from '../../spec';
+import { isSecretPermission } from '../../core';
 import { outputFormat, printJson, runCommand, withSession } from '../output';
 import { table } from '../render';
 

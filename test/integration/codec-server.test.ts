@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenMap, adminPrincipal } from '../../api/auth';
 import { createApiServer } from '../../api/server';
 import { freePort } from '../../config/dev-server';
-import { runWorkflowId } from '../../spec';
+import { runWorkflowId } from '../../core';
 import { startDjobsDev, startEngine, waitFor, type Engine } from './harness';
 
 const ADMIN = 'codec-admin-token-0123456789';

@@ -17,7 +17,7 @@ import { djobsDataConverter } from '../../encryption/data-converter';
 import { generateKeyLine, parseKeyRing } from '../../encryption/key-ring';
 import { createDjobsWorker } from '../../worker';
 import { findTemporalCli } from '../../config/temporal-cli';
-import { runWorkflowId } from '../../spec';
+import { runWorkflowId } from '../../core';
 import { latestByKey, readableText, startEngine, testEncryptionKeys, type Engine } from './harness';
 
 const run = promisify(execFile);

@@ -12,7 +12,7 @@ import type { DataConverter } from '@temporalio/common';
 import { DurableJobsClient } from '../../client';
 import { djobsDataConverter } from '../../encryption/data-converter';
 import { parseKeyRing } from '../../encryption/key-ring';
-import type { JobSettings, Run, Task } from '../../spec';
+import type { JobSettings, Run, Task } from '../../core';
 import { createDjobsWorker } from '../../worker';
 
 let runtimeInstalled = false;

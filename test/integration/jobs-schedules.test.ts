@@ -1,7 +1,7 @@
 // Jobs live in Temporal as Schedules: create, get, list, reset, delete, cron fire times, run-now
 // with parameters and idempotency tokens.
 import { describe, expect, it } from 'vitest';
-import { jobScheduleId } from '../../spec';
+import { jobScheduleId } from '../../core';
 import { job, sh, useEngine, waitFor } from './harness';
 
 describe('jobs and schedules', () => {

@@ -9,7 +9,7 @@ import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/cl
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DurableJobsClient, loadJobSpecFile } from '../../client';
 import { mlflowRunsOfJobRun } from '../../config/mlflow-api';
-import type { JobSettings, Run } from '../../spec';
+import type { JobSettings, Run } from '../../core';
 import { mlflowApi, startDevWithMlflow, type DevWithMlflow } from '../helpers/mlflow-server';
 import { startS3Server, type S3Server } from '../helpers/s3-server';
 import { attemptsOf, job, latestByKey, sh, startEngine, waitFor, type Engine } from './harness';

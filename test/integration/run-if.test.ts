@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DurableJobsClient } from '../../client';
-import { RunIf, type Run, type Task } from '../../spec';
+import { RunIf, type Run, type Task } from '../../core';
 import { occupancy } from '../helpers/occupancy';
 import { job, latestByKey, sh, useEngine } from './harness';
 

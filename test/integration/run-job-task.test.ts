@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Task } from '../../spec';
+import type { Task } from '../../core';
 import { alive, job, latestByKey, sh, useEngine, waitFor } from './harness';
 
 const runJob = (task_key: string, job_id: number, extra: Partial<Task> = {}): Task => ({

@@ -2,7 +2,7 @@
 // execution's history comes near Temporal's limits: the run continues as new when Temporal
 // suggests it (4,096 events by default), so each history stays far below the 51,200-event limit.
 import { describe, expect, it } from 'vitest';
-import { runWorkflowId, type JobSettings, type Task } from '../../spec';
+import { runWorkflowId, type JobSettings, type Task } from '../../core';
 import { latestByKey, useEngine, waitFor } from './harness';
 
 /** A fixed-seed random DAG: each task depends on up to three earlier tasks. */

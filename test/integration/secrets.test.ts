@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenMap, adminPrincipal } from '../../api/auth';
 import { createApiServer } from '../../api/server';
-import { runWorkflowId } from '../../spec';
+import { runWorkflowId } from '../../core';
 import { latestByKey, readableText, startEngine, waitFor, type Engine } from './harness';
 
 const exec = promisify(execFile);

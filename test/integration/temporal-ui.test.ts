@@ -5,7 +5,7 @@ import path from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runWorkflowId } from '../../spec';
+import { runWorkflowId } from '../../core';
 import { createDjobsWorker } from '../../worker';
 import { isEncrypted } from '../../encryption/aes-gcm-codec';
 import { job, sh, useEngine, waitFor } from './harness';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DurableJobsClient, type Run } from '../../client';
-import { fireTimes, jobScheduleId, translateQuartzCron } from '../../spec';
+import { fireTimes, jobScheduleId, translateQuartzCron } from '../../core';
 import { TemporalScheduledStartTime } from '../../workflows/search-attributes';
 import { job, sh, useEngine, waitFor, watcherBaselined } from './harness';
 

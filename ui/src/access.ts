@@ -1,5 +1,5 @@
 // What the signed-in principal may do on a job, decided by the same pure rules the API enforces
-// (spec/access/permissions.ts) over what the API returns: SCIM Me and the job's permissions. A
+// (core/access/permissions.ts) over what the API returns: SCIM Me and the job's permissions. A
 // button appears only when the API would accept its call.
 import {
   allows,
@@ -7,7 +7,7 @@ import {
   type JobAccess,
   type PermissionLevel,
   type Principal,
-} from '../../spec/access/permissions';
+} from '../../core/access/permissions';
 import { get, type AclEntry, type Me, type Run } from './api';
 
 export function principalOf(me: Me): Principal {

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listingDigest, triggerActivities } from '../../../activities/file-stores';
-import { applyListingChange, type ArrivedFile, type ListingChange } from '../../../spec';
+import { applyListingChange, type ArrivedFile, type ListingChange } from '../../../core';
 
 describe('listArrivedFileChanges', () => {
   let dir: string;

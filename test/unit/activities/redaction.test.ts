@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { secretRedactor } from '../../../activities/redaction';
-import { redact } from '../../../spec';
+import { redact } from '../../../core';
 
 const through = (values: string[], chunks: string[]): string => {
   const r = secretRedactor(values)!;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Run } from '../../../spec';
+import type { Run } from '../../../core';
 import { latestAttempts, lookOf, repairSelection } from '../../../ui/src/states';
 
 type RunTask = Run['tasks'][number];

@@ -2,7 +2,7 @@
 // failure kind, on the failure objects Temporal hands the workflow; and the shared activity options.
 import { ActivityFailure, ApplicationFailure, RetryState, TimeoutFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { TaskFailureType, type TaskAttemptRecord } from '../../../spec';
+import { TaskFailureType, type TaskAttemptRecord } from '../../../core';
 import {
   LOST_WORKER_ATTEMPTS,
   classifyTaskFailure,

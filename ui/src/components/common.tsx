@@ -1,6 +1,6 @@
 // Small shared pieces: state badges, run cells, errors, the trigger of a job in words.
 import type { ComponentChildren } from 'preact';
-import { describeQuartzCron, nextFireTime } from '../../../spec/cron/describe';
+import { describeQuartzCron, nextFireTime } from '../../../core/cron/describe';
 import type { Job, Run } from '../api';
 import { duration, when } from '../format';
 import { href } from '../router';
