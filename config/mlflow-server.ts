@@ -64,7 +64,9 @@ export async function startMlflowServer(opts: MlflowServerOptions): Promise<Mlfl
   const log = fs.openSync(paths.log, 'a');
   const child = spawn(opts.python, args, {
     stdio: ['ignore', log, log],
-    env: { ...process.env, ...opts.env },
+    // MLflow's job execution (huey consumers for server-side jobs) is not used by durable-jobs: off,
+    // so the server is one process group of a few workers instead of a dozen.
+    env: { ...process.env, MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false', ...opts.env },
     // Its own process group: the server's workers go with it on stop.
     detached: true,
   });
@@ -87,6 +89,7 @@ export async function startMlflowServer(opts: MlflowServerOptions): Promise<Mlfl
     const timer = setTimeout(() => kill('SIGKILL'), 5_000);
     await done;
     clearTimeout(timer);
+    kill('SIGKILL'); // workers that outlive the server (they may ignore SIGTERM) go with the group
   };
   const url = `http://127.0.0.1:${port}`;
   const ready = (async () => {
