@@ -78,11 +78,17 @@ export function clientOptionsFor(config: DjobsConfig, dataConverter: DataConvert
     jobAccessCacheMs: config.jobAccessCacheMs,
     dataConverter,
     ...(tls ? { tls } : {}),
+    ...(config.webUiUrl ? { webUiUrl: config.webUiUrl } : {}),
   };
 }
 
-export async function openSession(options: { needsWorker: boolean }): Promise<Session> {
+/**
+ * `webUiUrl`: where this command serves the jobs web UI (`djobs api`), the base of `run_page_url`
+ * unless DJOBS_WEB_UI_URL names a public address.
+ */
+export async function openSession(options: { needsWorker: boolean; webUiUrl?: string }): Promise<Session> {
   const config = loadConfig();
+  config.webUiUrl ??= options.webUiUrl;
   if (config.temporalAddress) {
     const clientOptions = clientOptionsFor(config, dataConverterFor(config, { createIfMissing: false }));
     const client = await DurableJobsClient.connect({
@@ -106,6 +112,7 @@ export async function openSession(options: { needsWorker: boolean }): Promise<Se
   }
   if ('live' in found) {
     const { live } = found;
+    config.webUiUrl ??= live.webUiUrl;
     const uiUrl = config.uiUrl ?? live.uiUrl;
     const clientOptions = clientOptionsFor(config, dataConverterFor(config, { createIfMissing: false }));
     const client = await DurableJobsClient.connect({

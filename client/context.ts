@@ -14,8 +14,14 @@ export interface DurableJobsClientOptions {
   namespace?: string;
   /** Task queue of the job-run workflows (what `djobs worker` serves). @default 'djobs' */
   taskQueue?: string;
-  /** Base URL of the Temporal Web UI, used for `run_page_url`. @default 'http://localhost:8233' */
+  /** Base URL of the Temporal Web UI (its run pages are `run_page_url` without a web UI). @default 'http://localhost:8233' */
   uiUrl?: string;
+  /**
+   * Base URL of the durable-jobs web UI (`djobs api`/`djobs dev` serve it at `/`): `run_page_url`
+   * is its run page, `<webUiUrl>/#/runs/<run_id>`, and each run's details in the Temporal UI link
+   * to it. Unset: `run_page_url` is the run's Temporal UI page.
+   */
+  webUiUrl?: string;
   /** Options applied to every run this client starts (parallelism, heartbeat timeout). */
   runOptions?: JobRunOptions;
   /** Who creates jobs and runs (Databricks `creator_user_name`). */
@@ -76,8 +82,20 @@ export class ClientContext {
     return `${this.uiUrl}/namespaces/${encodeURIComponent(this.namespace)}`;
   }
 
+  /** The run's page: in the jobs web UI when this client knows it, else in the Temporal UI. */
   runPageUrl(runId: number): string {
+    const web = this.options.webUiUrl?.replace(/\/$/, '');
+    return web ? `${web}/#/runs/${runId}` : this.temporalRunUrl(runId);
+  }
+
+  /** The run's workflow page in the Temporal Web UI. */
+  temporalRunUrl(runId: number): string {
     return `${this.namespaceUrl()}/workflows/${runWorkflowId(runId)}`;
+  }
+
+  /** A line for the run's details in the Temporal UI linking back to its web UI page, if known. */
+  webUiLink(runId: number): string {
+    return this.options.webUiUrl ? `\n\n[Open run ${runId} in durable-jobs](${this.runPageUrl(runId)})` : '';
   }
 
   validate(settings: unknown): JobSettings {

@@ -232,7 +232,7 @@ export class Runs {
           },
           notYetAdmitted: o.jobId !== undefined,
           summary: `${name} · run ${runId}${o.jobId !== undefined ? ` of job ${o.jobId}` : ''}`,
-          details: runDetails(input),
+          details: runDetails(input) + this.ctx.webUiLink(runId),
         });
         return { run_id: runId };
       } catch (err) {
@@ -302,7 +302,7 @@ export class Runs {
         reuse: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         ...(described.memo ? { memo: described.memo } : {}),
         summary: `${previous.run_name} · run ${jobRunId} · repair of ${chosen.length} task${chosen.length > 1 ? 's' : ''}`,
-        details: `**Repair** ${repairId} of run ${jobRunId}\n\n**Re-runs** ${chosen.join(', ')}`,
+        details: `**Repair** ${repairId} of run ${jobRunId}\n\n**Re-runs** ${chosen.join(', ')}${this.ctx.webUiLink(jobRunId)}`,
       });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError)

@@ -171,6 +171,8 @@ export interface DevState {
   uiUrl?: string;
   /** The MLflow tracking server `djobs dev` started, if any. */
   mlflowUrl?: string;
+  /** The jobs web UI it serves, if any. */
+  webUiUrl?: string;
   startedAt: number;
 }
 
@@ -201,6 +203,7 @@ export async function readLiveDevState(home: string): Promise<DevState | undefin
     address: lock.address,
     ...(lock.uiUrl ? { uiUrl: lock.uiUrl } : {}),
     ...(lock.mlflowUrl ? { mlflowUrl: lock.mlflowUrl } : {}),
+    ...(lock.webUiUrl ? { webUiUrl: lock.webUiUrl } : {}),
     startedAt: lock.since,
   };
 }

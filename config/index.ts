@@ -44,6 +44,7 @@ const Env = z.object({
    * proxy). Default: the address of the UI the embedded server started.
    */
   DJOBS_UI_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DJOBS_WEB_UI_URL: z.url({ protocol: /^https?$/ }).optional(),
   /**
    * Caps on task attempts running at once per worker pool across all runs and workers, e.g.
    * `default=8,gpu=2` (`default`: tasks on no cluster). Read by the workers that run workflows.
@@ -99,6 +100,8 @@ export interface DjobsConfig {
   port: number;
   uiPort: number;
   uiUrl?: string;
+  /** Public address of the jobs web UI (DJOBS_WEB_UI_URL): `run_page_url` is its run page when set. */
+  webUiUrl?: string;
   mlflowTrackingUri?: string;
   mlflowPort: number;
   triggers: TriggerTiming;
@@ -158,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
     port: e.DJOBS_PORT,
     uiPort: e.DJOBS_UI_PORT,
     ...(e.DJOBS_UI_URL ? { uiUrl: e.DJOBS_UI_URL } : {}),
+    ...(e.DJOBS_WEB_UI_URL ? { webUiUrl: e.DJOBS_WEB_UI_URL } : {}),
     ...(e.MLFLOW_TRACKING_URI ? { mlflowTrackingUri: e.MLFLOW_TRACKING_URI } : {}),
     mlflowPort: e.DJOBS_MLFLOW_PORT,
     jobAccessCacheMs: e.DJOBS_API_ACCESS_CACHE_MS,

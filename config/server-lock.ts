@@ -19,12 +19,16 @@ export interface ServerLockState {
   uiUrl?: string;
   /** The MLflow tracking server `djobs dev` started, if any. */
   mlflowUrl?: string;
+  /** The jobs web UI `djobs dev` serves with its REST API, if any. */
+  webUiUrl?: string;
   since: number;
 }
 
 export interface ServerLock {
   /** Record the started server (its pid first, so a crash right after leaves no orphan behind). */
-  update(fields: Partial<Pick<ServerLockState, 'state' | 'serverPid' | 'address' | 'uiUrl' | 'mlflowUrl'>>): void;
+  update(
+    fields: Partial<Pick<ServerLockState, 'state' | 'serverPid' | 'address' | 'uiUrl' | 'mlflowUrl' | 'webUiUrl'>>
+  ): void;
   release(): void;
 }
 

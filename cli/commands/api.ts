@@ -13,7 +13,9 @@ export function configureApiCommand(program: Command): void {
     .option('--principals <file>', 'users and service principals with their tokens (default: $DJOBS_API_PRINCIPALS)')
     .action(async (opts: { port: string; host: string; principals?: string }) =>
       runCommand(async () => {
-        const session = await openSession({ needsWorker: true });
+        const host = ['0.0.0.0', '::'].includes(opts.host) ? 'localhost' : opts.host;
+        const scheme = process.env.DJOBS_API_TLS_CERT ? 'https' : 'http';
+        const session = await openSession({ needsWorker: true, webUiUrl: `${scheme}://${host}:${opts.port}` });
         const { app } = await serveApi({
           client: session.client,
           port: Number(opts.port),

@@ -76,7 +76,10 @@ export function configureDevCommand(program: Command): void {
         const uiCodecKey = randomBytes(24).toString('base64url');
         // The browser calls it: a wildcard bind address is not one it can reach.
         const codecHost = ['0.0.0.0', '::'].includes(opts.apiHost) ? '127.0.0.1' : opts.apiHost;
-        const codecEndpoint = `${config.apiTls ? 'https' : 'http'}://${codecHost}:${apiPort}${CODEC_PATH}/ui/${uiCodecKey}`;
+        const apiUrl = `${config.apiTls ? 'https' : 'http'}://${codecHost}:${apiPort}`;
+        const codecEndpoint = `${apiUrl}${CODEC_PATH}/ui/${uiCodecKey}`;
+        // run_page_url is the run's page in the jobs web UI this API serves (DJOBS_WEB_UI_URL wins).
+        if (apiPort > 0) config.webUiUrl ??= apiUrl;
         const server = await startDevServer({
           ...(apiPort > 0 ? { extraArgs: ['--ui-codec-endpoint', codecEndpoint] } : {}),
           cliPath,
@@ -120,6 +123,7 @@ export function configureDevCommand(program: Command): void {
           address: server.address,
           ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}),
           ...(mlflowUrl ? { mlflowUrl } : {}),
+          ...(config.webUiUrl ? { webUiUrl: config.webUiUrl } : {}),
         });
         process.stdout.write(
           `durable-jobs dev: Temporal at ${server.address}${server.uiUrl ? `, Web UI at ${server.uiUrl}` : ''}, data in ${config.home}\nPress Ctrl-C to stop.\n`

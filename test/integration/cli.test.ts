@@ -242,10 +242,19 @@ describe('djobs CLI', () => {
         return (r.body.status as { state: string }).state === 'TERMINATED' ? r.body : undefined;
       }, 'the submitted run to finish');
       expect(run.state).toMatchObject({ result_state: 'SUCCESS' });
-      // run_page_url points at the Web UI dev really started (DJOBS_UI_PORT=0: a free port).
+      // run_page_url is the run's page in the jobs web UI dev serves on its API port.
+      const runId = body.run_id as number;
+      expect(run.run_page_url).toBe(`http://127.0.0.1:${apiPort}/#/runs/${runId}`);
+      // The Temporal UI dev really started (DJOBS_UI_PORT=0: a free port) links the run back to it.
       const ui = /Web UI at (http:\/\/\S+?),/.exec(dev.output())?.[1];
       expect(ui, dev.output()).toMatch(/^http:\/\/localhost:\d+$/);
-      expect(run.run_page_url).toBe(`${ui}/namespaces/default/workflows/djobs-run-${body.run_id as number}`);
+      // A command attached to dev (here the CLI) gives the same run page.
+      const cliRun = await djobs(['jobs', 'get-run', String(runId), '-o', 'json'], {
+        TEMPORAL_ADDRESS: '',
+        DJOBS_HOME: path.join(engine.workDir, 'dev-home'),
+      });
+      expect(cliRun.code, cliRun.stderr).toBe(0);
+      expect((JSON.parse(cliRun.stdout) as Run).run_page_url).toBe(run.run_page_url);
       expect((await fetch(`${base}/runs/list`)).status).toBe(401);
       // The web UI on the same port: the page itself needs no token.
       expect(dev.output()).toContain(`durable-jobs web UI at http://127.0.0.1:${apiPort}/`);

@@ -38,6 +38,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DJOBS_UI_URL: 'jobs.example.com' })).toThrow(/DJOBS_UI_URL: /);
   });
 
+  it('takes the public address of the jobs web UI, an http(s) URL', () => {
+    expect(loadConfig({ DJOBS_WEB_UI_URL: 'https://jobs.example.com' }).webUiUrl).toBe('https://jobs.example.com');
+    expect(loadConfig({}).webUiUrl).toBeUndefined();
+    expect(() => loadConfig({ DJOBS_WEB_UI_URL: 'ftp://jobs' })).toThrow(/DJOBS_WEB_UI_URL: /);
+  });
+
   it('names every bad variable at once', () => {
     expect(() => loadConfig({ DJOBS_API_ACCESS_CACHE_MS: '-5', DJOBS_POOL_MAX_TASKS: 'gpu' })).toThrow(
       /DJOBS_POOL_MAX_TASKS: expected pool=limit pairs.*DJOBS_API_ACCESS_CACHE_MS: |DJOBS_API_ACCESS_CACHE_MS: .*DJOBS_POOL_MAX_TASKS: expected pool=limit pairs/
