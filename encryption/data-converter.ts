@@ -23,10 +23,8 @@ export function djobsDataConverter(ring: KeyRing | undefined): DataConverter {
  */
 export function failureConverterModulePath(): string {
   const candidates = [
-    path.join(__dirname, '..', '..', 'workflows', 'failure-converter.js'),
-    path.join(__dirname, '..', '..', 'dist', 'workflows', 'failure-converter.js'),
+    path.join(__dirname, '..', 'workflows', 'failure-converter.js'),
+    path.join(__dirname, '..', 'dist', 'workflows', 'failure-converter.js'),
   ];
-  return (
-    candidates.find((p) => fs.existsSync(p)) ?? path.join(__dirname, '..', '..', 'workflows', 'failure-converter.ts')
-  );
+  return candidates.find((p) => fs.existsSync(p)) ?? path.join(__dirname, '..', 'workflows', 'failure-converter.ts');
 }
