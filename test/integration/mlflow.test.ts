@@ -12,7 +12,7 @@ import { mlflowRunsOfJobRun } from '../../config/mlflow-api';
 import type { JobSettings, Run } from '../../core';
 import { mlflowApi, startDevWithMlflow, type DevWithMlflow } from '../helpers/mlflow-server';
 import { startS3Server, type S3Server } from '../helpers/s3-server';
-import { attemptsOf, job, latestByKey, sh, startEngine, waitFor, type Engine } from './harness';
+import { attemptsOf, job, latestByKey, sh, startEngine, testDataConverter, waitFor, type Engine } from './harness';
 
 const root = path.resolve(__dirname, '..', '..');
 const example = path.join(root, 'examples', 'ml-churn', 'job.json');
@@ -235,6 +235,7 @@ describe('ML jobs with MLflow', () => {
       address: engine.address,
       taskQueue,
       triggers: { modelPollSeconds: 0.3 },
+      dataConverter: testDataConverter(),
     });
     try {
       const out = path.join(home, 'updates.txt');
