@@ -55,6 +55,9 @@ import { DjobsError, ErrorCode, GrpcStatus, InvalidStateError, NotFoundError } f
 import type { Jobs } from './jobs';
 import { accessOf, runAsOf, runMemo, runPeople, storedRunState } from './stored-records';
 
+/** Visibility records read per page when the listing is filtered by permission. */
+const LISTING_PAGE_FOR_FILTERED = 1000;
+
 export interface StartRunOptions {
   /** Job parameter overrides, name → value. */
   jobParameters?: Record<string, string>;
@@ -569,7 +572,10 @@ export class Runs {
     const limit = options.limit ?? 25;
     const runs: Run[] = [];
     const seen = new Set<string>();
-    for await (const wf of this.ctx.temporal.workflow.list({ query: clauses.join(' AND '), pageSize: limit })) {
+    // A caller that may see only some runs (`where`) may need many visibility records per run it
+    // sees: read them in large pages, so a namespace of thousands of runs costs a few round trips.
+    const pageSize = options.where ? LISTING_PAGE_FOR_FILTERED : limit;
+    for await (const wf of this.ctx.temporal.workflow.list({ query: clauses.join(' AND '), pageSize })) {
       // A repaired run has one workflow execution per repair; list it once, as its latest.
       if (seen.has(wf.workflowId)) continue;
       seen.add(wf.workflowId);
