@@ -4,26 +4,13 @@
 // when running as root (as CI does), else says what to do. Prints the executable's path.
 // Plain Node with no dependencies, so it runs before `npm run build`.
 const { spawnSync } = require('node:child_process');
-const fs = require('node:fs');
-const path = require('node:path');
+const { executable, onPath } = require('./executables.cjs');
 
 const NAMES = ['chromium', 'chromium-browser'];
 
-function executable(p) {
-  try {
-    fs.accessSync(p, fs.constants.X_OK);
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
 function find() {
   if (process.env.CHROMIUM_PATH) return executable(process.env.CHROMIUM_PATH) ? process.env.CHROMIUM_PATH : undefined;
-  for (const name of NAMES)
-    for (const dir of (process.env.PATH || '').split(path.delimiter))
-      if (dir && executable(path.join(dir, name))) return path.join(dir, name);
-  return undefined;
+  return onPath(...NAMES);
 }
 
 function run(cmd, args) {

