@@ -91,7 +91,17 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*', '@temporalio/*'], message: 'core/ is pure: it may import zod only.' },
             {
-              regex: anyOf('workflows', 'activities', 'worker', 'client', 'api', 'cli', 'config'),
+              regex: anyOf(
+                'workflows',
+                'activities',
+                'worker',
+                'client',
+                'api',
+                'cli',
+                'config',
+                'stores',
+                'notifications'
+              ),
               message: 'core/ is pure: it may import zod only.',
             },
           ],
@@ -155,8 +165,18 @@ export default tseslint.config(
     ]
   ),
   layer(
-    ['config/**/*.ts'],
+    ['stores/**/*.ts'],
+    ['workflows', 'activities', 'worker', 'client', 'api', 'cli', 'notifications'],
+    'stores/ may import core/, config/ and encryption/ only.'
+  ),
+  layer(
+    ['notifications/**/*.ts'],
     ['workflows', 'activities', 'worker', 'client', 'api', 'cli'],
+    'notifications/ (the senders) may import core/, config/, stores/ and encryption/ only.'
+  ),
+  layer(
+    ['config/**/*.ts'],
+    ['workflows', 'activities', 'worker', 'client', 'api', 'cli', 'stores', 'notifications'],
     'config/ may import core/ only.'
   ),
   layer(
