@@ -1,6 +1,8 @@
 // Every example under examples/ runs here (the ETL example has its own file, etl.test.ts).
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { DurableJobsClient, loadJobSpecFile } from '../../client';
 import { runEtl } from '../../examples/client/run-job';
@@ -164,6 +166,42 @@ describe('examples', () => {
       }
     } finally {
       await client.close();
+    }
+  });
+  it("secrets: the README's commands make the scope; both tasks use the token and every log shows [REDACTED]", async () => {
+    const cli = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'index.js');
+    const env = {
+      ...process.env,
+      TEMPORAL_ADDRESS: engine.address,
+      DJOBS_TASK_QUEUE: engine.taskQueue,
+      DJOBS_HOME: engine.dataDir,
+    };
+    const djobs = (args: string[], stdin?: string) =>
+      new Promise<string>((resolve, reject) => {
+        const child = execFile(process.execPath, [cli, 'secrets', ...args], { env, timeout: 60_000 }, (err, out) => {
+          if (err) reject(new Error(`djobs secrets ${args[0]}: ${err.message}`));
+          else resolve(String(out));
+        });
+        child.stdin!.end(stdin ?? '');
+      });
+    // A scope left by an interrupted earlier run of this test is removed first.
+    await promisify(execFile)(process.execPath, [cli, 'secrets', 'delete-scope', 'demo'], { env }).catch(() => {});
+    await djobs(['create-scope', 'demo']);
+    await djobs(['put-secret', 'demo', 'api-token'], 'tok-example-123');
+    try {
+      const { settings } = await loadJobSpecFile(path.join(examples, 'secrets', 'job.yaml'));
+      const run = await engine.client.waitForRun((await engine.client.submitRun(settings)).run_id, {
+        timeoutMs: 60_000,
+      });
+      expect(run.state.result_state).toBe('SUCCESS');
+      const byReference = await engine.client.getRunOutput(run.run_id, 'by_reference');
+      expect(byReference.logs).toBe('token has 15 characters, value [REDACTED]\n');
+      const withDbutils = await engine.client.getRunOutput(run.run_id, 'with_dbutils');
+      expect(withDbutils.logs).toContain('calling with [REDACTED]');
+      expect(withDbutils.notebook_output).toEqual({ result: 'called with [REDACTED]', truncated: false });
+      expect(JSON.stringify([byReference, withDbutils])).not.toContain('tok-example-123');
+    } finally {
+      await djobs(['delete-scope', 'demo']);
     }
   });
 });
