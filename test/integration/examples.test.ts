@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { DurableJobsClient, loadJobSpecFile } from '../../client';
 import { runEtl } from '../../examples/client/run-job';
-import { attemptsOf, latestByKey, useEngine, waitFor, watcherBaselined, firstRunFinished } from './harness';
+import { attemptsOf, latestByKey, useEngine, waitFor, watcherBaselined, firstRunFinished, engineEnv } from './harness';
 
 const examples = path.resolve(__dirname, '..', '..', 'examples');
 
@@ -170,12 +170,7 @@ describe('examples', () => {
   });
   it("secrets: the README's commands make the scope; both tasks use the token and every log shows [REDACTED]", async () => {
     const cli = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'index.js');
-    const env = {
-      ...process.env,
-      TEMPORAL_ADDRESS: engine.address,
-      DJOBS_TASK_QUEUE: engine.taskQueue,
-      DJOBS_HOME: engine.dataDir,
-    };
+    const env = engineEnv(engine);
     const djobs = (args: string[], stdin?: string) =>
       new Promise<string>((resolve, reject) => {
         const child = execFile(process.execPath, [cli, 'secrets', ...args], { env, timeout: 60_000 }, (err, out) => {

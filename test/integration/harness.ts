@@ -117,17 +117,21 @@ export async function startEngine(
   };
 }
 
+/** The environment a `djobs` process needs to use the engine's server, queue and home. */
+export function engineEnv(engine: Engine): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    TEMPORAL_ADDRESS: engine.address,
+    DJOBS_TASK_QUEUE: engine.taskQueue,
+    DJOBS_HOME: engine.dataDir,
+  };
+}
+
 /** `djobs worker` (from dist/) serving the engine's queue, as a process of its own that tests can kill. */
 export function startWorkerProcess(engine: Engine, env: NodeJS.ProcessEnv = {}): ChildProcess {
   const root = path.resolve(__dirname, '..', '..');
   const child = spawn(process.execPath, [path.join(root, 'dist', 'cli', 'index.js'), 'worker'], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: engine.address,
-      DJOBS_TASK_QUEUE: engine.taskQueue,
-      DJOBS_HOME: engine.dataDir,
-      ...env,
-    },
+    env: { ...engineEnv(engine), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[worker ${child.pid}] ${d.toString()}`));

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenMap, adminPrincipal } from '../../api/auth';
 import { createApiServer } from '../../api/server';
 import { runWorkflowId } from '../../core';
-import { latestByKey, readableText, startEngine, waitFor, type Engine } from './harness';
+import { latestByKey, readableText, startEngine, waitFor, type Engine, engineEnv } from './harness';
 
 const exec = promisify(execFile);
 const SECRET = 's3cr3t-value-71b9';
@@ -207,12 +207,7 @@ describe('secrets', () => {
 
   it('djobs secrets: the Databricks CLI verbs, values from stdin, never printed back', async () => {
     const cli = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'index.js');
-    const env = {
-      ...process.env,
-      TEMPORAL_ADDRESS: engine.address,
-      DJOBS_TASK_QUEUE: engine.taskQueue,
-      DJOBS_HOME: engine.dataDir,
-    };
+    const env = engineEnv(engine);
     const djobs = (...args: string[]) => exec(process.execPath, [cli, 'secrets', ...args], { env, timeout: 60_000 });
     const cliScope = `${scope}-cli`;
     await djobs('create-scope', cliScope);
