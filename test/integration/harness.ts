@@ -1,5 +1,11 @@
 // One engine per test file: a worker on its own task queue (isolation on the shared dev server)
 // with its own data directory, and a client pointed at the same queue.
+//
+// Timer-heavy tests (job timeout, retry intervals, cron fires) run here on the real dev server with
+// short intervals, not on Temporal's time-skipping test environment: its
+// `TestWorkflowEnvironment.createTimeSkipping()` downloads the test server at run time, which these
+// machines cannot; the Maven Central build of that server (`io.temporal:temporal-test-server`, run
+// with Java 17 as an `existing-path` executable) is not wired in yet (ARCHITECTURE.md, Tests).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -247,7 +253,9 @@ export function writePrincipalsFile(dir: string, principals: readonly TestPrinci
   const bots = principals.filter((p) => p.servicePrincipal);
   const yaml =
     `users:\n${users.map((p) => entry(p, `user_name: ${p.who}@example.com`)).join('')}` +
-    (bots.length ? `service_principals:\n${bots.map((p) => entry(p, `service_principal_name: ${p.servicePrincipal}`)).join('')}` : '');
+    (bots.length
+      ? `service_principals:\n${bots.map((p) => entry(p, `service_principal_name: ${p.servicePrincipal}`)).join('')}`
+      : '');
   const file = path.join(dir, 'principals.yaml');
   fs.writeFileSync(file, yaml);
   return file;
