@@ -3,16 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../api/server';
 import { DurableJobsClient } from '../../client';
-import {
-  job,
-  principalTokens,
-  sh,
-  tokenOf,
-  useApiServer,
-  useEngine,
-  waitFor,
-  type TestPrincipal,
-} from './harness';
+import { job, principalTokens, sh, tokenOf, useApiServer, useEngine, waitFor, type TestPrincipal } from './harness';
 
 const PRINCIPALS: TestPrincipal[] = [
   { who: 'alice' },
