@@ -6,13 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { activityInfo, getClient } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import YAML from 'yaml';
-// The activity reads secrets with the same store and principal rules as the API: it is a client
-// of both by design (a task's secret is checked against its run_as principal where it is used).
-// eslint-disable-next-line no-restricted-imports
-import { PrincipalsFile } from '../api/auth';
-// eslint-disable-next-line no-restricted-imports
-import { SecretsClient } from '../client/secrets';
+// The activity reads secrets with the same store and principal rules as the API (a task's secret
+// is checked against its run_as principal where it is used).
+import { readPrincipalsFile } from '../config/principals-file';
 import {
   ADMINS_GROUP,
   SECRET_REFERENCE,
@@ -21,6 +17,7 @@ import {
   type TaskAttemptInput,
   type TaskAttemptRecord,
 } from '../core';
+import { SecretScopes } from '../stores/secret-scopes';
 import { AttemptFailure, attemptLogPath, type ExecuteContext } from './execute';
 import { secretRedactor } from './redaction';
 
@@ -54,7 +51,7 @@ export async function resolveAttemptSecrets(input: TaskAttemptInput, groupsOf: G
   const runAs = await runAsOf(client, activityInfo().workflowExecution?.workflowId ?? '(unknown)');
   const groups = groupsOf(runAs);
   const who: Principal = { name: runAs, kind: 'user', groups, admin: groups.includes(ADMINS_GROUP) };
-  const secrets = SecretsClient.of(client);
+  const secrets = SecretScopes.of(client);
   const resolved = new Map<string, string>();
   for (const [raw, scope, key] of references.map((m) => [m[0], m[1]!, m[2]!] as const)) {
     if (resolved.has(raw)) continue;
@@ -155,10 +152,6 @@ function redactDeep<T>(v: T, values: readonly string[]): T {
 /** Groups per principal name from a principals file (YAML/JSON), or none without one. */
 export function groupsFromPrincipalsFile(file: string | undefined): GroupsOf {
   if (!file) return () => [];
-  const parsed = PrincipalsFile.parse(YAML.parse(fs.readFileSync(file, 'utf8')) ?? {});
-  const groups = new Map<string, string[]>([
-    ...parsed.users.map((u) => [u.user_name, u.groups] as const),
-    ...parsed.service_principals.map((s) => [s.service_principal_name, s.groups] as const),
-  ]);
+  const groups = new Map(readPrincipalsFile(file).map(({ principal }) => [principal.name, principal.groups]));
   return (name) => groups.get(name) ?? [];
 }

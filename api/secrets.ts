@@ -3,13 +3,13 @@
 // read secrets at run time (`{{secrets/scope/key}}`, dbutils.secrets.get).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DjobsError, ErrorCode } from '../client/errors';
-import type { SecretsClient } from '../client/secrets';
+import type { SecretScopes } from '../stores/secret-scopes';
 import { isSecretPermission, secretAllows, type Principal, type SecretPermission } from '../core';
 import { badRequest } from './errors';
 
 type Params = Record<string, unknown>;
 
-export function registerSecretsApi(app: FastifyInstance, secrets: SecretsClient): void {
+export function registerSecretsApi(app: FastifyInstance, secrets: SecretScopes): void {
   const who = (req: FastifyRequest) => (req as unknown as { principal: Principal }).principal;
   const params = (req: FastifyRequest): Params => ({ ...(req.query as Params), ...((req.body as Params) ?? {}) });
   const str = (p: Params, name: string): string => {

@@ -35,7 +35,7 @@ import { registerIdentityRoutes } from './identity';
 import { isWebUiPath, registerWebUi } from './web-ui';
 import { isCodecRequest, registerCodecServer, type CodecServerOptions } from './codec-server';
 import { registerSecretsApi } from './secrets';
-import { SecretsClient } from '../client/secrets';
+import { SecretScopes } from '../stores/secret-scopes';
 
 export interface ApiServerOptions {
   client: DurableJobsClient;
@@ -243,7 +243,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   });
 
   registerCodecServer(app, client, opts.tokens, opts.codec);
-  registerSecretsApi(app, SecretsClient.of(client.temporal));
+  registerSecretsApi(app, SecretScopes.of(client.temporal));
 
   // Databricks SDKs read this at start to learn the host's kind; an empty workspace answer keeps
   // them in workspace (not account) mode.

@@ -1,22 +1,9 @@
 // Errors built from facts, each with a stable Databricks error code. The HTTP status for each
 // code is decided here and nowhere else (the REST API and the CLI's exit codes both use it).
 import type { SpecProblem } from '../core';
+import { DjobsError, ErrorCode } from '../core/errors';
 
-export const ErrorCode = {
-  INVALID_PARAMETER_VALUE: 'INVALID_PARAMETER_VALUE',
-  /** The request itself cannot be read (not JSON, not an object). */
-  MALFORMED_REQUEST: 'MALFORMED_REQUEST',
-  REQUEST_LIMIT_EXCEEDED: 'REQUEST_LIMIT_EXCEEDED',
-  ENDPOINT_NOT_FOUND: 'ENDPOINT_NOT_FOUND',
-  RESOURCE_DOES_NOT_EXIST: 'RESOURCE_DOES_NOT_EXIST',
-  RESOURCE_ALREADY_EXISTS: 'RESOURCE_ALREADY_EXISTS',
-  INVALID_STATE: 'INVALID_STATE',
-  PERMISSION_DENIED: 'PERMISSION_DENIED',
-  UNAUTHENTICATED: 'UNAUTHENTICATED',
-  TEMPORAL_UNAVAILABLE: 'TEMPORARILY_UNAVAILABLE',
-  INTERNAL_ERROR: 'INTERNAL_ERROR',
-} as const;
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+export { DjobsError, ErrorCode };
 
 /** The one table from error code to HTTP status (a Record: a new code fails compilation until mapped). */
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -39,16 +26,6 @@ export const GrpcStatus = {
   ALREADY_EXISTS: 6,
   UNAVAILABLE: 14,
 } as const;
-
-export class DjobsError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string
-  ) {
-    super(message);
-    this.name = 'DjobsError';
-  }
-}
 
 /** A job spec failed validation; `problems` holds every problem with its JSON path. */
 export class SpecValidationError extends DjobsError {

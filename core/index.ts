@@ -14,3 +14,4 @@ export * from './run/admission';
 export * from './run/triggers';
 export * from './run/legacy-parameters';
 export * from './run/model-trigger';
+export * from './run/for-each';

@@ -58,7 +58,8 @@ export interface JobRunInput {
 
 export interface ContinuedRun {
   state: RunState;
-  progress: Progress;
+  /** Carried by older executions only: the scheduler's view is derived from the attempts. */
+  progress?: Progress;
   sequence: number;
   /** When this execution's job timeout started counting. */
   timeoutBase: number;

@@ -13,11 +13,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import {
+  ForEachIterations,
+  forEachDetails,
   resolveTask,
   retryDelayMillis,
   runIdFromString,
   shouldRetry,
   type AttemptEnd,
+  type ForEachProgress,
   type ForEachStats,
   type JsonValue,
   type ReferenceContext,
@@ -48,43 +51,46 @@ export interface ForEachInput {
   progress?: ForEachProgress;
 }
 
-export interface ForEachProgress {
-  next: number;
-  succeeded: number;
-  failed: number;
-  /** The first failures (index and error), at most 20. */
-  failures: { index: number; error: string }[];
-}
-
 export interface ForEachResult {
   stats: ForEachStats;
   failures: { index: number; error: string }[];
 }
 
-const MAX_FAILURES_KEPT = 20;
-
+/** The for_each child: hands out iterations as `ForEachIterations` (core/run/for-each.ts) decides. */
 export async function forEachRun(input: ForEachInput): Promise<ForEachResult> {
+  const iterations = new ForEachIterations(input.inputs.length, input.concurrency, input.progress);
+  const publish = () => setCurrentDetails(forEachDetails(input.taskKey, input.runId, iterations.stats()));
+  const iteration = iterationRunner(input);
+  let crash: Error | undefined;
+  while (!iterations.done) {
+    if (crash) throw crash;
+    for (const index of iterations.launch()) {
+      void iteration(index).then(
+        (r) => iterations.ended(index, r),
+        (err: unknown) => {
+          iterations.stopped();
+          // Cancellation ends the loop below; anything else is a bug that must fail loudly.
+          if (!isCancellation(err))
+            crash ??= err instanceof Error ? err : new Error('an iteration crashed', { cause: err });
+        }
+      );
+    }
+    publish();
+    const before = iterations.completed;
+    await condition(() => iterations.completed !== before || iterations.drained || crash !== undefined);
+    if (!iterations.draining && workflowInfo().continueAsNewSuggested) iterations.drain();
+    if (iterations.mustContinue) await continueAsNew<typeof forEachRun>({ ...input, progress: iterations.progress() });
+  }
+  publish();
+  return { stats: iterations.stats(), failures: iterations.failures() };
+}
+
+type IterationResult = { ok: true } | { ok: false; error: string };
+
+/** One iteration, with the nested task's retries. */
+function iterationRunner(input: ForEachInput): (index: number) => Promise<IterationResult> {
   // Only iterations in a capped worker pool talk to a slot gate (older inputs have no pool).
   const slots = input.pool ? slotClient() : undefined;
-  const p: ForEachProgress = input.progress ?? { next: 0, succeeded: 0, failed: 0, failures: [] };
-  let active = 0;
-  let draining = false;
-  const total = input.inputs.length;
-  const stats = (): ForEachStats => ({
-    total_iterations: total,
-    scheduled_iterations: total - p.next,
-    active_iterations: active,
-    completed_iterations: p.succeeded + p.failed,
-    succeeded_iterations: p.succeeded,
-    failed_iterations: p.failed,
-  });
-  const publish = () => {
-    const s = stats();
-    setCurrentDetails(
-      `**for_each ${input.taskKey}** of run ${input.runId}\n\n| total | active | succeeded | failed | waiting |\n|---|---|---|---|---|\n| ${s.total_iterations} | ${s.active_iterations} | ${s.succeeded_iterations} | ${s.failed_iterations} | ${s.scheduled_iterations} |`
-    );
-  };
-
   const acts = (attempt: number, index: number) =>
     proxyActivities<TaskActivities>(
       taskAttemptActivityOptions({
@@ -95,89 +101,56 @@ export async function forEachRun(input: ForEachInput): Promise<ForEachResult> {
       })
     );
 
-  /** One iteration, with the nested task's retries. */
-  async function iteration(index: number): Promise<{ ok: boolean; error?: string }> {
-    let lastError = '';
-    for (let attempt = 0; ; attempt++) {
-      const runId = runIdFromString(`${input.taskRunId}/${index}/${attempt}`);
-      const resolved = resolveTask(input.task, {
-        ...input.references,
-        task: { name: input.task.task_key, runId, executionCount: attempt + 1 },
-        input: input.inputs[index]!,
+  /** One attempt of an iteration: how it ended, or the reason it could not run. */
+  async function attemptOnce(
+    index: number,
+    attempt: number
+  ): Promise<IterationResult | { end: AttemptEnd; error: string; start: number }> {
+    const runId = runIdFromString(`${input.taskRunId}/${index}/${attempt}`);
+    const resolved = resolveTask(input.task, {
+      ...input.references,
+      task: { name: input.task.task_key, runId, executionCount: attempt + 1 },
+      input: input.inputs[index]!,
+    });
+    if (!resolved.ok) return { ok: false, error: resolved.error };
+    const holder = `${workflowInfo().workflowId}#${index}-${attempt}`;
+    const pool = input.pool;
+    if (pool) {
+      const d = await slots!.acquire(pool.gateId, { workflowId: holder, limit: pool.limit, queue: true });
+      if (d === 'EXPIRED' || d.verdict !== 'GRANTED')
+        return { ok: false, error: `Worker pool "${pool.name}" runs no tasks (its cap is ${pool.limit}).` };
+    }
+    const start = Date.now();
+    try {
+      await acts(attempt, index).runTaskAttempt({
+        runId: input.runId,
+        ...(input.jobId !== undefined ? { jobId: input.jobId } : {}),
+        jobName: input.jobName,
+        taskRunId: runId,
+        attemptNumber: attempt,
+        // The iteration's logs go to logs/run-<id>/<for_each key>/iteration-<n>/attempt-<a>.log.
+        task: { ...resolved.task, task_key: `${input.taskKey}/iteration-${index}` },
+        jobParameters: input.jobParameters,
+        upstreamTaskValues: input.upstreamTaskValues,
       });
-      if (!resolved.ok) return { ok: false, error: resolved.error };
-      let end: AttemptEnd;
-      const holder = `${workflowInfo().workflowId}#${index}-${attempt}`;
-      if (input.pool) {
-        const d = await slots!.acquire(input.pool.gateId, { workflowId: holder, limit: input.pool.limit, queue: true });
-        if (d === 'EXPIRED' || d.verdict !== 'GRANTED')
-          return {
-            ok: false,
-            error: `Worker pool "${input.pool.name}" runs no tasks (its cap is ${input.pool.limit}).`,
-          };
-      }
-      const start = Date.now();
-      try {
-        await acts(attempt, index).runTaskAttempt({
-          runId: input.runId,
-          ...(input.jobId !== undefined ? { jobId: input.jobId } : {}),
-          jobName: input.jobName,
-          taskRunId: runId,
-          attemptNumber: attempt,
-          // The iteration's logs go to logs/run-<id>/<for_each key>/iteration-<n>/attempt-<a>.log.
-          task: { ...resolved.task, task_key: `${input.taskKey}/iteration-${index}` },
-          jobParameters: input.jobParameters,
-          upstreamTaskValues: input.upstreamTaskValues,
-        });
-        return { ok: true };
-      } catch (err) {
-        if (isCancellation(err)) throw err;
-        const outcome = classifyTaskFailure(err);
-        // An iteration has no task run of its own to show: keep the task's error, not the summary.
-        lastError = outcome.record?.errorMessage ?? outcome.message;
-        end = outcome.end;
-      } finally {
-        const pool = input.pool;
-        if (pool) await CancellationScope.nonCancellable(() => slots!.release(pool.gateId, holder));
-      }
-      if (!shouldRetry(input.task, end, attempt)) return { ok: false, error: lastError };
-      const delay = retryDelayMillis(input.task, start, Date.now());
-      if (delay > 0) await sleep(delay, { summary: `retry ${input.taskKey} [${index}]` });
+      return { ok: true };
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      const outcome = classifyTaskFailure(err);
+      // An iteration has no task run of its own to show: keep the task's error, not the summary.
+      return { end: outcome.end, error: outcome.record?.errorMessage ?? outcome.message, start };
+    } finally {
+      if (pool) await CancellationScope.nonCancellable(() => slots!.release(pool.gateId, holder));
     }
   }
 
-  const concurrency = Math.max(1, Math.min(100, input.concurrency));
-  let crash: Error | undefined;
-  while (p.next < total || active > 0) {
-    if (crash) throw crash;
-    while (!draining && active < concurrency && p.next < total) {
-      const index = p.next++;
-      active++;
-      void iteration(index).then(
-        (r) => {
-          active--;
-          if (r.ok) p.succeeded++;
-          else {
-            p.failed++;
-            if (p.failures.length < MAX_FAILURES_KEPT) p.failures.push({ index, error: r.error ?? 'failed' });
-          }
-        },
-        (err: unknown) => {
-          active--;
-          // Cancellation ends the loop below; anything else is a bug that must fail loudly.
-          if (!isCancellation(err))
-            crash ??= err instanceof Error ? err : new Error('an iteration crashed', { cause: err });
-        }
-      );
+  return async (index) => {
+    for (let attempt = 0; ; attempt++) {
+      const r = await attemptOnce(index, attempt);
+      if ('ok' in r) return r;
+      if (!shouldRetry(input.task, r.end, attempt)) return { ok: false, error: r.error };
+      const delay = retryDelayMillis(input.task, r.start, Date.now());
+      if (delay > 0) await sleep(delay, { summary: `retry ${input.taskKey} [${index}]` });
     }
-    publish();
-    const before = p.succeeded + p.failed;
-    await condition(() => p.succeeded + p.failed !== before || (draining && active === 0) || crash !== undefined);
-    if (!draining && workflowInfo().continueAsNewSuggested) draining = true;
-    if (draining && active === 0 && p.next < total) {
-      await continueAsNew<typeof forEachRun>({ ...input, progress: p });
-    }
-  }
-  publish();
-  return { stats: stats(), failures: p.failures };
+  };
 }

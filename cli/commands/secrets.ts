@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { SecretsClient } from '../../client/secrets';
+import { SecretScopes } from '../../stores/secret-scopes';
 import { DjobsError, ErrorCode } from '../../client/errors';
 import { isSecretPermission } from '../../core';
 import { outputFormat, printJson, runCommand, withSession } from '../output';
@@ -14,10 +14,10 @@ export function configureSecretsCommand(program: Command): void {
   const secrets = program
     .command('secrets')
     .description('Secret scopes, secrets and scope ACLs (Databricks CLI verbs)');
-  const run = (cmd: Command, body: (s: SecretsClient) => Promise<unknown>, text?: (result: never) => string) =>
+  const run = (cmd: Command, body: (s: SecretScopes) => Promise<unknown>, text?: (result: never) => string) =>
     runCommand(() =>
       withSession(false, async ({ client }) => {
-        const result = await body(SecretsClient.of(client.temporal));
+        const result = await body(SecretScopes.of(client.temporal));
         if (result === undefined) return;
         if (outputFormat(cmd) === 'json' || !text) printJson(result);
         else process.stdout.write(text(result as never));

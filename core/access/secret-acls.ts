@@ -1,5 +1,5 @@
 // Databricks secret scope ACLs (Secrets API 2.0): READ < WRITE < MANAGE, granted to users, service
-// principals or groups (`users` is everyone). Pure: names and validation; storage is client/.
+// principals or groups (`users` is everyone). Pure: names and validation; storage is stores/secret-scopes.ts.
 import { ALL_USERS_GROUP, type Principal } from './permissions';
 
 export const SecretPermission = { READ: 'READ', WRITE: 'WRITE', MANAGE: 'MANAGE' } as const;

@@ -4,21 +4,22 @@
 // tasks to launch, whether to retry and after how long, the run's result). Time comes in as
 // arguments, so every sequence of events can be tested without a server (test/unit/core/run/).
 //
-// Two views of the same tasks live here and nowhere else: `state.tasks` (every attempt, as
-// Databricks shows it) and the scheduler's `progress` (core/dag/scheduler.ts). `progress` is
-// derived from the latest attempt in one place (`settle`), so they cannot drift apart.
+// The attempts in `state.tasks` (every attempt, as Databricks shows it) are the only record of the
+// run's tasks. The scheduler's view of a task (core/dag/scheduler.ts: PENDING, RUNNING, TERMINAL)
+// is derived from its latest attempt in one place (`progressOf`), plus which tasks the scheduler
+// started in this execution; so the two cannot drift apart, and a continued run carries only its
+// attempts.
 import type { Task } from '../schema';
 import { ancestorsOf } from '../dag/graph';
 import { retryDelayMillis, shouldRetry, type AttemptEnd } from '../dag/retry';
 import {
-  allTerminal,
-  initialProgress,
   isTerminal,
   nextSteps,
   runOutcome,
   type Progress,
   type RunInterruption,
   type RunOutcome,
+  type TaskProgress,
 } from '../dag/scheduler';
 import { RunResultState, TaskResultState } from '../dag/states';
 import { taskRunId } from './ids';
@@ -46,7 +47,11 @@ export interface AttemptOutcome {
 /** Everything a run carries into its next execution when it continues as new. */
 export interface RunContinuation {
   state: RunState;
-  progress: Progress;
+  /**
+   * The scheduler's view, carried by executions before it was derived from the attempts: ignored
+   * (the attempts say the same), kept in the type for the inputs of older histories.
+   */
+  progress?: Progress;
   sequence: number;
 }
 
@@ -71,6 +76,9 @@ const pendingAttempt = (task: Task, runId: number): AttemptState => ({
   end_time: 0,
 });
 
+/** An attempt that ended (ran and finished, or was skipped): its task is finished. */
+const isFinished = (a: AttemptState): boolean => a.phase === 'TERMINATED' || a.phase === 'SKIPPED';
+
 export class ActiveRun {
   /** Bumped by every event the interpreter's main loop must wake up for. */
   version = 0;
@@ -78,13 +86,14 @@ export class ActiveRun {
   private drainingNow = false;
   private runningTasks = 0;
   private readonly ready: string[] = [];
+  /** Tasks the scheduler started in this execution (ready or running) that have not stopped. */
+  private readonly started = new Set<string>();
   private readonly byKey: ReadonlyMap<string, Task>;
   private readonly ancestors = new Map<string, string[]>();
   private anyTaskValues: boolean;
 
   private constructor(
     readonly state: RunState,
-    private readonly progress: Progress,
     private sequence: number,
     private tailBytes: number
   ) {
@@ -100,16 +109,18 @@ export class ActiveRun {
     tasks.forEach((t, i) => {
       state.tasks[t.task_key] = { task_key: t.task_key, attempts: [pendingAttempt(t, taskRunId(state.run_id, i + 1))] };
     });
-    return new ActiveRun(state, initialProgress(tasks), tasks.length, 0);
+    return new ActiveRun(state, tasks.length, 0);
   }
 
-  /** The next execution of a run that continued as new: tasks that were running start again. */
+  /**
+   * The next execution of a run that continued as new. Tasks that were started and not finished
+   * (a deferred retry, a task waiting for a slot) have unfinished attempts whose dependencies are
+   * all finished, so the first `advance` starts them again, in spec order as before.
+   */
   static resume(carried: RunContinuation): ActiveRun {
     let tailBytes = 0;
     for (const t of Object.values(carried.state.tasks)) for (const a of t.attempts) tailBytes += a.logTail?.length ?? 0;
-    const run = new ActiveRun(carried.state, carried.progress, carried.sequence, tailBytes);
-    for (const t of run.tasks) if (run.progress[t.task_key]?.phase === 'RUNNING') run.ready.push(t.task_key);
-    return run;
+    return new ActiveRun(carried.state, carried.sequence, tailBytes);
   }
 
   /**
@@ -120,7 +131,6 @@ export class ActiveRun {
   static repair(state: RunState, repair: RepairSeed, now: number): ActiveRun {
     const tasks = state.settings.tasks;
     const prev = repair.previous;
-    const progress = initialProgress(tasks);
     state.start_time = prev.start_time;
     let sequence = Math.max(
       tasks.length,
@@ -131,14 +141,12 @@ export class ActiveRun {
       const before = prev.tasks[t.task_key];
       if (before && !rerun.has(t.task_key)) {
         state.tasks[t.task_key] = before;
+        // A kept task is finished. One a terminated run left unfinished counts as canceled.
         const last = latestAttempt(before);
-        progress[t.task_key] = {
-          phase: 'TERMINAL',
-          terminal: {
-            result: last.result ?? TaskResultState.CANCELED,
-            ...(last.conditionOutcome ? { conditionOutcome: last.conditionOutcome } : {}),
-          },
-        };
+        if (!isFinished(last)) {
+          last.phase = 'TERMINATED';
+          last.result = TaskResultState.CANCELED;
+        }
         continue;
       }
       const attempts = before ? [...before.attempts] : [];
@@ -159,7 +167,7 @@ export class ActiveRun {
       ]),
       { type: 'REPAIR', id: repair.repairId, start_time: now, end_time: 0, task_run_ids: [] },
     ];
-    return new ActiveRun(state, progress, sequence, 0);
+    return new ActiveRun(state, sequence, 0);
   }
 
   get tasks(): readonly Task[] {
@@ -176,7 +184,7 @@ export class ActiveRun {
     return this.runningTasks;
   }
   get complete(): boolean {
-    return allTerminal(this.tasks, this.progress);
+    return this.tasks.every((t) => isFinished(this.attempt(t.task_key)));
   }
   /** The main loop has nothing left to wait for. */
   get settled(): boolean {
@@ -189,7 +197,7 @@ export class ActiveRun {
     return latestAttempt(this.record(key));
   }
   continuation(): RunContinuation {
-    return { state: this.state, progress: this.progress, sequence: this.sequence };
+    return { state: this.state, sequence: this.sequence };
   }
 
   // ---- events from outside the DAG ----
@@ -231,17 +239,18 @@ export class ActiveRun {
    * tasks to launch now: up to `maxParallel` running, none while paused, interrupted or draining.
    */
   advance(maxParallel: number): Task[] {
-    const steps = nextSteps(this.tasks, this.progress);
+    const steps = nextSteps(this.tasks, this.progress());
     for (const skip of steps.skip) {
       const attempt = this.attempt(skip.task_key);
       attempt.phase = 'SKIPPED';
       attempt.result = skip.result;
       attempt.state_message = skip.reason;
-      this.progress[skip.task_key] = { phase: 'TERMINAL', terminal: { result: skip.result }, reason: skip.reason };
     }
     for (const key of steps.start) {
-      this.progress[key] = { phase: 'RUNNING' };
-      this.attempt(key).state_message = 'Waiting for a free slot.';
+      this.started.add(key);
+      // A task resumed after continue-as-new keeps the message of its attempt (waiting to retry).
+      const attempt = this.attempt(key);
+      if (attempt.phase === 'PENDING') attempt.state_message = 'Waiting for a free slot.';
       this.ready.push(key);
     }
     const launch: Task[] = [];
@@ -338,7 +347,7 @@ export class ActiveRun {
    * result) or deferred to the next execution (draining for continue-as-new).
    */
   taskStopped(key: string, deferred: boolean): void {
-    if (!deferred) this.settle(key);
+    if (!deferred) this.started.delete(key);
     this.runningTasks--;
     this.version++;
   }
@@ -375,14 +384,11 @@ export class ActiveRun {
   finish(now: number): RunOutcome {
     const state = this.state;
     if (this.interruptionKind) {
-      for (const t of this.tasks) {
-        if (isTerminal(this.progress[t.task_key])) continue;
-        this.attemptInterrupted(t.task_key, now);
-        this.progress[t.task_key] = { phase: 'TERMINAL', terminal: { result: this.attempt(t.task_key).result! } };
-      }
+      for (const t of this.tasks)
+        if (!isTerminal(this.progressOf(t.task_key))) this.attemptInterrupted(t.task_key, now);
       state.userCanceledOrTimedOut = true;
     }
-    const outcome = runOutcome(this.tasks, this.progress, this.interruptionKind, (k) => {
+    const outcome = runOutcome(this.tasks, this.progress(), this.interruptionKind, (k) => {
       const a = this.attempt(k);
       return a.errorMessage ?? (a.state_message || undefined);
     });
@@ -406,17 +412,27 @@ export class ActiveRun {
     return this.state.tasks[key]!;
   }
 
-  /** The scheduler's view of a finished task, derived from its latest attempt. */
-  private settle(key: string): void {
+  /**
+   * The scheduler's view of a task, derived from its latest attempt: TERMINAL once that attempt
+   * finished (an attempt that ends and is retried is followed by a new one at once), RUNNING while
+   * the scheduler started it in this execution, PENDING otherwise.
+   */
+  private progressOf(key: string): TaskProgress {
     const last = this.attempt(key);
-    this.progress[key] = {
-      phase: 'TERMINAL',
-      terminal: {
-        result: last.result ?? TaskResultState.CANCELED,
-        ...(last.conditionOutcome ? { conditionOutcome: last.conditionOutcome } : {}),
-      },
-      reason: last.state_message,
-    };
+    if (isFinished(last))
+      return {
+        phase: 'TERMINAL',
+        terminal: {
+          result: last.result ?? TaskResultState.CANCELED,
+          ...(last.conditionOutcome ? { conditionOutcome: last.conditionOutcome } : {}),
+        },
+        reason: last.state_message,
+      };
+    return { phase: this.started.has(key) ? 'RUNNING' : 'PENDING' };
+  }
+
+  private progress(): Progress {
+    return Object.fromEntries(this.tasks.map((t) => [t.task_key, this.progressOf(t.task_key)]));
   }
 
   private applyOutcome(attempt: AttemptState, outcome: AttemptOutcome, now: number): void {

@@ -120,3 +120,27 @@ export function markModelsTriggered(state: ModelTriggerState, updates: readonly 
   state.lastTriggerAt = now;
   state.triggers++;
 }
+
+/** What a model trigger watches: which models, which condition, which aliases. */
+export interface ModelWatchTarget {
+  scope: string;
+  condition: ModelCondition;
+  aliases: readonly string[];
+}
+
+/** Two configurations watch the same thing (alias order aside). */
+export const sameModelWatch = (a: ModelWatchTarget, b: ModelWatchTarget): boolean =>
+  JSON.stringify([a.scope, a.condition, [...a.aliases].sort()]) ===
+  JSON.stringify([b.scope, b.condition, [...b.aliases].sort()]);
+
+/**
+ * The state after a reconfiguration: a change of what is watched starts from what the registry
+ * holds then, like a new trigger, but keeps counting triggers (run ids derive from the count).
+ */
+export function reconfiguredModelState(
+  state: ModelTriggerState,
+  previous: ModelWatchTarget,
+  next: ModelWatchTarget
+): ModelTriggerState {
+  return sameModelWatch(previous, next) ? state : { ...newModelTriggerState(), triggers: state.triggers };
+}

@@ -128,6 +128,44 @@ export function applyListingChange(
   return [...next.values()].sort(byPath);
 }
 
+/**
+ * The listing a file-arrival watcher holds between polls and its digest, so that each poll asks
+ * only for the changes since. Kept in the watcher's memory (rebuilt on replay from history), not
+ * in its durable state: a new execution lists afresh.
+ */
+export class KnownListing {
+  private files: ArrivedFile[] | undefined;
+  private at: string | undefined;
+
+  /** The digest to list changes since, if a listing is held. */
+  get digest(): string | undefined {
+    return this.at;
+  }
+
+  /**
+   * The listing after `change`, or undefined when the change is relative to a listing this watcher
+   * does not hold (cannot happen: the lister answers our own digest): then list afresh.
+   */
+  apply(change: ListingChange): ArrivedFile[] | undefined {
+    if ('since' in change && change.since !== this.at) {
+      this.forget();
+      return undefined;
+    }
+    this.files = applyListingChange(this.files, this.at, change);
+    this.at = change.digest;
+    return this.files;
+  }
+
+  forget(): void {
+    this.files = this.at = undefined;
+  }
+}
+
+/** A file-arrival trigger's new configuration: a new location starts from what is there now, like a new trigger. */
+export function watchesNewLocation(previous: { url: string }, next: { url: string }): boolean {
+  return next.url !== previous.url;
+}
+
 export interface BackoffPolicy {
   /** First wait after a failed run (ms); doubles with each consecutive failure. */
   backoffInitialMs: number;

@@ -1,59 +1,26 @@
 // Identity and job permissions over real HTTP: principals from a config file, the four Databricks
 // levels on every endpoint, the permissions API, run_as recorded on runs.
-import fs from 'node:fs';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { TokenMap, adminPrincipal, loadPrincipals } from '../../api/auth';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../api/server';
 import { DurableJobsClient } from '../../client';
-import { job, sh, useEngine, waitFor } from './harness';
+import { job, principalTokens, sh, tokenOf, useApiServer, useEngine, waitFor, type TestPrincipal } from './harness';
 
-const tokenOf = (who: string) => `${who}-token-0123456789abcdef`;
-const PRINCIPALS = `
-users:
-  - user_name: alice@example.com
-    tokens: [${tokenOf('alice')}]
-  - user_name: bob@example.com
-    tokens: [${tokenOf('bob')}]
-  - user_name: carol@example.com
-    tokens: [${tokenOf('carol')}]
-  - user_name: dave@example.com
-    groups: [ops]
-    tokens: [${tokenOf('dave')}]
-  - user_name: eve@example.com
-    tokens: [${tokenOf('eve')}]
-  - user_name: root@example.com
-    groups: [admins]
-    tokens: [${tokenOf('root')}]
-service_principals:
-  - service_principal_name: etl-bot
-    tokens: [${tokenOf('bot')}]
-`;
+const PRINCIPALS: TestPrincipal[] = [
+  { who: 'alice' },
+  { who: 'bob' },
+  { who: 'carol' },
+  { who: 'dave', groups: ['ops'] },
+  { who: 'eve' },
+  { who: 'root', groups: ['admins'] },
+  { who: 'bot', servicePrincipal: 'etl-bot' },
+];
 
 type Body = Record<string, unknown>;
 
 describe('REST API permissions', () => {
   const engine = useEngine('rest api permissions');
-  let app: FastifyInstance;
-  let base: string;
-  const as =
-    (who: string) =>
-    async (
-      method: 'GET' | 'POST' | 'PUT' | 'PATCH',
-      p: string,
-      body?: unknown
-    ): Promise<{ status: number; body: Body }> => {
-      const res = await fetch(`${base}${p}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${tokenOf(who)}`,
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-      return { status: res.status, body: (await res.json()) as Body };
-    };
+  const api = useApiServer(engine, PRINCIPALS);
+  const as = (who: string) => api.as(who);
   const alice = as('alice');
   const bob = as('bob');
   const carol = as('carol');
@@ -71,13 +38,6 @@ describe('REST API permissions', () => {
   let jobId: number;
 
   beforeAll(async () => {
-    const file = path.join(engine.workDir, 'principals.yaml');
-    fs.writeFileSync(file, PRINCIPALS);
-    const tokens = new TokenMap();
-    tokens.add({ plain: tokenOf('admin') }, adminPrincipal());
-    loadPrincipals(file, tokens);
-    app = await createApiServer({ client: engine.client, tokens, workspaceDir: engine.workDir });
-    base = await app.listen({ port: 0, host: '127.0.0.1' });
     const created = await alice('POST', '/api/2.1/jobs/create', {
       ...job('guarded', [sh('work', 'sleep {{job.parameters.secs}}')], {
         parameters: [{ name: 'secs', default: '0' }],
@@ -90,9 +50,6 @@ describe('REST API permissions', () => {
     });
     expect(created.status).toBe(200);
     jobId = created.body.job_id as number;
-  });
-  afterAll(async () => {
-    await app?.close();
   });
 
   it('reads the permissions in the Databricks JobPermissions shape', async () => {
@@ -258,8 +215,7 @@ describe('REST API permissions', () => {
     const id = created.body.job_id as number;
     expect((await bob('GET', `/api/2.1/jobs/get?job_id=${id}`)).status).toBe(200); // read and reused here
     // A second replica: its own client, so its own reuse of job access.
-    const tokens = new TokenMap();
-    loadPrincipals(path.join(engine.workDir, 'principals.yaml'), tokens);
+    const tokens = principalTokens(api.principalsFile);
     const other = await createApiServer({
       client: DurableJobsClient.fromClient(engine.client.temporal, { taskQueue: engine.taskQueue }),
       tokens,

@@ -6,10 +6,10 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ContainmentMechanism } from '../../activities/containment';
 import { runProcess } from '../../activities/process';
-import { alive, job, latestByKey, sh, startEngine, startWorkerProcess, waitFor, type Engine } from './harness';
+import { alive, job, latestByKey, sh, startWorkerProcess, useEngine, waitFor } from './harness';
 
 /** Shell lines that start `cmd` in a new session, record its pid in `pidFile`, and wait for it. */
 function escaped(pidFile: string, cmd: string): string {
@@ -23,11 +23,7 @@ const pidIn = (file: string) => Number(fs.readFileSync(file, 'utf8').trim());
 const END_BOUND_MS = 30_000;
 
 describe.each<ContainmentMechanism>(['cgroup', 'subreaper'])('containment: %s', (mechanism) => {
-  let engine: Engine;
-  beforeAll(async () => {
-    engine = await startEngine(`containment ${mechanism}`, { containment: mechanism });
-  });
-  afterAll(() => engine?.stop());
+  const engine = useEngine(`containment ${mechanism}`, { containment: mechanism });
 
   const attemptContainment = async (runId: number, key: string) =>
     (await engine.client.getRunState(runId)).tasks[key]!.attempts.at(-1)!.containment;
@@ -84,14 +80,12 @@ echo started`;
 });
 
 describe.each<ContainmentMechanism>(['cgroup', 'subreaper'])('containment when the worker dies: %s', (mechanism) => {
-  let engine: Engine;
+  // No in-process worker: the test kills `djobs worker` processes; the engine's own stop comes
+  // after this file's afterAll (hooks after tests run in reverse order), once they are dead.
+  const engine = useEngine(`worker death ${mechanism}`, { worker: false, heartbeatTimeoutSeconds: 3 });
   const workers: ChildProcess[] = [];
-  beforeAll(async () => {
-    engine = await startEngine(`worker death ${mechanism}`, { worker: false, heartbeatTimeoutSeconds: 3 });
-  });
-  afterAll(async () => {
+  afterAll(() => {
     for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
-    await engine?.stop();
   });
 
   it('kill -9 of the worker kills the task tree within a second; the retried attempt never overlaps it', async () => {

@@ -7,22 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
-import { TokenMap, adminPrincipal, loadPrincipals } from '../../api/auth';
-import { createApiServer } from '../../api/server';
 import { builtUiDir } from '../../api/web-ui';
 import { launchChromium } from '../../scripts/chromium';
-import { job, sh, startEngine, waitFor, type Engine } from './harness';
-
-const tokenOf = (who: string) => `${who}-web-ui-token-0123456789`;
-const PRINCIPALS = `
-users:
-  - user_name: alice@example.com
-    tokens: [${tokenOf('alice')}]
-  - user_name: bob@example.com
-    tokens: [${tokenOf('bob')}]
-`;
+import { job, sh, tokenOf, useApiServer, useEngine, waitFor } from './harness';
 const shots = process.env.DJOBS_SCREENSHOTS
   ? path.resolve(process.env.DJOBS_SCREENSHOTS)
   : fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-shots-'));
@@ -36,21 +24,11 @@ interface Browserish {
 }
 
 describe('web UI in headless Chromium', () => {
-  let engine: Engine;
-  let app: FastifyInstance;
+  const engine = useEngine('web ui');
+  const api = useApiServer(engine, [{ who: 'alice' }, { who: 'bob' }]);
   let base: string;
   let browser: Browser;
-
-  const as =
-    (who: string) =>
-    async (method: 'GET' | 'POST', p: string, body?: unknown): Promise<{ status: number; body: Body }> => {
-      const res = await fetch(`${base}${p}`, {
-        method,
-        headers: { authorization: `Bearer ${tokenOf(who)}`, 'content-type': 'application/json' },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-      return { status: res.status, body: (await res.json()) as Body };
-    };
+  const as = (who: string) => api.as(who);
   const alice = as('alice');
   const runState = async (runId: number) =>
     (await alice('GET', `/api/2.1/jobs/runs/get?run_id=${runId}`)).body as {
@@ -88,20 +66,11 @@ describe('web UI in headless Chromium', () => {
   beforeAll(async () => {
     expect(fs.existsSync(path.join(builtUiDir(), 'index.html')), 'run `npm run build` first').toBe(true);
     fs.mkdirSync(shots, { recursive: true });
-    engine = await startEngine('web ui');
-    const file = path.join(engine.workDir, 'principals.yaml');
-    fs.writeFileSync(file, PRINCIPALS);
-    const tokens = new TokenMap();
-    tokens.add({ plain: tokenOf('admin') }, adminPrincipal());
-    loadPrincipals(file, tokens);
-    app = await createApiServer({ client: engine.client, tokens, workspaceDir: engine.workDir });
-    base = await app.listen({ port: 0, host: '127.0.0.1' });
+    base = api.base;
     browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
-    await engine?.stop();
   });
 
   it('serves the page and its bundles without a token, the API still needs one', async () => {

@@ -222,6 +222,43 @@ describe('ActiveRun events', () => {
     expect(next.finish(9000).result).toBe('SUCCESS');
   });
 
+  it('carries only the attempts into the next execution; the scheduler view is derived from them', () => {
+    const run = ActiveRun.start(seed([task('a', [], { max_retries: 1 }), task('b'), task('c', ['a', 'b'])]));
+    expect(run.advance(1).map((t) => t.task_key)).toEqual(['a']); // b waits for a free slot
+    run.attemptStarted('a', 1000);
+    run.attemptEnded('a', outcome('FAILED'), 1100);
+    run.drain();
+    run.taskStopped('a', true);
+    const carried = run.continuation();
+    expect(Object.keys(carried).sort()).toEqual(['sequence', 'state']);
+    // Older executions carried the scheduler's view too: it is ignored, the attempts decide.
+    const next = ActiveRun.resume({
+      ...(JSON.parse(JSON.stringify(carried)) as typeof carried),
+      progress: { a: { phase: 'PENDING' }, b: { phase: 'PENDING' }, c: { phase: 'PENDING' } },
+    });
+    expect(next.advance(1).map((t) => t.task_key)).toEqual(['a']);
+    expect(next.attempt('a').state_message).toBe('Waiting to retry after: it ended FAILED');
+    expect(next.attempt('b').state_message).toBe('Waiting for a free slot.');
+    // Started tasks are not started twice while they wait for a slot.
+    expect(next.advance(1)).toEqual([]);
+    drive(next, () => 'SUCCESS', undefined, ['a']);
+    expect(next.finish(9000).result).toBe('SUCCESS');
+    expect(['a', 'b', 'c'].map((k) => resultOf(next, k))).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS']);
+  });
+
+  it('repairs a run that ended without finishing a task (a terminated workflow): the kept task is canceled, not started', () => {
+    const first = ActiveRun.start(seed([task('a'), task('b')]));
+    first.advance(10);
+    first.attemptStarted('a', 1500);
+    first.attemptStarted('b', 1500);
+    first.attemptEnded('b', outcome('FAILED'), 1600);
+    first.taskStopped('b', false);
+    const previous = JSON.parse(JSON.stringify(first.state)) as RunState;
+    const repaired = ActiveRun.repair(seed([task('a'), task('b')]), { repairId: 8, previous, rerunTasks: ['b'] }, 6000);
+    expect(repaired.advance(10).map((t) => t.task_key)).toEqual(['b']);
+    expect(repaired.attempt('a')).toMatchObject({ phase: 'TERMINATED', result: 'CANCELED' });
+  });
+
   it('repairs: kept tasks keep their attempts, chosen tasks get a new one, repair_history records both', () => {
     const first = ActiveRun.start(seed([task('a'), task('b', ['a'])]));
     drive(first, (key) => (key === 'b' ? 'FAILED' : 'SUCCESS'));

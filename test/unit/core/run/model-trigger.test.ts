@@ -3,6 +3,8 @@ import {
   markModelsTriggered,
   newModelTriggerState,
   observeModels,
+  reconfiguredModelState,
+  sameModelWatch,
   type ModelWatch,
   type ObservedModel,
 } from '../../../../core';
@@ -91,5 +93,28 @@ describe('model trigger', () => {
     expect(poll(s, [model('m', twelve)], 1, w).map((u) => u.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(poll(s, [model('m', twelve)], 2, w).map((u) => u.version)).toEqual([10, 11, 12]);
     expect(poll(s, [model('m', twelve)], 3, w)).toEqual([]);
+  });
+});
+
+describe('reconfiguring a model trigger', () => {
+  const target = { scope: 'main.ml', condition: 'MODEL_ALIAS_SET' as const, aliases: ['prod', 'staging'] };
+
+  it('the same watch (aliases in any order) keeps what was seen', () => {
+    const state = { ...newModelTriggerState(), baselined: true, triggers: 3, seen: { 'alias:m@prod': '1' } };
+    const same = { ...target, aliases: ['staging', 'prod'] };
+    expect(sameModelWatch(target, same)).toBe(true);
+    expect(reconfiguredModelState(state, target, same)).toBe(state);
+  });
+
+  it('another scope, condition or alias starts afresh from the registry but keeps counting triggers', () => {
+    const state = { ...newModelTriggerState(), baselined: true, triggers: 3, seen: { 'alias:m@prod': '1' } };
+    for (const next of [
+      { ...target, scope: 'main.other' },
+      { ...target, condition: 'MODEL_CREATED' as const },
+      { ...target, aliases: ['prod'] },
+    ]) {
+      expect(sameModelWatch(target, next)).toBe(false);
+      expect(reconfiguredModelState(state, target, next)).toEqual({ ...newModelTriggerState(), triggers: 3 });
+    }
   });
 });

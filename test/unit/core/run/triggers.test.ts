@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
+  KnownListing,
   applyListingChange,
   continuousBackoffMs,
   diffListings,
   markTriggered,
   newFileArrivalState,
   observeFiles,
+  watchesNewLocation,
   type ArrivedFile,
 } from '../../../../core';
 
@@ -101,5 +103,33 @@ describe('continuous backoff', () => {
     [50, 600_000],
   ])('after %i consecutive failures waits %i ms', (failures, ms) => {
     expect(continuousBackoffMs({ backoffInitialMs: 10_000, backoffMaxMs: 600_000 }, failures)).toBe(ms);
+  });
+});
+
+describe('the listing a file-arrival watcher holds between polls', () => {
+  it('starts from a whole listing, applies changes since its own digest, and asks for changes since the newest', () => {
+    const known = new KnownListing();
+    expect(known.digest).toBeUndefined();
+    expect(known.apply({ digest: 'd1', files: [f('b'), f('a')] })).toEqual([f('a'), f('b')]);
+    expect(known.digest).toBe('d1');
+    expect(known.apply({ digest: 'd2', since: 'd1', upserted: [f('c')], removed: ['a'] })).toEqual([f('b'), f('c')]);
+    expect(known.digest).toBe('d2');
+  });
+
+  it('a change since a listing it does not hold is refused: it forgets its own and lists afresh', () => {
+    const known = new KnownListing();
+    known.apply({ digest: 'd1', files: [f('a')] });
+    expect(known.apply({ digest: 'd3', since: 'd2', upserted: [], removed: [] })).toBeUndefined();
+    expect(known.digest).toBeUndefined();
+    expect(new KnownListing().apply({ digest: 'd1', since: 'd0', upserted: [], removed: [] })).toBeUndefined();
+  });
+
+  it('forgets on a new location; a new location is a change of url only', () => {
+    const known = new KnownListing();
+    known.apply({ digest: 'd1', files: [f('a')] });
+    known.forget();
+    expect(known.digest).toBeUndefined();
+    expect(watchesNewLocation({ url: 's3://a/' }, { url: 's3://b/' })).toBe(true);
+    expect(watchesNewLocation({ url: 's3://a/' }, { url: 's3://a/' })).toBe(false);
   });
 });

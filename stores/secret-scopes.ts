@@ -1,9 +1,11 @@
 // Databricks secret scopes stored in Temporal, the system of record (docs/security.md): one paused
-// Schedule per scope (`djobs-secret-scope-<scope>`, never fires) whose action carries the scope's
-// ACLs and its secrets. The record is a payload, so the payload codec encrypts it; every value is
-// sealed once more on its own, so whoever may decode payloads (the codec server) still sees none.
+// Schedule per scope (`djobs-secret-scope-<scope>`, never fires, stores/sealed-records.ts) whose
+// action carries the scope's ACLs and its secrets. The record is a payload, so the payload codec
+// encrypts it; every value is sealed once more on its own, so whoever may decode payloads (the
+// codec server) still sees none. Read by the API and CLI, and by the task activity that resolves
+// `{{secrets/…}}` references.
 import type { Client } from '@temporalio/client';
-import { ScheduleAlreadyRunning, ScheduleNotFoundError } from '@temporalio/client';
+import { z } from 'zod';
 import {
   SecretPermission,
   scopeNameProblem,
@@ -13,39 +15,44 @@ import {
   type Principal,
   type SecretAcl,
 } from '../core';
-import { AesGcmPayloadCodec } from '../encryption/aes-gcm-codec';
+import { DjobsError, ErrorCode } from '../core/errors';
 import type { KeyRing } from '../encryption/key-ring';
 import { openSecret, sealSecret } from '../encryption/sealed-secret';
-import { DjobsError, ErrorCode } from './errors';
+import { ScheduleRecords, keyRingOf } from './sealed-records';
 
-interface ScopeRecord {
-  scope: string;
-  acls: SecretAcl[];
-  secrets: Record<string, { sealed: string; last_updated_timestamp: number }>;
-}
+const ScopeRecord = z.object({
+  scope: z.string(),
+  acls: z.array(z.object({ principal: z.string(), permission: z.enum(SecretPermission) })),
+  secrets: z.record(z.string(), z.object({ sealed: z.string(), last_updated_timestamp: z.number() })),
+});
+type ScopeRecord = z.infer<typeof ScopeRecord>;
 
-const SCOPE_PREFIX = 'djobs-secret-scope-';
 /** Databricks: a secret value is at most 128 KiB. */
 const MAX_SECRET_BYTES = 128 * 1024;
 
-const scopeId = (scope: string) => `${SCOPE_PREFIX}${scope}`;
 const missingScope = (scope: string) =>
   new DjobsError(ErrorCode.RESOURCE_DOES_NOT_EXIST, `Scope ${scope} does not exist!`);
 const invalid = (message: string) => new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, message);
 
-export class SecretsClient {
-  /** Writes of this process, one at a time: each rewrites its scope's record. */
-  private queue: Promise<unknown> = Promise.resolve();
+export class SecretScopes {
+  private readonly records: ScheduleRecords<ScopeRecord>;
 
   constructor(
-    private readonly temporal: Client,
+    temporal: Client,
     private readonly ring: KeyRing | undefined
-  ) {}
+  ) {
+    this.records = new ScheduleRecords(temporal, {
+      prefix: 'djobs-secret-scope-',
+      workflowType: 'djobsSecretScope',
+      taskQueue: 'djobs-secret-scopes-never-run',
+      note: 'durable-jobs secret scope: a record, never runs',
+      schema: ScopeRecord,
+    });
+  }
 
-  /** Secrets over a Temporal client, with the key ring of its payload codec. */
-  static of(temporal: Client): SecretsClient {
-    const codec = temporal.options.loadedDataConverter.payloadCodecs.find((c) => c instanceof AesGcmPayloadCodec);
-    return new SecretsClient(temporal, codec?.ring);
+  /** Secret scopes over a Temporal client, with the key ring of its payload codec. */
+  static of(temporal: Client): SecretScopes {
+    return new SecretScopes(temporal, keyRingOf(temporal));
   }
 
   /** secrets/scopes/create: the creator MANAGEs the scope; `users` too with initial_manage_principal. */
@@ -57,36 +64,17 @@ export class SecretsClient {
     this.requireRing();
     const acls: SecretAcl[] = [{ principal: creator, permission: SecretPermission.MANAGE }];
     if (initialManagePrincipal) acls.push({ principal: 'users', permission: SecretPermission.MANAGE });
-    try {
-      await this.temporal.schedule.create({
-        scheduleId: scopeId(scope),
-        spec: {},
-        action: {
-          type: 'startWorkflow',
-          workflowType: 'djobsSecretScope',
-          taskQueue: 'djobs-secret-scopes-never-run',
-          args: [{ scope, acls, secrets: {} } satisfies ScopeRecord],
-        },
-        state: { paused: true, note: 'durable-jobs secret scope: a record, never runs' },
-      });
-    } catch (err) {
-      if (err instanceof ScheduleAlreadyRunning)
-        throw new DjobsError(ErrorCode.RESOURCE_ALREADY_EXISTS, `Scope ${scope} already exists!`);
-      throw err;
-    }
+    if (!(await this.records.create(scope, { scope, acls, secrets: {} })))
+      throw new DjobsError(ErrorCode.RESOURCE_ALREADY_EXISTS, `Scope ${scope} already exists!`);
   }
 
   async deleteScope(scope: string): Promise<void> {
     await this.read(scope);
-    await this.temporal.schedule.getHandle(scopeId(scope)).delete();
+    if (!(await this.records.delete(scope))) throw missingScope(scope);
   }
 
   async listScopes(): Promise<{ name: string; backend_type: 'DATABRICKS' }[]> {
-    const out: { name: string; backend_type: 'DATABRICKS' }[] = [];
-    for await (const s of this.temporal.schedule.list())
-      if (s.scheduleId.startsWith(SCOPE_PREFIX))
-        out.push({ name: s.scheduleId.slice(SCOPE_PREFIX.length), backend_type: 'DATABRICKS' });
-    return out.sort((a, b) => a.name.localeCompare(b.name));
+    return (await this.records.names()).map((name) => ({ name, backend_type: 'DATABRICKS' as const }));
   }
 
   async putSecret(scope: string, key: string, value: Buffer): Promise<void> {
@@ -182,26 +170,13 @@ export class SecretsClient {
 
   private async read(scope: string): Promise<ScopeRecord> {
     if (scopeNameProblem(scope)) throw missingScope(scope);
-    try {
-      const d = await this.temporal.schedule.getHandle(scopeId(scope)).describe();
-      return d.action.type === 'startWorkflow' ? (d.action.args?.[0] as ScopeRecord) : { scope, acls: [], secrets: {} };
-    } catch (err) {
-      if (err instanceof ScheduleNotFoundError) throw missingScope(scope);
-      throw err;
-    }
+    const record = await this.records.read(scope);
+    if (!record) throw missingScope(scope);
+    return record;
   }
 
-  /** Read-modify-write of a scope's record; this process's writes are serialized. */
-  private change(scope: string, edit: (r: ScopeRecord) => void): Promise<void> {
-    const next = this.queue.then(async () => {
-      const record = await this.read(scope);
-      edit(record);
-      await this.temporal.schedule.getHandle(scopeId(scope)).update((prev) => ({
-        ...prev,
-        action: { ...prev.action, args: [record] },
-      }));
-    });
-    this.queue = next.catch(() => undefined);
-    return next;
+  private async change(scope: string, edit: (r: ScopeRecord) => void): Promise<void> {
+    if (scopeNameProblem(scope)) throw missingScope(scope);
+    if (!(await this.records.change(scope, edit))) throw missingScope(scope);
   }
 }

@@ -1,0 +1,109 @@
+// The bookkeeping of a for_each task's iterations as a pure state machine (the `forEachRun` child
+// workflow, workflows/for-each.ts, only runs what it hands out): which iteration starts next, at
+// most `concurrency` at once, the counts Databricks shows (`for_each_task.stats`), the first
+// failures, and the drain for continue-as-new. Time and Temporal stay outside.
+import type { ForEachStats } from './run-model';
+
+/** What a for_each child carries into its next execution when it continues as new. */
+export interface ForEachProgress {
+  next: number;
+  succeeded: number;
+  failed: number;
+  /** The first failures (index and error), at most MAX_FOR_EACH_FAILURES_KEPT. */
+  failures: { index: number; error: string }[];
+}
+
+/** Only the first failures are kept: 10,000 failed iterations must not fill the history. */
+export const MAX_FOR_EACH_FAILURES_KEPT = 20;
+
+/** Databricks caps a for_each task's concurrency at 100. */
+const MAX_CONCURRENCY = 100;
+
+export class ForEachIterations {
+  private active = 0;
+  private drainingNow = false;
+  private readonly concurrency: number;
+  private readonly p: ForEachProgress;
+
+  constructor(
+    private readonly total: number,
+    concurrency: number,
+    carried?: ForEachProgress
+  ) {
+    this.concurrency = Math.max(1, Math.min(MAX_CONCURRENCY, concurrency));
+    this.p = carried ?? { next: 0, succeeded: 0, failed: 0, failures: [] };
+  }
+
+  /** The iterations to start now, in index order (none while draining). */
+  launch(): number[] {
+    const out: number[] = [];
+    while (!this.drainingNow && this.active < this.concurrency && this.p.next < this.total) {
+      out.push(this.p.next++);
+      this.active++;
+    }
+    return out;
+  }
+
+  /** An iteration ended, after its retries: succeeded, or failed with the task's error. */
+  ended(index: number, result: { ok: true } | { ok: false; error?: string }): void {
+    this.active--;
+    if (result.ok) this.p.succeeded++;
+    else {
+      this.p.failed++;
+      if (this.p.failures.length < MAX_FOR_EACH_FAILURES_KEPT)
+        this.p.failures.push({ index, error: result.error ?? 'failed' });
+    }
+  }
+
+  /** An iteration stopped without a result (canceled, or crashed). */
+  stopped(): void {
+    this.active--;
+  }
+
+  /** Temporal suggested continue-as-new: start nothing more; running iterations finish. */
+  drain(): void {
+    this.drainingNow = true;
+  }
+
+  get draining(): boolean {
+    return this.drainingNow;
+  }
+  /** Iterations that ended (the main loop waits for this to change). */
+  get completed(): number {
+    return this.p.succeeded + this.p.failed;
+  }
+  /** Every iteration ended. */
+  get done(): boolean {
+    return this.p.next >= this.total && this.active === 0;
+  }
+  /** Drained with iterations left: the rest runs in the next execution. */
+  get mustContinue(): boolean {
+    return this.drainingNow && this.active === 0 && this.p.next < this.total;
+  }
+  /** Nothing left running in this execution while draining. */
+  get drained(): boolean {
+    return this.drainingNow && this.active === 0;
+  }
+  progress(): ForEachProgress {
+    return this.p;
+  }
+  failures(): { index: number; error: string }[] {
+    return this.p.failures;
+  }
+
+  stats(): ForEachStats {
+    return {
+      total_iterations: this.total,
+      scheduled_iterations: this.total - this.p.next,
+      active_iterations: this.active,
+      completed_iterations: this.completed,
+      succeeded_iterations: this.p.succeeded,
+      failed_iterations: this.p.failed,
+    };
+  }
+}
+
+/** The for_each child's details in the Temporal UI: a table of its counts. */
+export function forEachDetails(taskKey: string, runId: number, s: ForEachStats): string {
+  return `**for_each ${taskKey}** of run ${runId}\n\n| total | active | succeeded | failed | waiting |\n|---|---|---|---|---|\n| ${s.total_iterations} | ${s.active_iterations} | ${s.succeeded_iterations} | ${s.failed_iterations} | ${s.scheduled_iterations} |`;
+}

@@ -1,0 +1,93 @@
+// The for_each child's bookkeeping without a server: concurrency, counts, kept failures, the
+// drain for continue-as-new and the next execution that carries the progress on.
+import { describe, expect, it } from 'vitest';
+import { ForEachIterations, MAX_FOR_EACH_FAILURES_KEPT, forEachDetails } from '../../../../core';
+
+describe('ForEachIterations', () => {
+  it('starts at most `concurrency` iterations, in index order, and the next as each ends', () => {
+    const it3 = new ForEachIterations(5, 2);
+    expect(it3.launch()).toEqual([0, 1]);
+    expect(it3.launch()).toEqual([]);
+    expect(it3.stats()).toEqual({
+      total_iterations: 5,
+      scheduled_iterations: 3,
+      active_iterations: 2,
+      completed_iterations: 0,
+      succeeded_iterations: 0,
+      failed_iterations: 0,
+    });
+    it3.ended(1, { ok: true });
+    expect(it3.completed).toBe(1);
+    expect(it3.launch()).toEqual([2]);
+    it3.ended(0, { ok: false, error: 'boom' });
+    it3.ended(2, { ok: true });
+    expect(it3.launch()).toEqual([3, 4]);
+    it3.ended(3, { ok: true });
+    expect(it3.done).toBe(false);
+    it3.ended(4, { ok: false, error: 'bang' });
+    expect(it3.done).toBe(true);
+    expect(it3.stats()).toMatchObject({ completed_iterations: 5, succeeded_iterations: 3, failed_iterations: 2 });
+    expect(it3.failures()).toEqual([
+      { index: 0, error: 'boom' },
+      { index: 4, error: 'bang' },
+    ]);
+  });
+
+  it('clamps concurrency to 1..100 (Databricks caps it at 100)', () => {
+    expect(new ForEachIterations(300, 0).launch()).toHaveLength(1);
+    expect(new ForEachIterations(300, 1000).launch()).toHaveLength(100);
+  });
+
+  it('keeps only the first failures, counting every one', () => {
+    const run = new ForEachIterations(50, 50);
+    for (const i of run.launch()) run.ended(i, { ok: false, error: `e${i}` });
+    expect(run.stats().failed_iterations).toBe(50);
+    expect(run.failures()).toHaveLength(MAX_FOR_EACH_FAILURES_KEPT);
+    expect(run.failures()[0]).toEqual({ index: 0, error: 'e0' });
+  });
+
+  it('an iteration stopped without a result (canceled) frees its place but counts nothing', () => {
+    const run = new ForEachIterations(2, 1);
+    expect(run.launch()).toEqual([0]);
+    run.stopped();
+    expect(run.completed).toBe(0);
+    expect(run.launch()).toEqual([1]);
+  });
+
+  it('drains for continue-as-new: starts nothing more, continues once running iterations ended, and the next execution carries on', () => {
+    const run = new ForEachIterations(4, 2);
+    expect(run.launch()).toEqual([0, 1]);
+    run.drain();
+    expect(run.launch()).toEqual([]);
+    run.ended(0, { ok: true });
+    expect(run.mustContinue).toBe(false);
+    run.ended(1, { ok: false, error: 'x' });
+    expect(run.drained).toBe(true);
+    expect(run.mustContinue).toBe(true);
+    const carried = JSON.parse(JSON.stringify(run.progress())) as ReturnType<ForEachIterations['progress']>;
+    const next = new ForEachIterations(4, 2, carried);
+    expect(next.launch()).toEqual([2, 3]);
+    next.ended(2, { ok: true });
+    next.ended(3, { ok: true });
+    expect(next.done).toBe(true);
+    expect(next.stats()).toMatchObject({ succeeded_iterations: 3, failed_iterations: 1, scheduled_iterations: 0 });
+    expect(next.failures()).toEqual([{ index: 1, error: 'x' }]);
+  });
+
+  it('a failure without a message is recorded as "failed"; no input at all is done at once', () => {
+    const run = new ForEachIterations(1, 1);
+    run.launch();
+    run.ended(0, { ok: false });
+    expect(run.failures()).toEqual([{ index: 0, error: 'failed' }]);
+    expect(new ForEachIterations(0, 3).done).toBe(true);
+  });
+
+  it('details: the counts as a table for the Temporal UI', () => {
+    const run = new ForEachIterations(3, 2);
+    run.launch();
+    run.ended(0, { ok: true });
+    expect(forEachDetails('loop', 9, run.stats())).toBe(
+      '**for_each loop** of run 9\n\n| total | active | succeeded | failed | waiting |\n|---|---|---|---|---|\n| 3 | 1 | 1 | 0 | 1 |'
+    );
+  });
+});

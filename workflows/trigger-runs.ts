@@ -1,0 +1,71 @@
+// How a trigger starts a run: one run of the job with its current settings, an abandoned child
+// (it outlives the trigger's continue-as-new, pause or reset) whose id derives from the trigger's
+// workflow id and its durable count, so a replayed or restarted trigger never starts it twice.
+import { ParentClosePolicy, executeChild, proxyLocalActivities, startChild, workflowInfo } from '@temporalio/workflow';
+import {
+  runIdFromString,
+  runWorkflowId,
+  type JobSettings,
+  type RunState,
+  type TriggerInfo,
+  type TriggerType,
+} from '../core';
+import type { JobRunOptions, PlanningActivities } from './definitions';
+import { jobRun } from './job-run';
+import { DjobsJobId, DjobsJobName, DjobsRunId, DjobsTrigger, NOT_YET_ADMITTED } from './search-attributes';
+
+const { loadJobSettings } = proxyLocalActivities<PlanningActivities>({ startToCloseTimeout: '30s' });
+
+type Started = { missing: true } | { runId: number; state?: RunState; failed?: boolean };
+
+/** Start (and with `wait`, follow) one run of a job with its current settings. */
+export async function startJobRun(
+  jobId: number,
+  key: string,
+  trigger: TriggerType,
+  options: JobRunOptions | undefined,
+  extra: { triggerInfo?: TriggerInfo; wait: boolean }
+): Promise<Started> {
+  const loaded = await loadJobSettings(jobId);
+  if ('missing' in loaded) return { missing: true };
+  const settings = loaded.settings as JobSettings;
+  const runId = runIdFromString(`${workflowInfo().workflowId}/${key}`);
+  const name = settings.name ?? 'Untitled';
+  const child = {
+    workflowId: runWorkflowId(runId),
+    taskQueue: workflowInfo().taskQueue,
+    args: [
+      {
+        runId,
+        jobId,
+        runName: name,
+        settings,
+        trigger,
+        ...(extra.triggerInfo ? { triggerInfo: extra.triggerInfo } : {}),
+        runType: 'JOB_RUN' as const,
+        ...(options ? { options } : {}),
+      },
+    ] as [Parameters<typeof jobRun>[0]],
+    memo: { ...loaded.memo, ...NOT_YET_ADMITTED.memo },
+    typedSearchAttributes: [
+      { key: DjobsJobId, value: jobId },
+      { key: DjobsRunId, value: runId },
+      { key: DjobsJobName, value: name },
+      { key: DjobsTrigger, value: trigger },
+      NOT_YET_ADMITTED.searchAttribute,
+    ],
+    staticSummary: `${name} · run ${runId} of job ${jobId} · ${trigger.toLowerCase()}`,
+    // The run outlives this trigger workflow (continue-as-new, pause, job reset).
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+  };
+  if (!extra.wait) {
+    await startChild(jobRun, child);
+    return { runId };
+  }
+  try {
+    return { runId, state: await executeChild(jobRun, child) };
+  } catch (err) {
+    const details = (err as { cause?: { details?: unknown[] } }).cause?.details;
+    return { runId, failed: true, ...(details?.[0] ? { state: details[0] as RunState } : {}) };
+  }
+}
