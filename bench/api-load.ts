@@ -54,7 +54,7 @@ async function load(
   );
   const elapsed = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
-  return {
+  return shown({
     endpoint,
     requests: latencies.length,
     req_per_s: Math.round(latencies.length / elapsed),
@@ -62,7 +62,13 @@ async function load(
     p99_ms: +percentile(latencies, 0.99).toFixed(1),
     errors,
     target,
-  };
+  });
+}
+
+/** Print a row as soon as it is measured (a long bench that fails later keeps what it measured). */
+function shown(row: LoadResult): LoadResult {
+  if (row.target !== '') console.log(JSON.stringify(row));
+  return row;
 }
 
 /** One request at a time, `reads` times: the latency of a single caller (jobs/list first page). */
@@ -78,7 +84,7 @@ async function sequential(endpoint: string, target: string, reads: number, reque
   }
   const total = latencies.reduce((a, b) => a + b, 0) / 1000;
   latencies.sort((a, b) => a - b);
-  return {
+  return shown({
     endpoint,
     requests: reads,
     req_per_s: Math.round(reads / total),
@@ -86,7 +92,7 @@ async function sequential(endpoint: string, target: string, reads: number, reque
     p99_ms: +percentile(latencies, 0.99).toFixed(1),
     errors,
     target,
-  };
+  });
 }
 
 /** Create `n` one-task jobs, 64 at a time, every other one visible to the viewer. */
