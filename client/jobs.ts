@@ -39,7 +39,8 @@ import type { AccessControlEntry } from '../core';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { decodeMapFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import type { ClientContext } from './context';
-import { NotFoundError, SpecValidationError } from './errors';
+import { DjobsError, ErrorCode, GrpcStatus, NotFoundError, SpecValidationError } from './errors';
+import type { temporal } from '@temporalio/proto';
 import { LruCache } from './lru-cache';
 import { modelTriggerConfig } from './model-trigger';
 import {
@@ -220,12 +221,20 @@ export class Jobs {
       clauses.push(
         `(${DjobsViewers.name} IN (${options.visibleTo.map(quote).join(', ')}) OR ${DjobsViewers.name} IS NULL)`
       );
-    const page = await this.ctx.temporal.workflowService.listSchedules({
-      namespace: this.ctx.namespace,
-      maximumPageSize: options.limit,
-      query: clauses.join(' AND '),
-      ...(options.pageToken ? { nextPageToken: Buffer.from(options.pageToken, 'base64url') } : {}),
-    });
+    let page: temporal.api.workflowservice.v1.IListSchedulesResponse;
+    try {
+      page = await this.ctx.temporal.workflowService.listSchedules({
+        namespace: this.ctx.namespace,
+        maximumPageSize: options.limit,
+        query: clauses.join(' AND '),
+        ...(options.pageToken ? { nextPageToken: Buffer.from(options.pageToken, 'base64url') } : {}),
+      });
+    } catch (err) {
+      // A token Temporal did not make (or made for another query) is the caller's mistake.
+      if (options.pageToken && (err as { code?: number }).code === GrpcStatus.INVALID_ARGUMENT)
+        throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, 'Invalid page_token.');
+      throw err;
+    }
     const jobs = await Promise.all(
       (page.schedules ?? []).map(async (s): Promise<Job | undefined> => {
         const m = /^djobs-job-(\d+)$/.exec(s.scheduleId ?? '');

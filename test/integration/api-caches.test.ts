@@ -203,6 +203,11 @@ describe('REST API caches', () => {
       job_id: number;
     }[];
     expect(skipped.map((j) => j.job_id)).toEqual(all.slice(10, 15).map((j) => j.job_id));
+    const forged = Buffer.from('listing:bm9wZQ').toString('base64url');
+    expect(await admin('GET', `/api/2.1/jobs/list?page_token=${forged}`)).toMatchObject({
+      status: 400,
+      body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'Invalid page_token.' },
+    });
     expect(await admin('GET', '/api/2.1/jobs/list?page_token=bm9wZQ')).toMatchObject({
       status: 400,
       body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'Invalid page_token.' },
