@@ -230,8 +230,10 @@ export class Jobs {
         ...(options.pageToken ? { nextPageToken: Buffer.from(options.pageToken, 'base64url') } : {}),
       });
     } catch (err) {
-      // A token Temporal did not make (or made for another query) is the caller's mistake.
-      if (options.pageToken && (err as { code?: number }).code === GrpcStatus.INVALID_ARGUMENT)
+      // A token Temporal did not make (or made for another query) is the caller's mistake: Temporal
+      // refuses it as an invalid argument, or (SQL visibility) fails to decode it with UNKNOWN.
+      const code = (err as { code?: number }).code;
+      if (options.pageToken && (code === GrpcStatus.INVALID_ARGUMENT || code === GrpcStatus.UNKNOWN))
         throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, 'Invalid page_token.');
       throw err;
     }
