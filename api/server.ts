@@ -24,6 +24,7 @@ import {
   type Principal,
   type Run,
   describeValue,
+  viewerKeywordsOf,
 } from '../core';
 import { authenticate, type TokenMap } from './auth';
 import { registerClusterRoutes } from './clusters';
@@ -120,6 +121,20 @@ function decodeToken(token: unknown): number | undefined {
   const m = /^offset:(\d+)$/.exec(Buffer.from(token, 'base64url').toString());
   if (!m) throw badRequest('Invalid page_token.');
   return Number(m[1]);
+}
+
+/**
+ * jobs/list page tokens carry Temporal's own listing token (so a page is one round trip and paging
+ * stays exact while jobs come and go), marked so that an offset token is not mistaken for one.
+ */
+const LISTING_TOKEN = 'listing:';
+const encodeListingToken = (temporalToken: string) =>
+  Buffer.from(`${LISTING_TOKEN}${temporalToken}`).toString('base64url');
+function decodeListingToken(token: unknown): string | undefined {
+  if (typeof token !== 'string' || token === '') return undefined;
+  const text = Buffer.from(token, 'base64url').toString();
+  if (!text.startsWith(LISTING_TOKEN)) throw badRequest('Invalid page_token.');
+  return text.slice(LISTING_TOKEN.length);
 }
 
 /** 2.2 returns at most this many tasks per jobs/get and runs/get page. */
@@ -334,23 +349,30 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       guard: { on: 'anyone' },
       handler: async (p, { who, version }) => {
         const limit = int(p.limit, 'limit', { min: 1, max: 100, def: 20 })!;
-        const offset = decodeToken(p.page_token) ?? int(p.offset, 'offset', { min: 0, max: 1000, def: 0 })!;
-        let all = await client.listJobs({
+        const pageToken = decodeListingToken(p.page_token);
+        // The legacy `offset` (no page_token): that many jobs are read and skipped.
+        const offset = pageToken === undefined ? int(p.offset, 'offset', { min: 0, max: 1000, def: 0 })! : 0;
+        const page = await client.listJobsPage({
+          limit: offset + limit,
+          ...(pageToken !== undefined ? { pageToken } : {}),
           ...(p.name !== undefined ? { name: optionalString(p.name, 'name') } : {}),
           expandTasks: bool(p.expand_tasks),
+          ...(who.admin ? {} : { visibleTo: viewerKeywordsOf(who) }),
         });
+        let jobs = page.jobs.slice(offset);
+        // The server filtered by who may see each job; its index may lag behind a permission change
+        // by a moment, so every job shown is checked against its access as it is now.
         if (!who.admin) {
           const visible = await Promise.all(
-            all.map(async (j) => allows(effectiveLevel(who, await jobAccess(j.job_id)), 'CAN_VIEW'))
+            jobs.map(async (j) => allows(effectiveLevel(who, await jobAccess(j.job_id)), 'CAN_VIEW'))
           );
-          all = all.filter((_, i) => visible[i]);
+          jobs = jobs.filter((_, i) => visible[i]);
         }
-        return listPage(
-          'jobs',
-          all.map((j) => jobForVersion(j, version)),
-          offset,
-          limit
-        );
+        return {
+          ...(jobs.length > 0 ? { jobs: jobs.map((j) => jobForVersion(j, version)) } : {}),
+          has_more: page.nextPageToken !== undefined,
+          ...(page.nextPageToken !== undefined ? { next_page_token: encodeListingToken(page.nextPageToken) } : {}),
+        };
       },
     },
     {

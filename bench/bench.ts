@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Context } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { JobSettings, TaskAttemptInput, TaskAttemptRecord } from '../core';
@@ -19,8 +20,17 @@ import { uiBench, type UiResult } from './ui';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 
-/** The no-op task: returns at once, as cheap for the hand-written workflow as for ours. */
-async function runTaskAttempt(_input: TaskAttemptInput): Promise<TaskAttemptRecord> {
+/**
+ * The no-op task: returns at once, as cheap for the hand-written workflow as for ours. A task whose
+ * command is `sleep …` stays running until it is canceled (the live run of api-load.ts).
+ */
+async function runTaskAttempt(input: TaskAttemptInput): Promise<TaskAttemptRecord> {
+  if (String(input.task.shell_command_task?.command).startsWith('sleep')) {
+    for (;;) {
+      Context.current().heartbeat();
+      await Context.current().sleep(500); // rejects once the run is canceled
+    }
+  }
   const now = Date.now();
   return {
     startTime: now,

@@ -29,11 +29,17 @@ export interface DurableJobsClientOptions {
   /** Timing of triggers (file arrival, continuous, periodic). */
   triggers?: Partial<TriggerTiming>;
   /**
-   * How long a job's access (owner and grants), read for a permission check, is reused. Changes
-   * made through this client take effect at once; changes made by another process (a second
-   * API replica) are seen within this time. 0 reads it on every check. @default 1000
+   * How long a job (settings, owner and grants), read for a permission check or a run-now, is
+   * reused. Changes made through this client take effect at once; changes made by another process
+   * (a second API replica) are seen within this time. 0 reads it on every use. @default 1000
    */
   jobAccessCacheMs?: number;
+  /**
+   * How many runs' last-read states are kept (least recently used go first). A state is reused only
+   * while its workflow execution and history length are unchanged, so it is never stale; 0 reads
+   * every run afresh. @default 1000
+   */
+  runCacheEntries?: number;
   /** Payload codec and failure converter (`djobsDataConverter`); default: plain payloads. */
   dataConverter?: DataConverter;
   /** TLS or mTLS to the Temporal frontend (`temporalTls`). */

@@ -22,6 +22,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
 
 /** gRPC status codes Temporal's services answer with (https://grpc.io/docs/guides/status-codes/). */
 export const GrpcStatus = {
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
   NOT_FOUND: 5,
   ALREADY_EXISTS: 6,
   UNAVAILABLE: 14,

@@ -6,13 +6,13 @@ import { Client, Connection } from '@temporalio/client';
 import type { JobAccess, Run, RunState } from '../core';
 import { ClientContext, type DurableJobsClientOptions } from './context';
 import { TemporalUnavailableError } from './errors';
-import { Jobs, type CreateJobOptions, type Job } from './jobs';
+import { Jobs, type CreateJobOptions, type Job, type ListJobsPageOptions } from './jobs';
 import { RunOutputs, type RunOutput } from './run-output';
 import { Runs, type ListRunsOptions, type RepairRunOptions, type StartRunOptions } from './runs';
 import { ensureSearchAttributes } from './search-attributes';
 
 export type { DurableJobsClientOptions, TriggerTiming } from './context';
-export type { CreateJobOptions, Job } from './jobs';
+export type { CreateJobOptions, Job, ListJobsPageOptions } from './jobs';
 export type { RunOutput } from './run-output';
 export type { ListRunsOptions, RepairRunOptions, StartRunOptions } from './runs';
 
@@ -97,6 +97,14 @@ export class DurableJobsClient {
   /** jobs/list: every job, newest first. Listing is eventually consistent in Temporal. */
   listJobs(options: { name?: string; expandTasks?: boolean } = {}): Promise<Job[]> {
     return this.jobs.listJobs(options);
+  }
+  /**
+   * jobs/list, one page of `limit` jobs (one Temporal round trip); `pageToken` continues from the
+   * page before. `visibleTo`: only jobs whose owner or grants name one of these keywords
+   * (`viewerKeywordsOf` a principal), filtered by the server.
+   */
+  listJobsPage(options: ListJobsPageOptions): Promise<{ jobs: Job[]; nextPageToken?: string }> {
+    return this.jobs.listJobsPage(options);
   }
   /** jobs/reset: replaces all settings. Runs already started keep the settings they started with. */
   resetJob(jobId: number, settings: unknown): Promise<void> {

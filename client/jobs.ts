@@ -13,6 +13,7 @@ import {
 import {
   MAX_RUN_ID,
   jobScheduleId,
+  jobViewerKeywords,
   translateQuartzCron,
   updateAccess,
   type JobAccess,
@@ -33,10 +34,14 @@ import {
   type JobRunInput,
   type ModelTriggerConfig,
 } from '../workflows/definitions';
-import { DjobsJobId, DjobsJobName, DjobsTrigger, NOT_YET_ADMITTED } from '../workflows/search-attributes';
+import { DjobsJobId, DjobsJobName, DjobsTrigger, DjobsViewers, NOT_YET_ADMITTED } from '../workflows/search-attributes';
 import type { AccessControlEntry } from '../core';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { decodeMapFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import type { ClientContext } from './context';
-import { NotFoundError, SpecValidationError } from './errors';
+import { DjobsError, ErrorCode, GrpcStatus, NotFoundError, SpecValidationError } from './errors';
+import type { temporal } from '@temporalio/proto';
+import { LruCache } from './lru-cache';
 import { modelTriggerConfig } from './model-trigger';
 import {
   JOB_MEMO_CREATED,
@@ -66,15 +71,31 @@ export interface CreateJobOptions {
   accessControlList?: AccessControlEntry[];
 }
 
-/** Bounds the job-access cache of a long-lived client (an API server over many jobs). */
-const ACCESS_CACHE_ENTRIES = 10_000;
+/** One page of jobs/list (`listJobsPage`). */
+export interface ListJobsPageOptions {
+  /** Jobs per page (one Temporal listing round trip). */
+  limit: number;
+  /** The `nextPageToken` of the page before. */
+  pageToken?: string;
+  /** Only jobs of this name. */
+  name?: string;
+  /** Each job's full settings (one describe per job on the page). */
+  expandTasks?: boolean;
+  /** Only jobs whose owner or grants name one of these keywords (a principal's `viewerKeywordsOf`). */
+  visibleTo?: readonly string[];
+}
+
+/** Bounds the recently-read-jobs cache of a long-lived client (an API server over many jobs). */
+const RECENT_JOBS = 10_000;
 const UNIT_MS = { MINUTES: 60_000, HOURS: 3_600_000, DAYS: 86_400_000, WEEKS: 604_800_000 } as const;
 /** How late a missed scheduled run may still start after an outage. */
 const SCHEDULE_CATCHUP_WINDOW = '10 minutes';
 
 export class Jobs {
-  /** Recently read job access, by job id (see `jobAccessCacheMs`), oldest first. */
-  private readonly accessCache = new Map<number, { at: number; access: Promise<JobAccess> }>();
+  /** Recently read jobs, by job id (see `recentJob`). */
+  private readonly recentJobs = new LruCache<number, { at: number; read: Promise<{ job: Job; access: JobAccess }> }>(
+    RECENT_JOBS
+  );
 
   constructor(private readonly ctx: ClientContext) {}
 
@@ -98,7 +119,7 @@ export class Jobs {
           ...this.scheduleFields(jobId, valid, access, creator.name),
           memo: { [JOB_MEMO_CREATED]: created, [JOB_MEMO_CREATOR]: creator.name },
         });
-        await this.syncTriggerWorkflows(jobId, valid);
+        await this.syncTriggerWorkflows(jobId, valid, { created: true });
         return { job_id: jobId };
       } catch (err) {
         if (err instanceof ScheduleAlreadyRunning && tries < 5) continue;
@@ -112,21 +133,29 @@ export class Jobs {
     return (await this.describeJob(jobId)).job;
   }
 
-  /** Who owns a job and who else may see, run or manage it. */
+  /** Who owns a job and who else may see, run or manage it (as recently read: `recentJob`). */
   async getJobAccess(jobId: number): Promise<JobAccess> {
+    return (await this.recentJob(jobId)).access;
+  }
+
+  /**
+   * A job and its access as read at most `jobAccessCacheMs` ago: what permission checks and
+   * run-now use, so a burst of requests on one job describes its schedule once. Every change made
+   * through this client (reset, update, delete, permissions) drops the job at once; a change made
+   * by another process is seen within that time.
+   */
+  recentJob(jobId: number): Promise<{ job: Job; access: JobAccess }> {
     const ttl = this.ctx.options.jobAccessCacheMs ?? 1000;
-    if (ttl <= 0) return (await this.describeJob(jobId)).access;
-    const hit = this.accessCache.get(jobId);
-    if (hit && Date.now() - hit.at < ttl) return hit.access;
-    // One read serves every check that arrives while it is in flight; a failed one is not kept.
-    const access = this.describeJob(jobId).then((d) => d.access);
-    this.accessCache.delete(jobId); // re-inserted last, so the first entry is the oldest
-    this.accessCache.set(jobId, { at: Date.now(), access });
-    if (this.accessCache.size > ACCESS_CACHE_ENTRIES) this.accessCache.delete(this.accessCache.keys().next().value!);
-    access.catch(() => {
-      if (this.accessCache.get(jobId)?.access === access) this.accessCache.delete(jobId);
+    if (ttl <= 0) return this.describeJob(jobId);
+    const hit = this.recentJobs.get(jobId);
+    if (hit && Date.now() - hit.at < ttl) return hit.read;
+    // One read serves every request that arrives while it is in flight; a failed one is not kept.
+    const read = this.describeJob(jobId);
+    this.recentJobs.set(jobId, { at: Date.now(), read });
+    read.catch(() => {
+      if (this.recentJobs.get(jobId)?.read === read) this.recentJobs.delete(jobId);
     });
-    return access;
+    return read;
   }
 
   /** Store a job's new access (owner and grants); runs in flight keep the access they started with. */
@@ -139,7 +168,7 @@ export class Jobs {
         })
       );
     } finally {
-      this.accessCache.delete(jobId);
+      this.recentJobs.delete(jobId);
     }
   }
 
@@ -164,45 +193,96 @@ export class Jobs {
     };
   }
 
-  /** jobs/list: every job, newest first. Listing is eventually consistent in Temporal. */
+  /** Every job (the CLI's listing), newest first, read page by page. */
   async listJobs(options: { name?: string; expandTasks?: boolean } = {}): Promise<Job[]> {
     const jobs: Job[] = [];
-    for await (const s of this.ctx.temporal.schedule.list()) {
-      const m = /^djobs-job-(\d+)$/.exec(s.scheduleId);
-      if (!m) continue;
-      const jobId = Number(m[1]);
-      const name = s.typedSearchAttributes?.get(DjobsJobName);
-      if (options.name !== undefined && name !== options.name) continue;
-      if (options.expandTasks) {
-        try {
-          jobs.push(await this.getJob(jobId));
-        } catch (err) {
-          if (!(err instanceof NotFoundError)) throw err; // deleted since it was listed
-        }
-        continue;
-      }
-      const creator = creatorOf(s.memo);
-      jobs.push({
-        job_id: jobId,
-        created_time: createdTime(s.memo, 0),
-        ...creator,
-        run_as_user_name: creator.creator_user_name ?? 'unknown',
-        settings: { name: name ?? 'Untitled' } as JobSettings,
-      });
-    }
+    let pageToken: string | undefined;
+    do {
+      const page = await this.listJobsPage({ ...options, limit: 1000, ...(pageToken ? { pageToken } : {}) });
+      jobs.push(...page.jobs);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
     return jobs.sort((a, b) => b.created_time - a.created_time || b.job_id - a.job_id);
+  }
+
+  /**
+   * jobs/list, one page: newest first (Temporal's listing order of schedules), one listing round
+   * trip per page; `pageToken` is the `nextPageToken` of the page before (Temporal's own, so
+   * paging is exact while jobs come and go). `visibleTo` (a principal's `viewerKeywordsOf`) keeps
+   * only jobs whose schedule names one of them, filtered by the server; the caller still checks
+   * each job it shows, since a listing is eventually consistent. Listing is eventually consistent.
+   */
+  async listJobsPage(options: ListJobsPageOptions): Promise<{ jobs: Job[]; nextPageToken?: string }> {
+    const quote = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+    const clauses = [`${DjobsJobId.name} IS NOT NULL`];
+    if (options.name !== undefined) clauses.push(`${DjobsJobName.name} = ${quote(options.name)}`);
+    // Jobs saved before DjobsViewers existed have none: listed, and judged by the caller's check.
+    if (options.visibleTo)
+      clauses.push(
+        `(${DjobsViewers.name} IN (${options.visibleTo.map(quote).join(', ')}) OR ${DjobsViewers.name} IS NULL)`
+      );
+    let page: temporal.api.workflowservice.v1.IListSchedulesResponse;
+    try {
+      page = await this.ctx.temporal.workflowService.listSchedules({
+        namespace: this.ctx.namespace,
+        maximumPageSize: options.limit,
+        query: clauses.join(' AND '),
+        ...(options.pageToken ? { nextPageToken: Buffer.from(options.pageToken, 'base64url') } : {}),
+      });
+    } catch (err) {
+      // A token Temporal did not make (or made for another query) is the caller's mistake: Temporal
+      // refuses it as an invalid argument, or (SQL visibility) fails to decode it with UNKNOWN.
+      const code = (err as { code?: number }).code;
+      if (options.pageToken && (code === GrpcStatus.INVALID_ARGUMENT || code === GrpcStatus.UNKNOWN))
+        throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, 'Invalid page_token.');
+      throw err;
+    }
+    const jobs = await Promise.all(
+      (page.schedules ?? []).map(async (s): Promise<Job | undefined> => {
+        const m = /^djobs-job-(\d+)$/.exec(s.scheduleId ?? '');
+        if (!m) return undefined;
+        const jobId = Number(m[1]);
+        if (options.expandTasks) {
+          try {
+            return await this.getJob(jobId);
+          } catch (err) {
+            if (err instanceof NotFoundError) return undefined; // deleted since it was listed
+            throw err;
+          }
+        }
+        const memo = await decodeMapFromPayloads(this.ctx.temporal.options.loadedDataConverter, s.memo?.fields);
+        const creator = creatorOf(memo);
+        const name = decodeTypedSearchAttributes(s.searchAttributes?.indexedFields).get(DjobsJobName);
+        return {
+          job_id: jobId,
+          created_time: createdTime(memo, 0),
+          ...creator,
+          run_as_user_name: creator.creator_user_name ?? 'unknown',
+          settings: { name: name ?? 'Untitled' } as JobSettings,
+        };
+      })
+    );
+    const next = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;
+    return {
+      jobs: jobs.filter((j) => j !== undefined),
+      ...(next ? { nextPageToken: Buffer.from(next).toString('base64url') } : {}),
+    };
   }
 
   /** jobs/reset: replaces all settings. Runs already started keep the settings they started with. */
   async resetJob(jobId: number, settings: unknown): Promise<void> {
     const valid = this.ctx.validate(settings);
-    await this.onSchedule(jobId, (schedule) =>
-      schedule.update((prev) => {
-        const creator = creatorOf(prev.memo).creator_user_name;
-        const access = accessOf(prev.action.memo) ?? { owner: { user_name: creator ?? 'unknown' }, grants: [] };
-        return this.scheduleFields(jobId, valid, access, creator);
-      })
-    );
+    try {
+      await this.onSchedule(jobId, (schedule) =>
+        schedule.update((prev) => {
+          const creator = creatorOf(prev.memo).creator_user_name;
+          const access = accessOf(prev.action.memo) ?? { owner: { user_name: creator ?? 'unknown' }, grants: [] };
+          return this.scheduleFields(jobId, valid, access, creator);
+        })
+      );
+    } finally {
+      this.recentJobs.delete(jobId);
+    }
     await this.syncTriggerWorkflows(jobId, valid);
   }
 
@@ -211,7 +291,7 @@ export class Jobs {
     try {
       await this.onSchedule(jobId, (schedule) => schedule.delete());
     } finally {
-      this.accessCache.delete(jobId);
+      this.recentJobs.delete(jobId);
     }
     await this.stopTriggerWorkflow(fileArrivalWorkflowId(jobId));
     await this.stopTriggerWorkflow(continuousWorkflowId(jobId));
@@ -221,9 +301,14 @@ export class Jobs {
   /**
    * File-arrival and continuous jobs are driven by a workflow of their own: start it, or hand it
    * the job's new configuration (it keeps its memory of seen files), or stop it when the job no
-   * longer has that trigger. Pausing keeps it, paused.
+   * longer has that trigger. Pausing keeps it, paused. A job just created has none to stop, so
+   * creating a job without triggers is one round trip.
    */
-  private async syncTriggerWorkflows(jobId: number, settings: JobSettings): Promise<void> {
+  private async syncTriggerWorkflows(
+    jobId: number,
+    settings: JobSettings,
+    o: { created?: boolean } = {}
+  ): Promise<void> {
     const t = this.ctx.triggerTiming;
     const fa = settings.trigger?.file_arrival;
     const continuous = settings.continuous;
@@ -270,7 +355,7 @@ export class Jobs {
     for (const trigger of triggers) {
       if (trigger.config)
         await this.configureTriggerWorkflow(trigger.type, trigger.workflowId, jobId, trigger.config, trigger.summary);
-      else await this.stopTriggerWorkflow(trigger.workflowId);
+      else if (!o.created) await this.stopTriggerWorkflow(trigger.workflowId);
     }
   }
 
@@ -386,6 +471,7 @@ export class Jobs {
       typedSearchAttributes: [
         { key: DjobsJobId, value: jobId },
         { key: DjobsJobName, value: name },
+        { key: DjobsViewers, value: jobViewerKeywords(access) },
       ],
     };
   }

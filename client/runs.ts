@@ -4,7 +4,6 @@
 import { randomInt } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
-  WorkflowFailedError,
   WorkflowNotFoundError,
   type WorkflowExecutionDescription,
   type WorkflowExecutionInfo,
@@ -33,13 +32,7 @@ import {
   type RunState,
   type TriggerType,
 } from '../core';
-import {
-  JOB_RUN_WORKFLOW_TYPE,
-  getRunStateQuery,
-  pauseSignal,
-  resumeSignal,
-  type JobRunInput,
-} from '../workflows/definitions';
+import { JOB_RUN_WORKFLOW_TYPE, pauseSignal, resumeSignal, type JobRunInput } from '../workflows/definitions';
 import {
   DjobsJobId,
   DjobsJobName,
@@ -53,7 +46,9 @@ import {
 import type { ClientContext } from './context';
 import { DjobsError, ErrorCode, GrpcStatus, InvalidStateError, NotFoundError } from './errors';
 import type { Jobs } from './jobs';
-import { accessOf, runAsOf, runMemo, runPeople, storedRunState } from './stored-records';
+import { LruCache } from './lru-cache';
+import { RunSnapshots, type RunExecution } from './run-snapshots';
+import { accessOf, runAsOf, runMemo, runPeople } from './stored-records';
 
 /** Visibility records read per page when the listing is filtered by permission. */
 const LISTING_PAGE_FOR_FILTERED = 1000;
@@ -110,15 +105,27 @@ export interface ListRunsOptions {
   limit?: number;
 }
 
+/** Run snapshots kept by default (`runCacheEntries`). */
+const RUN_CACHE_ENTRIES = 1000;
+/** Workflow ids of scheduled runs remembered (a number and a short string each). */
+const SCHEDULED_RUN_IDS = 10_000;
+
 export class Runs {
+  /** Runs' states by execution and history length (client/run-snapshots.ts). */
+  private readonly snapshots: RunSnapshots;
+  /** Run id → workflow id, for runs a schedule started (their ids are not `runWorkflowId`). */
+  private readonly scheduledRunWorkflowIds = new LruCache<number, string>(SCHEDULED_RUN_IDS);
+
   constructor(
     private readonly ctx: ClientContext,
     private readonly jobs: Jobs
-  ) {}
+  ) {
+    this.snapshots = new RunSnapshots(ctx, ctx.options.runCacheEntries ?? RUN_CACHE_ENTRIES);
+  }
 
   /** jobs/run-now */
   async runNow(jobId: number, options: StartRunOptions = {}): Promise<{ run_id: number }> {
-    const { job, access } = await this.jobs.describeJob(jobId);
+    const { job, access } = await this.jobs.recentJob(jobId);
     let settings = job.settings;
     if (options.taskParameters) {
       const applied = applyLegacyTaskParameters(settings, options.taskParameters, {
@@ -348,27 +355,29 @@ export class Runs {
 
   /** runs/get, in the Databricks `Run` shape. Accepts a job run id or a task run id. */
   async getRun(runId: number): Promise<Run> {
-    const { state, memo } = await this.runSnapshot(runId);
+    const { state, memo } = await this.snapshots.snapshot(await this.findExecution(jobRunIdOf(runId)));
     return this.runView(state, memo);
   }
 
   /**
    * `getRun` for a caller who must first pass `check` on the run's access (it throws to refuse;
    * it sees undefined for a missing run, so permission is judged before existence). One describe
-   * serves both, and the job's access and the run's state are read side by side.
+   * serves both, and the job's access and the run's state are read side by side. The access is
+   * judged on every call: only the run's state comes from the snapshot cache.
    */
   async getRunIfAllowed(runId: number, check: (access: JobAccess | undefined) => void): Promise<Run> {
-    let found: { handle: WorkflowHandle; desc: WorkflowExecutionDescription };
+    let execution: RunExecution;
     try {
-      found = await this.findRun(jobRunIdOf(runId));
+      execution = await this.findExecution(jobRunIdOf(runId));
     } catch (err) {
       if (err instanceof NotFoundError) check(undefined);
       throw err;
     }
-    const state = this.readRunState(found.handle, found.desc.status.name);
-    state.catch(() => undefined); // its failure matters only once access allows
-    check((await this.accessOfRun(found.desc)).access);
-    return this.runView(await state, found.desc.memo);
+    const snapshot = this.snapshots.snapshot(execution);
+    snapshot.catch(() => undefined); // its failure matters only once access allows
+    check((await this.accessOfRun(execution)).access);
+    const { state, memo } = await snapshot;
+    return this.runView(state, memo);
   }
 
   private runView(state: RunState, memo: Record<string, unknown> | undefined): Run {
@@ -381,7 +390,7 @@ export class Runs {
 
   /** The run's full state (attempt logs, task values): what `getRun` is derived from. */
   async getRunState(runId: number): Promise<RunState> {
-    return (await this.runSnapshot(runId)).state;
+    return (await this.snapshots.snapshot(await this.findExecution(jobRunIdOf(runId)))).state;
   }
 
   /**
@@ -389,11 +398,11 @@ export class Runs {
    * revoked grant takes effect on old runs too), else the access the run recorded at its start.
    */
   async getRunAccess(runId: number): Promise<{ jobId?: number; access?: JobAccess }> {
-    return this.accessOfRun((await this.findRun(jobRunIdOf(runId))).desc);
+    return this.accessOfRun(await this.findExecution(jobRunIdOf(runId)));
   }
 
-  private async accessOfRun(desc: WorkflowExecutionDescription): Promise<{ jobId?: number; access?: JobAccess }> {
-    const jobId = desc.typedSearchAttributes.get(DjobsJobId);
+  private async accessOfRun(execution: RunExecution): Promise<{ jobId?: number; access?: JobAccess }> {
+    const { jobId } = execution;
     if (jobId !== undefined) {
       try {
         return { jobId, access: await this.jobs.getJobAccess(jobId) };
@@ -401,46 +410,8 @@ export class Runs {
         if (!(err instanceof NotFoundError)) throw err;
       }
     }
-    const access = accessOf(desc.memo);
+    const access = accessOf(await execution.memo());
     return { ...(jobId !== undefined ? { jobId } : {}), ...(access ? { access } : {}) };
-  }
-
-  private async runSnapshot(runId: number): Promise<{ state: RunState; memo?: Record<string, unknown> }> {
-    const jobRunId = jobRunIdOf(runId);
-    const { handle, desc } = await this.findRun(jobRunId);
-    const state = await this.readRunState(handle, desc.status.name);
-    return { state, ...(desc.memo ? { memo: desc.memo } : {}) };
-  }
-
-  private async readRunState(handle: WorkflowHandle, status: string): Promise<RunState> {
-    // A running run (or a canceled one, replayed) answers through a worker: say so when none does.
-    const ask = async () => {
-      try {
-        const answer: unknown = await this.ctx.temporal.withDeadline(Date.now() + 10_000, () =>
-          handle.query(getRunStateQuery)
-        );
-        return storedRunState(answer, handle.workflowId);
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) throw err;
-        throw new DjobsError(
-          ErrorCode.TEMPORAL_UNAVAILABLE,
-          `No worker answered for the state of ${handle.workflowId}; is a worker serving its task queue? (${(err as Error).message})`
-        );
-      }
-    };
-    if (status === 'RUNNING') return ask();
-    if (status === 'COMPLETED') return storedRunState(await handle.result(), handle.workflowId);
-    if (status === 'FAILED' || status === 'CANCELLED') {
-      try {
-        await handle.result();
-      } catch (err) {
-        const details =
-          err instanceof WorkflowFailedError ? (err.cause as { details?: unknown[] })?.details : undefined;
-        if (details?.[0]) return storedRunState(details[0], handle.workflowId);
-      }
-    }
-    // Canceled or terminated from outside: ask a worker to replay the run for its last state.
-    return ask();
   }
 
   /** The log file of a running attempt, from the heartbeat of its activity (activities/index.ts). */
@@ -461,19 +432,44 @@ export class Runs {
 
   /** The run's workflow handle and its description (one describe call when its id is ours). */
   private async findRun(jobRunId: number): Promise<{ handle: WorkflowHandle; desc: WorkflowExecutionDescription }> {
-    const handle = this.ctx.temporal.workflow.getHandle(runWorkflowId(jobRunId));
-    try {
+    return this.locateRun(jobRunId, async (workflowId) => {
+      const handle = this.ctx.temporal.workflow.getHandle(workflowId);
       return { handle, desc: await handle.describe() };
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-    }
-    // Runs started by a schedule have schedule-made workflow ids; find them by search attribute.
-    for await (const wf of this.ctx.temporal.workflow.list({ query: `DjobsRunId = ${jobRunId}` })) {
-      const listed = this.ctx.temporal.workflow.getHandle(wf.workflowId);
+    });
+  }
+
+  /** The run's current execution, described without decoding its memo (the hot path of runs/get). */
+  private findExecution(jobRunId: number): Promise<RunExecution> {
+    return this.locateRun(jobRunId, (workflowId) => this.snapshots.describe(workflowId));
+  }
+
+  /**
+   * Describe a run's workflow: `djobs-run-<run_id>` for the runs this client starts; a run started
+   * by a schedule has a schedule-made workflow id, found once by search attribute and remembered
+   * (a run id never moves to another workflow id; a deleted one is looked up again).
+   */
+  private async locateRun<T>(jobRunId: number, describe: (workflowId: string) => Promise<T>): Promise<T> {
+    const tryDescribe = async (workflowId: string) => {
       try {
-        return { handle: listed, desc: await listed.describe() };
+        return { found: await describe(workflowId) };
       } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err; // deleted; visibility lags behind
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        return undefined;
+      }
+    };
+    const own = await tryDescribe(runWorkflowId(jobRunId));
+    if (own) return own.found;
+    const remembered = this.scheduledRunWorkflowIds.get(jobRunId);
+    if (remembered !== undefined) {
+      const again = await tryDescribe(remembered);
+      if (again) return again.found;
+      this.scheduledRunWorkflowIds.delete(jobRunId);
+    }
+    for await (const wf of this.ctx.temporal.workflow.list({ query: `DjobsRunId = ${jobRunId}` })) {
+      const listed = await tryDescribe(wf.workflowId); // undefined: deleted; visibility lags behind
+      if (listed) {
+        this.scheduledRunWorkflowIds.set(jobRunId, wf.workflowId);
+        return listed.found;
       }
     }
     throw new NotFoundError('Run', jobRunId);

@@ -9,6 +9,12 @@ export const DjobsTrigger = defineSearchAttributeKey('DjobsTrigger', SearchAttri
 export const DjobsResultState = defineSearchAttributeKey('DjobsResultState', SearchAttributeType.KEYWORD);
 
 /**
+ * On a job's schedule: who may see the job (`jobViewerKeywords` of its owner and grants), so a
+ * non-admin's jobs/list is filtered by the server.
+ */
+export const DjobsViewers = defineSearchAttributeKey('DjobsViewers', SearchAttributeType.KEYWORD_LIST);
+
+/**
  * True from the start of a job run until its job's gate admits it (max_concurrent_runs): listings
  * show such a run PENDING or QUEUED (memo `MEMO_ADMISSION`), never RUNNING.
  */
@@ -29,6 +35,7 @@ export const ALL_SEARCH_ATTRIBUTES = [
   DjobsTrigger,
   DjobsResultState,
   DjobsQueued,
+  DjobsViewers,
 ] as const;
 
 /** Set by Temporal on runs started by a schedule: the nominal fire time ({{job.trigger.time.*}}). */

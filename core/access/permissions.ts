@@ -180,3 +180,29 @@ export function toJobPermissions(jobId: number, access: JobAccess) {
     ],
   };
 }
+
+/**
+ * Who may see a job (every level includes CAN_VIEW), as keywords a listing can be filtered by on
+ * the server: `user:<name>`, `service_principal:<name>` and `group:<name>` for its owner and each
+ * grant. `viewerKeywordsOf` gives the keywords a principal matches; the two meet exactly when
+ * `effectiveLevel` gives the principal some level.
+ */
+export function jobViewerKeywords(access: JobAccess): string[] {
+  const keys = new Set<string>();
+  keys.add('user_name' in access.owner ? `user:${access.owner.user_name}` : `service_principal:${ownerName(access)}`);
+  for (const e of access.grants) {
+    const { key, name } = entryName(e);
+    keys.add(`${VIEWER_KEYWORD_PREFIX[key]}:${name}`);
+  }
+  return [...keys];
+}
+
+export function viewerKeywordsOf(p: Principal): string[] {
+  return [`${p.kind}:${p.name}`, ...[...new Set([ALL_USERS_GROUP, ...p.groups])].map((g) => `group:${g}`)];
+}
+
+const VIEWER_KEYWORD_PREFIX = {
+  user_name: 'user',
+  group_name: 'group',
+  service_principal_name: 'service_principal',
+} as const;

@@ -3,8 +3,10 @@ import {
   accessControlListProblems,
   allows,
   effectiveLevel,
+  jobViewerKeywords,
   replaceAccess,
   updateAccess,
+  viewerKeywordsOf,
   type JobAccess,
   type PermissionLevel,
   type Principal,
@@ -120,5 +122,43 @@ describe('accessControlListProblems', () => {
       'access_control_list: a job has exactly one owner, found 2 IS_OWNER entries',
     ]);
     expect(accessControlListProblems({})).toEqual(['access_control_list: expected an array, found object']);
+  });
+});
+
+describe('viewer keywords (the server-side filter of jobs/list)', () => {
+  const accesses: JobAccess[] = [
+    access,
+    { owner: { service_principal_name: 'etl-bot' }, grants: [] },
+    { owner: { user_name: 'etl-bot' }, grants: [{ group_name: 'users', permission_level: 'CAN_VIEW' }] },
+    {
+      owner: { user_name: 'alice' },
+      grants: [
+        { service_principal_name: 'bob', permission_level: 'CAN_MANAGE' },
+        { group_name: 'ops', permission_level: 'CAN_MANAGE_RUN' },
+      ],
+    },
+  ];
+  const principals = [
+    user('alice'),
+    user('bob'),
+    user('carol', ['ops']),
+    user('etl-bot'),
+    sp('etl-bot'),
+    sp('bob'),
+    user('dave', ['other']),
+  ];
+  it.each(accesses.flatMap((a, i) => principals.map((p) => [i, p] as const)))(
+    'access #%i, %o: keywords meet exactly when the principal holds a level',
+    (i, p) => {
+      const job = accesses[i]!;
+      const mine = new Set(viewerKeywordsOf(p));
+      const meet = jobViewerKeywords(job).some((k) => mine.has(k));
+      expect(meet).toBe(effectiveLevel(p, job) !== undefined);
+    }
+  );
+
+  it('names owner and grants by kind', () => {
+    expect(jobViewerKeywords(accesses[3]!)).toEqual(['user:alice', 'service_principal:bob', 'group:ops']);
+    expect(viewerKeywordsOf(user('carol', ['ops']))).toEqual(['user:carol', 'group:users', 'group:ops']);
   });
 });

@@ -1,0 +1,216 @@
+// The API's caches stay exact (docs/api.md, "Performance"): a run's state is reused only while its
+// workflow execution and history length are unchanged, access is judged on every request, run-now
+// reuses a job only until it is changed through the API, and jobs/list pages through Temporal's own
+// listing. Each test changes something and reads it back at once, with no waiting in between.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { TokenMap, adminPrincipal } from '../../api/auth';
+import { createApiServer } from '../../api/server';
+import { DurableJobsClient } from '../../client';
+import { job, safeName, sh, useEngine, waitFor } from './harness';
+
+type Body = Record<string, unknown>;
+const ADMIN = 'caches-admin-token-0123456789';
+const VIEWER = 'caches-viewer-token-0123456789';
+const VIEWER_NAME = 'viewer@example.com';
+
+describe('REST API caches', () => {
+  const engine = useEngine('rest api caches');
+  let app: FastifyInstance;
+  let base: string;
+  /** A client that reads every run afresh: the truth the cached API is compared with. */
+  let uncached: DurableJobsClient;
+  const as =
+    (token: string) =>
+    async (method: 'GET' | 'POST' | 'PUT', p: string, body?: unknown): Promise<{ status: number; body: Body }> => {
+      const res = await fetch(`${base}${p}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.status, body: (await res.json()) as Body };
+    };
+  const admin = as(ADMIN);
+  const viewer = as(VIEWER);
+  const runGet = (call: ReturnType<typeof as>, runId: number, extra = '') =>
+    call('GET', `/api/2.1/jobs/runs/get?run_id=${runId}${extra}`);
+  const statusOf = (body: Body) => (body.status as { state?: string } | undefined)?.state;
+  const lifeCycle = (body: Body) => (body.state as { life_cycle_state?: string } | undefined)?.life_cycle_state;
+
+  beforeAll(async () => {
+    const tokens = new TokenMap();
+    tokens.add({ plain: ADMIN }, adminPrincipal());
+    tokens.add({ plain: VIEWER }, { name: VIEWER_NAME, kind: 'user', groups: [], admin: false });
+    app = await createApiServer({ client: engine.client, tokens, workspaceDir: engine.workDir });
+    base = await app.listen({ port: 0, host: '127.0.0.1' });
+    uncached = DurableJobsClient.fromClient(engine.client.temporal, {
+      taskQueue: engine.taskQueue,
+      runCacheEntries: 0,
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('a repaired run is seen as repaired at once, though its finished state was cached', async () => {
+    const marker = path.join(engine.workDir, 'repair-marker');
+    const created = await admin('POST', '/api/2.1/jobs/create', job('cached repair', [sh('a', `test -f ${marker}`)]));
+    const { run_id } = (await admin('POST', '/api/2.1/jobs/run-now', { job_id: created.body.job_id })).body as {
+      run_id: number;
+    };
+    await waitFor(async () => statusOf((await runGet(admin, run_id)).body) === 'TERMINATED', 'the run to fail');
+    for (let i = 0; i < 3; i++) {
+      const failed = await runGet(admin, run_id, '&include_history=true');
+      expect(failed.body).toMatchObject({ state: { result_state: 'FAILED' } });
+      expect(failed.body.repair_history).toHaveLength(1);
+    }
+    fs.writeFileSync(marker, '');
+    const repair = await admin('POST', '/api/2.1/jobs/runs/repair', { run_id, rerun_all_failed_tasks: true });
+    expect(repair.status).toBe(200);
+    const repaired = await runGet(admin, run_id, '&include_history=true');
+    expect(repaired.body.repair_history).toHaveLength(2);
+    expect(statusOf(repaired.body)).not.toBe('TERMINATED');
+    await waitFor(
+      async () => ((await runGet(admin, run_id)).body.state as { result_state?: string }).result_state === 'SUCCESS',
+      'the repair to succeed'
+    );
+  });
+
+  it('a live run read again and again is seen finished as soon as it finishes', async () => {
+    const marker = path.join(engine.workDir, 'finish-marker');
+    const created = await admin(
+      'POST',
+      '/api/2.1/jobs/create',
+      job('cached live run', [sh('wait', `while [ ! -f ${marker} ]; do sleep 0.1; done`)])
+    );
+    const { run_id } = (await admin('POST', '/api/2.1/jobs/run-now', { job_id: created.body.job_id })).body as {
+      run_id: number;
+    };
+    await waitFor(async () => lifeCycle((await runGet(admin, run_id)).body) === 'RUNNING', 'the run to start');
+    for (let i = 0; i < 5; i++) expect(lifeCycle((await runGet(admin, run_id)).body)).toBe('RUNNING');
+    fs.writeFileSync(marker, '');
+    // The uncached truth first; the cached API must agree on the very next read.
+    await waitFor(
+      async () => (await uncached.getRun(run_id)).state.life_cycle_state === 'TERMINATED',
+      'the run to finish'
+    );
+    const seen = await runGet(admin, run_id);
+    expect(seen.body).toMatchObject({ state: { life_cycle_state: 'TERMINATED', result_state: 'SUCCESS' } });
+  });
+
+  it('a revoked grant applies at once to a run whose state is cached', async () => {
+    const created = await admin('POST', '/api/2.1/jobs/create', {
+      ...job('cached revocation', [sh('a', 'true')]),
+      access_control_list: [{ user_name: VIEWER_NAME, permission_level: 'CAN_VIEW' }],
+    });
+    const id = created.body.job_id as number;
+    const { run_id } = (await admin('POST', '/api/2.1/jobs/run-now', { job_id: id })).body as { run_id: number };
+    await waitFor(async () => lifeCycle((await runGet(viewer, run_id)).body) === 'TERMINATED', 'the run to finish');
+    expect((await runGet(viewer, run_id)).status).toBe(200);
+    const revoked = await admin('PUT', `/api/2.0/permissions/jobs/${id}`, { access_control_list: [] });
+    expect(revoked.status).toBe(200);
+    expect(await runGet(viewer, run_id)).toMatchObject({ status: 403, body: { error_code: 'PERMISSION_DENIED' } });
+    expect((await runGet(admin, run_id)).status).toBe(200);
+  });
+
+  it('run-now sees a reset job and a deleted job at once', async () => {
+    const created = await admin('POST', '/api/2.1/jobs/create', job('cached run-now', [sh('first', 'true')]));
+    const id = created.body.job_id as number;
+    const keysOf = async (runId: number) => {
+      const run = await waitFor(async () => {
+        const r = (await runGet(admin, runId)).body;
+        return lifeCycle(r) === 'TERMINATED' ? r : undefined;
+      }, `run ${runId} to finish`);
+      return (run.tasks as { task_key: string }[]).map((t) => t.task_key);
+    };
+    const first = (await admin('POST', '/api/2.1/jobs/run-now', { job_id: id })).body.run_id as number;
+    expect(await keysOf(first)).toEqual(['first']);
+    expect(
+      (await admin('POST', '/api/2.1/jobs/reset', { job_id: id, new_settings: job('reset', [sh('second', 'true')]) }))
+        .status
+    ).toBe(200);
+    const second = (await admin('POST', '/api/2.1/jobs/run-now', { job_id: id })).body.run_id as number;
+    expect(await keysOf(second)).toEqual(['second']);
+    expect(
+      (
+        await admin('POST', '/api/2.1/jobs/update', {
+          job_id: id,
+          new_settings: { tasks: [sh('third', 'true')] },
+          fields_to_remove: ['tasks/second'],
+        })
+      ).status
+    ).toBe(200);
+    const third = (await admin('POST', '/api/2.1/jobs/run-now', { job_id: id })).body.run_id as number;
+    expect(await keysOf(third)).toEqual(['third']);
+    expect((await admin('POST', '/api/2.1/jobs/delete', { job_id: id })).status).toBe(200);
+    expect(await admin('POST', '/api/2.1/jobs/run-now', { job_id: id })).toMatchObject({
+      status: 404,
+      body: { error_code: 'RESOURCE_DOES_NOT_EXIST' },
+    });
+  });
+
+  it('jobs/list pages through many jobs exactly, for an admin and for a user who sees some', async () => {
+    const name = safeName('paged');
+    const ids: number[] = [];
+    const visible = new Set<number>();
+    for (let i = 0; i < 30; i++) {
+      const shared = i % 3 === 0;
+      const created = await admin('POST', '/api/2.1/jobs/create', {
+        ...job(name, [sh('a', 'true')]),
+        ...(shared ? { access_control_list: [{ user_name: VIEWER_NAME, permission_level: 'CAN_VIEW' }] } : {}),
+      });
+      ids.push(created.body.job_id as number);
+      if (shared) visible.add(created.body.job_id as number);
+    }
+    const pageAll = async (call: ReturnType<typeof as>, limit: number) => {
+      const seen: number[] = [];
+      let token: string | undefined;
+      let pages = 0;
+      do {
+        const page = await call(
+          'GET',
+          `/api/2.1/jobs/list?name=${name}&limit=${limit}${token ? `&page_token=${token}` : ''}`
+        );
+        expect(page.status).toBe(200);
+        seen.push(...((page.body.jobs as { job_id: number }[] | undefined) ?? []).map((j) => j.job_id));
+        token = page.body.next_page_token as string | undefined;
+        expect(page.body.has_more).toBe(token !== undefined);
+        pages++;
+      } while (token);
+      return { seen, pages };
+    };
+    // Listing is eventually consistent: wait until every job is indexed, then page.
+    await waitFor(async () => (await pageAll(admin, 100)).seen.length === ids.length, 'every job to be listed');
+    const byAdmin = await pageAll(admin, 4);
+    expect(byAdmin.pages).toBeGreaterThanOrEqual(8);
+    expect(byAdmin.seen).toHaveLength(ids.length);
+    expect(new Set(byAdmin.seen)).toEqual(new Set(ids));
+    const byViewer = await pageAll(viewer, 3);
+    expect(byViewer.seen).toHaveLength(visible.size);
+    expect(new Set(byViewer.seen)).toEqual(visible);
+    // A grant revoked is honoured at once, though the listing's index may not have caught up yet.
+    const revokedId = [...visible][0]!;
+    await admin('PUT', `/api/2.0/permissions/jobs/${revokedId}`, { access_control_list: [] });
+    expect((await pageAll(viewer, 100)).seen).not.toContain(revokedId);
+    // The legacy offset still skips exactly.
+    const all = (await admin('GET', `/api/2.1/jobs/list?name=${name}&limit=100`)).body.jobs as { job_id: number }[];
+    const skipped = (await admin('GET', `/api/2.1/jobs/list?name=${name}&limit=5&offset=10`)).body.jobs as {
+      job_id: number;
+    }[];
+    expect(skipped.map((j) => j.job_id)).toEqual(all.slice(10, 15).map((j) => j.job_id));
+    const forged = Buffer.from('listing:bm9wZQ').toString('base64url');
+    expect(await admin('GET', `/api/2.1/jobs/list?page_token=${forged}`)).toMatchObject({
+      status: 400,
+      body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'Invalid page_token.' },
+    });
+    expect(await admin('GET', '/api/2.1/jobs/list?page_token=bm9wZQ')).toMatchObject({
+      status: 400,
+      body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'Invalid page_token.' },
+    });
+  });
+});
