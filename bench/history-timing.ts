@@ -3,10 +3,14 @@
 // start (ActivityTaskStarted) is named after the pair of events around it, so the server's
 // round trips (dispatch of a workflow task, of an activity task), the worker's activations and
 // any extra workflow tasks or markers per edge show up as separate rows.
-import type { temporal } from '@temporalio/proto';
 import { temporal as proto } from '@temporalio/proto';
 
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+/** What is read of a history event (a protobuf IHistoryEvent: seconds are a Long there). */
+export interface TimedEvent {
+  eventType?: number | null;
+  eventTime?: { seconds?: number | { toNumber(): number } | null; nanos?: number | null } | null;
+}
+type HistoryEvent = TimedEvent;
 const T = proto.api.enums.v1.EventType;
 
 const SHORT: Record<number, string> = {
@@ -31,7 +35,9 @@ const MEANING: Record<string, string> = {
   'activity started → activity completed': 'worker: the task itself (process start to exit) and its round trip',
 };
 
-const ms = (e: HistoryEvent) => Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+const seconds = (s: number | { toNumber(): number } | null | undefined) =>
+  typeof s === 'number' ? s : (s?.toNumber() ?? 0);
+const ms = (e: HistoryEvent) => seconds(e.eventTime?.seconds) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
 const name = (e: HistoryEvent) =>
   SHORT[e.eventType ?? 0] ??
   String(T[e.eventType ?? 0])
