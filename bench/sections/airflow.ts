@@ -12,7 +12,7 @@ import path from 'node:path';
 import { freePort } from '../../config/dev-server';
 import { projectRoot } from '../../config/project-root';
 import type { JobSettings } from '../../core';
-import { ensureAirflow } from '../../scripts/python-packages';
+import { AIRFLOW_VERSION, ensureAirflow } from '../../scripts/python-packages';
 import type { JobRunInput } from '../../workflows/definitions';
 import { median, round, type BenchEnv } from '../env';
 import { chainEdgeBreakdown } from '../history-timing';
@@ -259,7 +259,7 @@ export const airflow: Section = {
     fs.rmSync(deployment.home, { recursive: true, force: true });
     return [
       {
-        title: `Apache Airflow ${path.basename(path.dirname(path.dirname(python)))} vs durable-jobs, one run each, same machine, same bench run (ratio: Airflow wall / ours)`,
+        title: `Apache Airflow ${AIRFLOW_VERSION} vs durable-jobs, one run each, same machine, same bench run (ratio: Airflow wall / ours)`,
         rows,
         notes: [
           'Airflow: api-server + scheduler (LocalExecutor) + dag-processor, SQLite, default parallelism; durable-jobs: the real worker, each task a process.',

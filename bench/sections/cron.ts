@@ -1,7 +1,9 @@
 // JOBS jobs with cron schedules: how long creating them takes, how long jobs/list takes to page
 // through them over REST, and the schedule fire lag: FIRING of them fire every 15 seconds, and
 // over one minute of fires each run's workflow start is compared with its scheduled fire time
-// (TemporalScheduledStartTime). The other jobs fire once a day, at times spread over the day.
+// (TemporalScheduledStartTime). The other jobs fire once a day, at times spread over the day;
+// they are created and listed first, the firing ones after, so that the listing is measured
+// without runs competing for the machine.
 import { TokenMap, adminPrincipal } from '../../api/auth';
 import { createApiServer } from '../../api/server';
 import { DurableJobsClient } from '../../client';
@@ -36,14 +38,12 @@ export const cron: Section = {
   quick: false,
   async run(env) {
     const client = DurableJobsClient.fromClient(env.client, { taskQueue: env.noopQueue, user: 'bench' });
+    const create = (indexes: number[]) =>
+      mapPool(indexes, CREATE_CONCURRENCY, async (i) => (await client.createJob(jobSettings(i))).job_id);
+    // The daily jobs first, listed while nothing fires; the firing ones last, just before their minute.
     const t0 = performance.now();
-    const created = await mapPool(
-      Array.from({ length: JOBS }, (_, i) => i),
-      CREATE_CONCURRENCY,
-      async (i) => (await client.createJob(jobSettings(i))).job_id
-    );
-    const createMs = performance.now() - t0;
-    const fireFrom = new Date();
+    const daily = await create(Array.from({ length: JOBS - FIRING }, (_, i) => FIRING + i));
+    let createMs = performance.now() - t0;
 
     const tokens = new TokenMap();
     tokens.add({ plain: TOKEN }, adminPrincipal());
@@ -70,6 +70,10 @@ export const cron: Section = {
       await app.close();
     }
 
+    const t1 = performance.now();
+    const firing = await create(Array.from({ length: FIRING }, (_, i) => i));
+    createMs += performance.now() - t1;
+    const fireFrom = new Date();
     // One minute of fires, counted from the first fire time after every job exists.
     const windowStart = new Date(Math.ceil(fireFrom.getTime() / 15_000) * 15_000);
     const windowEnd = new Date(windowStart.getTime() + 60_000);
@@ -87,7 +91,7 @@ export const cron: Section = {
       await new Promise((r) => setTimeout(r, 2_000));
     }
     // The firing jobs stop; the rest stay unless the server is not the bench's own.
-    const doomed = process.env.TEMPORAL_ADDRESS ? created : created.slice(0, FIRING);
+    const doomed = process.env.TEMPORAL_ADDRESS ? [...firing, ...daily] : firing;
     await mapPool(doomed, CREATE_CONCURRENCY, (id) => client.deleteJob(id));
 
     const firstPage = pageTimes[0] ?? NaN;
@@ -113,7 +117,7 @@ export const cron: Section = {
             figure: `jobs/list paging (${PAGE} a page)`,
             value: `${pageTimes.length} pages, ${listed} jobs in ${round(pageTimes.reduce((a, b) => a + b, 0) / 1000, 1)} s; median page ${round(median(pageTimes))} ms`,
             target: '',
-            met: listed >= JOBS ? '' : `stopped after ${PAGE_BUDGET_S} s`,
+            met: listed >= JOBS - FIRING ? '' : `stopped after ${PAGE_BUDGET_S} s`,
           },
           {
             figure: 'fire lag (scheduled time → run start)',
