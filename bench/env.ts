@@ -27,8 +27,8 @@ export interface BenchEnv {
   /** The djobs worker with its real activities (each task a process). */
   realQueue: string;
   dataDir: string;
-  /** End times (ms since epoch) of the no-op task attempts, in order: what throughput counts. */
-  noopTaskEnds: number[];
+  /** End times (ms since epoch) of the no-op task attempts and their jobs' names: what throughput counts. */
+  noopTaskEnds: { at: number; jobName: string }[];
   /** Run a workflow to completion; its wall time in ms and its id. */
   execute(type: string, args: unknown[], queue?: string): Promise<{ ms: number; workflowId: string }>;
 }
@@ -68,11 +68,11 @@ export async function withBenchEnv<T>(body: (env: BenchEnv) => Promise<T>): Prom
   const noopQueue = `bench-noop-${stamp}`;
   const realQueue = `bench-real-${stamp}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-bench-data-'));
-  const noopTaskEnds: number[] = [];
+  const noopTaskEnds: BenchEnv['noopTaskEnds'] = [];
   /** The no-op task: returns at once, as cheap for the hand-written workflow as for ours. */
-  async function runTaskAttempt(_input: TaskAttemptInput): Promise<TaskAttemptRecord> {
+  async function runTaskAttempt(input: TaskAttemptInput): Promise<TaskAttemptRecord> {
     const now = Date.now();
-    noopTaskEnds.push(now);
+    noopTaskEnds.push({ at: now, jobName: input.jobName });
     return { startTime: now, endTime: now, logPath: '', logTail: '', logTruncated: false, taskValues: {}, exitCode: 0 };
   }
   const nativeConnection = await NativeConnection.connect({ address });
