@@ -32,6 +32,9 @@ export const curve: Section = {
   summary: 'growth: chains and fan-outs of 10/100/1000 tasks, for_each of 100/1000/10000 inputs, per-item cost',
   quick: false,
   async run(env) {
+    // Warm up both paths once (bundle load, caches) so that the first size is not penalised.
+    await env.execute('jobRun', [{ runId: 6999, settings: chainSpec(3) } satisfies JobRunInput]);
+    await env.execute('handChain', [3]);
     const rows: Record<string, unknown>[] = [];
     for (const s of SHAPES) {
       let previous: number | undefined;
