@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '../../config/dev-server';
-import { pipInstallOnce } from './pip';
+import { pipInstallOnce } from '../../scripts/python-packages';
 
 const MOTO = 'moto[s3]==5.1.0';
 const dir = path.join(__dirname, '..', '..', '.tools', 'moto-5.1.0');

@@ -10,13 +10,10 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../api/server';
 import { adminTokens, copyCompatWorkspace, runCompatScript } from '../helpers/compat';
-import { venvInstallOnce } from '../helpers/pip';
+import { ensureAirflow } from '../../scripts/python-packages';
 import { useEngine } from './harness';
 
 const root = path.resolve(__dirname, '..', '..');
-const AIRFLOW_VERSION = '3.3.2';
-const PROVIDER_VERSION = '7.23.0';
-const venv = path.join(root, '.tools', `airflow-${AIRFLOW_VERSION}-databricks-${PROVIDER_VERSION}`);
 
 describe('Airflow Databricks provider', () => {
   const engine = useEngine('airflow databricks');
@@ -24,10 +21,7 @@ describe('Airflow Databricks provider', () => {
   let python: string;
   let port: number;
   beforeAll(async () => {
-    python = venvInstallOnce(venv, [
-      `apache-airflow==${AIRFLOW_VERSION}`,
-      `apache-airflow-providers-databricks==${PROVIDER_VERSION}`,
-    ]);
+    python = ensureAirflow(root);
     copyCompatWorkspace(engine.workDir);
     app = await createApiServer({
       client: engine.client,

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../api/server';
 import { runCompatScript } from '../helpers/compat';
-import { pipInstallOnce } from '../helpers/pip';
+import { pipInstallOnce } from '../../scripts/python-packages';
 import { adminTokens, useEngine } from './harness';
 
 const root = path.resolve(__dirname, '..', '..');

@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../api/server';
 import { adminTokens, copyCompatWorkspace, runProgram } from '../helpers/compat';
-import { pipInstallOnce } from '../helpers/pip';
+import { pipInstallOnce } from '../../scripts/python-packages';
 import { useEngine, waitFor } from './harness';
 
 const root = path.resolve(__dirname, '..', '..');

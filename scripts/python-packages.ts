@@ -1,6 +1,6 @@
-// Python packages the tests need (an official SDK, an S3 server, Airflow), installed on first use
-// into a directory of .tools/ (pip --target, or a virtual environment for a whole application),
-// the way the scripts install the Temporal CLI.
+// Python packages the tests and the bench need (an official SDK, an S3 server, Airflow), installed
+// on first use into a directory of .tools/ (pip --target, or a virtual environment for a whole
+// application), the way the scripts install the Temporal CLI.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -79,4 +79,19 @@ function venvInstall(dir: string, python: string, marker: string, requirements: 
     if (res.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${res.stderr}`);
   }
   fs.writeFileSync(marker, `${requirements.join('\n')}\n`);
+}
+
+/** Apache Airflow 3 and its Databricks provider: the compatibility tests and `npm run bench -- --vs airflow`. */
+export const AIRFLOW_VERSION = '3.3.2';
+export const AIRFLOW_DATABRICKS_PROVIDER_VERSION = '7.23.0';
+
+/** The Airflow virtual environment under `<root>/.tools/`, installed from PyPI when missing; its python. */
+export function ensureAirflow(root: string): string {
+  return venvInstallOnce(
+    path.join(root, '.tools', `airflow-${AIRFLOW_VERSION}-databricks-${AIRFLOW_DATABRICKS_PROVIDER_VERSION}`),
+    [
+      `apache-airflow==${AIRFLOW_VERSION}`,
+      `apache-airflow-providers-databricks==${AIRFLOW_DATABRICKS_PROVIDER_VERSION}`,
+    ]
+  );
 }
