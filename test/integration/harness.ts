@@ -7,6 +7,7 @@ import path from 'node:path';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { ContainmentChoice } from '../../activities/containment';
+import type { PythonForkServerOptions } from '../../activities/python-fork-servers';
 import { TokenMap, adminPrincipal } from '../../api/auth';
 import type { DataConverter } from '@temporalio/common';
 import { DurableJobsClient } from '../../client';
@@ -60,6 +61,7 @@ export async function startEngine(
     poolMaxTasks?: Record<string, number>;
     containment?: ContainmentChoice;
     python?: string;
+    pythonForkServer?: PythonForkServerOptions;
     mlflowTrackingUri?: string;
   } = {}
 ): Promise<Engine> {
@@ -95,6 +97,7 @@ export async function startEngine(
       ...(opts.poolMaxTasks ? { poolMaxTasks: opts.poolMaxTasks } : {}),
       ...(opts.containment ? { containment: opts.containment } : {}),
       ...(opts.python ? { python: opts.python } : {}),
+      ...(opts.pythonForkServer ? { pythonForkServer: opts.pythonForkServer } : {}),
       ...(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
     });
     running = worker.run();
