@@ -16,6 +16,7 @@ import { createPlanningActivities } from '../activities/planning';
 import type { JobRunInput } from '../workflows/definitions';
 import { apiLoad, apiLoadSettings, type LoadResult } from './api-load';
 import { uiBench, type UiResult } from './ui';
+import { pythonTasksBench } from './python-tasks';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 
@@ -190,6 +191,8 @@ async function main(): Promise<void> {
     if (!only || only === 'api') api = await apiLoad(client, taskQueue);
     if (!only || only === 'ui') ui = await uiBench(client, taskQueue, [dagSpec(randomDeps(100, 11)), dagSpec(deps)]);
   });
+  const python =
+    !process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'python' ? await pythonTasksBench(address) : undefined;
   await nativeConnection.close();
   await connection.close();
   await stopServer();
@@ -208,7 +211,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(
     path.join(out, 'results.json'),
-    JSON.stringify({ at: new Date().toISOString(), repeats: REPEATS, results, api, ui }, null, 2)
+    JSON.stringify({ at: new Date().toISOString(), repeats: REPEATS, results, api, ui, python }, null, 2)
   );
   for (const r of results) {
     const ok = (r.ratio as number) <= 1.25;
