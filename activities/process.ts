@@ -161,10 +161,12 @@ export async function runProcess(
       clearTimeout(backstop);
       opts.signal.removeEventListener('abort', onAbort);
     };
-    // Completion is the supervisor's exit (the main process exited and the attempt is empty), not
-    // the end of the output pipes, which a process that escaped every net could hold open forever.
-    supervisor.exited.then(
-      ({ code, signal: sig }) => {
+    // Completion is the supervisor's end (the main process exited and the attempt is empty): its
+    // exit or the end of its report channel, which only it holds, whichever comes first; never the
+    // end of the output pipes, which a process that escaped every net could hold open forever.
+    const unknownExit = { code: null, signal: null };
+    Promise.race([supervisor.exited, reportDone.then(() => undefined)]).then(
+      (exit) => {
         cleanUp();
         void (async () => {
           await Promise.race([reportDone, delay(OUTPUT_DRAIN_MS)]);
@@ -187,6 +189,11 @@ export async function runProcess(
           }
           // No report: the supervisor itself was killed (its group goes with it), or could not run.
           killGroup(pid, 'SIGKILL');
+          const { code, signal: sig } =
+            exit ??
+            (await Promise.race([supervisor.exited, delay(OUTPUT_DRAIN_MS).then(() => unknownExit)]).catch(
+              () => unknownExit
+            ));
           if (sig !== null) resolve({ exitCode: null, signal: sig, ...outcome });
           else
             reject(new Error(`the attempt's supervisor (${opts.python}) exited with code ${code} before starting it`));
