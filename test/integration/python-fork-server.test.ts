@@ -1,6 +1,6 @@
 // Python attempts started by the worker's fork server keep everything a fresh interpreter gives
 // them, under both containment mechanisms: their own arguments, cwd, environment, session and
-// cgroup, output in the log, task values, exit codes and tracebacks; nothing one attempt imports or
+// cgroup, output in the log, task values, exit codes and tracebacks, files left open flushed; nothing one attempt imports or
 // sets reaches the next; timeout and cancel kill the tree; a killed fork server is restarted once,
 // then the worker falls back to fresh interpreters, and attempts already running go on; a task can
 // ask for a fresh interpreter; kill -9 of the worker kills every attempt and the fork server.
@@ -167,12 +167,14 @@ describe.each<ContainmentMechanism>(['cgroup', 'subreaper'])('Python fork server
         'import os\nprint("start", os.environ["DJOBS_PYTHON_START"])\n' +
           'dbutils.notebook.exit("the result")\nprint("never printed")\n'
       ),
+      unclosed: write(path.join(dir, 'unclosed.py'), 'import sys\nf = open(sys.argv[1], "w")\nf.write("kept")\n'),
       thread: write(
         path.join(dir, 'thread.py'),
         'import threading, time, atexit\natexit.register(lambda: print("atexit ran"))\n' +
           'threading.Thread(target=lambda: (time.sleep(0.2), print("thread done"))).start()\n'
       ),
     };
+    const unclosedOut = (fresh: boolean) => path.join(dir, `unclosed-${fresh}.txt`);
     for (const fresh of [false, true]) {
       const { run_id } = await engine.client.submitRun(
         job(
@@ -180,7 +182,7 @@ describe.each<ContainmentMechanism>(['cgroup', 'subreaper'])('Python fork server
           Object.entries(files).map(([key, file]) =>
             key === 'notebook'
               ? { task_key: key, notebook_task: { notebook_path: file, ...(fresh ? { fresh_interpreter: true } : {}) } }
-              : pyTask(key, file, { fresh })
+              : pyTask(key, file, { fresh, ...(key === 'unclosed' ? { parameters: [unclosedOut(fresh)] } : {}) })
           )
         )
       );
@@ -192,6 +194,7 @@ describe.each<ContainmentMechanism>(['cgroup', 'subreaper'])('Python fork server
         exits: 'FAILED',
         message: 'FAILED',
         notebook: 'SUCCESS',
+        unclosed: 'SUCCESS',
         thread: 'SUCCESS',
       });
       const out = (key: string) => engine.client.getRunOutput(run_id, key);
@@ -205,6 +208,8 @@ describe.each<ContainmentMechanism>(['cgroup', 'subreaper'])('Python fork server
       expect(notebook.notebook_output).toEqual({ result: 'the result', truncated: false });
       expect(notebook.logs).not.toContain('never printed');
       expect(notebook.logs).toContain(`start ${fresh ? 'interpreter' : 'fork-server'}`);
+      // A file the task left open is flushed at its exit, as by the interpreter's teardown.
+      expect(fs.readFileSync(unclosedOut(fresh), 'utf8')).toBe('kept');
       // The interpreter waits for non-daemon threads, then runs atexit handlers.
       expect((await out('thread')).logs).toMatch(/thread done\n(.|\n)*atexit ran/);
     }
