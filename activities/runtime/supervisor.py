@@ -119,9 +119,11 @@ def cgroup_empty(cgroup):
 class Worker:
     """The worker process, watched through a pidfd where the system has one (no pid reuse)."""
 
-    def __init__(self, pid):
+    def __init__(self, pid, watch):
         self.pid = pid
         self.fd = None
+        if not watch:
+            return  # the worker is the parent: its death is the parent-death signal
         try:
             self.fd = os.pidfd_open(pid)
         except (AttributeError, OSError):
@@ -138,12 +140,12 @@ class Worker:
             self.fd = None
 
 
-def begin(worker_pid):
+def begin(worker_pid, watch=True):
     """Become the attempt's supervisor: a subreaper told by SIGUSR1 when its parent dies."""
     signal.pthread_sigmask(signal.SIG_BLOCK, WATCHED)
     prctl(PR_SET_PDEATHSIG, signal.SIGUSR1)
     prctl(PR_SET_CHILD_SUBREAPER, 1)
-    return Worker(worker_pid)
+    return Worker(worker_pid, watch)
 
 
 def fork_main(cgroup, old_mask, report_fd):
@@ -206,7 +208,8 @@ def supervise(main_pid, cgroup, grace_ms, worker, parent, report_fd):
             kill_deadline = time.monotonic() + grace_ms / 1000
             kill_all(signal.SIGTERM, cgroup)
         elif info.si_signo == signal.SIGUSR1:
-            if worker.gone():
+            # The parent is the worker (a fresh interpreter's supervisor), or the worker is gone too.
+            if parent == worker.pid or worker.gone():
                 killing = True
             else:
                 orphaned = True
@@ -226,7 +229,7 @@ def main(argv):
     worker_pid, grace_ms, cgroup, sep, command = int(argv[0]), int(argv[1]), argv[2], argv[3], argv[4:]
     assert sep == "--" and command, __doc__
     old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, WATCHED)
-    worker = begin(worker_pid)
+    worker = begin(worker_pid, watch=False)
     os.set_inheritable(REPORT_FD, False)  # the task's processes must not hold the report channel
     main_pid = fork_main(cgroup, old_mask, REPORT_FD)
     if main_pid == 0:
