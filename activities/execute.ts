@@ -206,7 +206,12 @@ async function pythonStarter(
   return (opts) =>
     server
       .launch({ ...opts, env: { ...opts.env, DJOBS_PYTHON_START: 'fork-server' } }, cmd.args.slice(1))
-      .catch(() => fresh(opts));
+      .catch((err: Error) => {
+        process.stderr.write(
+          `djobs worker: a forked Python attempt did not start (${err.message}); it starts a fresh interpreter\n`
+        );
+        return fresh(opts);
+      });
 }
 
 /** Last value per key wins; a value over 48 KiB of JSON fails the attempt, as in Databricks. */
