@@ -159,7 +159,11 @@ describe.each<ContainmentMechanism>(['cgroup', 'subreaper'])('Python fork server
   it('exit codes, tracebacks and notebook.exit are those of a fresh interpreter', async () => {
     const dir = path.join(engine.workDir, 'exits');
     const files = {
-      raises: write(path.join(dir, 'raises.py'), 'print("before")\nraise ValueError("boom 42")\n'),
+      // Output before the traceback goes to stderr too: stdout and stderr are two streams, merged in arrival order.
+      raises: write(
+        path.join(dir, 'raises.py'),
+        'import sys\nprint("before", file=sys.stderr)\nraise ValueError("boom 42")\n'
+      ),
       exits: write(path.join(dir, 'exits.py'), 'import sys\nsys.exit(3)\n'),
       message: write(path.join(dir, 'message.py'), 'import sys\nsys.exit("a message")\n'),
       notebook: write(
