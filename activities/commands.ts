@@ -12,6 +12,11 @@ export interface TaskCommand {
   /** Widget parameters (`dbutils.widgets.get`), job parameters over task parameters. */
   params: Record<string, string>;
   env?: Record<string, string>;
+  /**
+   * A `python djobs_run.py ...` command the worker's Python fork server may start as a fork of its
+   * warm interpreter (false: the task asked for a fresh interpreter).
+   */
+  forkable?: boolean;
 }
 
 /** The task cannot run as specified (missing file, unsupported kind): never retried. */
@@ -48,7 +53,8 @@ export function taskCommand(task: Task, jobParameters: Record<string, string>, c
       const file = nb.notebook_path;
       requireFile(file, 'Notebook');
       const params = { ...(nb.base_parameters ?? {}), ...jobParameters };
-      return { ...fileCommand(file, [], ctx, nb.warehouse_id), params };
+      const command = fileCommand(file, [], ctx, nb.warehouse_id);
+      return { ...command, params, ...(command.forkable && nb.fresh_interpreter ? { forkable: false } : {}) };
     }
     case 'spark_python_task': {
       const t = task.spark_python_task!;
@@ -58,6 +64,7 @@ export function taskCommand(task: Task, jobParameters: Record<string, string>, c
         args: [pythonRunner(), t.python_file, ...(t.parameters ?? [])],
         cwd: path.dirname(t.python_file),
         params: { ...jobParameters },
+        forkable: t.fresh_interpreter !== true,
       };
     }
     case 'sql_task': {
@@ -100,9 +107,9 @@ function fileCommand(
   const ext = path.extname(file).toLowerCase();
   switch (ext) {
     case '.py':
-      return { command: ctx.python, args: [pythonRunner(), file, ...argv], cwd };
+      return { command: ctx.python, args: [pythonRunner(), file, ...argv], cwd, forkable: true };
     case '.ipynb':
-      return { command: ctx.python, args: [pythonRunner(), '--ipynb', file], cwd };
+      return { command: ctx.python, args: [pythonRunner(), '--ipynb', file], cwd, forkable: true };
     case '.sql':
       return sqlCommand(file, ctx.warehouseFile(warehouseId));
     case '.js':

@@ -9,10 +9,12 @@ import {
   type TaskAttemptInput,
   type TaskAttemptRecord,
 } from '../core';
-import { taskCommand, TaskInvalidError } from './commands';
+import { taskCommand, TaskInvalidError, type TaskCommand } from './commands';
 import { createContainment, type Containment, type ContainmentChoice, type ContainmentMechanism } from './containment';
 import { mlflowTaskEnv, prepareExperiment } from './mlflow-env';
-import { endStream, runProcess, Tail } from './process';
+import { endStream, runProcess, spawnSupervisor, Tail, type SupervisorStarter } from './process';
+import type { PythonForkServers } from './python-fork-servers';
+import { realPython } from './python-interpreter';
 import type { OutputFilter } from './redaction';
 
 export type AttemptFailureKind = 'FAILED' | 'TIMEDOUT' | 'INVALID' | 'CANCELED';
@@ -43,6 +45,8 @@ export interface ExecuteContext {
   env?: Record<string, string>;
   /** Rewrites output before it reaches the log and the tail (secret redaction). */
   outputFilter?: OutputFilter;
+  /** The worker's Python fork servers; without them every Python attempt starts a fresh interpreter. */
+  pythonForkServers?: PythonForkServers;
 }
 
 export function attemptLogPath(
@@ -86,7 +90,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     await endStream(log);
   };
 
-  const python = ctx.python ?? process.env.DJOBS_PYTHON ?? 'python3';
+  const python = await realPython(ctx.python ?? process.env.DJOBS_PYTHON ?? 'python3');
   let cmd;
   try {
     cmd = taskCommand(input.task, input.jobParameters, {
@@ -129,6 +133,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   };
 
   await prepareExperiment(env);
+  const start = await pythonStarter(cmd, python, env, ctx.pythonForkServers);
   const timeoutSeconds = input.task.timeout_seconds ?? 0;
   const box = createContainment(
     `${input.taskRunId}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
@@ -137,18 +142,21 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   contained.mechanism = box.mechanism;
   let outcome;
   try {
-    outcome = await runProcess({
-      command: cmd.command,
-      args: cmd.args,
-      cwd: cmd.cwd,
-      env,
-      output: write,
-      timeoutMs: timeoutSeconds * 1000,
-      signal: ctx.signal,
-      python,
-      containment: box,
-      onStart: (pid) => ctx.onStart?.(pid, box),
-    });
+    outcome = await runProcess(
+      {
+        command: cmd.command,
+        args: cmd.args,
+        cwd: cmd.cwd,
+        env,
+        output: write,
+        timeoutMs: timeoutSeconds * 1000,
+        signal: ctx.signal,
+        python,
+        containment: box,
+        onStart: (pid) => ctx.onStart?.(pid, box),
+      },
+      start
+    );
   } catch (err) {
     const message = `Could not start ${cmd.command}: ${(err as Error).message}`;
     write(Buffer.from(`${message}\n`));
@@ -176,6 +184,34 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     throw new AttemptFailure('FAILED', message, record({ errorMessage: message, exitCode: 0 }));
   }
   return record({ exitCode: 0, taskValues, ...(notebookResult !== undefined ? { notebookResult } : {}) });
+}
+
+/**
+ * How the attempt's supervisor starts: a fork of the worker's Python fork server for a forkable
+ * Python command while one runs (a fresh interpreter if the fork fails before the task ran), else
+ * a fresh interpreter. DJOBS_PYTHON_START tells the task which (`fork-server` or `interpreter`).
+ */
+async function pythonStarter(
+  cmd: TaskCommand,
+  python: string,
+  env: NodeJS.ProcessEnv,
+  servers: PythonForkServers | undefined
+): Promise<SupervisorStarter> {
+  const fresh: SupervisorStarter = (opts) =>
+    spawnSupervisor({ ...opts, env: { ...opts.env, DJOBS_PYTHON_START: 'interpreter' } });
+  if (cmd.forkable === undefined) return spawnSupervisor; // not Python
+  if (!cmd.forkable) return fresh;
+  const server = await servers?.serverFor(python, env);
+  if (!server) return fresh;
+  return (opts) =>
+    server
+      .launch({ ...opts, env: { ...opts.env, DJOBS_PYTHON_START: 'fork-server' } }, cmd.args.slice(1))
+      .catch((err: Error) => {
+        process.stderr.write(
+          `djobs worker: a forked Python attempt did not start (${err.message}); it starts a fresh interpreter\n`
+        );
+        return fresh(opts);
+      });
 }
 
 /** Last value per key wins; a value over 48 KiB of JSON fails the attempt, as in Databricks. */

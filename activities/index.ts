@@ -7,6 +7,7 @@ import { TaskFailureType, type TaskAttemptInput, type TaskAttemptRecord } from '
 import { AttemptFailure, attemptLogPath, executeTaskAttempt } from './execute';
 import { killCgroup, type ContainmentChoice } from './containment';
 import { groupAlive, killGroup } from './process';
+import { PythonForkServers, type PythonForkServerOptions } from './python-fork-servers';
 import { groupsFromPrincipalsFile, runWithSecrets } from './secrets';
 
 export { executeTaskAttempt, AttemptFailure } from './execute';
@@ -30,10 +31,13 @@ export interface ActivityDeps {
   mlflowTrackingUri?: string;
   /** Principals file (DJOBS_API_PRINCIPALS): the groups secret ACLs are checked against. */
   principalsFile?: string;
+  /** The Python fork server (DJOBS_PYTHON_FORK_SERVER, DJOBS_PYTHON_PRELOAD). @default on, nothing preloaded */
+  pythonForkServer?: PythonForkServerOptions;
 }
 
 export function createActivities(deps: ActivityDeps) {
   const groupsOf = groupsFromPrincipalsFile(deps.principalsFile);
+  const pythonForkServers = new PythonForkServers(deps.pythonForkServer);
   return {
     async runTaskAttempt(input: TaskAttemptInput): Promise<TaskAttemptRecord> {
       killOrphanOfLostAttempt(activityInfo().heartbeatDetails as AttemptHeartbeat | undefined);
@@ -50,6 +54,7 @@ export function createActivities(deps: ActivityDeps) {
             ...(deps.python ? { python: deps.python } : {}),
             ...(deps.mlflowTrackingUri ? { mlflowTrackingUri: deps.mlflowTrackingUri } : {}),
             ...(deps.containment ? { containment: deps.containment } : {}),
+            pythonForkServers,
             onStart: (pid, containment) => {
               details = { ...where, pid, ...(containment.cgroup ? { cgroup: containment.cgroup } : {}) };
               heartbeat(details);

@@ -3,7 +3,7 @@
 // task starts, even in a new session or as a daemon, dies with the attempt, with the worker too.
 // The worker sends the supervisor SIGTERM on a timeout or a cancel; the supervisor passes it on,
 // and SIGKILLs what is left after the grace period.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { runtimeDir } from './commands';
@@ -57,29 +57,6 @@ export function groupAlive(pid: number): boolean {
   }
 }
 
-const interpreters = new Map<string, string>();
-
-/**
- * The interpreter binary behind `python`, asked once: a version manager's shim (pyenv's is a shell
- * script) would otherwise cost a shell start on every attempt.
- */
-function supervisorInterpreter(python: string): string {
-  let resolved = interpreters.get(python);
-  if (resolved === undefined) {
-    try {
-      resolved = execFileSync(python, ['-I', '-S', '-c', 'import sys; print(sys.executable)'], {
-        encoding: 'utf8',
-        timeout: 30_000,
-      }).trim();
-    } catch {
-      resolved = '';
-    }
-    resolved ||= python; // spawning `python` itself then reports what is wrong
-    interpreters.set(python, resolved);
-  }
-  return resolved;
-}
-
 interface SupervisorReport {
   exitCode?: number | null;
   signal?: NodeJS.Signals | null;
@@ -87,21 +64,33 @@ interface SupervisorReport {
   cgroupError?: string;
 }
 
-export function runProcess(opts: RunProcessOptions): Promise<ProcessOutcome> {
+/** A started supervisor: where the attempt's output, its report and the supervisor's end arrive. */
+export interface StartedSupervisor {
+  /** The supervisor's pid, also its process group. */
+  pid: number;
+  stdout: Readable;
+  stderr: Readable;
+  /** The supervisor's JSON-lines report (runtime/supervisor.py). */
+  report: Readable;
+  /** The supervisor's own exit: a null code and signal when only the end of its report tells it. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** What starts an attempt's supervisor: a fresh interpreter by default, or the Python fork server. */
+export type SupervisorStarter = (opts: RunProcessOptions) => Promise<StartedSupervisor>;
+
+/** The supervisor as a fresh interpreter (`opts.python`) that execs the command. */
+export function spawnSupervisor(opts: RunProcessOptions): Promise<StartedSupervisor> {
   return new Promise((resolve, reject) => {
-    let timedOut = false;
-    let canceled = false;
-    const graceMs = opts.killGraceMs ?? 1000;
-    const { cgroup } = opts.containment;
     const supervisor = spawn(
-      supervisorInterpreter(opts.python),
+      opts.python,
       [
         '-I',
         '-S',
         path.join(runtimeDir(), 'supervisor.py'),
         String(process.pid),
-        String(graceMs),
-        cgroup ?? '',
+        String(opts.killGraceMs ?? 1000),
+        opts.containment.cgroup ?? '',
         '--',
         opts.command,
         ...opts.args,
@@ -118,13 +107,33 @@ export function runProcess(opts: RunProcessOptions): Promise<ProcessOutcome> {
       supervisor.once('error', reject);
       return;
     }
+    const [, stdout, stderr, report] = supervisor.stdio as unknown as [null, Readable, Readable, Readable];
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done, failed) => {
+      supervisor.once('error', failed);
+      supervisor.once('exit', (code, signal) => done({ code, signal }));
+    });
+    resolve({ pid, stdout, stderr, report, exited });
+  });
+}
+
+export async function runProcess(
+  opts: RunProcessOptions,
+  start: SupervisorStarter = spawnSupervisor
+): Promise<ProcessOutcome> {
+  const supervisor = await start(opts);
+  return new Promise((resolve, reject) => {
+    let timedOut = false;
+    let canceled = false;
+    const graceMs = opts.killGraceMs ?? 1000;
+    const { cgroup } = opts.containment;
+    const { pid, stdout, stderr, report: reportPipe } = supervisor;
     opts.onStart?.(pid);
-    const [, stdout, stderr, reportPipe] = supervisor.stdio as unknown as [null, Readable, Readable, Readable];
     stdout.on('data', opts.output);
     stderr.on('data', opts.output);
     let reportText = '';
     reportPipe.setEncoding('utf8').on('data', (s: string) => (reportText += s));
-    const reportDone = new Promise<void>((r) => reportPipe.once('close', r));
+    for (const s of [stdout, stderr, reportPipe]) s.resume(); // a fork server's connections wait paused
+    const reportDone = closed(reportPipe);
 
     let backstop: NodeJS.Timeout | undefined;
     const terminate = () => {
@@ -152,39 +161,49 @@ export function runProcess(opts: RunProcessOptions): Promise<ProcessOutcome> {
       clearTimeout(backstop);
       opts.signal.removeEventListener('abort', onAbort);
     };
-    supervisor.once('error', (err) => {
-      cleanUp();
-      reject(err);
-    });
-    // Completion is the supervisor's exit (the main process exited and the attempt is empty), not
-    // the end of the output pipes, which a process that escaped every net could hold open forever.
-    supervisor.once('exit', (code, sig) => {
-      cleanUp();
-      void (async () => {
-        await Promise.race([reportDone, delay(OUTPUT_DRAIN_MS)]);
-        await Promise.race([Promise.all([closed(stdout), closed(stderr)]), delay(OUTPUT_DRAIN_MS)]);
-        for (const s of [stdout, stderr, reportPipe]) s.destroy();
-        if (cgroup) {
-          if (cgroupPopulated(cgroup)) killCgroup(cgroup); // the supervisor itself was killed
-          removeCgroup(cgroup);
-        }
-        const report = parseReport(reportText);
-        if (report.spawnError !== undefined) {
-          reject(new Error(report.spawnError));
-          return;
-        }
-        const containment = report.cgroupError !== undefined ? 'subreaper' : opts.containment.mechanism;
-        const outcome = { timedOut, canceled, containment } as const;
-        if (report.exitCode !== undefined || report.signal !== undefined) {
-          resolve({ exitCode: report.exitCode ?? null, signal: report.signal ?? null, ...outcome });
-          return;
-        }
-        // No report: the supervisor itself was killed (its group goes with it), or could not run.
-        killGroup(pid, 'SIGKILL');
-        if (sig !== null) resolve({ exitCode: null, signal: sig, ...outcome });
-        else reject(new Error(`the attempt's supervisor (${opts.python}) exited with code ${code} before starting it`));
-      })();
-    });
+    // Completion is the supervisor's end (the main process exited and the attempt is empty): its
+    // exit or the end of its report channel, which only it holds, whichever comes first; never the
+    // end of the output pipes, which a process that escaped every net could hold open forever.
+    const unknownExit = { code: null, signal: null };
+    Promise.race([supervisor.exited, reportDone.then(() => undefined)]).then(
+      (exit) => {
+        cleanUp();
+        void (async () => {
+          await Promise.race([reportDone, delay(OUTPUT_DRAIN_MS)]);
+          await Promise.race([Promise.all([closed(stdout), closed(stderr)]), delay(OUTPUT_DRAIN_MS)]);
+          for (const s of [stdout, stderr, reportPipe]) s.destroy();
+          if (cgroup) {
+            if (cgroupPopulated(cgroup)) killCgroup(cgroup); // the supervisor itself was killed
+            removeCgroup(cgroup);
+          }
+          const report = parseReport(reportText);
+          if (report.spawnError !== undefined) {
+            reject(new Error(report.spawnError));
+            return;
+          }
+          const containment = report.cgroupError !== undefined ? 'subreaper' : opts.containment.mechanism;
+          const outcome = { timedOut, canceled, containment } as const;
+          if (report.exitCode !== undefined || report.signal !== undefined) {
+            resolve({ exitCode: report.exitCode ?? null, signal: report.signal ?? null, ...outcome });
+            return;
+          }
+          // No report: the supervisor itself was killed (its group goes with it), or could not run.
+          killGroup(pid, 'SIGKILL');
+          const { code, signal: sig } =
+            exit ??
+            (await Promise.race([supervisor.exited, delay(OUTPUT_DRAIN_MS).then(() => unknownExit)]).catch(
+              () => unknownExit
+            ));
+          if (sig !== null) resolve({ exitCode: null, signal: sig, ...outcome });
+          else
+            reject(new Error(`the attempt's supervisor (${opts.python}) exited with code ${code} before starting it`));
+        })();
+      },
+      (err: Error) => {
+        cleanUp();
+        reject(err);
+      }
+    );
   });
 }
 

@@ -15,10 +15,11 @@ import { cron } from './sections/cron';
 import { curve } from './sections/curve';
 import { edges } from './sections/edges';
 import { overhead } from './sections/overhead';
+import { python } from './sections/python';
 import { throughput } from './sections/throughput';
 import { ui } from './sections/ui';
 
-const SECTIONS: Section[] = [overhead, edges, api, throughput, curve, ui, airflow, cron];
+const SECTIONS: Section[] = [overhead, edges, api, python, throughput, curve, ui, airflow, cron];
 
 function print(report: SectionReport): void {
   console.log(`\n${report.title}`);

@@ -21,6 +21,8 @@ import { createDjobsWorker } from '../worker';
 
 export interface BenchEnv {
   client: Client;
+  /** The Temporal frontend's address (sections that start workers of their own). */
+  address: string;
   /** The dev server's pid when the bench started it (for its RSS). */
   serverPid?: number;
   /** Workers with the no-op task activity: jobRun and the hand-written workflows. */
@@ -104,6 +106,7 @@ export async function withBenchEnv<T>(body: (env: BenchEnv) => Promise<T>): Prom
   let n = 0;
   const env: BenchEnv = {
     client,
+    address,
     ...(serverPid !== undefined ? { serverPid } : {}),
     noopQueue,
     realQueue,

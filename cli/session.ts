@@ -57,6 +57,7 @@ export function workerFor(
     taskQueue: config.taskQueue,
     dataDir: config.home,
     python: config.python,
+    pythonForkServer: config.pythonForkServer,
     poolMaxTasks: config.poolMaxTasks,
     maxConcurrentTasks: config.workerMaxTasks,
     ...(cluster ? { cluster } : {}),

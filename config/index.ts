@@ -31,6 +31,10 @@ const Env = z.object({
    * environment (.tools/mlflow-*, which also sees the system's packages) when installed, else python3.
    */
   DJOBS_PYTHON: z.string().min(1).optional(),
+  /** Python attempts start as forks of a warm interpreter (`on`), or each in a fresh one (`off`). */
+  DJOBS_PYTHON_FORK_SERVER: z.enum(['on', 'off']).default('on'),
+  /** Modules the Python fork server imports once, comma-separated (e.g. `pandas,numpy`). */
+  DJOBS_PYTHON_PRELOAD: z.string().optional(),
   /** gRPC port of the embedded dev server (a free port is used when it is taken). */
   DJOBS_PORT: portFrom(7233),
   /** Web UI port of the embedded dev server. */
@@ -97,6 +101,7 @@ export interface DjobsConfig {
   heartbeatTimeoutSeconds: number;
   workerMaxTasks: number;
   python: string;
+  pythonForkServer: { enabled: boolean; preload: string[] };
   port: number;
   uiPort: number;
   uiUrl?: string;
@@ -158,6 +163,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
     heartbeatTimeoutSeconds: e.DJOBS_HEARTBEAT_TIMEOUT_SECONDS,
     workerMaxTasks: e.DJOBS_WORKER_MAX_TASKS,
     python: e.DJOBS_PYTHON ?? installedMlflowPython() ?? 'python3',
+    pythonForkServer: {
+      enabled: e.DJOBS_PYTHON_FORK_SERVER === 'on',
+      preload: (e.DJOBS_PYTHON_PRELOAD ?? '')
+        .split(',')
+        .map((m) => m.trim())
+        .filter((m) => m !== ''),
+    },
     port: e.DJOBS_PORT,
     uiPort: e.DJOBS_UI_PORT,
     ...(e.DJOBS_UI_URL ? { uiUrl: e.DJOBS_UI_URL } : {}),

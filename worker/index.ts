@@ -9,6 +9,7 @@ import { djobsDataConverter } from '../encryption/data-converter';
 import { createPlanningActivities } from '../activities/planning';
 import { triggerActivities } from '../activities/file-stores';
 import type { ContainmentChoice } from '../activities/containment';
+import type { PythonForkServerOptions } from '../activities/python-fork-servers';
 import { createModelRegistryActivities } from '../activities/model-registry';
 import { clusterTaskQueue } from '../core';
 import type { PlanningActivities, TaskActivities, TriggerActivities } from '../workflows/definitions';
@@ -28,6 +29,8 @@ export interface DjobsWorkerOptions {
   /** Task attempts running at once on this worker. @default 100 */
   maxConcurrentTasks?: number;
   python?: string;
+  /** The Python fork server of this worker's Python attempts (docs/task-types.md). @default on, nothing preloaded */
+  pythonForkServer?: PythonForkServerOptions;
   /** How task attempts are contained (activities/containment.ts). @default DJOBS_CONTAINMENT, else auto */
   containment?: ContainmentChoice;
   /** MLflow tracking server given to tasks (MLFLOW_TRACKING_URI in the environment wins). */
@@ -55,6 +58,7 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
     ...createActivities({
       dataDir: opts.dataDir,
       ...(opts.python ? { python: opts.python } : {}),
+      ...(opts.pythonForkServer ? { pythonForkServer: opts.pythonForkServer } : {}),
       ...(opts.containment ? { containment: opts.containment } : {}),
       ...(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
       ...(opts.principalsFile ? { principalsFile: opts.principalsFile } : {}),

@@ -17,6 +17,11 @@ the whole tree at once: a task never outlives its worker, so a retried attempt n
 - SIGTERM (cancel, timeout): SIGTERM to every process of the attempt, SIGKILL after GRACE_MS.
 - SIGUSR1 (the worker died): SIGKILL to every process of the attempt at once.
 
+The worker's Python fork server (forkserver.py) uses the same functions (begin, fork_main,
+supervise) in a forked child instead of a fresh interpreter. There the supervisor's parent is the
+fork server, not the worker: when the fork server dies, SIGUSR1 comes while the worker may live
+on, so the supervisor checks the worker (a pidfd) and, if it lives, watches it from then on.
+
 File descriptor 3 is the report channel to the worker, JSON lines: {"exitCode", "signal"} of the
 main process once the attempt is empty; {"spawnError"} if COMMAND could not be started;
 {"cgroupError"} if it could not join CGROUP_DIR (then it runs contained by the subreaper alone).
@@ -25,6 +30,7 @@ main process once the attempt is empty; {"spawnError"} if COMMAND could not be s
 import ctypes
 import json
 import os
+import select
 import signal
 import sys
 import time
@@ -33,6 +39,7 @@ PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 REPORT_FD = 3
 WATCHED = {signal.SIGCHLD, signal.SIGTERM, signal.SIGUSR1}
+ORPHAN_POLL_SECONDS = 0.1
 
 
 def prctl(option, value):
@@ -51,9 +58,9 @@ def alive(pid):
         return True
 
 
-def report(message):
+def report(message, fd=REPORT_FD):
     try:
-        os.write(REPORT_FD, (json.dumps(message) + "\n").encode())
+        os.write(fd, (json.dumps(message) + "\n").encode())
     except OSError:
         pass  # the worker is gone; nobody to tell
 
@@ -109,39 +116,67 @@ def cgroup_empty(cgroup):
         return True
 
 
-def start_main(command, cgroup, old_mask):
+class Worker:
+    """The worker process, watched through a pidfd where the system has one (no pid reuse)."""
+
+    def __init__(self, pid, watch):
+        self.pid = pid
+        self.fd = None
+        if not watch:
+            return  # the worker is the parent: its death is the parent-death signal
+        try:
+            self.fd = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            pass  # Python < 3.9, Linux < 5.3, or already gone: ask the pid
+
+    def gone(self):
+        if self.fd is not None:
+            return bool(select.select([self.fd], [], [], 0)[0])
+        return not alive(self.pid)
+
+    def close(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def begin(worker_pid, watch=True):
+    """Become the attempt's supervisor: a subreaper told by SIGUSR1 when its parent dies."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, WATCHED)
+    prctl(PR_SET_PDEATHSIG, signal.SIGUSR1)
+    prctl(PR_SET_CHILD_SUBREAPER, 1)
+    return Worker(worker_pid, watch)
+
+
+def fork_main(cgroup, old_mask, report_fd):
+    """Fork the task's main process; in it (return value 0) the signal mask is the task's and it is
+    in CGROUP_DIR, or has reported why not."""
     pid = os.fork()
     if pid != 0:
         return pid
-    try:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
-        if cgroup:
-            try:
-                with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
-                    f.write(str(os.getpid()))
-            except OSError as err:
-                # Not allowed to move into it (cgroup delegation): the subreaper alone contains it.
-                report({"cgroupError": err.strerror or str(err)})
-        os.execvp(command[0], command)
-    except BaseException as err:  # noqa: B036 - the child must never return into the supervisor
-        report({"spawnError": "%s: %s" % (command[0], getattr(err, "strerror", None) or err)})
-    os._exit(127)
+    signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+    if cgroup:
+        try:
+            with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
+                f.write(str(os.getpid()))
+        except OSError as err:
+            # Not allowed to move into it (cgroup delegation): the subreaper alone contains it.
+            report({"cgroupError": err.strerror or str(err)}, report_fd)
+    return 0
 
 
-def main(argv):
-    worker, grace_ms, cgroup, sep, command = int(argv[0]), int(argv[1]), argv[2], argv[3], argv[4:]
-    assert sep == "--" and command, __doc__
-    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, WATCHED)
-    prctl(PR_SET_PDEATHSIG, signal.SIGUSR1)
-    prctl(PR_SET_CHILD_SUBREAPER, 1)
-    os.set_inheritable(REPORT_FD, False)  # the task's processes must not hold the report channel
-    main_pid = start_main(command, cgroup, old_mask)
-    if os.getppid() != worker and not alive(worker):  # it died before PR_SET_PDEATHSIG took effect
+def supervise(main_pid, cgroup, grace_ms, worker, parent, report_fd):
+    """Wait for the main process and every straggler, kill on SIGTERM or when the worker dies, and
+    report the main process's status once the attempt is empty."""
+    if os.getppid() != parent:  # the parent died before PR_SET_PDEATHSIG took effect
         os.kill(os.getpid(), signal.SIGUSR1)
 
     main_status = None
     kill_deadline = None  # when SIGTERM was sent: SIGKILL at this time
     killing = False  # SIGKILL every process of the attempt until it is empty
+    # The parent died but the worker lives (the parent was the worker's Python fork server): watch
+    # the worker itself from now on.
+    orphaned = False
     while True:
         while True:
             try:
@@ -157,11 +192,15 @@ def main(argv):
             break  # the main process and every straggler are gone
         if main_status is not None or (kill_deadline is not None and time.monotonic() >= kill_deadline):
             killing = True
+        if orphaned and worker.gone():
+            killing = True
         if killing:
             kill_all(signal.SIGKILL, cgroup)
         timeout = 0.05 if killing or pid == -1 else None
         if kill_deadline is not None and not killing:
             timeout = max(0.0, kill_deadline - time.monotonic())
+        if orphaned:
+            timeout = ORPHAN_POLL_SECONDS if timeout is None else min(timeout, ORPHAN_POLL_SECONDS)
         info = signal.sigtimedwait(WATCHED, timeout) if timeout is not None else signal.sigwaitinfo(WATCHED)
         if info is None:
             continue
@@ -169,7 +208,11 @@ def main(argv):
             kill_deadline = time.monotonic() + grace_ms / 1000
             kill_all(signal.SIGTERM, cgroup)
         elif info.si_signo == signal.SIGUSR1:
-            killing = True
+            # The parent is the worker (a fresh interpreter's supervisor), or the worker is gone too.
+            if parent == worker.pid or worker.gone():
+                killing = True
+            else:
+                orphaned = True
 
     if cgroup:
         try:
@@ -177,9 +220,25 @@ def main(argv):
         except OSError:
             pass
     if os.WIFSIGNALED(main_status):
-        report({"exitCode": None, "signal": signal.Signals(os.WTERMSIG(main_status)).name})
+        report({"exitCode": None, "signal": signal.Signals(os.WTERMSIG(main_status)).name}, report_fd)
     else:
-        report({"exitCode": os.WEXITSTATUS(main_status), "signal": None})
+        report({"exitCode": os.WEXITSTATUS(main_status), "signal": None}, report_fd)
+
+
+def main(argv):
+    worker_pid, grace_ms, cgroup, sep, command = int(argv[0]), int(argv[1]), argv[2], argv[3], argv[4:]
+    assert sep == "--" and command, __doc__
+    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, WATCHED)
+    worker = begin(worker_pid, watch=False)
+    os.set_inheritable(REPORT_FD, False)  # the task's processes must not hold the report channel
+    main_pid = fork_main(cgroup, old_mask, REPORT_FD)
+    if main_pid == 0:
+        try:
+            os.execvp(command[0], command)
+        except BaseException as err:  # noqa: B036 - the child must never return into the supervisor
+            report({"spawnError": "%s: %s" % (command[0], getattr(err, "strerror", None) or err)})
+        os._exit(127)
+    supervise(main_pid, cgroup, grace_ms, worker, worker_pid, REPORT_FD)
 
 
 if __name__ == "__main__":

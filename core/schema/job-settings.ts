@@ -34,6 +34,8 @@ export const NotebookTask = z.strictObject({
   base_parameters: stringMap.optional(),
   source: source.optional(),
   warehouse_id: z.string().optional(),
+  /** durable-jobs extension: start a Python notebook in a fresh interpreter, not as a fork of the worker's warm one. */
+  fresh_interpreter: z.boolean().optional(),
 });
 export type NotebookTask = z.infer<typeof NotebookTask>;
 
@@ -41,6 +43,8 @@ export const SparkPythonTask = z.strictObject({
   python_file: z.string().min(1),
   parameters: z.array(z.string()).optional(),
   source: source.optional(),
+  /** durable-jobs extension: start the file in a fresh interpreter, not as a fork of the worker's warm one. */
+  fresh_interpreter: z.boolean().optional(),
 });
 export type SparkPythonTask = z.infer<typeof SparkPythonTask>;
 

@@ -14,6 +14,7 @@ import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporal
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { ContainmentChoice } from '../../activities/containment';
 import type { FastifyInstance } from 'fastify';
+import type { PythonForkServerOptions } from '../../activities/python-fork-servers';
 import { TokenMap, adminPrincipal, loadPrincipals } from '../../api/auth';
 import { createApiServer } from '../../api/server';
 import type { DataConverter } from '@temporalio/common';
@@ -68,6 +69,7 @@ export async function startEngine(
     poolMaxTasks?: Record<string, number>;
     containment?: ContainmentChoice;
     python?: string;
+    pythonForkServer?: PythonForkServerOptions;
     mlflowTrackingUri?: string;
   } = {}
 ): Promise<Engine> {
@@ -103,6 +105,7 @@ export async function startEngine(
       ...(opts.poolMaxTasks ? { poolMaxTasks: opts.poolMaxTasks } : {}),
       ...(opts.containment ? { containment: opts.containment } : {}),
       ...(opts.python ? { python: opts.python } : {}),
+      ...(opts.pythonForkServer ? { pythonForkServer: opts.pythonForkServer } : {}),
       ...(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
     });
     running = worker.run();

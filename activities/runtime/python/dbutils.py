@@ -94,7 +94,17 @@ class _Notebook:
         raise SystemExit(0)
 
 
-_SECRETS = json.loads(os.environ.pop("DJOBS_SECRETS", "") or "{}")
+_SECRETS = {}
+
+
+def _take_secrets():
+    """Read the attempt's secrets out of the environment: at import, and in the worker's Python fork
+    server again in each forked attempt, once the attempt's environment is in place."""
+    global _SECRETS
+    _SECRETS = json.loads(os.environ.pop("DJOBS_SECRETS", "") or "{}")
+
+
+_take_secrets()
 
 
 class _Secrets:

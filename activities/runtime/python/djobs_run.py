@@ -42,8 +42,9 @@ def run_ipynb(path):
         exec(compile(source, f"{path} [cell {index}]", "exec"), namespace)
 
 
-def main():
-    args = sys.argv[1:]
+def main(args=None):
+    """ARGS: what follows djobs_run.py on its command line (the worker's fork server passes them)."""
+    args = sys.argv[1:] if args is None else args
     # Modules beside the notebook are importable, as in a Databricks repo or workspace folder.
     sys.path.insert(0, os.path.dirname(os.path.abspath(args[-1] if args[:1] == ["--ipynb"] else args[0])))
     if args and args[0] == "--ipynb":

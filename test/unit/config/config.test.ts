@@ -24,6 +24,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ MLFLOW_TRACKING_URI: 'http://mlflow:5000' }).mlflowTrackingUri).toBe('http://mlflow:5000');
   });
 
+  it('starts Python attempts from a fork server unless DJOBS_PYTHON_FORK_SERVER=off, preloading DJOBS_PYTHON_PRELOAD', () => {
+    expect(loadConfig({}).pythonForkServer).toEqual({ enabled: true, preload: [] });
+    expect(
+      loadConfig({ DJOBS_PYTHON_FORK_SERVER: 'off', DJOBS_PYTHON_PRELOAD: ' pandas, numpy,, ' }).pythonForkServer
+    ).toEqual({ enabled: false, preload: ['pandas', 'numpy'] });
+    expect(() => loadConfig({ DJOBS_PYTHON_FORK_SERVER: 'yes' })).toThrow(
+      'invalid durable-jobs configuration: DJOBS_PYTHON_FORK_SERVER: Invalid option: expected one of "on"|"off"'
+    );
+  });
+
   it('parses the REST API access reuse and pool caps', () => {
     const c = loadConfig({ DJOBS_API_ACCESS_CACHE_MS: '0', DJOBS_POOL_MAX_TASKS: 'default=8, gpu=2' });
     expect(c.jobAccessCacheMs).toBe(0);

@@ -1,0 +1,280 @@
+// The worker's Python fork server (runtime/forkserver.py): a warm interpreter with the task
+// runtime and the preloaded modules imported, that forks each Python attempt's supervisor and main
+// process instead of starting two interpreters. The attempt's output and report come back over a
+// Unix socket of the worker (Node cannot hand pipes to a running process); its spec (cwd,
+// environment, arguments) goes to the forked supervisor alone, never through the warm parent, so
+// no attempt's secrets or state can reach the next.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { runtimeDir } from './commands';
+import { killGroup, type RunProcessOptions, type StartedSupervisor } from './process';
+
+/** How long a new fork server may take to import its runtime and preloaded modules. */
+const READY_TIMEOUT_MS = 120_000;
+/** How long a forked supervisor may take to connect back before the attempt starts fresh. */
+const CONNECT_TIMEOUT_MS = 30_000;
+
+type Exit = { code: number | null; signal: NodeJS.Signals | null };
+type StreamName = 'report' | 'stdout' | 'stderr';
+const STREAMS: readonly StreamName[] = ['report', 'stdout', 'stderr'];
+
+interface Launch {
+  opts: RunProcessOptions;
+  /** The arguments of djobs_run.py. */
+  argv: string[];
+  pid?: number;
+  streams: Partial<Record<StreamName, net.Socket>>;
+  /** Settles once the supervisor is forked and connected. */
+  resolve: (s: StartedSupervisor) => void;
+  reject: (err: Error) => void;
+  settled: boolean;
+  exited: (e: Exit) => void;
+  exit: Promise<Exit>;
+}
+
+/** Variables that shape an interpreter as it starts (search path, locale, hash seed, libraries). */
+export const isStartupVariable = (name: string): boolean =>
+  /^(PYTHON|LC_|LANG$|LANGUAGE$|LD_PRELOAD$|LD_LIBRARY_PATH$)/.test(name);
+
+/** An attempt forks only from a server started with the same startup variables. */
+export function pythonStartupEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const startup = Object.entries(env).filter(
+    (e): e is [string, string] => e[1] !== undefined && isStartupVariable(e[0])
+  );
+  return Object.fromEntries(startup.sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+export class PythonForkServer {
+  private readonly launches = new Map<string, Launch>();
+  private dead = false;
+  /** Settles when the server has exited (or was found dead). */
+  readonly ended: Promise<void>;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly socketServer: net.Server,
+    private readonly socketDir: string,
+    /** What the server imported beyond the runtime, and what it could not (module → error). */
+    readonly preloaded: string[],
+    readonly preloadErrors: Record<string, string>,
+    events: AsyncIterator<Record<string, unknown>>
+  ) {
+    this.ended = (async () => {
+      for (let e = await events.next(); !e.done; e = await events.next()) this.onEvent(e.value);
+      this.die();
+    })();
+  }
+
+  /** The server's pid. */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get alive(): boolean {
+    return !this.dead;
+  }
+
+  /**
+   * A fork server of `python` (the real interpreter) with `env` as its environment (its startup
+   * variables; DJOBS_PYTHON_PRELOAD names the modules to import). Rejects if it does not get ready.
+   */
+  static async start(python: string, env: NodeJS.ProcessEnv): Promise<PythonForkServer> {
+    const socketDir = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-fork-'));
+    const socketPath = path.join(socketDir, 's');
+    let server: PythonForkServer | undefined;
+    const socketServer = net.createServer((sock) => {
+      readHeader(sock).then(
+        ([token, name]) => {
+          if (!server?.onConnection(token, name, sock)) sock.destroy();
+        },
+        () => sock.destroy()
+      );
+    });
+    const cleanUp = () => {
+      socketServer.close();
+      fs.rmSync(socketDir, { recursive: true, force: true });
+    };
+    await new Promise<void>((resolve, reject) => {
+      socketServer.once('error', reject);
+      socketServer.listen(socketPath, resolve);
+    });
+    socketServer.unref();
+    const child = spawn(python, [path.join(runtimeDir(), 'forkserver.py'), String(process.pid), socketPath], {
+      env,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    child.unref();
+    child.stdin.on('error', () => {}); // a dead server: its end is seen on its events
+    for (const s of [child.stdin, child.stdout]) (s as unknown as net.Socket).unref();
+    const events = jsonLines(child.stdout)[Symbol.asyncIterator]();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const ready = await Promise.race([
+        events.next(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('the Python fork server did not start in time')), READY_TIMEOUT_MS);
+          child.once('error', reject);
+        }),
+      ]);
+      if (ready.done || ready.value.ready !== true)
+        throw new Error('the Python fork server exited before it was ready');
+      const { preloaded, preloadErrors } = ready.value as {
+        preloaded: string[];
+        preloadErrors: Record<string, string>;
+      };
+      server = new PythonForkServer(child, socketServer, socketDir, preloaded, preloadErrors, events);
+      return server;
+    } catch (err) {
+      child.kill('SIGKILL');
+      cleanUp();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Start an attempt (a `python djobs_run.py ARGS...` command) as a fork: resolves once its
+   * supervisor runs and is connected; rejects, before any task code ran, if that fails.
+   */
+  launch(opts: RunProcessOptions, argv: string[]): Promise<StartedSupervisor> {
+    if (this.dead) return Promise.reject(new Error('the Python fork server is not running'));
+    const token = randomBytes(16).toString('hex');
+    return new Promise<StartedSupervisor>((resolve, reject) => {
+      let exited!: (e: Exit) => void;
+      const exit = new Promise<Exit>((r) => (exited = r));
+      this.launches.set(token, { opts, argv, streams: {}, resolve, reject, settled: false, exited, exit });
+      const timer = setTimeout(
+        () => this.fail(token, new Error('the forked attempt did not connect in time')),
+        CONNECT_TIMEOUT_MS
+      );
+      void exit.then(() => {
+        clearTimeout(timer);
+        this.fail(token, new Error('the forked attempt ended before it connected'));
+        this.launches.delete(token);
+      });
+      this.child.stdin!.write(`${JSON.stringify({ token })}\n`);
+    });
+  }
+
+  /** Stop the server; attempts already started go on, watched by their supervisors. */
+  stop(): void {
+    this.child.kill('SIGKILL');
+    this.die();
+  }
+
+  private fail(token: string, err: Error): void {
+    const launch = this.launches.get(token);
+    if (!launch || launch.settled) return;
+    launch.settled = true;
+    for (const s of Object.values(launch.streams)) s.destroy();
+    if (launch.pid !== undefined) killGroup(launch.pid, 'SIGKILL');
+    launch.reject(err);
+  }
+
+  private onEvent(event: Record<string, unknown>): void {
+    const launch = typeof event.token === 'string' ? this.launches.get(event.token) : undefined;
+    if (!launch) return;
+    if (typeof event.pid === 'number') {
+      launch.pid = event.pid;
+      this.startedIfReady(launch);
+    } else if ('exitCode' in event) {
+      launch.exited({ code: event.exitCode as number | null, signal: event.signal as NodeJS.Signals | null });
+    }
+  }
+
+  private onConnection(token: string, name: string, sock: net.Socket): boolean {
+    const launch = this.launches.get(token);
+    if (!launch || launch.settled || !isStream(name) || launch.streams[name]) return false;
+    launch.streams[name] = sock;
+    sock.on('error', () => {}); // a killed attempt may reset its connections; its end is its report's
+    if (name === 'report') {
+      const { opts, argv } = launch;
+      const spec = {
+        argv,
+        cwd: opts.cwd,
+        env: opts.env,
+        cgroup: opts.containment.cgroup ?? '',
+        graceMs: opts.killGraceMs ?? 1000,
+      };
+      sock.write(`${JSON.stringify(spec)}\n`);
+    }
+    this.startedIfReady(launch);
+    return true;
+  }
+
+  private startedIfReady(launch: Launch): void {
+    const { report, stdout, stderr } = launch.streams;
+    if (launch.settled || !report || !stdout || !stderr || launch.pid === undefined) return;
+    launch.settled = true;
+    launch.resolve({ pid: launch.pid, stdout, stderr, report, exited: launch.exit });
+  }
+
+  private die(): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.socketServer.close();
+    fs.rmSync(this.socketDir, { recursive: true, force: true });
+    for (const [token, launch] of this.launches) {
+      this.fail(token, new Error('the Python fork server exited'));
+      // No server to say when a supervisor exits: the end of its report channel tells it.
+      const { report } = launch.streams;
+      if (report) void closed(report).then(() => launch.exited({ code: null, signal: null }));
+    }
+  }
+}
+
+const isStream = (name: string): name is StreamName => (STREAMS as readonly string[]).includes(name);
+
+function closed(stream: Readable): Promise<void> {
+  return stream.closed || stream.destroyed ? Promise.resolve() : new Promise((r) => stream.once('close', () => r()));
+}
+
+/** The first line of a connection ("TOKEN NAME"); the rest stays in the stream. */
+function readHeader(sock: net.Socket): Promise<[string, string]> {
+  return new Promise((resolve, reject) => {
+    let buf = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      const nl = buf.indexOf(10);
+      if (nl < 0) {
+        if (buf.length > 256) done(new Error('no header'));
+        return;
+      }
+      done();
+      sock.pause();
+      if (nl + 1 < buf.length) sock.unshift(buf.subarray(nl + 1));
+      const [token = '', name = ''] = buf.subarray(0, nl).toString().split(' ');
+      resolve([token, name]);
+    };
+    const onEnd = () => done(new Error('closed before its header'));
+    const done = (err?: Error) => {
+      sock.off('data', onData);
+      sock.off('close', onEnd);
+      sock.off('error', onEnd);
+      if (err) reject(err);
+    };
+    sock.on('data', onData);
+    sock.once('close', onEnd);
+    sock.once('error', onEnd);
+  });
+}
+
+/** JSON lines of a stream, one object each. */
+async function* jsonLines(stream: Readable): AsyncGenerator<Record<string, unknown>> {
+  let buf = '';
+  for await (const chunk of stream) {
+    buf += String(chunk);
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (line.trim()) yield JSON.parse(line) as Record<string, unknown>;
+    }
+  }
+}

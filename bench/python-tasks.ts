@@ -1,0 +1,160 @@
+// Python task start-up, fork server versus fresh interpreter, side by side in the same run:
+// - a no-op Python task from attempt start to exit (executeTaskAttempt, no Temporal), target ≤ 15 ms
+//   with the fork server;
+// - a chain of 20 no-op Python tasks run by a real worker on a Temporal server, wall time with the
+//   fork server and without (pythonChainWallTimes, also for comparisons with other engines).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { JobSettings, TaskAttemptInput } from '../core';
+import { executeTaskAttempt } from '../activities/execute';
+import { PythonForkServers } from '../activities/python-fork-servers';
+import { djobsDataConverter } from '../encryption/data-converter';
+import type { JobRunInput } from '../workflows/definitions';
+import { createDjobsWorker } from '../worker';
+
+/** Target of a no-op Python task with the fork server, attempt start to exit (issue 18). */
+export const PYTHON_NOOP_TARGET_MS = 15;
+
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * q)]!;
+
+function noopTask(dir: string): string {
+  const file = path.join(dir, 'noop.py');
+  fs.writeFileSync(file, 'pass\n');
+  return file;
+}
+
+export interface PythonStartResult {
+  how: 'fork server' | 'fresh interpreter';
+  samples: number;
+  p50_ms: number;
+  p90_ms: number;
+  target_ms: number | string;
+}
+
+/** A no-op Python task, attempt start to exit, each way `samples` times (alternating), after one warm-up each. */
+export async function pythonTaskStartup(samples = 30): Promise<PythonStartResult[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-bench-py-'));
+  const file = noopTask(dir);
+  const servers = new PythonForkServers();
+  const attempt = async (n: number, forked: boolean) => {
+    const input: TaskAttemptInput = {
+      runId: 1,
+      jobName: 'bench',
+      taskRunId: 2 ** 17 + n,
+      attemptNumber: n,
+      jobParameters: {},
+      upstreamTaskValues: {},
+      task: { task_key: forked ? 'forked' : 'fresh', spark_python_task: { python_file: file } },
+    };
+    const t0 = performance.now();
+    await executeTaskAttempt(input, {
+      dataDir: dir,
+      signal: new AbortController().signal,
+      ...(forked ? { pythonForkServers: servers } : {}),
+    });
+    return performance.now() - t0;
+  };
+  const times = { forked: [] as number[], fresh: [] as number[] };
+  try {
+    await attempt(0, true); // starts the fork server (and resolves the interpreter)
+    await attempt(0, false);
+    for (let i = 1; i <= samples; i++) {
+      times.forked.push(await attempt(i, true));
+      times.fresh.push(await attempt(i, false));
+    }
+  } finally {
+    servers.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const row = (how: PythonStartResult['how'], xs: number[], target: number | string): PythonStartResult => ({
+    how,
+    samples: xs.length,
+    p50_ms: +quantile(xs, 0.5).toFixed(1),
+    p90_ms: +quantile(xs, 0.9).toFixed(1),
+    target_ms: target,
+  });
+  return [row('fork server', times.forked, PYTHON_NOOP_TARGET_MS), row('fresh interpreter', times.fresh, '-')];
+}
+
+/** A chain of `n` no-op Python tasks (spark_python_task on `file`). */
+export function pythonChainSpec(n: number, file: string): JobSettings {
+  return {
+    name: `python-chain-${n}`,
+    tasks: Array.from({ length: n }, (_, i) => ({
+      task_key: `t${i}`,
+      spark_python_task: { python_file: file },
+      ...(i > 0 ? { depends_on: [{ task_key: `t${i - 1}` }] } : {}),
+    })),
+  };
+}
+
+export interface PythonChainResult {
+  tasks: number;
+  repeats: number;
+  fork_server_ms: number;
+  fresh_interpreter_ms: number;
+  speedup: number;
+}
+
+/**
+ * Wall time (median of `repeats`) of a run of `n` chained no-op Python tasks on a real djobs worker
+ * of the Temporal server at `address`, with the fork server and with fresh interpreters.
+ */
+export async function pythonChainWallTimes(opts: {
+  address: string;
+  namespace?: string;
+  tasks?: number;
+  repeats?: number;
+}): Promise<PythonChainResult> {
+  const { address, namespace = 'default', tasks = 20, repeats = 3 } = opts;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-bench-pychain-'));
+  const spec = pythonChainSpec(tasks, noopTask(dir));
+  const dataConverter = djobsDataConverter(undefined);
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace, dataConverter });
+  const native = await NativeConnection.connect({ address });
+  const wallTimes = async (forkServer: boolean): Promise<number[]> => {
+    const taskQueue = `bench-python-${forkServer ? 'fork' : 'fresh'}-${Date.now()}`;
+    const worker = await createDjobsWorker({
+      connection: native,
+      namespace,
+      taskQueue,
+      dataDir: dir,
+      dataConverter,
+      pythonForkServer: { enabled: forkServer },
+    });
+    const times: number[] = [];
+    await worker.runUntil(async () => {
+      for (let i = 0; i <= repeats; i++) {
+        const t0 = performance.now();
+        await client.workflow.execute('jobRun', {
+          taskQueue,
+          workflowId: `${taskQueue}-${i}`,
+          args: [{ runId: 3000 + i, settings: spec } satisfies JobRunInput],
+        });
+        if (i > 0) times.push(performance.now() - t0); // run 0 warms up (fork server, caches)
+      }
+    });
+    return times;
+  };
+  try {
+    const forked = await wallTimes(true);
+    const fresh = await wallTimes(false);
+    const f = quantile(forked, 0.5);
+    const s = quantile(fresh, 0.5);
+    return {
+      tasks,
+      repeats,
+      fork_server_ms: Math.round(f),
+      fresh_interpreter_ms: Math.round(s),
+      speedup: +(s / f).toFixed(2),
+    };
+  } finally {
+    await native.close();
+    await connection.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

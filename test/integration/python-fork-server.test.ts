@@ -1,0 +1,332 @@
+// Python attempts started by the worker's fork server keep everything a fresh interpreter gives
+// them, under both containment mechanisms: their own arguments, cwd, environment, session and
+// cgroup, output in the log, task values, exit codes and tracebacks, files left open flushed; nothing one attempt imports or
+// sets reaches the next; timeout and cancel kill the tree; a killed fork server is restarted once,
+// then the worker falls back to fresh interpreters, and attempts already running go on; a task can
+// ask for a fresh interpreter; kill -9 of the worker kills every attempt and the fork server.
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ContainmentMechanism } from '../../activities/containment';
+import type { Task } from '../../core';
+import { alive, job, latestByKey, startEngine, startWorkerProcess, waitFor, type Engine } from './harness';
+
+/** Correctness bound for a run to end (not a performance target). */
+const END_BOUND_MS = 60_000;
+
+/**
+ * A task that prints what it sees as one `FACTS {json}` line, then imports a module, sets a
+ * builtin and an environment variable, writes to stderr and sets a task value: all of which the
+ * next attempt must not see (but for the task value, which reaches it through the run).
+ */
+const PROBE = `import builtins, json, os, sys
+
+def parent_of(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        stat = f.read()
+    return int(stat[stat.rindex(")") + 2 :].split()[1])
+
+facts = {
+    "start": os.environ.get("DJOBS_PYTHON_START"),
+    "argv": sys.argv,
+    "cwd": os.getcwd(),
+    "taskKey": os.environ.get("DJOBS_TASK_KEY"),
+    "imported": "wave" in sys.modules,
+    "builtin": hasattr(builtins, "djobs_test_leak"),
+    "envLeak": os.environ.get("DJOBS_TEST_LEAK"),
+    "preloaded": "fractions" in sys.modules,
+    "ownSession": os.getsid(0) == os.getpgid(0) == os.getppid(),
+    "cgroup": open("/proc/self/cgroup").read().strip(),
+    "server": parent_of(os.getppid()),
+    "upstream": dbutils.jobs.taskValues.get("a", "seen", default=None),
+}
+print("FACTS " + json.dumps(facts))
+import wave  # noqa: E402,F401
+builtins.djobs_test_leak = 1
+os.environ["DJOBS_TEST_LEAK"] = "1"
+print("to stderr " + facts["taskKey"], file=sys.stderr)
+dbutils.jobs.taskValues.set("seen", facts["taskKey"])
+`;
+
+interface Facts {
+  start: string;
+  argv: string[];
+  cwd: string;
+  taskKey: string;
+  imported: boolean;
+  builtin: boolean;
+  envLeak: string | null;
+  preloaded: boolean;
+  ownSession: boolean;
+  cgroup: string;
+  server: number;
+  upstream: string | null;
+}
+
+function factsIn(logs: string | undefined): Facts {
+  const line = (logs ?? '').split('\n').find((l) => l.startsWith('FACTS '));
+  if (!line) throw new Error(`no FACTS line in the log:\n${logs}`);
+  return JSON.parse(line.slice('FACTS '.length)) as Facts;
+}
+
+function pyTask(
+  task_key: string,
+  python_file: string,
+  opts: { parameters?: string[]; fresh?: boolean } = {},
+  extra: Partial<Task> = {}
+): Task {
+  const { parameters, fresh } = opts;
+  return {
+    task_key,
+    spark_python_task: {
+      python_file,
+      ...(parameters ? { parameters } : {}),
+      ...(fresh ? { fresh_interpreter: true } : {}),
+    },
+    ...extra,
+  };
+}
+
+function write(file: string, text: string): string {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+const pidIn = (file: string) => Number(fs.readFileSync(file, 'utf8').trim());
+
+/** A Python task that starts `sleep` in a new session, writes its pid and its own, and sleeps. */
+const spawnsAndSleeps = (pidFile: string) => `import os, subprocess, time
+child = subprocess.Popen(["setsid", "sleep", "301.5"])
+with open(${JSON.stringify(pidFile)} + ".tmp", "w") as f:
+    f.write("%d %d" % (child.pid, os.getpid()))
+os.rename(${JSON.stringify(pidFile)} + ".tmp", ${JSON.stringify(pidFile)})
+time.sleep(300)
+`;
+
+describe.each<ContainmentMechanism>(['cgroup', 'subreaper'])('Python fork server: %s', (mechanism) => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await startEngine(`fork server ${mechanism}`, {
+      containment: mechanism,
+      pythonForkServer: { preload: ['fractions'] },
+    });
+  });
+  afterAll(() => engine?.stop());
+
+  it('attempts are forks of one warm parent, each with its own argv, cwd, env, session, cgroup and log; nothing leaks to the next', async () => {
+    const probeA = write(path.join(engine.workDir, 'one', 'probe_a.py'), PROBE);
+    const probeB = write(path.join(engine.workDir, 'two', 'probe_b.py'), PROBE);
+    const { run_id } = await engine.client.submitRun(
+      job('isolation', [
+        pyTask('a', probeA, { parameters: ['x', '1'] }),
+        pyTask('b', probeB, { parameters: ['y'] }, { depends_on: [{ task_key: 'a' }] }),
+        pyTask('fresh', probeA, { fresh: true }, { depends_on: [{ task_key: 'b' }] }),
+      ])
+    );
+    const run = await engine.client.waitForRun(run_id, { timeoutMs: END_BOUND_MS });
+    expect(run.state.result_state).toBe('SUCCESS');
+    const out = async (key: string) => (await engine.client.getRunOutput(run_id, key)).logs;
+    const [a, b, fresh] = [factsIn(await out('a')), factsIn(await out('b')), factsIn(await out('fresh'))];
+    expect(await out('b')).toContain('to stderr b');
+
+    expect([a.start, b.start, fresh.start]).toEqual(['fork-server', 'fork-server', 'interpreter']);
+    expect(b.server).toBe(a.server); // the same warm parent forked both
+    expect(a.argv).toEqual([probeA, 'x', '1']);
+    expect(b.argv).toEqual([probeB, 'y']);
+    expect([a.cwd, b.cwd]).toEqual([path.dirname(probeA), path.dirname(probeB)]);
+    expect([a.taskKey, b.taskKey, fresh.taskKey]).toEqual(['a', 'b', 'fresh']);
+    // What attempt a imported, set as a builtin and put in its environment is not in b.
+    for (const f of [a, b, fresh]) {
+      expect({ imported: f.imported, builtin: f.builtin, envLeak: f.envLeak }).toEqual({
+        imported: false,
+        builtin: false,
+        envLeak: null,
+      });
+      expect(f.ownSession).toBe(true);
+      if (mechanism === 'cgroup') expect(f.cgroup).toContain('/djobs-attempts/');
+      else expect(f.cgroup).not.toContain('/djobs-attempts/');
+    }
+    // Preloaded modules are in the forks only; a fresh interpreter imports what the task does.
+    expect([a.preloaded, b.preloaded, fresh.preloaded]).toEqual([true, true, false]);
+    expect([a.upstream, b.upstream, fresh.upstream]).toEqual([null, 'a', 'a']);
+    const state = await engine.client.getRunState(run_id);
+    expect(state.tasks.b!.taskValues).toEqual({ seen: 'b' });
+    expect(state.tasks.b!.attempts.at(-1)!.containment).toBe(mechanism);
+  });
+
+  it('exit codes, tracebacks and notebook.exit are those of a fresh interpreter', async () => {
+    const dir = path.join(engine.workDir, 'exits');
+    const files = {
+      // Output before the traceback goes to stderr too: stdout and stderr are two streams, merged in arrival order.
+      raises: write(
+        path.join(dir, 'raises.py'),
+        'import sys\nprint("before", file=sys.stderr)\nraise ValueError("boom 42")\n'
+      ),
+      exits: write(path.join(dir, 'exits.py'), 'import sys\nsys.exit(3)\n'),
+      message: write(path.join(dir, 'message.py'), 'import sys\nsys.exit("a message")\n'),
+      notebook: write(
+        path.join(dir, 'notebook.py'),
+        'import os\nprint("start", os.environ["DJOBS_PYTHON_START"])\n' +
+          'dbutils.notebook.exit("the result")\nprint("never printed")\n'
+      ),
+      unclosed: write(path.join(dir, 'unclosed.py'), 'import sys\nf = open(sys.argv[1], "w")\nf.write("kept")\n'),
+      thread: write(
+        path.join(dir, 'thread.py'),
+        'import threading, time, atexit\natexit.register(lambda: print("atexit ran"))\n' +
+          'threading.Thread(target=lambda: (time.sleep(0.2), print("thread done"))).start()\n'
+      ),
+    };
+    const unclosedOut = (fresh: boolean) => path.join(dir, `unclosed-${fresh}.txt`);
+    for (const fresh of [false, true]) {
+      const { run_id } = await engine.client.submitRun(
+        job(
+          `exits ${fresh}`,
+          Object.entries(files).map(([key, file]) =>
+            key === 'notebook'
+              ? { task_key: key, notebook_task: { notebook_path: file, ...(fresh ? { fresh_interpreter: true } : {}) } }
+              : pyTask(key, file, { fresh, ...(key === 'unclosed' ? { parameters: [unclosedOut(fresh)] } : {}) })
+          )
+        )
+      );
+      const run = await engine.client.waitForRun(run_id, { timeoutMs: END_BOUND_MS });
+      const t = latestByKey(run);
+      const states = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.state.result_state]));
+      expect(states).toEqual({
+        raises: 'FAILED',
+        exits: 'FAILED',
+        message: 'FAILED',
+        notebook: 'SUCCESS',
+        unclosed: 'SUCCESS',
+        thread: 'SUCCESS',
+      });
+      const out = (key: string) => engine.client.getRunOutput(run_id, key);
+      const raises = await out('raises');
+      expect(raises.error).toBe('ValueError: boom 42');
+      expect(raises.logs).toContain('before');
+      expect(raises.logs).toContain('Traceback (most recent call last):');
+      expect((await out('exits')).error).toBe('Command exited with code 3');
+      expect((await out('message')).logs).toContain('a message');
+      const notebook = await out('notebook');
+      expect(notebook.notebook_output).toEqual({ result: 'the result', truncated: false });
+      expect(notebook.logs).not.toContain('never printed');
+      expect(notebook.logs).toContain(`start ${fresh ? 'interpreter' : 'fork-server'}`);
+      // A file the task left open is flushed at its exit, as by the interpreter's teardown.
+      expect(fs.readFileSync(unclosedOut(fresh), 'utf8')).toBe('kept');
+      // The interpreter waits for non-daemon threads, then runs atexit handlers.
+      expect((await out('thread')).logs).toMatch(/thread done\n(.|\n)*atexit ran/);
+    }
+  });
+
+  it('timeout and cancel kill the forked task and a child it started in a new session', async () => {
+    for (const how of ['timeout', 'cancel'] as const) {
+      const pidFile = path.join(engine.workDir, `${how}-pids`);
+      const file = write(path.join(engine.workDir, how, 'sleeps.py'), spawnsAndSleeps(pidFile));
+      const { run_id } = await engine.client.submitRun(
+        job(how, [pyTask('t', file, {}, how === 'timeout' ? { timeout_seconds: 3 } : {})])
+      );
+      await waitFor(() => fs.existsSync(pidFile), 'the task and its child to start', END_BOUND_MS);
+      const pids = fs.readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
+      expect(pids.every(alive)).toBe(true);
+      if (how === 'cancel') await engine.client.cancelRun(run_id);
+      const run = await engine.client.waitForRun(run_id, { timeoutMs: END_BOUND_MS });
+      expect(latestByKey(run).t!.state.result_state).toBe(how === 'timeout' ? 'TIMEDOUT' : 'CANCELED');
+      await waitFor(() => !pids.some(alive), 'the task and its child to be killed', 10_000);
+      if (how === 'timeout') {
+        const state = await engine.client.getRunState(run_id);
+        expect(state.tasks.t!.attempts.at(-1)!.containment).toBe(mechanism);
+      }
+    }
+  });
+});
+
+describe('Python fork server: a killed server', () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await startEngine('fork server killed');
+  });
+  afterAll(() => engine?.stop());
+
+  const probe = () => write(path.join(engine.workDir, 'probe.py'), PROBE);
+  const runProbe = async (name: string) => {
+    const { run_id } = await engine.client.submitRun(job(name, [pyTask('p', probe())]));
+    const run = await engine.client.waitForRun(run_id, { timeoutMs: END_BOUND_MS });
+    expect(run.state.result_state).toBe('SUCCESS');
+    return factsIn((await engine.client.getRunOutput(run_id, 'p')).logs);
+  };
+
+  it('is started once more, then the worker falls back to fresh interpreters; running attempts go on', async () => {
+    const first = await runProbe('first');
+    expect(first.start).toBe('fork-server');
+
+    // An attempt running while its fork server is killed finishes as if nothing happened.
+    const gate = path.join(engine.workDir, 'gate');
+    const pidFile = path.join(engine.workDir, 'waiting-pid');
+    const waits = write(
+      path.join(engine.workDir, 'waits.py'),
+      `import os, time
+open(${JSON.stringify(pidFile)} + ".tmp", "w").write(str(os.getpid()))
+os.rename(${JSON.stringify(pidFile)} + ".tmp", ${JSON.stringify(pidFile)})
+while not os.path.exists(${JSON.stringify(gate)}):
+    time.sleep(0.05)
+print("went on")
+`
+    );
+    const { run_id } = await engine.client.submitRun(job('survives', [pyTask('w', waits)]));
+    await waitFor(() => fs.existsSync(pidFile), 'the waiting task to start', END_BOUND_MS);
+    process.kill(first.server, 'SIGKILL');
+    await waitFor(() => !alive(first.server), 'the fork server to die', 10_000);
+    expect(alive(pidIn(pidFile))).toBe(true);
+    fs.writeFileSync(gate, '');
+    const survived = await engine.client.waitForRun(run_id, { timeoutMs: END_BOUND_MS });
+    expect(survived.state.result_state).toBe('SUCCESS');
+    expect((await engine.client.getRunOutput(run_id, 'w')).logs).toContain('went on');
+
+    const second = await runProbe('restarted');
+    expect(second.start).toBe('fork-server');
+    expect(second.server).not.toBe(first.server);
+    process.kill(second.server, 'SIGKILL');
+    await waitFor(() => !alive(second.server), 'the restarted fork server to die', 10_000);
+
+    const third = await runProbe('fallback');
+    expect(third.start).toBe('interpreter');
+    expect(third.imported).toBe(false);
+  });
+});
+
+describe('Python fork server: kill -9 of the worker', () => {
+  let engine: Engine;
+  const workers: ChildProcess[] = [];
+  beforeAll(async () => {
+    engine = await startEngine('fork server worker dies', { worker: false, heartbeatTimeoutSeconds: 3 });
+  });
+  afterAll(async () => {
+    for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+    await engine?.stop();
+  });
+
+  it.each<ContainmentMechanism>(['cgroup', 'subreaper'])(
+    '%s: kills the forked attempt, its child and the fork server',
+    async (mechanism) => {
+      const pidFile = path.join(engine.workDir, `pids-${mechanism}`);
+      const file = write(path.join(engine.workDir, mechanism, 'sleeps.py'), spawnsAndSleeps(pidFile));
+      const { run_id } = await engine.client.submitRun(job(`worker dies ${mechanism}`, [pyTask('t', file)]));
+      const worker = startWorkerProcess(engine, { DJOBS_CONTAINMENT: mechanism });
+      workers.push(worker);
+      await waitFor(() => fs.existsSync(pidFile), 'the task and its child to start', END_BOUND_MS);
+      const [child, task] = fs.readFileSync(pidFile, 'utf8').trim().split(' ').map(Number) as [number, number];
+      const stat = fs.readFileSync(`/proc/${task}/stat`, 'utf8');
+      const supervisor = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const supStat = fs.readFileSync(`/proc/${supervisor}/stat`, 'utf8');
+      const server = Number(supStat.slice(supStat.lastIndexOf(')') + 2).split(' ')[1]);
+      expect(fs.readFileSync(`/proc/${server}/cmdline`, 'utf8')).toContain('forkserver.py');
+      const all = [child, task, supervisor, server];
+      expect(all.every(alive)).toBe(true);
+
+      worker.kill('SIGKILL');
+      await waitFor(() => !all.some(alive), 'the attempt and the fork server to die with the worker', 10_000);
+      await engine.client.cancelRun(run_id);
+    }
+  );
+});
