@@ -14,3 +14,6 @@ export * from './run/admission';
 export * from './run/triggers';
 export * from './run/legacy-parameters';
 export * from './run/model-trigger';
+export * from './notifications/message';
+export * from './notifications/rules';
+export * from './notifications/run-message';
