@@ -14,6 +14,7 @@ import { djobsDataConverter } from '../../encryption/data-converter';
 import { parseKeyRing } from '../../encryption/key-ring';
 import type { JobSettings, Run, Task } from '../../core';
 import { createDjobsWorker } from '../../worker';
+import type { EmailConfig } from '../../config';
 
 let runtimeInstalled = false;
 
@@ -61,6 +62,8 @@ export async function startEngine(
     containment?: ContainmentChoice;
     python?: string;
     mlflowTrackingUri?: string;
+    /** Email notifications of the engine's worker (default: the outbox under its data directory). */
+    email?: EmailConfig;
   } = {}
 ): Promise<Engine> {
   if (!runtimeInstalled) {
@@ -96,6 +99,7 @@ export async function startEngine(
       ...(opts.containment ? { containment: opts.containment } : {}),
       ...(opts.python ? { python: opts.python } : {}),
       ...(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
+      ...(opts.email ? { email: opts.email } : {}),
     });
     running = worker.run();
   }
