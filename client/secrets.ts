@@ -13,7 +13,7 @@ import {
   type Principal,
   type SecretAcl,
 } from '../core';
-import { AesGcmPayloadCodec } from '../encryption/aes-gcm-codec';
+import { keyRingOf } from '../encryption/data-converter';
 import type { KeyRing } from '../encryption/key-ring';
 import { openSecret, sealSecret } from '../encryption/sealed-secret';
 import { DjobsError, ErrorCode } from './errors';
@@ -44,8 +44,7 @@ export class SecretsClient {
 
   /** Secrets over a Temporal client, with the key ring of its payload codec. */
   static of(temporal: Client): SecretsClient {
-    const codec = temporal.options.loadedDataConverter.payloadCodecs.find((c) => c instanceof AesGcmPayloadCodec);
-    return new SecretsClient(temporal, codec?.ring);
+    return new SecretsClient(temporal, keyRingOf(temporal.options.loadedDataConverter));
   }
 
   /** secrets/scopes/create: the creator MANAGEs the scope; `users` too with initial_manage_principal. */

@@ -6,6 +6,9 @@ import { z } from 'zod';
 import type { TriggerTiming } from '../core';
 import { installedMlflowPython } from './mlflow-install';
 
+/** PagerDuty's Events API v2 endpoint (https://developer.pagerduty.com/api-reference/368ae3d938c9e-send-an-event-to-pager-duty). */
+export const DEFAULT_PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
+
 const intFrom = (def: number) => z.coerce.number().int().positive().default(def);
 /** A port; 0 picks a free one. */
 const portFrom = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
@@ -94,6 +97,8 @@ const Env = z.object({
   DJOBS_SMTP_PASSWORD: z.string().min(1).optional(),
   /** Sender address of notification emails. */
   DJOBS_SMTP_FROM: z.string().min(1).default('durable-jobs <djobs@localhost>'),
+  /** PagerDuty Events API v2 endpoint of PAGERDUTY notification destinations (EU accounts, a proxy). */
+  DJOBS_PAGERDUTY_EVENTS_URL: z.url({ protocol: /^https?$/ }).default(DEFAULT_PAGERDUTY_EVENTS_URL),
 });
 
 export interface DjobsConfig {
@@ -122,6 +127,8 @@ export interface DjobsConfig {
   codecCorsOrigins: string[];
   /** Email notifications: an SMTP server, or (none configured) the outbox directory. */
   email: EmailConfig;
+  /** Where PAGERDUTY notification destinations send their events (DJOBS_PAGERDUTY_EVENTS_URL). */
+  pagerdutyEventsUrl: string;
 }
 
 /** Where notification emails go: an SMTP server when one is configured, else `.eml` files in `outbox`. */
@@ -185,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
       ? { apiTls: { cert: e.DJOBS_API_TLS_CERT, key: e.DJOBS_API_TLS_KEY } }
       : {}),
     home,
+    pagerdutyEventsUrl: e.DJOBS_PAGERDUTY_EVENTS_URL,
     ...(e.TEMPORAL_ADDRESS ? { temporalAddress: e.TEMPORAL_ADDRESS } : {}),
     namespace: e.TEMPORAL_NAMESPACE,
     ...(e.TEMPORAL_CLI_PATH ? { temporalCliPath: e.TEMPORAL_CLI_PATH } : {}),

@@ -46,7 +46,7 @@ const TYPE_WORDS: Record<string, string> = {
   record: 'an object',
 };
 
-function issueToProblems(issue: z.core.$ZodIssue): SpecProblem[] {
+export function issueToProblems(issue: z.core.$ZodIssue): SpecProblem[] {
   const path = formatPath(issue.path);
   const found = describeValue(issue.input);
   switch (issue.code) {
