@@ -2,10 +2,12 @@
 // that target (notifications/). Temporal retries it with backoff (workflows/run-notifications.ts);
 // a refusal no retry can change is thrown as a non-retryable NotificationRejected, so the run
 // records the failure at once. Every failed try is written to the worker log.
-import { heartbeat, log } from '@temporalio/activity';
+import { getClient, heartbeat, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { runPageUrl, type NotificationMessage, type RunPageLinks } from '../core';
 import type { EmailConfig } from '../config';
+import { DeliveryError } from '../notifications/delivery-error';
+import { deliverToDestination } from '../notifications/destinations';
 import { isPermanentEmailFailure, sendEmail } from '../notifications/email';
 import { NOTIFICATION_REJECTED, type NotificationDeliveryInput } from '../workflows/definitions';
 
@@ -13,6 +15,8 @@ export interface NotificationDeps {
   email: EmailConfig;
   /** Where run pages are, for each message's `run_page_url`. */
   runPages: RunPageLinks;
+  /** PagerDuty Events v2 endpoint. @default the configuration's (DJOBS_PAGERDUTY_EVENTS_URL) */
+  pagerdutyEventsUrl?: string;
 }
 
 export function createNotificationActivities(deps: NotificationDeps) {
@@ -34,15 +38,24 @@ export function createNotificationActivities(deps: NotificationDeps) {
             await sendEmail(target.addresses, full, deps.email);
             return;
           case 'destination':
-            throw ApplicationFailure.create({
-              type: NOTIFICATION_REJECTED,
-              message: `notification destination ${target.id}: destinations are not available in this build`,
-              nonRetryable: true,
-            });
+            await deliverToDestination(
+              getClient(),
+              target.id,
+              full,
+              { sendEmail: async (addresses, m) => void (await sendEmail(addresses, m, deps.email)) },
+              deps.pagerdutyEventsUrl ? { pagerdutyEventsUrl: deps.pagerdutyEventsUrl } : {}
+            );
+            return;
         }
       } catch (err) {
         log.warn('notification delivery failed', { event_id: message.event_id, error: String(err) });
-        if (err instanceof ApplicationFailure) throw err;
+        if (err instanceof DeliveryError)
+          throw ApplicationFailure.create({
+            type: err.retryable ? 'NotificationDeliveryFailed' : NOTIFICATION_REJECTED,
+            message: err.message,
+            nonRetryable: !err.retryable,
+            ...(err.retryAfterMs !== undefined ? { nextRetryDelay: err.retryAfterMs } : {}),
+          });
         if (isPermanentEmailFailure(err))
           throw ApplicationFailure.create({
             type: NOTIFICATION_REJECTED,

@@ -53,6 +53,8 @@ export interface DjobsWorkerOptions {
   email?: EmailConfig;
   /** Where run pages are (`run_page_url` of notifications). @default the Temporal UI at http://localhost:8233 */
   runPages?: RunPageLinks;
+  /** PagerDuty Events v2 endpoint of PAGERDUTY destinations. @default DJOBS_PAGERDUTY_EVENTS_URL */
+  pagerdutyEventsUrl?: string;
 }
 
 /** The prebuilt bundle written by `npm run build`, if present. */
@@ -76,6 +78,7 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
     ...createNotificationActivities({
       email: opts.email ?? { from: 'durable-jobs <djobs@localhost>', outbox: path.join(opts.dataDir, 'outbox') },
       runPages: opts.runPages ?? { temporalUiUrl: 'http://localhost:8233', namespace: opts.namespace },
+      ...(opts.pagerdutyEventsUrl ? { pagerdutyEventsUrl: opts.pagerdutyEventsUrl } : {}),
     }),
     // The interfaces the workflows call: a drift between them and these implementations fails compilation.
   } satisfies TaskActivities & PlanningActivities & TriggerActivities & NotificationActivities;

@@ -58,7 +58,9 @@ export function notificationMessage(
   const message: NotificationMessage = {
     event: n.event,
     event_id: eventId,
-    job: { job_id: state.job_id ?? 0, name: state.run_name },
+    // A submitted run has no job: its own id stands in, so receivers keyed by job (PagerDuty's
+    // dedup_key) never merge two unrelated one-time runs.
+    job: { job_id: state.job_id ?? state.run_id, name: state.run_name },
     run: {
       run_id: state.run_id,
       run_name: state.run_name,

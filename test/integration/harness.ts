@@ -64,6 +64,8 @@ export async function startEngine(
     mlflowTrackingUri?: string;
     /** Email notifications of the engine's worker (default: the outbox under its data directory). */
     email?: EmailConfig;
+    /** PagerDuty Events v2 endpoint of the engine's worker (a loopback receiver). */
+    pagerdutyEventsUrl?: string;
   } = {}
 ): Promise<Engine> {
   if (!runtimeInstalled) {
@@ -100,6 +102,7 @@ export async function startEngine(
       ...(opts.python ? { python: opts.python } : {}),
       ...(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
       ...(opts.email ? { email: opts.email } : {}),
+      ...(opts.pagerdutyEventsUrl ? { pagerdutyEventsUrl: opts.pagerdutyEventsUrl } : {}),
     });
     running = worker.run();
   }

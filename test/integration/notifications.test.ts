@@ -7,6 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWorkflowId, type NotificationDelivery, type Run } from '../../core';
+import { NotificationDestinationStore } from '../../stores/notification-destinations';
+import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver';
+import { GenericWebhookPayload, PagerDutyResolve, PagerDutyTrigger } from '../helpers/receiver-schemas';
 import { startSmtpReceiver, type SmtpReceiver } from '../helpers/smtp-server';
 import { job, sh, startEngine, startWorkerProcess, waitFor, type Engine } from './harness';
 
@@ -272,5 +275,75 @@ describe('durable delivery', () => {
     expect(smtp.mailsTo(ops)[0]!.messageId).toBe(`<djobs-run-${run_id}-x0-job-on_failure-email@durable-jobs>`);
     expect(smtp.attempts(ops)).toBe(2);
     expect(deliveries(run)).toEqual([expect.objectContaining({ event: 'on_failure', status: 'DELIVERED' })]);
+  });
+});
+
+describe('webhook_notifications through notification destinations', () => {
+  let receiver: HttpReceiver;
+  let engine: Engine;
+  let store: NotificationDestinationStore;
+  beforeAll(async () => {
+    receiver = await startHttpReceiver();
+    engine = await startEngine('notifications destinations', { pagerdutyEventsUrl: `${receiver.base}/v2/enqueue` });
+    store = NotificationDestinationStore.of(engine.client.temporal);
+  });
+  afterAll(async () => {
+    await engine?.stop();
+    await receiver?.close();
+  });
+
+  it('a run notifies a generic webhook destination with the Databricks payload and its event id', async () => {
+    const hook = await store.create({
+      display_name: 'ops webhook',
+      config: { generic_webhook: { url: `${receiver.base}/hook/ops`, username: 'djobs', password: 'hook-secret' } },
+    });
+    const { run_id } = await engine.client.submitRun(
+      job('webhooked', [sh('bad', 'echo broken >&2; exit 2')], {
+        webhook_notifications: { on_start: [{ id: hook.id }], on_failure: [{ id: hook.id }] },
+      })
+    );
+    const run = await closedRun(engine, run_id);
+    expect(run.state.result_state).toBe('FAILED');
+    const requests = receiver.requests.filter((r) => r.path === '/hook/ops');
+    const bodies = requests.map((r) => GenericWebhookPayload.parse(r.body));
+    expect(bodies.map((b) => b.event_type)).toEqual(['jobs.on_start', 'jobs.on_failure']);
+    const failure = bodies[1]!;
+    expect(failure.event_id).toBe(`djobs-run-${run_id}-x0-job-on_failure-destination-${hook.id}`);
+    expect(requests[1]!.headers['idempotency-key']).toBe(failure.event_id);
+    expect(requests[1]!.headers.authorization).toBe(`Basic ${Buffer.from('djobs:hook-secret').toString('base64')}`);
+    expect(failure.run).toMatchObject({
+      run_id,
+      result_state: 'FAILED',
+      run_page_url: engine.client.runPageUrl(run_id),
+    });
+    expect(failure.run.failed_tasks.map((t) => t.task_key)).toEqual(['bad']);
+    expect(deliveries(run).map((d) => [d.event, d.status, d.target])).toEqual([
+      ['on_start', 'DELIVERED', { type: 'destination', id: hook.id }],
+      ['on_failure', 'DELIVERED', { type: 'destination', id: hook.id }],
+    ]);
+  });
+
+  it('PagerDuty: a failed run triggers an incident, the next success of the same job resolves it', async () => {
+    const pd = await store.create({
+      display_name: 'on-call',
+      config: { pagerduty: { integration_key: 'pd-integration-key-0000' } },
+    });
+    const flag = path.join(engine.workDir, 'pd-fixed');
+    const { job_id } = await engine.client.createJob(
+      job('paged', [sh('work', `test -f ${flag}`)], {
+        webhook_notifications: { on_failure: [{ id: pd.id }], on_success: [{ id: pd.id }] },
+      })
+    );
+    const failed = await closedRun(engine, (await engine.client.runNow(job_id)).run_id);
+    expect(failed.state.result_state).toBe('FAILED');
+    fs.writeFileSync(flag, '');
+    const fixed = await closedRun(engine, (await engine.client.runNow(job_id)).run_id);
+    expect(fixed.state.result_state).toBe('SUCCESS');
+    const events = receiver.requests.filter((r) => r.path === '/v2/enqueue');
+    expect(events).toHaveLength(2);
+    const trigger = PagerDutyTrigger.parse(events[0]!.body);
+    const resolve = PagerDutyResolve.parse(events[1]!.body);
+    expect(trigger.dedup_key).toBe(resolve.dedup_key);
+    expect(trigger.dedup_key).toContain(String(job_id));
   });
 });
