@@ -24,6 +24,35 @@ describe('loadConfig', () => {
     expect(loadConfig({ MLFLOW_TRACKING_URI: 'http://mlflow:5000' }).mlflowTrackingUri).toBe('http://mlflow:5000');
   });
 
+  it('sends notification emails over SMTP when DJOBS_SMTP_HOST is set, else to the outbox', () => {
+    const base = { DJOBS_HOME: '/tmp/h' };
+    expect(loadConfig(base).email).toEqual({ from: 'durable-jobs <djobs@localhost>', outbox: '/tmp/h/outbox' });
+    expect(
+      loadConfig({
+        ...base,
+        DJOBS_SMTP_HOST: 'smtp.example.com',
+        DJOBS_SMTP_PORT: '465',
+        DJOBS_SMTP_SECURE: 'true',
+        DJOBS_SMTP_USER: 'djobs',
+        DJOBS_SMTP_PASSWORD: 'pw',
+        DJOBS_SMTP_FROM: 'jobs@example.com',
+      }).email
+    ).toEqual({
+      from: 'jobs@example.com',
+      outbox: '/tmp/h/outbox',
+      smtp: { host: 'smtp.example.com', port: 465, secure: true, user: 'djobs', password: 'pw' },
+    });
+    expect(loadConfig({ ...base, DJOBS_SMTP_HOST: 'smtp.example.com' }).email.smtp).toEqual({
+      host: 'smtp.example.com',
+      port: 587,
+      secure: false,
+    });
+    expect(() => loadConfig({ ...base, DJOBS_SMTP_HOST: 'h', DJOBS_SMTP_USER: 'u' })).toThrow(
+      'invalid durable-jobs configuration: DJOBS_SMTP_USER and DJOBS_SMTP_PASSWORD go together'
+    );
+    expect(() => loadConfig({ ...base, DJOBS_SMTP_SECURE: 'yes' })).toThrow(/DJOBS_SMTP_SECURE/);
+  });
+
   it('parses the REST API access reuse and pool caps', () => {
     const c = loadConfig({ DJOBS_API_ACCESS_CACHE_MS: '0', DJOBS_POOL_MAX_TASKS: 'default=8, gpu=2' });
     expect(c.jobAccessCacheMs).toBe(0);
