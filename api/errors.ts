@@ -1,6 +1,7 @@
 // One mapping from errors to the Databricks error body `{ error_code, message }` and HTTP status.
 import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import { DjobsError, ErrorCode, HTTP_STATUS, SpecValidationError } from '../client/errors';
+import { StoreError } from '../stores/errors';
 
 export interface ApiErrorBody {
   error_code: string;
@@ -50,7 +51,7 @@ function statusAndBody(err: unknown, requestId: string): { status: number; body:
       },
     };
   }
-  if (err instanceof DjobsError)
+  if (err instanceof DjobsError || err instanceof StoreError)
     return { status: HTTP_STATUS[err.code], body: { error_code: err.code, message: err.message } };
   const e = err as { statusCode?: number; code?: string; message?: string };
   // Fastify's own errors: malformed JSON, body too large.

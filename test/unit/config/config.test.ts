@@ -73,6 +73,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DJOBS_WEB_UI_URL: 'ftp://jobs' })).toThrow(/DJOBS_WEB_UI_URL: /);
   });
 
+  it('sends PagerDuty events to PagerDuty unless DJOBS_PAGERDUTY_EVENTS_URL names another http(s) endpoint', () => {
+    expect(loadConfig({}).pagerdutyEventsUrl).toBe('https://events.pagerduty.com/v2/enqueue');
+    expect(
+      loadConfig({ DJOBS_PAGERDUTY_EVENTS_URL: 'https://events.eu.pagerduty.com/v2/enqueue' }).pagerdutyEventsUrl
+    ).toBe('https://events.eu.pagerduty.com/v2/enqueue');
+    expect(() => loadConfig({ DJOBS_PAGERDUTY_EVENTS_URL: 'events.pagerduty.com' })).toThrow(
+      /DJOBS_PAGERDUTY_EVENTS_URL: /
+    );
+  });
+
   it('names every bad variable at once', () => {
     expect(() => loadConfig({ DJOBS_API_ACCESS_CACHE_MS: '-5', DJOBS_POOL_MAX_TASKS: 'gpu' })).toThrow(
       /DJOBS_POOL_MAX_TASKS: expected pool=limit pairs.*DJOBS_API_ACCESS_CACHE_MS: |DJOBS_API_ACCESS_CACHE_MS: .*DJOBS_POOL_MAX_TASKS: expected pool=limit pairs/
