@@ -37,6 +37,8 @@ import { isWebUiPath, registerWebUi } from './web-ui';
 import { isCodecRequest, registerCodecServer, type CodecServerOptions } from './codec-server';
 import { registerSecretsApi } from './secrets';
 import { SecretScopes } from '../stores/secret-scopes';
+import { NotificationDestinationStore } from '../stores/notification-destinations';
+import { registerNotificationDestinationsApi } from './notification-destinations';
 
 export interface ApiServerOptions {
   client: DurableJobsClient;
@@ -259,6 +261,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
 
   registerCodecServer(app, client, opts.tokens, opts.codec);
   registerSecretsApi(app, SecretScopes.of(client.temporal));
+  registerNotificationDestinationsApi(app, NotificationDestinationStore.of(client.temporal));
 
   // Databricks SDKs read this at start to learn the host's kind; an empty workspace answer keeps
   // them in workspace (not account) mode.

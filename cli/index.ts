@@ -8,6 +8,7 @@ import { configureRunCommand } from './commands/run';
 import { configureValidateCommand } from './commands/validate';
 import { configureWorkerCommand } from './commands/worker';
 import { configureSecretsCommand } from './commands/secrets';
+import { configureNotificationDestinationsCommand } from './commands/notification-destinations';
 
 export function buildProgram(): Command {
   const program = new Command('djobs')
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   configureJobsCommand(program);
   configureApiCommand(program);
   configureSecretsCommand(program);
+  configureNotificationDestinationsCommand(program);
   return program;
 }
 

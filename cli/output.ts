@@ -1,4 +1,5 @@
 // Shared plumbing of every command: `-o json`, error reporting with exit codes, sessions.
+import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { DjobsError, GrpcStatus } from '../client/errors';
 import { ExitCode, exitCodeFor } from './exit-codes';
@@ -61,4 +62,28 @@ export function parseId(value: string, what: string): number {
   if (!Number.isSafeInteger(n) || n <= 0)
     throw new DjobsError('INVALID_PARAMETER_VALUE', `${what} must be a positive integer, found "${value}".`);
   return n;
+}
+
+/** Standard input to its end (secret values and request bodies kept out of shell history). */
+export async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The runner of a command group over one of Temporal's record stores (`open` makes it from the
+ * session's client): the body's result is printed as JSON (`-o json`, or when there is no text
+ * form) or as the text form; an undefined result prints nothing.
+ */
+export function storeCommandRunner<S>(open: (temporal: Client) => S) {
+  return (cmd: Command, body: (store: S) => Promise<unknown>, text?: (result: never) => string) =>
+    runCommand(() =>
+      withSession(false, async ({ client }) => {
+        const result = await body(open(client.temporal));
+        if (result === undefined) return;
+        if (outputFormat(cmd) === 'json' || !text) printJson(result);
+        else process.stdout.write(text(result as never));
+      })
+    );
 }

@@ -60,6 +60,12 @@ export function workerFor(
     pythonForkServer: config.pythonForkServer,
     poolMaxTasks: config.poolMaxTasks,
     maxConcurrentTasks: config.workerMaxTasks,
+    email: config.email,
+    runPages: {
+      temporalUiUrl: (config.uiUrl ?? 'http://localhost:8233').replace(/\/$/, ''),
+      namespace: config.namespace,
+      ...(config.webUiUrl ? { webUiUrl: config.webUiUrl } : {}),
+    },
     ...(cluster ? { cluster } : {}),
     ...(mlflowTrackingUri ? { mlflowTrackingUri } : {}),
   });
@@ -172,7 +178,7 @@ async function startEmbedded(config: DjobsConfig, needsWorker: boolean, lock: Se
   if (needsWorker) {
     installQuietRuntime();
     const connection = await NativeConnection.connect({ address: server.address });
-    const worker = await workerFor(connection, config, dataConverter);
+    const worker = await workerFor(connection, { ...config, ...(uiUrl ? { uiUrl } : {}) }, dataConverter);
     const running = worker.run();
     stopWorker = async () => {
       worker.shutdown();

@@ -3,7 +3,7 @@
 import { userInfo } from 'node:os';
 import type { Client, TLSConfig } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { runWorkflowId, validateJobSettings, type JobSettings, type TriggerTiming } from '../core';
+import { runPageUrl, runWorkflowId, validateJobSettings, type JobSettings, type TriggerTiming } from '../core';
 import type { JobRunOptions } from '../workflows/definitions';
 import { SpecValidationError } from './errors';
 
@@ -90,8 +90,14 @@ export class ClientContext {
 
   /** The run's page: in the jobs web UI when this client knows it, else in the Temporal UI. */
   runPageUrl(runId: number): string {
-    const web = this.options.webUiUrl?.replace(/\/$/, '');
-    return web ? `${web}/#/runs/${runId}` : this.temporalRunUrl(runId);
+    return runPageUrl(
+      {
+        temporalUiUrl: this.uiUrl,
+        namespace: this.namespace,
+        ...(this.options.webUiUrl ? { webUiUrl: this.options.webUiUrl } : {}),
+      },
+      runId
+    );
   }
 
   /** The run's workflow page in the Temporal Web UI. */

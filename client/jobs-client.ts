@@ -163,6 +163,10 @@ export class DurableJobsClient {
   ): Promise<Run> {
     return this.runs.waitForRun(runId, options);
   }
+  /** Wait (at most `timeoutMs`) for a finished run's notification deliveries to end; false if they have not. */
+  waitForNotifications(runId: number, options: { timeoutMs: number }): Promise<boolean> {
+    return this.runs.waitForNotifications(runId, options);
+  }
   /** runs/cancel: running task processes are killed; the run ends CANCELED. */
   cancelRun(runId: number): Promise<void> {
     return this.runs.cancelRun(runId);

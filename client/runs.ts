@@ -499,6 +499,28 @@ export class Runs {
     }
   }
 
+  /**
+   * Wait (at most `timeoutMs`) until a finished run's workflow has closed: its notifications go out
+   * after its result is known, and the workflow closes once every delivery has ended. Returns
+   * whether it closed in time.
+   */
+  async waitForNotifications(runId: number, options: { timeoutMs: number }): Promise<boolean> {
+    const closed = this.ctx.temporal.workflow
+      .getHandle(runWorkflowId(jobRunIdOf(runId)))
+      .result()
+      .then(
+        () => true,
+        () => true
+      );
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), options.timeoutMs)));
+    try {
+      return await Promise.race([closed, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** runs/cancel: running task processes are killed; the run ends CANCELED. */
   async cancelRun(runId: number): Promise<void> {
     const handle = await this.activeRunHandle(runId);

@@ -6,6 +6,9 @@ import { z } from 'zod';
 import type { TriggerTiming } from '../core';
 import { installedMlflowPython } from './mlflow-install';
 
+/** PagerDuty's Events API v2 endpoint (https://developer.pagerduty.com/api-reference/368ae3d938c9e-send-an-event-to-pager-duty). */
+export const DEFAULT_PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
+
 const intFrom = (def: number) => z.coerce.number().int().positive().default(def);
 /** A port; 0 picks a free one. */
 const portFrom = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
@@ -89,6 +92,17 @@ const Env = z.object({
   DJOBS_API_TLS_KEY: z.string().min(1).optional(),
   /** Browser origins (the Temporal Web UI's) allowed to call the API's codec server, comma-separated. */
   DJOBS_CODEC_CORS_ORIGINS: z.string().min(1).optional(),
+  /** SMTP server of email notifications; unset: emails are written to $DJOBS_HOME/outbox (docs/notifications.md). */
+  DJOBS_SMTP_HOST: z.string().min(1).optional(),
+  DJOBS_SMTP_PORT: portFrom(587),
+  /** `true`: TLS from the first byte (port 465); `false`: STARTTLS when the server offers it. */
+  DJOBS_SMTP_SECURE: z.enum(['true', 'false']).default('false'),
+  DJOBS_SMTP_USER: z.string().min(1).optional(),
+  DJOBS_SMTP_PASSWORD: z.string().min(1).optional(),
+  /** Sender address of notification emails. */
+  DJOBS_SMTP_FROM: z.string().min(1).default('durable-jobs <djobs@localhost>'),
+  /** PagerDuty Events API v2 endpoint of PAGERDUTY notification destinations (EU accounts, a proxy). */
+  DJOBS_PAGERDUTY_EVENTS_URL: z.url({ protocol: /^https?$/ }).default(DEFAULT_PAGERDUTY_EVENTS_URL),
 });
 
 export interface DjobsConfig {
@@ -116,6 +130,17 @@ export interface DjobsConfig {
   temporalTls?: { cert?: string; key?: string; ca?: string; serverName?: string };
   apiTls?: { cert: string; key: string };
   codecCorsOrigins: string[];
+  /** Email notifications: an SMTP server, or (none configured) the outbox directory. */
+  email: EmailConfig;
+  /** Where PAGERDUTY notification destinations send their events (DJOBS_PAGERDUTY_EVENTS_URL). */
+  pagerdutyEventsUrl: string;
+}
+
+/** Where notification emails go: an SMTP server when one is configured, else `.eml` files in `outbox`. */
+export interface EmailConfig {
+  from: string;
+  outbox: string;
+  smtp?: { host: string; port: number; secure: boolean; user?: string; password?: string };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
@@ -140,7 +165,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
     ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverName: e.TEMPORAL_TLS_SERVER_NAME } : {}),
   };
   const home = path.resolve(e.DJOBS_HOME);
+  if (Boolean(e.DJOBS_SMTP_USER) !== Boolean(e.DJOBS_SMTP_PASSWORD))
+    throw new Error('invalid durable-jobs configuration: DJOBS_SMTP_USER and DJOBS_SMTP_PASSWORD go together');
   return {
+    email: {
+      from: e.DJOBS_SMTP_FROM,
+      outbox: dataPaths(home).outbox,
+      ...(e.DJOBS_SMTP_HOST
+        ? {
+            smtp: {
+              host: e.DJOBS_SMTP_HOST,
+              port: e.DJOBS_SMTP_PORT,
+              secure: e.DJOBS_SMTP_SECURE === 'true',
+              ...(e.DJOBS_SMTP_USER ? { user: e.DJOBS_SMTP_USER } : {}),
+              ...(e.DJOBS_SMTP_PASSWORD ? { password: e.DJOBS_SMTP_PASSWORD } : {}),
+            },
+          }
+        : {}),
+    },
     codecCorsOrigins: (e.DJOBS_CODEC_CORS_ORIGINS ?? '')
       .split(',')
       .map((o) => o.trim().replace(/\/$/, ''))
@@ -155,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
       ? { apiTls: { cert: e.DJOBS_API_TLS_CERT, key: e.DJOBS_API_TLS_KEY } }
       : {}),
     home,
+    pagerdutyEventsUrl: e.DJOBS_PAGERDUTY_EVENTS_URL,
     ...(e.TEMPORAL_ADDRESS ? { temporalAddress: e.TEMPORAL_ADDRESS } : {}),
     namespace: e.TEMPORAL_NAMESPACE,
     ...(e.TEMPORAL_CLI_PATH ? { temporalCliPath: e.TEMPORAL_CLI_PATH } : {}),
@@ -206,5 +249,7 @@ export function dataPaths(home: string) {
     warehouses: path.join(home, 'warehouses'),
     serverLog: path.join(home, 'server.log'),
     encryptionKeys: path.join(home, 'encryption-keys'),
+    /** Notification emails as `.eml` files when no SMTP server is configured. */
+    outbox: path.join(home, 'outbox'),
   };
 }

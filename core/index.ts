@@ -15,3 +15,6 @@ export * from './run/triggers';
 export * from './run/legacy-parameters';
 export * from './run/model-trigger';
 export * from './run/for-each';
+export * from './notifications/message';
+export * from './notifications/rules';
+export * from './notifications/run-message';

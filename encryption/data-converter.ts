@@ -2,7 +2,7 @@
 // API, services), workers and the codec server all call `djobsDataConverter`.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DataConverter } from '@temporalio/common';
+import type { DataConverter, LoadedDataConverter } from '@temporalio/common';
 import { AesGcmPayloadCodec } from './aes-gcm-codec';
 import type { KeyRing } from './key-ring';
 
@@ -27,4 +27,9 @@ export function failureConverterModulePath(): string {
     path.join(__dirname, '..', 'dist', 'workflows', 'failure-converter.js'),
   ];
   return candidates.find((p) => fs.existsSync(p)) ?? path.join(__dirname, '..', 'workflows', 'failure-converter.ts');
+}
+
+/** The key ring of a connection's payload codec (undefined when encryption is off): sealed records use it. */
+export function keyRingOf(converter: LoadedDataConverter): KeyRing | undefined {
+  return converter.payloadCodecs.find((c) => c instanceof AesGcmPayloadCodec)?.ring;
 }

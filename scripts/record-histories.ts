@@ -225,6 +225,30 @@ async function main(): Promise<void> {
       },
     }
   );
+  // After 'run-notifications': deliveries of on_start, a retried task's on_failure, duration
+  // warnings (job and task health rules) and the run's on_failure, to the worker's outbox.
+  const ops = ['ops@example.com'];
+  const slowRule = { rules: [{ metric: 'RUN_DURATION_SECONDS' as const, op: 'GREATER_THAN' as const, value: 1 }] };
+  scenarios.push({
+    name: 'notifications',
+    settings: {
+      name: 'notified',
+      email_notifications: { on_start: ops, on_failure: ops, on_duration_warning_threshold_exceeded: ops },
+      health: slowRule,
+      tasks: [
+        sh('flaky', `if [ -f ${flag}-notified ]; then exit 0; fi; touch ${flag}-notified; exit 1`, {
+          max_retries: 1,
+          min_retry_interval_millis: 500,
+          email_notifications: { on_start: ops, on_failure: ops, on_success: ops },
+          notification_settings: { alert_on_last_attempt: true },
+        }),
+        sh('slow', 'sleep 2; exit 1', {
+          health: slowRule,
+          email_notifications: { on_duration_warning_threshold_exceeded: ops },
+        }),
+      ],
+    },
+  });
   let gateJob = 0;
   const jobRuns = (queue: boolean) => async () => {
     const { job_id } = await client.createJob({

@@ -6,7 +6,7 @@
 import type { Client } from '@temporalio/client';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError } from '@temporalio/client';
 import type { z } from 'zod';
-import { AesGcmPayloadCodec } from '../encryption/aes-gcm-codec';
+import { keyRingOf as keyRingOfConverter } from '../encryption/data-converter';
 import type { KeyRing } from '../encryption/key-ring';
 
 /** What kind of record a store keeps and how it reads one back. */
@@ -24,7 +24,7 @@ export interface RecordKind<R> {
 
 /** The key ring of a client's payload codec, if its data converter encrypts. */
 export function keyRingOf(temporal: Client): KeyRing | undefined {
-  return temporal.options.loadedDataConverter.payloadCodecs.find((c) => c instanceof AesGcmPayloadCodec)?.ring;
+  return keyRingOfConverter(temporal.options.loadedDataConverter);
 }
 
 /** Records of one kind, each a paused schedule. */

@@ -11,9 +11,16 @@ import { triggerActivities } from '../activities/file-stores';
 import type { ContainmentChoice } from '../activities/containment';
 import type { PythonForkServerOptions } from '../activities/python-fork-servers';
 import { createModelRegistryActivities } from '../activities/model-registry';
-import { clusterTaskQueue } from '../core';
-import type { PlanningActivities, TaskActivities, TriggerActivities } from '../workflows/definitions';
+import { createNotificationActivities } from '../activities/notifications';
+import { clusterTaskQueue, type RunPageLinks } from '../core';
+import type {
+  NotificationActivities,
+  PlanningActivities,
+  TaskActivities,
+  TriggerActivities,
+} from '../workflows/definitions';
 import { projectRoot } from '../config/project-root';
+import type { EmailConfig } from '../config';
 
 export interface DjobsWorkerOptions {
   connection: NativeConnection;
@@ -45,6 +52,12 @@ export interface DjobsWorkerOptions {
   principalsFile?: string;
   /** Payload codec and failure converter (`djobsDataConverter`); default: plain payloads. */
   dataConverter?: DataConverter;
+  /** Email notifications: SMTP, or (default) `.eml` files in `<dataDir>/outbox`. */
+  email?: EmailConfig;
+  /** Where run pages are (`run_page_url` of notifications). @default the Temporal UI at http://localhost:8233 */
+  runPages?: RunPageLinks;
+  /** PagerDuty Events v2 endpoint of PAGERDUTY destinations. @default DJOBS_PAGERDUTY_EVENTS_URL */
+  pagerdutyEventsUrl?: string;
 }
 
 /** The prebuilt bundle written by `npm run build`, if present. */
@@ -66,8 +79,13 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
     ...createPlanningActivities(opts.namespace, { poolMaxTasks: opts.poolMaxTasks ?? {} }),
     ...triggerActivities,
     ...createModelRegistryActivities(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
+    ...createNotificationActivities({
+      email: opts.email ?? { from: 'durable-jobs <djobs@localhost>', outbox: path.join(opts.dataDir, 'outbox') },
+      runPages: opts.runPages ?? { temporalUiUrl: 'http://localhost:8233', namespace: opts.namespace },
+      ...(opts.pagerdutyEventsUrl ? { pagerdutyEventsUrl: opts.pagerdutyEventsUrl } : {}),
+    }),
     // The interfaces the workflows call: a drift between them and these implementations fails compilation.
-  } satisfies TaskActivities & PlanningActivities & TriggerActivities;
+  } satisfies TaskActivities & PlanningActivities & TriggerActivities & NotificationActivities;
   const common: WorkerOptions = {
     connection: opts.connection,
     namespace: opts.namespace,

@@ -21,6 +21,8 @@ import type {
   TaskAttemptInput,
   TaskAttemptRecord,
   TriggerType,
+  NotificationMessage,
+  NotificationTarget,
 } from '../core';
 
 export const JOB_RUN_WORKFLOW_TYPE = 'jobRun';
@@ -157,6 +159,18 @@ export interface ModelRegistryActivities {
 
 export interface TaskActivities {
   runTaskAttempt(input: TaskAttemptInput): Promise<TaskAttemptRecord>;
+}
+
+/** One notification to one target (an email to its addresses, or a notification destination). */
+export interface NotificationDeliveryInput {
+  message: NotificationMessage;
+  target: NotificationTarget;
+}
+/** Error type of a delivery its receiver refused for good (no retry helps); other errors are retried. */
+export const NOTIFICATION_REJECTED = 'NotificationRejected';
+export interface NotificationActivities {
+  /** Deliver a run's notification (activities/notifications.ts); retried with backoff by Temporal. */
+  deliverNotification(input: NotificationDeliveryInput): Promise<void>;
 }
 export interface PlanningActivities {
   /** Which of these cluster names have a dedicated worker polling their task queue. */

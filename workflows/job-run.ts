@@ -54,6 +54,7 @@ import {
 import { planTaskQueues, type RunContext } from './run-context';
 import { slotClient, type SlotClient } from './slots';
 import { runTask } from './task-runs';
+import { RunNotifier } from './run-notifications';
 
 const DEFAULT_MAX_PARALLEL_TASKS = 100;
 const MAX_PARALLEL_TASKS_LIMIT = 1000;
@@ -101,6 +102,7 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
     }
   }
   const options = input.options ?? {};
+  const notifier = RunNotifier.for(run.state, options.heartbeatTimeoutSeconds);
   const ctx: RunContext = {
     run,
     input,
@@ -120,6 +122,7 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
         ? new Map<string, string>()
         : await planTaskQueues(run.tasks, options.taskQueue ?? info.taskQueue),
     slots,
+    ...(notifier ? { notifier } : {}),
   };
   // Task attempts run in their own scope so that the job timeout can cancel them all while the
   // workflow itself goes on to record the outcome. The timer starts before the admission verdict
@@ -132,11 +135,15 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
     run.skippedByAdmission(refused, Date.now());
     publish();
     upsertSearchAttributes([{ key: DjobsResultState, value: run.state.result! }]);
+    await notifier?.runEnded();
     return run.state;
   }
+  if (input.continued) notifier?.runContinued();
+  else if (!run.interruption) notifier?.runStarted();
   await drive(ctx, tasksScope, publish);
 
   if (run.draining && !run.interruption && !run.complete) {
+    await notifier?.settled();
     // A long run (many tasks, retries) keeps each history well inside Temporal's limits.
     await continueAsNew<typeof jobRun>({
       ...input,
@@ -152,6 +159,11 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
     upsertSearchAttributes([{ key: DjobsResultState, value: outcome.result }]);
     if (holdsSlot && input.jobId !== undefined) await slots.release(jobGateWorkflowId(input.jobId), info.workflowId);
   });
+  // After the slot is released: a slow receiver never holds back the job's next run.
+  if (notifier) {
+    await notifier.runEnded();
+    publish();
+  }
   return end(run, outcome);
 }
 

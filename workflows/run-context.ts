@@ -4,6 +4,7 @@ import { proxyLocalActivities, type WorkflowInfo } from '@temporalio/workflow';
 import { clusterTaskQueue, type ActiveRun, type RunReferences, type Task } from '../core';
 import { poolGateWorkflowId, type JobRunInput, type JobRunOptions, type PlanningActivities } from './definitions';
 import type { SlotClient } from './slots';
+import type { RunNotifier } from './run-notifications';
 
 export interface RunContext {
   run: ActiveRun;
@@ -19,6 +20,8 @@ export interface RunContext {
   /** Worker pool (`default` or a cluster name) → cap on task attempts running at once. */
   poolLimits: Record<string, number>;
   slots: SlotClient;
+  /** The run's notifications; absent when its settings name no recipient (or before the patch). */
+  notifier?: RunNotifier;
 }
 
 /** A worker pool with a global cap on running tasks, and the gate that holds its slots. */

@@ -38,14 +38,19 @@ export async function runTask(ctx: RunContext, task: Task): Promise<void> {
         return;
       }
       const attempt = run.attemptStarted(key, Date.now());
+      ctx.notifier?.taskStarted(task, attempt);
       let outcome: AttemptOutcome;
       try {
         outcome = await runAttempt(ctx, task, attempt);
       } catch (err) {
         if (!isCancellation(err)) throw err;
-        return run.attemptInterrupted(key, Date.now());
+        run.attemptInterrupted(key, Date.now());
+        ctx.notifier?.taskEnded(task, attempt, false);
+        return;
       }
-      if (!run.attemptEnded(key, outcome, Date.now())) return;
+      const retried = run.attemptEnded(key, outcome, Date.now());
+      ctx.notifier?.taskEnded(task, attempt, retried);
+      if (!retried) return;
     }
   } finally {
     run.taskStopped(key, deferred);

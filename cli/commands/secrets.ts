@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { SecretScopes } from '../../stores/secret-scopes';
 import { DjobsError, ErrorCode } from '../../client/errors';
 import { isSecretPermission } from '../../core';
-import { outputFormat, printJson, runCommand, withSession } from '../output';
+import { readStdin, storeCommandRunner } from '../output';
 import { table } from '../render';
 
 /**
@@ -14,15 +14,7 @@ export function configureSecretsCommand(program: Command): void {
   const secrets = program
     .command('secrets')
     .description('Secret scopes, secrets and scope ACLs (Databricks CLI verbs)');
-  const run = (cmd: Command, body: (s: SecretScopes) => Promise<unknown>, text?: (result: never) => string) =>
-    runCommand(() =>
-      withSession(false, async ({ client }) => {
-        const result = await body(SecretScopes.of(client.temporal));
-        if (result === undefined) return;
-        if (outputFormat(cmd) === 'json' || !text) printJson(result);
-        else process.stdout.write(text(result as never));
-      })
-    );
+  const run = storeCommandRunner((temporal) => SecretScopes.of(temporal));
 
   secrets
     .command('create-scope <scope>')
@@ -120,10 +112,4 @@ export function configureSecretsCommand(program: Command): void {
           )}\n`
       )
     );
-}
-
-async function readStdin(): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
 }

@@ -23,6 +23,23 @@ export function isTaskRunId(runId: number): boolean {
 }
 
 export const runWorkflowId = (runId: number): string => `djobs-run-${runId}`;
+
+/** Where a run's page is: in the jobs web UI when its address is known, else the Temporal UI's workflow page. */
+export interface RunPageLinks {
+  /** Public address of the durable-jobs web UI (`DJOBS_WEB_UI_URL`). */
+  webUiUrl?: string;
+  /** Base URL of the Temporal Web UI, without a trailing slash. */
+  temporalUiUrl: string;
+  namespace: string;
+}
+
+/** A run's `run_page_url`. */
+export function runPageUrl(links: RunPageLinks, runId: number): string {
+  const web = links.webUiUrl?.replace(/\/$/, '');
+  return web
+    ? `${web}/#/runs/${runId}`
+    : `${links.temporalUiUrl}/namespaces/${encodeURIComponent(links.namespace)}/workflows/${runWorkflowId(runId)}`;
+}
 export const jobScheduleId = (jobId: number): string => `djobs-job-${jobId}`;
 /** Task queue of a job cluster's dedicated workers (`djobs worker --cluster NAME`). */
 export const clusterTaskQueue = (cluster: string): string => `djobs-cluster-${cluster}`;

@@ -128,6 +128,29 @@ export interface RunState {
   queue_duration?: number;
   /** Termination code when it differs from the result's usual one (a full queue). */
   termination_code?: string;
+  /** Notifications this run raised (duration warnings fire once) and how their deliveries ended. */
+  notifications?: RunNotifications;
+}
+
+/** How one notification's delivery to one target ended (extension `notification_deliveries` of get-run). */
+export interface NotificationDelivery {
+  event_id: string;
+  event: string;
+  /** The task the notification is about; absent for the whole run. */
+  task_key?: string;
+  /** `email` (the listed addresses) or `destination` (a notification destination id). */
+  target: { type: 'email'; addresses: string[] } | { type: 'destination'; id: string };
+  status: 'DELIVERED' | 'FAILED';
+  /** Why the delivery failed, after its retries. */
+  error?: string;
+  /** Epoch milliseconds when the delivery ended. */
+  time: number;
+}
+
+export interface RunNotifications {
+  /** Ids of the facts already notified (a duration warning is raised once per run or task). */
+  raised: string[];
+  deliveries: NotificationDelivery[];
 }
 
 // ---- Databricks shapes (subset we produce) ----
@@ -194,6 +217,8 @@ export interface Run extends RunTimes {
   job_parameters: { name: string; default: string; value: string }[];
   tasks: RunTask[];
   run_page_url?: string;
+  /** durable-jobs extension: how each notification of the run was delivered (docs/notifications.md). */
+  notification_deliveries?: NotificationDelivery[];
   /** The legacy task parameters run-now was given (`notebook_params`, `python_params`, …). */
   overriding_parameters?: LegacyTaskParameters;
   repair_history?: {
@@ -246,6 +271,9 @@ export function toDatabricksRun(state: RunState, now: number): Run {
     status: runStatusV2(state),
     job_parameters: jobParameterValues(state.settings, state.job_parameters),
     tasks,
+    ...(state.notifications && state.notifications.deliveries.length > 0
+      ? { notification_deliveries: state.notifications.deliveries }
+      : {}),
     ...(state.repair_history
       ? {
           repair_history: state.repair_history.map((h) => {
@@ -333,7 +361,7 @@ function admissionOf(state: RunState): 'QUEUED' | 'PENDING' | undefined {
   return state.awaiting_admission ? LifeCycleState.PENDING : undefined;
 }
 
-function runStateV1(state: RunState): RunStateV1 {
+export function runStateV1(state: RunState): RunStateV1 {
   const base = { state_message: state.state_message, user_cancelled_or_timedout: state.userCanceledOrTimedOut };
   const admission = admissionOf(state);
   if (admission)

@@ -2,3 +2,4 @@ export * from './job-settings';
 export * from './validate';
 export * from './single-task';
 export * from './json-limits';
+export * from './notification-destination';

@@ -46,7 +46,7 @@ const TYPE_WORDS: Record<string, string> = {
   record: 'an object',
 };
 
-function issueToProblems(issue: z.core.$ZodIssue): SpecProblem[] {
+export function issueToProblems(issue: z.core.$ZodIssue): SpecProblem[] {
   const path = formatPath(issue.path);
   const found = describeValue(issue.input);
   switch (issue.code) {
@@ -95,8 +95,27 @@ const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null &
 const strings = (v: unknown): v is string => typeof v === 'string';
 
 /** Graph and cross-field checks on the raw input; tolerant of shapes zod already reported. */
+/**
+ * Health rules durable-jobs can act on: a run's (or task's) duration. Streaming backlog metrics
+ * need a streaming source to measure, which no durable-jobs task has, so they are refused rather
+ * than silently never firing.
+ */
+function healthProblems(health: unknown, at: string): SpecProblem[] {
+  if (!isObject(health) || !Array.isArray(health.rules)) return [];
+  return health.rules.flatMap((rule: unknown, j) =>
+    isObject(rule) && typeof rule.metric === 'string' && rule.metric.startsWith('STREAMING_BACKLOG_')
+      ? [
+          {
+            path: `${at}health.rules[${j}].metric`,
+            message: `expected RUN_DURATION_SECONDS (durable-jobs cannot measure streaming backlog metrics: no task reads a stream), found ${rule.metric}`,
+          },
+        ]
+      : []
+  );
+}
+
 function crossFieldProblems(input: Raw): SpecProblem[] {
-  const problems: SpecProblem[] = [];
+  const problems: SpecProblem[] = healthProblems(input.health, '');
   const tasks = Array.isArray(input.tasks) ? input.tasks : [];
   const firstIndex = new Map<string, number>();
   const typeOf = new Map<string, string>();
@@ -133,6 +152,7 @@ function crossFieldProblems(input: Raw): SpecProblem[] {
       });
     }
     if (strings(k) && all[0]) typeOf.set(k, all[0]);
+    problems.push(...healthProblems(t.health, `tasks[${i}].`));
     const fe = t.for_each_task;
     if (isObject(fe) && isObject(fe.task)) {
       const nested = fe.task;
@@ -373,10 +393,6 @@ function triggerProblems(input: Raw): SpecProblem[] {
 }
 
 const JOB_NOT_ACTED = [
-  'email_notifications',
-  'webhook_notifications',
-  'notification_settings',
-  'health',
   'run_as',
   'tags',
   'git_source',
@@ -391,10 +407,6 @@ const JOB_NOT_ACTED = [
   'edit_mode',
 ] as const;
 const TASK_NOT_ACTED = [
-  'email_notifications',
-  'webhook_notifications',
-  'notification_settings',
-  'health',
   'libraries',
   'new_cluster',
   'environment_key',
@@ -403,10 +415,27 @@ const TASK_NOT_ACTED = [
   'disable_auto_optimization',
 ] as const;
 const NOT_ACTED = 'accepted but not acted on by durable-jobs yet';
+/** Notification events durable-jobs never raises: it has no streaming sources and no maintenance windows. */
+const NEVER_RAISED = ['on_streaming_backlog_exceeded', 'on_maintenance_start', 'on_maintenance_complete'] as const;
+
+function neverRaised(where: Pick<JobSettings, 'email_notifications' | 'webhook_notifications'>, at: string) {
+  const warnings: SpecProblem[] = [];
+  for (const field of ['email_notifications', 'webhook_notifications'] as const)
+    for (const event of NEVER_RAISED) {
+      const list = (where[field] as Record<string, unknown[] | undefined> | undefined)?.[event];
+      if (list && list.length > 0)
+        warnings.push({
+          path: `${at}${field}.${event}`,
+          message: `${NOT_ACTED}: durable-jobs never raises ${event} (no streaming sources, no maintenance windows)`,
+        });
+    }
+  return warnings;
+}
 
 function warningsFor(settings: JobSettings): SpecProblem[] {
   const warnings: SpecProblem[] = [];
   for (const f of JOB_NOT_ACTED) if (settings[f] !== undefined) warnings.push({ path: f, message: NOT_ACTED });
+  warnings.push(...neverRaised(settings, ''));
   if (settings.continuous?.task_retry_mode === 'ON_FAILURE' || settings.continuous?.maintenance_window)
     warnings.push({
       path: 'continuous',
@@ -422,6 +451,7 @@ function warningsFor(settings: JobSettings): SpecProblem[] {
   settings.tasks.forEach((t, i) => {
     for (const f of TASK_NOT_ACTED)
       if (t[f] !== undefined) warnings.push({ path: `tasks[${i}].${f}`, message: NOT_ACTED });
+    warnings.push(...neverRaised(t, `tasks[${i}].`));
     for (const ty of ['notebook_task', 'spark_python_task'] as const) {
       if (t[ty]?.source === 'GIT')
         warnings.push({

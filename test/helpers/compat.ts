@@ -4,8 +4,17 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pipInstallOnce } from '../../scripts/python-packages';
 
 const compatDir = path.resolve(__dirname, '..', 'compat');
+const root = path.resolve(__dirname, '..', '..');
+
+/** The databricks-sdk release the compatibility pass is pinned to, installed under .tools/. */
+export const PYTHON_SDK_VERSION = '0.162.0';
+export const pythonSdkDir = path.join(root, '.tools', `databricks-sdk-${PYTHON_SDK_VERSION}`);
+/** Install the Python SDK once (PYTHONPATH=pythonSdkDir runs a script with it). */
+export const ensurePythonSdk = () =>
+  pipInstallOnce(pythonSdkDir, path.join(pythonSdkDir, 'databricks', 'sdk'), [`databricks-sdk==${PYTHON_SDK_VERSION}`]);
 
 export { adminTokens } from '../integration/harness';
 

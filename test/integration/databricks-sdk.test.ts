@@ -8,14 +8,10 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../api/server';
-import { runCompatScript } from '../helpers/compat';
-import { pipInstallOnce } from '../../scripts/python-packages';
+import { ensurePythonSdk, pythonSdkDir, runCompatScript } from '../helpers/compat';
 import { adminTokens, useEngine } from './harness';
 
 const root = path.resolve(__dirname, '..', '..');
-/** The databricks-sdk release the compatibility pass is pinned to. */
-const SDK_VERSION = '0.162.0';
-const sdkDir = path.join(root, '.tools', `databricks-sdk-${SDK_VERSION}`);
 
 const JS_SDK_VERSION = '0.17.0';
 const NODE22_VERSION = '22.23.3';
@@ -43,15 +39,12 @@ function ensureJsSdk(): void {
   if (res.status !== 0) throw new Error(`npm install of the JS SDK failed: ${res.stderr}`);
 }
 
-const ensureSdk = () =>
-  pipInstallOnce(sdkDir, path.join(sdkDir, 'databricks', 'sdk'), [`databricks-sdk==${SDK_VERSION}`]);
-
 describe('official Databricks SDKs', () => {
   const engine = useEngine('databricks sdk');
   let app: FastifyInstance;
   let base: string;
   beforeAll(async () => {
-    ensureSdk();
+    ensurePythonSdk();
     ensureJsSdk();
     fs.writeFileSync(path.join(engine.workDir, 'hello.py'), 'print("hello", dbutils.widgets.get("who"))\n');
     fs.writeFileSync(path.join(engine.workDir, 'slow.py'), 'import time\ntime.sleep(60)\n');
@@ -79,7 +72,7 @@ describe('official Databricks SDKs', () => {
   it('Python SDK: creates, runs and waits, lists runs over pages, updates and resets, exports, cancels all, repairs, deletes a run, reads clusters', async () => {
     const { code, output } = await runCompatScript('python3', 'databricks_sdk_compat.py', {
       ...env(),
-      PYTHONPATH: sdkDir,
+      PYTHONPATH: pythonSdkDir,
     });
     expect(output).toContain('OK');
     expect(code).toBe(0);

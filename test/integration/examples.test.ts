@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { DurableJobsClient, loadJobSpecFile } from '../../client';
 import { runEtl } from '../../examples/client/run-job';
@@ -198,5 +199,38 @@ describe('examples', () => {
     } finally {
       await djobs(['delete-scope', 'demo']);
     }
+  });
+
+  it('notifications: a slow, failing run writes its duration warnings and its failure email to the outbox', async () => {
+    const { settings } = await loadJobSpecFile(path.join(examples, 'notifications', 'job.yaml'));
+    const { run_id } = await engine.client.submitRun(settings, { jobParameters: { fail: 'true' } });
+    const run = await engine.client.waitForRun(run_id, { timeoutMs: 60_000 });
+    expect(run.state.result_state).toBe('FAILED');
+    expect(await engine.client.waitForNotifications(run_id, { timeoutMs: 60_000 })).toBe(true);
+    const outbox = path.join(engine.dataDir, 'outbox');
+    const mails = await Promise.all(
+      fs
+        .readdirSync(outbox)
+        .filter((f) => f.startsWith(`djobs-run-${run_id}-`))
+        .map(async (f) => simpleParser(fs.readFileSync(path.join(outbox, f))))
+    );
+    const summary = mails
+      .map(
+        (m) =>
+          `${[m.to]
+            .flat()
+            .flatMap((a) => a?.value.map((v) => v.address) ?? [])
+            .join(',')} ${m.subject ?? ''}`
+      )
+      .sort();
+    expect(summary).toEqual(
+      [
+        `loader-owner@example.com [durable-jobs] Task load of notifications example is running longer than expected (over 1 s): run ${run_id}`,
+        `oncall@example.com,team@example.com [durable-jobs] Run of notifications example failed: run ${run_id}, FAILED`,
+        `team@example.com [durable-jobs] Run of notifications example is running longer than expected (over 2 s): run ${run_id}`,
+      ].sort()
+    );
+    const failure = mails.find((m) => m.subject?.includes('failed'))!;
+    expect(failure.text).toContain('- check: ');
   });
 });

@@ -23,6 +23,7 @@ import { djobsDataConverter } from '../../encryption/data-converter';
 import { parseKeyRing } from '../../encryption/key-ring';
 import type { JobSettings, Run, Task } from '../../core';
 import { createDjobsWorker } from '../../worker';
+import type { EmailConfig } from '../../config';
 
 let runtimeInstalled = false;
 
@@ -71,6 +72,10 @@ export async function startEngine(
     python?: string;
     pythonForkServer?: PythonForkServerOptions;
     mlflowTrackingUri?: string;
+    /** Email notifications of the engine's worker (default: the outbox under its data directory). */
+    email?: EmailConfig;
+    /** PagerDuty Events v2 endpoint of the engine's worker (a loopback receiver). */
+    pagerdutyEventsUrl?: string;
   } = {}
 ): Promise<Engine> {
   if (!runtimeInstalled) {
@@ -107,6 +112,8 @@ export async function startEngine(
       ...(opts.python ? { python: opts.python } : {}),
       ...(opts.pythonForkServer ? { pythonForkServer: opts.pythonForkServer } : {}),
       ...(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
+      ...(opts.email ? { email: opts.email } : {}),
+      ...(opts.pagerdutyEventsUrl ? { pagerdutyEventsUrl: opts.pagerdutyEventsUrl } : {}),
     });
     running = worker.run();
   }

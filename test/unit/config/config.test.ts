@@ -34,6 +34,35 @@ describe('loadConfig', () => {
     );
   });
 
+  it('sends notification emails over SMTP when DJOBS_SMTP_HOST is set, else to the outbox', () => {
+    const base = { DJOBS_HOME: '/tmp/h' };
+    expect(loadConfig(base).email).toEqual({ from: 'durable-jobs <djobs@localhost>', outbox: '/tmp/h/outbox' });
+    expect(
+      loadConfig({
+        ...base,
+        DJOBS_SMTP_HOST: 'smtp.example.com',
+        DJOBS_SMTP_PORT: '465',
+        DJOBS_SMTP_SECURE: 'true',
+        DJOBS_SMTP_USER: 'djobs',
+        DJOBS_SMTP_PASSWORD: 'pw',
+        DJOBS_SMTP_FROM: 'jobs@example.com',
+      }).email
+    ).toEqual({
+      from: 'jobs@example.com',
+      outbox: '/tmp/h/outbox',
+      smtp: { host: 'smtp.example.com', port: 465, secure: true, user: 'djobs', password: 'pw' },
+    });
+    expect(loadConfig({ ...base, DJOBS_SMTP_HOST: 'smtp.example.com' }).email.smtp).toEqual({
+      host: 'smtp.example.com',
+      port: 587,
+      secure: false,
+    });
+    expect(() => loadConfig({ ...base, DJOBS_SMTP_HOST: 'h', DJOBS_SMTP_USER: 'u' })).toThrow(
+      'invalid durable-jobs configuration: DJOBS_SMTP_USER and DJOBS_SMTP_PASSWORD go together'
+    );
+    expect(() => loadConfig({ ...base, DJOBS_SMTP_SECURE: 'yes' })).toThrow(/DJOBS_SMTP_SECURE/);
+  });
+
   it('parses the REST API access reuse and pool caps', () => {
     const c = loadConfig({ DJOBS_API_ACCESS_CACHE_MS: '0', DJOBS_POOL_MAX_TASKS: 'default=8, gpu=2' });
     expect(c.jobAccessCacheMs).toBe(0);
@@ -52,6 +81,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ DJOBS_WEB_UI_URL: 'https://jobs.example.com' }).webUiUrl).toBe('https://jobs.example.com');
     expect(loadConfig({}).webUiUrl).toBeUndefined();
     expect(() => loadConfig({ DJOBS_WEB_UI_URL: 'ftp://jobs' })).toThrow(/DJOBS_WEB_UI_URL: /);
+  });
+
+  it('sends PagerDuty events to PagerDuty unless DJOBS_PAGERDUTY_EVENTS_URL names another http(s) endpoint', () => {
+    expect(loadConfig({}).pagerdutyEventsUrl).toBe('https://events.pagerduty.com/v2/enqueue');
+    expect(
+      loadConfig({ DJOBS_PAGERDUTY_EVENTS_URL: 'https://events.eu.pagerduty.com/v2/enqueue' }).pagerdutyEventsUrl
+    ).toBe('https://events.eu.pagerduty.com/v2/enqueue');
+    expect(() => loadConfig({ DJOBS_PAGERDUTY_EVENTS_URL: 'events.pagerduty.com' })).toThrow(
+      /DJOBS_PAGERDUTY_EVENTS_URL: /
+    );
   });
 
   it('names every bad variable at once', () => {

@@ -284,19 +284,53 @@ describe('validateJobSettings', () => {
   it('warns about fields it accepts but does not act on, and stays valid', () => {
     const r = validateJobSettings({
       tasks: [sh('a', { libraries: [{ pypi: { package: 'x' } }] })],
-      email_notifications: { on_failure: ['ops@example.com'] },
+      email_notifications: { on_failure: ['ops@example.com'], on_streaming_backlog_exceeded: ['ops@example.com'] },
+      notification_settings: { no_alert_for_canceled_runs: true },
+      health: { rules: [{ metric: 'RUN_DURATION_SECONDS', op: 'GREATER_THAN', value: 60 }] },
       queue: { enabled: true },
       max_concurrent_runs: 3,
       continuous: { task_retry_mode: 'ON_FAILURE' },
     });
     expect(r.ok && r.warnings).toEqual([
-      { path: 'email_notifications', message: 'accepted but not acted on by durable-jobs yet' },
+      {
+        path: 'email_notifications.on_streaming_backlog_exceeded',
+        message:
+          'accepted but not acted on by durable-jobs yet: durable-jobs never raises on_streaming_backlog_exceeded (no streaming sources, no maintenance windows)',
+      },
       {
         path: 'continuous',
         message:
           'accepted but not acted on by durable-jobs yet: task_retry_mode and maintenance_window (a failed continuous run is restarted with backoff)',
       },
       { path: 'tasks[0].libraries', message: 'accepted but not acted on by durable-jobs yet' },
+    ]);
+  });
+
+  it('refuses health rules on streaming backlog metrics, which durable-jobs cannot measure', () => {
+    const r = validateJobSettings({
+      health: { rules: [{ metric: 'STREAMING_BACKLOG_BYTES', op: 'GREATER_THAN', value: 1 }] },
+      tasks: [
+        sh('a', {
+          health: {
+            rules: [
+              { metric: 'RUN_DURATION_SECONDS', op: 'GREATER_THAN', value: 10 },
+              { metric: 'STREAMING_BACKLOG_FILES', op: 'GREATER_THAN', value: 5 },
+            ],
+          },
+        }),
+      ],
+    });
+    expect(r.ok ? [] : r.errors).toEqual([
+      {
+        path: 'health.rules[0].metric',
+        message:
+          'expected RUN_DURATION_SECONDS (durable-jobs cannot measure streaming backlog metrics: no task reads a stream), found STREAMING_BACKLOG_BYTES',
+      },
+      {
+        path: 'tasks[0].health.rules[1].metric',
+        message:
+          'expected RUN_DURATION_SECONDS (durable-jobs cannot measure streaming backlog metrics: no task reads a stream), found STREAMING_BACKLOG_FILES',
+      },
     ]);
   });
 

@@ -1,0 +1,274 @@
+// Notification destinations stored in Temporal, the system of record (no second database): one
+// paused Schedule per destination (`djobs-notification-destination-<id>`, never fires) whose action
+// carries the record, like secret scopes (stores/secret-scopes.ts). The record is a payload, so the
+// payload codec encrypts it; each secret (webhook URL, PagerDuty integration key, username,
+// password) is sealed once more on its own, so whoever may decode payloads (the codec server)
+// still sees none. Only `readForDelivery` opens them, for the sender.
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { ScheduleNotFoundError } from '@temporalio/client';
+import {
+  DESTINATION_TYPE_OF_CONFIG,
+  SECRET_FIELDS,
+  configKindOf,
+  type CreateNotificationDestination,
+  type DeliverableDestination,
+  type DestinationConfigKind,
+  type DestinationConfigView,
+  type NotificationDestination,
+  type NotificationDestinationSummary,
+  type SecretField,
+  type UpdateNotificationDestination,
+} from '../core';
+import { keyRingOf } from './sealed-records';
+import type { KeyRing } from '../encryption/key-ring';
+import { openSecret, sealSecret } from '../encryption/sealed-secret';
+import { DjobsError, ErrorCode } from '../core/errors';
+
+interface DestinationRecord {
+  id: string;
+  display_name: string;
+  kind: DestinationConfigKind;
+  /** Email destinations: the addresses (not secret; Databricks returns them to admins). */
+  addresses?: string[];
+  /** Write-only fields, each sealed with the key ring (`<key id>:<base64>`). */
+  sealed: Partial<Record<SecretField, string>>;
+}
+
+const PREFIX = 'djobs-notification-destination-';
+const scheduleIdOf = (id: string) => `${PREFIX}${id}`;
+/** Associated data of a sealed field: a value cannot be moved to another destination or field. */
+const sealScope = (id: string) => `notification-destination/${id}`;
+/** Ids are UUIDs: anything else names no destination (and never reaches Temporal as an id). */
+const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+const missing = (id: string) =>
+  new DjobsError(ErrorCode.RESOURCE_DOES_NOT_EXIST, `Notification destination ${id} does not exist.`);
+
+export interface DestinationPage {
+  results: NotificationDestinationSummary[];
+  next_page_token?: string;
+}
+
+export class NotificationDestinationStore {
+  constructor(
+    private readonly temporal: Client,
+    private readonly ring: KeyRing | undefined
+  ) {}
+
+  /** The store over a Temporal client, sealing with the key ring of its payload codec. */
+  static of(temporal: Client): NotificationDestinationStore {
+    return new NotificationDestinationStore(temporal, keyRingOf(temporal));
+  }
+
+  async create(body: CreateNotificationDestination): Promise<NotificationDestination> {
+    const id = randomUUID();
+    const record: DestinationRecord = {
+      id,
+      display_name: body.display_name,
+      kind: configKindOf(body.config),
+      sealed: {},
+    };
+    this.applyConfig(record, body.config);
+    await this.temporal.schedule.create({
+      scheduleId: scheduleIdOf(id),
+      spec: {},
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'djobsNotificationDestination',
+        taskQueue: 'djobs-notification-destinations-never-run',
+        args: [record],
+      },
+      state: { paused: true, note: 'durable-jobs notification destination: a record, never runs' },
+    });
+    return view(record, true);
+  }
+
+  /** One destination; `config` (addresses and `*_set` flags, never a secret) for admins only. */
+  async get(id: string, withConfig: boolean): Promise<NotificationDestination> {
+    return view(await this.read(id), withConfig);
+  }
+
+  /**
+   * A page of destinations ordered by display name then id. The page token is the last entry's
+   * (display_name, id), so a destination created or deleted between pages moves no other one.
+   */
+  async list(pageSize = DEFAULT_PAGE_SIZE, pageToken?: string): Promise<DestinationPage> {
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE)
+      throw new DjobsError(
+        ErrorCode.INVALID_PARAMETER_VALUE,
+        `page_size must be an integer from 1 to ${MAX_PAGE_SIZE}, found ${String(pageSize)}.`
+      );
+    const after = pageToken ? decodeToken(pageToken) : undefined;
+    const ids: string[] = [];
+    for await (const s of this.temporal.schedule.list())
+      if (s.scheduleId.startsWith(PREFIX)) ids.push(s.scheduleId.slice(PREFIX.length));
+    // A destination deleted between the listing and its read is left out, not an error.
+    const records = (await Promise.all(ids.map((id) => this.read(id).catch(() => undefined)))).filter(
+      (r): r is DestinationRecord => r !== undefined
+    );
+    const sorted = records.map((r) => view(r, false)).sort(byNameThenId);
+    const rest = after ? sorted.filter((d) => byNameThenId(d, after) > 0) : sorted;
+    const results = rest.slice(0, pageSize);
+    const last = results[results.length - 1];
+    return rest.length > pageSize && last ? { results, next_page_token: encodeToken(last) } : { results };
+  }
+
+  /** PATCH: a new display name and/or config of the same receiver; secrets left out are kept. */
+  async update(id: string, body: UpdateNotificationDestination): Promise<NotificationDestination> {
+    let updated: DestinationRecord | undefined;
+    await this.read(id);
+    try {
+      await this.temporal.schedule.getHandle(scheduleIdOf(id)).update((prev) => {
+        const record = recordOf(prev.action);
+        if (body.display_name !== undefined) record.display_name = body.display_name;
+        if (body.config) {
+          const kind = configKindOf(body.config);
+          if (kind !== record.kind)
+            throw new DjobsError(
+              ErrorCode.INVALID_PARAMETER_VALUE,
+              `config.${kind}: the destination type cannot be changed: destination ${id} is ${DESTINATION_TYPE_OF_CONFIG[record.kind]}, found ${DESTINATION_TYPE_OF_CONFIG[kind]}.`
+            );
+          this.applyConfig(record, body.config);
+        }
+        updated = record;
+        return { ...prev, action: { ...prev.action, args: [record] } };
+      });
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) throw missing(id);
+      throw err;
+    }
+    return view(updated!, true);
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.read(id);
+    try {
+      await this.temporal.schedule.getHandle(scheduleIdOf(id)).delete();
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) throw missing(id);
+      throw err;
+    }
+  }
+
+  /** The destination with its secrets opened: for delivering a notification, never for a response. */
+  async readForDelivery(id: string): Promise<DeliverableDestination> {
+    const r = await this.read(id);
+    const open = (field: SecretField): string | undefined => {
+      const sealed = r.sealed[field];
+      return sealed === undefined
+        ? undefined
+        : openSecret(this.requireRing(), sealScope(id), field, sealed).toString('utf8');
+    };
+    const required = (field: SecretField): string => {
+      const value = open(field);
+      if (value === undefined)
+        throw new DjobsError(ErrorCode.INVALID_STATE, `Notification destination ${id} has no ${field}.`);
+      return value;
+    };
+    const base = { id: r.id, display_name: r.display_name };
+    switch (r.kind) {
+      case 'email':
+        return { ...base, destination_type: 'EMAIL', addresses: r.addresses ?? [] };
+      case 'slack':
+        return { ...base, destination_type: 'SLACK', url: required('url') };
+      case 'microsoft_teams':
+        return { ...base, destination_type: 'MICROSOFT_TEAMS', url: required('url') };
+      case 'pagerduty':
+        return { ...base, destination_type: 'PAGERDUTY', integration_key: required('integration_key') };
+      case 'generic_webhook': {
+        const username = open('username');
+        const password = open('password');
+        return {
+          ...base,
+          destination_type: 'WEBHOOK',
+          url: required('url'),
+          ...(username !== undefined ? { username } : {}),
+          ...(password !== undefined ? { password } : {}),
+        };
+      }
+      default:
+        return r.kind satisfies never;
+    }
+  }
+
+  /** Copies a parsed config's given fields into the record, sealing the secrets. */
+  private applyConfig(record: DestinationRecord, config: NonNullable<UpdateNotificationDestination['config']>): void {
+    const given = config[record.kind] as Record<string, unknown> | undefined;
+    if (!given) return;
+    if (record.kind === 'email' && Array.isArray(given.addresses)) record.addresses = given.addresses as string[];
+    for (const field of SECRET_FIELDS[record.kind] as readonly SecretField[]) {
+      const value = given[field];
+      if (typeof value === 'string')
+        record.sealed[field] = sealSecret(this.requireRing(), sealScope(record.id), field, Buffer.from(value, 'utf8'));
+    }
+  }
+
+  private requireRing(): KeyRing {
+    if (!this.ring)
+      throw new DjobsError(
+        ErrorCode.INVALID_STATE,
+        'Notification destinations hold secrets and need payload encryption: DJOBS_ENCRYPTION is off.'
+      );
+    return this.ring;
+  }
+
+  private async read(id: string): Promise<DestinationRecord> {
+    if (!ID.test(id)) throw missing(id);
+    try {
+      return recordOf((await this.temporal.schedule.getHandle(scheduleIdOf(id)).describe()).action);
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) throw missing(id);
+      throw err;
+    }
+  }
+}
+
+function recordOf(action: { type: string; args?: readonly unknown[] }): DestinationRecord {
+  const record = action.type === 'startWorkflow' ? (action.args?.[0] as DestinationRecord | undefined) : undefined;
+  if (!record) throw new DjobsError(ErrorCode.INVALID_STATE, 'A notification destination record is unreadable.');
+  return structuredClone(record);
+}
+
+function view(r: DestinationRecord, withConfig: boolean): NotificationDestination {
+  const summary = { id: r.id, display_name: r.display_name, destination_type: DESTINATION_TYPE_OF_CONFIG[r.kind] };
+  return withConfig ? { ...summary, config: configView(r) } : summary;
+}
+
+function configView(r: DestinationRecord): DestinationConfigView {
+  const set = (field: SecretField) => r.sealed[field] !== undefined;
+  switch (r.kind) {
+    case 'email':
+      return { email: { addresses: r.addresses ?? [] } };
+    case 'slack':
+      return { slack: { url_set: set('url') } };
+    case 'microsoft_teams':
+      return { microsoft_teams: { url_set: set('url') } };
+    case 'pagerduty':
+      return { pagerduty: { integration_key_set: set('integration_key') } };
+    case 'generic_webhook':
+      return {
+        generic_webhook: { url_set: set('url'), username_set: set('username'), password_set: set('password') },
+      };
+    default:
+      return r.kind satisfies never;
+  }
+}
+
+type Position = Pick<NotificationDestinationSummary, 'display_name' | 'id'>;
+const byNameThenId = (a: Position, b: Position) =>
+  a.display_name < b.display_name ? -1 : a.display_name > b.display_name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+
+const encodeToken = (p: Position) => Buffer.from(JSON.stringify([p.display_name, p.id])).toString('base64url');
+function decodeToken(token: string): Position {
+  try {
+    const [display_name, id] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown[];
+    if (typeof display_name === 'string' && typeof id === 'string') return { display_name, id };
+  } catch {
+    // reported below
+  }
+  throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, `Invalid page_token ${JSON.stringify(token)}.`);
+}
