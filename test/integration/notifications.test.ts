@@ -323,6 +323,28 @@ describe('webhook_notifications through notification destinations', () => {
     ]);
   });
 
+  it('a webhook receiver that answers 500 twice then 200: one event, delivered on the third try, the run result unchanged', async () => {
+    const hook = await store.create({
+      display_name: 'flaky webhook',
+      config: { generic_webhook: { url: `${receiver.base}/hook/flaky` } },
+    });
+    receiver.failNext([500, 500]);
+    const { run_id } = await engine.client.submitRun(
+      job('flaky webhook', [sh('ok', 'true')], { webhook_notifications: { on_success: [{ id: hook.id }] } })
+    );
+    const run = await closedRun(engine, run_id);
+    expect(run.state.result_state).toBe('SUCCESS');
+    const requests = receiver.requests.filter((r) => r.path === '/hook/flaky');
+    expect(requests.map((r) => r.status)).toEqual([500, 500, 200]);
+    // The same event each time, under one idempotency key, so the receiver can drop repeats.
+    const ids = requests.map((r) => GenericWebhookPayload.parse(r.body).event_id);
+    expect(new Set(ids).size).toBe(1);
+    expect(requests.map((r) => r.headers['idempotency-key'])).toEqual(ids);
+    expect(deliveries(run).map((d) => [d.event, d.status, d.target])).toEqual([
+      ['on_success', 'DELIVERED', { type: 'destination', id: hook.id }],
+    ]);
+  });
+
   it('PagerDuty: a failed run triggers an incident, the next success of the same job resolves it', async () => {
     const pd = await store.create({
       display_name: 'on-call',
