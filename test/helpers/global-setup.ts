@@ -31,7 +31,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       throw new Error('The temporal CLI was not found: run `npm run ensure-temporal` (or set TEMPORAL_CLI_PATH).');
     server = await startDevServer({
       // Temporal suggests continue-as-new at 4,096 events by default; half that here makes the
-      // 1000-task test exercise continue-as-new (test/integration/scale.test.ts).
+      // 1000-task test exercise continue-as-new (test/faults/scale.test.ts).
       extraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=2000'],
       cliPath,
       headless: true,

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DurableJobsClient } from '../../client';
 import { freePort, startDevServer, type DevServer } from '../../config/dev-server';
 import { findTemporalCli } from '../../config/temporal-cli';
-import { job, sh, testDataConverter, testEncryptionKeys, waitFor } from './harness';
+import { job, sh, testDataConverter, testEncryptionKeys, waitFor } from '../integration/harness';
 
 const root = path.resolve(__dirname, '..', '..');
 

@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { job, latestByKey, sh, useEngine, startWorkerProcess, waitFor } from './harness';
+import { job, latestByKey, sh, useEngine, startWorkerProcess, waitFor } from '../integration/harness';
 
 describe('durability', () => {
   const engine = useEngine('durability', { worker: false, heartbeatTimeoutSeconds: 3 });

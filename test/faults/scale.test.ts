@@ -3,7 +3,7 @@
 // suggests it (4,096 events by default), so each history stays far below the 51,200-event limit.
 import { describe, expect, it } from 'vitest';
 import { runWorkflowId, type JobSettings, type Task } from '../../core';
-import { latestByKey, useEngine, waitFor } from './harness';
+import { latestByKey, useEngine, waitFor } from '../integration/harness';
 
 /** A fixed-seed random DAG: each task depends on up to three earlier tasks. */
 function randomDag(n: number, seed: number): JobSettings {
