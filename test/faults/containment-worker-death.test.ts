@@ -1,0 +1,69 @@
+// Everything a task starts dies with its worker when the worker is killed with -9, under both
+// containment mechanisms (a cgroup v2 per attempt, and the subreaper supervisor alone), so the
+// retried attempt never overlaps the first (the other containment cases:
+// test/integration/containment.test.ts).
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ContainmentMechanism } from '../../activities/containment';
+import { alive, job, latestByKey, sh, startWorkerProcess, useEngine, waitFor } from '../integration/harness';
+
+describe.each<ContainmentMechanism>(['cgroup', 'subreaper'])('containment when the worker dies: %s', (mechanism) => {
+  // No in-process worker: the test kills `djobs worker` processes; the engine's own stop comes
+  // after this file's afterAll (hooks after tests run in reverse order), once they are dead.
+  const engine = useEngine(`worker death ${mechanism}`, { worker: false, heartbeatTimeoutSeconds: 3 });
+  const workers: ChildProcess[] = [];
+  afterAll(() => {
+    for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+  });
+
+  it('kill -9 of the worker kills the task tree within a second; the retried attempt never overlaps it', async () => {
+    const events = path.join(engine.workDir, 'events');
+    // Every process of the attempt logs its start and end (epoch ms) with its pid; one escapes the session.
+    const log = (what: string) => `echo "${what} $$ $(date +%s%3N)" >> ${events}`;
+    const task = `${log('start')}
+setsid sh -c '${log('start')}; sleep 4; ${log('end')}' &
+sleep 4
+wait
+${log('end')}`;
+    const { run_id } = await engine.client.submitRun(job('worker dies', [sh('t', task)]));
+    const read = () =>
+      (fs.existsSync(events) ? fs.readFileSync(events, 'utf8').trim().split('\n') : []).map((l) => {
+        const [what, pid, at] = l.split(' ');
+        return { what: what!, pid: Number(pid), at: Number(at) };
+      });
+    const first = startWorkerProcess(engine, { DJOBS_CONTAINMENT: mechanism });
+    workers.push(first);
+    const firstPids = await waitFor(
+      () => {
+        const started = read().filter((e) => e.what === 'start');
+        return started.length === 2 ? started.map((e) => e.pid) : undefined;
+      },
+      'both processes of the first attempt to start',
+      60_000
+    );
+    expect(firstPids.every(alive)).toBe(true);
+
+    first.kill('SIGKILL');
+    const killedAt = Date.now();
+    await waitFor(() => !firstPids.some(alive), 'the first attempt to die with its worker', 5_000);
+    const deadAt = Date.now();
+    expect(deadAt - killedAt).toBeLessThan(1_000);
+
+    workers.push(startWorkerProcess(engine, { DJOBS_CONTAINMENT: mechanism }));
+    const run = await engine.client.waitForRun(run_id, { timeoutMs: 90_000 });
+    expect(run.state.result_state).toBe('SUCCESS');
+    // The lost worker does not consume the task's retry budget: one attempt, run again from the start.
+    expect(latestByKey(run).t!.attempt_number).toBe(0);
+
+    const all = read();
+    const firstAttempt = all.filter((e) => firstPids.includes(e.pid));
+    const second = all.filter((e) => !firstPids.includes(e.pid));
+    // The first attempt's interval ends when its processes died: none of them ever logged an end.
+    expect(firstAttempt.map((e) => e.what)).toEqual(['start', 'start']);
+    // The second attempt ran whole, and all of its interval lies after the first one's end.
+    expect(second.map((e) => e.what).sort()).toEqual(['end', 'end', 'start', 'start']);
+    for (const e of second) expect(e.at).toBeGreaterThanOrEqual(deadAt);
+  });
+});
