@@ -4,7 +4,7 @@
 // duration of the command under the directory's server lock (one embedded server per directory).
 import fs from 'node:fs';
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, Runtime, DefaultLogger, makeTelemetryFilterString } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { DurableJobsClient } from '../client';
 import { TemporalUnavailableError } from '../client/errors';
 import { dataPaths, loadConfig, type DjobsConfig } from '../config';
@@ -16,7 +16,6 @@ import {
 } from '../config/dev-server';
 import type { ServerLock } from '../config/server-lock';
 import { findOrInstallTemporalCli } from '../config/temporal-cli';
-import { createDjobsWorker } from '../worker';
 import { dataConverterFor } from '../config/encryption';
 import { temporalTls } from '../config/temporal-tls';
 
@@ -30,11 +29,15 @@ export interface Session {
   close(): Promise<void>;
 }
 
+// The worker SDK and the worker (with their bundler, gRPC core and senders) are loaded only by the
+// commands that run a worker: every other command starts without them, in a fraction of the time.
+
 let runtimeInstalled = false;
 /** Keep the SDK's own logging to warnings so CLI output stays readable. */
-export function installQuietRuntime(): void {
+export async function installQuietRuntime(): Promise<void> {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
+  const { Runtime, DefaultLogger, makeTelemetryFilterString } = await import('@temporalio/worker');
   Runtime.install({
     logger: new DefaultLogger('ERROR'),
     telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) } },
@@ -42,13 +45,14 @@ export function installQuietRuntime(): void {
 }
 
 /** A worker configured from the environment, for `djobs dev`, `djobs worker` and embedded sessions. */
-export function workerFor(
+export async function workerFor(
   connection: NativeConnection,
   config: DjobsConfig,
   dataConverter: DataConverter,
   cluster?: string,
   mlflowTrackingUri?: string
 ) {
+  const { createDjobsWorker } = await import('../worker/index.js');
   return createDjobsWorker({
     connection,
     dataConverter,
@@ -176,7 +180,8 @@ async function startEmbedded(config: DjobsConfig, needsWorker: boolean, lock: Se
   });
   let stopWorker = async () => {};
   if (needsWorker) {
-    installQuietRuntime();
+    await installQuietRuntime();
+    const { NativeConnection } = await import('@temporalio/worker');
     const connection = await NativeConnection.connect({ address: server.address });
     const worker = await workerFor(connection, { ...config, ...(uiUrl ? { uiUrl } : {}) }, dataConverter);
     const running = worker.run();

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { serveApi } from '../../api/serve';
 import { runCommand } from '../output';
 import { openSession } from '../session';
 
@@ -16,6 +15,8 @@ export function configureApiCommand(program: Command): void {
         const host = ['0.0.0.0', '::'].includes(opts.host) ? 'localhost' : opts.host;
         const scheme = process.env.DJOBS_API_TLS_CERT ? 'https' : 'http';
         const session = await openSession({ needsWorker: true, webUiUrl: `${scheme}://${host}:${opts.port}` });
+        // Loaded here, not at the top: no other command needs the HTTP server (cli/session.ts).
+        const { serveApi } = await import('../../api/serve.js');
         const { app } = await serveApi({
           client: session.client,
           port: Number(opts.port),

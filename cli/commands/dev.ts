@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { NativeConnection } from '@temporalio/worker';
 import { DurableJobsClient } from '../../client';
 import { TemporalUnavailableError } from '../../client/errors';
 import { dataPaths, loadConfig, type DjobsConfig } from '../../config';
@@ -10,7 +9,6 @@ import { dataConverterFor } from '../../config/encryption';
 import { findOrInstallTemporalCli } from '../../config/temporal-cli';
 import { ensureMlflow, installedMlflowPython } from '../../config/mlflow-install';
 import { startMlflowServer, type MlflowServer } from '../../config/mlflow-server';
-import { serveApi } from '../../api/serve';
 import { CODEC_PATH } from '../../api/codec-server';
 import { runCommand } from '../output';
 import { clientOptionsFor, installQuietRuntime, workerFor } from '../session';
@@ -90,7 +88,12 @@ export function configureDevCommand(program: Command): void {
           logFile: paths.serverLog,
           onSpawn: (serverPid) => lock.update({ serverPid }),
         });
-        installQuietRuntime();
+        await installQuietRuntime();
+        // Loaded here, not at the top: only `dev`, `api` and `worker` need them (cli/session.ts).
+        const [{ NativeConnection }, { serveApi }] = await Promise.all([
+          import('@temporalio/worker'),
+          import('../../api/serve.js'),
+        ]);
         // run_page_url points at the UI just started (its port may be a free one), unless the
         // deployment names its public address.
         const uiUrl = config.uiUrl ?? server.uiUrl;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { TemporalUnavailableError } from '../../client/errors';
 import { ensureSearchAttributes } from '../../client/search-attributes';
 import { loadConfig } from '../../config';
@@ -23,10 +23,12 @@ export function configureWorkerCommand(program: Command): void {
         if (!address) {
           throw new TemporalUnavailableError('(none)', new Error('set TEMPORAL_ADDRESS or start `djobs dev` first'));
         }
-        installQuietRuntime();
+        await installQuietRuntime();
+        // Loaded here, not at the top: only worker commands need the worker SDK (cli/session.ts).
+        const { NativeConnection: Connection } = await import('@temporalio/worker');
         let connection: NativeConnection;
         try {
-          connection = await NativeConnection.connect(connectionOptions(config, address));
+          connection = await Connection.connect(connectionOptions(config, address));
         } catch (err) {
           throw new TemporalUnavailableError(address, err);
         }
