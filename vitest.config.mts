@@ -46,7 +46,10 @@ export default defineConfig({
           include: ['test/faults/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/helpers/global-setup.ts'],
-          testTimeout: 120_000,
+          // A backstop only: these tests bound each of their waits themselves (the 1000-task runs
+          // wait up to 300 s each, two of them in one test), and on a loaded machine the sum of
+          // those bounds is what a test may take.
+          testTimeout: 900_000,
           hookTimeout: 120_000,
           fileParallelism: false,
         },
