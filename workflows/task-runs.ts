@@ -1,7 +1,7 @@
 // One task of a run, attempt after attempt: wait out the retry interval, run the attempt (an
 // activity, a condition, or a child workflow), report how it ended. The run's state machine
 // (core/run/active-run.ts) decides everything; this module only does what must be Temporal.
-import { CancellationScope, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched, proxyActivities, sleep } from '@temporalio/workflow';
 import {
   evaluateCondition,
   resolveTask,
@@ -15,6 +15,12 @@ import { runChildJob, runForEach } from './child-runs';
 import { poolOf, type RunContext } from './run-context';
 import { classifyTaskFailure, taskAttemptActivityOptions } from './task-attempt-options';
 
+/**
+ * patched() id of counting retry intervals on the workflow's clock (from the failed attempt's
+ * start as the workflow saw it), where runs before it counted from the start its worker reported.
+ */
+const RETRY_INTERVAL_WORKFLOW_CLOCK_PATCH = 'retry-interval-workflow-clock';
+
 /** Run a launched task until it is finished, interrupted, or deferred to the next execution. */
 export async function runTask(ctx: RunContext, task: Task): Promise<void> {
   const { run } = ctx;
@@ -23,7 +29,7 @@ export async function runTask(ctx: RunContext, task: Task): Promise<void> {
   try {
     for (;;) {
       if (run.interruption) return run.attemptInterrupted(key, Date.now());
-      const delay = run.retryDelay(key, Date.now());
+      const delay = run.retryDelay(key, Date.now(), () => patched(RETRY_INTERVAL_WORKFLOW_CLOCK_PATCH));
       if (delay > 0) {
         try {
           await sleep(delay, { summary: `retry ${key}` });

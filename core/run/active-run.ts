@@ -268,12 +268,20 @@ export class ActiveRun {
     return launch;
   }
 
-  /** Milliseconds to wait before the current attempt of a task waiting to retry may start. */
-  retryDelay(key: string, now: number): number {
+  /**
+   * Milliseconds to wait before the current attempt of a task waiting to retry may start, counted
+   * from the failed attempt's start on the workflow's clock when `fromWorkflowClock()` says so
+   * (asked only when a retry waits), else from the start its worker reported (runs recorded
+   * before the workflow kept its own).
+   */
+  retryDelay(key: string, now: number, fromWorkflowClock: () => boolean): number {
     const tr = this.record(key);
     if (latestAttempt(tr).phase !== 'WAITING_FOR_RETRY') return 0;
     const failed = tr.attempts[tr.attempts.length - 2];
-    return failed ? retryDelayMillis(this.task(key), failed.start_time, now) : 0;
+    if (!failed) return 0;
+    const start =
+      failed.workflowStartTime !== undefined && fromWorkflowClock() ? failed.workflowStartTime : failed.start_time;
+    return retryDelayMillis(this.task(key), start, now);
   }
 
   // ---- one task's attempts ----
@@ -282,6 +290,7 @@ export class ActiveRun {
     const attempt = this.attempt(key);
     attempt.phase = 'RUNNING';
     attempt.start_time = now;
+    attempt.workflowStartTime = now;
     attempt.state_message = '';
     this.version++;
     return attempt;
@@ -295,6 +304,7 @@ export class ActiveRun {
   poolSlotGranted(key: string, now: number): void {
     const attempt = this.attempt(key);
     attempt.start_time = now;
+    attempt.workflowStartTime = now;
     attempt.state_message = '';
     this.version++;
   }

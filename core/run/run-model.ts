@@ -57,6 +57,12 @@ export interface AttemptState {
   state_message: string;
   start_time: number;
   end_time: number;
+  /**
+   * The workflow's clock when the attempt started. `start_time` is the worker's clock once the
+   * attempt reports back; retry intervals count from this one, so that both ends of an interval
+   * are read from one clock (they differ by clock skew, and by hours on a time-skipping server).
+   */
+  workflowStartTime?: number;
   logPath?: string;
   logTail?: string;
   logTruncated?: boolean;

@@ -27,6 +27,13 @@ import type { EmailConfig } from '../../config';
 
 let runtimeInstalled = false;
 
+/** The Temporal runtime of this test process, installed once, logging errors only. */
+export function installTestRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+}
+
 export interface Engine {
   client: DurableJobsClient;
   address: string;
@@ -78,10 +85,7 @@ export async function startEngine(
     pagerdutyEventsUrl?: string;
   } = {}
 ): Promise<Engine> {
-  if (!runtimeInstalled) {
-    runtimeInstalled = true;
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-  }
+  installTestRuntime();
   const address = inject('temporalAddress');
   const bundle = inject('workflowBundlePath');
   const taskQueue = `t-${safeName(title)}`;
