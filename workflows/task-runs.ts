@@ -16,8 +16,9 @@ import { poolOf, type RunContext } from './run-context';
 import { classifyTaskFailure, taskAttemptActivityOptions } from './task-attempt-options';
 
 /**
- * patched() id of counting retry intervals on the workflow's clock (from the failed attempt's
- * start as the workflow saw it), where runs before it counted from the start its worker reported.
+ * patched() id of retry intervals that pass on the workflow's clock too (from the failed attempt's
+ * start as the workflow saw it, or as its worker reported it if later), where runs before it
+ * counted from the worker's report alone.
  */
 const RETRY_INTERVAL_WORKFLOW_CLOCK_PATCH = 'retry-interval-workflow-clock';
 

@@ -269,10 +269,11 @@ export class ActiveRun {
   }
 
   /**
-   * Milliseconds to wait before the current attempt of a task waiting to retry may start, counted
-   * from the failed attempt's start on the workflow's clock when `fromWorkflowClock()` says so
-   * (asked only when a retry waits), else from the start its worker reported (runs recorded
-   * before the workflow kept its own).
+   * Milliseconds to wait before the current attempt of a task waiting to retry may start: the
+   * interval counts from the failed attempt's start as the workflow saw it and as its worker
+   * reported it, whichever is later, so that it has passed on both clocks (`now` is the
+   * workflow's). Runs recorded before the workflow kept its own start (`fromWorkflowClock()`
+   * false, asked only when a retry waits) count from the worker's alone.
    */
   retryDelay(key: string, now: number, fromWorkflowClock: () => boolean): number {
     const tr = this.record(key);
@@ -280,7 +281,9 @@ export class ActiveRun {
     const failed = tr.attempts[tr.attempts.length - 2];
     if (!failed) return 0;
     const start =
-      failed.workflowStartTime !== undefined && fromWorkflowClock() ? failed.workflowStartTime : failed.start_time;
+      failed.workflowStartTime !== undefined && fromWorkflowClock()
+        ? Math.max(failed.workflowStartTime, failed.start_time)
+        : failed.start_time;
     return retryDelayMillis(this.task(key), start, now);
   }
 

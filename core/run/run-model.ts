@@ -59,8 +59,8 @@ export interface AttemptState {
   end_time: number;
   /**
    * The workflow's clock when the attempt started. `start_time` is the worker's clock once the
-   * attempt reports back; retry intervals count from this one, so that both ends of an interval
-   * are read from one clock (they differ by clock skew, and by hours on a time-skipping server).
+   * attempt reports back; the two differ by clock skew, and by hours on a time-skipping test
+   * server, where workflow time jumps ahead of the worker's. Retry intervals pass on both.
    */
   workflowStartTime?: number;
   logPath?: string;

@@ -44,14 +44,14 @@ describe('timers in workflow time (time-skipping test server)', () => {
     },
   }));
 
-  it('a failed task is retried after min_retry_interval_millis of 15 minutes, as its own task run', async () => {
+  it('a failed task is retried twice, min_retry_interval_millis (15 minutes) apart, each attempt its own task run', async () => {
     const counter = path.join(engine.workDir, 'flaky-count');
-    // Fails on attempt 0, succeeds on attempt 1.
-    const flaky = `n=$(cat ${counter} 2>/dev/null || echo 0); echo $((n+1)) > ${counter}; [ "$n" -ge 1 ]`;
+    // Fails on attempts 0 and 1, succeeds on attempt 2.
+    const flaky = `n=$(cat ${counter} 2>/dev/null || echo 0); echo $((n+1)) > ${counter}; [ "$n" -ge 2 ]`;
     const wallStart = Date.now();
     const { run_id } = await engine.client.submitRun(
       job('flaky', [
-        sh('flaky', flaky, { max_retries: 1, min_retry_interval_millis: 15 * MINUTE }),
+        sh('flaky', flaky, { max_retries: 2, min_retry_interval_millis: 15 * MINUTE }),
         sh('after', 'true', { depends_on: [{ task_key: 'flaky' }] }),
       ])
     );
@@ -61,22 +61,27 @@ describe('timers in workflow time (time-skipping test server)', () => {
     const attempts = attemptsOf(run, 'flaky');
     expect(attempts.map((a) => [a.attempt_number, a.state.result_state])).toEqual([
       [0, 'FAILED'],
-      [1, 'SUCCESS'],
+      [1, 'FAILED'],
+      [2, 'SUCCESS'],
     ]);
-    expect(new Set(attempts.map((a) => a.run_id)).size).toBe(2);
-    expect(fs.readFileSync(counter, 'utf8').trim()).toBe('2');
-    // On the workflow's clock, attempt 1 started 15 minutes after attempt 0 did (timers fire on
-    // whole seconds, so within a minute more)...
-    const [first, retry] = (await engine.client.getRunState(run_id)).tasks.flaky!.attempts.map(
-      (a) => a.workflowStartTime!
-    );
-    expect(retry! - first!).toBeGreaterThanOrEqual(15 * MINUTE);
-    expect(retry! - first!).toBeLessThan(16 * MINUTE);
-    // ...and on the server's: the retry's activity was scheduled that much after the first's.
-    const [scheduled0, scheduled1] = await attemptsScheduledAt(engine, run_id);
-    expect(scheduled1! - scheduled0!).toBeGreaterThan(14 * MINUTE);
-    // The 15 minutes were skipped, not waited.
-    expect(wallElapsed).toBeLessThan(retry! - first!);
+    expect(new Set(attempts.map((a) => a.run_id)).size).toBe(3);
+    expect(fs.readFileSync(counter, 'utf8').trim()).toBe('3');
+    // On the workflow's clock, each retry started 15 minutes after the attempt before it did
+    // (timers fire on whole seconds, so within a minute more)...
+    const starts = (await engine.client.getRunState(run_id)).tasks.flaky!.attempts.map((a) => a.workflowStartTime!);
+    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+    expect(gaps).toHaveLength(2);
+    for (const gap of gaps) {
+      expect(gap).toBeGreaterThanOrEqual(15 * MINUTE);
+      expect(gap).toBeLessThan(16 * MINUTE);
+    }
+    // ...and on the server's: each retry's activity was scheduled that much after the one before.
+    const scheduled = await attemptsScheduledAt(engine, run_id);
+    expect(scheduled).toHaveLength(4); // flaky's three attempts, then after's one
+    expect(scheduled[1]! - scheduled[0]!).toBeGreaterThan(14 * MINUTE);
+    expect(scheduled[2]! - scheduled[1]!).toBeGreaterThan(14 * MINUTE);
+    // Half an hour of retry waits, skipped rather than waited.
+    expect(wallElapsed).toBeLessThan(gaps[0]!);
   });
 
   it('the job timeout_seconds (30 minutes) ends a run whose task waits an hour to retry', async () => {

@@ -155,7 +155,7 @@ describe('ActiveRun events', () => {
     expect(run.retryDelay('a', 7000, () => true)).toBe(0);
   });
 
-  it('counts the retry interval on the workflow clock, not the start the worker reported (unless recorded before that)', () => {
+  it('lets the retry interval pass on the workflow clock and on the worker-reported one (only the latter before the patch)', () => {
     const run = ActiveRun.start(seed([task('a', [], { max_retries: 1, min_retry_interval_millis: 900_000 })]));
     run.advance(10);
     run.attemptStarted('a', 1_000_000);
@@ -175,6 +175,14 @@ describe('ActiveRun events', () => {
     expect(run.retryDelay('a', 1_002_000, workflowClock)).toBe(898_000);
     expect(run.retryDelay('a', 1_002_000, () => false)).toBe(298_000);
     expect(asked).toBe(1);
+    // A worker clock ahead of the workflow's: the interval passes on it too.
+    const ahead = ActiveRun.start(seed([task('a', [], { max_retries: 1, min_retry_interval_millis: 900_000 })]));
+    ahead.advance(10);
+    ahead.attemptStarted('a', 1_000_000);
+    expect(
+      ahead.attemptEnded('a', { ...outcome('FAILED'), record: { ...record, startTime: 1_001_500 } }, 1_002_000)
+    ).toBe(true);
+    expect(ahead.retryDelay('a', 1_002_000, () => true)).toBe(899_500);
     // Nothing waits to retry: the patch is not asked about.
     const other = ActiveRun.start(seed([task('b', [])]));
     other.advance(10);
