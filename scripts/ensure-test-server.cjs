@@ -174,9 +174,11 @@ const lib = path.join(target, 'lib');
 const launcher = path.join(target, 'temporal-test-server');
 const marker = path.join(target, '.djobs-installed');
 
+/** An install problem: reported by `main` once the lock is released. */
+class InstallError extends Error {}
+
 function fail(message) {
-  console.error(`error: ${message}`);
-  process.exit(3);
+  throw new InstallError(message);
 }
 
 /** The java the launcher will run: JAVA_HOME's, else the one on PATH. */
@@ -253,4 +255,10 @@ async function main() {
   return launcher;
 }
 
-main().then((p) => process.stdout.write(`${p}\n`));
+main().then(
+  (p) => process.stdout.write(`${p}\n`),
+  (err) => {
+    console.error(`error: ${err instanceof InstallError ? err.message : err.stack}`);
+    process.exit(3);
+  }
+);

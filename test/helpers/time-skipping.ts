@@ -14,7 +14,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { InternalConnectionOptionsSymbol } from '@temporalio/client/lib/connection';
+import { InternalConnectionOptionsSymbol, type InternalConnectionOptions } from '@temporalio/client/lib/connection';
 import type { DataConverter } from '@temporalio/common';
 import { TimeSkippingWorkflowClient } from '@temporalio/testing';
 import { NativeConnection, type Worker } from '@temporalio/worker';
@@ -58,7 +58,7 @@ async function startTestServer(): Promise<{ process: ChildProcess; address: stri
   const port = await freePort();
   const child = spawn(testServerPath(), [String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -66,11 +66,12 @@ async function startTestServer(): Promise<{ process: ChildProcess; address: stri
     try {
       // The test service (lock, unlock, current time) is on connections that ask for it, as
       // TestWorkflowEnvironment's own do.
-      const connection = await Connection.connect({
+      const options: InternalConnectionOptions = {
         address,
         connectTimeout: '2s',
         [InternalConnectionOptionsSymbol]: { supportsTestService: true },
-      });
+      };
+      const connection = await Connection.connect(options);
       return { process: child, address, connection };
     } catch (err) {
       if (Date.now() > deadline) {
