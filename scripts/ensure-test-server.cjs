@@ -5,7 +5,7 @@
 // a native build from GitHub at run time; this installs the same server from Maven Central instead
 // (io.temporal:temporal-test-server, a Java program): the exact jars of its dependency closure, each
 // checked against a pinned sha256, and a launcher script that runs it with the machine's Java. Needs
-// only Java 11+ (no Maven). Plain Node with no dependencies, so it runs before `npm run build`.
+// only Java 8 or later (no Maven). Plain Node with no dependencies, so it runs before `npm run build`.
 // Prints the launcher's path.
 const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
@@ -191,7 +191,7 @@ function checkJava() {
   if (res.error || res.status !== 0)
     fail(
       `Java was not found (${javaCommand()}); the time-skipping test server is a Java program. ` +
-        'Install a JDK or JRE 11+ (Debian/Ubuntu: apt-get install -y openjdk-17-jre-headless), ' +
+        'Install a JDK or JRE 8 or later (Debian/Ubuntu: apt-get install -y openjdk-17-jre-headless), ' +
         'set JAVA_HOME, or set DJOBS_TEST_SERVER_PATH to a test server executable.'
     );
 }
