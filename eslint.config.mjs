@@ -56,6 +56,7 @@ const nodeGlobals = Object.fromEntries(
     'setInterval',
     'clearInterval',
     'URL',
+    'fetch',
   ].map((g) => [g, 'readonly'])
 );
 

@@ -15,6 +15,13 @@ const INDEXED_TYPE: Record<string, temporal.api.enums.v1.IndexedValueType> = {
   KEYWORD_LIST: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
 };
 
+/** Name → indexed type of these search attributes, as `addSearchAttributes` takes them. */
+export function indexedValueTypes(
+  keys: readonly { name: string; type: string }[]
+): Record<string, temporal.api.enums.v1.IndexedValueType> {
+  return Object.fromEntries(keys.map((key) => [key.name, INDEXED_TYPE[key.type]!]));
+}
+
 export async function ensureSearchAttributes(
   connection: Connection | NativeConnection,
   namespace: string
@@ -22,10 +29,7 @@ export async function ensureSearchAttributes(
   const operator = connection.operatorService;
   const existing = await operator.listSearchAttributes({ namespace });
   const known = new Set(Object.keys(existing.customAttributes ?? {}));
-  const missing: Record<string, temporal.api.enums.v1.IndexedValueType> = {};
-  for (const key of ALL_SEARCH_ATTRIBUTES) {
-    if (!known.has(key.name)) missing[key.name] = INDEXED_TYPE[key.type]!;
-  }
+  const missing = indexedValueTypes(ALL_SEARCH_ATTRIBUTES.filter((key) => !known.has(key.name)));
   if (Object.keys(missing).length === 0) return;
   try {
     await operator.addSearchAttributes({ namespace, searchAttributes: missing });

@@ -7,17 +7,13 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { takeInstallLock } = require('./install-lock.cjs');
 
 const REQUIREMENTS = ['mlflow==3.17.2', 'scikit-learn==1.7.2', 'boto3==1.40.0'];
 const root = path.resolve(__dirname, '..');
 const venv = path.join(root, '.tools', 'mlflow-3.17.2');
 const python = path.join(venv, 'bin', 'python');
 const marker = path.join(venv, '.djobs-installed');
-const lock = `${venv}.lock`;
-
-function sleep(ms) {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
 
 function run(cmd, args) {
   const res = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -37,23 +33,11 @@ function install() {
 
 if (!fs.existsSync(marker)) {
   fs.mkdirSync(path.dirname(venv), { recursive: true });
-  const deadline = Date.now() + 15 * 60_000;
-  for (;;) {
-    try {
-      fs.mkdirSync(lock);
-      break;
-    } catch {
-      // Another install holds the lock; a lock older than the deadline is a crashed install's.
-      if (fs.existsSync(marker)) break;
-      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > 15 * 60_000 || Date.now() > deadline) fs.rmSync(lock, { recursive: true, force: true });
-      sleep(1000);
-    }
-  }
+  const release = takeInstallLock(venv, () => fs.existsSync(marker));
   try {
     if (!fs.existsSync(marker)) install();
   } finally {
-    fs.rmSync(lock, { recursive: true, force: true });
+    release();
   }
 }
 process.stdout.write(`${python}\n`);

@@ -89,6 +89,19 @@ async function main(): Promise<void> {
         ],
       },
     },
+    // After 'retry-interval-workflow-clock': the interval counts from the workflow's own clock.
+    {
+      name: 'retry-interval',
+      settings: {
+        name: 'retry interval',
+        tasks: [
+          sh('flaky', `if [ -f ${flag}-interval ]; then exit 0; fi; touch ${flag}-interval; exit 1`, {
+            max_retries: 1,
+            min_retry_interval_millis: 1500,
+          }),
+        ],
+      },
+    },
     {
       name: 'task-timeout',
       settings: {

@@ -268,12 +268,23 @@ export class ActiveRun {
     return launch;
   }
 
-  /** Milliseconds to wait before the current attempt of a task waiting to retry may start. */
-  retryDelay(key: string, now: number): number {
+  /**
+   * Milliseconds to wait before the current attempt of a task waiting to retry may start: the
+   * interval counts from the failed attempt's start as the workflow saw it and as its worker
+   * reported it, whichever is later, so that it has passed on both clocks (`now` is the
+   * workflow's). Runs recorded before the workflow kept its own start (`fromWorkflowClock()`
+   * false, asked only when a retry waits) count from the worker's alone.
+   */
+  retryDelay(key: string, now: number, fromWorkflowClock: () => boolean): number {
     const tr = this.record(key);
     if (latestAttempt(tr).phase !== 'WAITING_FOR_RETRY') return 0;
     const failed = tr.attempts[tr.attempts.length - 2];
-    return failed ? retryDelayMillis(this.task(key), failed.start_time, now) : 0;
+    if (!failed) return 0;
+    const start =
+      failed.workflowStartTime !== undefined && fromWorkflowClock()
+        ? Math.max(failed.workflowStartTime, failed.start_time)
+        : failed.start_time;
+    return retryDelayMillis(this.task(key), start, now);
   }
 
   // ---- one task's attempts ----
@@ -282,6 +293,7 @@ export class ActiveRun {
     const attempt = this.attempt(key);
     attempt.phase = 'RUNNING';
     attempt.start_time = now;
+    attempt.workflowStartTime = now;
     attempt.state_message = '';
     this.version++;
     return attempt;
@@ -295,6 +307,7 @@ export class ActiveRun {
   poolSlotGranted(key: string, now: number): void {
     const attempt = this.attempt(key);
     attempt.start_time = now;
+    attempt.workflowStartTime = now;
     attempt.state_message = '';
     this.version++;
   }

@@ -57,6 +57,12 @@ export interface AttemptState {
   state_message: string;
   start_time: number;
   end_time: number;
+  /**
+   * The workflow's clock when the attempt started. `start_time` is the worker's clock once the
+   * attempt reports back; the two differ by clock skew, and by hours on a time-skipping test
+   * server, where workflow time jumps ahead of the worker's. Retry intervals pass on both.
+   */
+  workflowStartTime?: number;
   logPath?: string;
   logTail?: string;
   logTruncated?: boolean;

@@ -1,11 +1,10 @@
 // One engine per test file: a worker on its own task queue (isolation on the shared dev server)
 // with its own data directory, and a client pointed at the same queue.
 //
-// Timer-heavy tests (job timeout, retry intervals, cron fires) run here on the real dev server with
-// short intervals, not on Temporal's time-skipping test environment: its
-// `TestWorkflowEnvironment.createTimeSkipping()` downloads the test server at run time, which these
-// machines cannot; the Maven Central build of that server (`io.temporal:temporal-test-server`, run
-// with Java 17 as an `existing-path` executable) is not wired in yet (ARCHITECTURE.md, Tests).
+// Waits the workflow keeps itself (retry intervals, the job timeout, duration warnings) are also
+// tested at the values users write on the time-skipping test server (test/helpers/time-skipping.ts);
+// what that server cannot run (schedules, triggers, listings) is tested here with short intervals
+// (ARCHITECTURE.md, Tests).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,6 +25,13 @@ import { createDjobsWorker } from '../../worker';
 import type { EmailConfig } from '../../config';
 
 let runtimeInstalled = false;
+
+/** The Temporal runtime of this test process, installed once, logging errors only. */
+export function installTestRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+}
 
 export interface Engine {
   client: DurableJobsClient;
@@ -78,10 +84,7 @@ export async function startEngine(
     pagerdutyEventsUrl?: string;
   } = {}
 ): Promise<Engine> {
-  if (!runtimeInstalled) {
-    runtimeInstalled = true;
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-  }
+  installTestRuntime();
   const address = inject('temporalAddress');
   const bundle = inject('workflowBundlePath');
   const taskQueue = `t-${safeName(title)}`;

@@ -60,7 +60,7 @@ function drive(
         run.attemptInterrupted(key, (now += 10));
         break;
       }
-      now += run.retryDelay(key, now);
+      now += run.retryDelay(key, now, () => true);
       const attempt = run.attemptStarted(key, (now += 10));
       const end = endOf(key, attempt.attempt_number);
       if (interrupt?.after === key) {
@@ -151,8 +151,43 @@ describe('ActiveRun events', () => {
       attempt_number: 1,
       state_message: 'Waiting to retry after: it ended FAILED',
     });
-    expect(run.retryDelay('a', 1500)).toBe(4500);
-    expect(run.retryDelay('a', 7000)).toBe(0);
+    expect(run.retryDelay('a', 1500, () => true)).toBe(4500);
+    expect(run.retryDelay('a', 7000, () => true)).toBe(0);
+  });
+
+  it('lets the retry interval pass on the workflow clock and on the worker-reported one (only the latter before the patch)', () => {
+    const run = ActiveRun.start(seed([task('a', [], { max_retries: 1, min_retry_interval_millis: 900_000 })]));
+    run.advance(10);
+    run.attemptStarted('a', 1_000_000);
+    // The worker's clock is 10 minutes behind the workflow's (skew; a time-skipping server).
+    const record = {
+      startTime: 400_000,
+      endTime: 401_000,
+      logPath: '/l',
+      logTail: '',
+      logTruncated: false,
+      taskValues: {},
+    };
+    expect(run.attemptEnded('a', { ...outcome('FAILED'), record }, 1_002_000)).toBe(true);
+    expect(run.state.tasks.a!.attempts[0]!.start_time).toBe(400_000);
+    let asked = 0;
+    const workflowClock = () => (asked++, true);
+    expect(run.retryDelay('a', 1_002_000, workflowClock)).toBe(898_000);
+    expect(run.retryDelay('a', 1_002_000, () => false)).toBe(298_000);
+    expect(asked).toBe(1);
+    // A worker clock ahead of the workflow's: the interval passes on it too.
+    const ahead = ActiveRun.start(seed([task('a', [], { max_retries: 1, min_retry_interval_millis: 900_000 })]));
+    ahead.advance(10);
+    ahead.attemptStarted('a', 1_000_000);
+    expect(
+      ahead.attemptEnded('a', { ...outcome('FAILED'), record: { ...record, startTime: 1_001_500 } }, 1_002_000)
+    ).toBe(true);
+    expect(ahead.retryDelay('a', 1_002_000, () => true)).toBe(899_500);
+    // Nothing waits to retry: the patch is not asked about.
+    const other = ActiveRun.start(seed([task('b', [])]));
+    other.advance(10);
+    expect(other.retryDelay('b', 0, workflowClock)).toBe(0);
+    expect(asked).toBe(1);
   });
 
   it('retries a timeout only with retry_on_timeout', () => {
