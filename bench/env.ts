@@ -17,7 +17,7 @@ import { findTemporalCli } from '../config/temporal-cli';
 import { ensureSearchAttributes } from '../client/search-attributes';
 import { createPlanningActivities } from '../activities/planning';
 import { djobsDataConverter } from '../encryption/data-converter';
-import { createDjobsWorker } from '../worker';
+import { createDjobsWorker, workflowActivationTimeout } from '../worker';
 
 export interface BenchEnv {
   client: Client;
@@ -95,6 +95,7 @@ export async function withBenchEnv<T>(body: (env: BenchEnv) => Promise<T>): Prom
     dataConverter,
     activities: { ...createPlanningActivities('default'), runTaskAttempt },
     maxConcurrentActivityTaskExecutions: 200,
+    ...workflowActivationTimeout,
   });
   const realWorker = await createDjobsWorker({
     connection: nativeConnection,

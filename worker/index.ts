@@ -66,6 +66,18 @@ export function defaultWorkflowBundlePath(): string | undefined {
   return fs.existsSync(p) ? p : undefined;
 }
 
+/**
+ * How long one workflow activation may run before the SDK's deadlock detector stops it (its
+ * default is 5 s). On a loaded machine an activation that launches or collects 1,000 tasks can
+ * take that long, and when the detector fires while the activation's microtasks run, Node leaves
+ * the worker thread's async-hook stack unbalanced and the whole process dies with "async hook
+ * stack has become corrupted" (nodejs/node#38503, temporalio/sdk-typescript#939). Well above any
+ * legitimate activation; workers that host our workflows (the bench's too) use it. The SDK reads
+ * `isolateExecutionTimeout` from the options (CompiledWorkerOptions) without declaring it in
+ * WorkerOptions, so it is spread in rather than written as a literal property.
+ */
+export const workflowActivationTimeout: { isolateExecutionTimeout: string } = { isolateExecutionTimeout: '60s' };
+
 export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worker> {
   const activities = {
     ...createActivities({
@@ -109,5 +121,6 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
       ? { workflowBundle: { codePath: bundlePath } }
       : { workflowsPath: require.resolve(path.join(projectRoot(), 'workflows', 'index')) }),
     maxCachedWorkflows: 500,
+    ...workflowActivationTimeout,
   });
 }

@@ -53,7 +53,7 @@ import {
 } from './search-attributes';
 import { planTaskQueues, type RunContext } from './run-context';
 import { slotClient, type SlotClient } from './slots';
-import { runTask } from './task-runs';
+import { launchTasks } from './task-runs';
 import { RunNotifier } from './run-notifications';
 
 const DEFAULT_MAX_PARALLEL_TASKS = 100;
@@ -248,15 +248,13 @@ async function drive(ctx: RunContext, tasksScope: CancellationScope, publish: ()
   // Errors inside runTask are recorded on the task; anything else is a bug that must fail the
   // workflow task loudly, so it is rethrown from the main loop.
   let crash: Error | undefined;
+  const crashed = (err: unknown) => {
+    crash ??= err instanceof Error ? err : new Error('a task runner crashed', { cause: err });
+  };
   try {
     for (;;) {
       if (crash) throw crash;
-      for (const task of run.advance(maxParallel))
-        tasksScope
-          .run(() => runTask(ctx, task))
-          .catch((err: unknown) => {
-            crash ??= err instanceof Error ? err : new Error('a task runner crashed', { cause: err });
-          });
+      launchTasks(ctx, tasksScope, run.advance(maxParallel), crashed);
       publish();
       if (run.settled) return;
       if (

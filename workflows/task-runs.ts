@@ -8,7 +8,7 @@ import {
   type AttemptOutcome,
   type AttemptState,
   type Task,
-  type TaskAttemptInput,
+  type TaskAttemptRecord,
 } from '../core';
 import type { TaskActivities } from './definitions';
 import { runChildJob, runForEach } from './child-runs';
@@ -22,8 +22,28 @@ import { classifyTaskFailure, taskAttemptActivityOptions } from './task-attempt-
  */
 const RETRY_INTERVAL_WORKFLOW_CLOCK_PATCH = 'retry-interval-workflow-clock';
 
-/** Run a launched task until it is finished, interrupted, or deferred to the next execution. */
-export async function runTask(ctx: RunContext, task: Task): Promise<void> {
+/**
+ * Launch tasks in `scope`, each running until it is finished, interrupted, or deferred to the
+ * next execution. One `scope.run` for all the tasks launched together, and no promise per task
+ * beyond those its attempt needs: the SDK captures a stack trace for every promise a workflow
+ * creates (for its stack-trace query), which made promises the largest cost per task of a wide
+ * fan-out. A task runner that fails with anything but a cancellation reports it to `crashed`.
+ */
+export function launchTasks(
+  ctx: RunContext,
+  scope: CancellationScope,
+  tasks: readonly Task[],
+  crashed: (err: unknown) => void
+): void {
+  if (tasks.length === 0) return;
+  scope
+    .run(async () => {
+      for (const task of tasks) void runTask(ctx, task, crashed);
+    })
+    .catch(crashed);
+}
+
+async function runTask(ctx: RunContext, task: Task, crashed: (err: unknown) => void): Promise<void> {
   const { run } = ctx;
   const key = task.task_key;
   let deferred = false;
@@ -59,17 +79,37 @@ export async function runTask(ctx: RunContext, task: Task): Promise<void> {
       ctx.notifier?.taskEnded(task, attempt, retried);
       if (!retried) return;
     }
+  } catch (err) {
+    crashed(err);
   } finally {
     run.taskStopped(key, deferred);
   }
 }
 
-async function runAttempt(ctx: RunContext, task: Task, attempt: AttemptState): Promise<AttemptOutcome> {
+/**
+ * One attempt of a task. An attempt that is only the task-attempt activity (most tasks) is read
+ * with one `then`, not through async functions: fewer promises. It takes as many microtask turns
+ * as the async path did (two until the task runner sees the outcome), so the order of commands
+ * within an activation is what it was; every other kind of attempt keeps the async path.
+ */
+function runAttempt(ctx: RunContext, task: Task, attempt: AttemptState): Promise<AttemptOutcome> | AttemptOutcome {
   if (ctx.references.hasReferences(task)) {
     const resolved = resolveTask(task, ctx.references.context(ctx.run.state, task, attempt));
     if (!resolved.ok) return { end: 'INVALID', message: resolved.error };
     task = resolved.task;
   }
+  if (task.run_job_task || task.for_each_task || task.condition_task || poolOf(ctx, task))
+    return runOtherAttempt(ctx, task, attempt);
+  return startActivity(ctx, task, attempt).then(
+    (record): AttemptOutcome => ({ end: 'SUCCESS', record, message: '' }),
+    (err: unknown) => {
+      if (isCancellation(err)) throw err;
+      return classifyTaskFailure(err);
+    }
+  );
+}
+
+async function runOtherAttempt(ctx: RunContext, task: Task, attempt: AttemptState): Promise<AttemptOutcome> {
   if (task.run_job_task) return runChildJob(ctx, task, task.run_job_task, attempt);
   if (task.for_each_task) return runForEach(ctx, task, task.for_each_task, attempt);
   if (task.condition_task) {
@@ -78,6 +118,30 @@ async function runAttempt(ctx: RunContext, task: Task, attempt: AttemptState): P
     if (!result.ok) return { end: 'INVALID', message: result.error };
     return { end: 'SUCCESS', message: '', conditionOutcome: result.outcome };
   }
+  // A worker pool with a global cap on running tasks: take one of its slots first.
+  const pool = poolOf(ctx, task)!;
+  const holder = `${ctx.info.workflowId}#${attempt.run_id}`;
+  ctx.run.waitingForPool(
+    task.task_key,
+    `Waiting for a free slot in worker pool "${pool.name}" (${pool.limit} tasks at once).`
+  );
+  const d = await ctx.slots.acquire(pool.gateId, { workflowId: holder, limit: pool.limit, queue: true });
+  if (d === 'EXPIRED' || d.verdict !== 'GRANTED')
+    return { end: 'INVALID', message: `Worker pool "${pool.name}" runs no tasks (its cap is ${pool.limit}).` };
+  ctx.run.poolSlotGranted(task.task_key, Date.now());
+  try {
+    const record = await startActivity(ctx, task, attempt);
+    return { end: 'SUCCESS', record, message: '' };
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return classifyTaskFailure(err);
+  } finally {
+    await CancellationScope.nonCancellable(() => ctx.slots.release(pool.gateId, holder));
+  }
+}
+
+/** Schedule the task-attempt activity: its command is issued at once, before anything is awaited. */
+function startActivity(ctx: RunContext, task: Task, attempt: AttemptState): Promise<TaskAttemptRecord> {
   const acts = proxyActivities<TaskActivities>(
     taskAttemptActivityOptions({
       taskQueue: ctx.taskQueues.get(task.task_key),
@@ -86,7 +150,7 @@ async function runAttempt(ctx: RunContext, task: Task, attempt: AttemptState): P
       summary: attempt.attempt_number === 0 ? task.task_key : `${task.task_key} (retry ${attempt.attempt_number})`,
     })
   );
-  const attemptInput: TaskAttemptInput = {
+  return acts.runTaskAttempt({
     runId: ctx.runId,
     ...(ctx.input.jobId !== undefined ? { jobId: ctx.input.jobId } : {}),
     jobName: ctx.run.state.run_name,
@@ -95,27 +159,5 @@ async function runAttempt(ctx: RunContext, task: Task, attempt: AttemptState): P
     task,
     jobParameters: ctx.jobParameters,
     upstreamTaskValues: ctx.run.upstreamValues(task),
-  };
-  // A worker pool with a global cap on running tasks: take one of its slots first.
-  const pool = poolOf(ctx, task);
-  const holder = `${ctx.info.workflowId}#${attempt.run_id}`;
-  if (pool) {
-    ctx.run.waitingForPool(
-      task.task_key,
-      `Waiting for a free slot in worker pool "${pool.name}" (${pool.limit} tasks at once).`
-    );
-    const d = await ctx.slots.acquire(pool.gateId, { workflowId: holder, limit: pool.limit, queue: true });
-    if (d === 'EXPIRED' || d.verdict !== 'GRANTED')
-      return { end: 'INVALID', message: `Worker pool "${pool.name}" runs no tasks (its cap is ${pool.limit}).` };
-    ctx.run.poolSlotGranted(task.task_key, Date.now());
-  }
-  try {
-    const record = await acts.runTaskAttempt(attemptInput);
-    return { end: 'SUCCESS', record, message: '' };
-  } catch (err) {
-    if (isCancellation(err)) throw err;
-    return classifyTaskFailure(err);
-  } finally {
-    if (pool) await CancellationScope.nonCancellable(() => ctx.slots.release(pool.gateId, holder));
-  }
+  });
 }

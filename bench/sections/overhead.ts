@@ -55,6 +55,9 @@ export const overhead: Section = {
       {
         title: `Orchestration overhead, no-op tasks (median of ${REPEATS}; baseline: hand-written Temporal workflow, same server, same run)`,
         rows,
+        notes: [
+          'Both run on the same no-op worker (one set of worker options, e.g. a 60 s activation timeout), alternating.',
+        ],
       },
     ];
   },
