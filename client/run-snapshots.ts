@@ -42,11 +42,19 @@ interface CachedSnapshot {
   snapshot: Promise<RunSnapshot>;
 }
 
+/** The describe of a workflow id in flight, and the one its late callers wait for. */
+interface InFlightDescribe {
+  current: Promise<RunExecution>;
+  next?: Promise<RunExecution>;
+}
+
 const STATUS_PREFIX = 'WORKFLOW_EXECUTION_STATUS_';
 
 export class RunSnapshots {
   /** By workflow id: the snapshot last read of one execution at one history length. */
   private readonly cache: LruCache<string, CachedSnapshot>;
+  /** By workflow id: the describe in flight, and the one that follows it (`describe`). */
+  private readonly describes = new Map<string, InFlightDescribe>();
 
   constructor(
     private readonly ctx: ClientContext,
@@ -55,8 +63,36 @@ export class RunSnapshots {
     this.cache = new LruCache(capacity);
   }
 
-  /** Describe a run's current execution (throws `WorkflowNotFoundError` when there is none). */
-  async describe(workflowId: string): Promise<RunExecution> {
+  /**
+   * Describe a run's current execution (throws `WorkflowNotFoundError` when there is none).
+   * Callers asking about the same workflow together share describes, but only ones sent after they
+   * asked: a describe already in flight may predate a change the caller has just made (a repair),
+   * so a caller arriving while one is in flight waits for the next, which every caller arriving
+   * meanwhile shares. Each answer is as fresh as a describe of its own, and a burst of N readers of
+   * one run costs at most two describes per round trip instead of N.
+   */
+  describe(workflowId: string): Promise<RunExecution> {
+    const inFlight = this.describes.get(workflowId);
+    if (!inFlight) return this.startDescribe(workflowId);
+    return (inFlight.next ??= inFlight.current.then(
+      () => this.startDescribe(workflowId),
+      () => this.startDescribe(workflowId)
+    ));
+  }
+
+  /** Send a describe now; it is the one in flight for its workflow id until it answers. */
+  private startDescribe(workflowId: string): Promise<RunExecution> {
+    const current = this.describeNow(workflowId);
+    const entry: InFlightDescribe = { current };
+    this.describes.set(workflowId, entry);
+    const settled = () => {
+      if (this.describes.get(workflowId) === entry) this.describes.delete(workflowId);
+    };
+    current.then(settled, settled);
+    return current;
+  }
+
+  private async describeNow(workflowId: string): Promise<RunExecution> {
     let raw: temporal.api.workflowservice.v1.IDescribeWorkflowExecutionResponse;
     try {
       raw = await this.ctx.temporal.workflowService.describeWorkflowExecution({
