@@ -14,6 +14,7 @@ import { getRunStateQuery } from '../workflows/definitions';
 import { DjobsJobId } from '../workflows/search-attributes';
 import type { ClientContext } from './context';
 import { DjobsError, ErrorCode, GrpcStatus } from './errors';
+import { FreshReads } from './fresh-reads';
 import { LruCache } from './lru-cache';
 import { storedRunState } from './stored-records';
 
@@ -42,19 +43,13 @@ interface CachedSnapshot {
   snapshot: Promise<RunSnapshot>;
 }
 
-/** The describe of a workflow id in flight, and the one its late callers wait for. */
-interface InFlightDescribe {
-  current: Promise<RunExecution>;
-  next?: Promise<RunExecution>;
-}
-
 const STATUS_PREFIX = 'WORKFLOW_EXECUTION_STATUS_';
 
 export class RunSnapshots {
   /** By workflow id: the snapshot last read of one execution at one history length. */
   private readonly cache: LruCache<string, CachedSnapshot>;
-  /** By workflow id: the describe in flight, and the one that follows it (`describe`). */
-  private readonly describes = new Map<string, InFlightDescribe>();
+  /** Describes in flight, by workflow id. */
+  private readonly describes = new FreshReads<string, RunExecution>();
 
   constructor(
     private readonly ctx: ClientContext,
@@ -64,32 +59,12 @@ export class RunSnapshots {
   }
 
   /**
-   * Describe a run's current execution (throws `WorkflowNotFoundError` when there is none).
-   * Callers asking about the same workflow together share describes, but only ones sent after they
-   * asked: a describe already in flight may predate a change the caller has just made (a repair),
-   * so a caller arriving while one is in flight waits for the next, which every caller arriving
-   * meanwhile shares. Each answer is as fresh as a describe of its own, and a burst of N readers of
-   * one run costs at most two describes per round trip instead of N.
+   * Describe a run's current execution (throws `WorkflowNotFoundError` when there is none). Readers
+   * of one run together share describes sent after they asked (`FreshReads`): each answer is as
+   * fresh as a describe of its own, and a burst of readers costs at most two per round trip.
    */
   describe(workflowId: string): Promise<RunExecution> {
-    const inFlight = this.describes.get(workflowId);
-    if (!inFlight) return this.startDescribe(workflowId);
-    return (inFlight.next ??= inFlight.current.then(
-      () => this.startDescribe(workflowId),
-      () => this.startDescribe(workflowId)
-    ));
-  }
-
-  /** Send a describe now; it is the one in flight for its workflow id until it answers. */
-  private startDescribe(workflowId: string): Promise<RunExecution> {
-    const current = this.describeNow(workflowId);
-    const entry: InFlightDescribe = { current };
-    this.describes.set(workflowId, entry);
-    const settled = () => {
-      if (this.describes.get(workflowId) === entry) this.describes.delete(workflowId);
-    };
-    current.then(settled, settled);
-    return current;
+    return this.describes.get(workflowId, (id) => this.describeNow(id));
   }
 
   private async describeNow(workflowId: string): Promise<RunExecution> {
