@@ -81,7 +81,10 @@ export interface ListJobsPageOptions {
   name?: string;
   /** Each job's full settings (one describe per job on the page). */
   expandTasks?: boolean;
-  /** Only jobs whose owner or grants name one of these keywords (a principal's `viewerKeywordsOf`). */
+  /**
+   * Only jobs whose owner or grants name one of these keywords (a principal's `viewerKeywordsOf`),
+   * judged exactly for changes made through this client (`listJobsPage`).
+   */
   visibleTo?: readonly string[];
 }
 
@@ -96,6 +99,13 @@ export class Jobs {
   private readonly recentJobs = new LruCache<number, { at: number; read: Promise<{ job: Job; access: JobAccess }> }>(
     RECENT_JOBS
   );
+
+  /**
+   * Jobs whose access this client changed (their viewer keywords now) or deleted (null), until a
+   * listing shows the schedule's search attributes caught up: the listing's index is updated
+   * after the change, so until then its word on who may see the job is not taken.
+   */
+  private readonly unindexedAccess = new LruCache<number, readonly string[] | null>(RECENT_JOBS);
 
   constructor(private readonly ctx: ClientContext) {}
 
@@ -169,6 +179,8 @@ export class Jobs {
       );
     } finally {
       this.recentJobs.delete(jobId);
+      // Even a failed update may have been applied: the listing is not trusted until it agrees.
+      this.unindexedAccess.set(jobId, jobViewerKeywords(access));
     }
   }
 
@@ -209,8 +221,10 @@ export class Jobs {
    * jobs/list, one page: newest first (Temporal's listing order of schedules), one listing round
    * trip per page; `pageToken` is the `nextPageToken` of the page before (Temporal's own, so
    * paging is exact while jobs come and go). `visibleTo` (a principal's `viewerKeywordsOf`) keeps
-   * only jobs whose schedule names one of them, filtered by the server; the caller still checks
-   * each job it shows, since a listing is eventually consistent. Listing is eventually consistent.
+   * only jobs whose schedule names one of them: filtered by Temporal's listing, whose index follows
+   * a change a moment later, then judged here (`visibleInListing`) without a read per job, except
+   * for the jobs whose access this client changed until the index shows the change, and jobs
+   * saved before the index had viewers.
    */
   async listJobsPage(options: ListJobsPageOptions): Promise<{ jobs: Job[]; nextPageToken?: string }> {
     const quote = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -242,6 +256,9 @@ export class Jobs {
         const m = /^djobs-job-(\d+)$/.exec(s.scheduleId ?? '');
         if (!m) return undefined;
         const jobId = Number(m[1]);
+        const listed = decodeTypedSearchAttributes(s.searchAttributes?.indexedFields);
+        if (options.visibleTo && !(await this.visibleInListing(jobId, listed.get(DjobsViewers), options.visibleTo)))
+          return undefined;
         if (options.expandTasks) {
           try {
             return await this.getJob(jobId);
@@ -252,7 +269,7 @@ export class Jobs {
         }
         const memo = await decodeMapFromPayloads(this.ctx.temporal.options.loadedDataConverter, s.memo?.fields);
         const creator = creatorOf(memo);
-        const name = decodeTypedSearchAttributes(s.searchAttributes?.indexedFields).get(DjobsJobName);
+        const name = listed.get(DjobsJobName);
         return {
           job_id: jobId,
           created_time: createdTime(memo, 0),
@@ -267,6 +284,31 @@ export class Jobs {
       jobs: jobs.filter((j) => j !== undefined),
       ...(next ? { nextPageToken: Buffer.from(next).toString('base64url') } : {}),
     };
+  }
+
+  /**
+   * Whether a listed job is visible to a principal with keywords `visibleTo`: by the viewers the
+   * listing shows, unless this client changed the job's access (or deleted it) and the listing
+   * does not show that yet, or the job has no viewers indexed; those are read afresh.
+   */
+  private async visibleInListing(
+    jobId: number,
+    listedViewers: readonly string[] | undefined,
+    visibleTo: readonly string[]
+  ): Promise<boolean> {
+    const meets = (viewers: readonly string[]) => viewers.some((v) => visibleTo.includes(v));
+    const pending = this.unindexedAccess.get(jobId);
+    const caughtUp =
+      pending === undefined ||
+      (pending !== null && listedViewers !== undefined && sameKeywords(pending, listedViewers));
+    if (pending !== undefined && caughtUp) this.unindexedAccess.delete(jobId);
+    if (caughtUp && listedViewers !== undefined) return meets(listedViewers);
+    try {
+      return meets(jobViewerKeywords(await this.getJobAccess(jobId)));
+    } catch (err) {
+      if (err instanceof NotFoundError) return false; // deleted since it was listed
+      throw err;
+    }
   }
 
   /** jobs/reset: replaces all settings. Runs already started keep the settings they started with. */
@@ -292,6 +334,7 @@ export class Jobs {
       await this.onSchedule(jobId, (schedule) => schedule.delete());
     } finally {
       this.recentJobs.delete(jobId);
+      this.unindexedAccess.set(jobId, null);
     }
     await this.stopTriggerWorkflow(fileArrivalWorkflowId(jobId));
     await this.stopTriggerWorkflow(continuousWorkflowId(jobId));
@@ -476,3 +519,6 @@ export class Jobs {
     };
   }
 }
+
+const sameKeywords = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((k) => b.includes(k));

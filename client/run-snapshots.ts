@@ -14,6 +14,7 @@ import { getRunStateQuery } from '../workflows/definitions';
 import { DjobsJobId } from '../workflows/search-attributes';
 import type { ClientContext } from './context';
 import { DjobsError, ErrorCode, GrpcStatus } from './errors';
+import { FreshReads } from './fresh-reads';
 import { LruCache } from './lru-cache';
 import { storedRunState } from './stored-records';
 
@@ -47,6 +48,8 @@ const STATUS_PREFIX = 'WORKFLOW_EXECUTION_STATUS_';
 export class RunSnapshots {
   /** By workflow id: the snapshot last read of one execution at one history length. */
   private readonly cache: LruCache<string, CachedSnapshot>;
+  /** Describes in flight, by workflow id. */
+  private readonly describes = new FreshReads<string, RunExecution>();
 
   constructor(
     private readonly ctx: ClientContext,
@@ -55,8 +58,16 @@ export class RunSnapshots {
     this.cache = new LruCache(capacity);
   }
 
-  /** Describe a run's current execution (throws `WorkflowNotFoundError` when there is none). */
-  async describe(workflowId: string): Promise<RunExecution> {
+  /**
+   * Describe a run's current execution (throws `WorkflowNotFoundError` when there is none). Readers
+   * of one run together share describes sent after they asked (`FreshReads`): each answer is as
+   * fresh as a describe of its own, and a burst of readers costs at most two per round trip.
+   */
+  describe(workflowId: string): Promise<RunExecution> {
+    return this.describes.get(workflowId, (id) => this.describeNow(id));
+  }
+
+  private async describeNow(workflowId: string): Promise<RunExecution> {
     let raw: temporal.api.workflowservice.v1.IDescribeWorkflowExecutionResponse;
     try {
       raw = await this.ctx.temporal.workflowService.describeWorkflowExecution({

@@ -9,7 +9,7 @@ export const api: Section = {
     'REST API under load: runs/get of terminated and live runs (admin, permission-checked), run-now, jobs/list first page',
   quick: true,
   async run(env) {
-    const results = await apiLoad(env.client, env.noopQueue);
+    const results = await apiLoad(env);
     return [
       {
         title: `REST API on ${os.cpus().length} cores, ${apiLoadSettings.concurrency} concurrent clients, ${apiLoadSettings.seconds} s per endpoint`,
