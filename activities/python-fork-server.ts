@@ -158,6 +158,7 @@ export class PythonForkServer {
         this.fail(token, new Error('the forked attempt ended before it connected'));
         this.launches.delete(token);
       });
+      opts.trace?.('worker: fork requested');
       this.child.stdin!.write(`${JSON.stringify({ token })}\n`);
     });
   }

@@ -40,6 +40,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 import supervisor  # noqa: E402 - beside this file, on sys.path[0]
@@ -48,9 +49,37 @@ sys.path.remove(HERE)  # tasks see the sys.path a fresh `python djobs_run.py` ha
 sys.path.insert(0, os.path.join(HERE, "python"))
 import djobs_run  # noqa: E402 - puts dbutils in builtins, as in a fresh interpreter
 import dbutils as dbutils_module  # noqa: E402
+import pkgutil  # noqa: E402,F401 - runpy.run_path imports it on each first use: 2-40 ms an attempt
 
 TASK_SYS_PATH = list(sys.path)
 REQUESTS_FD, EVENTS_FD = 0, 1
+
+
+class StartTrace:
+    """Moments of one attempt for the worker's start trace (activities/attempt-trace.ts): kept in
+    memory (time.monotonic_ns, the worker's clock) and appended to the file named by the attempt's
+    DJOBS_START_TRACE once, at the end, so that tracing adds no I/O on the way. Without that
+    variable nothing is written."""
+
+    def __init__(self):
+        self.moments = []
+        self.file = None
+
+    def mark(self, moment, ns=None):
+        self.moments.append((moment, time.monotonic_ns() if ns is None else ns))
+
+    def write(self):
+        if self.file and self.moments:
+            lines = "".join(json.dumps({"moment": m, "ns": str(ns)}) + "\n" for m, ns in self.moments)
+            fd = os.open(self.file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, lines.encode())
+            finally:
+                os.close(fd)
+        self.moments = []
+
+
+TRACE = StartTrace()  # filled in a forked attempt only: the warm parent's stays empty
 
 
 def send(message):
@@ -89,10 +118,13 @@ def serve(worker_pid, wakeup_r):
         while b"\n" in buffered:
             line, buffered = buffered.split(b"\n", 1)
             token = json.loads(line)["token"]
+            requested = time.monotonic_ns()
             # The supervisor starts with its signals blocked, so a SIGTERM cannot kill it unprepared.
             old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, supervisor.WATCHED)
             pid = os.fork()
             if pid == 0:
+                TRACE.mark("fork server: request read", requested)
+                TRACE.mark("supervisor: forked")
                 return token, old_mask
             signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
             children[pid] = token
@@ -153,6 +185,8 @@ def attempt(worker_pid, socket_path, token, old_mask, wakeup_fds, server_pid):
     out = connect(socket_path, token, "stdout")
     err = connect(socket_path, token, "stderr")
     spec = read_spec(report)
+    TRACE.file = spec["env"].get("DJOBS_START_TRACE")
+    TRACE.mark("supervisor: connected, spec read")
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(out.fileno(), 1)
@@ -163,8 +197,10 @@ def attempt(worker_pid, socket_path, token, old_mask, wakeup_fds, server_pid):
     cgroup = spec["cgroup"] or ""
     main_pid = supervisor.fork_main(cgroup, old_mask, report.fileno())
     if main_pid != 0:
-        supervisor.supervise(main_pid, cgroup, spec["graceMs"], worker, server_pid, report.fileno())
+        TRACE.moments = []  # the task's main process writes those so far
+        supervisor.supervise(main_pid, cgroup, spec["graceMs"], worker, server_pid, report.fileno(), TRACE)
         os._exit(0)
+    TRACE.mark("task: forked")
     try:
         os.chdir(spec["cwd"])
     except OSError as e:
@@ -205,7 +241,11 @@ def main():
     token, old_mask = serve(worker_pid, wakeup_r)
     spec = attempt(worker_pid, socket_path, token, old_mask, (wakeup_r, wakeup_w), server_pid)
     become_task(spec)
-    os._exit(run_task(spec["argv"]))
+    TRACE.mark("task: environment set")
+    code = run_task(spec["argv"])
+    TRACE.mark("task: exits")
+    TRACE.write()
+    os._exit(code)
 
 
 def run_task(argv):
@@ -213,7 +253,9 @@ def run_task(argv):
     threads joined, atexit handlers run, output flushed), without tearing the warm modules down
     one by one: the process exits at once after that."""
     try:
+        TRACE.mark("task: user file starts")
         djobs_run.main(argv)
+        TRACE.mark("task: user file ended")
         code = 0
     except SystemExit as e:
         code = exit_code(e.code)
