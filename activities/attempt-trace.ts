@@ -37,6 +37,11 @@ export class AttemptTrace {
             return { moment, ns: BigInt(ns) };
           })
       : [];
-    return [...this.moments, ...forked].sort((a, b) => (a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : 0));
+    // A supervisor forked ahead of the attempt (the fork server's spare) marked its fork before the
+    // attempt began: not part of the attempt's time.
+    const since = this.moments[0]?.ns ?? 0n;
+    return [...this.moments, ...forked.filter((m) => m.ns >= since)].sort((a, b) =>
+      a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : 0
+    );
   }
 }

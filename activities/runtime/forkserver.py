@@ -13,6 +13,9 @@ stdout, JSON lines to the worker: {"ready": true, "preloaded": [...], "preloadEr
 warm; {"token", "pid"} once an attempt's supervisor is forked; {"token", "exitCode", "signal"} when
 that supervisor has exited.
 
+The worker asks for each attempt's supervisor ahead of the attempt (a spare, forked and connected
+while the previous attempt runs), so that an attempt's start is only its spec reaching the spare.
+
 Each attempt is two forks, the same process tree a fresh attempt has:
 - the supervisor (supervisor.py's begin/fork_main/supervise): its own session, a child subreaper
   with a parent-death signal; it connects to the worker's SOCKET_PATH three times (report,
@@ -180,18 +183,24 @@ def attempt(worker_pid, socket_path, token, old_mask, wakeup_fds, server_pid):
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     for fd in wakeup_fds:
         os.close(fd)
+    # Let go of the server's requests and events at once: a supervisor forked ahead of its attempt
+    # may wait long for it, and the worker sees the server's end as the end of its events.
+    for fd, mode in ((REQUESTS_FD, os.O_RDONLY), (EVENTS_FD, os.O_WRONLY)):
+        devnull = os.open(os.devnull, mode)
+        os.dup2(devnull, fd)
+        os.close(devnull)
     worker = supervisor.begin(worker_pid)
-    report = connect(socket_path, token, "report")
-    out = connect(socket_path, token, "stdout")
-    err = connect(socket_path, token, "stderr")
+    try:
+        report = connect(socket_path, token, "report")
+        out = connect(socket_path, token, "stdout")
+        err = connect(socket_path, token, "stderr")
+    except OSError:
+        os._exit(0)  # the worker or its fork server is gone: no attempt will come
     spec = read_spec(report)
     TRACE.file = spec["env"].get("DJOBS_START_TRACE")
-    TRACE.mark("supervisor: connected, spec read")
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
+    TRACE.mark("supervisor: spec read")
     os.dup2(out.fileno(), 1)
     os.dup2(err.fileno(), 2)
-    os.close(devnull)
     out.close()
     err.close()
     cgroup = spec["cgroup"] or ""
