@@ -5,7 +5,7 @@ import { PYTHON_NOOP_TARGET_MS, pythonChainWallTimes, pythonTaskStartup } from '
 
 export const python: Section = {
   name: 'python',
-  summary: 'no-op Python task start (fork server vs fresh interpreter) and a 20-task Python chain',
+  summary: 'no-op Python task start (fork server vs fresh interpreter), its breakdown, and a 20-task Python chain',
   quick: true,
   async run(env) {
     const startup = await pythonTaskStartup();
