@@ -9,6 +9,7 @@ import {
   type TaskAttemptInput,
   type TaskAttemptRecord,
 } from '../core';
+import { START_TRACE_VARIABLE, type AttemptTrace } from './attempt-trace';
 import { taskCommand, TaskInvalidError, type TaskCommand } from './commands';
 import { createContainment, type Containment, type ContainmentChoice, type ContainmentMechanism } from './containment';
 import { mlflowTaskEnv, prepareExperiment } from './mlflow-env';
@@ -47,6 +48,8 @@ export interface ExecuteContext {
   outputFilter?: OutputFilter;
   /** The worker's Python fork servers; without them every Python attempt starts a fresh interpreter. */
   pythonForkServers?: PythonForkServers;
+  /** Marks where the attempt's time goes (the bench; its file goes to the task's environment). */
+  trace?: AttemptTrace;
 }
 
 export function attemptLogPath(
@@ -58,6 +61,7 @@ export function attemptLogPath(
 
 export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteContext): Promise<TaskAttemptRecord> {
   const startTime = Date.now();
+  ctx.trace?.mark('worker: attempt starts');
   const logPath = attemptLogPath(ctx.dataDir, input);
   const attemptDir = path.dirname(logPath);
   fs.mkdirSync(attemptDir, { recursive: true });
@@ -132,6 +136,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     DJOBS_NOTEBOOK_EXIT: exitFile,
   };
 
+  if (ctx.trace) env[START_TRACE_VARIABLE] = ctx.trace.file;
   await prepareExperiment(env);
   const start = await pythonStarter(cmd, python, env, ctx.pythonForkServers);
   const timeoutSeconds = input.task.timeout_seconds ?? 0;
@@ -154,6 +159,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
         python,
         containment: box,
         onStart: (pid) => ctx.onStart?.(pid, box),
+        ...(ctx.trace ? { trace: (moment: string) => ctx.trace!.mark(moment) } : {}),
       },
       start
     );
@@ -164,6 +170,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     throw new AttemptFailure('INVALID', message, record({ errorMessage: message }));
   }
   await closeLog();
+  ctx.trace?.mark('worker: log closed');
   contained.mechanism = outcome.containment; // the cgroup may have been refused to the task
 
   if (outcome.canceled) throw new AttemptFailure('CANCELED', 'Task was canceled.', record());

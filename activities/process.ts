@@ -34,6 +34,8 @@ export interface RunProcessOptions {
   onStart?: (pid: number) => void;
   /** Time between SIGTERM and SIGKILL. @default 1000 */
   killGraceMs?: number;
+  /** Marks the moments of the attempt's start and end (activities/attempt-trace.ts). */
+  trace?: (moment: string) => void;
 }
 
 /** How long output pipes may stay open after the attempt ended before they are cut. */
@@ -168,9 +170,11 @@ export async function runProcess(
     Promise.race([supervisor.exited, reportDone.then(() => undefined)]).then(
       (exit) => {
         cleanUp();
+        opts.trace?.('worker: supervisor ended');
         void (async () => {
           await Promise.race([reportDone, delay(OUTPUT_DRAIN_MS)]);
           await Promise.race([Promise.all([closed(stdout), closed(stderr)]), delay(OUTPUT_DRAIN_MS)]);
+          opts.trace?.('worker: output drained');
           for (const s of [stdout, stderr, reportPipe]) s.destroy();
           if (cgroup) {
             if (cgroupPopulated(cgroup)) killCgroup(cgroup); // the supervisor itself was killed

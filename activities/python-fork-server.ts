@@ -3,7 +3,8 @@
 // process instead of starting two interpreters. The attempt's output and report come back over a
 // Unix socket of the worker (Node cannot hand pipes to a running process); its spec (cwd,
 // environment, arguments) goes to the forked supervisor alone, never through the warm parent, so
-// no attempt's secrets or state can reach the next.
+// no attempt's secrets or state can reach the next. The supervisor of the next attempt is forked and
+// connected ahead of it (the spare), so that an attempt's start is one message to it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -23,16 +24,19 @@ type Exit = { code: number | null; signal: NodeJS.Signals | null };
 type StreamName = 'report' | 'stdout' | 'stderr';
 const STREAMS: readonly StreamName[] = ['report', 'stdout', 'stderr'];
 
+/** A supervisor forked for an attempt, or ahead of the next one (the spare). */
 interface Launch {
-  opts: RunProcessOptions;
-  /** The arguments of djobs_run.py. */
-  argv: string[];
   pid?: number;
   streams: Partial<Record<StreamName, net.Socket>>;
-  /** Settles once the supervisor is forked and connected. */
+  /** Resolves once the supervisor is forked and connected: it then waits for its attempt's spec. */
+  ready: Promise<StartedSupervisor>;
   resolve: (s: StartedSupervisor) => void;
   reject: (err: Error) => void;
+  /** `ready` has settled. */
   settled: boolean;
+  failed: boolean;
+  /** The supervisor has exited. */
+  ended: boolean;
   exited: (e: Exit) => void;
   exit: Promise<Exit>;
 }
@@ -51,6 +55,8 @@ export function pythonStartupEnv(env: NodeJS.ProcessEnv): Record<string, string>
 
 export class PythonForkServer {
   private readonly launches = new Map<string, Launch>();
+  /** The next attempt's supervisor, forked and connecting (or connected) ahead of it. */
+  private spare: Launch | undefined;
   private dead = false;
   /** Settles when the server has exited (or was found dead). */
   readonly ended: Promise<void>;
@@ -77,6 +83,11 @@ export class PythonForkServer {
 
   get alive(): boolean {
     return !this.dead;
+  }
+
+  /** The next attempt's supervisor is forked, connected and waiting for it. */
+  get spareReady(): boolean {
+    return !!this.spare && this.spare.settled && !this.spare.failed && !this.spare.ended;
   }
 
   /**
@@ -109,7 +120,7 @@ export class PythonForkServer {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     child.unref();
-    child.stdin.on('error', () => {}); // a dead server: its end is seen on its events
+    child.stdin.on('error', () => {}); // a dead server: its end is seen on its events or its exit
     for (const s of [child.stdin, child.stdout]) (s as unknown as net.Socket).unref();
     const events = jsonLines(child.stdout)[Symbol.asyncIterator]();
     let timer: NodeJS.Timeout | undefined;
@@ -140,26 +151,73 @@ export class PythonForkServer {
 
   /**
    * Start an attempt (a `python djobs_run.py ARGS...` command) as a fork: resolves once its
-   * supervisor runs and is connected; rejects, before any task code ran, if that fails.
+   * supervisor runs, is connected and has its spec; rejects, before any task code ran, if that
+   * fails. The supervisor is the spare forked after the previous attempt, when it is ready: the
+   * fork, the connections and their round trips are then off the attempt's path, which only sends
+   * the spec. A new spare is forked at once.
    */
   launch(opts: RunProcessOptions, argv: string[]): Promise<StartedSupervisor> {
     if (this.dead) return Promise.reject(new Error('the Python fork server is not running'));
-    const token = randomBytes(16).toString('hex');
-    return new Promise<StartedSupervisor>((resolve, reject) => {
-      let exited!: (e: Exit) => void;
-      const exit = new Promise<Exit>((r) => (exited = r));
-      this.launches.set(token, { opts, argv, streams: {}, resolve, reject, settled: false, exited, exit });
-      const timer = setTimeout(
-        () => this.fail(token, new Error('the forked attempt did not connect in time')),
-        CONNECT_TIMEOUT_MS
-      );
-      void exit.then(() => {
-        clearTimeout(timer);
-        this.fail(token, new Error('the forked attempt ended before it connected'));
-        this.launches.delete(token);
-      });
-      this.child.stdin!.write(`${JSON.stringify({ token })}\n`);
+    let launch = this.spare;
+    this.spare = undefined;
+    if (!launch || launch.failed || launch.ended) {
+      if (launch) this.discard(launch);
+      launch = this.fork();
+    }
+    this.spare = this.fork();
+    return launch.ready.then((started) => {
+      const spec = {
+        argv,
+        cwd: opts.cwd,
+        env: opts.env,
+        cgroup: opts.containment.cgroup ?? '',
+        graceMs: opts.killGraceMs ?? 1000,
+      };
+      opts.trace?.('worker: spec sent');
+      launch.streams.report!.write(`${JSON.stringify(spec)}\n`);
+      return started;
     });
+  }
+
+  /** Fork a supervisor, which connects and then waits for its attempt's spec. */
+  private fork(): Launch {
+    const token = randomBytes(16).toString('hex');
+    let exited!: (e: Exit) => void;
+    const exit = new Promise<Exit>((r) => (exited = r));
+    let resolve!: (s: StartedSupervisor) => void;
+    let reject!: (err: Error) => void;
+    const ready = new Promise<StartedSupervisor>((res, rej) => ((resolve = res), (reject = rej)));
+    ready.catch(() => {}); // a spare's failure matters only to the attempt that takes it, which sees it
+    const launch: Launch = {
+      streams: {},
+      ready,
+      resolve,
+      reject,
+      settled: false,
+      failed: false,
+      ended: false,
+      exited,
+      exit,
+    };
+    this.launches.set(token, launch);
+    const timer = setTimeout(
+      () => this.fail(token, new Error('the forked attempt did not connect in time')),
+      CONNECT_TIMEOUT_MS
+    );
+    void exit.then(() => {
+      clearTimeout(timer);
+      launch.ended = true;
+      this.fail(token, new Error('the forked attempt ended before it connected'));
+      this.launches.delete(token);
+    });
+    if (!this.dead) this.child.stdin!.write(`${JSON.stringify({ token })}\n`);
+    return launch;
+  }
+
+  /** A spare no attempt took: its supervisor exits when its connections close (or is killed). */
+  private discard(launch: Launch): void {
+    for (const s of Object.values(launch.streams)) s.destroy();
+    if (launch.pid !== undefined && !launch.ended) killGroup(launch.pid, 'SIGKILL');
   }
 
   /** Stop the server; attempts already started go on, watched by their supervisors. */
@@ -172,6 +230,7 @@ export class PythonForkServer {
     const launch = this.launches.get(token);
     if (!launch || launch.settled) return;
     launch.settled = true;
+    launch.failed = true;
     for (const s of Object.values(launch.streams)) s.destroy();
     if (launch.pid !== undefined) killGroup(launch.pid, 'SIGKILL');
     launch.reject(err);
@@ -193,17 +252,6 @@ export class PythonForkServer {
     if (!launch || launch.settled || !isStream(name) || launch.streams[name]) return false;
     launch.streams[name] = sock;
     sock.on('error', () => {}); // a killed attempt may reset its connections; its end is its report's
-    if (name === 'report') {
-      const { opts, argv } = launch;
-      const spec = {
-        argv,
-        cwd: opts.cwd,
-        env: opts.env,
-        cgroup: opts.containment.cgroup ?? '',
-        graceMs: opts.killGraceMs ?? 1000,
-      };
-      sock.write(`${JSON.stringify(spec)}\n`);
-    }
     this.startedIfReady(launch);
     return true;
   }
@@ -218,6 +266,8 @@ export class PythonForkServer {
   private die(): void {
     if (this.dead) return;
     this.dead = true;
+    if (this.spare) this.discard(this.spare);
+    this.spare = undefined;
     this.socketServer.close();
     fs.rmSync(this.socketDir, { recursive: true, force: true });
     for (const [token, launch] of this.launches) {

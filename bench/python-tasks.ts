@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { JobSettings, TaskAttemptInput } from '../core';
+import { AttemptTrace, type Moment } from '../activities/attempt-trace';
 import { executeTaskAttempt } from '../activities/execute';
 import { PythonForkServers } from '../activities/python-fork-servers';
 import { djobsDataConverter } from '../encryption/data-converter';
@@ -34,12 +35,49 @@ export interface PythonStartResult {
   target_ms: number | string;
 }
 
-/** A no-op Python task, attempt start to exit, each way `samples` times (alternating), after one warm-up each. */
-export async function pythonTaskStartup(samples = 30): Promise<PythonStartResult[]> {
+/** One step of a forked no-op attempt, between two consecutive moments of its start trace. */
+export interface PythonStartStep {
+  step: string;
+  samples: number;
+  p50_ms: number;
+  mean_ms: number;
+}
+
+/**
+ * The steps of the traced attempts (activities/attempt-trace.ts): for each pair of consecutive
+ * moments, in the order of the first attempt, the median and mean time between them (`samples`:
+ * the attempts in which they were consecutive), and last the whole attempt's.
+ */
+export function startBreakdown(traces: Moment[][]): PythonStartStep[] {
+  const gaps = new Map<string, number[]>();
+  for (const moments of traces)
+    for (let i = 1; i < moments.length; i++) {
+      const step = `${moments[i - 1]!.moment} → ${moments[i]!.moment}`;
+      if (!gaps.has(step)) gaps.set(step, []);
+      gaps.get(step)!.push(Number(moments[i]!.ns - moments[i - 1]!.ns) / 1e6);
+    }
+  const totals = traces.map((m) => Number(m.at(-1)!.ns - m[0]!.ns) / 1e6);
+  gaps.set(`total: ${traces[0]?.[0]?.moment} → ${traces[0]?.at(-1)?.moment}`, totals);
+  return [...gaps].map(([step, ms]) => ({
+    step,
+    samples: ms.length,
+    p50_ms: +quantile(ms, 0.5).toFixed(2),
+    mean_ms: +(ms.reduce((a, b) => a + b, 0) / ms.length).toFixed(2),
+  }));
+}
+
+/**
+ * A no-op Python task, attempt start to exit, each way `samples` times (alternating), after one
+ * warm-up each; and the breakdown of the forked attempts' time (startBreakdown), traced in
+ * `samples` more forked attempts of their own, so that tracing does not weigh on the figures.
+ */
+export async function pythonTaskStartup(
+  samples = 30
+): Promise<{ rows: PythonStartResult[]; breakdown: PythonStartStep[] }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-bench-py-'));
   const file = noopTask(dir);
   const servers = new PythonForkServers();
-  const attempt = async (n: number, forked: boolean) => {
+  const attempt = async (n: number, forked: boolean, trace?: AttemptTrace) => {
     const input: TaskAttemptInput = {
       runId: 1,
       jobName: 'bench',
@@ -54,16 +92,24 @@ export async function pythonTaskStartup(samples = 30): Promise<PythonStartResult
       dataDir: dir,
       signal: new AbortController().signal,
       ...(forked ? { pythonForkServers: servers } : {}),
+      ...(trace ? { trace } : {}),
     });
+    trace?.mark('worker: attempt ends');
     return performance.now() - t0;
   };
   const times = { forked: [] as number[], fresh: [] as number[] };
+  const traces: Moment[][] = [];
   try {
     await attempt(0, true); // starts the fork server (and resolves the interpreter)
     await attempt(0, false);
     for (let i = 1; i <= samples; i++) {
       times.forked.push(await attempt(i, true));
       times.fresh.push(await attempt(i, false));
+    }
+    for (let i = 1; i <= samples; i++) {
+      const trace = new AttemptTrace(path.join(dir, `trace-${i}.jsonl`));
+      await attempt(samples + i, true, trace);
+      traces.push(trace.all());
     }
   } finally {
     servers.stop();
@@ -76,7 +122,10 @@ export async function pythonTaskStartup(samples = 30): Promise<PythonStartResult
     p90_ms: +quantile(xs, 0.9).toFixed(1),
     target_ms: target,
   });
-  return [row('fork server', times.forked, PYTHON_NOOP_TARGET_MS), row('fresh interpreter', times.fresh, '-')];
+  return {
+    rows: [row('fork server', times.forked, PYTHON_NOOP_TARGET_MS), row('fresh interpreter', times.fresh, '-')],
+    breakdown: startBreakdown(traces),
+  };
 }
 
 /** A chain of `n` no-op Python tasks (spark_python_task on `file`). */

@@ -13,6 +13,9 @@ stdout, JSON lines to the worker: {"ready": true, "preloaded": [...], "preloadEr
 warm; {"token", "pid"} once an attempt's supervisor is forked; {"token", "exitCode", "signal"} when
 that supervisor has exited.
 
+The worker asks for each attempt's supervisor ahead of the attempt (a spare, forked and connected
+while the previous attempt runs), so that an attempt's start is only its spec reaching the spare.
+
 Each attempt is two forks, the same process tree a fresh attempt has:
 - the supervisor (supervisor.py's begin/fork_main/supervise): its own session, a child subreaper
   with a parent-death signal; it connects to the worker's SOCKET_PATH three times (report,
@@ -40,6 +43,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 import supervisor  # noqa: E402 - beside this file, on sys.path[0]
@@ -48,9 +52,37 @@ sys.path.remove(HERE)  # tasks see the sys.path a fresh `python djobs_run.py` ha
 sys.path.insert(0, os.path.join(HERE, "python"))
 import djobs_run  # noqa: E402 - puts dbutils in builtins, as in a fresh interpreter
 import dbutils as dbutils_module  # noqa: E402
+import pkgutil  # noqa: E402,F401 - runpy.run_path imports it on each first use: 2-40 ms an attempt
 
 TASK_SYS_PATH = list(sys.path)
 REQUESTS_FD, EVENTS_FD = 0, 1
+
+
+class StartTrace:
+    """Moments of one attempt for the worker's start trace (activities/attempt-trace.ts): kept in
+    memory (time.monotonic_ns, the worker's clock) and appended to the file named by the attempt's
+    DJOBS_START_TRACE once, at the end, so that tracing adds no I/O on the way. Without that
+    variable nothing is written."""
+
+    def __init__(self):
+        self.moments = []
+        self.file = None
+
+    def mark(self, moment, ns=None):
+        self.moments.append((moment, time.monotonic_ns() if ns is None else ns))
+
+    def write(self):
+        if self.file and self.moments:
+            lines = "".join(json.dumps({"moment": m, "ns": str(ns)}) + "\n" for m, ns in self.moments)
+            fd = os.open(self.file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, lines.encode())
+            finally:
+                os.close(fd)
+        self.moments = []
+
+
+TRACE = StartTrace()  # filled in a forked attempt only: the warm parent's stays empty
 
 
 def send(message):
@@ -89,10 +121,13 @@ def serve(worker_pid, wakeup_r):
         while b"\n" in buffered:
             line, buffered = buffered.split(b"\n", 1)
             token = json.loads(line)["token"]
+            requested = time.monotonic_ns()
             # The supervisor starts with its signals blocked, so a SIGTERM cannot kill it unprepared.
             old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, supervisor.WATCHED)
             pid = os.fork()
             if pid == 0:
+                TRACE.mark("fork server: request read", requested)
+                TRACE.mark("supervisor: forked")
                 return token, old_mask
             signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
             children[pid] = token
@@ -134,9 +169,12 @@ def connect(socket_path, token, name):
 def read_spec(conn):
     data = b""
     while b"\n" not in data:
-        chunk = conn.recv(65536)
+        try:
+            chunk = conn.recv(65536)
+        except OSError:
+            chunk = b""  # the worker died while this supervisor waited for an attempt
         if not chunk:
-            os._exit(0)  # the worker gave the attempt up before sending it
+            os._exit(0)  # the worker gave the attempt up (or never had one for it)
         data += chunk
     return json.loads(data.split(b"\n", 1)[0])
 
@@ -148,23 +186,33 @@ def attempt(worker_pid, socket_path, token, old_mask, wakeup_fds, server_pid):
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     for fd in wakeup_fds:
         os.close(fd)
+    # Let go of the server's requests and events at once: a supervisor forked ahead of its attempt
+    # may wait long for it, and the worker sees the server's end as the end of its events.
+    for fd, mode in ((REQUESTS_FD, os.O_RDONLY), (EVENTS_FD, os.O_WRONLY)):
+        devnull = os.open(os.devnull, mode)
+        os.dup2(devnull, fd)
+        os.close(devnull)
     worker = supervisor.begin(worker_pid)
-    report = connect(socket_path, token, "report")
-    out = connect(socket_path, token, "stdout")
-    err = connect(socket_path, token, "stderr")
+    try:
+        report = connect(socket_path, token, "report")
+        out = connect(socket_path, token, "stdout")
+        err = connect(socket_path, token, "stderr")
+    except OSError:
+        os._exit(0)  # the worker or its fork server is gone: no attempt will come
     spec = read_spec(report)
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
+    TRACE.file = spec["env"].get("DJOBS_START_TRACE")
+    TRACE.mark("supervisor: spec read")
     os.dup2(out.fileno(), 1)
     os.dup2(err.fileno(), 2)
-    os.close(devnull)
     out.close()
     err.close()
     cgroup = spec["cgroup"] or ""
     main_pid = supervisor.fork_main(cgroup, old_mask, report.fileno())
     if main_pid != 0:
-        supervisor.supervise(main_pid, cgroup, spec["graceMs"], worker, server_pid, report.fileno())
+        TRACE.moments = []  # the task's main process writes those so far
+        supervisor.supervise(main_pid, cgroup, spec["graceMs"], worker, server_pid, report.fileno(), TRACE)
         os._exit(0)
+    TRACE.mark("task: forked")
     try:
         os.chdir(spec["cwd"])
     except OSError as e:
@@ -177,8 +225,14 @@ def attempt(worker_pid, socket_path, token, old_mask, wakeup_fds, server_pid):
 
 def become_task(spec):
     """In the attempt's main process: what a fresh interpreter would have, from the spec."""
-    os.environ.clear()
-    os.environ.update(spec["env"])
+    # Only what differs: the attempt's environment is mostly the worker's, and each change is a
+    # putenv (half of this step's time when all were set again).
+    env = spec["env"]
+    for name in [name for name in os.environ if name not in env]:
+        del os.environ[name]
+    for name, value in env.items():
+        if os.environ.get(name) != value:
+            os.environ[name] = value
     sys.path[:] = TASK_SYS_PATH
     dbutils_module._take_secrets()
     # `random` reseeds itself after fork (os.register_at_fork); numpy's global generator does not.
@@ -205,7 +259,11 @@ def main():
     token, old_mask = serve(worker_pid, wakeup_r)
     spec = attempt(worker_pid, socket_path, token, old_mask, (wakeup_r, wakeup_w), server_pid)
     become_task(spec)
-    os._exit(run_task(spec["argv"]))
+    TRACE.mark("task: environment set")
+    code = run_task(spec["argv"])
+    TRACE.mark("task: exits")
+    TRACE.write()
+    os._exit(code)
 
 
 def run_task(argv):
@@ -213,7 +271,9 @@ def run_task(argv):
     threads joined, atexit handlers run, output flushed), without tearing the warm modules down
     one by one: the process exits at once after that."""
     try:
+        TRACE.mark("task: user file starts")
         djobs_run.main(argv)
+        TRACE.mark("task: user file ended")
         code = 0
     except SystemExit as e:
         code = exit_code(e.code)

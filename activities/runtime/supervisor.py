@@ -148,14 +148,86 @@ def begin(worker_pid, watch=True):
     return Worker(worker_pid, watch)
 
 
+class CloneArgs(ctypes.Structure):
+    """struct clone_args of clone3(2), up to its cgroup field (Linux 5.7)."""
+
+    _fields_ = [
+        (name, ctypes.c_uint64)
+        for name in (
+            "flags",
+            "pidfd",
+            "child_tid",
+            "parent_tid",
+            "exit_signal",
+            "stack",
+            "stack_size",
+            "tls",
+            "set_tid",
+            "set_tid_size",
+            "cgroup",
+        )
+    ]
+
+
+SYS_CLONE3 = 435  # the same number on every architecture (the generic syscall table)
+CLONE_INTO_CGROUP = 0x200000000
+
+
+def fork_into_cgroup(cgroup):
+    """Fork straight into CGROUP_DIR with clone3(CLONE_INTO_CGROUP): the child is born there.
+
+    Moving a process into a cgroup afterwards (writing cgroup.procs) waits for an RCU grace period
+    in the kernel (the cgroup_threadgroup_rwsem's writer side), ~15 ms on an idle 2-core machine,
+    more under load: most of a forked Python task's start. Born in the cgroup, it waits for nothing.
+
+    A fork as os.fork makes it (the interpreter's before/after-fork work: at-fork hooks, import
+    lock, threading state) around the bare system call, which is only sound in a process with one
+    thread, as a supervisor is. The bare call skips the C library's own fork handlers, which a
+    single-threaded process does not need (no lock can be held by another thread).
+    Returns the pid (0 in the child), or None when this kernel or Python cannot (clone3 or
+    CLONE_INTO_CGROUP missing, the cgroup not ours): then fork and move.
+    """
+    if sys.implementation.name != "cpython" or threading_count() != 1:
+        return None
+    try:
+        fd = os.open(cgroup, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        libc = ctypes.PyDLL(None, use_errno=True)  # PyDLL: the call keeps the interpreter's lock
+        libc.syscall.restype = ctypes.c_long
+        api = ctypes.pythonapi
+        before, child, parent = api.PyOS_BeforeFork, api.PyOS_AfterFork_Child, api.PyOS_AfterFork_Parent
+    except (AttributeError, OSError):
+        os.close(fd)
+        return None
+    args = CloneArgs(flags=CLONE_INTO_CGROUP, exit_signal=signal.SIGCHLD, cgroup=fd)
+    before()
+    pid = libc.syscall(ctypes.c_long(SYS_CLONE3), ctypes.byref(args), ctypes.c_size_t(ctypes.sizeof(args)))
+    if pid == 0:
+        child()
+    else:
+        parent()
+    os.close(fd)
+    return pid if pid >= 0 else None
+
+
+def threading_count():
+    threading = sys.modules.get("threading")
+    return threading.active_count() if threading is not None else 1
+
+
 def fork_main(cgroup, old_mask, report_fd):
     """Fork the task's main process; in it (return value 0) the signal mask is the task's and it is
     in CGROUP_DIR, or has reported why not."""
-    pid = os.fork()
+    pid = fork_into_cgroup(cgroup) if cgroup else None
+    born_in_cgroup = pid is not None
+    if pid is None:
+        pid = os.fork()
     if pid != 0:
         return pid
     signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
-    if cgroup:
+    if cgroup and not born_in_cgroup:
         try:
             with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
                 f.write(str(os.getpid()))
@@ -165,9 +237,10 @@ def fork_main(cgroup, old_mask, report_fd):
     return 0
 
 
-def supervise(main_pid, cgroup, grace_ms, worker, parent, report_fd):
+def supervise(main_pid, cgroup, grace_ms, worker, parent, report_fd, trace=None):
     """Wait for the main process and every straggler, kill on SIGTERM or when the worker dies, and
-    report the main process's status once the attempt is empty."""
+    report the main process's status once the attempt is empty. TRACE (the fork server's start
+    trace) marks the main process's end and the attempt's, and is written before the report."""
     if os.getppid() != parent:  # the parent died before PR_SET_PDEATHSIG took effect
         os.kill(os.getpid(), signal.SIGUSR1)
 
@@ -188,6 +261,8 @@ def supervise(main_pid, cgroup, grace_ms, worker, parent, report_fd):
                 break
             if pid == main_pid:
                 main_status = status
+                if trace:
+                    trace.mark("supervisor: task reaped")
         if pid == -1 and (not cgroup or cgroup_empty(cgroup)):
             break  # the main process and every straggler are gone
         if main_status is not None or (kill_deadline is not None and time.monotonic() >= kill_deadline):
@@ -219,6 +294,9 @@ def supervise(main_pid, cgroup, grace_ms, worker, parent, report_fd):
             os.rmdir(cgroup)  # emptied; the worker may be gone and unable to remove it
         except OSError:
             pass
+    if trace:
+        trace.mark("supervisor: attempt empty, reports")
+        trace.write()
     if os.WIFSIGNALED(main_status):
         report({"exitCode": None, "signal": signal.Signals(os.WTERMSIG(main_status)).name}, report_fd)
     else:

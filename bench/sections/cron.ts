@@ -1,6 +1,7 @@
 // JOBS jobs with cron schedules: how long creating them takes, how long jobs/list takes to page
 // through them over REST, and the schedule fire lag: FIRING of them fire every 15 seconds, and
-// over one minute of fires each run's workflow start is compared with its scheduled fire time
+// once each has fired (the server's scheduler has worked through the new schedules), over one
+// minute of fires each run's workflow start is compared with its scheduled fire time
 // (TemporalScheduledStartTime). The other jobs fire once a day, at times spread over the day;
 // they are created and listed first, the firing ones after, so that the listing is measured
 // without runs competing for the machine.
@@ -8,7 +9,7 @@ import { TokenMap, adminPrincipal } from '../../api/auth';
 import { createApiServer } from '../../api/server';
 import { DurableJobsClient } from '../../client';
 import type { JobSettings } from '../../core';
-import { TemporalScheduledStartTime } from '../../workflows/search-attributes';
+import { DjobsJobId, TemporalScheduledStartTime } from '../../workflows/search-attributes';
 import { median, percentile, round } from '../env';
 import { mapPool } from '../pool';
 import type { Section } from '../section';
@@ -19,12 +20,15 @@ const CREATE_CONCURRENCY = 16;
 const PAGE = 100;
 /** Paging stops after this many seconds (the pages read so far are reported). */
 const PAGE_BUDGET_S = Number(process.env.BENCH_CRON_PAGE_BUDGET_S ?? 120);
+/** How long the firing jobs may take to fire once each before the lag is measured anyway. */
+const READY_BUDGET_S = Number(process.env.BENCH_CRON_READY_BUDGET_S ?? 900);
 const TOKEN = 'bench-cron-token-0123456789abcdef';
 const FIRST_PAGE_TARGET_MS = 100;
 const FIRE_LAG_TARGET_MS = 1000;
 
 function jobSettings(i: number): JobSettings {
-  const cron = i < FIRING ? '0/15 * * * * ?' : `0 ${i % 60} ${Math.floor(i / 60) % 24} * * ?`;
+  // The firing jobs fire every 15 s, spread over its seconds (a steady rate, not one burst).
+  const cron = i < FIRING ? `${i % 15}/15 * * * * ?` : `0 ${i % 60} ${Math.floor(i / 60) % 24} * * ?`;
   return {
     name: `cron-${i}`,
     tasks: [{ task_key: 'noop', shell_command_task: { command: 'true' } }],
@@ -34,7 +38,7 @@ function jobSettings(i: number): JobSettings {
 
 export const cron: Section = {
   name: 'cron',
-  summary: `${JOBS} jobs with cron schedules: create time, jobs/list paging, fire lag of ${FIRING} jobs firing every 15 s over a minute`,
+  summary: `${JOBS} jobs with cron schedules: create time, jobs/list paging, fire lag of ${FIRING} jobs firing every 15 s (spread over it) over a minute`,
   quick: false,
   async run(env) {
     const client = DurableJobsClient.fromClient(env.client, { taskQueue: env.noopQueue, user: 'bench' });
@@ -71,10 +75,25 @@ export const cron: Section = {
     }
 
     const t1 = performance.now();
+    const createdAt = new Date();
     const firing = await create(Array.from({ length: FIRING }, (_, i) => i));
     createMs += performance.now() - t1;
+    // Right after thousands of schedules are created the server's scheduler is still working
+    // through their first workflow tasks, in order: the firing jobs, created last, fire only once
+    // that backlog is done. Its time is a figure of its own; the lag is measured after it.
+    const firstFires = new Set<number>();
+    const readyDeadline = Date.now() + READY_BUDGET_S * 1000;
+    while (firstFires.size < FIRING && Date.now() < readyDeadline) {
+      const query = `TaskQueue = "${env.noopQueue}" AND TemporalScheduledStartTime >= "${createdAt.toISOString()}"`;
+      for await (const w of env.client.workflow.list({ query })) {
+        const jobId = w.typedSearchAttributes.get(DjobsJobId);
+        if (jobId !== undefined && firing.includes(jobId)) firstFires.add(jobId);
+      }
+      if (firstFires.size < FIRING) await new Promise((r) => setTimeout(r, 2_000));
+    }
+    const readyMs = Date.now() - createdAt.getTime();
     const fireFrom = new Date();
-    // One minute of fires, counted from the first fire time after every job exists.
+    // One minute of fires, counted from the first fire time after every firing job has fired once.
     const windowStart = new Date(Math.ceil(fireFrom.getTime() / 15_000) * 15_000);
     const windowEnd = new Date(windowStart.getTime() + 60_000);
     const lags: number[] = [];
@@ -99,7 +118,7 @@ export const cron: Section = {
     const lagP99 = percentile(lags, 0.99);
     return [
       {
-        title: `${JOBS} jobs with cron schedules (${FIRING} of them firing every 15 s)`,
+        title: `${JOBS} jobs with cron schedules (${FIRING} of them firing every 15 s, spread over its seconds)`,
         rows: [
           {
             figure: 'create',
@@ -118,6 +137,15 @@ export const cron: Section = {
             value: `${pageTimes.length} pages, ${listed} jobs in ${round(pageTimes.reduce((a, b) => a + b, 0) / 1000, 1)} s; median page ${round(median(pageTimes))} ms`,
             target: '',
             met: listed >= JOBS - FIRING ? '' : `stopped after ${PAGE_BUDGET_S} s`,
+          },
+          {
+            figure: 'every firing job fired once (from its creation)',
+            value:
+              firstFires.size >= FIRING
+                ? `${round(readyMs / 1000, 1)} s`
+                : `${firstFires.size} of ${FIRING} after ${READY_BUDGET_S} s`,
+            target: '',
+            met: '',
           },
           {
             figure: 'fire lag (scheduled time → run start)',

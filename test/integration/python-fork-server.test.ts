@@ -3,12 +3,17 @@
 // cgroup, output in the log, task values, exit codes and tracebacks, files left open flushed; nothing one attempt imports or
 // sets reaches the next; timeout and cancel kill the tree; a killed fork server is restarted once,
 // then the worker falls back to fresh interpreters, and attempts already running go on; a task can
-// ask for a fresh interpreter; kill -9 of the worker kills every attempt and the fork server.
+// ask for a fresh interpreter; kill -9 of the worker kills every attempt and the fork server; a
+// traced attempt (the bench's breakdown) has every moment of its start and end.
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AttemptTrace } from '../../activities/attempt-trace';
 import type { ContainmentMechanism } from '../../activities/containment';
+import { executeTaskAttempt } from '../../activities/execute';
+import { PythonForkServers } from '../../activities/python-fork-servers';
 import type { Task } from '../../core';
 import { alive, job, latestByKey, startEngine, startWorkerProcess, waitFor, type Engine } from './harness';
 
@@ -329,4 +334,66 @@ describe('Python fork server: kill -9 of the worker', () => {
       await engine.client.cancelRun(run_id);
     }
   );
+});
+
+describe.each<ContainmentMechanism>(['cgroup', 'subreaper'])('Python fork server: start trace, %s', (mechanism) => {
+  it('a traced attempt has every moment of its start and end in causal order; the next one starts on a spare supervisor', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-start-trace-'));
+    const servers = new PythonForkServers();
+    try {
+      const file = write(path.join(dir, 'noop.py'), 'pass\n');
+      const traced = async (n: number) => {
+        const trace = new AttemptTrace(path.join(dir, `trace-${n}.jsonl`));
+        const record = await executeTaskAttempt(
+          {
+            runId: 1,
+            jobName: 'trace',
+            taskRunId: 7,
+            attemptNumber: n,
+            jobParameters: {},
+            upstreamTaskValues: {},
+            task: { task_key: 't', spark_python_task: { python_file: file } },
+          },
+          {
+            dataDir: dir,
+            signal: new AbortController().signal,
+            pythonForkServers: servers,
+            containment: mechanism,
+            trace,
+          }
+        );
+        trace.mark('worker: attempt ends');
+        expect(record.exitCode).toBe(0);
+        expect(record.containment).toBe(mechanism);
+        return trace.all().map((m) => m.moment);
+      };
+      const fromSpec = [
+        'worker: spec sent',
+        'supervisor: spec read',
+        'task: forked',
+        'task: environment set',
+        'task: user file starts',
+        'task: user file ended',
+        'task: exits',
+        'supervisor: task reaped',
+        'supervisor: attempt empty, reports',
+        'worker: supervisor ended',
+        'worker: output drained',
+        'worker: log closed',
+        'worker: attempt ends',
+      ];
+      // The first attempt waits for its supervisor's fork; the second finds the spare forked during the first.
+      expect(await traced(0)).toEqual([
+        'worker: attempt starts',
+        'fork server: request read',
+        'supervisor: forked',
+        ...fromSpec,
+      ]);
+      await waitFor(() => servers.servers[0]!.spareReady, 'the spare supervisor to connect', END_BOUND_MS);
+      expect(await traced(1)).toEqual(['worker: attempt starts', ...fromSpec]);
+    } finally {
+      servers.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
