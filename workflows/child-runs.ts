@@ -9,6 +9,7 @@ import {
   proxyLocalActivities,
 } from '@temporalio/workflow';
 import {
+  parseForEachInputs,
   runIdFromString,
   type AttemptOutcome,
   type AttemptState,
@@ -84,13 +85,8 @@ export async function runForEach(
   fe: NonNullable<Task['for_each_task']>,
   attempt: AttemptState
 ): Promise<AttemptOutcome> {
-  let inputs: unknown;
-  try {
-    inputs = JSON.parse(fe.inputs);
-  } catch {
-    inputs = undefined;
-  }
-  if (!Array.isArray(inputs)) {
+  const inputs = parseForEachInputs(fe.inputs);
+  if (inputs === undefined) {
     return {
       end: 'INVALID',
       message: `for_each_task.inputs must be a JSON array, found ${JSON.stringify(fe.inputs.slice(0, 80))}`,

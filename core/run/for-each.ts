@@ -13,6 +13,19 @@ export interface ForEachProgress {
   failures: { index: number; error: string }[];
 }
 
+/**
+ * A for_each task's `inputs` text as the list of iterations, or undefined when it is not a JSON
+ * array (validation reports that for literal inputs; the workflow, for inputs a reference filled).
+ */
+export function parseForEachInputs(text: string): unknown[] | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return Array.isArray(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Only the first failures are kept: 10,000 failed iterations must not fill the history. */
 export const MAX_FOR_EACH_FAILURES_KEPT = 20;
 

@@ -1,7 +1,7 @@
 // The for_each child's bookkeeping without a server: concurrency, counts, kept failures, the
 // drain for continue-as-new and the next execution that carries the progress on.
 import { describe, expect, it } from 'vitest';
-import { ForEachIterations, MAX_FOR_EACH_FAILURES_KEPT, forEachDetails } from '../../../../core';
+import { ForEachIterations, MAX_FOR_EACH_FAILURES_KEPT, forEachDetails, parseForEachInputs } from '../../../../core';
 
 describe('ForEachIterations', () => {
   it('starts at most `concurrency` iterations, in index order, and the next as each ends', () => {
@@ -89,5 +89,16 @@ describe('ForEachIterations', () => {
     expect(forEachDetails('loop', 9, run.stats())).toBe(
       '**for_each loop** of run 9\n\n| total | active | succeeded | failed | waiting |\n|---|---|---|---|---|\n| 3 | 1 | 1 | 0 | 1 |'
     );
+  });
+});
+
+describe('parseForEachInputs', () => {
+  it('gives the iterations of a JSON array and nothing for any other text', () => {
+    expect(parseForEachInputs('[1, "a", {"b": 2}]')).toEqual([1, 'a', { b: 2 }]);
+    expect(parseForEachInputs('[]')).toEqual([]);
+    expect(parseForEachInputs('{"a": 1}')).toBeUndefined();
+    expect(parseForEachInputs('"[1]"')).toBeUndefined();
+    expect(parseForEachInputs('[1, 2')).toBeUndefined();
+    expect(parseForEachInputs('{{tasks.a.values.list}}')).toBeUndefined();
   });
 });
