@@ -175,6 +175,8 @@ describe('payload encryption', () => {
       await expect(onlyNew.getRun(runId)).rejects.toThrow(
         'Cannot decrypt a payload encrypted with key "test-run": that key is not in the key ring (known: rotated).'
       );
+      // Other files list runs of the shared namespace with the test ring, which lacks this key.
+      await client.deleteRun(run_id);
     } finally {
       await stop();
       await onlyNew.close();
