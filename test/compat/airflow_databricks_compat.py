@@ -123,10 +123,20 @@ assert [h["type"] for h in repaired["repair_history"]] == ["ORIGINAL", "REPAIR"]
 assert hook.get_latest_repair_id(op.run_id) == repaired["repair_history"][1]["id"]
 
 # the same with deferrable=True: the failure comes back as the trigger's event (or at once), the
-# operator repairs and defers again until the repair succeeds
+# operator repairs and defers again until the repair succeeds. The repaired attempt waits for the
+# "repair" gate, opened once the operator has deferred: a failure seen at once and a repair that
+# ends before the operator looks would otherwise never defer.
 os.remove(os.path.join(workdir, "failed_once"))
-op = DatabricksRunNowOperator(task_id="repair-deferred", job_id=flaky_id, repair_run=True, deferrable=True, **fast)
-assert run_deferrable(op) >= 1
+gated_flaky_id = hook.create_job(
+    {
+        "name": "airflow flaky gated",
+        "tasks": [{"task_key": "flaky", "spark_python_task": {"python_file": "fail_once.py", "parameters": ["repair"]}}],
+    }
+)
+op = DatabricksRunNowOperator(
+    task_id="repair-deferred", job_id=gated_flaky_id, repair_run=True, deferrable=True, **fast
+)
+assert run_deferrable(op, release="repair") >= 1
 again = hook._do_api_call(("GET", "2.2/jobs/runs/get"), {"run_id": op.run_id, "include_history": True})
 assert again["state"]["result_state"] == "SUCCESS", again["state"]
 assert [h["type"] for h in again["repair_history"]] == ["ORIGINAL", "REPAIR"], again["repair_history"]

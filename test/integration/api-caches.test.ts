@@ -101,7 +101,9 @@ describe('REST API caches', () => {
       if (a.status !== 200) expect(a.body.error_code).toBe('TEMPORARILY_UNAVAILABLE');
       else if (a.sentAt > repairedAt) {
         expect(a.body.repair_history).toHaveLength(2);
-        expect(statusOf(a.body)).not.toBe('TERMINATED');
+        // Running the repair, or already finished by it (its one task is quick): never the
+        // cached FAILED of the execution before it.
+        if (statusOf(a.body) === 'TERMINATED') expect(a.body).toMatchObject({ state: { result_state: 'SUCCESS' } });
       }
     }
     await waitFor(
