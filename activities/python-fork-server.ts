@@ -39,6 +39,12 @@ interface Launch {
   ended: boolean;
   exited: (e: Exit) => void;
   exit: Promise<Exit>;
+  /**
+   * An attempt holds it. A spare's connections do not keep the worker's process alive (they are
+   * unref'd, as the server's own handles are): `djobs dev` and `djobs worker` must exit on Ctrl-C
+   * with a spare waiting; an attempt's connections do, until it ends.
+   */
+  held: boolean;
 }
 
 /** Variables that shape an interpreter as it starts (search path, locale, hash seed, libraries). */
@@ -162,9 +168,12 @@ export class PythonForkServer {
     this.spare = undefined;
     if (!launch || launch.failed || launch.ended) {
       if (launch) this.discard(launch);
-      launch = this.fork();
+      launch = this.fork(true);
+    } else {
+      launch.held = true;
+      for (const s of Object.values(launch.streams)) s.ref();
     }
-    this.spare = this.fork();
+    this.spare = this.fork(false);
     return launch.ready.then((started) => {
       const spec = {
         argv,
@@ -180,7 +189,7 @@ export class PythonForkServer {
   }
 
   /** Fork a supervisor, which connects and then waits for its attempt's spec. */
-  private fork(): Launch {
+  private fork(held: boolean): Launch {
     const token = randomBytes(16).toString('hex');
     let exited!: (e: Exit) => void;
     const exit = new Promise<Exit>((r) => (exited = r));
@@ -198,12 +207,14 @@ export class PythonForkServer {
       ended: false,
       exited,
       exit,
+      held,
     };
     this.launches.set(token, launch);
     const timer = setTimeout(
       () => this.fail(token, new Error('the forked attempt did not connect in time')),
       CONNECT_TIMEOUT_MS
     );
+    timer.unref();
     void exit.then(() => {
       clearTimeout(timer);
       launch.ended = true;
@@ -251,6 +262,7 @@ export class PythonForkServer {
     const launch = this.launches.get(token);
     if (!launch || launch.settled || !isStream(name) || launch.streams[name]) return false;
     launch.streams[name] = sock;
+    if (!launch.held) sock.unref();
     sock.on('error', () => {}); // a killed attempt may reset its connections; its end is its report's
     this.startedIfReady(launch);
     return true;

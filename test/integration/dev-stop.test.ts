@@ -92,3 +92,54 @@ describe('djobs dev stops on SIGTERM', () => {
     await waitFor(() => !alive(server), 'the Temporal server to be gone', 5_000);
   });
 });
+
+describe('djobs dev stops on Ctrl-C', () => {
+  it('after a Python task ran, with its fork server holding a spare supervisor', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-dev-sigint-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, DJOBS_HOME: home, DJOBS_PORT: '0', DJOBS_UI_PORT: '0' };
+    delete env.TEMPORAL_ADDRESS;
+    const dev: ChildProcess = spawn(process.execPath, [cli, 'dev', '--api-port', '0'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    dev.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    dev.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number>((r) => dev.once('exit', () => r(Date.now())));
+    try {
+      const address = await waitFor(
+        () => /Temporal at (127\.0\.0\.1:\d+)/.exec(out)?.[1],
+        `djobs dev to start (output so far: ${out})`,
+        60_000
+      );
+      const script = path.join(home, 'hello.py');
+      const ran = path.join(home, 'ran');
+      fs.writeFileSync(script, `open(${JSON.stringify(ran)}, "w").close()\n`);
+      const client = await DurableJobsClient.connect({ address, taskQueue: 'djobs' });
+      try {
+        await client.submitRun(
+          job('python then ctrl-c', [{ task_key: 'py', spark_python_task: { python_file: script } }])
+        );
+      } finally {
+        await client.close();
+      }
+      await waitFor(() => fs.existsSync(ran), 'the Python task to run', 60_000);
+      // The fork server has forked the next attempt's supervisor ahead of it.
+      const forkServer = await waitFor(() => childrenOf(dev.pid!, 'forkserver.py')[0], 'the fork server');
+      await waitFor(() => childrenOf(forkServer, 'forkserver.py').length > 0, 'a spare supervisor');
+
+      const signaledAt = Date.now();
+      dev.kill('SIGINT');
+      const exitedAt = await Promise.race([
+        exited,
+        new Promise<number>((r) => setTimeout(() => r(-1), STOP_BOUND_MS * 2)),
+      ]);
+      expect(exitedAt, `djobs dev did not exit; output: ${out}`).toBeGreaterThan(0);
+      expect(exitedAt - signaledAt).toBeLessThan(STOP_BOUND_MS);
+      await waitFor(() => !alive(forkServer), 'the fork server to be gone with dev', 5_000);
+    } finally {
+      if (dev.exitCode === null && dev.signalCode === null) dev.kill('SIGKILL');
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
