@@ -29,6 +29,28 @@ function childrenOf(pid: number, needle: string): number[] {
     .map(Number);
 }
 
+/** `djobs dev` started in a home of its own: the process, its output so far, its exit, its address. */
+function startDev(prefix: string) {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const env: NodeJS.ProcessEnv = { ...process.env, DJOBS_HOME: home, DJOBS_PORT: '0', DJOBS_UI_PORT: '0' };
+  delete env.TEMPORAL_ADDRESS;
+  const dev: ChildProcess = spawn(process.execPath, [cli, 'dev', '--api-port', '0'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  dev.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  dev.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number>((r) => dev.once('exit', () => r(Date.now())));
+  const stop = () => {
+    if (dev.exitCode === null && dev.signalCode === null) dev.kill('SIGKILL');
+    fs.rmSync(home, { recursive: true, force: true });
+  };
+  const address = waitFor(() => /Temporal at (127\.0\.0\.1:\d+)/.exec(out)?.[1], 'djobs dev to start', 60_000);
+  address.catch(() => {}); // awaited by the test; a failed start is reported there
+  return { home, dev, exited, output: () => out, stop, address };
+}
+
 describe('djobs dev stops on SIGTERM', () => {
   const cleanups: (() => void)[] = [];
   afterEach(() => {
@@ -39,29 +61,13 @@ describe('djobs dev stops on SIGTERM', () => {
     ['killed', 'SIGKILL'],
     ['hung', 'SIGSTOP'],
   ] as const)('with its Temporal server %s and a task in flight', async (_state, serverSignal) => {
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-dev-stop-'));
-    const env: NodeJS.ProcessEnv = { ...process.env, DJOBS_HOME: home, DJOBS_PORT: '0', DJOBS_UI_PORT: '0' };
-    delete env.TEMPORAL_ADDRESS;
-    const dev: ChildProcess = spawn(process.execPath, [cli, 'dev', '--api-port', '0'], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    dev.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    dev.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number>((r) => dev.once('exit', () => r(Date.now())));
+    const { home, dev, exited, output, stop, address: started } = startDev('djobs-dev-stop-');
     const owned = { server: 0 };
     cleanups.push(() => {
-      if (dev.exitCode === null && dev.signalCode === null) dev.kill('SIGKILL');
       if (owned.server && alive(owned.server)) process.kill(owned.server, 'SIGKILL');
-      fs.rmSync(home, { recursive: true, force: true });
+      stop();
     });
-
-    const address = await waitFor(
-      () => /Temporal at (127\.0\.0\.1:\d+)/.exec(out)?.[1],
-      `djobs dev to start (output so far: ${out})`,
-      60_000
-    );
+    const address = await started;
     const server = childrenOf(dev.pid!, 'start-dev')[0]!;
     expect(server).toBeDefined();
     owned.server = server;
@@ -85,7 +91,7 @@ describe('djobs dev stops on SIGTERM', () => {
       exited,
       new Promise<number>((r) => setTimeout(() => r(-1), STOP_BOUND_MS * 2)),
     ]);
-    expect(exitedAt, `djobs dev did not exit; output: ${out}`).toBeGreaterThan(0);
+    expect(exitedAt, `djobs dev did not exit; output: ${output()}`).toBeGreaterThan(0);
     expect(exitedAt - signaledAt).toBeLessThan(STOP_BOUND_MS);
     await waitFor(() => !alive(task), 'the task in flight to die with dev', 5_000);
     // A hung server is not left behind either.
@@ -95,23 +101,9 @@ describe('djobs dev stops on SIGTERM', () => {
 
 describe('djobs dev stops on Ctrl-C', () => {
   it('after a Python task ran, with its fork server holding a spare supervisor', async () => {
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-dev-sigint-'));
-    const env: NodeJS.ProcessEnv = { ...process.env, DJOBS_HOME: home, DJOBS_PORT: '0', DJOBS_UI_PORT: '0' };
-    delete env.TEMPORAL_ADDRESS;
-    const dev: ChildProcess = spawn(process.execPath, [cli, 'dev', '--api-port', '0'], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    dev.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    dev.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number>((r) => dev.once('exit', () => r(Date.now())));
+    const { home, dev, exited, output, stop, address: started } = startDev('djobs-dev-sigint-');
     try {
-      const address = await waitFor(
-        () => /Temporal at (127\.0\.0\.1:\d+)/.exec(out)?.[1],
-        `djobs dev to start (output so far: ${out})`,
-        60_000
-      );
+      const address = await started;
       const script = path.join(home, 'hello.py');
       const ran = path.join(home, 'ran');
       fs.writeFileSync(script, `open(${JSON.stringify(ran)}, "w").close()\n`);
@@ -134,12 +126,11 @@ describe('djobs dev stops on Ctrl-C', () => {
         exited,
         new Promise<number>((r) => setTimeout(() => r(-1), STOP_BOUND_MS * 2)),
       ]);
-      expect(exitedAt, `djobs dev did not exit; output: ${out}`).toBeGreaterThan(0);
+      expect(exitedAt, `djobs dev did not exit; output: ${output()}`).toBeGreaterThan(0);
       expect(exitedAt - signaledAt).toBeLessThan(STOP_BOUND_MS);
       await waitFor(() => !alive(forkServer), 'the fork server to be gone with dev', 5_000);
     } finally {
-      if (dev.exitCode === null && dev.signalCode === null) dev.kill('SIGKILL');
-      fs.rmSync(home, { recursive: true, force: true });
+      stop();
     }
   });
 });
