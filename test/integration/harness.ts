@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, inject } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import type { ContainmentChoice } from '../../activities/containment';
 import type { FastifyInstance } from 'fastify';
 import type { PythonForkServerOptions } from '../../activities/python-fork-servers';
@@ -196,6 +196,34 @@ export function latestByKey(run: Run): Record<string, Run['tasks'][number]> {
 
 export function attemptsOf(run: Run, key: string): Run['tasks'] {
   return run.tasks.filter((t) => t.task_key === key).sort((a, b) => a.attempt_number - b.attempt_number);
+}
+
+/**
+ * A job whose task `flaky` fails on attempts 0 and 1 and succeeds on attempt 2 (it counts its
+ * attempts in `counter`), `retryIntervalMillis` apart, with a task `after` depending on it.
+ */
+export function flakyJob(workDir: string, retryIntervalMillis: number): { spec: JobSettings; counter: string } {
+  const counter = path.join(workDir, 'flaky-count');
+  const flaky = `n=$(cat ${counter} 2>/dev/null || echo 0); echo $((n+1)) > ${counter}; [ "$n" -ge 2 ]`;
+  const spec = job('flaky', [
+    sh('flaky', flaky, { max_retries: 2, min_retry_interval_millis: retryIntervalMillis }),
+    sh('after', 'true', { depends_on: [{ task_key: 'flaky' }] }),
+  ]);
+  return { spec, counter };
+}
+
+/** What a run of `flakyJob` must show: success after two retries, each attempt its own task run. */
+export function expectRetriedTwice(run: Run, counter: string): Run['tasks'] {
+  expect(run.state.result_state).toBe('SUCCESS');
+  const attempts = attemptsOf(run, 'flaky');
+  expect(attempts.map((a) => [a.attempt_number, a.state.result_state])).toEqual([
+    [0, 'FAILED'],
+    [1, 'FAILED'],
+    [2, 'SUCCESS'],
+  ]);
+  expect(new Set(attempts.map((a) => a.run_id)).size).toBe(3);
+  expect(fs.readFileSync(counter, 'utf8').trim()).toBe('3');
+  return attempts;
 }
 
 /** Poll `fn` until it returns a truthy value or the deadline passes; keeps the last error. */

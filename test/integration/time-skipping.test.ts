@@ -8,13 +8,12 @@
 // rule). Timeouts of running tasks (task timeout_seconds, the job timeout of a running task) are
 // enforced on the worker's clock and stay on the dev server (retries-timeouts.test.ts).
 import path from 'node:path';
-import fs from 'node:fs';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWorkflowId } from '../../core';
 import { startSmtpReceiver, type SmtpReceiver } from '../helpers/smtp-server';
 import { useTimeSkippingEngine, type TimeSkippingEngine } from '../helpers/time-skipping';
-import { attemptsOf, job, latestByKey, sh } from './harness';
+import { attemptsOf, expectRetriedTwice, flakyJob, job, latestByKey, sh } from './harness';
 
 const MINUTE = 60_000;
 
@@ -45,27 +44,12 @@ describe('timers in workflow time (time-skipping test server)', () => {
   }));
 
   it('a failed task is retried twice, min_retry_interval_millis (15 minutes) apart, each attempt its own task run', async () => {
-    const counter = path.join(engine.workDir, 'flaky-count');
-    // Fails on attempts 0 and 1, succeeds on attempt 2.
-    const flaky = `n=$(cat ${counter} 2>/dev/null || echo 0); echo $((n+1)) > ${counter}; [ "$n" -ge 2 ]`;
+    const { spec, counter } = flakyJob(engine.workDir, 15 * MINUTE);
     const wallStart = Date.now();
-    const { run_id } = await engine.client.submitRun(
-      job('flaky', [
-        sh('flaky', flaky, { max_retries: 2, min_retry_interval_millis: 15 * MINUTE }),
-        sh('after', 'true', { depends_on: [{ task_key: 'flaky' }] }),
-      ])
-    );
+    const { run_id } = await engine.client.submitRun(spec);
     const run = await engine.finish(run_id);
     const wallElapsed = Date.now() - wallStart;
-    expect(run.state.result_state).toBe('SUCCESS');
-    const attempts = attemptsOf(run, 'flaky');
-    expect(attempts.map((a) => [a.attempt_number, a.state.result_state])).toEqual([
-      [0, 'FAILED'],
-      [1, 'FAILED'],
-      [2, 'SUCCESS'],
-    ]);
-    expect(new Set(attempts.map((a) => a.run_id)).size).toBe(3);
-    expect(fs.readFileSync(counter, 'utf8').trim()).toBe('3');
+    expectRetriedTwice(run, counter);
     // On the workflow's clock, each retry started 15 minutes after the attempt before it did
     // (timers fire on whole seconds, so within a minute more)...
     const starts = (await engine.client.getRunState(run_id)).tasks.flaky!.attempts.map((a) => a.workflowStartTime!);
