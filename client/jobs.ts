@@ -93,6 +93,8 @@ const RECENT_JOBS = 10_000;
 const UNIT_MS = { MINUTES: 60_000, HOURS: 3_600_000, DAYS: 86_400_000, WEEKS: 604_800_000 } as const;
 /** How late a missed scheduled run may still start after an outage. */
 const SCHEDULE_CATCHUP_WINDOW = '10 minutes';
+/** At most this many just-shared job ids are added to one listing query (`grantedSinceIndexed`). */
+const MAX_GRANTED_IN_QUERY = 500;
 
 export class Jobs {
   /** Recently read jobs, by job id (see `recentJob`). */
@@ -231,10 +233,16 @@ export class Jobs {
     const clauses = [`${DjobsJobId.name} IS NOT NULL`];
     if (options.name !== undefined) clauses.push(`${DjobsJobName.name} = ${quote(options.name)}`);
     // Jobs saved before DjobsViewers existed have none: listed, and judged by the caller's check.
-    if (options.visibleTo)
+    // Jobs this client just shared with the principal are asked for by id too: the index may not
+    // name the principal yet, and a grant made through this server is honoured at once.
+    if (options.visibleTo) {
+      const granted = this.grantedSinceIndexed(options.visibleTo);
       clauses.push(
-        `(${DjobsViewers.name} IN (${options.visibleTo.map(quote).join(', ')}) OR ${DjobsViewers.name} IS NULL)`
+        `(${DjobsViewers.name} IN (${options.visibleTo.map(quote).join(', ')}) OR ${DjobsViewers.name} IS NULL` +
+          (granted.length > 0 ? ` OR ${DjobsJobId.name} IN (${granted.join(', ')})` : '') +
+          ')'
       );
+    }
     let page: temporal.api.workflowservice.v1.IListSchedulesResponse;
     try {
       page = await this.ctx.temporal.workflowService.listSchedules({
@@ -284,6 +292,19 @@ export class Jobs {
       jobs: jobs.filter((j) => j !== undefined),
       ...(next ? { nextPageToken: Buffer.from(next).toString('base64url') } : {}),
     };
+  }
+
+  /**
+   * Jobs whose access this client changed so that a principal with keywords `visibleTo` may see
+   * them, while the listing may not show it yet (the most recent `MAX_GRANTED_IN_QUERY`, to bound
+   * the query; the index catches up in about a second, and each listing that shows a job caught up
+   * forgets it).
+   */
+  private grantedSinceIndexed(visibleTo: readonly string[]): number[] {
+    const granted: number[] = [];
+    for (const [jobId, viewers] of this.unindexedAccess)
+      if (viewers !== null && viewers.some((v) => visibleTo.includes(v))) granted.push(jobId);
+    return granted.slice(-MAX_GRANTED_IN_QUERY);
   }
 
   /**

@@ -25,4 +25,18 @@ describe('LruCache', () => {
     expect(none.get('a')).toBeUndefined();
     expect(none.size).toBe(0);
   });
+
+  it('iterates its entries least recently used first, without counting that as a use', () => {
+    const cache = new LruCache<string, number>(3);
+    cache.set('a', 1);
+    cache.set('b', 2);
+    cache.get('a');
+    expect([...cache]).toEqual([
+      ['b', 2],
+      ['a', 1],
+    ]);
+    cache.set('c', 3);
+    cache.set('d', 4); // b, still the least recently used, goes
+    expect([...cache].map(([k]) => k)).toEqual(['a', 'c', 'd']);
+  });
 });
