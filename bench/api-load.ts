@@ -9,6 +9,7 @@ import { createApiServer } from '../api/server';
 import { DurableJobsClient } from '../client';
 import { djobsDataConverter } from '../encryption/data-converter';
 import type { BenchEnv } from './env';
+import { LoadGenerator } from './load-generator';
 
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_API_CONCURRENCY ?? 16);
@@ -100,14 +101,7 @@ function measured(
   });
 }
 
-/** An HTTP request as a load step: its body read, ok when answered 200. */
-const http = (request: () => Promise<Response>) => async (): Promise<boolean> => {
-  const res = await request();
-  await res.arrayBuffer();
-  return res.status === 200;
-};
-
-/** Repeat one step (an HTTP request, or a baseline's call) from `concurrency` loops for SECONDS; a step that is not ok counts as an error. */
+/** Repeat a local step (the raw-start baseline's Temporal call) from `concurrency` loops for SECONDS; a step that is not ok counts as an error. */
 async function load(
   endpoint: string,
   target: Target,
@@ -138,20 +132,40 @@ function shown(row: LoadResult): LoadResult {
   return row;
 }
 
-/** One request at a time, `reads` times: the latency of a single caller (jobs/list first page). */
-async function sequential(endpoint: string, target: Target, reads: number, request: () => Promise<Response>) {
-  const latencies: number[] = [];
-  let errors = 0;
+/** Requests the load generator sends: what to ask, and how. */
+interface Requests {
+  /** `jobs/runs/get?…` under /api/2.1, or an absolute path. */
+  path: string;
+  token?: string;
+  /** JSON body of a POST. */
+  body?: unknown;
+}
+
+/**
+ * An HTTP load measured by the generator's process: `concurrency` keep-alive connections for
+ * SECONDS, or one connection for `reads` requests in a row (a single caller's latency, whose
+ * req/s is then one over the mean latency).
+ */
+async function httpLoad(
+  generator: LoadGenerator,
+  base: string,
+  endpoint: string,
+  target: Target,
+  requests: Requests,
+  how: { reads: number } | { concurrency: number } = { concurrency: CONCURRENCY }
+): Promise<LoadResult> {
   const calls0 = temporalCalls;
-  for (let i = 0; i < reads; i++) {
-    const t0 = performance.now();
-    const res = await request();
-    await res.arrayBuffer();
-    latencies.push(performance.now() - t0);
-    if (res.status !== 200) errors++;
-  }
-  const seconds = latencies.reduce((a, b) => a + b, 0) / 1000;
-  return measured(endpoint, target, latencies, seconds, errors, temporalCalls - calls0);
+  const report = await generator.run({
+    url: requests.path.startsWith('/') ? `${base}${requests.path}` : `${base}/api/2.1/${requests.path}`,
+    headers: {
+      ...(requests.token !== undefined ? { authorization: `Bearer ${requests.token}` } : {}),
+      'content-type': 'application/json',
+    },
+    ...(requests.body !== undefined ? { body: JSON.stringify(requests.body) } : {}),
+    ...('reads' in how ? { concurrency: 1, requests: how.reads } : { concurrency: how.concurrency, seconds: SECONDS }),
+  });
+  const seconds = 'reads' in how ? report.latencies.reduce((a, b) => a + b, 0) / 1000 : report.seconds;
+  return measured(endpoint, target, report.latencies, seconds, report.errors, temporalCalls - calls0);
 }
 
 /** Create `n` one-task jobs, 64 at a time, every other one visible to the viewer. */
@@ -182,11 +196,9 @@ export async function apiLoad(env: BenchEnv): Promise<LoadResult[]> {
   tokens.add({ plain: USER }, { name: VIEWER, kind: 'user', groups: [], admin: false });
   const app = await createApiServer({ client, tokens, workspaceDir: process.cwd() });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
-  const call = (token: string, path: string, body?: unknown) => () =>
-    fetch(`${base}/api/2.1/${path}`, {
-      ...(body !== undefined ? { method: 'POST', body: JSON.stringify(body) } : {}),
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    });
+  const generator = LoadGenerator.start();
+  const remote = (endpoint: string, target: Target, requests: Requests, how?: { reads: number }) =>
+    httpLoad(generator, base, endpoint, target, requests, how);
   // The ceiling of run-now: starting a hand-written one-activity workflow on the same queue,
   // straight through the Temporal client (the worker runs these too).
   const rawStarted: WorkflowHandle[] = [];
@@ -229,26 +241,22 @@ export async function apiLoad(env: BenchEnv): Promise<LoadResult[]> {
       if (r.state.life_cycle_state === 'RUNNING') break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const get = (token: string, id: number) => http(call(token, `jobs/runs/get?run_id=${id}`));
-    // Warm up (JIT, connections, the server's caches) so that the first row measured is not penalised.
-    await load('warm-up', NO_TARGET, get(ADMIN, run_id));
+    const get = (token: string, id: number): Requests => ({ path: `jobs/runs/get?run_id=${id}`, token });
+    // Warm up (JIT on both sides, connections, the server's caches) so that the first row measured is not penalised.
+    await remote('warm-up', NO_TARGET, get(ADMIN, run_id));
     const results = [
       // The ceiling of this harness: a route that answers without authentication or Temporal.
-      await load(
-        'baseline: a static route of the same server',
-        BASELINE,
-        http(() => fetch(`${base}/.well-known/databricks-config`))
-      ),
-      await load('runs/get terminated (admin)', RUNS_GET, get(ADMIN, run_id)),
-      await load('runs/get terminated (permission-checked user)', RUNS_GET, get(USER, run_id)),
-      await load(`runs/get live (admin, ${liveState(await client.getRun(live))})`, RUNS_GET, get(ADMIN, live)),
-      await load('runs/get live (permission-checked user)', RUNS_GET, get(USER, live)),
+      await remote('baseline: a static route of the same server', BASELINE, { path: '/.well-known/databricks-config' }),
+      await remote('runs/get terminated (admin)', RUNS_GET, get(ADMIN, run_id)),
+      await remote('runs/get terminated (permission-checked user)', RUNS_GET, get(USER, run_id)),
+      await remote(`runs/get live (admin, ${liveState(await client.getRun(live))})`, RUNS_GET, get(ADMIN, live)),
+      await remote('runs/get live (permission-checked user)', RUNS_GET, get(USER, live)),
       await rawStartBaseline(),
-      await load(
-        'run-now (1-task job, runs executed by the worker)',
-        RUN_NOW,
-        http(call(ADMIN, 'jobs/run-now', { job_id }))
-      ),
+      await remote('run-now (1-task job, runs executed by the worker)', RUN_NOW, {
+        path: 'jobs/run-now',
+        token: ADMIN,
+        body: { job_id },
+      }),
     ];
     await client.cancelRun(live);
     if (JOBS > 0) {
@@ -256,20 +264,15 @@ export async function apiLoad(env: BenchEnv): Promise<LoadResult[]> {
       const ids = await createJobs(client, JOBS);
       const createS = (performance.now() - t0) / 1000;
       console.log(`created ${JOBS} jobs in ${createS.toFixed(1)} s (${Math.round(JOBS / createS)} jobs/s)`);
-      await sequential('warm-up', NO_TARGET, 2, call(ADMIN, 'jobs/list?limit=20'));
+      const firstPage = (token: string): Requests => ({ path: 'jobs/list?limit=20', token });
+      await remote('warm-up', NO_TARGET, firstPage(ADMIN), { reads: 2 });
       results.push(
-        await sequential(
-          `jobs/list first page of ${JOBS} jobs (admin)`,
-          FIRST_PAGE,
-          LIST_READS,
-          call(ADMIN, 'jobs/list?limit=20')
-        ),
-        await sequential(
-          `jobs/list first page of ${JOBS} jobs (user who sees half)`,
-          FIRST_PAGE,
-          LIST_READS,
-          call(USER, 'jobs/list?limit=20')
-        )
+        await remote(`jobs/list first page of ${JOBS} jobs (admin)`, FIRST_PAGE, firstPage(ADMIN), {
+          reads: LIST_READS,
+        }),
+        await remote(`jobs/list first page of ${JOBS} jobs (user who sees half)`, FIRST_PAGE, firstPage(USER), {
+          reads: LIST_READS,
+        })
       );
       // Cleaning up must not lose the rows measured: a server too loaded to delete every job in
       // time leaves some, and says how many.
@@ -286,6 +289,7 @@ export async function apiLoad(env: BenchEnv): Promise<LoadResult[]> {
     await client.deleteJob(liveJob);
     return results;
   } finally {
+    generator.close();
     await app.close();
     await connection.close();
   }
