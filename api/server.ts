@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { resolveJobSpec } from '../client/spec-file';
 import type { DurableJobsClient, Job } from '../client';
 import { DjobsError, ErrorCode, NotFoundError } from '../client/errors';
+import { isSettledRunView } from '../client/runs';
 import {
   PERMISSION_LEVEL_DESCRIPTIONS,
   accessControlListProblems,
@@ -157,6 +158,14 @@ function listPage<K extends string, T>(
     ...(hasMore ? { next_page_token: encodeToken(offset + limit) } : {}),
   } as Partial<Record<K, T[]>> & { has_more: boolean; next_page_token?: string };
 }
+
+/** An answer already serialised (kept with what it was made from), sent as it is. */
+class JsonBody {
+  constructor(readonly bytes: Buffer) {}
+}
+
+/** runs/get bodies of settled run views (`isSettledRunView`), by the view and the shape asked for. */
+const settledRunBodies = new WeakMap<Run, Map<string, JsonBody>>();
 
 /** What a route needs: any signed-in principal, or a level on the job or run its parameters name. */
 type Guard = { on: 'anyone' } | { on: 'job'; level: PermissionLevel } | { on: 'run'; level: PermissionLevel };
@@ -451,8 +460,19 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
           : await client.getRunIfAllowed(id, (access) => {
               if (!allows(effectiveLevel(who, access), 'CAN_VIEW')) throw denied(who, 'CAN_VIEW', `run ${id}`);
             });
-        const shown = withOneTimeRunJobId(bool(p.include_history) ? withRepairHistory(run) : run);
-        return runForVersion(pageRunTasks(shown, version, p.page_token), version);
+        const body = () => {
+          const shown = withOneTimeRunJobId(bool(p.include_history) ? withRepairHistory(run) : run);
+          return runForVersion(pageRunTasks(shown, version, p.page_token), version);
+        };
+        // A finished run's view is one object for as long as the run is unchanged: its body is
+        // serialised once per shape asked for (a page_token's pages are not kept).
+        if (!isSettledRunView(run) || p.page_token !== undefined) return body();
+        const shape = `${version} ${bool(p.include_history)}`;
+        let bodies = settledRunBodies.get(run);
+        if (!bodies) settledRunBodies.set(run, (bodies = new Map<string, JsonBody>()));
+        let json = bodies.get(shape);
+        if (!json) bodies.set(shape, (json = new JsonBody(Buffer.from(JSON.stringify(body())))));
+        return json;
       },
     },
     {
@@ -609,12 +629,15 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       app.route({
         method: r.method === 'GET' ? ['GET', 'POST'] : ['POST'],
         url: `/api/${version}/${r.path}`,
-        handler: async (req) => {
+        handler: async (req, reply) => {
           const p = await requestParams(req, bodyLimit);
           const who = principalOf(req);
           if (r.guard.on === 'job') await requireJob(who, jobId(p), r.guard.level);
           if (r.guard.on === 'run') await requireRun(who, runId(p), r.guard.level);
-          return r.handler(p, { who, version });
+          const answer = await r.handler(p, { who, version });
+          if (!(answer instanceof JsonBody)) return answer;
+          void reply.type('application/json; charset=utf-8');
+          return answer.bytes;
         },
       });
     }

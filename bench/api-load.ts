@@ -29,6 +29,12 @@ export interface LoadResult {
   errors: number;
   /** Temporal calls made by the API per request: what the server's caches save, whatever the load. */
   temporal_calls_per_req: number;
+  /**
+   * Where a request's time goes: the mean round trip of those Temporal calls (a runs/get waits for
+   * a describe sent after it arrived) and the CPU the server's process spent per request.
+   */
+  temporal_call_ms: number;
+  server_cpu_ms_per_req: number;
   target: string;
   /** `yes` or `NO` beside a target; empty for rows without one (warm-ups). */
   met: string;
@@ -49,8 +55,9 @@ const FIRST_PAGE: Target = { text: '≤ 100 ms (p50)', met: (r) => r.p50_ms <= 1
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 
-/** Temporal calls made through the API server's connection (`countedConnection`). */
+/** Temporal calls made through the API server's connection (`countedConnection`), and their time. */
 let temporalCalls = 0;
+let temporalCallMs = 0;
 
 /**
  * A connection whose every workflow-service call is counted: the API server's own, so that the
@@ -65,7 +72,13 @@ async function countedConnection(address: string): Promise<Connection> {
       if (typeof value !== 'function' || key === 'constructor') return value;
       return (...args: unknown[]) => {
         temporalCalls++;
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
+        const t0 = performance.now();
+        const answer = (value as (...a: unknown[]) => unknown).apply(target, args);
+        if (answer instanceof Promise) {
+          const timed = () => (temporalCallMs += performance.now() - t0);
+          answer.then(timed, timed);
+        }
+        return answer;
       };
     },
   });
@@ -73,15 +86,26 @@ async function countedConnection(address: string): Promise<Connection> {
   return connection;
 }
 
-/** The row of `latencies` (ms, any order) measured over `seconds`, judged against `target`, printed at once. */
+/** The server side of a row: Temporal calls, their time and the process's CPU, counted from `meterNow()`. */
+interface Meter {
+  calls: number;
+  callMs: number;
+  cpu: NodeJS.CpuUsage;
+}
+const meterNow = (): Meter => ({ calls: temporalCalls, callMs: temporalCallMs, cpu: process.cpuUsage() });
+
+/** The row of `latencies` (ms, any order) measured over `seconds` since `from`, judged against `target`, printed at once. */
 function measured(
   endpoint: string,
   target: Target,
   latencies: number[],
   seconds: number,
   errors: number,
-  calls: number
+  from: Meter
 ): LoadResult {
+  const cpu = process.cpuUsage(from.cpu);
+  const calls = temporalCalls - from.calls;
+  const requests = Math.max(1, latencies.length);
   latencies.sort((a, b) => a - b);
   const figures = {
     req_per_s: Math.round(latencies.length / seconds),
@@ -89,13 +113,14 @@ function measured(
     p99_ms: +percentile(latencies, 0.99).toFixed(1),
   };
   const met = target.met === undefined ? '' : target.met(figures) ? 'yes' : 'NO';
-  const temporal_calls_per_req = +(calls / Math.max(1, latencies.length)).toFixed(2);
   return shown({
     endpoint,
     requests: latencies.length,
     ...figures,
     errors,
-    temporal_calls_per_req,
+    temporal_calls_per_req: +(calls / requests).toFixed(2),
+    temporal_call_ms: +((temporalCallMs - from.callMs) / Math.max(1, calls)).toFixed(1),
+    server_cpu_ms_per_req: +((cpu.user + cpu.system) / 1000 / requests).toFixed(3),
     target: target.text,
     met,
   });
@@ -110,7 +135,7 @@ async function load(
 ): Promise<LoadResult> {
   const latencies: number[] = [];
   let errors = 0;
-  const calls0 = temporalCalls;
+  const from = meterNow();
   const start = performance.now();
   const end = start + SECONDS * 1000;
   await Promise.all(
@@ -123,7 +148,7 @@ async function load(
       }
     })
   );
-  return measured(endpoint, target, latencies, (performance.now() - start) / 1000, errors, temporalCalls - calls0);
+  return measured(endpoint, target, latencies, (performance.now() - start) / 1000, errors, from);
 }
 
 /** Print a row as soon as it is measured (a long bench that fails later keeps what it measured). */
@@ -154,7 +179,7 @@ async function httpLoad(
   requests: Requests,
   how: { reads: number } | { concurrency: number } = { concurrency: CONCURRENCY }
 ): Promise<LoadResult> {
-  const calls0 = temporalCalls;
+  const from = meterNow();
   const report = await generator.run({
     url: requests.path.startsWith('/') ? `${base}${requests.path}` : `${base}/api/2.1/${requests.path}`,
     headers: {
@@ -165,7 +190,7 @@ async function httpLoad(
     ...('reads' in how ? { concurrency: 1, requests: how.reads } : { concurrency: how.concurrency, seconds: SECONDS }),
   });
   const seconds = 'reads' in how ? report.latencies.reduce((a, b) => a + b, 0) / 1000 : report.seconds;
-  return measured(endpoint, target, report.latencies, seconds, report.errors, temporalCalls - calls0);
+  return measured(endpoint, target, report.latencies, seconds, report.errors, from);
 }
 
 /** Create `n` one-task jobs, 64 at a time, every other one visible to the viewer. */

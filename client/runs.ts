@@ -22,6 +22,7 @@ import {
   runIdFromString,
   runWorkflowId,
   toDatabricksRun,
+  runViewIsSettled,
   translateQuartzCron,
   updateAccess,
   type AccessControlEntry,
@@ -47,7 +48,7 @@ import type { ClientContext } from './context';
 import { DjobsError, ErrorCode, GrpcStatus, InvalidStateError, NotFoundError } from './errors';
 import type { Jobs } from './jobs';
 import { LruCache } from './lru-cache';
-import { RunSnapshots, type RunExecution } from './run-snapshots';
+import { RunSnapshots, type RunExecution, type RunSnapshot } from './run-snapshots';
 import { accessOf, runAsOf, runMemo, runPeople } from './stored-records';
 
 /** Visibility records read per page when the listing is filtered by permission. */
@@ -105,6 +106,24 @@ export interface ListRunsOptions {
   limit?: number;
 }
 
+/** Views shared by every reader of a settled snapshot (`RunsClient.runView`): frozen, never rebuilt. */
+const settledRunViews = new WeakSet<Run>();
+
+/**
+ * Whether `run` is a finished run's view that getRun hands out again, the very same object, for
+ * as long as the run's execution and history length are unchanged: what a caller derives from it
+ * (a serialised body) may be kept by its identity, and is then exactly what it would derive anew.
+ */
+export const isSettledRunView = (run: Run): boolean => settledRunViews.has(run);
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 /** Run snapshots kept by default (`runCacheEntries`). */
 const RUN_CACHE_ENTRIES = 1000;
 /** Workflow ids of scheduled runs remembered (a number and a short string each). */
@@ -113,6 +132,8 @@ const SCHEDULED_RUN_IDS = 10_000;
 export class Runs {
   /** Runs' states by execution and history length (client/run-snapshots.ts). */
   private readonly snapshots: RunSnapshots;
+  /** Views of settled snapshots, kept as long as their snapshot is (frozen: every reader shares one). */
+  private readonly settledViews = new WeakMap<RunSnapshot, Run>();
   /** Run id → workflow id, for runs a schedule started (their ids are not `runWorkflowId`). */
   private readonly scheduledRunWorkflowIds = new LruCache<number, string>(SCHEDULED_RUN_IDS);
 
@@ -355,8 +376,7 @@ export class Runs {
 
   /** runs/get, in the Databricks `Run` shape. Accepts a job run id or a task run id. */
   async getRun(runId: number): Promise<Run> {
-    const { state, memo } = await this.snapshots.snapshot(await this.findExecution(jobRunIdOf(runId)));
-    return this.runView(state, memo);
+    return this.runView(await this.snapshots.snapshot(await this.findExecution(jobRunIdOf(runId))));
   }
 
   /**
@@ -376,16 +396,27 @@ export class Runs {
     const snapshot = this.snapshots.snapshot(execution);
     snapshot.catch(() => undefined); // its failure matters only once access allows
     check((await this.accessOfRun(execution)).access);
-    const { state, memo } = await snapshot;
-    return this.runView(state, memo);
+    return this.runView(await snapshot);
   }
 
-  private runView(state: RunState, memo: Record<string, unknown> | undefined): Run {
-    return {
+  /**
+   * The Databricks view of a snapshot: built once and kept with the snapshot when no clock enters
+   * it (`runViewIsSettled`), so a finished run is not rebuilt for every read; else built now.
+   */
+  private runView(snapshot: RunSnapshot): Run {
+    const kept = this.settledViews.get(snapshot);
+    if (kept) return kept;
+    const { state, memo } = snapshot;
+    const view: Run = {
       ...toDatabricksRun(state, Date.now()),
       ...runPeople(memo),
       run_page_url: this.ctx.runPageUrl(state.run_id),
     };
+    if (runViewIsSettled(state)) {
+      this.settledViews.set(snapshot, deepFreeze(view));
+      settledRunViews.add(view);
+    }
+    return view;
   }
 
   /** The run's full state (attempt logs, task values): what `getRun` is derived from. */

@@ -316,6 +316,18 @@ export interface ListedRunFacts {
   result?: string;
 }
 
+
+/**
+ * Whether `toDatabricksRun(state, now)` is the same whatever `now` is: the run has ended, waits in
+ * no queue, and none of its attempts is still running (the durations `now` stands in for are then
+ * all fixed). Such a view can be built once and kept as long as the state it came from.
+ */
+export function runViewIsSettled(state: RunState): boolean {
+  if (!state.end_time || state.queued) return false;
+  for (const { attempts } of Object.values(state.tasks))
+    for (const a of attempts) if (a.phase === 'RUNNING' && a.start_time && !a.end_time) return false;
+  return true;
+}
 /**
  * The run-list view of a run, mapped like `toDatabricksRun` (same life cycle, status and
  * termination) from a summary state: no tasks, and a result taken from the recorded one or else
