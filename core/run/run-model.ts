@@ -316,7 +316,6 @@ export interface ListedRunFacts {
   result?: string;
 }
 
-
 /**
  * Whether `toDatabricksRun(state, now)` is the same whatever `now` is: the run has ended, waits in
  * no queue, and none of its attempts is still running (the durations `now` stands in for are then

@@ -46,11 +46,15 @@ describe('REST API caches', () => {
   const statusOf = (body: Body) => (body.status as { state?: string } | undefined)?.state;
   const lifeCycle = (body: Body) => (body.state as { life_cycle_state?: string } | undefined)?.life_cycle_state;
 
-  beforeAll(async () => {
+  const apiTokens = () => {
     const tokens = new TokenMap();
     tokens.add({ plain: ADMIN }, adminPrincipal());
     tokens.add({ plain: VIEWER }, { name: VIEWER_NAME, kind: 'user', groups: [], admin: false });
-    app = await createApiServer({ client: engine.client, tokens, workspaceDir: engine.workDir });
+    return tokens;
+  };
+
+  beforeAll(async () => {
+    app = await createApiServer({ client: engine.client, tokens: apiTokens(), workspaceDir: engine.workDir });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
     uncached = DurableJobsClient.fromClient(engine.client.temporal, {
       taskQueue: engine.taskQueue,
@@ -110,6 +114,37 @@ describe('REST API caches', () => {
       async () => ((await runGet(admin, run_id)).body.state as { result_state?: string }).result_state === 'SUCCESS',
       'the repair to succeed'
     );
+  });
+
+  it("a finished run's body, kept once serialised, is what a fresh read gives in every version and shape", async () => {
+    const fresh = await createApiServer({ client: uncached, tokens: apiTokens(), workspaceDir: engine.workDir });
+    const freshBase = await fresh.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const created = await admin(
+        'POST',
+        '/api/2.1/jobs/create',
+        job('kept body', [sh('a', 'true'), sh('b', 'exit 3', { depends_on: [{ task_key: 'a' }] })])
+      );
+      const { run_id } = (await admin('POST', '/api/2.1/jobs/run-now', { job_id: created.body.job_id })).body as {
+        run_id: number;
+      };
+      await waitFor(async () => statusOf((await runGet(admin, run_id)).body) === 'TERMINATED', 'the run to fail');
+      for (const version of ['2.0', '2.1', '2.2'])
+        for (const history of ['', '&include_history=true']) {
+          const path = `/api/${version}/jobs/runs/get?run_id=${run_id}${history}`;
+          const read = async (at: string) => {
+            const res = await fetch(`${at}${path}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+            expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+            return res.text();
+          };
+          const first = await read(base);
+          // Served again from the kept body: the same bytes, and the bytes of an uncached server.
+          expect(await read(base)).toBe(first);
+          expect(await read(freshBase)).toBe(first);
+        }
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('a live run read again and again is seen finished as soon as it finishes', async () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { toDatabricksRun, withOneTimeRunJobId, withRepairHistory, type RunState } from '../../../../core';
+import {
+  runViewIsSettled,
+  toDatabricksRun,
+  withOneTimeRunJobId,
+  withRepairHistory,
+  type RunState,
+} from '../../../../core';
 
 const SKIP_MESSAGE = 'Skipping this run because the limit of 1 maximum concurrent runs has been reached.';
 
@@ -99,5 +105,41 @@ describe('Databricks run shape', () => {
     const settings = { ...runState().settings, format: 'SINGLE_TASK' as const };
     expect(toDatabricksRun(runState({ settings }), 3000).format).toBe('SINGLE_TASK');
     expect(toDatabricksRun(runState(), 3000).format).toBe('MULTI_TASK');
+  });
+});
+
+describe('a settled run view (kept once built, whatever the clock)', () => {
+  const attempt = runState().tasks.a!.attempts[0]!;
+  const runningAttempt = { ...attempt, phase: 'RUNNING' as const, result: undefined, end_time: 0 };
+  const cases: { name: string; state: RunState; settled: boolean }[] = [
+    { name: 'a finished run whose attempts all ended', state: runState(), settled: true },
+    {
+      name: 'a running run',
+      state: runState({ end_time: 0, result: undefined, tasks: { a: { task_key: 'a', attempts: [runningAttempt] } } }),
+      settled: false,
+    },
+    {
+      name: 'a run waiting in its job queue',
+      state: runState({
+        end_time: 0,
+        result: undefined,
+        queued: { since: 900, reason: 'ACTIVE_RUNS_LIMIT_REACHED' },
+        tasks: {},
+      }),
+      settled: false,
+    },
+    {
+      name: 'a run ended from outside while an attempt was running',
+      state: runState({ tasks: { a: { task_key: 'a', attempts: [runningAttempt] } } }),
+      settled: false,
+    },
+  ];
+  it.each(cases)('$name: settled is $settled, and then its view is the same at any time', ({ state, settled }) => {
+    expect(runViewIsSettled(state)).toBe(settled);
+    // Settled exactly when no clock enters the view: the same at two instants, or not.
+    const early = toDatabricksRun(state, 3_000);
+    const late = toDatabricksRun(state, 9_000_000);
+    if (settled) expect(late).toEqual(early);
+    else expect(late).not.toEqual(early);
   });
 });
