@@ -32,13 +32,17 @@ export function loggingOptions(o: ApiLogOptions = {}): FastifyServerOptions {
 }
 
 export function addRequestLogging(app: FastifyInstance): void {
-  app.addHook('onSend', async (req, reply) => {
+  // Callback hooks rather than async ones: they run on every request, and a promise per hook and
+  // request is what an async hook costs for nothing here.
+  app.addHook('onSend', (req, reply, payload, done) => {
     void reply.header('x-request-id', req.id);
+    done(null, payload);
   });
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     req.log.debug(
       { method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       'request'
     );
+    done();
   });
 }

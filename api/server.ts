@@ -263,9 +263,15 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   addErrorHandling(app);
   addRequestLogging(app);
   app.decorateRequest('principal', null);
-  app.addHook('onRequest', async (req) => {
-    if (req.url.startsWith('/.well-known/') || isWebUiPath(req.url) || isCodecRequest(req.url)) return;
-    (req as unknown as { principal: Principal }).principal = authenticate(req.headers.authorization, opts.tokens);
+  // A callback hook (not an async one): it runs on every request.
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (req.url.startsWith('/.well-known/') || isWebUiPath(req.url) || isCodecRequest(req.url)) return done();
+    try {
+      (req as unknown as { principal: Principal }).principal = authenticate(req.headers.authorization, opts.tokens);
+    } catch (err) {
+      return done(err as Error);
+    }
+    done();
   });
 
   registerCodecServer(app, client, opts.tokens, opts.codec);
