@@ -3,6 +3,8 @@
 // (issue 18): runs/get of a terminated run and of a live one (as an admin, and as a user whose
 // access is checked against the job's grants) ≥ 2,000 req/s with p99 ≤ 25 ms; jobs/run-now
 // ≥ 300 req/s; jobs/list of BENCH_API_JOBS jobs (default 10,000), first page ≤ 100 ms.
+// The server runs here as deployed (createApiServer); the requests come from the load generator's
+// own process (bench/load-generator.ts), which times them, so neither shares the other's event loop.
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { TokenMap, adminPrincipal } from '../api/auth';
 import { createApiServer } from '../api/server';

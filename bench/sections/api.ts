@@ -14,6 +14,12 @@ export const api: Section = {
       {
         title: `REST API on ${os.cpus().length} cores, ${apiLoadSettings.concurrency} concurrent clients, ${apiLoadSettings.seconds} s per endpoint`,
         rows: results,
+        notes: [
+          'Requests come from a process of their own (undici Pool, keep-alive); the server is createApiServer as deployed.',
+          'Where the time goes: temporal_call_ms is the mean round trip of the API’s Temporal calls (a runs/get waits',
+          'for a describe sent after it arrived: 1.5 to 2 round trips); server_cpu_ms_per_req is the CPU of the API’s',
+          'process per request (it also hosts the bench’s idle workers); the rest is waiting for a core.',
+        ],
       },
     ];
   },
