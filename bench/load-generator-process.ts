@@ -52,3 +52,5 @@ process.on('message', (spec: LoadSpec) => {
     (err: unknown) => process.send!({ failed: String(err) })
   );
 });
+// The bench gone (finished, or killed), nothing is left to measure for.
+process.on('disconnect', () => process.exit(0));
