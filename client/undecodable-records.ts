@@ -5,7 +5,7 @@
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { decodeMapFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
-import type { temporal } from '@temporalio/proto';
+import { temporal } from '@temporalio/proto';
 import { DECRYPTION_FAILED } from '../encryption/aes-gcm-codec';
 import type { ClientContext } from './context';
 import { DjobsError, ErrorCode } from './errors';
@@ -74,7 +74,9 @@ export async function* listExecutions(
       ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
     });
     for (const raw of page.executions) {
-      const info = await executionInfoFromRaw({ ...raw, memo: null }, converter, raw, ctx.namespace);
+      // A message of its own without the memo (fields left at their defaults stay on its prototype).
+      const withoutMemo = temporal.api.workflow.v1.WorkflowExecutionInfo.create({ ...raw, memo: null });
+      const info = await executionInfoFromRaw(withoutMemo, converter, raw, ctx.namespace);
       const { memo, undecodable } = await decodeMemo(ctx, raw.memo?.fields, info.workflowId);
       yield { ...info, memo, ...(undecodable !== undefined ? { undecodable } : {}) };
     }
