@@ -7,6 +7,7 @@ import { resolveJobSpec } from '../client/spec-file';
 import type { DurableJobsClient, Job } from '../client';
 import { DjobsError, ErrorCode, NotFoundError } from '../client/errors';
 import { isSettledRunView } from '../client/runs';
+import { UndecodableRecordError } from '../client/undecodable-records';
 import {
   PERMISSION_LEVEL_DESCRIPTIONS,
   accessControlListProblems,
@@ -543,12 +544,13 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
         const page = listPage('runs', runs, offset, limit);
         if (!bool(p.expand_tasks) || !page.runs) return page;
         // Full runs. One deleted since it was listed (visibility lags behind deletion) is left
-        // out; one whose state no worker can give right now stays as listed.
+        // out; one whose state no worker can give right now, or that cannot be read, stays as listed.
         const full = await Promise.all(
           page.runs.map((r) =>
             client.getRun(r.run_id).catch((err: unknown) => {
               if (err instanceof NotFoundError) return undefined;
               if (err instanceof DjobsError && err.code === ErrorCode.TEMPORAL_UNAVAILABLE) return r;
+              if (err instanceof UndecodableRecordError) return r;
               throw err;
             })
           )

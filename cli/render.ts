@@ -31,6 +31,20 @@ export function table(headers: string[], rows: string[][]): string {
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
+/** What a listing could not read (a run or a job under a key the ring lacks): one line each, after the table. */
+export function readProblems(problems: (string | undefined)[]): string {
+  const shown = problems.filter((p) => p !== undefined);
+  return shown.length > 0 ? `\n${shown.join('\n')}\n` : '';
+}
+
+/** Why a listed run could not be read (its state message), if it could not (core `listedRun`). */
+export function unreadableRun(run: Run): string | undefined {
+  const s = run.state;
+  return s.life_cycle_state === 'INTERNAL_ERROR' && !s.result_state
+    ? `Run ${run.run_id}: ${s.state_message}`
+    : undefined;
+}
+
 export function runTable(run: Run): string {
   const rows = latestTaskRuns(run).map((t) => [
     t.task_key,

@@ -148,13 +148,13 @@ export async function openSession(options: { needsWorker: boolean; webUiUrl?: st
   }
 }
 
-async function startEmbedded(config: DjobsConfig, needsWorker: boolean, lock: ServerLock): Promise<Session> {
+/**
+ * The embedded server of a data directory (`djobs dev`, and commands that start one): its database
+ * and log under DJOBS_HOME, its ports from the configuration, its pid recorded in the lock.
+ */
+export function embeddedServerOptions(config: DjobsConfig, lock: ServerLock) {
   const paths = dataPaths(config.home);
-  fs.mkdirSync(config.home, { recursive: true });
-  // The embedded server is this data directory's own: its key is made here on first start.
-  const dataConverter = dataConverterFor(config, { createIfMissing: true });
-  const clientOptions = clientOptionsFor(config, dataConverter);
-  const serverOptions = {
+  return {
     dbFilename: paths.temporalDb,
     port: config.port,
     uiPort: config.uiPort,
@@ -162,6 +162,14 @@ async function startEmbedded(config: DjobsConfig, needsWorker: boolean, lock: Se
     logFile: paths.serverLog,
     onSpawn: (serverPid: number) => lock.update({ serverPid }),
   };
+}
+
+async function startEmbedded(config: DjobsConfig, needsWorker: boolean, lock: ServerLock): Promise<Session> {
+  fs.mkdirSync(config.home, { recursive: true });
+  // The embedded server is this data directory's own: its key is made here on first start.
+  const dataConverter = dataConverterFor(config, { createIfMissing: true });
+  const clientOptions = clientOptionsFor(config, dataConverter);
+  const serverOptions = embeddedServerOptions(config, lock);
   let server: DevServer;
   try {
     // TEMPORAL_CLI_PATH, PATH, the project-local install (made now if missing), then the SDK's download.

@@ -34,5 +34,6 @@ export {
   SpecValidationError,
   TemporalUnavailableError,
 } from './errors';
+export { UndecodableRecordError } from './undecodable-records';
 export type { JobSettings, Run, RunTask, RunState, Task } from '../core';
 export { isRunTerminal } from '../core';

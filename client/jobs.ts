@@ -37,7 +37,6 @@ import {
 import { DjobsJobId, DjobsJobName, DjobsTrigger, DjobsViewers, NOT_YET_ADMITTED } from '../workflows/search-attributes';
 import type { AccessControlEntry } from '../core';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
-import { decodeMapFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import type { ClientContext } from './context';
 import { DjobsError, ErrorCode, GrpcStatus, NotFoundError, SpecValidationError } from './errors';
 import type { temporal } from '@temporalio/proto';
@@ -53,6 +52,7 @@ import {
   runMemo,
   scheduledRunInput,
 } from './stored-records';
+import { UndecodableRecordError, decodeMemo, decodedRecord } from './undecodable-records';
 
 /** Databricks `Job` (jobs/get). */
 export interface Job {
@@ -62,6 +62,11 @@ export interface Job {
   run_as_user_name: string;
   created_time: number;
   settings: JobSettings;
+  /**
+   * Extension, listings only: why this job's stored record cannot be read (a key missing from the
+   * key ring, altered bytes); the job is listed with its id and name all the same.
+   */
+  read_error?: string;
 }
 
 export interface CreateJobOptions {
@@ -188,7 +193,7 @@ export class Jobs {
 
   /** A job and its access, from one describe of its schedule. */
   async describeJob(jobId: number): Promise<{ job: Job; access: JobAccess }> {
-    const d = await this.onSchedule(jobId, (schedule) => schedule.describe());
+    const d = await decodedRecord(`Job ${jobId}`, () => this.onSchedule(jobId, (schedule) => schedule.describe()));
     const input = scheduledRunInput(d.action.args, jobId);
     const creator = creatorOf(d.memo);
     const access = accessOf(d.action.memo) ?? {
@@ -267,24 +272,29 @@ export class Jobs {
         const listed = decodeTypedSearchAttributes(s.searchAttributes?.indexedFields);
         if (options.visibleTo && !(await this.visibleInListing(jobId, listed.get(DjobsViewers), options.visibleTo)))
           return undefined;
+        const { memo, undecodable } = await decodeMemo(this.ctx, s.memo?.fields);
+        const creator = creatorOf(memo);
+        const summary: Job = {
+          job_id: jobId,
+          created_time: createdTime(memo, 0),
+          ...creator,
+          run_as_user_name: creator.creator_user_name ?? 'unknown',
+          settings: { name: listed.get(DjobsJobName) ?? 'Untitled' } as JobSettings,
+          // Listed all the same, from its plain search attributes, so it does not hide the others.
+          ...(undecodable !== undefined
+            ? { read_error: new UndecodableRecordError(`Job ${jobId}`, undecodable).message }
+            : {}),
+        };
         if (options.expandTasks) {
           try {
             return await this.getJob(jobId);
           } catch (err) {
             if (err instanceof NotFoundError) return undefined; // deleted since it was listed
+            if (err instanceof UndecodableRecordError) return { ...summary, read_error: err.message };
             throw err;
           }
         }
-        const memo = await decodeMapFromPayloads(this.ctx.temporal.options.loadedDataConverter, s.memo?.fields);
-        const creator = creatorOf(memo);
-        const name = listed.get(DjobsJobName);
-        return {
-          job_id: jobId,
-          created_time: createdTime(memo, 0),
-          ...creator,
-          run_as_user_name: creator.creator_user_name ?? 'unknown',
-          settings: { name: name ?? 'Untitled' } as JobSettings,
-        };
+        return summary;
       })
     );
     const next = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;

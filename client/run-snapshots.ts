@@ -17,6 +17,7 @@ import { DjobsError, ErrorCode, GrpcStatus } from './errors';
 import { FreshReads } from './fresh-reads';
 import { LruCache } from './lru-cache';
 import { storedRunState } from './stored-records';
+import { isDecryptionFailure } from './undecodable-records';
 
 /** One describe of a run's current execution. Its memo is decoded (decrypted) only when asked for. */
 export interface RunExecution {
@@ -128,6 +129,7 @@ export class RunSnapshots {
       try {
         await handle.result();
       } catch (err) {
+        if (isDecryptionFailure(err)) throw err; // a worker could not decode it either
         const details =
           err instanceof WorkflowFailedError ? (err.cause as { details?: unknown[] })?.details : undefined;
         if (details?.[0]) return storedRunState(details[0], handle.workflowId);

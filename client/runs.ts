@@ -6,7 +6,6 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   type WorkflowExecutionDescription,
-  type WorkflowExecutionInfo,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
@@ -50,6 +49,7 @@ import type { Jobs } from './jobs';
 import { LruCache } from './lru-cache';
 import { RunSnapshots, type RunExecution, type RunSnapshot } from './run-snapshots';
 import { accessOf, runAsOf, runMemo, runPeople } from './stored-records';
+import { decodedRecord, listExecutions, type ListedExecution } from './undecodable-records';
 
 /** Visibility records read per page when the listing is filtered by permission. */
 const LISTING_PAGE_FOR_FILTERED = 1000;
@@ -376,7 +376,12 @@ export class Runs {
 
   /** runs/get, in the Databricks `Run` shape. Accepts a job run id or a task run id. */
   async getRun(runId: number): Promise<Run> {
-    return this.runView(await this.snapshots.snapshot(await this.findExecution(jobRunIdOf(runId))));
+    return this.runView(await this.snapshot(jobRunIdOf(runId), await this.findExecution(jobRunIdOf(runId))));
+  }
+
+  /** The run's snapshot; one written with a key the ring lacks is an `UndecodableRecordError`. */
+  private snapshot(jobRunId: number, execution: RunExecution) {
+    return decodedRecord(`Run ${jobRunId}`, () => this.snapshots.snapshot(execution));
   }
 
   /**
@@ -393,7 +398,7 @@ export class Runs {
       if (err instanceof NotFoundError) check(undefined);
       throw err;
     }
-    const snapshot = this.snapshots.snapshot(execution);
+    const snapshot = this.snapshot(jobRunIdOf(runId), execution);
     snapshot.catch(() => undefined); // its failure matters only once access allows
     check((await this.accessOfRun(execution)).access);
     return this.runView(await snapshot);
@@ -421,7 +426,7 @@ export class Runs {
 
   /** The run's full state (attempt logs, task values): what `getRun` is derived from. */
   async getRunState(runId: number): Promise<RunState> {
-    return (await this.snapshots.snapshot(await this.findExecution(jobRunIdOf(runId)))).state;
+    return (await this.snapshot(jobRunIdOf(runId), await this.findExecution(jobRunIdOf(runId)))).state;
   }
 
   /**
@@ -441,7 +446,8 @@ export class Runs {
         if (!(err instanceof NotFoundError)) throw err;
       }
     }
-    const access = accessOf(await execution.memo());
+    // A memo that cannot be decoded records no access: only admins pass, and they read why.
+    const access = accessOf(await execution.memo().catch(() => undefined));
     return { ...(jobId !== undefined ? { jobId } : {}), ...(access ? { access } : {}) };
   }
 
@@ -465,7 +471,7 @@ export class Runs {
   private async findRun(jobRunId: number): Promise<{ handle: WorkflowHandle; desc: WorkflowExecutionDescription }> {
     return this.locateRun(jobRunId, async (workflowId) => {
       const handle = this.ctx.temporal.workflow.getHandle(workflowId);
-      return { handle, desc: await handle.describe() };
+      return { handle, desc: await decodedRecord(`Run ${jobRunId}`, () => handle.describe()) };
     });
   }
 
@@ -496,7 +502,7 @@ export class Runs {
       if (again) return again.found;
       this.scheduledRunWorkflowIds.delete(jobRunId);
     }
-    for await (const wf of this.ctx.temporal.workflow.list({ query: `DjobsRunId = ${jobRunId}` })) {
+    for await (const wf of listExecutions(this.ctx, { query: `DjobsRunId = ${jobRunId}` })) {
       const listed = await tryDescribe(wf.workflowId); // undefined: deleted; visibility lags behind
       if (listed) {
         this.scheduledRunWorkflowIds.set(jobRunId, wf.workflowId);
@@ -564,14 +570,15 @@ export class Runs {
    */
   async deleteRun(runId: number): Promise<void> {
     const jobRunId = jobRunIdOf(runId);
-    const { handle, desc } = await this.findRun(jobRunId);
-    if (desc.status.name === 'RUNNING')
+    // Described without decoding its memo: a run written with a key since removed can be deleted.
+    const { workflowId, status } = await this.findExecution(jobRunId);
+    if (status === 'RUNNING')
       throw new InvalidStateError(
         `Run ${jobRunId} is still active; cancel it or wait for it to finish before deleting it.`
       );
     // The current execution, then every earlier one (a repaired run has one per repair).
-    const executions: { workflowId: string; runId?: string }[] = [{ workflowId: handle.workflowId }];
-    for await (const wf of this.ctx.temporal.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` }))
+    const executions: { workflowId: string; runId?: string }[] = [{ workflowId }];
+    for await (const wf of listExecutions(this.ctx, { query: `WorkflowId = '${workflowId}'` }))
       executions.push({ workflowId: wf.workflowId, runId: wf.runId });
     for (const execution of executions) {
       try {
@@ -597,13 +604,14 @@ export class Runs {
     await handle!.signal(resumeSignal);
   }
 
+  /** Described without decoding its memo: a run written with a key since removed can be canceled. */
   private async activeRunHandle(runId: number, mustBeActive = false) {
-    const { handle, desc } = await this.findRun(jobRunIdOf(runId));
-    if (desc.status.name !== 'RUNNING') {
-      if (mustBeActive) throw new InvalidStateError(`Run ${jobRunIdOf(runId)} is not active (${desc.status.name}).`);
+    const { workflowId, status } = await this.findExecution(jobRunIdOf(runId));
+    if (status !== 'RUNNING') {
+      if (mustBeActive) throw new InvalidStateError(`Run ${jobRunIdOf(runId)} is not active (${status}).`);
       return undefined;
     }
-    return handle;
+    return this.ctx.temporal.workflow.getHandle(workflowId);
   }
 
   /** runs/list from Temporal visibility (eventually consistent), newest first. */
@@ -624,7 +632,7 @@ export class Runs {
     // A caller that may see only some runs (`where`) may need many visibility records per run it
     // sees: read them in large pages, so a namespace of thousands of runs costs a few round trips.
     const pageSize = options.where ? LISTING_PAGE_FOR_FILTERED : limit;
-    for await (const wf of this.ctx.temporal.workflow.list({ query: clauses.join(' AND '), pageSize })) {
+    for await (const wf of listExecutions(this.ctx, { query: clauses.join(' AND '), pageSize })) {
       // A repaired run has one workflow execution per repair; list it once, as its latest.
       if (seen.has(wf.workflowId)) continue;
       seen.add(wf.workflowId);
@@ -636,8 +644,11 @@ export class Runs {
     return runs;
   }
 
-  /** The run-list view of a run from its visibility record alone (search attributes, memo). */
-  private baseRun(wf: WorkflowExecutionInfo): Run {
+  /**
+   * The run-list view of a run from its visibility record alone (search attributes, memo); a run
+   * whose memo cannot be decoded is listed all the same, as INTERNAL_ERROR saying why.
+   */
+  private baseRun(wf: ListedExecution): Run {
     const sa = wf.typedSearchAttributes;
     const runId = sa.get(DjobsRunId) ?? runIdFromString(wf.workflowId);
     const jobId = sa.get(DjobsJobId);
@@ -657,6 +668,7 @@ export class Runs {
             ? { admission: wf.memo?.[MEMO_ADMISSION] === 'PENDING' ? ('PENDING' as const) : ('QUEUED' as const) }
             : {}),
           result: sa.get(DjobsResultState),
+          ...(wf.undecodable !== undefined ? { unreadable: wf.undecodable } : {}),
         },
         Date.now()
       ),

@@ -100,13 +100,19 @@ function runAttempt(ctx: RunContext, task: Task, attempt: AttemptState): Promise
   }
   if (task.run_job_task || task.for_each_task || task.condition_task || poolOf(ctx, task))
     return runOtherAttempt(ctx, task, attempt);
-  return startActivity(ctx, task, attempt).then(
-    (record): AttemptOutcome => ({ end: 'SUCCESS', record, message: '' }),
-    (err: unknown) => {
-      if (isCancellation(err)) throw err;
-      return classifyTaskFailure(err);
-    }
-  );
+  return startActivity(ctx, task, attempt).then(activitySucceeded, activityFailed);
+}
+
+/**
+ * How the task-attempt activity ended, as an attempt's outcome: plain functions, not an async
+ * wrapper, so both paths keep their own microtask turns (and so their command order) unchanged.
+ */
+const activitySucceeded = (record: TaskAttemptRecord): AttemptOutcome => ({ end: 'SUCCESS', record, message: '' });
+
+/** A cancellation is rethrown: the task runner records the attempt as interrupted. */
+function activityFailed(err: unknown): AttemptOutcome {
+  if (isCancellation(err)) throw err;
+  return classifyTaskFailure(err);
 }
 
 async function runOtherAttempt(ctx: RunContext, task: Task, attempt: AttemptState): Promise<AttemptOutcome> {
@@ -130,11 +136,9 @@ async function runOtherAttempt(ctx: RunContext, task: Task, attempt: AttemptStat
     return { end: 'INVALID', message: `Worker pool "${pool.name}" runs no tasks (its cap is ${pool.limit}).` };
   ctx.run.poolSlotGranted(task.task_key, Date.now());
   try {
-    const record = await startActivity(ctx, task, attempt);
-    return { end: 'SUCCESS', record, message: '' };
+    return activitySucceeded(await startActivity(ctx, task, attempt));
   } catch (err) {
-    if (isCancellation(err)) throw err;
-    return classifyTaskFailure(err);
+    return activityFailed(err);
   } finally {
     await CancellationScope.nonCancellable(() => ctx.slots.release(pool.gateId, holder));
   }

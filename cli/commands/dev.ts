@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { DurableJobsClient } from '../../client';
 import { TemporalUnavailableError } from '../../client/errors';
-import { dataPaths, loadConfig, type DjobsConfig } from '../../config';
+import { loadConfig, type DjobsConfig } from '../../config';
 import { findDevOrLockServer, startDevServer } from '../../config/dev-server';
 import { dataConverterFor } from '../../config/encryption';
 import { findOrInstallTemporalCli } from '../../config/temporal-cli';
@@ -11,7 +11,7 @@ import { ensureMlflow, installedMlflowPython } from '../../config/mlflow-install
 import { startMlflowServer, type MlflowServer } from '../../config/mlflow-server';
 import { CODEC_PATH } from '../../api/codec-server';
 import { runCommand } from '../output';
-import { clientOptionsFor, installQuietRuntime, workerFor } from '../session';
+import { clientOptionsFor, embeddedServerOptions, installQuietRuntime, workerFor } from '../session';
 
 /** The UI's origin as a browser may reach it (localhost or 127.0.0.1). */
 function uiOrigins(uiUrl: string | undefined): string[] {
@@ -65,7 +65,6 @@ export function configureDevCommand(program: Command): void {
             new Error('the `temporal` CLI was not found; run `npm run ensure-temporal`')
           );
         }
-        const paths = dataPaths(config.home);
         fs.mkdirSync(config.home, { recursive: true });
         // The first start of a data directory creates its encryption key.
         const dataConverter = dataConverterFor(config, { createIfMissing: true });
@@ -81,12 +80,7 @@ export function configureDevCommand(program: Command): void {
         const server = await startDevServer({
           ...(apiPort > 0 ? { extraArgs: ['--ui-codec-endpoint', codecEndpoint] } : {}),
           cliPath,
-          dbFilename: paths.temporalDb,
-          port: config.port,
-          uiPort: config.uiPort,
-          headless: false,
-          logFile: paths.serverLog,
-          onSpawn: (serverPid) => lock.update({ serverPid }),
+          ...embeddedServerOptions(config, lock),
         });
         await installQuietRuntime();
         // Loaded here, not at the top: only `dev`, `api` and `worker` need them (cli/session.ts).

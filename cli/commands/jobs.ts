@@ -6,7 +6,7 @@ import { loadJobSpecFile, resolveJobSpec } from '../../client/spec-file';
 import { DjobsError } from '../../client/errors';
 import type { JobSettings } from '../../core';
 import { outputFormat, parseId, printJson, runCommand, withSession } from '../output';
-import { formatDuration, runHeadline, runTable, table } from '../render';
+import { formatDuration, readProblems, runHeadline, runTable, table, unreadableRun } from '../render';
 import { printIdOrFollow } from './follow';
 import { mlflowRunsSection } from '../mlflow-runs';
 
@@ -101,7 +101,7 @@ export function configureJobsCommand(program: Command): void {
                 j.settings.name ?? 'Untitled',
                 j.created_time ? new Date(j.created_time).toISOString() : '',
               ])
-            )}\n`
+            )}\n${readProblems(list.map((j) => j.read_error))}`
           );
         })
       )
@@ -261,7 +261,7 @@ export function configureJobsCommand(program: Command): void {
                   new Date(r.start_time).toISOString(),
                   formatDuration(r.run_duration),
                 ])
-              )}\n`
+              )}\n${readProblems(runs.map(unreadableRun))}`
             );
           })
         )

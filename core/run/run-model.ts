@@ -314,6 +314,8 @@ export interface ListedRunFacts {
   admission?: 'PENDING' | 'QUEUED';
   /** The result the run recorded as it ended, if it did. */
   result?: string;
+  /** Why the run's own records (memo, state) cannot be read, e.g. a key missing from the key ring. */
+  unreadable?: string;
 }
 
 /**
@@ -331,6 +333,7 @@ export function runViewIsSettled(state: RunState): boolean {
  * The run-list view of a run, mapped like `toDatabricksRun` (same life cycle, status and
  * termination) from a summary state: no tasks, and a result taken from the recorded one or else
  * from how the workflow closed (completed ⇒ SUCCESS; canceled or terminated from outside ⇒ CANCELED).
+ * A run whose records cannot be read is INTERNAL_ERROR, its `state_message` saying why.
  */
 export function listedRun(facts: ListedRunFacts, now: number): Run {
   const running = facts.status === 'RUNNING';
@@ -354,7 +357,19 @@ export function listedRun(facts: ListedRunFacts, now: number): Run {
     ...(running && facts.admission === 'QUEUED' ? { queued: { since: facts.startTime, reason: '' } } : {}),
     ...(running && facts.admission === 'PENDING' ? { awaiting_admission: true } : {}),
   };
-  return toDatabricksRun(summary, now);
+  const run = toDatabricksRun(summary, now);
+  if (facts.unreadable === undefined) return run;
+  // Listed all the same, so one unreadable run does not hide the others: an error of the platform.
+  const message = `This run cannot be read: ${facts.unreadable}`;
+  return {
+    ...run,
+    state: {
+      life_cycle_state: LifeCycleState.INTERNAL_ERROR,
+      state_message: message,
+      user_cancelled_or_timedout: false,
+    },
+    status: { state: 'TERMINATED', termination_details: { code: 'INTERNAL_ERROR', type: 'INTERNAL_ERROR', message } },
+  };
 }
 
 export function jobParameterValues(

@@ -21,14 +21,18 @@ describe('durability', () => {
       }
     }
   }
-  /** A worker runs until `started` exists (written by a task), is killed with -9, and a new one takes over. */
-  async function crashWorkerOnce(started: string, what: string) {
+  /**
+   * A worker runs until `started` exists (written by a task), is stopped with `signal` (kill -9 by
+   * default), and a new one takes over. Returns the first worker, ended.
+   */
+  async function restartWorkerOnce(started: string, what: string, signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL') {
     const first = startWorkerProcess(engine);
     workers.push(first);
     await waitFor(() => fs.existsSync(started), `${what} to start on the first worker`, 60_000);
-    first.kill('SIGKILL');
-    await waitFor(() => first.exitCode !== null || first.signalCode !== null, 'the first worker to die');
+    first.kill(signal);
+    await waitFor(() => first.exitCode !== null || first.signalCode !== null, 'the first worker to stop', 30_000);
     workers.push(startWorkerProcess(engine));
+    return first;
   }
   afterAll(async () => {
     for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
@@ -44,7 +48,7 @@ describe('durability', () => {
         sh('c', `echo c >> ${marks}`, { depends_on: [{ task_key: 'b' }] }),
       ])
     );
-    await crashWorkerOnce(started, 'task b');
+    await restartWorkerOnce(started, 'task b');
     const run = await engine.client.waitForRun(run_id, { timeoutMs: 90_000 });
     expect(run.state.result_state).toBe('SUCCESS');
     const lines = fs.readFileSync(marks, 'utf8').trim().split('\n');
@@ -73,7 +77,7 @@ describe('durability', () => {
         { task_key: 'each', for_each_task: { inputs: '[0,1,2]', concurrency: 3, task: nested } },
       ])
     );
-    await crashWorkerOnce(started, 'iteration 1');
+    await restartWorkerOnce(started, 'iteration 1');
     const run = await engine.client.waitForRun(run_id, { timeoutMs: 90_000 });
     expect(run.state.result_state, run.state.state_message).toBe('SUCCESS');
     const lines = fs.readFileSync(marks, 'utf8').trim().split('\n');
@@ -95,14 +99,8 @@ describe('durability', () => {
         sh('long', `touch ${started}; sleep 8; echo long >> ${marks}`, { depends_on: [{ task_key: 'a' }] }),
       ])
     );
-    const first = startWorkerProcess(engine);
-    workers.push(first);
-    await waitFor(() => fs.existsSync(started), 'the long task to start', 60_000);
-    first.kill('SIGTERM');
-    await waitFor(() => first.exitCode !== null || first.signalCode !== null, 'the first worker to stop', 30_000);
+    const first = await restartWorkerOnce(started, 'the long task', 'SIGTERM');
     expect(first.exitCode).toBe(0);
-
-    workers.push(startWorkerProcess(engine));
     const run = await engine.client.waitForRun(run_id, { timeoutMs: 90_000 });
     expect(run.state.result_state).toBe('SUCCESS');
     const lines = fs.readFileSync(marks, 'utf8').trim().split('\n');

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DurableJobsClient } from '../../client';
+import { DurableJobsClient, type JobSettings } from '../../client';
 import { alive, job, sh, waitFor } from './harness';
 
 const cli = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'index.js');
@@ -48,7 +48,28 @@ function startDev(prefix: string) {
   };
   const address = waitFor(() => /Temporal at (127\.0\.0\.1:\d+)/.exec(out)?.[1], 'djobs dev to start', 60_000);
   address.catch(() => {}); // awaited by the test; a failed start is reported there
-  return { home, dev, exited, output: () => out, stop, address };
+  /** Send `signal` to dev: it must exit, within STOP_BOUND_MS of the signal. */
+  const stopsOn = async (signal: NodeJS.Signals) => {
+    const signaledAt = Date.now();
+    dev.kill(signal);
+    const exitedAt = await Promise.race([
+      exited,
+      new Promise<number>((r) => setTimeout(() => r(-1), STOP_BOUND_MS * 2)),
+    ]);
+    expect(exitedAt, `djobs dev did not exit; output: ${out}`).toBeGreaterThan(0);
+    expect(exitedAt - signaledAt).toBeLessThan(STOP_BOUND_MS);
+  };
+  return { home, dev, stop, address, stopsOn };
+}
+
+/** Submit a one-time run to the dev server at `address` (its default queue). */
+async function submitTo(address: string, settings: JobSettings): Promise<void> {
+  const client = await DurableJobsClient.connect({ address, taskQueue: 'djobs' });
+  try {
+    await client.submitRun(settings);
+  } finally {
+    await client.close();
+  }
 }
 
 describe('djobs dev stops on SIGTERM', () => {
@@ -61,7 +82,7 @@ describe('djobs dev stops on SIGTERM', () => {
     ['killed', 'SIGKILL'],
     ['hung', 'SIGSTOP'],
   ] as const)('with its Temporal server %s and a task in flight', async (_state, serverSignal) => {
-    const { home, dev, exited, output, stop, address: started } = startDev('djobs-dev-stop-');
+    const { home, dev, stop, address: started, stopsOn } = startDev('djobs-dev-stop-');
     const owned = { server: 0 };
     cleanups.push(() => {
       if (owned.server && alive(owned.server)) process.kill(owned.server, 'SIGKILL');
@@ -72,27 +93,16 @@ describe('djobs dev stops on SIGTERM', () => {
     expect(server).toBeDefined();
     owned.server = server;
 
-    const client = await DurableJobsClient.connect({ address, taskQueue: 'djobs' });
     const pidFile = path.join(home, 'task.pid');
-    try {
-      await client.submitRun(
-        job('in flight', [sh('t', `echo $$ > ${pidFile}.tmp && mv ${pidFile}.tmp ${pidFile}; sleep 300`)])
-      );
-    } finally {
-      await client.close();
-    }
+    await submitTo(
+      address,
+      job('in flight', [sh('t', `echo $$ > ${pidFile}.tmp && mv ${pidFile}.tmp ${pidFile}; sleep 300`)])
+    );
     await waitFor(() => fs.existsSync(pidFile), 'the task to start', 60_000);
     const task = Number(fs.readFileSync(pidFile, 'utf8'));
 
     process.kill(server, serverSignal);
-    const signaledAt = Date.now();
-    dev.kill('SIGTERM');
-    const exitedAt = await Promise.race([
-      exited,
-      new Promise<number>((r) => setTimeout(() => r(-1), STOP_BOUND_MS * 2)),
-    ]);
-    expect(exitedAt, `djobs dev did not exit; output: ${output()}`).toBeGreaterThan(0);
-    expect(exitedAt - signaledAt).toBeLessThan(STOP_BOUND_MS);
+    await stopsOn('SIGTERM');
     await waitFor(() => !alive(task), 'the task in flight to die with dev', 5_000);
     // A hung server is not left behind either.
     await waitFor(() => !alive(server), 'the Temporal server to be gone', 5_000);
@@ -101,33 +111,22 @@ describe('djobs dev stops on SIGTERM', () => {
 
 describe('djobs dev stops on Ctrl-C', () => {
   it('after a Python task ran, with its fork server holding a spare supervisor', async () => {
-    const { home, dev, exited, output, stop, address: started } = startDev('djobs-dev-sigint-');
+    const { home, dev, stop, address: started, stopsOn } = startDev('djobs-dev-sigint-');
     try {
       const address = await started;
       const script = path.join(home, 'hello.py');
       const ran = path.join(home, 'ran');
       fs.writeFileSync(script, `open(${JSON.stringify(ran)}, "w").close()\n`);
-      const client = await DurableJobsClient.connect({ address, taskQueue: 'djobs' });
-      try {
-        await client.submitRun(
-          job('python then ctrl-c', [{ task_key: 'py', spark_python_task: { python_file: script } }])
-        );
-      } finally {
-        await client.close();
-      }
+      await submitTo(
+        address,
+        job('python then ctrl-c', [{ task_key: 'py', spark_python_task: { python_file: script } }])
+      );
       await waitFor(() => fs.existsSync(ran), 'the Python task to run', 60_000);
       // The fork server has forked the next attempt's supervisor ahead of it.
       const forkServer = await waitFor(() => childrenOf(dev.pid!, 'forkserver.py')[0], 'the fork server');
       await waitFor(() => childrenOf(forkServer, 'forkserver.py').length > 0, 'a spare supervisor');
 
-      const signaledAt = Date.now();
-      dev.kill('SIGINT');
-      const exitedAt = await Promise.race([
-        exited,
-        new Promise<number>((r) => setTimeout(() => r(-1), STOP_BOUND_MS * 2)),
-      ]);
-      expect(exitedAt, `djobs dev did not exit; output: ${output()}`).toBeGreaterThan(0);
-      expect(exitedAt - signaledAt).toBeLessThan(STOP_BOUND_MS);
+      await stopsOn('SIGINT');
       await waitFor(() => !alive(forkServer), 'the fork server to be gone with dev', 5_000);
     } finally {
       stop();

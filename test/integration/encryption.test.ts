@@ -18,7 +18,17 @@ import { generateKeyLine, parseKeyRing } from '../../encryption/key-ring';
 import { createDjobsWorker } from '../../worker';
 import { findTemporalCli } from '../../config/temporal-cli';
 import { runWorkflowId } from '../../core';
-import { latestByKey, readableText, startEngine, testEncryptionKeys, type Engine } from './harness';
+import type { Job, Run } from '../../client';
+import {
+  adminTokens,
+  engineEnv,
+  latestByKey,
+  readableText,
+  startEngine,
+  testEncryptionKeys,
+  waitFor,
+  type Engine,
+} from './harness';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '..', '..');
@@ -127,6 +137,12 @@ describe('payload encryption', () => {
     }
   });
 
+  /** The `djobs` CLI (from dist/) on the engine, with the test's key ring. */
+  const djobs = (...args: string[]) =>
+    run(process.execPath, [path.join(root, 'dist', 'cli', 'index.js'), ...args], {
+      env: { ...engineEnv(engine), DJOBS_ENCRYPTION_KEYS: testEncryptionKeys() },
+    });
+
   /** A worker and a client with their own data converter, on a queue of their own. */
   const engineWith = async (suffix: string, dataConverter: DataConverter) => {
     const taskQueue = `${engine.taskQueue}-${suffix}`;
@@ -183,6 +199,138 @@ describe('payload encryption', () => {
     }
   });
 
+  it('a run and a job written with a key since removed from the ring are listed as unreadable beside the others (client, REST API, CLI)', async () => {
+    // A client and a worker whose ring has one more key, "gone", which encrypts what they write;
+    // the test's ring (engine.client, the API, the CLI) lacks it, as after "gone" was removed.
+    const withGoneKey = djobsDataConverter(parseKeyRing(`${testEncryptionKeys()},${generateKeyLine('gone')}`, 'test'));
+    const { client: gone, stop } = await engineWith('gone', withGoneKey);
+    const why =
+      'Cannot decrypt a payload encrypted with key "gone": that key is not in the key ring (known: test-run).';
+    const since = Date.now();
+    const name = `written under a removed key ${since}`;
+    const oneTask = { name, tasks: [{ task_key: 't', shell_command_task: { command: 'true' } }] };
+    // One-time runs: no job gate, which a worker of the other ring would share.
+    const { run_id: unreadable } = await gone.submitRun(oneTask);
+    const { run_id: readable } = await engine.client.submitRun(oneTask);
+    const { job_id: unreadableJob } = await gone.createJob(oneTask);
+    const { job_id: readableJob } = await engine.client.createJob(oneTask);
+    const app = await createApiServer({
+      client: engine.client,
+      tokens: adminTokens('undecodable-test-admin-token'),
+      workspaceDir: engine.workDir,
+    });
+    try {
+      expect((await gone.waitForRun(unreadable, { timeoutMs: 60_000 })).state.result_state).toBe('SUCCESS');
+      expect((await engine.client.waitForRun(readable, { timeoutMs: 60_000 })).state.result_state).toBe('SUCCESS');
+      const unreadableShape = {
+        run_id: unreadable,
+        run_name: name,
+        run_type: 'SUBMIT_RUN',
+        state: {
+          life_cycle_state: 'INTERNAL_ERROR',
+          state_message: `This run cannot be read: ${why}`,
+          user_cancelled_or_timedout: false,
+        },
+        status: {
+          state: 'TERMINATED',
+          termination_details: {
+            code: 'INTERNAL_ERROR',
+            type: 'INTERNAL_ERROR',
+            message: `This run cannot be read: ${why}`,
+          },
+        },
+      };
+
+      // The client: both listed (the index lags the runs' ends: polled), each as what it is.
+      const listed = await waitFor(async () => {
+        const runs = await engine.client.listRuns({ runType: 'SUBMIT_RUN', startTimeFrom: since, limit: 1000 });
+        const [u, r] = [unreadable, readable].map((id) => runs.find((x) => x.run_id === id));
+        return u && r?.state.result_state === 'SUCCESS' && { u, r };
+      }, 'both runs listed, the readable one finished');
+      expect(listed.u).toMatchObject(unreadableShape);
+      expect(listed.u.state.result_state).toBeUndefined();
+      await expect(engine.client.getRun(unreadable)).rejects.toThrow(`Run ${unreadable} cannot be read: ${why}`);
+
+      // The REST API: runs/list pages through both (expanded too); runs/get says why, not a bare 500.
+      const base = await app.listen({ port: 0, host: '127.0.0.1' });
+      const api = async (route: string) => {
+        const res = await fetch(`${base}/api/2.1/jobs/${route}`, {
+          headers: { Authorization: 'Bearer undecodable-test-admin-token' },
+        });
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      };
+      for (const expand of [false, true]) {
+        const runs: Run[] = [];
+        let token: string | undefined;
+        do {
+          const { status, body } = await api(
+            `runs/list?run_type=SUBMIT_RUN&start_time_from=${since}&expand_tasks=${expand}${token ? `&page_token=${token}` : ''}`
+          );
+          expect(status).toBe(200);
+          runs.push(...((body.runs as Run[] | undefined) ?? []));
+          token = body.next_page_token as string | undefined;
+        } while (token);
+        expect(runs.find((r) => r.run_id === unreadable)).toMatchObject(unreadableShape);
+        expect(runs.find((r) => r.run_id === readable)?.state.result_state).toBe('SUCCESS');
+      }
+      const got = await api(`runs/get?run_id=${unreadable}`);
+      expect(got.status).toBe(500);
+      expect(got.body).toMatchObject({
+        error_code: 'INTERNAL_ERROR',
+        message: `Run ${unreadable} cannot be read: ${why}`,
+      });
+
+      // jobs/list: the job under the removed key is listed by id and name, with why it cannot be read.
+      const jobReadError = `Job ${unreadableJob} cannot be read: ${why}`;
+      for (const expand of [false, true]) {
+        const jobs = await waitFor(async () => {
+          const { body } = await api(`list?name=${encodeURIComponent(name)}&expand_tasks=${expand}`);
+          const list = (body.jobs as (Job & { read_error?: string })[] | undefined) ?? [];
+          return list.length === 2 && list;
+        }, 'both jobs listed');
+        expect(jobs.find((j) => j.job_id === unreadableJob)).toMatchObject({
+          job_id: unreadableJob,
+          settings: { name },
+          read_error: jobReadError,
+        });
+        const other = jobs.find((j) => j.job_id === readableJob)!;
+        expect(other.read_error).toBeUndefined();
+        expect(other.settings.name).toBe(name);
+      }
+      const job = await api(`get?job_id=${unreadableJob}`);
+      expect(job.status).toBe(500);
+      expect(job.body).toMatchObject({ error_code: 'INTERNAL_ERROR', message: jobReadError });
+
+      // The CLI lists both runs and both jobs, and says which it cannot read and why.
+      const runsOut = (await djobs('jobs', 'list-runs', '--limit', '1000')).stdout;
+      expect(runsOut).toMatch(new RegExp(`^${unreadable}\\s.*INTERNAL_ERROR`, 'm'));
+      expect(runsOut).toMatch(new RegExp(`^${readable}\\s.*SUCCESS`, 'm'));
+      expect(runsOut).toContain(`Run ${unreadable}: This run cannot be read: ${why}`);
+      const jobsOut = (await djobs('jobs', 'list', '--name', name)).stdout;
+      expect(jobsOut).toMatch(new RegExp(`^${unreadableJob}\\s`, 'm'));
+      expect(jobsOut).toMatch(new RegExp(`^${readableJob}\\s`, 'm'));
+      expect(jobsOut).toContain(jobReadError);
+
+      // Without the key, the run can still be deleted (a describe that leaves its memo encoded).
+      await engine.client.deleteRun(unreadable);
+      // Temporal deletes in the background: the run is gone a moment later.
+      await waitFor(
+        () =>
+          engine.client.getRun(unreadable).then(
+            () => false,
+            (err: Error) => err.message === `Run ${unreadable} does not exist.`
+          ),
+        'the deleted run to be gone',
+        60_000
+      );
+    } finally {
+      await app.close();
+      await engine.client.deleteRun(unreadable).catch(() => undefined);
+      await gone.deleteJob(unreadableJob);
+      await stop();
+    }
+  });
+
   it('turning encryption on keeps runs written in the clear readable', async () => {
     const { client: before, stop } = await engineWith('plain', djobsDataConverter(undefined));
     try {
@@ -202,15 +350,7 @@ describe('payload encryption', () => {
   });
 
   it('the CLI and the REST API, with the key ring, show the markers', async () => {
-    const cli = path.join(root, 'dist', 'cli', 'index.js');
-    const env = {
-      ...process.env,
-      TEMPORAL_ADDRESS: engine.address,
-      DJOBS_TASK_QUEUE: engine.taskQueue,
-      DJOBS_HOME: engine.dataDir,
-      DJOBS_ENCRYPTION_KEYS: testEncryptionKeys(),
-    };
-    const got = await run(process.execPath, [cli, 'jobs', 'get-run', String(runId), '-o', 'json'], { env });
+    const got = await djobs('jobs', 'get-run', String(runId), '-o', 'json');
     expect(got.stdout).toContain(MARK.param);
     expect(got.stdout).toContain(MARK.error);
 

@@ -7,7 +7,16 @@ import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { DurableJobsClient, loadJobSpecFile } from '../../client';
 import { runEtl } from '../../examples/client/run-job';
-import { attemptsOf, latestByKey, useEngine, waitFor, watcherBaselined, firstRunFinished, engineEnv } from './harness';
+import {
+  attemptsOf,
+  latestByKey,
+  resultsByKey,
+  useEngine,
+  waitFor,
+  watcherBaselined,
+  firstRunFinished,
+  engineEnv,
+} from './harness';
 
 const examples = path.resolve(__dirname, '..', '..', 'examples');
 
@@ -17,8 +26,7 @@ describe('examples', () => {
   it('run-if: failure handler and cleanup run, the run ends SUCCESS_WITH_FAILURES', async () => {
     const { settings } = await loadJobSpecFile(path.join(examples, 'run-if', 'job.yaml'));
     const run = await engine.client.waitForRun((await engine.client.submitRun(settings)).run_id, { timeoutMs: 60_000 });
-    const t = latestByKey(run);
-    expect(Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.state.result_state]))).toEqual({
+    expect(resultsByKey(run)).toEqual({
       extract: 'FAILED',
       transform: 'UPSTREAM_FAILED',
       alert_on_failure: 'SUCCESS',
@@ -64,7 +72,7 @@ describe('examples', () => {
     const { settings } = await loadJobSpecFile(path.join(examples, 'if-else', 'job.yaml'));
     const run = await engine.client.waitForRun((await engine.client.submitRun(settings)).run_id, { timeoutMs: 60_000 });
     const t = latestByKey(run);
-    expect(Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.state.result_state]))).toEqual({
+    expect(resultsByKey(run)).toEqual({
       count: 'SUCCESS',
       enough_rows: 'SUCCESS',
       publish: 'SUCCESS',

@@ -194,6 +194,11 @@ export function latestByKey(run: Run): Record<string, Run['tasks'][number]> {
   return out;
 }
 
+/** The result of each task's latest attempt, by key (undefined while it has none). */
+export function resultsByKey(run: Run): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(latestByKey(run)).map(([k, t]) => [k, t.state.result_state]));
+}
+
 export function attemptsOf(run: Run, key: string): Run['tasks'] {
   return run.tasks.filter((t) => t.task_key === key).sort((a, b) => a.attempt_number - b.attempt_number);
 }

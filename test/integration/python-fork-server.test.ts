@@ -15,7 +15,16 @@ import type { ContainmentMechanism } from '../../activities/containment';
 import { executeTaskAttempt } from '../../activities/execute';
 import { PythonForkServers } from '../../activities/python-fork-servers';
 import type { Task } from '../../core';
-import { alive, job, latestByKey, startEngine, startWorkerProcess, waitFor, type Engine } from './harness';
+import {
+  alive,
+  job,
+  latestByKey,
+  resultsByKey,
+  startEngine,
+  startWorkerProcess,
+  waitFor,
+  type Engine,
+} from './harness';
 
 /** Correctness bound for a run to end (not a performance target). */
 const END_BOUND_MS = 60_000;
@@ -196,9 +205,7 @@ describe.each<ContainmentMechanism>(['cgroup', 'subreaper'])('Python fork server
         )
       );
       const run = await engine.client.waitForRun(run_id, { timeoutMs: END_BOUND_MS });
-      const t = latestByKey(run);
-      const states = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.state.result_state]));
-      expect(states).toEqual({
+      expect(resultsByKey(run)).toEqual({
         raises: 'FAILED',
         exits: 'FAILED',
         message: 'FAILED',

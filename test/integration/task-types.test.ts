@@ -5,7 +5,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Run } from '../../client';
 import { loadJobSpecFile } from '../../client';
-import { latestByKey, useEngine } from './harness';
+import { resultsByKey, useEngine } from './harness';
 
 describe('task types', () => {
   const engine = useEngine('task types');
@@ -110,9 +110,7 @@ describe('task types', () => {
   const output = (key: string) => engine.client.getRunOutput(run.run_id, key);
 
   it('every task reached the expected state', () => {
-    const t = latestByKey(run);
-    const states = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.state.result_state]));
-    expect(states).toEqual({
+    expect(resultsByKey(run)).toEqual({
       producer: 'SUCCESS',
       consumer: 'SUCCESS',
       node: 'SUCCESS',

@@ -130,6 +130,10 @@ export function RunsPage({ query }: { query: URLSearchParams }) {
                   </td>
                   <td data-label="State">
                     <Badge look={lookOf(r)} />
+                    {/* A run listed though its records cannot be read says why (docs/api.md). */}
+                    {r.state.life_cycle_state === 'INTERNAL_ERROR' && !r.state.result_state && (
+                      <div class="muted small">{r.state.state_message}</div>
+                    )}
                   </td>
                   <td data-label="Trigger">{r.trigger.replace(/_/g, ' ').toLowerCase()}</td>
                   <td data-label="Started">{when(r.start_time)}</td>

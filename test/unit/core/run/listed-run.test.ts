@@ -52,4 +52,21 @@ describe('listedRun', () => {
       state: { life_cycle_state: 'TERMINATED', result_state: 'CANCELED', user_cancelled_or_timedout: true },
     });
   });
+
+  it('lists a run whose records cannot be read as INTERNAL_ERROR, saying why, whatever its workflow does', () => {
+    const why = 'Cannot decrypt a payload encrypted with key "old": that key is not in the key ring (known: new).';
+    const message = `This run cannot be read: ${why}`;
+    for (const status of ['RUNNING', 'COMPLETED'])
+      expect(listedRun(facts({ status, unreadable: why }), 3000)).toMatchObject({
+        job_id: 7,
+        run_id: 5,
+        run_name: 'nightly',
+        state: { life_cycle_state: 'INTERNAL_ERROR', state_message: message, user_cancelled_or_timedout: false },
+        status: {
+          state: 'TERMINATED',
+          termination_details: { code: 'INTERNAL_ERROR', type: 'INTERNAL_ERROR', message },
+        },
+      });
+    expect(listedRun(facts({ unreadable: why }), 3000).state.result_state).toBeUndefined();
+  });
 });

@@ -1,0 +1,85 @@
+// A record djobs reads back from Temporal (a run's or a job's memo, a run's state) may not decode:
+// it was encrypted with a key since removed from the key ring (DJOBS_ENCRYPTION_KEYS), or its bytes
+// were altered. One such record must not fail a listing for everyone, so listings decode each memo
+// on its own and report the one that fails; a read of that very record answers an error naming why.
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
+import { decodeMapFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
+import { temporal } from '@temporalio/proto';
+import { DECRYPTION_FAILED } from '../encryption/aes-gcm-codec';
+import type { ClientContext } from './context';
+import { DjobsError, ErrorCode } from './errors';
+
+/** A record of a run or a job that cannot be decoded; its message says which and why. */
+export class UndecodableRecordError extends DjobsError {
+  constructor(what: string, reason: string) {
+    super(ErrorCode.INTERNAL_ERROR, `${what} cannot be read: ${reason}`);
+    this.name = 'UndecodableRecordError';
+  }
+}
+
+/** Whether `err` (or its cause) is the payload codec refusing a payload (aes-gcm-codec.ts). */
+export function isDecryptionFailure(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause)
+    if ((e as { type?: unknown }).type === DECRYPTION_FAILED) return true;
+  return false;
+}
+
+/** `read()`, with a payload that cannot be decrypted reported as `UndecodableRecordError` about `what`. */
+export async function decodedRecord<T>(what: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof UndecodableRecordError || !isDecryptionFailure(err)) throw err;
+    throw new UndecodableRecordError(what, (err as Error).message);
+  }
+}
+
+/** A memo decoded, or why it cannot be (any failure: a missing key, altered bytes, a foreign encoding). */
+export async function decodeMemo(
+  ctx: ClientContext,
+  fields: Record<string, temporal.api.common.v1.IPayload> | null | undefined,
+  workflowId?: string
+): Promise<{ memo?: Record<string, unknown>; undecodable?: string }> {
+  try {
+    const memo = await decodeMapFromPayloads(
+      ctx.temporal.options.loadedDataConverter,
+      fields,
+      workflowId !== undefined ? { type: 'workflow', namespace: ctx.namespace, workflowId } : undefined
+    );
+    return memo ? { memo } : {};
+  } catch (err) {
+    return { undecodable: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** A listed workflow execution; `undecodable` says why its memo (then absent) could not be decoded. */
+export type ListedExecution = WorkflowExecutionInfo & { undecodable?: string };
+
+/**
+ * `client.workflow.list`, page by page, except that a memo that cannot be decoded is reported on
+ * its execution (`undecodable`) instead of ending the listing with an error.
+ */
+export async function* listExecutions(
+  ctx: ClientContext,
+  options: { query: string; pageSize?: number }
+): AsyncGenerator<ListedExecution> {
+  const converter = ctx.temporal.options.loadedDataConverter;
+  let nextPageToken: Uint8Array = Buffer.alloc(0);
+  do {
+    const page = await ctx.temporal.workflowService.listWorkflowExecutions({
+      namespace: ctx.namespace,
+      query: options.query,
+      nextPageToken,
+      ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
+    });
+    for (const raw of page.executions) {
+      // A message of its own without the memo (fields left at their defaults stay on its prototype).
+      const withoutMemo = temporal.api.workflow.v1.WorkflowExecutionInfo.create({ ...raw, memo: null });
+      const info = await executionInfoFromRaw(withoutMemo, converter, raw, ctx.namespace);
+      const { memo, undecodable } = await decodeMemo(ctx, raw.memo?.fields, info.workflowId);
+      yield { ...info, memo, ...(undecodable !== undefined ? { undecodable } : {}) };
+    }
+    nextPageToken = page.nextPageToken;
+  } while (nextPageToken.length > 0);
+}
