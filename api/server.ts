@@ -531,6 +531,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
           ...(who.admin
             ? {}
             : {
+                visibleTo: viewerKeywordsOf(who),
                 where: async (run, recorded) => {
                   let access = recorded;
                   if (run.job_id !== undefined) {

@@ -35,6 +35,7 @@ import {
   type ModelTriggerConfig,
 } from '../workflows/definitions';
 import { DjobsJobId, DjobsJobName, DjobsTrigger, DjobsViewers, NOT_YET_ADMITTED } from '../workflows/search-attributes';
+import { quoteQueryValue, viewersAttribute, viewersClause } from './viewer-query';
 import type { AccessControlEntry } from '../core';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import type { ClientContext } from './context';
@@ -234,20 +235,12 @@ export class Jobs {
    * saved before the index had viewers.
    */
   async listJobsPage(options: ListJobsPageOptions): Promise<{ jobs: Job[]; nextPageToken?: string }> {
-    const quote = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
     const clauses = [`${DjobsJobId.name} IS NOT NULL`];
-    if (options.name !== undefined) clauses.push(`${DjobsJobName.name} = ${quote(options.name)}`);
+    if (options.name !== undefined) clauses.push(`${DjobsJobName.name} = ${quoteQueryValue(options.name)}`);
     // Jobs saved before DjobsViewers existed have none: listed, and judged by the caller's check.
     // Jobs this client just shared with the principal are asked for by id too: the index may not
     // name the principal yet, and a grant made through this server is honoured at once.
-    if (options.visibleTo) {
-      const granted = this.grantedSinceIndexed(options.visibleTo);
-      clauses.push(
-        `(${DjobsViewers.name} IN (${options.visibleTo.map(quote).join(', ')}) OR ${DjobsViewers.name} IS NULL` +
-          (granted.length > 0 ? ` OR ${DjobsJobId.name} IN (${granted.join(', ')})` : '') +
-          ')'
-      );
-    }
+    if (options.visibleTo) clauses.push(viewersClause(options.visibleTo, this.grantedSinceIndexed(options.visibleTo)));
     let page: temporal.api.workflowservice.v1.IListSchedulesResponse;
     try {
       page = await this.ctx.temporal.workflowService.listSchedules({
@@ -266,9 +259,8 @@ export class Jobs {
     }
     const jobs = await Promise.all(
       (page.schedules ?? []).map(async (s): Promise<Job | undefined> => {
-        const m = /^djobs-job-(\d+)$/.exec(s.scheduleId ?? '');
-        if (!m) return undefined;
-        const jobId = Number(m[1]);
+        const jobId = jobIdOfSchedule(s.scheduleId);
+        if (jobId === undefined) return undefined;
         const listed = decodeTypedSearchAttributes(s.searchAttributes?.indexedFields);
         if (options.visibleTo && !(await this.visibleInListing(jobId, listed.get(DjobsViewers), options.visibleTo)))
           return undefined;
@@ -302,6 +294,23 @@ export class Jobs {
       jobs: jobs.filter((j) => j !== undefined),
       ...(next ? { nextPageToken: Buffer.from(next).toString('base64url') } : {}),
     };
+  }
+
+  /**
+   * The ids of the jobs a principal with keywords `visibleTo` may see, a superset as Temporal's
+   * index has it (plus the jobs this client just shared with it, and jobs with no viewers
+   * indexed); undefined when there are more than `max` (one listing page): runs/list then does
+   * without them.
+   */
+  async jobIdsVisibleTo(visibleTo: readonly string[], max: number): Promise<number[] | undefined> {
+    const page = await this.ctx.temporal.workflowService.listSchedules({
+      namespace: this.ctx.namespace,
+      maximumPageSize: max,
+      query: `${DjobsJobId.name} IS NOT NULL AND ${viewersClause(visibleTo, this.grantedSinceIndexed(visibleTo))}`,
+    });
+    if (page.nextPageToken && page.nextPageToken.length > 0) return undefined;
+    const ids = (page.schedules ?? []).flatMap((s) => jobIdOfSchedule(s.scheduleId) ?? []);
+    return [...new Set([...ids, ...this.grantedSinceIndexed(visibleTo)])];
   }
 
   /**
@@ -524,6 +533,8 @@ export class Jobs {
         { key: DjobsJobName, value: name },
         { key: DjobsTrigger, value: 'PERIODIC' },
         NOT_YET_ADMITTED.searchAttribute,
+        // Who may see the run, as of its start (runs/list's prefilter for a non-admin).
+        viewersAttribute(access),
       ],
       staticSummary: `${name} · scheduled run of job ${jobId}`,
     };
@@ -545,10 +556,16 @@ export class Jobs {
       typedSearchAttributes: [
         { key: DjobsJobId, value: jobId },
         { key: DjobsJobName, value: name },
-        { key: DjobsViewers, value: jobViewerKeywords(access) },
+        viewersAttribute(access),
       ],
     };
   }
+}
+
+/** The job id of a durable-jobs schedule id (`jobScheduleId`); undefined for other schedules. */
+function jobIdOfSchedule(scheduleId: string | null | undefined): number | undefined {
+  const m = /^djobs-job-(\d+)$/.exec(scheduleId ?? '');
+  return m ? Number(m[1]) : undefined;
 }
 
 const sameKeywords = (a: readonly string[], b: readonly string[]) =>

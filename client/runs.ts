@@ -50,9 +50,12 @@ import { LruCache } from './lru-cache';
 import { RunSnapshots, type RunExecution, type RunSnapshot } from './run-snapshots';
 import { accessOf, runAsOf, runMemo, runPeople } from './stored-records';
 import { decodedRecord, listExecutions, type ListedExecution } from './undecodable-records';
+import { viewersAttribute, viewersClause } from './viewer-query';
 
 /** Visibility records read per page when the listing is filtered by permission. */
 const LISTING_PAGE_FOR_FILTERED = 1000;
+/** runs/list for a non-admin names at most this many visible jobs in its query (`visibleRunsClause`). */
+const MAX_JOBS_IN_RUN_QUERY = 1000;
 
 export interface StartRunOptions {
   /** Job parameter overrides, name → value. */
@@ -100,6 +103,12 @@ export interface ListRunsOptions {
   /** Epoch milliseconds, inclusive bounds on the run's start time. */
   startTimeFrom?: number;
   startTimeTo?: number;
+  /**
+   * Only runs a principal with these keywords (`viewerKeywordsOf`) may see, as far as Temporal's
+   * index tells: runs of the jobs it may see now, and runs that started with access naming it.
+   * A prefilter: `where` still judges each listed run.
+   */
+  visibleTo?: readonly string[];
   /** Keep only runs this accepts; `recorded` is the access the run started with. */
   where?: (run: Run, recorded: JobAccess | undefined) => Promise<boolean> | boolean;
   /** @default 25 */
@@ -355,6 +364,7 @@ export class Runs {
       details: string;
     }
   ): Promise<void> {
+    const access = accessOf(o.memo);
     await this.ctx.temporal.workflow.start(JOB_RUN_WORKFLOW_TYPE, {
       workflowId: runWorkflowId(input.runId),
       taskQueue: this.ctx.taskQueue,
@@ -368,6 +378,8 @@ export class Runs {
         { key: DjobsJobName, value: input.runName },
         { key: DjobsTrigger, value: input.trigger ?? 'ONE_TIME' },
         ...(o.notYetAdmitted ? [NOT_YET_ADMITTED.searchAttribute] : []),
+        // Who may see the run, as of its start (runs/list's prefilter for a non-admin).
+        ...(access ? [viewersAttribute(access)] : []),
       ],
       staticSummary: o.summary,
       staticDetails: o.details,
@@ -626,12 +638,15 @@ export class Runs {
       clauses.push(`StartTime >= '${new Date(options.startTimeFrom).toISOString()}'`);
     if (options.startTimeTo !== undefined)
       clauses.push(`StartTime <= '${new Date(options.startTimeTo).toISOString()}'`);
+    const narrowed = options.visibleTo ? await this.visibleRunsClause(options.visibleTo) : undefined;
+    if (narrowed) clauses.push(narrowed);
     const limit = options.limit ?? 25;
     const runs: Run[] = [];
     const seen = new Set<string>();
     // A caller that may see only some runs (`where`) may need many visibility records per run it
-    // sees: read them in large pages, so a namespace of thousands of runs costs a few round trips.
-    const pageSize = options.where ? LISTING_PAGE_FOR_FILTERED : limit;
+    // sees, unless the listing is narrowed to them: read those in large pages, so a namespace of
+    // thousands of runs costs a few round trips.
+    const pageSize = options.where && !narrowed ? LISTING_PAGE_FOR_FILTERED : limit;
     for await (const wf of listExecutions(this.ctx, { query: clauses.join(' AND '), pageSize })) {
       // A repaired run has one workflow execution per repair; list it once, as its latest.
       if (seen.has(wf.workflowId)) continue;
@@ -642,6 +657,17 @@ export class Runs {
       if (runs.length >= limit) break;
     }
     return runs;
+  }
+
+  /**
+   * The listing clause of the runs a principal with keywords `visibleTo` may see: those that
+   * started with access naming it, those of the jobs it may see now (a job shared after some of
+   * its runs started), and those with no viewers indexed (started before runs carried them, or by
+   * a trigger). Undefined, listing every run, when it may see more jobs than one query names.
+   */
+  private async visibleRunsClause(visibleTo: readonly string[]): Promise<string | undefined> {
+    const jobIds = await this.jobs.jobIdsVisibleTo(visibleTo, MAX_JOBS_IN_RUN_QUERY);
+    return jobIds && viewersClause(visibleTo, jobIds);
   }
 
   /**

@@ -58,6 +58,23 @@ async function choosePort(wanted: number | undefined): Promise<number> {
   return freePort();
 }
 
+/** Dynamic config of the embedded dev server (`--dynamic-config-value`), each for a measured reason. */
+const DEV_SERVER_DYNAMIC_CONFIG = [
+  'system.enableActivityEagerExecution=true',
+  // One task-queue partition: with the default four, a task written to one partition waits to
+  // be forwarded to a poller on another, which adds tens of ms to every task on a dev server.
+  'matching.numTaskqueueReadPartitions=1',
+  'matching.numTaskqueueWritePartitions=1',
+  // Every job is a Temporal Schedule, i.e. a scheduler workflow run by the server's internal
+  // per-namespace worker, which polls with 2 workflow-task pollers by default. On this SQLite
+  // server each poll and completion takes a round trip of a few hundred ms under load, so those
+  // two pollers handle about 5 scheduler workflow tasks a second: fewer than 100 jobs firing every
+  // 15 s need (each fire is at least one), and far fewer than creating thousands of jobs does (each
+  // new schedule's first task). The backlog then grows without bound, and fires start minutes late
+  // (docs/performance.md, the cron section). More pollers work through them in parallel.
+  'worker.perNamespaceWorkerOptions={"MaxConcurrentWorkflowTaskPollers":16,"MaxConcurrentActivityTaskPollers":4}',
+];
+
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   const port = await choosePort(opts.port ?? 7233);
   const uiPort = opts.headless ? undefined : await choosePort(opts.uiPort ?? port + 1000);
@@ -73,14 +90,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     namespace,
     '--log-level',
     'warn',
-    '--dynamic-config-value',
-    'system.enableActivityEagerExecution=true',
-    // One task-queue partition: with the default four, a task written to one partition waits to
-    // be forwarded to a poller on another, which adds tens of ms to every task on a dev server.
-    '--dynamic-config-value',
-    'matching.numTaskqueueReadPartitions=1',
-    '--dynamic-config-value',
-    'matching.numTaskqueueWritePartitions=1',
+    ...DEV_SERVER_DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]),
     ...(opts.dbFilename ? ['--db-filename', opts.dbFilename] : []),
     ...(uiPort ? ['--ui-port', String(uiPort), '--ui-disable-news-fetch'] : ['--headless']),
     ...(opts.extraArgs ?? []),
@@ -143,7 +153,7 @@ export async function startDevServerWithSdkDownload(opts: Omit<DevServerOptions,
       port,
       ...(opts.dbFilename ? { dbFilename: opts.dbFilename } : {}),
       ...(uiPort ? { ui: true, uiPort } : {}),
-      extraArgs: ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'],
+      extraArgs: DEV_SERVER_DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]),
     },
   });
   return {

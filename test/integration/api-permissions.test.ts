@@ -3,6 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../api/server';
 import { DurableJobsClient } from '../../client';
+import { DjobsViewers } from '../../workflows/search-attributes';
 import { job, principalTokens, sh, tokenOf, useApiServer, useEngine, waitFor, type TestPrincipal } from './harness';
 
 const PRINCIPALS: TestPrincipal[] = [
@@ -250,6 +251,65 @@ describe('REST API permissions', () => {
     expect(await bob('GET', `/api/2.1/jobs/runs/list?job_id=${id}`)).toMatchObject(denied);
     // This replica's listing judges by Temporal's index: the job leaves it once the index shows the change.
     await waitFor(async () => !(await listedToBob()), 'the revoked grant to hide the job from this replica’s listing');
+  });
+
+  it('runs/list for a non-admin is narrowed by the index to its runs, and follows the job’s current access', async () => {
+    const listed = async (call: ReturnType<typeof as>, id: number) =>
+      (
+        ((await call('GET', `/api/2.1/jobs/runs/list?job_id=${id}&limit=25`)).body.runs as
+          { run_id: number }[] | undefined) ?? []
+      ).map((r) => r.run_id);
+    const listedAll = async (call: ReturnType<typeof as>) =>
+      (
+        ((await call('GET', '/api/2.1/jobs/runs/list?limit=25')).body.runs as { run_id: number }[] | undefined) ?? []
+      ).map((r) => r.run_id);
+    // A job shared with bob from the start: its run names bob among its viewers.
+    const shared = (
+      await alice('POST', '/api/2.1/jobs/create', {
+        ...job('listed shared', [sh('a', 'true')]),
+        access_control_list: [{ user_name: 'bob@example.com', permission_level: 'CAN_VIEW' }],
+      })
+    ).body.job_id as number;
+    // A job shared with bob only after its run started.
+    const late = (await alice('POST', '/api/2.1/jobs/create', job('listed late', [sh('a', 'true')]))).body
+      .job_id as number;
+    const sharedRun = (await alice('POST', '/api/2.1/jobs/run-now', { job_id: shared })).body.run_id as number;
+    const lateRun = (await alice('POST', '/api/2.1/jobs/run-now', { job_id: late })).body.run_id as number;
+    await finished(alice, sharedRun);
+    await finished(alice, lateRun);
+    await waitFor(async () => (await listed(alice, late)).includes(lateRun), 'the late job’s run to be listed');
+    await waitFor(async () => (await listedAll(bob)).includes(sharedRun), 'the shared job’s run to be listed to bob');
+
+    const described = await engine.client.temporal.workflow.getHandle(`djobs-run-${sharedRun}`).describe();
+    expect(described.typedSearchAttributes.get(DjobsViewers)).toEqual([
+      'user:alice@example.com',
+      'user:bob@example.com',
+    ]);
+    // The listing itself is narrowed: with a check that accepts everything, a run bob may not see
+    // is still not listed to him.
+    const bobKeywords = ['user:bob@example.com', 'group:users'];
+    const narrowed = (id: number) =>
+      engine.client
+        .listRuns({ jobId: id, visibleTo: bobKeywords, where: () => true })
+        .then((r) => r.map((x) => x.run_id));
+    expect(await narrowed(late)).toEqual([]);
+    expect(await narrowed(shared)).toEqual([sharedRun]);
+
+    // Shared through this server after the run started: listed to bob at once.
+    expect(
+      (
+        await alice('PATCH', `/api/2.0/permissions/jobs/${late}`, {
+          access_control_list: [{ user_name: 'bob@example.com', permission_level: 'CAN_VIEW' }],
+        })
+      ).status
+    ).toBe(200);
+    expect(await listed(bob, late)).toEqual([lateRun]);
+    expect(await listedAll(bob)).toContain(lateRun);
+    // Revoked: gone at once, although the run's own viewers still name bob.
+    expect((await alice('PUT', `/api/2.0/permissions/jobs/${shared}`, { access_control_list: [] })).status).toBe(200);
+    expect(await listedAll(bob)).not.toContain(sharedRun);
+    expect(await listed(eve, late)).toEqual([]);
+    expect(await listedAll(eve)).not.toContain(lateRun);
   });
 
   it('only admins set run_as to someone else; one-time runs belong to their submitter', async () => {
