@@ -8,6 +8,7 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  patched,
   proxyLocalActivities,
   setHandler,
   workflowInfo,
@@ -25,6 +26,12 @@ import {
 const LIVENESS_CHECK_MS = 30_000;
 /** Signals handled per execution before continuing as new with the state. */
 const SIGNALS_PER_EXECUTION = 500;
+/**
+ * patched() id of answering every decision of a batch at once: one signal-external command each,
+ * all in one workflow task, instead of one workflow task per answer (a burst of run-now requests
+ * on one job arrives as one batch).
+ */
+const GATE_ANSWERS_AT_ONCE_PATCH = 'gate-answers-at-once';
 
 export interface SlotGateInput {
   state?: GateState;
@@ -44,17 +51,20 @@ export async function slotGate(input: SlotGateInput = {}): Promise<void> {
   });
   setHandler(getGateQuery, () => gate);
   const { runningWorkflows } = proxyLocalActivities<PlanningActivities>({ startToCloseTimeout: '30s' });
+  const answer = async (d: SlotDecision) => {
+    try {
+      await getExternalWorkflowHandle(replyTo(d.workflowId)).signal(slotDecisionSignal, d);
+    } catch {
+      // The run is gone (terminated from outside): its slot or queue place is free.
+      outbox.push(...releaseSlot(gate, d.workflowId));
+    }
+  };
 
   for (;;) {
     await condition(() => outbox.length > 0 || gateIdle(gate) || handled >= SIGNALS_PER_EXECUTION, LIVENESS_CHECK_MS);
     while (outbox.length > 0) {
-      const d = outbox.shift()!;
-      try {
-        await getExternalWorkflowHandle(replyTo(d.workflowId)).signal(slotDecisionSignal, d);
-      } catch {
-        // The run is gone (terminated from outside): its slot or queue place is free.
-        outbox.push(...releaseSlot(gate, d.workflowId));
-      }
+      const batch = patched(GATE_ANSWERS_AT_ONCE_PATCH) ? outbox.splice(0) : outbox.splice(0, 1);
+      await Promise.all(batch.map(answer));
     }
     if (gateIdle(gate) && outbox.length === 0) return;
     if (gate.queued.length > 0 && gate.active.length >= gate.limit && gate.active.length > 0) {
