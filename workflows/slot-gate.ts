@@ -2,7 +2,8 @@
 // max_concurrent_runs slots, queueing or skipping the rest (core/run/admission.ts decides).
 // Temporal delivers its signals one at a time, so simultaneous starts are serialised here and can
 // never exceed the limit. Runs ask through a local activity (signal-with-start), get their answer
-// as a signal, and give their slot back with a signal when they end. When the gate has nothing
+// as a signal (every answer of a batch in one workflow task), and give their slot back with a
+// signal when they end (from a local activity, workflows/slots.ts). When the gate has nothing
 // left to do it completes; the next request starts it again.
 import {
   condition,
