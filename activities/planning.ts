@@ -1,11 +1,11 @@
 // Local activities of the interpreter and the slot gate: facts about Temporal itself (which
-// cluster queues have workers, a job's settings, which runs are alive) and signal-with-start of a
-// gate. Their answers are recorded in history, so decisions built on them replay deterministically.
+// cluster queues have workers, a job's settings, which runs are alive), signal-with-start of a
+// gate and giving a slot back. Their answers are recorded in history, so decisions built on them replay deterministically.
 import { activityInfo, getClient } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { clusterTaskQueue, type SlotRequest } from '../core';
-import { SLOT_GATE_WORKFLOW_TYPE, requestSlotSignal } from '../workflows/definitions';
+import { SLOT_GATE_WORKFLOW_TYPE, releaseSlotSignal, requestSlotSignal } from '../workflows/definitions';
 
 export function createPlanningActivities(namespace: string, opts: { poolMaxTasks?: Record<string, number> } = {}) {
   return {
@@ -37,6 +37,17 @@ export function createPlanningActivities(namespace: string, opts: { poolMaxTasks
         signalArgs: [request],
         staticSummary: 'max_concurrent_runs gate',
       });
+    },
+    /**
+     * Give `holder`'s slot back to its gate. A gate that is gone holds nothing any more; a release
+     * sent twice (a retried local activity) frees nothing the second time.
+     */
+    async releaseSlot(gateWorkflowId: string, holder: string): Promise<void> {
+      try {
+        await getClient().workflow.getHandle(gateWorkflowId).signal(releaseSlotSignal, { workflowId: holder });
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
     },
     async runningWorkflows(workflowIds: string[]): Promise<string[]> {
       const running: string[] = [];

@@ -286,6 +286,14 @@ async function main(): Promise<void> {
       name: 'admission-marked-job-run',
       settings: { name: 'placeholder', tasks: [] },
       start: jobRuns(true),
+    },
+    // After 'slot-release-by-local-activity' and 'gate-answers-at-once': the queued run gives its
+    // slot back through a local activity; its gate answers each batch of requests at once.
+    {
+      name: 'released-job-run',
+      settings: { name: 'placeholder', tasks: [] },
+      start: jobRuns(true),
+      gateOf: () => jobGateWorkflowId(gateJob),
     }
   );
   /** Record a finished workflow (not a run) under `name`, with the workflow id it ran under. */

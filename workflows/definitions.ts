@@ -180,6 +180,8 @@ export interface PlanningActivities {
   loadJobSettings(jobId: number): Promise<{ settings: unknown; memo?: Record<string, unknown> } | { missing: true }>;
   /** Ask a slot gate for a slot, starting the gate if it is not running (signal-with-start). */
   requestSlot(gateWorkflowId: string, request: SlotRequest): Promise<void>;
+  /** Give a slot back to its gate (nothing when the gate is gone). */
+  releaseSlot(gateWorkflowId: string, holder: string): Promise<void>;
   /** Caps on task attempts running at once per worker pool (`default` or a cluster name). */
   poolLimits(): Promise<Record<string, number>>;
   /** Which of these workflows are still running. */

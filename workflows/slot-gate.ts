@@ -2,12 +2,14 @@
 // max_concurrent_runs slots, queueing or skipping the rest (core/run/admission.ts decides).
 // Temporal delivers its signals one at a time, so simultaneous starts are serialised here and can
 // never exceed the limit. Runs ask through a local activity (signal-with-start), get their answer
-// as a signal, and give their slot back with a signal when they end. When the gate has nothing
+// as a signal (every answer of a batch in one workflow task), and give their slot back with a
+// signal when they end (from a local activity, workflows/slots.ts). When the gate has nothing
 // left to do it completes; the next request starts it again.
 import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  patched,
   proxyLocalActivities,
   setHandler,
   workflowInfo,
@@ -25,6 +27,12 @@ import {
 const LIVENESS_CHECK_MS = 30_000;
 /** Signals handled per execution before continuing as new with the state. */
 const SIGNALS_PER_EXECUTION = 500;
+/**
+ * patched() id of answering every decision of a batch at once: one signal-external command each,
+ * all in one workflow task, instead of one workflow task per answer (a burst of run-now requests
+ * on one job arrives as one batch).
+ */
+const GATE_ANSWERS_AT_ONCE_PATCH = 'gate-answers-at-once';
 
 export interface SlotGateInput {
   state?: GateState;
@@ -44,17 +52,20 @@ export async function slotGate(input: SlotGateInput = {}): Promise<void> {
   });
   setHandler(getGateQuery, () => gate);
   const { runningWorkflows } = proxyLocalActivities<PlanningActivities>({ startToCloseTimeout: '30s' });
+  const answer = async (d: SlotDecision) => {
+    try {
+      await getExternalWorkflowHandle(replyTo(d.workflowId)).signal(slotDecisionSignal, d);
+    } catch {
+      // The run is gone (terminated from outside): its slot or queue place is free.
+      outbox.push(...releaseSlot(gate, d.workflowId));
+    }
+  };
 
   for (;;) {
     await condition(() => outbox.length > 0 || gateIdle(gate) || handled >= SIGNALS_PER_EXECUTION, LIVENESS_CHECK_MS);
     while (outbox.length > 0) {
-      const d = outbox.shift()!;
-      try {
-        await getExternalWorkflowHandle(replyTo(d.workflowId)).signal(slotDecisionSignal, d);
-      } catch {
-        // The run is gone (terminated from outside): its slot or queue place is free.
-        outbox.push(...releaseSlot(gate, d.workflowId));
-      }
+      const batch = patched(GATE_ANSWERS_AT_ONCE_PATCH) ? outbox.splice(0) : outbox.splice(0, 1);
+      await Promise.all(batch.map(answer));
     }
     if (gateIdle(gate) && outbox.length === 0) return;
     if (gate.queued.length > 0 && gate.active.length >= gate.limit && gate.active.length > 0) {

@@ -7,11 +7,20 @@ import {
   condition,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyLocalActivities,
   setHandler,
 } from '@temporalio/workflow';
 import type { SlotDecision, SlotRequest } from '../core';
 import { releaseSlotSignal, slotDecisionSignal, type PlanningActivities } from './definitions';
+
+/**
+ * patched() id of giving a slot back through a local activity (a client signal to the gate)
+ * rather than a signal-external command: the command's outcome comes back as a new event and
+ * costs the run one more workflow task (its last, when a job run ends); the local activity ends
+ * inside the workflow task that issued it.
+ */
+const SLOT_RELEASE_PATCH = 'slot-release-by-local-activity';
 
 export interface SlotClient {
   /**
@@ -33,10 +42,11 @@ export function slotClient(): SlotClient {
     const prev = decisions.get(d.workflowId);
     if (!prev || prev.verdict === 'QUEUED') decisions.set(d.workflowId, d);
   });
-  const { requestSlot } = proxyLocalActivities<PlanningActivities>({ startToCloseTimeout: '30s' });
+  const { requestSlot, releaseSlot } = proxyLocalActivities<PlanningActivities>({ startToCloseTimeout: '30s' });
 
   async function release(gateId: string, holder: string): Promise<void> {
     decisions.delete(holder);
+    if (patched(SLOT_RELEASE_PATCH)) return releaseSlot(gateId, holder);
     try {
       await getExternalWorkflowHandle(gateId).signal(releaseSlotSignal, { workflowId: holder });
     } catch {
