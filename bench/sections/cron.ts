@@ -24,6 +24,7 @@ const PAGE_BUDGET_S = Number(process.env.BENCH_CRON_PAGE_BUDGET_S ?? 120);
 const READY_BUDGET_S = Number(process.env.BENCH_CRON_READY_BUDGET_S ?? 900);
 const TOKEN = 'bench-cron-token-0123456789abcdef';
 const FIRST_PAGE_TARGET_MS = 100;
+const FIRST_PAGE_READS = 20;
 const FIRE_LAG_TARGET_MS = 1000;
 
 function jobSettings(i: number): JobSettings {
@@ -54,8 +55,23 @@ export const cron: Section = {
     const app = await createApiServer({ client, tokens, workspaceDir: process.cwd() });
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
     const pageTimes: number[] = [];
+    const firstPages: number[] = [];
     let listed = 0;
     try {
+      // The first page as a client asks for it (Databricks' default limit, 20): after two warm-up
+      // reads (the server's first route call compiles it), FIRST_PAGE_READS one after another,
+      // measured the way the api section measures it over fewer jobs.
+      const readFirstPage = async () => {
+        const p0 = performance.now();
+        const res = await fetch(`${base}/api/2.1/jobs/list?limit=20`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
+        await res.arrayBuffer();
+        if (res.status !== 200) throw new Error(`jobs/list answered ${res.status}`);
+        return performance.now() - p0;
+      };
+      for (let i = 0; i < 2; i++) await readFirstPage();
+      for (let i = 0; i < FIRST_PAGE_READS; i++) firstPages.push(await readFirstPage());
       let token: string | undefined;
       const deadline = performance.now() + PAGE_BUDGET_S * 1000;
       do {
@@ -113,7 +129,7 @@ export const cron: Section = {
     const doomed = process.env.TEMPORAL_ADDRESS ? [...firing, ...daily] : firing;
     await mapPool(doomed, CREATE_CONCURRENCY, (id) => client.deleteJob(id));
 
-    const firstPage = pageTimes[0] ?? NaN;
+    const firstPage = median(firstPages);
     const lagP50 = median(lags);
     const lagP99 = percentile(lags, 0.99);
     return [
@@ -127,8 +143,8 @@ export const cron: Section = {
             met: '',
           },
           {
-            figure: 'jobs/list first page',
-            value: `${round(firstPage)} ms`,
+            figure: `jobs/list first page (limit 20, p50 of ${FIRST_PAGE_READS})`,
+            value: `${round(firstPage)} ms (p99 ${round(percentile(firstPages, 0.99))} ms)`,
             target: `≤ ${FIRST_PAGE_TARGET_MS} ms`,
             met: firstPage <= FIRST_PAGE_TARGET_MS ? 'yes' : 'NO',
           },
