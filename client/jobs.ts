@@ -264,29 +264,30 @@ export class Jobs {
         const listed = decodeTypedSearchAttributes(s.searchAttributes?.indexedFields);
         if (options.visibleTo && !(await this.visibleInListing(jobId, listed.get(DjobsViewers), options.visibleTo)))
           return undefined;
-        const { memo, undecodable } = await decodeMemo(this.ctx, s.memo?.fields);
-        const creator = creatorOf(memo);
-        const summary: Job = {
-          job_id: jobId,
-          created_time: createdTime(memo, 0),
-          ...creator,
-          run_as_user_name: creator.creator_user_name ?? 'unknown',
-          settings: { name: listed.get(DjobsJobName) ?? 'Untitled' } as JobSettings,
-          // Listed all the same, from its plain search attributes, so it does not hide the others.
-          ...(undecodable !== undefined
-            ? { read_error: new UndecodableRecordError(`Job ${jobId}`, undecodable).message }
-            : {}),
+        /** The job as the listing has it; one whose memo cannot be decoded is listed all the same. */
+        const summary = async (readError?: string): Promise<Job> => {
+          const { memo, undecodable } = await decodeMemo(this.ctx, s.memo?.fields);
+          const creator = creatorOf(memo);
+          const why =
+            readError ??
+            (undecodable !== undefined ? new UndecodableRecordError(`Job ${jobId}`, undecodable).message : undefined);
+          return {
+            job_id: jobId,
+            created_time: createdTime(memo, 0),
+            ...creator,
+            run_as_user_name: creator.creator_user_name ?? 'unknown',
+            settings: { name: listed.get(DjobsJobName) ?? 'Untitled' } as JobSettings,
+            ...(why !== undefined ? { read_error: why } : {}),
+          };
         };
-        if (options.expandTasks) {
-          try {
-            return await this.getJob(jobId);
-          } catch (err) {
-            if (err instanceof NotFoundError) return undefined; // deleted since it was listed
-            if (err instanceof UndecodableRecordError) return { ...summary, read_error: err.message };
-            throw err;
-          }
+        if (!options.expandTasks) return summary();
+        try {
+          return await this.getJob(jobId);
+        } catch (err) {
+          if (err instanceof NotFoundError) return undefined; // deleted since it was listed
+          if (err instanceof UndecodableRecordError) return summary(err.message);
+          throw err;
         }
-        return summary;
       })
     );
     const next = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;
@@ -303,14 +304,15 @@ export class Jobs {
    * without them.
    */
   async jobIdsVisibleTo(visibleTo: readonly string[], max: number): Promise<number[] | undefined> {
+    const granted = this.grantedSinceIndexed(visibleTo);
     const page = await this.ctx.temporal.workflowService.listSchedules({
       namespace: this.ctx.namespace,
       maximumPageSize: max,
-      query: `${DjobsJobId.name} IS NOT NULL AND ${viewersClause(visibleTo, this.grantedSinceIndexed(visibleTo))}`,
+      query: `${DjobsJobId.name} IS NOT NULL AND ${viewersClause(visibleTo, granted)}`,
     });
     if (page.nextPageToken && page.nextPageToken.length > 0) return undefined;
     const ids = (page.schedules ?? []).flatMap((s) => jobIdOfSchedule(s.scheduleId) ?? []);
-    return [...new Set([...ids, ...this.grantedSinceIndexed(visibleTo)])];
+    return [...new Set([...ids, ...granted])];
   }
 
   /**
