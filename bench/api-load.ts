@@ -245,6 +245,35 @@ export async function apiLoad(env: BenchEnv): Promise<LoadResult[]> {
     for (const handle of rawStarted) await handle.result();
     return row;
   };
+  // The server's own ceiling: starts of workflows that no worker runs, so that neither the worker
+  // nor the runs' later history writes share the machine with them. No run-now can go faster
+  // than this on the same server, whatever the engine does.
+  const unpolledQueue = `${taskQueue}-unpolled`;
+  const unpolledStartBaseline = async () => {
+    const started: WorkflowHandle[] = [];
+    const row = await load(
+      'baseline: client.workflow.start on a queue no worker polls (the server alone)',
+      BASELINE,
+      async () => {
+        started.push(
+          await temporal.workflow.start('handChain', {
+            args: [1],
+            taskQueue: unpolledQueue,
+            workflowId: `bench-api-unpolled-${Date.now()}-${rawStarts++}`,
+          })
+        );
+        return true;
+      }
+    );
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        for (let i = next++; i < started.length; i = next++)
+          await started[i]!.terminate('bench: start ceiling measured');
+      })
+    );
+    return row;
+  };
   try {
     const { job_id } = await client.createJob(
       {
@@ -278,6 +307,7 @@ export async function apiLoad(env: BenchEnv): Promise<LoadResult[]> {
       await remote('runs/get terminated (permission-checked user)', RUNS_GET, get(USER, run_id)),
       await remote(`runs/get live (admin, ${liveState(await client.getRun(live))})`, RUNS_GET, get(ADMIN, live)),
       await remote('runs/get live (permission-checked user)', RUNS_GET, get(USER, live)),
+      await unpolledStartBaseline(),
       await rawStartBaseline(),
       await remote('run-now (1-task job, runs executed by the worker)', RUN_NOW, {
         path: 'jobs/run-now',
