@@ -127,6 +127,17 @@ const settledRunViews = new WeakSet<Run>();
  */
 export const isSettledRunView = (run: Run): boolean => settledRunViews.has(run);
 
+/** A live view getRun handed out: the snapshot's view as a function of the clock, and the instant it was taken at. */
+export interface LiveRunViewSource {
+  /** One function per snapshot: what a caller derives from it may be kept by its identity, as a function of `now`. */
+  at: (now: number) => Run;
+  now: number;
+}
+const liveRunViewSources = new WeakMap<Run, LiveRunViewSource>();
+
+/** Where a live run's view came from (`LiveRunViewSource`), or undefined for any other view. */
+export const liveRunViewSource = (run: Run): LiveRunViewSource | undefined => liveRunViewSources.get(run);
+
 /** Run snapshots kept by default (`runCacheEntries`). */
 const RUN_CACHE_ENTRIES = 1000;
 /** Workflow ids of scheduled runs remembered (a number and a short string each). */
@@ -436,7 +447,10 @@ export class Runs {
       live = liveRunView(state, { ...runPeople(memo), run_page_url: this.ctx.runPageUrl(state.run_id) });
       this.liveViews.set(snapshot, live);
     }
-    return live(Date.now());
+    const now = Date.now();
+    const view = live(now);
+    liveRunViewSources.set(view, { at: live, now });
+    return view;
   }
 
   /** The run's full state (attempt logs, task values): what `getRun` is derived from. */

@@ -147,7 +147,7 @@ describe('REST API caches', () => {
     }
   });
 
-  it("a live run's view, built once per snapshot, is a fresh read's in every version and shape, durations at the instant read", async () => {
+  it("a live run's body, built and serialised once per snapshot, is a fresh read's in every version and shape, durations at the instant read", async () => {
     const fresh = await createApiServer({ client: uncached, tokens: apiTokens(), workspaceDir: engine.workDir });
     const freshBase = await fresh.listen({ port: 0, host: '127.0.0.1' });
     const marker = path.join(engine.workDir, 'live-view-marker');

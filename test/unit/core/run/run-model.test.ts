@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ClockedJson,
   liveRunView,
   runViewIsSettled,
   toDatabricksRun,
@@ -260,5 +261,31 @@ describe('a live run view built once per state', () => {
     expect(() => {
       (late.state as { state_message: string }).state_message = 'changed';
     }).toThrow(TypeError);
+  });
+});
+
+describe('a live run body serialised once (ClockedJson)', () => {
+  const views = cases.map(({ name, state }) => ({ name, at: liveRunView(state, extra) }));
+  it.each(views)('$name: filled in at any instant, the text of the view serialised then', ({ at }) => {
+    const template = ClockedJson.of((now) => at(now))!;
+    expect(template).toBeDefined();
+    for (const now of [1000, 2500, 7_000, 1_796_000_000_000]) expect(template.at(now)).toBe(JSON.stringify(at(now)));
+  });
+
+  it('gives no template when the clock enters the text otherwise than as now - base', () => {
+    expect(ClockedJson.of((now) => ({ twice: now * 2 - 5 }))).toBeUndefined();
+    expect(ClockedJson.of((now) => ({ label: `at ${now / 1000}s` }))).toBeUndefined();
+  });
+
+  it('sees the clock only where it moves a number: a build that branches on it is not one to template', () => {
+    // Why the API templates only `liveRunView`s, whose views depend on the clock through
+    // `now - start` alone, and checks the template against the first read's own text.
+    expect(ClockedJson.of((now) => ({ late: now > 1e15 ? 'yes' : 'no!' }))?.at(0)).toBe('{"late":"yes"}');
+  });
+
+  it('keeps numbers that look alike but do not move, and strings with digits', () => {
+    const template = ClockedJson.of((now) => ({ id: 4_000_000_000_000_000, text: '4000000000000000', d: now - 7 }))!;
+    expect(template.at(107)).toBe('{"id":4000000000000000,"text":"4000000000000000","d":100}');
+    expect(template.at(3)).toBe('{"id":4000000000000000,"text":"4000000000000000","d":-4}');
   });
 });
