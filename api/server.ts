@@ -170,9 +170,11 @@ class JsonBody {
 const settledRunBodies = new WeakMap<Run, Map<string, JsonBody>>();
 /**
  * runs/get bodies of live run views as functions of the clock, by the snapshot's view function
- * (`liveRunViewSource`) and the shape asked for; null where the body is serialised every time.
+ * (`liveRunViewSource`) and the shape asked for: the first body serialised (and its instant) until
+ * a second read makes the template of it, null where the body is serialised every time.
  */
-const liveRunBodies = new WeakMap<(now: number) => Run, Map<string, ClockedJson | null>>();
+type LiveRunBody = ClockedJson | { text: string; now: number } | null;
+const liveRunBodies = new WeakMap<(now: number) => Run, Map<string, LiveRunBody>>();
 
 /** What a route needs: any signed-in principal, or a level on the job or run its parameters name. */
 type Guard = { on: 'anyone' } | { on: 'job'; level: PermissionLevel } | { on: 'run'; level: PermissionLevel };
@@ -481,19 +483,25 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
         const shape = `${version} ${bool(p.include_history)}`;
         // A live run's view changes only in the durations the clock drives for as long as its
         // snapshot is unchanged: its body is serialised once per shape as a template, which each
-        // read fills in at its own instant (kept only if it gives this read's body exactly).
+        // read fills in at its own instant. The template (two serialisations) is made on the
+        // second read of a snapshot, so a snapshot read once (a run changing faster than it is
+        // read) costs what it did, and kept only if it gives the first read's text exactly.
         const live = liveRunViewSource(run);
         if (live) {
-          let templates = liveRunBodies.get(live.at);
-          if (!templates) liveRunBodies.set(live.at, (templates = new Map<string, ClockedJson | null>()));
-          let template = templates.get(shape);
-          if (template === undefined) {
+          let bodies = liveRunBodies.get(live.at);
+          if (!bodies) liveRunBodies.set(live.at, (bodies = new Map<string, LiveRunBody>()));
+          const kept = bodies.get(shape);
+          if (kept instanceof ClockedJson) return new JsonBody(Buffer.from(kept.at(live.now)));
+          if (kept === null) return bodyOf(run);
+          if (kept === undefined) {
             const text = JSON.stringify(bodyOf(run));
-            template = ClockedJson.of((now) => bodyOf(live.at(now))) ?? null;
-            templates.set(shape, template?.at(live.now) === text ? template : null);
+            bodies.set(shape, { text, now: live.now });
             return new JsonBody(Buffer.from(text));
           }
-          return template ? new JsonBody(Buffer.from(template.at(live.now))) : bodyOf(run);
+          const template = ClockedJson.of((now) => bodyOf(live.at(now)));
+          const exact = template !== undefined && template.at(kept.now) === kept.text;
+          bodies.set(shape, exact ? template : null);
+          return exact ? new JsonBody(Buffer.from(template.at(live.now))) : bodyOf(run);
         }
         // A finished run's view is one object for as long as the run is unchanged: its body is
         // serialised once per shape asked for.
