@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { resolveJobSpec } from '../client/spec-file';
 import type { DurableJobsClient, Job } from '../client';
 import { DjobsError, ErrorCode, NotFoundError } from '../client/errors';
-import { isSettledRunView } from '../client/runs';
+import { isSettledRunView, liveRunViewSource } from '../client/runs';
 import { UndecodableRecordError } from '../client/undecodable-records';
 import {
   PERMISSION_LEVEL_DESCRIPTIONS,
@@ -25,6 +25,7 @@ import {
   type PermissionLevel,
   type Principal,
   type Run,
+  ClockedJson,
   describeValue,
   viewerKeywordsOf,
 } from '../core';
@@ -167,6 +168,13 @@ class JsonBody {
 
 /** runs/get bodies of settled run views (`isSettledRunView`), by the view and the shape asked for. */
 const settledRunBodies = new WeakMap<Run, Map<string, JsonBody>>();
+/**
+ * runs/get bodies of live run views as functions of the clock, by the snapshot's view function
+ * (`liveRunViewSource`) and the shape asked for: the first body serialised (and its instant) until
+ * a second read makes the template of it, null where the body is serialised every time.
+ */
+type LiveRunBody = ClockedJson | { text: string; now: number } | null;
+const liveRunBodies = new WeakMap<(now: number) => Run, Map<string, LiveRunBody>>();
 
 /** What a route needs: any signed-in principal, or a level on the job or run its parameters name. */
 type Guard = { on: 'anyone' } | { on: 'job'; level: PermissionLevel } | { on: 'run'; level: PermissionLevel };
@@ -467,18 +475,41 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
           : await client.getRunIfAllowed(id, (access) => {
               if (!allows(effectiveLevel(who, access), 'CAN_VIEW')) throw denied(who, 'CAN_VIEW', `run ${id}`);
             });
-        const body = () => {
-          const shown = withOneTimeRunJobId(bool(p.include_history) ? withRepairHistory(run) : run);
+        const bodyOf = (view: Run) => {
+          const shown = withOneTimeRunJobId(bool(p.include_history) ? withRepairHistory(view) : view);
           return runForVersion(pageRunTasks(shown, version, p.page_token), version);
         };
-        // A finished run's view is one object for as long as the run is unchanged: its body is
-        // serialised once per shape asked for (a page_token's pages are not kept).
-        if (!isSettledRunView(run) || p.page_token !== undefined) return body();
+        if (p.page_token !== undefined) return bodyOf(run); // a page_token's pages are not kept
         const shape = `${version} ${bool(p.include_history)}`;
+        // A live run's view changes only in the durations the clock drives for as long as its
+        // snapshot is unchanged: its body is serialised once per shape as a template, which each
+        // read fills in at its own instant. The template (two serialisations) is made on the
+        // second read of a snapshot, so a snapshot read once (a run changing faster than it is
+        // read) costs what it did, and kept only if it gives the first read's text exactly.
+        const live = liveRunViewSource(run);
+        if (live) {
+          let bodies = liveRunBodies.get(live.at);
+          if (!bodies) liveRunBodies.set(live.at, (bodies = new Map<string, LiveRunBody>()));
+          const kept = bodies.get(shape);
+          if (kept instanceof ClockedJson) return new JsonBody(Buffer.from(kept.at(live.now)));
+          if (kept === null) return bodyOf(run);
+          if (kept === undefined) {
+            const text = JSON.stringify(bodyOf(run));
+            bodies.set(shape, { text, now: live.now });
+            return new JsonBody(Buffer.from(text));
+          }
+          const template = ClockedJson.of((now) => bodyOf(live.at(now)));
+          const exact = template !== undefined && template.at(kept.now) === kept.text;
+          bodies.set(shape, exact ? template : null);
+          return exact ? new JsonBody(Buffer.from(template.at(live.now))) : bodyOf(run);
+        }
+        // A finished run's view is one object for as long as the run is unchanged: its body is
+        // serialised once per shape asked for.
+        if (!isSettledRunView(run)) return bodyOf(run);
         let bodies = settledRunBodies.get(run);
         if (!bodies) settledRunBodies.set(run, (bodies = new Map<string, JsonBody>()));
         let json = bodies.get(shape);
-        if (!json) bodies.set(shape, (json = new JsonBody(Buffer.from(JSON.stringify(body())))));
+        if (!json) bodies.set(shape, (json = new JsonBody(Buffer.from(JSON.stringify(bodyOf(run))))));
         return json;
       },
     },

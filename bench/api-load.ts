@@ -5,6 +5,7 @@
 // ≥ 300 req/s; jobs/list of BENCH_API_JOBS jobs (default 10,000), first page ≤ 100 ms.
 // The server runs here as deployed (createApiServer); the requests come from the load generator's
 // own process (bench/load-generator.ts), which times them, so neither shares the other's event loop.
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { TokenMap, adminPrincipal } from '../api/auth';
 import { createApiServer } from '../api/server';
@@ -37,6 +38,12 @@ export interface LoadResult {
    */
   temporal_call_ms: number;
   server_cpu_ms_per_req: number;
+  /**
+   * How late the server's event loop ran (p99 and max, ms): a stall there (GC, other work in the
+   * process) delays every request waiting on it, whatever their own cost.
+   */
+  loop_delay_p99_ms: number;
+  loop_delay_max_ms: number;
   target: string;
   /** `yes` or `NO` beside a target; empty for rows without one (warm-ups). */
   met: string;
@@ -93,8 +100,13 @@ interface Meter {
   calls: number;
   callMs: number;
   cpu: NodeJS.CpuUsage;
+  loopDelay: IntervalHistogram;
 }
-const meterNow = (): Meter => ({ calls: temporalCalls, callMs: temporalCallMs, cpu: process.cpuUsage() });
+function meterNow(): Meter {
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
+  return { calls: temporalCalls, callMs: temporalCallMs, cpu: process.cpuUsage(), loopDelay };
+}
 
 /** The row of `latencies` (ms, any order) measured over `seconds` since `from`, judged against `target`, printed at once. */
 function measured(
@@ -106,6 +118,7 @@ function measured(
   from: Meter
 ): LoadResult {
   const cpu = process.cpuUsage(from.cpu);
+  from.loopDelay.disable();
   const calls = temporalCalls - from.calls;
   const requests = Math.max(1, latencies.length);
   latencies.sort((a, b) => a - b);
@@ -123,6 +136,8 @@ function measured(
     temporal_calls_per_req: +(calls / requests).toFixed(2),
     temporal_call_ms: +((temporalCallMs - from.callMs) / Math.max(1, calls)).toFixed(1),
     server_cpu_ms_per_req: +((cpu.user + cpu.system) / 1000 / requests).toFixed(3),
+    loop_delay_p99_ms: +(from.loopDelay.percentile(99) / 1e6).toFixed(1),
+    loop_delay_max_ms: +(from.loopDelay.max / 1e6).toFixed(1),
     target: target.text,
     met,
   });

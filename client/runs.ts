@@ -12,11 +12,13 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import {
   MAX_RUN_ID,
   applyLegacyTaskParameters,
+  deepFreeze,
   fireTimes,
   isRunTerminal,
   jobRunIdOf,
   latestAttempt,
   listedRun,
+  liveRunView,
   repairSelection,
   runIdFromString,
   runWorkflowId,
@@ -125,13 +127,16 @@ const settledRunViews = new WeakSet<Run>();
  */
 export const isSettledRunView = (run: Run): boolean => settledRunViews.has(run);
 
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
+/** A live view getRun handed out: the snapshot's view as a function of the clock, and the instant it was taken at. */
+export interface LiveRunViewSource {
+  /** One function per snapshot: what a caller derives from it may be kept by its identity, as a function of `now`. */
+  at: (now: number) => Run;
+  now: number;
 }
+const liveRunViewSources = new WeakMap<Run, LiveRunViewSource>();
+
+/** Where a live run's view came from (`LiveRunViewSource`), or undefined for any other view. */
+export const liveRunViewSource = (run: Run): LiveRunViewSource | undefined => liveRunViewSources.get(run);
 
 /** Run snapshots kept by default (`runCacheEntries`). */
 const RUN_CACHE_ENTRIES = 1000;
@@ -143,6 +148,8 @@ export class Runs {
   private readonly snapshots: RunSnapshots;
   /** Views of settled snapshots, kept as long as their snapshot is (frozen: every reader shares one). */
   private readonly settledViews = new WeakMap<RunSnapshot, Run>();
+  /** Views of live snapshots as functions of the clock (`liveRunView`), kept as long as their snapshot is. */
+  private readonly liveViews = new WeakMap<RunSnapshot, (now: number) => Run>();
   /** Run id → workflow id, for runs a schedule started (their ids are not `runWorkflowId`). */
   private readonly scheduledRunWorkflowIds = new LruCache<number, string>(SCHEDULED_RUN_IDS);
 
@@ -418,21 +425,31 @@ export class Runs {
 
   /**
    * The Databricks view of a snapshot: built once and kept with the snapshot when no clock enters
-   * it (`runViewIsSettled`), so a finished run is not rebuilt for every read; else built now.
+   * it (`runViewIsSettled`), so a finished run is not rebuilt for every read; else taken at this
+   * instant from the snapshot's `liveRunView`, which builds all but the moving durations once.
    */
   private runView(snapshot: RunSnapshot): Run {
     const kept = this.settledViews.get(snapshot);
     if (kept) return kept;
     const { state, memo } = snapshot;
-    const view: Run = {
-      ...toDatabricksRun(state, Date.now()),
-      ...runPeople(memo),
-      run_page_url: this.ctx.runPageUrl(state.run_id),
-    };
     if (runViewIsSettled(state)) {
-      this.settledViews.set(snapshot, deepFreeze(view));
+      const view: Run = deepFreeze({
+        ...toDatabricksRun(state, Date.now()),
+        ...runPeople(memo),
+        run_page_url: this.ctx.runPageUrl(state.run_id),
+      });
+      this.settledViews.set(snapshot, view);
       settledRunViews.add(view);
+      return view;
     }
+    let live = this.liveViews.get(snapshot);
+    if (!live) {
+      live = liveRunView(state, { ...runPeople(memo), run_page_url: this.ctx.runPageUrl(state.run_id) });
+      this.liveViews.set(snapshot, live);
+    }
+    const now = Date.now();
+    const view = live(now);
+    liveRunViewSources.set(view, { at: live, now });
     return view;
   }
 

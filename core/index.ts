@@ -4,6 +4,8 @@ export * from './dag';
 export * from './schema';
 export * from './run/task-attempt';
 export * from './run/run-model';
+export * from './run/live-run-view';
+export * from './run/clocked-json';
 export * from './run/active-run';
 export * from './run/ids';
 export * from './cron';

@@ -248,13 +248,35 @@ export function latestAttempt(task: TaskRunState): AttemptState {
   return task.attempts[task.attempts.length - 1]!;
 }
 
-export function toDatabricksRun(state: RunState, now: number): Run {
-  const tasks: RunTask[] = [];
+/** A run's task attempts in the order its view lists them: by the job's tasks, then attempt by attempt. */
+export function* attemptsInViewOrder(state: RunState): Generator<{ spec: Task; attempt: AttemptState }> {
   for (const spec of state.settings.tasks) {
     const tr = state.tasks[spec.task_key];
     if (!tr) continue;
-    for (const a of tr.attempts) tasks.push(toRunTask(spec, a, now, state));
+    for (const attempt of tr.attempts) yield { spec, attempt };
   }
+}
+
+/** The run's `run_duration` at `now`: it moves until the run ends. */
+export const runDurationAt = (state: RunState, now: number): number => (state.end_time || now) - state.start_time;
+
+/** The run's `queue_duration` at `now`: it moves while the run waits in its job's queue. */
+export const queueDurationAt = (state: RunState, now: number): number =>
+  state.queued ? now - state.queued.since : (state.queue_duration ?? 0);
+
+/** Whether an attempt's durations move with the clock: it is running, has started and not ended. */
+export const attemptDurationMoves = (a: AttemptState): boolean =>
+  a.phase === 'RUNNING' && !!a.start_time && !a.end_time;
+
+/** An attempt's `execution_duration` and `run_duration` at `now`. */
+function attemptDurationAt(a: AttemptState, now: number): number {
+  if (!a.start_time) return 0;
+  return (a.end_time || (a.phase === 'RUNNING' ? now : a.start_time)) - a.start_time;
+}
+
+export function toDatabricksRun(state: RunState, now: number): Run {
+  const tasks: RunTask[] = [];
+  for (const { spec, attempt } of attemptsInViewOrder(state)) tasks.push(toRunTask(spec, attempt, now, state));
   const end = state.end_time || 0;
   return {
     ...(state.job_id !== undefined ? { job_id: state.job_id } : {}),
@@ -270,8 +292,8 @@ export function toDatabricksRun(state: RunState, now: number): Run {
     setup_duration: 0,
     execution_duration: 0,
     cleanup_duration: 0,
-    run_duration: (end || now) - state.start_time,
-    queue_duration: state.queued ? now - state.queued.since : (state.queue_duration ?? 0),
+    run_duration: runDurationAt(state, now),
+    queue_duration: queueDurationAt(state, now),
     format: state.settings.format === 'SINGLE_TASK' ? 'SINGLE_TASK' : 'MULTI_TASK',
     state: runStateV1(state),
     status: runStatusV2(state),
@@ -326,7 +348,7 @@ export interface ListedRunFacts {
 export function runViewIsSettled(state: RunState): boolean {
   if (!state.end_time || state.queued) return false;
   for (const { attempts } of Object.values(state.tasks))
-    for (const a of attempts) if (a.phase === 'RUNNING' && a.start_time && !a.end_time) return false;
+    for (const a of attempts) if (attemptDurationMoves(a)) return false;
   return true;
 }
 /**
@@ -479,8 +501,7 @@ export function withRepairHistory(run: Run): Run {
 }
 
 function toRunTask(spec: Task, a: AttemptState, now: number, run: RunState): RunTask {
-  const running = a.phase === 'RUNNING';
-  const duration = a.start_time ? (a.end_time || (running ? now : a.start_time)) - a.start_time : 0;
+  const duration = attemptDurationAt(a, now);
   return {
     ...spec,
     ...(spec.condition_task && a.conditionOutcome

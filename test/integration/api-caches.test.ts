@@ -147,6 +147,84 @@ describe('REST API caches', () => {
     }
   });
 
+  it("a live run's body, built and serialised once per snapshot, is a fresh read's in every version and shape, durations at the instant read", async () => {
+    const fresh = await createApiServer({ client: uncached, tokens: apiTokens(), workspaceDir: engine.workDir });
+    const freshBase = await fresh.listen({ port: 0, host: '127.0.0.1' });
+    const marker = path.join(engine.workDir, 'live-view-marker');
+    try {
+      const created = await admin(
+        'POST',
+        '/api/2.1/jobs/create',
+        job('live view', [
+          sh('a', 'true'),
+          sh('b', `while [ ! -f ${marker} ]; do sleep 0.1; done`, { depends_on: [{ task_key: 'a' }] }),
+        ])
+      );
+      const { run_id } = (await admin('POST', '/api/2.1/jobs/run-now', { job_id: created.body.job_id })).body as {
+        run_id: number;
+      };
+      const taskLife = (body: Body, key: string) =>
+        (body.tasks as { task_key: string; state: { life_cycle_state: string } }[] | undefined)?.find(
+          (t) => t.task_key === key
+        )?.state.life_cycle_state;
+      await waitFor(async () => taskLife((await runGet(admin, run_id)).body, 'b') === 'RUNNING', 'task b to run');
+      /** A body's text with the durations the clock drives (every `*_duration`) blanked out. */
+      const clockless = (text: string) =>
+        JSON.stringify(JSON.parse(text), (k, v: unknown) =>
+          k.endsWith('_duration') && k !== 'queue_duration' ? '*' : v
+        );
+      for (const version of ['2.0', '2.1', '2.2'])
+        for (const history of ['', '&include_history=true']) {
+          const at = async (server: string) => {
+            const before = Date.now();
+            const res = await fetch(`${server}/api/${version}/jobs/runs/get?run_id=${run_id}${history}`, {
+              headers: { authorization: `Bearer ${ADMIN}` },
+            });
+            return { text: await res.text(), before, after: Date.now() };
+          };
+          const cached = [await at(base), await at(base), await at(base)];
+          const truth = await at(freshBase);
+          for (const read of cached) {
+            expect(clockless(read.text)).toBe(clockless(truth.text));
+            // Its moving durations are those of the instant it was read.
+            const run = JSON.parse(read.text) as {
+              start_time: number;
+              run_duration: number;
+              tasks?: { task_key: string; start_time: number; end_time: number; run_duration: number }[];
+            };
+            expect(run.run_duration).toBeGreaterThanOrEqual(read.before - run.start_time);
+            expect(run.run_duration).toBeLessThanOrEqual(read.after - run.start_time);
+            for (const t of run.tasks ?? []) {
+              if (t.end_time) expect(t.run_duration).toBe(t.end_time - t.start_time);
+              else {
+                expect(t.run_duration).toBeGreaterThanOrEqual(read.before - t.start_time);
+                expect(t.run_duration).toBeLessThanOrEqual(read.after - t.start_time);
+              }
+            }
+          }
+        }
+      // A cancel through another API server: once the run has ended, the very next read of this
+      // one (whose view of the live snapshot is kept) sees it ended.
+      const cancel = await fresh.inject({
+        method: 'POST',
+        url: '/api/2.1/jobs/runs/cancel',
+        headers: { authorization: `Bearer ${ADMIN}` },
+        payload: { run_id },
+      });
+      expect(cancel.statusCode).toBe(200);
+      await waitFor(
+        async () => (await uncached.getRun(run_id)).state.life_cycle_state === 'TERMINATED',
+        'the run to end canceled'
+      );
+      expect((await runGet(admin, run_id)).body).toMatchObject({
+        state: { life_cycle_state: 'TERMINATED', result_state: 'CANCELED' },
+      });
+    } finally {
+      fs.writeFileSync(marker, '');
+      await fresh.close();
+    }
+  });
+
   it('a live run read again and again is seen finished as soon as it finishes', async () => {
     const marker = path.join(engine.workDir, 'finish-marker');
     const created = await admin(

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ClockedJson,
+  liveRunView,
   runViewIsSettled,
   toDatabricksRun,
   withOneTimeRunJobId,
   withRepairHistory,
+  type AttemptState,
   type RunState,
 } from '../../../../core';
 
@@ -141,5 +144,148 @@ describe('a settled run view (kept once built, whatever the clock)', () => {
     const late = toDatabricksRun(state, 9_000_000);
     if (settled) expect(late).toEqual(early);
     else expect(late).not.toEqual(early);
+  });
+});
+
+// A live run's view built once per state (core/run/live-run-view.ts) is, at every instant, the
+// view built whole: the same fields with the same values in the same order, so the same JSON text.
+const ended = (run_id: number, start_time: number, end_time: number): AttemptState => ({
+  run_id,
+  attempt_number: 0,
+  phase: 'TERMINATED',
+  result: 'SUCCESS',
+  state_message: '',
+  start_time,
+  end_time,
+});
+const running = (run_id: number, start_time: number, attempt_number = 0): AttemptState => ({
+  run_id,
+  attempt_number,
+  phase: 'RUNNING',
+  state_message: 'In run',
+  start_time,
+  end_time: 0,
+});
+const failed = (run_id: number): AttemptState => ({ ...ended(run_id, 1200, 1300), result: 'FAILED' });
+const pending = (run_id: number, state_message = ''): AttemptState => ({
+  run_id,
+  attempt_number: 0,
+  phase: 'PENDING',
+  state_message,
+  start_time: 0,
+  end_time: 0,
+});
+
+/** A running run of four tasks: one ended, one retried and running again, one running, one waiting. */
+const liveState = (over: Partial<RunState> = {}): RunState =>
+  runState({
+    settings: {
+      name: 'r',
+      tasks: [
+        { task_key: 'a', shell_command_task: { command: 'true' } },
+        { task_key: 'b', depends_on: [{ task_key: 'a' }], shell_command_task: { command: 'sleep 9' } },
+        { task_key: 'c', depends_on: [{ task_key: 'a' }], shell_command_task: { command: 'sleep 9' } },
+        { task_key: 'd', depends_on: [{ task_key: 'b' }], shell_command_task: { command: 'true' } },
+      ],
+    },
+    end_time: 0,
+    result: undefined,
+    tasks: {
+      a: { task_key: 'a', attempts: [ended(71, 1100, 1900)] },
+      b: { task_key: 'b', attempts: [failed(72), running(73, 2000, 1)] },
+      c: { task_key: 'c', attempts: [running(74, 1950)] },
+      d: { task_key: 'd', attempts: [pending(75, 'Waiting for upstream tasks to finish.')] },
+    },
+    ...over,
+  });
+
+const extra = { creator_user_name: 'alice@example.com', run_page_url: 'http://ui/runs/5' };
+
+const cases: { name: string; state: RunState }[] = [
+  { name: 'a run with two running attempts, one a retry', state: liveState() },
+  {
+    name: 'a run waiting in its job queue',
+    state: liveState({ queued: { since: 900, reason: 'ACTIVE_RUNS_LIMIT_REACHED' }, tasks: {} }),
+  },
+  {
+    name: 'a run whose tasks have not started',
+    state: liveState({ tasks: { a: { task_key: 'a', attempts: [pending(71)] } } }),
+  },
+  {
+    name: 'a run ended from outside while an attempt ran',
+    state: liveState({
+      end_time: 5000,
+      result: 'CANCELED',
+      tasks: { c: { task_key: 'c', attempts: [running(74, 1950)] } },
+    }),
+  },
+  {
+    name: 'a repaired run running again',
+    state: liveState({
+      repair_history: [
+        { type: 'ORIGINAL', start_time: 1000, end_time: 1500, result: 'FAILED', task_run_ids: [71, 72] },
+        { type: 'REPAIR', id: 9, start_time: 1900, end_time: 0, task_run_ids: [73, 74] },
+      ],
+    }),
+  },
+  {
+    name: 'a finished run',
+    state: liveState({
+      end_time: 3000,
+      result: 'SUCCESS',
+      tasks: { a: { task_key: 'a', attempts: [ended(71, 1100, 1900)] } },
+    }),
+  },
+];
+
+describe('a live run view built once per state', () => {
+  it.each(cases)('$name: the same view, to the byte, as one built whole at every instant', ({ state }) => {
+    const at = liveRunView(state, extra);
+    for (const now of [1000, 2500, 7_000, 86_400_000]) {
+      const whole = { ...toDatabricksRun(state, now), ...extra };
+      const view = at(now);
+      expect(view).toEqual(whole);
+      expect(JSON.stringify(view)).toBe(JSON.stringify(whole));
+    }
+  });
+
+  it('moves only the durations the clock drives; the views share (frozen) everything else', () => {
+    const at = liveRunView(liveState(), extra);
+    const [early, late] = [at(3000), at(4000)];
+    expect(late.run_duration - early.run_duration).toBe(1000);
+    const moved = late.tasks.filter((t, i) => t.run_duration !== early.tasks[i]!.run_duration).map((t) => t.run_id);
+    expect(moved).toEqual([73, 74]);
+    expect(late.tasks[0]).toBe(early.tasks[0]);
+    expect(late.state).toBe(early.state);
+    expect(Object.isFrozen(late.tasks[0])).toBe(true);
+    expect(() => {
+      (late.state as { state_message: string }).state_message = 'changed';
+    }).toThrow(TypeError);
+  });
+});
+
+describe('a live run body serialised once (ClockedJson)', () => {
+  const views = cases.map(({ name, state }) => ({ name, at: liveRunView(state, extra) }));
+  it.each(views)('$name: filled in at any instant, the text of the view serialised then', ({ at }) => {
+    const template = ClockedJson.of((now) => at(now))!;
+    expect(template).toBeDefined();
+    for (const now of [1000, 2500, 7_000, 1_796_000_000_000]) expect(template.at(now)).toBe(JSON.stringify(at(now)));
+  });
+
+  it('gives no template when the clock enters the text otherwise than as now - base', () => {
+    expect(ClockedJson.of((now) => ({ twice: now * 2 - 5 }))).toBeUndefined();
+    expect(ClockedJson.of((now) => ({ label: `at ${now / 1000}s` }))).toBeUndefined();
+  });
+
+  it('sees the clock only where it moves a number: a build that branches on it is not one to template', () => {
+    // Why the API templates only `liveRunView`s, whose views depend on the clock through
+    // `now - start` alone, and checks the template against the first read's own text.
+    expect(ClockedJson.of((now) => ({ late: now > 1e15 ? 'yes' : 'no!' }))?.at(0)).toBe('{"late":"yes"}');
+  });
+
+  it('keeps numbers that look alike but do not move, and strings with digits', () => {
+    const template = ClockedJson.of((now) => ({ id: 4_000_000_000_000_000, text: '4000000000000000', d: now - 7 }))!;
+    expect(template.at(107)).toBe('{"id":4000000000000000,"text":"4000000000000000","d":100}');
+    expect(template.at(3)).toBe('{"id":4000000000000000,"text":"4000000000000000","d":-4}');
   });
 });
