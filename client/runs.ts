@@ -115,15 +115,13 @@ export interface ListRunsOptions {
   limit?: number;
 }
 
-/** Views shared by every reader of a settled snapshot (`RunsClient.runView`): frozen, never rebuilt. */
-const settledRunViews = new WeakSet<Run>();
-
 /**
  * Whether `run` is a finished run's view that getRun hands out again, the very same object, for
  * as long as the run's execution and history length are unchanged: what a caller derives from it
  * (a serialised body) may be kept by its identity, and is then exactly what it would derive anew.
+ * Such a view is frozen when it is kept (`Runs.runView`), and no other view is: frozen is the mark.
  */
-export const isSettledRunView = (run: Run): boolean => settledRunViews.has(run);
+export const isSettledRunView = (run: Run): boolean => Object.isFrozen(run);
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -141,7 +139,7 @@ const SCHEDULED_RUN_IDS = 10_000;
 export class Runs {
   /** Runs' states by execution and history length (client/run-snapshots.ts). */
   private readonly snapshots: RunSnapshots;
-  /** Views of settled snapshots, kept as long as their snapshot is (frozen: every reader shares one). */
+  /** Views of settled snapshots, kept as long as their snapshot is (frozen: every reader shares one, `isSettledRunView`). */
   private readonly settledViews = new WeakMap<RunSnapshot, Run>();
   /** Run id → workflow id, for runs a schedule started (their ids are not `runWorkflowId`). */
   private readonly scheduledRunWorkflowIds = new LruCache<number, string>(SCHEDULED_RUN_IDS);
@@ -429,10 +427,7 @@ export class Runs {
       ...runPeople(memo),
       run_page_url: this.ctx.runPageUrl(state.run_id),
     };
-    if (runViewIsSettled(state)) {
-      this.settledViews.set(snapshot, deepFreeze(view));
-      settledRunViews.add(view);
-    }
+    if (runViewIsSettled(state)) this.settledViews.set(snapshot, deepFreeze(view));
     return view;
   }
 
