@@ -143,9 +143,10 @@ export default tseslint.config(
     'activities/ may import core/, config/ and workflow types only.',
     [
       {
-        regex: '^(\\.\\./)+workflows/(?!definitions$)',
+        regex: '^(\\.\\./)+workflows/(?!(definitions|search-attributes)$)',
         allowTypeImports: true,
-        message: 'activities/ import workflow messages (workflows/definitions.ts) and workflow types only.',
+        message:
+          'activities/ import workflow messages (workflows/definitions.ts, search attributes) and workflow types only.',
       },
     ]
   ),

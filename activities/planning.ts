@@ -6,6 +6,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { clusterTaskQueue, type SlotRequest } from '../core';
 import { SLOT_GATE_WORKFLOW_TYPE, releaseSlotSignal, requestSlotSignal } from '../workflows/definitions';
+import { DjobsViewers } from '../workflows/search-attributes';
 
 export function createPlanningActivities(namespace: string, opts: { poolMaxTasks?: Record<string, number> } = {}) {
   return {
@@ -16,12 +17,17 @@ export function createPlanningActivities(namespace: string, opts: { poolMaxTasks
     /** The current settings of a job (for run_job_task): what its schedule's action carries. */
     async loadJobSettings(
       jobId: number
-    ): Promise<{ settings: unknown; memo?: Record<string, unknown> } | { missing: true }> {
+    ): Promise<{ settings: unknown; memo?: Record<string, unknown>; viewers?: string[] } | { missing: true }> {
       try {
         const d = await getClient().schedule.getHandle(`djobs-job-${jobId}`).describe();
+        // The viewers its scheduled runs start with, for the runs a trigger starts.
+        // (A description's action holds them as TypedSearchAttributes, never as the pair list of options.)
+        const attributes = d.action.typedSearchAttributes;
+        const viewers = attributes && 'get' in attributes ? attributes.get(DjobsViewers) : undefined;
         return {
           settings: (d.action.args?.[0] as { settings: unknown }).settings,
           ...(d.action.memo ? { memo: d.action.memo } : {}),
+          ...(viewers ? { viewers } : {}),
         };
       } catch (err) {
         if ((err as Error).name === 'ScheduleNotFoundError') return { missing: true };

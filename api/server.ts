@@ -7,7 +7,7 @@ import { resolveJobSpec } from '../client/spec-file';
 import type { DurableJobsClient, Job } from '../client';
 import { DjobsError, ErrorCode, NotFoundError } from '../client/errors';
 import { isSettledRunView, liveRunViewSource } from '../client/runs';
-import { UndecodableRecordError } from '../client/undecodable-records';
+import { readableOr } from '../client/undecodable-records';
 import {
   PERMISSION_LEVEL_DESCRIPTIONS,
   accessControlListProblems,
@@ -579,10 +579,12 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
         // out; one whose state no worker can give right now, or that cannot be read, stays as listed.
         const full = await Promise.all(
           page.runs.map((r) =>
-            client.getRun(r.run_id).catch((err: unknown) => {
+            readableOr(
+              () => client.getRun(r.run_id),
+              () => r
+            ).catch((err: unknown) => {
               if (err instanceof NotFoundError) return undefined;
               if (err instanceof DjobsError && err.code === ErrorCode.TEMPORAL_UNAVAILABLE) return r;
-              if (err instanceof UndecodableRecordError) return r;
               throw err;
             })
           )

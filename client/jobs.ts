@@ -53,7 +53,7 @@ import {
   runMemo,
   scheduledRunInput,
 } from './stored-records';
-import { UndecodableRecordError, decodeMemo, decodedRecord } from './undecodable-records';
+import { decodeMemo, decodedRecord, readableOr, unreadableMessage } from './undecodable-records';
 
 /** Databricks `Job` (jobs/get). */
 export interface Job {
@@ -269,8 +269,7 @@ export class Jobs {
           const { memo, undecodable } = await decodeMemo(this.ctx, s.memo?.fields);
           const creator = creatorOf(memo);
           const why =
-            readError ??
-            (undecodable !== undefined ? new UndecodableRecordError(`Job ${jobId}`, undecodable).message : undefined);
+            readError ?? (undecodable !== undefined ? unreadableMessage(`Job ${jobId}`, undecodable) : undefined);
           return {
             job_id: jobId,
             created_time: createdTime(memo, 0),
@@ -282,10 +281,9 @@ export class Jobs {
         };
         if (!options.expandTasks) return summary();
         try {
-          return await this.getJob(jobId);
+          return await readableOr(() => this.getJob(jobId), summary);
         } catch (err) {
           if (err instanceof NotFoundError) return undefined; // deleted since it was listed
-          if (err instanceof UndecodableRecordError) return summary(err.message);
           throw err;
         }
       })

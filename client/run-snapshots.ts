@@ -7,7 +7,6 @@
 // grows, so it is read once; a live run is queried only after something happened in it.
 import { WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
-import { decodeMapFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
 import type { RunState } from '../core';
 import { getRunStateQuery } from '../workflows/definitions';
@@ -17,7 +16,7 @@ import { DjobsError, ErrorCode, GrpcStatus } from './errors';
 import { FreshReads } from './fresh-reads';
 import { LruCache } from './lru-cache';
 import { storedRunState } from './stored-records';
-import { isDecryptionFailure } from './undecodable-records';
+import { decodedMemo, isDecryptionFailure } from './undecodable-records';
 
 /** One describe of a run's current execution. Its memo is decoded (decrypted) only when asked for. */
 export interface RunExecution {
@@ -89,12 +88,7 @@ export class RunSnapshots {
       status: statusName.replace(STATUS_PREFIX, ''),
       historyLength: Number(info.historyLength ?? 0),
       jobId: decodeTypedSearchAttributes(info.searchAttributes?.indexedFields).get(DjobsJobId),
-      memo: () =>
-        (memo ??= decodeMapFromPayloads(this.ctx.temporal.options.loadedDataConverter, info.memo?.fields, {
-          type: 'workflow',
-          namespace: this.ctx.namespace,
-          workflowId,
-        })),
+      memo: () => (memo ??= decodedMemo(this.ctx, info.memo?.fields, workflowId)),
     };
   }
 

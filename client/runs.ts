@@ -117,15 +117,13 @@ export interface ListRunsOptions {
   limit?: number;
 }
 
-/** Views shared by every reader of a settled snapshot (`RunsClient.runView`): frozen, never rebuilt. */
-const settledRunViews = new WeakSet<Run>();
-
 /**
  * Whether `run` is a finished run's view that getRun hands out again, the very same object, for
  * as long as the run's execution and history length are unchanged: what a caller derives from it
  * (a serialised body) may be kept by its identity, and is then exactly what it would derive anew.
+ * Such a view is frozen when it is kept (`Runs.runView`), and no other view is: frozen is the mark.
  */
-export const isSettledRunView = (run: Run): boolean => settledRunViews.has(run);
+export const isSettledRunView = (run: Run): boolean => Object.isFrozen(run);
 
 /** A live view getRun handed out: the snapshot's view as a function of the clock, and the instant it was taken at. */
 export interface LiveRunViewSource {
@@ -146,7 +144,7 @@ const SCHEDULED_RUN_IDS = 10_000;
 export class Runs {
   /** Runs' states by execution and history length (client/run-snapshots.ts). */
   private readonly snapshots: RunSnapshots;
-  /** Views of settled snapshots, kept as long as their snapshot is (frozen: every reader shares one). */
+  /** Views of settled snapshots, kept as long as their snapshot is (frozen: every reader shares one, `isSettledRunView`). */
   private readonly settledViews = new WeakMap<RunSnapshot, Run>();
   /** Views of live snapshots as functions of the clock (`liveRunView`), kept as long as their snapshot is. */
   private readonly liveViews = new WeakMap<RunSnapshot, (now: number) => Run>();
@@ -439,7 +437,6 @@ export class Runs {
         run_page_url: this.ctx.runPageUrl(state.run_id),
       });
       this.settledViews.set(snapshot, view);
-      settledRunViews.add(view);
       return view;
     }
     let live = this.liveViews.get(snapshot);
@@ -680,7 +677,7 @@ export class Runs {
    * The listing clause of the runs a principal with keywords `visibleTo` may see: those that
    * started with access naming it, those of the jobs it may see now (a job shared after some of
    * its runs started), and those with no viewers indexed (started before runs carried them, or by
-   * a trigger). Undefined, listing every run, when it may see more jobs than one query names.
+   * a run_job_task). Undefined, listing every run, when it may see more jobs than one query names.
    */
   private async visibleRunsClause(visibleTo: readonly string[]): Promise<string | undefined> {
     const jobIds = await this.jobs.jobIdsVisibleTo(visibleTo, MAX_JOBS_IN_RUN_QUERY);

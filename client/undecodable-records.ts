@@ -13,8 +13,27 @@ import { DjobsError, ErrorCode } from './errors';
 /** A record of a run or a job that cannot be decoded; its message says which and why. */
 export class UndecodableRecordError extends DjobsError {
   constructor(what: string, reason: string) {
-    super(ErrorCode.INTERNAL_ERROR, `${what} cannot be read: ${reason}`);
+    super(ErrorCode.INTERNAL_ERROR, unreadableMessage(what, reason));
     this.name = 'UndecodableRecordError';
+  }
+}
+
+/** What a reader is told about a record (`Run 42`, `Job 7`) that cannot be decoded, and why. */
+export const unreadableMessage = (what: string, reason: string) => `${what} cannot be read: ${reason}`;
+
+/**
+ * `read()`'s answer, or `unreadable(message)` when the record cannot be decoded: where a listing
+ * expands what it lists, the one record that cannot be read stays as listed, saying why.
+ */
+export async function readableOr<T>(
+  read: () => Promise<T>,
+  unreadable: (message: string) => T | Promise<T>
+): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof UndecodableRecordError) return unreadable(err.message);
+    throw err;
   }
 }
 
@@ -25,31 +44,59 @@ export function isDecryptionFailure(err: unknown): boolean {
   return false;
 }
 
-/** `read()`, with a payload that cannot be decrypted reported as `UndecodableRecordError` about `what`. */
+/**
+ * `read()`, with a payload that cannot be decrypted, or a memo that cannot be decoded at all,
+ * reported as `UndecodableRecordError` about `what`.
+ */
 export async function decodedRecord<T>(what: string, read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (err) {
-    if (err instanceof UndecodableRecordError || !isDecryptionFailure(err)) throw err;
+    if (err instanceof UndecodableRecordError || !(err instanceof UndecodableMemoError || isDecryptionFailure(err)))
+      throw err;
     throw new UndecodableRecordError(what, (err as Error).message);
   }
 }
 
-/** A memo decoded, or why it cannot be (any failure: a missing key, altered bytes, a foreign encoding). */
+/** A memo that cannot be decoded, whatever the cause; its message is the decoder's. */
+class UndecodableMemoError extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'UndecodableMemoError';
+  }
+}
+
+/**
+ * A memo decoded; any failure (a missing key, altered bytes, a foreign encoding, bytes that are
+ * not what their encoding says) is an `UndecodableMemoError`, which `decodedRecord` reports.
+ */
+export async function decodedMemo(
+  ctx: ClientContext,
+  fields: Record<string, temporal.api.common.v1.IPayload> | null | undefined,
+  workflowId?: string
+): Promise<Record<string, unknown> | undefined> {
+  try {
+    return await decodeMapFromPayloads(
+      ctx.temporal.options.loadedDataConverter,
+      fields,
+      workflowId !== undefined ? { type: 'workflow', namespace: ctx.namespace, workflowId } : undefined
+    );
+  } catch (err) {
+    throw new UndecodableMemoError(err);
+  }
+}
+
+/** A memo decoded, or why it cannot be (`decodedMemo`'s failure, for listings). */
 export async function decodeMemo(
   ctx: ClientContext,
   fields: Record<string, temporal.api.common.v1.IPayload> | null | undefined,
   workflowId?: string
 ): Promise<{ memo?: Record<string, unknown>; undecodable?: string }> {
   try {
-    const memo = await decodeMapFromPayloads(
-      ctx.temporal.options.loadedDataConverter,
-      fields,
-      workflowId !== undefined ? { type: 'workflow', namespace: ctx.namespace, workflowId } : undefined
-    );
+    const memo = await decodedMemo(ctx, fields, workflowId);
     return memo ? { memo } : {};
   } catch (err) {
-    return { undecodable: err instanceof Error ? err.message : String(err) };
+    return { undecodable: (err as Error).message };
   }
 }
 

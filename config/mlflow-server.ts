@@ -18,6 +18,7 @@ export function mlflowPaths(home: string) {
 
 export interface MlflowServer {
   url: string;
+  /** The server's process group (and its leader, the watchdog that ends the group with this process). */
   pid: number;
   /** Resolves once the server answers /health (rejects if it exits or the deadline passes). */
   ready: Promise<void>;
@@ -38,6 +39,34 @@ export interface MlflowServerOptions {
 }
 
 /**
+ * The group leader `mlflow server` runs under: it starts the server in its own process group and
+ * reads its stdin, a pipe whose only writer is the process that started it. End of file means that
+ * process is gone however it ended (SIGKILL included, where no exit handler runs): the whole group
+ * (the server and the uvicorn workers it spawned, which outlive it when it alone is killed) gets
+ * SIGTERM, then SIGKILL. Otherwise it lives and exits as the server does.
+ */
+const GROUP_WATCHDOG = `
+import os, signal, subprocess, sys, threading
+server = subprocess.Popen([sys.executable, "-m", "mlflow", "server", *sys.argv[1:]], stdin=subprocess.DEVNULL)
+stopping = threading.Event()
+exited = threading.Event()
+def follow():
+    code = server.wait()
+    exited.set()
+    if not stopping.is_set():
+        os._exit(code if code >= 0 else 128 - code)
+threading.Thread(target=follow, daemon=True).start()
+# A stop of the group (SIGTERM to it) is the server's to answer; this exits when the server does.
+signal.signal(signal.SIGTERM, lambda *_: None)
+while sys.stdin.buffer.read(65536):
+    pass
+stopping.set()
+os.killpg(0, signal.SIGTERM)
+exited.wait(5)
+os.killpg(0, signal.SIGKILL)
+`;
+
+/**
  * Start `mlflow server`. Returns at once with its URL (the first start migrates the database and
  * takes tens of seconds: callers await `ready` only when they need it).
  */
@@ -47,9 +76,8 @@ export async function startMlflowServer(opts: MlflowServerOptions): Promise<Mlfl
   const paths = mlflowPaths(opts.home);
   fs.mkdirSync(paths.dir, { recursive: true });
   const args = [
-    '-m',
-    'mlflow',
-    'server',
+    '-c',
+    GROUP_WATCHDOG,
     '--host',
     '127.0.0.1',
     '--port',
@@ -63,16 +91,19 @@ export async function startMlflowServer(opts: MlflowServerOptions): Promise<Mlfl
   ];
   const log = fs.openSync(paths.log, 'a');
   const child = spawn(opts.python, args, {
-    stdio: ['ignore', log, log],
+    // stdin: the pipe whose end of file tells the group's watchdog that this process is gone.
+    stdio: ['pipe', log, log],
     // MLflow's job execution (huey consumers for server-side jobs) is not used by durable-jobs: off,
     // so the server is one process group of a few workers instead of a dozen.
     env: { ...process.env, MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false', ...opts.env },
-    // Its own process group: the server's workers go with it on stop.
+    // Its own process group (led by the watchdog): the server's workers go with it on stop.
     detached: true,
   });
   fs.closeSync(log);
+  child.stdin!.on('error', () => undefined); // nothing is written; the pipe only has to stay open
   let exited: string | undefined;
   child.once('exit', (code, signal) => {
+    child.stdin!.destroy();
     exited = `mlflow server exited (${signal ?? code}); see ${paths.log}`;
   });
   const stop = async () => {

@@ -336,17 +336,31 @@ async function main(): Promise<void> {
     );
     return { job_id, watcher };
   };
+  /** A file-arrival watcher that starts one run for one file, recorded as `name`. */
+  const fileArrivesOnce = async (name: string) => {
+    const dir = path.join(home, `landing-${name}`);
+    fs.mkdirSync(dir, { recursive: true });
+    const { job_id, watcher } = await watchedJob(dir);
+    fs.writeFileSync(path.join(dir, 'a.csv'), 'a');
+    await runsOf(job_id, 1);
+    await triggerClient.deleteJob(job_id);
+    await recordWorkflow(name, watcher);
+  };
+  /** A continuous job's supervisor through a failure, a backoff, then successes, recorded as `name`. */
+  const continuousFailsThenSucceeds = async (name: string) => {
+    const marker = path.join(home, `${name}-ok`);
+    const { job_id } = await triggerClient.createJob({
+      name: 'continuous',
+      tasks: [sh('t', `if [ -f ${marker} ]; then exit 0; fi; touch ${marker}; exit 1`)],
+      continuous: { pause_status: 'UNPAUSED' },
+    });
+    await runsOf(job_id, 3);
+    await triggerClient.deleteJob(job_id);
+    await recordWorkflow(name, continuousWorkflowId(job_id));
+  };
   // The trigger workflows and a run in a capped worker pool.
   const workflowScenarios: Record<string, () => Promise<void>> = {
-    'file-arrival-watcher': async () => {
-      const dir = path.join(home, 'landing');
-      fs.mkdirSync(dir, { recursive: true });
-      const { job_id, watcher } = await watchedJob(dir);
-      fs.writeFileSync(path.join(dir, 'a.csv'), 'a');
-      await runsOf(job_id, 1);
-      await triggerClient.deleteJob(job_id);
-      await recordWorkflow('file-arrival-watcher', watcher);
-    },
+    'file-arrival-watcher': () => fileArrivesOnce('file-arrival-watcher'),
     // After 'file-arrival-listing-changes': polls carry a digest and the changes only.
     'file-arrival-watcher-changes': async () => {
       const dir = path.join(home, 'landing-changes');
@@ -360,17 +374,11 @@ async function main(): Promise<void> {
       await triggerClient.deleteJob(job_id);
       await recordWorkflow('file-arrival-watcher-changes', watcher);
     },
-    'continuous-supervisor': async () => {
-      const marker = path.join(home, 'continuous-ok');
-      const { job_id } = await triggerClient.createJob({
-        name: 'continuous',
-        tasks: [sh('t', `if [ -f ${marker} ]; then exit 0; fi; touch ${marker}; exit 1`)],
-        continuous: { pause_status: 'UNPAUSED' },
-      });
-      await runsOf(job_id, 3); // a failure, a backoff, then successes
-      await triggerClient.deleteJob(job_id);
-      await recordWorkflow('continuous-supervisor', continuousWorkflowId(job_id));
-    },
+    // After 'trigger-run-viewers': the run it starts carries the job's viewers (DjobsViewers).
+    'file-arrival-watcher-viewers': () => fileArrivesOnce('file-arrival-watcher-viewers'),
+    'continuous-supervisor': () => continuousFailsThenSucceeds('continuous-supervisor'),
+    // After 'trigger-run-viewers': runs it follows (executeChild) carry the job's viewers.
+    'continuous-supervisor-viewers': () => continuousFailsThenSucceeds('continuous-supervisor-viewers'),
     // A model trigger on a real MLflow registry: a version there before, then a new one.
     'model-trigger-watcher': async () => {
       const mlflow = await startMlflowServer({ python: ensureMlflow(), home, port: 0 });

@@ -175,9 +175,13 @@ export interface NotificationActivities {
 export interface PlanningActivities {
   /** Which of these cluster names have a dedicated worker polling their task queue. */
   clustersWithWorkers(clusters: string[]): Promise<string[]>;
-  /** The current settings of a job, for run_job_task. */
-  /** The current settings of a job and the memo its runs carry (run_as, access). */
-  loadJobSettings(jobId: number): Promise<{ settings: unknown; memo?: Record<string, unknown> } | { missing: true }>;
+  /**
+   * The current settings of a job, the memo its runs carry (run_as, access) and its viewer
+   * keywords (`DjobsViewers` of its schedule; absent for jobs saved before viewers were indexed).
+   */
+  loadJobSettings(
+    jobId: number
+  ): Promise<{ settings: unknown; memo?: Record<string, unknown>; viewers?: string[] } | { missing: true }>;
   /** Ask a slot gate for a slot, starting the gate if it is not running (signal-with-start). */
   requestSlot(gateWorkflowId: string, request: SlotRequest): Promise<void>;
   /** Give a slot back to its gate (nothing when the gate is gone). */

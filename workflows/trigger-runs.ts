@@ -1,7 +1,14 @@
 // How a trigger starts a run: one run of the job with its current settings, an abandoned child
 // (it outlives the trigger's continue-as-new, pause or reset) whose id derives from the trigger's
 // workflow id and its durable count, so a replayed or restarted trigger never starts it twice.
-import { ParentClosePolicy, executeChild, proxyLocalActivities, startChild, workflowInfo } from '@temporalio/workflow';
+import {
+  ParentClosePolicy,
+  executeChild,
+  patched,
+  proxyLocalActivities,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
 import {
   runIdFromString,
   runWorkflowId,
@@ -12,7 +19,20 @@ import {
 } from '../core';
 import type { JobRunOptions, PlanningActivities } from './definitions';
 import { jobRun } from './job-run';
-import { DjobsJobId, DjobsJobName, DjobsRunId, DjobsTrigger, NOT_YET_ADMITTED } from './search-attributes';
+import {
+  DjobsJobId,
+  DjobsJobName,
+  DjobsRunId,
+  DjobsTrigger,
+  DjobsViewers,
+  NOT_YET_ADMITTED,
+} from './search-attributes';
+
+/**
+ * patched() id of runs that start with their job's viewers (`DjobsViewers`), as run-now's and
+ * scheduled runs do, so runs/list's index finds them for a non-admin (absent from older histories).
+ */
+const TRIGGER_RUN_VIEWERS_PATCH = 'trigger-run-viewers';
 
 const { loadJobSettings } = proxyLocalActivities<PlanningActivities>({ startToCloseTimeout: '30s' });
 
@@ -31,6 +51,7 @@ export async function startJobRun(
   const settings = loaded.settings as JobSettings;
   const runId = runIdFromString(`${workflowInfo().workflowId}/${key}`);
   const name = settings.name ?? 'Untitled';
+  const viewers = patched(TRIGGER_RUN_VIEWERS_PATCH) ? loaded.viewers : undefined;
   const child = {
     workflowId: runWorkflowId(runId),
     taskQueue: workflowInfo().taskQueue,
@@ -53,6 +74,7 @@ export async function startJobRun(
       { key: DjobsJobName, value: name },
       { key: DjobsTrigger, value: trigger },
       NOT_YET_ADMITTED.searchAttribute,
+      ...(viewers ? [{ key: DjobsViewers, value: viewers }] : []),
     ],
     staticSummary: `${name} · run ${runId} of job ${jobId} · ${trigger.toLowerCase()}`,
     // The run outlives this trigger workflow (continue-as-new, pause, job reset).

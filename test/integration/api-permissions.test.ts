@@ -1,10 +1,23 @@
 // Identity and job permissions over real HTTP: principals from a config file, the four Databricks
 // levels on every endpoint, the permissions API, run_as recorded on runs.
+import fs from 'node:fs';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../api/server';
 import { DurableJobsClient } from '../../client';
+import { viewersClause } from '../../client/viewer-query';
 import { DjobsViewers } from '../../workflows/search-attributes';
-import { job, principalTokens, sh, tokenOf, useApiServer, useEngine, waitFor, type TestPrincipal } from './harness';
+import {
+  job,
+  principalTokens,
+  sh,
+  tokenOf,
+  useApiServer,
+  useEngine,
+  waitFor,
+  watcherBaselined,
+  type TestPrincipal,
+} from './harness';
 
 const PRINCIPALS: TestPrincipal[] = [
   { who: 'alice' },
@@ -310,6 +323,56 @@ describe('REST API permissions', () => {
     expect(await listedAll(bob)).not.toContain(sharedRun);
     expect(await listed(eve, late)).toEqual([]);
     expect(await listedAll(eve)).not.toContain(lateRun);
+  });
+
+  it('runs a trigger starts carry the job’s viewers: a viewer lists file-arrival and continuous runs through the index', async () => {
+    const landing = path.join(engine.workDir, 'trigger-viewers-landing');
+    fs.mkdirSync(landing, { recursive: true });
+    const shareWithBob = [{ user_name: 'bob@example.com', permission_level: 'CAN_VIEW' }];
+    const created = async (settings: Body) => {
+      const r = await alice('POST', '/api/2.1/jobs/create', { ...settings, access_control_list: shareWithBob });
+      expect(r.status).toBe(200);
+      return r.body.job_id as number;
+    };
+    // A watcher that starts a run and goes on (startChild), a supervisor that follows its run (executeChild).
+    const watched = await created(
+      job('watched by bob', [sh('a', 'true')], { trigger: { file_arrival: { url: landing } } })
+    );
+    const continuous = await created(
+      job('continuous for bob', [sh('a', 'sleep 1')], { continuous: { pause_status: 'UNPAUSED' } })
+    );
+    await watcherBaselined(engine.client, watched);
+    fs.writeFileSync(path.join(landing, 'a.csv'), 'a');
+    const bobKeywords = ['user:bob@example.com', 'group:users'];
+    for (const [jobId, trigger] of [
+      [watched, 'FILE_ARRIVAL'],
+      [continuous, 'CONTINUOUS'],
+    ] as const) {
+      const run = await waitFor(
+        async () => {
+          const r = await bob('GET', `/api/2.1/jobs/runs/list?job_id=${jobId}&limit=25`);
+          return (r.body.runs as { run_id: number; trigger: string }[] | undefined)?.find((x) => x.trigger === trigger);
+        },
+        `bob to list the ${trigger} run of job ${jobId}`,
+        60_000
+      );
+      const described = await engine.client.temporal.workflow.getHandle(`djobs-run-${run.run_id}`).describe();
+      expect(described.typedSearchAttributes.get(DjobsViewers)).toEqual([
+        'user:alice@example.com',
+        'user:bob@example.com',
+      ]);
+      // Found by its own viewers, not only as a run of a job bob may see.
+      await waitFor(async () => {
+        for await (const wf of engine.client.temporal.workflow.list({
+          query: `DjobsJobId = ${jobId} AND ${viewersClause(bobKeywords, [])} AND DjobsViewers IS NOT NULL`,
+        }))
+          if (wf.workflowId === `djobs-run-${run.run_id}`) return true;
+        return false;
+      }, `the index to name bob among the viewers of run ${run.run_id}`);
+      expect(await eve('GET', `/api/2.1/jobs/runs/list?job_id=${jobId}`)).toMatchObject(denied);
+    }
+    for (const jobId of [watched, continuous])
+      expect((await alice('POST', '/api/2.1/jobs/delete', { job_id: jobId })).status).toBe(200);
   });
 
   it('only admins set run_as to someone else; one-time runs belong to their submitter', async () => {

@@ -143,7 +143,12 @@ describe('codec server', () => {
   it('djobs dev creates its key file (0600, never printed) and starts the Web UI with its codec endpoint', async () => {
     const home = path.join(engine.workDir, 'dev-home');
     const apiPort = await freePort();
-    const dev = startDjobsDev({ home, apiPort, env: { DJOBS_ENCRYPTION_KEYS: '', DJOBS_API_TOKEN: ADMIN } });
+    const dev = startDjobsDev({
+      home,
+      apiPort,
+      args: ['--no-mlflow'],
+      env: { DJOBS_ENCRYPTION_KEYS: '', DJOBS_API_TOKEN: ADMIN },
+    });
     try {
       const uiUrl = await waitFor(
         () => {

@@ -2,9 +2,12 @@
 // notebook output, error messages) is ciphertext in Temporal, while the client, the CLI and the
 // REST API, which hold the key ring, show it in the clear.
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { encodeUnifiedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { encodeToPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { FastifyInstance } from 'fastify';
 import type { DataConverter } from '@temporalio/common';
@@ -17,7 +20,10 @@ import { djobsDataConverter } from '../../encryption/data-converter';
 import { generateKeyLine, parseKeyRing } from '../../encryption/key-ring';
 import { createDjobsWorker } from '../../worker';
 import { findTemporalCli } from '../../config/temporal-cli';
-import { runWorkflowId } from '../../core';
+import { runIdFromString, runWorkflowId } from '../../core';
+import { ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../encryption/aes-gcm-codec';
+import { JOB_RUN_WORKFLOW_TYPE, type JobRunInput } from '../../workflows/definitions';
+import { DjobsJobName, DjobsRunId } from '../../workflows/search-attributes';
 import type { Job, Run } from '../../client';
 import {
   adminTokens,
@@ -131,7 +137,8 @@ describe('payload encryption', () => {
         () => 'read',
         (err: Error) => err.message
       );
-      expect(problem).toBe('Unknown encoding: binary/encrypted');
+      // Read like any record it cannot decode: which one, and why.
+      expect(problem).toBe(`Run ${runId} cannot be read: Unknown encoding: binary/encrypted`);
     } finally {
       await stranger.close();
     }
@@ -328,6 +335,86 @@ describe('payload encryption', () => {
       await engine.client.deleteRun(unreadable).catch(() => undefined);
       await gone.deleteJob(unreadableJob);
       await stop();
+    }
+  });
+
+  it('a run whose memo bytes are not what their encoding says: runs/get answers INTERNAL_ERROR saying why, as runs/list does', async () => {
+    const since = Date.now();
+    const app = await createApiServer({
+      client: engine.client,
+      tokens: adminTokens('corrupted-test-admin-token'),
+      workspaceDir: engine.workDir,
+    });
+    const started: string[] = [];
+    try {
+      const base = await app.listen({ port: 0, host: '127.0.0.1' });
+      const api = async (route: string) => {
+        const res = await fetch(`${base}/api/2.1/jobs/${route}`, {
+          headers: { Authorization: 'Bearer corrupted-test-admin-token' },
+        });
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      };
+      const utf8 = (v: string) => Buffer.from(v, 'utf8');
+      // Written by a raw client, as a broken or foreign writer would: bytes that claim to be JSON
+      // and are not; bytes that claim to be encrypted with the ring's key and are garbage.
+      const corruptions = {
+        'not JSON': { metadata: { encoding: utf8('json/plain') }, data: utf8('{not json') },
+        'garbage ciphertext': {
+          metadata: { encoding: utf8(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: utf8('test-run') },
+          data: Buffer.alloc(64, 7),
+        },
+      };
+      for (const [what, payload] of Object.entries(corruptions)) {
+        const runId = runIdFromString(`corrupted memo ${what} ${since}`);
+        const workflowId = runWorkflowId(runId);
+        const input: JobRunInput = {
+          runId,
+          runName: `corrupted: ${what}`,
+          settings: { name: `corrupted: ${what}`, tasks: [{ task_key: 't', shell_command_task: { command: 'true' } }] },
+          trigger: 'ONE_TIME',
+          runType: 'SUBMIT_RUN',
+        };
+        // On a queue no worker polls (a worker could not decode the memo either), then ended.
+        await engine.client.temporal.workflowService.startWorkflowExecution({
+          namespace: 'default',
+          workflowId,
+          workflowType: { name: JOB_RUN_WORKFLOW_TYPE },
+          taskQueue: { name: `${engine.taskQueue}-unpolled` },
+          input: { payloads: await encodeToPayloads(engine.client.temporal.options.loadedDataConverter, input) },
+          memo: { fields: { djobs_access: payload } },
+          searchAttributes: {
+            indexedFields: encodeUnifiedSearchAttributes(undefined, [
+              { key: DjobsRunId, value: runId },
+              { key: DjobsJobName, value: input.runName! },
+            ]),
+          },
+          requestId: randomUUID(),
+        });
+        started.push(workflowId);
+        await engine.client.temporal.workflow.getHandle(workflowId).terminate('corrupted on purpose');
+
+        // runs/list says why (the index lags: polled); runs/get answers the same reason as an error.
+        const listed = await waitFor(async () => {
+          const { body } = await api(`runs/list?run_type=SUBMIT_RUN&start_time_from=${since}&limit=25`);
+          return ((body.runs as Run[] | undefined) ?? []).find((r) => r.run_id === runId);
+        }, `the run with ${what} to be listed`);
+        expect(listed.state.life_cycle_state).toBe('INTERNAL_ERROR');
+        const why = listed.state.state_message.replace(/^This run cannot be read: /, '');
+        expect(why).not.toBe(listed.state.state_message);
+        if (what === 'garbage ciphertext') expect(why).toContain('authentication failed');
+        const got = await api(`runs/get?run_id=${runId}`);
+        expect(got).toMatchObject({
+          status: 500,
+          body: { error_code: 'INTERNAL_ERROR', message: `Run ${runId} cannot be read: ${why}` },
+        });
+        await expect(engine.client.getRun(runId)).rejects.toThrow(`Run ${runId} cannot be read: ${why}`);
+      }
+    } finally {
+      await app.close();
+      for (const id of started)
+        await engine.client.temporal.workflowService
+          .deleteWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId: id } })
+          .catch(() => undefined);
     }
   });
 

@@ -9,7 +9,8 @@ import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/cl
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DurableJobsClient, loadJobSpecFile } from '../../client';
 import { mlflowRunsOfJobRun } from '../../config/mlflow-api';
-import type { JobSettings, Run } from '../../core';
+import { jobScheduleId, runWorkflowId, type JobSettings, type Run } from '../../core';
+import { DjobsViewers } from '../../workflows/search-attributes';
 import { mlflowApi, startDevWithMlflow, type DevWithMlflow } from '../helpers/mlflow-server';
 import { startS3Server, type S3Server } from '../helpers/s3-server';
 import { attemptsOf, job, latestByKey, sh, startEngine, testDataConverter, waitFor, type Engine } from './harness';
@@ -289,6 +290,17 @@ describe('ML jobs with MLflow', () => {
         runs.map(async (r) => (await client.waitForRun(r.run_id, { timeoutMs: 60_000 })).trigger_info?.model)
       );
       expect(infos.map((m) => m?.updates[0]?.version).sort()).toEqual([2, 3]);
+      // Each run started with its job's viewers, as the job's schedule names them (runs/list's index).
+      const jobViewers = (
+        await client.temporal.schedule.getHandle(jobScheduleId(job_id)).describe()
+      ).typedSearchAttributes.get(DjobsViewers);
+      expect(jobViewers?.length).toBeGreaterThan(0);
+      for (const r of runs)
+        expect(
+          (await client.temporal.workflow.getHandle(runWorkflowId(r.run_id)).describe()).typedSearchAttributes.get(
+            DjobsViewers
+          )
+        ).toEqual(jobViewers);
       await client.deleteJob(job_id);
     } finally {
       if (!dead(worker)) worker.kill('SIGKILL');

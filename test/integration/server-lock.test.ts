@@ -28,7 +28,8 @@ interface Dev {
 }
 
 function startDev(home: string): Dev {
-  const child = spawn(process.execPath, [cli, 'dev', '--api-port', '0'], {
+  // No MLflow server: these tests are about Temporal's (and a default port 5000 is shared).
+  const child = spawn(process.execPath, [cli, 'dev', '--api-port', '0', '--no-mlflow'], {
     env: homeEnv(home),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
