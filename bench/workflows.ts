@@ -1,7 +1,7 @@
 // Bench bundle: our interpreter plus hand-written Temporal workflows doing the same work
 // (one activity per task, same activity, same options shape), for an apples-to-apples ratio.
 import { proxyActivities } from '@temporalio/workflow';
-import type { TaskAttemptInput, TaskAttemptRecord } from '../core';
+import type { TaskAttemptInput, TaskAttemptRecord } from '../core/model';
 export { jobRun, forEachRun, slotGate } from '../workflows';
 
 interface Acts {
