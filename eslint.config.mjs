@@ -132,6 +132,11 @@ export default tseslint.config(
               allowTypeImports: true,
               message: 'import activities with `import type` only.',
             },
+            {
+              regex: '^(\\.\\./)+core(/index)?$',
+              message:
+                'workflows/ import core/model.ts: core/index.ts also builds the zod schemas, once per workflow execution.',
+            },
           ],
         },
       ],

@@ -1,22 +1,8 @@
-// The one place workflows, activities, worker, client and CLI import job-model facts from.
-// Pure: imports zod only.
-export * from './dag';
+// The one place activities, worker, client and CLI import job-model facts from: the zod schemas
+// (core/schema) and the model's logic (core/model.ts, which workflows import: it leaves the
+// schemas out). Pure: imports zod only.
 export * from './schema';
-export * from './run/task-attempt';
-export * from './run/run-model';
+export * from './model';
+// Read-side views the API serves; workflows never need them.
 export * from './run/live-run-view';
 export * from './run/clocked-json';
-export * from './run/active-run';
-export * from './run/ids';
-export * from './cron';
-export * from './refs';
-export * from './access/permissions';
-export * from './access/secret-acls';
-export * from './run/admission';
-export * from './run/triggers';
-export * from './run/legacy-parameters';
-export * from './run/model-trigger';
-export * from './run/for-each';
-export * from './notifications/message';
-export * from './notifications/rules';
-export * from './notifications/run-message';

@@ -17,7 +17,7 @@ import {
   type JsonValue,
   type RunState,
   type Task,
-} from '../core';
+} from '../core/model';
 import { JOB_RUN_WORKFLOW_TYPE, type JobRunInput, type PlanningActivities } from './definitions';
 import { forEachRun } from './for-each';
 import { DjobsJobId, DjobsJobName, DjobsRunId, DjobsTrigger } from './search-attributes';

@@ -23,7 +23,7 @@ import type {
   TriggerType,
   NotificationMessage,
   NotificationTarget,
-} from '../core';
+} from '../core/model';
 
 export const JOB_RUN_WORKFLOW_TYPE = 'jobRun';
 

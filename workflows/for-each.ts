@@ -25,7 +25,7 @@ import {
   type JsonValue,
   type ReferenceContext,
   type Task,
-} from '../core';
+} from '../core/model';
 import type { TaskActivities } from './definitions';
 import { slotClient } from './slots';
 import { classifyTaskFailure, taskAttemptActivityOptions } from './task-attempt-options';

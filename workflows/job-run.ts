@@ -33,7 +33,7 @@ import {
   type RunOutcome,
   type RunState,
   type SlotDecision,
-} from '../core';
+} from '../core/model';
 import {
   RunFailureType,
   getRunQuery,

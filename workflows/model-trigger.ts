@@ -10,7 +10,7 @@ import {
   observeModels,
   reconfiguredModelState,
   sameModelWatch,
-} from '../core';
+} from '../core/model';
 import type { ModelRegistryActivities, ModelTriggerConfig, ModelTriggerInput } from './definitions';
 import { driveTrigger, triggerControls, waitToPoll } from './trigger-loop';
 import { startJobRun } from './trigger-runs';

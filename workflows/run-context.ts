@@ -1,7 +1,7 @@
 // What every task of one run shares while the run executes: its state machine, its facts and where
 // its attempts run (task queues decided once per run, worker pools with a cap on running tasks).
 import { proxyLocalActivities, type WorkflowInfo } from '@temporalio/workflow';
-import { clusterTaskQueue, type ActiveRun, type RunReferences, type Task } from '../core';
+import { clusterTaskQueue, type ActiveRun, type RunReferences, type Task } from '../core/model';
 import { poolGateWorkflowId, type JobRunInput, type JobRunOptions, type PlanningActivities } from './definitions';
 import type { SlotClient } from './slots';
 import type { RunNotifier } from './run-notifications';

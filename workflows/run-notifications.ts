@@ -19,7 +19,7 @@ import {
   type RunNotifications,
   type RunState,
   type Task,
-} from '../core';
+} from '../core/model';
 import type { NotificationActivities } from './definitions';
 import { NOTIFICATION_REJECTED } from './definitions';
 

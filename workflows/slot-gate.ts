@@ -14,7 +14,15 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { emptyGate, gateIdle, releaseSlot, replyTo, requestSlot, type GateState, type SlotDecision } from '../core';
+import {
+  emptyGate,
+  gateIdle,
+  releaseSlot,
+  replyTo,
+  requestSlot,
+  type GateState,
+  type SlotDecision,
+} from '../core/model';
 import {
   getGateQuery,
   releaseSlotSignal,

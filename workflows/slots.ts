@@ -11,7 +11,7 @@ import {
   proxyLocalActivities,
   setHandler,
 } from '@temporalio/workflow';
-import type { SlotDecision, SlotRequest } from '../core';
+import type { SlotDecision, SlotRequest } from '../core/model';
 import { releaseSlotSignal, slotDecisionSignal, type PlanningActivities } from './definitions';
 
 /**

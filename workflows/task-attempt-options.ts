@@ -3,7 +3,7 @@
 // iteration and a top-level task retry lost workers alike and report the same outcome for the
 // same failure. Pure: usable in the workflow sandbox and in unit tests.
 import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
-import { TaskFailureType, type AttemptOutcome, type TaskAttemptRecord } from '../core';
+import { TaskFailureType, type AttemptOutcome, type TaskAttemptRecord } from '../core/model';
 
 export const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 30;
 /** Grace on top of a task's own timeout before Temporal's start-to-close timeout fires as a backstop. */
@@ -13,7 +13,7 @@ export const LOST_WORKER_ATTEMPTS = 10;
 /** Temporal's failure type when the start-to-close backstop fires: retrying would only time out again. */
 const START_TO_CLOSE_TIMEOUT_TYPE = 'TemporalTimeout:StartToClose';
 
-export type { AttemptOutcome } from '../core';
+export type { AttemptOutcome } from '../core/model';
 
 /**
  * Activity options of one task attempt. Temporal retries only lost workers (heartbeat timeouts,

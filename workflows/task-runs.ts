@@ -9,7 +9,7 @@ import {
   type AttemptState,
   type Task,
   type TaskAttemptRecord,
-} from '../core';
+} from '../core/model';
 import type { TaskActivities } from './definitions';
 import { runChildJob, runForEach } from './child-runs';
 import { poolOf, type RunContext } from './run-context';

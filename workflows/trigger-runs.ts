@@ -16,7 +16,7 @@ import {
   type RunState,
   type TriggerInfo,
   type TriggerType,
-} from '../core';
+} from '../core/model';
 import type { JobRunOptions, PlanningActivities } from './definitions';
 import { jobRun } from './job-run';
 import {

@@ -13,7 +13,7 @@ import {
   watchesNewLocation,
   type ArrivedFile,
   type FileArrivalState,
-} from '../core';
+} from '../core/model';
 import type { ContinuousConfig, FileArrivalConfig, JobRunOptions, TriggerActivities } from './definitions';
 import { driveTrigger, triggerControls, waitToPoll } from './trigger-loop';
 import { startJobRun } from './trigger-runs';

@@ -41,6 +41,13 @@ describe('replay of committed histories', () => {
     expect(files.length).toBeGreaterThanOrEqual(6);
   });
 
+  // The SDK loads the workflow modules afresh for every workflow execution: zod schemas in the
+  // bundle were built again for every run (workflows import core/model.ts, not core/index.ts).
+  it('bundles no zod: no schema is built for every workflow execution', () => {
+    expect(current).not.toMatch(/node_modules\/zod\//);
+    expect(current).not.toMatch(/core\/schema\/job-settings/);
+  });
+
   for (const file of files) {
     it(`replays ${file}`, async () => {
       await Worker.runReplayHistory(

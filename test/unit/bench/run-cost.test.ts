@@ -1,0 +1,63 @@
+import { temporal } from '@temporalio/proto';
+import { describe, expect, it } from 'vitest';
+import { meanCost, processCpuSeconds, runCost } from '../../../bench/run-cost';
+
+const T = temporal.api.enums.v1.EventType;
+const payloads = (bytes: number) => ({ payloads: [{ data: new Uint8Array(bytes) }] });
+
+describe('the cost of one run from its history', () => {
+  it('counts workflow tasks, activities, markers, upserts, signals and payload bytes', () => {
+    const events = [
+      {
+        eventType: T.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
+        workflowExecutionStartedEventAttributes: { input: payloads(300) },
+      },
+      { eventType: T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED },
+      { eventType: T.EVENT_TYPE_MARKER_RECORDED },
+      {
+        eventType: T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+        activityTaskScheduledEventAttributes: { input: payloads(40) },
+      },
+      {
+        eventType: T.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+        activityTaskCompletedEventAttributes: { result: payloads(7) },
+      },
+      { eventType: T.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED },
+      { eventType: T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED },
+      { eventType: T.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES },
+      { eventType: T.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED },
+      {
+        eventType: T.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+        workflowExecutionCompletedEventAttributes: { result: payloads(90) },
+      },
+    ];
+    const cost = runCost(events);
+    expect({ ...cost, history_bytes: undefined }).toEqual({
+      events: 10,
+      workflow_tasks: 2,
+      activities: 1,
+      local_activities: 1,
+      search_attribute_upserts: 1,
+      memo_upserts: 1,
+      signals: 1,
+      timers: 0,
+      history_bytes: undefined,
+      workflow_input_bytes: 300,
+      workflow_result_bytes: 90,
+      activity_input_bytes: 40,
+      activity_result_bytes: 7,
+    });
+    expect(cost.history_bytes).toBeGreaterThan(437);
+    expect(meanCost([cost, { ...cost, events: 20 }]).events).toBe(15);
+  });
+
+  it('reads a process’s CPU seconds from /proc/<pid>/stat, whatever its command name holds', () => {
+    const stat = '42 (temporal server) S 1 42 42 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 12 0 100 0 0';
+    expect(processCpuSeconds(42, () => stat)).toBe(3);
+    expect(
+      processCpuSeconds(42, () => {
+        throw new Error('no /proc');
+      })
+    ).toBeUndefined();
+  });
+});
