@@ -1,95 +1,11 @@
 // `djobs dev` stops on SIGTERM whatever state its Temporal server is in: killed, or hung
-// (SIGSTOP), with a task in flight. The task's processes go with it.
-import { spawn, type ChildProcess } from 'node:child_process';
+// (SIGSTOP), with a task in flight. The task's processes go with it. (That its MLflow server goes
+// too, however dev ends, is a fault test: test/faults/dev-stop-mlflow.test.ts.)
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DurableJobsClient, type JobSettings } from '../../client';
+import { childrenOf, startDev, submitTo } from '../helpers/dev-process';
 import { alive, job, sh, waitFor } from './harness';
-
-const cli = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'index.js');
-/** Correctness bound on how long dev may take to stop (not a performance target). */
-const STOP_BOUND_MS = 10_000;
-
-/** The processes whose /proc stat fields (state, ppid, pgrp) and command line `keep` accepts. */
-function processesWhere(keep: (p: { state: string; ppid: number; pgrp: number; cmdline: () => string }) => boolean) {
-  return fs
-    .readdirSync('/proc')
-    .filter((e) => /^\d+$/.test(e))
-    .filter((e) => {
-      try {
-        const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
-        const [state, ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        const cmdline = () => fs.readFileSync(`/proc/${e}/cmdline`, 'utf8');
-        return keep({ state: state!, ppid: Number(ppid), pgrp: Number(pgrp), cmdline });
-      } catch {
-        return false; // gone meanwhile
-      }
-    })
-    .map(Number);
-}
-
-/** Child processes of `pid` whose command line contains `needle`. */
-const childrenOf = (pid: number, needle: string) =>
-  processesWhere((p) => p.ppid === pid && p.cmdline().includes(needle));
-
-/** Live (not zombie) processes of process group `pgid`. */
-const groupMembers = (pgid: number) => processesWhere((p) => p.pgrp === pgid && p.state !== 'Z');
-
-/**
- * `djobs dev` started in a home of its own: the process, its output so far, its exit, its address.
- * Its MLflow server only with `mlflow` (on a free port), so the other tests start none.
- */
-function startDev(prefix: string, opts: { mlflow?: boolean } = {}) {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DJOBS_HOME: home,
-    DJOBS_PORT: '0',
-    DJOBS_UI_PORT: '0',
-    DJOBS_MLFLOW_PORT: '0',
-  };
-  delete env.TEMPORAL_ADDRESS;
-  delete env.MLFLOW_TRACKING_URI;
-  const mlflow = opts.mlflow ? '--mlflow' : '--no-mlflow';
-  const dev: ChildProcess = spawn(process.execPath, [cli, 'dev', '--api-port', '0', mlflow], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  dev.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  dev.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number>((r) => dev.once('exit', () => r(Date.now())));
-  const stop = () => {
-    if (dev.exitCode === null && dev.signalCode === null) dev.kill('SIGKILL');
-    fs.rmSync(home, { recursive: true, force: true });
-  };
-  const address = waitFor(() => /Temporal at (127\.0\.0\.1:\d+)/.exec(out)?.[1], 'djobs dev to start', 60_000);
-  address.catch(() => {}); // awaited by the test; a failed start is reported there
-  /** Send `signal` to dev: it must exit, within STOP_BOUND_MS of the signal. */
-  const stopsOn = async (signal: NodeJS.Signals) => {
-    const signaledAt = Date.now();
-    dev.kill(signal);
-    const exitedAt = await Promise.race([
-      exited,
-      new Promise<number>((r) => setTimeout(() => r(-1), STOP_BOUND_MS * 2)),
-    ]);
-    expect(exitedAt, `djobs dev did not exit; output: ${out}`).toBeGreaterThan(0);
-    expect(exitedAt - signaledAt).toBeLessThan(STOP_BOUND_MS);
-  };
-  return { home, dev, stop, address, stopsOn, output: () => out };
-}
-
-/** Submit a one-time run to the dev server at `address` (its default queue). */
-async function submitTo(address: string, settings: JobSettings): Promise<void> {
-  const client = await DurableJobsClient.connect({ address, taskQueue: 'djobs' });
-  try {
-    await client.submitRun(settings);
-  } finally {
-    await client.close();
-  }
-}
 
 describe('djobs dev stops on SIGTERM', () => {
   const cleanups: (() => void)[] = [];
@@ -150,39 +66,5 @@ describe('djobs dev stops on Ctrl-C', () => {
     } finally {
       stop();
     }
-  });
-});
-
-describe('djobs dev --mlflow leaves no MLflow server behind', () => {
-  const cleanups: (() => void)[] = [];
-  afterEach(() => {
-    for (const c of cleanups.splice(0)) c();
-  });
-
-  it.each([
-    ['killed with SIGKILL (its parent gone, no handler run)', 'SIGKILL', undefined],
-    ['stopped by SIGTERM with its Temporal server hung (the hard stop)', 'SIGTERM', 'SIGSTOP'],
-    ['stopped by Ctrl-C', 'SIGINT', undefined],
-  ] as const)('%s', async (_how, devSignal, serverSignal) => {
-    const { dev, stop, address, output } = startDev('djobs-dev-mlflow-', { mlflow: true });
-    const owned = { group: 0, server: 0 };
-    cleanups.push(() => {
-      if (owned.server && alive(owned.server)) process.kill(owned.server, 'SIGKILL');
-      if (owned.group && groupMembers(owned.group).length > 0) process.kill(-owned.group, 'SIGKILL');
-      stop();
-    });
-    await address;
-    // MLflow is up (its first start migrates its database): the server and its uvicorn worker.
-    await waitFor(() => output().includes('MLflow UI: http://127.0.0.1:'), 'the MLflow server to answer', 180_000);
-    // The group's leader: the watchdog that starts `mlflow server` (config/mlflow-server.ts).
-    const group = childrenOf(dev.pid!, '"mlflow", "server"')[0]!;
-    expect(group, output()).toBeDefined();
-    owned.group = group;
-    await waitFor(() => groupMembers(group).length >= 3, 'the MLflow server and its uvicorn worker');
-    owned.server = childrenOf(dev.pid!, 'start-dev')[0]!; // left running by a killed dev: ended here
-    if (serverSignal) process.kill(owned.server, serverSignal);
-    dev.kill(devSignal);
-    await waitFor(() => dev.exitCode !== null || dev.signalCode !== null, 'djobs dev to exit', 30_000);
-    await waitFor(() => groupMembers(group).length === 0, `the MLflow process group ${group} to be gone`, 30_000);
   });
 });
