@@ -3,6 +3,7 @@
 // suggests it (4,096 events by default), so each history stays far below the 51,200-event limit.
 import { describe, expect, it } from 'vitest';
 import { runWorkflowId, type JobSettings, type Task } from '../../core';
+import { forEachWithOneRetry } from '../helpers/for-each-retry';
 import { latestByKey, useEngine, waitFor } from '../integration/harness';
 
 /** A fixed-seed random DAG: each task depends on up to three earlier tasks. */
@@ -51,6 +52,10 @@ describe('scale of one run', () => {
     );
     expect(executions.some((e) => e.status.name === 'CONTINUED_AS_NEW')).toBe(true);
     expect(Math.max(...lengths)).toBeLessThan(10_240); // Temporal's warning level; the hard limit is 51,200
+  });
+
+  it('a for_each task of 1,000 inputs at concurrency 50; a failing iteration is retried; the task succeeds', async () => {
+    await forEachWithOneRetry(engine, 1000, 50);
   });
 
   it('a 1000-wide job and a 1000-deep chain both succeed', async () => {

@@ -4,42 +4,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadJobSpecFile } from '../../client';
+import { forEachWithOneRetry } from '../helpers/for-each-retry';
 import { job, latestByKey, sh, useEngine } from './harness';
 
 describe('for_each_task', () => {
   const engine = useEngine('for each');
 
-  it('1,000 inputs at concurrency 50; a failing iteration is retried; the task succeeds', async () => {
-    const dir = path.join(engine.workDir, 'iter');
-    fs.mkdirSync(dir);
-    const inputs = JSON.stringify(Array.from({ length: 1000 }, (_, i) => i));
-    const nested = sh(
-      'process',
-      `touch ${dir}/{{input}}.$DJOBS_ATTEMPT_NUMBER; [ {{input}} != 500 ] || [ -f ${dir}/500.0 -a $DJOBS_ATTEMPT_NUMBER = 1 ]`,
-      {
-        max_retries: 1,
-      }
-    );
-    const { run_id } = await engine.client.submitRun(
-      job('fan out', [
-        { task_key: 'each', for_each_task: { inputs, concurrency: 50, task: nested } },
-        sh('after', 'true', { depends_on: [{ task_key: 'each' }] }),
-      ])
-    );
-    const run = await engine.client.waitForRun(run_id, { timeoutMs: 300_000, pollIntervalMs: 2000 });
-    expect(run.state.result_state, run.state.state_message).toBe('SUCCESS');
-    const each = latestByKey(run).each!;
-    expect(each.for_each_task!.stats!.task_run_stats).toEqual({
-      total_iterations: 1000,
-      scheduled_iterations: 0,
-      active_iterations: 0,
-      completed_iterations: 1000,
-      succeeded_iterations: 1000,
-      failed_iterations: 0,
-    });
-    const files = fs.readdirSync(dir);
-    expect(files).toHaveLength(1001); // every input once, plus the retry of 500
-    expect(files).toContain('500.1');
+  // The same at a thousand inputs, Databricks' maximum, runs with the scale tests (test/faults/scale.test.ts).
+  it('100 inputs at concurrency 20; a failing iteration is retried; the task succeeds', async () => {
+    await forEachWithOneRetry(engine, 100, 20);
   });
 
   it('a relative notebook path in the nested task resolves next to the spec file', async () => {
