@@ -1,7 +1,7 @@
 // What one workflow run costs the server and the worker, read from its history: events, workflow
-// tasks, local activities (markers), search-attribute and memo upserts, signals, and the bytes of
-// the history and of the payloads in it (the workflow's input and result, activities' inputs and
-// results). Averaged over a sample of runs, ours beside the hand-written workflow doing the same
+// tasks, local activities and patch markers (both marker events, told apart by their name),
+// search-attribute and memo upserts, signals, and the bytes of the history and of the payloads in
+// it (the workflow's input and result, activities' inputs and results). Averaged over a sample of runs, ours beside the hand-written workflow doing the same
 // activities, so that what is ours per run shows as the difference.
 import { temporal as proto } from '@temporalio/proto';
 
@@ -14,6 +14,7 @@ export interface RunCost {
   workflow_tasks: number;
   activities: number;
   local_activities: number;
+  patch_markers: number;
   search_attribute_upserts: number;
   memo_upserts: number;
   signals: number;
@@ -25,6 +26,11 @@ export interface RunCost {
   activity_result_bytes: number;
 }
 
+// The only two marker names the SDK's core records (sdk-core's `crates/protos/src/protos/constants.rs`:
+// `LOCAL_ACTIVITY_MARKER_NAME`, `PATCH_MARKER_NAME`).
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+const PATCH_MARKER = 'core_patch';
+
 const payloadBytes = (p: Payloads) => (p?.payloads ?? []).reduce((n, x) => n + (x.data?.length ?? 0), 0);
 
 /** The cost of one run from its history's events. */
@@ -34,6 +40,7 @@ export function runCost(events: HistoryEvent[]): RunCost {
     workflow_tasks: 0,
     activities: 0,
     local_activities: 0,
+    patch_markers: 0,
     search_attribute_upserts: 0,
     memo_upserts: 0,
     signals: 0,
@@ -62,9 +69,12 @@ export function runCost(events: HistoryEvent[]): RunCost {
       case T.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
         cost.activity_result_bytes += payloadBytes(e.activityTaskCompletedEventAttributes?.result);
         break;
-      case T.EVENT_TYPE_MARKER_RECORDED:
-        cost.local_activities++;
+      case T.EVENT_TYPE_MARKER_RECORDED: {
+        const name = e.markerRecordedEventAttributes?.markerName;
+        if (name === LOCAL_ACTIVITY_MARKER) cost.local_activities++;
+        else if (name === PATCH_MARKER) cost.patch_markers++;
         break;
+      }
       case T.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
         cost.search_attribute_upserts++;
         break;

@@ -190,7 +190,7 @@ export const throughput: Section = {
         title: `What one run costs (mean of ${COST_SAMPLE} runs' histories per engine; CPU: mean over the phases, per run)`,
         rows: costRows,
         notes: [
-          'workflow_tasks: completed workflow tasks; local_activities: marker events; bytes: the history as stored, and payload data within it.',
+          'workflow_tasks: completed workflow tasks; local_activities and patch_markers: marker events, told apart by the marker’s name; bytes: the history as stored, and payload data within it.',
         ],
       },
     ];

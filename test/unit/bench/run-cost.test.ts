@@ -6,14 +6,19 @@ const T = temporal.api.enums.v1.EventType;
 const payloads = (bytes: number) => ({ payloads: [{ data: new Uint8Array(bytes) }] });
 
 describe('the cost of one run from its history', () => {
-  it('counts workflow tasks, activities, markers, upserts, signals and payload bytes', () => {
+  it('counts workflow tasks, activities, local activities apart from patch markers, upserts, signals and payload bytes', () => {
     const events = [
       {
         eventType: T.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
         workflowExecutionStartedEventAttributes: { input: payloads(300) },
       },
       { eventType: T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED },
-      { eventType: T.EVENT_TYPE_MARKER_RECORDED },
+      { eventType: T.EVENT_TYPE_MARKER_RECORDED, markerRecordedEventAttributes: { markerName: 'core_patch' } },
+      {
+        eventType: T.EVENT_TYPE_MARKER_RECORDED,
+        markerRecordedEventAttributes: { markerName: 'core_local_activity' },
+      },
+      { eventType: T.EVENT_TYPE_MARKER_RECORDED, markerRecordedEventAttributes: { markerName: 'core_patch' } },
       {
         eventType: T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
         activityTaskScheduledEventAttributes: { input: payloads(40) },
@@ -33,10 +38,11 @@ describe('the cost of one run from its history', () => {
     ];
     const cost = runCost(events);
     expect({ ...cost, history_bytes: undefined }).toEqual({
-      events: 10,
+      events: 12,
       workflow_tasks: 2,
       activities: 1,
       local_activities: 1,
+      patch_markers: 2,
       search_attribute_upserts: 1,
       memo_upserts: 1,
       signals: 1,
@@ -48,7 +54,7 @@ describe('the cost of one run from its history', () => {
       activity_result_bytes: 7,
     });
     expect(cost.history_bytes).toBeGreaterThan(437);
-    expect(meanCost([cost, { ...cost, events: 20 }]).events).toBe(15);
+    expect(meanCost([cost, { ...cost, events: 20 }]).events).toBe(16);
   });
 
   it('reads a process’s CPU seconds from /proc/<pid>/stat, whatever its command name holds', () => {
