@@ -1,9 +1,10 @@
 // A record djobs reads back from Temporal (a run's or a job's memo, a run's state) may not decode:
 // it was encrypted with a key since removed from the key ring (DJOBS_ENCRYPTION_KEYS), or its bytes
-// were altered. One such record must not fail a listing for everyone, so listings decode each memo
+// were altered, or they are not what their encoding says. One such record must not fail a listing for everyone, so listings decode each memo
 // on its own and report the one that fails; a read of that very record answers an error naming why.
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
+import { ValueError } from '@temporalio/common';
 import { decodeMapFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
 import { DECRYPTION_FAILED } from '../encryption/aes-gcm-codec';
@@ -45,14 +46,24 @@ export function isDecryptionFailure(err: unknown): boolean {
 }
 
 /**
- * `read()`, with a payload that cannot be decrypted, or a memo that cannot be decoded at all,
- * reported as `UndecodableRecordError` about `what`.
+ * Whether `err` is a payload the data converter could not decode: the codec refusing it, or the
+ * payload converter failing on it (no or an unknown encoding, `ValueError` and its
+ * `PayloadConverterError`; bytes that claim to be JSON and are not, the `SyntaxError` of its
+ * `JSON.parse`, the only parse a read of a record runs).
+ */
+export function isUndecodablePayload(err: unknown): boolean {
+  return isDecryptionFailure(err) || err instanceof ValueError || err instanceof SyntaxError;
+}
+
+/**
+ * `read()`, with a payload that cannot be decoded (a schedule's memo, action or arguments, a run's
+ * result), or a memo that cannot be decoded at all, reported as `UndecodableRecordError` about `what`.
  */
 export async function decodedRecord<T>(what: string, read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (err) {
-    if (err instanceof UndecodableRecordError || !(err instanceof UndecodableMemoError || isDecryptionFailure(err)))
+    if (err instanceof UndecodableRecordError || !(err instanceof UndecodableMemoError || isUndecodablePayload(err)))
       throw err;
     throw new UndecodableRecordError(what, (err as Error).message);
   }

@@ -11,6 +11,7 @@ import { encodeToPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { FastifyInstance } from 'fastify';
 import type { DataConverter } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TokenMap, adminPrincipal } from '../../api/auth';
@@ -20,7 +21,7 @@ import { djobsDataConverter } from '../../encryption/data-converter';
 import { generateKeyLine, parseKeyRing } from '../../encryption/key-ring';
 import { createDjobsWorker } from '../../worker';
 import { findTemporalCli } from '../../config/temporal-cli';
-import { runIdFromString, runWorkflowId } from '../../core';
+import { jobScheduleId, runIdFromString, runWorkflowId } from '../../core';
 import { ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../encryption/aes-gcm-codec';
 import { JOB_RUN_WORKFLOW_TYPE, type JobRunInput } from '../../workflows/definitions';
 import { DjobsJobName, DjobsRunId } from '../../workflows/search-attributes';
@@ -46,6 +47,36 @@ const MARK = {
   output: 'notebook-output-marker-c81d2',
   error: 'error-marker-e6b90',
 };
+
+const utf8 = (v: string) => Buffer.from(v, 'utf8');
+/**
+ * Payloads as a broken or foreign writer would leave them (written by a raw Temporal client): bytes
+ * that claim to be JSON and are not; bytes that claim to be encrypted with the ring's key and are
+ * garbage. Each with what a reader is told about it.
+ */
+const CORRUPTIONS = {
+  'not JSON': {
+    payload: { metadata: { encoding: utf8('json/plain') }, data: utf8('{not json') },
+    why: jsonParseFailure('{not json'),
+  },
+  'garbage ciphertext': {
+    payload: {
+      metadata: { encoding: utf8(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: utf8('test-run') },
+      data: Buffer.alloc(64, 7),
+    },
+    why: 'Cannot decrypt a payload with key "test-run": authentication failed (the ciphertext was altered or the key is not the one it was encrypted with).',
+  },
+};
+
+/** What JSON.parse says of `text` (its wording is the runtime's). */
+function jsonParseFailure(text: string): string {
+  try {
+    JSON.parse(text);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error(`${text} is JSON`);
+}
 
 describe('payload encryption', () => {
   let engine: Engine;
@@ -175,6 +206,21 @@ describe('payload encryption', () => {
     };
   };
 
+  /** The REST API on the engine's client, for an admin with `token`; `api` GETs a jobs route. */
+  const adminApi = async (token: string) => {
+    const app = await createApiServer({
+      client: engine.client,
+      tokens: adminTokens(token),
+      workspaceDir: engine.workDir,
+    });
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    const api = async (route: string) => {
+      const res = await fetch(`${base}/api/2.1/jobs/${route}`, { headers: { Authorization: `Bearer ${token}` } });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    return { app, api };
+  };
+
   it('rotation: with a new key appended, old runs decode and new payloads use the new key', async () => {
     const rotatedKeys = `${testEncryptionKeys()},${generateKeyLine('rotated')}`;
     const rotated = djobsDataConverter(parseKeyRing(rotatedKeys, 'test'));
@@ -221,11 +267,7 @@ describe('payload encryption', () => {
     const { run_id: readable } = await engine.client.submitRun(oneTask);
     const { job_id: unreadableJob } = await gone.createJob(oneTask);
     const { job_id: readableJob } = await engine.client.createJob(oneTask);
-    const app = await createApiServer({
-      client: engine.client,
-      tokens: adminTokens('undecodable-test-admin-token'),
-      workspaceDir: engine.workDir,
-    });
+    const { app, api } = await adminApi('undecodable-test-admin-token');
     try {
       expect((await gone.waitForRun(unreadable, { timeoutMs: 60_000 })).state.result_state).toBe('SUCCESS');
       expect((await engine.client.waitForRun(readable, { timeoutMs: 60_000 })).state.result_state).toBe('SUCCESS');
@@ -259,13 +301,6 @@ describe('payload encryption', () => {
       await expect(engine.client.getRun(unreadable)).rejects.toThrow(`Run ${unreadable} cannot be read: ${why}`);
 
       // The REST API: runs/list pages through both (expanded too); runs/get says why, not a bare 500.
-      const base = await app.listen({ port: 0, host: '127.0.0.1' });
-      const api = async (route: string) => {
-        const res = await fetch(`${base}/api/2.1/jobs/${route}`, {
-          headers: { Authorization: 'Bearer undecodable-test-admin-token' },
-        });
-        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-      };
       for (const expand of [false, true]) {
         const runs: Run[] = [];
         let token: string | undefined;
@@ -338,57 +373,60 @@ describe('payload encryption', () => {
     }
   });
 
+  /**
+   * A one-task submit run started by a raw Temporal client (as a broken or foreign writer would)
+   * on `taskQueue`, with `memo` as given; its workflow id.
+   */
+  const startRawRun = async (
+    runId: number,
+    runName: string,
+    taskQueue: string,
+    memo: Record<string, temporal.api.common.v1.IPayload> = {}
+  ) => {
+    const workflowId = runWorkflowId(runId);
+    const input: JobRunInput = {
+      runId,
+      runName,
+      settings: { name: runName, tasks: [{ task_key: 't', shell_command_task: { command: 'true' } }] },
+      trigger: 'ONE_TIME',
+      runType: 'SUBMIT_RUN',
+    };
+    await engine.client.temporal.workflowService.startWorkflowExecution({
+      namespace: 'default',
+      workflowId,
+      workflowType: { name: JOB_RUN_WORKFLOW_TYPE },
+      taskQueue: { name: taskQueue },
+      input: { payloads: await encodeToPayloads(engine.client.temporal.options.loadedDataConverter, input) },
+      memo: { fields: memo },
+      searchAttributes: {
+        indexedFields: encodeUnifiedSearchAttributes(undefined, [
+          { key: DjobsRunId, value: runId },
+          { key: DjobsJobName, value: runName },
+        ]),
+      },
+      requestId: randomUUID(),
+    });
+    return workflowId;
+  };
+
+  /** Delete what `startRawRun` started (already gone is fine). */
+  const deleteRawRuns = async (workflowIds: string[]) => {
+    for (const workflowId of workflowIds)
+      await engine.client.temporal.workflowService
+        .deleteWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId } })
+        .catch(() => undefined);
+  };
+
   it('a run whose memo bytes are not what their encoding says: runs/get answers INTERNAL_ERROR saying why, as runs/list does', async () => {
     const since = Date.now();
-    const app = await createApiServer({
-      client: engine.client,
-      tokens: adminTokens('corrupted-test-admin-token'),
-      workspaceDir: engine.workDir,
-    });
+    const { app, api } = await adminApi('corrupted-test-admin-token');
     const started: string[] = [];
     try {
-      const base = await app.listen({ port: 0, host: '127.0.0.1' });
-      const api = async (route: string) => {
-        const res = await fetch(`${base}/api/2.1/jobs/${route}`, {
-          headers: { Authorization: 'Bearer corrupted-test-admin-token' },
-        });
-        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-      };
-      const utf8 = (v: string) => Buffer.from(v, 'utf8');
-      // Written by a raw client, as a broken or foreign writer would: bytes that claim to be JSON
-      // and are not; bytes that claim to be encrypted with the ring's key and are garbage.
-      const corruptions = {
-        'not JSON': { metadata: { encoding: utf8('json/plain') }, data: utf8('{not json') },
-        'garbage ciphertext': {
-          metadata: { encoding: utf8(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: utf8('test-run') },
-          data: Buffer.alloc(64, 7),
-        },
-      };
-      for (const [what, payload] of Object.entries(corruptions)) {
+      for (const [what, { payload }] of Object.entries(CORRUPTIONS)) {
         const runId = runIdFromString(`corrupted memo ${what} ${since}`);
-        const workflowId = runWorkflowId(runId);
-        const input: JobRunInput = {
-          runId,
-          runName: `corrupted: ${what}`,
-          settings: { name: `corrupted: ${what}`, tasks: [{ task_key: 't', shell_command_task: { command: 'true' } }] },
-          trigger: 'ONE_TIME',
-          runType: 'SUBMIT_RUN',
-        };
         // On a queue no worker polls (a worker could not decode the memo either), then ended.
-        await engine.client.temporal.workflowService.startWorkflowExecution({
-          namespace: 'default',
-          workflowId,
-          workflowType: { name: JOB_RUN_WORKFLOW_TYPE },
-          taskQueue: { name: `${engine.taskQueue}-unpolled` },
-          input: { payloads: await encodeToPayloads(engine.client.temporal.options.loadedDataConverter, input) },
-          memo: { fields: { djobs_access: payload } },
-          searchAttributes: {
-            indexedFields: encodeUnifiedSearchAttributes(undefined, [
-              { key: DjobsRunId, value: runId },
-              { key: DjobsJobName, value: input.runName! },
-            ]),
-          },
-          requestId: randomUUID(),
+        const workflowId = await startRawRun(runId, `corrupted: ${what}`, `${engine.taskQueue}-unpolled`, {
+          djobs_access: payload,
         });
         started.push(workflowId);
         await engine.client.temporal.workflow.getHandle(workflowId).terminate('corrupted on purpose');
@@ -411,10 +449,106 @@ describe('payload encryption', () => {
       }
     } finally {
       await app.close();
-      for (const id of started)
-        await engine.client.temporal.workflowService
-          .deleteWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId: id } })
-          .catch(() => undefined);
+      await deleteRawRuns(started);
+    }
+  });
+
+  it('a run whose result bytes are not what their encoding says: runs/get and runs/get-output answer INTERNAL_ERROR naming the run and why', async () => {
+    const since = Date.now();
+    const { app, api } = await adminApi('corrupted-result-test-admin-token');
+    const service = engine.client.temporal.workflowService;
+    const started: string[] = [];
+    try {
+      for (const [what, { payload, why }] of Object.entries(CORRUPTIONS)) {
+        const runId = runIdFromString(`corrupted result ${what} ${since}`);
+        // The raw client is the run's only worker: it takes the first workflow task and completes
+        // the run with the corrupted payload as its result.
+        const taskQueue = `${engine.taskQueue}-raw-${runId}`;
+        started.push(await startRawRun(runId, `corrupted result: ${what}`, taskQueue));
+        const task = await engine.client.temporal.withDeadline(Date.now() + 60_000, () =>
+          service.pollWorkflowTaskQueue({
+            namespace: 'default',
+            taskQueue: { name: taskQueue },
+            identity: 'corrupting writer',
+          })
+        );
+        expect(task.workflowExecution?.workflowId).toBe(runWorkflowId(runId));
+        await service.respondWorkflowTaskCompleted({
+          namespace: 'default',
+          taskToken: task.taskToken,
+          identity: 'corrupting writer',
+          commands: [
+            {
+              commandType: temporal.api.enums.v1.CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
+              completeWorkflowExecutionCommandAttributes: { result: { payloads: [payload] } },
+            },
+          ],
+        });
+
+        const unreadable = {
+          status: 500,
+          body: { error_code: 'INTERNAL_ERROR', message: `Run ${runId} cannot be read: ${why}` },
+        };
+        expect(await api(`runs/get?run_id=${runId}`)).toMatchObject(unreadable);
+        expect(await api(`runs/get-output?run_id=${runId}`)).toMatchObject(unreadable);
+        await expect(engine.client.getRun(runId)).rejects.toThrow(unreadable.body.message);
+      }
+    } finally {
+      await app.close();
+      await deleteRawRuns(started);
+    }
+  });
+
+  it('a job whose memo bytes are not what their encoding says: jobs/get answers INTERNAL_ERROR naming the job and why', async () => {
+    const since = Date.now();
+    const { app, api } = await adminApi('corrupted-job-test-admin-token');
+    const service = engine.client.temporal.workflowService;
+    const created: string[] = [];
+    try {
+      for (const [what, { payload, why }] of Object.entries(CORRUPTIONS)) {
+        const jobId = runIdFromString(`corrupted job memo ${what} ${since}`);
+        const input: JobRunInput = {
+          jobId,
+          settings: {
+            name: `corrupted job: ${what}`,
+            tasks: [{ task_key: 't', shell_command_task: { command: 'true' } }],
+          },
+          trigger: 'PERIODIC',
+          runType: 'JOB_RUN',
+        };
+        // A paused schedule as djobs stores a job, written by a raw client with a corrupted memo
+        // (and no search attributes: other files' job listings never meet it).
+        await service.createSchedule({
+          namespace: 'default',
+          scheduleId: jobScheduleId(jobId),
+          schedule: {
+            spec: {},
+            action: {
+              startWorkflow: {
+                workflowId: `djobs-corrupted-job-${jobId}`,
+                workflowType: { name: JOB_RUN_WORKFLOW_TYPE },
+                taskQueue: { name: `${engine.taskQueue}-unpolled` },
+                input: { payloads: await encodeToPayloads(engine.client.temporal.options.loadedDataConverter, input) },
+              },
+            },
+            state: { paused: true },
+          },
+          memo: { fields: { created_time: payload } },
+          requestId: randomUUID(),
+        });
+        created.push(jobScheduleId(jobId));
+
+        const message = `Job ${jobId} cannot be read: ${why}`;
+        expect(await api(`get?job_id=${jobId}`)).toMatchObject({
+          status: 500,
+          body: { error_code: 'INTERNAL_ERROR', message },
+        });
+        await expect(engine.client.getJob(jobId)).rejects.toThrow(message);
+      }
+    } finally {
+      await app.close();
+      for (const scheduleId of created)
+        await service.deleteSchedule({ namespace: 'default', scheduleId }).catch(() => undefined);
     }
   });
 
