@@ -38,6 +38,22 @@ async function main(): Promise<void> {
   const flag = path.join(home, 'flaky');
   const gate = path.join(home, 'gate');
 
+  /** A job to call, and the settings of a run that calls it (run_job_task), then runs one more task. */
+  const callerOfAJob = async (): Promise<JobSettings> => {
+    const { job_id } = await client.createJob({
+      name: 'called',
+      tasks: [sh('hello', 'echo {{job.parameters.who}}')],
+      parameters: [{ name: 'who', default: 'x' }],
+    });
+    return {
+      name: 'caller',
+      tasks: [
+        { task_key: 'call', run_job_task: { job_id, job_parameters: { who: 'caller' } } },
+        sh('after', 'true', { depends_on: [{ task_key: 'call' }] }),
+      ],
+    };
+  };
+
   const scenarios: {
     name: string;
     settings: JobSettings;
@@ -219,24 +235,9 @@ async function main(): Promise<void> {
         ],
       },
     },
-    {
-      name: 'run-job-task',
-      settings: { name: 'placeholder', tasks: [] },
-      prepare: async () => {
-        const { job_id } = await client.createJob({
-          name: 'called',
-          tasks: [sh('hello', 'echo {{job.parameters.who}}')],
-          parameters: [{ name: 'who', default: 'x' }],
-        });
-        return {
-          name: 'caller',
-          tasks: [
-            { task_key: 'call', run_job_task: { job_id, job_parameters: { who: 'caller' } } },
-            sh('after', 'true', { depends_on: [{ task_key: 'call' }] }),
-          ],
-        };
-      },
-    }
+    { name: 'run-job-task', settings: { name: 'placeholder', tasks: [] }, prepare: callerOfAJob },
+    // After 'run-job-task-viewers': the child run starts with the called job's viewers.
+    { name: 'run-job-task-viewers', settings: { name: 'placeholder', tasks: [] }, prepare: callerOfAJob }
   );
   // After 'run-notifications': deliveries of on_start, a retried task's on_failure, duration
   // warnings (job and task health rules) and the run's on_failure, to the worker's outbox.

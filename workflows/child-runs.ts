@@ -6,6 +6,7 @@ import {
   ParentClosePolicy,
   executeChild,
   isCancellation,
+  patched,
   proxyLocalActivities,
 } from '@temporalio/workflow';
 import {
@@ -20,9 +21,16 @@ import {
 } from '../core/model';
 import { JOB_RUN_WORKFLOW_TYPE, type JobRunInput, type PlanningActivities } from './definitions';
 import { forEachRun } from './for-each';
-import { DjobsJobId, DjobsJobName, DjobsRunId, DjobsTrigger } from './search-attributes';
+import { DjobsJobId, DjobsJobName, DjobsRunId, DjobsTrigger, DjobsViewers } from './search-attributes';
 import { poolOf, type RunContext } from './run-context';
 import { DEFAULT_HEARTBEAT_TIMEOUT_SECONDS } from './task-attempt-options';
+
+/**
+ * patched() id of child runs that start with their job's viewers (`DjobsViewers` of its schedule),
+ * as run-now's, scheduled and trigger runs do, so runs/list's index finds them for a non-admin
+ * (absent from older histories, whose child runs are listed through the no-viewers clause).
+ */
+const RUN_JOB_TASK_VIEWERS_PATCH = 'run-job-task-viewers';
 
 /** run_job_task: the other job's current settings run as a child run, linked in the Temporal UI. */
 export async function runChildJob(
@@ -37,6 +45,7 @@ export async function runChildJob(
   const childSettings = loaded.settings as JobSettings;
   const childRunId = runIdFromString(`${ctx.runId}/${attempt.run_id}`);
   const childName = childSettings.name ?? 'Untitled';
+  const viewers = patched(RUN_JOB_TASK_VIEWERS_PATCH) ? loaded.viewers : undefined;
   ctx.run.childRunStarted(task.task_key, childRunId);
   try {
     // By type name: the child is this same interpreter (workflows/job-run.ts).
@@ -61,6 +70,7 @@ export async function runChildJob(
         { key: DjobsRunId, value: childRunId },
         { key: DjobsJobName, value: childName },
         { key: DjobsTrigger, value: 'RUN_JOB_TASK' },
+        ...(viewers ? [{ key: DjobsViewers, value: viewers }] : []),
       ],
       staticSummary: `${childName} · run ${childRunId} of job ${rj.job_id} · from run ${ctx.runId} task ${task.task_key}`,
       // Canceling this run (or its job timeout) cancels the child run and waits for it to stop.

@@ -325,6 +325,26 @@ describe('REST API permissions', () => {
     expect(await listedAll(eve)).not.toContain(lateRun);
   });
 
+  /**
+   * Run `runId` of job `jobId` started with its job's viewers, alice (the owner) and bob, and
+   * Temporal's index finds it by them, not only as a run of a job bob may see.
+   */
+  const expectViewersAliceAndBob = async (jobId: number, runId: number) => {
+    const described = await engine.client.temporal.workflow.getHandle(`djobs-run-${runId}`).describe();
+    expect(described.typedSearchAttributes.get(DjobsViewers)).toEqual([
+      'user:alice@example.com',
+      'user:bob@example.com',
+    ]);
+    const bobKeywords = ['user:bob@example.com', 'group:users'];
+    await waitFor(async () => {
+      for await (const wf of engine.client.temporal.workflow.list({
+        query: `DjobsJobId = ${jobId} AND ${viewersClause(bobKeywords, [])} AND DjobsViewers IS NOT NULL`,
+      }))
+        if (wf.workflowId === `djobs-run-${runId}`) return true;
+      return false;
+    }, `the index to name bob among the viewers of run ${runId}`);
+  };
+
   it('runs a trigger starts carry the job’s viewers: a viewer lists file-arrival and continuous runs through the index', async () => {
     const landing = path.join(engine.workDir, 'trigger-viewers-landing');
     fs.mkdirSync(landing, { recursive: true });
@@ -343,7 +363,6 @@ describe('REST API permissions', () => {
     );
     await watcherBaselined(engine.client, watched);
     fs.writeFileSync(path.join(landing, 'a.csv'), 'a');
-    const bobKeywords = ['user:bob@example.com', 'group:users'];
     for (const [jobId, trigger] of [
       [watched, 'FILE_ARRIVAL'],
       [continuous, 'CONTINUOUS'],
@@ -356,22 +375,50 @@ describe('REST API permissions', () => {
         `bob to list the ${trigger} run of job ${jobId}`,
         60_000
       );
-      const described = await engine.client.temporal.workflow.getHandle(`djobs-run-${run.run_id}`).describe();
-      expect(described.typedSearchAttributes.get(DjobsViewers)).toEqual([
-        'user:alice@example.com',
-        'user:bob@example.com',
-      ]);
-      // Found by its own viewers, not only as a run of a job bob may see.
-      await waitFor(async () => {
-        for await (const wf of engine.client.temporal.workflow.list({
-          query: `DjobsJobId = ${jobId} AND ${viewersClause(bobKeywords, [])} AND DjobsViewers IS NOT NULL`,
-        }))
-          if (wf.workflowId === `djobs-run-${run.run_id}`) return true;
-        return false;
-      }, `the index to name bob among the viewers of run ${run.run_id}`);
+      await expectViewersAliceAndBob(jobId, run.run_id);
       expect(await eve('GET', `/api/2.1/jobs/runs/list?job_id=${jobId}`)).toMatchObject(denied);
     }
     for (const jobId of [watched, continuous])
+      expect((await alice('POST', '/api/2.1/jobs/delete', { job_id: jobId })).status).toBe(200);
+  });
+
+  it('a run a run_job_task starts carries the called job’s viewers: a viewer of that job lists it through the index, a stranger does not', async () => {
+    const called = await alice('POST', '/api/2.1/jobs/create', {
+      ...job('called for bob', [sh('a', 'true')]),
+      access_control_list: [{ user_name: 'bob@example.com', permission_level: 'CAN_VIEW' }],
+    });
+    const calledId = called.body.job_id as number;
+    // The calling job is alice's alone: bob may see the run it starts, not the caller.
+    const caller = await alice(
+      'POST',
+      '/api/2.1/jobs/create',
+      job('calls a job', [{ task_key: 'call', run_job_task: { job_id: calledId } }])
+    );
+    const callerId = caller.body.job_id as number;
+    const parent = (await alice('POST', '/api/2.1/jobs/run-now', { job_id: callerId })).body.run_id as number;
+    const parentRun = await finished(alice, parent);
+    expect((parentRun.state as { result_state?: string }).result_state).toBe('SUCCESS');
+    const child = await waitFor(
+      async () => {
+        const r = await bob('GET', `/api/2.1/jobs/runs/list?job_id=${calledId}&limit=25`);
+        return (r.body.runs as { run_id: number; trigger: string }[] | undefined)?.find(
+          (x) => x.trigger === 'RUN_JOB_TASK'
+        );
+      },
+      `bob to list the run job ${callerId} started of job ${calledId}`,
+      60_000
+    );
+    expect(child.run_id).toBe((await engine.client.getRunOutput(parent, 'call')).run_job_output?.run_id);
+    await expectViewersAliceAndBob(calledId, child.run_id);
+    // bob sees the child run, not the run that started it; eve sees neither.
+    expect(await bob('GET', `/api/2.1/jobs/runs/get?run_id=${parent}`)).toMatchObject(denied);
+    expect(await eve('GET', `/api/2.1/jobs/runs/list?job_id=${calledId}`)).toMatchObject(denied);
+    const evesRuns = await eve('GET', '/api/2.1/jobs/runs/list?limit=25');
+    expect(evesRuns.status).toBe(200);
+    expect(
+      (evesRuns.body.runs as { run_id: number }[] | undefined)?.some((x) => x.run_id === child.run_id) ?? false
+    ).toBe(false);
+    for (const jobId of [callerId, calledId])
       expect((await alice('POST', '/api/2.1/jobs/delete', { job_id: jobId })).status).toBe(200);
   });
 
