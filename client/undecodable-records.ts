@@ -1,7 +1,8 @@
 // A record djobs reads back from Temporal (a run's or a job's memo, a run's state) may not decode:
 // it was encrypted with a key since removed from the key ring (DJOBS_ENCRYPTION_KEYS), or its bytes
-// were altered, or they are not what their encoding says. One such record must not fail a listing for everyone, so listings decode each memo
-// on its own and report the one that fails; a read of that very record answers an error naming why.
+// were altered, or they are not what their encoding says. One such record must not fail a listing
+// for everyone, so listings decode each memo on its own and report the one that fails; a read of
+// that very record answers an error naming why.
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { ValueError } from '@temporalio/common';
