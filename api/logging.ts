@@ -3,8 +3,7 @@
 // with its stack. The request id comes back in the `x-request-id` header and, on a 5xx, in the
 // Databricks error body (a google.rpc.RequestInfo detail), so a user's report finds the log line.
 import { randomUUID } from 'node:crypto';
-import { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { Bindings, ChildLoggerOptions, FastifyChildLoggerFactory } from 'fastify/types/logger';
+import { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type ApiLogLevel = (typeof LOG_LEVELS)[number];
@@ -29,70 +28,8 @@ export function loggingOptions(o: ApiLogOptions = {}): FastifyServerOptions {
     genReqId: () => randomUUID(),
     // One line per request at debug level (below), rather than Fastify's two at info.
     logController: new LogController({ disableRequestLogging: true }),
-    childLoggerFactory: requestLogger,
   };
 }
-
-type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
-type Parent = FastifyBaseLogger & { isLevelEnabled(level: string): boolean };
-
-/**
- * A request's logger (`req.log`): pino's child with the request id bound, made when the request
- * first writes a line at an enabled level. Fastify would make it on every request, and most write
- * none (the request line is at debug level): under runs/get load the child's bindings were
- * serialised per request for nothing.
- */
-class RequestLogger {
-  private made?: FastifyBaseLogger;
-  constructor(
-    private readonly parent: Parent,
-    private readonly bindings: Bindings,
-    private readonly options: ChildLoggerOptions
-  ) {}
-
-  private logger(): FastifyBaseLogger {
-    return (this.made ??= this.parent.child(this.bindings, this.options));
-  }
-
-  /** A line at a level the parent writes (or any line once a child exists, or with a level of its own). */
-  private write(level: Level, args: unknown[]): void {
-    if (this.made === undefined && this.options.level === undefined && !this.parent.isLevelEnabled(level)) return;
-    const line: (...line: unknown[]) => void = this.logger()[level];
-    line.apply(this.made, args);
-  }
-
-  get level(): string {
-    return this.made?.level ?? this.options.level ?? this.parent.level;
-  }
-  set level(level: string) {
-    this.logger().level = level;
-  }
-  fatal(...args: unknown[]) {
-    this.write('fatal', args);
-  }
-  error(...args: unknown[]) {
-    this.write('error', args);
-  }
-  warn(...args: unknown[]) {
-    this.write('warn', args);
-  }
-  info(...args: unknown[]) {
-    this.write('info', args);
-  }
-  debug(...args: unknown[]) {
-    this.write('debug', args);
-  }
-  trace(...args: unknown[]) {
-    this.write('trace', args);
-  }
-  silent() {}
-  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
-    return this.logger().child(bindings, options);
-  }
-}
-
-const requestLogger: FastifyChildLoggerFactory = (logger, bindings, options) =>
-  new RequestLogger(logger as Parent, bindings, options);
 
 export function addRequestLogging(app: FastifyInstance): void {
   // Callback hooks rather than async ones: they run on every request, and a promise per hook and

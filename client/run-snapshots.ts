@@ -86,7 +86,8 @@ export class RunSnapshots {
       workflowId,
       executionRunId: info.execution?.runId ?? '',
       status: statusName.replace(STATUS_PREFIX, ''),
-      historyLength: Number(info.historyLength ?? 0),
+      // Long → number directly: Number(long) goes through its decimal string.
+      historyLength: info.historyLength?.toNumber() ?? 0,
       jobId: typedSearchAttribute(info.searchAttributes?.indexedFields, DjobsJobId),
       memo: () => (memo ??= decodedMemo(this.ctx, info.memo?.fields, workflowId)),
     };
