@@ -6,7 +6,6 @@
 // of a closed execution, a query through a worker for a live one). A terminated run's history never
 // grows, so it is read once; a live run is queried only after something happened in it.
 import { WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { temporal } from '@temporalio/proto';
 import type { RunState } from '../core';
 import { getRunStateQuery } from '../workflows/definitions';
@@ -15,6 +14,7 @@ import type { ClientContext } from './context';
 import { DjobsError, ErrorCode, GrpcStatus } from './errors';
 import { FreshReads } from './fresh-reads';
 import { LruCache } from './lru-cache';
+import { typedSearchAttribute } from './search-attributes';
 import { storedRunState } from './stored-records';
 import { decodedMemo, isDecryptionFailure } from './undecodable-records';
 
@@ -86,8 +86,9 @@ export class RunSnapshots {
       workflowId,
       executionRunId: info.execution?.runId ?? '',
       status: statusName.replace(STATUS_PREFIX, ''),
-      historyLength: Number(info.historyLength ?? 0),
-      jobId: decodeTypedSearchAttributes(info.searchAttributes?.indexedFields).get(DjobsJobId),
+      // Long → number directly: Number(long) goes through its decimal string.
+      historyLength: info.historyLength?.toNumber() ?? 0,
+      jobId: typedSearchAttribute(info.searchAttributes?.indexedFields, DjobsJobId),
       memo: () => (memo ??= decodedMemo(this.ctx, info.memo?.fields, workflowId)),
     };
   }

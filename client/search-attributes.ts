@@ -2,6 +2,14 @@
 // every worker and client start may call it; a concurrent registration by another process is fine.
 import type { Connection } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
+import type { Payload } from '@temporalio/common';
+import type {
+  SearchAttributeKey,
+  SearchAttributeType,
+  TypedSearchAttributeValue,
+} from '@temporalio/common/lib/search-attributes';
+import { typedSearchAttributePayloadConverter } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { isValidValueForType } from '@temporalio/common/lib/search-attributes';
 import { temporal } from '@temporalio/proto';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
@@ -39,3 +47,25 @@ export async function ensureSearchAttributes(
     if (!Object.keys(missing).every((name) => Object.hasOwn(now.customAttributes ?? {}, name))) throw err;
   }
 }
+
+/**
+ * One search attribute of a described execution: what `decodeTypedSearchAttributes(fields).get(key)`
+ * gives, without decoding the others (runs/get's describes need only the job id).
+ */
+export function typedSearchAttribute<T extends SearchAttributeType>(
+  indexedFields: Record<string, Payload> | null | undefined,
+  key: SearchAttributeKey<T>
+): SearchAttributeValueOf<T> | undefined {
+  const payload = indexedFields?.[key.name];
+  if (!payload) return undefined;
+  const attr = typedSearchAttributePayloadConverter.fromPayload<
+    { type: SearchAttributeType; value: unknown } | undefined
+  >(payload);
+  // Kept as decodeTypedSearchAttributes keeps it (valid for the type it was written with), then read as get reads it.
+  if (!attr || !isValidValueForType(attr.type, attr.value) || !isValidValueForType(key.type, attr.value))
+    return undefined;
+  return attr.value;
+}
+
+/** The value type of a search attribute type (INT: number, KEYWORD: string, …). */
+type SearchAttributeValueOf<T extends SearchAttributeType> = TypedSearchAttributeValue<T>['value'];
