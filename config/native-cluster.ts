@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { freePort } from './dev-server';
+import { freePort, isPortFree } from './dev-server';
 import { projectRoot } from './project-root';
 
 interface ComposeService {
@@ -28,6 +28,23 @@ export function composeServices(): Record<string, ComposeService> {
 }
 
 const commandOf = (svc: ComposeService | undefined) => ([] as string[]).concat(svc?.command ?? []).join(' ');
+
+/**
+ * The compose's temporal-schema command, run here: temporal-sql-tool from `tools`, and the schema
+ * the admin-tools image keeps in /etc/temporal/schema from `tools`/schema (the module's own).
+ */
+export function nativeSchemaCommand(services: Record<string, ComposeService>, tools: string): string {
+  return commandOf(services['temporal-schema'])
+    .replace(/\btemporal-sql-tool\b/g, JSON.stringify(path.join(tools, 'temporal-sql-tool')))
+    .replace(/\/etc\/temporal\/schema/g, path.join(tools, 'schema'));
+}
+
+/** The compose's temporal-setup command, run here: the temporal CLI `cli`, the server at `address`. */
+export function nativeSetupCommand(services: Record<string, ComposeService>, cli: string, address: string): string {
+  return commandOf(services['temporal-setup'])
+    .replace(/\btemporal operator\b/g, `${JSON.stringify(cli)} operator`)
+    .replace(/temporal:7233/g, address);
+}
 
 export interface NativeClusterOptions {
   /** The temporal CLI (the compose's admin-tools `temporal`): for the health check and the setup. */
@@ -76,15 +93,41 @@ function postgresBinDir(): string {
   throw new Error('PostgreSQL not found: run `node scripts/ensure-temporal-server.cjs` (it installs it)');
 }
 
+/**
+ * A free port below 32768: Temporal stores membership ports in a PostgreSQL smallint
+ * (cluster_membership.rpc_port), and the ports the OS hands out for port 0 are above it.
+ */
+const membershipPortsTaken = new Set<number>();
+async function freeMembershipPort(): Promise<number> {
+  for (let i = 0; i < 1000; i++) {
+    const port = 10_000 + Math.floor(Math.random() * 22_000);
+    if (!membershipPortsTaken.has(port) && (await isPortFree(port))) {
+      membershipPortsTaken.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free port below 32768');
+}
+
 const idOf = (flag: '-u' | '-g') => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
 
-/** Resolves when `ready()` holds, polling; rejects after `ms` with what was awaited and the log's tail. */
-async function until(ready: () => boolean | Promise<boolean>, what: string, ms: number, log: string): Promise<void> {
+/**
+ * Resolves when `ready()` holds, polling; rejects after `ms`, or when `child` exits first, with
+ * what was awaited and the log's tail.
+ */
+async function until(
+  ready: () => boolean | Promise<boolean>,
+  what: string,
+  ms: number,
+  log: string,
+  child: ChildProcess
+): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await ready())) {
-    if (Date.now() > deadline) {
+    if (Date.now() > deadline || child.exitCode !== null || child.signalCode !== null) {
       const tail = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').slice(-3000) : '';
-      throw new Error(`${what} not ready after ${ms / 1000} s; ${log} ends with:\n${tail}`);
+      const why = child.exitCode !== null || child.signalCode !== null ? 'exited' : `not ready after ${ms / 1000} s`;
+      throw new Error(`${what} ${why}; ${log} ends with:\n${tail}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -187,7 +230,8 @@ export async function startNativeCluster(opts: NativeClusterOptions): Promise<Na
       () => spawnSync(isReady, ['-h', '127.0.0.1', '-p', String(pgPort), '-U', user]).status === 0,
       'PostgreSQL',
       60_000,
-      pgLog
+      pgLog,
+      postgres
     );
     execFileSync(path.join(pgBin, 'createdb'), ['-h', '127.0.0.1', '-p', String(pgPort), '-U', user, user], {
       env: { ...process.env, ...pgAuth },
@@ -195,11 +239,8 @@ export async function startNativeCluster(opts: NativeClusterOptions): Promise<Na
 
     // 2. The compose's temporal-schema command, with its environment; the schema where the
     //    admin-tools image keeps it (/etc/temporal/schema) is the one the module ships.
-    const schemaCommand = commandOf(services['temporal-schema'])
-      .replace(/\btemporal-sql-tool\b/g, JSON.stringify(path.join(tools, 'temporal-sql-tool')))
-      .replace(/\/etc\/temporal\/schema/g, path.join(tools, 'schema'));
     sh(
-      schemaCommand,
+      nativeSchemaCommand(services, tools),
       { ...services['temporal-schema']!.environment, SQL_HOST: '127.0.0.1', SQL_PORT: String(pgPort) },
       setupLog
     );
@@ -209,13 +250,13 @@ export async function startNativeCluster(opts: NativeClusterOptions): Promise<Na
     const ports = {
       FRONTEND_GRPC_PORT: await freePort(),
       FRONTEND_HTTP_PORT: await freePort(),
-      FRONTEND_MEMBERSHIP_PORT: await freePort(),
+      FRONTEND_MEMBERSHIP_PORT: await freeMembershipPort(),
       HISTORY_GRPC_PORT: await freePort(),
-      HISTORY_MEMBERSHIP_PORT: await freePort(),
+      HISTORY_MEMBERSHIP_PORT: await freeMembershipPort(),
       MATCHING_GRPC_PORT: await freePort(),
-      MATCHING_MEMBERSHIP_PORT: await freePort(),
+      MATCHING_MEMBERSHIP_PORT: await freeMembershipPort(),
       WORKER_GRPC_PORT: await freePort(),
-      WORKER_MEMBERSHIP_PORT: await freePort(),
+      WORKER_MEMBERSHIP_PORT: await freeMembershipPort(),
     };
     const dynamicConfig = path.join(root, 'dynamicconfig.yaml');
     fs.writeFileSync(dynamicConfig, opts.dynamicConfig ?? '');
@@ -243,15 +284,16 @@ export async function startNativeCluster(opts: NativeClusterOptions): Promise<Na
       });
       fs.closeSync(fd);
       children.push(server);
-      await until(health, 'the Temporal server', 120_000, serverLog);
+      await until(health, 'the Temporal server', 120_000, serverLog, server);
     };
     await startServer();
 
     // 4. The compose's temporal-setup command: the namespace and the search attributes.
-    const setupCommand = commandOf(services['temporal-setup'])
-      .replace(/\btemporal operator\b/g, `${JSON.stringify(opts.temporalCli)} operator`)
-      .replace(/temporal:7233/g, address);
-    sh(setupCommand, { ...services['temporal-setup']!.environment, TEMPORAL_ADDRESS: address }, setupLog);
+    sh(
+      nativeSetupCommand(services, opts.temporalCli, address),
+      { ...services['temporal-setup']!.environment, TEMPORAL_ADDRESS: address },
+      setupLog
+    );
 
     return {
       address,

@@ -124,9 +124,13 @@ function main() {
   return target;
 }
 
-try {
-  process.stdout.write(`${main()}\n`);
-} catch (err) {
-  console.error(`error: ${err instanceof InstallError ? err.message : err.stack}`);
-  process.exit(3);
+if (require.main === module) {
+  try {
+    process.stdout.write(`${main()}\n`);
+  } catch (err) {
+    console.error(`error: ${err instanceof InstallError ? err.message : err.stack}`);
+    process.exit(3);
+  }
 }
+
+module.exports = { composeVersion };

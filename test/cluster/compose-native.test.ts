@@ -99,7 +99,13 @@ describe('docker-compose.yml, run natively on PostgreSQL', () => {
     try {
       const ns = await connection.workflowService.describeNamespace({ namespace: 'default' });
       expect(Number(ns.config?.workflowExecutionRetentionTtl?.seconds)).toBe(720 * 3600);
-      const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+      // Each service caches namespaces (refreshed every few seconds): a namespace just created may
+      // be unknown to the operator service for a moment.
+      const { customAttributes } = await waitFor(
+        () => connection.operatorService.listSearchAttributes({ namespace: 'default' }),
+        'the operator service to know the namespace',
+        60_000
+      );
       expect(customAttributes).toEqual(indexedValueTypes(ALL_SEARCH_ATTRIBUTES));
     } finally {
       await connection.close();
