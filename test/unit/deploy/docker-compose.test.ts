@@ -42,7 +42,7 @@ describe('docker-compose.yml', () => {
     const pg = services.postgresql!;
     const t = services.temporal!;
     expect(t.environment).toMatchObject({
-      DB: 'postgres12',
+      DB: 'postgres12_pgx',
       POSTGRES_SEEDS: 'postgresql',
       POSTGRES_USER: pg.environment!.POSTGRES_USER,
       POSTGRES_PWD: pg.environment!.POSTGRES_PASSWORD,
