@@ -107,7 +107,15 @@ export function processCpuSeconds(pid: number, readStat: (path: string) => strin
  * CPU seconds of a process and its children, live and reaped (utime, stime, cutime, cstime): the
  * PostgreSQL server, whose backends are processes forked by the postmaster.
  */
-export function processTreeCpuSeconds(pid: number, readStat: (path: string) => string): number | undefined {
+export function processTreeCpuSeconds(
+  pid: number,
+  readStat: (path: string) => string,
+  listPids: () => number[] = () =>
+    fs
+      .readdirSync('/proc')
+      .filter((e) => /^\d+$/.test(e))
+      .map(Number)
+): number | undefined {
   const own = (p: number, withReaped: boolean) => {
     const stat = readStat(`/proc/${p}/stat`);
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -116,10 +124,10 @@ export function processTreeCpuSeconds(pid: number, readStat: (path: string) => s
   };
   try {
     let total = own(pid, true).seconds;
-    for (const entry of fs.readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry) || Number(entry) === pid) continue;
+    for (const other of listPids()) {
+      if (other === pid) continue;
       try {
-        const child = own(Number(entry), true);
+        const child = own(other, true);
         if (child.ppid === pid) total += child.seconds;
       } catch {
         // gone meanwhile
