@@ -200,13 +200,13 @@ export async function startNativeCluster(opts: NativeClusterOptions): Promise<Na
     fs.writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
     fs.chownSync(pwfile, uid, gid);
     const asPostgres = { uid, gid, env: { ...process.env, HOME: root } };
+    const pgFd = fs.openSync(pgLog, 'a');
     execFileSync(
       path.join(pgBin, 'initdb'),
       ['-D', data, '-U', user, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8'],
-      { ...asPostgres, stdio: ['ignore', fs.openSync(pgLog, 'a'), fs.openSync(pgLog, 'a')] }
+      { ...asPostgres, stdio: ['ignore', pgFd, pgFd] }
     );
     const pgPort = await freePort();
-    const pgFd = fs.openSync(pgLog, 'a');
     postgres = spawn(
       path.join(pgBin, 'postgres'),
       [
