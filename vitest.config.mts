@@ -14,6 +14,10 @@ import { defineConfig } from 'vitest/config';
 // `faults` holds the long fault and scale tests (kill -9 of workers and of the server, the
 // 1000-task runs): same dev server and engines as `integration`, run by `npm run test:faults`
 // (CI runs it after `npm test`) so that `npm test` stays within its time budget.
+//
+// `cluster` runs docker-compose.yml's pieces natively (PostgreSQL, the Temporal server built from
+// its Go module, the compose's schema and setup commands): its own servers, no global setup; run
+// by `npm run test:cluster` (CI runs it after the fault tests).
 const integrationFilesAtOnce = Math.max(1, Number(process.env.DJOBS_INTEGRATION_FILES_AT_ONCE ?? '1') || 1);
 
 export default defineConfig({
@@ -51,6 +55,17 @@ export default defineConfig({
           // those bounds is what a test may take.
           testTimeout: 900_000,
           hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts'],
+          environment: 'node',
+          // Backstops only: the cluster's start and each wait are bounded by the test itself.
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
           fileParallelism: false,
         },
       },

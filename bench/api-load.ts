@@ -39,6 +39,12 @@ export interface LoadResult {
   temporal_call_ms: number;
   server_cpu_ms_per_req: number;
   /**
+   * CPU of the Temporal server per request (and of PostgreSQL's processes with --server postgres),
+   * when the bench started the server: what a start costs the server itself.
+   */
+  temporal_cpu_ms_per_req?: number;
+  postgres_cpu_ms_per_req?: number;
+  /**
    * How late the server's event loop ran (p99 and max, ms): a stall there (GC, other work in the
    * process) delays every request waiting on it, whatever their own cost.
    */
@@ -95,17 +101,27 @@ async function countedConnection(address: string): Promise<Connection> {
   return connection;
 }
 
+/** The Temporal server's (and PostgreSQL's) CPU so far: set by `apiLoad` from its bench env. */
+let temporalServerCpu: BenchEnv['serverCpuSeconds'] = () => ({});
+
 /** The server side of a row: Temporal calls, their time and the process's CPU, counted from `meterNow()`. */
 interface Meter {
   calls: number;
   callMs: number;
   cpu: NodeJS.CpuUsage;
   loopDelay: IntervalHistogram;
+  temporalCpu: ReturnType<BenchEnv['serverCpuSeconds']>;
 }
 function meterNow(): Meter {
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
-  return { calls: temporalCalls, callMs: temporalCallMs, cpu: process.cpuUsage(), loopDelay };
+  return {
+    calls: temporalCalls,
+    callMs: temporalCallMs,
+    cpu: process.cpuUsage(),
+    loopDelay,
+    temporalCpu: temporalServerCpu(),
+  };
 }
 
 /** The row of `latencies` (ms, any order) measured over `seconds` since `from`, judged against `target`, printed at once. */
@@ -118,6 +134,7 @@ function measured(
   from: Meter
 ): LoadResult {
   const cpu = process.cpuUsage(from.cpu);
+  const temporalCpu = temporalServerCpu();
   from.loopDelay.disable();
   const calls = temporalCalls - from.calls;
   const requests = Math.max(1, latencies.length);
@@ -128,6 +145,12 @@ function measured(
     p99_ms: +percentile(latencies, 0.99).toFixed(1),
   };
   const met = target.met === undefined ? '' : target.met(figures) ? 'yes' : 'NO';
+  const perRequest = (key: 'temporal' | 'postgres') => {
+    const [a, b] = [from.temporalCpu[key], temporalCpu[key]];
+    return a === undefined || b === undefined
+      ? {}
+      : { [`${key}_cpu_ms_per_req`]: +(((b - a) * 1000) / requests).toFixed(2) };
+  };
   return shown({
     endpoint,
     requests: latencies.length,
@@ -136,6 +159,8 @@ function measured(
     temporal_calls_per_req: +(calls / requests).toFixed(2),
     temporal_call_ms: +((temporalCallMs - from.callMs) / Math.max(1, calls)).toFixed(1),
     server_cpu_ms_per_req: +((cpu.user + cpu.system) / 1000 / requests).toFixed(3),
+    ...perRequest('temporal'),
+    ...perRequest('postgres'),
     loop_delay_p99_ms: +(from.loopDelay.percentile(99) / 1e6).toFixed(1),
     loop_delay_max_ms: +(from.loopDelay.max / 1e6).toFixed(1),
     target: target.text,
@@ -229,6 +254,7 @@ async function createJobs(client: DurableJobsClient, n: number): Promise<number[
 }
 
 export async function apiLoad(env: BenchEnv): Promise<LoadResult[]> {
+  temporalServerCpu = () => env.serverCpuSeconds();
   const taskQueue = env.noopQueue;
   const connection = await countedConnection(env.address);
   const temporal = new Client({ connection, dataConverter: djobsDataConverter(undefined) });

@@ -51,20 +51,33 @@ async function main(): Promise<void> {
       'Absolute figures move with the machine’s load; the ratios to a baseline measured side by side in the same run are what to compare.'
   );
   const results: Record<string, SectionReport[]> = {};
-  await withBenchEnv(async (env) => {
-    for (const section of chosen) {
-      const t0 = performance.now();
-      const reports = await section.run(env);
-      results[section.name] = reports;
-      reports.forEach(print);
-      console.log(`  (${section.name}: ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-    }
-  });
+  const server = selection.server ?? 'dev';
+  console.log(
+    server === 'postgres'
+      ? 'Temporal server: docker-compose.yml’s, on PostgreSQL, run natively (config/native-cluster.ts).'
+      : 'Temporal server: the embedded dev server (SQLite); --server postgres for the compose’s.'
+  );
+  await withBenchEnv(
+    async (env) => {
+      for (const section of chosen) {
+        const t0 = performance.now();
+        const reports = await section.run(env);
+        results[section.name] = reports;
+        reports.forEach(print);
+        console.log(`  (${section.name}: ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+      }
+    },
+    { server }
+  );
   const out = path.resolve(__dirname, '..', '..', '.bench');
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(
     path.join(out, 'results.json'),
-    JSON.stringify({ at: new Date().toISOString(), cpus: os.cpus().length, loadavg: os.loadavg(), results }, null, 2)
+    JSON.stringify(
+      { at: new Date().toISOString(), server, cpus: os.cpus().length, loadavg: os.loadavg(), results },
+      null,
+      2
+    )
   );
 }
 

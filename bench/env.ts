@@ -1,5 +1,6 @@
-// What every benchmark section runs against: one Temporal dev server (or TEMPORAL_ADDRESS), a
-// client, and two workers in this process on their own task queues:
+// What every benchmark section runs against: one Temporal dev server (or TEMPORAL_ADDRESS, or with
+// `--server postgres` docker-compose.yml's Temporal on PostgreSQL run natively), a client, and two
+// workers in this process on their own task queues:
 // - the no-op worker (bench bundle: our interpreter and the hand-written workflows of
 //   bench/workflows.ts) whose task activity returns at once, so that orchestration is measured;
 // - the real worker (createDjobsWorker, the built bundle), whose tasks are real processes, for
@@ -13,18 +14,28 @@ import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker
 import type { TaskAttemptInput, TaskAttemptRecord } from '../core';
 import { loadConfig } from '../config';
 import { startDevServer } from '../config/dev-server';
+import { startNativeCluster } from '../config/native-cluster';
 import { findTemporalCli } from '../config/temporal-cli';
 import { ensureSearchAttributes } from '../client/search-attributes';
 import { createPlanningActivities } from '../activities/planning';
 import { djobsDataConverter } from '../encryption/data-converter';
 import { createDjobsWorker, workflowActivationTimeout } from '../worker';
+import type { BenchServer } from './args';
+import { processCpuSeconds, processTreeCpuSeconds } from './run-cost';
 
 export interface BenchEnv {
   client: Client;
   /** The Temporal frontend's address (sections that start workers of their own). */
   address: string;
-  /** The dev server's pid when the bench started it (for its RSS). */
+  /** The Temporal server's pid when the bench started it (for its RSS). */
   serverPid?: number;
+  /** Which server: the dev server (SQLite) or the compose's on PostgreSQL. */
+  server: BenchServer;
+  /**
+   * CPU seconds used so far by the Temporal server and, on PostgreSQL, by its database's processes,
+   * when the bench started them; sections report the difference per request or run.
+   */
+  serverCpuSeconds(): { temporal?: number; postgres?: number };
   /** Workers with the no-op task activity: jobRun and the hand-written workflows. */
   noopQueue: string;
   /** The djobs worker with its real activities (each task a process). */
@@ -40,12 +51,25 @@ let sequence = 0;
 export const benchWorkflowId = (prefix: string) => `bench-${prefix}-${Date.now()}-${sequence++}`;
 
 /** Start the server (unless TEMPORAL_ADDRESS) and both workers; run `body`; shut everything down. */
-export async function withBenchEnv<T>(body: (env: BenchEnv) => Promise<T>): Promise<T> {
+export async function withBenchEnv<T>(
+  body: (env: BenchEnv) => Promise<T>,
+  opts: { server?: BenchServer } = {}
+): Promise<T> {
   const config = loadConfig();
-  let address = process.env.TEMPORAL_ADDRESS;
+  const server = opts.server ?? 'dev';
+  let address = server === 'dev' ? process.env.TEMPORAL_ADDRESS : undefined;
   let serverPid: number | undefined;
+  let postgresPid: number | undefined;
   let stopServer = async () => {};
-  if (!address) {
+  if (server === 'postgres') {
+    const temporalCli = await findTemporalCli(config);
+    if (!temporalCli) throw new Error('temporal CLI not found: run npm run ensure-temporal');
+    const cluster = await startNativeCluster({ temporalCli });
+    address = cluster.address;
+    serverPid = cluster.serverPid();
+    postgresPid = cluster.postgresPid;
+    stopServer = () => cluster.stop();
+  } else if (!address) {
     const cliPath = await findTemporalCli(config);
     if (!cliPath) throw new Error('temporal CLI not found: run npm run ensure-temporal');
     const server = await startDevServer({
@@ -109,6 +133,13 @@ export async function withBenchEnv<T>(body: (env: BenchEnv) => Promise<T>): Prom
     client,
     address,
     ...(serverPid !== undefined ? { serverPid } : {}),
+    server,
+    serverCpuSeconds() {
+      const read = (p: string) => fs.readFileSync(p, 'utf8');
+      const temporal = serverPid === undefined ? undefined : processCpuSeconds(serverPid, read);
+      const postgres = postgresPid === undefined ? undefined : processTreeCpuSeconds(postgresPid, read);
+      return { ...(temporal !== undefined ? { temporal } : {}), ...(postgres !== undefined ? { postgres } : {}) };
+    },
     noopQueue,
     realQueue,
     dataDir,

@@ -3,6 +3,7 @@
 // search-attribute and memo upserts, signals, and the bytes of the history and of the payloads in
 // it (the workflow's input and result, activities' inputs and results). Averaged over a sample of runs, ours beside the hand-written workflow doing the same
 // activities, so that what is ours per run shows as the difference.
+import fs from 'node:fs';
 import { temporal as proto } from '@temporalio/proto';
 
 type HistoryEvent = proto.api.history.v1.IHistoryEvent;
@@ -108,6 +109,41 @@ export function processCpuSeconds(pid: number, readStat: (path: string) => strin
     const stat = readStat(`/proc/${pid}/stat`);
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+/**
+ * CPU seconds of a process and its children, live and reaped (utime, stime, cutime, cstime): the
+ * PostgreSQL server, whose backends are processes forked by the postmaster.
+ */
+export function processTreeCpuSeconds(
+  pid: number,
+  readStat: (path: string) => string,
+  listPids: () => number[] = () =>
+    fs
+      .readdirSync('/proc')
+      .filter((e) => /^\d+$/.test(e))
+      .map(Number)
+): number | undefined {
+  const own = (p: number, withReaped: boolean) => {
+    const stat = readStat(`/proc/${p}/stat`);
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = [11, 12, ...(withReaped ? [13, 14] : [])].reduce((sum, i) => sum + Number(f[i]), 0);
+    return { ppid: Number(f[1]), seconds: ticks / CLOCK_TICKS_PER_SECOND };
+  };
+  try {
+    let total = own(pid, true).seconds;
+    for (const other of listPids()) {
+      if (other === pid) continue;
+      try {
+        const child = own(other, true);
+        if (child.ppid === pid) total += child.seconds;
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return total;
   } catch {
     return undefined;
   }

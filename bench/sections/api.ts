@@ -26,6 +26,8 @@ export const api: Section = {
           'Where the time goes: temporal_call_ms is the mean round trip of the API’s Temporal calls (a runs/get waits',
           'for a describe sent after it arrived: 1.5 to 2 round trips); server_cpu_ms_per_req is the CPU of the API’s',
           'process per request (it also hosts the bench’s idle workers); the rest is waiting for a core.',
+          `Temporal server: ${env.server === 'postgres' ? 'docker-compose.yml’s on PostgreSQL (run natively)' : 'the dev server (SQLite)'}; ` +
+            'temporal_cpu_ms_per_req (and postgres_cpu_ms_per_req) is the CPU of its processes per request.',
           ...(runNow !== undefined && rawStart
             ? [`run-now / raw client.workflow.start: ${(runNow / rawStart).toFixed(2)} (same server, same run)`]
             : []),

@@ -35,10 +35,26 @@ describe('npm run bench arguments', () => {
     expect(selectSections(['--list'], sections)).toEqual({ list: true });
   });
 
+  it('--server postgres runs the sections against the compose server', () => {
+    expect(selectSections(['--server', 'postgres', '--only', 'edges'], sections)).toEqual({
+      list: false,
+      sections: ['edges'],
+      server: 'postgres',
+    });
+    expect(selectSections(['--server=dev'], sections)).toEqual({
+      list: false,
+      sections: ['overhead', 'edges'],
+      server: 'dev',
+    });
+    expect(() => selectSections(['--server', 'mysql'], sections)).toThrow(
+      'Unknown server "mysql" for --server (known: dev, postgres).'
+    );
+  });
+
   it('reports every problem at once', () => {
     expect(() => selectSections(['--only', 'edge,curve', '--vs', 'dagster', '--fast', '--only'], sections)).toThrow(
       [
-        'Unknown argument "--fast" (expected --all, --only <sections>, --vs <engine> or --list).',
+        'Unknown argument "--fast" (expected --all, --only <sections>, --vs <engine>, --server <server> or --list).',
         '--only expects a value.',
         'Unknown section "edge" (sections: overhead, edges, throughput, airflow).',
         'Unknown section "curve" (sections: overhead, edges, throughput, airflow).',

@@ -1,6 +1,6 @@
 import { temporal } from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
-import { meanCost, processCpuSeconds, runCost } from '../../../bench/run-cost';
+import { meanCost, processCpuSeconds, processTreeCpuSeconds, runCost } from '../../../bench/run-cost';
 
 const T = temporal.api.enums.v1.EventType;
 const payloads = (bytes: number) => ({ payloads: [{ data: new Uint8Array(bytes) }] });
@@ -65,5 +65,24 @@ describe('the cost of one run from its history', () => {
         throw new Error('no /proc');
       })
     ).toBeUndefined();
+  });
+
+  it('a process tree: the process, its reaped children and its live children, not the others', () => {
+    // Fields after the name: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime
+    const stat = (ppid: number, ticks: [number, number, number, number]) =>
+      `(postgres: x) S ${ppid} 1 1 0 -1 0 0 0 0 0 ${ticks.join(' ')} 20 0`;
+    const stats: Record<number, string> = {
+      10: stat(1, [100, 50, 30, 20]), // the postmaster: 1.5 s own, 0.5 s of exited backends
+      11: stat(10, [40, 10, 0, 0]), // a backend
+      12: stat(10, [5, 5, 0, 0]), // another
+      13: stat(1, [900, 900, 0, 0]), // not a child
+    };
+    const read = (p: string) => {
+      const pid = Number(p.split('/')[2]);
+      if (!(pid in stats)) throw new Error('gone');
+      return stats[pid]!;
+    };
+    expect(processTreeCpuSeconds(10, read, () => [10, 11, 12, 13, 14])).toBeCloseTo(2.6);
+    expect(processTreeCpuSeconds(99, read, () => [10])).toBeUndefined();
   });
 });

@@ -1,9 +1,11 @@
 // No Docker engine runs here, so the compose file is checked statically: the wiring users rely on.
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { ALL_SEARCH_ATTRIBUTES } from '../../../workflows/search-attributes';
+import { composeServices, nativeSchemaCommand, nativeSetupCommand } from '../../../config/native-cluster';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 interface Service {
@@ -40,7 +42,7 @@ describe('docker-compose.yml', () => {
     const pg = services.postgresql!;
     const t = services.temporal!;
     expect(t.environment).toMatchObject({
-      DB: 'postgres12',
+      DB: 'postgres12_pgx',
       POSTGRES_SEEDS: 'postgresql',
       POSTGRES_USER: pg.environment!.POSTGRES_USER,
       POSTGRES_PWD: pg.environment!.POSTGRES_PASSWORD,
@@ -65,6 +67,11 @@ describe('docker-compose.yml', () => {
     const registered = [...command.matchAll(/--name (\w+) --type (\w+)/g)].map((m) => `${m[1]}:${m[2]!.toUpperCase()}`);
     // The CLI spells KEYWORD_LIST as KeywordList.
     expect(registered.sort()).toEqual(ALL_SEARCH_ATTRIBUTES.map((k) => `${k.name}:${k.type.replace('_', '')}`).sort());
+  });
+
+  it('workers see the jobs where the CLI does, writable (tasks write beside their files)', () => {
+    expect(services['djobs-worker']!.volumes).toContain('./examples:/jobs');
+    expect(services['djobs-cli']!.volumes).toContain('./examples:/jobs:ro');
   });
 
   it('the worker image builds what the worker command runs', () => {
@@ -105,5 +112,38 @@ describe('docker-compose.yml', () => {
       'djobs-encryption-keys': { file: './secrets/encryption-keys' },
       'djobs-api-token': { file: './secrets/api-token' },
     });
+  });
+
+  // The native run (config/native-cluster.ts, test/cluster/compose-native.test.ts) runs this file's
+  // own commands: only the tools' paths, the schema's directory and the server's address change.
+  it('the native cluster builds the pinned server version and runs every schema and setup step', () => {
+    // The install script is plain Node (CommonJS), run before the build.
+    const { composeVersion } = createRequire(__filename)('../../../scripts/ensure-temporal-server.cjs') as {
+      composeVersion: () => string;
+    };
+    const version = composeVersion();
+    expect(services.temporal!.image).toBe(`temporalio/server:${version}`);
+    expect(services['temporal-schema']!.image).toBe(`temporalio/admin-tools:${version}`);
+    expect(services['temporal-setup']!.image).toBe(`temporalio/admin-tools:${version}`);
+    expect(composeServices()).toEqual(services);
+
+    const schema = nativeSchemaCommand(services, '/opt/t');
+    const steps = (cmd: string) => cmd.split(/;|&&|\|\|/).map((s) => s.trim());
+    expect(steps(schema)).toEqual(
+      steps(([] as string[]).concat(services['temporal-schema']!.command ?? []).join(' ')).map((step) =>
+        step.replace('temporal-sql-tool', '"/opt/t/temporal-sql-tool"').replace('/etc/temporal/schema', '/opt/t/schema')
+      )
+    );
+    expect(schema).not.toContain('/etc/temporal');
+    expect(schema.match(/update-schema -d \/opt\/t\/schema\/postgresql\/v12\/(\w+)\/versioned/g)).toHaveLength(2);
+
+    const setup = nativeSetupCommand(services, '/opt/temporal', '127.0.0.1:4242');
+    expect(setup).not.toContain('temporal:7233');
+    expect(setup).toContain(
+      '"/opt/temporal" operator namespace create -n default --retention 720h --address 127.0.0.1:4242'
+    );
+    expect([...setup.matchAll(/--name (\w+)/g)].map((m) => m[1]).sort()).toEqual(
+      ALL_SEARCH_ATTRIBUTES.map((k) => k.name).sort()
+    );
   });
 });
