@@ -34,6 +34,7 @@ import { registerClusterRoutes } from './clusters';
 import { ApiError, addErrorHandling, badRequest, errorHandlingOptions } from './errors';
 import { jobForVersion, legacyTaskParameters, multiTaskSettings, runForVersion } from './legacy-2-0';
 import { addRequestLogging, loggingOptions, type ApiLogOptions } from './logging';
+import { decodeListingToken, decodeOffsetToken, encodeListingToken, encodeOffsetToken } from './page-tokens';
 import { parseJsonBody, requestBody, requestParams, type Params } from './request-params';
 import { registerIdentityRoutes } from './identity';
 import { isWebUiPath, registerWebUi } from './web-ui';
@@ -118,30 +119,6 @@ function optionalObject(v: unknown, name: string): Params | undefined {
   return v as Params;
 }
 
-/** Deepest nesting of a request body; pass-through settings have tighter bounds of their own. */
-/** Offset-based page tokens: opaque to clients, as Databricks' are. */
-const encodeToken = (offset: number) => Buffer.from(`offset:${offset}`).toString('base64url');
-function decodeToken(token: unknown): number | undefined {
-  if (typeof token !== 'string' || token === '') return undefined;
-  const m = /^offset:(\d+)$/.exec(Buffer.from(token, 'base64url').toString());
-  if (!m) throw badRequest('Invalid page_token.');
-  return Number(m[1]);
-}
-
-/**
- * jobs/list page tokens carry Temporal's own listing token (so a page is one round trip and paging
- * stays exact while jobs come and go), marked so that an offset token is not mistaken for one.
- */
-const LISTING_TOKEN = 'listing:';
-const encodeListingToken = (temporalToken: string) =>
-  Buffer.from(`${LISTING_TOKEN}${temporalToken}`).toString('base64url');
-function decodeListingToken(token: unknown): string | undefined {
-  if (typeof token !== 'string' || token === '') return undefined;
-  const text = Buffer.from(token, 'base64url').toString();
-  if (!text.startsWith(LISTING_TOKEN)) throw badRequest('Invalid page_token.');
-  return text.slice(LISTING_TOKEN.length);
-}
-
 /** 2.2 returns at most this many tasks per jobs/get and runs/get page. */
 const TASK_PAGE = 100;
 
@@ -157,7 +134,7 @@ function listPage<K extends string, T>(
   return {
     ...(items.length > 0 ? { [key]: items } : {}),
     has_more: hasMore,
-    ...(hasMore ? { next_page_token: encodeToken(offset + limit) } : {}),
+    ...(hasMore ? { next_page_token: encodeOffsetToken(offset + limit) } : {}),
   } as Partial<Record<K, T[]>> & { has_more: boolean; next_page_token?: string };
 }
 
@@ -228,11 +205,11 @@ function taskPage<T>(
   tasks: readonly T[],
   token: unknown
 ): { tasks: T[]; more: { has_more?: true; next_page_token?: string } } {
-  const offset = decodeToken(token) ?? 0;
+  const offset = decodeOffsetToken(token) ?? 0;
   const hasMore = tasks.length > offset + TASK_PAGE;
   return {
     tasks: tasks.slice(offset, offset + TASK_PAGE),
-    more: hasMore ? { has_more: true, next_page_token: encodeToken(offset + TASK_PAGE) } : {},
+    more: hasMore ? { has_more: true, next_page_token: encodeOffsetToken(offset + TASK_PAGE) } : {},
   };
 }
 
@@ -539,7 +516,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       guard: { on: 'anyone' },
       handler: async (p, { who }) => {
         const limit = int(p.limit, 'limit', { min: 0, max: 25, def: 20 }) || 25;
-        const offset = decodeToken(p.page_token) ?? int(p.offset, 'offset', { min: 0, def: 0 })!;
+        const offset = decodeOffsetToken(p.page_token) ?? int(p.offset, 'offset', { min: 0, def: 0 })!;
         if (bool(p.active_only) && bool(p.completed_only))
           throw badRequest('active_only and completed_only cannot both be true.');
         if (p.run_type !== undefined && p.run_type !== 'JOB_RUN' && p.run_type !== 'SUBMIT_RUN')

@@ -370,6 +370,16 @@ describe('REST API caches', () => {
       status: 400,
       body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'Invalid page_token.' },
     });
+    // A real token, damaged: refused here (its checksum), not after the Temporal client's retries.
+    const real = (await admin('GET', `/api/2.1/jobs/list?name=${name}&limit=1`)).body.next_page_token as string;
+    const text = Buffer.from(real, 'base64url').toString();
+    const damaged = Buffer.from(text.slice(0, -2) + (text.at(-2) === 'A' ? 'B' : 'A') + text.at(-1)).toString(
+      'base64url'
+    );
+    expect(await admin('GET', `/api/2.1/jobs/list?name=${name}&limit=1&page_token=${damaged}`)).toMatchObject({
+      status: 400,
+      body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'Invalid page_token.' },
+    });
     expect(await admin('GET', '/api/2.1/jobs/list?page_token=bm9wZQ')).toMatchObject({
       status: 400,
       body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'Invalid page_token.' },
