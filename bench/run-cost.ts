@@ -1,8 +1,9 @@
 // What one workflow run costs the server and the worker, read from its history: events, workflow
 // tasks, local activities and patch markers (both marker events, told apart by their name),
 // search-attribute and memo upserts, signals, and the bytes of the history and of the payloads in
-// it (the workflow's input and result, activities' inputs and results). Averaged over a sample of runs, ours beside the hand-written workflow doing the same
-// activities, so that what is ours per run shows as the difference.
+// it (the workflow's input and result, activities' inputs and results). Averaged over a sample of
+// runs, ours beside the hand-written workflow doing the same activities, so that what is ours per
+// run shows as the difference.
 import fs from 'node:fs';
 import { temporal as proto } from '@temporalio/proto';
 

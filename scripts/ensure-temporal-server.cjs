@@ -7,7 +7,8 @@
 // .tools/temporal-server-<version>/ (DJOBS_TEMPORAL_SERVER_DIR: a directory of that layout built
 // elsewhere, e.g. from Temporal's release archives). Used by the native compose test
 // (test/cluster/) and `npm run bench -- --server postgres`. Plain Node with no dependencies, so it
-// runs before `npm run build`. Installs PostgreSQL from Debian when it is missing. Prints the directory (temporal-server, temporal-sql-tool, schema/).
+// runs before `npm run build`. Installs PostgreSQL from Debian when it is missing. Prints the
+// directory (temporal-server, temporal-sql-tool, schema/).
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
