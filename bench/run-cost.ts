@@ -103,20 +103,33 @@ export function meanCost(costs: RunCost[]): RunCost {
   return mean;
 }
 
+/**
+ * A process's /proc stat: its parent, and its CPU seconds (user + system), its own and its reaped
+ * children's. Fields after the command name (which may hold spaces, hence the last ')'): ppid is
+ * the 4th, utime/stime the 14th/15th, cutime/cstime the 16th/17th.
+ */
+function procStat(pid: number, readStat: (path: string) => string) {
+  const stat = readStat(`/proc/${pid}/stat`);
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return {
+    ppid: Number(f[1]),
+    seconds: (Number(f[11]) + Number(f[12])) / CLOCK_TICKS_PER_SECOND,
+    reapedSeconds: (Number(f[13]) + Number(f[14])) / CLOCK_TICKS_PER_SECOND,
+  };
+}
+
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
 export function processCpuSeconds(pid: number, readStat: (path: string) => string): number | undefined {
   try {
-    // Fields after the command name (which may hold spaces, hence the last ')'): utime is the 12th, stime the 13th.
-    const stat = readStat(`/proc/${pid}/stat`);
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+    return procStat(pid, readStat).seconds;
   } catch {
     return undefined;
   }
 }
+
 /**
- * CPU seconds of a process and its children, live and reaped (utime, stime, cutime, cstime): the
- * PostgreSQL server, whose backends are processes forked by the postmaster.
+ * CPU seconds of a process and its children, live and reaped: the PostgreSQL server, whose
+ * backends are processes forked by the postmaster.
  */
 export function processTreeCpuSeconds(
   pid: number,
@@ -127,18 +140,16 @@ export function processTreeCpuSeconds(
       .filter((e) => /^\d+$/.test(e))
       .map(Number)
 ): number | undefined {
-  const own = (p: number, withReaped: boolean) => {
-    const stat = readStat(`/proc/${p}/stat`);
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = [11, 12, ...(withReaped ? [13, 14] : [])].reduce((sum, i) => sum + Number(f[i]), 0);
-    return { ppid: Number(f[1]), seconds: ticks / CLOCK_TICKS_PER_SECOND };
+  const withReaped = (p: number) => {
+    const { ppid, seconds, reapedSeconds } = procStat(p, readStat);
+    return { ppid, seconds: seconds + reapedSeconds };
   };
   try {
-    let total = own(pid, true).seconds;
+    let total = withReaped(pid).seconds;
     for (const other of listPids()) {
       if (other === pid) continue;
       try {
-        const child = own(other, true);
+        const child = withReaped(other);
         if (child.ppid === pid) total += child.seconds;
       } catch {
         // gone meanwhile
@@ -149,5 +160,6 @@ export function processTreeCpuSeconds(
     return undefined;
   }
 }
+
 /** USER_HZ, 100 on every Linux the bench runs on. */
 const CLOCK_TICKS_PER_SECOND = 100;

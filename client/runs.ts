@@ -677,7 +677,8 @@ export class Runs {
    * The listing clause of the runs a principal with keywords `visibleTo` may see: those that
    * started with access naming it, those of the jobs it may see now (a job shared after some of
    * its runs started), and those with no viewers indexed (started before runs carried them, or by
-   * a run_job_task of a run older than patch `run-job-task-viewers`). Undefined, listing every run, when it may see more jobs than one query names.
+   * a run_job_task of a run older than patch `run-job-task-viewers`). Undefined, listing every
+   * run, when it may see more jobs than one query names.
    */
   private async visibleRunsClause(visibleTo: readonly string[]): Promise<string | undefined> {
     const jobIds = await this.jobs.jobIdsVisibleTo(visibleTo, MAX_JOBS_IN_RUN_QUERY);

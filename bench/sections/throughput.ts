@@ -6,13 +6,12 @@
 // percentile of a phase (start-up and tail excluded); drain is from the first start to the last
 // run's end. The ratio is the median of the rounds' ratios. Then what one run costs, per engine:
 // history events, workflow tasks, payload bytes (bench/run-cost.ts), CPU of the worker and server.
-import fs from 'node:fs';
 import os from 'node:os';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { JobRunInput } from '../../workflows/definitions';
 import { benchWorkflowId, round, sampleRss, type BenchEnv } from '../env';
 import { mapPool } from '../pool';
-import { meanCost, processCpuSeconds, runCost, type RunCost } from '../run-cost';
+import { meanCost, runCost, type RunCost } from '../run-cost';
 import type { Section } from '../section';
 import { fanSpec } from '../specs';
 
@@ -48,9 +47,6 @@ interface Phase {
   load_avg_1m: number;
 }
 
-const serverCpu = (pid: number | undefined) =>
-  pid === undefined ? undefined : processCpuSeconds(pid, (p) => fs.readFileSync(p, 'utf8'));
-
 async function phase(
   env: BenchEnv,
   roundNo: number,
@@ -60,7 +56,7 @@ async function phase(
   const firstTask = env.noopTaskEnds.length;
   const stopRss = sampleRss({ worker: process.pid, server: env.serverPid });
   const cpu0 = process.cpuUsage();
-  const server0 = serverCpu(env.serverPid);
+  const server0 = env.serverCpuSeconds().temporal;
   const t0 = performance.now();
   const handles = await mapPool(
     Array.from({ length: RUNS }, (_, i) => i),
@@ -76,7 +72,7 @@ async function phase(
   await mapPool(handles, 100, (h) => h.result());
   const drained = performance.now();
   const cpu = process.cpuUsage(cpu0);
-  const server1 = serverCpu(env.serverPid);
+  const server1 = env.serverCpuSeconds().temporal;
   const rss = stopRss();
   // Only this phase's tasks: runs left by an earlier section (run-now of the api section) may still be going.
   const ends = env.noopTaskEnds
