@@ -1,6 +1,7 @@
 // Bearer tokens → principals. No token, no access. Principals come from a config file (users,
 // service principals, their groups and tokens) plus the one admin token of `djobs api`/`djobs dev`.
 import { hash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ADMINS_GROUP, type Principal } from '../core';
 import { ErrorCode } from '../client/errors';
 import { readPrincipalsFile } from '../config/principals-file';
@@ -55,3 +56,24 @@ export function authenticate(header: string | undefined, tokens: TokenMap): Prin
   if (!principal) throw new ApiError(ErrorCode.UNAUTHENTICATED, 'Invalid access token.');
   return principal;
 }
+
+/**
+ * Every request but the public ones (`isPublic`: the web UI's files, the codec server, which
+ * authenticates itself) carries a bearer token; its principal is the request's (`principalOf`).
+ */
+export function addAuthentication(app: FastifyInstance, tokens: TokenMap, isPublic: (url: string) => boolean): void {
+  app.decorateRequest('principal', null);
+  // A callback hook (not an async one): it runs on every request.
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (isPublic(req.url)) return done();
+    try {
+      (req as unknown as { principal: Principal }).principal = authenticate(req.headers.authorization, tokens);
+    } catch (err) {
+      return done(err as Error);
+    }
+    done();
+  });
+}
+
+/** The principal `addAuthentication` found for a request. */
+export const principalOf = (req: FastifyRequest): Principal => (req as unknown as { principal: Principal }).principal;

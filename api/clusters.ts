@@ -3,10 +3,10 @@
 // durable-jobs' worker pools (the default pool and each job cluster's task queue) with their live
 // workers, in the Databricks `ClusterDetails` shape. Pools have no Spark: the one "version" says so.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { DurableJobsClient } from '../client';
 import { DEFAULT_POOL, getWorkerPool, listWorkerPools, type WorkerPool } from '../client/worker-pools';
 import { badRequest } from './errors';
 import { requestParams } from './request-params';
+import type { ApiDeps } from './routes';
 
 /** The runtime every pool offers, as a Databricks spark-versions entry. */
 export const WORKER_RUNTIME = { key: 'durable-jobs-python3', name: 'durable-jobs worker (Python 3, no Spark)' };
@@ -35,7 +35,7 @@ export function clusterDetails(pool: WorkerPool) {
   };
 }
 
-export function registerClusterRoutes(app: FastifyInstance, client: DurableJobsClient, bodyLimitBytes: number): void {
+export function registerClustersApi(app: FastifyInstance, { client, bodyLimitBytes }: ApiDeps): void {
   const params = (req: FastifyRequest) => requestParams(req, bodyLimitBytes);
   for (const version of ['2.0', '2.1']) {
     const base = `/api/${version}/clusters`;

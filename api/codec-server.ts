@@ -5,10 +5,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Payload } from '@temporalio/common';
-import type { DurableJobsClient } from '../client';
 import { ErrorCode } from '../client/errors';
-import { authenticate, type TokenMap } from './auth';
+import { authenticate } from './auth';
 import { ApiError, badRequest } from './errors';
+import type { ApiDeps } from './routes';
 
 export const CODEC_PATH = '/codec';
 
@@ -30,8 +30,7 @@ interface JsonPayload {
 /** Registers the codec routes; the caller's auth hook must leave `CODEC_PATH` to them. */
 export function registerCodecServer(
   app: FastifyInstance,
-  client: DurableJobsClient,
-  tokens: TokenMap,
+  { client, tokens }: ApiDeps,
   opts: CodecServerOptions = {}
 ): void {
   const codecs = client.temporal.options.loadedDataConverter.payloadCodecs;

@@ -10,12 +10,14 @@ import {
   type DestinationParse,
   type Principal,
 } from '../core';
-import type { NotificationDestinationStore } from '../stores/notification-destinations';
+import { NotificationDestinationStore } from '../stores/notification-destinations';
 import { ApiError, badRequest } from './errors';
+import type { ApiDeps } from './routes';
 
 const BASE = '/api/2.0/notification-destinations';
 
-export function registerNotificationDestinationsApi(app: FastifyInstance, store: NotificationDestinationStore): void {
+export function registerNotificationDestinationsApi(app: FastifyInstance, { client }: ApiDeps): void {
+  const store = NotificationDestinationStore.of(client.temporal);
   const who = (req: FastifyRequest) => (req as unknown as { principal: Principal }).principal;
   const requireAdmin = (req: FastifyRequest, verb: string) => {
     const p = who(req);

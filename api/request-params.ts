@@ -2,10 +2,12 @@
 // JSON body, on every method. Clients send GET parameters either way: the Airflow provider's async
 // hook sends `GET jobs/runs/get` with the body `{"run_id": N}` and no query string. Fastify parses
 // bodies only for methods that usually have one, so a GET body is read here from the stream.
-import type { FastifyRequest } from 'fastify';
-import { formatPath, tooDeepAt } from '../core';
+// The coercers below read one parameter each, as Databricks does (a query string gives strings
+// where a JSON body gives numbers and booleans), and refuse a wrong one with a 400 naming it.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { describeValue, formatPath, tooDeepAt } from '../core';
 import { ErrorCode } from '../client/errors';
-import { ApiError } from './errors';
+import { ApiError, badRequest } from './errors';
 
 /** Deeper request bodies are refused before any handler walks them (recursion would overflow). */
 const MAX_BODY_DEPTH = 64;
@@ -60,4 +62,79 @@ export async function requestParams(req: FastifyRequest, bodyLimitBytes: number)
 /** The JSON-object body of a request that has one (PUT/PATCH of permissions). */
 export function requestBody(req: FastifyRequest): Params | undefined {
   return checkObject(req.body);
+}
+
+/**
+ * Databricks reads every request body as JSON whatever its Content-Type says: the legacy
+ * databricks-cli sends `text/json`, curl users often send none or form types.
+ */
+export function acceptJsonBodies(app: FastifyInstance): void {
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (err) {
+      done(err as ApiError, undefined);
+    }
+  });
+}
+
+/** An integer parameter (a number, or a string of one), within bounds; `def` when absent. */
+export function int(
+  v: unknown,
+  name: string,
+  opts: { required?: boolean; min?: number; max?: number; def?: number } = {}
+): number | undefined {
+  if (v === undefined || v === null || v === '') {
+    if (opts.required) throw badRequest(`Missing required field: ${name}`);
+    return opts.def;
+  }
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isSafeInteger(n))
+    throw badRequest(`Invalid value for ${name}: expected an integer, found ${JSON.stringify(v)}`);
+  if (opts.min !== undefined && n < opts.min)
+    throw badRequest(`Invalid value for ${name}: must be at least ${opts.min}`);
+  if (opts.max !== undefined && n > opts.max)
+    throw badRequest(`Invalid value for ${name}: must be at most ${opts.max}`);
+  return n;
+}
+
+/** A boolean parameter: true or "true"; anything else is false. */
+export const bool = (v: unknown): boolean => v === true || v === 'true';
+
+const scalar = (x: unknown): x is string | number | boolean =>
+  typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean';
+
+/** An object of strings (numbers and booleans are taken as their text), e.g. job_parameters. */
+export function stringMap(v: unknown, name: string): Record<string, string> | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw badRequest(`Invalid value for ${name}: expected an object of strings`);
+  const bad = Object.entries(v).filter(([, x]) => !scalar(x));
+  if (bad.length > 0)
+    throw badRequest(
+      bad.map(([k, x]) => `Invalid value for ${name}.${k}: expected a string, found ${describeValue(x)}`).join('; ')
+    );
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)]));
+}
+
+export function optionalString(v: unknown, name: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string')
+    throw badRequest(`Invalid value for ${name}: expected a string, found ${describeValue(v)}`);
+  return v;
+}
+
+export function stringList(v: unknown, name: string): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
+    throw badRequest(`Invalid value for ${name}: expected an array of strings, found ${describeValue(v)}`);
+  return v;
+}
+
+export function optionalObject(v: unknown, name: string): Params | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw badRequest(`Invalid value for ${name}: expected an object, found ${describeValue(v)}`);
+  return v as Params;
 }

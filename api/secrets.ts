@@ -3,28 +3,42 @@
 // read secrets at run time (`{{secrets/scope/key}}`, dbutils.secrets.get).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DjobsError, ErrorCode } from '../client/errors';
-import type { SecretScopes } from '../stores/secret-scopes';
-import { isSecretPermission, secretAllows, type Principal, type SecretPermission } from '../core';
+import { SecretScopes } from '../stores/secret-scopes';
+import { isSecretPermission, secretAllows, type SecretPermission } from '../core';
+import { principalOf } from './auth';
 import { badRequest } from './errors';
+import type { ApiDeps } from './routes';
 
 type Params = Record<string, unknown>;
 
-export function registerSecretsApi(app: FastifyInstance, secrets: SecretScopes): void {
-  const who = (req: FastifyRequest) => (req as unknown as { principal: Principal }).principal;
-  const params = (req: FastifyRequest): Params => ({ ...(req.query as Params), ...((req.body as Params) ?? {}) });
-  const str = (p: Params, name: string): string => {
-    const v = p[name];
-    if (typeof v !== 'string' || v === '') throw badRequest(`Missing required field: ${name}`);
-    return v;
-  };
-  const requireOnScope = async (req: FastifyRequest, scope: string, needed: SecretPermission) => {
-    const p = who(req);
-    if (!secretAllows(await secrets.permissionOf(scope, p), needed))
-      throw new DjobsError(
-        ErrorCode.PERMISSION_DENIED,
-        `User ${p.name} does not have ${needed} permission on scope ${scope}`
-      );
-  };
+const who = principalOf;
+/** Query string and body merged (these routes' clients send GET parameters in the query string). */
+const params = (req: FastifyRequest): Params => ({ ...(req.query as Params), ...((req.body as Params) ?? {}) });
+const str = (p: Params, name: string): string => {
+  const v = p[name];
+  if (typeof v !== 'string' || v === '') throw badRequest(`Missing required field: ${name}`);
+  return v;
+};
+
+/** The caller must hold `needed` on the scope. */
+async function checkScopePermission(
+  secrets: SecretScopes,
+  req: FastifyRequest,
+  scope: string,
+  needed: SecretPermission
+) {
+  const p = who(req);
+  if (!secretAllows(await secrets.permissionOf(scope, p), needed))
+    throw new DjobsError(
+      ErrorCode.PERMISSION_DENIED,
+      `User ${p.name} does not have ${needed} permission on scope ${scope}`
+    );
+}
+
+export function registerSecretsApi(app: FastifyInstance, { client }: ApiDeps): void {
+  const secrets = SecretScopes.of(client.temporal);
+  const requireOnScope = (req: FastifyRequest, scope: string, needed: SecretPermission) =>
+    checkScopePermission(secrets, req, scope, needed);
   const base = '/api/2.0/secrets';
 
   app.post(`${base}/scopes/create`, async (req) => {

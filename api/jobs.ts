@@ -1,0 +1,146 @@
+// The Jobs API's job routes (https://docs.databricks.com/api/workspace/jobs): create, get, list,
+// reset, update, delete and run-now. Settings are validated by the client; relative file paths in
+// them resolve against the API's workspace directory.
+import type { FastifyInstance } from 'fastify';
+import { resolveJobSpec } from '../client/spec-file';
+import { viewerKeywordsOf, type JobSettings } from '../core';
+import { aclFrom, checkRunAs } from './guards';
+import { jobForVersion, legacyTaskParameters, multiTaskSettings } from './legacy-2-0';
+import { decodeListingToken, encodeListingToken } from './page-tokens';
+import { pageJobTasks } from './paging';
+import { bool, int, optionalObject, optionalString, stringList, stringMap, type Params } from './request-params';
+import { actionRoute, addJobsApiRoutes, jobIdOf, type ApiDeps, type Route } from './routes';
+
+/** Databricks `jobs/update`: top-level fields replace, `tasks`/`job_clusters` merge by key. */
+function mergeSettings(current: Params, changes: Params, remove: unknown[]): Params {
+  const keyed: Record<string, string> = { tasks: 'task_key', job_clusters: 'job_cluster_key' };
+  const next: Params = { ...current };
+  for (const [field, value] of Object.entries(changes)) {
+    const key = keyed[field];
+    if (key && Array.isArray(value) && Array.isArray(current[field])) {
+      const merged = new Map((current[field] as Params[]).map((e) => [e[key], e]));
+      for (const e of value as Params[]) merged.set(e[key], e);
+      next[field] = [...merged.values()];
+    } else next[field] = value;
+  }
+  for (const f of remove) {
+    const m = /^(tasks|job_clusters)\/(.+)$/.exec(String(f));
+    if (m) {
+      const key = keyed[m[1]!]!;
+      next[m[1]!] = ((next[m[1]!] as Params[] | undefined) ?? []).filter((e) => e[key] !== m[2]);
+    } else delete next[String(f)];
+  }
+  return next;
+}
+
+/** Settings as a request gives them (2.0's single-task format too), validated, with paths resolved. */
+export const settingsFrom = async (deps: ApiDeps, raw: unknown): Promise<JobSettings> =>
+  (await resolveJobSpec(multiTaskSettings(raw), deps.workspaceDir)).settings;
+
+const create = (deps: ApiDeps): Route => ({
+  method: 'POST',
+  path: 'jobs/create',
+  guard: { on: 'anyone' },
+  handler: async (p, { who, version }) => {
+    const { access_control_list, ...settings } = p;
+    const acl = aclFrom(access_control_list);
+    checkRunAs(who, settings);
+    // Jobs created through 2.2 queue by default, as on Databricks.
+    if (version === '2.2' && settings.queue === undefined) settings.queue = { enabled: true };
+    return deps.client.createJob(await settingsFrom(deps, settings), {
+      creator: { name: who.name, kind: who.kind },
+      accessControlList: acl,
+    });
+  },
+});
+
+const get = ({ client }: ApiDeps): Route => ({
+  method: 'GET',
+  path: 'jobs/get',
+  guard: { on: 'job', level: 'CAN_VIEW' },
+  handler: async (p, { version }) =>
+    jobForVersion(pageJobTasks(await client.getJob(jobIdOf(p)), version, p.page_token), version),
+});
+
+const list = ({ client }: ApiDeps): Route => ({
+  method: 'GET',
+  path: 'jobs/list',
+  guard: { on: 'anyone' },
+  handler: async (p, { who, version }) => {
+    const limit = int(p.limit, 'limit', { min: 1, max: 100, def: 20 })!;
+    const pageToken = decodeListingToken(p.page_token);
+    // The legacy `offset` (no page_token): that many jobs are read and skipped.
+    const offset = pageToken === undefined ? int(p.offset, 'offset', { min: 0, max: 1000, def: 0 })! : 0;
+    const page = await client.listJobsPage({
+      limit: offset + limit,
+      ...(pageToken !== undefined ? { pageToken } : {}),
+      ...(p.name !== undefined ? { name: optionalString(p.name, 'name') } : {}),
+      expandTasks: bool(p.expand_tasks),
+      ...(who.admin ? {} : { visibleTo: viewerKeywordsOf(who) }),
+    });
+    // A non-admin's page holds only jobs they may see (`visibleTo`, judged exactly by the client
+    // for changes made through it, without a read per job).
+    const jobs = page.jobs.slice(offset);
+    return {
+      ...(jobs.length > 0 ? { jobs: jobs.map((j) => jobForVersion(j, version)) } : {}),
+      has_more: page.nextPageToken !== undefined,
+      ...(page.nextPageToken !== undefined ? { next_page_token: encodeListingToken(page.nextPageToken) } : {}),
+    };
+  },
+});
+
+const reset = (deps: ApiDeps): Route => ({
+  method: 'POST',
+  path: 'jobs/reset',
+  guard: { on: 'job', level: 'CAN_MANAGE' },
+  handler: async (p, { who }) => {
+    const settings = optionalObject(p.new_settings, 'new_settings');
+    checkRunAs(who, settings);
+    await deps.client.resetJob(jobIdOf(p), await settingsFrom(deps, settings));
+    return {};
+  },
+});
+
+const update = (deps: ApiDeps): Route => ({
+  method: 'POST',
+  path: 'jobs/update',
+  guard: { on: 'job', level: 'CAN_MANAGE' },
+  handler: async (p, { who }) => {
+    const id = jobIdOf(p);
+    const changes = optionalObject(p.new_settings, 'new_settings') ?? {};
+    const remove = stringList(p.fields_to_remove, 'fields_to_remove') ?? [];
+    checkRunAs(who, changes);
+    const current = (await deps.client.getJob(id)).settings as unknown as Params;
+    await deps.client.resetJob(id, await settingsFrom(deps, mergeSettings(current, changes, remove)));
+    return {};
+  },
+});
+
+const remove = ({ client }: ApiDeps): Route =>
+  actionRoute('jobs/delete', { on: 'job', level: 'CAN_MANAGE' }, (p) => client.deleteJob(jobIdOf(p)));
+
+const runNow = ({ client }: ApiDeps): Route => ({
+  method: 'POST',
+  path: 'jobs/run-now',
+  guard: { on: 'job', level: 'CAN_MANAGE_RUN' },
+  handler: async (p, { who }) => {
+    const jobParameters = stringMap(p.job_parameters, 'job_parameters');
+    const taskParameters = legacyTaskParameters(p);
+    const idempotencyToken = optionalString(p.idempotency_token, 'idempotency_token');
+    const { run_id } = await client.runNow(jobIdOf(p), {
+      user: who.name,
+      ...(jobParameters ? { jobParameters } : {}),
+      ...(taskParameters ? { taskParameters } : {}),
+      ...(idempotencyToken !== undefined ? { idempotencyToken } : {}),
+    });
+    return { run_id, number_in_job: run_id };
+  },
+});
+
+export function registerJobsApi(app: FastifyInstance, deps: ApiDeps): void {
+  addJobsApiRoutes(
+    app,
+    deps,
+    [create, get, list, reset, update, remove, runNow].map((route) => route(deps))
+  );
+}

@@ -1,0 +1,50 @@
+// Databricks list pages and 2.2's task pages: the items of one page, `has_more`, and the token of
+// the next page (api/page-tokens.ts). Empty fields are omitted, as Databricks omits them.
+import type { Job, Run } from '../client';
+import { decodeOffsetToken, encodeOffsetToken } from './page-tokens';
+
+/** 2.2 returns at most this many tasks per jobs/get and runs/get page. */
+const TASK_PAGE = 100;
+
+/** A Databricks list page: the items key is omitted when empty, and so is an empty next_page_token. */
+export function listPage<K extends string, T>(
+  key: K,
+  all: readonly T[],
+  offset: number,
+  limit: number
+): Partial<Record<K, T[]>> & { has_more: boolean; next_page_token?: string } {
+  const items = all.slice(offset, offset + limit);
+  const hasMore = all.length > offset + limit;
+  return {
+    ...(items.length > 0 ? { [key]: items } : {}),
+    has_more: hasMore,
+    ...(hasMore ? { next_page_token: encodeOffsetToken(offset + limit) } : {}),
+  } as Partial<Record<K, T[]>> & { has_more: boolean; next_page_token?: string };
+}
+
+/** One 2.2 page of a tasks array: the slice, and has_more/next_page_token when more follow. */
+function taskPage<T>(
+  tasks: readonly T[],
+  token: unknown
+): { tasks: T[]; more: { has_more?: true; next_page_token?: string } } {
+  const offset = decodeOffsetToken(token) ?? 0;
+  const hasMore = tasks.length > offset + TASK_PAGE;
+  return {
+    tasks: tasks.slice(offset, offset + TASK_PAGE),
+    more: hasMore ? { has_more: true, next_page_token: encodeOffsetToken(offset + TASK_PAGE) } : {},
+  };
+}
+
+/** runs/get on /api/2.2 pages `tasks` (100 per page); 2.0 and 2.1 return them all. */
+export function pageRunTasks(run: Run, version: string, token: unknown): Run {
+  if (version !== '2.2') return run;
+  const { tasks, more } = taskPage(run.tasks, token);
+  return { ...run, tasks, ...more };
+}
+
+/** jobs/get on /api/2.2 pages `settings.tasks` the same way. */
+export function pageJobTasks(job: Job, version: string, token: unknown): Job {
+  if (version !== '2.2') return job;
+  const { tasks, more } = taskPage(job.settings.tasks, token);
+  return { ...job, settings: { ...job.settings, tasks }, ...more };
+}
