@@ -3,7 +3,7 @@
 import { hash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ADMINS_GROUP, type Principal } from '../core';
-import { ErrorCode } from '../client/errors';
+import { ErrorCode } from '../client';
 import { readPrincipalsFile } from '../config/principals-file';
 import { ApiError } from './errors';
 

@@ -3,7 +3,7 @@
 // durable-jobs' worker pools (the default pool and each job cluster's task queue) with their live
 // workers, in the Databricks `ClusterDetails` shape. Pools have no Spark: the one "version" says so.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { DEFAULT_POOL, getWorkerPool, listWorkerPools, type WorkerPool } from '../client/worker-pools';
+import { DEFAULT_POOL, getWorkerPool, listWorkerPools, type WorkerPool } from '../client';
 import { badRequest } from './errors';
 import { requestParams } from './request-params';
 import type { ApiDeps } from './routes';

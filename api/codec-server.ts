@@ -5,7 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Payload } from '@temporalio/common';
-import { ErrorCode } from '../client/errors';
+import { ErrorCode } from '../client';
 import { authenticate } from './auth';
 import { ApiError, badRequest } from './errors';
 import type { ApiDeps } from './routes';
@@ -33,7 +33,6 @@ export function registerCodecServer(
   { client, tokens }: ApiDeps,
   opts: CodecServerOptions = {}
 ): void {
-  const codecs = client.temporal.options.loadedDataConverter.payloadCodecs;
   const origins = new Set(opts.corsOrigins ?? []);
 
   const cors = (req: FastifyRequest, reply: FastifyReply) => {
@@ -63,10 +62,9 @@ export function registerCodecServer(
   const handle = (direction: 'encode' | 'decode') => async (req: FastifyRequest, reply: FastifyReply) => {
     cors(req, reply);
     const payloads = parsePayloads(req.body);
-    let out: Payload[] = payloads;
+    let out: Payload[];
     try {
-      if (direction === 'encode') for (const codec of codecs) out = await codec.encode(out);
-      else for (const codec of [...codecs].reverse()) out = await codec.decode(out);
+      out = direction === 'encode' ? await client.encodePayloads(payloads) : await client.decodePayloads(payloads);
     } catch (err) {
       throw badRequest((err as Error).message);
     }

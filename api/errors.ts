@@ -1,6 +1,6 @@
 // One mapping from errors to the Databricks error body `{ error_code, message }` and HTTP status.
 import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
-import { DjobsError, ErrorCode, HTTP_STATUS, SpecValidationError } from '../client/errors';
+import { DjobsError, ErrorCode, HTTP_STATUS, SpecValidationError } from '../client';
 
 export interface ApiErrorBody {
   error_code: string;

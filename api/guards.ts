@@ -1,8 +1,7 @@
 // Permission checks of the Jobs API, judged before a route runs. Permission comes before
 // existence, as on Databricks: a non-admin asking about a missing job or run gets 403, so ids
 // cannot be probed; an admin gets the handler's 404.
-import type { DurableJobsClient } from '../client';
-import { ErrorCode, NotFoundError } from '../client/errors';
+import { ErrorCode, NotFoundError, type DurableJobsClient } from '../client';
 import {
   accessControlListProblems,
   allows,

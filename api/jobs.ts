@@ -2,7 +2,7 @@
 // reset, update, delete and run-now. Settings are validated by the client; relative file paths in
 // them resolve against the API's workspace directory.
 import type { FastifyInstance } from 'fastify';
-import { resolveJobSpec } from '../client/spec-file';
+import { resolveJobSpec } from '../client';
 import { viewerKeywordsOf, type JobSettings } from '../core';
 import { aclFrom, checkRunAs } from './guards';
 import { jobForVersion, legacyTaskParameters, multiTaskSettings } from './legacy-2-0';

@@ -3,21 +3,20 @@
 // workspace admins create, update and delete them. Secrets are write-only: no response carries
 // one (stores/notification-destinations.ts returns `*_set` flags instead).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ErrorCode, SpecValidationError } from '../client/errors';
+import { ErrorCode, SpecValidationError } from '../client';
 import {
   parseCreateNotificationDestination,
   parseUpdateNotificationDestination,
   type DestinationParse,
   type Principal,
 } from '../core';
-import { NotificationDestinationStore } from '../stores/notification-destinations';
 import { ApiError, badRequest } from './errors';
 import type { ApiDeps } from './routes';
 
 const BASE = '/api/2.0/notification-destinations';
 
 export function registerNotificationDestinationsApi(app: FastifyInstance, { client }: ApiDeps): void {
-  const store = NotificationDestinationStore.of(client.temporal);
+  const store = client.notificationDestinations;
   const who = (req: FastifyRequest) => (req as unknown as { principal: Principal }).principal;
   const requireAdmin = (req: FastifyRequest, verb: string) => {
     const p = who(req);

@@ -1,7 +1,7 @@
 // The Permissions API for jobs (https://docs.databricks.com/api/workspace/jobs/getpermissions),
 // on /api/2.0 only, as in Databricks: a job's owner and grants, read and changed.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ErrorCode } from '../client/errors';
+import { ErrorCode } from '../client';
 import {
   PERMISSION_LEVEL_DESCRIPTIONS,
   effectiveLevel,

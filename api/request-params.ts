@@ -6,7 +6,7 @@
 // where a JSON body gives numbers and booleans), and refuse a wrong one with a 400 naming it.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { describeValue, formatPath, tooDeepAt } from '../core';
-import { ErrorCode } from '../client/errors';
+import { ErrorCode } from '../client';
 import { ApiError, badRequest } from './errors';
 
 /** Deeper request bodies are refused before any handler walks them (recursion would overflow). */

@@ -3,7 +3,7 @@
 // for as long as a run's snapshot is unchanged (`isSettledRunView`, `liveRunViewSource`), so the
 // bodies are kept by that identity and go when it does.
 import { ClockedJson, type Run } from '../core';
-import { isSettledRunView, liveRunViewSource } from '../client/runs';
+import { isSettledRunView, liveRunViewSource } from '../client';
 import { JsonBody } from './routes';
 
 /** runs/get bodies of settled run views (`isSettledRunView`), by the view and the shape asked for. */

@@ -1,9 +1,7 @@
 // The Jobs API's run routes (https://docs.databricks.com/api/workspace/jobs): submit, get,
 // get-output, export, list, cancel, cancel-all, delete, repair, and the pause/resume extension.
 import type { FastifyInstance } from 'fastify';
-import type { Run } from '../client';
-import { DjobsError, ErrorCode, NotFoundError } from '../client/errors';
-import { readableOr } from '../client/undecodable-records';
+import { DjobsError, ErrorCode, NotFoundError, readableOr, type Run } from '../client';
 import { viewerKeywordsOf, withOneTimeRunJobId, withRepairHistory, type JobAccess, type Principal } from '../core';
 import { badRequest } from './errors';
 import { aclFrom, checkRunAs, denied, holds } from './guards';

@@ -2,8 +2,7 @@
 // against the caller's permission on the scope. There is no endpoint that returns a value: tasks
 // read secrets at run time (`{{secrets/scope/key}}`, dbutils.secrets.get).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { DjobsError, ErrorCode } from '../client/errors';
-import { SecretScopes } from '../stores/secret-scopes';
+import { DjobsError, ErrorCode, type SecretScopes } from '../client';
 import { isSecretPermission, secretAllows, type SecretPermission } from '../core';
 import { principalOf } from './auth';
 import { badRequest } from './errors';
@@ -36,7 +35,7 @@ async function checkScopePermission(
 }
 
 export function registerSecretsApi(app: FastifyInstance, { client }: ApiDeps): void {
-  const secrets = SecretScopes.of(client.temporal);
+  const secrets = client.secretScopes;
   const requireOnScope = (req: FastifyRequest, scope: string, needed: SecretPermission) =>
     checkScopePermission(secrets, req, scope, needed);
   const base = '/api/2.0/secrets';

@@ -1,5 +1,5 @@
 // Exit codes of every djobs command (documented in the README).
-import { ErrorCode, type DjobsError } from '../client/errors';
+import { ErrorCode, type DjobsError } from '../client';
 
 export const ExitCode = {
   SUCCESS: 0,

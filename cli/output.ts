@@ -1,7 +1,6 @@
 // Shared plumbing of every command: `-o json`, error reporting with exit codes, sessions.
-import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { DjobsError, GrpcStatus } from '../client/errors';
+import { DjobsError, isTemporalUnreachable, type DurableJobsClient } from '../client';
 import { ExitCode, exitCodeFor } from './exit-codes';
 import { openSession, type Session } from './session';
 
@@ -16,17 +15,6 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** Errors that mean Temporal could not be reached, told by name and code (never by message text). */
-function cannotReachTemporal(err: unknown): boolean {
-  const e = err as { name?: string; code?: unknown } | undefined;
-  return (
-    e?.name === 'ServiceError' ||
-    e?.name === 'TransportError' ||
-    e?.code === GrpcStatus.UNAVAILABLE ||
-    e?.code === 'ECONNREFUSED'
-  );
-}
-
 /** Run a command body, turning errors into a message on stderr and the documented exit code. */
 export async function runCommand(body: () => Promise<number | void>): Promise<void> {
   try {
@@ -38,7 +26,7 @@ export async function runCommand(body: () => Promise<number | void>): Promise<vo
       return;
     }
     const e = err as Error;
-    if (cannotReachTemporal(err)) {
+    if (isTemporalUnreachable(err)) {
       process.stderr.write(`Error: cannot reach Temporal: ${e.message}\n`);
       process.exitCode = ExitCode.TEMPORAL_UNAVAILABLE;
       return;
@@ -72,15 +60,14 @@ export async function readStdin(): Promise<Buffer> {
 }
 
 /**
- * The runner of a command group over one of Temporal's record stores (`open` makes it from the
- * session's client): the body's result is printed as JSON (`-o json`, or when there is no text
+ * The runner of a command group over one of the client's record stores (`open` picks it): the body's result is printed as JSON (`-o json`, or when there is no text
  * form) or as the text form; an undefined result prints nothing.
  */
-export function storeCommandRunner<S>(open: (temporal: Client) => S) {
+export function storeCommandRunner<S>(open: (client: DurableJobsClient) => S) {
   return (cmd: Command, body: (store: S) => Promise<unknown>, text?: (result: never) => string) =>
     runCommand(() =>
       withSession(false, async ({ client }) => {
-        const result = await body(open(client.temporal));
+        const result = await body(open(client));
         if (result === undefined) return;
         if (outputFormat(cmd) === 'json' || !text) printJson(result);
         else process.stdout.write(text(result as never));

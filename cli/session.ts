@@ -5,8 +5,7 @@
 import fs from 'node:fs';
 import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
-import { DurableJobsClient } from '../client';
-import { TemporalUnavailableError } from '../client/errors';
+import { DurableJobsClient, TemporalUnavailableError } from '../client';
 import { dataPaths, loadConfig, type DjobsConfig } from '../config';
 import {
   findDevOrLockServer,

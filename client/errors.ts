@@ -29,6 +29,17 @@ export const GrpcStatus = {
   UNAVAILABLE: 14,
 } as const;
 
+/** Whether `err` means Temporal could not be reached, told by name and code (never by message text). */
+export function isTemporalUnreachable(err: unknown): boolean {
+  const e = err as { name?: string; code?: unknown } | undefined;
+  return (
+    e?.name === 'ServiceError' ||
+    e?.name === 'TransportError' ||
+    e?.code === GrpcStatus.UNAVAILABLE ||
+    e?.code === 'ECONNREFUSED'
+  );
+}
+
 /** A job spec failed validation; `problems` holds every problem with its JSON path. */
 export class SpecValidationError extends DjobsError {
   constructor(

@@ -22,7 +22,12 @@ export type {
   ListRunsOptions,
   RepairRunOptions,
 } from './jobs-client';
-export { loadJobSpecFile, resolveJobSpec } from './spec-file';
+export { loadJobSpecFile, resolveJobSpec, type LoadedSpec } from './spec-file';
+export { ensureSearchAttributes } from './search-attributes';
+export { isSettledRunView, liveRunViewSource, type LiveRunViewSource } from './runs';
+export { DEFAULT_POOL, getWorkerPool, listWorkerPools, type WorkerPool } from './worker-pools';
+export type { SecretScopes } from '../stores/secret-scopes';
+export type { NotificationDestinationStore } from '../stores/notification-destinations';
 export { djobsDataConverter } from '../encryption/data-converter';
 export { parseKeyRing, type KeyRing } from '../encryption/key-ring';
 export {
@@ -33,7 +38,8 @@ export {
   NotFoundError,
   SpecValidationError,
   TemporalUnavailableError,
+  isTemporalUnreachable,
 } from './errors';
-export { UndecodableRecordError } from './undecodable-records';
+export { UndecodableRecordError, readableOr } from './undecodable-records';
 export type { JobSettings, Run, RunTask, RunState, Task } from '../core';
 export { isRunTerminal } from '../core';

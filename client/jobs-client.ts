@@ -1,9 +1,15 @@
 // DurableJobsClient: the one door for service code (the CLI and the REST API too) into
 // durable-jobs. It speaks Databricks shapes (Job, Run, RunOutput) and hides Temporal: a job is a
 // Temporal Schedule whose action carries the job's settings (client/jobs.ts); a run is one `jobRun`
-// workflow (client/runs.ts); a run's output is read from its state and its log (client/run-output.ts).
+// workflow (client/runs.ts); a run's output is read from its state and its log (client/run-output.ts);
+// secret scopes and notification destinations are stores of their own (stores/). The Temporal
+// client inside is not public: client/ modules reach it with `temporalClientOf`, which
+// client/index.ts does not export.
 import { Client, Connection } from '@temporalio/client';
+import type { Payload } from '@temporalio/common';
 import type { JobAccess, Run, RunState } from '../core';
+import { NotificationDestinationStore } from '../stores/notification-destinations';
+import { SecretScopes } from '../stores/secret-scopes';
 import { ClientContext, type DurableJobsClientOptions } from './context';
 import { TemporalUnavailableError } from './errors';
 import { Jobs, type CreateJobOptions, type Job, type ListJobsPageOptions } from './jobs';
@@ -16,17 +22,34 @@ export type { CreateJobOptions, Job, ListJobsPageOptions } from './jobs';
 export type { RunOutput } from './run-output';
 export type { ListRunsOptions, RepairRunOptions, StartRunOptions } from './runs';
 
+/** The Temporal client behind each DurableJobsClient (`temporalClientOf`). */
+const temporalClients = new WeakMap<DurableJobsClient, Client>();
+
+/**
+ * The Temporal client behind a DurableJobsClient, for client/ modules (and tests that look at
+ * what is stored in Temporal); not exported by client/index.ts, so api/ and cli/ cannot reach it.
+ */
+export function temporalClientOf(client: DurableJobsClient): Client {
+  return temporalClients.get(client)!;
+}
+
 export class DurableJobsClient {
   readonly namespace: string;
   readonly taskQueue: string;
+  /** Secret scopes (the Secrets API 2.0), kept in Temporal with their values sealed (stores/secret-scopes.ts). */
+  readonly secretScopes: SecretScopes;
+  /** Notification destinations, kept in Temporal with their secrets sealed (stores/notification-destinations.ts). */
+  readonly notificationDestinations: NotificationDestinationStore;
+  private readonly temporal: Client;
   private readonly jobs: Jobs;
   private readonly runs: Runs;
   private readonly outputs: RunOutputs;
 
-  private constructor(
-    readonly temporal: Client,
-    options: DurableJobsClientOptions
-  ) {
+  private constructor(temporal: Client, options: DurableJobsClientOptions) {
+    this.temporal = temporal;
+    temporalClients.set(this, temporal);
+    this.secretScopes = SecretScopes.of(temporal);
+    this.notificationDestinations = NotificationDestinationStore.of(temporal);
     const ctx = new ClientContext(temporal, options);
     this.namespace = ctx.namespace;
     this.taskQueue = ctx.taskQueue;
@@ -69,6 +92,24 @@ export class DurableJobsClient {
 
   async close(): Promise<void> {
     await this.temporal.connection.close();
+  }
+
+  /**
+   * Payloads encoded as this client's data converter encodes them (encrypted when it encrypts):
+   * Temporal's remote codec protocol (api/codec-server.ts).
+   */
+  async encodePayloads(payloads: Payload[]): Promise<Payload[]> {
+    let out = payloads;
+    for (const codec of this.temporal.options.loadedDataConverter.payloadCodecs) out = await codec.encode(out);
+    return out;
+  }
+
+  /** Payloads decoded (decrypted) as this client's data converter decodes them. */
+  async decodePayloads(payloads: Payload[]): Promise<Payload[]> {
+    let out = payloads;
+    for (const codec of [...this.temporal.options.loadedDataConverter.payloadCodecs].reverse())
+      out = await codec.decode(out);
+    return out;
   }
 
   /** The run's page in the Temporal Web UI (Databricks `run_page_url`). */

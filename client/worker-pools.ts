@@ -4,7 +4,7 @@
 // is live while it polls its pool's task queue (Temporal forgets pollers after about a minute).
 import { temporal } from '@temporalio/proto';
 import { clusterTaskQueue, type JobSettings, type Task } from '../core';
-import type { DurableJobsClient } from './jobs-client';
+import { temporalClientOf, type DurableJobsClient } from './jobs-client';
 
 /** The pool of tasks on no named cluster. */
 export const DEFAULT_POOL = 'default';
@@ -34,7 +34,7 @@ function clusterNames(settings: JobSettings): string[] {
 
 /** The live workers polling one task queue for tasks. */
 async function pollersOf(client: DurableJobsClient, taskQueue: string): Promise<WorkerPool['workers']> {
-  const res = await client.temporal.workflowService.describeTaskQueue({
+  const res = await temporalClientOf(client).workflowService.describeTaskQueue({
     namespace: client.namespace,
     taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
     taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,

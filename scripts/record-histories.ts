@@ -11,6 +11,7 @@ import { runWorkflowId, type JobSettings, type Task } from '../core';
 import { createDjobsWorker } from '../worker';
 import { ensureMlflow } from '../config/mlflow-install';
 import { startMlflowServer } from '../config/mlflow-server';
+import { temporalClientOf } from '../client/jobs-client';
 import {
   continuousWorkflowId,
   fileArrivalWorkflowId,
@@ -300,10 +301,10 @@ async function main(): Promise<void> {
   /** Record a finished workflow (not a run) under `name`, with the workflow id it ran under. */
   const recordWorkflow = async (name: string, workflowId: string) => {
     await waitUntil(
-      async () => (await client.temporal.workflow.getHandle(workflowId).describe()).status.name !== 'RUNNING',
+      async () => (await temporalClientOf(client).workflow.getHandle(workflowId).describe()).status.name !== 'RUNNING',
       60_000
     );
-    const h = await client.temporal.workflow.getHandle(workflowId).fetchHistory();
+    const h = await temporalClientOf(client).workflow.getHandle(workflowId).fetchHistory();
     fs.writeFileSync(path.join(out, `${name}.json`), historyToJSON(h));
     const idsFile = path.join(out, '..', 'workflow-ids.json');
     const ids = JSON.parse(fs.readFileSync(idsFile, 'utf8')) as Record<string, string>;
@@ -332,8 +333,11 @@ async function main(): Promise<void> {
     const watcher = fileArrivalWorkflowId(job_id);
     await waitUntil(
       async () =>
-        (await client.temporal.workflow.getHandle(watcher).query<{ state: { baselined: boolean } }>('getTriggerState'))
-          .state.baselined
+        (
+          await temporalClientOf(client)
+            .workflow.getHandle(watcher)
+            .query<{ state: { baselined: boolean } }>('getTriggerState')
+        ).state.baselined
     );
     return { job_id, watcher };
   };
@@ -418,8 +422,8 @@ async function main(): Promise<void> {
           await waitUntil(
             async () =>
               (
-                await client.temporal.workflow
-                  .getHandle(watcher)
+                await temporalClientOf(client)
+                  .workflow.getHandle(watcher)
                   .query<{ state: { baselined: boolean } }>('getTriggerState')
               ).state.baselined
           );
@@ -470,14 +474,16 @@ async function main(): Promise<void> {
       if (s.firstExecution) {
         // Visibility is eventually consistent: wait for the continued execution to be listed.
         await waitUntil(async () => {
-          for await (const wf of client.temporal.workflow.list({
+          for await (const wf of temporalClientOf(client).workflow.list({
             query: `WorkflowId = '${runWorkflowId(run_id)}' AND ExecutionStatus = 'ContinuedAsNew'`,
           }))
             runIdOfExecution = wf.runId;
           return runIdOfExecution !== undefined;
         });
       }
-      const history = await client.temporal.workflow.getHandle(runWorkflowId(run_id), runIdOfExecution).fetchHistory();
+      const history = await temporalClientOf(client)
+        .workflow.getHandle(runWorkflowId(run_id), runIdOfExecution)
+        .fetchHistory();
       fs.writeFileSync(path.join(out, `${s.name}.json`), historyToJSON(history));
       const idsFile = path.join(out, '..', 'workflow-ids.json');
       const ids = JSON.parse(fs.readFileSync(idsFile, 'utf8')) as Record<string, string>;
@@ -487,17 +493,17 @@ async function main(): Promise<void> {
       if (s.gateOf) {
         const gateId = s.gateOf();
         await waitUntil(
-          async () => (await client.temporal.workflow.getHandle(gateId).describe()).status.name !== 'RUNNING'
+          async () => (await temporalClientOf(client).workflow.getHandle(gateId).describe()).status.name !== 'RUNNING'
         );
-        const h = await client.temporal.workflow.getHandle(gateId).fetchHistory();
+        const h = await temporalClientOf(client).workflow.getHandle(gateId).fetchHistory();
         fs.writeFileSync(path.join(out, `${s.name}-gate.json`), historyToJSON(h));
         console.log(`recorded ${s.name}-gate (${h.events?.length ?? 0} events)`);
       }
       // The for_each child workflow (its iterations) is recorded too.
-      for await (const child of client.temporal.workflow.list({
+      for await (const child of temporalClientOf(client).workflow.list({
         query: `WorkflowId STARTS_WITH '${runWorkflowId(run_id)}-foreach-'`,
       })) {
-        const h = await client.temporal.workflow.getHandle(child.workflowId, child.runId).fetchHistory();
+        const h = await temporalClientOf(client).workflow.getHandle(child.workflowId, child.runId).fetchHistory();
         fs.writeFileSync(path.join(out, `${s.name}-iterations.json`), historyToJSON(h));
         console.log(`recorded ${s.name}-iterations (${h.events?.length ?? 0} events)`);
       }

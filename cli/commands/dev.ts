@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { DurableJobsClient } from '../../client';
-import { TemporalUnavailableError } from '../../client/errors';
+import { DurableJobsClient, TemporalUnavailableError } from '../../client';
 import { loadConfig, type DjobsConfig } from '../../config';
 import { findDevOrLockServer, startDevServer } from '../../config/dev-server';
 import { dataConverterFor } from '../../config/encryption';

@@ -2,8 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadJobSpecFile, resolveJobSpec } from '../../client/spec-file';
-import { DjobsError } from '../../client/errors';
+import { DjobsError, loadJobSpecFile, resolveJobSpec } from '../../client';
 import type { JobSettings } from '../../core';
 import { outputFormat, parseId, printJson, runCommand, withSession } from '../output';
 import { formatDuration, readProblems, runHeadline, runTable, table, unreadableRun } from '../render';

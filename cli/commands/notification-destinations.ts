@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { DjobsError, ErrorCode } from '../../client/errors';
+import { DjobsError, ErrorCode } from '../../client';
 import {
   parseCreateNotificationDestination,
   parseUpdateNotificationDestination,
   type DestinationParse,
   type NotificationDestinationSummary,
 } from '../../core';
-import { NotificationDestinationStore } from '../../stores/notification-destinations';
 import { readStdin, storeCommandRunner } from '../output';
 import { table } from '../render';
 
@@ -23,7 +22,7 @@ export function configureNotificationDestinationsCommand(program: Command): void
     .description(
       'Notification destinations: email, Slack, Microsoft Teams, PagerDuty, webhooks (Databricks CLI verbs)'
     );
-  const run = storeCommandRunner((temporal) => NotificationDestinationStore.of(temporal));
+  const run = storeCommandRunner((client) => client.notificationDestinations);
   const jsonOption = '--json <json>';
   const jsonHelp = 'the request body: inline JSON, @file, or - for standard input';
 

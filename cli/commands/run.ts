@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { loadJobSpecFile } from '../../client/spec-file';
-import { DjobsError } from '../../client/errors';
+import { DjobsError, loadJobSpecFile } from '../../client';
 import { outputFormat, runCommand, withSession } from '../output';
 import { printIdOrFollow } from './follow';
 

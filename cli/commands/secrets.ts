@@ -1,7 +1,6 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { SecretScopes } from '../../stores/secret-scopes';
-import { DjobsError, ErrorCode } from '../../client/errors';
+import { DjobsError, ErrorCode } from '../../client';
 import { isSecretPermission } from '../../core';
 import { readStdin, storeCommandRunner } from '../output';
 import { table } from '../render';
@@ -14,7 +13,7 @@ export function configureSecretsCommand(program: Command): void {
   const secrets = program
     .command('secrets')
     .description('Secret scopes, secrets and scope ACLs (Databricks CLI verbs)');
-  const run = storeCommandRunner((temporal) => SecretScopes.of(temporal));
+  const run = storeCommandRunner((client) => client.secretScopes);
 
   secrets
     .command('create-scope <scope>')

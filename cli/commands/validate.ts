@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { loadJobSpecFile } from '../../client/spec-file';
-import { SpecValidationError } from '../../client/errors';
+import { loadJobSpecFile, SpecValidationError } from '../../client';
 import { ExitCode } from '../exit-codes';
 import { outputFormat, printJson, runCommand } from '../output';
 

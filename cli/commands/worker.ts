@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { NativeConnection } from '@temporalio/worker';
-import { TemporalUnavailableError } from '../../client/errors';
-import { ensureSearchAttributes } from '../../client/search-attributes';
+import { ensureSearchAttributes, TemporalUnavailableError } from '../../client';
 import { loadConfig } from '../../config';
 import { readLiveDevState } from '../../config/dev-server';
 import { dataConverterFor } from '../../config/encryption';

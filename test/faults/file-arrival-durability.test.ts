@@ -10,6 +10,7 @@ import { DurableJobsClient } from '../../client';
 import { freePort, startDevServer, type DevServer } from '../../config/dev-server';
 import { findTemporalCli } from '../../config/temporal-cli';
 import { job, sh, testDataConverter, testEncryptionKeys, waitFor } from '../integration/harness';
+import { temporalClientOf } from '../../client/jobs-client';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -84,8 +85,11 @@ describe('file arrival across crashes', () => {
     const c = () => client!;
     await waitFor(
       async () =>
-        (await c().temporal.workflow.getHandle(watcher).query<{ state: { baselined: boolean } }>('getTriggerState'))
-          .state.baselined,
+        (
+          await temporalClientOf(c())
+            .workflow.getHandle(watcher)
+            .query<{ state: { baselined: boolean } }>('getTriggerState')
+        ).state.baselined,
       'the watcher to take stock',
       60_000
     );
@@ -126,7 +130,7 @@ describe('file arrival across crashes', () => {
       120_000
     );
     // Several polls later, still nothing twice.
-    const polls = async () => (await c().temporal.workflow.getHandle(watcher).describe()).historyLength ?? 0;
+    const polls = async () => (await temporalClientOf(c()).workflow.getHandle(watcher).describe()).historyLength ?? 0;
     const before = await polls();
     await waitFor(async () => (await polls()) > before + 20, 'more polls', 60_000);
     // Each file started exactly one run (what triggered each run is in its trigger_info)…

@@ -42,7 +42,7 @@ describe('scale of one run', () => {
     }
     const executions = await waitFor(async () => {
       const list = [];
-      for await (const wf of engine.client.temporal.workflow.list({ query: `WorkflowId = '${runWorkflowId(run_id)}'` }))
+      for await (const wf of engine.temporal.workflow.list({ query: `WorkflowId = '${runWorkflowId(run_id)}'` }))
         list.push(wf);
       return list.length >= 2 && list.every((e) => e.status.name !== 'RUNNING') ? list : undefined;
     }, 'the executions of the run to be listed');

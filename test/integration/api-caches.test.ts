@@ -56,7 +56,7 @@ describe('REST API caches', () => {
   beforeAll(async () => {
     app = await createApiServer({ client: engine.client, tokens: apiTokens(), workspaceDir: engine.workDir });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
-    uncached = DurableJobsClient.fromClient(engine.client.temporal, {
+    uncached = DurableJobsClient.fromClient(engine.temporal, {
       taskQueue: engine.taskQueue,
       runCacheEntries: 0,
     });

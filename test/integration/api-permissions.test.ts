@@ -237,7 +237,7 @@ describe('REST API permissions', () => {
     // A second replica: its own client, so its own reuse of job access.
     const tokens = principalTokens(api.principalsFile);
     const other = await createApiServer({
-      client: DurableJobsClient.fromClient(engine.client.temporal, { taskQueue: engine.taskQueue }),
+      client: DurableJobsClient.fromClient(engine.temporal, { taskQueue: engine.taskQueue }),
       tokens,
       workspaceDir: engine.workDir,
     });
@@ -293,7 +293,7 @@ describe('REST API permissions', () => {
     await waitFor(async () => (await listed(alice, late)).includes(lateRun), 'the late job’s run to be listed');
     await waitFor(async () => (await listedAll(bob)).includes(sharedRun), 'the shared job’s run to be listed to bob');
 
-    const described = await engine.client.temporal.workflow.getHandle(`djobs-run-${sharedRun}`).describe();
+    const described = await engine.temporal.workflow.getHandle(`djobs-run-${sharedRun}`).describe();
     expect(described.typedSearchAttributes.get(DjobsViewers)).toEqual([
       'user:alice@example.com',
       'user:bob@example.com',
@@ -330,14 +330,14 @@ describe('REST API permissions', () => {
    * Temporal's index finds it by them, not only as a run of a job bob may see.
    */
   const expectViewersAliceAndBob = async (jobId: number, runId: number) => {
-    const described = await engine.client.temporal.workflow.getHandle(`djobs-run-${runId}`).describe();
+    const described = await engine.temporal.workflow.getHandle(`djobs-run-${runId}`).describe();
     expect(described.typedSearchAttributes.get(DjobsViewers)).toEqual([
       'user:alice@example.com',
       'user:bob@example.com',
     ]);
     const bobKeywords = ['user:bob@example.com', 'group:users'];
     await waitFor(async () => {
-      for await (const wf of engine.client.temporal.workflow.list({
+      for await (const wf of engine.temporal.workflow.list({
         query: `DjobsJobId = ${jobId} AND ${viewersClause(bobKeywords, [])} AND DjobsViewers IS NOT NULL`,
       }))
         if (wf.workflowId === `djobs-run-${runId}`) return true;

@@ -50,7 +50,7 @@ describe('codec server', () => {
       tasks: [{ task_key: 't', shell_command_task: { command: `echo ${MARKER}` } }],
     });
     await engine.client.waitForRun(run_id, { timeoutMs: 60_000 });
-    const history = await engine.client.temporal.workflow.getHandle(runWorkflowId(run_id)).fetchHistory();
+    const history = await engine.temporal.workflow.getHandle(runWorkflowId(run_id)).fetchHistory();
     const input = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
     encrypted = {
       metadata: Object.fromEntries(

@@ -26,6 +26,7 @@ import { ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../encryption/aes-gcm-co
 import { JOB_RUN_WORKFLOW_TYPE, type JobRunInput } from '../../workflows/definitions';
 import { DjobsJobName, DjobsRunId } from '../../workflows/search-attributes';
 import type { Job, Run } from '../../client';
+import { temporalClientOf } from '../../client/jobs-client';
 import {
   adminTokens,
   engineEnv,
@@ -129,7 +130,7 @@ describe('payload encryption', () => {
   });
 
   it('raw history (client without the key, and `temporal workflow show`) and the raw schedule hold none of the markers', async () => {
-    const history = await engine.client.temporal.workflow.getHandle(runWorkflowId(runId)).fetchHistory();
+    const history = await engine.temporal.workflow.getHandle(runWorkflowId(runId)).fetchHistory();
     const raw = readableText(JSON.parse(historyToJSON(history)));
     // The check sees through base64: the plain search attribute of the job name is found.
     expect(raw).toContain('encrypted job');
@@ -152,7 +153,7 @@ describe('payload encryption', () => {
     expect(cliText).toContain('binary/encrypted');
     for (const marker of Object.values(MARK)) expect(cliText).not.toContain(marker);
 
-    const schedule = await engine.client.temporal.connection.workflowService.describeSchedule({
+    const schedule = await engine.temporal.connection.workflowService.describeSchedule({
       namespace: 'default',
       scheduleId: `djobs-job-${jobId}`,
     });
@@ -237,7 +238,7 @@ describe('payload encryption', () => {
         tasks: [{ task_key: 't', shell_command_task: { command: `echo ${MARK.spec}` } }],
       });
       expect((await client.waitForRun(run_id, { timeoutMs: 60_000 })).state.result_state).toBe('SUCCESS');
-      const history = await client.temporal.workflow.getHandle(runWorkflowId(run_id)).fetchHistory();
+      const history = await temporalClientOf(client).workflow.getHandle(runWorkflowId(run_id)).fetchHistory();
       const input = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
       expect(Buffer.from(input.metadata!['encryption-key-id']!).toString()).toBe('rotated');
       expect((await onlyNew.getRun(run_id)).state.result_state).toBe('SUCCESS');
@@ -391,12 +392,12 @@ describe('payload encryption', () => {
       trigger: 'ONE_TIME',
       runType: 'SUBMIT_RUN',
     };
-    await engine.client.temporal.workflowService.startWorkflowExecution({
+    await engine.temporal.workflowService.startWorkflowExecution({
       namespace: 'default',
       workflowId,
       workflowType: { name: JOB_RUN_WORKFLOW_TYPE },
       taskQueue: { name: taskQueue },
-      input: { payloads: await encodeToPayloads(engine.client.temporal.options.loadedDataConverter, input) },
+      input: { payloads: await encodeToPayloads(engine.temporal.options.loadedDataConverter, input) },
       memo: { fields: memo },
       searchAttributes: {
         indexedFields: encodeUnifiedSearchAttributes(undefined, [
@@ -412,7 +413,7 @@ describe('payload encryption', () => {
   /** Delete what `startRawRun` started (already gone is fine). */
   const deleteRawRuns = async (workflowIds: string[]) => {
     for (const workflowId of workflowIds)
-      await engine.client.temporal.workflowService
+      await engine.temporal.workflowService
         .deleteWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId } })
         .catch(() => undefined);
   };
@@ -429,7 +430,7 @@ describe('payload encryption', () => {
           djobs_access: payload,
         });
         started.push(workflowId);
-        await engine.client.temporal.workflow.getHandle(workflowId).terminate('corrupted on purpose');
+        await engine.temporal.workflow.getHandle(workflowId).terminate('corrupted on purpose');
 
         // runs/list says why (the index lags: polled); runs/get answers the same reason as an error.
         const listed = await waitFor(async () => {
@@ -456,7 +457,7 @@ describe('payload encryption', () => {
   it('a run whose result bytes are not what their encoding says: runs/get and runs/get-output answer INTERNAL_ERROR naming the run and why', async () => {
     const since = Date.now();
     const { app, api } = await adminApi('corrupted-result-test-admin-token');
-    const service = engine.client.temporal.workflowService;
+    const service = engine.temporal.workflowService;
     const started: string[] = [];
     try {
       for (const [what, { payload, why }] of Object.entries(CORRUPTIONS)) {
@@ -465,7 +466,7 @@ describe('payload encryption', () => {
         // the run with the corrupted payload as its result.
         const taskQueue = `${engine.taskQueue}-raw-${runId}`;
         started.push(await startRawRun(runId, `corrupted result: ${what}`, taskQueue));
-        const task = await engine.client.temporal.withDeadline(Date.now() + 60_000, () =>
+        const task = await engine.temporal.withDeadline(Date.now() + 60_000, () =>
           service.pollWorkflowTaskQueue({
             namespace: 'default',
             taskQueue: { name: taskQueue },
@@ -502,7 +503,7 @@ describe('payload encryption', () => {
   it('a job whose memo bytes are not what their encoding says: jobs/get answers INTERNAL_ERROR naming the job and why', async () => {
     const since = Date.now();
     const { app, api } = await adminApi('corrupted-job-test-admin-token');
-    const service = engine.client.temporal.workflowService;
+    const service = engine.temporal.workflowService;
     const created: string[] = [];
     try {
       for (const [what, { payload, why }] of Object.entries(CORRUPTIONS)) {
@@ -528,7 +529,7 @@ describe('payload encryption', () => {
                 workflowId: `djobs-corrupted-job-${jobId}`,
                 workflowType: { name: JOB_RUN_WORKFLOW_TYPE },
                 taskQueue: { name: `${engine.taskQueue}-unpolled` },
-                input: { payloads: await encodeToPayloads(engine.client.temporal.options.loadedDataConverter, input) },
+                input: { payloads: await encodeToPayloads(engine.temporal.options.loadedDataConverter, input) },
               },
             },
             state: { paused: true },
@@ -560,7 +561,7 @@ describe('payload encryption', () => {
         tasks: [{ task_key: 't', shell_command_task: { command: `echo ${MARK.value}` } }],
       });
       expect((await before.waitForRun(run_id, { timeoutMs: 60_000 })).state.result_state).toBe('SUCCESS');
-      const history = await before.temporal.workflow.getHandle(runWorkflowId(run_id)).fetchHistory();
+      const history = await temporalClientOf(before).workflow.getHandle(runWorkflowId(run_id)).fetchHistory();
       expect(readableText(JSON.parse(historyToJSON(history)))).toContain(`echo ${MARK.value}`);
       const after = await engine.client.getRun(run_id);
       expect(after.state.result_state).toBe('SUCCESS');

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DurableJobsClient, loadJobSpecFile } from '../../client';
 import { startS3Server, type S3Server } from '../helpers/s3-server';
 import { job, sh, useEngine, waitFor, watcherBaselined, firstRunFinished } from './harness';
+import { temporalClientOf } from '../../client/jobs-client';
 
 describe('file arrival on S3', () => {
   let s3: S3Server;
@@ -55,7 +56,7 @@ describe('file arrival on S3', () => {
         { trigger: { file_arrival: { url: 's3://landing/in' } }, queue: { enabled: true } }
       )
     );
-    const watcher = client.temporal.workflow.getHandle(`djobs-watch-${job_id}`);
+    const watcher = temporalClientOf(client).workflow.getHandle(`djobs-watch-${job_id}`);
     const stock = await watcherBaselined(client, job_id);
     expect(Object.keys(stock.seen)).toHaveLength(1050);
 

@@ -18,6 +18,8 @@ import { TokenMap, adminPrincipal, loadPrincipals } from '../../api/auth';
 import { createApiServer } from '../../api/server';
 import type { DataConverter } from '@temporalio/common';
 import { DurableJobsClient } from '../../client';
+import { temporalClientOf } from '../../client/jobs-client';
+import type { Client } from '@temporalio/client';
 import { djobsDataConverter } from '../../encryption/data-converter';
 import { parseKeyRing } from '../../encryption/key-ring';
 import type { JobSettings, Run, Task } from '../../core';
@@ -35,6 +37,8 @@ export function installTestRuntime(): void {
 
 export interface Engine {
   client: DurableJobsClient;
+  /** The Temporal client behind `client`, for tests that look at what is stored in Temporal. */
+  temporal: Client;
   address: string;
   taskQueue: string;
   dataDir: string;
@@ -122,6 +126,7 @@ export async function startEngine(
   }
   return {
     client,
+    temporal: temporalClientOf(client),
     address,
     taskQueue,
     dataDir,
@@ -256,7 +261,7 @@ export async function watcherBaselined(
   client: DurableJobsClient,
   jobId: number
 ): Promise<{ baselined: boolean; seen: Record<string, string> }> {
-  const watcher = client.temporal.workflow.getHandle(`djobs-watch-${jobId}`);
+  const watcher = temporalClientOf(client).workflow.getHandle(`djobs-watch-${jobId}`);
   return waitFor(async () => {
     const { state } = await watcher.query<{ state: { baselined: boolean; seen: Record<string, string> } }>(
       'getTriggerState'

@@ -73,7 +73,7 @@ describe('jobs and schedules', () => {
 
   it('a job without a schedule is kept as a paused schedule, so Temporal never deletes it', async () => {
     const { job_id } = await engine.client.createJob(job('no schedule', [sh('t', 'true')]));
-    const d = await engine.client.temporal.schedule.getHandle(jobScheduleId(job_id)).describe();
+    const d = await engine.temporal.schedule.getHandle(jobScheduleId(job_id)).describe();
     expect(d.state.paused).toBe(true);
     await engine.client.deleteJob(job_id);
   });

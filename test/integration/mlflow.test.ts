@@ -14,6 +14,7 @@ import { DjobsViewers } from '../../workflows/search-attributes';
 import { mlflowApi, startDevWithMlflow, type DevWithMlflow } from '../helpers/mlflow-server';
 import { startS3Server, type S3Server } from '../helpers/s3-server';
 import { attemptsOf, job, latestByKey, sh, startEngine, testDataConverter, waitFor, type Engine } from './harness';
+import { temporalClientOf } from '../../client/jobs-client';
 
 const root = path.resolve(__dirname, '..', '..');
 const example = path.join(root, 'examples', 'ml-churn', 'job.json');
@@ -256,7 +257,7 @@ describe('ML jobs with MLflow', () => {
           queue: { enabled: true },
         })
       );
-      const watcher = client.temporal.workflow.getHandle(`djobs-model-watch-${job_id}`);
+      const watcher = temporalClientOf(client).workflow.getHandle(`djobs-model-watch-${job_id}`);
       await waitFor(
         async () => (await watcher.query<{ state: { baselined: boolean } }>('getTriggerState')).state.baselined,
         'the model trigger to take stock',
@@ -292,14 +293,14 @@ describe('ML jobs with MLflow', () => {
       expect(infos.map((m) => m?.updates[0]?.version).sort()).toEqual([2, 3]);
       // Each run started with its job's viewers, as the job's schedule names them (runs/list's index).
       const jobViewers = (
-        await client.temporal.schedule.getHandle(jobScheduleId(job_id)).describe()
+        await temporalClientOf(client).schedule.getHandle(jobScheduleId(job_id)).describe()
       ).typedSearchAttributes.get(DjobsViewers);
       expect(jobViewers?.length).toBeGreaterThan(0);
       for (const r of runs)
         expect(
-          (await client.temporal.workflow.getHandle(runWorkflowId(r.run_id)).describe()).typedSearchAttributes.get(
-            DjobsViewers
-          )
+          (
+            await temporalClientOf(client).workflow.getHandle(runWorkflowId(r.run_id)).describe()
+          ).typedSearchAttributes.get(DjobsViewers)
         ).toEqual(jobViewers);
       await client.deleteJob(job_id);
     } finally {

@@ -218,7 +218,7 @@ describe('notification destinations API', () => {
       },
     };
     const before = receiver.requests.length;
-    await deliverToDestination(engine.client.temporal, id, m, { sendEmail: () => Promise.resolve() });
+    await deliverToDestination(engine.temporal, id, m, { sendEmail: () => Promise.resolve() });
     const req = receiver.requests[before]!;
     expect(req.path).toBe('/new');
     expect(req.headers.authorization).toBe(`Basic ${Buffer.from(`${SECRETS[3]}:${SECRETS[2]}`).toString('base64')}`);

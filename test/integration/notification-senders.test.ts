@@ -53,11 +53,11 @@ describe('notification senders', () => {
   let receiver: HttpReceiver;
   let store: NotificationDestinationStore;
   const deliver = (id: string, m: NotificationMessage) =>
-    deliverToDestination(engine.client.temporal, id, m, noEmail, { pagerdutyEventsUrl: `${receiver.base}/v2/enqueue` });
+    deliverToDestination(engine.temporal, id, m, noEmail, { pagerdutyEventsUrl: `${receiver.base}/v2/enqueue` });
 
   beforeAll(async () => {
     receiver = await startHttpReceiver();
-    store = NotificationDestinationStore.of(engine.client.temporal);
+    store = NotificationDestinationStore.of(engine.temporal);
   });
   afterAll(() => receiver?.close());
 
@@ -243,7 +243,7 @@ describe('notification senders', () => {
     });
     const sent: { addresses: string[]; event_id: string }[] = [];
     const m = message();
-    await deliverToDestination(engine.client.temporal, d.id, m, {
+    await deliverToDestination(engine.temporal, d.id, m, {
       sendEmail: async (addresses, msg) => {
         sent.push({ addresses, event_id: msg.event_id });
       },
@@ -251,7 +251,7 @@ describe('notification senders', () => {
     expect(sent).toEqual([{ addresses: ['ops@example.com', 'lead@example.com'], event_id: m.event_id }]);
 
     await store.delete(d.id);
-    const err = await deliverToDestination(engine.client.temporal, d.id, m, noEmail).catch((e: unknown) => e);
+    const err = await deliverToDestination(engine.temporal, d.id, m, noEmail).catch((e: unknown) => e);
     expect(err).toMatchObject({
       name: 'DeliveryError',
       retryable: false,
@@ -266,17 +266,15 @@ describe('notification senders', () => {
         generic_webhook: { url: `${receiver.base}/sealed/${SLACK_TOKEN}`, username: 'ops', password: PASSWORD },
       },
     });
-    const described = await engine.client.temporal.schedule
-      .getHandle(`djobs-notification-destination-${d.id}`)
-      .describe();
+    const described = await engine.temporal.schedule.getHandle(`djobs-notification-destination-${d.id}`).describe();
     const decoded = JSON.stringify(described.action);
     expect(decoded).toContain('sealed');
     for (const secret of [SLACK_TOKEN, PASSWORD, 'ops']) expect(decoded).not.toContain(`"${secret}"`);
     expect(decoded).not.toContain(SLACK_TOKEN);
     expect(decoded).not.toContain(PASSWORD);
     // The raw payload in Temporal is ciphertext: no display name either.
-    const raw = await engine.client.temporal.workflowService.describeSchedule({
-      namespace: engine.client.temporal.options.namespace,
+    const raw = await engine.temporal.workflowService.describeSchedule({
+      namespace: engine.temporal.options.namespace,
       scheduleId: `djobs-notification-destination-${d.id}`,
     });
     const payloads = raw.schedule?.action?.startWorkflow?.input?.payloads ?? [];

@@ -25,7 +25,7 @@ const deliveries = (run: Run) =>
  */
 async function closedRun(engine: Engine, runId: number): Promise<Run> {
   await engine.client.waitForRun(runId, { timeoutMs: 90_000 });
-  await engine.client.temporal.workflow
+  await engine.temporal.workflow
     .getHandle(runWorkflowId(runId))
     .result()
     .catch(() => undefined);
@@ -285,7 +285,7 @@ describe('webhook_notifications through notification destinations', () => {
   beforeAll(async () => {
     receiver = await startHttpReceiver();
     engine = await startEngine('notifications destinations', { pagerdutyEventsUrl: `${receiver.base}/v2/enqueue` });
-    store = NotificationDestinationStore.of(engine.client.temporal);
+    store = NotificationDestinationStore.of(engine.temporal);
   });
   afterAll(async () => {
     await engine?.stop();

@@ -37,7 +37,7 @@ describe('run_job_task', () => {
     expect(childRun).toMatchObject({ job_id: child.job_id, trigger: 'RUN_JOB_TASK', run_type: 'JOB_RUN' });
     expect(childRun.state.result_state).toBe('SUCCESS');
     expect((await engine.client.getRunOutput(childRunId, 'echo')).logs).toBe(`child got run ${run_id}\n`);
-    const desc = await engine.client.temporal.workflow.getHandle(`djobs-run-${childRunId}`).describe();
+    const desc = await engine.temporal.workflow.getHandle(`djobs-run-${childRunId}`).describe();
     expect(desc.parentExecution?.workflowId).toBe(`djobs-run-${run_id}`);
     await engine.client.deleteJob(child.job_id);
   });

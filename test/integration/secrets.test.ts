@@ -183,10 +183,10 @@ describe('secrets', () => {
     expect(everything).not.toContain(SECRET);
     for (const key of ['ref', 'py', 'node', 'fails'])
       expect(fs.readFileSync((await out(key)).log_path!, 'utf8')).not.toContain(SECRET);
-    const history = await engine.client.temporal.workflow.getHandle(runWorkflowId(runId)).fetchHistory();
+    const history = await engine.temporal.workflow.getHandle(runWorkflowId(runId)).fetchHistory();
     expect(readableText(JSON.parse(historyToJSON(history)))).not.toContain(SECRET);
     // Decoded with the key ring (as the codec server would), the scope record still hides the value.
-    const record = await engine.client.temporal.schedule.getHandle(`djobs-secret-scope-${scope}`).describe();
+    const record = await engine.temporal.schedule.getHandle(`djobs-secret-scope-${scope}`).describe();
     expect(JSON.stringify(record.action)).toContain('db-password');
     expect(JSON.stringify(record.action)).not.toContain(SECRET);
   }, 180_000);

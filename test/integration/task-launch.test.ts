@@ -31,7 +31,7 @@ describe('task launch', () => {
       return mids.every((m) => tasks[m.task_key]!.state.life_cycle_state === 'RUNNING');
     }, `all ${WIDTH} tasks running`);
 
-    const handle = engine.client.temporal.workflow.getHandle(runWorkflowId(run_id));
+    const handle = engine.temporal.workflow.getHandle(runWorkflowId(run_id));
     const stack = await handle.query<string>('__stack_trace');
     expect(stack).toContain('runTask');
     expect(stack).toContain('drive');

@@ -19,7 +19,7 @@ describe('Temporal UI metadata and search attributes', () => {
     );
     const { run_id } = await engine.client.runNow(job_id);
     await engine.client.waitForRun(run_id, { timeoutMs: 60_000 });
-    const handle = engine.client.temporal.workflow.getHandle(runWorkflowId(run_id));
+    const handle = engine.temporal.workflow.getHandle(runWorkflowId(run_id));
     const desc = await handle.describe();
     expect(await desc.staticSummary()).toBe(`ui job · run ${run_id} of job ${job_id}`);
     const sa = desc.typedSearchAttributes;
@@ -43,12 +43,12 @@ describe('Temporal UI metadata and search attributes', () => {
       .map((e) => e.userMetadata!.summary!);
     // Summaries are payloads, hence encrypted: the UI shows them through the codec server.
     expect(raw.every(isEncrypted)).toBe(true);
-    const [codec] = engine.client.temporal.options.loadedDataConverter.payloadCodecs;
+    const [codec] = engine.temporal.options.loadedDataConverter.payloadCodecs;
     const summaries = (await codec!.decode(raw)).map((p) => defaultPayloadConverter.fromPayload(p));
     expect(summaries).toEqual(['extract', 'load']);
 
     await waitFor(async () => {
-      const found = await engine.client.temporal.workflow.count(
+      const found = await engine.temporal.workflow.count(
         `DjobsJobId = ${job_id} AND DjobsResultState = 'SUCCESS' AND DjobsTrigger = 'ONE_TIME'`
       );
       return found.count === 1;

@@ -10,6 +10,7 @@ import { DurableJobsClient, type Run } from '../../client';
 import { fireTimes, jobScheduleId, translateQuartzCron } from '../../core';
 import { TemporalScheduledStartTime } from '../../workflows/search-attributes';
 import { job, sh, useEngine, waitFor, watcherBaselined } from './harness';
+import { temporalClientOf } from '../../client/jobs-client';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -63,7 +64,7 @@ describe('triggers', () => {
       fireTimes(translated.calendars, 'America/New_York', Date.parse(start), Date.parse(end))
     );
     // Temporal's own scheduler, backfilling the job's schedule over both DST weekends.
-    const handle = client.temporal.schedule.getHandle(jobScheduleId(job_id));
+    const handle = temporalClientOf(client).schedule.getHandle(jobScheduleId(job_id));
     await handle.backfill(
       windows.map(([start, end]) => ({
         start: new Date(start),
@@ -73,7 +74,7 @@ describe('triggers', () => {
     );
     const fired = await waitFor(async () => {
       const times: number[] = [];
-      for await (const wf of client.temporal.workflow.list({ query: `DjobsJobId = ${job_id}` })) {
+      for await (const wf of temporalClientOf(client).workflow.list({ query: `DjobsJobId = ${job_id}` })) {
         const t = wf.typedSearchAttributes.get(TemporalScheduledStartTime);
         if (t) times.push(t.getTime());
       }
@@ -147,7 +148,9 @@ describe('triggers', () => {
     expect(runs.every((r) => r.trigger === 'PERIODIC')).toBe(true);
     await client.resetJob(job_id, { ...settings, trigger: { ...settings.trigger!, pause_status: 'PAUSED' } });
     expect(await client.nextScheduledRuns(job_id)).toEqual([]);
-    expect((await client.temporal.schedule.getHandle(jobScheduleId(job_id)).describe()).state.paused).toBe(true);
+    expect((await temporalClientOf(client).schedule.getHandle(jobScheduleId(job_id)).describe()).state.paused).toBe(
+      true
+    );
     await client.deleteJob(job_id);
   });
 
@@ -189,8 +192,8 @@ describe('triggers', () => {
       async () => (await client.listRuns({ jobId: job_id, activeOnly: true })).length === 0,
       'the last run to end'
     );
-    const state = await client.temporal.workflow
-      .getHandle(`djobs-continuous-${job_id}`)
+    const state = await temporalClientOf(client)
+      .workflow.getHandle(`djobs-continuous-${job_id}`)
       .query<{ config: { paused: boolean } }>('getTriggerState');
     expect(state.config.paused).toBe(true);
     expect((await client.listRuns({ jobId: job_id, limit: 100 })).length).toBe(count);
@@ -230,7 +233,7 @@ describe('triggers', () => {
     ]);
     // Nothing new, nothing more: several more polls pass without a run.
     const polls = async () =>
-      (await client.temporal.workflow.getHandle(`djobs-watch-${job_id}`).describe()).historyLength ?? 0;
+      (await temporalClientOf(client).workflow.getHandle(`djobs-watch-${job_id}`).describe()).historyLength ?? 0;
     const before = await polls();
     await waitFor(async () => (await polls()) > before + 20, 'the watcher to poll a few more times');
     expect((await client.listRuns({ jobId: job_id, limit: 100 })).length).toBe(2);
@@ -246,7 +249,7 @@ describe('triggers', () => {
     const { job_id } = await client.createJob(
       job('big landing', [sh('t', 'true')], { trigger: { file_arrival: { url: dir } } })
     );
-    const watcher = client.temporal.workflow.getHandle(`djobs-watch-${job_id}`);
+    const watcher = temporalClientOf(client).workflow.getHandle(`djobs-watch-${job_id}`);
     await watcherBaselined(client, job_id);
     const polls = async () => (await watcher.describe()).historyLength ?? 0;
     const before = await polls();
