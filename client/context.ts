@@ -1,5 +1,5 @@
-// What the client's parts (jobs.ts, runs.ts, run-output.ts) share: the Temporal client, the
-// options the facade was made with, and the few facts derived from them.
+// What the client's parts (jobs.ts, the run-*.ts verb groups, run-output.ts) share: the
+// Temporal client, the options the facade was made with, and the few facts derived from them.
 import { userInfo } from 'node:os';
 import type { Client, TLSConfig } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';

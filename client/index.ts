@@ -24,7 +24,7 @@ export type {
 } from './jobs-client';
 export { loadJobSpecFile, resolveJobSpec, type LoadedSpec } from './spec-file';
 export { ensureSearchAttributes } from './search-attributes';
-export { isSettledRunView, liveRunViewSource, type LiveRunViewSource } from './runs';
+export { isSettledRunView, liveRunViewSource, type LiveRunViewSource } from './run-reads';
 export { DEFAULT_POOL, getWorkerPool, listWorkerPools, type WorkerPool } from './worker-pools';
 export type { SecretScopes } from '../stores/secret-scopes';
 export type { NotificationDestinationStore } from '../stores/notification-destinations';

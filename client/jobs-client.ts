@@ -1,7 +1,7 @@
 // DurableJobsClient: the one door for service code (the CLI and the REST API too) into
 // durable-jobs. It speaks Databricks shapes (Job, Run, RunOutput) and hides Temporal: a job is a
 // Temporal Schedule whose action carries the job's settings (client/jobs.ts); a run is one `jobRun`
-// workflow (client/runs.ts); a run's output is read from its state and its log (client/run-output.ts);
+// workflow (client/run-starts.ts, run-reads.ts, run-control.ts, run-listing.ts); a run's output is read from its state and its log (client/run-output.ts);
 // secret scopes and notification destinations are stores of their own (stores/). The Temporal
 // client inside is not public: client/ modules reach it with `temporalClientOf`, which
 // client/index.ts does not export.
@@ -14,13 +14,18 @@ import { ClientContext, type DurableJobsClientOptions } from './context';
 import { TemporalUnavailableError } from './errors';
 import { Jobs, type CreateJobOptions, type Job, type ListJobsPageOptions } from './jobs';
 import { RunOutputs, type RunOutput } from './run-output';
-import { Runs, type ListRunsOptions, type RepairRunOptions, type StartRunOptions } from './runs';
+import { RunControl } from './run-control';
+import { RunListing, type ListRunsOptions } from './run-listing';
+import { RunLookup } from './run-lookup';
+import { RunReads } from './run-reads';
+import { RunStarts, type RepairRunOptions, type StartRunOptions } from './run-starts';
 import { ensureSearchAttributes } from './search-attributes';
 
 export type { DurableJobsClientOptions, TriggerTiming } from './context';
 export type { CreateJobOptions, Job, ListJobsPageOptions } from './jobs';
 export type { RunOutput } from './run-output';
-export type { ListRunsOptions, RepairRunOptions, StartRunOptions } from './runs';
+export type { ListRunsOptions } from './run-listing';
+export type { RepairRunOptions, StartRunOptions } from './run-starts';
 
 /** The Temporal client behind each DurableJobsClient (`temporalClientOf`). */
 const temporalClients = new WeakMap<DurableJobsClient, Client>();
@@ -42,7 +47,10 @@ export class DurableJobsClient {
   readonly notificationDestinations: NotificationDestinationStore;
   private readonly temporal: Client;
   private readonly jobs: Jobs;
-  private readonly runs: Runs;
+  private readonly starts: RunStarts;
+  private readonly reads: RunReads;
+  private readonly control: RunControl;
+  private readonly listing: RunListing;
   private readonly outputs: RunOutputs;
 
   private constructor(temporal: Client, options: DurableJobsClientOptions) {
@@ -54,12 +62,16 @@ export class DurableJobsClient {
     this.namespace = ctx.namespace;
     this.taskQueue = ctx.taskQueue;
     this.jobs = new Jobs(ctx);
-    this.runs = new Runs(ctx, this.jobs);
+    const lookup = new RunLookup(ctx);
+    this.reads = new RunReads(ctx, this.jobs, lookup);
+    this.starts = new RunStarts(ctx, this.jobs, lookup, this.reads);
+    this.control = new RunControl(ctx, lookup);
+    this.listing = new RunListing(ctx, this.jobs);
     this.runPageUrl = (runId) => ctx.runPageUrl(runId);
     this.temporalNamespaceUrl = () => ctx.namespaceUrl();
     this.outputs = new RunOutputs(
-      (runId) => this.runs.getRunState(runId),
-      (jobRunId, taskRunId) => this.runs.runningLogPath(jobRunId, taskRunId)
+      (runId) => this.reads.getRunState(runId),
+      (jobRunId, taskRunId) => this.reads.runningLogPath(jobRunId, taskRunId)
     );
   }
 
@@ -160,73 +172,73 @@ export class DurableJobsClient {
     return this.jobs.nextScheduledRuns(jobId);
   }
 
-  // ---- runs (client/runs.ts)
+  // ---- runs (client/run-starts.ts, run-reads.ts, run-control.ts, run-listing.ts)
 
   /** jobs/run-now */
   runNow(jobId: number, options: StartRunOptions = {}): Promise<{ run_id: number }> {
-    return this.runs.runNow(jobId, options);
+    return this.starts.runNow(jobId, options);
   }
   /** Backfill: one run per fire time of the job's cron schedule in [from, to], oldest first. */
   backfillJob(
     jobId: number,
     options: { from: Date; to: Date; jobParameters?: Record<string, string>; user?: string }
   ): Promise<{ run_id: number; trigger_time: number }[]> {
-    return this.runs.backfillJob(jobId, options);
+    return this.starts.backfillJob(jobId, options);
   }
   /** runs/submit: a one-time run of settings that are not stored as a job. */
   submitRun(settings: unknown, options: StartRunOptions = {}): Promise<{ run_id: number }> {
-    return this.runs.submitRun(settings, options);
+    return this.starts.submitRun(settings, options);
   }
   /** runs/repair: run chosen tasks of a finished run again, inside the same run (same run_id). */
   repairRun(runId: number, options: RepairRunOptions): Promise<{ repair_id: number }> {
-    return this.runs.repairRun(runId, options);
+    return this.starts.repairRun(runId, options);
   }
   /** runs/get, in the Databricks `Run` shape. Accepts a job run id or a task run id. */
   getRun(runId: number): Promise<Run> {
-    return this.runs.getRun(runId);
+    return this.reads.getRun(runId);
   }
   /** `getRun` for a caller who must first pass `check` on the run's access (it throws to refuse). */
   getRunIfAllowed(runId: number, check: (access: JobAccess | undefined) => void): Promise<Run> {
-    return this.runs.getRunIfAllowed(runId, check);
+    return this.reads.getRunIfAllowed(runId, check);
   }
   /** The run's full state (attempt logs, task values): what `getRun` is derived from. */
   getRunState(runId: number): Promise<RunState> {
-    return this.runs.getRunState(runId);
+    return this.reads.getRunState(runId);
   }
   /** Who may see and manage a run: its job's current access, else the access it started with. */
   getRunAccess(runId: number): Promise<{ jobId?: number; access?: JobAccess }> {
-    return this.runs.getRunAccess(runId);
+    return this.reads.getRunAccess(runId);
   }
   /** Poll until the run is terminal; `onUpdate` sees every poll. */
   waitForRun(
     runId: number,
     options: { pollIntervalMs?: number; timeoutMs?: number; onUpdate?: (run: Run) => void } = {}
   ): Promise<Run> {
-    return this.runs.waitForRun(runId, options);
+    return this.reads.waitForRun(runId, options);
   }
   /** Wait (at most `timeoutMs`) for a finished run's notification deliveries to end; false if they have not. */
   waitForNotifications(runId: number, options: { timeoutMs: number }): Promise<boolean> {
-    return this.runs.waitForNotifications(runId, options);
+    return this.reads.waitForNotifications(runId, options);
   }
   /** runs/cancel: running task processes are killed; the run ends CANCELED. */
   cancelRun(runId: number): Promise<void> {
-    return this.runs.cancelRun(runId);
+    return this.control.cancelRun(runId);
   }
   /** runs/delete: a finished run and its history go (every execution, repairs included). */
   deleteRun(runId: number): Promise<void> {
-    return this.runs.deleteRun(runId);
+    return this.control.deleteRun(runId);
   }
   /** Extension: no new task starts until `resumeRun`; running tasks finish. */
   pauseRun(runId: number): Promise<void> {
-    return this.runs.pauseRun(runId);
+    return this.control.pauseRun(runId);
   }
   /** Extension: start tasks again after `pauseRun`. */
   resumeRun(runId: number): Promise<void> {
-    return this.runs.resumeRun(runId);
+    return this.control.resumeRun(runId);
   }
   /** runs/list from Temporal visibility (eventually consistent), newest first. */
   listRuns(options: ListRunsOptions = {}): Promise<Run[]> {
-    return this.runs.listRuns(options);
+    return this.listing.listRuns(options);
   }
 
   // ---- run output (client/run-output.ts)

@@ -33,7 +33,7 @@ const MAX_LOG_BYTES = 5 * 1024 * 1024;
 export class RunOutputs {
   constructor(
     private readonly runState: (runId: number) => Promise<RunState>,
-    /** The log file of a running attempt, from its activity's heartbeat (client/runs.ts). */
+    /** The log file of a running attempt, from its activity's heartbeat (client/run-reads.ts). */
     private readonly runningLogPath: (jobRunId: number, taskRunId: number) => Promise<string | undefined>
   ) {}
 
