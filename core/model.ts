@@ -6,7 +6,9 @@
 export type * from './schema';
 export * from './dag';
 export * from './run/task-attempt';
-export * from './run/run-model';
+export * from './run/run-state';
+export * from './run/databricks-run';
+export * from './run/listed-run';
 export * from './run/active-run';
 export * from './run/ids';
 export * from './cron';

@@ -1,7 +1,8 @@
 // A run's notification as its senders receive it: the `NotificationMessage` built from the run's
 // state at the time of the event, and the stable ids that make a redelivery recognisable. Pure, so
 // the workflow builds messages deterministically and the tests read them without a server.
-import { runStateV1, latestAttempt, type RunState } from '../run/run-model';
+import { runStateV1 } from '../run/databricks-run';
+import { latestAttempt, type RunState } from '../run/run-state';
 import type { NotificationMessage } from './message';
 import type { PlannedNotification } from './rules';
 

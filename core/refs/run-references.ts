@@ -3,7 +3,7 @@
 // Building the facts is O(tasks), so the tasks each task names are found once and cached.
 import type { Task } from '../schema';
 import { TaskResultState } from '../dag/states';
-import { latestAttempt, type AttemptState, type RunState } from '../run/run-model';
+import { latestAttempt, type AttemptState, type RunState } from '../run/run-state';
 import type { ReferenceContext, TaskReferenceFacts } from './resolve';
 
 export class RunReferences {

@@ -30,7 +30,7 @@ import {
   type ForEachStats,
   type RunState,
   type TaskRunState,
-} from './run-model';
+} from './run-state';
 import type { JsonValue, TaskAttemptRecord } from './task-attempt';
 
 /** How one attempt ended, as the interpreter observed it. */

@@ -2,7 +2,7 @@
 // workflow, workflows/for-each.ts, only runs what it hands out): which iteration starts next, at
 // most `concurrency` at once, the counts Databricks shows (`for_each_task.stats`), the first
 // failures, and the drain for continue-as-new. Time and Temporal stay outside.
-import type { ForEachStats } from './run-model';
+import type { ForEachStats } from './run-state';
 
 /** What a for_each child carries into its next execution when it continues as new. */
 export interface ForEachProgress {

@@ -4,7 +4,7 @@
 // queue) and both durations of each running attempt. So the rest is built once per state, frozen
 // and shared by every view; a view at `now` copies only the top level and the entries of running
 // attempts, with their durations at `now`. It is `toDatabricksRun(state, now)` with `extra`
-// appended, field for field and in the same order (test/unit/core/run/run-model.test.ts).
+// appended, field for field and in the same order (test/unit/core/run/databricks-run.test.ts).
 import {
   attemptDurationMoves,
   attemptsInViewOrder,
@@ -12,8 +12,8 @@ import {
   runDurationAt,
   toDatabricksRun,
   type Run,
-  type RunState,
-} from './run-model';
+} from './databricks-run';
+import type { RunState } from './run-state';
 
 /** Freeze `value` and everything it holds: a view shared by many readers must not change under them. */
 export function deepFreeze<T>(value: T): T {

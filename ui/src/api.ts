@@ -1,7 +1,7 @@
 // The page's only door to the server: the public REST API with the signed-in token as a bearer
 // header. The token lives in sessionStorage (gone when the tab closes) and is never sent as a
 // cookie, so other sites cannot make the browser act on the API (no CSRF).
-import type { Run } from '../../core/run/run-model';
+import type { Run } from '../../core/run/databricks-run';
 import type { JobSettings } from '../../core/schema/job-settings';
 
 const TOKEN_KEY = 'djobs.token';

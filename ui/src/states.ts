@@ -1,6 +1,6 @@
 // One visual state per Databricks state pair (life cycle + result), shared by every view so a
 // color means the same thing in the matrix, the DAG and the timeline. Pure (no DOM): unit-tested.
-import type { Run } from '../../core/run/run-model';
+import type { Run } from '../../core/run/databricks-run';
 
 type RunTask = Run['tasks'][number];
 

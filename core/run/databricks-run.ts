@@ -1,8 +1,7 @@
-// The state a job run keeps (inside the workflow) and the pure mapping of that state to the
-// Databricks `Run` shape (https://docs.databricks.com/api/workspace/jobs/getrun). The workflow's `getRun` query returns
+// The pure mapping of a run's state (core/run/run-state.ts) to the Databricks `Run` shape
+// (https://docs.databricks.com/api/workspace/jobs/getrun). The workflow's `getRun` query returns
 // `toDatabricksRun(state)`; the client adds only what the workflow cannot know (UI links).
 import type { JobSettings, Task } from '../schema';
-import type { ModelUpdate } from './model-trigger';
 import {
   LifeCycleState,
   RunResultState,
@@ -12,152 +11,16 @@ import {
   type RunResultState as RunResultStateT,
   type TaskResultState as TaskResultStateT,
 } from '../dag/states';
-import type { JsonValue } from './task-attempt';
 import type { LegacyTaskParameters } from './legacy-parameters';
-
-/** State message of a task whose dependencies are not finished yet (shown as BLOCKED). */
-export const WAITING_FOR_UPSTREAM = 'Waiting for upstream tasks to finish.';
-
-export const TriggerType = {
-  PERIODIC: 'PERIODIC',
-  ONE_TIME: 'ONE_TIME',
-  RETRY: 'RETRY',
-  RUN_JOB_TASK: 'RUN_JOB_TASK',
-  FILE_ARRIVAL: 'FILE_ARRIVAL',
-  TABLE: 'TABLE',
-  CONTINUOUS: 'CONTINUOUS',
-  CONTINUOUS_RESTART: 'CONTINUOUS_RESTART',
-  MODEL: 'MODEL',
-} as const;
-export type TriggerType = (typeof TriggerType)[keyof typeof TriggerType];
-
-export const RunType = { JOB_RUN: 'JOB_RUN', SUBMIT_RUN: 'SUBMIT_RUN', WORKFLOW_RUN: 'WORKFLOW_RUN' } as const;
-export type RunType = (typeof RunType)[keyof typeof RunType];
-
-/** Phase of one task attempt as the run sees it. */
-export type AttemptPhase = 'PENDING' | 'RUNNING' | 'WAITING_FOR_RETRY' | 'TERMINATED' | 'SKIPPED';
-
-/** Iteration counts of a for_each task (Databricks `for_each_task.stats.task_run_stats`). */
-export interface ForEachStats {
-  total_iterations: number;
-  scheduled_iterations: number;
-  active_iterations: number;
-  completed_iterations: number;
-  succeeded_iterations: number;
-  failed_iterations: number;
-}
-
-export interface AttemptState {
-  run_id: number;
-  attempt_number: number;
-  phase: AttemptPhase;
-  result?: TaskResultStateT;
-  /** INTERNAL_ERROR when the platform (not the task's code) failed, e.g. a lost worker. */
-  internalError?: boolean;
-  state_message: string;
-  start_time: number;
-  end_time: number;
-  /**
-   * The workflow's clock when the attempt started. `start_time` is the worker's clock once the
-   * attempt reports back; the two differ by clock skew, and by hours on a time-skipping test
-   * server, where workflow time jumps ahead of the worker's. Retry intervals pass on both.
-   */
-  workflowStartTime?: number;
-  logPath?: string;
-  logTail?: string;
-  logTruncated?: boolean;
-  errorMessage?: string;
-  notebookResult?: string;
-  /** How the attempt's processes were contained (`TaskAttemptRecord.containment`). */
-  containment?: 'cgroup' | 'subreaper';
-  userCanceledOrTimedOut?: boolean;
-  /** condition_task: the branch taken. */
-  conditionOutcome?: 'true' | 'false';
-  /** run_job_task: the run it started. */
-  childRunId?: number;
-  /** for_each_task: iteration counts (Databricks `for_each_task.stats.task_run_stats`). */
-  forEachStats?: ForEachStats;
-}
-
-export interface TaskRunState {
-  task_key: string;
-  /** One entry per attempt, oldest first; never empty. */
-  attempts: AttemptState[];
-  taskValues?: Record<string, JsonValue>;
-}
-
-/** One entry per execution of the run: the original and each repair (Databricks `repair_history`). */
-export interface RepairHistoryItem {
-  type: 'ORIGINAL' | 'REPAIR';
-  /** Repair id (repairs only). */
-  id?: number;
-  start_time: number;
-  end_time: number;
-  result?: RunResultStateT;
-  /** Run ids of the task attempts this execution started. */
-  task_run_ids: number[];
-}
-
-/** Databricks `trigger_info`, plus the files of a file-arrival run (extension). */
-export interface TriggerInfo {
-  /** For RUN_JOB_TASK runs: the task run that started this run. */
-  run_id?: number;
-  file_arrival?: { location: string; files: string[] };
-  /** A model-trigger run: the registry updates that started it (extension). */
-  model?: { condition: string; updates: ModelUpdate[] };
-}
-
-export interface RunState {
-  run_id: number;
-  job_id?: number;
-  run_name: string;
-  run_type: RunType;
-  trigger: TriggerType;
-  settings: JobSettings;
-  job_parameters: Record<string, string>;
-  start_time: number;
-  end_time: number;
-  paused: boolean;
-  /** Set once the run is terminal. */
-  result?: RunResultStateT;
-  state_message: string;
-  userCanceledOrTimedOut: boolean;
-  tasks: Record<string, TaskRunState>;
-  /** Present once the run has been repaired: the original execution, then every repair. */
-  repair_history?: RepairHistoryItem[];
-  trigger_info?: TriggerInfo;
-  /** Set while the run waits in its job's queue (max_concurrent_runs reached). */
-  queued?: { since: number; reason: string };
-  /** True from the moment a job run exists until its job's gate admits (or skips) it. */
-  awaiting_admission?: boolean;
-  /** Time the run spent queued, once it left the queue. */
-  queue_duration?: number;
-  /** Termination code when it differs from the result's usual one (a full queue). */
-  termination_code?: string;
-  /** Notifications this run raised (duration warnings fire once) and how their deliveries ended. */
-  notifications?: RunNotifications;
-}
-
-/** How one notification's delivery to one target ended (extension `notification_deliveries` of get-run). */
-export interface NotificationDelivery {
-  event_id: string;
-  event: string;
-  /** The task the notification is about; absent for the whole run. */
-  task_key?: string;
-  /** `email` (the listed addresses) or `destination` (a notification destination id). */
-  target: { type: 'email'; addresses: string[] } | { type: 'destination'; id: string };
-  status: 'DELIVERED' | 'FAILED';
-  /** Why the delivery failed, after its retries. */
-  error?: string;
-  /** Epoch milliseconds when the delivery ended. */
-  time: number;
-}
-
-export interface RunNotifications {
-  /** Ids of the facts already notified (a duration warning is raised once per run or task). */
-  raised: string[];
-  deliveries: NotificationDelivery[];
-}
+import {
+  RunType,
+  WAITING_FOR_UPSTREAM,
+  type AttemptState,
+  type NotificationDelivery,
+  type RunState,
+  type TriggerInfo,
+  type TriggerType,
+} from './run-state';
 
 // ---- Databricks shapes (subset we produce) ----
 
@@ -244,10 +107,6 @@ export function isRunTerminal(run: Pick<Run, 'state'>): boolean {
   return s === LifeCycleState.TERMINATED || s === LifeCycleState.SKIPPED || s === LifeCycleState.INTERNAL_ERROR;
 }
 
-export function latestAttempt(task: TaskRunState): AttemptState {
-  return task.attempts[task.attempts.length - 1]!;
-}
-
 /** A run's task attempts in the order its view lists them: by the job's tasks, then attempt by attempt. */
 export function* attemptsInViewOrder(state: RunState): Generator<{ spec: Task; attempt: AttemptState }> {
   for (const spec of state.settings.tasks) {
@@ -320,26 +179,6 @@ export function toDatabricksRun(state: RunState, now: number): Run {
       : {}),
   };
 }
-
-/** What a run's visibility record tells without asking its workflow (runs/list). */
-export interface ListedRunFacts {
-  runId: number;
-  jobId?: number;
-  runName: string;
-  trigger: TriggerType;
-  startTime: number;
-  /** 0 while running. */
-  endTime: number;
-  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, … */
-  status: string;
-  /** Not yet admitted by its job's gate: PENDING until the gate answers, QUEUED once it queued the run. */
-  admission?: 'PENDING' | 'QUEUED';
-  /** The result the run recorded as it ended, if it did. */
-  result?: string;
-  /** Why the run's own records (memo, state) cannot be read, e.g. a key missing from the key ring. */
-  unreadable?: string;
-}
-
 /**
  * Whether `toDatabricksRun(state, now)` is the same whatever `now` is: the run has ended, waits in
  * no queue, and none of its attempts is still running (the durations `now` stands in for are then
@@ -350,48 +189,6 @@ export function runViewIsSettled(state: RunState): boolean {
   for (const { attempts } of Object.values(state.tasks))
     for (const a of attempts) if (attemptDurationMoves(a)) return false;
   return true;
-}
-/**
- * The run-list view of a run, mapped like `toDatabricksRun` (same life cycle, status and
- * termination) from a summary state: no tasks, and a result taken from the recorded one or else
- * from how the workflow closed (completed ⇒ SUCCESS; canceled or terminated from outside ⇒ CANCELED).
- * A run whose records cannot be read is INTERNAL_ERROR, its `state_message` saying why.
- */
-export function listedRun(facts: ListedRunFacts, now: number): Run {
-  const running = facts.status === 'RUNNING';
-  const recorded = Object.values(RunResultState).find((r) => r === facts.result);
-  const result = running ? undefined : (recorded ?? (facts.status === 'COMPLETED' ? 'SUCCESS' : 'CANCELED'));
-  const summary: RunState = {
-    run_id: facts.runId,
-    ...(facts.jobId !== undefined ? { job_id: facts.jobId } : {}),
-    run_name: facts.runName,
-    run_type: facts.jobId !== undefined ? 'JOB_RUN' : 'SUBMIT_RUN',
-    trigger: facts.trigger,
-    settings: { tasks: [] },
-    job_parameters: {},
-    start_time: facts.startTime,
-    end_time: facts.endTime,
-    paused: false,
-    ...(result ? { result } : {}),
-    state_message: '',
-    userCanceledOrTimedOut: result === 'CANCELED' || result === 'TIMEDOUT',
-    tasks: {},
-    ...(running && facts.admission === 'QUEUED' ? { queued: { since: facts.startTime, reason: '' } } : {}),
-    ...(running && facts.admission === 'PENDING' ? { awaiting_admission: true } : {}),
-  };
-  const run = toDatabricksRun(summary, now);
-  if (facts.unreadable === undefined) return run;
-  // Listed all the same, so one unreadable run does not hide the others: an error of the platform.
-  const message = `This run cannot be read: ${facts.unreadable}`;
-  return {
-    ...run,
-    state: {
-      life_cycle_state: LifeCycleState.INTERNAL_ERROR,
-      state_message: message,
-      user_cancelled_or_timedout: false,
-    },
-    status: { state: 'TERMINATED', termination_details: { code: 'INTERNAL_ERROR', type: 'INTERNAL_ERROR', message } },
-  };
 }
 
 export function jobParameterValues(
@@ -525,7 +322,7 @@ function toRunTask(spec: Task, a: AttemptState, now: number, run: RunState): Run
   };
 }
 
-function taskStateV1(a: AttemptState): RunStateV1 {
+export function taskStateV1(a: AttemptState): RunStateV1 {
   const base = { state_message: a.state_message, user_cancelled_or_timedout: a.userCanceledOrTimedOut ?? false };
   switch (a.phase) {
     case 'PENDING':
@@ -596,28 +393,4 @@ function taskTermination(a: AttemptState, run: RunState): NonNullable<RunStatusV
     default:
       return assertNever(r, 'task result');
   }
-}
-
-/** A compact markdown table of task states for the Temporal UI's "current details". */
-export function runDetailsMarkdown(state: RunState, now: number): string {
-  const head = `**${state.run_name}** · run ${state.run_id}${state.job_id !== undefined ? ` · job ${state.job_id}` : ''} · ${
-    state.result ?? (state.paused ? 'PAUSED' : 'RUNNING')
-  }`;
-  const rows: string[] = [];
-  const counts = new Map<string, number>();
-  for (const spec of state.settings.tasks) {
-    const tr = state.tasks[spec.task_key];
-    if (!tr) continue;
-    const a = latestAttempt(tr);
-    const label = a.result ?? (a.phase === 'PENDING' ? taskStateV1(a).life_cycle_state : a.phase);
-    counts.set(label, (counts.get(label) ?? 0) + 1);
-    if (rows.length < 50) {
-      const dur = a.start_time ? `${(((a.end_time || now) - a.start_time) / 1000).toFixed(1)}s` : '';
-      rows.push(`| ${spec.task_key} | ${label} | ${a.attempt_number} | ${dur} |`);
-    }
-  }
-  const summary = [...counts.entries()].map(([k, v]) => `${k}: ${v}`).join(' · ');
-  const more =
-    state.settings.tasks.length > rows.length ? `\n\n…and ${state.settings.tasks.length - rows.length} more tasks` : '';
-  return `${head}\n\n${summary}\n\n| task | state | attempt | duration |\n|---|---|---|---|\n${rows.join('\n')}${more}`;
 }
