@@ -3,7 +3,7 @@
 // (runtime/python/mlflow_plugin) that tags each MLflow run with the job run, task run, task key
 // and attempt it came from. What the worker's own environment sets wins over these defaults.
 import path from 'node:path';
-import { ensureExperiment } from '../config/mlflow-api';
+import { ensureExperiment } from '../mlflow/rest-api';
 import { runtimeDir } from './commands';
 
 export const mlflowPluginDir = (): string => path.join(runtimeDir(), 'python', 'mlflow_plugin');

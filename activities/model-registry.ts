@@ -1,7 +1,7 @@
 // The model trigger's side effect: reading the MLflow Model Registry of the worker's tracking
 // server (MLFLOW_TRACKING_URI, else the server `djobs dev` started).
 import { ApplicationFailure } from '@temporalio/common';
-import { registeredModels } from '../config/mlflow-api';
+import { registeredModels } from '../mlflow/rest-api';
 import type { ModelRegistryActivities } from '../workflows/definitions';
 
 export function createModelRegistryActivities(deps: { mlflowTrackingUri?: string }): ModelRegistryActivities {

@@ -1,7 +1,7 @@
 // Which sections `npm run bench -- …` runs: none named means the quick ones; --all every section
 // (comparisons with other engines only with --vs); --only a,b those; --vs airflow the Airflow
 // side by side (alone, or added to --all / --only); --server postgres runs them against
-// docker-compose.yml's Temporal on PostgreSQL, natively (config/native-cluster.ts), instead of the dev server.
+// docker-compose.yml's Temporal on PostgreSQL, natively (servers/native-cluster.ts), instead of the dev server.
 export interface SectionInfo {
   name: string;
   quick: boolean;

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   const server = selection.server ?? 'dev';
   console.log(
     server === 'postgres'
-      ? 'Temporal server: docker-compose.yml’s, on PostgreSQL, run natively (config/native-cluster.ts).'
+      ? 'Temporal server: docker-compose.yml’s, on PostgreSQL, run natively (servers/native-cluster.ts).'
       : 'Temporal server: the embedded dev server (SQLite); --server postgres for the compose’s.'
   );
   await withBenchEnv(

@@ -1,6 +1,6 @@
 // The "MLflow runs" section of `djobs jobs get-run`: the MLflow runs the run's tasks produced,
 // found in MLflow by their djobs.job_run_id tag (Temporal stays the record of the run itself).
-import { mlflowRunsOfJobRun } from '../config/mlflow-api';
+import { mlflowRunsOfJobRun } from '../mlflow/rest-api';
 import { table } from './render';
 
 export async function mlflowRunsSection(trackingUri: string, jobRunId: number): Promise<string> {

@@ -12,9 +12,9 @@ import {
   startDevServer,
   startDevServerWithSdkDownload,
   type DevServer,
-} from '../config/dev-server';
-import type { ServerLock } from '../config/server-lock';
-import { findOrInstallTemporalCli } from '../config/temporal-cli';
+} from '../servers/dev-server';
+import type { ServerLock } from '../servers/server-lock';
+import { findOrInstallTemporalCli } from '../servers/temporal-cli';
 import { dataConverterFor } from '../config/encryption';
 import { temporalTls } from '../config/temporal-tls';
 

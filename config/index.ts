@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { TriggerTiming } from '../core';
-import { installedMlflowPython } from './mlflow-install';
+import { installedMlflowPython } from './project-root';
 
 /** PagerDuty's Events API v2 endpoint (https://developer.pagerduty.com/api-reference/368ae3d938c9e-send-an-event-to-pager-duty). */
 export const DEFAULT_PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
@@ -243,7 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
 export function dataPaths(home: string) {
   return {
     temporalDb: path.join(home, 'temporal.db'),
-    /** Who owns the embedded server of this directory, and where it is (config/server-lock.ts). */
+    /** Who owns the embedded server of this directory, and where it is (servers/server-lock.ts). */
     serverLock: path.join(home, 'server.lock'),
     logs: path.join(home, 'logs'),
     warehouses: path.join(home, 'warehouses'),

@@ -9,8 +9,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { DurableJobsClient } from '../client';
 import { runWorkflowId, type JobSettings, type Task } from '../core';
 import { createDjobsWorker } from '../worker';
-import { ensureMlflow } from '../config/mlflow-install';
-import { startMlflowServer } from '../config/mlflow-server';
+import { ensureMlflow, startMlflowServer } from '../servers/mlflow-server';
 import { temporalClientOf } from '../client/jobs-client';
 import {
   continuousWorkflowId,

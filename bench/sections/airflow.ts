@@ -9,7 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../config/dev-server';
+import { freePort } from '../../servers/dev-server';
 import { projectRoot } from '../../config/project-root';
 import type { JobSettings } from '../../core';
 import { AIRFLOW_VERSION, ensureAirflow } from '../../scripts/python-packages';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { NativeConnection } from '@temporalio/worker';
 import { ensureSearchAttributes, TemporalUnavailableError } from '../../client';
 import { loadConfig } from '../../config';
-import { readLiveDevState } from '../../config/dev-server';
+import { readLiveDevState } from '../../servers/dev-server';
 import { dataConverterFor } from '../../config/encryption';
 import { connectionOptions } from '../../config/temporal-tls';
 import { runCommand } from '../output';

@@ -1,6 +1,6 @@
 // docker-compose.yml run natively, end to end (no Docker engine here): PostgreSQL, the compose's
 // schema setup, the Temporal server as its image runs it, the compose's namespace and search
-// attribute setup (config/native-cluster.ts), then the compose's djobs services as processes
+// attribute setup (servers/native-cluster.ts), then the compose's djobs services as processes
 // with the compose's environment: two workers (replicas: 2), the REST API reading its admin token
 // from a secret file, and the CLI running the ETL example as the compose header says
 // (`djobs-cli run /jobs/etl/job.json`). Then what production relies on: kill -9 of the Temporal
@@ -12,9 +12,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../config/dev-server';
-import { composeServices, startNativeCluster, type NativeCluster } from '../../config/native-cluster';
-import { findTemporalCli } from '../../config/temporal-cli';
+import { freePort } from '../../servers/dev-server';
+import { composeServices, startNativeCluster, type NativeCluster } from '../../servers/native-cluster';
+import { findTemporalCli } from '../../servers/temporal-cli';
 import { generateKeyLine } from '../../encryption/key-ring';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { indexedValueTypes } from '../../client/search-attributes';

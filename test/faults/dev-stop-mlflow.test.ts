@@ -1,7 +1,7 @@
 // `djobs dev --mlflow` never leaves its MLflow server behind, however dev ends: killed with -9
 // (its parent gone, no handler run), the hard stop (SIGTERM with its Temporal server hung), or
 // Ctrl-C. The server and its uvicorn worker run in a process group led by a watchdog that reads a
-// pipe from dev (config/mlflow-server.ts). Each case starts MLflow afresh (about 15 s), so these
+// pipe from dev (servers/mlflow-server.ts). Each case starts MLflow afresh (about 15 s), so these
 // run with the fault tests, not in npm test.
 import { afterEach, describe, expect, it } from 'vitest';
 import { childrenOf, groupMembers, startDev } from '../helpers/dev-process';
@@ -28,7 +28,7 @@ describe('djobs dev --mlflow leaves no MLflow server behind', () => {
     await address;
     // MLflow is up (its first start migrates its database): the server and its uvicorn worker.
     await waitFor(() => output().includes('MLflow UI: http://127.0.0.1:'), 'the MLflow server to answer', 180_000);
-    // The group's leader: the watchdog that starts `mlflow server` (config/mlflow-server.ts).
+    // The group's leader: the watchdog that starts `mlflow server` (servers/mlflow-server.ts).
     const group = childrenOf(dev.pid!, '"mlflow", "server"')[0]!;
     expect(group, output()).toBeDefined();
     owned.group = group;

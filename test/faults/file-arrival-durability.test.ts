@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DurableJobsClient } from '../../client';
-import { freePort, startDevServer, type DevServer } from '../../config/dev-server';
-import { findTemporalCli } from '../../config/temporal-cli';
+import { freePort, startDevServer, type DevServer } from '../../servers/dev-server';
+import { findTemporalCli } from '../../servers/temporal-cli';
 import { job, sh, testDataConverter, testEncryptionKeys, waitFor } from '../integration/harness';
 import { temporalClientOf } from '../../client/jobs-client';
 

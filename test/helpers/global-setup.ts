@@ -6,8 +6,8 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { generateKeyLine } from '../../encryption/key-ring';
-import { startDevServer, type DevServer } from '../../config/dev-server';
-import { findTemporalCli } from '../../config/temporal-cli';
+import { startDevServer, type DevServer } from '../../servers/dev-server';
+import { findTemporalCli } from '../../servers/temporal-cli';
 
 declare module 'vitest' {
   export interface ProvidedContext {

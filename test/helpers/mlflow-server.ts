@@ -2,8 +2,8 @@
 // (MLflow from PyPI in the project's venv, installed once; a fresh SQLite store in DJOBS_HOME).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { fetchMlflow } from '../../config/mlflow-api';
-import { installedMlflowPython } from '../../config/mlflow-install';
+import { fetchMlflow } from '../../mlflow/rest-api';
+import { installedMlflowPython } from '../../config/project-root';
 
 export interface DevWithMlflow {
   /** The MLflow server `djobs dev` printed. */

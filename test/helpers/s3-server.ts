@@ -2,7 +2,7 @@
 // .tools/ on first use like the Temporal CLI), spoken to over HTTP with the AWS SDK.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { freePort } from '../../config/dev-server';
+import { freePort } from '../../servers/dev-server';
 import { pipInstallOnce } from '../../scripts/python-packages';
 
 const MOTO = 'moto[s3]==5.1.0';

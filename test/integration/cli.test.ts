@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Job, Run } from '../../client';
-import { freePort } from '../../config/dev-server';
+import { freePort } from '../../servers/dev-server';
 import { startDjobsDev, useEngine, waitFor } from './harness';
 import { run, type Result } from './processes';
 

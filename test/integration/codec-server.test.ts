@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenMap, adminPrincipal } from '../../api/auth';
 import { createApiServer } from '../../api/server';
-import { freePort } from '../../config/dev-server';
+import { freePort } from '../../servers/dev-server';
 import { runWorkflowId } from '../../core';
 import { startDjobsDev, startEngine, waitFor, type Engine } from './harness';
 

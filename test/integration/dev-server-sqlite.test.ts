@@ -1,13 +1,13 @@
 // The persistent dev server (`djobs dev`) writes its SQLite file with a write-ahead log synced at
-// checkpoints (config/dev-server.ts, SQLITE_PRAGMAS): what it has committed survives the server
+// checkpoints (servers/dev-server.ts, SQLITE_PRAGMAS): what it has committed survives the server
 // being killed with SIGKILL and started again on the same file.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DurableJobsClient } from '../../client';
-import { freePort, startDevServer, type DevServer } from '../../config/dev-server';
-import { findTemporalCli } from '../../config/temporal-cli';
+import { freePort, startDevServer, type DevServer } from '../../servers/dev-server';
+import { findTemporalCli } from '../../servers/temporal-cli';
 import { job, sh, testDataConverter } from './harness';
 
 /** Bytes 18 and 19 of a SQLite file's header are 2 when it is in WAL mode (https://www.sqlite.org/fileformat.html). */

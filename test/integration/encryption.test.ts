@@ -20,7 +20,7 @@ import { DurableJobsClient } from '../../client';
 import { djobsDataConverter } from '../../encryption/data-converter';
 import { generateKeyLine, parseKeyRing } from '../../encryption/key-ring';
 import { createDjobsWorker } from '../../worker';
-import { findTemporalCli } from '../../config/temporal-cli';
+import { findTemporalCli } from '../../servers/temporal-cli';
 import { jobScheduleId, runIdFromString, runWorkflowId } from '../../core';
 import { ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../encryption/aes-gcm-codec';
 import { JOB_RUN_WORKFLOW_TYPE, type JobRunInput } from '../../workflows/definitions';

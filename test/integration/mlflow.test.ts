@@ -8,7 +8,7 @@ import path from 'node:path';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DurableJobsClient, loadJobSpecFile } from '../../client';
-import { mlflowRunsOfJobRun } from '../../config/mlflow-api';
+import { mlflowRunsOfJobRun } from '../../mlflow/rest-api';
 import { jobScheduleId, runWorkflowId, type JobSettings, type Run } from '../../core';
 import { DjobsViewers } from '../../workflows/search-attributes';
 import { mlflowApi, startDevWithMlflow, type DevWithMlflow } from '../helpers/mlflow-server';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../config/dev-server';
+import { freePort } from '../../servers/dev-server';
 import { startEngine, waitFor, type Engine } from './harness';
 
 const exec = promisify(execFile);

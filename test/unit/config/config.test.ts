@@ -1,7 +1,7 @@
 // Environment configuration: defaults, parsing, and one clear error listing every bad variable.
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../config';
-import { installedMlflowPython } from '../../../config/mlflow-install';
+import { installedMlflowPython } from '../../../config/project-root';
 
 describe('loadConfig', () => {
   it('gives the documented defaults', () => {

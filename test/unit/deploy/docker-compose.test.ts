@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { ALL_SEARCH_ATTRIBUTES } from '../../../workflows/search-attributes';
-import { composeServices, nativeSchemaCommand, nativeSetupCommand } from '../../../config/native-cluster';
+import { composeServices, nativeSchemaCommand, nativeSetupCommand } from '../../../servers/native-cluster';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 interface Service {
@@ -114,7 +114,7 @@ describe('docker-compose.yml', () => {
     });
   });
 
-  // The native run (config/native-cluster.ts, test/cluster/compose-native.test.ts) runs this file's
+  // The native run (servers/native-cluster.ts, test/cluster/compose-native.test.ts) runs this file's
   // own commands: only the tools' paths, the schema's directory and the server's address change.
   it('the native cluster builds the pinned server version and runs every schema and setup step', () => {
     // The install script is plain Node (CommonJS), run before the build.

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from './project-root';
+import { projectRoot } from '../config/project-root';
 
 function isExecutable(p: string): boolean {
   try {

@@ -5,7 +5,7 @@
 // is stopped first.
 import fs from 'node:fs';
 import path from 'node:path';
-import { dataPaths } from './index';
+import { dataPaths } from '../config';
 
 export interface ServerLockState {
   /** The djobs process that owns the embedded server. */

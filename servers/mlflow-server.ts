@@ -1,9 +1,21 @@
 // The embedded MLflow tracking server `djobs dev` starts: SQLite backend and artifact store under
-// DJOBS_HOME, proxied artifacts (clients need no access to the store).
-import { spawn } from 'node:child_process';
+// DJOBS_HOME, proxied artifacts (clients need no access to the store); and the project-local
+// MLflow environment it runs with, installed from PyPI when missing (scripts/ensure-mlflow.cjs).
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { projectRoot } from '../config/project-root';
 import { freePort, isPortFree } from './dev-server';
+
+/** Install MLflow into the project (once; concurrent callers wait for the first) and return its python. */
+export function ensureMlflow(): string {
+  const res = spawnSync(process.execPath, [path.join(projectRoot(), 'scripts', 'ensure-mlflow.cjs')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (res.status !== 0) throw new Error('could not install MLflow (scripts/ensure-mlflow.cjs failed)');
+  return res.stdout.trim();
+}
 
 /** Files of the embedded tracking server under the data directory. */
 export function mlflowPaths(home: string) {

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { freePort, isPortFree } from './dev-server';
-import { projectRoot } from './project-root';
+import { projectRoot } from '../config/project-root';
 
 interface ComposeService {
   environment?: Record<string, string>;
