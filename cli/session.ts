@@ -15,7 +15,7 @@ import {
 } from '../servers/dev-server';
 import type { ServerLock } from '../servers/server-lock';
 import { findOrInstallTemporalCli } from '../servers/temporal-cli';
-import { dataConverterFor } from '../config/encryption';
+import { dataConverterFor } from '../encryption/key-file';
 import { temporalTls } from '../config/temporal-tls';
 
 export interface Session {

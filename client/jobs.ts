@@ -1,9 +1,8 @@
-// Jobs: a job is a Temporal Schedule whose action carries the job's settings and access (the
-// schedule codec below), plus a trigger workflow for file-arrival and continuous jobs.
+// Jobs: a job is a Temporal Schedule whose action carries the job's settings and access (stored
+// as every schedule-kept record is, stores/schedule-records.ts; read back by stored-records.ts),
+// plus a trigger workflow for file-arrival and continuous jobs.
 import { randomInt } from 'node:crypto';
 import {
-  ScheduleAlreadyRunning,
-  ScheduleNotFoundError,
   ScheduleOverlapPolicy,
   WorkflowNotFoundError,
   type ScheduleHandle,
@@ -54,6 +53,7 @@ import {
   scheduledRunInput,
 } from './stored-records';
 import { decodeMemo, decodedRecord, readableOr, unreadableMessage } from './undecodable-records';
+import { createSchedule, onSchedule } from '../stores/schedule-records';
 
 /** Databricks `Job` (jobs/get). */
 export interface Job {
@@ -129,21 +129,18 @@ export class Jobs {
       },
       options.accessControlList ?? []
     );
-    for (let tries = 0; ; tries++) {
+    for (let tries = 0; tries <= 5; tries++) {
       const jobId = randomInt(1, MAX_RUN_ID);
-      try {
-        await this.ctx.temporal.schedule.create({
-          scheduleId: jobScheduleId(jobId),
-          ...this.scheduleFields(jobId, valid, access, creator.name),
-          memo: { [JOB_MEMO_CREATED]: created, [JOB_MEMO_CREATOR]: creator.name },
-        });
-        await this.syncTriggerWorkflows(jobId, valid, { created: true });
-        return { job_id: jobId };
-      } catch (err) {
-        if (err instanceof ScheduleAlreadyRunning && tries < 5) continue;
-        throw err;
-      }
+      const stored = await createSchedule(this.ctx.temporal, {
+        scheduleId: jobScheduleId(jobId),
+        ...this.scheduleFields(jobId, valid, access, creator.name),
+        memo: { [JOB_MEMO_CREATED]: created, [JOB_MEMO_CREATOR]: creator.name },
+      });
+      if (!stored) continue; // the random id is taken: draw another
+      await this.syncTriggerWorkflows(jobId, valid, { created: true });
+      return { job_id: jobId };
     }
+    throw new DjobsError(ErrorCode.INTERNAL_ERROR, 'Six random job ids in a row were taken; no job was created.');
   }
 
   /** jobs/get */
@@ -476,13 +473,8 @@ export class Jobs {
   }
 
   /** Act on a job's schedule; a missing schedule is a missing job (RESOURCE_DOES_NOT_EXIST). */
-  private async onSchedule<T>(jobId: number, act: (schedule: ScheduleHandle) => Promise<T>): Promise<T> {
-    try {
-      return await act(this.ctx.temporal.schedule.getHandle(jobScheduleId(jobId)));
-    } catch (err) {
-      if (err instanceof ScheduleNotFoundError) throw new NotFoundError('Job', jobId);
-      throw err;
-    }
+  private onSchedule<T>(jobId: number, act: (schedule: ScheduleHandle) => Promise<T>): Promise<T> {
+    return onSchedule(this.ctx.temporal, jobScheduleId(jobId), act, () => new NotFoundError('Job', jobId));
   }
 
   /**

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { JobSettings, ownerName, type JobAccess, type LegacyTaskParameters, type RunState } from '../core';
 import type { JobRunInput } from '../workflows/definitions';
 import { DjobsError, ErrorCode } from './errors';
+import { storedRecord } from '../stores/schedule-records';
 
 /** Memo keys on a job's schedule. */
 export const JOB_MEMO_CREATED = 'created_time';
@@ -47,13 +48,7 @@ const StoredRunState = z.looseObject({
 
 /** The run input a job's schedule action starts (its settings, validated when the job was saved). */
 export function scheduledRunInput(args: readonly unknown[] | undefined, jobId: number): JobRunInput {
-  const parsed = StoredRunInput.safeParse(args?.[0]);
-  if (!parsed.success)
-    throw new DjobsError(
-      ErrorCode.INTERNAL_ERROR,
-      `The stored settings of job ${jobId} cannot be read: ${z.prettifyError(parsed.error)}`
-    );
-  return parsed.data;
+  return storedRecord(args, StoredRunInput, `settings of job ${jobId}`);
 }
 
 /** A run's state as a workflow returned it, carried it in its failure, or answered a query with it. */

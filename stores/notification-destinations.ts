@@ -1,13 +1,15 @@
 // Notification destinations stored in Temporal, the system of record (no second database): one
-// paused Schedule per destination (`djobs-notification-destination-<id>`, never fires) whose action
-// carries the record, like secret scopes (stores/secret-scopes.ts). The record is a payload, so the
+// paused Schedule per destination (`djobs-notification-destination-<id>`, never fires,
+// stores/schedule-records.ts) whose action carries the record, like secret scopes
+// (stores/secret-scopes.ts). The record is a payload, so the
 // payload codec encrypts it; each secret (webhook URL, PagerDuty integration key, username,
 // password) is sealed once more on its own, so whoever may decode payloads (the codec server)
 // still sees none. Only `readForDelivery` opens them, for the sender.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { ScheduleNotFoundError } from '@temporalio/client';
+import { z } from 'zod';
 import {
+  DESTINATION_CONFIG_KINDS,
   DESTINATION_TYPE_OF_CONFIG,
   SECRET_FIELDS,
   configKindOf,
@@ -20,23 +22,28 @@ import {
   type SecretField,
   type UpdateNotificationDestination,
 } from '../core';
-import { keyRingOf } from './sealed-records';
+import { keyRingOf } from '../encryption/data-converter';
 import type { KeyRing } from '../encryption/key-ring';
 import { openSecret, sealSecret } from '../encryption/sealed-secret';
 import { DjobsError, ErrorCode } from '../core/errors';
+import { ScheduleRecords } from './schedule-records';
 
-interface DestinationRecord {
-  id: string;
-  display_name: string;
-  kind: DestinationConfigKind;
+const sealedField = z.string().optional();
+const DestinationRecord = z.object({
+  id: z.string(),
+  display_name: z.string(),
+  kind: z.enum(DESTINATION_CONFIG_KINDS as [DestinationConfigKind, ...DestinationConfigKind[]]),
   /** Email destinations: the addresses (not secret; Databricks returns them to admins). */
-  addresses?: string[];
+  addresses: z.array(z.string()).optional(),
   /** Write-only fields, each sealed with the key ring (`<key id>:<base64>`). */
-  sealed: Partial<Record<SecretField, string>>;
-}
-
-const PREFIX = 'djobs-notification-destination-';
-const scheduleIdOf = (id: string) => `${PREFIX}${id}`;
+  sealed: z.object({
+    url: sealedField,
+    integration_key: sealedField,
+    username: sealedField,
+    password: sealedField,
+  } satisfies Record<SecretField, unknown>),
+});
+type DestinationRecord = z.infer<typeof DestinationRecord>;
 /** Associated data of a sealed field: a value cannot be moved to another destination or field. */
 const sealScope = (id: string) => `notification-destination/${id}`;
 /** Ids are UUIDs: anything else names no destination (and never reaches Temporal as an id). */
@@ -54,14 +61,24 @@ export interface DestinationPage {
 }
 
 export class NotificationDestinationStore {
+  private readonly records: ScheduleRecords<DestinationRecord>;
+
   constructor(
-    private readonly temporal: Client,
+    temporal: Client,
     private readonly ring: KeyRing | undefined
-  ) {}
+  ) {
+    this.records = new ScheduleRecords(temporal, {
+      prefix: 'djobs-notification-destination-',
+      workflowType: 'djobsNotificationDestination',
+      taskQueue: 'djobs-notification-destinations-never-run',
+      note: 'durable-jobs notification destination: a record, never runs',
+      schema: DestinationRecord,
+    });
+  }
 
   /** The store over a Temporal client, sealing with the key ring of its payload codec. */
   static of(temporal: Client): NotificationDestinationStore {
-    return new NotificationDestinationStore(temporal, keyRingOf(temporal));
+    return new NotificationDestinationStore(temporal, keyRingOf(temporal.options.loadedDataConverter));
   }
 
   async create(body: CreateNotificationDestination): Promise<NotificationDestination> {
@@ -73,17 +90,8 @@ export class NotificationDestinationStore {
       sealed: {},
     };
     this.applyConfig(record, body.config);
-    await this.temporal.schedule.create({
-      scheduleId: scheduleIdOf(id),
-      spec: {},
-      action: {
-        type: 'startWorkflow',
-        workflowType: 'djobsNotificationDestination',
-        taskQueue: 'djobs-notification-destinations-never-run',
-        args: [record],
-      },
-      state: { paused: true, note: 'durable-jobs notification destination: a record, never runs' },
-    });
+    // A random UUID: no other destination has it.
+    await this.records.create(id, record);
     return view(record, true);
   }
 
@@ -103,9 +111,7 @@ export class NotificationDestinationStore {
         `page_size must be an integer from 1 to ${MAX_PAGE_SIZE}, found ${String(pageSize)}.`
       );
     const after = pageToken ? decodeToken(pageToken) : undefined;
-    const ids: string[] = [];
-    for await (const s of this.temporal.schedule.list())
-      if (s.scheduleId.startsWith(PREFIX)) ids.push(s.scheduleId.slice(PREFIX.length));
+    const ids = await this.records.names();
     // A destination deleted between the listing and its read is left out, not an error.
     const records = (await Promise.all(ids.map((id) => this.read(id).catch(() => undefined)))).filter(
       (r): r is DestinationRecord => r !== undefined
@@ -119,39 +125,26 @@ export class NotificationDestinationStore {
 
   /** PATCH: a new display name and/or config of the same receiver; secrets left out are kept. */
   async update(id: string, body: UpdateNotificationDestination): Promise<NotificationDestination> {
-    let updated: DestinationRecord | undefined;
-    await this.read(id);
-    try {
-      await this.temporal.schedule.getHandle(scheduleIdOf(id)).update((prev) => {
-        const record = recordOf(prev.action);
-        if (body.display_name !== undefined) record.display_name = body.display_name;
-        if (body.config) {
-          const kind = configKindOf(body.config);
-          if (kind !== record.kind)
-            throw new DjobsError(
-              ErrorCode.INVALID_PARAMETER_VALUE,
-              `config.${kind}: the destination type cannot be changed: destination ${id} is ${DESTINATION_TYPE_OF_CONFIG[record.kind]}, found ${DESTINATION_TYPE_OF_CONFIG[kind]}.`
-            );
-          this.applyConfig(record, body.config);
-        }
-        updated = record;
-        return { ...prev, action: { ...prev.action, args: [record] } };
-      });
-    } catch (err) {
-      if (err instanceof ScheduleNotFoundError) throw missing(id);
-      throw err;
-    }
-    return view(updated!, true);
+    if (!ID.test(id)) throw missing(id);
+    const updated = await this.records.change(id, (record) => {
+      if (body.display_name !== undefined) record.display_name = body.display_name;
+      if (body.config) {
+        const kind = configKindOf(body.config);
+        if (kind !== record.kind)
+          throw new DjobsError(
+            ErrorCode.INVALID_PARAMETER_VALUE,
+            `config.${kind}: the destination type cannot be changed: destination ${id} is ${DESTINATION_TYPE_OF_CONFIG[record.kind]}, found ${DESTINATION_TYPE_OF_CONFIG[kind]}.`
+          );
+        this.applyConfig(record, body.config);
+      }
+    });
+    if (!updated) throw missing(id);
+    return view(updated, true);
   }
 
   async delete(id: string): Promise<void> {
     await this.read(id);
-    try {
-      await this.temporal.schedule.getHandle(scheduleIdOf(id)).delete();
-    } catch (err) {
-      if (err instanceof ScheduleNotFoundError) throw missing(id);
-      throw err;
-    }
+    if (!(await this.records.delete(id))) throw missing(id);
   }
 
   /** The destination with its secrets opened: for delivering a notification, never for a response. */
@@ -218,19 +211,10 @@ export class NotificationDestinationStore {
 
   private async read(id: string): Promise<DestinationRecord> {
     if (!ID.test(id)) throw missing(id);
-    try {
-      return recordOf((await this.temporal.schedule.getHandle(scheduleIdOf(id)).describe()).action);
-    } catch (err) {
-      if (err instanceof ScheduleNotFoundError) throw missing(id);
-      throw err;
-    }
+    const record = await this.records.read(id);
+    if (!record) throw missing(id);
+    return record;
   }
-}
-
-function recordOf(action: { type: string; args?: readonly unknown[] }): DestinationRecord {
-  const record = action.type === 'startWorkflow' ? (action.args?.[0] as DestinationRecord | undefined) : undefined;
-  if (!record) throw new DjobsError(ErrorCode.INVALID_STATE, 'A notification destination record is unreadable.');
-  return structuredClone(record);
 }
 
 function view(r: DestinationRecord, withConfig: boolean): NotificationDestination {

@@ -1,5 +1,5 @@
 // Databricks secret scopes stored in Temporal, the system of record (docs/security.md): one paused
-// Schedule per scope (`djobs-secret-scope-<scope>`, never fires, stores/sealed-records.ts) whose
+// Schedule per scope (`djobs-secret-scope-<scope>`, never fires, stores/schedule-records.ts) whose
 // action carries the scope's ACLs and its secrets. The record is a payload, so the payload codec
 // encrypts it; every value is sealed once more on its own, so whoever may decode payloads (the
 // codec server) still sees none. Read by the API and CLI, and by the task activity that resolves
@@ -18,7 +18,8 @@ import {
 import { DjobsError, ErrorCode } from '../core/errors';
 import type { KeyRing } from '../encryption/key-ring';
 import { openSecret, sealSecret } from '../encryption/sealed-secret';
-import { ScheduleRecords, keyRingOf } from './sealed-records';
+import { keyRingOf } from '../encryption/data-converter';
+import { ScheduleRecords } from './schedule-records';
 
 const ScopeRecord = z.object({
   scope: z.string(),
@@ -52,7 +53,7 @@ export class SecretScopes {
 
   /** Secret scopes over a Temporal client, with the key ring of its payload codec. */
   static of(temporal: Client): SecretScopes {
-    return new SecretScopes(temporal, keyRingOf(temporal));
+    return new SecretScopes(temporal, keyRingOf(temporal.options.loadedDataConverter));
   }
 
   /** secrets/scopes/create: the creator MANAGEs the scope; `users` too with initial_manage_principal. */

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { DurableJobsClient, TemporalUnavailableError } from '../../client';
 import { loadConfig, type DjobsConfig } from '../../config';
 import { findDevOrLockServer, startDevServer } from '../../servers/dev-server';
-import { dataConverterFor } from '../../config/encryption';
+import { dataConverterFor } from '../../encryption/key-file';
 import { findOrInstallTemporalCli } from '../../servers/temporal-cli';
 import { installedMlflowPython } from '../../config/project-root';
 import { ensureMlflow, startMlflowServer, type MlflowServer } from '../../servers/mlflow-server';

@@ -3,7 +3,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import { ensureSearchAttributes, TemporalUnavailableError } from '../../client';
 import { loadConfig } from '../../config';
 import { readLiveDevState } from '../../servers/dev-server';
-import { dataConverterFor } from '../../config/encryption';
+import { dataConverterFor } from '../../encryption/key-file';
 import { connectionOptions } from '../../config/temporal-tls';
 import { runCommand } from '../output';
 import { installQuietRuntime, workerFor } from '../session';

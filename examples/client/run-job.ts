@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { DurableJobsClient, loadJobSpecFile } from '../../client';
 import { loadConfig } from '../../config';
-import { dataConverterFor } from '../../config/encryption';
+import { dataConverterFor } from '../../encryption/key-file';
 
 export async function runEtl(address: string, taskQueue = 'djobs'): Promise<string | undefined> {
   const dataConverter = dataConverterFor(loadConfig(), { createIfMissing: false });

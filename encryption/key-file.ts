@@ -5,11 +5,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DataConverter } from '@temporalio/common';
-import { djobsDataConverter } from '../encryption/data-converter';
-import { generateKeyLine, parseKeyRing, type KeyRing } from '../encryption/key-ring';
-import type { DjobsConfig } from './index';
+import { djobsDataConverter } from './data-converter';
+import { generateKeyLine, parseKeyRing, type KeyRing } from './key-ring';
 
-export function loadKeyRing(config: DjobsConfig, opts: { createIfMissing: boolean }): KeyRing | undefined {
+/** The encryption settings of a process (`DjobsConfig.encryption`, read from the environment by config/). */
+export interface EncryptionSettings {
+  /** DJOBS_ENCRYPTION: off writes payloads in the clear. */
+  enabled: boolean;
+  /** DJOBS_ENCRYPTION_KEYS: the key ring inline; wins over the key file. */
+  keys?: string;
+  /** DJOBS_ENCRYPTION_KEY_FILE, default $DJOBS_HOME/encryption-keys. */
+  keyFile: string;
+}
+
+export function loadKeyRing(
+  config: { encryption: EncryptionSettings },
+  opts: { createIfMissing: boolean }
+): KeyRing | undefined {
   const { encryption } = config;
   if (!encryption.enabled) return undefined;
   if (encryption.keys) return parseKeyRing(encryption.keys, 'DJOBS_ENCRYPTION_KEYS');
@@ -24,7 +36,10 @@ export function loadKeyRing(config: DjobsConfig, opts: { createIfMissing: boolea
 }
 
 /** The data converter of this process's connections (encrypting unless DJOBS_ENCRYPTION=off). */
-export function dataConverterFor(config: DjobsConfig, opts: { createIfMissing: boolean }): DataConverter {
+export function dataConverterFor(
+  config: { encryption: EncryptionSettings },
+  opts: { createIfMissing: boolean }
+): DataConverter {
   return djobsDataConverter(loadKeyRing(config, opts));
 }
 
