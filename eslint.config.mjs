@@ -1,6 +1,7 @@
-// Lint enforces the architecture (ARCHITECTURE.md): every layer imports only the layers below it,
-// core/ and workflows/ stay deterministic (no Node built-ins, no I/O modules), activities are
-// imported by workflows as types only, there are no import cycles, and promises are never dropped.
+// Lint enforces the architecture (ARCHITECTURE.md): each folder imports only the folders its row
+// of LAYERS allows, core/ and workflows/ stay deterministic (no Node built-ins, no I/O modules),
+// activities are imported by workflows as types only, there are no import cycles, and promises
+// are never dropped.
 import js from '@eslint/js';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
@@ -31,15 +32,109 @@ const nodeBuiltins = [
   'vm',
 ];
 
-/** A relative import of one of these top-level folders, from any depth inside another one. */
-const anyOf = (...folders) => `^(\\.\\./)+(${folders.join('|')})(/|$)`;
-/** The layers a layer may not import (ARCHITECTURE.md's map: each imports only those below it). */
-const layer = (files, banned, message, more = []) => ({
-  files,
-  rules: {
-    'no-restricted-imports': ['error', { patterns: [...more, { regex: anyOf(...banned), message }] }],
+/**
+ * What each top-level folder may import: every other arrow between two folders is a lint error,
+ * and so is a linted file in a folder this table does not list, so a new folder or a new arrow
+ * is a decision made here. ARCHITECTURE.md's table says the same (test/unit/lint/layers.test.ts
+ * checks both, and lints wrong-way imports). Finer rules (which modules of a folder, type-only
+ * imports, packages) follow below.
+ */
+export const LAYERS = {
+  core: [],
+  workflows: ['core', 'activities'],
+  activities: ['core', 'workflows', 'config', 'stores', 'notifications', 'mlflow'],
+  worker: ['core', 'workflows', 'activities', 'config', 'encryption'],
+  client: ['core', 'workflows', 'stores', 'encryption'],
+  api: ['client', 'core', 'config'],
+  cli: ['client', 'api', 'worker', 'core', 'config', 'servers', 'encryption', 'mlflow'],
+  ui: ['core'],
+  config: ['core'],
+  servers: ['config'],
+  stores: ['core', 'encryption'],
+  notifications: ['core', 'config', 'stores'],
+  encryption: [],
+  mlflow: [],
+  examples: ['client', 'config', 'encryption'],
+  bin: ['dist'],
+  // The build output (`npm run build`): not linted; only bin/ runs it.
+  dist: [],
+  scripts: ['core', 'workflows', 'worker', 'client', 'config', 'servers'],
+  bench: ['core', 'workflows', 'activities', 'worker', 'client', 'api', 'config', 'servers', 'encryption', 'scripts'],
+  test: [
+    'core',
+    'workflows',
+    'activities',
+    'worker',
+    'client',
+    'api',
+    'cli',
+    'ui',
+    'config',
+    'servers',
+    'stores',
+    'notifications',
+    'encryption',
+    'mlflow',
+    'examples',
+    'scripts',
+    'bench',
+  ],
+};
+
+const FOLDERS = Object.keys(LAYERS);
+const mayImport = (folder) =>
+  `${folder}/ may import ${LAYERS[folder].map((f) => `${f}/`).join(', ') || 'no other folder'} (LAYERS in eslint.config.mjs).`;
+
+/** `import-x/no-restricted-paths` zones: for each folder, every listed folder it may not import, and any unlisted one. */
+const layerZones = [
+  ...FOLDERS.flatMap((folder) => {
+    const denied = FOLDERS.filter((f) => f !== folder && !LAYERS[folder].includes(f));
+    return [
+      ...(denied.length > 0
+        ? [{ target: `./${folder}`, from: denied.map((f) => `./${f}`), message: mayImport(folder) }]
+        : []),
+      {
+        target: `./${folder}`,
+        from: [`./!(${[...FOLDERS, 'node_modules'].join('|')})/**`],
+        message: `a folder not in LAYERS (eslint.config.mjs). ${mayImport(folder)}`,
+      },
+    ];
+  }),
+  {
+    target: ['./api', './cli'],
+    from: './client',
+    except: ['./index.ts'],
+    message: 'api/ and cli/ go through the client’s door, client/index.ts, only.',
   },
-});
+];
+
+/** The allow table as lint configuration (exported for test/unit/lint/layers.test.ts). */
+export const layerConfigs = [
+  {
+    files: ['**/*.{ts,tsx,mts,cts,cjs}'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.tsx', '.cjs', '.js'],
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.cjs', '.json'] })],
+    },
+    rules: { 'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: layerZones }] },
+  },
+  {
+    files: ['**/*.{ts,tsx,mts,cts,cjs}'],
+    ignores: ['*', ...FOLDERS.map((f) => `${f}/**`)],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'Program',
+          message:
+            'This folder is not in LAYERS (eslint.config.mjs): add it with what it may import, and its row in ARCHITECTURE.md.',
+        },
+      ],
+    },
+  },
+];
+
 /** Node's globals in the CommonJS runtime files. */
 const nodeGlobals = Object.fromEntries(
   [
@@ -82,6 +177,7 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
     },
   },
+  ...layerConfigs,
   {
     files: ['core/**/*.ts'],
     rules: {
@@ -89,23 +185,7 @@ export default tseslint.config(
         'error',
         {
           paths: nodeBuiltins,
-          patterns: [
-            { group: ['node:*', '@temporalio/*'], message: 'core/ is pure: it may import zod only.' },
-            {
-              regex: anyOf(
-                'workflows',
-                'activities',
-                'worker',
-                'client',
-                'api',
-                'cli',
-                'config',
-                'stores',
-                'notifications'
-              ),
-              message: 'core/ is pure: it may import zod only.',
-            },
-          ],
+          patterns: [{ group: ['node:*', '@temporalio/*'], message: 'core/ is pure: it may import zod only.' }],
         },
       ],
     },
@@ -124,11 +204,7 @@ export default tseslint.config(
               message: 'workflows/ may import @temporalio/workflow only.',
             },
             {
-              regex: anyOf('client', 'cli', 'worker', 'config', 'api'),
-              message: 'workflows/ may import core/ and activity types only.',
-            },
-            {
-              regex: anyOf('activities'),
+              regex: '^(\\.\\./)+activities(/|$)',
               allowTypeImports: true,
               message: 'import activities with `import type` only.',
             },
@@ -142,56 +218,41 @@ export default tseslint.config(
       ],
     },
   },
-  layer(
-    ['activities/**/*.ts'],
-    ['worker', 'client', 'api', 'cli'],
-    'activities/ may import core/, config/ and workflow types only.',
-    [
-      {
-        regex: '^(\\.\\./)+workflows/(?!(definitions|search-attributes)$)',
-        allowTypeImports: true,
-        message:
-          'activities/ import workflow messages (workflows/definitions.ts, search attributes) and workflow types only.',
-      },
-    ]
-  ),
-  layer(
-    ['worker/**/*.ts'],
-    ['client', 'api', 'cli'],
-    'worker/ may import core/, workflows/, activities/ and config/ only.'
-  ),
-  layer(
-    ['client/**/*.ts'],
-    ['activities', 'worker', 'api', 'cli', 'config'],
-    'client/ may import core/ and the messages of workflows/ (definitions, search attributes) only.',
-    [
-      {
-        regex: '^(\\.\\./)+workflows/(?!(definitions|search-attributes)$)',
-        message: 'client/ takes workflow types and messages from workflows/definitions.ts, never a workflow body.',
-      },
-    ]
-  ),
-  layer(
-    ['stores/**/*.ts'],
-    ['workflows', 'activities', 'worker', 'client', 'api', 'cli', 'notifications'],
-    'stores/ may import core/, config/ and encryption/ only.'
-  ),
-  layer(
-    ['notifications/**/*.ts'],
-    ['workflows', 'activities', 'worker', 'client', 'api', 'cli'],
-    'notifications/ (the senders) may import core/, config/, stores/ and encryption/ only.'
-  ),
-  layer(
-    ['config/**/*.ts'],
-    ['workflows', 'activities', 'worker', 'client', 'api', 'cli', 'stores', 'notifications'],
-    'config/ may import core/ only.'
-  ),
-  layer(
-    ['api/**/*.ts'],
-    ['workflows', 'activities', 'worker', 'cli'],
-    'api/ goes through client/ (and core/, config/) only.'
-  ),
-  layer(['cli/**/*.ts'], ['workflows', 'activities'], 'cli/ goes through client/, api/, worker/ and config/ only.'),
+  {
+    files: ['activities/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+workflows/(?!(definitions|search-attributes)$)',
+              allowTypeImports: true,
+              message:
+                'activities/ import workflow messages (workflows/definitions.ts, search attributes) and workflow types only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+workflows/(?!(definitions|search-attributes)$)',
+              message:
+                'client/ takes workflow types and messages from workflows/definitions.ts, never a workflow body.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     // The CommonJS runtime files (bin, task runtimes, scripts) are linted too, without type information.
     files: ['**/*.cjs'],

@@ -7,9 +7,9 @@ import { defineConfig } from 'vitest/config';
 // Integration files run one at a time unless DJOBS_INTEGRATION_FILES_AT_ONCE says more (2 on the
 // 2-core machines): files are isolated from each other by their engine's task queue, ids derived
 // from titles, temp dirs and free ports (test/integration/harness.ts), and Python tool installs
-// take a lock (test/helpers/pip.ts), so they may share the dev server. Not the default yet: on a
+// take a lock (scripts/python-packages.ts), so they may share the dev server. Not the default yet: on a
 // machine loaded by other suites, two files at once pushed the 1000-task scale test and the CLI
-// secrets test past their time limits (ARCHITECTURE.md, Tests).
+// secrets test past their time limits (docs/performance.md, the test suite's time).
 //
 // `faults` holds the long fault and scale tests (kill -9 of workers and of the server, the
 // 1000-task runs): same dev server and engines as `integration`, run by `npm run test:faults`
