@@ -1,5 +1,6 @@
-// Configuration from the environment, parsed by one zod schema. Every variable durable-jobs reads
-// is listed here with its default (docs/configuration.md mirrors this list).
+// Configuration from the environment, parsed by one zod schema: every variable the engine's
+// settings come from, with its default. docs/configuration.md lists them (a unit test keeps it
+// complete) beside the few read elsewhere (the API's token, containment, S3, the installers).
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -104,6 +105,9 @@ const Env = z.object({
   /** PagerDuty Events API v2 endpoint of PAGERDUTY notification destinations (EU accounts, a proxy). */
   DJOBS_PAGERDUTY_EVENTS_URL: z.url({ protocol: /^https?$/ }).default(DEFAULT_PAGERDUTY_EVENTS_URL),
 });
+
+/** The environment variables of the settings (`ENV_VARIABLES` are all documented in docs/configuration.md). */
+export const ENV_VARIABLES = Object.keys(Env.shape);
 
 export interface DjobsConfig {
   home: string;

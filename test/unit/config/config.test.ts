@@ -1,6 +1,8 @@
 // Environment configuration: defaults, parsing, and one clear error listing every bad variable.
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../config';
+import { ENV_VARIABLES, loadConfig } from '../../../config';
 import { installedMlflowPython } from '../../../config/project-root';
 
 describe('loadConfig', () => {
@@ -97,5 +99,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DJOBS_API_ACCESS_CACHE_MS: '-5', DJOBS_POOL_MAX_TASKS: 'gpu' })).toThrow(
       /DJOBS_POOL_MAX_TASKS: expected pool=limit pairs.*DJOBS_API_ACCESS_CACHE_MS: |DJOBS_API_ACCESS_CACHE_MS: .*DJOBS_POOL_MAX_TASKS: expected pool=limit pairs/
     );
+  });
+});
+
+describe('docs/configuration.md', () => {
+  it('documents every variable of the settings', () => {
+    const doc = fs.readFileSync(path.resolve(__dirname, '../../../docs/configuration.md'), 'utf8');
+    expect(ENV_VARIABLES.length).toBeGreaterThan(40);
+    expect(ENV_VARIABLES.filter((v) => !doc.includes(`\`${v}\``))).toEqual([]);
   });
 });
