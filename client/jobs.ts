@@ -1,47 +1,27 @@
-// Jobs: a job is a Temporal Schedule whose action carries the job's settings and access (stored
-// as every schedule-kept record is, stores/schedule-records.ts; read back by stored-records.ts),
-// plus a trigger workflow for file-arrival and continuous jobs.
+// Jobs: create, read, list, change and delete. A job is a Temporal Schedule whose action carries
+// the job's settings and access (client/job-schedule.ts; stored as every schedule-kept record is,
+// stores/schedule-records.ts; read back by stored-records.ts), plus a workflow per trigger of a
+// file-arrival, continuous or model-triggered job (client/job-triggers.ts).
 import { randomInt } from 'node:crypto';
-import {
-  ScheduleOverlapPolicy,
-  WorkflowNotFoundError,
-  type ScheduleHandle,
-  type ScheduleOptionsAction,
-  type ScheduleSpec,
-} from '@temporalio/client';
+import type { ScheduleHandle } from '@temporalio/client';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import type { temporal } from '@temporalio/proto';
 import {
   MAX_RUN_ID,
   jobScheduleId,
   jobViewerKeywords,
-  translateQuartzCron,
   updateAccess,
+  type AccessControlEntry,
   type JobAccess,
   type JobSettings,
 } from '../core';
-import {
-  JOB_RUN_WORKFLOW_TYPE,
-  CONTINUOUS_WORKFLOW_TYPE,
-  FILE_ARRIVAL_WORKFLOW_TYPE,
-  configureTriggerSignal,
-  continuousWorkflowId,
-  fileArrivalWorkflowId,
-  MODEL_TRIGGER_WORKFLOW_TYPE,
-  modelTriggerWorkflowId,
-  stopTriggerSignal,
-  type ContinuousConfig,
-  type FileArrivalConfig,
-  type JobRunInput,
-  type ModelTriggerConfig,
-} from '../workflows/definitions';
-import { DjobsJobId, DjobsJobName, DjobsTrigger, DjobsViewers, NOT_YET_ADMITTED } from '../workflows/search-attributes';
-import { quoteQueryValue, viewersAttribute, viewersClause } from './viewer-query';
-import type { AccessControlEntry } from '../core';
-import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { createSchedule, onSchedule } from '../stores/schedule-records';
+import { DjobsJobId, DjobsJobName, DjobsViewers } from '../workflows/search-attributes';
 import type { ClientContext } from './context';
-import { DjobsError, ErrorCode, GrpcStatus, NotFoundError, SpecValidationError } from './errors';
-import type { temporal } from '@temporalio/proto';
+import { DjobsError, ErrorCode, GrpcStatus, NotFoundError } from './errors';
+import { jobIdOfSchedule, jobScheduleFields } from './job-schedule';
+import { stopTriggerWorkflows, syncTriggerWorkflows } from './job-triggers';
 import { LruCache } from './lru-cache';
-import { modelTriggerConfig } from './model-trigger';
 import {
   JOB_MEMO_CREATED,
   JOB_MEMO_CREATOR,
@@ -49,11 +29,10 @@ import {
   createdTime,
   creatorOf,
   runAsOf,
-  runMemo,
   scheduledRunInput,
 } from './stored-records';
 import { decodeMemo, decodedRecord, readableOr, unreadableMessage } from './undecodable-records';
-import { createSchedule, onSchedule } from '../stores/schedule-records';
+import { quoteQueryValue, viewersClause } from './viewer-query';
 
 /** Databricks `Job` (jobs/get). */
 export interface Job {
@@ -96,9 +75,6 @@ export interface ListJobsPageOptions {
 
 /** Bounds the recently-read-jobs cache of a long-lived client (an API server over many jobs). */
 const RECENT_JOBS = 10_000;
-const UNIT_MS = { MINUTES: 60_000, HOURS: 3_600_000, DAYS: 86_400_000, WEEKS: 604_800_000 } as const;
-/** How late a missed scheduled run may still start after an outage. */
-const SCHEDULE_CATCHUP_WINDOW = '10 minutes';
 /** At most this many just-shared job ids are added to one listing query (`grantedSinceIndexed`). */
 const MAX_GRANTED_IN_QUERY = 500;
 
@@ -133,11 +109,11 @@ export class Jobs {
       const jobId = randomInt(1, MAX_RUN_ID);
       const stored = await createSchedule(this.ctx.temporal, {
         scheduleId: jobScheduleId(jobId),
-        ...this.scheduleFields(jobId, valid, access, creator.name),
+        ...jobScheduleFields(this.ctx, jobId, valid, access, creator.name),
         memo: { [JOB_MEMO_CREATED]: created, [JOB_MEMO_CREATOR]: creator.name },
       });
       if (!stored) continue; // the random id is taken: draw another
-      await this.syncTriggerWorkflows(jobId, valid, { created: true });
+      await syncTriggerWorkflows(this.ctx, jobId, valid, { created: true });
       return { job_id: jobId };
     }
     throw new DjobsError(ErrorCode.INTERNAL_ERROR, 'Six random job ids in a row were taken; no job was created.');
@@ -179,7 +155,7 @@ export class Jobs {
       await this.onSchedule(jobId, (schedule) =>
         schedule.update((prev) => {
           const input = scheduledRunInput(prev.action.args, jobId);
-          return this.scheduleFields(jobId, input.settings, access, creatorOf(prev.memo).creator_user_name);
+          return jobScheduleFields(this.ctx, jobId, input.settings, access, creatorOf(prev.memo).creator_user_name);
         })
       );
     } finally {
@@ -356,13 +332,13 @@ export class Jobs {
         schedule.update((prev) => {
           const creator = creatorOf(prev.memo).creator_user_name;
           const access = accessOf(prev.action.memo) ?? { owner: { user_name: creator ?? 'unknown' }, grants: [] };
-          return this.scheduleFields(jobId, valid, access, creator);
+          return jobScheduleFields(this.ctx, jobId, valid, access, creator);
         })
       );
     } finally {
       this.recentJobs.delete(jobId);
     }
-    await this.syncTriggerWorkflows(jobId, valid);
+    await syncTriggerWorkflows(this.ctx, jobId, valid);
   }
 
   /** jobs/delete: the job and its schedule go; runs in flight finish. */
@@ -373,97 +349,7 @@ export class Jobs {
       this.recentJobs.delete(jobId);
       this.unindexedAccess.set(jobId, null);
     }
-    await this.stopTriggerWorkflow(fileArrivalWorkflowId(jobId));
-    await this.stopTriggerWorkflow(continuousWorkflowId(jobId));
-    await this.stopTriggerWorkflow(modelTriggerWorkflowId(jobId));
-  }
-
-  /**
-   * File-arrival and continuous jobs are driven by a workflow of their own: start it, or hand it
-   * the job's new configuration (it keeps its memory of seen files), or stop it when the job no
-   * longer has that trigger. Pausing keeps it, paused. A job just created has none to stop, so
-   * creating a job without triggers is one round trip.
-   */
-  private async syncTriggerWorkflows(
-    jobId: number,
-    settings: JobSettings,
-    o: { created?: boolean } = {}
-  ): Promise<void> {
-    const t = this.ctx.triggerTiming;
-    const fa = settings.trigger?.file_arrival;
-    const continuous = settings.continuous;
-    const model = modelTriggerConfig(settings, t);
-    const triggers: {
-      type: string;
-      workflowId: string;
-      config?: FileArrivalConfig | ContinuousConfig | ModelTriggerConfig;
-      summary: string;
-    }[] = [
-      {
-        type: FILE_ARRIVAL_WORKFLOW_TYPE,
-        workflowId: fileArrivalWorkflowId(jobId),
-        ...(fa && {
-          config: {
-            url: fa.url,
-            paused: settings.trigger?.pause_status === 'PAUSED',
-            minBetweenMs: (fa.min_time_between_triggers_seconds ?? 0) * 1000 * t.timeScale,
-            waitAfterChangeMs: (fa.wait_after_last_change_seconds ?? 0) * 1000 * t.timeScale,
-            pollMs: t.fileArrivalPollSeconds * 1000,
-          },
-        }),
-        summary: `file arrival trigger of job ${jobId}: ${fa?.url}`,
-      },
-      {
-        type: CONTINUOUS_WORKFLOW_TYPE,
-        workflowId: continuousWorkflowId(jobId),
-        ...(continuous && {
-          config: {
-            paused: continuous.pause_status === 'PAUSED',
-            backoffInitialMs: t.continuousBackoffSeconds * 1000,
-            backoffMaxMs: t.continuousBackoffMaxSeconds * 1000,
-          },
-        }),
-        summary: `continuous job ${jobId}`,
-      },
-      {
-        type: MODEL_TRIGGER_WORKFLOW_TYPE,
-        workflowId: modelTriggerWorkflowId(jobId),
-        ...(model && { config: model }),
-        summary: `model trigger of job ${jobId}: ${model?.condition} ${model?.scope || '(every model)'}`,
-      },
-    ];
-    for (const trigger of triggers) {
-      if (trigger.config)
-        await this.configureTriggerWorkflow(trigger.type, trigger.workflowId, jobId, trigger.config, trigger.summary);
-      else if (!o.created) await this.stopTriggerWorkflow(trigger.workflowId);
-    }
-  }
-
-  /** Start a job's trigger workflow with `config`, or hand a running one its new `config`. */
-  private async configureTriggerWorkflow(
-    type: string,
-    workflowId: string,
-    jobId: number,
-    config: FileArrivalConfig | ContinuousConfig | ModelTriggerConfig,
-    summary: string
-  ): Promise<void> {
-    await this.ctx.temporal.workflow.signalWithStart(type, {
-      workflowId,
-      taskQueue: this.ctx.taskQueue,
-      args: [{ jobId, config, ...(this.ctx.options.runOptions ? { options: this.ctx.options.runOptions } : {}) }],
-      signal: configureTriggerSignal,
-      signalArgs: [config],
-      typedSearchAttributes: [{ key: DjobsJobId, value: jobId }],
-      staticSummary: summary,
-    });
-  }
-
-  private async stopTriggerWorkflow(workflowId: string): Promise<void> {
-    try {
-      await this.ctx.temporal.workflow.getHandle(workflowId).signal(stopTriggerSignal);
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err; // none, or finished
-    }
+    await stopTriggerWorkflows(this.ctx, jobId);
   }
 
   /** The next times a job's schedule fires (empty when it has none or is paused). */
@@ -476,88 +362,6 @@ export class Jobs {
   private onSchedule<T>(jobId: number, act: (schedule: ScheduleHandle) => Promise<T>): Promise<T> {
     return onSchedule(this.ctx.temporal, jobScheduleId(jobId), act, () => new NotFoundError('Job', jobId));
   }
-
-  /**
-   * The schedule that stores a job. A job without a cron schedule (or with pause_status PAUSED)
-   * is a paused schedule: Temporal deletes idle unpaused schedules with no future actions after
-   * about a week, and a paused one never, so jobs never vanish.
-   */
-  private scheduleFields(jobId: number, settings: JobSettings, access: JobAccess, creator: string | undefined) {
-    const input: JobRunInput = {
-      jobId,
-      settings,
-      trigger: 'PERIODIC',
-      runType: 'JOB_RUN',
-      ...(this.ctx.options.runOptions ? { options: this.ctx.options.runOptions } : {}),
-    };
-    let spec: ScheduleSpec = {};
-    const periodic = settings.trigger?.periodic;
-    if (periodic) {
-      const every = Math.max(
-        1000,
-        Math.round(periodic.interval * UNIT_MS[periodic.unit] * this.ctx.triggerTiming.timeScale)
-      );
-      spec = { intervals: [{ every }] };
-    }
-    if (settings.schedule) {
-      const cron = translateQuartzCron(settings.schedule.quartz_cron_expression);
-      if (!cron.ok) {
-        throw new SpecValidationError(
-          cron.errors.map((message: string) => ({ path: 'schedule.quartz_cron_expression', message }))
-        );
-      }
-      spec = { calendars: cron.calendars as ScheduleSpec['calendars'], timezone: settings.schedule.timezone_id };
-    }
-    const paused = settings.schedule
-      ? settings.schedule.pause_status === 'PAUSED'
-      : !periodic || settings.trigger?.pause_status === 'PAUSED';
-    const name = settings.name ?? 'Untitled';
-    const action: ScheduleOptionsAction = {
-      type: 'startWorkflow',
-      workflowType: JOB_RUN_WORKFLOW_TYPE,
-      taskQueue: this.ctx.taskQueue,
-      workflowId: `djobs-sched-${jobId}`,
-      args: [input],
-      // Every scheduled run records who it runs as and the job's access at its start.
-      memo: { ...runMemo(access, runAsOf(settings, access), creator), ...NOT_YET_ADMITTED.memo },
-      typedSearchAttributes: [
-        { key: DjobsJobId, value: jobId },
-        { key: DjobsJobName, value: name },
-        { key: DjobsTrigger, value: 'PERIODIC' },
-        NOT_YET_ADMITTED.searchAttribute,
-        // Who may see the run, as of its start (runs/list's prefilter for a non-admin).
-        viewersAttribute(access),
-      ],
-      staticSummary: `${name} · scheduled run of job ${jobId}`,
-    };
-    return {
-      spec,
-      action,
-      policies: {
-        // Every fire starts a run; the job's slot gate applies max_concurrent_runs and its queue
-        // to it exactly as to run-now, recording a skipped run where Databricks does.
-        overlap: ScheduleOverlapPolicy.ALLOW_ALL,
-        catchupWindow: SCHEDULE_CATCHUP_WINDOW,
-      },
-      state: {
-        paused,
-        note: settings.schedule
-          ? `durable-jobs job ${jobId}: ${settings.schedule.quartz_cron_expression} (${settings.schedule.timezone_id})`
-          : `durable-jobs job ${jobId}: no schedule; kept paused so Temporal keeps it`,
-      },
-      typedSearchAttributes: [
-        { key: DjobsJobId, value: jobId },
-        { key: DjobsJobName, value: name },
-        viewersAttribute(access),
-      ],
-    };
-  }
-}
-
-/** The job id of a durable-jobs schedule id (`jobScheduleId`); undefined for other schedules. */
-function jobIdOfSchedule(scheduleId: string | null | undefined): number | undefined {
-  const m = /^djobs-job-(\d+)$/.exec(scheduleId ?? '');
-  return m ? Number(m[1]) : undefined;
 }
 
 const sameKeywords = (a: readonly string[], b: readonly string[]) =>
