@@ -177,9 +177,6 @@ const cancelAll = ({ client, guards }: ApiDeps): Route => ({
   },
 });
 
-const remove = ({ client }: ApiDeps): Route =>
-  actionRoute('jobs/runs/delete', { on: 'run', level: 'CAN_MANAGE' }, (p) => client.deleteRun(runIdOf(p)));
-
 const repair = ({ client }: ApiDeps): Route => ({
   method: 'POST',
   path: 'jobs/runs/repair',
@@ -195,6 +192,9 @@ const repair = ({ client }: ApiDeps): Route => ({
     });
   },
 });
+
+const remove = ({ client }: ApiDeps): Route =>
+  actionRoute('jobs/runs/delete', { on: 'run', level: 'CAN_MANAGE' }, (p) => client.deleteRun(runIdOf(p)));
 
 // Extension: pause and resume a run (not part of the Databricks API).
 const pause = ({ client }: ApiDeps): Route =>

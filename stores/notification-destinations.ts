@@ -22,11 +22,9 @@ import {
   type SecretField,
   type UpdateNotificationDestination,
 } from '../core';
-import { keyRingOf } from '../encryption/data-converter';
-import type { KeyRing } from '../encryption/key-ring';
 import { openSecret, sealSecret } from '../encryption/sealed-secret';
 import { DjobsError, ErrorCode } from '../core/errors';
-import { ScheduleRecords } from './schedule-records';
+import { SealingRecordStore, recordKind } from './schedule-records';
 
 const sealedField = z.string().optional();
 const DestinationRecord = z.object({
@@ -60,25 +58,13 @@ export interface DestinationPage {
   next_page_token?: string;
 }
 
-export class NotificationDestinationStore {
-  private readonly records: ScheduleRecords<DestinationRecord>;
-
-  constructor(
-    temporal: Client,
-    private readonly ring: KeyRing | undefined
-  ) {
-    this.records = new ScheduleRecords(temporal, {
-      prefix: 'djobs-notification-destination-',
-      workflowType: 'djobsNotificationDestination',
-      taskQueue: 'djobs-notification-destinations-never-run',
-      note: 'durable-jobs notification destination: a record, never runs',
-      schema: DestinationRecord,
-    });
-  }
-
-  /** The store over a Temporal client, sealing with the key ring of its payload codec. */
-  static of(temporal: Client): NotificationDestinationStore {
-    return new NotificationDestinationStore(temporal, keyRingOf(temporal.options.loadedDataConverter));
+export class NotificationDestinationStore extends SealingRecordStore<DestinationRecord> {
+  constructor(temporal: Client) {
+    super(
+      temporal,
+      recordKind('notification destination', DestinationRecord),
+      'Notification destinations hold secrets and need payload encryption: DJOBS_ENCRYPTION is off.'
+    );
   }
 
   async create(body: CreateNotificationDestination): Promise<NotificationDestination> {
@@ -198,15 +184,6 @@ export class NotificationDestinationStore {
       if (typeof value === 'string')
         record.sealed[field] = sealSecret(this.requireRing(), sealScope(record.id), field, Buffer.from(value, 'utf8'));
     }
-  }
-
-  private requireRing(): KeyRing {
-    if (!this.ring)
-      throw new DjobsError(
-        ErrorCode.INVALID_STATE,
-        'Notification destinations hold secrets and need payload encryption: DJOBS_ENCRYPTION is off.'
-      );
-    return this.ring;
   }
 
   private async read(id: string): Promise<DestinationRecord> {

@@ -16,6 +16,8 @@ import {
 } from '@temporalio/client';
 import { z } from 'zod';
 import { DjobsError, ErrorCode } from '../core/errors';
+import { keyRingOf } from '../encryption/data-converter';
+import type { KeyRing } from '../encryption/key-ring';
 
 /** Act on the schedule `scheduleId`; a missing one is `missing()`. */
 export async function onSchedule<T>(
@@ -72,6 +74,22 @@ export interface RecordKind<R> {
   note: string;
   /** Every record read back from Temporal is parsed, never cast. */
   schema: z.ZodType<R>;
+}
+
+/**
+ * The kind of record named `name` (e.g. `secret scope`): schedules `djobs-secret-scope-<name>`,
+ * whose placeholder action is a `djobsSecretScope` workflow on `djobs-secret-scopes-never-run`.
+ */
+export function recordKind<R>(name: string, schema: z.ZodType<R>): RecordKind<R> {
+  const words = name.split(' ');
+  const dashed = words.join('-');
+  return {
+    prefix: `djobs-${dashed}-`,
+    workflowType: `djobs${words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('')}`,
+    taskQueue: `djobs-${dashed}s-never-run`,
+    note: `durable-jobs ${name}: a record, never runs`,
+    schema,
+  };
 }
 
 /** Records of one kind, each a paused schedule whose action carries it. */
@@ -150,5 +168,35 @@ export class ScheduleRecords<R> {
     for await (const s of this.temporal.schedule.list())
       if (s.scheduleId.startsWith(this.kind.prefix)) out.push(s.scheduleId.slice(this.kind.prefix.length));
     return out.sort((a, b) => a.localeCompare(b));
+  }
+}
+
+/**
+ * A store of one kind of record that seals its secret values (encryption/sealed-secret.ts) with
+ * the key ring of its client's payload codec; with encryption off it has no ring, and refuses to
+ * keep a secret rather than keep it in the clear.
+ */
+export abstract class SealingRecordStore<R> {
+  protected readonly records: ScheduleRecords<R>;
+  protected readonly ring: KeyRing | undefined;
+
+  protected constructor(
+    temporal: Client,
+    kind: RecordKind<R>,
+    /** Why the store refuses to work without a key ring. */
+    private readonly ringRequired: string
+  ) {
+    this.records = new ScheduleRecords(temporal, kind);
+    this.ring = keyRingOf(temporal.options.loadedDataConverter);
+  }
+
+  /** The store over a Temporal client, sealing with the key ring of its payload codec. */
+  static of<S>(this: new (temporal: Client) => S, temporal: Client): S {
+    return new this(temporal);
+  }
+
+  protected requireRing(): KeyRing {
+    if (!this.ring) throw new DjobsError(ErrorCode.INVALID_STATE, this.ringRequired);
+    return this.ring;
   }
 }

@@ -16,10 +16,8 @@ import {
   type SecretAcl,
 } from '../core';
 import { DjobsError, ErrorCode } from '../core/errors';
-import type { KeyRing } from '../encryption/key-ring';
 import { openSecret, sealSecret } from '../encryption/sealed-secret';
-import { keyRingOf } from '../encryption/data-converter';
-import { ScheduleRecords } from './schedule-records';
+import { SealingRecordStore, recordKind } from './schedule-records';
 
 const ScopeRecord = z.object({
   scope: z.string(),
@@ -35,25 +33,13 @@ const missingScope = (scope: string) =>
   new DjobsError(ErrorCode.RESOURCE_DOES_NOT_EXIST, `Scope ${scope} does not exist!`);
 const invalid = (message: string) => new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, message);
 
-export class SecretScopes {
-  private readonly records: ScheduleRecords<ScopeRecord>;
-
-  constructor(
-    temporal: Client,
-    private readonly ring: KeyRing | undefined
-  ) {
-    this.records = new ScheduleRecords(temporal, {
-      prefix: 'djobs-secret-scope-',
-      workflowType: 'djobsSecretScope',
-      taskQueue: 'djobs-secret-scopes-never-run',
-      note: 'durable-jobs secret scope: a record, never runs',
-      schema: ScopeRecord,
-    });
-  }
-
-  /** Secret scopes over a Temporal client, with the key ring of its payload codec. */
-  static of(temporal: Client): SecretScopes {
-    return new SecretScopes(temporal, keyRingOf(temporal.options.loadedDataConverter));
+export class SecretScopes extends SealingRecordStore<ScopeRecord> {
+  constructor(temporal: Client) {
+    super(
+      temporal,
+      recordKind('secret scope', ScopeRecord),
+      'Secrets need payload encryption: DJOBS_ENCRYPTION is off.'
+    );
   }
 
   /** secrets/scopes/create: the creator MANAGEs the scope; `users` too with initial_manage_principal. */
@@ -161,12 +147,6 @@ export class SecretScopes {
       );
     }
     return out;
-  }
-
-  private requireRing(): KeyRing {
-    if (!this.ring)
-      throw new DjobsError(ErrorCode.INVALID_STATE, 'Secrets need payload encryption: DJOBS_ENCRYPTION is off.');
-    return this.ring;
   }
 
   private async read(scope: string): Promise<ScopeRecord> {

@@ -39,29 +39,18 @@ async function lint(file: string, code: string): Promise<string[]> {
 
 describe('the import allow table', () => {
   it.each([
-    ['encryption/probe.ts', "import { ApiError } from '../api/errors';", 'encryption/ may import no other folder'],
-    ['core/probe.ts', "import { parseArgs } from '../bench/args';", 'core/ may import no other folder'],
-    [
-      'workflows/probe.ts',
-      "import { SecretScopes } from '../stores/secret-scopes';",
-      'workflows/ may import core/, activities/',
-    ],
-    ['ui/src/probe.ts', "import { DjobsError } from '../../client/errors';", 'ui/ may import core/'],
-    ['stores/probe.ts', "import { loadConfig } from '../config';", 'stores/ may import core/, encryption/'],
-    ['config/probe.ts', "import { startDevServer } from '../servers/dev-server';", 'config/ may import core/'],
-    [
-      'activities/probe.ts',
-      "import { DurableJobsClient } from '../client';",
-      'activities/ may import core/, workflows/',
-    ],
-    ['client/probe.ts', "import { createApiServer } from '../api/server';", 'client/ may import core/, workflows/'],
-    ['servers/probe.ts', "import { DurableJobsClient } from '../client';", 'servers/ may import config/'],
-    ['notifications/probe.ts', "import { scimMe } from '../api/identity';", 'notifications/ may import core/'],
-  ])('refuses %s: %s', async (file, code, expected) => {
+    ['encryption/probe.ts', "import { ApiError } from '../api/errors';"],
+    ['core/probe.ts', "import { parseArgs } from '../bench/args';"],
+    ['workflows/probe.ts', "import { SecretScopes } from '../stores/secret-scopes';"],
+    ['ui/src/probe.ts', "import { DjobsError } from '../../client/errors';"],
+    ['config/probe.ts', "import { startDevServer } from '../servers/dev-server';"],
+    ['activities/probe.ts', "import { DurableJobsClient } from '../client';"],
+  ])('refuses %s: %s', async (file, code) => {
+    const folder = file.split('/')[0]!;
     const messages = await lint(file, `${code}\nexport const probe = 1;\n`);
-    expect(messages).toHaveLength(1);
-    expect(messages[0]).toContain('import-x/no-restricted-paths');
-    expect(messages[0]).toContain(expected);
+    expect(messages).toEqual([
+      `import-x/no-restricted-paths: Unexpected path "${/'(.+)'/.exec(code)![1]}" imported in restricted zone. ${folder}/ may import ${config.LAYERS[folder]!.map((f) => `${f}/`).join(', ') || 'no other folder'} (LAYERS in eslint.config.mjs).`,
+    ]);
   });
 
   it('refuses every arrow the table does not list, between any two folders', async () => {

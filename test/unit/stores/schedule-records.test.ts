@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { actionArgs, storedRecord } from '../../../stores/schedule-records';
+import { actionArgs, recordKind, storedRecord } from '../../../stores/schedule-records';
 
 const Scope = z.object({ scope: z.string(), acls: z.array(z.string()) });
 
@@ -24,5 +24,24 @@ describe('a record read back from a schedule', () => {
   it('is carried only by an action that starts a workflow', () => {
     expect(actionArgs({ action: { type: 'startWorkflow', args: [1] } as never })).toEqual([1]);
     expect(actionArgs({ action: { type: 'other' } as never })).toBeUndefined();
+  });
+});
+
+describe('a kind of record', () => {
+  it('is kept under the schedule ids, placeholder workflow and note it always had', () => {
+    const { schema: _, ...secretScope } = recordKind('secret scope', Scope);
+    expect(secretScope).toEqual({
+      prefix: 'djobs-secret-scope-',
+      workflowType: 'djobsSecretScope',
+      taskQueue: 'djobs-secret-scopes-never-run',
+      note: 'durable-jobs secret scope: a record, never runs',
+    });
+    const { schema: __, ...destination } = recordKind('notification destination', Scope);
+    expect(destination).toEqual({
+      prefix: 'djobs-notification-destination-',
+      workflowType: 'djobsNotificationDestination',
+      taskQueue: 'djobs-notification-destinations-never-run',
+      note: 'durable-jobs notification destination: a record, never runs',
+    });
   });
 });
