@@ -1,7 +1,8 @@
-// The Databricks REST API over durable-jobs: one module per resource, each `register…Api(app,
-// deps)`, composed here with what every request shares (JSON bodies whatever their Content-Type,
-// Databricks error bodies, request logging, bearer-token authentication). Every route goes through
-// the typed client; this layer never touches Temporal directly.
+// The Databricks REST API over durable-jobs: one module per resource (`register…Api(app, deps)`),
+// the identity, codec server and web UI routes, composed here with what every request shares
+// (JSON bodies whatever their Content-Type, Databricks error bodies, request logging, bearer-token
+// authentication). Every route goes through the typed client; this layer never touches Temporal
+// directly.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { DurableJobsClient } from '../client';
 import { addAuthentication, type TokenMap } from './auth';
