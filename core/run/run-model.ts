@@ -77,6 +77,11 @@ export interface AttemptState {
   childRunId?: number;
   /** for_each_task: iteration counts (Databricks `for_each_task.stats.task_run_stats`). */
   forEachStats?: ForEachStats;
+  /**
+   * The values this attempt set, once a repair ran its task again (until then they are the task's
+   * `taskValues`): every attempt keeps its own values for `runs/get-output` of its task run id.
+   */
+  taskValues?: Record<string, JsonValue>;
 }
 
 export interface TaskRunState {
@@ -246,6 +251,19 @@ export function isRunTerminal(run: Pick<Run, 'state'>): boolean {
 
 export function latestAttempt(task: TaskRunState): AttemptState {
   return task.attempts[task.attempts.length - 1]!;
+}
+
+/** The latest attempt of a task that succeeded: the one whose values are the task's `taskValues`. */
+function latestSuccess(task: TaskRunState): AttemptState | undefined {
+  for (let i = task.attempts.length - 1; i >= 0; i--)
+    if (task.attempts[i]!.result === TaskResultState.SUCCESS) return task.attempts[i];
+  return undefined;
+}
+
+/** The values one attempt set: its own once a repair superseded it, else the task's if it is their source. */
+export function attemptTaskValues(task: TaskRunState, attempt: AttemptState): Record<string, JsonValue> | undefined {
+  if (attempt.taskValues) return attempt.taskValues;
+  return latestSuccess(task) === attempt ? task.taskValues : undefined;
 }
 
 /** A run's task attempts in the order its view lists them: by the job's tasks, then attempt by attempt. */
