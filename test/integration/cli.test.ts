@@ -106,6 +106,42 @@ describe('djobs CLI', () => {
     expect(r.stdout).toContain('FAILED');
   });
 
+  it('repair-run and get-run show the repaired task at its latest attempt, after a retry numbered higher', async () => {
+    // load fails twice (attempts 0 and 1) until fixed; the repair's attempt is numbered 0 again.
+    const fixed = path.join(engine.workDir, 'load-fixed');
+    const spec = path.join(engine.workDir, 'repaired.json');
+    fs.writeFileSync(
+      spec,
+      JSON.stringify({
+        name: 'repaired',
+        tasks: [
+          { task_key: 'extract', shell_command_task: { command: 'true' } },
+          {
+            task_key: 'load',
+            depends_on: [{ task_key: 'extract' }],
+            max_retries: 1,
+            shell_command_task: { command: `test -f ${fixed}` },
+          },
+        ],
+      })
+    );
+    const failed = await djobs(['run', spec, '-o', 'json'], env);
+    expect(failed.code, failed.stderr).toBe(1);
+    const runId = String((JSON.parse(failed.stdout) as Run).run_id);
+    fs.writeFileSync(fixed, '');
+    const repaired = await djobs(['jobs', 'repair-run', runId, '--rerun-all-failed-tasks'], env);
+    expect(repaired.code, repaired.stderr).toBe(0);
+    const taskLine = (text: string, key: string) => text.split('\n').find((l) => l.startsWith(`${key} `));
+    expect(repaired.stdout).toMatch(/: SUCCESS\n/);
+    expect(taskLine(repaired.stdout, 'load')).toMatch(/^load\s+SUCCESS\s+0\s/);
+    // The live lines (stderr is no TTY here) follow the repaired task to its end.
+    expect(repaired.stderr.split('\n')).toContain('load: SUCCESS');
+    const got = await djobs(['jobs', 'get-run', runId], env);
+    expect(got.stdout).toMatch(/: SUCCESS\n/);
+    expect(taskLine(got.stdout, 'load')).toMatch(/^load\s+SUCCESS\s+0\s/);
+    expect(taskLine(got.stdout, 'extract')).toMatch(/^extract\s+SUCCESS\s+0\s/);
+  });
+
   it('exit 3 when Temporal cannot be reached', async () => {
     const r = await djobs(['jobs', 'list'], { TEMPORAL_ADDRESS: '127.0.0.1:1' }, 30_000);
     expect(r.code).toBe(3);

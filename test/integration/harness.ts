@@ -189,8 +189,7 @@ export function job(name: string, tasks: Task[], extra: Partial<JobSettings> = {
 /** The latest attempt of each task, by key. */
 export function latestByKey(run: Run): Record<string, Run['tasks'][number]> {
   const out: Record<string, Run['tasks'][number]> = {};
-  for (const t of run.tasks)
-    if (!out[t.task_key] || t.attempt_number >= out[t.task_key]!.attempt_number) out[t.task_key] = t;
+  for (const t of run.tasks) if (!out[t.task_key] || t.run_id > out[t.task_key]!.run_id) out[t.task_key] = t;
   return out;
 }
 
