@@ -113,7 +113,14 @@ export function configureDevCommand(program: Command): void {
         const mlflowUrl = config.mlflowTrackingUri ?? mlflow?.url;
         const connection = await NativeConnection.connect({ address: server.address });
         // Loaded again: --mlflow may just have installed the environment Python tasks now run with.
-        const worker = await workerFor(connection, loadConfig(), dataConverter, undefined, mlflowUrl);
+        // Its notifications link to the same run pages as run_page_url: this dev's web UI, else its
+        // Temporal UI, on the ports it really took.
+        const workerConfig = {
+          ...loadConfig(),
+          ...(config.webUiUrl ? { webUiUrl: config.webUiUrl } : {}),
+          ...(uiUrl ? { uiUrl } : {}),
+        };
+        const worker = await workerFor(connection, workerConfig, dataConverter, undefined, mlflowUrl);
         // Other commands now use this server instead of waiting.
         lock.update({
           state: 'ready',

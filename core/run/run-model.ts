@@ -151,7 +151,13 @@ export interface NotificationDelivery {
   task_key?: string;
   /** `email` (the listed addresses) or `destination` (a notification destination id). */
   target: { type: 'email'; addresses: string[] } | { type: 'destination'; id: string };
-  status: 'DELIVERED' | 'FAILED';
+  /**
+   * DELIVERED: the receiver took it (an SMTP server, an HTTP endpoint). WRITTEN_TO_OUTBOX: with no
+   * SMTP server configured, the email was written to `outbox_file` and sent to no one.
+   */
+  status: 'DELIVERED' | 'WRITTEN_TO_OUTBOX' | 'FAILED';
+  /** The `.eml` file of an email written to the outbox. */
+  outbox_file?: string;
   /** Why the delivery failed, after its retries. */
   error?: string;
   /** Epoch milliseconds when the delivery ended. */

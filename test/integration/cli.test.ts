@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Job, Run } from '../../client';
+import type { NotificationDelivery } from '../../core';
 import { freePort } from '../../config/dev-server';
 import { startDjobsDev, useEngine, waitFor } from './harness';
 import { run, type Result } from './processes';
@@ -272,6 +273,7 @@ describe('djobs CLI', () => {
       expect(dev.output()).not.toContain('Generated an admin token');
       const { body } = await api('runs/submit', {
         tasks: [{ task_key: 'hi', shell_command_task: { command: 'echo hi' } }],
+        email_notifications: { on_success: ['team@example.com'] },
       });
       const run = await waitFor(async () => {
         const r = await api(`runs/get?run_id=${body.run_id as number}`);
@@ -284,6 +286,16 @@ describe('djobs CLI', () => {
       // The Temporal UI dev really started (DJOBS_UI_PORT=0: a free port) links the run back to it.
       const ui = /Web UI at (http:\/\/\S+?),/.exec(dev.output())?.[1];
       expect(ui, dev.output()).toMatch(/^http:\/\/localhost:\d+$/);
+      // Its notification links to that page too (here an email in dev's outbox, with no SMTP server),
+      // and the delivery says the email went to the outbox, not to anyone.
+      const delivered = await waitFor(async () => {
+        const r = await api(`runs/get?run_id=${runId}`);
+        return (r.body.notification_deliveries as NotificationDelivery[] | undefined)?.[0];
+      }, 'the success email to be delivered');
+      const outbox = path.join(engine.workDir, 'dev-home', 'outbox');
+      const mail = path.join(outbox, `${delivered.event_id}.eml`);
+      expect(fs.readFileSync(mail, 'utf8')).toContain(`Run page: ${run.run_page_url as string}\n`);
+      expect(delivered).toMatchObject({ event: 'on_success', status: 'WRITTEN_TO_OUTBOX', outbox_file: mail });
       // A command attached to dev (here the CLI) gives the same run page.
       const cliRun = await djobs(['jobs', 'get-run', String(runId), '-o', 'json'], {
         TEMPORAL_ADDRESS: '',
