@@ -1,4 +1,5 @@
 // The djobs CLI as users run it: real processes, real exit codes, JSON output.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +21,12 @@ describe('djobs CLI', () => {
   let env: Record<string, string>;
   let okJob: string;
   let badJob: string;
+  /** A job spec written as JSON to the test's directory. */
+  const specFile = (name: string, spec: unknown): string => {
+    const file = path.join(engine.workDir, name);
+    fs.writeFileSync(file, JSON.stringify(spec));
+    return file;
+  };
   beforeAll(async () => {
     env = { TEMPORAL_ADDRESS: engine.address, DJOBS_TASK_QUEUE: engine.taskQueue, DJOBS_HOME: engine.dataDir };
     okJob = path.join(engine.workDir, 'ok.yaml');
@@ -110,22 +117,18 @@ describe('djobs CLI', () => {
   it('repair-run and get-run show the repaired task at its latest attempt, after a retry numbered higher', async () => {
     // load fails twice (attempts 0 and 1) until fixed; the repair's attempt is numbered 0 again.
     const fixed = path.join(engine.workDir, 'load-fixed');
-    const spec = path.join(engine.workDir, 'repaired.json');
-    fs.writeFileSync(
-      spec,
-      JSON.stringify({
-        name: 'repaired',
-        tasks: [
-          { task_key: 'extract', shell_command_task: { command: 'true' } },
-          {
-            task_key: 'load',
-            depends_on: [{ task_key: 'extract' }],
-            max_retries: 1,
-            shell_command_task: { command: `test -f ${fixed}` },
-          },
-        ],
-      })
-    );
+    const spec = specFile('repaired.json', {
+      name: 'repaired',
+      tasks: [
+        { task_key: 'extract', shell_command_task: { command: 'true' } },
+        {
+          task_key: 'load',
+          depends_on: [{ task_key: 'extract' }],
+          max_retries: 1,
+          shell_command_task: { command: `test -f ${fixed}` },
+        },
+      ],
+    });
     const failed = await djobs(['run', spec, '-o', 'json'], env);
     expect(failed.code, failed.stderr).toBe(1);
     const runId = String((JSON.parse(failed.stdout) as Run).run_id);
@@ -141,6 +144,71 @@ describe('djobs CLI', () => {
     expect(got.stdout).toMatch(/: SUCCESS\n/);
     expect(taskLine(got.stdout, 'load')).toMatch(/^load\s+SUCCESS\s+0\s/);
     expect(taskLine(got.stdout, 'extract')).toMatch(/^extract\s+SUCCESS\s+0\s/);
+  });
+
+  it('get-run --wait follows a run started elsewhere with its live task lines, to its exit code', async () => {
+    const go = path.join(engine.workDir, 'follow-go');
+    const spec = specFile('followed.json', {
+      name: 'followed',
+      tasks: [{ task_key: 'wait', shell_command_task: { command: `while [ ! -f ${go} ]; do sleep 0.1; done` } }],
+    });
+    const started = await djobs(['run', spec, '--no-wait'], env);
+    expect(started.code, started.stderr).toBe(0);
+    const runId = started.stdout.trim();
+    const follower = spawn(process.execPath, [cli, 'jobs', 'get-run', runId, '--wait'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    follower.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    follower.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => follower.once('exit', resolve));
+    try {
+      // The run is still going when the follower shows it running; only then may it end.
+      await waitFor(
+        () => stderr.split('\n').includes('wait: RUNNING'),
+        `the follower to show the task running (${stderr})`
+      );
+      fs.writeFileSync(go, '');
+      expect(await exited, stderr).toBe(0);
+    } finally {
+      follower.kill();
+    }
+    expect(stderr.split('\n')).toContain('wait: SUCCESS');
+    expect(stdout).toMatch(new RegExp(`^Run ${runId} "followed": SUCCESS\n`));
+    expect(stdout).toMatch(/\nwait\s+SUCCESS\s+0\s/);
+  });
+
+  it('jobs get shows the next runs in the schedule time zone and UTC; jobs list shows each trigger in words', async () => {
+    const spec = specFile('scheduled.json', {
+      name: 'cli scheduled',
+      schedule: { quartz_cron_expression: '0 30 6 * * ?', timezone_id: 'America/New_York', pause_status: 'UNPAUSED' },
+      tasks: [{ task_key: 't', shell_command_task: { command: 'true' } }],
+    });
+    const created = await djobs(['jobs', 'create', '--json', `@${spec}`], env);
+    expect(created.code, created.stderr).toBe(0);
+    const jobId = created.stdout.trim();
+    try {
+      const got = await djobs(['jobs', 'get', jobId], env);
+      expect(got.code, got.stderr).toBe(0);
+      expect(got.stdout).toContain('\ntrigger: every day at 06:30, America/New_York\n');
+      const next = got.stdout.split('next runs (America/New_York, UTC beside):\n')[1]!.trim().split('\n');
+      expect(next.length).toBeGreaterThan(0);
+      for (const line of next) {
+        // 06:30 in New York is 10:30 or 11:30 UTC, by daylight saving time.
+        const m = /^(\d{4}-\d\d-\d\d) 06:30:00 (-04:00|-05:00) {2}\((\S+)\)$/.exec(line.trim());
+        expect(m, line).not.toBeNull();
+        expect(new Date(`${m![1]}T06:30:00${m![2]}`).toISOString()).toBe(m![3]);
+      }
+      const listed = await djobs(['jobs', 'list', '--name', 'cli scheduled'], env);
+      expect(listed.stdout.split('\n')[0]).toMatch(/^JOB_ID\s+NAME\s+TRIGGER\s+CREATED$/);
+      expect(listed.stdout).toMatch(
+        new RegExp(`\n${jobId}\\s+cli scheduled\\s+every day at 06:30, America/New_York\\s+\\d{4}-`)
+      );
+    } finally {
+      await djobs(['jobs', 'delete', jobId], env);
+    }
   });
 
   it('exit 3 when Temporal cannot be reached', async () => {
