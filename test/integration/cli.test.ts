@@ -334,7 +334,7 @@ describe('djobs CLI', () => {
       };
       await waitFor(
         async () => (await api('runs/list')).status === 200,
-        `the dev API to answer (${dev.output()})`,
+        () => `the dev API to answer (${dev.output()})`,
         120_000
       );
       expect(dev.output()).toContain(`durable-jobs API at http://127.0.0.1:${apiPort}/api/2.1/jobs`);

@@ -230,10 +230,13 @@ export function expectRetriedTwice(run: Run, counter: string): Run['tasks'] {
   return attempts;
 }
 
-/** Poll `fn` until it returns a truthy value or the deadline passes; keeps the last error. */
+/**
+ * Poll `fn` until it returns a truthy value or the deadline passes; keeps the last error. `what`
+ * may be a function, read at the timeout: e.g. a process's output up to then.
+ */
 export async function waitFor<T>(
   fn: () => Promise<T | undefined | false> | T | undefined | false,
-  what: string,
+  what: string | (() => string),
   timeoutMs = 30_000
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -245,7 +248,10 @@ export async function waitFor<T>(
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: last });
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`, {
+        cause: last,
+      });
     await new Promise((r) => setTimeout(r, 100));
   }
 }
