@@ -34,7 +34,15 @@ import {
   type JobRunInput,
   type ModelTriggerConfig,
 } from '../workflows/definitions';
-import { DjobsJobId, DjobsJobName, DjobsTrigger, DjobsViewers, NOT_YET_ADMITTED } from '../workflows/search-attributes';
+import {
+  DjobsJobId,
+  DjobsJobName,
+  DjobsTrigger,
+  DjobsViewers,
+  NOT_YET_ADMITTED,
+  WorkflowKind,
+  kindAttribute,
+} from '../workflows/search-attributes';
 import { quoteQueryValue, viewersAttribute, viewersClause } from './viewer-query';
 import type { AccessControlEntry } from '../core';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
@@ -54,6 +62,13 @@ import {
   scheduledRunInput,
 } from './stored-records';
 import { decodeMemo, decodedRecord, readableOr, unreadableMessage } from './undecodable-records';
+
+/** The DjobsKind of each trigger workflow type. */
+const TRIGGER_KINDS: Record<string, WorkflowKind> = {
+  [FILE_ARRIVAL_WORKFLOW_TYPE]: WorkflowKind.FILE_ARRIVAL,
+  [CONTINUOUS_WORKFLOW_TYPE]: WorkflowKind.CONTINUOUS,
+  [MODEL_TRIGGER_WORKFLOW_TYPE]: WorkflowKind.MODEL_TRIGGER,
+};
 
 /** Databricks `Job` (jobs/get). */
 export interface Job {
@@ -456,7 +471,7 @@ export class Jobs {
       args: [{ jobId, config, ...(this.ctx.options.runOptions ? { options: this.ctx.options.runOptions } : {}) }],
       signal: configureTriggerSignal,
       signalArgs: [config],
-      typedSearchAttributes: [{ key: DjobsJobId, value: jobId }],
+      typedSearchAttributes: [kindAttribute(TRIGGER_KINDS[type]!), { key: DjobsJobId, value: jobId }],
       staticSummary: summary,
     });
   }
@@ -529,6 +544,7 @@ export class Jobs {
       // Every scheduled run records who it runs as and the job's access at its start.
       memo: { ...runMemo(access, runAsOf(settings, access), creator), ...NOT_YET_ADMITTED.memo },
       typedSearchAttributes: [
+        kindAttribute(WorkflowKind.RUN),
         { key: DjobsJobId, value: jobId },
         { key: DjobsJobName, value: name },
         { key: DjobsTrigger, value: 'PERIODIC' },

@@ -44,6 +44,8 @@ import {
   DjobsTrigger,
   MEMO_ADMISSION,
   NOT_YET_ADMITTED,
+  WorkflowKind,
+  kindAttribute,
 } from '../workflows/search-attributes';
 import type { ClientContext } from './context';
 import { DjobsError, ErrorCode, GrpcStatus, InvalidStateError, NotFoundError } from './errors';
@@ -378,6 +380,7 @@ export class Runs {
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
       ...(o.memo ? { memo: o.memo } : {}),
       typedSearchAttributes: [
+        kindAttribute(WorkflowKind.RUN),
         ...(input.jobId !== undefined ? [{ key: DjobsJobId, value: input.jobId }] : []),
         { key: DjobsRunId, value: input.runId },
         { key: DjobsJobName, value: input.runName },

@@ -267,6 +267,11 @@ describe('web UI in headless Chromium', () => {
     expect(await page.locator('tr[data-run-id] .badge[data-state="failed"]').count()).toBe(1);
     await page.goto(`${base}/#/runs?job_id=${jobId}&state=active`);
     await page.waitForSelector('text=No runs match.');
+    // The runs page links to the Temporal UI's workflow list filtered to runs (temporal-ui.test.ts
+    // shows that filter lists the runs and not their gates, triggers or for_each children).
+    expect(await page.getByRole('link', { name: 'Runs in Temporal UI ↗' }).getAttribute('href')).toBe(
+      `${engine.client.temporalNamespaceUrl()}/workflows?query=${encodeURIComponent("DjobsKind = 'run'")}`
+    );
 
     // Keyboard: a DAG node is a focusable button; Enter opens the task.
     await page.goto(`${base}/#/runs/${runIds[4]}`);

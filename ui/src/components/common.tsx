@@ -1,4 +1,5 @@
-// Small shared pieces: state badges, run cells, errors, the trigger of a job in words.
+// Small shared pieces: state badges, run cells, errors, the trigger of a job in words, links to
+// the Temporal UI.
 import type { ComponentChildren } from 'preact';
 import { nextFireTime } from '../../../core/cron/describe';
 import { jobTriggerInWords } from '../../../core/cron/job-trigger';
@@ -49,4 +50,29 @@ export function triggerOf(job: Job): { words: string; paused: boolean | undefine
       ? nextFireTime(s.schedule.quartz_cron_expression, s.schedule.timezone_id, Date.now())
       : undefined;
   return { ...trigger, ...(next !== undefined ? { next } : {}) };
+}
+
+/** The Temporal Web UI of this server's namespace (e.g. http://localhost:8233/namespaces/default), when known. */
+export const temporalUi = () => document.querySelector<HTMLMetaElement>('meta[name="djobs-temporal-ui"]')?.content;
+
+/**
+ * The Temporal UI's workflow list filtered to runs, without the gates, triggers and for_each
+ * children beside them (the `DjobsKind` search attribute, workflows/search-attributes.ts).
+ */
+export const TEMPORAL_RUNS_QUERY = "DjobsKind = 'run'";
+
+export function TemporalRunsLink() {
+  const ui = temporalUi();
+  if (!ui) return null;
+  return (
+    <a
+      class="button"
+      href={`${ui}/workflows?query=${encodeURIComponent(TEMPORAL_RUNS_QUERY)}`}
+      target="_blank"
+      rel="noreferrer"
+      title={`The Temporal UI's workflows, filtered with ${TEMPORAL_RUNS_QUERY}`}
+    >
+      Runs in Temporal UI ↗
+    </a>
+  );
 }
