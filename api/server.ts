@@ -38,6 +38,7 @@ import { decodeListingToken, decodeOffsetToken, encodeListingToken, encodeOffset
 import { parseJsonBody, requestBody, requestParams, type Params } from './request-params';
 import { registerIdentityRoutes } from './identity';
 import { isWebUiPath, registerWebUi } from './web-ui';
+import type { SignInOptions } from './sign-in';
 import { isCodecRequest, registerCodecServer, type CodecServerOptions } from './codec-server';
 import { registerSecretsApi } from './secrets';
 import { SecretScopes } from '../stores/secret-scopes';
@@ -56,6 +57,8 @@ export interface ApiServerOptions {
   codec?: CodecServerOptions;
   /** Serve HTTPS with this PEM certificate chain and key. */
   https?: { cert: Buffer; key: Buffer };
+  /** Sign-in links to the web UI (api/sign-in.ts): the dev admin token's file, the codes' lifetime. */
+  signIn?: Omit<SignInOptions, 'tokens'>;
 }
 
 const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
@@ -641,7 +644,10 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   const principalOf = (req: FastifyRequest) => (req as unknown as { principal: Principal }).principal;
   const bodyLimit = opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
   registerIdentityRoutes(app, (req) => principalOf(req as FastifyRequest));
-  registerWebUi(app, { temporalUi: client.temporalNamespaceUrl() });
+  registerWebUi(app, {
+    temporalUi: client.temporalNamespaceUrl(),
+    signIn: { ...opts.signIn, tokens: opts.tokens },
+  });
 
   for (const version of VERSIONS) {
     for (const r of routes) {

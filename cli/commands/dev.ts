@@ -10,6 +10,8 @@ import { findOrInstallTemporalCli } from '../../config/temporal-cli';
 import { ensureMlflow, installedMlflowPython } from '../../config/mlflow-install';
 import { startMlflowServer, type MlflowServer } from '../../config/mlflow-server';
 import { CODEC_PATH } from '../../api/codec-server';
+import { SIGN_IN_CODE_TTL_MS } from '../../api/sign-in';
+import { devAdminTokenFile } from './ui';
 import { runCommand } from '../output';
 import { clientOptionsFor, embeddedServerOptions, installQuietRuntime, workerFor } from '../session';
 
@@ -107,6 +109,8 @@ export function configureDevCommand(program: Command): void {
                 ...(opts.principals ? { principalsFile: opts.principals } : {}),
                 workspaceDir: process.cwd(),
                 log: (line) => process.stdout.write(`${line}\n`),
+                // Kept across starts, shown by `djobs ui --token`, never printed here.
+                adminTokenFile: devAdminTokenFile(config.home),
               })
             : undefined;
         const mlflow = await startDevMlflow(config, opts);
@@ -129,6 +133,12 @@ export function configureDevCommand(program: Command): void {
           ...(mlflowUrl ? { mlflowUrl } : {}),
           ...(config.webUiUrl ? { webUiUrl: config.webUiUrl } : {}),
         });
+        if (api) {
+          const link = api.signInLink(config.webUiUrl);
+          process.stdout.write(
+            `Sign in to the web UI: ${link.url}\n  (one use, within ${SIGN_IN_CODE_TTL_MS / 60_000} minutes; \`djobs ui\` prints a new link, \`djobs ui --token\` the admin token)\n`
+          );
+        }
         process.stdout.write(
           `durable-jobs dev: Temporal at ${server.address}${server.uiUrl ? `, Web UI at ${server.uiUrl}` : ''}, data in ${config.home}\nPress Ctrl-C to stop.\n`
         );

@@ -381,4 +381,69 @@ describe('djobs CLI', () => {
       await dev.stop();
     }
   });
+
+  it('dev prints a sign-in link, never its admin token; djobs ui mints links, shows and rotates the token', async () => {
+    const apiPort = await freePort();
+    const home = path.join(engine.workDir, 'dev-link-home');
+    const base = `http://127.0.0.1:${apiPort}`;
+    const linkPattern = new RegExp(`^http://127\\.0\\.0\\.1:${apiPort}/#/sign-in\\?code=([\\w-]+)$`);
+    const exchange = (code: string) =>
+      fetch(`${base}/ui/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code }),
+      });
+    const runsList = (token: string) =>
+      fetch(`${base}/api/2.1/jobs/runs/list`, { headers: { authorization: `Bearer ${token}` } });
+    const uiEnv = { TEMPORAL_ADDRESS: '', DJOBS_HOME: home, DJOBS_API_TOKEN: '' };
+    const dev = startDjobsDev({ home, apiPort, args: ['--no-mlflow'], env: { DJOBS_API_TOKEN: '' } });
+    try {
+      await waitFor(
+        () => dev.output().includes('Press Ctrl-C'),
+        () => `dev to be ready (${dev.output()})`,
+        120_000
+      );
+      const link = /Sign in to the web UI: (\S+)/.exec(dev.output())?.[1] ?? '';
+      const code = linkPattern.exec(link)?.[1];
+      expect(code, dev.output()).toBeDefined();
+      // The admin token is kept in the data directory, owner-only, and printed nowhere.
+      const tokenFile = path.join(home, 'admin-token');
+      const token = fs.readFileSync(tokenFile, 'utf8').trim();
+      expect(fs.statSync(tokenFile).mode & 0o777).toBe(0o600);
+      expect(dev.output()).not.toContain(token);
+      expect((await runsList(token)).status).toBe(200);
+
+      // The printed link's code is exchanged once for a session; a second use is refused.
+      const first = await exchange(code!);
+      expect(first.status).toBe(200);
+      const session = ((await first.json()) as { token: string }).token;
+      expect((await runsList(session)).status).toBe(200);
+      expect((await exchange(code!)).status).toBe(401);
+
+      // djobs ui: a fresh link of the running dev.
+      const fresh = await djobs(['ui'], uiEnv);
+      expect(fresh.code, fresh.stderr).toBe(0);
+      const freshCode = linkPattern.exec(fresh.stdout.trim())?.[1];
+      expect(freshCode, fresh.stdout).toBeDefined();
+      expect((await exchange(freshCode!)).status).toBe(200);
+      expect(await djobs(['ui', '--token'], uiEnv)).toMatchObject({ code: 0, stdout: `${token}\n` });
+
+      // Rotation: the new token works, the old one, its sessions and unused links no longer do.
+      const unused = linkPattern.exec((await djobs(['ui'], uiEnv)).stdout.trim())![1]!;
+      const rotated = await djobs(['ui', '--rotate-token'], uiEnv);
+      expect(rotated.code, rotated.stderr).toBe(0);
+      const newToken = rotated.stdout.trim();
+      expect(newToken).not.toBe(token);
+      expect(fs.readFileSync(tokenFile, 'utf8').trim()).toBe(newToken);
+      expect((await runsList(newToken)).status).toBe(200);
+      expect((await runsList(token)).status).toBe(401);
+      expect((await runsList(session)).status).toBe(401);
+      expect((await exchange(unused)).status).toBe(401);
+    } finally {
+      await dev.stop();
+    }
+    const none = await djobs(['ui'], uiEnv);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain(`No djobs dev with a web UI is running for DJOBS_HOME ${home}`);
+  });
 });

@@ -15,7 +15,7 @@ import type { ContainmentChoice } from '../../activities/containment';
 import type { FastifyInstance } from 'fastify';
 import type { PythonForkServerOptions } from '../../activities/python-fork-servers';
 import { TokenMap, adminPrincipal, loadPrincipals } from '../../api/auth';
-import { createApiServer } from '../../api/server';
+import { createApiServer, type ApiServerOptions } from '../../api/server';
 import type { DataConverter } from '@temporalio/common';
 import { DurableJobsClient } from '../../client';
 import { djobsDataConverter } from '../../encryption/data-converter';
@@ -356,13 +356,22 @@ export const callAs =
  * The REST API (`createApiServer`, on a free port) over a file's engine, with these principals:
  * started before the file's later `beforeAll` hooks, closed after its tests.
  */
-export function useApiServer(engine: Engine, principals: readonly TestPrincipal[]): ApiServer {
+export function useApiServer(
+  engine: Engine,
+  principals: readonly TestPrincipal[],
+  extra: Partial<ApiServerOptions> = {}
+): ApiServer {
   let app: FastifyInstance | undefined;
   let base: string | undefined;
   let file: string | undefined;
   beforeAll(async () => {
     file = writePrincipalsFile(engine.workDir, principals);
-    app = await createApiServer({ client: engine.client, tokens: principalTokens(file), workspaceDir: engine.workDir });
+    app = await createApiServer({
+      client: engine.client,
+      tokens: principalTokens(file),
+      workspaceDir: engine.workDir,
+      ...extra,
+    });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(() => app?.close());
