@@ -52,11 +52,14 @@ export interface ExecuteContext {
   trace?: AttemptTrace;
 }
 
-export function attemptLogPath(
-  dataDir: string,
-  input: Pick<TaskAttemptInput, 'runId' | 'task' | 'attemptNumber'>
-): string {
-  return path.join(dataDir, 'logs', `run-${input.runId}`, input.task.task_key, `attempt-${input.attemptNumber}.log`);
+/**
+ * An attempt's files are named by its task run id, which no other attempt of the run shares:
+ * attempt numbers start at 0 again in a repair, and a repair must not write over the log of the
+ * attempt it repairs. Runs record each attempt's log path, so logs written under the older
+ * `attempt-<n>.log` names stay readable.
+ */
+export function attemptLogPath(dataDir: string, input: Pick<TaskAttemptInput, 'runId' | 'task' | 'taskRunId'>): string {
+  return path.join(dataDir, 'logs', `run-${input.runId}`, input.task.task_key, `${input.taskRunId}.log`);
 }
 
 export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteContext): Promise<TaskAttemptRecord> {
@@ -65,7 +68,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   const logPath = attemptLogPath(ctx.dataDir, input);
   const attemptDir = path.dirname(logPath);
   fs.mkdirSync(attemptDir, { recursive: true });
-  const io = path.join(attemptDir, `attempt-${input.attemptNumber}`);
+  const io = logPath.slice(0, -'.log'.length);
   const valuesIn = `${io}.values-in.json`;
   const valuesOut = `${io}.values-out.jsonl`;
   const exitFile = `${io}.notebook-exit`;

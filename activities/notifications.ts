@@ -9,7 +9,11 @@ import type { EmailConfig } from '../config';
 import { DeliveryError } from '../notifications/delivery-error';
 import { deliverToDestination } from '../notifications/destinations';
 import { isPermanentEmailFailure, sendEmail } from '../notifications/email';
-import { NOTIFICATION_REJECTED, type NotificationDeliveryInput } from '../workflows/definitions';
+import {
+  NOTIFICATION_REJECTED,
+  type NotificationDeliveryInput,
+  type NotificationDeliveryResult,
+} from '../workflows/definitions';
 
 export interface NotificationDeps {
   email: EmailConfig;
@@ -21,7 +25,7 @@ export interface NotificationDeps {
 
 export function createNotificationActivities(deps: NotificationDeps) {
   return {
-    async deliverNotification({ message, target }: NotificationDeliveryInput): Promise<void> {
+    async deliverNotification({ message, target }: NotificationDeliveryInput): Promise<NotificationDeliveryResult> {
       const full: NotificationMessage = {
         ...message,
         run: {
@@ -32,20 +36,24 @@ export function createNotificationActivities(deps: NotificationDeps) {
       heartbeat();
       // The receiver may be slow: keep telling Temporal this worker is alive.
       const beat = setInterval(() => heartbeat(), 1000);
+      const email = async (addresses: string[], m: NotificationMessage) => {
+        const sent = await sendEmail(addresses, m, deps.email);
+        return sent.file ? { outboxFile: sent.file } : {};
+      };
       try {
         switch (target.type) {
           case 'email':
-            await sendEmail(target.addresses, full, deps.email);
-            return;
+            return await email(target.addresses, full);
           case 'destination':
-            await deliverToDestination(
-              getClient(),
-              target.id,
-              full,
-              { sendEmail: async (addresses, m) => void (await sendEmail(addresses, m, deps.email)) },
-              deps.pagerdutyEventsUrl ? { pagerdutyEventsUrl: deps.pagerdutyEventsUrl } : {}
+            return (
+              (await deliverToDestination(
+                getClient(),
+                target.id,
+                full,
+                { sendEmail: email },
+                deps.pagerdutyEventsUrl ? { pagerdutyEventsUrl: deps.pagerdutyEventsUrl } : {}
+              )) ?? {}
             );
-            return;
         }
       } catch (err) {
         log.warn('notification delivery failed', { event_id: message.event_id, error: String(err) });

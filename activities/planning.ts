@@ -6,7 +6,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { clusterTaskQueue, type SlotRequest } from '../core';
 import { SLOT_GATE_WORKFLOW_TYPE, releaseSlotSignal, requestSlotSignal } from '../workflows/definitions';
-import { DjobsViewers } from '../workflows/search-attributes';
+import { DjobsViewers, WorkflowKind, kindAttribute } from '../workflows/search-attributes';
 
 export function createPlanningActivities(namespace: string, opts: { poolMaxTasks?: Record<string, number> } = {}) {
   return {
@@ -41,6 +41,7 @@ export function createPlanningActivities(namespace: string, opts: { poolMaxTasks
         args: [{}],
         signal: requestSlotSignal,
         signalArgs: [request],
+        typedSearchAttributes: [kindAttribute(WorkflowKind.GATE)],
         staticSummary: 'max_concurrent_runs gate',
       });
     },

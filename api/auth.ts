@@ -9,9 +9,13 @@ import { ApiError } from './errors';
 
 export type { Principal };
 
-/** token → principal; tokens are kept as SHA-256 digests. */
+/**
+ * token → principal; tokens are kept as SHA-256 digests. Tokens from configuration never expire;
+ * web UI sessions (api/sign-in.ts) are added with an expiry and end then, or when removed.
+ */
 export class TokenMap {
   private readonly byDigest = new Map<string, Principal>();
+  private readonly expiries = new Map<string, number>();
 
   // The one-shot digest: every request hashes its token, and a Hash object per request costs 3× as much.
   static sha256 = (token: string): string => hash('sha256', token, 'hex');
@@ -24,9 +28,34 @@ export class TokenMap {
     this.byDigest.set(digest, principal);
   }
 
+  /** A token that stops working at `expiresAt` (epoch ms): a web UI session. */
+  addExpiring(plain: string, principal: Principal, expiresAt: number): void {
+    this.add({ plain }, principal);
+    this.expiries.set(TokenMap.sha256(plain), expiresAt);
+  }
+
+  remove(plain: string): void {
+    const digest = TokenMap.sha256(plain);
+    this.byDigest.delete(digest);
+    this.expiries.delete(digest);
+  }
+
+  /** Forget every expiring token (the sessions), e.g. when the admin token is rotated. */
+  removeExpiring(): void {
+    for (const digest of this.expiries.keys()) this.byDigest.delete(digest);
+    this.expiries.clear();
+  }
+
   lookup(token: string): Principal | undefined {
     // Looked up by digest: the secret itself is never compared byte by byte.
-    return this.byDigest.get(TokenMap.sha256(token));
+    const digest = TokenMap.sha256(token);
+    const principal = this.byDigest.get(digest);
+    if (principal === undefined || this.expiries.size === 0) return principal;
+    const expiresAt = this.expiries.get(digest);
+    if (expiresAt === undefined || Date.now() < expiresAt) return principal;
+    this.byDigest.delete(digest);
+    this.expiries.delete(digest);
+    return undefined;
   }
 
   get size(): number {

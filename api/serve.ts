@@ -1,11 +1,11 @@
 // Start the REST API the way `djobs api` and `djobs dev` do: the admin token from DJOBS_API_TOKEN
 // (or a generated one, printed), principals from DJOBS_API_PRINCIPALS / --principals.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { DurableJobsClient } from '../client';
 import { TokenMap, adminPrincipal, loadPrincipals } from './auth';
 import { createApiServer } from './server';
+import { mintSignInCode, newToken, readAdminTokenFile, signInLinkPath, writeAdminTokenFile } from './sign-in';
 import type { CodecServerOptions } from './codec-server';
 
 export interface ServeApiOptions {
@@ -21,15 +21,31 @@ export interface ServeApiOptions {
   codec?: CodecServerOptions;
   /** PEM files: serve HTTPS. */
   tls?: { cert: string; key: string };
+  /**
+   * Without DJOBS_API_TOKEN(_FILE): keep the admin token in this file (made on first start, owner
+   * only) instead of generating and printing one per start; an admin may rotate it (`djobs dev`).
+   */
+  adminTokenFile?: string;
 }
 
-export async function serveApi(o: ServeApiOptions): Promise<{ app: FastifyInstance; address: string }> {
+export interface ServedApi {
+  app: FastifyInstance;
+  address: string;
+  /** A one-time sign-in link of the admin to the web UI at `base` (default: this server's address). */
+  signInLink(base?: string): { url: string; expiresAt: number };
+}
+
+export async function serveApi(o: ServeApiOptions): Promise<ServedApi> {
   const tokens = new TokenMap();
   // A token file (a container secret) keeps the token out of the environment listing.
   const tokenFile = process.env.DJOBS_API_TOKEN_FILE;
   let token = process.env.DJOBS_API_TOKEN || (tokenFile ? fs.readFileSync(tokenFile, 'utf8').trim() : undefined);
-  if (!token) {
-    token = `djobs-${randomBytes(24).toString('hex')}`;
+  const managedTokenFile = token ? undefined : o.adminTokenFile;
+  if (managedTokenFile) {
+    token = readAdminTokenFile(managedTokenFile);
+    if (!token) writeAdminTokenFile(managedTokenFile, (token = newToken()));
+  } else if (!token) {
+    token = newToken();
     o.log(`Generated an admin token (set DJOBS_API_TOKEN to choose one): ${token}`);
   }
   tokens.add({ plain: token }, adminPrincipal());
@@ -40,12 +56,20 @@ export async function serveApi(o: ServeApiOptions): Promise<{ app: FastifyInstan
     tokens,
     workspaceDir: o.workspaceDir,
     ...(o.codec ? { codec: o.codec } : {}),
+    ...(managedTokenFile ? { signIn: { adminTokenFile: managedTokenFile } } : {}),
     ...(o.tls ? { https: { cert: fs.readFileSync(o.tls.cert), key: fs.readFileSync(o.tls.key) } } : {}),
   });
   const address = await app.listen({ port: o.port, host: o.host });
   o.log(
     `durable-jobs API at ${address}/api/2.1/jobs (Databricks Jobs API), ${tokens.size} token${tokens.size > 1 ? 's' : ''}`
   );
-  o.log(`durable-jobs web UI at ${address}/ (sign in with a token)`);
-  return { app, address };
+  o.log(`durable-jobs web UI at ${address}/ (sign in with a token or a sign-in link)`);
+  return {
+    app,
+    address,
+    signInLink: (base = address) => {
+      const { code, expiresAt } = mintSignInCode(app, adminPrincipal());
+      return { url: `${base.replace(/\/$/, '')}${signInLinkPath(code)}`, expiresAt };
+    },
+  };
 }

@@ -19,6 +19,7 @@ import { acceptJsonBodies } from './request-params';
 import type { ApiDeps } from './routes';
 import { registerRunsApi } from './runs';
 import { registerSecretsApi } from './secrets';
+import type { SignInOptions } from './sign-in';
 import { isWebUiPath, registerWebUi } from './web-ui';
 
 export interface ApiServerOptions {
@@ -33,6 +34,8 @@ export interface ApiServerOptions {
   codec?: CodecServerOptions;
   /** Serve HTTPS with this PEM certificate chain and key. */
   https?: { cert: Buffer; key: Buffer };
+  /** Sign-in links to the web UI (api/sign-in.ts): the dev admin token's file, the codes' lifetime. */
+  signIn?: Omit<SignInOptions, 'tokens'>;
 }
 
 const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
@@ -60,7 +63,10 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   registerSecretsApi(app, deps);
   registerNotificationDestinationsApi(app, deps);
   registerIdentityApi(app);
-  registerWebUi(app, { temporalUi: client.temporalNamespaceUrl() });
+  registerWebUi(app, {
+    temporalUi: client.temporalNamespaceUrl(),
+    signIn: { ...opts.signIn, tokens: opts.tokens },
+  });
   registerJobsApi(app, deps);
   registerRunsApi(app, deps);
   registerPermissionsApi(app, deps);

@@ -1,10 +1,11 @@
 // The jobs web UI (ui/, built into dist/ui by `npm run build`) served as static files at `/` on the
 // API's port. The page is a client of the public REST API like any other: these routes serve
 // files only, need no token (the page signs in by sending one with each API call) and expose
-// nothing the API does not.
+// nothing the API does not; beside them, the exchange of a sign-in link's code (api/sign-in.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { registerSignIn, type SignInOptions } from './sign-in';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -31,10 +32,13 @@ export interface WebUiOptions {
   dir?: string;
   /** Base URL of the Temporal Web UI for "open in Temporal" links, e.g. http://localhost:8233/namespaces/default. */
   temporalUi?: string;
+  /** Sign-in links (api/sign-in.ts): the tokens their sessions join, the dev admin token's file. */
+  signIn?: SignInOptions;
 }
 
 export function registerWebUi(app: FastifyInstance, opts: WebUiOptions = {}): void {
   const dir = opts.dir ?? builtUiDir();
+  if (opts.signIn) registerSignIn(app, opts.signIn);
   const security = {
     // The page loads only its own files and talks only to this origin.
     'content-security-policy':

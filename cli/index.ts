@@ -6,6 +6,7 @@ import { configureDevCommand } from './commands/dev';
 import { configureJobsCommand } from './commands/jobs';
 import { configureRunCommand } from './commands/run';
 import { configureValidateCommand } from './commands/validate';
+import { configureUiCommand } from './commands/ui';
 import { configureWorkerCommand } from './commands/worker';
 import { configureSecretsCommand } from './commands/secrets';
 import { configureNotificationDestinationsCommand } from './commands/notification-destinations';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   configureWorkerCommand(program);
   configureJobsCommand(program);
   configureApiCommand(program);
+  configureUiCommand(program);
   configureSecretsCommand(program);
   configureNotificationDestinationsCommand(program);
   return program;

@@ -1,11 +1,16 @@
 // Text rendering of runs and jobs for humans; `-o json` bypasses all of it.
 import type { Run, RunTask } from '../core';
 
+/**
+ * Each task's latest attempt. Not the highest `attempt_number`: a repair's attempts start at 0
+ * again, after a failed retry numbered 1 or more. Task run ids grow with every attempt of a run,
+ * repairs included (core/run/ids.ts), so the latest attempt has the largest one.
+ */
 export function latestTaskRuns(run: Run): RunTask[] {
   const latest = new Map<string, RunTask>();
   for (const t of run.tasks) {
     const prev = latest.get(t.task_key);
-    if (!prev || t.attempt_number >= prev.attempt_number) latest.set(t.task_key, t);
+    if (!prev || t.run_id > prev.run_id) latest.set(t.task_key, t);
   }
   return [...latest.values()];
 }

@@ -4,7 +4,14 @@
 import { ScheduleOverlapPolicy, type ScheduleOptionsAction, type ScheduleSpec } from '@temporalio/client';
 import { translateQuartzCron, type JobAccess, type JobSettings } from '../core';
 import { JOB_RUN_WORKFLOW_TYPE, type JobRunInput } from '../workflows/definitions';
-import { DjobsJobId, DjobsJobName, DjobsTrigger, NOT_YET_ADMITTED } from '../workflows/search-attributes';
+import {
+  DjobsJobId,
+  DjobsJobName,
+  DjobsTrigger,
+  NOT_YET_ADMITTED,
+  WorkflowKind,
+  kindAttribute,
+} from '../workflows/search-attributes';
 import type { ClientContext } from './context';
 import { SpecValidationError } from './errors';
 import { runAsOf, runMemo } from './stored-records';
@@ -61,6 +68,7 @@ export function jobScheduleFields(
     // Every scheduled run records who it runs as and the job's access at its start.
     memo: { ...runMemo(access, runAsOf(settings, access), creator), ...NOT_YET_ADMITTED.memo },
     typedSearchAttributes: [
+      kindAttribute(WorkflowKind.RUN),
       { key: DjobsJobId, value: jobId },
       { key: DjobsJobName, value: name },
       { key: DjobsTrigger, value: 'PERIODIC' },

@@ -16,9 +16,16 @@ import {
   type FileArrivalConfig,
   type ModelTriggerConfig,
 } from '../workflows/definitions';
-import { DjobsJobId } from '../workflows/search-attributes';
+import { DjobsJobId, WorkflowKind, kindAttribute } from '../workflows/search-attributes';
 import type { ClientContext } from './context';
 import { modelTriggerConfig } from './model-trigger';
+
+/** The DjobsKind of each trigger workflow type. */
+const TRIGGER_KINDS: Record<string, WorkflowKind> = {
+  [FILE_ARRIVAL_WORKFLOW_TYPE]: WorkflowKind.FILE_ARRIVAL,
+  [CONTINUOUS_WORKFLOW_TYPE]: WorkflowKind.CONTINUOUS,
+  [MODEL_TRIGGER_WORKFLOW_TYPE]: WorkflowKind.MODEL_TRIGGER,
+};
 
 /**
  * File-arrival and continuous jobs are driven by a workflow of their own: start it, or hand it
@@ -97,7 +104,7 @@ async function configureTriggerWorkflow(
     args: [{ jobId, config, ...(ctx.options.runOptions ? { options: ctx.options.runOptions } : {}) }],
     signal: configureTriggerSignal,
     signalArgs: [config],
-    typedSearchAttributes: [{ key: DjobsJobId, value: jobId }],
+    typedSearchAttributes: [kindAttribute(TRIGGER_KINDS[type]!), { key: DjobsJobId, value: jobId }],
     staticSummary: summary,
   });
 }

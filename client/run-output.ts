@@ -3,6 +3,7 @@
 // from the bounded tail the run keeps in its history.
 import fs from 'node:fs';
 import {
+  attemptTaskValues,
   isTaskRunId,
   latestAttempt,
   toDatabricksRun,
@@ -65,7 +66,8 @@ export class RunOutputs {
       attempt.logPath ??
       (attempt.phase === 'RUNNING' ? await this.runningLogPath(state.run_id, attempt.run_id) : undefined);
     const { logs, truncated } = readLog({ ...attempt, ...(logPath ? { logPath } : {}) });
-    const taskValues = Object.values(state.tasks).find((t) => t.attempts.includes(attempt))?.taskValues;
+    const task = Object.values(state.tasks).find((t) => t.attempts.includes(attempt))!;
+    const taskValues = attemptTaskValues(task, attempt);
     return {
       metadata,
       ...(logs !== undefined ? { logs, logs_truncated: truncated } : {}),

@@ -22,7 +22,15 @@ import {
   type TriggerType,
 } from '../core';
 import { JOB_RUN_WORKFLOW_TYPE, type JobRunInput } from '../workflows/definitions';
-import { DjobsJobId, DjobsJobName, DjobsRunId, DjobsTrigger, NOT_YET_ADMITTED } from '../workflows/search-attributes';
+import {
+  DjobsJobId,
+  DjobsJobName,
+  DjobsRunId,
+  DjobsTrigger,
+  NOT_YET_ADMITTED,
+  WorkflowKind,
+  kindAttribute,
+} from '../workflows/search-attributes';
 import type { ClientContext } from './context';
 import { DjobsError, ErrorCode, InvalidStateError, NotFoundError } from './errors';
 import type { Jobs } from './jobs';
@@ -289,6 +297,7 @@ export class RunStarts {
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
       ...(o.memo ? { memo: o.memo } : {}),
       typedSearchAttributes: [
+        kindAttribute(WorkflowKind.RUN),
         ...(input.jobId !== undefined ? [{ key: DjobsJobId, value: input.jobId }] : []),
         { key: DjobsRunId, value: input.runId },
         { key: DjobsJobName, value: input.runName },

@@ -15,7 +15,8 @@ import { sendSlack } from './slack';
 import { sendTeams } from './teams';
 
 export interface DestinationSenders {
-  sendEmail(addresses: string[], message: NotificationMessage): Promise<void>;
+  /** Sends the mail; returns the `.eml` file when it was written to the dev outbox instead. */
+  sendEmail(addresses: string[], message: NotificationMessage): Promise<{ outboxFile?: string } | void>;
 }
 
 export interface DeliveryOptions {
@@ -29,7 +30,7 @@ export async function deliverToDestination(
   message: NotificationMessage,
   senders: DestinationSenders,
   options: DeliveryOptions = {}
-): Promise<void> {
+): Promise<{ outboxFile?: string } | void> {
   const destination = await NotificationDestinationStore.of(client)
     .readForDelivery(destinationId)
     .catch((err: unknown) => {

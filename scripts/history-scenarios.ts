@@ -217,30 +217,29 @@ export function runScenarios({ client, home }: RecordingContext): RunScenario[] 
       firstExecution: true,
     }
   );
-  scenarios.push(
-    {
-      name: 'for-each',
-      settings: {
-        name: 'for-each',
-        tasks: [
-          {
-            task_key: 'each',
-            for_each_task: {
-              inputs: '[1,2,3,4,5]',
-              concurrency: 2,
-              task: sh(
-                'item',
-                `[ {{input}} != 3 ] || [ -f ${path.join(home, 'third')} ] || (touch ${path.join(home, 'third')}; exit 1)`,
-                { max_retries: 1 }
-              ),
-            },
-          },
-        ],
+  /** A for_each of five inputs, two at a time; the third fails once (the file `third` marks it). */
+  const forEachSettings = (third: string): JobSettings => ({
+    name: 'for-each',
+    tasks: [
+      {
+        task_key: 'each',
+        for_each_task: {
+          inputs: '[1,2,3,4,5]',
+          concurrency: 2,
+          task: sh('item', `[ {{input}} != 3 ] || [ -f ${third} ] || (touch ${third}; exit 1)`, { max_retries: 1 }),
+        },
       },
-    },
+    ],
+  });
+  scenarios.push(
+    { name: 'for-each', settings: forEachSettings(path.join(home, 'third')) },
+    // After 'workflow-kind-attribute': the for_each child starts with DjobsKind = 'for_each'.
+    { name: 'for-each-kind', settings: forEachSettings(path.join(home, 'third-kind')) },
     { name: 'run-job-task', settings: { name: 'placeholder', tasks: [] }, prepare: callerOfAJob },
     // After 'run-job-task-viewers': the child run starts with the called job's viewers.
-    { name: 'run-job-task-viewers', settings: { name: 'placeholder', tasks: [] }, prepare: callerOfAJob }
+    { name: 'run-job-task-viewers', settings: { name: 'placeholder', tasks: [] }, prepare: callerOfAJob },
+    // After 'workflow-kind-attribute': the child run starts with DjobsKind = 'run'.
+    { name: 'run-job-task-kind', settings: { name: 'placeholder', tasks: [] }, prepare: callerOfAJob }
   );
   // After 'run-notifications': deliveries of on_start, a retried task's on_failure, duration
   // warnings (job and task health rules) and the run's on_failure, to the worker's outbox.

@@ -89,6 +89,8 @@ export async function workflowScenarios(ctx: RecordingContext): Promise<{
     },
     // After 'trigger-run-viewers': the run it starts carries the job's viewers (DjobsViewers).
     'file-arrival-watcher-viewers': () => fileArrivesOnce('file-arrival-watcher-viewers'),
+    // After 'workflow-kind-attribute': the run it starts carries DjobsKind = 'run'.
+    'file-arrival-watcher-kind': () => fileArrivesOnce('file-arrival-watcher-kind'),
     'continuous-supervisor': () => continuousFailsThenSucceeds('continuous-supervisor'),
     // After 'trigger-run-viewers': runs it follows (executeChild) carry the job's viewers.
     'continuous-supervisor-viewers': () => continuousFailsThenSucceeds('continuous-supervisor-viewers'),

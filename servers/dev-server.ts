@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
@@ -86,7 +87,43 @@ const DEV_SERVER_DYNAMIC_CONFIG = [
   'worker.perNamespaceWorkerOptions={"MaxConcurrentWorkflowTaskPollers":16,"MaxConcurrentActivityTaskPollers":4}',
 ];
 
+/** How many times a start whose freely chosen port was taken meanwhile chooses again. */
+const PORT_TAKEN_TRIES = 5;
+
+/**
+ * The server's ports are chosen free here and bound by the server a moment later: in between,
+ * another process may take one (every outgoing connection on the machine takes a port of the same
+ * ephemeral range), and the server exits at once with "bind: address already in use". That is
+ * not the user's problem: choose free ports again, a few times.
+ */
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServerOnce(opts);
+    } catch (err) {
+      if (!(err instanceof PortTakenError) || attempt >= PORT_TAKEN_TRIES) throw err;
+    }
+  }
+}
+
+class PortTakenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PortTakenError';
+  }
+}
+
+/** What the server wrote since `offset` (its last lines): why it exited, in its own words. */
+function outputSince(file: string, offset: number): string {
+  try {
+    const text = fs.readFileSync(file).subarray(offset).toString('utf8');
+    return text.trim().split('\n').slice(-5).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+async function startDevServerOnce(opts: DevServerOptions): Promise<DevServer> {
   const port = await choosePort(opts.port ?? 7233);
   const uiPort = opts.headless ? undefined : await choosePort(opts.uiPort ?? port + 1000);
   const namespace = opts.namespace ?? 'default';
@@ -107,9 +144,14 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     ...(opts.extraArgs ?? []),
   ];
   if (opts.dbFilename) fs.mkdirSync(path.dirname(opts.dbFilename), { recursive: true });
-  const log = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
+  // Without a log file of the caller's, the server's output goes to a file that is removed once it
+  // started: its words say why a start failed.
+  const scratch = opts.logFile ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-server-'));
+  const logFile = opts.logFile ?? path.join(scratch!, 'server.log');
+  const log = fs.openSync(logFile, 'a');
+  const logStart = fs.fstatSync(log).size;
   const child = spawn(opts.cliPath, args, { stdio: ['ignore', log, log], detached: false });
-  if (typeof log === 'number') fs.closeSync(log);
+  fs.closeSync(log);
   if (child.pid !== undefined) opts.onSpawn?.(child.pid);
   let exited: string | undefined;
   child.once('exit', (code, signal) => {
@@ -128,27 +170,39 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   // Poll until the frontend answers, keeping the last error for the timeout message.
   const deadline = Date.now() + 30_000;
   let last: unknown;
-  for (;;) {
-    if (exited) throw new Error(`${exited}${opts.logFile ? `; see ${opts.logFile}` : ''}`);
-    try {
-      const conn = await Connection.connect({ address, connectTimeout: '1s' });
-      try {
-        await conn.workflowService.getSystemInfo({});
-        await raiseRetention(conn, namespace, opts.retentionDays ?? 30);
-      } finally {
-        await conn.close();
-      }
-      break;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`Temporal dev server did not become healthy at ${address} within 30 s: ${String(last)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    await untilHealthy();
+  } finally {
+    if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
   }
   return { address, ...(uiPort ? { uiUrl: `http://localhost:${uiPort}` } : {}), pid: child.pid!, stop };
+
+  async function untilHealthy(): Promise<void> {
+    for (;;) {
+      if (exited) {
+        const said = outputSince(logFile, logStart);
+        const message = `${exited}${said ? `: ${said}` : ''}${opts.logFile ? `; see ${opts.logFile}` : ''}`;
+        throw /address already in use/.test(said) ? new PortTakenError(message) : new Error(message);
+      }
+      try {
+        const conn = await Connection.connect({ address, connectTimeout: '1s' });
+        try {
+          await conn.workflowService.getSystemInfo({});
+          await raiseRetention(conn, namespace, opts.retentionDays ?? 30);
+        } finally {
+          await conn.close();
+        }
+        break;
+      } catch (err) {
+        last = err;
+      }
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`Temporal dev server did not become healthy at ${address} within 30 s: ${String(last)}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 /**

@@ -21,7 +21,8 @@ import {
 } from '../core/model';
 import { JOB_RUN_WORKFLOW_TYPE, type JobRunInput, type PlanningActivities } from './definitions';
 import { forEachRun } from './for-each';
-import { DjobsJobId, DjobsJobName, DjobsRunId, DjobsTrigger, DjobsViewers } from './search-attributes';
+import { childKind } from './child-kind';
+import { DjobsJobId, DjobsJobName, DjobsRunId, DjobsTrigger, DjobsViewers, WorkflowKind } from './search-attributes';
 import { poolOf, type RunContext } from './run-context';
 import { DEFAULT_HEARTBEAT_TIMEOUT_SECONDS } from './task-attempt-options';
 
@@ -66,6 +67,7 @@ export async function runChildJob(
         },
       ],
       typedSearchAttributes: [
+        ...childKind(WorkflowKind.RUN),
         { key: DjobsJobId, value: rj.job_id },
         { key: DjobsRunId, value: childRunId },
         { key: DjobsJobName, value: childName },
@@ -104,8 +106,10 @@ export async function runForEach(
   }
   const refs = ctx.references.context(ctx.run.state, task, attempt);
   const pool = poolOf(ctx, task);
+  const kind = childKind(WorkflowKind.FOR_EACH);
   const result = await executeChild(forEachRun, {
     workflowId: `djobs-run-${ctx.runId}-foreach-${attempt.run_id}`,
+    ...(kind.length > 0 ? { typedSearchAttributes: kind } : {}),
     taskQueue: ctx.info.taskQueue,
     args: [
       {

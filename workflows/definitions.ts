@@ -168,9 +168,16 @@ export interface NotificationDeliveryInput {
 }
 /** Error type of a delivery its receiver refused for good (no retry helps); other errors are retried. */
 export const NOTIFICATION_REJECTED = 'NotificationRejected';
+/** Where a delivered notification went, when not to its receiver: an email written to the dev outbox. */
+export interface NotificationDeliveryResult {
+  outboxFile?: string;
+}
 export interface NotificationActivities {
-  /** Deliver a run's notification (activities/notifications.ts); retried with backoff by Temporal. */
-  deliverNotification(input: NotificationDeliveryInput): Promise<void>;
+  /**
+   * Deliver a run's notification (activities/notifications.ts); retried with backoff by Temporal.
+   * Histories from before the result was returned hold none: those deliveries reached their receiver.
+   */
+  deliverNotification(input: NotificationDeliveryInput): Promise<NotificationDeliveryResult | void>;
 }
 export interface PlanningActivities {
   /** Which of these cluster names have a dedicated worker polling their task queue. */

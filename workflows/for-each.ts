@@ -128,7 +128,7 @@ function iterationRunner(input: ForEachInput): (index: number) => Promise<Iterat
         jobName: input.jobName,
         taskRunId: runId,
         attemptNumber: attempt,
-        // The iteration's logs go to logs/run-<id>/<for_each key>/iteration-<n>/attempt-<a>.log.
+        // The iteration's logs go to logs/run-<id>/<for_each key>/iteration-<n>/<its run id>.log.
         task: { ...resolved.task, task_key: `${input.taskKey}/iteration-${index}` },
         jobParameters: input.jobParameters,
         upstreamTaskValues: input.upstreamTaskValues,

@@ -151,8 +151,14 @@ export class RunNotifier {
           target,
         };
         const delivery: Promise<void> = CancellationScope.nonCancellable(() => this.deliver({ message, target })).then(
-          () => {
-            this.record.deliveries.push({ ...base, status: 'DELIVERED', time: Date.now() });
+          (result) => {
+            // An email written to the outbox (no SMTP server configured) reached no one yet.
+            const outbox = result?.outboxFile;
+            this.record.deliveries.push({
+              ...base,
+              ...(outbox ? { status: 'WRITTEN_TO_OUTBOX', outbox_file: outbox } : { status: 'DELIVERED' }),
+              time: Date.now(),
+            });
           },
           (err: unknown) => {
             const error = deliveryError(err);

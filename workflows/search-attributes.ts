@@ -9,6 +9,30 @@ export const DjobsTrigger = defineSearchAttributeKey('DjobsTrigger', SearchAttri
 export const DjobsResultState = defineSearchAttributeKey('DjobsResultState', SearchAttributeType.KEYWORD);
 
 /**
+ * What a djobs workflow is, so the Temporal UI's list can show one kind, e.g. `DjobsKind = 'run'`
+ * for runs without their jobs' gates and watchers. Set at each workflow's start; continue-as-new
+ * keeps it. Workflows started before it existed have none (`WorkflowType = 'jobRun'` lists runs of
+ * every age).
+ */
+export const DjobsKind = defineSearchAttributeKey('DjobsKind', SearchAttributeType.KEYWORD);
+export const WorkflowKind = {
+  /** A job run (`jobRun`): run-now, submit, schedule, trigger or run_job_task. */
+  RUN: 'run',
+  /** The iterations of one for_each task attempt (`forEachRun`). */
+  FOR_EACH: 'for_each',
+  /** A slot gate (`slotGate`): a job's max_concurrent_runs or a worker pool's task cap. */
+  GATE: 'gate',
+  /** A job's file-arrival trigger (`fileArrivalWatcher`). */
+  FILE_ARRIVAL: 'file_arrival',
+  /** A job's model trigger (`modelTriggerWatcher`). */
+  MODEL_TRIGGER: 'model_trigger',
+  /** A continuous job's supervisor (`continuousJob`). */
+  CONTINUOUS: 'continuous',
+} as const;
+export type WorkflowKind = (typeof WorkflowKind)[keyof typeof WorkflowKind];
+export const kindAttribute = (kind: WorkflowKind) => ({ key: DjobsKind, value: kind as string });
+
+/**
  * On a job's schedule: who may see the job (`jobViewerKeywords` of its owner and grants), so a
  * non-admin's jobs/list is filtered by the server.
  */
@@ -29,6 +53,7 @@ export const NOT_YET_ADMITTED = {
 } as const;
 
 export const ALL_SEARCH_ATTRIBUTES = [
+  DjobsKind,
   DjobsJobId,
   DjobsRunId,
   DjobsJobName,

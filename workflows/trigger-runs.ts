@@ -26,7 +26,9 @@ import {
   DjobsTrigger,
   DjobsViewers,
   NOT_YET_ADMITTED,
+  WorkflowKind,
 } from './search-attributes';
+import { childKind } from './child-kind';
 
 /**
  * patched() id of runs that start with their job's viewers (`DjobsViewers`), as run-now's and
@@ -69,6 +71,7 @@ export async function startJobRun(
     ] as [Parameters<typeof jobRun>[0]],
     memo: { ...loaded.memo, ...NOT_YET_ADMITTED.memo },
     typedSearchAttributes: [
+      ...childKind(WorkflowKind.RUN),
       { key: DjobsJobId, value: jobId },
       { key: DjobsRunId, value: runId },
       { key: DjobsJobName, value: name },

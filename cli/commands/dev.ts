@@ -9,6 +9,8 @@ import { findOrInstallTemporalCli } from '../../servers/temporal-cli';
 import { installedMlflowPython } from '../../config/project-root';
 import { ensureMlflow, startMlflowServer, type MlflowServer } from '../../servers/mlflow-server';
 import { CODEC_PATH } from '../../api/codec-server';
+import { SIGN_IN_CODE_TTL_MS } from '../../api/sign-in';
+import { devAdminTokenFile } from './ui';
 import { runCommand } from '../output';
 import { clientOptionsFor, embeddedServerOptions, installQuietRuntime, workerFor } from '../session';
 
@@ -106,13 +108,22 @@ export function configureDevCommand(program: Command): void {
                 ...(opts.principals ? { principalsFile: opts.principals } : {}),
                 workspaceDir: process.cwd(),
                 log: (line) => process.stdout.write(`${line}\n`),
+                // Kept across starts, shown by `djobs ui --token`, never printed here.
+                adminTokenFile: devAdminTokenFile(config.home),
               })
             : undefined;
         const mlflow = await startDevMlflow(config, opts);
         const mlflowUrl = config.mlflowTrackingUri ?? mlflow?.url;
         const connection = await NativeConnection.connect({ address: server.address });
         // Loaded again: --mlflow may just have installed the environment Python tasks now run with.
-        const worker = await workerFor(connection, loadConfig(), dataConverter, undefined, mlflowUrl);
+        // Its notifications link to the same run pages as run_page_url: this dev's web UI, else its
+        // Temporal UI, on the ports it really took.
+        const workerConfig = {
+          ...loadConfig(),
+          ...(config.webUiUrl ? { webUiUrl: config.webUiUrl } : {}),
+          ...(uiUrl ? { uiUrl } : {}),
+        };
+        const worker = await workerFor(connection, workerConfig, dataConverter, undefined, mlflowUrl);
         // Other commands now use this server instead of waiting.
         lock.update({
           state: 'ready',
@@ -121,6 +132,12 @@ export function configureDevCommand(program: Command): void {
           ...(mlflowUrl ? { mlflowUrl } : {}),
           ...(config.webUiUrl ? { webUiUrl: config.webUiUrl } : {}),
         });
+        if (api) {
+          const link = api.signInLink(config.webUiUrl);
+          process.stdout.write(
+            `Sign in to the web UI: ${link.url}\n  (one use, within ${SIGN_IN_CODE_TTL_MS / 60_000} minutes; \`djobs ui\` prints a new link, \`djobs ui --token\` the admin token)\n`
+          );
+        }
         process.stdout.write(
           `durable-jobs dev: Temporal at ${server.address}${server.uiUrl ? `, Web UI at ${server.uiUrl}` : ''}, data in ${config.home}\nPress Ctrl-C to stop.\n`
         );

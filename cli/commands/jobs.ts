@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DjobsError, loadJobSpecFile, resolveJobSpec } from '../../client';
-import type { JobSettings } from '../../core';
+import { jobTriggerInWords, localTime, type JobSettings } from '../../core';
 import { outputFormat, parseId, printJson, runCommand, withSession } from '../output';
 import { formatDuration, readProblems, runHeadline, runTable, table, unreadableRun } from '../render';
-import { printIdOrFollow } from './follow';
+import { followRun, printIdOrFollow } from './follow';
 import { mlflowRunsSection } from '../mlflow-runs';
 
 /** `--json @file.json` (paths resolve next to the file) or `--json '{...}'` (next to the cwd). */
@@ -61,6 +61,18 @@ function parseJobParams(value: string | undefined): Record<string, string> | und
   return Object.fromEntries(Object.entries(parsed as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
 }
 
+/** A job's schedule or trigger in words, as the web UI's jobs page shows it. */
+function triggerText(settings: JobSettings): string {
+  const { words, paused } = jobTriggerInWords(settings);
+  return paused ? `${words} (paused)` : words;
+}
+
+/** The next fire times in the schedule's own time zone, each with its UTC instant beside. */
+function nextRunsText(next: Date[], timeZone: string): string {
+  const lines = next.map((d) => `  ${localTime(d.getTime(), timeZone)}  (${d.toISOString()})`);
+  return `next runs (${timeZone}, UTC beside):\n${lines.join('\n')}\n`;
+}
+
 export function configureJobsCommand(program: Command): void {
   const jobs = program.command('jobs').description('Jobs and runs (mirrors the Databricks CLI jobs group)');
 
@@ -87,17 +99,20 @@ export function configureJobsCommand(program: Command): void {
     .action(async (opts: { name?: string; expandTasks?: boolean }, cmd: Command) =>
       runCommand(() =>
         withSession(false, async ({ client }) => {
+          const json = outputFormat(cmd) === 'json';
+          // The text view shows each job's trigger, which only a job's full settings hold.
           const list = await client.listJobs({
             ...(opts.name ? { name: opts.name } : {}),
-            expandTasks: !!opts.expandTasks,
+            expandTasks: !!opts.expandTasks || !json,
           });
-          if (outputFormat(cmd) === 'json') return printJson({ jobs: list });
+          if (json) return printJson({ jobs: list });
           process.stdout.write(
             `${table(
-              ['JOB_ID', 'NAME', 'CREATED'],
+              ['JOB_ID', 'NAME', 'TRIGGER', 'CREATED'],
               list.map((j) => [
                 String(j.job_id),
                 j.settings.name ?? 'Untitled',
+                j.read_error ? '' : triggerText(j.settings),
                 j.created_time ? new Date(j.created_time).toISOString() : '',
               ])
             )}\n${readProblems(list.map((j) => j.read_error))}`
@@ -117,7 +132,8 @@ export function configureJobsCommand(program: Command): void {
           if (outputFormat(cmd) === 'json') return printJson(job);
           const next = await client.nextScheduledRuns(job.job_id);
           process.stdout.write(`${JSON.stringify(job, null, 2)}\n`);
-          if (next.length > 0) process.stdout.write(`next runs: ${next.map((d) => d.toISOString()).join(', ')}\n`);
+          process.stdout.write(`trigger: ${triggerText(job.settings)}\n`);
+          if (next.length > 0) process.stdout.write(nextRunsText(next, job.settings.schedule?.timezone_id ?? 'UTC'));
         })
       )
     );
@@ -218,12 +234,16 @@ export function configureJobsCommand(program: Command): void {
 
   jobs
     .command('get-run')
-    .description('Show a run (Databricks Run shape with -o json)')
+    .description('Show a run (Databricks Run shape with -o json); --wait follows it to its end')
     .argument('<run_id>')
-    .action(async (id: string, _o: unknown, cmd: Command) =>
+    .option('--wait', 'follow the run with its live task table until it ends; exit 1 unless it ends SUCCESS')
+    .action(async (id: string, opts: { wait?: boolean }, cmd: Command) =>
       runCommand(() =>
         withSession(false, async ({ client, mlflowUrl }) => {
-          const run = await client.getRun(parseId(id, 'RUN_ID'));
+          const runId = parseId(id, 'RUN_ID');
+          // A run started elsewhere (--no-wait, a schedule, the API) is followed as `run` follows its own.
+          if (opts.wait) return followRun(client, runId, outputFormat(cmd));
+          const run = await client.getRun(runId);
           if (outputFormat(cmd) === 'json') return printJson(run);
           process.stdout.write(`${runHeadline(run)}\n${runTable(run)}\n${run.run_page_url ?? ''}\n`);
           if (mlflowUrl) process.stdout.write(await mlflowRunsSection(mlflowUrl, run.run_id));

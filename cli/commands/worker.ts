@@ -33,8 +33,15 @@ export function configureWorkerCommand(program: Command): void {
         }
         await ensureSearchAttributes(connection, config.namespace);
         const dataConverter = dataConverterFor(config, { createIfMissing: false });
-        // Tasks log to the MLflow server of the running `djobs dev` unless MLFLOW_TRACKING_URI says otherwise.
-        const worker = await workerFor(connection, config, dataConverter, opts.cluster, live?.mlflowUrl);
+        // Beside a running `djobs dev`, tasks log to its MLflow server and notifications link to its
+        // run pages, unless MLFLOW_TRACKING_URI, DJOBS_WEB_UI_URL or DJOBS_UI_URL say otherwise.
+        const devPages = !config.temporalAddress && live ? live : undefined;
+        const workerConfig = {
+          ...config,
+          ...(devPages?.webUiUrl && !config.webUiUrl ? { webUiUrl: devPages.webUiUrl } : {}),
+          ...(devPages?.uiUrl && !config.uiUrl ? { uiUrl: devPages.uiUrl } : {}),
+        };
+        const worker = await workerFor(connection, workerConfig, dataConverter, opts.cluster, live?.mlflowUrl);
         process.stdout.write(
           `djobs worker: ${address}, ${opts.cluster ? `cluster ${opts.cluster}` : `task queue ${config.taskQueue}`}\n`
         );

@@ -75,6 +75,15 @@ export function describeQuartzCron(expression: string, timeZone = 'UTC'): string
   return `${words ?? `cron ${expression.trim()}`}, ${timeZone}`;
 }
 
+/** `2026-12-08 06:30:00 +01:00`: an instant as the wall time of a time zone, with its offset from UTC. */
+export function localTime(instant: number, timeZone: string): string {
+  const offset = offsetAt(instant, timeZone);
+  const wall = new Date(instant + offset).toISOString().slice(0, 19).replace('T', ' ');
+  const minutes = Math.round(Math.abs(offset) / 60_000);
+  const sign = offset < 0 ? '-' : '+';
+  return `${wall} ${sign}${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+}
+
 /** The first fire time after `now` (ms), or undefined when there is none within about a year. */
 export function nextFireTime(expression: string, timeZone: string, now: number): number | undefined {
   const t = translateQuartzCron(expression);

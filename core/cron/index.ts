@@ -11,4 +11,5 @@ export function isValidTimeZone(id: string): boolean {
   }
 }
 export { fireTimes, wallTimeToInstants } from './fire-times';
-export { describeQuartzCron, nextFireTime } from './describe';
+export { describeQuartzCron, localTime, nextFireTime } from './describe';
+export { jobTriggerInWords, type JobTriggerWords } from './job-trigger';

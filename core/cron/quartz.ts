@@ -265,14 +265,32 @@ function specialDayOfWeek(text: string, years: number[], errors: string[]): DayV
   return undefined;
 }
 
+/**
+ * The Quartz expression a 5-field Unix cron expression means, for the error that refuses it: a
+ * seconds field first, "?" in whichever day field Unix leaves unrestricted, and Unix weekday
+ * numbers (0 or 7 = Sunday) as Quartz's (1 = Sunday). None when no one expression says it (Unix
+ * fires on a day of the month *or* a weekday when both are set) or the result would be refused too.
+ */
+function quartzFromUnix([min, hour, dom, mon, dow]: string[]): string | undefined {
+  if (dom !== '*' && dow !== '*') return undefined;
+  const weekday = (item: string) => item.replace(/\d+/g, (n) => String((Number(n) % 7) + 1));
+  const quartzDow =
+    dow === '*' ? '?' : /^[\d,-]+$/.test(dow!) ? [...new Set(dow!.split(',').map(weekday))].join(',') : dow!;
+  const quartz = `0 ${min} ${hour} ${dow === '*' ? dom : '?'} ${mon} ${quartzDow}`;
+  return translateQuartzCron(quartz).ok ? quartz : undefined;
+}
+
 export function translateQuartzCron(expression: string): CronTranslation {
   const errors: string[] = [];
   const parts = expression.trim().split(/\s+/).filter(Boolean);
   if (parts.length === 5) {
+    const quartz = quartzFromUnix(parts);
     return {
       ok: false,
       errors: [
-        `expected 6 or 7 fields (seconds minutes hours day-of-month month day-of-week [year]), found 5: Quartz cron starts with a seconds field, e.g. "0 ${parts.join(' ')}" (and uses ? in day-of-month or day-of-week)`,
+        `expected 6 or 7 fields (seconds minutes hours day-of-month month day-of-week [year]), found 5: Quartz cron starts with a seconds field and has "?" in day-of-month or day-of-week${
+          quartz ? `, e.g. "${quartz}"` : ''
+        }`,
       ],
     };
   }

@@ -25,6 +25,7 @@ import { RunResultState, TaskResultState } from '../dag/states';
 import { taskRunId } from './ids';
 import {
   WAITING_FOR_UPSTREAM,
+  attemptTaskValues,
   latestAttempt,
   type AttemptState,
   type ForEachStats,
@@ -149,7 +150,13 @@ export class ActiveRun {
         }
         continue;
       }
-      const attempts = before ? [...before.attempts] : [];
+      // The attempt whose values the task held keeps them: its output still shows what it set.
+      const attempts = before
+        ? before.attempts.map((a) => {
+            const values = attemptTaskValues(before, a);
+            return values && !a.taskValues && Object.keys(values).length > 0 ? { ...a, taskValues: values } : a;
+          })
+        : [];
       attempts.push(pendingAttempt(t, taskRunId(state.run_id, ++sequence)));
       state.tasks[t.task_key] = { task_key: t.task_key, attempts };
     }

@@ -4,7 +4,11 @@
 // Databricks view is core/run/databricks-run.ts.
 import type { JobSettings } from '../schema';
 import type { ModelUpdate } from './model-trigger';
-import type { RunResultState as RunResultStateT, TaskResultState as TaskResultStateT } from '../dag/states';
+import {
+  TaskResultState,
+  type RunResultState as RunResultStateT,
+  type TaskResultState as TaskResultStateT,
+} from '../dag/states';
 import type { JsonValue } from './task-attempt';
 
 /** State message of a task whose dependencies are not finished yet (shown as BLOCKED). */
@@ -69,6 +73,11 @@ export interface AttemptState {
   childRunId?: number;
   /** for_each_task: iteration counts (Databricks `for_each_task.stats.task_run_stats`). */
   forEachStats?: ForEachStats;
+  /**
+   * The values this attempt set, once a repair ran its task again (until then they are the task's
+   * `taskValues`): every attempt keeps its own values for `runs/get-output` of its task run id.
+   */
+  taskValues?: Record<string, JsonValue>;
 }
 
 export interface TaskRunState {
@@ -138,7 +147,13 @@ export interface NotificationDelivery {
   task_key?: string;
   /** `email` (the listed addresses) or `destination` (a notification destination id). */
   target: { type: 'email'; addresses: string[] } | { type: 'destination'; id: string };
-  status: 'DELIVERED' | 'FAILED';
+  /**
+   * DELIVERED: the receiver took it (an SMTP server, an HTTP endpoint). WRITTEN_TO_OUTBOX: with no
+   * SMTP server configured, the email was written to `outbox_file` and sent to no one.
+   */
+  status: 'DELIVERED' | 'WRITTEN_TO_OUTBOX' | 'FAILED';
+  /** The `.eml` file of an email written to the outbox. */
+  outbox_file?: string;
   /** Why the delivery failed, after its retries. */
   error?: string;
   /** Epoch milliseconds when the delivery ended. */
@@ -153,4 +168,17 @@ export interface RunNotifications {
 
 export function latestAttempt(task: TaskRunState): AttemptState {
   return task.attempts[task.attempts.length - 1]!;
+}
+
+/** The latest attempt of a task that succeeded: the one whose values are the task's `taskValues`. */
+function latestSuccess(task: TaskRunState): AttemptState | undefined {
+  for (let i = task.attempts.length - 1; i >= 0; i--)
+    if (task.attempts[i]!.result === TaskResultState.SUCCESS) return task.attempts[i];
+  return undefined;
+}
+
+/** The values one attempt set: its own once a repair superseded it, else the task's if it is their source. */
+export function attemptTaskValues(task: TaskRunState, attempt: AttemptState): Record<string, JsonValue> | undefined {
+  if (attempt.taskValues) return attempt.taskValues;
+  return latestSuccess(task) === attempt ? task.taskValues : undefined;
 }

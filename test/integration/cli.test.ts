@@ -1,8 +1,10 @@
 // The djobs CLI as users run it: real processes, real exit codes, JSON output.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Job, Run } from '../../client';
+import type { NotificationDelivery } from '../../core';
 import { freePort } from '../../servers/dev-server';
 import { startDjobsDev, useEngine, waitFor } from './harness';
 import { run, type Result } from './processes';
@@ -19,6 +21,12 @@ describe('djobs CLI', () => {
   let env: Record<string, string>;
   let okJob: string;
   let badJob: string;
+  /** A job spec written as JSON to the test's directory. */
+  const specFile = (name: string, spec: unknown): string => {
+    const file = path.join(engine.workDir, name);
+    fs.writeFileSync(file, JSON.stringify(spec));
+    return file;
+  };
   beforeAll(async () => {
     env = { TEMPORAL_ADDRESS: engine.address, DJOBS_TASK_QUEUE: engine.taskQueue, DJOBS_HOME: engine.dataDir };
     okJob = path.join(engine.workDir, 'ok.yaml');
@@ -104,6 +112,103 @@ describe('djobs CLI', () => {
     const r = await djobs(['run', badJob], env);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('FAILED');
+  });
+
+  it('repair-run and get-run show the repaired task at its latest attempt, after a retry numbered higher', async () => {
+    // load fails twice (attempts 0 and 1) until fixed; the repair's attempt is numbered 0 again.
+    const fixed = path.join(engine.workDir, 'load-fixed');
+    const spec = specFile('repaired.json', {
+      name: 'repaired',
+      tasks: [
+        { task_key: 'extract', shell_command_task: { command: 'true' } },
+        {
+          task_key: 'load',
+          depends_on: [{ task_key: 'extract' }],
+          max_retries: 1,
+          shell_command_task: { command: `test -f ${fixed}` },
+        },
+      ],
+    });
+    const failed = await djobs(['run', spec, '-o', 'json'], env);
+    expect(failed.code, failed.stderr).toBe(1);
+    const runId = String((JSON.parse(failed.stdout) as Run).run_id);
+    fs.writeFileSync(fixed, '');
+    const repaired = await djobs(['jobs', 'repair-run', runId, '--rerun-all-failed-tasks'], env);
+    expect(repaired.code, repaired.stderr).toBe(0);
+    const taskLine = (text: string, key: string) => text.split('\n').find((l) => l.startsWith(`${key} `));
+    expect(repaired.stdout).toMatch(/: SUCCESS\n/);
+    expect(taskLine(repaired.stdout, 'load')).toMatch(/^load\s+SUCCESS\s+0\s/);
+    // The live lines (stderr is no TTY here) follow the repaired task to its end.
+    expect(repaired.stderr.split('\n')).toContain('load: SUCCESS');
+    const got = await djobs(['jobs', 'get-run', runId], env);
+    expect(got.stdout).toMatch(/: SUCCESS\n/);
+    expect(taskLine(got.stdout, 'load')).toMatch(/^load\s+SUCCESS\s+0\s/);
+    expect(taskLine(got.stdout, 'extract')).toMatch(/^extract\s+SUCCESS\s+0\s/);
+  });
+
+  it('get-run --wait follows a run started elsewhere with its live task lines, to its exit code', async () => {
+    const go = path.join(engine.workDir, 'follow-go');
+    const spec = specFile('followed.json', {
+      name: 'followed',
+      tasks: [{ task_key: 'wait', shell_command_task: { command: `while [ ! -f ${go} ]; do sleep 0.1; done` } }],
+    });
+    const started = await djobs(['run', spec, '--no-wait'], env);
+    expect(started.code, started.stderr).toBe(0);
+    const runId = started.stdout.trim();
+    const follower = spawn(process.execPath, [cli, 'jobs', 'get-run', runId, '--wait'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    follower.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    follower.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => follower.once('exit', resolve));
+    try {
+      // The run is still going when the follower shows it running; only then may it end.
+      await waitFor(
+        () => stderr.split('\n').includes('wait: RUNNING'),
+        `the follower to show the task running (${stderr})`
+      );
+      fs.writeFileSync(go, '');
+      expect(await exited, stderr).toBe(0);
+    } finally {
+      follower.kill();
+    }
+    expect(stderr.split('\n')).toContain('wait: SUCCESS');
+    expect(stdout).toMatch(new RegExp(`^Run ${runId} "followed": SUCCESS\n`));
+    expect(stdout).toMatch(/\nwait\s+SUCCESS\s+0\s/);
+  });
+
+  it('jobs get shows the next runs in the schedule time zone and UTC; jobs list shows each trigger in words', async () => {
+    const spec = specFile('scheduled.json', {
+      name: 'cli scheduled',
+      schedule: { quartz_cron_expression: '0 30 6 * * ?', timezone_id: 'America/New_York', pause_status: 'UNPAUSED' },
+      tasks: [{ task_key: 't', shell_command_task: { command: 'true' } }],
+    });
+    const created = await djobs(['jobs', 'create', '--json', `@${spec}`], env);
+    expect(created.code, created.stderr).toBe(0);
+    const jobId = created.stdout.trim();
+    try {
+      const got = await djobs(['jobs', 'get', jobId], env);
+      expect(got.code, got.stderr).toBe(0);
+      expect(got.stdout).toContain('\ntrigger: every day at 06:30, America/New_York\n');
+      const next = got.stdout.split('next runs (America/New_York, UTC beside):\n')[1]!.trim().split('\n');
+      expect(next.length).toBeGreaterThan(0);
+      for (const line of next) {
+        // 06:30 in New York is 10:30 or 11:30 UTC, by daylight saving time.
+        const m = /^(\d{4}-\d\d-\d\d) 06:30:00 (-04:00|-05:00) {2}\((\S+)\)$/.exec(line.trim());
+        expect(m, line).not.toBeNull();
+        expect(new Date(`${m![1]}T06:30:00${m![2]}`).toISOString()).toBe(m![3]);
+      }
+      const listed = await djobs(['jobs', 'list', '--name', 'cli scheduled'], env);
+      expect(listed.stdout.split('\n')[0]).toMatch(/^JOB_ID\s+NAME\s+TRIGGER\s+CREATED$/);
+      expect(listed.stdout).toMatch(
+        new RegExp(`\n${jobId}\\s+cli scheduled\\s+every day at 06:30, America/New_York\\s+\\d{4}-`)
+      );
+    } finally {
+      await djobs(['jobs', 'delete', jobId], env);
+    }
   });
 
   it('exit 3 when Temporal cannot be reached', async () => {
@@ -229,13 +334,14 @@ describe('djobs CLI', () => {
       };
       await waitFor(
         async () => (await api('runs/list')).status === 200,
-        `the dev API to answer (${dev.output()})`,
+        () => `the dev API to answer (${dev.output()})`,
         120_000
       );
       expect(dev.output()).toContain(`durable-jobs API at http://127.0.0.1:${apiPort}/api/2.1/jobs`);
       expect(dev.output()).not.toContain('Generated an admin token');
       const { body } = await api('runs/submit', {
         tasks: [{ task_key: 'hi', shell_command_task: { command: 'echo hi' } }],
+        email_notifications: { on_success: ['team@example.com'] },
       });
       const run = await waitFor(async () => {
         const r = await api(`runs/get?run_id=${body.run_id as number}`);
@@ -248,6 +354,16 @@ describe('djobs CLI', () => {
       // The Temporal UI dev really started (DJOBS_UI_PORT=0: a free port) links the run back to it.
       const ui = /Web UI at (http:\/\/\S+?),/.exec(dev.output())?.[1];
       expect(ui, dev.output()).toMatch(/^http:\/\/localhost:\d+$/);
+      // Its notification links to that page too (here an email in dev's outbox, with no SMTP server),
+      // and the delivery says the email went to the outbox, not to anyone.
+      const delivered = await waitFor(async () => {
+        const r = await api(`runs/get?run_id=${runId}`);
+        return (r.body.notification_deliveries as NotificationDelivery[] | undefined)?.[0];
+      }, 'the success email to be delivered');
+      const outbox = path.join(engine.workDir, 'dev-home', 'outbox');
+      const mail = path.join(outbox, `${delivered.event_id}.eml`);
+      expect(fs.readFileSync(mail, 'utf8')).toContain(`Run page: ${run.run_page_url as string}\n`);
+      expect(delivered).toMatchObject({ event: 'on_success', status: 'WRITTEN_TO_OUTBOX', outbox_file: mail });
       // A command attached to dev (here the CLI) gives the same run page.
       const cliRun = await djobs(['jobs', 'get-run', String(runId), '-o', 'json'], {
         TEMPORAL_ADDRESS: '',
@@ -264,5 +380,70 @@ describe('djobs CLI', () => {
     } finally {
       await dev.stop();
     }
+  });
+
+  it('dev prints a sign-in link, never its admin token; djobs ui mints links, shows and rotates the token', async () => {
+    const apiPort = await freePort();
+    const home = path.join(engine.workDir, 'dev-link-home');
+    const base = `http://127.0.0.1:${apiPort}`;
+    const linkPattern = new RegExp(`^http://127\\.0\\.0\\.1:${apiPort}/#/sign-in\\?code=([\\w-]+)$`);
+    const exchange = (code: string) =>
+      fetch(`${base}/ui/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code }),
+      });
+    const runsList = (token: string) =>
+      fetch(`${base}/api/2.1/jobs/runs/list`, { headers: { authorization: `Bearer ${token}` } });
+    const uiEnv = { TEMPORAL_ADDRESS: '', DJOBS_HOME: home, DJOBS_API_TOKEN: '' };
+    const dev = startDjobsDev({ home, apiPort, args: ['--no-mlflow'], env: { DJOBS_API_TOKEN: '' } });
+    try {
+      await waitFor(
+        () => dev.output().includes('Press Ctrl-C'),
+        () => `dev to be ready (${dev.output()})`,
+        120_000
+      );
+      const link = /Sign in to the web UI: (\S+)/.exec(dev.output())?.[1] ?? '';
+      const code = linkPattern.exec(link)?.[1];
+      expect(code, dev.output()).toBeDefined();
+      // The admin token is kept in the data directory, owner-only, and printed nowhere.
+      const tokenFile = path.join(home, 'admin-token');
+      const token = fs.readFileSync(tokenFile, 'utf8').trim();
+      expect(fs.statSync(tokenFile).mode & 0o777).toBe(0o600);
+      expect(dev.output()).not.toContain(token);
+      expect((await runsList(token)).status).toBe(200);
+
+      // The printed link's code is exchanged once for a session; a second use is refused.
+      const first = await exchange(code!);
+      expect(first.status).toBe(200);
+      const session = ((await first.json()) as { token: string }).token;
+      expect((await runsList(session)).status).toBe(200);
+      expect((await exchange(code!)).status).toBe(401);
+
+      // djobs ui: a fresh link of the running dev.
+      const fresh = await djobs(['ui'], uiEnv);
+      expect(fresh.code, fresh.stderr).toBe(0);
+      const freshCode = linkPattern.exec(fresh.stdout.trim())?.[1];
+      expect(freshCode, fresh.stdout).toBeDefined();
+      expect((await exchange(freshCode!)).status).toBe(200);
+      expect(await djobs(['ui', '--token'], uiEnv)).toMatchObject({ code: 0, stdout: `${token}\n` });
+
+      // Rotation: the new token works, the old one, its sessions and unused links no longer do.
+      const unused = linkPattern.exec((await djobs(['ui'], uiEnv)).stdout.trim())![1]!;
+      const rotated = await djobs(['ui', '--rotate-token'], uiEnv);
+      expect(rotated.code, rotated.stderr).toBe(0);
+      const newToken = rotated.stdout.trim();
+      expect(newToken).not.toBe(token);
+      expect(fs.readFileSync(tokenFile, 'utf8').trim()).toBe(newToken);
+      expect((await runsList(newToken)).status).toBe(200);
+      expect((await runsList(token)).status).toBe(401);
+      expect((await runsList(session)).status).toBe(401);
+      expect((await exchange(unused)).status).toBe(401);
+    } finally {
+      await dev.stop();
+    }
+    const none = await djobs(['ui'], uiEnv);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain(`No djobs dev with a web UI is running for DJOBS_HOME ${home}`);
   });
 });

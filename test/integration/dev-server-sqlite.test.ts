@@ -62,4 +62,49 @@ describe('the persistent dev server', () => {
       await again.close();
     }
   }, 120_000);
+
+  it('chooses free ports again when another process takes its port between the choice and the bind', async () => {
+    // A stand-in for the moment a full test run hits: the first start's gRPC port is taken (by a
+    // real listener) just before the real server binds it, and that server exits at once with
+    // "bind: address already in use". The start must not fail for it.
+    const cliPath = await findTemporalCli({
+      ...(process.env.TEMPORAL_CLI_PATH ? { temporalCliPath: process.env.TEMPORAL_CLI_PATH } : {}),
+    });
+    if (!cliPath) throw new Error('temporal CLI not found');
+    const dir = fs.mkdtempSync(path.join(work, 'taken-'));
+    const wrapper = path.join(dir, 'temporal');
+    const holderPid = path.join(dir, 'holder.pid');
+    fs.writeFileSync(
+      wrapper,
+      [
+        '#!/bin/sh',
+        `if [ ! -e ${holderPid} ]; then`,
+        '  port=$(echo "$@" | sed -E "s/.*--port ([0-9]+).*/\\1/")',
+        `  python3 -c 'import socket, sys, time; s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); open(sys.argv[2], "w").write("x"); time.sleep(120)' "$port" ${dir}/bound &`,
+        `  echo $! > ${holderPid}`,
+        `  while [ ! -e ${dir}/bound ]; do sleep 0.05; done`,
+        'fi',
+        `exec ${cliPath} "$@"`,
+      ].join('\n'),
+      { mode: 0o755 }
+    );
+    const spawned: number[] = [];
+    let started: DevServer | undefined;
+    try {
+      started = await startDevServer({
+        cliPath: wrapper,
+        port: 0,
+        headless: true,
+        logFile: path.join(dir, 'server.log'),
+        onSpawn: (pid) => spawned.push(pid),
+      });
+      expect(spawned).toHaveLength(2);
+      expect(fs.readFileSync(path.join(dir, 'server.log'), 'utf8')).toContain('bind: address already in use');
+      const client = await DurableJobsClient.connect({ address: started.address, dataConverter: testDataConverter() });
+      await client.close();
+    } finally {
+      await started?.stop();
+      if (fs.existsSync(holderPid)) process.kill(Number(fs.readFileSync(holderPid, 'utf8')), 'SIGKILL');
+    }
+  }, 120_000);
 });

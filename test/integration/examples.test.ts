@@ -5,7 +5,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { DurableJobsClient, loadJobSpecFile } from '../../client';
+import { DurableJobsClient, loadJobSpecFile, type Run } from '../../client';
+import type { NotificationDelivery } from '../../core';
 import { runEtl } from '../../examples/client/run-job';
 import {
   attemptsOf,
@@ -240,5 +241,20 @@ describe('examples', () => {
     );
     const failure = mails.find((m) => m.subject?.includes('failed'))!;
     expect(failure.text).toContain('- check: ');
+
+    // docs/notifications.md shows this run's outbox lines: the files it names are the ones written.
+    const doc = fs.readFileSync(path.join(examples, '..', 'docs', 'notifications.md'), 'utf8');
+    const docRunId = /run (\d+) \(…\/outbox\//.exec(doc)![1]!;
+    const documented = [...doc.matchAll(/\(…\/outbox\/([^)]+\.eml)\)/g)].map((m) =>
+      m[1]!.replaceAll(docRunId, String(run_id))
+    );
+    const written = fs.readdirSync(outbox).filter((f) => f.startsWith(`djobs-run-${run_id}-`));
+    expect(documented.sort()).toEqual(written.sort());
+    // Each email is recorded as written to the outbox, naming its file: nobody received it.
+    const recorded = ((await engine.client.getRun(run_id)) as Run & { notification_deliveries: NotificationDelivery[] })
+      .notification_deliveries;
+    expect(recorded.map((d) => [d.status, d.outbox_file && path.basename(d.outbox_file)]).sort()).toEqual(
+      written.map((f) => ['WRITTEN_TO_OUTBOX', f]).sort()
+    );
   });
 });

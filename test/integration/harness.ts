@@ -15,7 +15,7 @@ import type { ContainmentChoice } from '../../activities/containment';
 import type { FastifyInstance } from 'fastify';
 import type { PythonForkServerOptions } from '../../activities/python-fork-servers';
 import { TokenMap, adminPrincipal, loadPrincipals } from '../../api/auth';
-import { createApiServer } from '../../api/server';
+import { createApiServer, type ApiServerOptions } from '../../api/server';
 import type { DataConverter } from '@temporalio/common';
 import { DurableJobsClient } from '../../client';
 import { temporalClientOf } from '../../client/jobs-client';
@@ -194,8 +194,7 @@ export function job(name: string, tasks: Task[], extra: Partial<JobSettings> = {
 /** The latest attempt of each task, by key. */
 export function latestByKey(run: Run): Record<string, Run['tasks'][number]> {
   const out: Record<string, Run['tasks'][number]> = {};
-  for (const t of run.tasks)
-    if (!out[t.task_key] || t.attempt_number >= out[t.task_key]!.attempt_number) out[t.task_key] = t;
+  for (const t of run.tasks) if (!out[t.task_key] || t.run_id > out[t.task_key]!.run_id) out[t.task_key] = t;
   return out;
 }
 
@@ -236,10 +235,13 @@ export function expectRetriedTwice(run: Run, counter: string): Run['tasks'] {
   return attempts;
 }
 
-/** Poll `fn` until it returns a truthy value or the deadline passes; keeps the last error. */
+/**
+ * Poll `fn` until it returns a truthy value or the deadline passes; keeps the last error. `what`
+ * may be a function, read at the timeout: e.g. a process's output up to then.
+ */
 export async function waitFor<T>(
   fn: () => Promise<T | undefined | false> | T | undefined | false,
-  what: string,
+  what: string | (() => string),
   timeoutMs = 30_000
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -251,7 +253,10 @@ export async function waitFor<T>(
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: last });
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`, {
+        cause: last,
+      });
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -356,13 +361,22 @@ export const callAs =
  * The REST API (`createApiServer`, on a free port) over a file's engine, with these principals:
  * started before the file's later `beforeAll` hooks, closed after its tests.
  */
-export function useApiServer(engine: Engine, principals: readonly TestPrincipal[]): ApiServer {
+export function useApiServer(
+  engine: Engine,
+  principals: readonly TestPrincipal[],
+  extra: Partial<ApiServerOptions> = {}
+): ApiServer {
   let app: FastifyInstance | undefined;
   let base: string | undefined;
   let file: string | undefined;
   beforeAll(async () => {
     file = writePrincipalsFile(engine.workDir, principals);
-    app = await createApiServer({ client: engine.client, tokens: principalTokens(file), workspaceDir: engine.workDir });
+    app = await createApiServer({
+      client: engine.client,
+      tokens: principalTokens(file),
+      workspaceDir: engine.workDir,
+      ...extra,
+    });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(() => app?.close());

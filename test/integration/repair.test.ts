@@ -77,6 +77,41 @@ describe('repair runs', () => {
     }, 'the repaired run to be listed once as SUCCESS');
   });
 
+  it("keeps every attempt's log, error and task values, addressed by its task run id, across two repairs", async () => {
+    // Each execution of t says which it is and sets it as a value; the first fails. Attempt numbers
+    // start at 0 again in each repair, so files named by attempt number would be written over.
+    const count = path.join(engine.workDir, 'executions');
+    const settings = job('kept-logs', [
+      sh(
+        't',
+        `echo x >> ${count}; n=$(wc -l < ${count}); echo "execution $n"; ` +
+          `printf '{"key":"n","value":%s}\\n' "$n" >> "$DJOBS_TASK_VALUES_OUT"; test "$n" -gt 1`
+      ),
+    ]);
+    const { run_id } = await engine.client.submitRun(settings);
+    expect((await engine.client.waitForRun(run_id, { timeoutMs: 60_000 })).state.result_state).toBe('FAILED');
+    await engine.client.repairRun(run_id, { rerunAllFailedTasks: true });
+    expect((await engine.client.waitForRun(run_id, { timeoutMs: 60_000 })).state.result_state).toBe('SUCCESS');
+    await engine.client.repairRun(run_id, { rerunTasks: ['t'] });
+    const run = await engine.client.waitForRun(run_id, { timeoutMs: 60_000 });
+    expect(run.state.result_state).toBe('SUCCESS');
+
+    const attempts = attemptsOf(run, 't');
+    expect(attempts.map((a) => [a.attempt_number, a.state.result_state])).toEqual([
+      [0, 'FAILED'],
+      [0, 'SUCCESS'],
+      [0, 'SUCCESS'],
+    ]);
+    const outputs = await Promise.all(attempts.map((a) => engine.client.getRunOutput(a.run_id)));
+    expect(outputs.map((o) => o.metadata.run_id)).toEqual(attempts.map((a) => a.run_id));
+    expect(outputs.map((o) => o.logs?.trim())).toEqual(['execution 1', 'execution 2', 'execution 3']);
+    expect(new Set(outputs.map((o) => o.log_path)).size).toBe(3);
+    expect(outputs.map((o) => o.error)).toEqual(['Command exited with code 1', undefined, undefined]);
+    expect(outputs.map((o) => o.task_values)).toEqual([undefined, { n: 2 }, { n: 3 }]);
+    // The job run's output of its one task is the latest attempt's.
+    expect((await engine.client.getRunOutput(run_id)).logs?.trim()).toBe('execution 3');
+  });
+
   it('rejects duplicate and unknown task keys, and a repair with nothing to run', async () => {
     const { run_id } = await engine.client.submitRun(job('ok', [sh('x', 'true')]));
     await engine.client.waitForRun(run_id, { timeoutMs: 60_000 });

@@ -41,6 +41,16 @@ function startDev(home: string): Dev {
 
 const exited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
 
+/** Wait for dev's ready line; a dev that exits first, or never says it, fails with its output. */
+async function untilReady(dev: Dev, which: string): Promise<void> {
+  const outcome = await waitFor(
+    () => (dev.out().includes('Press Ctrl-C') ? 'ready' : exited(dev.child) ? 'exited' : undefined),
+    () => `${which} to be ready; its output so far:\n${dev.out()}`,
+    90_000
+  );
+  expect(outcome, `${which} exited before it was ready; its output:\n${dev.out()}`).toBe('ready');
+}
+
 describe('one embedded server per DJOBS_HOME', () => {
   const devs: ChildProcess[] = [];
   const homes: string[] = [];
@@ -107,14 +117,14 @@ describe('one embedded server per DJOBS_HOME', () => {
     const home = freshHome();
     const first = startDev(home);
     devs.push(first.child);
-    await waitFor(() => first.out().includes('Press Ctrl-C'), 'the first djobs dev to be ready', 90_000);
+    await untilReady(first, 'the first djobs dev');
     const { serverPid } = JSON.parse(fs.readFileSync(path.join(home, 'server.lock'), 'utf8')) as { serverPid: number };
     first.child.kill('SIGKILL');
     await waitFor(() => exited(first.child), 'the first djobs dev to die');
 
     const second = startDev(home);
     devs.push(second.child);
-    await waitFor(() => second.out().includes('Press Ctrl-C'), 'the second djobs dev to be ready', 90_000);
+    await untilReady(second, 'the second djobs dev');
     // The orphaned server of the killed dev was stopped, not left running on the same database.
     expect(alive(serverPid)).toBe(false);
     const list = await djobs(['jobs', 'list'], home);

@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWorkflowId } from '../../core';
 import { createDjobsWorker } from '../../worker';
 import { isEncrypted } from '../../encryption/aes-gcm-codec';
-import { job, sh, useEngine, waitFor } from './harness';
+import { jobGateWorkflowId, fileArrivalWorkflowId } from '../../workflows/definitions';
+import { DjobsKind } from '../../workflows/search-attributes';
+import { attemptsOf, job, sh, useEngine, waitFor } from './harness';
 
 describe('Temporal UI metadata and search attributes', () => {
   const engine = useEngine('ui');
@@ -54,6 +56,49 @@ describe('Temporal UI metadata and search attributes', () => {
       return found.count === 1;
     }, 'the run to be searchable by job id, result and trigger');
     await engine.client.deleteJob(job_id);
+  });
+
+  it('marks every djobs workflow with its kind, so a DjobsKind filter lists runs without gates and watchers', async () => {
+    const called = await engine.client.createJob(job('kind called', [sh('t', 'true')]));
+    const { job_id } = await engine.client.createJob(
+      job('kind caller', [
+        { task_key: 'call', run_job_task: { job_id: called.job_id } },
+        { task_key: 'each', for_each_task: { inputs: '[1,2]', task: sh('item', 'true') } },
+      ])
+    );
+    const landing = fs.mkdtempSync(path.join(engine.workDir, 'landing-'));
+    const watched = await engine.client.createJob(
+      job('kind watched', [sh('t', 'true')], { trigger: { file_arrival: { url: `file://${landing}` } } })
+    );
+    const { run_id } = await engine.client.runNow(job_id);
+    const run = await engine.client.waitForRun(run_id, { timeoutMs: 60_000 });
+    expect(run.state.result_state).toBe('SUCCESS');
+    const kindOf = async (workflowId: string) =>
+      (await engine.temporal.workflow.getHandle(workflowId).describe()).typedSearchAttributes.get(DjobsKind);
+    const each = attemptsOf(run, 'each')[0]!;
+    const child = (await engine.client.getRunOutput(attemptsOf(run, 'call')[0]!.run_id)).run_job_output!.run_id;
+    expect({
+      run: await kindOf(runWorkflowId(run_id)),
+      childRun: await kindOf(runWorkflowId(child)),
+      forEach: await kindOf(`${runWorkflowId(run_id)}-foreach-${each.run_id}`),
+      gate: await kindOf(jobGateWorkflowId(job_id)),
+      watcher: await kindOf(fileArrivalWorkflowId(watched.job_id)),
+    }).toEqual({ run: 'run', childRun: 'run', forEach: 'for_each', gate: 'gate', watcher: 'file_arrival' });
+
+    // The Temporal UI's list with the web UI's filter: the two runs, none of the other workflows.
+    const ids = [job_id, called.job_id, watched.job_id].join(', ');
+    await waitFor(async () => {
+      const listed: string[] = [];
+      for await (const wf of engine.temporal.workflow.list({
+        query: `DjobsKind = 'run' AND DjobsJobId IN (${ids})`,
+      }))
+        listed.push(`${wf.type}:${wf.workflowId}`);
+      return (
+        listed.sort().join(',') ===
+        [`jobRun:${runWorkflowId(run_id)}`, `jobRun:${runWorkflowId(child)}`].sort().join(',')
+      );
+    }, 'the DjobsKind filter to list the two runs only');
+    for (const id of [job_id, called.job_id, watched.job_id]) await engine.client.deleteJob(id);
   });
 });
 

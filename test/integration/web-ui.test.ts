@@ -26,6 +26,8 @@ interface Browserish {
 describe('web UI in headless Chromium', () => {
   const engine = useEngine('web ui');
   const api = useApiServer(engine, [{ who: 'alice' }, { who: 'bob' }]);
+  // A second API server whose sign-in codes expire a millisecond after they are made.
+  const hasty = useApiServer(engine, [{ who: 'alice' }, { who: 'bob' }], { signIn: { codeTtlMs: 1 } });
   let base: string;
   let browser: Browser;
   const as = (who: string) => api.as(who);
@@ -87,6 +89,53 @@ describe('web UI in headless Chromium', () => {
     expect((await fetch(`${base}/api/2.1/jobs/list`)).status).toBe(401);
     const me = await as('bob')('GET', '/api/2.0/preview/scim/v2/Me');
     expect(me).toMatchObject({ status: 200, body: { userName: 'bob@example.com', groups: [{ display: 'users' }] } });
+  });
+
+  it('a sign-in link signs its principal in once; a used or expired link does not, and never shows a token', async () => {
+    const minted = await as('bob')('POST', '/api/2.0/djobs/sign-in-links');
+    expect(minted.status).toBe(200);
+    const code = minted.body.code as string;
+    expect(minted.body.url).toBe(`${base}/#/sign-in?code=${code}`);
+    expect(code).not.toContain(tokenOf('bob'));
+
+    const page = await browser.newPage();
+    page.setDefaultTimeout(30_000);
+    await page.goto(`${base}/#/sign-in?code=${code}`);
+    await page.waitForSelector('main#content');
+    expect(await page.locator('header .who').textContent()).toBe('bob@example.com');
+    // The code left the address bar; the page holds a session token of bob's, not his API token.
+    expect(page.url()).toBe(`${base}/#/`);
+    const session = await page.evaluate(() =>
+      (globalThis as unknown as Browserish).sessionStorage.getItem('djobs.token')
+    );
+    expect(session).toMatch(/^djobs-[0-9a-f]{48}$/);
+    expect(session).not.toBe(tokenOf('bob'));
+    const me = await fetch(`${base}/api/2.0/preview/scim/v2/Me`, { headers: { authorization: `Bearer ${session}` } });
+    expect(((await me.json()) as { userName: string }).userName).toBe('bob@example.com');
+    await page.close();
+
+    // The same link again, in a fresh browser context: spent, so the sign-in form says why.
+    const again = await browser.newPage();
+    await again.goto(`${base}/#/sign-in?code=${code}`);
+    await again.waitForSelector('form.card [role="alert"]');
+    expect(await again.locator('form.card [role="alert"]').textContent()).toBe(
+      'This sign-in link was already used or has expired: ask for a new one (`djobs ui`).'
+    );
+    expect(await again.locator('main#content').count()).toBe(0);
+    await again.close();
+
+    // A link opened after its code expired.
+    const late = await hasty.as('bob')('POST', '/api/2.0/djobs/sign-in-links');
+    expect(late.status).toBe(200);
+    const expired = await browser.newPage();
+    await expired.goto(`${hasty.base}/#/sign-in?code=${late.body.code as string}`);
+    await expired.waitForSelector('form.card [role="alert"]');
+    expect(await expired.locator('form.card [role="alert"]').textContent()).toContain('already used or has expired');
+    expect(await expired.locator('main#content').count()).toBe(0);
+    await expired.close();
+
+    // Without a session or token, minting is refused like every other API call.
+    expect((await fetch(`${base}/api/2.0/djobs/sign-in-links`, { method: 'POST' })).status).toBe(401);
   });
 
   it('signs in, runs a job from the page, pauses and resumes it, and shows its tasks go from running to succeeded', async () => {
@@ -267,6 +316,11 @@ describe('web UI in headless Chromium', () => {
     expect(await page.locator('tr[data-run-id] .badge[data-state="failed"]').count()).toBe(1);
     await page.goto(`${base}/#/runs?job_id=${jobId}&state=active`);
     await page.waitForSelector('text=No runs match.');
+    // The runs page links to the Temporal UI's workflow list filtered to runs (temporal-ui.test.ts
+    // shows that filter lists the runs and not their gates, triggers or for_each children).
+    expect(await page.getByRole('link', { name: 'Runs in Temporal UI ↗' }).getAttribute('href')).toBe(
+      `${engine.client.temporalNamespaceUrl()}/workflows?query=${encodeURIComponent("DjobsKind = 'run'")}`
+    );
 
     // Keyboard: a DAG node is a focusable button; Enter opens the task.
     await page.goto(`${base}/#/runs/${runIds[4]}`);

@@ -50,6 +50,22 @@ async function call<T>(method: 'GET' | 'POST', path: string, query: Query = {}, 
   return data as T;
 }
 
+/**
+ * A sign-in link's one-time code, exchanged for a session token of its principal (api/sign-in.ts),
+ * which then signs the page in like a typed token.
+ */
+export async function exchangeSignInCode(code: string): Promise<string> {
+  const res = await fetch('/ui/sign-in', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code }),
+  });
+  const data = (await res.json().catch(() => ({}))) as { token?: string; error_code?: string; message?: string };
+  if (!res.ok || !data.token)
+    throw new ApiError(res.status, data.error_code ?? String(res.status), data.message ?? res.statusText);
+  return data.token;
+}
+
 export const get = <T>(path: string, query?: Query) => call<T>('GET', path, query);
 export const post = <T>(path: string, body: unknown) => call<T>('POST', path, {}, body);
 

@@ -3,12 +3,12 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { principalOf, type Principal } from './access';
-import { ApiError, get, setOnUnauthenticated, token, type Me } from './api';
+import { ApiError, exchangeSignInCode, get, setOnUnauthenticated, token, type Me } from './api';
 import { JobPage } from './pages/job';
 import { JobsPage } from './pages/jobs';
 import { RunPage } from './pages/run';
 import { RunsPage } from './pages/runs';
-import { href, useRoute } from './router';
+import { href, signInCodeOf, useRoute } from './router';
 import './styles.css';
 
 function SignIn({ onSignedIn, reason }: { onSignedIn: (who: Principal) => void; reason?: string | undefined }) {
@@ -38,7 +38,10 @@ function SignIn({ onSignedIn, reason }: { onSignedIn: (who: Principal) => void; 
           </span>{' '}
           durable-jobs
         </h1>
-        <p class="muted">Sign in with an API token (DJOBS_API_TOKEN, or a token from the principals file).</p>
+        <p class="muted">
+          Sign in with an API token (DJOBS_API_TOKEN, or a token from the principals file), or open a sign-in link:{' '}
+          <code>djobs ui</code> prints one.
+        </p>
         <label class="field">
           <span>Token</span>
           <input
@@ -67,7 +70,8 @@ function SignIn({ onSignedIn, reason }: { onSignedIn: (who: Principal) => void; 
 
 function App() {
   const [who, setWho] = useState<Principal | undefined>(undefined);
-  const [checking, setChecking] = useState(token.get() !== null);
+  const [code] = useState(() => signInCodeOf(location.hash));
+  const [checking, setChecking] = useState(token.get() !== null || code !== undefined);
   const [reason, setReason] = useState<string | undefined>(undefined);
   const route = useRoute();
   useEffect(() => {
@@ -76,6 +80,22 @@ function App() {
       setWho(undefined);
       setReason('Your token is no longer accepted; sign in again.');
     });
+    if (code !== undefined) {
+      // The code is spent by its first use: it leaves the address bar and the tab's history.
+      history.replaceState(null, '', `${location.pathname}${location.search}${href.jobs()}`);
+      exchangeSignInCode(code)
+        .then((session) => {
+          token.set(session);
+          return get<Me>('2.0/preview/scim/v2/Me');
+        })
+        .then((me) => setWho(principalOf(me)))
+        .catch((err: unknown) => {
+          token.clear();
+          setReason(err instanceof ApiError ? err.message : String(err));
+        })
+        .finally(() => setChecking(false));
+      return;
+    }
     if (token.get() === null) return;
     get<Me>('2.0/preview/scim/v2/Me')
       .then((me) => setWho(principalOf(me)))

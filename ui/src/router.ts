@@ -1,6 +1,7 @@
 // Hash routes, so the server serves one file and a link to a run is `/#/runs/<run_id>`:
 //   #/                jobs          #/jobs/<job_id>      job
 //   #/runs?job_id=…   runs          #/runs/<run_id>?task=<task_key>   run (and a task of it)
+//   #/sign-in?code=…  a sign-in link (its code is exchanged, then the page shows the jobs)
 import { useEffect, useState } from 'preact/hooks';
 
 export type Route =
@@ -18,6 +19,12 @@ export function parseRoute(hash: string): Route {
   if (m) return { page: 'run', runId: Number(m[1]), task: query.get('task') ?? undefined };
   if (path === '/runs') return { page: 'runs', query };
   return { page: 'jobs' };
+}
+
+/** The code of a sign-in link (`#/sign-in?code=…`), if the page was opened with one. */
+export function signInCodeOf(hash: string): string | undefined {
+  const [path = '', q = ''] = hash.replace(/^#/, '').split('?');
+  return path === '/sign-in' ? (new URLSearchParams(q).get('code') ?? undefined) : undefined;
 }
 
 export const href = {

@@ -1,6 +1,8 @@
-// Small shared pieces: state badges, run cells, errors, the trigger of a job in words.
+// Small shared pieces: state badges, run cells, errors, the trigger of a job in words, links to
+// the Temporal UI.
 import type { ComponentChildren } from 'preact';
-import { describeQuartzCron, nextFireTime } from '../../../core/cron/describe';
+import { nextFireTime } from '../../../core/cron/describe';
+import { jobTriggerInWords } from '../../../core/cron/job-trigger';
 import type { Job, Run } from '../api';
 import { duration, when } from '../format';
 import { href } from '../router';
@@ -42,24 +44,35 @@ export function Loading() {
 /** How a job starts, in words: its schedule, file arrival, continuous, or by hand. */
 export function triggerOf(job: Job): { words: string; paused: boolean | undefined; next?: number } {
   const s = job.settings;
-  if (s.schedule) {
-    const paused = s.schedule.pause_status === 'PAUSED';
-    const next = paused
-      ? undefined
-      : nextFireTime(s.schedule.quartz_cron_expression, s.schedule.timezone_id, Date.now());
-    return {
-      words: describeQuartzCron(s.schedule.quartz_cron_expression, s.schedule.timezone_id),
-      paused,
-      ...(next !== undefined ? { next } : {}),
-    };
-  }
-  if (s.trigger?.file_arrival)
-    return { words: `when files arrive in ${s.trigger.file_arrival.url}`, paused: s.trigger.pause_status === 'PAUSED' };
-  if (s.trigger?.periodic)
-    return {
-      words: `every ${s.trigger.periodic.interval} ${s.trigger.periodic.unit.toLowerCase()}`,
-      paused: s.trigger.pause_status === 'PAUSED',
-    };
-  if (s.continuous) return { words: 'continuously', paused: s.continuous.pause_status === 'PAUSED' };
-  return { words: 'manually', paused: undefined };
+  const trigger = jobTriggerInWords(s);
+  const next =
+    s.schedule && !trigger.paused
+      ? nextFireTime(s.schedule.quartz_cron_expression, s.schedule.timezone_id, Date.now())
+      : undefined;
+  return { ...trigger, ...(next !== undefined ? { next } : {}) };
+}
+
+/** The Temporal Web UI of this server's namespace (e.g. http://localhost:8233/namespaces/default), when known. */
+export const temporalUi = () => document.querySelector<HTMLMetaElement>('meta[name="djobs-temporal-ui"]')?.content;
+
+/**
+ * The Temporal UI's workflow list filtered to runs, without the gates, triggers and for_each
+ * children beside them (the `DjobsKind` search attribute, workflows/search-attributes.ts).
+ */
+export const TEMPORAL_RUNS_QUERY = "DjobsKind = 'run'";
+
+export function TemporalRunsLink() {
+  const ui = temporalUi();
+  if (!ui) return null;
+  return (
+    <a
+      class="button"
+      href={`${ui}/workflows?query=${encodeURIComponent(TEMPORAL_RUNS_QUERY)}`}
+      target="_blank"
+      rel="noreferrer"
+      title={`The Temporal UI's workflows, filtered with ${TEMPORAL_RUNS_QUERY}`}
+    >
+      Runs in Temporal UI ↗
+    </a>
+  );
 }

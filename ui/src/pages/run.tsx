@@ -5,15 +5,13 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { can, runLevel, type Principal } from '../access';
 import { get, post, type Run, type RunOutput, type RunTask } from '../api';
 import { RepairDialog, RunNowButton, useAction } from '../components/actions';
-import { Badge, ErrorNote, Loading } from '../components/common';
+import { Badge, ErrorNote, Loading, temporalUi } from '../components/common';
 import { Dag } from '../components/dag';
 import { Timeline } from '../components/timeline';
 import { duration, when } from '../format';
 import { useNow, usePoll } from '../hooks';
 import { go, href } from '../router';
 import { NEEDS_REPAIR, attemptsOf, isActive, latestAttempts, lookOf, repairSelection } from '../states';
-
-const temporalUi = () => document.querySelector<HTMLMetaElement>('meta[name="djobs-temporal-ui"]')?.content;
 
 export function RunPage({ who, runId, task }: { who: Principal; runId: number; task: string | undefined }) {
   const active = useRef(true);

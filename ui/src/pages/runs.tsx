@@ -2,7 +2,7 @@
 // start time go to runs/list; the trigger filter applies to the page shown.
 import { useMemo } from 'preact/hooks';
 import { get, listAllJobs, type Run } from '../api';
-import { Badge, ErrorNote, Loading } from '../components/common';
+import { Badge, ErrorNote, Loading, TemporalRunsLink } from '../components/common';
 import { duration, when } from '../format';
 import { usePoll } from '../hooks';
 import { go, href } from '../router';
@@ -43,6 +43,7 @@ export function RunsPage({ query }: { query: URLSearchParams }) {
     <section aria-labelledby="runs-title">
       <div class="page-head">
         <h1 id="runs-title">Runs</h1>
+        <TemporalRunsLink />
       </div>
       <form class="filters" role="search" aria-label="Filter runs" onSubmit={(e) => e.preventDefault()}>
         <label>

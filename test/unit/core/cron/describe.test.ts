@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeQuartzCron, nextFireTime } from '../../../../core';
+import { describeQuartzCron, jobTriggerInWords, localTime, nextFireTime } from '../../../../core';
 
 describe('describeQuartzCron', () => {
   it.each([
@@ -39,5 +39,41 @@ describe('nextFireTime', () => {
     ['0 0 0 29 2 ?', 'UTC', undefined], // next 29 February is more than a year away
   ])('%s in %s', (expr, tz, next) => {
     expect(nextFireTime(expr, tz, now)).toBe(next);
+  });
+});
+
+describe('localTime', () => {
+  it.each([
+    [Date.UTC(2026, 0, 15, 11, 30), 'America/New_York', '2026-01-15 06:30:00 -05:00'],
+    [Date.UTC(2026, 6, 15, 10, 30), 'America/New_York', '2026-07-15 06:30:00 -04:00'],
+    [Date.UTC(2026, 0, 15, 1, 0), 'Asia/Kolkata', '2026-01-15 06:30:00 +05:30'],
+    [Date.UTC(2026, 0, 15, 6, 30), 'UTC', '2026-01-15 06:30:00 +00:00'],
+  ])('%s in %s', (instant, tz, text) => {
+    expect(localTime(instant, tz)).toBe(text);
+  });
+});
+
+describe('jobTriggerInWords', () => {
+  it.each([
+    [
+      { schedule: { quartz_cron_expression: '0 30 6 * * ?', timezone_id: 'Europe/Berlin' } },
+      'every day at 06:30, Europe/Berlin',
+      false,
+    ],
+    [
+      { schedule: { quartz_cron_expression: '0 30 6 * * ?', timezone_id: 'UTC', pause_status: 'PAUSED' } },
+      'every day at 06:30, UTC',
+      true,
+    ],
+    [{ trigger: { periodic: { interval: 4, unit: 'HOURS' } } }, 'every 4 hours', false],
+    [
+      { trigger: { file_arrival: { url: '/data/in/' }, pause_status: 'PAUSED' } },
+      'when files arrive in /data/in/',
+      true,
+    ],
+    [{ continuous: {} }, 'continuously', false],
+    [{}, 'manually', undefined],
+  ] as [Parameters<typeof jobTriggerInWords>[0], string, boolean | undefined][])('%j', (settings, words, paused) => {
+    expect(jobTriggerInWords(settings)).toEqual({ words, paused });
   });
 });

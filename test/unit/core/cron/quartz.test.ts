@@ -35,7 +35,39 @@ describe('translateQuartzCron', () => {
     [
       '0 0 * * *',
       [
-        'expected 6 or 7 fields (seconds minutes hours day-of-month month day-of-week [year]), found 5: Quartz cron starts with a seconds field, e.g. "0 0 0 * * *" (and uses ? in day-of-month or day-of-week)',
+        'expected 6 or 7 fields (seconds minutes hours day-of-month month day-of-week [year]), found 5: Quartz cron starts with a seconds field and has "?" in day-of-month or day-of-week, e.g. "0 0 0 * * ?"',
+      ],
+    ],
+    [
+      '30 6 * * *',
+      [
+        'expected 6 or 7 fields (seconds minutes hours day-of-month month day-of-week [year]), found 5: Quartz cron starts with a seconds field and has "?" in day-of-month or day-of-week, e.g. "0 30 6 * * ?"',
+      ],
+    ],
+    [
+      // Unix weekdays 1-5 (Monday to Friday) are Quartz's 2-6; 0 and 7 (Sunday) are 1.
+      '0 9 * * 1-5',
+      [
+        'expected 6 or 7 fields (seconds minutes hours day-of-month month day-of-week [year]), found 5: Quartz cron starts with a seconds field and has "?" in day-of-month or day-of-week, e.g. "0 0 9 ? * 2-6"',
+      ],
+    ],
+    [
+      '0 9 * * 0,7',
+      [
+        'expected 6 or 7 fields (seconds minutes hours day-of-month month day-of-week [year]), found 5: Quartz cron starts with a seconds field and has "?" in day-of-month or day-of-week, e.g. "0 0 9 ? * 1"',
+      ],
+    ],
+    [
+      '15 3 1 * *',
+      [
+        'expected 6 or 7 fields (seconds minutes hours day-of-month month day-of-week [year]), found 5: Quartz cron starts with a seconds field and has "?" in day-of-month or day-of-week, e.g. "0 15 3 1 * ?"',
+      ],
+    ],
+    [
+      // Unix fires on the 1st or on Mondays: no one Quartz expression does, so no example is given.
+      '0 0 1 * 1',
+      [
+        'expected 6 or 7 fields (seconds minutes hours day-of-month month day-of-week [year]), found 5: Quartz cron starts with a seconds field and has "?" in day-of-month or day-of-week',
       ],
     ],
     [

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ActiveRun,
+  attemptTaskValues,
   RunIf,
   taskRunId,
   type AttemptEnd,
@@ -332,6 +333,29 @@ describe('ActiveRun events', () => {
         task_run_ids: [taskRunId(RUN_ID, 3)],
       },
     ]);
+  });
+
+  it('repairs: the attempt a repair supersedes keeps the task values it set, the new one sets its own', () => {
+    const values = (n: number): AttemptOutcome => ({
+      ...outcome('SUCCESS'),
+      record: { startTime: 0, endTime: 0, logPath: `${n}.log`, logTail: '', logTruncated: false, taskValues: { n } },
+    });
+    const first = ActiveRun.start(seed([task('a')]));
+    first.advance(10);
+    first.attemptStarted('a', 1100);
+    first.attemptEnded('a', values(1), 1200);
+    first.taskStopped('a', false);
+    first.finish(1300);
+    const previous = JSON.parse(JSON.stringify(first.state)) as RunState;
+    const repaired = ActiveRun.repair(seed([task('a')]), { repairId: 9, previous, rerunTasks: ['a'] }, 2000);
+    repaired.advance(10);
+    const tr = () => repaired.state.tasks.a!;
+    // While the repair's attempt runs, the first keeps its values; the task has none yet.
+    expect(tr().attempts.map((a) => attemptTaskValues(tr(), a))).toEqual([{ n: 1 }, undefined]);
+    repaired.attemptStarted('a', 2100);
+    repaired.attemptEnded('a', values(2), 2200);
+    expect(tr().attempts.map((a) => attemptTaskValues(tr(), a))).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(tr().taskValues).toEqual({ n: 2 });
   });
 
   it('records a run refused by admission as skipped, never run', () => {
