@@ -1,6 +1,7 @@
 // Bearer tokens → principals. No token, no access. Principals come from a config file (users,
 // service principals, their groups and tokens) plus the one admin token of `djobs api`/`djobs dev`.
 import { hash } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ADMINS_GROUP, type Principal } from '../core';
 import { ErrorCode } from '../client/errors';
@@ -57,19 +58,59 @@ export function authenticate(header: string | undefined, tokens: TokenMap): Prin
   return principal;
 }
 
+/** How many failed authentications a client address may make in a window before it is answered 429. */
+export interface FailedAuthLimit {
+  /** @default 30 */
+  max: number;
+  /** @default 60000 (one minute) */
+  windowMs: number;
+}
+
+export const DEFAULT_FAILED_AUTH_LIMIT: FailedAuthLimit = { max: 30, windowMs: 60_000 };
+
 /**
  * Every request but the public ones (`isPublic`: the web UI's files, the codec server, which
  * authenticates itself) carries a bearer token; its principal is the request's (`principalOf`).
+ * Failed authentications are counted per client address (@fastify/rate-limit's store): past the
+ * limit they are answered 429 with Retry-After, and logged, so tokens cannot be guessed at speed.
+ * A request with a valid token is never counted nor slowed.
  */
-export function addAuthentication(app: FastifyInstance, tokens: TokenMap, isPublic: (url: string) => boolean): void {
+export async function addAuthentication(
+  app: FastifyInstance,
+  tokens: TokenMap,
+  isPublic: (url: string) => boolean,
+  limit: FailedAuthLimit = DEFAULT_FAILED_AUTH_LIMIT
+): Promise<void> {
+  await app.register(rateLimit, { global: false, max: limit.max, timeWindow: limit.windowMs });
+  const countFailure = app.createRateLimit();
   app.decorateRequest('principal', null);
-  // A callback hook (not an async one): it runs on every request.
-  app.addHook('onRequest', (req, _reply, done) => {
+  // A callback hook (not an async one): it runs on every request; only a failure awaits the count.
+  app.addHook('onRequest', (req, reply, done) => {
     if (isPublic(req.url)) return done();
     try {
       (req as unknown as { principal: Principal }).principal = authenticate(req.headers.authorization, tokens);
     } catch (err) {
-      return done(err as Error);
+      countFailure(req).then(
+        (count) => {
+          if (!count.isAllowed && count.isExceeded) {
+            req.log.warn(
+              { client: count.key, failures: count.max - count.remaining },
+              'too many failed authentications'
+            );
+            void reply.header('retry-after', String(count.ttlInSeconds));
+            return done(
+              new ApiError(
+                ErrorCode.REQUEST_LIMIT_EXCEEDED,
+                `Too many failed authentications from this address: retry after ${count.ttlInSeconds} seconds.`,
+                429
+              )
+            );
+          }
+          done(err as Error);
+        },
+        (countErr: unknown) => done(countErr as Error)
+      );
+      return;
     }
     done();
   });

@@ -7,7 +7,7 @@ import { viewerKeywordsOf, type JobSettings } from '../core';
 import { aclFrom, checkRunAs } from './guards';
 import { jobForVersion, legacyTaskParameters, multiTaskSettings } from './legacy-2-0';
 import { decodeListingToken, encodeListingToken } from './page-tokens';
-import { pageJobTasks } from './paging';
+import { legacyOffset, pageJobTasks } from './paging';
 import { bool, int, optionalObject, optionalString, stringList, stringMap, type Params } from './request-params';
 import { actionRoute, addJobsApiRoutes, jobIdOf, type ApiDeps, type Route } from './routes';
 
@@ -70,7 +70,7 @@ const list = ({ client }: ApiDeps): Route => ({
     const limit = int(p.limit, 'limit', { min: 1, max: 100, def: 20 })!;
     const pageToken = decodeListingToken(p.page_token);
     // The legacy `offset` (no page_token): that many jobs are read and skipped.
-    const offset = pageToken === undefined ? int(p.offset, 'offset', { min: 0, max: 1000, def: 0 })! : 0;
+    const offset = pageToken === undefined ? legacyOffset(p.offset) : 0;
     const page = await client.listJobsPage({
       limit: offset + limit,
       ...(pageToken !== undefined ? { pageToken } : {}),

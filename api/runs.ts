@@ -10,7 +10,7 @@ import { aclFrom, checkRunAs, denied, holds } from './guards';
 import { settingsFrom } from './jobs';
 import { runForVersion } from './legacy-2-0';
 import { decodeOffsetToken } from './page-tokens';
-import { listPage, pageRunTasks } from './paging';
+import { legacyOffset, listPage, pageRunTasks } from './paging';
 import { bool, int, optionalString, stringList, stringMap, type Params } from './request-params';
 import { runGetBody } from './run-bodies';
 import { actionRoute, addJobsApiRoutes, runIdOf, type ApiDeps, type Route } from './routes';
@@ -115,13 +115,16 @@ async function expanded({ client }: ApiDeps, runs: Run[]): Promise<Run[]> {
   return full.filter((r) => r !== undefined);
 }
 
+/** The last millisecond of year 9999: later times are refused (Temporal's list filter takes RFC 3339 times). */
+const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 const list = (deps: ApiDeps): Route => ({
   method: 'GET',
   path: 'jobs/runs/list',
   guard: { on: 'anyone' },
   handler: async (p, { who }) => {
     const limit = int(p.limit, 'limit', { min: 0, max: 25, def: 20 }) || 25;
-    const offset = decodeOffsetToken(p.page_token) ?? int(p.offset, 'offset', { min: 0, def: 0 })!;
+    const offset = decodeOffsetToken(p.page_token) ?? legacyOffset(p.offset);
     if (bool(p.active_only) && bool(p.completed_only))
       throw badRequest('active_only and completed_only cannot both be true.');
     if (p.run_type !== undefined && p.run_type !== 'JOB_RUN' && p.run_type !== 'SUBMIT_RUN')
@@ -130,8 +133,8 @@ const list = (deps: ApiDeps): Route => ({
       );
     const id = int(p.job_id, 'job_id');
     if (id !== undefined) await deps.guards.requireJob(who, id, 'CAN_VIEW');
-    const from = int(p.start_time_from, 'start_time_from', { min: 0 });
-    const to = int(p.start_time_to, 'start_time_to', { min: 0 });
+    const from = int(p.start_time_from, 'start_time_from', { min: 0, max: MAX_TIME_MS });
+    const to = int(p.start_time_to, 'start_time_to', { min: 0, max: MAX_TIME_MS });
     const runs = await deps.client.listRuns({
       ...(id !== undefined ? { jobId: id } : {}),
       activeOnly: bool(p.active_only),

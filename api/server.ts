@@ -4,7 +4,7 @@
 // the typed client; this layer never touches Temporal directly.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { DurableJobsClient } from '../client';
-import { addAuthentication, type TokenMap } from './auth';
+import { addAuthentication, type FailedAuthLimit, type TokenMap } from './auth';
 import { registerClustersApi } from './clusters';
 import { isCodecRequest, registerCodecServer, type CodecServerOptions } from './codec-server';
 import { addErrorHandling, errorHandlingOptions } from './errors';
@@ -30,6 +30,8 @@ export interface ApiServerOptions {
   log?: ApiLogOptions;
   /** Codec server for the Temporal Web UI (api/codec-server.ts). */
   codec?: CodecServerOptions;
+  /** Failed authentications per client address before 429. @default 30 a minute */
+  failedAuthLimit?: FailedAuthLimit;
   /** Serve HTTPS with this PEM certificate chain and key. */
   https?: { cert: Buffer; key: Buffer };
 }
@@ -53,7 +55,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   acceptJsonBodies(app);
   addErrorHandling(app);
   addRequestLogging(app);
-  addAuthentication(app, tokens, isPublic);
+  await addAuthentication(app, tokens, isPublic, opts.failedAuthLimit);
 
   registerCodecServer(app, deps, opts.codec);
   registerSecretsApi(app, deps);

@@ -236,7 +236,8 @@ export class Jobs {
    */
   async listJobsPage(options: ListJobsPageOptions): Promise<{ jobs: Job[]; nextPageToken?: string }> {
     const clauses = [`${DjobsJobId.name} IS NOT NULL`];
-    if (options.name !== undefined) clauses.push(`${DjobsJobName.name} = ${quoteQueryValue(options.name)}`);
+    const nameClause = options.name !== undefined ? jobNameClause(options.name) : undefined;
+    if (nameClause) clauses.push(nameClause);
     // Jobs saved before DjobsViewers existed have none: listed, and judged by the caller's check.
     // Jobs this client just shared with the principal are asked for by id too: the index may not
     // name the principal yet, and a grant made through this server is honoured at once.
@@ -262,6 +263,7 @@ export class Jobs {
         const jobId = jobIdOfSchedule(s.scheduleId);
         if (jobId === undefined) return undefined;
         const listed = decodeTypedSearchAttributes(s.searchAttributes?.indexedFields);
+        if (options.name !== undefined && listed.get(DjobsJobName) !== options.name) return undefined;
         if (options.visibleTo && !(await this.visibleInListing(jobId, listed.get(DjobsViewers), options.visibleTo)))
           return undefined;
         /** The job as the listing has it; one whose memo cannot be decoded is listed all the same. */
@@ -560,6 +562,19 @@ export class Jobs {
       ],
     };
   }
+}
+
+/**
+ * The listing filter of jobs named `name`. Temporal's SQL visibility matches no string with a
+ * backslash in it, however it is escaped (tried on the dev server: `=`, `IN`, `STARTS_WITH`, the
+ * backslash single, doubled or quadrupled): such a name is asked for by the part before its first
+ * backslash, and the listing is then filtered exactly by the caller (empty pages may result, with
+ * a next page token, as Databricks allows).
+ */
+function jobNameClause(name: string): string | undefined {
+  const at = name.indexOf('\\');
+  if (at < 0) return `${DjobsJobName.name} = ${quoteQueryValue(name)}`;
+  return at > 0 ? `${DjobsJobName.name} STARTS_WITH ${quoteQueryValue(name.slice(0, at))}` : undefined;
 }
 
 /** The job id of a durable-jobs schedule id (`jobScheduleId`); undefined for other schedules. */

@@ -10,6 +10,7 @@ import {
   proxyLocalActivities,
 } from '@temporalio/workflow';
 import {
+  forEachInputsLimitProblem,
   parseForEachInputs,
   runIdFromString,
   type AttemptOutcome,
@@ -31,6 +32,12 @@ import { DEFAULT_HEARTBEAT_TIMEOUT_SECONDS } from './task-attempt-options';
  * (absent from older histories, whose child runs are listed through the no-viewers clause).
  */
 const RUN_JOB_TASK_VIEWERS_PATCH = 'run-job-task-viewers';
+
+/**
+ * patched() id of Databricks' 48 KiB limit on a for_each task's inputs once its references are
+ * resolved (called only for inputs over it, which started their iterations before the patch).
+ */
+const FOR_EACH_INPUTS_LIMIT_PATCH = 'for-each-inputs-limit';
 
 /** run_job_task: the other job's current settings run as a child run, linked in the Temporal UI. */
 export async function runChildJob(
@@ -95,6 +102,9 @@ export async function runForEach(
   fe: NonNullable<Task['for_each_task']>,
   attempt: AttemptState
 ): Promise<AttemptOutcome> {
+  const tooLong = forEachInputsLimitProblem(fe.inputs, 'resolved');
+  if (tooLong && patched(FOR_EACH_INPUTS_LIMIT_PATCH))
+    return { end: 'INVALID', message: `for_each_task.inputs: ${tooLong}` };
   const inputs = parseForEachInputs(fe.inputs);
   if (inputs === undefined) {
     return {

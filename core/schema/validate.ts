@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { translateQuartzCron, isValidTimeZone } from '../cron';
 import { describeCycle, findCycles } from '../dag/graph';
 import { referenceProblems } from '../refs/resolve';
-import { parseForEachInputs } from '../run/for-each';
+import { forEachInputsLimitProblem, parseForEachInputs } from '../run/for-each';
 import { JobSettings, TASK_TYPES, UNSUPPORTED_TASK_TYPES } from './job-settings';
 
 export interface SpecProblem {
@@ -182,7 +182,9 @@ function crossFieldProblems(input: Raw): SpecProblem[] {
         }
       }
       if (strings(fe.inputs) && !fe.inputs.includes('{{')) {
-        if (parseForEachInputs(fe.inputs) === undefined) {
+        const tooLong = forEachInputsLimitProblem(fe.inputs, 'literal');
+        if (tooLong) problems.push({ path: `tasks[${i}].for_each_task.inputs`, message: tooLong });
+        else if (parseForEachInputs(fe.inputs) === undefined) {
           problems.push({
             path: `tasks[${i}].for_each_task.inputs`,
             message: `expected a JSON array or a reference to one, found ${JSON.stringify(fe.inputs.slice(0, 60))}`,
