@@ -10,8 +10,8 @@ import type { Client } from '@temporalio/client';
 // is checked against its run_as principal where it is used).
 import { readPrincipalsFile } from '../config/principals-file';
 import {
-  ADMINS_GROUP,
   SECRET_REFERENCE,
+  principalOfIdentity,
   redact,
   type Principal,
   type TaskAttemptInput,
@@ -48,9 +48,12 @@ export async function resolveAttemptSecrets(input: TaskAttemptInput, groupsOf: G
   if (references.length === 0 && !dbutils) return { input, env: {}, values: [] };
 
   const client = getClient();
-  const runAs = await runAsOf(client, activityInfo().workflowExecution?.workflowId ?? '(unknown)');
-  const groups = groupsOf(runAs);
-  const who: Principal = { name: runAs, kind: 'user', groups, admin: groups.includes(ADMINS_GROUP) };
+  // The identity the workflow opened from the API's seal; runs started before it was sealed: the memo.
+  const runAs = input.runAs ?? {
+    kind: 'user' as const,
+    name: await runAsOf(client, activityInfo().workflowExecution?.workflowId ?? '(unknown)'),
+  };
+  const who: Principal = principalOfIdentity(runAs, groupsOf);
   const secrets = SecretScopes.of(client);
   const resolved = new Map<string, string>();
   for (const [raw, scope, key] of references.map((m) => [m[0], m[1]!, m[2]!] as const)) {

@@ -3,16 +3,22 @@
 import { hash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ADMINS_GROUP, type Principal } from '../core';
+import { ADMINS_GROUP, ALL_USERS_GROUP, type Principal, type PrincipalDirectory } from '../core';
 import { ErrorCode } from '../client/errors';
 import { readPrincipalsFile } from '../config/principals-file';
 import { ApiError } from './errors';
 
 export type { Principal };
 
-/** token → principal; tokens are kept as SHA-256 digests. */
-export class TokenMap {
+/**
+ * token → principal, tokens kept as SHA-256 digests; and the directory of every principal the
+ * API knows (those without a token too: a service principal that only jobs run as), with the
+ * `servicePrincipal/user` role holders of each service principal.
+ */
+export class TokenMap implements PrincipalDirectory {
   private readonly byDigest = new Map<string, Principal>();
+  private readonly known = new Map<string, Principal>();
+  private readonly spUsers = new Map<string, readonly string[]>();
 
   // The one-shot digest: every request hashes its token, and a Hash object per request costs 3× as much.
   static sha256 = (token: string): string => hash('sha256', token, 'hex');
@@ -23,6 +29,28 @@ export class TokenMap {
     if (other && other.name !== principal.name)
       throw new Error(`The same token is configured for ${other.name} and ${principal.name}.`);
     this.byDigest.set(digest, principal);
+    this.register(principal);
+  }
+
+  /** A principal the directory knows, with the holders of its servicePrincipal/user role. */
+  register(principal: Principal, servicePrincipalUsers: readonly string[] = []): void {
+    this.known.set(`${principal.kind}:${principal.name}`, principal);
+    if (servicePrincipalUsers.length > 0) this.spUsers.set(principal.name, servicePrincipalUsers);
+  }
+
+  find(kind: 'user' | 'service_principal', name: string): Principal | undefined {
+    return this.known.get(`${kind}:${name}`);
+  }
+
+  groupExists(name: string): boolean {
+    if (name === ALL_USERS_GROUP || name === ADMINS_GROUP) return true;
+    for (const p of this.known.values()) if (p.groups.includes(name)) return true;
+    return false;
+  }
+
+  holdsServicePrincipalUser(who: Principal, name: string): boolean {
+    const holders = this.spUsers.get(name) ?? [];
+    return holders.includes(who.name) || who.groups.some((g) => holders.includes(g));
   }
 
   lookup(token: string): Principal | undefined {
@@ -40,7 +68,8 @@ export const adminPrincipal = (): Principal => ({ name: 'admin', kind: 'user', g
 
 /** Read a principals file into `tokens`; every problem is reported with its path. */
 export function loadPrincipals(file: string, tokens: TokenMap): void {
-  for (const { principal, tokens: plain, tokenSha256 } of readPrincipalsFile(file)) {
+  for (const { principal, tokens: plain, tokenSha256, servicePrincipalUsers } of readPrincipalsFile(file)) {
+    tokens.register(principal, servicePrincipalUsers);
     for (const t of plain) tokens.add({ plain: t }, principal);
     for (const t of tokenSha256) tokens.add({ sha256: t }, principal);
   }

@@ -6,7 +6,7 @@ import { DjobsError, ErrorCode, NotFoundError } from '../client/errors';
 import { readableOr } from '../client/undecodable-records';
 import { viewerKeywordsOf, withOneTimeRunJobId, withRepairHistory, type JobAccess, type Principal } from '../core';
 import { badRequest } from './errors';
-import { aclFrom, checkRunAs, denied, holds } from './guards';
+import { aclFrom, checkCalledJobs, checkOwnerEntries, decideRunAs, denied, holds } from './guards';
 import { settingsFrom } from './jobs';
 import { runForVersion } from './legacy-2-0';
 import { decodeOffsetToken } from './page-tokens';
@@ -22,12 +22,16 @@ const submit = (deps: ApiDeps): Route => ({
   handler: async (p, { who }) => {
     const { run_name, idempotency_token, access_control_list, ...rest } = p;
     const acl = aclFrom(access_control_list);
+    checkOwnerEntries(who, acl, deps.tokens);
     const runName = optionalString(run_name, 'run_name');
     const idempotencyToken = optionalString(idempotency_token, 'idempotency_token');
-    checkRunAs(who, rest);
     const settings = await settingsFrom(deps, { ...rest, ...(runName !== undefined ? { name: runName } : {}) });
+    const runAs = decideRunAs(who, settings, deps.tokens);
+    await checkCalledJobs(deps, runAs, settings);
     return deps.client.submitRun(settings, {
       user: who.name,
+      submitter: { name: who.name, kind: who.kind },
+      runAs,
       accessControlList: acl,
       ...(runName !== undefined ? { runName } : {}),
       ...(idempotencyToken !== undefined ? { idempotencyToken } : {}),

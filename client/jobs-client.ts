@@ -3,10 +3,10 @@
 // Temporal Schedule whose action carries the job's settings (client/jobs.ts); a run is one `jobRun`
 // workflow (client/runs.ts); a run's output is read from its state and its log (client/run-output.ts).
 import { Client, Connection } from '@temporalio/client';
-import type { JobAccess, Run, RunState } from '../core';
+import type { JobAccess, Run, RunAsIdentity, RunState } from '../core';
 import { ClientContext, type DurableJobsClientOptions } from './context';
 import { TemporalUnavailableError } from './errors';
-import { Jobs, type CreateJobOptions, type Job, type ListJobsPageOptions } from './jobs';
+import { Jobs, type CreateJobOptions, type Job, type ListJobsPageOptions, type StoredJob } from './jobs';
 import { RunOutputs, type RunOutput } from './run-output';
 import { Runs, type ListRunsOptions, type RepairRunOptions, type StartRunOptions } from './runs';
 import { ensureSearchAttributes } from './search-attributes';
@@ -87,6 +87,11 @@ export class DurableJobsClient {
     return this.jobs.getJob(jobId);
   }
   /** Who owns a job and who else may see, run or manage it (cached for `jobAccessCacheMs`). */
+  /** A job with its access and the identity its runs act as (as recently read: `recentJob`). */
+  describeJob(jobId: number): Promise<StoredJob> {
+    return this.jobs.recentJob(jobId);
+  }
+
   getJobAccess(jobId: number): Promise<JobAccess> {
     return this.jobs.getJobAccess(jobId);
   }
@@ -107,8 +112,8 @@ export class DurableJobsClient {
     return this.jobs.listJobsPage(options);
   }
   /** jobs/reset: replaces all settings. Runs already started keep the settings they started with. */
-  resetJob(jobId: number, settings: unknown): Promise<void> {
-    return this.jobs.resetJob(jobId, settings);
+  resetJob(jobId: number, settings: unknown, options: { runAs?: RunAsIdentity } = {}): Promise<void> {
+    return this.jobs.resetJob(jobId, settings, options);
   }
   /** jobs/delete: the job and its schedule go; runs in flight finish. */
   deleteJob(jobId: number): Promise<void> {

@@ -14,10 +14,12 @@ import {
   MAX_RUN_ID,
   jobScheduleId,
   jobViewerKeywords,
+  runAsOfSetting,
   translateQuartzCron,
   updateAccess,
   type JobAccess,
   type JobSettings,
+  type RunAsIdentity,
 } from '../core';
 import {
   JOB_RUN_WORKFLOW_TYPE,
@@ -75,6 +77,15 @@ export interface CreateJobOptions {
   creator?: { name: string; kind: 'user' | 'service_principal' };
   /** Databricks access_control_list: grants stored with the job. */
   accessControlList?: AccessControlEntry[];
+  /** Who its runs act as, as the API decided it; default: the settings' run_as, else the creator. */
+  runAs?: RunAsIdentity;
+}
+
+/** A job as read from its schedule: the job, who may use it, and who its runs act as. */
+export interface StoredJob {
+  job: Job;
+  access: JobAccess;
+  runAs: RunAsIdentity;
 }
 
 /** One page of jobs/list (`listJobsPage`). */
@@ -104,9 +115,7 @@ const MAX_GRANTED_IN_QUERY = 500;
 
 export class Jobs {
   /** Recently read jobs, by job id (see `recentJob`). */
-  private readonly recentJobs = new LruCache<number, { at: number; read: Promise<{ job: Job; access: JobAccess }> }>(
-    RECENT_JOBS
-  );
+  private readonly recentJobs = new LruCache<number, { at: number; read: Promise<StoredJob> }>(RECENT_JOBS);
 
   /**
    * Jobs whose access this client changed (their viewer keywords now) or deleted (null), until a
@@ -129,12 +138,13 @@ export class Jobs {
       },
       options.accessControlList ?? []
     );
+    const runAs = options.runAs ?? runAsOfSetting(valid.run_as) ?? { kind: creator.kind, name: creator.name };
     for (let tries = 0; ; tries++) {
       const jobId = randomInt(1, MAX_RUN_ID);
       try {
         await this.ctx.temporal.schedule.create({
           scheduleId: jobScheduleId(jobId),
-          ...this.scheduleFields(jobId, valid, access, creator.name),
+          ...this.scheduleFields(jobId, valid, access, creator.name, runAs),
           memo: { [JOB_MEMO_CREATED]: created, [JOB_MEMO_CREATOR]: creator.name },
         });
         await this.syncTriggerWorkflows(jobId, valid, { created: true });
@@ -162,7 +172,7 @@ export class Jobs {
    * through this client (reset, update, delete, permissions) drops the job at once; a change made
    * by another process is seen within that time.
    */
-  recentJob(jobId: number): Promise<{ job: Job; access: JobAccess }> {
+  recentJob(jobId: number): Promise<StoredJob> {
     const ttl = this.ctx.options.jobAccessCacheMs ?? 1000;
     if (ttl <= 0) return this.describeJob(jobId);
     const hit = this.recentJobs.get(jobId);
@@ -182,7 +192,10 @@ export class Jobs {
       await this.onSchedule(jobId, (schedule) =>
         schedule.update((prev) => {
           const input = scheduledRunInput(prev.action.args, jobId);
-          return this.scheduleFields(jobId, input.settings, access, creatorOf(prev.memo).creator_user_name);
+          const creator = creatorOf(prev.memo).creator_user_name;
+          // The job keeps acting as it did: a new owner does not change whose identity its runs use.
+          const runAs = runAsOf(prev.action.memo, input.settings, accessOf(prev.action.memo) ?? legacyAccess(creator));
+          return this.scheduleFields(jobId, input.settings, access, creator, runAs);
         })
       );
     } finally {
@@ -193,23 +206,22 @@ export class Jobs {
   }
 
   /** A job and its access, from one describe of its schedule. */
-  async describeJob(jobId: number): Promise<{ job: Job; access: JobAccess }> {
+  async describeJob(jobId: number): Promise<StoredJob> {
     const d = await decodedRecord(`Job ${jobId}`, () => this.onSchedule(jobId, (schedule) => schedule.describe()));
     const input = scheduledRunInput(d.action.args, jobId);
     const creator = creatorOf(d.memo);
-    const access = accessOf(d.action.memo) ?? {
-      owner: { user_name: creator.creator_user_name ?? 'unknown' },
-      grants: [],
-    };
+    const access = accessOf(d.action.memo) ?? legacyAccess(creator.creator_user_name);
+    const runAs = runAsOf(d.action.memo, input.settings, access);
     return {
       job: {
         job_id: jobId,
         created_time: createdTime(d.memo, d.info.createdAt.getTime()),
         ...creator,
-        run_as_user_name: runAsOf(input.settings, access),
+        run_as_user_name: runAs.name,
         settings: input.settings,
       },
       access,
+      runAs,
     };
   }
 
@@ -354,14 +366,16 @@ export class Jobs {
   }
 
   /** jobs/reset: replaces all settings. Runs already started keep the settings they started with. */
-  async resetJob(jobId: number, settings: unknown): Promise<void> {
+  async resetJob(jobId: number, settings: unknown, options: { runAs?: RunAsIdentity } = {}): Promise<void> {
     const valid = this.ctx.validate(settings);
     try {
       await this.onSchedule(jobId, (schedule) =>
         schedule.update((prev) => {
           const creator = creatorOf(prev.memo).creator_user_name;
-          const access = accessOf(prev.action.memo) ?? { owner: { user_name: creator ?? 'unknown' }, grants: [] };
-          return this.scheduleFields(jobId, valid, access, creator);
+          const access = accessOf(prev.action.memo) ?? legacyAccess(creator);
+          const previous = scheduledRunInput(prev.action.args, jobId).settings;
+          const runAs = options.runAs ?? runAsOfSetting(valid.run_as) ?? runAsOf(prev.action.memo, previous, access);
+          return this.scheduleFields(jobId, valid, access, creator, runAs);
         })
       );
     } finally {
@@ -492,10 +506,18 @@ export class Jobs {
    * is a paused schedule: Temporal deletes idle unpaused schedules with no future actions after
    * about a week, and a paused one never, so jobs never vanish.
    */
-  private scheduleFields(jobId: number, settings: JobSettings, access: JobAccess, creator: string | undefined) {
+  private scheduleFields(
+    jobId: number,
+    settings: JobSettings,
+    access: JobAccess,
+    creator: string | undefined,
+    runAs: RunAsIdentity
+  ) {
     const input: JobRunInput = {
       jobId,
       settings,
+      // Sealed with the settings: a scheduled run (and one a trigger starts) acts as the job's identity.
+      identity: this.ctx.sealIdentity(runAs, settings),
       trigger: 'PERIODIC',
       runType: 'JOB_RUN',
       ...(this.ctx.options.runOptions ? { options: this.ctx.options.runOptions } : {}),
@@ -529,7 +551,7 @@ export class Jobs {
       workflowId: `djobs-sched-${jobId}`,
       args: [input],
       // Every scheduled run records who it runs as and the job's access at its start.
-      memo: { ...runMemo(access, runAsOf(settings, access), creator), ...NOT_YET_ADMITTED.memo },
+      memo: { ...runMemo(access, runAs, creator), ...NOT_YET_ADMITTED.memo },
       typedSearchAttributes: [
         { key: DjobsJobId, value: jobId },
         { key: DjobsJobName, value: name },
@@ -576,6 +598,12 @@ function jobNameClause(name: string): string | undefined {
   if (at < 0) return `${DjobsJobName.name} = ${quoteQueryValue(name)}`;
   return at > 0 ? `${DjobsJobName.name} STARTS_WITH ${quoteQueryValue(name.slice(0, at))}` : undefined;
 }
+
+/** The access of a job saved before access was stored with it: its creator owns it. */
+const legacyAccess = (creator: string | undefined): JobAccess => ({
+  owner: { user_name: creator ?? 'unknown' },
+  grants: [],
+});
 
 /** The job id of a durable-jobs schedule id (`jobScheduleId`); undefined for other schedules. */
 function jobIdOfSchedule(scheduleId: string | null | undefined): number | undefined {

@@ -20,6 +20,7 @@ import {
   listedRun,
   liveRunView,
   repairSelection,
+  runAsOfSetting,
   runIdFromString,
   runWorkflowId,
   toDatabricksRun,
@@ -31,6 +32,7 @@ import {
   type JobSettings,
   type LegacyTaskParameters,
   type Run,
+  type RunAsIdentity,
   type RunState,
   type TriggerType,
 } from '../core';
@@ -67,6 +69,10 @@ export interface StartRunOptions {
   runName?: string;
   /** Who starts the run (`creator_user_name`); default: the client's `user`. */
   user?: string;
+  /** runs/submit: the submitter, who owns the run (a user or a service principal); default: `user`, a user. */
+  submitter?: { name: string; kind: 'user' | 'service_principal' };
+  /** runs/submit: who the run acts as, as the API decided it; default: run_as, else the submitter. */
+  runAs?: RunAsIdentity;
   /** runs/submit only: grants on the one-time run; the submitter owns it. */
   accessControlList?: AccessControlEntry[];
   /**
@@ -160,7 +166,7 @@ export class Runs {
 
   /** jobs/run-now */
   async runNow(jobId: number, options: StartRunOptions = {}): Promise<{ run_id: number }> {
-    const { job, access } = await this.jobs.recentJob(jobId);
+    const { job, access, runAs } = await this.jobs.recentJob(jobId);
     let settings = job.settings;
     if (options.taskParameters) {
       const applied = applyLegacyTaskParameters(settings, options.taskParameters, {
@@ -171,7 +177,7 @@ export class Runs {
         throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, applied.problems.join(' '));
       settings = applied.settings;
     }
-    return this.startRun(settings, { ...options, jobId, trigger: 'ONE_TIME', runType: 'JOB_RUN' }, access);
+    return this.startRun(settings, { ...options, jobId, trigger: 'ONE_TIME', runType: 'JOB_RUN' }, access, runAs);
   }
 
   /**
@@ -185,7 +191,7 @@ export class Runs {
     jobId: number,
     options: { from: Date; to: Date; jobParameters?: Record<string, string>; user?: string }
   ): Promise<{ run_id: number; trigger_time: number }[]> {
-    const { job, access } = await this.jobs.describeJob(jobId);
+    const { job, access, runAs } = await this.jobs.describeJob(jobId);
     const schedule = job.settings.schedule;
     if (!schedule)
       throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, `Job ${jobId} has no cron schedule to backfill.`);
@@ -212,7 +218,8 @@ export class Runs {
           ...(options.jobParameters ? { jobParameters: options.jobParameters } : {}),
           ...(options.user ? { user: options.user } : {}),
         },
-        access
+        access,
+        runAs
       );
       started.push({ run_id, trigger_time: t });
     }
@@ -222,9 +229,18 @@ export class Runs {
   /** runs/submit: a one-time run of settings that are not stored as a job. */
   async submitRun(settings: unknown, options: StartRunOptions = {}): Promise<{ run_id: number }> {
     const valid = this.ctx.validate(settings);
-    const submitter = options.user ?? this.ctx.defaultUser();
-    const access = updateAccess({ owner: { user_name: submitter }, grants: [] }, options.accessControlList ?? []);
-    return this.startRun(valid, { ...options, trigger: 'ONE_TIME', runType: 'SUBMIT_RUN' }, access);
+    const submitter = options.submitter ?? { name: options.user ?? this.ctx.defaultUser(), kind: 'user' as const };
+    // A service principal's run is its own: it owns it as a service principal, and sees it.
+    const owner =
+      submitter.kind === 'user' ? { user_name: submitter.name } : { service_principal_name: submitter.name };
+    const access = updateAccess({ owner, grants: [] }, options.accessControlList ?? []);
+    const runAs = options.runAs ?? runAsOfSetting(valid.run_as) ?? submitter;
+    return this.startRun(
+      valid,
+      { user: submitter.name, ...options, trigger: 'ONE_TIME', runType: 'SUBMIT_RUN' },
+      access,
+      runAs
+    );
   }
 
   private async startRun(
@@ -235,7 +251,8 @@ export class Runs {
       runType: 'JOB_RUN' | 'SUBMIT_RUN';
       triggerTime?: number;
     },
-    access: JobAccess
+    access: JobAccess,
+    runAs: RunAsIdentity
   ): Promise<{ run_id: number }> {
     const defined = new Set((settings.parameters ?? []).map((p) => p.name));
     const unknown = Object.keys(o.jobParameters ?? {}).filter((k) => !defined.has(k));
@@ -261,6 +278,7 @@ export class Runs {
         ...(o.jobId !== undefined ? { jobId: o.jobId } : {}),
         runName: name,
         settings,
+        identity: this.ctx.sealIdentity(runAs, settings),
         ...(o.jobParameters ? { jobParameters: o.jobParameters } : {}),
         trigger: o.trigger,
         ...(o.triggerTime !== undefined ? { triggerTime: o.triggerTime } : {}),
@@ -271,7 +289,7 @@ export class Runs {
         await this.startWorkflow(input, {
           reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           memo: {
-            ...runMemo(access, runAsOf(settings, access), o.user ?? this.ctx.defaultUser(), o.taskParameters),
+            ...runMemo(access, runAs, o.user ?? this.ctx.defaultUser(), o.taskParameters),
             // A job run is QUEUED or PENDING from the moment it exists until its job's gate admits it.
             ...(o.jobId !== undefined ? NOT_YET_ADMITTED.memo : {}),
           },
@@ -303,9 +321,18 @@ export class Runs {
     }
     const previous = await this.getRunState(jobRunId);
     let settings = previous.settings;
+    // The run acts as it did, unless it is repaired with its job's current settings: then as the job.
+    let runAs = runAsOf(
+      described.memo,
+      settings,
+      accessOf(described.memo) ?? { owner: { user_name: 'unknown' }, grants: [] }
+    );
     if (previous.job_id !== undefined && previous.run_type === 'JOB_RUN') {
       try {
-        settings = (await this.jobs.getJob(previous.job_id)).settings;
+        ({
+          job: { settings },
+          runAs,
+        } = await this.jobs.describeJob(previous.job_id));
       } catch (err) {
         if (!(err instanceof NotFoundError)) throw err; // job deleted: repair with the run's own settings
       }
@@ -335,6 +362,7 @@ export class Runs {
       ...(previous.job_id !== undefined ? { jobId: previous.job_id } : {}),
       runName: previous.run_name,
       settings,
+      identity: this.ctx.sealIdentity(runAs, settings),
       jobParameters: { ...previous.job_parameters, ...(options.jobParameters ?? {}) },
       trigger: previous.trigger,
       runType: previous.run_type,

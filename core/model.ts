@@ -13,6 +13,7 @@ export * from './cron';
 export * from './refs';
 export * from './access/permissions';
 export * from './access/secret-acls';
+export * from './access/run-as';
 export * from './run/admission';
 export * from './run/triggers';
 export * from './run/legacy-parameters';

@@ -30,6 +30,6 @@ export function failureConverterModulePath(): string {
 }
 
 /** The key ring of a connection's payload codec (undefined when encryption is off): sealed records use it. */
-export function keyRingOf(converter: LoadedDataConverter): KeyRing | undefined {
-  return converter.payloadCodecs.find((c) => c instanceof AesGcmPayloadCodec)?.ring;
+export function keyRingOf(converter: Pick<LoadedDataConverter, 'payloadCodecs'> | DataConverter): KeyRing | undefined {
+  return converter.payloadCodecs?.find((c) => c instanceof AesGcmPayloadCodec)?.ring;
 }

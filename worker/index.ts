@@ -5,7 +5,8 @@ import path from 'node:path';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { createActivities } from '../activities';
-import { djobsDataConverter } from '../encryption/data-converter';
+import { djobsDataConverter, keyRingOf } from '../encryption/data-converter';
+import { groupsFromPrincipalsFile } from '../activities/secrets';
 import { createPlanningActivities } from '../activities/planning';
 import { triggerActivities } from '../activities/file-stores';
 import type { ContainmentChoice } from '../activities/containment';
@@ -79,6 +80,9 @@ export function defaultWorkflowBundlePath(): string | undefined {
 export const workflowActivationTimeout: { isolateExecutionTimeout: string } = { isolateExecutionTimeout: '60s' };
 
 export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worker> {
+  const dataConverter = opts.dataConverter ?? djobsDataConverter(undefined);
+  // The key ring that opens the identities the API seals (none when encryption is off).
+  const ring = keyRingOf(dataConverter);
   const activities = {
     ...createActivities({
       dataDir: opts.dataDir,
@@ -88,7 +92,11 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
       ...(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
       ...(opts.principalsFile ? { principalsFile: opts.principalsFile } : {}),
     }),
-    ...createPlanningActivities(opts.namespace, { poolMaxTasks: opts.poolMaxTasks ?? {} }),
+    ...createPlanningActivities(opts.namespace, {
+      poolMaxTasks: opts.poolMaxTasks ?? {},
+      ...(ring ? { ring } : {}),
+      groupsOf: groupsFromPrincipalsFile(opts.principalsFile),
+    }),
     ...triggerActivities,
     ...createModelRegistryActivities(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
     ...createNotificationActivities({
@@ -110,7 +118,7 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
     defaultHeartbeatThrottleInterval: '1s',
     shutdownGraceTime: '5s',
     // Also carries the failure converter path into the bundle when bundling from workflowsPath.
-    dataConverter: opts.dataConverter ?? djobsDataConverter(undefined),
+    dataConverter,
     ...(opts.identity ? { identity: opts.identity } : {}),
   };
   if (opts.cluster) return Worker.create(common);

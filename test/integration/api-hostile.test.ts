@@ -45,7 +45,9 @@ function send(base: URL, method: string, path: string, body?: string, headers: R
             status: res.statusCode!,
             body: Buffer.concat(chunks).toString(),
             ...(typeof res.headers['x-request-id'] === 'string' ? { requestId: res.headers['x-request-id'] } : {}),
-            ...(res.headers['x-content-type-options'] ? { nosniff: res.headers['x-content-type-options'] } : {}),
+            ...(res.headers['x-content-type-options']
+              ? { nosniff: String(res.headers['x-content-type-options']) }
+              : {}),
           })
         );
       }
