@@ -19,7 +19,7 @@ import {
 } from '../core';
 import { SecretScopes } from '../stores/secret-scopes';
 import { AttemptFailure, attemptLogPath, type ExecuteContext } from './execute';
-import { secretRedactor } from './redaction';
+import { encodedForms, secretRedactor } from './redaction';
 
 export interface AttemptSecrets {
   /** The input with every secret reference replaced by its value. */
@@ -132,9 +132,11 @@ export async function runWithSecrets(
       taskValues: {},
     });
   }
-  const filter = secretRedactor(secrets.values);
+  // Each value in the forms it may be printed in too (base64, hex, URL-encoded).
+  const values = secrets.values.flatMap(encodedForms);
+  const filter = secretRedactor(values);
   if (!filter) return execute(secrets.input, { env: secrets.env });
-  const clean = <T>(v: T): T => redactDeep(v, secrets.values);
+  const clean = <T>(v: T): T => redactDeep(v, values);
   try {
     return clean(await execute(secrets.input, { env: secrets.env, outputFilter: filter }));
   } catch (err) {

@@ -22,3 +22,4 @@ export * from './run/for-each';
 export * from './notifications/message';
 export * from './notifications/rules';
 export * from './notifications/run-message';
+export * from './refused-payload';

@@ -3,11 +3,26 @@
 // REST API, a worker and a raw Temporal client. Every finding of the issue's identity, Temporal,
 // run_job_task and limits items is reproduced here and shown refused or contained
 // (docs/security.md points at each test).
+import fs from 'node:fs';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../api/server';
-import { job, principalTokens, sh, tokenOf, useApiServer, useEngine, waitFor, type TestPrincipal } from './harness';
+import { runIdFromString, runWorkflowId, type JobSettings } from '../../core';
+import { JOB_RUN_WORKFLOW_TYPE, type JobRunInput } from '../../workflows/definitions';
+import {
+  job,
+  latestByKey,
+  principalTokens,
+  sh,
+  tokenOf,
+  useApiServer,
+  useEngine,
+  waitFor,
+  type TestPrincipal,
+} from './harness';
 
 const PRINCIPALS: TestPrincipal[] = [
   { who: 'alice' },
@@ -15,12 +30,271 @@ const PRINCIPALS: TestPrincipal[] = [
   { who: 'mallory' },
   { who: 'bot', servicePrincipal: 'etl-bot' },
 ];
+const BOB = 'bob@example.com';
+type Failure = { type?: string; message?: string };
+const SECRET = 'bob-only-s3cr3t-0f-b0b';
 
 describe('hostile users', () => {
   const engine = useEngine('hostile users');
   const api = useApiServer(engine, PRINCIPALS);
   const alice = api.as('alice');
   const mallory = api.as('mallory');
+
+  const bob = api.as('bob');
+  const bot = api.as('bot');
+  const admin = api.as('admin');
+  const denied = { status: 403, body: { error_code: 'PERMISSION_DENIED' } };
+  const finished = (runId: number) => engine.client.waitForRun(runId, { timeoutMs: 60_000 });
+  /** A task that prints bob's secret, raw and base64-encoded (Databricks redacts only the literal). */
+  const LEAK = 'echo "raw={{secrets/bob-scope/pw}}"; printf %s "{{secrets/bob-scope/pw}}" | base64; echo done';
+  const leak = (key: string) => sh(key, LEAK);
+
+  beforeAll(async () => {
+    // bob owns the secret scope bob-scope; nobody else may read it.
+    await bob('POST', '/api/2.0/secrets/scopes/create', { scope: 'bob-scope' });
+    expect(await bob('POST', '/api/2.0/secrets/put', { scope: 'bob-scope', key: 'pw', string_value: SECRET })).toEqual({
+      status: 200,
+      body: {},
+    });
+  });
+
+  describe('identity that cannot be borrowed', () => {
+    it('alice naming bob IS_OWNER (so that the run would take his identity) is refused on runs/submit and jobs/create', async () => {
+      const acl = [{ user_name: BOB, permission_level: 'IS_OWNER' }];
+      const submitted = await alice('POST', '/api/2.1/jobs/runs/submit', {
+        run_name: 'as bob',
+        tasks: [leak('t')],
+        access_control_list: acl,
+      });
+      expect(submitted).toMatchObject({
+        status: 403,
+        body: {
+          error_code: 'PERMISSION_DENIED',
+          message: `alice@example.com cannot make ${BOB} the owner: only workspace admins can give a job or run to another principal.`,
+        },
+      });
+      expect(
+        await alice('POST', '/api/2.1/jobs/create', { ...job('as bob', [leak('t')]), access_control_list: acl })
+      ).toMatchObject(denied);
+      // Nor by run_as.
+      expect(
+        await alice('POST', '/api/2.1/jobs/runs/submit', {
+          run_name: 'as bob',
+          tasks: [leak('t')],
+          run_as: { user_name: BOB },
+        })
+      ).toMatchObject({
+        status: 403,
+        body: {
+          message: `alice@example.com cannot set run_as to the user ${BOB}: non-admin users can only set it to themselves.`,
+        },
+      });
+      // A run_as naming nobody is refused as such (issue 35).
+      expect(
+        await admin('POST', '/api/2.1/jobs/runs/submit', {
+          run_name: 'x',
+          tasks: [sh('t', 'true')],
+          run_as: { user_name: 'nobody@example.com' },
+        })
+      ).toMatchObject({
+        status: 400,
+        body: { message: 'run_as.user_name: no user named "nobody@example.com" exists' },
+      });
+      // alice's own run acts as alice: bob's secret is refused to it, and never printed.
+      const own = await alice('POST', '/api/2.1/jobs/runs/submit', { run_name: 'as alice', tasks: [leak('t')] });
+      const run = await finished(own.body.run_id as number);
+      expect(run.run_as_user_name).toBe('alice@example.com');
+      expect((await engine.client.getRunOutput(run.run_id, 't')).error).toBe(
+        'Secret reference {{secrets/bob-scope/pw}}: alice@example.com does not have READ permission on secret scope bob-scope.'
+      );
+    });
+
+    it('bob’s own run reads his secret, and neither the value nor its base64 reaches the output', async () => {
+      const own = await bob('POST', '/api/2.1/jobs/runs/submit', { run_name: 'bob reads', tasks: [leak('t')] });
+      const run = await finished(own.body.run_id as number);
+      expect(run.state.result_state).toBe('SUCCESS');
+      const output = await engine.client.getRunOutput(latestByKey(run).t!.run_id);
+      const text = JSON.stringify(output);
+      expect(text).toContain('raw=[REDACTED]');
+      expect(text).toContain('done');
+      expect(text).not.toContain(SECRET);
+      expect(text).not.toContain(Buffer.from(SECRET).toString('base64').slice(0, 16));
+    });
+
+    it('an owner cannot hand a job (and whose identity its runs use) to someone else; an admin can, and the runs keep their identity', async () => {
+      const created = await bob('POST', '/api/2.1/jobs/create', job('bob’s job', [sh('t', 'true')]));
+      const jobId = created.body.job_id as number;
+      const toAlice = { access_control_list: [{ user_name: 'alice@example.com', permission_level: 'IS_OWNER' }] };
+      expect(await bob('PATCH', `/api/2.0/permissions/jobs/${jobId}`, toAlice)).toMatchObject({
+        status: 403,
+        body: { message: `Only an admin can change the owner of job ${jobId}.` },
+      });
+      expect((await admin('PATCH', `/api/2.0/permissions/jobs/${jobId}`, toAlice)).status).toBe(200);
+      const got = await alice('GET', `/api/2.1/jobs/get?job_id=${jobId}`);
+      expect(got.body).toMatchObject({ creator_user_name: BOB, run_as_user_name: BOB });
+    });
+
+    it('mallory, with CAN_MANAGE on a job that runs as bob, cannot change what it runs; she may take it over openly', async () => {
+      const created = await bob('POST', '/api/2.1/jobs/create', {
+        ...job('bob’s nightly', [sh('t', 'echo nightly')]),
+        access_control_list: [{ user_name: 'mallory@example.com', permission_level: 'CAN_MANAGE' }],
+      });
+      const jobId = created.body.job_id as number;
+      const edited = await mallory('POST', '/api/2.1/jobs/update', {
+        job_id: jobId,
+        new_settings: { tasks: [leak('t')] },
+      });
+      expect(edited).toMatchObject({
+        status: 403,
+        body: {
+          message: `mallory@example.com cannot change tasks of job ${jobId}, which runs as ${BOB}: only its run_as principal or an admin can; set run_as to yourself in the same request to take the job's runs over.`,
+        },
+      });
+      expect(
+        (await mallory('POST', '/api/2.1/jobs/reset', { job_id: jobId, new_settings: job('x', [leak('t')]) })).status
+      ).toBe(403);
+      // What does not change what runs is hers to change.
+      expect(
+        await mallory('POST', '/api/2.1/jobs/update', { job_id: jobId, new_settings: { name: 'renamed' } })
+      ).toEqual({
+        status: 200,
+        body: {},
+      });
+      // Taking it over openly: the job then runs as mallory, who cannot read bob's secret.
+      expect(
+        await mallory('POST', '/api/2.1/jobs/update', {
+          job_id: jobId,
+          new_settings: { tasks: [leak('t')], run_as: { user_name: 'mallory@example.com' } },
+        })
+      ).toEqual({ status: 200, body: {} });
+      const started = await mallory('POST', '/api/2.1/jobs/run-now', { job_id: jobId });
+      const run = await finished(started.body.run_id as number);
+      expect(run.run_as_user_name).toBe('mallory@example.com');
+      expect((await engine.client.getRunOutput(run.run_id, 't')).error).toBe(
+        'Secret reference {{secrets/bob-scope/pw}}: mallory@example.com does not have READ permission on secret scope bob-scope.'
+      );
+    });
+
+    it('a service principal sees the run it submitted', async () => {
+      const submitted = await bot('POST', '/api/2.1/jobs/runs/submit', {
+        run_name: 'bot run',
+        tasks: [sh('t', 'true')],
+      });
+      const runId = submitted.body.run_id as number;
+      await finished(runId);
+      const got = await bot('GET', `/api/2.1/jobs/runs/get?run_id=${runId}`);
+      expect(got).toMatchObject({
+        status: 200,
+        body: { run_id: runId, creator_user_name: 'etl-bot', run_as_user_name: 'etl-bot' },
+      });
+      const listed = await waitFor(async () => {
+        const r = await bot('GET', '/api/2.1/jobs/runs/list?run_type=SUBMIT_RUN&limit=25');
+        return (r.body.runs as { run_id: number }[] | undefined)?.some((x) => x.run_id === runId);
+      }, 'the service principal’s run to be listed');
+      expect(listed).toBe(true);
+      expect(await mallory('GET', `/api/2.1/jobs/runs/get?run_id=${runId}`)).toMatchObject(denied);
+    });
+
+    it('run_job_task of a job mallory may not run is refused at save, and at start once her grant is gone, naming nothing of that job', async () => {
+      const secretJob = await bob('POST', '/api/2.1/jobs/create', job('bob’s payroll', [leak('t')]));
+      const calledId = secretJob.body.job_id as number;
+      const caller = (name: string): JobSettings =>
+        job(name, [{ task_key: 'call', run_job_task: { job_id: calledId } }]);
+      const refusedAtSave = await mallory('POST', '/api/2.1/jobs/create', caller('call bob'));
+      expect(refusedAtSave).toMatchObject({
+        status: 403,
+        body: {
+          message: `tasks call.run_job_task: mallory@example.com (the run's run_as) does not have CAN_MANAGE_RUN permission on job ${calledId}, or it does not exist: a run_job_task needs it to start that job.`,
+        },
+      });
+      expect(
+        await mallory('POST', '/api/2.1/jobs/runs/submit', { ...caller('call bob'), run_name: 'x' })
+      ).toMatchObject(denied);
+      // With a grant she saves the caller; the grant is then taken back before it runs.
+      const grant = { access_control_list: [{ user_name: 'mallory@example.com', permission_level: 'CAN_MANAGE_RUN' }] };
+      expect((await bob('PATCH', `/api/2.0/permissions/jobs/${calledId}`, grant)).status).toBe(200);
+      const saved = await mallory('POST', '/api/2.1/jobs/create', caller('call bob later'));
+      expect(saved.status).toBe(200);
+      expect((await bob('PUT', `/api/2.0/permissions/jobs/${calledId}`, { access_control_list: [] })).status).toBe(200);
+      const started = await mallory('POST', '/api/2.1/jobs/run-now', { job_id: saved.body.job_id });
+      const run = await finished(started.body.run_id as number);
+      const call = latestByKey(run).call!;
+      expect(call.state.state_message).toBe(
+        `mallory@example.com (the run's run_as) does not have CAN_MANAGE_RUN permission on job ${calledId}, or it does not exist: a run_job_task needs it to start that job.`
+      );
+      expect(JSON.stringify(run)).not.toContain('payroll');
+      expect(JSON.stringify(run)).not.toContain('bob-scope');
+    });
+  });
+
+  describe('the Temporal boundary', () => {
+    /** A run as a raw Temporal client writes it: no API, no seal. */
+    const forged = (marker: string): JobRunInput => ({
+      runId: runIdFromString(`forged ${marker} ${Date.now()}`),
+      runName: 'forged',
+      settings: { name: 'forged', tasks: [sh('t', `touch ${marker}; ${LEAK}`)] },
+      trigger: 'ONE_TIME',
+      runType: 'SUBMIT_RUN',
+    });
+
+    it('a jobRun started with a plaintext payload and a memo claiming bob is refused by the worker: no task runs', async () => {
+      const marker = path.join(engine.workDir, 'forged-plain');
+      const raw = new Client({ connection: engine.client.temporal.connection });
+      const input = forged(marker);
+      const handle = await raw.workflow.start(JOB_RUN_WORKFLOW_TYPE, {
+        workflowId: runWorkflowId(input.runId!),
+        taskQueue: engine.taskQueue,
+        args: [input],
+        memo: { run_as_user_name: BOB, djobs_run_as: { kind: 'user', name: BOB } },
+      });
+      // Read with the key ring: the worker's failure message is encrypted like everything it writes.
+      const failure = await engine.client.temporal.workflow
+        .getHandle(handle.workflowId)
+        .result()
+        .then(
+          () => undefined,
+          (err: Failure & { cause?: Failure }) => err.cause ?? err
+        );
+      expect(failure?.type).toBe('UnencryptedPayloadRefused');
+      expect(failure?.message).toContain('that is not encrypted: this worker encrypts');
+      expect(fs.existsSync(marker)).toBe(false);
+    });
+
+    it('an encrypted jobRun without a sealed identity, or with bob’s seal moved onto other settings, runs no task', async () => {
+      // As if the attacker could encrypt (or copy encrypted payloads): the seal still holds.
+      const withKey = engine.client.temporal;
+      const bobsRun = await bob('POST', '/api/2.1/jobs/runs/submit', { run_name: 'bob’s', tasks: [sh('t', 'true')] });
+      const bobs = await withKey.workflow.getHandle(runWorkflowId(bobsRun.body.run_id as number)).describe();
+      await finished(bobsRun.body.run_id as number);
+      const bobsInput = (await withKey.workflow.getHandle(runWorkflowId(bobsRun.body.run_id as number)).fetchHistory())
+        .events![0]!.workflowExecutionStartedEventAttributes!.input!;
+      const decoded = withKey.options.loadedDataConverter.payloadConverter.fromPayload<JobRunInput>(
+        (await withKey.options.loadedDataConverter.payloadCodecs[0]!.decode(bobsInput.payloads!))[0]!
+      );
+      for (const [what, identity] of [
+        ['no identity', undefined],
+        ['bob’s seal', decoded.identity],
+      ] as const) {
+        const marker = path.join(engine.workDir, `forged-${what.replace(/\W/g, '')}`);
+        const input = { ...forged(marker), ...(identity ? { identity } : {}) };
+        const handle = await withKey.workflow.start(JOB_RUN_WORKFLOW_TYPE, {
+          workflowId: runWorkflowId(input.runId!),
+          taskQueue: engine.taskQueue,
+          args: [input],
+          memo: bobs.memo ?? {},
+        });
+        await handle.result().catch(() => undefined);
+        const run = await engine.client.getRun(input.runId!);
+        const t = latestByKey(run).t!;
+        expect(t.state.result_state, what).toBe('FAILED');
+        expect(t.state.state_message, what).toContain('does not say, in a form the API seals, who it acts as');
+        expect(t.state.state_message, what).toContain(
+          identity ? 'sealed for other settings' : 'it carries no identity'
+        );
+        expect(fs.existsSync(marker), what).toBe(false);
+      }
+    });
+  });
 
   describe('limits and hygiene', () => {
     it('for_each inputs past Databricks’ 10,000 characters are refused at submit with a 400 naming the limit', async () => {
