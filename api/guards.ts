@@ -13,6 +13,8 @@ import {
   principalOfIdentity,
   runAsOfSetting,
   runJobTaskRefusal,
+  warehouseUseRefusal,
+  warehousesOfTask,
   runAsRefusal,
   unknownIdentityProblem,
   type AccessControlEntry,
@@ -22,7 +24,9 @@ import {
   type Principal,
   type PrincipalDirectory,
   type RunAsIdentity,
+  type WarehouseAccess,
 } from '../core';
+import { Warehouses } from '../stores/warehouses';
 import { ApiError, badRequest } from './errors';
 
 /** What a route needs: any signed-in principal, or a level on the job or run its parameters name. */
@@ -36,8 +40,8 @@ export const holds = (who: Principal, access: JobAccess | undefined, level: Perm
   allows(effectiveLevel(who, access), level);
 
 /** An access_control_list from a request body, checked (every problem, with its path). */
-export function aclFrom(v: unknown, path = 'access_control_list'): AccessControlEntry[] {
-  const problems = accessControlListProblems(v, path);
+export function aclFrom(v: unknown, path = 'access_control_list', levels?: readonly string[]): AccessControlEntry[] {
+  const problems = accessControlListProblems(v, path, levels);
   if (problems.length > 0) throw badRequest(problems.join('; '));
   return (v as AccessControlEntry[] | undefined) ?? [];
 }
@@ -109,22 +113,36 @@ export async function checkCalledJobs(
   runAs: RunAsIdentity,
   settings: JobSettings
 ): Promise<void> {
-  const called = settings.tasks.filter((t) => t.run_job_task !== undefined);
-  if (called.length === 0) return;
   const principal = principalOfIdentity(
     runAs,
     (name) => tokens.find(runAs.kind === 'service_principal' ? 'service_principal' : 'user', name)?.groups ?? []
   );
-  for (const t of called) {
-    const jobId = t.run_job_task!.job_id;
-    const refusal = runJobTaskRefusal(principal, jobId, await guards.jobAccess(jobId));
-    if (refusal) throw new ApiError(ErrorCode.PERMISSION_DENIED, `tasks ${t.task_key}.run_job_task: ${refusal}`);
+  for (const t of settings.tasks) {
+    if (t.run_job_task) {
+      const jobId = t.run_job_task.job_id;
+      const refusal = runJobTaskRefusal(principal, jobId, await guards.jobAccess(jobId));
+      if (refusal) throw new ApiError(ErrorCode.PERMISSION_DENIED, `tasks ${t.task_key}.run_job_task: ${refusal}`);
+    }
+    // Its SQL warehouses too: the run's identity needs CAN_USE (checked again when the task runs).
+    for (const id of warehousesOfTask(t.for_each_task?.task ?? t)) {
+      const refusal = warehouseUseRefusal(principal, id, await guards.warehouseAccess(id));
+      if (refusal) throw new ApiError(ErrorCode.PERMISSION_DENIED, `tasks ${t.task_key}: ${refusal}`);
+    }
   }
 }
 
 /** The checks that read a job's or a run's access through the client. */
 export class AccessGuards {
-  constructor(private readonly client: DurableJobsClient) {}
+  private readonly warehouses: Warehouses;
+
+  constructor(private readonly client: DurableJobsClient) {
+    this.warehouses = new Warehouses(client.temporal);
+  }
+
+  /** Who may use a SQL warehouse (undefined: no such warehouse). */
+  warehouseAccess(id: string): Promise<WarehouseAccess | undefined> {
+    return this.warehouses.access(id);
+  }
 
   /** A job's access, or undefined when it does not exist (then only admins learn that). */
   async jobAccess(jobId: number): Promise<JobAccess | undefined> {

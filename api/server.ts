@@ -18,6 +18,7 @@ import { acceptJsonBodies } from './request-params';
 import type { ApiDeps } from './routes';
 import { registerRunsApi } from './runs';
 import { registerSecretsApi } from './secrets';
+import { registerWarehousesApi } from './warehouses';
 import { isWebUiPath, registerWebUi } from './web-ui';
 
 export interface ApiServerOptions {
@@ -66,5 +67,6 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   registerRunsApi(app, deps);
   registerPermissionsApi(app, deps);
   registerClustersApi(app, deps);
+  registerWarehousesApi(app, deps);
   return app;
 }

@@ -23,3 +23,4 @@ export * from './notifications/message';
 export * from './notifications/rules';
 export * from './notifications/run-message';
 export * from './refused-payload';
+export * from './access/warehouse-permissions';

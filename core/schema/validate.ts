@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { translateQuartzCron, isValidTimeZone } from '../cron';
 import { describeCycle, findCycles } from '../dag/graph';
 import { referenceProblems } from '../refs/resolve';
+import { warehouseIdProblem } from '../access/warehouse-permissions';
 import { forEachInputsLimitProblem, parseForEachInputs } from '../run/for-each';
 import { JobSettings, TASK_TYPES, UNSUPPORTED_TASK_TYPES } from './job-settings';
 
@@ -190,6 +191,18 @@ function crossFieldProblems(input: Raw): SpecProblem[] {
             message: `expected a JSON array or a reference to one, found ${JSON.stringify(fe.inputs.slice(0, 60))}`,
           });
         }
+      }
+    }
+    // A warehouse id names a database file on the workers: an identifier only, never a path.
+    const nested = isObject(t.for_each_task) && isObject(t.for_each_task.task) ? t.for_each_task.task : undefined;
+    for (const [where, task] of [
+      [`tasks[${i}]`, t],
+      [`tasks[${i}].for_each_task.task`, nested],
+    ] as const) {
+      for (const kind of ['sql_task', 'notebook_task'] as const) {
+        const id = isObject(task) && isObject(task[kind]) ? task[kind].warehouse_id : undefined;
+        const problem = strings(id) ? warehouseIdProblem(id) : undefined;
+        if (problem) problems.push({ path: `${where}.${kind}.warehouse_id`, message: problem });
       }
     }
     const sql = t.sql_task;

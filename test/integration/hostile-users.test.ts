@@ -296,6 +296,94 @@ describe('hostile users', () => {
     });
   });
 
+  describe('SQL warehouses', () => {
+    const sql = (key: string, warehouse?: string) => ({
+      task_key: key,
+      sql_task: { ...(warehouse ? { warehouse_id: warehouse } : {}), query: { query_text: 'SELECT 42 AS answer' } },
+    });
+    const sqlRun = (who: typeof alice, warehouse?: string) =>
+      who('POST', '/api/2.1/jobs/runs/submit', { run_name: 'sql', tasks: [sql('q', warehouse)] });
+
+    it('a warehouse_id is an identifier, refused with its JSON path when it is a path', async () => {
+      expect(await sqlRun(mallory, '../../../tmp/escape')).toMatchObject({
+        status: 400,
+        body: {
+          message:
+            'tasks[0].sql_task.warehouse_id: expected a warehouse id of 1 to 64 letters, digits, "_" and "-", found "../../../tmp/escape"',
+        },
+      });
+    });
+
+    it('a warehouse is used only by identities its owner grants CAN_USE, at save and when the task runs', async () => {
+      const created = await bob('POST', '/api/2.0/sql/warehouses', { name: 'bob’s warehouse', cluster_size: 'Small' });
+      expect(created.status).toBe(200);
+      const id = created.body.id as string;
+      expect(await bob('GET', `/api/2.0/sql/warehouses/${id}`)).toMatchObject({
+        status: 200,
+        body: { id, name: 'bob’s warehouse', cluster_size: 'Small', state: 'RUNNING', creator_name: BOB },
+      });
+      // mallory can neither see it nor run SQL on it.
+      expect(await mallory('GET', `/api/2.0/sql/warehouses/${id}`)).toMatchObject(denied);
+      expect(await sqlRun(mallory, id)).toMatchObject({
+        status: 403,
+        body: {
+          message: `tasks q: mallory@example.com does not have CAN_USE permission on SQL warehouse ${id}, or it does not exist.`,
+        },
+      });
+      // bob grants alice CAN_USE (either permissions path Databricks serves).
+      const grant = { access_control_list: [{ user_name: 'alice@example.com', permission_level: 'CAN_USE' }] };
+      const granted = await bob('PATCH', `/api/2.0/permissions/sql/warehouses/${id}`, grant);
+      expect(granted).toMatchObject({
+        status: 200,
+        body: { object_id: `/sql/warehouses/${id}`, object_type: 'warehouses' },
+      });
+      expect((await alice('GET', '/api/2.0/sql/warehouses')).body.warehouses).toEqual(
+        expect.arrayContaining([expect.objectContaining({ id })])
+      );
+      const saved = await alice('POST', '/api/2.1/jobs/create', job('alice sql', [sql('q', id)]));
+      expect(saved.status).toBe(200);
+      const ok = await finished(
+        (await alice('POST', '/api/2.1/jobs/run-now', { job_id: saved.body.job_id })).body.run_id as number
+      );
+      expect(ok.state.result_state).toBe('SUCCESS');
+      // Revoked: the next run's task is refused by the worker, nothing runs on the warehouse.
+      expect((await bob('PUT', `/api/2.0/permissions/warehouses/${id}`, { access_control_list: [] })).status).toBe(200);
+      const refused = await finished(
+        (await alice('POST', '/api/2.1/jobs/run-now', { job_id: saved.body.job_id })).body.run_id as number
+      );
+      expect(refused.state.result_state).toBe('FAILED');
+      expect((await engine.client.getRunOutput(refused.run_id, 'q')).error).toBe(
+        `alice@example.com does not have CAN_USE permission on SQL warehouse ${id}, or it does not exist.`
+      );
+      // Its owner is moved by admins only.
+      expect(
+        await bob('PATCH', `/api/2.0/permissions/warehouses/${id}`, {
+          access_control_list: [{ user_name: 'alice@example.com', permission_level: 'IS_OWNER' }],
+        })
+      ).toMatchObject({ status: 403, body: { message: `Only an admin can change the owner of SQL warehouse ${id}.` } });
+    });
+
+    it('the default warehouse is everyone’s until an admin restricts it', async () => {
+      expect((await finished((await sqlRun(mallory)).body.run_id as number)).state.result_state).toBe('SUCCESS');
+      const restricted = { access_control_list: [{ user_name: 'alice@example.com', permission_level: 'CAN_USE' }] };
+      expect(await mallory('PUT', '/api/2.0/permissions/warehouses/default', restricted)).toMatchObject(denied);
+      expect((await admin('PUT', '/api/2.0/permissions/warehouses/default', restricted)).status).toBe(200);
+      try {
+        expect(await sqlRun(mallory)).toMatchObject({
+          status: 403,
+          body: {
+            message:
+              'tasks q: mallory@example.com does not have CAN_USE permission on SQL warehouse default, or it does not exist.',
+          },
+        });
+        expect((await finished((await sqlRun(alice)).body.run_id as number)).state.result_state).toBe('SUCCESS');
+      } finally {
+        const open = { access_control_list: [{ group_name: 'users', permission_level: 'CAN_USE' }] };
+        expect((await admin('PUT', '/api/2.0/permissions/warehouses/default', open)).status).toBe(200);
+      }
+    });
+  });
+
   describe('limits and hygiene', () => {
     it('for_each inputs past Databricks’ 10,000 characters are refused at submit with a 400 naming the limit', async () => {
       const inputs = JSON.stringify(Array.from({ length: 200_000 }, (_, i) => i));

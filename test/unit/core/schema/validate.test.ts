@@ -254,6 +254,25 @@ describe('validateJobSettings', () => {
       ],
     ],
     [
+      'a warehouse_id that is a path',
+      {
+        tasks: [
+          { task_key: 'q', sql_task: { warehouse_id: '../../etc/x', query: { query_text: 'select 1' } } },
+          { task_key: 'n', notebook_task: { notebook_path: '/nb.sql', warehouse_id: 'a b' } },
+        ],
+      },
+      [
+        {
+          path: 'tasks[0].sql_task.warehouse_id',
+          message: 'expected a warehouse id of 1 to 64 letters, digits, "_" and "-", found "../../etc/x"',
+        },
+        {
+          path: 'tasks[1].notebook_task.warehouse_id',
+          message: 'expected a warehouse id of 1 to 64 letters, digits, "_" and "-", found "a b"',
+        },
+      ],
+    ],
+    [
       'sql task with neither file nor query',
       { tasks: [{ task_key: 'q', sql_task: { warehouse_id: 'w' } }] },
       [{ path: 'tasks[0].sql_task', message: 'expected exactly one of file or query, found none' }],
