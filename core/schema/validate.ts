@@ -403,7 +403,6 @@ function triggerProblems(input: Raw): SpecProblem[] {
 }
 
 const JOB_NOT_ACTED = [
-  'run_as',
   'tags',
   'git_source',
   'environments',
