@@ -42,7 +42,7 @@ const nodeBuiltins = [
 export const LAYERS = {
   core: [],
   workflows: ['core', 'activities'],
-  activities: ['core', 'workflows', 'config', 'stores', 'notifications', 'mlflow'],
+  activities: ['core', 'workflows', 'config', 'stores', 'notifications', 'encryption', 'mlflow'],
   worker: ['core', 'workflows', 'activities', 'config', 'encryption'],
   client: ['core', 'workflows', 'stores', 'encryption'],
   api: ['client', 'core', 'config'],

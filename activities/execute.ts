@@ -8,6 +8,7 @@ import {
   type JsonValue,
   type TaskAttemptInput,
   type TaskAttemptRecord,
+  warehouseIdProblem,
 } from '../core';
 import { START_TRACE_VARIABLE, type AttemptTrace } from './attempt-trace';
 import { taskCommand, TaskInvalidError, type TaskCommand } from './commands';
@@ -103,6 +104,9 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     cmd = taskCommand(input.task, input.jobParameters, {
       python,
       warehouseFile: (id) => {
+        // An identifier, never a path (validated when saved; checked again for older runs).
+        if (id !== undefined && warehouseIdProblem(id))
+          throw new TaskInvalidError(`warehouse_id: ${warehouseIdProblem(id)}`);
         const dir = path.join(ctx.dataDir, 'warehouses');
         fs.mkdirSync(dir, { recursive: true });
         return path.join(dir, `${id ?? 'default'}.duckdb`);

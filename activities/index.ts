@@ -3,7 +3,13 @@
 import os from 'node:os';
 import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { TaskFailureType, type TaskAttemptInput, type TaskAttemptRecord } from '../core';
+import {
+  TaskFailureType,
+  UNENCRYPTED_PAYLOAD_REFUSED,
+  isRefusedPayload,
+  type TaskAttemptInput,
+  type TaskAttemptRecord,
+} from '../core';
 import { AttemptFailure, attemptLogPath, executeTaskAttempt } from './execute';
 import { killCgroup, type ContainmentChoice } from './containment';
 import { groupAlive, killGroup } from './process';
@@ -40,6 +46,13 @@ export function createActivities(deps: ActivityDeps) {
   const pythonForkServers = new PythonForkServers(deps.pythonForkServer);
   return {
     async runTaskAttempt(input: TaskAttemptInput): Promise<TaskAttemptRecord> {
+      // An encrypting worker acts on no attempt written without the key (core/refused-payload.ts).
+      if (isRefusedPayload(input))
+        throw ApplicationFailure.create({
+          type: UNENCRYPTED_PAYLOAD_REFUSED,
+          nonRetryable: true,
+          message: 'This task attempt was scheduled with an input that is not encrypted: it does not run.',
+        });
       killOrphanOfLostAttempt(activityInfo().heartbeatDetails as AttemptHeartbeat | undefined);
       const where = { host: os.hostname(), taskRunId: input.taskRunId, logPath: attemptLogPath(deps.dataDir, input) };
       let details: AttemptHeartbeat = where;

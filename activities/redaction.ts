@@ -45,3 +45,29 @@ export function secretRedactor(values: readonly string[]): OutputFilter | undefi
     },
   };
 }
+
+/**
+ * The forms a secret may be printed in besides itself: base64 and base64url (also as it appears
+ * inside the encoding of a longer text, at each of the three byte alignments), hex in either case,
+ * and URL-encoded. A task printing `base64 <<< $SECRET` is redacted too. Forms shorter than 8
+ * characters are left out: they would redact ordinary output.
+ */
+export function encodedForms(value: string): string[] {
+  const bytes = Buffer.from(value);
+  const forms = new Set<string>([value]);
+  for (let shift = 0; shift < 3; shift++) {
+    const b64 = Buffer.concat([Buffer.alloc(shift), bytes])
+      .toString('base64')
+      .replace(/=+$/, '');
+    // Characters that mix in the bytes before or after the value are dropped.
+    const lead = [0, 2, 3][shift]!;
+    const whole = (shift + bytes.length) % 3 === 0;
+    const core = b64.slice(lead, whole ? b64.length : b64.length - 1);
+    forms.add(core);
+    forms.add(core.replaceAll('+', '-').replaceAll('/', '_'));
+  }
+  forms.add(bytes.toString('hex'));
+  forms.add(bytes.toString('hex').toUpperCase());
+  forms.add(encodeURIComponent(value));
+  return [...forms].filter((f) => f === value || f.length >= 8);
+}

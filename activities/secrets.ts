@@ -1,4 +1,4 @@
-// Secrets at run time, inside the task activity (never in the workflow, so values never enter
+// Secrets (and SQL warehouses) at run time, inside the task activity (never in the workflow, so values never enter
 // history): `{{secrets/<scope>/<key>}}` in the task's parameters, command and environment, and
 // the secrets a notebook may read with dbutils.secrets.get. Both are checked against the READ
 // permission of the principal the run runs as.
@@ -10,16 +10,20 @@ import type { Client } from '@temporalio/client';
 // is checked against its run_as principal where it is used).
 import { readPrincipalsFile } from '../config/principals-file';
 import {
-  ADMINS_GROUP,
   SECRET_REFERENCE,
+  principalOfIdentity,
+  warehouseIdProblem,
+  warehouseUseRefusal,
+  warehousesOfTask,
   redact,
   type Principal,
   type TaskAttemptInput,
   type TaskAttemptRecord,
 } from '../core';
 import { SecretScopes } from '../stores/secret-scopes';
+import { Warehouses } from '../stores/warehouses';
 import { AttemptFailure, attemptLogPath, type ExecuteContext } from './execute';
-import { secretRedactor } from './redaction';
+import { encodedForms, secretRedactor } from './redaction';
 
 export interface AttemptSecrets {
   /** The input with every secret reference replaced by its value. */
@@ -38,6 +42,35 @@ export class SecretResolutionError extends Error {
   }
 }
 
+/** The run's identity may not use the task's SQL warehouse: the attempt fails, nothing runs. */
+export class WarehouseRefusedError extends SecretResolutionError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WarehouseRefusedError';
+  }
+}
+
+/** The principal the attempt acts as (the workflow's opened identity; runs before it: the memo). */
+async function attemptPrincipal(input: TaskAttemptInput, groupsOf: GroupsOf): Promise<Principal> {
+  const runAs = input.runAs ?? {
+    kind: 'user' as const,
+    name: await runAsOf(getClient(), activityInfo().workflowExecution?.workflowId ?? '(unknown)'),
+  };
+  return principalOfIdentity(runAs, groupsOf);
+}
+
+/** SQL runs on a warehouse only for an identity with CAN_USE on it (core/access/warehouse-permissions.ts). */
+async function checkWarehouses(input: TaskAttemptInput, groupsOf: GroupsOf): Promise<void> {
+  const ids = warehousesOfTask(input.task);
+  if (ids.length === 0) return;
+  const who = await attemptPrincipal(input, groupsOf);
+  const warehouses = new Warehouses(getClient());
+  for (const id of ids) {
+    const refusal = warehouseIdProblem(id) ?? warehouseUseRefusal(who, id, await warehouses.access(id));
+    if (refusal) throw new WarehouseRefusedError(refusal);
+  }
+}
+
 /** Groups of a principal, from the principals file the API uses (DJOBS_API_PRINCIPALS). */
 export type GroupsOf = (name: string) => readonly string[];
 
@@ -48,9 +81,8 @@ export async function resolveAttemptSecrets(input: TaskAttemptInput, groupsOf: G
   if (references.length === 0 && !dbutils) return { input, env: {}, values: [] };
 
   const client = getClient();
-  const runAs = await runAsOf(client, activityInfo().workflowExecution?.workflowId ?? '(unknown)');
-  const groups = groupsOf(runAs);
-  const who: Principal = { name: runAs, kind: 'user', groups, admin: groups.includes(ADMINS_GROUP) };
+  // The identity the workflow opened from the API's seal; runs started before it was sealed: the memo.
+  const who = await attemptPrincipal(input, groupsOf);
   const secrets = SecretScopes.of(client);
   const resolved = new Map<string, string>();
   for (const [raw, scope, key] of references.map((m) => [m[0], m[1]!, m[2]!] as const)) {
@@ -113,6 +145,7 @@ export async function runWithSecrets(
   let secrets: AttemptSecrets;
   const startTime = Date.now();
   try {
+    await checkWarehouses(input, opts.groupsOf);
     secrets = await resolveAttemptSecrets(input, opts.groupsOf);
   } catch (err) {
     if (!(err instanceof SecretResolutionError)) throw err;
@@ -129,9 +162,11 @@ export async function runWithSecrets(
       taskValues: {},
     });
   }
-  const filter = secretRedactor(secrets.values);
+  // Each value in the forms it may be printed in too (base64, hex, URL-encoded).
+  const values = secrets.values.flatMap(encodedForms);
+  const filter = secretRedactor(values);
   if (!filter) return execute(secrets.input, { env: secrets.env });
-  const clean = <T>(v: T): T => redactDeep(v, secrets.values);
+  const clean = <T>(v: T): T => redactDeep(v, values);
   try {
     return clean(await execute(secrets.input, { env: secrets.env, outputFilter: filter }));
   } catch (err) {

@@ -40,7 +40,6 @@ export function registerCodecServer(
     if (!origin || !origins.has(origin)) return;
     void reply.header('access-control-allow-origin', origin);
     void reply.header('vary', 'Origin');
-    void reply.header('access-control-allow-credentials', 'true');
     void reply.header('access-control-allow-methods', 'POST, OPTIONS');
     void reply.header('access-control-allow-headers', 'authorization, content-type, x-namespace');
   };

@@ -15,7 +15,12 @@ export interface ApiErrorBody {
 
 /** An error the API raises itself; its HTTP status comes from its code (`HTTP_STATUS`). */
 export class ApiError extends DjobsError {
-  constructor(code: ErrorCode, message: string) {
+  /** `status`: where Databricks answers this code with another status (429 for a rate limit). */
+  constructor(
+    code: ErrorCode,
+    message: string,
+    readonly status = HTTP_STATUS[code]
+  ) {
     super(code, message);
     this.name = 'ApiError';
   }
@@ -50,8 +55,10 @@ function statusAndBody(err: unknown, requestId: string): { status: number; body:
       },
     };
   }
-  if (err instanceof DjobsError)
-    return { status: HTTP_STATUS[err.code], body: { error_code: err.code, message: err.message } };
+  if (err instanceof DjobsError) {
+    const status = err instanceof ApiError ? err.status : HTTP_STATUS[err.code];
+    return { status, body: { error_code: err.code, message: err.message } };
+  }
   const e = err as { statusCode?: number; code?: string; message?: string };
   // Fastify's own errors: malformed JSON, body too large.
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
@@ -71,7 +78,7 @@ function statusAndBody(err: unknown, requestId: string): { status: number; body:
 function rawErrorResponse(status: number, statusText: string, body: ApiErrorBody): string {
   const json = JSON.stringify(body);
   return (
-    `HTTP/1.1 ${status} ${statusText}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `HTTP/1.1 ${status} ${statusText}\r\nContent-Type: application/json; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n` +
     `Content-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`
   );
 }
@@ -101,6 +108,7 @@ export function errorHandlingOptions(): Pick<FastifyServerOptions, 'clientErrorH
     frameworkErrors: (err, _req, reply) => {
       void (reply as unknown as FastifyReply)
         .status(HTTP_STATUS.MALFORMED_REQUEST)
+        .header('x-content-type-options', 'nosniff')
         .send({ error_code: ErrorCode.MALFORMED_REQUEST, message: err.message });
     },
   };

@@ -5,14 +5,27 @@ import { ErrorCode, NotFoundError, type DurableJobsClient } from '../client';
 import {
   accessControlListProblems,
   allows,
+  changedCodeFields,
+  editRefusal,
   effectiveLevel,
+  identityOf,
+  principalOfIdentity,
+  runAsOfSetting,
+  runJobTaskRefusal,
+  warehouseUseRefusal,
+  warehousesOfTask,
+  runAsRefusal,
+  unknownIdentityProblem,
   type AccessControlEntry,
   type JobAccess,
+  type JobSettings,
   type PermissionLevel,
   type Principal,
+  type PrincipalDirectory,
+  type RunAsIdentity,
+  type WarehouseAccess,
 } from '../core';
 import { ApiError, badRequest } from './errors';
-import type { Params } from './request-params';
 
 /** What a route needs: any signed-in principal, or a level on the job or run its parameters name. */
 export type Guard = { on: 'anyone' } | { on: 'job'; level: PermissionLevel } | { on: 'run'; level: PermissionLevel };
@@ -25,28 +38,105 @@ export const holds = (who: Principal, access: JobAccess | undefined, level: Perm
   allows(effectiveLevel(who, access), level);
 
 /** An access_control_list from a request body, checked (every problem, with its path). */
-export function aclFrom(v: unknown, path = 'access_control_list'): AccessControlEntry[] {
-  const problems = accessControlListProblems(v, path);
+export function aclFrom(v: unknown, path = 'access_control_list', levels?: readonly string[]): AccessControlEntry[] {
+  const problems = accessControlListProblems(v, path, levels);
   if (problems.length > 0) throw badRequest(problems.join('; '));
   return (v as AccessControlEntry[] | undefined) ?? [];
 }
 
-/** Only admins may make a job run as someone else. */
-export function checkRunAs(who: Principal, settings: Params | undefined): void {
-  const runAs = settings?.run_as as Record<string, unknown> | undefined;
-  if (!runAs || who.admin) return;
-  const name = runAs.user_name ?? runAs.service_principal_name ?? runAs.group_name;
-  const kindOk = who.kind === 'user' ? runAs.user_name !== undefined : runAs.service_principal_name !== undefined;
-  if (name !== who.name || !kindOk)
-    throw new ApiError(
-      ErrorCode.PERMISSION_DENIED,
-      `${who.name} cannot set run_as to ${String(name)}: only admins can.`
-    );
+/**
+ * The identity a saved job or a submitted run acts as, decided once (core/access/run-as.ts):
+ * `run_as` if the settings name one (it must exist, and `who` must be allowed to name it), else
+ * the job's current identity when it is an existing job (a change of what it runs by someone who
+ * may not act as it is refused), else `who` itself.
+ */
+export function decideRunAs(
+  who: Principal,
+  settings: JobSettings,
+  directory: PrincipalDirectory,
+  current?: { jobId: number; runAs: RunAsIdentity; settings: JobSettings }
+): RunAsIdentity {
+  const named = runAsOfSetting(settings.run_as);
+  if (named) {
+    const unknown = unknownIdentityProblem(named, directory);
+    if (unknown) throw badRequest(unknown);
+    const refusal = runAsRefusal(who, named, directory);
+    if (refusal) throw new ApiError(ErrorCode.PERMISSION_DENIED, refusal);
+    return named;
+  }
+  if (!current) return identityOf(who);
+  const refusal = editRefusal(
+    who,
+    current.jobId,
+    current.runAs,
+    changedCodeFields(current.settings, settings),
+    directory
+  );
+  if (refusal) throw new ApiError(ErrorCode.PERMISSION_DENIED, refusal);
+  return current.runAs;
+}
+
+/**
+ * Owners are set by the creator alone and moved by admins alone (Databricks: "The job owner can be
+ * changed only by an admin"): a non-admin's access_control_list may name only itself IS_OWNER.
+ * Whoever is named must exist.
+ */
+export function checkOwnerEntries(
+  who: Principal,
+  entries: readonly AccessControlEntry[],
+  directory: PrincipalDirectory
+): void {
+  for (const e of entries) {
+    if (e.permission_level !== 'IS_OWNER') continue;
+    const kind = e.user_name !== undefined ? 'user' : 'service_principal';
+    const name = e.user_name ?? e.service_principal_name ?? '';
+    if (!directory.find(kind, name))
+      throw badRequest(
+        `access_control_list: no ${kind === 'user' ? 'user' : 'service principal'} named ${JSON.stringify(name)} exists to own it`
+      );
+    if (!who.admin && (name !== who.name || kind !== who.kind))
+      throw new ApiError(
+        ErrorCode.PERMISSION_DENIED,
+        `${who.name} cannot make ${name} the owner: only workspace admins can give a job or run to another principal.`
+      );
+  }
+}
+
+/**
+ * A job's run_job_tasks may start only jobs its run_as principal holds CAN_MANAGE_RUN on, checked
+ * when it is saved (and again by the worker when the child run starts).
+ */
+export async function checkCalledJobs(
+  { guards, tokens }: { guards: AccessGuards; tokens: PrincipalDirectory },
+  runAs: RunAsIdentity,
+  settings: JobSettings
+): Promise<void> {
+  const principal = principalOfIdentity(
+    runAs,
+    (name) => tokens.find(runAs.kind === 'service_principal' ? 'service_principal' : 'user', name)?.groups ?? []
+  );
+  for (const t of settings.tasks) {
+    if (t.run_job_task) {
+      const jobId = t.run_job_task.job_id;
+      const refusal = runJobTaskRefusal(principal, jobId, await guards.jobAccess(jobId));
+      if (refusal) throw new ApiError(ErrorCode.PERMISSION_DENIED, `tasks ${t.task_key}.run_job_task: ${refusal}`);
+    }
+    // Its SQL warehouses too: the run's identity needs CAN_USE (checked again when the task runs).
+    for (const id of warehousesOfTask(t.for_each_task?.task ?? t)) {
+      const refusal = warehouseUseRefusal(principal, id, await guards.warehouseAccess(id));
+      if (refusal) throw new ApiError(ErrorCode.PERMISSION_DENIED, `tasks ${t.task_key}: ${refusal}`);
+    }
+  }
 }
 
 /** The checks that read a job's or a run's access through the client. */
 export class AccessGuards {
   constructor(private readonly client: DurableJobsClient) {}
+
+  /** Who may use a SQL warehouse (undefined: no such warehouse). */
+  warehouseAccess(id: string): Promise<WarehouseAccess | undefined> {
+    return this.client.warehouses.access(id);
+  }
 
   /** A job's access, or undefined when it does not exist (then only admins learn that). */
   async jobAccess(jobId: number): Promise<JobAccess | undefined> {

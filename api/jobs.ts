@@ -3,11 +3,11 @@
 // them resolve against the API's workspace directory.
 import type { FastifyInstance } from 'fastify';
 import { resolveJobSpec } from '../client';
-import { viewerKeywordsOf, type JobSettings } from '../core';
-import { aclFrom, checkRunAs } from './guards';
+import { viewerKeywordsOf, type JobSettings, type Principal } from '../core';
+import { aclFrom, checkCalledJobs, checkOwnerEntries, decideRunAs } from './guards';
 import { jobForVersion, legacyTaskParameters, multiTaskSettings } from './legacy-2-0';
 import { decodeListingToken, encodeListingToken } from './page-tokens';
-import { pageJobTasks } from './paging';
+import { legacyOffset, pageJobTasks } from './paging';
 import { bool, int, optionalObject, optionalString, stringList, stringMap, type Params } from './request-params';
 import { actionRoute, addJobsApiRoutes, jobIdOf, type ApiDeps, type Route } from './routes';
 
@@ -37,6 +37,21 @@ function mergeSettings(current: Params, changes: Params, remove: unknown[]): Par
 export const settingsFrom = async (deps: ApiDeps, raw: unknown): Promise<JobSettings> =>
   (await resolveJobSpec(multiTaskSettings(raw), deps.workspaceDir)).settings;
 
+/**
+ * jobs/reset and jobs/update: the job's identity decided anew (a change of what it runs by someone
+ * who may not act as it is refused) and its run_job_tasks checked, then the settings stored.
+ */
+async function saveJob(deps: ApiDeps, who: Principal, jobId: number, settings: JobSettings): Promise<void> {
+  const current = await deps.client.describeJob(jobId);
+  const runAs = decideRunAs(who, settings, deps.tokens, {
+    jobId,
+    runAs: current.runAs,
+    settings: current.job.settings,
+  });
+  await checkCalledJobs(deps, runAs, settings);
+  await deps.client.resetJob(jobId, settings, { runAs });
+}
+
 const create = (deps: ApiDeps): Route => ({
   method: 'POST',
   path: 'jobs/create',
@@ -44,13 +59,13 @@ const create = (deps: ApiDeps): Route => ({
   handler: async (p, { who, version }) => {
     const { access_control_list, ...settings } = p;
     const acl = aclFrom(access_control_list);
-    checkRunAs(who, settings);
+    checkOwnerEntries(who, acl, deps.tokens);
     // Jobs created through 2.2 queue by default, as on Databricks.
     if (version === '2.2' && settings.queue === undefined) settings.queue = { enabled: true };
-    return deps.client.createJob(await settingsFrom(deps, settings), {
-      creator: { name: who.name, kind: who.kind },
-      accessControlList: acl,
-    });
+    const valid = await settingsFrom(deps, settings);
+    const runAs = decideRunAs(who, valid, deps.tokens);
+    await checkCalledJobs(deps, runAs, valid);
+    return deps.client.createJob(valid, { creator: { name: who.name, kind: who.kind }, accessControlList: acl, runAs });
   },
 });
 
@@ -70,7 +85,7 @@ const list = ({ client }: ApiDeps): Route => ({
     const limit = int(p.limit, 'limit', { min: 1, max: 100, def: 20 })!;
     const pageToken = decodeListingToken(p.page_token);
     // The legacy `offset` (no page_token): that many jobs are read and skipped.
-    const offset = pageToken === undefined ? int(p.offset, 'offset', { min: 0, max: 1000, def: 0 })! : 0;
+    const offset = pageToken === undefined ? legacyOffset(p.offset) : 0;
     const page = await client.listJobsPage({
       limit: offset + limit,
       ...(pageToken !== undefined ? { pageToken } : {}),
@@ -94,9 +109,8 @@ const reset = (deps: ApiDeps): Route => ({
   path: 'jobs/reset',
   guard: { on: 'job', level: 'CAN_MANAGE' },
   handler: async (p, { who }) => {
-    const settings = optionalObject(p.new_settings, 'new_settings');
-    checkRunAs(who, settings);
-    await deps.client.resetJob(jobIdOf(p), await settingsFrom(deps, settings));
+    const valid = await settingsFrom(deps, optionalObject(p.new_settings, 'new_settings'));
+    await saveJob(deps, who, jobIdOf(p), valid);
     return {};
   },
 });
@@ -109,9 +123,8 @@ const update = (deps: ApiDeps): Route => ({
     const id = jobIdOf(p);
     const changes = optionalObject(p.new_settings, 'new_settings') ?? {};
     const remove = stringList(p.fields_to_remove, 'fields_to_remove') ?? [];
-    checkRunAs(who, changes);
     const current = (await deps.client.getJob(id)).settings as unknown as Params;
-    await deps.client.resetJob(id, await settingsFrom(deps, mergeSettings(current, changes, remove)));
+    await saveJob(deps, who, id, await settingsFrom(deps, mergeSettings(current, changes, remove)));
     return {};
   },
 });

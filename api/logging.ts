@@ -1,6 +1,6 @@
 // The API's logger: structured (pino through Fastify), with levels, and a request id on every
 // line. Every request is logged at debug level when it ends; every server error at error level
-// with its stack. The request id comes back in the `x-request-id` header and, on a 5xx, in the
+// with its stack. Every answer says X-Content-Type-Options: nosniff. The request id comes back in the `x-request-id` header and, on a 5xx, in the
 // Databricks error body (a google.rpc.RequestInfo detail), so a user's report finds the log line.
 import { randomUUID } from 'node:crypto';
 import { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -36,6 +36,8 @@ export function addRequestLogging(app: FastifyInstance): void {
   // request is what an async hook costs for nothing here.
   app.addHook('onSend', (req, reply, payload, done) => {
     void reply.header('x-request-id', req.id);
+    // No answer is to be sniffed into another type (a JSON body shown as HTML).
+    void reply.header('x-content-type-options', 'nosniff');
     done(null, payload);
   });
   app.addHook('onResponse', (req, reply, done) => {

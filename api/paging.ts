@@ -1,10 +1,25 @@
 // Databricks list pages and 2.2's task pages: the items of one page, `has_more`, and the token of
 // the next page (api/page-tokens.ts). Empty fields are omitted, as Databricks omits them.
 import type { Job, Run } from '../client';
+import { badRequest } from './errors';
 import { decodeOffsetToken, encodeOffsetToken } from './page-tokens';
+import { int } from './request-params';
 
 /** 2.2 returns at most this many tasks per jobs/get and runs/get page. */
 const TASK_PAGE = 100;
+
+/** Databricks refuses a (deprecated) list `offset` over 1000: deeper pages are for page_token. */
+const MAX_LEGACY_OFFSET = 1000;
+
+/** The legacy `offset` of jobs/list and runs/list: 0 when absent, at most 1000. */
+export function legacyOffset(v: unknown): number {
+  const offset = int(v, 'offset', { min: 0, def: 0 })!;
+  if (offset > MAX_LEGACY_OFFSET)
+    throw badRequest(
+      `Invalid value for offset: ${offset} exceeded the value of ${MAX_LEGACY_OFFSET} allowed; use page_token to read further pages.`
+    );
+  return offset;
+}
 
 /** A Databricks list page: the items key is omitted when empty, and so is an empty next_page_token. */
 export function listPage<K extends string, T>(

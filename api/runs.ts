@@ -4,11 +4,11 @@ import type { FastifyInstance } from 'fastify';
 import { DjobsError, ErrorCode, NotFoundError, readableOr, type Run } from '../client';
 import { viewerKeywordsOf, withOneTimeRunJobId, withRepairHistory, type JobAccess, type Principal } from '../core';
 import { badRequest } from './errors';
-import { aclFrom, checkRunAs, denied, holds } from './guards';
+import { aclFrom, checkCalledJobs, checkOwnerEntries, decideRunAs, denied, holds } from './guards';
 import { settingsFrom } from './jobs';
 import { runForVersion } from './legacy-2-0';
 import { decodeOffsetToken } from './page-tokens';
-import { listPage, pageRunTasks } from './paging';
+import { legacyOffset, listPage, pageRunTasks } from './paging';
 import { bool, int, optionalString, stringList, stringMap, type Params } from './request-params';
 import { runGetBody } from './run-bodies';
 import { actionRoute, addJobsApiRoutes, runIdOf, type ApiDeps, type Route } from './routes';
@@ -20,12 +20,16 @@ const submit = (deps: ApiDeps): Route => ({
   handler: async (p, { who }) => {
     const { run_name, idempotency_token, access_control_list, ...rest } = p;
     const acl = aclFrom(access_control_list);
+    checkOwnerEntries(who, acl, deps.tokens);
     const runName = optionalString(run_name, 'run_name');
     const idempotencyToken = optionalString(idempotency_token, 'idempotency_token');
-    checkRunAs(who, rest);
     const settings = await settingsFrom(deps, { ...rest, ...(runName !== undefined ? { name: runName } : {}) });
+    const runAs = decideRunAs(who, settings, deps.tokens);
+    await checkCalledJobs(deps, runAs, settings);
     return deps.client.submitRun(settings, {
       user: who.name,
+      submitter: { name: who.name, kind: who.kind },
+      runAs,
       accessControlList: acl,
       ...(runName !== undefined ? { runName } : {}),
       ...(idempotencyToken !== undefined ? { idempotencyToken } : {}),
@@ -113,13 +117,16 @@ async function expanded({ client }: ApiDeps, runs: Run[]): Promise<Run[]> {
   return full.filter((r) => r !== undefined);
 }
 
+/** The last millisecond of year 9999: later times are refused (Temporal's list filter takes RFC 3339 times). */
+const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 const list = (deps: ApiDeps): Route => ({
   method: 'GET',
   path: 'jobs/runs/list',
   guard: { on: 'anyone' },
   handler: async (p, { who }) => {
     const limit = int(p.limit, 'limit', { min: 0, max: 25, def: 20 }) || 25;
-    const offset = decodeOffsetToken(p.page_token) ?? int(p.offset, 'offset', { min: 0, def: 0 })!;
+    const offset = decodeOffsetToken(p.page_token) ?? legacyOffset(p.offset);
     if (bool(p.active_only) && bool(p.completed_only))
       throw badRequest('active_only and completed_only cannot both be true.');
     if (p.run_type !== undefined && p.run_type !== 'JOB_RUN' && p.run_type !== 'SUBMIT_RUN')
@@ -128,8 +135,8 @@ const list = (deps: ApiDeps): Route => ({
       );
     const id = int(p.job_id, 'job_id');
     if (id !== undefined) await deps.guards.requireJob(who, id, 'CAN_VIEW');
-    const from = int(p.start_time_from, 'start_time_from', { min: 0 });
-    const to = int(p.start_time_to, 'start_time_to', { min: 0 });
+    const from = int(p.start_time_from, 'start_time_from', { min: 0, max: MAX_TIME_MS });
+    const to = int(p.start_time_to, 'start_time_to', { min: 0, max: MAX_TIME_MS });
     const runs = await deps.client.listRuns({
       ...(id !== undefined ? { jobId: id } : {}),
       activeOnly: bool(p.active_only),

@@ -5,7 +5,7 @@
 // directly.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { DurableJobsClient } from '../client';
-import { addAuthentication, type TokenMap } from './auth';
+import { addAuthentication, type FailedAuthLimit, type TokenMap } from './auth';
 import { registerClustersApi } from './clusters';
 import { isCodecRequest, registerCodecServer, type CodecServerOptions } from './codec-server';
 import { addErrorHandling, errorHandlingOptions } from './errors';
@@ -20,6 +20,7 @@ import type { ApiDeps } from './routes';
 import { registerRunsApi } from './runs';
 import { registerSecretsApi } from './secrets';
 import type { SignInOptions } from './sign-in';
+import { registerWarehousesApi } from './warehouses';
 import { isWebUiPath, registerWebUi } from './web-ui';
 
 export interface ApiServerOptions {
@@ -32,6 +33,8 @@ export interface ApiServerOptions {
   log?: ApiLogOptions;
   /** Codec server for the Temporal Web UI (api/codec-server.ts). */
   codec?: CodecServerOptions;
+  /** Failed authentications per client address before 429. @default 30 a minute */
+  failedAuthLimit?: FailedAuthLimit;
   /** Serve HTTPS with this PEM certificate chain and key. */
   https?: { cert: Buffer; key: Buffer };
   /** Sign-in links to the web UI (api/sign-in.ts): the dev admin token's file, the codes' lifetime. */
@@ -57,7 +60,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   acceptJsonBodies(app);
   addErrorHandling(app);
   addRequestLogging(app);
-  addAuthentication(app, tokens, isPublic);
+  await addAuthentication(app, tokens, isPublic, opts.failedAuthLimit);
 
   registerCodecServer(app, deps, opts.codec);
   registerSecretsApi(app, deps);
@@ -71,5 +74,6 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   registerRunsApi(app, deps);
   registerPermissionsApi(app, deps);
   registerClustersApi(app, deps);
+  registerWarehousesApi(app, deps);
   return app;
 }

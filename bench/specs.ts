@@ -1,6 +1,6 @@
 // The job shapes the benchmark sections run, each with the hand-written Temporal workflow that
 // does the same work (bench/workflows.ts) where one exists.
-import type { JobSettings } from '../core';
+import { FOR_EACH_INPUTS_MAX_CHARACTERS, type JobSettings } from '../core';
 
 /** n shell tasks, each depending on the one before. */
 export function chainSpec(n: number, command = 'true'): JobSettings {
@@ -54,15 +54,22 @@ export function dagSpec(deps: number[][]): JobSettings {
   };
 }
 
-/** One for_each task over n inputs, `concurrency` iterations at once. */
+/**
+ * One for_each task over n inputs, `concurrency` iterations at once. An array longer than
+ * Databricks' 10,000 characters inline (10,000 inputs) is passed through a job parameter, which
+ * Databricks allows up to 48 KiB.
+ */
 export function forEachSpec(n: number, concurrency: number): JobSettings {
+  const items = JSON.stringify(Array.from({ length: n }, (_, i) => i));
+  const inline = items.length <= FOR_EACH_INPUTS_MAX_CHARACTERS;
   return {
     name: `for-each-${n}`,
+    ...(inline ? {} : { parameters: [{ name: 'items', default: items }] }),
     tasks: [
       {
         task_key: 'each',
         for_each_task: {
-          inputs: JSON.stringify(Array.from({ length: n }, (_, i) => i)),
+          inputs: inline ? items : '{{job.parameters.items}}',
           concurrency,
           task: { task_key: 'item', shell_command_task: { command: 'true' } },
         },

@@ -55,6 +55,7 @@ export async function workerFor(
   return createDjobsWorker({
     connection,
     dataConverter,
+    acceptPlaintextPayloads: config.encryption.acceptPlaintext,
     ...(process.env.DJOBS_API_PRINCIPALS ? { principalsFile: process.env.DJOBS_API_PRINCIPALS } : {}),
     namespace: config.namespace,
     taskQueue: config.taskQueue,

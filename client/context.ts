@@ -3,7 +3,17 @@
 import { userInfo } from 'node:os';
 import type { Client, TLSConfig } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { runPageUrl, runWorkflowId, validateJobSettings, type JobSettings, type TriggerTiming } from '../core';
+import {
+  canonicalJson,
+  runPageUrl,
+  runWorkflowId,
+  validateJobSettings,
+  type JobSettings,
+  type RunAsIdentity,
+  type TriggerTiming,
+} from '../core';
+import { keyRingOf } from '../encryption/data-converter';
+import { sealIdentity } from '../encryption/sealed-identity';
 import type { JobRunOptions } from '../workflows/definitions';
 import { SpecValidationError } from './errors';
 
@@ -81,6 +91,14 @@ export class ClientContext {
 
   defaultUser(): string {
     return this.options.user ?? userInfo().username;
+  }
+
+  /**
+   * The identity a run of these settings acts as, sealed with this client's key ring (a plain
+   * claim when it does not encrypt): the worker runs nothing whose identity it cannot open.
+   */
+  sealIdentity(runAs: RunAsIdentity, settings: JobSettings): string {
+    return sealIdentity(keyRingOf(this.temporal.options.loadedDataConverter), runAs, canonicalJson(settings));
   }
 
   /** The Temporal Web UI page of this client's namespace. */

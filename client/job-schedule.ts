@@ -2,7 +2,7 @@
 // job's cron schedule or periodic trigger), its action (the jobRun workflow a fire starts, with
 // the job's settings as its input and its access in the run's memo) and its search attributes.
 import { ScheduleOverlapPolicy, type ScheduleOptionsAction, type ScheduleSpec } from '@temporalio/client';
-import { translateQuartzCron, type JobAccess, type JobSettings } from '../core';
+import { translateQuartzCron, type JobAccess, type JobSettings, type RunAsIdentity } from '../core';
 import { JOB_RUN_WORKFLOW_TYPE, type JobRunInput } from '../workflows/definitions';
 import {
   DjobsJobId,
@@ -14,7 +14,7 @@ import {
 } from '../workflows/search-attributes';
 import type { ClientContext } from './context';
 import { SpecValidationError } from './errors';
-import { runAsOf, runMemo } from './stored-records';
+import { runMemo } from './stored-records';
 import { viewersAttribute } from './viewer-query';
 
 const UNIT_MS = { MINUTES: 60_000, HOURS: 3_600_000, DAYS: 86_400_000, WEEKS: 604_800_000 } as const;
@@ -31,11 +31,14 @@ export function jobScheduleFields(
   jobId: number,
   settings: JobSettings,
   access: JobAccess,
-  creator: string | undefined
+  creator: string | undefined,
+  runAs: RunAsIdentity
 ) {
   const input: JobRunInput = {
     jobId,
     settings,
+    // Sealed with the settings: a scheduled run (and one a trigger starts) acts as the job's identity.
+    identity: ctx.sealIdentity(runAs, settings),
     trigger: 'PERIODIC',
     runType: 'JOB_RUN',
     ...(ctx.options.runOptions ? { options: ctx.options.runOptions } : {}),
@@ -66,7 +69,7 @@ export function jobScheduleFields(
     workflowId: `djobs-sched-${jobId}`,
     args: [input],
     // Every scheduled run records who it runs as and the job's access at its start.
-    memo: { ...runMemo(access, runAsOf(settings, access), creator), ...NOT_YET_ADMITTED.memo },
+    memo: { ...runMemo(access, runAs, creator), ...NOT_YET_ADMITTED.memo },
     typedSearchAttributes: [
       kindAttribute(WorkflowKind.RUN),
       { key: DjobsJobId, value: jobId },

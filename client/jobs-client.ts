@@ -7,12 +7,13 @@
 // client/index.ts does not export.
 import { Client, Connection } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
-import type { JobAccess, Run, RunState } from '../core';
+import type { JobAccess, Run, RunAsIdentity, RunState } from '../core';
 import { NotificationDestinationStore } from '../stores/notification-destinations';
 import { SecretScopes } from '../stores/secret-scopes';
+import { Warehouses } from '../stores/warehouses';
 import { ClientContext, type DurableJobsClientOptions } from './context';
 import { TemporalUnavailableError } from './errors';
-import { Jobs, type CreateJobOptions, type Job, type ListJobsPageOptions } from './jobs';
+import { Jobs, type CreateJobOptions, type Job, type ListJobsPageOptions, type StoredJob } from './jobs';
 import { RunOutputs, type RunOutput } from './run-output';
 import { RunControl } from './run-control';
 import { RunListing, type ListRunsOptions } from './run-listing';
@@ -45,6 +46,8 @@ export class DurableJobsClient {
   readonly secretScopes: SecretScopes;
   /** Notification destinations, kept in Temporal with their secrets sealed (stores/notification-destinations.ts). */
   readonly notificationDestinations: NotificationDestinationStore;
+  /** SQL warehouses' records: their owners and grants (stores/warehouses.ts). */
+  readonly warehouses: Warehouses;
   private readonly temporal: Client;
   private readonly jobs: Jobs;
   private readonly starts: RunStarts;
@@ -58,6 +61,7 @@ export class DurableJobsClient {
     temporalClients.set(this, temporal);
     this.secretScopes = SecretScopes.of(temporal);
     this.notificationDestinations = NotificationDestinationStore.of(temporal);
+    this.warehouses = new Warehouses(temporal);
     const ctx = new ClientContext(temporal, options);
     this.namespace = ctx.namespace;
     this.taskQueue = ctx.taskQueue;
@@ -139,6 +143,10 @@ export class DurableJobsClient {
   getJob(jobId: number): Promise<Job> {
     return this.jobs.getJob(jobId);
   }
+  /** A job with its access and the identity its runs act as (as recently read: `recentJob`). */
+  describeJob(jobId: number): Promise<StoredJob> {
+    return this.jobs.recentJob(jobId);
+  }
   /** Who owns a job and who else may see, run or manage it (cached for `jobAccessCacheMs`). */
   getJobAccess(jobId: number): Promise<JobAccess> {
     return this.jobs.getJobAccess(jobId);
@@ -160,8 +168,8 @@ export class DurableJobsClient {
     return this.jobs.listJobsPage(options);
   }
   /** jobs/reset: replaces all settings. Runs already started keep the settings they started with. */
-  resetJob(jobId: number, settings: unknown): Promise<void> {
-    return this.jobs.resetJob(jobId, settings);
+  resetJob(jobId: number, settings: unknown, options: { runAs?: RunAsIdentity } = {}): Promise<void> {
+    return this.jobs.resetJob(jobId, settings, options);
   }
   /** jobs/delete: the job and its schedule go; runs in flight finish. */
   deleteJob(jobId: number): Promise<void> {

@@ -10,10 +10,12 @@ import {
   MAX_RUN_ID,
   jobScheduleId,
   jobViewerKeywords,
+  runAsOfSetting,
   updateAccess,
   type AccessControlEntry,
   type JobAccess,
   type JobSettings,
+  type RunAsIdentity,
 } from '../core';
 import { createSchedule, onSchedule } from '../stores/schedule-records';
 import { DjobsJobId, DjobsJobName, DjobsViewers } from '../workflows/search-attributes';
@@ -54,6 +56,15 @@ export interface CreateJobOptions {
   creator?: { name: string; kind: 'user' | 'service_principal' };
   /** Databricks access_control_list: grants stored with the job. */
   accessControlList?: AccessControlEntry[];
+  /** Who its runs act as, as the API decided it; default: the settings' run_as, else the creator. */
+  runAs?: RunAsIdentity;
+}
+
+/** A job as read from its schedule: the job, who may use it, and who its runs act as. */
+export interface StoredJob {
+  job: Job;
+  access: JobAccess;
+  runAs: RunAsIdentity;
 }
 
 /** One page of jobs/list (`listJobsPage`). */
@@ -80,9 +91,7 @@ const MAX_GRANTED_IN_QUERY = 500;
 
 export class Jobs {
   /** Recently read jobs, by job id (see `recentJob`). */
-  private readonly recentJobs = new LruCache<number, { at: number; read: Promise<{ job: Job; access: JobAccess }> }>(
-    RECENT_JOBS
-  );
+  private readonly recentJobs = new LruCache<number, { at: number; read: Promise<StoredJob> }>(RECENT_JOBS);
 
   /**
    * Jobs whose access this client changed (their viewer keywords now) or deleted (null), until a
@@ -105,11 +114,12 @@ export class Jobs {
       },
       options.accessControlList ?? []
     );
+    const runAs = options.runAs ?? runAsOfSetting(valid.run_as) ?? { kind: creator.kind, name: creator.name };
     for (let tries = 0; tries <= 5; tries++) {
       const jobId = randomInt(1, MAX_RUN_ID);
       const stored = await createSchedule(this.ctx.temporal, {
         scheduleId: jobScheduleId(jobId),
-        ...jobScheduleFields(this.ctx, jobId, valid, access, creator.name),
+        ...jobScheduleFields(this.ctx, jobId, valid, access, creator.name, runAs),
         memo: { [JOB_MEMO_CREATED]: created, [JOB_MEMO_CREATOR]: creator.name },
       });
       if (!stored) continue; // the random id is taken: draw another
@@ -135,7 +145,7 @@ export class Jobs {
    * through this client (reset, update, delete, permissions) drops the job at once; a change made
    * by another process is seen within that time.
    */
-  recentJob(jobId: number): Promise<{ job: Job; access: JobAccess }> {
+  recentJob(jobId: number): Promise<StoredJob> {
     const ttl = this.ctx.options.jobAccessCacheMs ?? 1000;
     if (ttl <= 0) return this.describeJob(jobId);
     const hit = this.recentJobs.get(jobId);
@@ -155,7 +165,10 @@ export class Jobs {
       await this.onSchedule(jobId, (schedule) =>
         schedule.update((prev) => {
           const input = scheduledRunInput(prev.action.args, jobId);
-          return jobScheduleFields(this.ctx, jobId, input.settings, access, creatorOf(prev.memo).creator_user_name);
+          const creator = creatorOf(prev.memo).creator_user_name;
+          // The job keeps acting as it did: a new owner does not change whose identity its runs use.
+          const runAs = runAsOf(prev.action.memo, input.settings, accessOf(prev.action.memo) ?? legacyAccess(creator));
+          return jobScheduleFields(this.ctx, jobId, input.settings, access, creator, runAs);
         })
       );
     } finally {
@@ -166,23 +179,22 @@ export class Jobs {
   }
 
   /** A job and its access, from one describe of its schedule. */
-  async describeJob(jobId: number): Promise<{ job: Job; access: JobAccess }> {
+  async describeJob(jobId: number): Promise<StoredJob> {
     const d = await decodedRecord(`Job ${jobId}`, () => this.onSchedule(jobId, (schedule) => schedule.describe()));
     const input = scheduledRunInput(d.action.args, jobId);
     const creator = creatorOf(d.memo);
-    const access = accessOf(d.action.memo) ?? {
-      owner: { user_name: creator.creator_user_name ?? 'unknown' },
-      grants: [],
-    };
+    const access = accessOf(d.action.memo) ?? legacyAccess(creator.creator_user_name);
+    const runAs = runAsOf(d.action.memo, input.settings, access);
     return {
       job: {
         job_id: jobId,
         created_time: createdTime(d.memo, d.info.createdAt.getTime()),
         ...creator,
-        run_as_user_name: runAsOf(input.settings, access),
+        run_as_user_name: runAs.name,
         settings: input.settings,
       },
       access,
+      runAs,
     };
   }
 
@@ -209,7 +221,8 @@ export class Jobs {
    */
   async listJobsPage(options: ListJobsPageOptions): Promise<{ jobs: Job[]; nextPageToken?: string }> {
     const clauses = [`${DjobsJobId.name} IS NOT NULL`];
-    if (options.name !== undefined) clauses.push(`${DjobsJobName.name} = ${quoteQueryValue(options.name)}`);
+    const nameClause = options.name !== undefined ? jobNameClause(options.name) : undefined;
+    if (nameClause) clauses.push(nameClause);
     // Jobs saved before DjobsViewers existed have none: listed, and judged by the caller's check.
     // Jobs this client just shared with the principal are asked for by id too: the index may not
     // name the principal yet, and a grant made through this server is honoured at once.
@@ -235,6 +248,7 @@ export class Jobs {
         const jobId = jobIdOfSchedule(s.scheduleId);
         if (jobId === undefined) return undefined;
         const listed = decodeTypedSearchAttributes(s.searchAttributes?.indexedFields);
+        if (options.name !== undefined && listed.get(DjobsJobName) !== options.name) return undefined;
         if (options.visibleTo && !(await this.visibleInListing(jobId, listed.get(DjobsViewers), options.visibleTo)))
           return undefined;
         /** The job as the listing has it; one whose memo cannot be decoded is listed all the same. */
@@ -325,14 +339,16 @@ export class Jobs {
   }
 
   /** jobs/reset: replaces all settings. Runs already started keep the settings they started with. */
-  async resetJob(jobId: number, settings: unknown): Promise<void> {
+  async resetJob(jobId: number, settings: unknown, options: { runAs?: RunAsIdentity } = {}): Promise<void> {
     const valid = this.ctx.validate(settings);
     try {
       await this.onSchedule(jobId, (schedule) =>
         schedule.update((prev) => {
           const creator = creatorOf(prev.memo).creator_user_name;
-          const access = accessOf(prev.action.memo) ?? { owner: { user_name: creator ?? 'unknown' }, grants: [] };
-          return jobScheduleFields(this.ctx, jobId, valid, access, creator);
+          const access = accessOf(prev.action.memo) ?? legacyAccess(creator);
+          const previous = scheduledRunInput(prev.action.args, jobId).settings;
+          const runAs = options.runAs ?? runAsOfSetting(valid.run_as) ?? runAsOf(prev.action.memo, previous, access);
+          return jobScheduleFields(this.ctx, jobId, valid, access, creator, runAs);
         })
       );
     } finally {
@@ -363,6 +379,25 @@ export class Jobs {
     return onSchedule(this.ctx.temporal, jobScheduleId(jobId), act, () => new NotFoundError('Job', jobId));
   }
 }
+
+/**
+ * The listing filter of jobs named `name`. Temporal's SQL visibility matches no string with a
+ * backslash in it, however it is escaped (tried on the dev server: `=`, `IN`, `STARTS_WITH`, the
+ * backslash single, doubled or quadrupled): such a name is asked for by the part before its first
+ * backslash, and the listing is then filtered exactly by the caller (empty pages may result, with
+ * a next page token, as Databricks allows).
+ */
+function jobNameClause(name: string): string | undefined {
+  const at = name.indexOf('\\');
+  if (at < 0) return `${DjobsJobName.name} = ${quoteQueryValue(name)}`;
+  return at > 0 ? `${DjobsJobName.name} STARTS_WITH ${quoteQueryValue(name.slice(0, at))}` : undefined;
+}
+
+/** The access of a job saved before access was stored with it: its creator owns it. */
+const legacyAccess = (creator: string | undefined): JobAccess => ({
+  owner: { user_name: creator ?? 'unknown' },
+  grants: [],
+});
 
 const sameKeywords = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && a.every((k) => b.includes(k));

@@ -11,6 +11,7 @@ import {
   jobRunIdOf,
   latestAttempt,
   repairSelection,
+  runAsOfSetting,
   runIdFromString,
   runWorkflowId,
   translateQuartzCron,
@@ -19,6 +20,7 @@ import {
   type JobAccess,
   type JobSettings,
   type LegacyTaskParameters,
+  type RunAsIdentity,
   type TriggerType,
 } from '../core';
 import { JOB_RUN_WORKFLOW_TYPE, type JobRunInput } from '../workflows/definitions';
@@ -47,6 +49,10 @@ export interface StartRunOptions {
   runName?: string;
   /** Who starts the run (`creator_user_name`); default: the client's `user`. */
   user?: string;
+  /** runs/submit: the submitter, who owns the run (a user or a service principal); default: `user`, a user. */
+  submitter?: { name: string; kind: 'user' | 'service_principal' };
+  /** runs/submit: who the run acts as, as the API decided it; default: run_as, else the submitter. */
+  runAs?: RunAsIdentity;
   /** runs/submit only: grants on the one-time run; the submitter owns it. */
   accessControlList?: AccessControlEntry[];
   /**
@@ -79,7 +85,7 @@ export class RunStarts {
 
   /** jobs/run-now */
   async runNow(jobId: number, options: StartRunOptions = {}): Promise<{ run_id: number }> {
-    const { job, access } = await this.jobs.recentJob(jobId);
+    const { job, access, runAs } = await this.jobs.recentJob(jobId);
     let settings = job.settings;
     if (options.taskParameters) {
       const applied = applyLegacyTaskParameters(settings, options.taskParameters, {
@@ -90,7 +96,7 @@ export class RunStarts {
         throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, applied.problems.join(' '));
       settings = applied.settings;
     }
-    return this.startRun(settings, { ...options, jobId, trigger: 'ONE_TIME', runType: 'JOB_RUN' }, access);
+    return this.startRun(settings, { ...options, jobId, trigger: 'ONE_TIME', runType: 'JOB_RUN' }, access, runAs);
   }
 
   /**
@@ -104,7 +110,7 @@ export class RunStarts {
     jobId: number,
     options: { from: Date; to: Date; jobParameters?: Record<string, string>; user?: string }
   ): Promise<{ run_id: number; trigger_time: number }[]> {
-    const { job, access } = await this.jobs.describeJob(jobId);
+    const { job, access, runAs } = await this.jobs.describeJob(jobId);
     const schedule = job.settings.schedule;
     if (!schedule)
       throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, `Job ${jobId} has no cron schedule to backfill.`);
@@ -131,7 +137,8 @@ export class RunStarts {
           ...(options.jobParameters ? { jobParameters: options.jobParameters } : {}),
           ...(options.user ? { user: options.user } : {}),
         },
-        access
+        access,
+        runAs
       );
       started.push({ run_id, trigger_time: t });
     }
@@ -141,9 +148,18 @@ export class RunStarts {
   /** runs/submit: a one-time run of settings that are not stored as a job. */
   async submitRun(settings: unknown, options: StartRunOptions = {}): Promise<{ run_id: number }> {
     const valid = this.ctx.validate(settings);
-    const submitter = options.user ?? this.ctx.defaultUser();
-    const access = updateAccess({ owner: { user_name: submitter }, grants: [] }, options.accessControlList ?? []);
-    return this.startRun(valid, { ...options, trigger: 'ONE_TIME', runType: 'SUBMIT_RUN' }, access);
+    const submitter = options.submitter ?? { name: options.user ?? this.ctx.defaultUser(), kind: 'user' as const };
+    // A service principal's run is its own: it owns it as a service principal, and sees it.
+    const owner =
+      submitter.kind === 'user' ? { user_name: submitter.name } : { service_principal_name: submitter.name };
+    const access = updateAccess({ owner, grants: [] }, options.accessControlList ?? []);
+    const runAs = options.runAs ?? runAsOfSetting(valid.run_as) ?? submitter;
+    return this.startRun(
+      valid,
+      { user: submitter.name, ...options, trigger: 'ONE_TIME', runType: 'SUBMIT_RUN' },
+      access,
+      runAs
+    );
   }
 
   private async startRun(
@@ -154,7 +170,8 @@ export class RunStarts {
       runType: 'JOB_RUN' | 'SUBMIT_RUN';
       triggerTime?: number;
     },
-    access: JobAccess
+    access: JobAccess,
+    runAs: RunAsIdentity
   ): Promise<{ run_id: number }> {
     const defined = new Set((settings.parameters ?? []).map((p) => p.name));
     const unknown = Object.keys(o.jobParameters ?? {}).filter((k) => !defined.has(k));
@@ -180,6 +197,7 @@ export class RunStarts {
         ...(o.jobId !== undefined ? { jobId: o.jobId } : {}),
         runName: name,
         settings,
+        identity: this.ctx.sealIdentity(runAs, settings),
         ...(o.jobParameters ? { jobParameters: o.jobParameters } : {}),
         trigger: o.trigger,
         ...(o.triggerTime !== undefined ? { triggerTime: o.triggerTime } : {}),
@@ -190,7 +208,7 @@ export class RunStarts {
         await this.startWorkflow(input, {
           reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           memo: {
-            ...runMemo(access, runAsOf(settings, access), o.user ?? this.ctx.defaultUser(), o.taskParameters),
+            ...runMemo(access, runAs, o.user ?? this.ctx.defaultUser(), o.taskParameters),
             // A job run is QUEUED or PENDING from the moment it exists until its job's gate admits it.
             ...(o.jobId !== undefined ? NOT_YET_ADMITTED.memo : {}),
           },
@@ -222,9 +240,18 @@ export class RunStarts {
     }
     const previous = await this.reads.getRunState(jobRunId);
     let settings = previous.settings;
+    // The run acts as it did, unless it is repaired with its job's current settings: then as the job.
+    let runAs = runAsOf(
+      described.memo,
+      settings,
+      accessOf(described.memo) ?? { owner: { user_name: 'unknown' }, grants: [] }
+    );
     if (previous.job_id !== undefined && previous.run_type === 'JOB_RUN') {
       try {
-        settings = (await this.jobs.getJob(previous.job_id)).settings;
+        ({
+          job: { settings },
+          runAs,
+        } = await this.jobs.describeJob(previous.job_id));
       } catch (err) {
         if (!(err instanceof NotFoundError)) throw err; // job deleted: repair with the run's own settings
       }
@@ -254,6 +281,7 @@ export class RunStarts {
       ...(previous.job_id !== undefined ? { jobId: previous.job_id } : {}),
       runName: previous.run_name,
       settings,
+      identity: this.ctx.sealIdentity(runAs, settings),
       jobParameters: { ...previous.job_parameters, ...(options.jobParameters ?? {}) },
       trigger: previous.trigger,
       runType: previous.run_type,

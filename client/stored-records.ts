@@ -3,7 +3,15 @@
 // the run state a workflow returns or carries in its failure. Everything read back is parsed here
 // with zod, so a record written by another version fails loudly instead of flowing on as a cast.
 import { z } from 'zod';
-import { JobSettings, ownerName, type JobAccess, type LegacyTaskParameters, type RunState } from '../core';
+import {
+  JobSettings,
+  ownerName,
+  runAsOfSetting,
+  type JobAccess,
+  type LegacyTaskParameters,
+  type RunAsIdentity,
+  type RunState,
+} from '../core';
 import type { JobRunInput } from '../workflows/definitions';
 import { DjobsError, ErrorCode } from './errors';
 import { storedRecord } from '../stores/schedule-records';
@@ -14,6 +22,8 @@ export const JOB_MEMO_CREATOR = 'creator_user_name';
 /** Memo keys on a job's schedule action, hence on every run it starts, and on run-now/submit runs. */
 const MEMO_ACCESS = 'djobs_access';
 const MEMO_RUN_AS = 'run_as_user_name';
+/** The run_as identity itself (kind and name): decided when the job was saved or the run submitted. */
+const MEMO_RUN_AS_IDENTITY = 'djobs_run_as';
 /** The legacy task parameters a run-now run was started with (Databricks `overriding_parameters`). */
 const MEMO_OVERRIDING = 'overriding_parameters';
 
@@ -27,6 +37,7 @@ const StoredAccess = z.object({
   owner: z.union([z.object({ user_name: z.string() }), z.object({ service_principal_name: z.string() })]),
   grants: z.array(Grant),
 });
+const StoredRunAs = z.object({ kind: z.enum(['user', 'service_principal', 'group']), name: z.string() });
 const StringMap = z.record(z.string(), z.string());
 const StringList = z.array(z.string());
 const StoredOverriding = z.object({
@@ -68,13 +79,14 @@ export function storedRunState(value: unknown, source: string): RunState {
  */
 export function runMemo(
   access: JobAccess,
-  runAs: string,
+  runAs: RunAsIdentity,
   creator: string | undefined,
   overriding?: LegacyTaskParameters
 ): Record<string, unknown> {
   return {
     [MEMO_ACCESS]: access,
-    [MEMO_RUN_AS]: runAs,
+    [MEMO_RUN_AS]: runAs.name,
+    [MEMO_RUN_AS_IDENTITY]: runAs,
     ...(creator ? { [JOB_MEMO_CREATOR]: creator } : {}),
     ...(overriding && Object.keys(overriding).length > 0 ? { [MEMO_OVERRIDING]: overriding } : {}),
   };
@@ -101,10 +113,23 @@ export function accessOf(memo: Record<string, unknown> | undefined): JobAccess |
   return parsed.success ? parsed.data : undefined;
 }
 
-/** Databricks: a job runs as its `run_as` identity, or else as its owner. */
-export function runAsOf(settings: JobSettings, access: JobAccess): string {
-  const r = settings.run_as;
-  return r?.user_name ?? r?.service_principal_name ?? r?.group_name ?? ownerName(access);
+/**
+ * Who a job or run acts as: the identity stored when it was saved or submitted, else (records
+ * written before it was stored) its `run_as`, else its owner.
+ */
+export function runAsOf(
+  memo: Record<string, unknown> | undefined,
+  settings: JobSettings,
+  access: JobAccess
+): RunAsIdentity {
+  const stored = StoredRunAs.safeParse(memo?.[MEMO_RUN_AS_IDENTITY]);
+  if (stored.success) return stored.data;
+  return (
+    runAsOfSetting(settings.run_as) ?? {
+      kind: 'user_name' in access.owner ? 'user' : 'service_principal',
+      name: ownerName(access),
+    }
+  );
 }
 
 export function creatorOf(memo: Record<string, unknown> | undefined): { creator_user_name?: string } {

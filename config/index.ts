@@ -81,6 +81,11 @@ const Env = z.object({
   DJOBS_ENCRYPTION_KEYS: z.string().min(1).optional(),
   /** Key file (one `id:base64key` a line, newest last). @default $DJOBS_HOME/encryption-keys */
   DJOBS_ENCRYPTION_KEY_FILE: z.string().min(1).optional(),
+  /**
+   * Workers: act on payloads that are not encrypted (runs written before encryption was turned
+   * on). Off by default: an encrypting worker refuses them.
+   */
+  DJOBS_ACCEPT_PLAINTEXT_PAYLOADS: z.enum(['true', 'false']).default('false'),
   /** TLS to Temporal: client certificate and key files (mTLS), CA bundle file, server name. */
   TEMPORAL_TLS_CERT: z.string().min(1).optional(),
   TEMPORAL_TLS_KEY: z.string().min(1).optional(),
@@ -130,7 +135,8 @@ export interface DjobsConfig {
   triggers: TriggerTiming;
   jobAccessCacheMs: number;
   poolMaxTasks: Record<string, number>;
-  encryption: { enabled: boolean; keys?: string; keyFile: string };
+  /** `acceptPlaintext`: the workers' migration switch for runs written before encryption was turned on. */
+  encryption: { enabled: boolean; acceptPlaintext: boolean; keys?: string; keyFile: string };
   temporalTls?: { cert?: string; key?: string; ca?: string; serverName?: string };
   apiTls?: { cert: string; key: string };
   codecCorsOrigins: string[];
@@ -193,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
       .filter((o) => o !== ''),
     encryption: {
       enabled: e.DJOBS_ENCRYPTION === 'on',
+      acceptPlaintext: e.DJOBS_ACCEPT_PLAINTEXT_PAYLOADS === 'true',
       ...(e.DJOBS_ENCRYPTION_KEYS ? { keys: e.DJOBS_ENCRYPTION_KEYS } : {}),
       keyFile: path.resolve(e.DJOBS_ENCRYPTION_KEY_FILE ?? dataPaths(home).encryptionKeys),
     },

@@ -14,7 +14,19 @@ const Tokens = {
 
 export const PrincipalsFile = z.strictObject({
   users: z.array(z.strictObject({ user_name: z.string().min(1), ...Tokens })).default([]),
-  service_principals: z.array(z.strictObject({ service_principal_name: z.string().min(1), ...Tokens })).default([]),
+  service_principals: z
+    .array(
+      z.strictObject({
+        service_principal_name: z.string().min(1),
+        ...Tokens,
+        /**
+         * Users, service principals and groups holding Databricks' `servicePrincipal/user` role on
+         * it: they may name it in a job's run_as.
+         */
+        service_principal_users: z.array(z.string().min(1)).default([]),
+      })
+    )
+    .default([]),
 });
 export type PrincipalsFile = z.infer<typeof PrincipalsFile>;
 
@@ -23,6 +35,8 @@ export interface ConfiguredPrincipal {
   principal: Principal;
   tokens: string[];
   tokenSha256: string[];
+  /** A service principal's `servicePrincipal/user` holders (names of principals or groups). */
+  servicePrincipalUsers: string[];
 }
 
 /** Read a principals file; every problem is reported with its path. */
@@ -50,5 +64,6 @@ export function readPrincipalsFile(file: string): ConfiguredPrincipal[] {
     principal: { name: e.name, kind: e.kind, groups: e.groups, admin: e.groups.includes(ADMINS_GROUP) },
     tokens: e.tokens,
     tokenSha256: e.token_sha256,
+    servicePrincipalUsers: 'service_principal_users' in e ? e.service_principal_users : [],
   }));
 }

@@ -17,8 +17,25 @@ const TAG_BYTES = 16;
 const utf8 = new TextEncoder();
 const text = new TextDecoder();
 
+/**
+ * What a codec that refuses plaintext decodes an unencrypted payload into (core/refused-payload.ts
+ * holds the same field name for the workflows, which import nothing from this leaf).
+ */
+const REFUSED_PAYLOAD = {
+  metadata: { encoding: utf8.encode('json/plain') },
+  data: utf8.encode(JSON.stringify({ djobs_unencrypted_payload_refused: true })),
+};
+
 export class AesGcmPayloadCodec implements PayloadCodec {
-  constructor(readonly ring: KeyRing) {}
+  /**
+   * `refusePlaintext` (workers): a payload that is not encrypted is decoded into a marker, never
+   * into its content, so nothing written into Temporal without the key is acted on. Clients keep
+   * reading payloads written before encryption was turned on.
+   */
+  constructor(
+    readonly ring: KeyRing,
+    readonly options: { refusePlaintext?: boolean } = {}
+  ) {}
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
     const { id, key } = newestKey(this.ring);
@@ -38,8 +55,8 @@ export class AesGcmPayloadCodec implements PayloadCodec {
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
-      // Payloads written before encryption was turned on pass through unchanged.
-      if (!isEncrypted(payload)) return payload;
+      // Payloads written before encryption was turned on pass through unchanged, unless refused.
+      if (!isEncrypted(payload)) return this.options.refusePlaintext ? REFUSED_PAYLOAD : payload;
       const id = text.decode(payload.metadata![KEY_ID_METADATA] ?? new Uint8Array());
       const entry = this.ring.keys.find((k) => k.id === id);
       if (!entry)

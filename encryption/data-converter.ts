@@ -10,9 +10,12 @@ import type { KeyRing } from './key-ring';
  * Payloads encrypted with the ring's newest key (none when encryption is off: payloads stay
  * plain), failure messages and stack traces encoded into payloads so they are encrypted too.
  */
-export function djobsDataConverter(ring: KeyRing | undefined): DataConverter {
+export function djobsDataConverter(
+  ring: KeyRing | undefined,
+  options: { refusePlaintext?: boolean } = {}
+): DataConverter {
   return {
-    payloadCodecs: ring ? [new AesGcmPayloadCodec(ring)] : [],
+    payloadCodecs: ring ? [new AesGcmPayloadCodec(ring, options)] : [],
     failureConverterPath: failureConverterModulePath(),
   };
 }
@@ -29,7 +32,19 @@ export function failureConverterModulePath(): string {
   return candidates.find((p) => fs.existsSync(p)) ?? path.join(__dirname, '..', 'workflows', 'failure-converter.ts');
 }
 
+/**
+ * A worker's data converter: with encryption on, payloads that are not encrypted are refused
+ * (decoded into a marker the workflows fail on) unless `acceptPlaintext`, the migration switch for
+ * runs written before encryption was turned on.
+ */
+export function workerDataConverter(converter: DataConverter, acceptPlaintext: boolean): DataConverter {
+  const ring = keyRingOf(converter);
+  return ring && !acceptPlaintext
+    ? { ...converter, payloadCodecs: [new AesGcmPayloadCodec(ring, { refusePlaintext: true })] }
+    : converter;
+}
+
 /** The key ring of a connection's payload codec (undefined when encryption is off): sealed records use it. */
-export function keyRingOf(converter: LoadedDataConverter): KeyRing | undefined {
-  return converter.payloadCodecs.find((c) => c instanceof AesGcmPayloadCodec)?.ring;
+export function keyRingOf(converter: Pick<LoadedDataConverter, 'payloadCodecs'> | DataConverter): KeyRing | undefined {
+  return converter.payloadCodecs?.find((c) => c instanceof AesGcmPayloadCodec)?.ring;
 }

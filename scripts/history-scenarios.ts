@@ -239,7 +239,29 @@ export function runScenarios({ client, home }: RecordingContext): RunScenario[] 
     // After 'run-job-task-viewers': the child run starts with the called job's viewers.
     { name: 'run-job-task-viewers', settings: { name: 'placeholder', tasks: [] }, prepare: callerOfAJob },
     // After 'workflow-kind-attribute': the child run starts with DjobsKind = 'run'.
-    { name: 'run-job-task-kind', settings: { name: 'placeholder', tasks: [] }, prepare: callerOfAJob }
+    { name: 'run-job-task-kind', settings: { name: 'placeholder', tasks: [] }, prepare: callerOfAJob },
+    // After 'run-job-task-permission': the called job is loaded once the run's identity is shown
+    // to hold CAN_MANAGE_RUN on it, and the child carries the job's memo.
+    { name: 'run-job-task-permission', settings: { name: 'placeholder', tasks: [] }, prepare: callerOfAJob },
+    // After 'sealed-run-identity': the run opens its sealed identity before anything runs.
+    {
+      name: 'sealed-run-identity',
+      settings: { name: 'sealed', tasks: [sh('a', 'true'), sh('b', 'true', { depends_on: [{ task_key: 'a' }] })] },
+    },
+    // After 'for-each-inputs-limit': inputs a reference fills past 48 KiB end the task INVALID.
+    {
+      name: 'for-each-inputs-limit',
+      settings: {
+        name: 'too many inputs',
+        parameters: [{ name: 'items', default: JSON.stringify(Array.from({ length: 12_000 }, (_, i) => i)) }],
+        tasks: [
+          {
+            task_key: 'each',
+            for_each_task: { inputs: '{{job.parameters.items}}', task: sh('item', 'true') },
+          },
+        ],
+      },
+    }
   );
   // After 'run-notifications': deliveries of on_start, a retried task's on_failure, duration
   // warnings (job and task health rules) and the run's on_failure, to the worker's outbox.

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { createActivities } from '../activities';
-import { djobsDataConverter } from '../encryption/data-converter';
+import { djobsDataConverter, keyRingOf, workerDataConverter } from '../encryption/data-converter';
+import { groupsFromPrincipalsFile } from '../activities/secrets';
 import { createPlanningActivities } from '../activities/planning';
 import { triggerActivities } from '../activities/file-stores';
 import type { ContainmentChoice } from '../activities/containment';
@@ -52,6 +53,11 @@ export interface DjobsWorkerOptions {
   principalsFile?: string;
   /** Payload codec and failure converter (`djobsDataConverter`); default: plain payloads. */
   dataConverter?: DataConverter;
+  /**
+   * Migration switch (DJOBS_ACCEPT_PLAINTEXT_PAYLOADS): act on payloads that are not encrypted,
+   * for runs written before encryption was turned on. Off, an encrypting worker refuses them.
+   */
+  acceptPlaintextPayloads?: boolean;
   /** Email notifications: SMTP, or (default) `.eml` files in `<dataDir>/outbox`. */
   email?: EmailConfig;
   /** Where run pages are (`run_page_url` of notifications). @default the Temporal UI at http://localhost:8233 */
@@ -79,6 +85,12 @@ export function defaultWorkflowBundlePath(): string | undefined {
 export const workflowActivationTimeout: { isolateExecutionTimeout: string } = { isolateExecutionTimeout: '60s' };
 
 export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worker> {
+  const dataConverter = workerDataConverter(
+    opts.dataConverter ?? djobsDataConverter(undefined),
+    opts.acceptPlaintextPayloads ?? false
+  );
+  // The key ring that opens the identities the API seals (none when encryption is off).
+  const ring = keyRingOf(dataConverter);
   const activities = {
     ...createActivities({
       dataDir: opts.dataDir,
@@ -88,7 +100,11 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
       ...(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
       ...(opts.principalsFile ? { principalsFile: opts.principalsFile } : {}),
     }),
-    ...createPlanningActivities(opts.namespace, { poolMaxTasks: opts.poolMaxTasks ?? {} }),
+    ...createPlanningActivities(opts.namespace, {
+      poolMaxTasks: opts.poolMaxTasks ?? {},
+      ...(ring ? { ring } : {}),
+      groupsOf: groupsFromPrincipalsFile(opts.principalsFile),
+    }),
     ...triggerActivities,
     ...createModelRegistryActivities(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
     ...createNotificationActivities({
@@ -110,7 +126,7 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
     defaultHeartbeatThrottleInterval: '1s',
     shutdownGraceTime: '5s',
     // Also carries the failure converter path into the bundle when bundling from workflowsPath.
-    dataConverter: opts.dataConverter ?? djobsDataConverter(undefined),
+    dataConverter,
     ...(opts.identity ? { identity: opts.identity } : {}),
   };
   if (opts.cluster) return Worker.create(common);

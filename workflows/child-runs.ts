@@ -10,6 +10,7 @@ import {
   proxyLocalActivities,
 } from '@temporalio/workflow';
 import {
+  forEachInputsLimitProblem,
   parseForEachInputs,
   runIdFromString,
   type AttemptOutcome,
@@ -33,6 +34,19 @@ import { DEFAULT_HEARTBEAT_TIMEOUT_SECONDS } from './task-attempt-options';
  */
 const RUN_JOB_TASK_VIEWERS_PATCH = 'run-job-task-viewers';
 
+/**
+ * patched() id of Databricks' 48 KiB limit on a for_each task's inputs once its references are
+ * resolved (called only for inputs over it, which started their iterations before the patch).
+ */
+const FOR_EACH_INPUTS_LIMIT_PATCH = 'for-each-inputs-limit';
+
+/**
+ * patched() id of the start-time permission check of run_job_task: the called job is loaded by
+ * `loadCalledJob`, which refuses it unless the run's identity holds CAN_MANAGE_RUN on it (the
+ * refusal names nothing of the other job); the child carries the job's memo.
+ */
+const RUN_JOB_TASK_PERMISSION_PATCH = 'run-job-task-permission';
+
 /** run_job_task: the other job's current settings run as a child run, linked in the Temporal UI. */
 export async function runChildJob(
   ctx: RunContext,
@@ -40,8 +54,13 @@ export async function runChildJob(
   rj: NonNullable<Task['run_job_task']>,
   attempt: AttemptState
 ): Promise<AttemptOutcome> {
-  const { loadJobSettings } = proxyLocalActivities<PlanningActivities>({ startToCloseTimeout: '30s' });
-  const loaded = await loadJobSettings(rj.job_id);
+  const { loadJobSettings, loadCalledJob } = proxyLocalActivities<PlanningActivities>({ startToCloseTimeout: '30s' });
+  // The run's identity must hold CAN_MANAGE_RUN on the called job now, as when the job was saved.
+  const checked = patched(RUN_JOB_TASK_PERMISSION_PATCH);
+  const loaded = checked
+    ? await loadCalledJob({ jobId: rj.job_id, ...(ctx.runAs ? { runAs: ctx.runAs } : {}) })
+    : await loadJobSettings(rj.job_id);
+  if ('refused' in loaded) return { end: 'INVALID', message: loaded.refused };
   if ('missing' in loaded) return { end: 'INVALID', message: `Job ${rj.job_id} does not exist.` };
   const childSettings = loaded.settings as JobSettings;
   const childRunId = runIdFromString(`${ctx.runId}/${attempt.run_id}`);
@@ -59,6 +78,8 @@ export async function runChildJob(
           jobId: rj.job_id,
           runName: childName,
           settings: childSettings,
+          // The called job's sealed identity: its run acts as that job does, as a run-now of it would.
+          ...(loaded.identity !== undefined ? { identity: loaded.identity } : {}),
           ...(rj.job_parameters ? { jobParameters: rj.job_parameters } : {}),
           trigger: 'RUN_JOB_TASK',
           triggerInfo: { run_id: attempt.run_id },
@@ -74,6 +95,8 @@ export async function runChildJob(
         { key: DjobsTrigger, value: 'RUN_JOB_TASK' },
         ...(viewers ? [{ key: DjobsViewers, value: viewers }] : []),
       ],
+      // Who the child acts as and the job's access, shown by runs/get as for any run of the job.
+      ...(checked && loaded.memo ? { memo: loaded.memo } : {}),
       staticSummary: `${childName} · run ${childRunId} of job ${rj.job_id} · from run ${ctx.runId} task ${task.task_key}`,
       // Canceling this run (or its job timeout) cancels the child run and waits for it to stop.
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
@@ -97,6 +120,9 @@ export async function runForEach(
   fe: NonNullable<Task['for_each_task']>,
   attempt: AttemptState
 ): Promise<AttemptOutcome> {
+  const tooLong = forEachInputsLimitProblem(fe.inputs, 'resolved');
+  if (tooLong && patched(FOR_EACH_INPUTS_LIMIT_PATCH))
+    return { end: 'INVALID', message: `for_each_task.inputs: ${tooLong}` };
   const inputs = parseForEachInputs(fe.inputs);
   if (inputs === undefined) {
     return {
@@ -123,6 +149,7 @@ export async function runForEach(
         task: fe.task,
         jobParameters: ctx.jobParameters,
         upstreamTaskValues: ctx.run.upstreamValues(task),
+        ...(ctx.runAs ? { runAs: ctx.runAs } : {}),
         references: { job: refs.job, tasks: refs.tasks },
         heartbeatTimeoutSeconds: ctx.options.heartbeatTimeoutSeconds ?? DEFAULT_HEARTBEAT_TIMEOUT_SECONDS,
         taskQueue: ctx.taskQueues.get(task.task_key) ?? ctx.info.taskQueue,

@@ -16,6 +16,7 @@ import type {
   SlotRequest,
   Progress,
   Run,
+  RunAsIdentity,
   RunState,
   RunType,
   TaskAttemptInput,
@@ -43,6 +44,11 @@ export interface JobRunInput {
   runName?: string;
   /** Validated settings with file paths resolved: a snapshot, so editing the job never changes this run. */
   settings: JobSettings;
+  /**
+   * Who the run acts as, sealed by the API with these settings (encryption/sealed-identity.ts);
+   * the worker opens it before any task runs. Absent from runs started before it existed.
+   */
+  identity?: string;
   /** Run parameter overrides, name → value (job parameter defaults fill the rest). */
   jobParameters?: Record<string, string>;
   trigger?: TriggerType;
@@ -179,6 +185,15 @@ export interface NotificationActivities {
    */
   deliverNotification(input: NotificationDeliveryInput): Promise<NotificationDeliveryResult | void>;
 }
+/**
+ * A job as a run it starts needs it (run_job_task, triggers): its settings, the memo and viewers
+ * its runs carry, its sealed identity; or that it is missing, or may not be started.
+ */
+export type CalledJob =
+  | { settings: unknown; identity?: string; memo?: Record<string, unknown>; viewers?: string[] }
+  | { missing: true }
+  | { refused: string };
+
 export interface PlanningActivities {
   /** Which of these cluster names have a dedicated worker polling their task queue. */
   clustersWithWorkers(clusters: string[]): Promise<string[]>;
@@ -186,9 +201,15 @@ export interface PlanningActivities {
    * The current settings of a job, the memo its runs carry (run_as, access) and its viewer
    * keywords (`DjobsViewers` of its schedule; absent for jobs saved before viewers were indexed).
    */
-  loadJobSettings(
-    jobId: number
-  ): Promise<{ settings: unknown; memo?: Record<string, unknown>; viewers?: string[] } | { missing: true }>;
+  loadJobSettings(jobId: number): Promise<CalledJob>;
+  /** Who a run acts as, from its sealed identity (or why it cannot be trusted: then no task runs). */
+  openRunIdentity(req: {
+    identity?: string;
+    settings: unknown;
+    jobId?: number;
+  }): Promise<{ runAs: RunAsIdentity } | { refused: string }>;
+  /** loadJobSettings for a run_job_task, refused unless `runAs` holds CAN_MANAGE_RUN on the job. */
+  loadCalledJob(req: { jobId: number; runAs?: RunAsIdentity }): Promise<CalledJob>;
   /** Ask a slot gate for a slot, starting the gate if it is not running (signal-with-start). */
   requestSlot(gateWorkflowId: string, request: SlotRequest): Promise<void>;
   /** Give a slot back to its gate (nothing when the gate is gone). */

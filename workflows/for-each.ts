@@ -24,6 +24,7 @@ import {
   type ForEachStats,
   type JsonValue,
   type ReferenceContext,
+  type RunAsIdentity,
   type Task,
 } from '../core/model';
 import type { TaskActivities } from './definitions';
@@ -42,6 +43,8 @@ export interface ForEachInput {
   task: Task;
   jobParameters: Record<string, string>;
   upstreamTaskValues: Record<string, Record<string, JsonValue>>;
+  /** Who the run acts as, as its parent opened it from its sealed identity. */
+  runAs?: RunAsIdentity;
   references: Omit<ReferenceContext, 'task' | 'input'>;
   heartbeatTimeoutSeconds: number;
   taskQueue: string;
@@ -132,6 +135,7 @@ function iterationRunner(input: ForEachInput): (index: number) => Promise<Iterat
         task: { ...resolved.task, task_key: `${input.taskKey}/iteration-${index}` },
         jobParameters: input.jobParameters,
         upstreamTaskValues: input.upstreamTaskValues,
+        ...(input.runAs ? { runAs: input.runAs } : {}),
       });
       return { ok: true };
     } catch (err) {

@@ -70,6 +70,12 @@ const POOL_CAPS_PATCH = 'worker-pool-task-caps';
  * listing never shows RUNNING before the gate admits it.
  */
 const ADMISSION_MARK_PATCH = 'run-marked-until-admitted';
+/**
+ * patched() id of the run's identity opened before anything runs (`openRunIdentity`, a local
+ * activity): the API seals who a run acts as with its settings; a run whose identity cannot be
+ * opened runs no task, each attempt ending INVALID with the reason.
+ */
+const SEALED_IDENTITY_PATCH = 'sealed-run-identity';
 /** Databricks keeps a run queued for at most 48 hours. */
 const MAX_QUEUED_MS = 48 * 3600 * 1000;
 
@@ -86,6 +92,13 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
   setHandler(getRunStateQuery, () => run.state);
 
   if (input.runId === undefined) upsertSearchAttributes([{ key: DjobsRunId, value: runId }]);
+  const identity = patched(SEALED_IDENTITY_PATCH)
+    ? await proxyLocalActivities<PlanningActivities>({ startToCloseTimeout: '30s' }).openRunIdentity({
+        ...(input.identity !== undefined ? { identity: input.identity } : {}),
+        settings: input.settings,
+        ...(input.jobId !== undefined ? { jobId: input.jobId } : {}),
+      })
+    : undefined;
   const slots = slotClient();
   // max_concurrent_runs: a new run of a job waits for (or is refused) a slot from the job's gate;
   // a continued run keeps the slot it had, a repair takes none.
@@ -123,6 +136,8 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
         : await planTaskQueues(run.tasks, options.taskQueue ?? info.taskQueue),
     slots,
     ...(notifier ? { notifier } : {}),
+    ...(identity && 'runAs' in identity ? { runAs: identity.runAs } : {}),
+    ...(identity && 'refused' in identity ? { identityRefused: identity.refused } : {}),
   };
   // Task attempts run in their own scope so that the job timeout can cancel them all while the
   // workflow itself goes on to record the outcome. The timer starts before the admission verdict

@@ -1,7 +1,7 @@
 // What every task of one run shares while the run executes: its state machine, its facts and where
 // its attempts run (task queues decided once per run, worker pools with a cap on running tasks).
 import { proxyLocalActivities, type WorkflowInfo } from '@temporalio/workflow';
-import { clusterTaskQueue, type ActiveRun, type RunReferences, type Task } from '../core/model';
+import { clusterTaskQueue, type ActiveRun, type RunAsIdentity, type RunReferences, type Task } from '../core/model';
 import { poolGateWorkflowId, type JobRunInput, type JobRunOptions, type PlanningActivities } from './definitions';
 import type { SlotClient } from './slots';
 import type { RunNotifier } from './run-notifications';
@@ -22,6 +22,10 @@ export interface RunContext {
   slots: SlotClient;
   /** The run's notifications; absent when its settings name no recipient (or before the patch). */
   notifier?: RunNotifier;
+  /** Who the run acts as, opened from its sealed identity (absent before the patch). */
+  runAs?: RunAsIdentity;
+  /** Why the run's identity cannot be trusted: every task attempt ends INVALID with it, nothing runs. */
+  identityRefused?: string;
 }
 
 /** A worker pool with a global cap on running tasks, and the gate that holds its slots. */

@@ -5,6 +5,7 @@
 // as a signal (every answer of a batch in one workflow task), and give their slot back with a
 // signal when they end (from a local activity, workflows/slots.ts). When the gate has nothing
 // left to do it completes; the next request starts it again.
+import { acceptSignal } from './refused-payloads';
 import {
   condition,
   continueAsNew,
@@ -51,12 +52,14 @@ export async function slotGate(input: SlotGateInput = {}): Promise<void> {
   const outbox: SlotDecision[] = [];
   let handled = 0;
   setHandler(requestSlotSignal, (r) => {
+    if (!acceptSignal('requestSlot', r)) return;
     handled++;
     outbox.push(...requestSlot(gate, r));
   });
-  setHandler(releaseSlotSignal, ({ workflowId }) => {
+  setHandler(releaseSlotSignal, (r) => {
+    if (!acceptSignal('releaseSlot', r)) return;
     handled++;
-    outbox.push(...releaseSlot(gate, workflowId));
+    outbox.push(...releaseSlot(gate, r.workflowId));
   });
   setHandler(getGateQuery, () => gate);
   const { runningWorkflows } = proxyLocalActivities<PlanningActivities>({ startToCloseTimeout: '30s' });

@@ -2,6 +2,7 @@
 // the slot back. One signal handler per workflow receives every gate's answers, keyed by holder:
 // the workflow id for a job run's slot, `<workflow id>#<task run id>` for a task attempt's slot
 // in a worker pool.
+import { acceptSignal } from './refused-payloads';
 import {
   CancellationScope,
   condition,
@@ -39,6 +40,7 @@ export interface SlotClient {
 export function slotClient(): SlotClient {
   const decisions = new Map<string, SlotDecision>();
   setHandler(slotDecisionSignal, (d) => {
+    if (!acceptSignal('slotDecision', d)) return;
     const prev = decisions.get(d.workflowId);
     if (!prev || prev.verdict === 'QUEUED') decisions.set(d.workflowId, d);
   });

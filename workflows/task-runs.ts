@@ -93,6 +93,7 @@ async function runTask(ctx: RunContext, task: Task, crashed: (err: unknown) => v
  * within an activation is what it was; every other kind of attempt keeps the async path.
  */
 function runAttempt(ctx: RunContext, task: Task, attempt: AttemptState): Promise<AttemptOutcome> | AttemptOutcome {
+  if (ctx.identityRefused !== undefined) return { end: 'INVALID', message: ctx.identityRefused };
   if (ctx.references.hasReferences(task)) {
     const resolved = resolveTask(task, ctx.references.context(ctx.run.state, task, attempt));
     if (!resolved.ok) return { end: 'INVALID', message: resolved.error };
@@ -163,5 +164,6 @@ function startActivity(ctx: RunContext, task: Task, attempt: AttemptState): Prom
     task,
     jobParameters: ctx.jobParameters,
     upstreamTaskValues: ctx.run.upstreamValues(task),
+    ...(ctx.runAs ? { runAs: ctx.runAs } : {}),
   });
 }

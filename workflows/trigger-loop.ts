@@ -4,6 +4,7 @@
 // after each, for a bounded number of steps per execution before the trigger continues as new.
 // Each trigger supplies only its step; what a step decides is pure (core/run/triggers.ts,
 // core/run/model-trigger.ts).
+import { acceptSignal } from './refused-payloads';
 import { condition, setHandler, workflowInfo } from '@temporalio/workflow';
 import { configureTriggerSignal, getTriggerStateQuery, stopTriggerSignal } from './definitions';
 
@@ -34,6 +35,7 @@ export function triggerControls<C>(
 ): TriggerControls<C> {
   const controls: TriggerControls<C> = { config: initial, stopped: false, reconfigured: false };
   setHandler(configureTriggerSignal, (c) => {
+    if (!acceptSignal('configureTrigger', c)) return;
     const next = c as C;
     reconfigure(next, controls.config);
     controls.config = next;

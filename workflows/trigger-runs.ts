@@ -49,7 +49,7 @@ export async function startJobRun(
   extra: { triggerInfo?: TriggerInfo; wait: boolean }
 ): Promise<Started> {
   const loaded = await loadJobSettings(jobId);
-  if ('missing' in loaded) return { missing: true };
+  if ('missing' in loaded || 'refused' in loaded) return { missing: true };
   const settings = loaded.settings as JobSettings;
   const runId = runIdFromString(`${workflowInfo().workflowId}/${key}`);
   const name = settings.name ?? 'Untitled';
@@ -63,6 +63,8 @@ export async function startJobRun(
         jobId,
         runName: name,
         settings,
+        // The job's own sealed identity: the run acts as the job does.
+        ...(loaded.identity !== undefined ? { identity: loaded.identity } : {}),
         trigger,
         ...(extra.triggerInfo ? { triggerInfo: extra.triggerInfo } : {}),
         runType: 'JOB_RUN' as const,

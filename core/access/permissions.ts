@@ -97,7 +97,11 @@ export const allows = (held: PermissionLevel | undefined, needed: PermissionLeve
  * Check an access_control_list from a request: every problem, with its path. Exactly one name
  * per entry, a known level, IS_OWNER only for a user or service principal and at most once.
  */
-export function accessControlListProblems(acl: unknown, path = 'access_control_list'): string[] {
+export function accessControlListProblems(
+  acl: unknown,
+  path = 'access_control_list',
+  levels: readonly string[] = Object.keys(RANK)
+): string[] {
   if (acl === undefined) return [];
   if (!Array.isArray(acl)) return [`${path}: expected an array, found ${typeof acl}`];
   const problems: string[] = [];
@@ -121,9 +125,9 @@ export function accessControlListProblems(acl: unknown, path = 'access_control_l
       (k) => !['user_name', 'group_name', 'service_principal_name', 'permission_level'].includes(k)
     );
     if (unknown.length > 0) problems.push(`${at}: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`);
-    if (!isPermissionLevel(e.permission_level)) {
+    if (typeof e.permission_level !== 'string' || !levels.includes(e.permission_level)) {
       problems.push(
-        `${at}.permission_level: expected one of ${Object.keys(RANK).join(', ')}, found ${JSON.stringify(e.permission_level)}`
+        `${at}.permission_level: expected one of ${levels.join(', ')}, found ${JSON.stringify(e.permission_level)}`
       );
     } else if (e.permission_level === 'IS_OWNER') {
       owners++;

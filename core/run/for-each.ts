@@ -26,6 +26,46 @@ export function parseForEachInputs(text: string): unknown[] | undefined {
   }
 }
 
+/**
+ * Databricks' limits on a for_each task's inputs: "Parameter arrays are limited to 10,000
+ * characters, or 48 KB if you use task value references to pass them"
+ * (https://docs.databricks.com/aws/en/jobs/for-each-lookup-example). Databricks documents no
+ * separate count: the lengths bound it (an array of 10,000 characters holds at most 5,000 items).
+ */
+export const FOR_EACH_INPUTS_MAX_CHARACTERS = 10_000;
+export const FOR_EACH_REFERENCED_INPUTS_MAX_BYTES = 48 * 1024;
+
+const thousands = (n: number) => String(n).replace(/\B(?=(\d{3})+$)/g, ',');
+
+/** The UTF-8 length of a string, counted without TextEncoder (the workflow sandbox calls this too). */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * What is wrong with a for_each task's inputs by Databricks' limits, or undefined: a literal array
+ * when the job is saved (`literal`), the text its references resolved to when the task runs.
+ */
+export function forEachInputsLimitProblem(text: string, source: 'literal' | 'resolved'): string | undefined {
+  if (source === 'literal') {
+    if (text.length <= FOR_EACH_INPUTS_MAX_CHARACTERS) return undefined;
+    return `expected at most ${thousands(FOR_EACH_INPUTS_MAX_CHARACTERS)} characters (Databricks' limit on a for_each task's inputs array; pass lookup keys and read the details from a file), found ${thousands(text.length)}`;
+  }
+  const bytes = utf8Length(text);
+  if (bytes <= FOR_EACH_REFERENCED_INPUTS_MAX_BYTES) return undefined;
+  return `the inputs resolved to ${thousands(bytes)} bytes; Databricks' limit on a for_each task's inputs passed through a reference is 48 KiB (${thousands(FOR_EACH_REFERENCED_INPUTS_MAX_BYTES)} bytes)`;
+}
+
 /** Only the first failures are kept: 10,000 failed iterations must not fill the history. */
 export const MAX_FOR_EACH_FAILURES_KEPT = 20;
 

@@ -1,6 +1,7 @@
 // The contract between the workflow (which drives attempts) and the activity (which runs one
 // attempt of one task). Everything here crosses Temporal's history, so it stays small: logs live
 // in files and only their path and a bounded tail are recorded.
+import type { RunAsIdentity } from '../access/run-as';
 import type { Task } from '../schema';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -20,6 +21,11 @@ export interface TaskAttemptInput {
   jobParameters: Record<string, string>;
   /** Task values set by tasks that already finished in this run: task_key → key → value. */
   upstreamTaskValues: Record<string, Record<string, JsonValue>>;
+  /**
+   * Who the run acts as, opened by its workflow from the identity the API sealed (absent from
+   * runs started before identities were sealed: the activity then reads the run's memo).
+   */
+  runAs?: RunAsIdentity;
 }
 
 /** What one finished attempt reports; also carried as the details of a failed attempt. */

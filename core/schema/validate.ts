@@ -5,7 +5,8 @@ import type { z } from 'zod';
 import { translateQuartzCron, isValidTimeZone } from '../cron';
 import { describeCycle, findCycles } from '../dag/graph';
 import { referenceProblems } from '../refs/resolve';
-import { parseForEachInputs } from '../run/for-each';
+import { warehouseIdProblem } from '../access/warehouse-permissions';
+import { forEachInputsLimitProblem, parseForEachInputs } from '../run/for-each';
 import { JobSettings, TASK_TYPES, UNSUPPORTED_TASK_TYPES } from './job-settings';
 
 export interface SpecProblem {
@@ -182,12 +183,26 @@ function crossFieldProblems(input: Raw): SpecProblem[] {
         }
       }
       if (strings(fe.inputs) && !fe.inputs.includes('{{')) {
-        if (parseForEachInputs(fe.inputs) === undefined) {
+        const tooLong = forEachInputsLimitProblem(fe.inputs, 'literal');
+        if (tooLong) problems.push({ path: `tasks[${i}].for_each_task.inputs`, message: tooLong });
+        else if (parseForEachInputs(fe.inputs) === undefined) {
           problems.push({
             path: `tasks[${i}].for_each_task.inputs`,
             message: `expected a JSON array or a reference to one, found ${JSON.stringify(fe.inputs.slice(0, 60))}`,
           });
         }
+      }
+    }
+    // A warehouse id names a database file on the workers: an identifier only, never a path.
+    const nested = isObject(t.for_each_task) && isObject(t.for_each_task.task) ? t.for_each_task.task : undefined;
+    for (const [where, task] of [
+      [`tasks[${i}]`, t],
+      [`tasks[${i}].for_each_task.task`, nested],
+    ] as const) {
+      for (const kind of ['sql_task', 'notebook_task'] as const) {
+        const id = isObject(task) && isObject(task[kind]) ? task[kind].warehouse_id : undefined;
+        const problem = strings(id) ? warehouseIdProblem(id) : undefined;
+        if (problem) problems.push({ path: `${where}.${kind}.warehouse_id`, message: problem });
       }
     }
     const sql = t.sql_task;
@@ -388,7 +403,6 @@ function triggerProblems(input: Raw): SpecProblem[] {
 }
 
 const JOB_NOT_ACTED = [
-  'run_as',
   'tags',
   'git_source',
   'environments',

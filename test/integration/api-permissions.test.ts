@@ -169,7 +169,7 @@ describe('REST API permissions', () => {
     expect(await eve('GET', `/api/2.1/jobs/runs/list?job_id=${jobId}`)).toMatchObject(denied);
   });
 
-  it('CAN_MANAGE (through a group) changes settings and grants but not the owner; the owner hands ownership on', async () => {
+  it('CAN_MANAGE (through a group) changes settings and grants but not the owner; only an admin hands ownership on, and it keeps the job’s identity', async () => {
     expect(
       await dave('POST', '/api/2.1/jobs/update', { job_id: jobId, new_settings: { max_concurrent_runs: 2 } })
     ).toEqual({ status: 200, body: {} });
@@ -199,13 +199,20 @@ describe('REST API permissions', () => {
         'access_control_list[1]: expected exactly one of user_name, group_name, service_principal_name, found user_name and group_name; ' +
         'access_control_list[2].permission_level: expected one of CAN_VIEW, CAN_MANAGE_RUN, CAN_MANAGE, IS_OWNER, found "CAN_FLY"'
     );
-    // The owner gives the job to a service principal, keeping CAN_VIEW (PUT replaces every grant).
-    const moved = await alice('PUT', `/api/2.0/permissions/jobs/${jobId}`, {
+    // Only an admin moves ownership (Databricks: the job owner can be changed only by an admin):
+    // the owner herself cannot give the job away.
+    const handOver = {
       access_control_list: [
         { service_principal_name: 'etl-bot', permission_level: 'IS_OWNER' },
         { user_name: 'alice@example.com', permission_level: 'CAN_VIEW' },
       ],
+    };
+    expect(await alice('PUT', `/api/2.0/permissions/jobs/${jobId}`, handOver)).toMatchObject({
+      status: 403,
+      body: { error_code: 'PERMISSION_DENIED', message: `Only an admin can change the owner of job ${jobId}.` },
     });
+    // An admin gives the job to a service principal, alice keeping CAN_VIEW (PUT replaces every grant).
+    const moved = await root('PUT', `/api/2.0/permissions/jobs/${jobId}`, handOver);
     expect(moved.status).toBe(200);
     expect((moved.body.access_control_list as Body[]).slice(0, 2)).toEqual([
       { service_principal_name: 'etl-bot', all_permissions: [{ permission_level: 'IS_OWNER', inherited: false }] },
@@ -215,8 +222,16 @@ describe('REST API permissions', () => {
       denied
     );
     expect(await alice('POST', '/api/2.1/jobs/run-now', { job_id: jobId })).toMatchObject(denied);
+    // A new owner does not change whose identity the job's runs use: they still act as alice,
+    // until an admin sets run_as.
     const got = await bot('GET', `/api/2.1/jobs/get?job_id=${jobId}`);
-    expect(got.body).toMatchObject({ run_as_user_name: 'etl-bot' });
+    expect(got.body).toMatchObject({ run_as_user_name: 'alice@example.com' });
+    expect(
+      await root('POST', '/api/2.1/jobs/update', {
+        job_id: jobId,
+        new_settings: { run_as: { service_principal_name: 'etl-bot' } },
+      })
+    ).toEqual({ status: 200, body: {} });
     const botRun = await bot('POST', '/api/2.1/jobs/run-now', { job_id: jobId });
     expect(await finished(bot, botRun.body.run_id as number)).toMatchObject({ run_as_user_name: 'etl-bot' });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { secretRedactor } from '../../../activities/redaction';
+import { encodedForms, secretRedactor } from '../../../activities/redaction';
 import { redact } from '../../../core';
 
 const through = (values: string[], chunks: string[]): string => {
@@ -24,5 +24,22 @@ describe('secret redaction', () => {
   it('has nothing to do without values', () => {
     expect(secretRedactor([])).toBeUndefined();
     expect(secretRedactor([''])).toBeUndefined();
+  });
+
+  it('redacts a value printed base64-, hex- or URL-encoded, alone or inside a longer encoded text', () => {
+    const secret = 'hunter2 s3cr3t/x';
+    const forms = encodedForms(secret);
+    const printed = [
+      Buffer.from(secret).toString('base64'),
+      Buffer.from(secret).toString('base64url'),
+      Buffer.from(secret).toString('hex'),
+      Buffer.from(secret).toString('hex').toUpperCase(),
+      encodeURIComponent(secret),
+      // `echo "token=$SECRET" | base64`: the value sits at each byte alignment of a longer text.
+      ...['', 'a', 'ab', 'abc'].map((pre) => Buffer.from(`${pre}${secret}\n`).toString('base64')),
+    ];
+    for (const text of printed) expect(through(forms, [`out: ${text}\n`])).toContain('[REDACTED]');
+    // Short forms are left out: they would redact ordinary output.
+    expect(encodedForms('ab')).toEqual(['ab']);
   });
 });

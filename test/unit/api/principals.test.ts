@@ -89,5 +89,10 @@ describe('examples/api/principals.yaml', () => {
       kind: 'service_principal',
       groups: ['data-eng'],
     });
+    // alice holds servicePrincipal/user on etl-bot: she may name it in run_as; others may not.
+    const alice = authenticate('Bearer dapi-alice-0123456789abcdef', tokens);
+    expect(tokens.holdsServicePrincipalUser(alice, 'etl-bot')).toBe(true);
+    expect(tokens.holdsServicePrincipalUser({ ...alice, name: 'eve@example.com', groups: [] }, 'etl-bot')).toBe(false);
+    expect(tokens.find('service_principal', 'etl-bot')).toMatchObject({ name: 'etl-bot' });
   });
 });

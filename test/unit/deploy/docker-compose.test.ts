@@ -53,7 +53,8 @@ describe('docker-compose.yml', () => {
       SQL_USER: pg.environment!.POSTGRES_USER,
       SQL_PASSWORD: pg.environment!.POSTGRES_PASSWORD,
     });
-    expect(t.ports).toContain('7233:7233');
+    // Temporal's frontend and UI on loopback only: they have no authorization of their own.
+    expect(t.ports).toEqual(['127.0.0.1:7233:7233']);
   });
 
   it('UI, setup and workers point at the server gRPC port', () => {
@@ -86,8 +87,8 @@ describe('docker-compose.yml', () => {
     expect(fs.existsSync(path.join(root, 'cli', 'index.ts'))).toBe(true);
   });
 
-  it('the Temporal UI is on 8233 as in djobs dev, and the REST API on 8080', () => {
-    expect(services['temporal-ui']!.ports).toEqual(['8233:8080']);
+  it('the Temporal UI is on 8233 as in djobs dev (loopback only), and the REST API on 8080', () => {
+    expect(services['temporal-ui']!.ports).toEqual(['127.0.0.1:8233:8080']);
     expect(services['temporal-ui']!.environment!.TEMPORAL_CORS_ORIGINS).toBe('http://localhost:8233');
     const api = services['djobs-api']!;
     expect(api.build).toBe('.');
@@ -95,7 +96,8 @@ describe('docker-compose.yml', () => {
     expect(api.ports).toEqual(['8080:8080']);
     expect(api.depends_on!['temporal-setup']!.condition).toBe('service_completed_successfully');
     // No two services publish the same host port.
-    const hostPorts = Object.values(services).flatMap((svc) => (svc.ports ?? []).map((p) => p.split(':')[0]));
+    // (`[address:]host:container`: the host port is the one before the container's.)
+    const hostPorts = Object.values(services).flatMap((svc) => (svc.ports ?? []).map((p) => p.split(':').at(-2)));
     expect(new Set(hostPorts).size).toBe(hostPorts.length);
   });
 

@@ -1,7 +1,14 @@
 // The for_each child's bookkeeping without a server: concurrency, counts, kept failures, the
 // drain for continue-as-new and the next execution that carries the progress on.
 import { describe, expect, it } from 'vitest';
-import { ForEachIterations, MAX_FOR_EACH_FAILURES_KEPT, forEachDetails, parseForEachInputs } from '../../../../core';
+import {
+  ForEachIterations,
+  MAX_FOR_EACH_FAILURES_KEPT,
+  forEachDetails,
+  forEachInputsLimitProblem,
+  parseForEachInputs,
+  utf8Length,
+} from '../../../../core';
 
 describe('ForEachIterations', () => {
   it('starts at most `concurrency` iterations, in index order, and the next as each ends', () => {
@@ -100,5 +107,28 @@ describe('parseForEachInputs', () => {
     expect(parseForEachInputs('"[1]"')).toBeUndefined();
     expect(parseForEachInputs('[1, 2')).toBeUndefined();
     expect(parseForEachInputs('{{tasks.a.values.list}}')).toBeUndefined();
+  });
+});
+
+describe("Databricks' limits on for_each inputs", () => {
+  it('a literal array: at most 10,000 characters', () => {
+    const at = `[${'1,'.repeat(4998)}11]`;
+    expect(at.length).toBe(10_000);
+    expect(forEachInputsLimitProblem(at, 'literal')).toBeUndefined();
+    expect(forEachInputsLimitProblem(`${at} `, 'literal')).toBe(
+      "expected at most 10,000 characters (Databricks' limit on a for_each task's inputs array; pass lookup keys and read the details from a file), found 10,001"
+    );
+  });
+
+  it('inputs a reference filled: at most 48 KiB of UTF-8', () => {
+    const ascii = 'x'.repeat(48 * 1024);
+    expect(forEachInputsLimitProblem(ascii, 'resolved')).toBeUndefined();
+    expect(forEachInputsLimitProblem(`${ascii}é`, 'resolved')).toBe(
+      "the inputs resolved to 49,154 bytes; Databricks' limit on a for_each task's inputs passed through a reference is 48 KiB (49,152 bytes)"
+    );
+  });
+
+  it('counts UTF-8 bytes as Buffer does', () => {
+    for (const s of ['', 'abc', 'é', '€', '😀', 'a😀é€z'.repeat(7)]) expect(utf8Length(s)).toBe(Buffer.byteLength(s));
   });
 });

@@ -233,6 +233,46 @@ describe('validateJobSettings', () => {
       ],
     ],
     [
+      "for_each inputs longer than Databricks' 10,000 characters (200,000 inputs)",
+      {
+        tasks: [
+          {
+            task_key: 'f',
+            for_each_task: {
+              inputs: JSON.stringify(Array.from({ length: 200_000 }, (_, i) => i)),
+              task: { task_key: 'n', shell_command_task: { command: 'true' } },
+            },
+          },
+        ],
+      },
+      [
+        {
+          path: 'tasks[0].for_each_task.inputs',
+          message:
+            "expected at most 10,000 characters (Databricks' limit on a for_each task's inputs array; pass lookup keys and read the details from a file), found 1,288,891",
+        },
+      ],
+    ],
+    [
+      'a warehouse_id that is a path',
+      {
+        tasks: [
+          { task_key: 'q', sql_task: { warehouse_id: '../../etc/x', query: { query_text: 'select 1' } } },
+          { task_key: 'n', notebook_task: { notebook_path: '/nb.sql', warehouse_id: 'a b' } },
+        ],
+      },
+      [
+        {
+          path: 'tasks[0].sql_task.warehouse_id',
+          message: 'expected a warehouse id of 1 to 64 letters, digits, "_" and "-", found "../../etc/x"',
+        },
+        {
+          path: 'tasks[1].notebook_task.warehouse_id',
+          message: 'expected a warehouse id of 1 to 64 letters, digits, "_" and "-", found "a b"',
+        },
+      ],
+    ],
+    [
       'sql task with neither file nor query',
       { tasks: [{ task_key: 'q', sql_task: { warehouse_id: 'w' } }] },
       [{ path: 'tasks[0].sql_task', message: 'expected exactly one of file or query, found none' }],
