@@ -1,13 +1,16 @@
 // The task activity: one attempt of one task. Every failure of the task itself is final for this
 // attempt (non-retryable); the workflow decides retries. Temporal retries only lost workers.
 import os from 'node:os';
-import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity';
+import { activityInfo, cancellationSignal, getClient, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { TaskFailureType, type TaskAttemptInput, type TaskAttemptRecord } from '../core';
 import { AttemptFailure, attemptLogPath, executeTaskAttempt } from './execute';
 import { killCgroup, type ContainmentChoice } from './containment';
 import { groupAlive, killGroup } from './process';
 import { PythonForkServers, type PythonForkServerOptions } from './python-fork-servers';
+import { cachedRunAsOf, RunAsUnknownError } from './run-as';
+import { ANONYMOUS_PRINCIPAL, TaskUids } from './sandbox/uids';
+import { DEFAULT_SANDBOX, type SandboxSettings } from './sandbox/view';
 import { groupsFromPrincipalsFile, runWithSecrets } from './secrets';
 
 export { executeTaskAttempt, AttemptFailure } from './execute';
@@ -33,14 +36,28 @@ export interface ActivityDeps {
   principalsFile?: string;
   /** The Python fork server (DJOBS_PYTHON_FORK_SERVER, DJOBS_PYTHON_PRELOAD). @default on, nothing preloaded */
   pythonForkServer?: PythonForkServerOptions;
+  /** The task sandbox (DJOBS_SANDBOX and friends; activities/sandbox/view.ts). @default on */
+  sandbox?: SandboxSettings;
 }
 
 export function createActivities(deps: ActivityDeps) {
   const groupsOf = groupsFromPrincipalsFile(deps.principalsFile);
   const pythonForkServers = new PythonForkServers(deps.pythonForkServer);
+  const sandbox = deps.sandbox ?? DEFAULT_SANDBOX;
+  const uids = new TaskUids(deps.dataDir, sandbox.uidBase);
   return {
     async runTaskAttempt(input: TaskAttemptInput): Promise<TaskAttemptRecord> {
-      killOrphanOfLostAttempt(activityInfo().heartbeatDetails as AttemptHeartbeat | undefined);
+      const info = activityInfo();
+      killOrphanOfLostAttempt(info.heartbeatDetails as AttemptHeartbeat | undefined);
+      // The attempt runs as its run's principal: under that principal's uid, with its view.
+      const run = info.workflowExecution;
+      const principal = await cachedRunAsOf(getClient(), run?.workflowId ?? '', run?.runId ?? '').catch(
+        (err: unknown) => {
+          // A run started without a memo (straight through Temporal): nobody's uid but its own.
+          if (err instanceof RunAsUnknownError) return ANONYMOUS_PRINCIPAL;
+          throw err;
+        }
+      );
       const where = { host: os.hostname(), taskRunId: input.taskRunId, logPath: attemptLogPath(deps.dataDir, input) };
       let details: AttemptHeartbeat = where;
       heartbeat(details);
@@ -55,6 +72,9 @@ export function createActivities(deps: ActivityDeps) {
             ...(deps.mlflowTrackingUri ? { mlflowTrackingUri: deps.mlflowTrackingUri } : {}),
             ...(deps.containment ? { containment: deps.containment } : {}),
             pythonForkServers,
+            sandbox,
+            principal,
+            uids,
             onStart: (pid, containment) => {
               details = { ...where, pid, ...(containment.cgroup ? { cgroup: containment.cgroup } : {}) };
               heartbeat(details);

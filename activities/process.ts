@@ -30,6 +30,8 @@ export interface RunProcessOptions {
   /** The Python that runs the supervisor. */
   python: string;
   containment: Containment;
+  /** The attempt's sandbox for runtime/sandbox.py (activities/sandbox/view.ts), or none. */
+  sandbox?: Record<string, unknown> | undefined;
   /** Called with the supervisor's pid (its process group) once it started. */
   onStart?: (pid: number) => void;
   /** Time between SIGTERM and SIGKILL. @default 1000 */
@@ -93,6 +95,7 @@ export function spawnSupervisor(opts: RunProcessOptions): Promise<StartedSupervi
         String(process.pid),
         String(opts.killGraceMs ?? 1000),
         opts.containment.cgroup ?? '',
+        opts.sandbox ? JSON.stringify(opts.sandbox) : '',
         '--',
         opts.command,
         ...opts.args,

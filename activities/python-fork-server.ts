@@ -47,6 +47,9 @@ interface Launch {
   held: boolean;
 }
 
+/** What a forked attempt runs: a Python task in the fork, or a command the fork executes. */
+export type ForkedTask = { python: string[] } | { exec: string[] };
+
 /** Variables that shape an interpreter as it starts (search path, locale, hash seed, libraries). */
 export const isStartupVariable = (name: string): boolean =>
   /^(PYTHON|LC_|LANG$|LANGUAGE$|LD_PRELOAD$|LD_LIBRARY_PATH$)/.test(name);
@@ -156,13 +159,15 @@ export class PythonForkServer {
   }
 
   /**
-   * Start an attempt (a `python djobs_run.py ARGS...` command) as a fork: resolves once its
-   * supervisor runs, is connected and has its spec; rejects, before any task code ran, if that
-   * fails. The supervisor is the spare forked after the previous attempt, when it is ready: the
-   * fork, the connections and their round trips are then off the attempt's path, which only sends
-   * the spec. A new spare is forked at once.
+   * Start an attempt as a fork: a Python one (`python djobs_run.py ARGS...`: `{ python: ARGS }`)
+   * runs in the fork itself; any other command (`{ exec: [COMMAND, ...ARGS] }`) is executed by the
+   * forked main process, in place of a fresh supervisor interpreter. Resolves once its supervisor
+   * runs, is connected and has its spec; rejects, before any task code ran, if that fails. The
+   * supervisor is the spare forked after the previous attempt, when it is ready: the fork, the
+   * connections and their round trips are then off the attempt's path, which only sends the spec.
+   * A new spare is forked at once.
    */
-  launch(opts: RunProcessOptions, argv: string[]): Promise<StartedSupervisor> {
+  launch(opts: RunProcessOptions, task: ForkedTask): Promise<StartedSupervisor> {
     if (this.dead) return Promise.reject(new Error('the Python fork server is not running'));
     let launch = this.spare;
     this.spare = undefined;
@@ -176,11 +181,12 @@ export class PythonForkServer {
     this.spare = this.fork(false);
     return launch.ready.then((started) => {
       const spec = {
-        argv,
+        ...('python' in task ? { argv: task.python } : { exec: task.exec }),
         cwd: opts.cwd,
         env: opts.env,
         cgroup: opts.containment.cgroup ?? '',
         graceMs: opts.killGraceMs ?? 1000,
+        ...(opts.sandbox ? { sandbox: opts.sandbox } : {}),
       };
       opts.trace?.('worker: spec sent');
       launch.streams.report!.write(`${JSON.stringify(spec)}\n`);

@@ -5,7 +5,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { activityInfo, getClient } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
 // The activity reads secrets with the same store and principal rules as the API (a task's secret
 // is checked against its run_as principal where it is used).
 import { readPrincipalsFile } from '../config/principals-file';
@@ -20,6 +19,7 @@ import {
 import { SecretScopes } from '../stores/secret-scopes';
 import { AttemptFailure, attemptLogPath, type ExecuteContext } from './execute';
 import { secretRedactor } from './redaction';
+import { cachedRunAsOf, RunAsUnknownError } from './run-as';
 
 export interface AttemptSecrets {
   /** The input with every secret reference replaced by its value. */
@@ -48,7 +48,16 @@ export async function resolveAttemptSecrets(input: TaskAttemptInput, groupsOf: G
   if (references.length === 0 && !dbutils) return { input, env: {}, values: [] };
 
   const client = getClient();
-  const runAs = await runAsOf(client, activityInfo().workflowExecution?.workflowId ?? '(unknown)');
+  const run = activityInfo().workflowExecution;
+  let runAs: string;
+  try {
+    runAs = await cachedRunAsOf(client, run?.workflowId ?? '(unknown)', run?.runId ?? '');
+  } catch (err) {
+    if (!(err instanceof RunAsUnknownError)) throw err;
+    throw new SecretResolutionError(
+      `Cannot tell which principal run ${err.workflowId} runs as, so no secret can be read.`
+    );
+  }
   const groups = groupsOf(runAs);
   const who: Principal = { name: runAs, kind: 'user', groups, admin: groups.includes(ADMINS_GROUP) };
   const secrets = SecretScopes.of(client);
@@ -86,18 +95,6 @@ function usesDbutilsSecrets(input: TaskAttemptInput): boolean {
   } catch {
     return false;
   }
-}
-
-/** The run's `run_as` from its memo; child runs (for-each, run_job_task) take their parent's. */
-async function runAsOf(client: Client, workflowId: string): Promise<string> {
-  let id: string | undefined = workflowId;
-  for (let depth = 0; id && depth < 10; depth++) {
-    const d = await client.workflow.getHandle(id).describe();
-    const runAs = d.memo?.run_as_user_name;
-    if (typeof runAs === 'string') return runAs;
-    id = d.parentExecution?.workflowId ?? undefined;
-  }
-  throw new SecretResolutionError(`Cannot tell which principal run ${workflowId} runs as, so no secret can be read.`);
 }
 
 /**

@@ -18,6 +18,7 @@ import type { ServerLock } from '../config/server-lock';
 import { findOrInstallTemporalCli } from '../config/temporal-cli';
 import { dataConverterFor } from '../config/encryption';
 import { temporalTls } from '../config/temporal-tls';
+import { NO_SANDBOX_LOSES } from '../config/sandbox';
 
 export interface Session {
   client: DurableJobsClient;
@@ -62,6 +63,7 @@ export async function workerFor(
     dataDir: config.home,
     python: config.python,
     pythonForkServer: config.pythonForkServer,
+    sandbox: config.sandbox,
     poolMaxTasks: config.poolMaxTasks,
     maxConcurrentTasks: config.workerMaxTasks,
     email: config.email,
@@ -73,6 +75,27 @@ export async function workerFor(
     ...(cluster ? { cluster } : {}),
     ...(mlflowTrackingUri ? { mlflowTrackingUri } : {}),
   });
+}
+
+/** `--no-sandbox` and `--no-network` of `djobs worker` and `djobs dev` (Commander's negations). */
+export interface SandboxFlags {
+  sandbox?: boolean;
+  network?: boolean;
+}
+
+export const SANDBOX_FLAG_HELP = {
+  noSandbox: 'run tasks without the sandbox, as this worker’s own user, seeing what it sees (docs/security.md)',
+  noNetwork: 'sandboxed tasks get no network: only a loopback of their own',
+};
+
+/**
+ * The flags over the environment's settings (DJOBS_SANDBOX, DJOBS_SANDBOX_NETWORK); without the
+ * sandbox, say on stderr what tasks can then do.
+ */
+export function applySandboxFlags(config: DjobsConfig, flags: SandboxFlags, who: string): void {
+  if (flags.sandbox === false) config.sandbox.enabled = false;
+  if (flags.network === false) config.sandbox.network = false;
+  if (!config.sandbox.enabled) process.stderr.write(`${who}: tasks run without a sandbox: ${NO_SANDBOX_LOSES}\n`);
 }
 
 /** Client options from the environment: queue, run options, triggers, encryption and TLS. */

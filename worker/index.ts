@@ -10,6 +10,9 @@ import { createPlanningActivities } from '../activities/planning';
 import { triggerActivities } from '../activities/file-stores';
 import type { ContainmentChoice } from '../activities/containment';
 import type { PythonForkServerOptions } from '../activities/python-fork-servers';
+import { realPython } from '../activities/python-interpreter';
+import { sandboxSupport, SandboxUnavailableError } from '../activities/sandbox/host';
+import { DEFAULT_SANDBOX, type SandboxSettings } from '../activities/sandbox/view';
 import { createModelRegistryActivities } from '../activities/model-registry';
 import { createNotificationActivities } from '../activities/notifications';
 import { clusterTaskQueue, type RunPageLinks } from '../core';
@@ -40,6 +43,11 @@ export interface DjobsWorkerOptions {
   pythonForkServer?: PythonForkServerOptions;
   /** How task attempts are contained (activities/containment.ts). @default DJOBS_CONTAINMENT, else auto */
   containment?: ContainmentChoice;
+  /**
+   * How task attempts are sandboxed (activities/sandbox/view.ts). On by default: a worker that
+   * cannot sandbox refuses to start (SandboxUnavailableError) unless it is turned off.
+   */
+  sandbox?: SandboxSettings;
   /** MLflow tracking server given to tasks (MLFLOW_TRACKING_URI in the environment wins). */
   mlflowTrackingUri?: string;
   identity?: string;
@@ -79,8 +87,14 @@ export function defaultWorkflowBundlePath(): string | undefined {
 export const workflowActivationTimeout: { isolateExecutionTimeout: string } = { isolateExecutionTimeout: '60s' };
 
 export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worker> {
+  const sandbox = opts.sandbox ?? DEFAULT_SANDBOX;
+  if (sandbox.enabled) {
+    const support = await sandboxSupport(await realPython(opts.python ?? process.env.DJOBS_PYTHON ?? 'python3'));
+    if (!support.ok) throw new SandboxUnavailableError(support.reason);
+  }
   const activities = {
     ...createActivities({
+      sandbox,
       dataDir: opts.dataDir,
       ...(opts.python ? { python: opts.python } : {}),
       ...(opts.pythonForkServer ? { pythonForkServer: opts.pythonForkServer } : {}),

@@ -8,6 +8,9 @@ DJOBS_PYTHON_PRELOAD (comma-separated, e.g. "pandas,numpy"), and then only forks
 task code itself and never sees an attempt's environment or arguments, so each attempt starts from
 the same clean state: a module one attempt imports or a global it sets is not in the next.
 
+Each attempt is a Python task run in the fork ({"argv"}), or a command the fork executes
+({"exec"}): every task type starts from this warm parent, not from a fresh supervisor interpreter.
+
 stdin, JSON lines from the worker: {"token"} starts an attempt.
 stdout, JSON lines to the worker: {"ready": true, "preloaded": [...], "preloadErrors": {...}} once
 warm; {"token", "pid"} once an attempt's supervisor is forked; {"token", "exitCode", "signal"} when
@@ -20,7 +23,7 @@ Each attempt is two forks, the same process tree a fresh attempt has:
 - the supervisor (supervisor.py's begin/fork_main/supervise): its own session, a child subreaper
   with a parent-death signal; it connects to the worker's SOCKET_PATH three times (report,
   stdout, stderr; each first sends "TOKEN NAME\\n") and reads the attempt's spec from the report
-  connection: {"argv", "cwd", "env", "cgroup", "graceMs"}.
+  connection: {"argv", "cwd", "env", "cgroup", "graceMs", "sandbox"}.
 - the task's main process: in the attempt's cgroup, stdin /dev/null, stdout and stderr the two
   connections, the attempt's cwd, environment and sys.argv, reseeded random generators, and the
   task run by djobs_run as in a fresh interpreter, which then exits as Python does (atexit, the
@@ -207,10 +210,12 @@ def attempt(worker_pid, socket_path, token, old_mask, wakeup_fds, server_pid):
     out.close()
     err.close()
     cgroup = spec["cgroup"] or ""
-    main_pid = supervisor.fork_main(cgroup, old_mask, report.fileno())
+    main_pid, status_fd = supervisor.fork_main(cgroup, old_mask, report.fileno(), spec.get("sandbox"), TRACE)
     if main_pid != 0:
         TRACE.moments = []  # the task's main process writes those so far
-        supervisor.supervise(main_pid, cgroup, spec["graceMs"], worker, server_pid, report.fileno(), TRACE)
+        supervisor.supervise(
+            main_pid, cgroup, spec["graceMs"], worker, server_pid, report.fileno(), TRACE, status_fd
+        )
         os._exit(0)
     TRACE.mark("task: forked")
     try:
@@ -218,8 +223,10 @@ def attempt(worker_pid, socket_path, token, old_mask, wakeup_fds, server_pid):
     except OSError as e:
         supervisor.report({"spawnError": "%s: %s" % (spec["cwd"], e.strerror)}, report.fileno())
         os._exit(127)
-    report.close()  # the task's processes must not hold the report channel
     worker.close()
+    if "exec" in spec:
+        execute(spec, report.fileno())  # the report channel closes on exec (it is close-on-exec)
+    report.close()  # the task's processes must not hold the report channel
     return spec
 
 
@@ -264,6 +271,19 @@ def main():
     TRACE.mark("task: exits")
     TRACE.write()
     os._exit(code)
+
+
+def execute(spec, report_fd):
+    """A task that is not Python: the forked main process becomes its command (or reports, as a
+    fresh supervisor does, that it could not)."""
+    TRACE.mark("task: executes its command")
+    TRACE.write()
+    command = spec["exec"]
+    try:
+        os.execvpe(command[0], command, spec["env"])
+    except OSError as err:
+        supervisor.report({"spawnError": "%s: %s" % (command[0], err.strerror or err)}, report_fd)
+        os._exit(127)
 
 
 def run_task(argv):

@@ -1,6 +1,7 @@
 """Supervisor of one task attempt: everything the task starts dies with it.
 
-Usage: supervisor.py WORKER_PID GRACE_MS CGROUP_DIR -- COMMAND [ARGS...]   (CGROUP_DIR may be "")
+Usage: supervisor.py WORKER_PID GRACE_MS CGROUP_DIR SANDBOX -- COMMAND [ARGS...]
+(CGROUP_DIR may be ""; SANDBOX is the attempt's sandbox as JSON, or "" for none)
 
 The worker starts this process, which starts COMMAND (the task's main process) and stays its
 parent. It is a child subreaper (prctl PR_SET_CHILD_SUBREAPER, Linux 3.4+), so processes that
@@ -21,6 +22,12 @@ The worker's Python fork server (forkserver.py) uses the same functions (begin, 
 supervise) in a forked child instead of a fresh interpreter. There the supervisor's parent is the
 fork server, not the worker: when the fork server dies, SIGUSR1 comes while the worker may live
 on, so the supervisor checks the worker (a pidfd) and, if it lives, watches it from then on.
+
+With SANDBOX (sandbox.py), the supervisor's child is not the task but the attempt's init: pid 1
+of the attempt's own mount, PID and IPC namespaces, which builds the task's view of the files and
+forks the task's main process under the attempt's uid. The supervisor stays outside the sandbox
+and watches the init as it would the main process: the init tells it the main process's status
+when the attempt is empty, and the whole namespace dies with the init.
 
 File descriptor 3 is the report channel to the worker, JSON lines: {"exitCode", "signal"} of the
 main process once the attempt is empty; {"spawnError"} if COMMAND could not be started;
@@ -171,10 +178,12 @@ class CloneArgs(ctypes.Structure):
 
 SYS_CLONE3 = 435  # the same number on every architecture (the generic syscall table)
 CLONE_INTO_CGROUP = 0x200000000
+CLONE_NEWPID = 0x20000000
 
 
-def fork_into_cgroup(cgroup):
-    """Fork straight into CGROUP_DIR with clone3(CLONE_INTO_CGROUP): the child is born there.
+def clone(flags, cgroup):
+    """Fork with clone3(2): with FLAGS (new namespaces), and straight into CGROUP when given
+    (CLONE_INTO_CGROUP): the child is born there.
 
     Moving a process into a cgroup afterwards (writing cgroup.procs) waits for an RCU grace period
     in the kernel (the cgroup_threadgroup_rwsem's writer side), ~15 ms on an idle 2-core machine,
@@ -185,30 +194,38 @@ def fork_into_cgroup(cgroup):
     thread, as a supervisor is. The bare call skips the C library's own fork handlers, which a
     single-threaded process does not need (no lock can be held by another thread).
     Returns the pid (0 in the child), or None when this kernel or Python cannot (clone3 or
-    CLONE_INTO_CGROUP missing, the cgroup not ours): then fork and move.
+    CLONE_INTO_CGROUP missing, the cgroup not ours): then fork, unshare and move.
     """
     if sys.implementation.name != "cpython" or threading_count() != 1:
         return None
-    try:
-        fd = os.open(cgroup, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    except OSError:
-        return None
+    fd = None
+    if cgroup:
+        try:
+            fd = os.open(cgroup, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError:
+            return None
     try:
         libc = ctypes.PyDLL(None, use_errno=True)  # PyDLL: the call keeps the interpreter's lock
         libc.syscall.restype = ctypes.c_long
         api = ctypes.pythonapi
         before, child, parent = api.PyOS_BeforeFork, api.PyOS_AfterFork_Child, api.PyOS_AfterFork_Parent
     except (AttributeError, OSError):
-        os.close(fd)
+        if fd is not None:
+            os.close(fd)
         return None
-    args = CloneArgs(flags=CLONE_INTO_CGROUP, exit_signal=signal.SIGCHLD, cgroup=fd)
+    args = CloneArgs(
+        flags=flags | (CLONE_INTO_CGROUP if fd is not None else 0),
+        exit_signal=signal.SIGCHLD,
+        cgroup=fd if fd is not None else 0,
+    )
     before()
     pid = libc.syscall(ctypes.c_long(SYS_CLONE3), ctypes.byref(args), ctypes.c_size_t(ctypes.sizeof(args)))
     if pid == 0:
         child()
     else:
         parent()
-    os.close(fd)
+    if fd is not None:
+        os.close(fd)
     return pid if pid >= 0 else None
 
 
@@ -217,16 +234,33 @@ def threading_count():
     return threading.active_count() if threading is not None else 1
 
 
-def fork_main(cgroup, old_mask, report_fd):
-    """Fork the task's main process; in it (return value 0) the signal mask is the task's and it is
-    in CGROUP_DIR, or has reported why not."""
-    pid = fork_into_cgroup(cgroup) if cgroup else None
-    born_in_cgroup = pid is not None
+def fork_main(cgroup, old_mask, report_fd, sandbox=None, trace=None):
+    """Fork the task's main process. In the supervisor, returns (pid, status_fd); in the main
+    process (0, None), with the task's signal mask, in CGROUP_DIR (or having reported why not).
+
+    Without SANDBOX the child is the main process. With it, the child is the attempt's init (in
+    new namespaces, born in the cgroup where it can be): it builds the view and forks the main
+    process, which takes the attempt's uid; STATUS_FD then gives the main process's wait status
+    (read_status) once the init has ended. The init never returns from here."""
+    flags = sandbox_module().clone_flags(sandbox) if sandbox else 0
+    if sandbox:
+        status_r, status_w = os.pipe()
+        alive_r, alive_w = os.pipe()  # EOF in the init: the supervisor is gone
+    pid = clone(flags, cgroup) if cgroup or flags else None
+    born_in_cgroup = pid is not None and bool(cgroup)
     if pid is None:
+        if flags:
+            unshare(flags & CLONE_NEWPID)  # the supervisor's next child is the namespace's pid 1
         pid = os.fork()
+        if pid == 0 and flags:
+            unshare(flags & ~CLONE_NEWPID)
     if pid != 0:
-        return pid
-    signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+        if not sandbox:
+            return pid, None
+        os.close(status_w)
+        os.close(alive_r)
+        KEPT.append(alive_w)  # open as long as this supervisor lives
+        return pid, status_r
     if cgroup and not born_in_cgroup:
         try:
             with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
@@ -234,13 +268,64 @@ def fork_main(cgroup, old_mask, report_fd):
         except OSError as err:
             # Not allowed to move into it (cgroup delegation): the subreaper alone contains it.
             report({"cgroupError": err.strerror or str(err)}, report_fd)
-    return 0
+    if not sandbox:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+        return 0, None
+    os.close(status_r)
+    os.close(alive_w)
+    box = sandbox_module()
+    try:
+        box.become_init(sandbox, alive_r, trace)
+    except Exception as err:  # noqa: BLE001 - the attempt fails with the reason
+        report({"spawnError": "the task's sandbox: %s" % err}, report_fd)
+        os._exit(127)
+    main_pid = os.fork()
+    if main_pid == 0:
+        os.close(status_w)
+        os.close(alive_r)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+        try:
+            box.drop_privileges(sandbox)
+        except Exception as err:  # noqa: BLE001
+            report({"spawnError": "the task's sandbox: %s" % err}, report_fd)
+            os._exit(127)
+        return 0, None
+    os.close(report_fd)
+    box.run_init(main_pid, status_w)
 
 
-def supervise(main_pid, cgroup, grace_ms, worker, parent, report_fd, trace=None):
+KEPT = []
+
+
+def unshare(flags):
+    if flags:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.unshare(ctypes.c_int(flags)) != 0:
+            raise OSError(ctypes.get_errno(), "unshare(%#x) failed" % flags)
+
+
+def sandbox_module():
+    """sandbox.py, beside this file, imported by sandboxed attempts only (by path: the interpreter
+    runs isolated, without this directory on sys.path)."""
+    module = sys.modules.get("djobs_sandbox")
+    if module is None:
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location(
+            "djobs_sandbox", os.path.join(os.path.dirname(os.path.abspath(__file__)), "sandbox.py")
+        )
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules["djobs_sandbox"] = module
+    return module
+
+
+def supervise(main_pid, cgroup, grace_ms, worker, parent, report_fd, trace=None, status_fd=None):
     """Wait for the main process and every straggler, kill on SIGTERM or when the worker dies, and
     report the main process's status once the attempt is empty. TRACE (the fork server's start
-    trace) marks the main process's end and the attempt's, and is written before the report."""
+    trace) marks the main process's end and the attempt's, and is written before the report. With
+    STATUS_FD (a sandboxed attempt), MAIN_PID is the attempt's init and the main process's status
+    comes from there."""
     if os.getppid() != parent:  # the parent died before PR_SET_PDEATHSIG took effect
         os.kill(os.getpid(), signal.SIGUSR1)
 
@@ -260,7 +345,7 @@ def supervise(main_pid, cgroup, grace_ms, worker, parent, report_fd, trace=None)
             if pid == 0:
                 break
             if pid == main_pid:
-                main_status = status
+                main_status = status if status_fd is None else sandbox_module().read_status(status_fd, status)
                 if trace:
                     trace.mark("supervisor: task reaped")
         if pid == -1 and (not cgroup or cgroup_empty(cgroup)):
@@ -304,19 +389,19 @@ def supervise(main_pid, cgroup, grace_ms, worker, parent, report_fd, trace=None)
 
 
 def main(argv):
-    worker_pid, grace_ms, cgroup, sep, command = int(argv[0]), int(argv[1]), argv[2], argv[3], argv[4:]
+    worker_pid, grace_ms, cgroup, sandbox, sep, command = int(argv[0]), int(argv[1]), argv[2], argv[3], argv[4], argv[5:]
     assert sep == "--" and command, __doc__
     old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, WATCHED)
     worker = begin(worker_pid, watch=False)
     os.set_inheritable(REPORT_FD, False)  # the task's processes must not hold the report channel
-    main_pid = fork_main(cgroup, old_mask, REPORT_FD)
+    main_pid, status_fd = fork_main(cgroup, old_mask, REPORT_FD, json.loads(sandbox) if sandbox else None)
     if main_pid == 0:
         try:
             os.execvp(command[0], command)
         except BaseException as err:  # noqa: B036 - the child must never return into the supervisor
             report({"spawnError": "%s: %s" % (command[0], getattr(err, "strerror", None) or err)})
         os._exit(127)
-    supervise(main_pid, cgroup, grace_ms, worker, worker_pid, REPORT_FD)
+    supervise(main_pid, cgroup, grace_ms, worker, worker_pid, REPORT_FD, status_fd=status_fd)
 
 
 if __name__ == "__main__":

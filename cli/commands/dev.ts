@@ -11,7 +11,14 @@ import { ensureMlflow, installedMlflowPython } from '../../config/mlflow-install
 import { startMlflowServer, type MlflowServer } from '../../config/mlflow-server';
 import { CODEC_PATH } from '../../api/codec-server';
 import { runCommand } from '../output';
-import { clientOptionsFor, embeddedServerOptions, installQuietRuntime, workerFor } from '../session';
+import {
+  applySandboxFlags,
+  clientOptionsFor,
+  embeddedServerOptions,
+  installQuietRuntime,
+  SANDBOX_FLAG_HELP,
+  workerFor,
+} from '../session';
 
 /** The UI's origin as a browser may reach it (localhost or 127.0.0.1). */
 function uiOrigins(uiUrl: string | undefined): string[] {
@@ -31,6 +38,8 @@ interface DevOptions {
   /** --mlflow (true), --no-mlflow (false), neither (undefined: start MLflow when installed). */
   mlflow?: boolean;
   mlflowPort?: string;
+  sandbox?: boolean;
+  network?: boolean;
 }
 
 /** `djobs dev`: the embedded Temporal server (persistent) + Web UI + a worker, until Ctrl-C. */
@@ -46,9 +55,12 @@ export function configureDevCommand(program: Command): void {
     .option('--mlflow', 'start the MLflow tracking server, installing MLflow into .tools/ if missing')
     .option('--no-mlflow', 'do not start the MLflow tracking server (default: start it when MLflow is installed)')
     .option('--mlflow-port <port>', 'port of the MLflow tracking server (default: $DJOBS_MLFLOW_PORT or 5000)')
+    .option('--no-sandbox', SANDBOX_FLAG_HELP.noSandbox)
+    .option('--no-network', SANDBOX_FLAG_HELP.noNetwork)
     .action(async (opts: DevOptions) =>
       runCommand(async () => {
         const config = loadConfig();
+        applySandboxFlags(config, opts, 'djobs dev');
         // One embedded server per data directory: wait while another command holds it.
         const found = await findDevOrLockServer(config.home, 'dev', (line) => process.stderr.write(`${line}\n`));
         if ('live' in found)
@@ -113,7 +125,9 @@ export function configureDevCommand(program: Command): void {
         const mlflowUrl = config.mlflowTrackingUri ?? mlflow?.url;
         const connection = await NativeConnection.connect({ address: server.address });
         // Loaded again: --mlflow may just have installed the environment Python tasks now run with.
-        const worker = await workerFor(connection, loadConfig(), dataConverter, undefined, mlflowUrl);
+        const workerConfig = { ...loadConfig(), sandbox: config.sandbox };
+        if (opts.principals) workerConfig.sandbox.hidden.push(opts.principals);
+        const worker = await workerFor(connection, workerConfig, dataConverter, undefined, mlflowUrl);
         // Other commands now use this server instead of waiting.
         lock.update({
           state: 'ready',

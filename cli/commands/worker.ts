@@ -7,7 +7,7 @@ import { readLiveDevState } from '../../config/dev-server';
 import { dataConverterFor } from '../../config/encryption';
 import { connectionOptions } from '../../config/temporal-tls';
 import { runCommand } from '../output';
-import { installQuietRuntime, workerFor } from '../session';
+import { applySandboxFlags, installQuietRuntime, SANDBOX_FLAG_HELP, workerFor, type SandboxFlags } from '../session';
 
 /** `djobs worker [--cluster NAME]`: serve runs (default) or one cluster's tasks, until SIGINT/SIGTERM. */
 export function configureWorkerCommand(program: Command): void {
@@ -15,9 +15,12 @@ export function configureWorkerCommand(program: Command): void {
     .command('worker')
     .description('Run a worker: the default one runs job runs and tasks; --cluster serves that cluster’s tasks only')
     .option('--cluster <name>', 'serve the task queue of this job cluster (job_cluster_key or existing_cluster_id)')
-    .action(async (opts: { cluster?: string }) =>
+    .option('--no-sandbox', SANDBOX_FLAG_HELP.noSandbox)
+    .option('--no-network', SANDBOX_FLAG_HELP.noNetwork)
+    .action(async (opts: { cluster?: string } & SandboxFlags) =>
       runCommand(async () => {
         const config = loadConfig();
+        applySandboxFlags(config, opts, 'djobs worker');
         const live = await readLiveDevState(config.home);
         const address = config.temporalAddress ?? live?.address;
         if (!address) {

@@ -23,6 +23,7 @@ import { parseKeyRing } from '../../encryption/key-ring';
 import type { JobSettings, Run, Task } from '../../core';
 import { createDjobsWorker } from '../../worker';
 import type { EmailConfig } from '../../config';
+import { DEFAULT_SANDBOX, type SandboxSettings } from '../../config/sandbox';
 
 let runtimeInstalled = false;
 
@@ -82,6 +83,8 @@ export async function startEngine(
     email?: EmailConfig;
     /** PagerDuty Events v2 endpoint of the engine's worker (a loopback receiver). */
     pagerdutyEventsUrl?: string;
+    /** The worker's task sandbox, over the test's: on, the engine's `workDir` read-write (harnessSandbox). */
+    sandbox?: Partial<SandboxSettings>;
   } = {}
 ): Promise<Engine> {
   installTestRuntime();
@@ -89,8 +92,8 @@ export async function startEngine(
   const bundle = inject('workflowBundlePath');
   const taskQueue = `t-${safeName(title)}`;
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-test-'));
-  const dataDir = path.join(workDir, 'home');
-  fs.mkdirSync(dataDir);
+  // Apart from the test's files, which its tasks may read and write: a task never sees DJOBS_HOME.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-test-home-'));
   const dataConverter = testDataConverter();
   const client = await DurableJobsClient.connect({
     address,
@@ -117,6 +120,7 @@ export async function startEngine(
       ...(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
       ...(opts.email ? { email: opts.email } : {}),
       ...(opts.pagerdutyEventsUrl ? { pagerdutyEventsUrl: opts.pagerdutyEventsUrl } : {}),
+      sandbox: { ...harnessSandbox(workDir), ...opts.sandbox },
     });
     running = worker.run();
   }
@@ -134,8 +138,18 @@ export async function startEngine(
       await connection?.close();
       await client.close();
       fs.rmSync(workDir, { recursive: true, force: true });
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The sandbox of a test's workers: on, as for any worker; the test's own files (`workDir`: its
+ * scripts, notebooks and the markers its tasks leave) a read-write path, as an operator gives a
+ * volume; the principals file a test may write there hidden.
+ */
+export function harnessSandbox(workDir: string): SandboxSettings {
+  return { ...DEFAULT_SANDBOX, readWrite: [workDir], hidden: [path.join(workDir, PRINCIPALS_FILE)] };
 }
 
 /** The environment a `djobs` process needs to use the engine's server, queue and home. */
@@ -145,6 +159,7 @@ export function engineEnv(engine: Engine): NodeJS.ProcessEnv {
     TEMPORAL_ADDRESS: engine.address,
     DJOBS_TASK_QUEUE: engine.taskQueue,
     DJOBS_HOME: engine.dataDir,
+    DJOBS_SANDBOX_READ_WRITE: engine.workDir,
   };
 }
 
@@ -295,6 +310,8 @@ export interface TestPrincipal {
 /** The bearer token of a test principal (and of `admin`, the built-in administrator). */
 export const tokenOf = (who: string): string => `${who}-test-token-0123456789abcdef`;
 
+const PRINCIPALS_FILE = 'principals.yaml';
+
 /** A principals file (the YAML `djobs api --principals` reads) for these principals; returns its path. */
 export function writePrincipalsFile(dir: string, principals: readonly TestPrincipal[]): string {
   const entry = (p: TestPrincipal, name: string) =>
@@ -306,7 +323,7 @@ export function writePrincipalsFile(dir: string, principals: readonly TestPrinci
     (bots.length
       ? `service_principals:\n${bots.map((p) => entry(p, `service_principal_name: ${p.servicePrincipal}`)).join('')}`
       : '');
-  const file = path.join(dir, 'principals.yaml');
+  const file = path.join(dir, PRINCIPALS_FILE);
   fs.writeFileSync(file, yaml);
   return file;
 }

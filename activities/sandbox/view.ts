@@ -1,0 +1,313 @@
+// What one task attempt can reach: its files, its environment and its identity, built here and
+// nowhere else, from allowlists. activities/runtime/sandbox.py makes it so (mount, PID and IPC
+// namespaces, the mounts below, the uid); docs/security.md, "The task sandbox", says what it
+// stops, and test/integration/sandbox.test.ts proves it.
+//
+// Files, in the attempt's own mount namespace (nothing else of the host exists for the task):
+// - read-only: the system (/usr, /etc, /sys and the top-level symlinks into /usr), the runtimes
+//   (the task's Python installation, Node.js, the project's task runtime and node_modules, the
+//   worker's PATH directories), the job's code (the directories of the task's files), and the
+//   worker's and the caller's extra read-only paths;
+// - read-write: the attempt's scratch directory (its HOME and TMPDIR, owned by its uid), the
+//   warehouse directory of a SQL task, and the worker's and the caller's extra read-write paths,
+//   written as the path's owner (idmapped mounts); the job's directory too, as its owner, when the
+//   run's principal is the OS user that runs the worker and owns that directory (the machine's own
+//   user running its own jobs: `djobs run`, the local client);
+// - fresh: /tmp, /var/tmp, /dev/shm (empty tmpfs), /dev (null, zero, full, random, urandom, tty),
+//   /proc (of the attempt's PID namespace: only its own processes);
+// - never: DJOBS_HOME (keys, principals, temporal.db, logs, other attempts' scratch, other
+//   warehouses) and the worker's other secret files, even inside a path that is given (they are
+//   hidden under an empty read-only tmpfs or an empty file), nor anything reached through them.
+// Environment: the allowlist below; never the worker's own variables (tokens, keys, passwords).
+// Identity: one uid per principal (sandbox/uids.ts), no supplementary groups, no privileges.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Task } from '../../core';
+import type { SandboxSettings } from '../../config/sandbox';
+import { projectRoot } from '../../config/project-root';
+import type { PythonInstall } from '../python-interpreter';
+
+export { DEFAULT_SANDBOX, type SandboxSettings } from '../../config/sandbox';
+
+/** How an attempt was isolated: its own namespaces and uid, or nothing (`--no-sandbox`). */
+export type SandboxKind = 'namespaces' | 'none';
+
+export type Mount =
+  | { kind: 'ro' | 'rw' | 'owner'; source: string; target: string }
+  | { kind: 'tmpfs'; target: string; mode?: number; readOnly?: boolean }
+  | { kind: 'symlink'; source: string; target: string }
+  | { kind: 'file'; target: string; content: string }
+  | { kind: 'dev' | 'proc'; target: string };
+
+/** The attempt's scratch directory (owned by its uid) and its HOME and TMPDIR inside it. */
+export interface Scratch {
+  dir: string;
+  home: string;
+  tmp: string;
+}
+
+export interface ViewRequest {
+  settings: SandboxSettings;
+  /** DJOBS_HOME: hidden, but for the attempt's own scratch directory and warehouse. */
+  dataDir: string;
+  principal: string;
+  uid: number;
+  scratch: Scratch;
+  /** The task's files (notebook, Python file, SQL file): their directories are its code. */
+  code: string[];
+  /** Where the task's command wants to start; its scratch directory when the sandbox hides it. */
+  cwd: string;
+  python: PythonInstall;
+  /** The directory of the SQL warehouse the task uses. */
+  warehouse?: string;
+  /** The caller's paths (the start trace; workspaces, volumes and clusters add theirs). */
+  extra?: { readOnly?: string[]; readWrite?: string[] };
+  /** The task's own variables (its environment_variables, MLflow's, its resolved secrets). */
+  taskEnv: Record<string, string>;
+  /** The run context (DJOBS_RUN_ID, DJOBS_PARAMS, ...): RUN_CONTEXT names only. */
+  runContext: Record<string, string>;
+  /** The worker's environment, where the allowlisted variables come from. */
+  workerEnv?: NodeJS.ProcessEnv;
+}
+
+export interface SandboxView {
+  kind: SandboxKind;
+  uid: number;
+  gid: number;
+  /** The task's user name (its passwd entry, USER and LOGNAME). */
+  user: string;
+  cwd: string;
+  env: Record<string, string>;
+  network: boolean;
+  mounts: Mount[];
+}
+
+/** The run context a task gets: ids, parameters, its task value and notebook-exit files, secrets. */
+export const RUN_CONTEXT = [
+  'DJOBS_RUN_ID',
+  'DJOBS_JOB_ID',
+  'DJOBS_JOB_NAME',
+  'DJOBS_TASK_KEY',
+  'DJOBS_TASK_RUN_ID',
+  'DJOBS_ATTEMPT_NUMBER',
+  'DJOBS_PARAMS',
+  'DJOBS_TASK_VALUES_IN',
+  'DJOBS_TASK_VALUES_OUT',
+  'DJOBS_NOTEBOOK_EXIT',
+  'DJOBS_PYTHON_START',
+  'DJOBS_START_TRACE',
+  'DJOBS_SECRETS',
+] as const;
+
+/**
+ * Variables of the worker's environment a task gets: how programs run (locale, time zone, the
+ * interpreter's startup variables, libraries, Java) and which MLflow server and experiment it
+ * logs to. Nothing that is a credential: DJOBS_API_TOKEN, keys, passwords and cloud credentials
+ * reach a task only through its own secrets or DJOBS_SANDBOX_ENV.
+ */
+const WORKER_VARIABLES =
+  /^(LANG|LANGUAGE|LC_[A-Z_]+|TZ|PYTHON[A-Z_]*|LD_LIBRARY_PATH|LD_PRELOAD|JAVA_HOME|MLFLOW_TRACKING_URI|MLFLOW_EXPERIMENT_NAME|MLFLOW_EXPERIMENT_ID)$/;
+
+const SYSTEM_READ_ONLY = ['/usr', '/etc', '/sys'];
+const SYSTEM_LINKS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+
+/** The files a task runs (their directories are its code). */
+export function taskFiles(task: Task): string[] {
+  return [task.notebook_task?.notebook_path, task.spark_python_task?.python_file, task.sql_task?.file?.path].filter(
+    (f): f is string => typeof f === 'string'
+  );
+}
+
+/**
+ * The view of one attempt. Without a sandbox (`--no-sandbox`) only the environment is kept to the
+ * allowlist: the task runs as the worker's user, in the worker's file system.
+ */
+export function sandboxView(req: ViewRequest): SandboxView {
+  const workerEnv = req.workerEnv ?? process.env;
+  const user = userName(req.principal);
+  const pythonBin = path.dirname(req.python.executable);
+  const pathDirs = (workerEnv.PATH ?? '/usr/bin:/bin').split(':').filter((d) => path.isAbsolute(d));
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(workerEnv))
+    if (value !== undefined && (WORKER_VARIABLES.test(name) || req.settings.passEnv.includes(name))) env[name] = value;
+  Object.assign(env, {
+    // The task's Python first: `python3` in a shell task is the interpreter its Python files get.
+    PATH: [pythonBin, ...pathDirs.filter((d) => d !== pythonBin)].join(':'),
+    HOME: req.scratch.home,
+    TMPDIR: req.scratch.tmp,
+    USER: user,
+    LOGNAME: user,
+    ...req.taskEnv,
+    PYTHONUNBUFFERED: '1',
+  });
+  for (const name of RUN_CONTEXT) if (req.runContext[name] !== undefined) env[name] = req.runContext[name];
+
+  if (!req.settings.enabled)
+    return {
+      kind: 'none',
+      uid: process.getuid?.() ?? -1,
+      gid: process.getgid?.() ?? -1,
+      user,
+      cwd: req.cwd,
+      env: { ...env, USER: os.userInfo().username, LOGNAME: os.userInfo().username },
+      network: true,
+      mounts: [],
+    };
+
+  const hidden = [req.dataDir, ...req.settings.hidden].flatMap(sameAndReal);
+  const under = (p: string, dir: string) => p === dir || p.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
+  const isHidden = (p: string) => hidden.some((h) => under(p, h));
+  const mounts: Mount[] = [];
+  const bind = (kind: 'ro' | 'rw' | 'owner', p: string, trusted = false) => {
+    if (!path.isAbsolute(p) || !fs.existsSync(p)) return;
+    const real = fs.realpathSync(p);
+    // What the worker hides stays hidden, whatever path leads there; the attempt's own scratch,
+    // warehouse and trace are the worker's grants (trusted).
+    if (!trusted && (isHidden(p) || isHidden(real))) return;
+    for (const target of new Set([path.resolve(p), real]))
+      // A path through a symlink of the view (/bin → usr/bin) is there through its target.
+      if (!mounts.some((m) => m.kind === 'symlink' && under(target, m.target)))
+        mounts.push({ kind, source: real, target });
+  };
+
+  for (const dir of SYSTEM_READ_ONLY) bind('ro', dir);
+  for (const link of SYSTEM_LINKS) {
+    const stat = fs.lstatSync(link, { throwIfNoEntry: false });
+    if (stat?.isSymbolicLink()) mounts.push({ kind: 'symlink', source: fs.readlinkSync(link), target: link });
+    else if (stat?.isDirectory()) bind('ro', link);
+  }
+  for (const dir of [pythonBin, ...req.python.prefixes, path.dirname(process.execPath), ...pathDirs]) bind('ro', dir);
+  const root = projectRoot();
+  for (const dir of [path.join(root, 'activities', 'runtime'), path.join(root, 'node_modules')]) bind('ro', dir);
+
+  const codeDirs = [...new Set(req.code.map((f) => path.dirname(path.resolve(f))))];
+  const ownJobs = localOwner(req.principal);
+  for (const dir of codeDirs) bind(ownJobs && ownedByWorker(dir) ? 'owner' : 'ro', dir);
+  for (const dir of [...req.settings.readOnly, ...(req.extra?.readOnly ?? [])]) bind('ro', dir);
+  for (const dir of req.settings.readWrite) bind('owner', dir);
+  for (const dir of req.extra?.readWrite ?? []) bind('owner', dir, true);
+
+  // What the worker hides, where a given path would show it: under an empty read-only tmpfs (a
+  // directory) or an empty file. The attempt's scratch directory and warehouse come after.
+  const shown = mounts.filter((m) => m.kind === 'ro' || m.kind === 'rw' || m.kind === 'owner');
+  for (const h of hidden) {
+    const stat = fs.statSync(h, { throwIfNoEntry: false });
+    if (!stat || !shown.some((m) => under(h, m.target))) continue;
+    mounts.push(
+      stat.isDirectory()
+        ? { kind: 'tmpfs', target: h, mode: 0o755, readOnly: true }
+        : { kind: 'file', target: h, content: '' }
+    );
+  }
+  mounts.push({ kind: 'tmpfs', target: '/tmp', mode: 0o1777 }, { kind: 'tmpfs', target: '/var/tmp', mode: 0o1777 });
+  bind('rw', req.scratch.dir, true);
+  if (req.warehouse) bind('owner', req.warehouse, true);
+  mounts.push(
+    {
+      kind: 'file',
+      target: '/etc/passwd',
+      content: `${hostFile('/etc/passwd')}${user}:x:${req.uid}:${req.uid}::${req.scratch.home}:/bin/sh\n`,
+    },
+    { kind: 'file', target: '/etc/group', content: `${hostFile('/etc/group')}${user}:x:${req.uid}:\n` },
+    { kind: 'dev', target: '/dev' },
+    { kind: 'proc', target: '/proc' }
+  );
+
+  const view = ordered(mounts);
+  const visible = (p: string) =>
+    view.some((m) => (m.kind === 'ro' || m.kind === 'rw' || m.kind === 'owner') && under(p, m.target));
+  return {
+    kind: 'namespaces',
+    uid: req.uid,
+    gid: req.uid,
+    user,
+    cwd: visible(req.cwd) ? req.cwd : req.scratch.dir,
+    env,
+    network: req.settings.network,
+    mounts: view,
+  };
+}
+
+/** What sandbox.py gets: the identity, the network and the mounts, in the order they are made. */
+export function sandboxSpec(view: SandboxView): Record<string, unknown> | undefined {
+  if (view.kind === 'none') return undefined;
+  return { uid: view.uid, gid: view.gid, network: view.network, mounts: view.mounts, cwd: view.cwd };
+}
+
+/**
+ * The mounts parents first (a mount hides what an earlier one put under its target), each
+ * directory once, and without the binds an earlier bind already shows as they are: the job's
+ * directory inside a read-write path stays writable.
+ */
+function ordered(mounts: Mount[]): Mount[] {
+  const depth = (m: Mount) => (m.target === '/' ? 0 : m.target.split('/').length - 1);
+  const sorted = mounts.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m) - depth(b.m) || a.i - b.i);
+  const kept: Mount[] = [];
+  const rank = { ro: 1, rw: 2, owner: 2 } as const;
+  for (const { m } of sorted) {
+    if (m.kind === 'ro' || m.kind === 'rw' || m.kind === 'owner') {
+      const parent = [...kept]
+        .reverse()
+        .find((k) => m.target === k.target || m.target.startsWith(k.target === '/' ? '/' : `${k.target}/`));
+      if (
+        parent &&
+        (parent.kind === 'ro' || parent.kind === 'rw' || parent.kind === 'owner') &&
+        path.join(parent.source, path.relative(parent.target, m.target)) === m.source &&
+        rank[m.kind] <= rank[parent.kind]
+      )
+        continue;
+    }
+    kept.push(m);
+  }
+  return kept;
+}
+
+function sameAndReal(p: string): string[] {
+  const abs = path.resolve(p);
+  try {
+    const real = fs.realpathSync(abs);
+    return real === abs ? [abs] : [abs, real];
+  } catch {
+    return [abs];
+  }
+}
+
+/** The run's principal is the OS user running the worker: the machine's own user, its own jobs. */
+function localOwner(principal: string): boolean {
+  try {
+    return principal === os.userInfo().username;
+  } catch {
+    return false;
+  }
+}
+
+function ownedByWorker(dir: string): boolean {
+  return fs.statSync(dir).uid === process.getuid?.();
+}
+
+const hostFiles = new Map<string, string>();
+
+function hostFile(file: string): string {
+  let text = hostFiles.get(file);
+  if (text === undefined) {
+    text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    if (text && !text.endsWith('\n')) text += '\n';
+    hostFiles.set(file, text);
+  }
+  return text;
+}
+
+/** A passwd name for the principal: its name as far as passwd allows, apart from the host's users. */
+export function userName(principal: string): string {
+  const name =
+    principal
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^[^a-z_]+/, '')
+      .slice(0, 31) || 'task';
+  const taken = hostFile('/etc/passwd')
+    .split('\n')
+    .some((l) => l.startsWith(`${name}:`));
+  return taken ? `djobs-${name}`.slice(0, 32) : name;
+}
