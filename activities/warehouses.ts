@@ -10,23 +10,24 @@ import { TaskInvalidError } from './commands';
 /** Warehouse ids are identifiers: nothing that could lead out of the warehouses directory. */
 const WAREHOUSE_ID = /^[A-Za-z0-9_-]+$/;
 
-export function warehouseDir(dataDir: string, warehouseId: string | undefined): string {
+/** The warehouse's database file (nothing made). */
+export function warehousePath(dataDir: string, warehouseId: string | undefined): string {
   const id = warehouseId ?? 'default';
   if (!WAREHOUSE_ID.test(id))
     throw new TaskInvalidError(`warehouse_id "${id}" is not a warehouse id (letters, digits, "_" and "-").`);
-  return path.join(dataDir, 'warehouses', id);
+  return path.join(dataDir, 'warehouses', id, `${id}.duckdb`);
 }
 
 /** The warehouse's database file, its directory made (and an earlier layout's database moved in). */
 export function warehouseFile(dataDir: string, warehouseId: string | undefined): string {
-  const dir = warehouseDir(dataDir, warehouseId);
-  const name = `${path.basename(dir)}.duckdb`;
+  const file = warehousePath(dataDir, warehouseId);
+  const dir = path.dirname(file);
   if (!fs.existsSync(dir)) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     for (const suffix of ['', '.wal']) {
-      const old = path.join(path.dirname(dir), name + suffix);
-      if (fs.existsSync(old)) fs.renameSync(old, path.join(dir, name + suffix));
+      const old = path.join(path.dirname(dir), path.basename(file) + suffix);
+      if (fs.existsSync(old)) fs.renameSync(old, file + suffix);
     }
   }
-  return path.join(dir, name);
+  return file;
 }

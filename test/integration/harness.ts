@@ -299,6 +299,48 @@ export function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Shell words a task writes to say which process it is: its PID namespace and its pid there
+ * (`pid:[4026532…] 7`). A sandboxed task has a PID namespace of its own, where its `$$` is not the
+ * host's pid; `taskAlive` and `hostPid` find the process on the host from both.
+ */
+export const SHELL_SELF = '$(readlink /proc/self/ns/pid) $$';
+
+/** SHELL_SELF for a Python task: an expression giving the same words. */
+export const PYTHON_SELF = '"%s %d" % (os.readlink("/proc/self/ns/pid"), os.getpid())';
+
+/** A task's process as it saw itself (SHELL_SELF, PYTHON_SELF). */
+export interface TaskProcess {
+  ns: string;
+  pid: number;
+}
+
+/** The task processes named in `text`: `<ns> <pid>` pairs. */
+export function taskProcesses(text: string): TaskProcess[] {
+  return [...text.matchAll(/(pid:\[\d+\]) (\d+)/g)].map((m) => ({ ns: m[1]!, pid: Number(m[2]) }));
+}
+
+/** The host's pid of a task's process, while it exists (its namespace and its pid there identify it). */
+export function hostPid(p: TaskProcess): number | undefined {
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readlinkSync(`/proc/${entry}/ns/pid`) !== p.ns) continue;
+      const nsPids = /^NSpid:\s+(.*)$/m.exec(fs.readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1];
+      if (Number(nsPids?.trim().split(/\s+/).at(-1)) === p.pid) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}
+
+/** A task's process is alive: it exists and is not a zombie (alive). */
+export function taskAlive(p: TaskProcess): boolean {
+  const pid = hostPid(p);
+  return pid !== undefined && alive(pid);
+}
+
 /** A principal of a test's principals file; `who` names it in `tokenOf` and `ApiServer.as`. */
 export interface TestPrincipal {
   who: string;
