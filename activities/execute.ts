@@ -14,7 +14,9 @@ import { taskCommand, TaskInvalidError, type TaskCommand } from './commands';
 import { createContainment, type Containment, type ContainmentChoice, type ContainmentMechanism } from './containment';
 import { mlflowTaskEnv, prepareExperiment } from './mlflow-env';
 import { endStream, runProcess, spawnSupervisor, Tail, type SupervisorStarter } from './process';
+import type { ForkedTask } from './python-fork-server';
 import type { PythonForkServers } from './python-fork-servers';
+import { prestartedTask } from './prestarted';
 import { pythonInstall } from './python-interpreter';
 import type { OutputFilter } from './redaction';
 import { createScratch, removeScratch, writeScratchFile, type Owner } from './sandbox/scratch';
@@ -200,7 +202,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
           python,
           containment: box,
           sandbox: sandboxSpec(view),
-          onStart: (pid) => ctx.onStart?.(pid, box),
+          onStart: (pid, containment) => ctx.onStart?.(pid, containment),
           ...(ctx.trace ? { trace: (moment: string) => ctx.trace!.mark(moment) } : {}),
         },
         start
@@ -242,8 +244,9 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
 /**
  * How the attempt's supervisor starts: forked by the worker's Python fork server while one runs
  * (a fresh interpreter if the fork fails before the task ran), else a fresh interpreter. A Python
- * command runs in the fork itself; every other command is executed by it. DJOBS_PYTHON_START tells
- * a Python task which (`fork-server` or `interpreter`).
+ * command runs in the fork itself; a SQL or Node.js one in a Node.js task host the fork server
+ * started ahead (prestarted.ts); every other command is executed by the fork. DJOBS_PYTHON_START
+ * tells a Python task which (`fork-server` or `interpreter`).
  */
 async function starter(
   cmd: TaskCommand,
@@ -258,12 +261,12 @@ async function starter(
   if (cmd.forkable === false) return fresh;
   const server = await servers?.serverFor(python, view.env);
   if (!server) return fresh;
+  const task: ForkedTask = isPython
+    ? { python: cmd.args.slice(1) }
+    : (prestartedTask(cmd) ?? { exec: [cmd.command, ...cmd.args] });
   return (opts) =>
     server
-      .launch(
-        isPython ? { ...opts, env: { ...opts.env, DJOBS_PYTHON_START: 'fork-server' } } : opts,
-        isPython ? { python: cmd.args.slice(1) } : { exec: [cmd.command, ...cmd.args] }
-      )
+      .launch(isPython ? { ...opts, env: { ...opts.env, DJOBS_PYTHON_START: 'fork-server' } } : opts, task)
       .catch((err: Error) => {
         process.stderr.write(`djobs worker: a forked attempt did not start (${err.message}); it starts afresh\n`);
         return fresh(opts);

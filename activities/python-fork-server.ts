@@ -4,7 +4,10 @@
 // Unix socket of the worker (Node cannot hand pipes to a running process); its spec (cwd,
 // environment, arguments) goes to the forked supervisor alone, never through the warm parent, so
 // no attempt's secrets or state can reach the next. The supervisor of the next attempt is forked and
-// connected ahead of it (the spare), so that an attempt's start is one message to it.
+// connected ahead of it (the spare), so that an attempt's start is one message to it. Every task
+// type starts here: a Python task runs in the fork, other commands are executed by it, and SQL and
+// Node.js tasks find their Node.js main process started ahead too (a prestarted spare, kept per
+// kind once an attempt of that kind ran), with its runtime loaded.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -13,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { runtimeDir } from './commands';
+import { cgroupPopulated, createContainment, killCgroup, removeCgroup, type Containment } from './containment';
 import { killGroup, type RunProcessOptions, type StartedSupervisor } from './process';
 
 /** How long a new fork server may take to import its runtime and preloaded modules. */
@@ -37,6 +41,8 @@ interface Launch {
   failed: boolean;
   /** The supervisor has exited. */
   ended: boolean;
+  /** The container of a prestarted main process, made with it (the attempt that takes it uses it). */
+  containment?: Containment;
   exited: (e: Exit) => void;
   exit: Promise<Exit>;
   /**
@@ -47,8 +53,14 @@ interface Launch {
   held: boolean;
 }
 
-/** What a forked attempt runs: a Python task in the fork, or a command the fork executes. */
-export type ForkedTask = { python: string[] } | { exec: string[] };
+/**
+ * What a forked attempt runs: a Python task in the fork, a command the fork executes, or a SQL or
+ * Node.js task in a Node.js task host started ahead (runtime/node/task-host.cjs: the SQL runner's
+ * arguments, or a Node.js file and its arguments).
+ */
+export type ForkedTask = { python: string[] } | { exec: string[] } | { prestarted: PrestartKind; argv: string[] };
+
+export type PrestartKind = 'sql' | 'node';
 
 /** Variables that shape an interpreter as it starts (search path, locale, hash seed, libraries). */
 export const isStartupVariable = (name: string): boolean =>
@@ -64,8 +76,11 @@ export function pythonStartupEnv(env: NodeJS.ProcessEnv): Record<string, string>
 
 export class PythonForkServer {
   private readonly launches = new Map<string, Launch>();
-  /** The next attempt's supervisor, forked and connecting (or connected) ahead of it. */
-  private spare: Launch | undefined;
+  /**
+   * The next attempt's supervisor, forked and connecting (or connected) ahead of it: one for
+   * Python tasks and commands (`fork`), one per prestarted kind and sandbox (sql, node).
+   */
+  private readonly spares = new Map<string, Launch>();
   private dead = false;
   /** Settles when the server has exited (or was found dead). */
   readonly ended: Promise<void>;
@@ -94,9 +109,14 @@ export class PythonForkServer {
     return !this.dead;
   }
 
-  /** The next attempt's supervisor is forked, connected and waiting for it. */
+  /** The next Python attempt's supervisor is forked, connected and waiting for it. */
   get spareReady(): boolean {
-    return !!this.spare && this.spare.settled && !this.spare.failed && !this.spare.ended;
+    return this.sparesReady.includes('fork');
+  }
+
+  /** The spares forked, connected and waiting for an attempt (`fork`, or a prestarted kind and sandbox). */
+  get sparesReady(): string[] {
+    return [...this.spares].filter(([, l]) => l.settled && !l.failed && !l.ended).map(([key]) => key);
   }
 
   /**
@@ -169,19 +189,23 @@ export class PythonForkServer {
    */
   launch(opts: RunProcessOptions, task: ForkedTask): Promise<StartedSupervisor> {
     if (this.dead) return Promise.reject(new Error('the Python fork server is not running'));
-    let launch = this.spare;
-    this.spare = undefined;
+    const kind = 'prestarted' in task ? task.prestarted : undefined;
+    const prestart = kind ? this.prestartFor(kind, opts) : undefined;
+    const key = prestart ? `${kind}:${prestart.sandboxed}:${prestart.network}` : 'fork';
+    let launch = this.spares.get(key);
+    this.spares.delete(key);
     if (!launch || launch.failed || launch.ended) {
       if (launch) this.discard(launch);
-      launch = this.fork(true);
+      launch = this.fork(true, prestart?.());
     } else {
       launch.held = true;
       for (const s of Object.values(launch.streams)) s.ref();
     }
-    this.spare = this.fork(false);
-    return launch.ready.then((started) => {
+    this.spares.set(key, this.fork(false, prestart?.()));
+    const taken = launch;
+    return taken.ready.then((started) => {
       const spec = {
-        ...('python' in task ? { argv: task.python } : { exec: task.exec }),
+        ...('python' in task ? { argv: task.python } : 'exec' in task ? { exec: task.exec } : { argv: task.argv }),
         cwd: opts.cwd,
         env: opts.env,
         cgroup: opts.containment.cgroup ?? '',
@@ -189,13 +213,39 @@ export class PythonForkServer {
         ...(opts.sandbox ? { sandbox: opts.sandbox } : {}),
       };
       opts.trace?.('worker: spec sent');
-      launch.streams.report!.write(`${JSON.stringify(spec)}\n`);
-      return started;
+      taken.streams.report!.write(`${JSON.stringify(spec)}\n`);
+      return { ...started, ...(taken.containment ? { containment: taken.containment } : {}) };
     });
   }
 
+  /**
+   * What a prestarted supervisor of `kind` starts for the attempts like `opts`: the Node.js task
+   * host, in a container of its own made with it (of the attempt's mechanism), in its sandbox's
+   * namespaces when the attempt is sandboxed.
+   */
+  private prestartFor(kind: PrestartKind, opts: RunProcessOptions) {
+    const network = (opts.sandbox?.network as boolean | undefined) ?? true;
+    const sandboxed = opts.sandbox !== undefined;
+    const mechanism = opts.containment.mechanism;
+    const make = () => {
+      const containment = createContainment(`spare-${randomBytes(6).toString('hex')}`, mechanism);
+      return {
+        containment,
+        request: {
+          kind,
+          argv: [process.execPath, path.join(runtimeDir(), 'node', 'task-host.cjs'), kind],
+          env: { PATH: '/usr/local/bin:/usr/bin:/bin' },
+          sandboxed,
+          network,
+          cgroup: containment.cgroup ?? '',
+        },
+      };
+    };
+    return Object.assign(make, { sandboxed, network });
+  }
+
   /** Fork a supervisor, which connects and then waits for its attempt's spec. */
-  private fork(held: boolean): Launch {
+  private fork(held: boolean, prestart?: { containment: Containment; request: Record<string, unknown> }): Launch {
     const token = randomBytes(16).toString('hex');
     let exited!: (e: Exit) => void;
     const exit = new Promise<Exit>((r) => (exited = r));
@@ -214,6 +264,7 @@ export class PythonForkServer {
       exited,
       exit,
       held,
+      ...(prestart ? { containment: prestart.containment } : {}),
     };
     this.launches.set(token, launch);
     const timer = setTimeout(
@@ -227,7 +278,8 @@ export class PythonForkServer {
       this.fail(token, new Error('the forked attempt ended before it connected'));
       this.launches.delete(token);
     });
-    if (!this.dead) this.child.stdin!.write(`${JSON.stringify({ token })}\n`);
+    if (!this.dead)
+      this.child.stdin!.write(`${JSON.stringify({ token, ...(prestart ? { prestart: prestart.request } : {}) })}\n`);
     return launch;
   }
 
@@ -235,6 +287,11 @@ export class PythonForkServer {
   private discard(launch: Launch): void {
     for (const s of Object.values(launch.streams)) s.destroy();
     if (launch.pid !== undefined && !launch.ended) killGroup(launch.pid, 'SIGKILL');
+    const cgroup = launch.containment?.cgroup;
+    if (cgroup) {
+      killCgroup(cgroup);
+      void removeWhenEmpty(cgroup);
+    }
   }
 
   /** Stop the server; attempts already started go on, watched by their supervisors. */
@@ -284,8 +341,8 @@ export class PythonForkServer {
   private die(): void {
     if (this.dead) return;
     this.dead = true;
-    if (this.spare) this.discard(this.spare);
-    this.spare = undefined;
+    for (const spare of this.spares.values()) this.discard(spare);
+    this.spares.clear();
     this.socketServer.close();
     fs.rmSync(this.socketDir, { recursive: true, force: true });
     for (const [token, launch] of this.launches) {
@@ -295,6 +352,12 @@ export class PythonForkServer {
       if (report) void closed(report).then(() => launch.exited({ code: null, signal: null }));
     }
   }
+}
+
+/** Remove a spare's emptied cgroup: its processes die with the supervisor, not at once. */
+async function removeWhenEmpty(cgroup: string): Promise<void> {
+  for (let i = 0; i < 100 && cgroupPopulated(cgroup); i++) await new Promise((r) => setTimeout(r, 50).unref());
+  removeCgroup(cgroup);
 }
 
 const isStream = (name: string): name is StreamName => (STREAMS as readonly string[]).includes(name);

@@ -11,7 +11,11 @@ the same clean state: a module one attempt imports or a global it sets is not in
 Each attempt is a Python task run in the fork ({"argv"}), or a command the fork executes
 ({"exec"}): every task type starts from this warm parent, not from a fresh supervisor interpreter.
 
-stdin, JSON lines from the worker: {"token"} starts an attempt.
+A supervisor may also start its attempt's main process ahead of it ({"prestart"}: a Node.js
+task host that loads the SQL runner or dbutils, then waits for its attempt; node/task-host.cjs):
+the attempt then does not wait for Node.js to start.
+
+stdin, JSON lines from the worker: {"token"} (and {"prestart"}) forks a supervisor.
 stdout, JSON lines to the worker: {"ready": true, "preloaded": [...], "preloadErrors": {...}} once
 warm; {"token", "pid"} once an attempt's supervisor is forked; {"token", "exitCode", "signal"} when
 that supervisor has exited.
@@ -123,7 +127,8 @@ def serve(worker_pid, wakeup_r):
         buffered += chunk
         while b"\n" in buffered:
             line, buffered = buffered.split(b"\n", 1)
-            token = json.loads(line)["token"]
+            request = json.loads(line)
+            token = request["token"]
             requested = time.monotonic_ns()
             # The supervisor starts with its signals blocked, so a SIGTERM cannot kill it unprepared.
             old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, supervisor.WATCHED)
@@ -131,7 +136,7 @@ def serve(worker_pid, wakeup_r):
             if pid == 0:
                 TRACE.mark("fork server: request read", requested)
                 TRACE.mark("supervisor: forked")
-                return token, old_mask
+                return token, old_mask, request.get("prestart")
             signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
             children[pid] = token
             send({"token": token, "pid": pid})
@@ -182,8 +187,9 @@ def read_spec(conn):
     return json.loads(data.split(b"\n", 1)[0])
 
 
-def attempt(worker_pid, socket_path, token, old_mask, wakeup_fds, server_pid):
-    """In the forked supervisor: set the attempt up; returns only in its main process."""
+def attempt(worker_pid, socket_path, token, old_mask, wakeup_fds, server_pid, prestart=None):
+    """In the forked supervisor: set the attempt up; returns only in its main process (never with
+    PRESTART, whose main process is the command it names, started before the attempt is known)."""
     os.setsid()  # its own session and process group, as a fresh attempt's supervisor has
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -202,6 +208,8 @@ def attempt(worker_pid, socket_path, token, old_mask, wakeup_fds, server_pid):
         err = connect(socket_path, token, "stderr")
     except OSError:
         os._exit(0)  # the worker or its fork server is gone: no attempt will come
+    if prestart:
+        run_prestarted(prestart, report, out, err, old_mask, worker, server_pid)
     spec = read_spec(report)
     TRACE.file = spec["env"].get("DJOBS_START_TRACE")
     TRACE.mark("supervisor: spec read")
@@ -228,6 +236,22 @@ def attempt(worker_pid, socket_path, token, old_mask, wakeup_fds, server_pid):
         execute(spec, report.fileno())  # the report channel closes on exec (it is close-on-exec)
     report.close()  # the task's processes must not hold the report channel
     return spec
+
+
+def run_prestarted(prestart, report, out, err, old_mask, worker, server_pid):
+    """A supervisor whose main process starts now, before its attempt's spec: it gets the
+    attempt's output connections at once, and its spec (through its init, which builds the view
+    first, when sandboxed) when the attempt comes."""
+    os.dup2(out.fileno(), 1)
+    os.dup2(err.fileno(), 2)
+    out.close()
+    err.close()
+    cgroup = prestart.get("cgroup") or ""
+    main_pid, status_fd, send = supervisor.fork_prestarted(cgroup, old_mask, report.fileno(), prestart)
+    spec = read_spec(report)
+    send({"sandbox": spec.get("sandbox"), "task": {"cwd": spec["cwd"], "env": spec["env"], "argv": spec["argv"]}})
+    supervisor.supervise(main_pid, cgroup, spec["graceMs"], worker, server_pid, report.fileno(), None, status_fd)
+    os._exit(0)
 
 
 def become_task(spec):
@@ -263,8 +287,8 @@ def main():
     signal.set_wakeup_fd(wakeup_w)
     send({"ready": True, "preloaded": loaded, "preloadErrors": errors})
     server_pid = os.getpid()
-    token, old_mask = serve(worker_pid, wakeup_r)
-    spec = attempt(worker_pid, socket_path, token, old_mask, (wakeup_r, wakeup_w), server_pid)
+    token, old_mask, prestart = serve(worker_pid, wakeup_r)
+    spec = attempt(worker_pid, socket_path, token, old_mask, (wakeup_r, wakeup_w), server_pid, prestart)
     become_task(spec)
     TRACE.mark("task: environment set")
     code = run_task(spec["argv"])

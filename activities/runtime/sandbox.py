@@ -339,18 +339,16 @@ def drop_privileges(spec):
         raise SandboxError("%s: %s" % (spec.get("cwd"), err.strerror))
 
 
-def become_init(spec, parent_alive_fd, trace=None):
-    """In the forked init (pid 1 of the attempt's namespaces): its own session, dead with its
-    supervisor, the view built. Raises SandboxError when the view cannot be built."""
+def become_init(spec, parent_alive_fd):
+    """In the forked init (pid 1 of the attempt's namespaces): its own session (the task's
+    processes are in it), dead with its supervisor, its loopback up when it has a network
+    namespace. The view comes next (build_view), now or once the attempt is known."""
     os.setsid()
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if select.select([parent_alive_fd], [], [], 0)[0]:
         os._exit(1)  # the supervisor died before the parent-death signal was set: its end is ours
     if not spec.get("network", True):
         loopback_up()
-    build_view(spec)
-    if trace:
-        trace.mark("sandbox: view built")
 
 
 def run_init(main_pid, status_fd):

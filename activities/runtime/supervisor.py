@@ -275,7 +275,10 @@ def fork_main(cgroup, old_mask, report_fd, sandbox=None, trace=None):
     os.close(alive_w)
     box = sandbox_module()
     try:
-        box.become_init(sandbox, alive_r, trace)
+        box.become_init(sandbox, alive_r)
+        box.build_view(sandbox)
+        if trace:
+            trace.mark("sandbox: view built")
     except Exception as err:  # noqa: BLE001 - the attempt fails with the reason
         report({"spawnError": "the task's sandbox: %s" % err}, report_fd)
         os._exit(127)
@@ -292,6 +295,120 @@ def fork_main(cgroup, old_mask, report_fd, sandbox=None, trace=None):
         return 0, None
     os.close(report_fd)
     box.run_init(main_pid, status_w)
+
+
+def fork_prestarted(cgroup, old_mask, report_fd, prestart):
+    """Start the main process ahead of its attempt: PRESTART's command (a Node.js task host that
+    loads its runtime and then reads its attempt from stdin), in the attempt's cgroup and, when
+    PRESTART says "sandboxed", in the attempt's namespaces under its init, which builds the view
+    only once the attempt is known. Returns (pid, status_fd, send) in the supervisor: send(spec)
+    hands the attempt over ({"sandbox", "task"}), or nothing (send(None)) when none comes."""
+    spec_r, spec_w = os.pipe()
+    sandboxed = prestart.get("sandboxed", False)
+    if sandboxed:
+        status_r, status_w = os.pipe()
+        alive_r, alive_w = os.pipe()
+    box = sandbox_module()
+    flags = box.clone_flags(prestart) if sandboxed else 0
+    pid = clone(flags, cgroup)
+    if pid is None:
+        if flags:
+            unshare(flags & CLONE_NEWPID)
+        pid = os.fork()
+        if pid == 0:
+            unshare(flags & ~CLONE_NEWPID)
+            if cgroup:
+                try:
+                    with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
+                        f.write(str(os.getpid()))
+                except OSError as err:
+                    report({"cgroupError": err.strerror or str(err)}, report_fd)
+    if pid != 0:
+        os.close(spec_r)
+        if sandboxed:
+            os.close(status_w)
+            os.close(alive_r)
+            KEPT.append(alive_w)
+
+        def send(spec):
+            try:
+                if spec is not None:
+                    os.write(spec_w, json.dumps(spec if sandboxed else spec["task"]).encode())
+            except BrokenPipeError:
+                pass  # the main process (or the init) is gone: its end is what the attempt reports
+            finally:
+                os.close(spec_w)
+
+        return pid, status_r if sandboxed else None, send
+    os.close(spec_w)
+    if not sandboxed:
+        exec_prestarted(prestart, spec_r, os.open(os.devnull, os.O_WRONLY), old_mask)
+    os.close(status_r)
+    os.close(alive_w)
+    try:
+        box.become_init(prestart, alive_r)
+    except Exception as err:  # noqa: BLE001
+        report({"spawnError": "the task's sandbox: %s" % err}, report_fd)
+        os._exit(127)
+    task_r, task_w = os.pipe()
+    ready_r, ready_w = os.pipe()
+    main_pid = os.fork()
+    if main_pid == 0:
+        for fd in (spec_r, task_w, status_w, alive_r, ready_r):
+            os.close(fd)
+        box.prctl(box.PR_SET_NO_NEW_PRIVS, 1)
+        exec_prestarted(prestart, task_r, ready_w, old_mask)
+    os.close(task_r)
+    os.close(ready_w)
+    # The view replaces the root this process and the main process share: not while the main
+    # process still loads its runtime from the host's files. It says when it has (or dies).
+    ready = os.read(ready_r, 1)
+    os.close(ready_r)
+    if ready != b"1":
+        report({"spawnError": "the prestarted %s task host did not start" % prestart["kind"]}, report_fd)
+        os._exit(127)
+    spec = read_all(spec_r)
+    if spec is None:
+        os._exit(0)  # the attempt never came: the main process ends with this namespace
+    try:
+        box.build_view(spec["sandbox"])
+    except Exception as err:  # noqa: BLE001
+        report({"spawnError": "the task's sandbox: %s" % err}, report_fd)
+        os._exit(127)
+    sandbox = spec["sandbox"]
+    task = dict(spec["task"], uid=sandbox["uid"], gid=sandbox["gid"], cwd=sandbox.get("cwd", spec["task"]["cwd"]))
+    os.write(task_w, json.dumps(task).encode())
+    os.close(task_w)
+    os.close(report_fd)
+    box.run_init(main_pid, status_w)
+
+
+def exec_prestarted(prestart, stdin_fd, ready_fd, old_mask):
+    """In the prestarted main process: its command, reading its attempt from STDIN_FD, and saying
+    on file descriptor 3 (READY_FD) when it has loaded its runtime."""
+    os.dup2(stdin_fd, 0)
+    os.close(stdin_fd)
+    os.dup2(ready_fd, 3)
+    if ready_fd != 3:
+        os.close(ready_fd)
+    signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+    try:
+        os.execve(prestart["argv"][0], prestart["argv"], prestart["env"])
+    except OSError as err:
+        print("%s: %s" % (prestart["argv"][0], err.strerror), file=sys.stderr)
+    os._exit(127)
+
+
+def read_all(fd):
+    """What the supervisor sends: JSON to the end, or None when it sent nothing."""
+    data = b""
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        data += chunk
+    os.close(fd)
+    return json.loads(data) if data.strip() else None
 
 
 KEPT = []
