@@ -163,7 +163,10 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
       ...(ctx.trace ? { [START_TRACE_VARIABLE]: ctx.trace.file } : {}),
     };
     const { DJOBS_SECRETS: _secrets, ...ownEnv } = ctx.env ?? {};
-    if (ctx.trace) fs.closeSync(fs.openSync(ctx.trace.file, 'a'));
+    if (ctx.trace) {
+      fs.closeSync(fs.openSync(ctx.trace.file, 'a'));
+      if (owner) fs.chownSync(ctx.trace.file, owner.uid, owner.gid); // the forked processes append to it
+    }
     const view = sandboxView({
       settings,
       dataDir: ctx.dataDir,
@@ -174,7 +177,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
       cwd: cmd.cwd,
       python: install,
       ...(warehouse ? { warehouse } : {}),
-      extra: { readWrite: ctx.trace ? [ctx.trace.file] : [] },
+      extra: { own: ctx.trace ? [ctx.trace.file] : [] },
       taskEnv: { ...mlflowTaskEnv(input, process.env, ctx.mlflowTrackingUri), ...(cmd.env ?? {}), ...ownEnv },
       runContext,
     });

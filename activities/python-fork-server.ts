@@ -51,6 +51,12 @@ interface Launch {
    * with a spare waiting; an attempt's connections do, until it ends.
    */
   held: boolean;
+  /** Its processes start ahead of the attempt (supervisor.fork_ahead): its init, or its task host. */
+  ahead?: boolean;
+  /** Those are ready: its task host has loaded its runtime, its init has built the view's base. */
+  loaded?: boolean;
+  /** Stops watching the report connection for that, once an attempt takes the spare. */
+  unwatch?: () => void;
 }
 
 /**
@@ -111,12 +117,17 @@ export class PythonForkServer {
 
   /** The next Python attempt's supervisor is forked, connected and waiting for it. */
   get spareReady(): boolean {
-    return this.sparesReady.includes('fork');
+    return this.spareReadyFor('fork');
   }
 
-  /** The spares forked, connected and waiting for an attempt (`fork`, or a prestarted kind and sandbox). */
-  get sparesReady(): string[] {
-    return [...this.spares].filter(([, l]) => l.settled && !l.failed && !l.ended).map(([key]) => key);
+  /**
+   * A spare for the next attempt of `kind` (`fork`: Python tasks and commands; or a prestarted
+   * kind) is forked, connected, and (prestarted) has loaded its runtime.
+   */
+  spareReadyFor(kind: 'fork' | PrestartKind): boolean {
+    return [...this.spares].some(
+      ([key, l]) => key.split(':')[0] === kind && l.settled && !l.failed && !l.ended && (!l.ahead || l.loaded)
+    );
   }
 
   /**
@@ -189,19 +200,18 @@ export class PythonForkServer {
    */
   launch(opts: RunProcessOptions, task: ForkedTask): Promise<StartedSupervisor> {
     if (this.dead) return Promise.reject(new Error('the Python fork server is not running'));
-    const kind = 'prestarted' in task ? task.prestarted : undefined;
-    const prestart = kind ? this.prestartFor(kind, opts) : undefined;
-    const key = prestart ? `${kind}:${prestart.sandboxed}:${prestart.network}` : 'fork';
-    let launch = this.spares.get(key);
-    this.spares.delete(key);
+    const ahead = aheadFor('prestarted' in task ? task.prestarted : 'fork', opts);
+    let launch = this.spares.get(ahead.key);
+    this.spares.delete(ahead.key);
     if (!launch || launch.failed || launch.ended) {
       if (launch) this.discard(launch);
-      launch = this.fork(true, prestart?.());
+      launch = this.fork(true, ahead.make());
     } else {
       launch.held = true;
+      launch.unwatch?.();
       for (const s of Object.values(launch.streams)) s.ref();
     }
-    this.spares.set(key, this.fork(false, prestart?.()));
+    this.spares.set(ahead.key, this.fork(false, ahead.make()));
     const taken = launch;
     return taken.ready.then((started) => {
       const spec = {
@@ -218,34 +228,8 @@ export class PythonForkServer {
     });
   }
 
-  /**
-   * What a prestarted supervisor of `kind` starts for the attempts like `opts`: the Node.js task
-   * host, in a container of its own made with it (of the attempt's mechanism), in its sandbox's
-   * namespaces when the attempt is sandboxed.
-   */
-  private prestartFor(kind: PrestartKind, opts: RunProcessOptions) {
-    const network = (opts.sandbox?.network as boolean | undefined) ?? true;
-    const sandboxed = opts.sandbox !== undefined;
-    const mechanism = opts.containment.mechanism;
-    const make = () => {
-      const containment = createContainment(`spare-${randomBytes(6).toString('hex')}`, mechanism);
-      return {
-        containment,
-        request: {
-          kind,
-          argv: [process.execPath, path.join(runtimeDir(), 'node', 'task-host.cjs'), kind],
-          env: { PATH: '/usr/local/bin:/usr/bin:/bin' },
-          sandboxed,
-          network,
-          cgroup: containment.cgroup ?? '',
-        },
-      };
-    };
-    return Object.assign(make, { sandboxed, network });
-  }
-
   /** Fork a supervisor, which connects and then waits for its attempt's spec. */
-  private fork(held: boolean, prestart?: { containment: Containment; request: Record<string, unknown> }): Launch {
+  private fork(held: boolean, ahead?: Ahead): Launch {
     const token = randomBytes(16).toString('hex');
     let exited!: (e: Exit) => void;
     const exit = new Promise<Exit>((r) => (exited = r));
@@ -264,7 +248,7 @@ export class PythonForkServer {
       exited,
       exit,
       held,
-      ...(prestart ? { containment: prestart.containment } : {}),
+      ...(ahead ? { containment: ahead.containment, ahead: true } : {}),
     };
     this.launches.set(token, launch);
     const timer = setTimeout(
@@ -279,7 +263,7 @@ export class PythonForkServer {
       this.launches.delete(token);
     });
     if (!this.dead)
-      this.child.stdin!.write(`${JSON.stringify({ token, ...(prestart ? { prestart: prestart.request } : {}) })}\n`);
+      this.child.stdin!.write(`${JSON.stringify({ token, ...(ahead ? { ahead: ahead.request } : {}) })}\n`);
     return launch;
   }
 
@@ -327,8 +311,31 @@ export class PythonForkServer {
     launch.streams[name] = sock;
     if (!launch.held) sock.unref();
     sock.on('error', () => {}); // a killed attempt may reset its connections; its end is its report's
+    if (name === 'report' && launch.ahead && !launch.held) this.watchLoaded(launch, sock);
     this.startedIfReady(launch);
     return true;
+  }
+
+  /**
+   * A spare started ahead says `{"loaded": true}` on its report connection once its init has built
+   * the base of the view and its task host has loaded its runtime (spareReadyFor). What is read
+   * meanwhile goes back into the connection for the attempt that takes the spare (runProcess reads
+   * the whole report).
+   */
+  private watchLoaded(launch: Launch, sock: net.Socket): void {
+    const seen: Buffer[] = [];
+    const onData = (chunk: Buffer) => {
+      seen.push(chunk);
+      if (Buffer.concat(seen).includes('"loaded"')) launch.loaded = true;
+    };
+    launch.unwatch = () => {
+      sock.off('data', onData);
+      sock.pause();
+      if (seen.length > 0) sock.unshift(Buffer.concat(seen));
+      launch.unwatch = undefined;
+    };
+    sock.on('data', onData);
+    sock.resume();
   }
 
   private startedIfReady(launch: Launch): void {
@@ -352,6 +359,48 @@ export class PythonForkServer {
       if (report) void closed(report).then(() => launch.exited({ code: null, signal: null }));
     }
   }
+}
+
+/** What a spare starts ahead of its attempt (supervisor.fork_ahead), and the container made for it. */
+interface Ahead {
+  containment: Containment;
+  request: Record<string, unknown>;
+}
+
+/**
+ * How the next attempt like `opts` of `kind` starts: `key` names its spare. A sandboxed attempt's
+ * init and the base of its view are made ahead of it (the base is every attempt's of the worker);
+ * a SQL or Node.js attempt's task host too, sandboxed or not; in a container of the attempt's
+ * mechanism made for the spare. `make` gives nothing when nothing starts ahead (a Python attempt
+ * or a command without the sandbox: the supervisor forks the main process once the spec came).
+ */
+function aheadFor(
+  kind: 'fork' | PrestartKind,
+  opts: RunProcessOptions
+): { key: string; make: () => Ahead | undefined } {
+  const sandbox = opts.sandbox;
+  const command =
+    kind === 'fork'
+      ? undefined
+      : {
+          argv: [process.execPath, path.join(runtimeDir(), 'node', 'task-host.cjs'), kind],
+          env: { PATH: '/usr/local/bin:/usr/bin:/bin' },
+        };
+  if (!sandbox && !command) return { key: kind, make: () => undefined };
+  const request = {
+    sandboxed: sandbox !== undefined,
+    network: (sandbox?.network as boolean | undefined) ?? true,
+    ...(sandbox ? { base: sandbox.base } : {}),
+    ...(command ? { command } : {}),
+  };
+  const mechanism = opts.containment.mechanism;
+  return {
+    key: `${kind}:${JSON.stringify(request)}`,
+    make: () => {
+      const containment = createContainment(`spare-${randomBytes(6).toString('hex')}`, mechanism);
+      return { containment, request: { ...request, cgroup: containment.cgroup ?? '' } };
+    },
+  };
 }
 
 /** Remove a spare's emptied cgroup: its processes die with the supervisor, not at once. */

@@ -11,11 +11,12 @@ the same clean state: a module one attempt imports or a global it sets is not in
 Each attempt is a Python task run in the fork ({"argv"}), or a command the fork executes
 ({"exec"}): every task type starts from this warm parent, not from a fresh supervisor interpreter.
 
-A supervisor may also start its attempt's main process ahead of it ({"prestart"}: a Node.js
-task host that loads the SQL runner or dbutils, then waits for its attempt; node/task-host.cjs):
-the attempt then does not wait for Node.js to start.
+A supervisor may also start its attempt's processes ahead of it ({"ahead"}, supervisor.fork_ahead):
+a sandboxed attempt's init, with the base of the attempt's view built; a Node.js task host that
+loads the SQL runner or dbutils, then waits for its attempt (node/task-host.cjs). The attempt
+then waits for neither.
 
-stdin, JSON lines from the worker: {"token"} (and {"prestart"}) forks a supervisor.
+stdin, JSON lines from the worker: {"token"} (and {"ahead"}) forks a supervisor.
 stdout, JSON lines to the worker: {"ready": true, "preloaded": [...], "preloadErrors": {...}} once
 warm; {"token", "pid"} once an attempt's supervisor is forked; {"token", "exitCode", "signal"} when
 that supervisor has exited.
@@ -60,6 +61,8 @@ sys.path.insert(0, os.path.join(HERE, "python"))
 import djobs_run  # noqa: E402 - puts dbutils in builtins, as in a fresh interpreter
 import dbutils as dbutils_module  # noqa: E402
 import pkgutil  # noqa: E402,F401 - runpy.run_path imports it on each first use: 2-40 ms an attempt
+
+supervisor.sandbox_module()  # the sandbox's side (sandbox.py), imported once: every fork has it
 
 TASK_SYS_PATH = list(sys.path)
 REQUESTS_FD, EVENTS_FD = 0, 1
@@ -136,7 +139,7 @@ def serve(worker_pid, wakeup_r):
             if pid == 0:
                 TRACE.mark("fork server: request read", requested)
                 TRACE.mark("supervisor: forked")
-                return token, old_mask, request.get("prestart")
+                return token, old_mask, request.get("ahead")
             signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
             children[pid] = token
             send({"token": token, "pid": pid})
@@ -187,9 +190,11 @@ def read_spec(conn):
     return json.loads(data.split(b"\n", 1)[0])
 
 
-def attempt(worker_pid, socket_path, token, old_mask, wakeup_fds, server_pid, prestart=None):
-    """In the forked supervisor: set the attempt up; returns only in its main process (never with
-    PRESTART, whose main process is the command it names, started before the attempt is known)."""
+def attempt(worker_pid, socket_path, token, old_mask, wakeup_fds, server_pid, ahead=None):
+    """In the forked supervisor: set the attempt up; returns only in its main process (with its
+    spec). AHEAD (supervisor.fork_ahead) starts the attempt's processes before its spec comes: a
+    sandboxed attempt's init with the base of its view, or a Node.js task host (which never
+    returns here: it is the command it names)."""
     os.setsid()  # its own session and process group, as a fresh attempt's supervisor has
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -208,23 +213,38 @@ def attempt(worker_pid, socket_path, token, old_mask, wakeup_fds, server_pid, pr
         err = connect(socket_path, token, "stderr")
     except OSError:
         os._exit(0)  # the worker or its fork server is gone: no attempt will come
-    if prestart:
-        run_prestarted(prestart, report, out, err, old_mask, worker, server_pid)
-    spec = read_spec(report)
-    TRACE.file = spec["env"].get("DJOBS_START_TRACE")
-    TRACE.mark("supervisor: spec read")
     os.dup2(out.fileno(), 1)
     os.dup2(err.fileno(), 2)
     out.close()
     err.close()
-    cgroup = spec["cgroup"] or ""
-    main_pid, status_fd = supervisor.fork_main(cgroup, old_mask, report.fileno(), spec.get("sandbox"), TRACE)
-    if main_pid != 0:
-        TRACE.moments = []  # the task's main process writes those so far
-        supervisor.supervise(
-            main_pid, cgroup, spec["graceMs"], worker, server_pid, report.fileno(), TRACE, status_fd
-        )
-        os._exit(0)
+    if ahead:
+        cgroup = ahead.get("cgroup") or ""
+        main_pid, status_fd, send = supervisor.fork_ahead(cgroup, old_mask, report.fileno(), ahead, TRACE)
+        if main_pid == 0:
+            spec = send  # the main process of a forked attempt, which came: its spec
+        else:
+            TRACE.moments = []  # the init and the main process have those so far
+            spec = read_spec(report)
+            TRACE.file = spec["env"].get("DJOBS_START_TRACE")
+            TRACE.mark("supervisor: spec read")
+            send({"sandbox": spec.get("sandbox"), "task": spec})
+            supervisor.supervise(
+                main_pid, cgroup, spec["graceMs"], worker, server_pid, report.fileno(), TRACE, status_fd
+            )
+            os._exit(0)
+    else:
+        spec = read_spec(report)
+        TRACE.file = spec["env"].get("DJOBS_START_TRACE")
+        TRACE.mark("supervisor: spec read")
+        cgroup = spec["cgroup"] or ""
+        main_pid, status_fd = supervisor.fork_main(cgroup, old_mask, report.fileno(), spec.get("sandbox"), TRACE)
+        if main_pid != 0:
+            TRACE.moments = []  # the task's main process writes those so far
+            supervisor.supervise(
+                main_pid, cgroup, spec["graceMs"], worker, server_pid, report.fileno(), TRACE, status_fd
+            )
+            os._exit(0)
+    TRACE.file = spec["env"].get("DJOBS_START_TRACE")
     TRACE.mark("task: forked")
     try:
         os.chdir(spec["cwd"])
@@ -236,22 +256,6 @@ def attempt(worker_pid, socket_path, token, old_mask, wakeup_fds, server_pid, pr
         execute(spec, report.fileno())  # the report channel closes on exec (it is close-on-exec)
     report.close()  # the task's processes must not hold the report channel
     return spec
-
-
-def run_prestarted(prestart, report, out, err, old_mask, worker, server_pid):
-    """A supervisor whose main process starts now, before its attempt's spec: it gets the
-    attempt's output connections at once, and its spec (through its init, which builds the view
-    first, when sandboxed) when the attempt comes."""
-    os.dup2(out.fileno(), 1)
-    os.dup2(err.fileno(), 2)
-    out.close()
-    err.close()
-    cgroup = prestart.get("cgroup") or ""
-    main_pid, status_fd, send = supervisor.fork_prestarted(cgroup, old_mask, report.fileno(), prestart)
-    spec = read_spec(report)
-    send({"sandbox": spec.get("sandbox"), "task": {"cwd": spec["cwd"], "env": spec["env"], "argv": spec["argv"]}})
-    supervisor.supervise(main_pid, cgroup, spec["graceMs"], worker, server_pid, report.fileno(), None, status_fd)
-    os._exit(0)
 
 
 def become_task(spec):
@@ -287,8 +291,8 @@ def main():
     signal.set_wakeup_fd(wakeup_w)
     send({"ready": True, "preloaded": loaded, "preloadErrors": errors})
     server_pid = os.getpid()
-    token, old_mask, prestart = serve(worker_pid, wakeup_r)
-    spec = attempt(worker_pid, socket_path, token, old_mask, (wakeup_r, wakeup_w), server_pid, prestart)
+    token, old_mask, ahead = serve(worker_pid, wakeup_r)
+    spec = attempt(worker_pid, socket_path, token, old_mask, (wakeup_r, wakeup_w), server_pid, ahead)
     become_task(spec)
     TRACE.mark("task: environment set")
     code = run_task(spec["argv"])

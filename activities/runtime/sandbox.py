@@ -36,6 +36,7 @@ import signal
 import socket
 import struct
 import sys
+import threading  # used by the init after the pivot, when the host's files are out of reach
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
@@ -230,8 +231,19 @@ def make_userns(uid_map, gid_map):
         os.waitpid(pid, 0)
 
 
-def build_view(spec):
-    """In the attempt's new mount namespace (as root): assemble its root and pivot into it."""
+class View:
+    """The view being built in an attempt's mount namespace: first its base, the same for every
+    attempt of the worker (built ahead of the attempt by a spare's init), then the attempt's own
+    mounts and the pivot into it (build_attempt)."""
+
+    def __init__(self):
+        self.read_only = []  # tmpfs made read-only once every mount is in place
+        self.idmaps = None
+
+
+def build_base(spec):
+    """In the attempt's new mount namespace (as root): a tmpfs root at /newroot with the base
+    mounts of SPEC, the host's root reachable under /oldroot until build_attempt is done."""
     mount(None, "/", None, MS_SLAVE | MS_REC)  # nothing done here reaches the host
     mount("tmpfs", "/tmp", "tmpfs", MS_NODEV | MS_NOSUID, "mode=0755")
     os.chdir("/tmp")
@@ -240,24 +252,42 @@ def build_view(spec):
     os.mkdir("oldroot", 0o755)
     pivot_root("/tmp", "oldroot")
     os.chdir("/")
-    idmaps = IdMaps(spec["uid"], spec["gid"])
-    read_only_tmpfs = []
+    view = View()
+    for m in spec["base"]:
+        add_mount(m, view)
+    return view
+
+
+def build_attempt(view, spec):
+    """The attempt's own mounts (its code, scratch, warehouse, read-write paths, passwd), then the
+    root made read-only and pivoted into. The host's root is still stacked under the new one, out
+    of every path's reach (a process's root is the new root); detaching it waits for an RCU grace
+    period, which a thread does meanwhile, off the attempt's way (detach_old_root)."""
+    view.idmaps = IdMaps(spec["uid"], spec["gid"])
     try:
         for m in spec["mounts"]:
-            add_mount(m, idmaps, read_only_tmpfs)
+            add_mount(m, view)
     finally:
-        idmaps.close()
-    umount("/oldroot")
+        view.idmaps.close()
+    for target in view.read_only:
+        mount(None, "/newroot" + target, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    mount(None, "/newroot", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
     os.chdir("/newroot")
-    pivot_root(".", ".")  # the old root is now stacked under the new one: detach it
-    umount(".")
-    os.chdir("/")
-    for target in read_only_tmpfs:
-        mount(None, target, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
-    mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    pivot_root(".", ".")
 
 
-def add_mount(m, idmaps, read_only_tmpfs):
+def detach_old_root():
+    """Detach the host's root under the new root (its unmount waits for an RCU grace period) in a
+    thread of the init, while the task starts: "." is the new root, where the init stays."""
+    threading.Thread(target=umount, args=(".",), daemon=True).start()
+
+
+def build_view(spec):
+    """The whole view at once (an attempt without a spare): base, attempt, pivot."""
+    build_attempt(build_base(spec), spec)
+
+
+def add_mount(m, view):
     kind, target = m["kind"], "/newroot" + m["target"]
     if kind in ("ro", "rw", "owner"):
         source = "/oldroot" + m["source"]
@@ -267,7 +297,7 @@ def add_mount(m, idmaps, read_only_tmpfs):
         userns = None
         if kind == "owner":
             st = os.stat(source)
-            userns = idmaps.userns(st.st_uid, st.st_gid)
+            userns = view.idmaps.userns(st.st_uid, st.st_gid)
         try:
             bind(source, target, read_only=kind == "ro", userns=userns)
         except SandboxError:
@@ -278,7 +308,7 @@ def add_mount(m, idmaps, read_only_tmpfs):
         os.makedirs(target, exist_ok=True)
         mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=%o" % m.get("mode", 0o755))
         if m.get("readOnly"):
-            read_only_tmpfs.append(m["target"])
+            view.read_only.append(m["target"])
     elif kind == "symlink":
         os.makedirs(os.path.dirname(target), exist_ok=True)
         os.symlink(m["source"], target)
@@ -302,7 +332,7 @@ def add_mount(m, idmaps, read_only_tmpfs):
             os.symlink(link, target + "/" + name)
         os.mkdir(target + "/shm")
         mount("tmpfs", target + "/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
-        read_only_tmpfs.append(m["target"])
+        view.read_only.append(m["target"])
     elif kind == "proc":
         os.makedirs(target, exist_ok=True)
         mount("proc", target, "proc", MS_NOSUID | MS_NODEV | 0x8)  # 0x8: MS_NOEXEC
@@ -391,7 +421,13 @@ def probe(uid):
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import supervisor
 
-    spec = {"uid": uid, "gid": uid, "mounts": [{"kind": "ro", "source": "/usr", "target": "/usr"}, {"kind": "proc", "target": "/proc"}]}
+    spec = {
+        "uid": uid,
+        "gid": uid,
+        "cwd": "/",
+        "base": [{"kind": "ro", "source": "/usr", "target": "/usr"}, {"kind": "proc", "target": "/proc"}],
+        "mounts": [],
+    }
     r, w = os.pipe()
     old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, supervisor.WATCHED)
     try:

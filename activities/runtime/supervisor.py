@@ -234,6 +234,27 @@ def threading_count():
     return threading.active_count() if threading is not None else 1
 
 
+def fork_child(flags, cgroup, report_fd):
+    """Fork the supervisor's child: in new namespaces (FLAGS), born in CGROUP where the kernel
+    allows it, else forked, unshared and moved (reporting cgroupError when it may not move)."""
+    pid = clone(flags, cgroup) if cgroup or flags else None
+    if pid is not None:
+        return pid
+    if flags:
+        unshare(flags & CLONE_NEWPID)  # the supervisor's next child is the namespace's pid 1
+    pid = os.fork()
+    if pid == 0:
+        unshare(flags & ~CLONE_NEWPID)
+        if cgroup:
+            try:
+                with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
+                    f.write(str(os.getpid()))
+            except OSError as err:
+                # Not allowed to move into it (cgroup delegation): the subreaper alone contains it.
+                report({"cgroupError": err.strerror or str(err)}, report_fd)
+    return pid
+
+
 def fork_main(cgroup, old_mask, report_fd, sandbox=None, trace=None):
     """Fork the task's main process. In the supervisor, returns (pid, status_fd); in the main
     process (0, None), with the task's signal mask, in CGROUP_DIR (or having reported why not).
@@ -242,150 +263,163 @@ def fork_main(cgroup, old_mask, report_fd, sandbox=None, trace=None):
     new namespaces, born in the cgroup where it can be): it builds the view and forks the main
     process, which takes the attempt's uid; STATUS_FD then gives the main process's wait status
     (read_status) once the init has ended. The init never returns from here."""
-    flags = sandbox_module().clone_flags(sandbox) if sandbox else 0
-    if sandbox:
-        status_r, status_w = os.pipe()
-        alive_r, alive_w = os.pipe()  # EOF in the init: the supervisor is gone
-    pid = clone(flags, cgroup) if cgroup or flags else None
-    born_in_cgroup = pid is not None and bool(cgroup)
-    if pid is None:
-        if flags:
-            unshare(flags & CLONE_NEWPID)  # the supervisor's next child is the namespace's pid 1
-        pid = os.fork()
-        if pid == 0 and flags:
-            unshare(flags & ~CLONE_NEWPID)
-    if pid != 0:
-        if not sandbox:
-            return pid, None
-        os.close(status_w)
-        os.close(alive_r)
-        KEPT.append(alive_w)  # open as long as this supervisor lives
-        return pid, status_r
-    if cgroup and not born_in_cgroup:
-        try:
-            with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
-                f.write(str(os.getpid()))
-        except OSError as err:
-            # Not allowed to move into it (cgroup delegation): the subreaper alone contains it.
-            report({"cgroupError": err.strerror or str(err)}, report_fd)
+    box = sandbox_module() if sandbox else None
     if not sandbox:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
-        return 0, None
-    os.close(status_r)
-    os.close(alive_w)
-    box = sandbox_module()
-    try:
-        box.become_init(sandbox, alive_r)
-        box.build_view(sandbox)
-        if trace:
-            trace.mark("sandbox: view built")
-    except Exception as err:  # noqa: BLE001 - the attempt fails with the reason
-        report({"spawnError": "the task's sandbox: %s" % err}, report_fd)
-        os._exit(127)
-    main_pid = os.fork()
-    if main_pid == 0:
-        os.close(status_w)
-        os.close(alive_r)
-        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
-        try:
-            box.drop_privileges(sandbox)
-        except Exception as err:  # noqa: BLE001
-            report({"spawnError": "the task's sandbox: %s" % err}, report_fd)
-            os._exit(127)
-        return 0, None
-    os.close(report_fd)
-    box.run_init(main_pid, status_w)
-
-
-def fork_prestarted(cgroup, old_mask, report_fd, prestart):
-    """Start the main process ahead of its attempt: PRESTART's command (a Node.js task host that
-    loads its runtime and then reads its attempt from stdin), in the attempt's cgroup and, when
-    PRESTART says "sandboxed", in the attempt's namespaces under its init, which builds the view
-    only once the attempt is known. Returns (pid, status_fd, send) in the supervisor: send(spec)
-    hands the attempt over ({"sandbox", "task"}), or nothing (send(None)) when none comes."""
-    spec_r, spec_w = os.pipe()
-    sandboxed = prestart.get("sandboxed", False)
-    if sandboxed:
-        status_r, status_w = os.pipe()
-        alive_r, alive_w = os.pipe()
-    box = sandbox_module()
-    flags = box.clone_flags(prestart) if sandboxed else 0
-    pid = clone(flags, cgroup)
-    if pid is None:
-        if flags:
-            unshare(flags & CLONE_NEWPID)
-        pid = os.fork()
+        pid = fork_child(0, cgroup, report_fd)
         if pid == 0:
-            unshare(flags & ~CLONE_NEWPID)
-            if cgroup:
-                try:
-                    with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
-                        f.write(str(os.getpid()))
-                except OSError as err:
-                    report({"cgroupError": err.strerror or str(err)}, report_fd)
-    if pid != 0:
-        os.close(spec_r)
-        if sandboxed:
-            os.close(status_w)
-            os.close(alive_r)
-            KEPT.append(alive_w)
+            signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+        return pid, None
+    init = Init(box, sandbox, cgroup, report_fd, trace)
+    if init.pid != 0:
+        return init.pid, init.status_r
+    init.guarded(lambda: box.build_view(sandbox))
+    return init.fork_task(sandbox, old_mask), None
 
+
+def fork_ahead(cgroup, old_mask, report_fd, ahead, trace=None):
+    """Start an attempt's processes ahead of it (a spare): AHEAD says which. Returns, in the
+    supervisor, (pid, status_fd, send): send(spec) hands the attempt over once it comes (a
+    sandboxed one through its init), or nothing (send(None)) when none comes. A forked Python
+    attempt's main process returns (0, None, spec) once its attempt came.
+
+    - {"sandboxed": true}: the attempt's init, in its namespaces and cgroup, builds the base of
+      the view (what every attempt of the worker sees) ahead; the attempt's own mounts and its
+      main process (a fork of this interpreter) follow its spec.
+    - {"command": ARGV, "env"}: a main process started now, a Node.js task host that loads its
+      runtime and then reads its attempt from stdin (runtime/node/task-host.cjs), in the init's
+      namespaces when sandboxed, else the supervisor's child.
+    Either tells the worker on the report channel when it is ready ({"loaded": true})."""
+    spec_r, spec_w = os.pipe()
+    command = ahead.get("command")
+    box = sandbox_module()
+
+    def sender(fd, sandboxed):
         def send(spec):
             try:
                 if spec is not None:
-                    os.write(spec_w, json.dumps(spec if sandboxed else spec["task"]).encode())
+                    os.write(fd, json.dumps(spec if sandboxed else task_of(spec)).encode())
             except BrokenPipeError:
                 pass  # the main process (or the init) is gone: its end is what the attempt reports
             finally:
-                os.close(spec_w)
+                os.close(fd)
 
-        return pid, status_r if sandboxed else None, send
+        return send
+
+    if not ahead.get("sandboxed"):
+        ready_r, ready_w = os.pipe()  # the supervisor says when the main process has loaded
+        pid = fork_child(0, cgroup, report_fd)
+        if pid == 0:
+            os.close(spec_w)
+            os.close(ready_r)
+            exec_task_host(command, spec_r, ready_w, old_mask)
+        os.close(spec_r)
+        os.close(ready_w)
+        relay_loaded(ready_r, report_fd)
+        return pid, None, sender(spec_w, False)
+
+    init = Init(box, ahead, cgroup, report_fd, trace)
+    if init.pid != 0:
+        os.close(spec_r)
+        return init.pid, init.status_r, sender(spec_w, True)
     os.close(spec_w)
-    if not sandboxed:
-        exec_prestarted(prestart, spec_r, os.open(os.devnull, os.O_WRONLY), old_mask)
-    os.close(status_r)
-    os.close(alive_w)
-    try:
-        box.become_init(prestart, alive_r)
-    except Exception as err:  # noqa: BLE001
-        report({"spawnError": "the task's sandbox: %s" % err}, report_fd)
-        os._exit(127)
-    task_r, task_w = os.pipe()
-    ready_r, ready_w = os.pipe()
-    main_pid = os.fork()
-    if main_pid == 0:
-        for fd in (spec_r, task_w, status_w, alive_r, ready_r):
-            os.close(fd)
-        box.prctl(box.PR_SET_NO_NEW_PRIVS, 1)
-        exec_prestarted(prestart, task_r, ready_w, old_mask)
-    os.close(task_r)
-    os.close(ready_w)
-    # The view replaces the root this process and the main process share: not while the main
-    # process still loads its runtime from the host's files. It says when it has (or dies).
-    ready = os.read(ready_r, 1)
-    os.close(ready_r)
-    if ready != b"1":
-        report({"spawnError": "the prestarted %s task host did not start" % prestart["kind"]}, report_fd)
-        os._exit(127)
+    host = None
+    if command:
+        # The view replaces the root the init and the task host share: not while the host still
+        # loads its runtime from the host's files. It says when it has (or dies).
+        task_r, task_w = os.pipe()
+        ready_r, ready_w = os.pipe()
+        host = os.fork()
+        if host == 0:
+            for fd in (spec_r, task_w, init.status_w, init.alive_r, ready_r):
+                os.close(fd)
+            box.prctl(box.PR_SET_NO_NEW_PRIVS, 1)
+            exec_task_host(command, task_r, ready_w, old_mask)
+        os.close(task_r)
+        os.close(ready_w)
+        ready = os.read(ready_r, 1)
+        os.close(ready_r)
+        if ready != b"1":
+            init.fail("the prestarted task host did not start")
+    view = init.guarded(lambda: box.build_base(ahead))
+    if trace:
+        trace.mark("sandbox: base built")
+    report({"loaded": True}, report_fd)
     spec = read_all(spec_r)
     if spec is None:
-        os._exit(0)  # the attempt never came: the main process ends with this namespace
-    try:
-        box.build_view(spec["sandbox"])
-    except Exception as err:  # noqa: BLE001
-        report({"spawnError": "the task's sandbox: %s" % err}, report_fd)
-        os._exit(127)
+        os._exit(0)  # the attempt never came: its processes end with this namespace
     sandbox = spec["sandbox"]
-    task = dict(spec["task"], uid=sandbox["uid"], gid=sandbox["gid"], cwd=sandbox.get("cwd", spec["task"]["cwd"]))
-    os.write(task_w, json.dumps(task).encode())
+    init.guarded(lambda: box.build_attempt(view, sandbox))
+    if not command:
+        init.fork_task(sandbox, old_mask)  # returns in the main process only
+        return 0, None, spec["task"]
+    if trace:
+        trace.mark("sandbox: view built")
+    os.write(task_w, json.dumps(dict(task_of(spec), uid=sandbox["uid"], gid=sandbox["gid"], cwd=sandbox["cwd"])).encode())
     os.close(task_w)
-    os.close(report_fd)
-    box.run_init(main_pid, status_w)
+    init.run(host)
 
 
-def exec_prestarted(prestart, stdin_fd, ready_fd, old_mask):
-    """In the prestarted main process: its command, reading its attempt from STDIN_FD, and saying
-    on file descriptor 3 (READY_FD) when it has loaded its runtime."""
+def task_of(spec):
+    """What a prestarted task host reads: the attempt's working directory, environment, arguments."""
+    return {"cwd": spec["task"]["cwd"], "env": spec["task"]["env"], "argv": spec["task"]["argv"]}
+
+
+class Init:
+    """The attempt's init: forked (pid 1 of new namespaces, in the attempt's cgroup) by the
+    supervisor, which gets its pid and the pipe its main process's status comes through. In the
+    init, pid is 0: it is the namespace's session leader, dies with the supervisor (guarded steps
+    report what failed as the attempt's spawnError), forks the main process and reaps everything."""
+
+    def __init__(self, box, spec, cgroup, report_fd, trace):
+        self.box, self.report_fd, self.trace = box, report_fd, trace
+        self.status_r, self.status_w = os.pipe()
+        self.alive_r, alive_w = os.pipe()  # EOF in the init: the supervisor is gone
+        self.pid = fork_child(box.clone_flags(spec), cgroup, report_fd)
+        if self.pid != 0:
+            os.close(self.status_w)
+            os.close(self.alive_r)
+            KEPT.append(alive_w)  # open as long as this supervisor lives
+            # The attempt's mount namespace, held here: when the init exits, the namespace (and its
+            # mounts) is not torn down in the init's exit, which would wait for an RCU grace period
+            # before the supervisor learns of it, but when this supervisor exits, after its report.
+            KEPT.append(os.open("/proc/%d/ns/mnt" % self.pid, os.O_RDONLY | os.O_CLOEXEC))
+            return
+        os.close(self.status_r)
+        os.close(alive_w)
+        self.guarded(lambda: box.become_init(spec, self.alive_r))
+
+    def fail(self, message):
+        report({"spawnError": "the task's sandbox: %s" % message}, self.report_fd)
+        os._exit(127)
+
+    def guarded(self, step):
+        try:
+            return step()
+        except Exception as err:  # noqa: BLE001 - the attempt fails with the reason
+            self.fail(err)
+
+    def fork_task(self, sandbox, old_mask):
+        """Fork the main process, which drops to the attempt's uid and returns 0; the init reaps."""
+        if self.trace:
+            self.trace.mark("sandbox: view built")
+        main_pid = os.fork()
+        if main_pid == 0:
+            os.close(self.status_w)
+            os.close(self.alive_r)
+            signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+            self.guarded(lambda: self.box.drop_privileges(sandbox))
+            return 0
+        self.run(main_pid)
+
+    def run(self, main_pid):
+        os.close(self.report_fd)
+        self.box.detach_old_root()
+        self.box.run_init(main_pid, self.status_w)
+
+
+def exec_task_host(command, stdin_fd, ready_fd, old_mask):
+    """In a prestarted main process: its COMMAND ({"argv", "env"}), reading its attempt from
+    STDIN_FD, and saying on file descriptor 3 (READY_FD) when it has loaded its runtime."""
     os.dup2(stdin_fd, 0)
     os.close(stdin_fd)
     os.dup2(ready_fd, 3)
@@ -393,10 +427,25 @@ def exec_prestarted(prestart, stdin_fd, ready_fd, old_mask):
         os.close(ready_fd)
     signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
     try:
-        os.execve(prestart["argv"][0], prestart["argv"], prestart["env"])
+        os.execve(command["argv"][0], command["argv"], command["env"])
     except OSError as err:
-        print("%s: %s" % (prestart["argv"][0], err.strerror), file=sys.stderr)
+        print("%s: %s" % (command["argv"][0], err.strerror), file=sys.stderr)
     os._exit(127)
+
+
+def relay_loaded(ready_r, report_fd):
+    """Tell the worker, on the report channel, when a prestarted main process (not sandboxed: no
+    init to do it) has loaded its runtime: a thread, as the supervisor waits for its spec meanwhile."""
+    import threading
+
+    def relay():
+        try:
+            if os.read(ready_r, 1) == b"1":
+                report({"loaded": True}, report_fd)
+        finally:
+            os.close(ready_r)
+
+    threading.Thread(target=relay, daemon=True).start()
 
 
 def read_all(fd):
@@ -503,6 +552,13 @@ def supervise(main_pid, cgroup, grace_ms, worker, parent, report_fd, trace=None,
         report({"exitCode": None, "signal": signal.Signals(os.WTERMSIG(main_status)).name}, report_fd)
     else:
         report({"exitCode": os.WEXITSTATUS(main_status), "signal": None}, report_fd)
+    # The attempt has ended: let go of its report and output at once, before this process's exit
+    # (which releases the attempt's namespaces, KEPT) can delay them.
+    os.close(report_fd)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for fd in (1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 def main(argv):

@@ -61,8 +61,11 @@ export interface ViewRequest {
   python: PythonInstall;
   /** The directory of the SQL warehouse the task uses. */
   warehouse?: string;
-  /** The caller's paths (the start trace; workspaces, volumes and clusters add theirs). */
-  extra?: { readOnly?: string[]; readWrite?: string[] };
+  /**
+   * The caller's paths: read-only, read-write (written as their owner), and `own`, files the
+   * worker has given the attempt's uid (its start trace). Workspaces, volumes and clusters add theirs.
+   */
+  extra?: { readOnly?: string[]; readWrite?: string[]; own?: string[] };
   /** The task's own variables (its environment_variables, MLflow's, its resolved secrets). */
   taskEnv: Record<string, string>;
   /** The run context (DJOBS_RUN_ID, DJOBS_PARAMS, ...): RUN_CONTEXT names only. */
@@ -80,6 +83,9 @@ export interface SandboxView {
   cwd: string;
   env: Record<string, string>;
   network: boolean;
+  /** What every attempt of the worker sees (a spare builds it ahead of its attempt). */
+  base: Mount[];
+  /** The attempt's own mounts, made after the base. */
   mounts: Mount[];
 }
 
@@ -152,71 +158,39 @@ export function sandboxView(req: ViewRequest): SandboxView {
       cwd: req.cwd,
       env: { ...env, USER: os.userInfo().username, LOGNAME: os.userInfo().username },
       network: true,
+      base: [],
       mounts: [],
     };
 
   const hidden = [req.dataDir, ...req.settings.hidden].flatMap(sameAndReal);
-  const under = (p: string, dir: string) => p === dir || p.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
   const isHidden = (p: string) => hidden.some((h) => under(p, h));
-  const mounts: Mount[] = [];
-  const bind = (kind: 'ro' | 'rw' | 'owner', p: string, trusted = false) => {
-    if (!path.isAbsolute(p) || !fs.existsSync(p)) return;
-    const real = fs.realpathSync(p);
-    // What the worker hides stays hidden, whatever path leads there; the attempt's own scratch,
-    // warehouse and trace are the worker's grants (trusted).
-    if (!trusted && (isHidden(p) || isHidden(real))) return;
-    for (const target of new Set([path.resolve(p), real]))
-      // A path through a symlink of the view (/bin → usr/bin) is there through its target.
-      if (!mounts.some((m) => m.kind === 'symlink' && under(target, m.target)))
-        mounts.push({ kind, source: real, target });
-  };
-
-  for (const dir of SYSTEM_READ_ONLY) bind('ro', dir);
-  for (const link of SYSTEM_LINKS) {
-    const stat = fs.lstatSync(link, { throwIfNoEntry: false });
-    if (stat?.isSymbolicLink()) mounts.push({ kind: 'symlink', source: fs.readlinkSync(link), target: link });
-    else if (stat?.isDirectory()) bind('ro', link);
-  }
-  for (const dir of [pythonBin, ...req.python.prefixes, path.dirname(process.execPath), ...pathDirs]) bind('ro', dir);
-  const root = projectRoot();
-  for (const dir of [path.join(root, 'activities', 'runtime'), path.join(root, 'node_modules')]) bind('ro', dir);
-
+  // The base: what every attempt of this worker sees, the same for all (a spare builds it ahead
+  // of its attempt); then the attempt's own mounts, which may not cover the base.
+  const binds = baseBinds(req.settings, req.python, isHidden);
+  const base = ordered([...binds, ...masks(hidden, binds)]);
+  const attempt: Mount[] = [];
+  const bind = binder(attempt, isHidden);
   const codeDirs = [...new Set(req.code.map((f) => path.dirname(path.resolve(f))))];
   const ownJobs = localOwner(req.principal);
   for (const dir of codeDirs) bind(ownJobs && ownedByWorker(dir) ? 'owner' : 'ro', dir);
-  for (const dir of [...req.settings.readOnly, ...(req.extra?.readOnly ?? [])]) bind('ro', dir);
+  for (const dir of req.extra?.readOnly ?? []) bind('ro', dir);
   for (const dir of req.settings.readWrite) bind('owner', dir);
   for (const dir of req.extra?.readWrite ?? []) bind('owner', dir, true);
-
-  // What the worker hides, where a given path would show it: under an empty read-only tmpfs (a
-  // directory) or an empty file. The attempt's scratch directory and warehouse come after.
-  const shown = mounts.filter((m) => m.kind === 'ro' || m.kind === 'rw' || m.kind === 'owner');
-  for (const h of hidden) {
-    const stat = fs.statSync(h, { throwIfNoEntry: false });
-    if (!stat || !shown.some((m) => under(h, m.target))) continue;
-    mounts.push(
-      stat.isDirectory()
-        ? { kind: 'tmpfs', target: h, mode: 0o755, readOnly: true }
-        : { kind: 'file', target: h, content: '' }
-    );
-  }
-  mounts.push({ kind: 'tmpfs', target: '/tmp', mode: 0o1777 }, { kind: 'tmpfs', target: '/var/tmp', mode: 0o1777 });
+  attempt.push(...masks(hidden, attempt));
+  // The attempt's scratch directory and warehouse, the worker's grants, come after what hides DJOBS_HOME.
   bind('rw', req.scratch.dir, true);
+  for (const file of req.extra?.own ?? []) bind('rw', file, true);
   if (req.warehouse) bind('owner', req.warehouse, true);
-  mounts.push(
+  attempt.push(
     {
       kind: 'file',
       target: '/etc/passwd',
       content: `${hostFile('/etc/passwd')}${user}:x:${req.uid}:${req.uid}::${req.scratch.home}:/bin/sh\n`,
     },
-    { kind: 'file', target: '/etc/group', content: `${hostFile('/etc/group')}${user}:x:${req.uid}:\n` },
-    { kind: 'dev', target: '/dev' },
-    { kind: 'proc', target: '/proc' }
+    { kind: 'file', target: '/etc/group', content: `${hostFile('/etc/group')}${user}:x:${req.uid}:\n` }
   );
-
-  const view = ordered(mounts);
-  const visible = (p: string) =>
-    view.some((m) => (m.kind === 'ro' || m.kind === 'rw' || m.kind === 'owner') && under(p, m.target));
+  const mounts = ordered(attempt, base);
+  const visible = (p: string) => [...base, ...mounts].some((m) => isBind(m) && under(p, m.target));
   return {
     kind: 'namespaces',
     uid: req.uid,
@@ -225,38 +199,110 @@ export function sandboxView(req: ViewRequest): SandboxView {
     cwd: visible(req.cwd) ? req.cwd : req.scratch.dir,
     env,
     network: req.settings.network,
-    mounts: view,
+    base,
+    mounts,
   };
 }
 
-/** What sandbox.py gets: the identity, the network and the mounts, in the order they are made. */
-export function sandboxSpec(view: SandboxView): Record<string, unknown> | undefined {
-  if (view.kind === 'none') return undefined;
-  return { uid: view.uid, gid: view.gid, network: view.network, mounts: view.mounts, cwd: view.cwd };
+const under = (p: string, dir: string) => dir === '/' || p === dir || p.startsWith(`${dir}/`);
+
+type Bind = Extract<Mount, { kind: 'ro' | 'rw' | 'owner' }>;
+const isBind = (m: Mount): m is Bind => m.kind === 'ro' || m.kind === 'rw' || m.kind === 'owner';
+
+/**
+ * Adds binds of host paths to `mounts`, at the path and at its real path: nothing that is missing,
+ * relative or hidden (whatever path leads there), unless `trusted` (the worker's own grants: the
+ * attempt's scratch directory, warehouse and trace).
+ */
+function binder(mounts: Mount[], isHidden: (p: string) => boolean) {
+  return (kind: Bind['kind'], p: string, trusted = false) => {
+    if (!path.isAbsolute(p) || !fs.existsSync(p)) return;
+    const real = fs.realpathSync(p);
+    if (!trusted && (isHidden(p) || isHidden(real))) return;
+    for (const target of new Set([path.resolve(p), real]))
+      // A path through a symlink of the view (/bin → usr/bin) is there through its target.
+      if (!mounts.some((m) => m.kind === 'symlink' && under(target, m.target)))
+        mounts.push({ kind, source: real, target });
+  };
+}
+
+const bases = new Map<string, Mount[]>();
+
+/** The system, the runtimes and the worker's read-only paths, found once per worker and Python. */
+function baseBinds(settings: SandboxSettings, python: PythonInstall, isHidden: (p: string) => boolean): Mount[] {
+  const pathDirs = (process.env.PATH ?? '/usr/bin:/bin').split(':').filter((d) => path.isAbsolute(d));
+  const key = JSON.stringify([settings, python, pathDirs]);
+  let found = bases.get(key);
+  if (found) return found;
+  found = [];
+  const bind = binder(found, isHidden);
+  for (const dir of SYSTEM_READ_ONLY) bind('ro', dir);
+  for (const link of SYSTEM_LINKS) {
+    const stat = fs.lstatSync(link, { throwIfNoEntry: false });
+    if (stat?.isSymbolicLink()) found.push({ kind: 'symlink', source: fs.readlinkSync(link), target: link });
+    else if (stat?.isDirectory()) bind('ro', link);
+  }
+  const pythonBin = path.dirname(python.executable);
+  for (const dir of [pythonBin, ...python.prefixes, path.dirname(process.execPath), ...pathDirs]) bind('ro', dir);
+  const root = projectRoot();
+  for (const dir of [path.join(root, 'activities', 'runtime'), path.join(root, 'node_modules')]) bind('ro', dir);
+  for (const dir of settings.readOnly) bind('ro', dir);
+  found.push(
+    { kind: 'tmpfs', target: '/tmp', mode: 0o1777 },
+    { kind: 'tmpfs', target: '/var/tmp', mode: 0o1777 },
+    { kind: 'dev', target: '/dev' },
+    { kind: 'proc', target: '/proc' }
+  );
+  bases.set(key, found);
+  return found;
 }
 
 /**
- * The mounts parents first (a mount hides what an earlier one put under its target), each
- * directory once, and without the binds an earlier bind already shows as they are: the job's
- * directory inside a read-write path stays writable.
+ * What the worker hides, where one of `binds` would show it: under an empty read-only tmpfs (a
+ * directory) or an empty file.
  */
-function ordered(mounts: Mount[]): Mount[] {
+function masks(hidden: string[], binds: Mount[]): Mount[] {
+  const out: Mount[] = [];
+  for (const h of hidden) {
+    const stat = fs.statSync(h, { throwIfNoEntry: false });
+    if (!stat || !binds.some((m) => isBind(m) && under(h, m.target))) continue;
+    out.push(
+      stat.isDirectory()
+        ? { kind: 'tmpfs', target: h, mode: 0o755, readOnly: true }
+        : { kind: 'file', target: h, content: '' }
+    );
+  }
+  return out;
+}
+
+/**
+ * What sandbox.py gets: the identity, the network, the base mounts and the attempt's, each in the
+ * order they are made, and the working directory.
+ */
+export function sandboxSpec(view: SandboxView): Record<string, unknown> | undefined {
+  if (view.kind === 'none') return undefined;
+  return { uid: view.uid, gid: view.gid, network: view.network, cwd: view.cwd, base: view.base, mounts: view.mounts };
+}
+
+/**
+ * The mounts parents first (a mount hides what an earlier one put under its target), without the
+ * binds an earlier bind already shows as they are (the job's directory inside a read-write path
+ * stays writable). An attempt's mounts come after the `base`: one that would cover a base mount
+ * (not a bind of the same files) is left out, so that no path given to a task can hide its /proc,
+ * /dev or /tmp, or a mask.
+ */
+function ordered(mounts: Mount[], base: Mount[] = []): Mount[] {
   const depth = (m: Mount) => (m.target === '/' ? 0 : m.target.split('/').length - 1);
   const sorted = mounts.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m) - depth(b.m) || a.i - b.i);
   const kept: Mount[] = [];
   const rank = { ro: 1, rw: 2, owner: 2 } as const;
+  const shows = (outer: Bind, inner: Bind) =>
+    path.join(outer.source, path.relative(outer.target, inner.target)) === inner.source;
   for (const { m } of sorted) {
-    if (m.kind === 'ro' || m.kind === 'rw' || m.kind === 'owner') {
-      const parent = [...kept]
-        .reverse()
-        .find((k) => m.target === k.target || m.target.startsWith(k.target === '/' ? '/' : `${k.target}/`));
-      if (
-        parent &&
-        (parent.kind === 'ro' || parent.kind === 'rw' || parent.kind === 'owner') &&
-        path.join(parent.source, path.relative(parent.target, m.target)) === m.source &&
-        rank[m.kind] <= rank[parent.kind]
-      )
-        continue;
+    if (isBind(m)) {
+      if (base.some((b) => under(b.target, m.target) && !(isBind(b) && shows(m, b)))) continue;
+      const parent = [...base, ...kept].reverse().find((k) => under(m.target, k.target));
+      if (parent && isBind(parent) && shows(parent, m) && rank[m.kind] <= rank[parent.kind]) continue;
     }
     kept.push(m);
   }

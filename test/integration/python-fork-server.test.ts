@@ -416,8 +416,13 @@ describe.each<ContainmentMechanism>(['cgroup', 'subreaper'])('Python fork server
         'worker: log closed',
         'worker: attempt ends',
       ];
-      // The first attempt waits for its supervisor's fork; the second finds the spare forked during the first.
-      expect(await traced(0)).toEqual([
+      // The first attempt waits for its supervisor's fork, and for its sandbox's init to build the
+      // base of its view (meanwhile); the second finds the spare made during the first.
+      const first = await traced(0);
+      const base = first.indexOf('sandbox: base built');
+      expect(base).toBeGreaterThan(first.indexOf('supervisor: forked'));
+      expect(base).toBeLessThan(first.indexOf('sandbox: view built'));
+      expect(first.filter((m) => m !== 'sandbox: base built')).toEqual([
         'worker: attempt starts',
         'fork server: request read',
         'supervisor: forked',
