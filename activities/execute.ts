@@ -86,7 +86,8 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   fs.mkdirSync(path.dirname(logPath), { recursive: true, mode: 0o700 });
   const settings = ctx.sandbox ?? DEFAULT_SANDBOX;
   const principal = ctx.principal ?? ANONYMOUS_PRINCIPAL;
-  const uid = settings.enabled ? (ctx.uids ?? new TaskUids(ctx.dataDir, settings.uidBase)).uidOf(principal) : undefined;
+  const uids = settings.enabled ? (ctx.uids ?? new TaskUids(ctx.dataDir, settings.uidBase)) : undefined;
+  const uid = uids?.uidOf(principal);
   const owner: Owner | undefined = uid !== undefined ? { uid, gid: uid } : undefined;
   const scratch = createScratch(
     ctx.dataDir,
@@ -123,13 +124,15 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     const install = await pythonInstall(ctx.python ?? process.env.DJOBS_PYTHON ?? 'python3');
     const python = install.executable;
     let cmd: TaskCommand;
-    let warehouse: string | undefined;
+    let warehouse: { dir: string; gid?: number } | undefined;
     try {
       cmd = taskCommand(input.task, input.jobParameters, {
         python,
         warehouseFile: (id) => {
-          const file = warehouseFile(ctx.dataDir, id);
-          warehouse = path.dirname(file);
+          // A sandboxed task writes its warehouse as a member of the warehouse's group.
+          const gid = uids?.uidOf(`warehouse:${id ?? 'default'}`);
+          const file = warehouseFile(ctx.dataDir, id, gid);
+          warehouse = { dir: path.dirname(file), ...(gid !== undefined ? { gid } : {}) };
           return file;
         },
         scratchFile: (name, content) => writeScratchFile(scratch, name, content, owner),

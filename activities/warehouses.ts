@@ -3,6 +3,11 @@
 // a sandboxed SQL task sees, and may write, its warehouse's database, write-ahead log and spill
 // files and no other warehouse's. A database of the earlier layout (`warehouses/<id>.duckdb`
 // beside the others) moves into its directory the first time a task uses it.
+//
+// The tasks of every principal that uses a warehouse write it: the directory belongs to a group of
+// its own (a gid from the sandbox's registry, `warehouse:<id>`), set-group-id so that what DuckDB
+// creates there is the group's too, and a sandboxed SQL task runs with that group (and the SQL
+// runner with umask 007); the files already there are made the group's before each task.
 import fs from 'node:fs';
 import path from 'node:path';
 import { TaskInvalidError } from './commands';
@@ -18,8 +23,11 @@ export function warehousePath(dataDir: string, warehouseId: string | undefined):
   return path.join(dataDir, 'warehouses', id, `${id}.duckdb`);
 }
 
-/** The warehouse's database file, its directory made (and an earlier layout's database moved in). */
-export function warehouseFile(dataDir: string, warehouseId: string | undefined): string {
+/**
+ * The warehouse's database file, its directory made (and an earlier layout's database moved in);
+ * with `gid` (a sandboxed task's), the directory and what is in it that group's to read and write.
+ */
+export function warehouseFile(dataDir: string, warehouseId: string | undefined, gid?: number): string {
   const file = warehousePath(dataDir, warehouseId);
   const dir = path.dirname(file);
   if (!fs.existsSync(dir)) {
@@ -29,5 +37,18 @@ export function warehouseFile(dataDir: string, warehouseId: string | undefined):
       if (fs.existsSync(old)) fs.renameSync(old, file + suffix);
     }
   }
+  if (gid !== undefined) {
+    shareWithGroup(dir, gid, 0o2770);
+    for (const entry of fs.readdirSync(dir)) shareWithGroup(path.join(dir, entry), gid, 0o660);
+  }
   return file;
+}
+
+/** `file` the group's, with at least `mode` (a directory: read, write and search; a file: read and write). */
+function shareWithGroup(file: string, gid: number, mode: number): void {
+  const stat = fs.lstatSync(file);
+  if (stat.isSymbolicLink()) return;
+  if (stat.gid !== gid) fs.chownSync(file, stat.uid, gid);
+  const wanted = stat.isDirectory() ? mode | 0o2070 : (stat.mode & 0o777) | 0o060;
+  if ((stat.mode & 0o7777) !== wanted) fs.chmodSync(file, wanted);
 }

@@ -188,6 +188,11 @@ export function embeddedServerOptions(config: DjobsConfig, lock: ServerLock) {
 }
 
 async function startEmbedded(config: DjobsConfig, needsWorker: boolean, lock: ServerLock): Promise<Session> {
+  if (needsWorker) {
+    // Before the server starts: a worker that cannot sandbox its tasks refuses (DJOBS_SANDBOX=off).
+    const { ensureSandboxSupport } = await import('../worker/index.js');
+    await ensureSandboxSupport(config.sandbox, config.python);
+  }
   fs.mkdirSync(config.home, { recursive: true });
   // The embedded server is this data directory's own: its key is made here on first start.
   const dataConverter = dataConverterFor(config, { createIfMissing: true });

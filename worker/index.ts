@@ -86,12 +86,20 @@ export function defaultWorkflowBundlePath(): string | undefined {
  */
 export const workflowActivationTimeout: { isolateExecutionTimeout: string } = { isolateExecutionTimeout: '60s' };
 
+/**
+ * A worker sandboxes its tasks unless told not to; one that cannot (not root, not Linux, a kernel
+ * without the namespaces or mount API it needs) refuses to start: SandboxUnavailableError, which
+ * says what running without the sandbox would cost. Asked once per process and Python.
+ */
+export async function ensureSandboxSupport(sandbox: SandboxSettings, python: string | undefined): Promise<void> {
+  if (!sandbox.enabled) return;
+  const support = await sandboxSupport(await realPython(python ?? process.env.DJOBS_PYTHON ?? 'python3'));
+  if (!support.ok) throw new SandboxUnavailableError(support.reason);
+}
+
 export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worker> {
   const sandbox = opts.sandbox ?? DEFAULT_SANDBOX;
-  if (sandbox.enabled) {
-    const support = await sandboxSupport(await realPython(opts.python ?? process.env.DJOBS_PYTHON ?? 'python3'));
-    if (!support.ok) throw new SandboxUnavailableError(support.reason);
-  }
+  await ensureSandboxSupport(sandbox, opts.python);
   const activities = {
     ...createActivities({
       sandbox,

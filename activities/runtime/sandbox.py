@@ -18,9 +18,9 @@ through an idmapped mount that writes as the path's owner), a tmpfs (an empty di
 also hides what is under it), a symlink, a generated file, a minimal /dev or the namespace's own
 /proc. What is not in the view does not exist for the task.
 
-The main process then drops every privilege: no supplementary groups, the attempt's gid and uid
-(real, effective and saved), no_new_privs (no setuid binary or file capability can give anything
-back), umask 022.
+The main process then drops every privilege: no supplementary group (but a SQL task's
+warehouse's), the attempt's gid and uid (real, effective and saved), no_new_privs (no setuid
+binary or file capability can give anything back), umask 022.
 
 `python3 sandbox.py --probe UID` checks that this host can do all of that (the worker runs it
 once at start) and prints {"ok": true} or {"ok": false, "reason": ...}.
@@ -359,7 +359,7 @@ def drop_privileges(spec):
     """In the task's main process, the last step before the task: the attempt's identity, no way
     back, in its working directory."""
     os.umask(0o022)
-    os.setgroups([])
+    os.setgroups(spec.get("groups", []))
     os.setresgid(spec["gid"], spec["gid"], spec["gid"])
     os.setresuid(spec["uid"], spec["uid"], spec["uid"])
     prctl(PR_SET_NO_NEW_PRIVS, 1)

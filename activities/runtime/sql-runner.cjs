@@ -38,6 +38,9 @@ async function openWithLockWait(db, deadlineMs) {
 
 /** Run `--file FILE --db DB` (ARGV); DuckDB is loaded already, so a prestarted runner only runs. */
 async function run(argv) {
+  // The warehouse's files are its group's (every principal that uses it writes them): DuckDB's
+  // new files (write-ahead log, spill files) are the group's to write too.
+  process.umask(0o007);
   const file = arg(argv, 'file');
   const db = arg(argv, 'db');
   const params = JSON.parse(process.env.DJOBS_PARAMS || '{}');

@@ -354,7 +354,8 @@ def fork_ahead(cgroup, old_mask, report_fd, ahead, trace=None):
         return 0, None, spec["task"]
     if trace:
         trace.mark("sandbox: view built")
-    os.write(task_w, json.dumps(dict(task_of(spec), uid=sandbox["uid"], gid=sandbox["gid"], cwd=sandbox["cwd"])).encode())
+    identity = {"uid": sandbox["uid"], "gid": sandbox["gid"], "groups": sandbox.get("groups", []), "cwd": sandbox["cwd"]}
+    os.write(task_w, json.dumps(dict(task_of(spec), **identity)).encode())
     os.close(task_w)
     init.run(host)
 

@@ -4,6 +4,7 @@
 // IPC; Linux 5.12+ for the mount API the view is built with).
 import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { DjobsError, ErrorCode } from '../../core/errors';
 import { runtimeDir } from '../commands';
 import { DEFAULT_TASK_UID_BASE, NO_SANDBOX_LOSES } from '../../config/sandbox';
 
@@ -41,10 +42,11 @@ export function sandboxSupport(python: string): Promise<SandboxSupport> {
   return probe;
 }
 
-/** What a worker says when it cannot sandbox and was not told to run without. */
-export class SandboxUnavailableError extends Error {
+/** What a worker says when it cannot sandbox and was not told to run without (a bad setting: exit code 2). */
+export class SandboxUnavailableError extends DjobsError {
   constructor(reason: string) {
     super(
+      ErrorCode.INVALID_STATE,
       `This host cannot sandbox task attempts: ${reason}. Run the worker as root on Linux 5.12 or later, or ` +
         `start it with --no-sandbox (DJOBS_SANDBOX=off) to run tasks without one: ${NO_SANDBOX_LOSES}`
     );

@@ -9,8 +9,9 @@
 //   worker's PATH directories), the job's code (the directories of the task's files), and the
 //   worker's and the caller's extra read-only paths;
 // - read-write: the attempt's scratch directory (its HOME and TMPDIR, owned by its uid), the
-//   warehouse directory of a SQL task, and the worker's and the caller's extra read-write paths,
-//   written as the path's owner (idmapped mounts); the job's directory too, as its owner, when the
+//   warehouse directory of a SQL task (as a member of the warehouse's group, warehouses.ts), and
+//   the worker's and the caller's extra read-write paths, written as the path's owner (idmapped
+//   mounts); the job's directory too, as its owner, when the
 //   run's principal is the OS user that runs the worker and owns that directory (the machine's own
 //   user running its own jobs: `djobs run`, the local client);
 // - fresh: /tmp, /var/tmp, /dev/shm (empty tmpfs), /dev (null, zero, full, random, urandom, tty),
@@ -19,7 +20,8 @@
 //   warehouses) and the worker's other secret files, even inside a path that is given (they are
 //   hidden under an empty read-only tmpfs or an empty file), nor anything reached through them.
 // Environment: the allowlist below; never the worker's own variables (tokens, keys, passwords).
-// Identity: one uid per principal (sandbox/uids.ts), no supplementary groups, no privileges.
+// Identity: one uid per principal (sandbox/uids.ts), no supplementary group but a SQL task's
+// warehouse's, no privileges.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,8 +61,8 @@ export interface ViewRequest {
   /** Where the task's command wants to start; its scratch directory when the sandbox hides it. */
   cwd: string;
   python: PythonInstall;
-  /** The directory of the SQL warehouse the task uses. */
-  warehouse?: string;
+  /** The directory of the SQL warehouse the task uses, and its group (warehouses.ts). */
+  warehouse?: { dir: string; gid?: number };
   /**
    * The caller's paths: read-only, read-write (written as their owner), and `own`, files the
    * worker has given the attempt's uid (its start trace). Workspaces, volumes and clusters add theirs.
@@ -78,6 +80,8 @@ export interface SandboxView {
   kind: SandboxKind;
   uid: number;
   gid: number;
+  /** Supplementary groups: its warehouse's, for a SQL task. */
+  groups: number[];
   /** The task's user name (its passwd entry, USER and LOGNAME). */
   user: string;
   cwd: string;
@@ -154,6 +158,7 @@ export function sandboxView(req: ViewRequest): SandboxView {
       kind: 'none',
       uid: process.getuid?.() ?? -1,
       gid: process.getgid?.() ?? -1,
+      groups: [],
       user,
       cwd: req.cwd,
       env: { ...env, USER: os.userInfo().username, LOGNAME: os.userInfo().username },
@@ -180,7 +185,7 @@ export function sandboxView(req: ViewRequest): SandboxView {
   // The attempt's scratch directory and warehouse, the worker's grants, come after what hides DJOBS_HOME.
   bind('rw', req.scratch.dir, true);
   for (const file of req.extra?.own ?? []) bind('rw', file, true);
-  if (req.warehouse) bind('owner', req.warehouse, true);
+  if (req.warehouse) bind('rw', req.warehouse.dir, true);
   attempt.push(
     {
       kind: 'file',
@@ -195,6 +200,7 @@ export function sandboxView(req: ViewRequest): SandboxView {
     kind: 'namespaces',
     uid: req.uid,
     gid: req.uid,
+    groups: req.warehouse?.gid !== undefined ? [req.warehouse.gid] : [],
     user,
     cwd: visible(req.cwd) ? req.cwd : req.scratch.dir,
     env,
@@ -281,7 +287,15 @@ function masks(hidden: string[], binds: Mount[]): Mount[] {
  */
 export function sandboxSpec(view: SandboxView): Record<string, unknown> | undefined {
   if (view.kind === 'none') return undefined;
-  return { uid: view.uid, gid: view.gid, network: view.network, cwd: view.cwd, base: view.base, mounts: view.mounts };
+  return {
+    uid: view.uid,
+    gid: view.gid,
+    groups: view.groups,
+    network: view.network,
+    cwd: view.cwd,
+    base: view.base,
+    mounts: view.mounts,
+  };
 }
 
 /**

@@ -61,6 +61,9 @@ export function configureDevCommand(program: Command): void {
       runCommand(async () => {
         const config = loadConfig();
         applySandboxFlags(config, opts, 'djobs dev');
+        // Before anything starts: a dev that cannot sandbox its tasks refuses at once.
+        const { ensureSandboxSupport } = await import('../../worker/index.js');
+        await ensureSandboxSupport(config.sandbox, config.python);
         // One embedded server per data directory: wait while another command holds it.
         const found = await findDevOrLockServer(config.home, 'dev', (line) => process.stderr.write(`${line}\n`));
         if ('live' in found)

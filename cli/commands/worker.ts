@@ -21,6 +21,8 @@ export function configureWorkerCommand(program: Command): void {
       runCommand(async () => {
         const config = loadConfig();
         applySandboxFlags(config, opts, 'djobs worker');
+        const { ensureSandboxSupport } = await import('../../worker/index.js');
+        await ensureSandboxSupport(config.sandbox, config.python);
         const live = await readLiveDevState(config.home);
         const address = config.temporalAddress ?? live?.address;
         if (!address) {
@@ -38,7 +40,12 @@ export function configureWorkerCommand(program: Command): void {
         await ensureSearchAttributes(connection, config.namespace);
         const dataConverter = dataConverterFor(config, { createIfMissing: false });
         // Tasks log to the MLflow server of the running `djobs dev` unless MLFLOW_TRACKING_URI says otherwise.
-        const worker = await workerFor(connection, config, dataConverter, opts.cluster, live?.mlflowUrl);
+        const worker = await workerFor(connection, config, dataConverter, opts.cluster, live?.mlflowUrl).catch(
+          async (err: unknown) => {
+            await connection.close(); // a worker that refuses to start (no sandbox) exits
+            throw err;
+          }
+        );
         process.stdout.write(
           `djobs worker: ${address}, ${opts.cluster ? `cluster ${opts.cluster}` : `task queue ${config.taskQueue}`}\n`
         );

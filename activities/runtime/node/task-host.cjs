@@ -45,7 +45,7 @@ if (!text.trim()) process.exit(0);
 const attempt = JSON.parse(text);
 if (attempt.uid !== undefined) {
   process.umask(0o022);
-  process.setgroups([]);
+  process.setgroups(attempt.groups ?? []);
   process.setgid(attempt.gid);
   process.setuid(attempt.uid);
 }
