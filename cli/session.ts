@@ -2,12 +2,12 @@
 // the data directory when `djobs dev` is running (waiting while it starts); otherwise an embedded
 // server (persistent SQLite in the data directory, Web UI on 8233) plus a worker, started for the
 // duration of the command under the directory's server lock (one embedded server per directory).
-import fs from 'node:fs';
 import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
 import { DurableJobsClient } from '../client';
 import { TemporalUnavailableError } from '../client/errors';
 import { dataPaths, loadConfig, type DjobsConfig } from '../config';
+import { protectDataDir } from '../config/data-dir';
 import {
   findDevOrLockServer,
   startDevServer,
@@ -138,6 +138,8 @@ export async function openSession(options: { needsWorker: boolean; webUiUrl?: st
       close: () => client.close(),
     };
   }
+  // The data directory of the embedded server (its lock, maybe the server and its key): private.
+  protectDataDir(config.home);
   let found: Awaited<ReturnType<typeof findDevOrLockServer>>;
   try {
     found = await findDevOrLockServer(config.home, 'run', (line) => process.stderr.write(`${line}\n`));
@@ -193,7 +195,6 @@ async function startEmbedded(config: DjobsConfig, needsWorker: boolean, lock: Se
     const { ensureSandboxSupport } = await import('../worker/index.js');
     await ensureSandboxSupport(config.sandbox, config.python);
   }
-  fs.mkdirSync(config.home, { recursive: true });
   // The embedded server is this data directory's own: its key is made here on first start.
   const dataConverter = dataConverterFor(config, { createIfMissing: true });
   const clientOptions = clientOptionsFor(config, dataConverter);

@@ -374,6 +374,9 @@ def become_init(spec, parent_alive_fd):
     processes are in it), dead with its supervisor, its loopback up when it has a network
     namespace. The view comes next (build_view), now or once the attempt is known."""
     os.setsid()
+    # The view's directories and files get the modes they are made with, not the worker's umask
+    # (077, for a private DJOBS_HOME): the task must traverse them.
+    os.umask(0o022)
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if select.select([parent_alive_fd], [], [], 0)[0]:
         os._exit(1)  # the supervisor died before the parent-death signal was set: its end is ours

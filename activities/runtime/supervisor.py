@@ -268,6 +268,7 @@ def fork_main(cgroup, old_mask, report_fd, sandbox=None, trace=None):
         pid = fork_child(0, cgroup, report_fd)
         if pid == 0:
             signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+            os.umask(0o022)  # the task's, whatever the worker's (077: DJOBS_HOME is private)
         return pid, None
     init = Init(box, sandbox, cgroup, report_fd, trace)
     if init.pid != 0:

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { DurableJobsClient } from '../../client';
 import { TemporalUnavailableError } from '../../client/errors';
 import { loadConfig, type DjobsConfig } from '../../config';
+import { protectDataDir } from '../../config/data-dir';
 import { findDevOrLockServer, startDevServer } from '../../config/dev-server';
 import { dataConverterFor } from '../../config/encryption';
 import { findOrInstallTemporalCli } from '../../config/temporal-cli';
@@ -60,6 +62,7 @@ export function configureDevCommand(program: Command): void {
     .action(async (opts: DevOptions) =>
       runCommand(async () => {
         const config = loadConfig();
+        protectDataDir(config.home);
         applySandboxFlags(config, opts, 'djobs dev');
         // Before anything starts: a dev that cannot sandbox its tasks refuses at once.
         const { ensureSandboxSupport } = await import('../../worker/index.js');
@@ -80,7 +83,6 @@ export function configureDevCommand(program: Command): void {
             new Error('the `temporal` CLI was not found; run `npm run ensure-temporal`')
           );
         }
-        fs.mkdirSync(config.home, { recursive: true });
         // The first start of a data directory creates its encryption key.
         const dataConverter = dataConverterFor(config, { createIfMissing: true });
         // The Web UI decodes payloads through the API's codec server, at a secret path of this start.
@@ -92,11 +94,19 @@ export function configureDevCommand(program: Command): void {
         const codecEndpoint = `${apiUrl}${CODEC_PATH}/ui/${uiCodecKey}`;
         // run_page_url is the run's page in the jobs web UI this API serves (DJOBS_WEB_UI_URL wins).
         if (apiPort > 0) config.webUiUrl ??= apiUrl;
+        // The UI's codec endpoint, with its key, goes to the server in a file of the private data
+        // directory (the CLI's environment file), not on its command line, which `ps` shows every
+        // user; removed once the server has read it. The UI hands it to the browser through its
+        // unauthenticated settings (/api/v1/settings): the dev UI listens on loopback only, and the
+        // endpoint answers loopback clients only (docs/security.md).
+        const uiEnvFile = path.join(config.home, 'temporal-ui-codec.yaml');
+        if (apiPort > 0)
+          fs.writeFileSync(uiEnvFile, `env:\n  djobs:\n    ui-codec-endpoint: ${codecEndpoint}\n`, { mode: 0o600 });
         const server = await startDevServer({
-          ...(apiPort > 0 ? { extraArgs: ['--ui-codec-endpoint', codecEndpoint] } : {}),
+          ...(apiPort > 0 ? { extraArgs: ['--env-file', uiEnvFile, '--env', 'djobs'] } : {}),
           cliPath,
           ...embeddedServerOptions(config, lock),
-        });
+        }).finally(() => fs.rmSync(uiEnvFile, { force: true }));
         await installQuietRuntime();
         // Loaded here, not at the top: only `dev`, `api` and `worker` need them (cli/session.ts).
         const [{ NativeConnection }, { serveApi }] = await Promise.all([

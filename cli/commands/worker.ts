@@ -3,6 +3,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import { TemporalUnavailableError } from '../../client/errors';
 import { ensureSearchAttributes } from '../../client/search-attributes';
 import { loadConfig } from '../../config';
+import { protectDataDir } from '../../config/data-dir';
 import { readLiveDevState } from '../../config/dev-server';
 import { dataConverterFor } from '../../config/encryption';
 import { connectionOptions } from '../../config/temporal-tls';
@@ -20,6 +21,7 @@ export function configureWorkerCommand(program: Command): void {
     .action(async (opts: { cluster?: string } & SandboxFlags) =>
       runCommand(async () => {
         const config = loadConfig();
+        protectDataDir(config.home);
         applySandboxFlags(config, opts, 'djobs worker');
         const { ensureSandboxSupport } = await import('../../worker/index.js');
         await ensureSandboxSupport(config.sandbox, config.python);

@@ -43,8 +43,8 @@ fs.closeSync(3);
 const text = fs.readFileSync(0, 'utf8');
 if (!text.trim()) process.exit(0);
 const attempt = JSON.parse(text);
+process.umask(0o022); // the task's, whatever the worker's (077: DJOBS_HOME is private)
 if (attempt.uid !== undefined) {
-  process.umask(0o022);
   process.setgroups(attempt.groups ?? []);
   process.setgid(attempt.gid);
   process.setuid(attempt.uid);
