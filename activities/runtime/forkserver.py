@@ -260,8 +260,8 @@ def attempt(worker_pid, socket_path, token, old_mask, wakeup_fds, server_pid, ah
 
 def become_task(spec):
     """In the attempt's main process: what a fresh interpreter would have, from the spec."""
-    # Only what differs: the attempt's environment is mostly the worker's, and each change is a
-    # putenv (half of this step's time when all were set again).
+    # Only what differs: the attempt's environment shares its startup variables and PATH with the
+    # server's, and each change is a putenv (half of this step's time when all were set again).
     env = spec["env"]
     for name in [name for name in os.environ if name not in env]:
         del os.environ[name]

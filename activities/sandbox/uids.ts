@@ -72,9 +72,10 @@ export class TaskUids {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         // A lock older than the wait is left by a dead worker.
-        if (Date.now() > deadline || Date.now() - fs.statSync(lock, { throwIfNoEntry: false })!.mtimeMs > LOCK_WAIT_MS)
+        const held = fs.statSync(lock, { throwIfNoEntry: false });
+        if (held && (Date.now() > deadline || Date.now() - held.mtimeMs > LOCK_WAIT_MS))
           fs.rmSync(lock, { force: true });
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); // a few ms: the holder appends one line
       }
     }
     try {

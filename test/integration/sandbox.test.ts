@@ -1,7 +1,8 @@
 // The task sandbox (activities/sandbox/view.ts, runtime/sandbox.py), tried as a hostile task would:
 // what a task can and cannot see and write, whose uid it runs as, that none of the worker's secrets
 // (its API token, the principals file, the encryption keys) reaches its output whatever it does
-// (`env`, /proc/1/environ, /proc/<worker>/environ, ptrace of the worker, reading DJOBS_HOME),
+// (`env`, /proc/1/environ, /proc/<worker>/environ, ptrace of the worker, reading DJOBS_HOME, a
+// forked task's own /proc/self/environ: the environment the fork server started with),
 // that a task of one principal cannot read another's scratch directory or logs, that the fork
 // server forks inside it, that SQL tasks of two principals share a warehouse and see no other,
 // that --no-network leaves a task its own loopback only, and that a worker that cannot sandbox
@@ -245,7 +246,12 @@ for pid in (${worker}, 1):
     const file = path.join(code, 'forked.py');
     fs.writeFileSync(
       file,
-      'import json, os\nprint(json.dumps({"start": os.environ["DJOBS_PYTHON_START"], "uid": os.getuid(), "procs": len([p for p in os.listdir("/proc") if p.isdigit()]), "secrets": "DJOBS_SECRETS" in os.environ}))\n'
+      'import json, os\nprint(json.dumps({"start": os.environ["DJOBS_PYTHON_START"], "uid": os.getuid(), "procs": len([p for p in os.listdir("/proc") if p.isdigit()]), "secrets": "DJOBS_SECRETS" in os.environ}))\n' +
+        // What the process was started with (the fork server's environment, which is not the
+        // worker's), read as a hostile task would: its /proc entries are root's until it makes
+        // itself dumpable (PR_SET_DUMPABLE), which any process may.
+        'import ctypes\nctypes.CDLL(None).prctl(4, 1, 0, 0, 0)\n' +
+        'print(open("/proc/self/environ").read().replace("\\0", "\\n"))\n'
     );
     const task = (key: string): Task => ({ task_key: key, spark_python_task: { python_file: file } });
     const result = await run(
@@ -254,7 +260,11 @@ for pid in (${worker}, 1):
     );
     expect(result.state.result_state).toBe('SUCCESS');
     for (const key of ['one', 'two']) {
-      const facts = JSON.parse((await logsOf(alice, result.run_id, key)).trim()) as Record<string, unknown>;
+      const [first, ...environ] = (await logsOf(alice, result.run_id, key)).split('\n');
+      expect(environ.filter((l) => l.startsWith('PATH='))).toHaveLength(1); // it was read
+      expectNoSecret(environ.join('\n'));
+      expect(environ.filter((l) => l.startsWith('DJOBS_API_'))).toEqual([]);
+      const facts = JSON.parse(first!) as Record<string, unknown>;
       expect(facts).toEqual({
         start: 'fork-server',
         uid: new TaskUids(engine.dataDir).uidOf('alice@example.com'),
