@@ -6,18 +6,32 @@ import {
   LOG_TAIL_BYTES,
   TASK_VALUE_MAX_BYTES,
   type JsonValue,
+  type RunAsIdentity,
   type TaskAttemptInput,
   type TaskAttemptRecord,
-  warehouseIdProblem,
 } from '../core';
 import { START_TRACE_VARIABLE, type AttemptTrace } from './attempt-trace';
 import { taskCommand, TaskInvalidError, type TaskCommand } from './commands';
 import { createContainment, type Containment, type ContainmentChoice, type ContainmentMechanism } from './containment';
 import { mlflowTaskEnv, prepareExperiment } from './mlflow-env';
 import { endStream, runProcess, spawnSupervisor, Tail, type SupervisorStarter } from './process';
+import type { ForkedTask } from './python-fork-server';
 import type { PythonForkServers } from './python-fork-servers';
-import { realPython } from './python-interpreter';
+import { prestartedTask } from './prestarted';
+import { pythonInstall } from './python-interpreter';
 import type { OutputFilter } from './redaction';
+import { createScratch, removeScratch, writeScratchFile, type Owner } from './sandbox/scratch';
+import { principalKey, TaskUids, warehouseKey } from './sandbox/uids';
+import {
+  DEFAULT_SANDBOX,
+  sandboxSpec,
+  sandboxView,
+  taskFiles,
+  type SandboxKind,
+  type SandboxSettings,
+  type SandboxView,
+} from './sandbox/view';
+import { warehouseFile, warehousePath } from './warehouses';
 
 export type AttemptFailureKind = 'FAILED' | 'TIMEDOUT' | 'INVALID' | 'CANCELED';
 
@@ -51,6 +65,15 @@ export interface ExecuteContext {
   pythonForkServers?: PythonForkServers;
   /** Marks where the attempt's time goes (the bench; its file goes to the task's environment). */
   trace?: AttemptTrace;
+  /** How attempts are sandboxed (activities/sandbox/view.ts). @default on, network on, no extra paths */
+  sandbox?: SandboxSettings;
+  /**
+   * Who the attempt acts as, the identity its run's workflow opened from the API's seal
+   * (`attemptIdentity`, run-as.ts): whose uid it runs as. @default nobody's: an anonymous principal
+   */
+  runAs?: RunAsIdentity;
+  /** The uids of principals (one registry per worker). @default one in `dataDir` */
+  uids?: TaskUids;
 }
 
 /**
@@ -67,17 +90,21 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   const startTime = Date.now();
   ctx.trace?.mark('worker: attempt starts');
   const logPath = attemptLogPath(ctx.dataDir, input);
-  const attemptDir = path.dirname(logPath);
-  fs.mkdirSync(attemptDir, { recursive: true });
-  const io = logPath.slice(0, -'.log'.length);
-  const valuesIn = `${io}.values-in.json`;
-  const valuesOut = `${io}.values-out.jsonl`;
-  const exitFile = `${io}.notebook-exit`;
-  for (const f of [valuesOut, exitFile]) fs.rmSync(f, { force: true });
+  fs.mkdirSync(path.dirname(logPath), { recursive: true, mode: 0o700 });
+  const settings = ctx.sandbox ?? DEFAULT_SANDBOX;
+  const uids = settings.enabled ? (ctx.uids ?? new TaskUids(ctx.dataDir, settings.uidBase)) : undefined;
+  const uid = uids?.uidOf(principalKey(ctx.runAs));
+  const owner: Owner | undefined = uid !== undefined ? { uid, gid: uid } : undefined;
+  const scratch = createScratch(
+    ctx.dataDir,
+    `run-${input.runId}-${input.taskRunId}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    owner
+  );
 
-  const log = fs.createWriteStream(logPath);
+  const log = fs.createWriteStream(logPath, { mode: 0o600 });
   const tail = new Tail(LOG_TAIL_BYTES);
-  const contained: { mechanism?: ContainmentMechanism } = {}; // known once the attempt starts
+  // Known once the attempt starts.
+  const contained: { mechanism?: ContainmentMechanism; sandbox?: SandboxKind } = {};
   const record = (extra: Partial<TaskAttemptRecord> = {}): TaskAttemptRecord => ({
     startTime,
     endTime: Date.now(),
@@ -86,6 +113,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     logTruncated: tail.truncated,
     taskValues: {},
     ...(contained.mechanism ? { containment: contained.mechanism } : {}),
+    ...(contained.sandbox ? { sandbox: contained.sandbox } : {}),
     ...extra,
   });
   const emit = (chunk: Buffer) => {
@@ -98,132 +126,163 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     await endStream(log);
   };
 
-  const python = await realPython(ctx.python ?? process.env.DJOBS_PYTHON ?? 'python3');
-  let cmd;
   try {
-    cmd = taskCommand(input.task, input.jobParameters, {
-      python,
-      warehouseFile: (id) => {
-        // An identifier, never a path (validated when saved; checked again for older runs).
-        if (id !== undefined && warehouseIdProblem(id))
-          throw new TaskInvalidError(`warehouse_id: ${warehouseIdProblem(id)}`);
-        const dir = path.join(ctx.dataDir, 'warehouses');
-        fs.mkdirSync(dir, { recursive: true });
-        return path.join(dir, `${id ?? 'default'}.duckdb`);
-      },
-      scratchFile: (name, content) => {
-        const f = `${io}.${name}`;
-        fs.writeFileSync(f, content);
-        return f;
-      },
-    });
-  } catch (err) {
-    const message = err instanceof TaskInvalidError ? err.message : String(err);
-    write(Buffer.from(`${message}\n`));
-    await closeLog();
-    throw new AttemptFailure('INVALID', message, record({ errorMessage: message }));
-  }
-
-  fs.writeFileSync(valuesIn, JSON.stringify(input.upstreamTaskValues));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...mlflowTaskEnv(input, process.env, ctx.mlflowTrackingUri),
-    ...(cmd.env ?? {}),
-    ...(ctx.env ?? {}),
-    PYTHONUNBUFFERED: '1',
-    DJOBS_RUN_ID: String(input.runId),
-    DJOBS_JOB_ID: input.jobId !== undefined ? String(input.jobId) : '',
-    DJOBS_JOB_NAME: input.jobName,
-    DJOBS_TASK_KEY: input.task.task_key,
-    DJOBS_TASK_RUN_ID: String(input.taskRunId),
-    DJOBS_ATTEMPT_NUMBER: String(input.attemptNumber),
-    DJOBS_PARAMS: JSON.stringify(cmd.params),
-    DJOBS_TASK_VALUES_IN: valuesIn,
-    DJOBS_TASK_VALUES_OUT: valuesOut,
-    DJOBS_NOTEBOOK_EXIT: exitFile,
-  };
-
-  if (ctx.trace) env[START_TRACE_VARIABLE] = ctx.trace.file;
-  await prepareExperiment(env);
-  const start = await pythonStarter(cmd, python, env, ctx.pythonForkServers);
-  const timeoutSeconds = input.task.timeout_seconds ?? 0;
-  const box = createContainment(
-    `${input.taskRunId}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-    ctx.containment
-  );
-  contained.mechanism = box.mechanism;
-  let outcome;
-  try {
-    outcome = await runProcess(
-      {
-        command: cmd.command,
-        args: cmd.args,
-        cwd: cmd.cwd,
-        env,
-        output: write,
-        timeoutMs: timeoutSeconds * 1000,
-        signal: ctx.signal,
+    const install = await pythonInstall(ctx.python ?? process.env.DJOBS_PYTHON ?? 'python3');
+    const python = install.executable;
+    let cmd: TaskCommand;
+    let warehouse: { dir: string; gid?: number } | undefined;
+    try {
+      cmd = taskCommand(input.task, input.jobParameters, {
         python,
-        containment: box,
-        onStart: (pid) => ctx.onStart?.(pid, box),
-        ...(ctx.trace ? { trace: (moment: string) => ctx.trace!.mark(moment) } : {}),
-      },
-      start
-    );
-  } catch (err) {
-    const message = `Could not start ${cmd.command}: ${(err as Error).message}`;
-    write(Buffer.from(`${message}\n`));
-    await closeLog();
-    throw new AttemptFailure('INVALID', message, record({ errorMessage: message }));
-  }
-  await closeLog();
-  ctx.trace?.mark('worker: log closed');
-  contained.mechanism = outcome.containment; // the cgroup may have been refused to the task
+        warehouseFile: (id) => {
+          // A sandboxed task writes its warehouse as a member of the warehouse's group (once
+          // the id is shown to be a warehouse id, never a path: checked again for older runs).
+          warehousePath(ctx.dataDir, id);
+          const gid = uids?.uidOf(warehouseKey(id));
+          const file = warehouseFile(ctx.dataDir, id, gid);
+          warehouse = { dir: path.dirname(file), ...(gid !== undefined ? { gid } : {}) };
+          return file;
+        },
+        scratchFile: (name, content) => writeScratchFile(scratch, name, content, owner),
+      });
+    } catch (err) {
+      const message = err instanceof TaskInvalidError ? err.message : String(err);
+      write(Buffer.from(`${message}\n`));
+      await closeLog();
+      throw new AttemptFailure('INVALID', message, record({ errorMessage: message }));
+    }
 
-  if (outcome.canceled) throw new AttemptFailure('CANCELED', 'Task was canceled.', record());
-  if (outcome.timedOut) {
-    const message = `Task timed out after ${timeoutSeconds} seconds`;
-    throw new AttemptFailure('TIMEDOUT', message, record({ errorMessage: message, exitCode: outcome.exitCode }));
+    const valuesOut = path.join(scratch.dir, 'task-values-out.jsonl');
+    const exitFile = path.join(scratch.dir, 'notebook-exit');
+    const runContext: Record<string, string> = {
+      DJOBS_RUN_ID: String(input.runId),
+      DJOBS_JOB_ID: input.jobId !== undefined ? String(input.jobId) : '',
+      DJOBS_JOB_NAME: input.jobName,
+      DJOBS_TASK_KEY: input.task.task_key,
+      DJOBS_TASK_RUN_ID: String(input.taskRunId),
+      DJOBS_ATTEMPT_NUMBER: String(input.attemptNumber),
+      DJOBS_PARAMS: JSON.stringify(cmd.params),
+      DJOBS_TASK_VALUES_IN: writeScratchFile(
+        scratch,
+        'task-values-in.json',
+        JSON.stringify(input.upstreamTaskValues),
+        owner
+      ),
+      DJOBS_TASK_VALUES_OUT: valuesOut,
+      DJOBS_NOTEBOOK_EXIT: exitFile,
+      ...(ctx.env?.DJOBS_SECRETS !== undefined ? { DJOBS_SECRETS: ctx.env.DJOBS_SECRETS } : {}),
+      ...(ctx.trace ? { [START_TRACE_VARIABLE]: ctx.trace.file } : {}),
+    };
+    const { DJOBS_SECRETS: _secrets, ...ownEnv } = ctx.env ?? {};
+    if (ctx.trace) {
+      fs.closeSync(fs.openSync(ctx.trace.file, 'a'));
+      if (owner) fs.chownSync(ctx.trace.file, owner.uid, owner.gid); // the forked processes append to it
+    }
+    const view = sandboxView({
+      settings,
+      dataDir: ctx.dataDir,
+      ...(ctx.runAs ? { principal: ctx.runAs } : {}),
+      uid: uid ?? -1,
+      scratch,
+      code: taskFiles(input.task),
+      cwd: cmd.cwd,
+      python: install,
+      ...(warehouse ? { warehouse } : {}),
+      extra: { own: ctx.trace ? [ctx.trace.file] : [] },
+      taskEnv: { ...mlflowTaskEnv(input, process.env, ctx.mlflowTrackingUri), ...(cmd.env ?? {}), ...ownEnv },
+      runContext,
+    });
+    const env = view.env;
+    await prepareExperiment(env);
+    const start = await starter(cmd, python, view, ctx.pythonForkServers);
+    const timeoutSeconds = input.task.timeout_seconds ?? 0;
+    const box = createContainment(
+      `${input.taskRunId}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+      ctx.containment
+    );
+    contained.mechanism = box.mechanism;
+    contained.sandbox = view.kind;
+    let outcome;
+    try {
+      outcome = await runProcess(
+        {
+          command: cmd.command,
+          args: cmd.args,
+          cwd: view.cwd,
+          env,
+          output: write,
+          timeoutMs: timeoutSeconds * 1000,
+          signal: ctx.signal,
+          python,
+          containment: box,
+          sandbox: sandboxSpec(view),
+          onStart: (pid, containment) => ctx.onStart?.(pid, containment),
+          ...(ctx.trace ? { trace: (moment: string) => ctx.trace!.mark(moment) } : {}),
+        },
+        start
+      );
+    } catch (err) {
+      const message = `Could not start ${cmd.command}: ${(err as Error).message}`;
+      write(Buffer.from(`${message}\n`));
+      await closeLog();
+      throw new AttemptFailure('INVALID', message, record({ errorMessage: message }));
+    }
+    await closeLog();
+    ctx.trace?.mark('worker: log closed');
+    contained.mechanism = outcome.containment; // the cgroup may have been refused to the task
+
+    if (outcome.canceled) throw new AttemptFailure('CANCELED', 'Task was canceled.', record());
+    if (outcome.timedOut) {
+      const message = `Task timed out after ${timeoutSeconds} seconds`;
+      throw new AttemptFailure('TIMEDOUT', message, record({ errorMessage: message, exitCode: outcome.exitCode }));
+    }
+    const notebookResult = fs.existsSync(exitFile) ? fs.readFileSync(exitFile, 'utf8') : undefined;
+    if (outcome.exitCode !== 0) {
+      const message = errorMessageOf(tail.text(), outcome.exitCode, outcome.signal);
+      throw new AttemptFailure('FAILED', message, record({ errorMessage: message, exitCode: outcome.exitCode }));
+    }
+    let taskValues: Record<string, JsonValue>;
+    try {
+      taskValues = readTaskValues(valuesOut);
+    } catch (err) {
+      const message = (err as Error).message;
+      throw new AttemptFailure('FAILED', message, record({ errorMessage: message, exitCode: 0 }));
+    }
+    return record({ exitCode: 0, taskValues, ...(notebookResult !== undefined ? { notebookResult } : {}) });
+  } finally {
+    if (!log.closed) log.destroy();
+    removeScratch(scratch);
   }
-  const notebookResult = fs.existsSync(exitFile) ? fs.readFileSync(exitFile, 'utf8') : undefined;
-  if (outcome.exitCode !== 0) {
-    const message = errorMessageOf(tail.text(), outcome.exitCode, outcome.signal);
-    throw new AttemptFailure('FAILED', message, record({ errorMessage: message, exitCode: outcome.exitCode }));
-  }
-  let taskValues: Record<string, JsonValue>;
-  try {
-    taskValues = readTaskValues(valuesOut);
-  } catch (err) {
-    const message = (err as Error).message;
-    throw new AttemptFailure('FAILED', message, record({ errorMessage: message, exitCode: 0 }));
-  }
-  return record({ exitCode: 0, taskValues, ...(notebookResult !== undefined ? { notebookResult } : {}) });
 }
 
 /**
- * How the attempt's supervisor starts: a fork of the worker's Python fork server for a forkable
- * Python command while one runs (a fresh interpreter if the fork fails before the task ran), else
- * a fresh interpreter. DJOBS_PYTHON_START tells the task which (`fork-server` or `interpreter`).
+ * How the attempt's supervisor starts: forked by the worker's Python fork server while one runs
+ * (a fresh interpreter if the fork fails before the task ran), else a fresh interpreter. A Python
+ * command runs in the fork itself; a SQL or Node.js one in a Node.js task host the fork server
+ * started ahead (prestarted.ts); every other command is executed by the fork. DJOBS_PYTHON_START
+ * tells a Python task which (`fork-server` or `interpreter`).
  */
-async function pythonStarter(
+async function starter(
   cmd: TaskCommand,
   python: string,
-  env: NodeJS.ProcessEnv,
+  view: SandboxView,
   servers: PythonForkServers | undefined
 ): Promise<SupervisorStarter> {
-  const fresh: SupervisorStarter = (opts) =>
-    spawnSupervisor({ ...opts, env: { ...opts.env, DJOBS_PYTHON_START: 'interpreter' } });
-  if (cmd.forkable === undefined) return spawnSupervisor; // not Python
-  if (!cmd.forkable) return fresh;
-  const server = await servers?.serverFor(python, env);
+  const isPython = cmd.forkable !== undefined;
+  const fresh: SupervisorStarter = isPython
+    ? (opts) => spawnSupervisor({ ...opts, env: { ...opts.env, DJOBS_PYTHON_START: 'interpreter' } })
+    : spawnSupervisor;
+  if (cmd.forkable === false) return fresh;
+  const server = await servers?.serverFor(python, view.env);
   if (!server) return fresh;
+  const task: ForkedTask = isPython
+    ? { python: cmd.args.slice(1) }
+    : (prestartedTask(cmd) ?? { exec: [cmd.command, ...cmd.args] });
   return (opts) =>
     server
-      .launch({ ...opts, env: { ...opts.env, DJOBS_PYTHON_START: 'fork-server' } }, cmd.args.slice(1))
+      .launch(isPython ? { ...opts, env: { ...opts.env, DJOBS_PYTHON_START: 'fork-server' } } : opts, task)
       .catch((err: Error) => {
-        process.stderr.write(
-          `djobs worker: a forked Python attempt did not start (${err.message}); it starts a fresh interpreter\n`
-        );
+        process.stderr.write(`djobs worker: a forked attempt did not start (${err.message}); it starts afresh\n`);
         return fresh(opts);
       });
 }

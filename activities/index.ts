@@ -14,6 +14,9 @@ import { AttemptFailure, attemptLogPath, executeTaskAttempt } from './execute';
 import { killCgroup, type ContainmentChoice } from './containment';
 import { groupAlive, killGroup } from './process';
 import { PythonForkServers, type PythonForkServerOptions } from './python-fork-servers';
+import { attemptIdentity, RunAsUnknownError } from './run-as';
+import { TaskUids } from './sandbox/uids';
+import { DEFAULT_SANDBOX, type SandboxSettings } from './sandbox/view';
 import { groupsFromPrincipalsFile, runWithSecrets } from './secrets';
 
 export { executeTaskAttempt, AttemptFailure } from './execute';
@@ -39,11 +42,15 @@ export interface ActivityDeps {
   principalsFile?: string;
   /** The Python fork server (DJOBS_PYTHON_FORK_SERVER, DJOBS_PYTHON_PRELOAD). @default on, nothing preloaded */
   pythonForkServer?: PythonForkServerOptions;
+  /** The task sandbox (DJOBS_SANDBOX and friends; activities/sandbox/view.ts). @default on */
+  sandbox?: SandboxSettings;
 }
 
 export function createActivities(deps: ActivityDeps) {
   const groupsOf = groupsFromPrincipalsFile(deps.principalsFile);
   const pythonForkServers = new PythonForkServers(deps.pythonForkServer);
+  const sandbox = deps.sandbox ?? DEFAULT_SANDBOX;
+  const uids = new TaskUids(deps.dataDir, sandbox.uidBase);
   return {
     async runTaskAttempt(input: TaskAttemptInput): Promise<TaskAttemptRecord> {
       // An encrypting worker acts on no attempt written without the key (core/refused-payload.ts).
@@ -54,6 +61,12 @@ export function createActivities(deps: ActivityDeps) {
           message: 'This task attempt was scheduled with an input that is not encrypted: it does not run.',
         });
       killOrphanOfLostAttempt(activityInfo().heartbeatDetails as AttemptHeartbeat | undefined);
+      // The attempt runs as the identity its run acts as (run-as.ts): under that principal's uid,
+      // with its view. A run older than sealed identities and without a memo: nobody's uid but its own.
+      const runAs = await attemptIdentity(input).catch((err: unknown) => {
+        if (err instanceof RunAsUnknownError) return undefined;
+        throw err;
+      });
       const where = { host: os.hostname(), taskRunId: input.taskRunId, logPath: attemptLogPath(deps.dataDir, input) };
       let details: AttemptHeartbeat = where;
       heartbeat(details);
@@ -68,6 +81,9 @@ export function createActivities(deps: ActivityDeps) {
             ...(deps.mlflowTrackingUri ? { mlflowTrackingUri: deps.mlflowTrackingUri } : {}),
             ...(deps.containment ? { containment: deps.containment } : {}),
             pythonForkServers,
+            sandbox,
+            ...(runAs ? { runAs } : {}),
+            uids,
             onStart: (pid, containment) => {
               details = { ...where, pid, ...(containment.cgroup ? { cgroup: containment.cgroup } : {}) };
               heartbeat(details);

@@ -30,8 +30,10 @@ export interface RunProcessOptions {
   /** The Python that runs the supervisor. */
   python: string;
   containment: Containment;
-  /** Called with the supervisor's pid (its process group) once it started. */
-  onStart?: (pid: number) => void;
+  /** The attempt's sandbox for runtime/sandbox.py (activities/sandbox/view.ts), or none. */
+  sandbox?: Record<string, unknown> | undefined;
+  /** Called with the supervisor's pid (its process group) and container once it started. */
+  onStart?: (pid: number, containment: Containment) => void;
   /** Time between SIGTERM and SIGKILL. @default 1000 */
   killGraceMs?: number;
   /** Marks the moments of the attempt's start and end (activities/attempt-trace.ts). */
@@ -76,6 +78,8 @@ export interface StartedSupervisor {
   report: Readable;
   /** The supervisor's own exit: a null code and signal when only the end of its report tells it. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The container the attempt runs in when it is not the one asked for (a prestarted main process's). */
+  containment?: Containment;
 }
 
 /** What starts an attempt's supervisor: a fresh interpreter by default, or the Python fork server. */
@@ -93,6 +97,7 @@ export function spawnSupervisor(opts: RunProcessOptions): Promise<StartedSupervi
         String(process.pid),
         String(opts.killGraceMs ?? 1000),
         opts.containment.cgroup ?? '',
+        opts.sandbox ? JSON.stringify(opts.sandbox) : '',
         '--',
         opts.command,
         ...opts.args,
@@ -123,13 +128,15 @@ export async function runProcess(
   start: SupervisorStarter = spawnSupervisor
 ): Promise<ProcessOutcome> {
   const supervisor = await start(opts);
+  const containment = supervisor.containment ?? opts.containment;
+  if (containment !== opts.containment && opts.containment.cgroup) removeCgroup(opts.containment.cgroup);
   return new Promise((resolve, reject) => {
     let timedOut = false;
     let canceled = false;
     const graceMs = opts.killGraceMs ?? 1000;
-    const { cgroup } = opts.containment;
+    const { cgroup } = containment;
     const { pid, stdout, stderr, report: reportPipe } = supervisor;
-    opts.onStart?.(pid);
+    opts.onStart?.(pid, containment);
     stdout.on('data', opts.output);
     stderr.on('data', opts.output);
     let reportText = '';
@@ -185,8 +192,8 @@ export async function runProcess(
             reject(new Error(report.spawnError));
             return;
           }
-          const containment = report.cgroupError !== undefined ? 'subreaper' : opts.containment.mechanism;
-          const outcome = { timedOut, canceled, containment } as const;
+          const mechanism = report.cgroupError !== undefined ? 'subreaper' : containment.mechanism;
+          const outcome = { timedOut, canceled, containment: mechanism } as const;
           if (report.exitCode !== undefined || report.signal !== undefined) {
             resolve({ exitCode: report.exitCode ?? null, signal: report.signal ?? null, ...outcome });
             return;

@@ -4,7 +4,10 @@
 // Unix socket of the worker (Node cannot hand pipes to a running process); its spec (cwd,
 // environment, arguments) goes to the forked supervisor alone, never through the warm parent, so
 // no attempt's secrets or state can reach the next. The supervisor of the next attempt is forked and
-// connected ahead of it (the spare), so that an attempt's start is one message to it.
+// connected ahead of it (the spare), so that an attempt's start is one message to it. Every task
+// type starts here: a Python task runs in the fork, other commands are executed by it, and SQL and
+// Node.js tasks find their Node.js main process started ahead too (a prestarted spare, kept per
+// kind once an attempt of that kind ran), with its runtime loaded.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -13,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { runtimeDir } from './commands';
+import { cgroupPopulated, createContainment, killCgroup, removeCgroup, type Containment } from './containment';
 import { killGroup, type RunProcessOptions, type StartedSupervisor } from './process';
 
 /** How long a new fork server may take to import its runtime and preloaded modules. */
@@ -37,6 +41,8 @@ interface Launch {
   failed: boolean;
   /** The supervisor has exited. */
   ended: boolean;
+  /** The container of a prestarted main process, made with it (the attempt that takes it uses it). */
+  containment?: Containment;
   exited: (e: Exit) => void;
   exit: Promise<Exit>;
   /**
@@ -45,7 +51,22 @@ interface Launch {
    * with a spare waiting; an attempt's connections do, until it ends.
    */
   held: boolean;
+  /** Its processes start ahead of the attempt (supervisor.fork_ahead): its init, or its task host. */
+  ahead?: boolean;
+  /** Those are ready: its task host has loaded its runtime, its init has built the view's base. */
+  loaded?: boolean;
+  /** Stops watching the report connection for that, once an attempt takes the spare. */
+  unwatch?: () => void;
 }
+
+/**
+ * What a forked attempt runs: a Python task in the fork, a command the fork executes, or a SQL or
+ * Node.js task in a Node.js task host started ahead (runtime/node/task-host.cjs: the SQL runner's
+ * arguments, or a Node.js file and its arguments).
+ */
+export type ForkedTask = { python: string[] } | { exec: string[] } | { prestarted: PrestartKind; argv: string[] };
+
+export type PrestartKind = 'sql' | 'node';
 
 /** Variables that shape an interpreter as it starts (search path, locale, hash seed, libraries). */
 export const isStartupVariable = (name: string): boolean =>
@@ -61,8 +82,11 @@ export function pythonStartupEnv(env: NodeJS.ProcessEnv): Record<string, string>
 
 export class PythonForkServer {
   private readonly launches = new Map<string, Launch>();
-  /** The next attempt's supervisor, forked and connecting (or connected) ahead of it. */
-  private spare: Launch | undefined;
+  /**
+   * The next attempt's supervisor, forked and connecting (or connected) ahead of it: one for
+   * Python tasks and commands (`fork`), one per prestarted kind and sandbox (sql, node).
+   */
+  private readonly spares = new Map<string, Launch>();
   private dead = false;
   /** Settles when the server has exited (or was found dead). */
   readonly ended: Promise<void>;
@@ -91,9 +115,19 @@ export class PythonForkServer {
     return !this.dead;
   }
 
-  /** The next attempt's supervisor is forked, connected and waiting for it. */
+  /** The next Python attempt's supervisor is forked, connected and waiting for it. */
   get spareReady(): boolean {
-    return !!this.spare && this.spare.settled && !this.spare.failed && !this.spare.ended;
+    return this.spareReadyFor('fork');
+  }
+
+  /**
+   * A spare for the next attempt of `kind` (`fork`: Python tasks and commands; or a prestarted
+   * kind) is forked, connected, and (prestarted) has loaded its runtime.
+   */
+  spareReadyFor(kind: 'fork' | PrestartKind): boolean {
+    return [...this.spares].some(
+      ([key, l]) => key.split(':')[0] === kind && l.settled && !l.failed && !l.ended && (!l.ahead || l.loaded)
+    );
   }
 
   /**
@@ -156,40 +190,46 @@ export class PythonForkServer {
   }
 
   /**
-   * Start an attempt (a `python djobs_run.py ARGS...` command) as a fork: resolves once its
-   * supervisor runs, is connected and has its spec; rejects, before any task code ran, if that
-   * fails. The supervisor is the spare forked after the previous attempt, when it is ready: the
-   * fork, the connections and their round trips are then off the attempt's path, which only sends
-   * the spec. A new spare is forked at once.
+   * Start an attempt as a fork: a Python one (`python djobs_run.py ARGS...`: `{ python: ARGS }`)
+   * runs in the fork itself; any other command (`{ exec: [COMMAND, ...ARGS] }`) is executed by the
+   * forked main process, in place of a fresh supervisor interpreter. Resolves once its supervisor
+   * runs, is connected and has its spec; rejects, before any task code ran, if that fails. The
+   * supervisor is the spare forked after the previous attempt, when it is ready: the fork, the
+   * connections and their round trips are then off the attempt's path, which only sends the spec.
+   * A new spare is forked at once.
    */
-  launch(opts: RunProcessOptions, argv: string[]): Promise<StartedSupervisor> {
+  launch(opts: RunProcessOptions, task: ForkedTask): Promise<StartedSupervisor> {
     if (this.dead) return Promise.reject(new Error('the Python fork server is not running'));
-    let launch = this.spare;
-    this.spare = undefined;
+    const ahead = aheadFor('prestarted' in task ? task.prestarted : 'fork', opts);
+    let launch = this.spares.get(ahead.key);
+    this.spares.delete(ahead.key);
     if (!launch || launch.failed || launch.ended) {
       if (launch) this.discard(launch);
-      launch = this.fork(true);
+      launch = this.fork(true, ahead.make());
     } else {
       launch.held = true;
+      launch.unwatch?.();
       for (const s of Object.values(launch.streams)) s.ref();
     }
-    this.spare = this.fork(false);
-    return launch.ready.then((started) => {
+    this.spares.set(ahead.key, this.fork(false, ahead.make()));
+    const taken = launch;
+    return taken.ready.then((started) => {
       const spec = {
-        argv,
+        ...('python' in task ? { argv: task.python } : 'exec' in task ? { exec: task.exec } : { argv: task.argv }),
         cwd: opts.cwd,
         env: opts.env,
         cgroup: opts.containment.cgroup ?? '',
         graceMs: opts.killGraceMs ?? 1000,
+        ...(opts.sandbox ? { sandbox: opts.sandbox } : {}),
       };
       opts.trace?.('worker: spec sent');
-      launch.streams.report!.write(`${JSON.stringify(spec)}\n`);
-      return started;
+      taken.streams.report!.write(`${JSON.stringify(spec)}\n`);
+      return { ...started, ...(taken.containment ? { containment: taken.containment } : {}) };
     });
   }
 
   /** Fork a supervisor, which connects and then waits for its attempt's spec. */
-  private fork(held: boolean): Launch {
+  private fork(held: boolean, ahead?: Ahead): Launch {
     const token = randomBytes(16).toString('hex');
     let exited!: (e: Exit) => void;
     const exit = new Promise<Exit>((r) => (exited = r));
@@ -208,6 +248,7 @@ export class PythonForkServer {
       exited,
       exit,
       held,
+      ...(ahead ? { containment: ahead.containment, ahead: true } : {}),
     };
     this.launches.set(token, launch);
     const timer = setTimeout(
@@ -221,7 +262,8 @@ export class PythonForkServer {
       this.fail(token, new Error('the forked attempt ended before it connected'));
       this.launches.delete(token);
     });
-    if (!this.dead) this.child.stdin!.write(`${JSON.stringify({ token })}\n`);
+    if (!this.dead)
+      this.child.stdin!.write(`${JSON.stringify({ token, ...(ahead ? { ahead: ahead.request } : {}) })}\n`);
     return launch;
   }
 
@@ -229,6 +271,11 @@ export class PythonForkServer {
   private discard(launch: Launch): void {
     for (const s of Object.values(launch.streams)) s.destroy();
     if (launch.pid !== undefined && !launch.ended) killGroup(launch.pid, 'SIGKILL');
+    const cgroup = launch.containment?.cgroup;
+    if (cgroup) {
+      killCgroup(cgroup);
+      void removeWhenEmpty(cgroup);
+    }
   }
 
   /** Stop the server; attempts already started go on, watched by their supervisors. */
@@ -264,8 +311,31 @@ export class PythonForkServer {
     launch.streams[name] = sock;
     if (!launch.held) sock.unref();
     sock.on('error', () => {}); // a killed attempt may reset its connections; its end is its report's
+    if (name === 'report' && launch.ahead && !launch.held) this.watchLoaded(launch, sock);
     this.startedIfReady(launch);
     return true;
+  }
+
+  /**
+   * A spare started ahead says `{"loaded": true}` on its report connection once its init has built
+   * the base of the view and its task host has loaded its runtime (spareReadyFor). What is read
+   * meanwhile goes back into the connection for the attempt that takes the spare (runProcess reads
+   * the whole report).
+   */
+  private watchLoaded(launch: Launch, sock: net.Socket): void {
+    const seen: Buffer[] = [];
+    const onData = (chunk: Buffer) => {
+      seen.push(chunk);
+      if (Buffer.concat(seen).includes('"loaded"')) launch.loaded = true;
+    };
+    launch.unwatch = () => {
+      sock.off('data', onData);
+      sock.pause();
+      if (seen.length > 0) sock.unshift(Buffer.concat(seen));
+      launch.unwatch = undefined;
+    };
+    sock.on('data', onData);
+    sock.resume();
   }
 
   private startedIfReady(launch: Launch): void {
@@ -278,8 +348,8 @@ export class PythonForkServer {
   private die(): void {
     if (this.dead) return;
     this.dead = true;
-    if (this.spare) this.discard(this.spare);
-    this.spare = undefined;
+    for (const spare of this.spares.values()) this.discard(spare);
+    this.spares.clear();
     this.socketServer.close();
     fs.rmSync(this.socketDir, { recursive: true, force: true });
     for (const [token, launch] of this.launches) {
@@ -289,6 +359,54 @@ export class PythonForkServer {
       if (report) void closed(report).then(() => launch.exited({ code: null, signal: null }));
     }
   }
+}
+
+/** What a spare starts ahead of its attempt (supervisor.fork_ahead), and the container made for it. */
+interface Ahead {
+  containment: Containment;
+  request: Record<string, unknown>;
+}
+
+/**
+ * How the next attempt like `opts` of `kind` starts: `key` names its spare. A sandboxed attempt's
+ * init and the base of its view are made ahead of it (the base is every attempt's of the worker);
+ * a SQL or Node.js attempt's task host too, sandboxed or not; in a container of the attempt's
+ * mechanism made for the spare. `make` gives nothing when nothing starts ahead (a Python attempt
+ * or a command without the sandbox: the supervisor forks the main process once the spec came).
+ */
+function aheadFor(
+  kind: 'fork' | PrestartKind,
+  opts: RunProcessOptions
+): { key: string; make: () => Ahead | undefined } {
+  const sandbox = opts.sandbox;
+  const command =
+    kind === 'fork'
+      ? undefined
+      : {
+          argv: [process.execPath, path.join(runtimeDir(), 'node', 'task-host.cjs'), kind],
+          env: { PATH: '/usr/local/bin:/usr/bin:/bin' },
+        };
+  if (!sandbox && !command) return { key: kind, make: () => undefined };
+  const request = {
+    sandboxed: sandbox !== undefined,
+    network: (sandbox?.network as boolean | undefined) ?? true,
+    ...(sandbox ? { base: sandbox.base } : {}),
+    ...(command ? { command } : {}),
+  };
+  const mechanism = opts.containment.mechanism;
+  return {
+    key: `${kind}:${JSON.stringify(request)}`,
+    make: () => {
+      const containment = createContainment(`spare-${randomBytes(6).toString('hex')}`, mechanism);
+      return { containment, request: { ...request, cgroup: containment.cgroup ?? '' } };
+    },
+  };
+}
+
+/** Remove a spare's emptied cgroup: its processes die with the supervisor, not at once. */
+async function removeWhenEmpty(cgroup: string): Promise<void> {
+  for (let i = 0; i < 100 && cgroupPopulated(cgroup); i++) await new Promise((r) => setTimeout(r, 50).unref());
+  removeCgroup(cgroup);
 }
 
 const isStream = (name: string): name is StreamName => (STREAMS as readonly string[]).includes(name);

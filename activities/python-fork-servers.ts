@@ -2,7 +2,7 @@
 // startup environment, started on the first Python attempt of a worker. A server that fails to
 // start or dies is started once more; after that the worker's Python attempts start fresh
 // interpreters, as they do when the fork server is off or a task asks for a fresh interpreter.
-import { isStartupVariable, PythonForkServer, pythonStartupEnv } from './python-fork-server';
+import { PythonForkServer, pythonStartupEnv } from './python-fork-server';
 
 /** A first start and one restart. */
 const MAX_STARTS = 2;
@@ -55,8 +55,13 @@ export class PythonForkServers {
   }
 
   private async start(python: string, startup: Record<string, string>): Promise<PythonForkServer | undefined> {
-    const env = {
-      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !isStartupVariable(k))),
+    // Not the worker's environment: every attempt forked from the server (and its task's
+    // /proc/self/environ, which shows the environment the process was started with) would have
+    // the worker's tokens and keys in it. Its attempts' startup variables, where to find programs
+    // and its user's home (Python's user site) only.
+    const env: NodeJS.ProcessEnv = {
+      ...(process.env.PATH ? { PATH: process.env.PATH } : {}),
+      ...(process.env.HOME ? { HOME: process.env.HOME } : {}),
       ...startup,
       DJOBS_PYTHON_PRELOAD: (this.opts.preload ?? []).join(','),
     };

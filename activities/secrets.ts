@@ -4,8 +4,7 @@
 // permission of the principal the run runs as.
 import fs from 'node:fs';
 import path from 'node:path';
-import { activityInfo, getClient } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
+import { getClient } from '@temporalio/activity';
 // The activity reads secrets with the same store and principal rules as the API (a task's secret
 // is checked against its run_as principal where it is used).
 import { readPrincipalsFile } from '../config/principals-file';
@@ -24,6 +23,7 @@ import { SecretScopes } from '../stores/secret-scopes';
 import { Warehouses } from '../stores/warehouses';
 import { AttemptFailure, attemptLogPath, type ExecuteContext } from './execute';
 import { encodedForms, secretRedactor } from './redaction';
+import { attemptIdentity, RunAsUnknownError } from './run-as';
 
 export interface AttemptSecrets {
   /** The input with every secret reference replaced by its value. */
@@ -50,12 +50,17 @@ export class WarehouseRefusedError extends SecretResolutionError {
   }
 }
 
-/** The principal the attempt acts as (the workflow's opened identity; runs before it: the memo). */
+/** The principal the attempt acts as (run-as.ts: the identity its workflow opened from the seal). */
 async function attemptPrincipal(input: TaskAttemptInput, groupsOf: GroupsOf): Promise<Principal> {
-  const runAs = input.runAs ?? {
-    kind: 'user' as const,
-    name: await runAsOf(getClient(), activityInfo().workflowExecution?.workflowId ?? '(unknown)'),
-  };
+  let runAs;
+  try {
+    runAs = await attemptIdentity(input);
+  } catch (err) {
+    if (!(err instanceof RunAsUnknownError)) throw err;
+    throw new SecretResolutionError(
+      `Cannot tell which principal run ${err.workflowId} runs as, so no secret can be read.`
+    );
+  }
   return principalOfIdentity(runAs, groupsOf);
 }
 
@@ -118,18 +123,6 @@ function usesDbutilsSecrets(input: TaskAttemptInput): boolean {
   } catch {
     return false;
   }
-}
-
-/** The run's `run_as` from its memo; child runs (for-each, run_job_task) take their parent's. */
-async function runAsOf(client: Client, workflowId: string): Promise<string> {
-  let id: string | undefined = workflowId;
-  for (let depth = 0; id && depth < 10; depth++) {
-    const d = await client.workflow.getHandle(id).describe();
-    const runAs = d.memo?.run_as_user_name;
-    if (typeof runAs === 'string') return runAs;
-    id = d.parentExecution?.workflowId ?? undefined;
-  }
-  throw new SecretResolutionError(`Cannot tell which principal run ${workflowId} runs as, so no secret can be read.`);
 }
 
 /**

@@ -40,6 +40,7 @@ export function registerCodecServer(
     if (!origin || !origins.has(origin)) return;
     void reply.header('access-control-allow-origin', origin);
     void reply.header('vary', 'Origin');
+    // No credentials (cookies): the UI sends a bearer token, or uses the dev UI's key path.
     void reply.header('access-control-allow-methods', 'POST, OPTIONS');
     void reply.header('access-control-allow-headers', 'authorization, content-type, x-namespace');
   };
@@ -52,10 +53,12 @@ export function registerCodecServer(
         `${who.name} is not a workspace admin and cannot use the codec server.`
       );
   };
-  const requireUiKey = (key: string) => {
+  // The dev UI's key path is a secret only as far as the UI's settings are (they are unauthenticated,
+  // on loopback): it answers loopback clients only, as the dev UI is one.
+  const requireUiKey = (key: string, from: string | undefined) => {
     const expected = Buffer.from(opts.uiKey ?? '');
     const given = Buffer.from(key);
-    if (!opts.uiKey || given.length !== expected.length || !timingSafeEqual(given, expected))
+    if (!opts.uiKey || given.length !== expected.length || !timingSafeEqual(given, expected) || !isLoopback(from))
       throw new ApiError(ErrorCode.UNAUTHENTICATED, 'Invalid codec endpoint.');
   };
   const handle = (direction: 'encode' | 'decode') => async (req: FastifyRequest, reply: FastifyReply) => {
@@ -81,11 +84,14 @@ export function registerCodecServer(
       async (req, reply) => (cors(req, reply), reply.status(204).send())
     );
     app.post(`${CODEC_PATH}/ui/:key/${direction}`, async (req, reply) => {
-      requireUiKey((req.params as { key: string }).key);
+      requireUiKey((req.params as { key: string }).key, req.socket.remoteAddress);
       return handle(direction)(req, reply);
     });
   }
 }
+
+const isLoopback = (address: string | undefined): boolean =>
+  address !== undefined && (/^127\./.test(address) || address === '::1' || /^::ffff:127\./.test(address));
 
 function parsePayloads(body: unknown): Payload[] {
   const list = (body as { payloads?: unknown } | undefined)?.payloads;

@@ -18,12 +18,26 @@ import { overhead } from './sections/overhead';
 import { promises } from './sections/promises';
 import { python } from './sections/python';
 import { runsList } from './sections/runs-list';
+import { starts } from './sections/task-starts';
 import { throughput } from './sections/throughput';
 import { ui } from './sections/ui';
 
 // `promises` last: its debug-mode worker leaves the SDK's promise hook on this thread, which would
 // tax the sections after it.
-const SECTIONS: Section[] = [overhead, edges, api, python, throughput, curve, ui, airflow, cron, runsList, promises];
+const SECTIONS: Section[] = [
+  overhead,
+  edges,
+  api,
+  python,
+  starts,
+  throughput,
+  curve,
+  ui,
+  airflow,
+  cron,
+  runsList,
+  promises,
+];
 
 function print(report: SectionReport): void {
   console.log(`\n${report.title}`);

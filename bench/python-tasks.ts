@@ -21,10 +21,17 @@ export const PYTHON_NOOP_TARGET_MS = 15;
 
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * q)]!;
 
-function noopTask(dir: string): string {
-  const file = path.join(dir, 'noop.py');
+/**
+ * A no-op Python file in `dir/code`, and `dir/home` for the data directory: apart, as a sandboxed
+ * task sees its code but never DJOBS_HOME; readable by the task's uid as by any other user.
+ */
+function noopTask(dir: string): { file: string; home: string } {
+  fs.chmodSync(dir, 0o755);
+  fs.mkdirSync(path.join(dir, 'code'));
+  fs.mkdirSync(path.join(dir, 'home'), { mode: 0o700 });
+  const file = path.join(dir, 'code', 'noop.py');
   fs.writeFileSync(file, 'pass\n');
-  return file;
+  return { file, home: path.join(dir, 'home') };
 }
 
 export interface PythonStartResult {
@@ -75,7 +82,7 @@ export async function pythonTaskStartup(
   samples = 30
 ): Promise<{ rows: PythonStartResult[]; breakdown: PythonStartStep[] }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-bench-py-'));
-  const file = noopTask(dir);
+  const { file, home } = noopTask(dir);
   const servers = new PythonForkServers();
   const attempt = async (n: number, forked: boolean, trace?: AttemptTrace) => {
     const input: TaskAttemptInput = {
@@ -89,7 +96,7 @@ export async function pythonTaskStartup(
     };
     const t0 = performance.now();
     await executeTaskAttempt(input, {
-      dataDir: dir,
+      dataDir: home,
       signal: new AbortController().signal,
       ...(forked ? { pythonForkServers: servers } : {}),
       ...(trace ? { trace } : {}),
@@ -160,7 +167,8 @@ export async function pythonChainWallTimes(opts: {
 }): Promise<PythonChainResult> {
   const { address, namespace = 'default', tasks = 20, repeats = 3 } = opts;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-bench-pychain-'));
-  const spec = pythonChainSpec(tasks, noopTask(dir));
+  const { file, home } = noopTask(dir);
+  const spec = pythonChainSpec(tasks, file);
   const dataConverter = djobsDataConverter(undefined);
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace, dataConverter });
@@ -171,7 +179,7 @@ export async function pythonChainWallTimes(opts: {
       connection: native,
       namespace,
       taskQueue,
-      dataDir: dir,
+      dataDir: home,
       dataConverter,
       pythonForkServer: { enabled: forkServer },
     });

@@ -2,11 +2,11 @@
 // the data directory when `djobs dev` is running (waiting while it starts); otherwise an embedded
 // server (persistent SQLite in the data directory, Web UI on 8233) plus a worker, started for the
 // duration of the command under the directory's server lock (one embedded server per directory).
-import fs from 'node:fs';
 import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
 import { DurableJobsClient, TemporalUnavailableError } from '../client';
 import { dataPaths, loadConfig, type DjobsConfig } from '../config';
+import { protectDataDir } from '../config/data-dir';
 import {
   findDevOrLockServer,
   startDevServer,
@@ -17,6 +17,7 @@ import type { ServerLock } from '../servers/server-lock';
 import { findOrInstallTemporalCli } from '../servers/temporal-cli';
 import { dataConverterFor } from '../encryption/key-file';
 import { temporalTls } from '../config/temporal-tls';
+import { NO_SANDBOX_LOSES } from '../config/sandbox';
 
 export interface Session {
   client: DurableJobsClient;
@@ -62,6 +63,7 @@ export async function workerFor(
     dataDir: config.home,
     python: config.python,
     pythonForkServer: config.pythonForkServer,
+    sandbox: config.sandbox,
     poolMaxTasks: config.poolMaxTasks,
     maxConcurrentTasks: config.workerMaxTasks,
     email: config.email,
@@ -73,6 +75,27 @@ export async function workerFor(
     ...(cluster ? { cluster } : {}),
     ...(mlflowTrackingUri ? { mlflowTrackingUri } : {}),
   });
+}
+
+/** `--no-sandbox` and `--no-network` of `djobs worker` and `djobs dev` (Commander's negations). */
+export interface SandboxFlags {
+  sandbox?: boolean;
+  network?: boolean;
+}
+
+export const SANDBOX_FLAG_HELP = {
+  noSandbox: 'run tasks without the sandbox, as this worker’s own user, seeing what it sees (docs/security.md)',
+  noNetwork: 'sandboxed tasks get no network: only a loopback of their own',
+};
+
+/**
+ * The flags over the environment's settings (DJOBS_SANDBOX, DJOBS_SANDBOX_NETWORK); without the
+ * sandbox, say on stderr what tasks can then do.
+ */
+export function applySandboxFlags(config: DjobsConfig, flags: SandboxFlags, who: string): void {
+  if (flags.sandbox === false) config.sandbox.enabled = false;
+  if (flags.network === false) config.sandbox.network = false;
+  if (!config.sandbox.enabled) process.stderr.write(`${who}: tasks run without a sandbox: ${NO_SANDBOX_LOSES}\n`);
 }
 
 /** Client options from the environment: queue, run options, triggers, encryption and TLS. */
@@ -115,6 +138,8 @@ export async function openSession(options: { needsWorker: boolean; webUiUrl?: st
       close: () => client.close(),
     };
   }
+  // The data directory of the embedded server (its lock, maybe the server and its key): private.
+  protectDataDir(config.home);
   let found: Awaited<ReturnType<typeof findDevOrLockServer>>;
   try {
     found = await findDevOrLockServer(config.home, 'run', (line) => process.stderr.write(`${line}\n`));
@@ -165,7 +190,11 @@ export function embeddedServerOptions(config: DjobsConfig, lock: ServerLock) {
 }
 
 async function startEmbedded(config: DjobsConfig, needsWorker: boolean, lock: ServerLock): Promise<Session> {
-  fs.mkdirSync(config.home, { recursive: true });
+  if (needsWorker) {
+    // Before the server starts: a worker that cannot sandbox its tasks refuses (DJOBS_SANDBOX=off).
+    const { ensureSandboxSupport } = await import('../worker/index.js');
+    await ensureSandboxSupport(config.sandbox, config.python);
+  }
   // The embedded server is this data directory's own: its key is made here on first start.
   const dataConverter = dataConverterFor(config, { createIfMissing: true });
   const clientOptions = clientOptionsFor(config, dataConverter);

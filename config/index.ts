@@ -6,6 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { TriggerTiming } from '../core';
 import { installedMlflowPython } from './project-root';
+import { DEFAULT_TASK_UID_BASE, TASK_UID_COUNT, type SandboxSettings } from './sandbox';
 
 /** PagerDuty's Events API v2 endpoint (https://developer.pagerduty.com/api-reference/368ae3d938c9e-send-an-event-to-pager-duty). */
 export const DEFAULT_PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
@@ -39,6 +40,26 @@ const Env = z.object({
   DJOBS_PYTHON_FORK_SERVER: z.enum(['on', 'off']).default('on'),
   /** Modules the Python fork server imports once, comma-separated (e.g. `pandas,numpy`). */
   DJOBS_PYTHON_PRELOAD: z.string().optional(),
+  /**
+   * Task attempts run sandboxed (`on`: their own mount, PID and IPC namespaces, an unprivileged uid
+   * per principal, only the files they may use) or as the worker's user (`off`, `--no-sandbox`).
+   */
+  DJOBS_SANDBOX: z.enum(['on', 'off']).default('on'),
+  /** Sandboxed tasks reach the network (`on`) or only a loopback of their own (`off`, `--no-network`). */
+  DJOBS_SANDBOX_NETWORK: z.enum(['on', 'off']).default('on'),
+  /** More host paths every sandboxed task sees read-only, `:`-separated. */
+  DJOBS_SANDBOX_READ_ONLY: z.string().optional(),
+  /** Host paths every sandboxed task may write (as each path's owner), `:`-separated. */
+  DJOBS_SANDBOX_READ_WRITE: z.string().optional(),
+  /** Variables of the worker's environment every task gets, comma-separated names. */
+  DJOBS_SANDBOX_ENV: z.string().optional(),
+  /** The first of the million uids sandboxed tasks run as (one per principal). */
+  DJOBS_SANDBOX_UID_BASE: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(2 ** 31 - TASK_UID_COUNT)
+    .default(DEFAULT_TASK_UID_BASE),
   /** gRPC port of the embedded dev server (a free port is used when it is taken). */
   DJOBS_PORT: portFrom(7233),
   /** Web UI port of the embedded dev server. */
@@ -125,6 +146,8 @@ export interface DjobsConfig {
   workerMaxTasks: number;
   python: string;
   pythonForkServer: { enabled: boolean; preload: string[] };
+  /** The task sandbox (activities/sandbox/view.ts); `hidden` holds the key and token files named here. */
+  sandbox: SandboxSettings;
   port: number;
   uiPort: number;
   uiUrl?: string;
@@ -224,6 +247,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
         .map((m) => m.trim())
         .filter((m) => m !== ''),
     },
+    sandbox: {
+      enabled: e.DJOBS_SANDBOX === 'on',
+      network: e.DJOBS_SANDBOX_NETWORK === 'on',
+      readOnly: pathList(e.DJOBS_SANDBOX_READ_ONLY),
+      readWrite: pathList(e.DJOBS_SANDBOX_READ_WRITE),
+      passEnv: (e.DJOBS_SANDBOX_ENV ?? '')
+        .split(',')
+        .map((n) => n.trim())
+        .filter((n) => n !== ''),
+      // Secret files the worker's own configuration names: hidden from tasks wherever they are.
+      hidden: [
+        e.DJOBS_ENCRYPTION_KEY_FILE,
+        env.DJOBS_API_PRINCIPALS,
+        env.DJOBS_API_TOKEN_FILE,
+        e.TEMPORAL_TLS_KEY,
+        e.DJOBS_API_TLS_KEY,
+      ].filter((f): f is string => typeof f === 'string' && f !== ''),
+      uidBase: e.DJOBS_SANDBOX_UID_BASE,
+    },
     port: e.DJOBS_PORT,
     uiPort: e.DJOBS_UI_PORT,
     ...(e.DJOBS_UI_URL ? { uiUrl: e.DJOBS_UI_URL } : {}),
@@ -248,6 +290,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
       modelPollSeconds: e.DJOBS_MODEL_TRIGGER_POLL_SECONDS,
     },
   };
+}
+
+/** Absolute paths of a `:`-separated list. */
+function pathList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(path.delimiter)
+    .filter((p) => p.trim() !== '')
+    .map((p) => path.resolve(p));
 }
 
 /** Layout of the data directory. */

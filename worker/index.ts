@@ -11,6 +11,9 @@ import { createPlanningActivities } from '../activities/planning';
 import { triggerActivities } from '../activities/file-stores';
 import type { ContainmentChoice } from '../activities/containment';
 import type { PythonForkServerOptions } from '../activities/python-fork-servers';
+import { realPython } from '../activities/python-interpreter';
+import { sandboxSupport, SandboxUnavailableError } from '../activities/sandbox/host';
+import { DEFAULT_SANDBOX, type SandboxSettings } from '../activities/sandbox/view';
 import { createModelRegistryActivities } from '../activities/model-registry';
 import { createNotificationActivities } from '../activities/notifications';
 import { clusterTaskQueue, type RunPageLinks } from '../core';
@@ -41,6 +44,11 @@ export interface DjobsWorkerOptions {
   pythonForkServer?: PythonForkServerOptions;
   /** How task attempts are contained (activities/containment.ts). @default DJOBS_CONTAINMENT, else auto */
   containment?: ContainmentChoice;
+  /**
+   * How task attempts are sandboxed (activities/sandbox/view.ts). On by default: a worker that
+   * cannot sandbox refuses to start (SandboxUnavailableError) unless it is turned off.
+   */
+  sandbox?: SandboxSettings;
   /** MLflow tracking server given to tasks (MLFLOW_TRACKING_URI in the environment wins). */
   mlflowTrackingUri?: string;
   identity?: string;
@@ -84,6 +92,17 @@ export function defaultWorkflowBundlePath(): string | undefined {
  */
 export const workflowActivationTimeout: { isolateExecutionTimeout: string } = { isolateExecutionTimeout: '60s' };
 
+/**
+ * A worker sandboxes its tasks unless told not to; one that cannot (not root, not Linux, a kernel
+ * without the namespaces or mount API it needs) refuses to start: SandboxUnavailableError, which
+ * says what running without the sandbox would cost. Asked once per process and Python.
+ */
+export async function ensureSandboxSupport(sandbox: SandboxSettings, python: string | undefined): Promise<void> {
+  if (!sandbox.enabled) return;
+  const support = await sandboxSupport(await realPython(python ?? process.env.DJOBS_PYTHON ?? 'python3'));
+  if (!support.ok) throw new SandboxUnavailableError(support.reason);
+}
+
 export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worker> {
   const dataConverter = workerDataConverter(
     opts.dataConverter ?? djobsDataConverter(undefined),
@@ -91,8 +110,11 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
   );
   // The key ring that opens the identities the API seals (none when encryption is off).
   const ring = keyRingOf(dataConverter);
+  const sandbox = opts.sandbox ?? DEFAULT_SANDBOX;
+  await ensureSandboxSupport(sandbox, opts.python);
   const activities = {
     ...createActivities({
+      sandbox,
       dataDir: opts.dataDir,
       ...(opts.python ? { python: opts.python } : {}),
       ...(opts.pythonForkServer ? { pythonForkServer: opts.pythonForkServer } : {}),

@@ -8,7 +8,15 @@ DJOBS_PYTHON_PRELOAD (comma-separated, e.g. "pandas,numpy"), and then only forks
 task code itself and never sees an attempt's environment or arguments, so each attempt starts from
 the same clean state: a module one attempt imports or a global it sets is not in the next.
 
-stdin, JSON lines from the worker: {"token"} starts an attempt.
+Each attempt is a Python task run in the fork ({"argv"}), or a command the fork executes
+({"exec"}): every task type starts from this warm parent, not from a fresh supervisor interpreter.
+
+A supervisor may also start its attempt's processes ahead of it ({"ahead"}, supervisor.fork_ahead):
+a sandboxed attempt's init, with the base of the attempt's view built; a Node.js task host that
+loads the SQL runner or dbutils, then waits for its attempt (node/task-host.cjs). The attempt
+then waits for neither.
+
+stdin, JSON lines from the worker: {"token"} (and {"ahead"}) forks a supervisor.
 stdout, JSON lines to the worker: {"ready": true, "preloaded": [...], "preloadErrors": {...}} once
 warm; {"token", "pid"} once an attempt's supervisor is forked; {"token", "exitCode", "signal"} when
 that supervisor has exited.
@@ -20,7 +28,7 @@ Each attempt is two forks, the same process tree a fresh attempt has:
 - the supervisor (supervisor.py's begin/fork_main/supervise): its own session, a child subreaper
   with a parent-death signal; it connects to the worker's SOCKET_PATH three times (report,
   stdout, stderr; each first sends "TOKEN NAME\\n") and reads the attempt's spec from the report
-  connection: {"argv", "cwd", "env", "cgroup", "graceMs"}.
+  connection: {"argv", "cwd", "env", "cgroup", "graceMs", "sandbox"}.
 - the task's main process: in the attempt's cgroup, stdin /dev/null, stdout and stderr the two
   connections, the attempt's cwd, environment and sys.argv, reseeded random generators, and the
   task run by djobs_run as in a fresh interpreter, which then exits as Python does (atexit, the
@@ -53,6 +61,8 @@ sys.path.insert(0, os.path.join(HERE, "python"))
 import djobs_run  # noqa: E402 - puts dbutils in builtins, as in a fresh interpreter
 import dbutils as dbutils_module  # noqa: E402
 import pkgutil  # noqa: E402,F401 - runpy.run_path imports it on each first use: 2-40 ms an attempt
+
+supervisor.sandbox_module()  # the sandbox's side (sandbox.py), imported once: every fork has it
 
 TASK_SYS_PATH = list(sys.path)
 REQUESTS_FD, EVENTS_FD = 0, 1
@@ -120,7 +130,8 @@ def serve(worker_pid, wakeup_r):
         buffered += chunk
         while b"\n" in buffered:
             line, buffered = buffered.split(b"\n", 1)
-            token = json.loads(line)["token"]
+            request = json.loads(line)
+            token = request["token"]
             requested = time.monotonic_ns()
             # The supervisor starts with its signals blocked, so a SIGTERM cannot kill it unprepared.
             old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, supervisor.WATCHED)
@@ -128,7 +139,7 @@ def serve(worker_pid, wakeup_r):
             if pid == 0:
                 TRACE.mark("fork server: request read", requested)
                 TRACE.mark("supervisor: forked")
-                return token, old_mask
+                return token, old_mask, request.get("ahead")
             signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
             children[pid] = token
             send({"token": token, "pid": pid})
@@ -179,8 +190,11 @@ def read_spec(conn):
     return json.loads(data.split(b"\n", 1)[0])
 
 
-def attempt(worker_pid, socket_path, token, old_mask, wakeup_fds, server_pid):
-    """In the forked supervisor: set the attempt up; returns only in its main process."""
+def attempt(worker_pid, socket_path, token, old_mask, wakeup_fds, server_pid, ahead=None):
+    """In the forked supervisor: set the attempt up; returns only in its main process (with its
+    spec). AHEAD (supervisor.fork_ahead) starts the attempt's processes before its spec comes: a
+    sandboxed attempt's init with the base of its view, or a Node.js task host (which never
+    returns here: it is the command it names)."""
     os.setsid()  # its own session and process group, as a fresh attempt's supervisor has
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -199,34 +213,55 @@ def attempt(worker_pid, socket_path, token, old_mask, wakeup_fds, server_pid):
         err = connect(socket_path, token, "stderr")
     except OSError:
         os._exit(0)  # the worker or its fork server is gone: no attempt will come
-    spec = read_spec(report)
-    TRACE.file = spec["env"].get("DJOBS_START_TRACE")
-    TRACE.mark("supervisor: spec read")
     os.dup2(out.fileno(), 1)
     os.dup2(err.fileno(), 2)
     out.close()
     err.close()
-    cgroup = spec["cgroup"] or ""
-    main_pid = supervisor.fork_main(cgroup, old_mask, report.fileno())
-    if main_pid != 0:
-        TRACE.moments = []  # the task's main process writes those so far
-        supervisor.supervise(main_pid, cgroup, spec["graceMs"], worker, server_pid, report.fileno(), TRACE)
-        os._exit(0)
+    if ahead:
+        cgroup = ahead.get("cgroup") or ""
+        main_pid, status_fd, send = supervisor.fork_ahead(cgroup, old_mask, report.fileno(), ahead, TRACE)
+        if main_pid == 0:
+            spec = send  # the main process of a forked attempt, which came: its spec
+        else:
+            TRACE.moments = []  # the init and the main process have those so far
+            spec = read_spec(report)
+            TRACE.file = spec["env"].get("DJOBS_START_TRACE")
+            TRACE.mark("supervisor: spec read")
+            send({"sandbox": spec.get("sandbox"), "task": spec})
+            supervisor.supervise(
+                main_pid, cgroup, spec["graceMs"], worker, server_pid, report.fileno(), TRACE, status_fd
+            )
+            os._exit(0)
+    else:
+        spec = read_spec(report)
+        TRACE.file = spec["env"].get("DJOBS_START_TRACE")
+        TRACE.mark("supervisor: spec read")
+        cgroup = spec["cgroup"] or ""
+        main_pid, status_fd = supervisor.fork_main(cgroup, old_mask, report.fileno(), spec.get("sandbox"), TRACE)
+        if main_pid != 0:
+            TRACE.moments = []  # the task's main process writes those so far
+            supervisor.supervise(
+                main_pid, cgroup, spec["graceMs"], worker, server_pid, report.fileno(), TRACE, status_fd
+            )
+            os._exit(0)
+    TRACE.file = spec["env"].get("DJOBS_START_TRACE")
     TRACE.mark("task: forked")
     try:
         os.chdir(spec["cwd"])
     except OSError as e:
         supervisor.report({"spawnError": "%s: %s" % (spec["cwd"], e.strerror)}, report.fileno())
         os._exit(127)
-    report.close()  # the task's processes must not hold the report channel
     worker.close()
+    if "exec" in spec:
+        execute(spec, report.fileno())  # the report channel closes on exec (it is close-on-exec)
+    report.close()  # the task's processes must not hold the report channel
     return spec
 
 
 def become_task(spec):
     """In the attempt's main process: what a fresh interpreter would have, from the spec."""
-    # Only what differs: the attempt's environment is mostly the worker's, and each change is a
-    # putenv (half of this step's time when all were set again).
+    # Only what differs: the attempt's environment shares its startup variables and PATH with the
+    # server's, and each change is a putenv (half of this step's time when all were set again).
     env = spec["env"]
     for name in [name for name in os.environ if name not in env]:
         del os.environ[name]
@@ -256,14 +291,27 @@ def main():
     signal.set_wakeup_fd(wakeup_w)
     send({"ready": True, "preloaded": loaded, "preloadErrors": errors})
     server_pid = os.getpid()
-    token, old_mask = serve(worker_pid, wakeup_r)
-    spec = attempt(worker_pid, socket_path, token, old_mask, (wakeup_r, wakeup_w), server_pid)
+    token, old_mask, ahead = serve(worker_pid, wakeup_r)
+    spec = attempt(worker_pid, socket_path, token, old_mask, (wakeup_r, wakeup_w), server_pid, ahead)
     become_task(spec)
     TRACE.mark("task: environment set")
     code = run_task(spec["argv"])
     TRACE.mark("task: exits")
     TRACE.write()
     os._exit(code)
+
+
+def execute(spec, report_fd):
+    """A task that is not Python: the forked main process becomes its command (or reports, as a
+    fresh supervisor does, that it could not)."""
+    TRACE.mark("task: executes its command")
+    TRACE.write()
+    command = spec["exec"]
+    try:
+        os.execvpe(command[0], command, spec["env"])
+    except OSError as err:
+        supervisor.report({"spawnError": "%s: %s" % (command[0], err.strerror or err)}, report_fd)
+        os._exit(127)
 
 
 def run_task(argv):

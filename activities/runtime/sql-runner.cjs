@@ -1,4 +1,6 @@
-// Runs a SQL file on the embedded DuckDB warehouse, statement by statement, printing results.
+// Runs a SQL file on the embedded DuckDB warehouse, statement by statement, printing results:
+// `node sql-runner.cjs --file FILE --db DB`, or main(argv) in a task host started ahead
+// (node/task-host.cjs).
 // Databricks-only spellings are rewritten first (sql-dialect.cjs). Parameters (DJOBS_PARAMS) are DuckDB variables (getvariable('name')) and replace legacy {{name}}.
 // DuckDB allows one writing process per database file: wait for the lock instead of failing.
 'use strict';
@@ -6,9 +8,9 @@ const fs = require('node:fs');
 const { DuckDBInstance } = require('@duckdb/node-api');
 const { toDuckDbDialect } = require('./sql-dialect.cjs');
 
-function arg(name) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+function arg(argv, name) {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
 }
 
 function formatTable(columns, rows, total) {
@@ -34,9 +36,13 @@ async function openWithLockWait(db, deadlineMs) {
   }
 }
 
-async function main() {
-  const file = arg('file');
-  const db = arg('db');
+/** Run `--file FILE --db DB` (ARGV); DuckDB is loaded already, so a prestarted runner only runs. */
+async function run(argv) {
+  // The warehouse's files are its group's (every principal that uses it writes them): DuckDB's
+  // new files (write-ahead log, spill files) are the group's to write too.
+  process.umask(0o007);
+  const file = arg(argv, 'file');
+  const db = arg(argv, 'db');
   const params = JSON.parse(process.env.DJOBS_PARAMS || '{}');
   let sql = toDuckDbDialect(fs.readFileSync(file, 'utf8'));
   sql = sql.replace(/\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g, (m, name) => (name in params ? params[name] : m));
@@ -60,8 +66,15 @@ async function main() {
   instance.closeSync();
 }
 
-main().catch((err) => {
-  console.error(`SQL error: ${err.message.split('\n')[0]}`);
-  if (err.message.includes('\n')) console.error(err.message);
-  process.exit(1);
-});
+/** The runner's whole life: run, and exit 1 with the error on a failure. */
+function main(argv) {
+  run(argv).catch((err) => {
+    console.error(`SQL error: ${err.message.split('\n')[0]}`);
+    if (err.message.includes('\n')) console.error(err.message);
+    process.exit(1);
+  });
+}
+
+module.exports = { main };
+
+if (require.main === module) main(process.argv.slice(2));

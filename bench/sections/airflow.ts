@@ -223,7 +223,9 @@ export const airflow: Section = {
   vs: 'airflow',
   async run(env) {
     const python = ensureAirflow(projectRoot());
-    const noopPy = path.join(env.dataDir, 'noop.py');
+    // Beside the data directory, not in it: a sandboxed task never sees DJOBS_HOME.
+    const noopPy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-bench-code-')), 'noop.py');
+    fs.chmodSync(path.dirname(noopPy), 0o755);
     fs.writeFileSync(noopPy, 'pass\n');
     // Warm the real worker (bundle, first processes) before measuring.
     await env.execute('jobRun', [{ runId: 9000, settings: chainSpec(3) } satisfies JobRunInput], env.realQueue);

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { DurableJobsClient, TemporalUnavailableError } from '../../client';
 import { loadConfig, type DjobsConfig } from '../../config';
+import { protectDataDir } from '../../config/data-dir';
 import { findDevOrLockServer, startDevServer } from '../../servers/dev-server';
 import { dataConverterFor } from '../../encryption/key-file';
 import { findOrInstallTemporalCli } from '../../servers/temporal-cli';
@@ -12,7 +14,14 @@ import { CODEC_PATH } from '../../api/codec-server';
 import { SIGN_IN_CODE_TTL_MS } from '../../api/sign-in';
 import { devAdminTokenFile } from './ui';
 import { runCommand } from '../output';
-import { clientOptionsFor, embeddedServerOptions, installQuietRuntime, workerFor } from '../session';
+import {
+  applySandboxFlags,
+  clientOptionsFor,
+  embeddedServerOptions,
+  installQuietRuntime,
+  SANDBOX_FLAG_HELP,
+  workerFor,
+} from '../session';
 
 /** The UI's origin as a browser may reach it (localhost or 127.0.0.1). */
 function uiOrigins(uiUrl: string | undefined): string[] {
@@ -32,6 +41,8 @@ interface DevOptions {
   /** --mlflow (true), --no-mlflow (false), neither (undefined: start MLflow when installed). */
   mlflow?: boolean;
   mlflowPort?: string;
+  sandbox?: boolean;
+  network?: boolean;
 }
 
 /** `djobs dev`: the embedded Temporal server (persistent) + Web UI + a worker, until Ctrl-C. */
@@ -47,9 +58,16 @@ export function configureDevCommand(program: Command): void {
     .option('--mlflow', 'start the MLflow tracking server, installing MLflow into .tools/ if missing')
     .option('--no-mlflow', 'do not start the MLflow tracking server (default: start it when MLflow is installed)')
     .option('--mlflow-port <port>', 'port of the MLflow tracking server (default: $DJOBS_MLFLOW_PORT or 5000)')
+    .option('--no-sandbox', SANDBOX_FLAG_HELP.noSandbox)
+    .option('--no-network', SANDBOX_FLAG_HELP.noNetwork)
     .action(async (opts: DevOptions) =>
       runCommand(async () => {
         const config = loadConfig();
+        protectDataDir(config.home);
+        applySandboxFlags(config, opts, 'djobs dev');
+        // Before anything starts: a dev that cannot sandbox its tasks refuses at once.
+        const { ensureSandboxSupport } = await import('../../worker/index.js');
+        await ensureSandboxSupport(config.sandbox, config.python);
         // One embedded server per data directory: wait while another command holds it.
         const found = await findDevOrLockServer(config.home, 'dev', (line) => process.stderr.write(`${line}\n`));
         if ('live' in found)
@@ -66,7 +84,6 @@ export function configureDevCommand(program: Command): void {
             new Error('the `temporal` CLI was not found; run `npm run ensure-temporal`')
           );
         }
-        fs.mkdirSync(config.home, { recursive: true });
         // The first start of a data directory creates its encryption key.
         const dataConverter = dataConverterFor(config, { createIfMissing: true });
         // The Web UI decodes payloads through the API's codec server, at a secret path of this start.
@@ -78,11 +95,19 @@ export function configureDevCommand(program: Command): void {
         const codecEndpoint = `${apiUrl}${CODEC_PATH}/ui/${uiCodecKey}`;
         // run_page_url is the run's page in the jobs web UI this API serves (DJOBS_WEB_UI_URL wins).
         if (apiPort > 0) config.webUiUrl ??= apiUrl;
+        // The UI's codec endpoint, with its key, goes to the server in a file of the private data
+        // directory (the CLI's environment file), not on its command line, which `ps` shows every
+        // user; removed once the server has read it. The UI hands it to the browser through its
+        // unauthenticated settings (/api/v1/settings): the dev UI listens on loopback only, and the
+        // endpoint answers loopback clients only (docs/security.md).
+        const uiEnvFile = path.join(config.home, 'temporal-ui-codec.yaml');
+        if (apiPort > 0)
+          fs.writeFileSync(uiEnvFile, `env:\n  djobs:\n    ui-codec-endpoint: ${codecEndpoint}\n`, { mode: 0o600 });
         const server = await startDevServer({
-          ...(apiPort > 0 ? { extraArgs: ['--ui-codec-endpoint', codecEndpoint] } : {}),
+          ...(apiPort > 0 ? { extraArgs: ['--env-file', uiEnvFile, '--env', 'djobs'] } : {}),
           cliPath,
           ...embeddedServerOptions(config, lock),
-        });
+        }).finally(() => fs.rmSync(uiEnvFile, { force: true }));
         await installQuietRuntime();
         // Loaded here, not at the top: only `dev`, `api` and `worker` need them (cli/session.ts).
         const [{ NativeConnection }, { serveApi }] = await Promise.all([
@@ -120,9 +145,11 @@ export function configureDevCommand(program: Command): void {
         // Temporal UI, on the ports it really took.
         const workerConfig = {
           ...loadConfig(),
+          sandbox: config.sandbox,
           ...(config.webUiUrl ? { webUiUrl: config.webUiUrl } : {}),
           ...(uiUrl ? { uiUrl } : {}),
         };
+        if (opts.principals) workerConfig.sandbox.hidden.push(opts.principals);
         const worker = await workerFor(connection, workerConfig, dataConverter, undefined, mlflowUrl);
         // Other commands now use this server instead of waiting.
         lock.update({

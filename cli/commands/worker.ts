@@ -2,11 +2,12 @@ import type { Command } from 'commander';
 import type { NativeConnection } from '@temporalio/worker';
 import { ensureSearchAttributes, TemporalUnavailableError } from '../../client';
 import { loadConfig } from '../../config';
+import { protectDataDir } from '../../config/data-dir';
 import { readLiveDevState } from '../../servers/dev-server';
 import { dataConverterFor } from '../../encryption/key-file';
 import { connectionOptions } from '../../config/temporal-tls';
 import { runCommand } from '../output';
-import { installQuietRuntime, workerFor } from '../session';
+import { applySandboxFlags, installQuietRuntime, SANDBOX_FLAG_HELP, workerFor, type SandboxFlags } from '../session';
 
 /** `djobs worker [--cluster NAME]`: serve runs (default) or one cluster's tasks, until SIGINT/SIGTERM. */
 export function configureWorkerCommand(program: Command): void {
@@ -14,9 +15,15 @@ export function configureWorkerCommand(program: Command): void {
     .command('worker')
     .description('Run a worker: the default one runs job runs and tasks; --cluster serves that cluster’s tasks only')
     .option('--cluster <name>', 'serve the task queue of this job cluster (job_cluster_key or existing_cluster_id)')
-    .action(async (opts: { cluster?: string }) =>
+    .option('--no-sandbox', SANDBOX_FLAG_HELP.noSandbox)
+    .option('--no-network', SANDBOX_FLAG_HELP.noNetwork)
+    .action(async (opts: { cluster?: string } & SandboxFlags) =>
       runCommand(async () => {
         const config = loadConfig();
+        protectDataDir(config.home);
+        applySandboxFlags(config, opts, 'djobs worker');
+        const { ensureSandboxSupport } = await import('../../worker/index.js');
+        await ensureSandboxSupport(config.sandbox, config.python);
         const live = await readLiveDevState(config.home);
         const address = config.temporalAddress ?? live?.address;
         if (!address) {
@@ -41,7 +48,12 @@ export function configureWorkerCommand(program: Command): void {
           ...(devPages?.webUiUrl && !config.webUiUrl ? { webUiUrl: devPages.webUiUrl } : {}),
           ...(devPages?.uiUrl && !config.uiUrl ? { uiUrl: devPages.uiUrl } : {}),
         };
-        const worker = await workerFor(connection, workerConfig, dataConverter, opts.cluster, live?.mlflowUrl);
+        const worker = await workerFor(connection, workerConfig, dataConverter, opts.cluster, live?.mlflowUrl).catch(
+          async (err: unknown) => {
+            await connection.close(); // a worker that refuses to start (no sandbox) exits
+            throw err;
+          }
+        );
         process.stdout.write(
           `djobs worker: ${address}, ${opts.cluster ? `cluster ${opts.cluster}` : `task queue ${config.taskQueue}`}\n`
         );

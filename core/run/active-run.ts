@@ -471,6 +471,7 @@ export class ActiveRun {
       if (r.errorMessage) attempt.errorMessage = r.errorMessage;
       if (r.notebookResult !== undefined) attempt.notebookResult = r.notebookResult;
       if (r.containment) attempt.containment = r.containment;
+      if (r.sandbox) attempt.sandbox = r.sandbox;
     } else if (outcome.message) {
       attempt.errorMessage = outcome.message;
     }

@@ -66,6 +66,8 @@ export interface AttemptState {
   notebookResult?: string;
   /** How the attempt's processes were contained (`TaskAttemptRecord.containment`). */
   containment?: 'cgroup' | 'subreaper';
+  /** How the attempt was isolated (`TaskAttemptRecord.sandbox`). */
+  sandbox?: 'namespaces' | 'none';
   userCanceledOrTimedOut?: boolean;
   /** condition_task: the branch taken. */
   conditionOutcome?: 'true' | 'false';

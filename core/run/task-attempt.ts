@@ -50,6 +50,11 @@ export interface TaskAttemptRecord {
    * cgroup.kill) or `subreaper` (its supervisor, a child subreaper, found and killed them).
    */
   containment?: 'cgroup' | 'subreaper';
+  /**
+   * How the attempt was isolated: `namespaces` (its own mount, PID and IPC namespaces, the view of
+   * files its principal may use, an unprivileged uid of its own) or `none` (`--no-sandbox`).
+   */
+  sandbox?: 'namespaces' | 'none';
 }
 
 /** ApplicationFailure `type`s thrown by the task activity. Assert on these, not on classes. */

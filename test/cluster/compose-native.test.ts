@@ -82,7 +82,8 @@ describe('docker-compose.yml, run natively on PostgreSQL', () => {
         env[key] = value
           .replace('temporal:7233', cluster.address)
           .replace('/run/secrets/djobs-', `${secrets}/`)
-          .replace(/^\/data$/, data);
+          .replace(/^\/data$/, data)
+          .replace(/^\/jobs$/, jobs);
       return env;
     };
   }, 900_000);

@@ -7,7 +7,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ContainmentMechanism } from '../../activities/containment';
-import { alive, job, latestByKey, sh, startWorkerProcess, useEngine, waitFor } from '../integration/harness';
+import {
+  job,
+  latestByKey,
+  sh,
+  SHELL_SELF,
+  startWorkerProcess,
+  taskAlive,
+  useEngine,
+  waitFor,
+} from '../integration/harness';
 
 describe.each<ContainmentMechanism>(['cgroup', 'subreaper'])('containment when the worker dies: %s', (mechanism) => {
   // No in-process worker: the test kills `djobs worker` processes; the engine's own stop comes
@@ -20,8 +29,9 @@ describe.each<ContainmentMechanism>(['cgroup', 'subreaper'])('containment when t
 
   it('kill -9 of the worker kills the task tree within a second; the retried attempt never overlaps it', async () => {
     const events = path.join(engine.workDir, 'events');
-    // Every process of the attempt logs its start and end (epoch ms) with its pid; one escapes the session.
-    const log = (what: string) => `echo "${what} $$ $(date +%s%3N)" >> ${events}`;
+    // Every process of the attempt logs its start and end (epoch ms) with which process it is (its
+    // PID namespace and pid, SHELL_SELF); one escapes the session.
+    const log = (what: string) => `echo "${what} ${SHELL_SELF} $(date +%s%3N)" >> ${events}`;
     const task = `${log('start')}
 setsid sh -c '${log('start')}; sleep 4; ${log('end')}' &
 sleep 4
@@ -30,24 +40,28 @@ ${log('end')}`;
     const { run_id } = await engine.client.submitRun(job('worker dies', [sh('t', task)]));
     const read = () =>
       (fs.existsSync(events) ? fs.readFileSync(events, 'utf8').trim().split('\n') : []).map((l) => {
-        const [what, pid, at] = l.split(' ');
-        return { what: what!, pid: Number(pid), at: Number(at) };
+        const [what, ns, pid, at] = l.split(' ');
+        return { what: what!, process: { ns: ns!, pid: Number(pid) }, id: `${ns} ${pid}`, at: Number(at) };
       });
     const first = startWorkerProcess(engine, { DJOBS_CONTAINMENT: mechanism });
     workers.push(first);
     const firstPids = await waitFor(
       () => {
         const started = read().filter((e) => e.what === 'start');
-        return started.length === 2 ? started.map((e) => e.pid) : undefined;
+        return started.length === 2 ? started : undefined;
       },
       'both processes of the first attempt to start',
       60_000
     );
-    expect(firstPids.every(alive)).toBe(true);
+    expect(firstPids.every((e) => taskAlive(e.process))).toBe(true);
 
     first.kill('SIGKILL');
     const killedAt = Date.now();
-    await waitFor(() => !firstPids.some(alive), 'the first attempt to die with its worker', 5_000);
+    await waitFor(
+      () => !firstPids.some((e) => taskAlive(e.process)),
+      'the first attempt to die with its worker',
+      5_000
+    );
     const deadAt = Date.now();
     expect(deadAt - killedAt).toBeLessThan(1_000);
 
@@ -58,8 +72,9 @@ ${log('end')}`;
     expect(latestByKey(run).t!.attempt_number).toBe(0);
 
     const all = read();
-    const firstAttempt = all.filter((e) => firstPids.includes(e.pid));
-    const second = all.filter((e) => !firstPids.includes(e.pid));
+    const firstIds = firstPids.map((e) => e.id);
+    const firstAttempt = all.filter((e) => firstIds.includes(e.id));
+    const second = all.filter((e) => !firstIds.includes(e.id));
     // The first attempt's interval ends when its processes died: none of them ever logged an end.
     expect(firstAttempt.map((e) => e.what)).toEqual(['start', 'start']);
     // The second attempt ran whole, and all of its interval lies after the first one's end.

@@ -42,14 +42,18 @@ export const childrenOf = (pid: number, needle: string) =>
 export const groupMembers = (pgid: number) => processesWhere((p) => p.pgrp === pgid && p.state !== 'Z');
 
 /**
- * `djobs dev` started in a home of its own: the process, its output so far, its exit, its address.
+ * `djobs dev` started in a home of its own: the process, its output so far, its exit, its address,
+ * and a directory for the test's files (its tasks' read-write path).
  * Its MLflow server only with `mlflow` (on a free port), so the other tests start none.
  */
 export function startDev(prefix: string, opts: { mlflow?: boolean } = {}) {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  // The test's own files, which its (sandboxed) tasks may read and write: never DJOBS_HOME.
+  const files = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}files-`));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DJOBS_HOME: home,
+    DJOBS_SANDBOX_READ_WRITE: files,
     DJOBS_PORT: '0',
     DJOBS_UI_PORT: '0',
     DJOBS_MLFLOW_PORT: '0',
@@ -67,7 +71,7 @@ export function startDev(prefix: string, opts: { mlflow?: boolean } = {}) {
   const exited = new Promise<number>((r) => dev.once('exit', () => r(Date.now())));
   const stop = () => {
     if (dev.exitCode === null && dev.signalCode === null) dev.kill('SIGKILL');
-    fs.rmSync(home, { recursive: true, force: true });
+    for (const dir of [home, files]) fs.rmSync(dir, { recursive: true, force: true });
   };
   const address = waitFor(() => /Temporal at (127\.0\.0\.1:\d+)/.exec(out)?.[1], 'djobs dev to start', 60_000);
   address.catch(() => {}); // awaited by the test; a failed start is reported there
@@ -82,7 +86,7 @@ export function startDev(prefix: string, opts: { mlflow?: boolean } = {}) {
     expect(exitedAt, `djobs dev did not exit; output: ${out}`).toBeGreaterThan(0);
     expect(exitedAt - signaledAt).toBeLessThan(STOP_BOUND_MS);
   };
-  return { home, dev, stop, address, stopsOn, output: () => out };
+  return { home, files, dev, stop, address, stopsOn, output: () => out };
 }
 
 /** Submit a one-time run to the dev server at `address` (its default queue). */

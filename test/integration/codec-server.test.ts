@@ -132,6 +132,7 @@ describe('codec server', () => {
     const ok = await preflight(UI_ORIGIN);
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe(UI_ORIGIN);
+    expect(ok.headers.get('access-control-allow-credentials')).toBeNull(); // a bearer token, never cookies
     expect(ok.headers.get('access-control-allow-headers')).toContain('authorization');
     const other = await preflight('http://evil.example');
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
@@ -168,6 +169,26 @@ describe('codec server', () => {
       }, 'the Web UI settings');
       const endpoint = settings.Codec.Endpoint;
       expect(endpoint).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${apiPort}/codec/ui/[A-Za-z0-9_-]{32}$`));
+      // The endpoint's key is on no process's command line (`ps` shows those to every user), and
+      // the file it reached the server in is gone.
+      const uiKey = endpoint.slice(endpoint.lastIndexOf('/') + 1);
+      const commandLines = fs
+        .readdirSync('/proc')
+        .filter((e) => /^\d+$/.test(e))
+        .map((e) => {
+          try {
+            return fs.readFileSync(`/proc/${e}/cmdline`, 'utf8');
+          } catch {
+            return '';
+          }
+        });
+      expect(commandLines.some((c) => c.includes('start-dev'))).toBe(true);
+      expect(commandLines.filter((c) => c.includes(uiKey))).toEqual([]);
+      expect(fs.existsSync(path.join(home, 'temporal-ui-codec.yaml'))).toBe(false);
+      // The data directory is its owner's alone, and so are the files dev and its server write there.
+      expect(fs.statSync(home).mode & 0o777).toBe(0o700);
+      for (const file of ['temporal.db', 'server.log', 'server.lock'])
+        expect([file, fs.statSync(path.join(home, file)).mode & 0o777]).toEqual([file, 0o600]);
       const plain = {
         metadata: { encoding: Buffer.from('json/plain').toString('base64') },
         data: Buffer.from('"x"').toString('base64'),

@@ -3,25 +3,26 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { alive, job, latestByKey, sh, useEngine, waitFor } from './harness';
+import { job, latestByKey, sh, taskAlive, taskProcesses, useEngine, waitFor } from './harness';
 
 describe('cancel, pause, resume', () => {
   const engine = useEngine('control');
 
   it('cancel kills the running task process tree within 2 s and ends the run CANCELED', async () => {
     const pids = path.join(engine.workDir, 'pids');
-    const tree = `sleep 300 & echo $! >> ${pids}; sh -c 'sleep 300 & echo $! >> ${pids}; wait' & wait`;
+    const self = '$(readlink /proc/self/ns/pid)'; // the PID namespace of the task's sandbox
+    const tree = `sleep 300 & echo ${self} $! >> ${pids}; sh -c 'sleep 300 & echo ${self} $! >> ${pids}; wait' & wait`;
     const { run_id } = await engine.client.submitRun(
       job('cancel me', [sh('tree', tree), sh('later', 'true', { depends_on: [{ task_key: 'tree' }] })])
     );
     const grandchildren = await waitFor(() => {
-      const lines = fs.existsSync(pids) ? fs.readFileSync(pids, 'utf8').trim().split('\n').filter(Boolean) : [];
-      return lines.length === 2 ? lines.map(Number) : undefined;
+      const found = fs.existsSync(pids) ? taskProcesses(fs.readFileSync(pids, 'utf8')) : [];
+      return found.length === 2 ? found : undefined;
     }, 'the task to start its processes');
-    expect(grandchildren.every(alive)).toBe(true);
+    expect(grandchildren.every(taskAlive)).toBe(true);
     const canceledAt = Date.now();
     await engine.client.cancelRun(run_id);
-    await waitFor(() => grandchildren.every((p) => !alive(p)), 'the process tree to die', 2_000);
+    await waitFor(() => grandchildren.every((p) => !taskAlive(p)), 'the process tree to die', 2_000);
     expect(Date.now() - canceledAt).toBeLessThan(2_000);
     const run = await engine.client.waitForRun(run_id, { timeoutMs: 30_000 });
     expect(run.state).toMatchObject({

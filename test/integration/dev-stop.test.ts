@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { childrenOf, startDev, submitTo } from '../helpers/dev-process';
-import { alive, job, sh, waitFor } from './harness';
+import { alive, job, sh, SHELL_SELF, taskAlive, taskProcesses, waitFor } from './harness';
 
 describe('djobs dev stops on SIGTERM', () => {
   const cleanups: (() => void)[] = [];
@@ -17,7 +17,7 @@ describe('djobs dev stops on SIGTERM', () => {
     ['killed', 'SIGKILL'],
     ['hung', 'SIGSTOP'],
   ] as const)('with its Temporal server %s and a task in flight', async (_state, serverSignal) => {
-    const { home, dev, stop, address: started, stopsOn } = startDev('djobs-dev-stop-');
+    const { files, dev, stop, address: started, stopsOn } = startDev('djobs-dev-stop-');
     const owned = { server: 0 };
     cleanups.push(() => {
       if (owned.server && alive(owned.server)) process.kill(owned.server, 'SIGKILL');
@@ -28,17 +28,17 @@ describe('djobs dev stops on SIGTERM', () => {
     expect(server).toBeDefined();
     owned.server = server;
 
-    const pidFile = path.join(home, 'task.pid');
+    const pidFile = path.join(files, 'task.pid');
     await submitTo(
       address,
-      job('in flight', [sh('t', `echo $$ > ${pidFile}.tmp && mv ${pidFile}.tmp ${pidFile}; sleep 300`)])
+      job('in flight', [sh('t', `echo ${SHELL_SELF} > ${pidFile}.tmp && mv ${pidFile}.tmp ${pidFile}; sleep 300`)])
     );
     await waitFor(() => fs.existsSync(pidFile), 'the task to start', 60_000);
-    const task = Number(fs.readFileSync(pidFile, 'utf8'));
+    const task = taskProcesses(fs.readFileSync(pidFile, 'utf8'))[0]!;
 
     process.kill(server, serverSignal);
     await stopsOn('SIGTERM');
-    await waitFor(() => !alive(task), 'the task in flight to die with dev', 5_000);
+    await waitFor(() => !taskAlive(task), 'the task in flight to die with dev', 5_000);
     // A hung server is not left behind either.
     await waitFor(() => !alive(server), 'the Temporal server to be gone', 5_000);
   });
@@ -46,11 +46,11 @@ describe('djobs dev stops on SIGTERM', () => {
 
 describe('djobs dev stops on Ctrl-C', () => {
   it('after a Python task ran, with its fork server holding a spare supervisor', async () => {
-    const { home, dev, stop, address: started, stopsOn } = startDev('djobs-dev-sigint-');
+    const { files, dev, stop, address: started, stopsOn } = startDev('djobs-dev-sigint-');
     try {
       const address = await started;
-      const script = path.join(home, 'hello.py');
-      const ran = path.join(home, 'ran');
+      const script = path.join(files, 'hello.py');
+      const ran = path.join(files, 'ran');
       fs.writeFileSync(script, `open(${JSON.stringify(ran)}, "w").close()\n`);
       await submitTo(
         address,

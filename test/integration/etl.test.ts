@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { warehousePath } from '../../activities/warehouses';
 import { loadJobSpecFile } from '../../client';
 import { latestByKey, useEngine } from './harness';
 
@@ -50,7 +51,7 @@ describe('ETL example (bronze → silver → gold)', () => {
       expect(fs.existsSync(silverOut.log_path!)).toBe(true);
     }
 
-    const warehouse = path.join(engine.dataDir, 'warehouses', 'default.duckdb');
+    const warehouse = warehousePath(engine.dataDir, undefined);
     const silver = await query(warehouse, 'SELECT customer_id, email FROM customers_silver ORDER BY customer_id');
     expect(silver.map((r) => Number(r.customer_id))).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(silver.find((r) => Number(r.customer_id) === 2)!.email).toBe('grace.hopper@example.com');

@@ -25,6 +25,7 @@ import { parseKeyRing } from '../../encryption/key-ring';
 import type { JobSettings, Run, Task } from '../../core';
 import { createDjobsWorker } from '../../worker';
 import type { EmailConfig } from '../../config';
+import { DEFAULT_SANDBOX, type SandboxSettings } from '../../config/sandbox';
 
 let runtimeInstalled = false;
 
@@ -86,6 +87,8 @@ export async function startEngine(
     email?: EmailConfig;
     /** PagerDuty Events v2 endpoint of the engine's worker (a loopback receiver). */
     pagerdutyEventsUrl?: string;
+    /** The worker's task sandbox, over the test's: on, the engine's `workDir` read-write (harnessSandbox). */
+    sandbox?: Partial<SandboxSettings>;
   } = {}
 ): Promise<Engine> {
   installTestRuntime();
@@ -93,8 +96,8 @@ export async function startEngine(
   const bundle = inject('workflowBundlePath');
   const taskQueue = `t-${safeName(title)}`;
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-test-'));
-  const dataDir = path.join(workDir, 'home');
-  fs.mkdirSync(dataDir);
+  // Apart from the test's files, which its tasks may read and write: a task never sees DJOBS_HOME.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-test-home-'));
   const dataConverter = testDataConverter();
   const client = await DurableJobsClient.connect({
     address,
@@ -121,6 +124,7 @@ export async function startEngine(
       ...(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
       ...(opts.email ? { email: opts.email } : {}),
       ...(opts.pagerdutyEventsUrl ? { pagerdutyEventsUrl: opts.pagerdutyEventsUrl } : {}),
+      sandbox: { ...harnessSandbox(workDir), ...opts.sandbox },
     });
     running = worker.run();
   }
@@ -139,8 +143,18 @@ export async function startEngine(
       await connection?.close();
       await client.close();
       fs.rmSync(workDir, { recursive: true, force: true });
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The sandbox of a test's workers: on, as for any worker; the test's own files (`workDir`: its
+ * scripts, notebooks and the markers its tasks leave) a read-write path, as an operator gives a
+ * volume; the principals file a test may write there hidden.
+ */
+export function harnessSandbox(workDir: string): SandboxSettings {
+  return { ...DEFAULT_SANDBOX, readWrite: [workDir], hidden: [path.join(workDir, PRINCIPALS_FILE)] };
 }
 
 /** The environment a `djobs` process needs to use the engine's server, queue and home. */
@@ -150,6 +164,7 @@ export function engineEnv(engine: Engine): NodeJS.ProcessEnv {
     TEMPORAL_ADDRESS: engine.address,
     DJOBS_TASK_QUEUE: engine.taskQueue,
     DJOBS_HOME: engine.dataDir,
+    DJOBS_SANDBOX_READ_WRITE: engine.workDir,
   };
 }
 
@@ -294,6 +309,48 @@ export function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Shell words a task writes to say which process it is: its PID namespace and its pid there
+ * (`pid:[4026532…] 7`). A sandboxed task has a PID namespace of its own, where its `$$` is not the
+ * host's pid; `taskAlive` and `hostPid` find the process on the host from both.
+ */
+export const SHELL_SELF = '$(readlink /proc/self/ns/pid) $$';
+
+/** SHELL_SELF for a Python task: an expression giving the same words. */
+export const PYTHON_SELF = '"%s %d" % (os.readlink("/proc/self/ns/pid"), os.getpid())';
+
+/** A task's process as it saw itself (SHELL_SELF, PYTHON_SELF). */
+export interface TaskProcess {
+  ns: string;
+  pid: number;
+}
+
+/** The task processes named in `text`: `<ns> <pid>` pairs. */
+export function taskProcesses(text: string): TaskProcess[] {
+  return [...text.matchAll(/(pid:\[\d+\]) (\d+)/g)].map((m) => ({ ns: m[1]!, pid: Number(m[2]) }));
+}
+
+/** The host's pid of a task's process, while it exists (its namespace and its pid there identify it). */
+export function hostPid(p: TaskProcess): number | undefined {
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readlinkSync(`/proc/${entry}/ns/pid`) !== p.ns) continue;
+      const nsPids = /^NSpid:\s+(.*)$/m.exec(fs.readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1];
+      if (Number(nsPids?.trim().split(/\s+/).at(-1)) === p.pid) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}
+
+/** A task's process is alive: it exists and is not a zombie (alive). */
+export function taskAlive(p: TaskProcess): boolean {
+  const pid = hostPid(p);
+  return pid !== undefined && alive(pid);
+}
+
 /** A principal of a test's principals file; `who` names it in `tokenOf` and `ApiServer.as`. */
 export interface TestPrincipal {
   who: string;
@@ -304,6 +361,8 @@ export interface TestPrincipal {
 
 /** The bearer token of a test principal (and of `admin`, the built-in administrator). */
 export const tokenOf = (who: string): string => `${who}-test-token-0123456789abcdef`;
+
+const PRINCIPALS_FILE = 'principals.yaml';
 
 /** A principals file (the YAML `djobs api --principals` reads) for these principals; returns its path. */
 export function writePrincipalsFile(dir: string, principals: readonly TestPrincipal[]): string {
@@ -316,7 +375,7 @@ export function writePrincipalsFile(dir: string, principals: readonly TestPrinci
     (bots.length
       ? `service_principals:\n${bots.map((p) => entry(p, `service_principal_name: ${p.servicePrincipal}`)).join('')}`
       : '');
-  const file = path.join(dir, 'principals.yaml');
+  const file = path.join(dir, PRINCIPALS_FILE);
   fs.writeFileSync(file, yaml);
   return file;
 }

@@ -10,7 +10,8 @@ import { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../api/server';
-import { runIdFromString, runWorkflowId, type JobSettings } from '../../core';
+import { principalKey, TaskUids } from '../../activities/sandbox/uids';
+import { runIdFromString, runWorkflowId, type JobSettings, type RunAsIdentity } from '../../core';
 import { JOB_RUN_WORKFLOW_TYPE, type JobRunInput } from '../../workflows/definitions';
 import {
   job,
@@ -48,6 +49,14 @@ describe('hostile users', () => {
   /** A task that prints bob's secret, raw and base64-encoded (Databricks redacts only the literal). */
   const LEAK = 'echo "raw={{secrets/bob-scope/pw}}"; printf %s "{{secrets/bob-scope/pw}}" | base64; echo done';
   const leak = (key: string) => sh(key, LEAK);
+  /** The task (printing `id -u`) ran sandboxed under the uid of `who`, the run's sealed identity. */
+  const expectSandboxedAs = async (runId: number, key: string, who: RunAsIdentity) => {
+    const attempt = (await engine.client.getRunState(runId)).tasks[key]!.attempts.at(-1)!;
+    expect(attempt.sandbox).toBe('namespaces');
+    const uid = new TaskUids(engine.dataDir).uidOf(principalKey(who));
+    expect(uid).not.toBe(process.getuid!());
+    expect((await engine.client.getRunOutput(runId, key)).logs?.trim()).toBe(String(uid));
+  };
 
   beforeAll(async () => {
     // bob owns the secret scope bob-scope; nobody else may read it.
@@ -110,7 +119,10 @@ describe('hostile users', () => {
     });
 
     it('bob’s own run reads his secret, and neither the value nor its base64 reaches the output', async () => {
-      const own = await bob('POST', '/api/2.1/jobs/runs/submit', { run_name: 'bob reads', tasks: [leak('t')] });
+      const own = await bob('POST', '/api/2.1/jobs/runs/submit', {
+        run_name: 'bob reads',
+        tasks: [leak('t'), sh('uid', 'id -u')],
+      });
       const run = await finished(own.body.run_id as number);
       expect(run.state.result_state).toBe('SUCCESS');
       const output = await engine.client.getRunOutput(latestByKey(run).t!.run_id);
@@ -119,6 +131,8 @@ describe('hostile users', () => {
       expect(text).toContain('done');
       expect(text).not.toContain(SECRET);
       expect(text).not.toContain(Buffer.from(SECRET).toString('base64').slice(0, 16));
+      // It ran in the task sandbox, as bob: the uid of the identity the API sealed (docs/security.md).
+      await expectSandboxedAs(run.run_id, 'uid', { kind: 'user', name: BOB });
     });
 
     it('an owner cannot hand a job (and whose identity its runs use) to someone else; an admin can, and the runs keep their identity', async () => {
@@ -178,10 +192,12 @@ describe('hostile users', () => {
     it('a service principal sees the run it submitted', async () => {
       const submitted = await bot('POST', '/api/2.1/jobs/runs/submit', {
         run_name: 'bot run',
-        tasks: [sh('t', 'true')],
+        tasks: [sh('t', 'id -u')],
       });
       const runId = submitted.body.run_id as number;
       await finished(runId);
+      // Its task ran as the service principal's uid, not a user's of that name.
+      await expectSandboxedAs(runId, 't', { kind: 'service_principal', name: 'etl-bot' });
       const got = await bot('GET', `/api/2.1/jobs/runs/get?run_id=${runId}`);
       expect(got).toMatchObject({
         status: 200,

@@ -4,7 +4,8 @@
 // sets reaches the next; timeout and cancel kill the tree; a killed fork server is restarted once,
 // then the worker falls back to fresh interpreters, and attempts already running go on; a task can
 // ask for a fresh interpreter; kill -9 of the worker kills every attempt and the fork server; a
-// traced attempt (the bench's breakdown) has every moment of its start and end.
+// traced attempt (the bench's breakdown) has every moment of its start and end. Every attempt here
+// runs in the task sandbox (the default): the fork server works inside it.
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,13 +16,18 @@ import type { ContainmentMechanism } from '../../activities/containment';
 import { executeTaskAttempt } from '../../activities/execute';
 import { PythonForkServers } from '../../activities/python-fork-servers';
 import type { Task } from '../../core';
+import { childrenOf } from '../helpers/dev-process';
 import {
   alive,
+  hostPid,
   job,
   latestByKey,
   resultsByKey,
   startEngine,
   startWorkerProcess,
+  PYTHON_SELF,
+  taskAlive,
+  taskProcesses,
   waitFor,
   type Engine,
 } from './harness';
@@ -36,11 +42,6 @@ const END_BOUND_MS = 60_000;
  */
 const PROBE = `import builtins, json, os, sys
 
-def parent_of(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        stat = f.read()
-    return int(stat[stat.rindex(")") + 2 :].split()[1])
-
 facts = {
     "start": os.environ.get("DJOBS_PYTHON_START"),
     "argv": sys.argv,
@@ -52,7 +53,10 @@ facts = {
     "preloaded": "fractions" in sys.modules,
     "ownSession": os.getsid(0) == os.getpgid(0) == os.getppid(),
     "cgroup": open("/proc/self/cgroup").read().strip(),
-    "server": parent_of(os.getppid()),
+    # The string hash seed is chosen once per interpreter: the same in every fork of one fork
+    # server, another in a fresh interpreter or a restarted server. (The server's pid is not in the
+    # task's PID namespace.)
+    "server": hash("djobs fork server"),
     "upstream": dbutils.jobs.taskValues.get("a", "seen", default=None),
 }
 print("FACTS " + json.dumps(facts))
@@ -108,13 +112,22 @@ function write(file: string, text: string): string {
   return file;
 }
 
-const pidIn = (file: string) => Number(fs.readFileSync(file, 'utf8').trim());
+/**
+ * The fork server an engine's worker runs now: the one live fork server of this process that was
+ * not there `before` the engine's first Python attempt (earlier engines' servers outlive them).
+ */
+function theForkServer(before: Set<number>): number {
+  const servers = childrenOf(process.pid, 'forkserver.py').filter((p) => !before.has(p) && alive(p));
+  expect(servers).toHaveLength(1);
+  return servers[0]!;
+}
 
-/** A Python task that starts `sleep` in a new session, writes its pid and its own, and sleeps. */
+/** A Python task that starts `sleep` in a new session, writes which processes it and its child are, and sleeps. */
 const spawnsAndSleeps = (pidFile: string) => `import os, subprocess, time
 child = subprocess.Popen(["setsid", "sleep", "301.5"])
+ns = os.readlink("/proc/self/ns/pid")
 with open(${JSON.stringify(pidFile)} + ".tmp", "w") as f:
-    f.write("%d %d" % (child.pid, os.getpid()))
+    f.write("%s %d %s %d" % (ns, child.pid, ns, os.getpid()))
 os.rename(${JSON.stringify(pidFile)} + ".tmp", ${JSON.stringify(pidFile)})
 time.sleep(300)
 `;
@@ -168,6 +181,7 @@ describe.each<ContainmentMechanism>(['cgroup', 'subreaper'])('Python fork server
     const state = await engine.client.getRunState(run_id);
     expect(state.tasks.b!.taskValues).toEqual({ seen: 'b' });
     expect(state.tasks.b!.attempts.at(-1)!.containment).toBe(mechanism);
+    expect(state.tasks.b!.attempts.at(-1)!.sandbox).toBe('namespaces');
   });
 
   it('exit codes, tracebacks and notebook.exit are those of a fresh interpreter', async () => {
@@ -239,12 +253,12 @@ describe.each<ContainmentMechanism>(['cgroup', 'subreaper'])('Python fork server
         job(how, [pyTask('t', file, {}, how === 'timeout' ? { timeout_seconds: 3 } : {})])
       );
       await waitFor(() => fs.existsSync(pidFile), 'the task and its child to start', END_BOUND_MS);
-      const pids = fs.readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
-      expect(pids.every(alive)).toBe(true);
+      const pids = taskProcesses(fs.readFileSync(pidFile, 'utf8'));
+      expect(pids.every(taskAlive)).toBe(true);
       if (how === 'cancel') await engine.client.cancelRun(run_id);
       const run = await engine.client.waitForRun(run_id, { timeoutMs: END_BOUND_MS });
       expect(latestByKey(run).t!.state.result_state).toBe(how === 'timeout' ? 'TIMEDOUT' : 'CANCELED');
-      await waitFor(() => !pids.some(alive), 'the task and its child to be killed', 10_000);
+      await waitFor(() => !pids.some(taskAlive), 'the task and its child to be killed', 10_000);
       if (how === 'timeout') {
         const state = await engine.client.getRunState(run_id);
         expect(state.tasks.t!.attempts.at(-1)!.containment).toBe(mechanism);
@@ -269,6 +283,7 @@ describe('Python fork server: a killed server', () => {
   };
 
   it('is started once more, then the worker falls back to fresh interpreters; running attempts go on', async () => {
+    const earlier = new Set(childrenOf(process.pid, 'forkserver.py'));
     const first = await runProbe('first');
     expect(first.start).toBe('fork-server');
 
@@ -278,7 +293,7 @@ describe('Python fork server: a killed server', () => {
     const waits = write(
       path.join(engine.workDir, 'waits.py'),
       `import os, time
-open(${JSON.stringify(pidFile)} + ".tmp", "w").write(str(os.getpid()))
+open(${JSON.stringify(pidFile)} + ".tmp", "w").write(${PYTHON_SELF})
 os.rename(${JSON.stringify(pidFile)} + ".tmp", ${JSON.stringify(pidFile)})
 while not os.path.exists(${JSON.stringify(gate)}):
     time.sleep(0.05)
@@ -287,9 +302,10 @@ print("went on")
     );
     const { run_id } = await engine.client.submitRun(job('survives', [pyTask('w', waits)]));
     await waitFor(() => fs.existsSync(pidFile), 'the waiting task to start', END_BOUND_MS);
-    process.kill(first.server, 'SIGKILL');
-    await waitFor(() => !alive(first.server), 'the fork server to die', 10_000);
-    expect(alive(pidIn(pidFile))).toBe(true);
+    const firstServer = theForkServer(earlier);
+    process.kill(firstServer, 'SIGKILL');
+    await waitFor(() => !alive(firstServer), 'the fork server to die', 10_000);
+    expect(taskAlive(taskProcesses(fs.readFileSync(pidFile, 'utf8'))[0]!)).toBe(true);
     fs.writeFileSync(gate, '');
     const survived = await engine.client.waitForRun(run_id, { timeoutMs: END_BOUND_MS });
     expect(survived.state.result_state).toBe('SUCCESS');
@@ -298,8 +314,10 @@ print("went on")
     const second = await runProbe('restarted');
     expect(second.start).toBe('fork-server');
     expect(second.server).not.toBe(first.server);
-    process.kill(second.server, 'SIGKILL');
-    await waitFor(() => !alive(second.server), 'the restarted fork server to die', 10_000);
+    const secondServer = theForkServer(earlier);
+    expect(secondServer).not.toBe(firstServer);
+    process.kill(secondServer, 'SIGKILL');
+    await waitFor(() => !alive(secondServer), 'the restarted fork server to die', 10_000);
 
     const third = await runProbe('fallback');
     expect(third.start).toBe('interpreter');
@@ -327,13 +345,17 @@ describe('Python fork server: kill -9 of the worker', () => {
       const worker = startWorkerProcess(engine, { DJOBS_CONTAINMENT: mechanism });
       workers.push(worker);
       await waitFor(() => fs.existsSync(pidFile), 'the task and its child to start', END_BOUND_MS);
-      const [child, task] = fs.readFileSync(pidFile, 'utf8').trim().split(' ').map(Number) as [number, number];
-      const stat = fs.readFileSync(`/proc/${task}/stat`, 'utf8');
-      const supervisor = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const supStat = fs.readFileSync(`/proc/${supervisor}/stat`, 'utf8');
-      const server = Number(supStat.slice(supStat.lastIndexOf(')') + 2).split(' ')[1]);
+      const [child, task] = taskProcesses(fs.readFileSync(pidFile, 'utf8')).map((p) => hostPid(p)!) as [number, number];
+      // On the host: the task, its sandbox's init, the attempt's supervisor, the fork server.
+      const parentOf = (pid: number) => {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      };
+      const init = parentOf(task);
+      const supervisor = parentOf(init);
+      const server = parentOf(supervisor);
       expect(fs.readFileSync(`/proc/${server}/cmdline`, 'utf8')).toContain('forkserver.py');
-      const all = [child, task, supervisor, server];
+      const all = [child, task, init, supervisor, server];
       expect(all.every(alive)).toBe(true);
 
       worker.kill('SIGKILL');
@@ -346,6 +368,9 @@ describe('Python fork server: kill -9 of the worker', () => {
 describe.each<ContainmentMechanism>(['cgroup', 'subreaper'])('Python fork server: start trace, %s', (mechanism) => {
   it('a traced attempt has every moment of its start and end in causal order; the next one starts on a spare supervisor', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-start-trace-'));
+    fs.chmodSync(dir, 0o755); // the task's code: its uid reads it as any other user
+    const home = path.join(dir, 'home'); // DJOBS_HOME, which the task does not see
+    fs.mkdirSync(home);
     const servers = new PythonForkServers();
     try {
       const file = write(path.join(dir, 'noop.py'), 'pass\n');
@@ -362,7 +387,7 @@ describe.each<ContainmentMechanism>(['cgroup', 'subreaper'])('Python fork server
             task: { task_key: 't', spark_python_task: { python_file: file } },
           },
           {
-            dataDir: dir,
+            dataDir: home,
             signal: new AbortController().signal,
             pythonForkServers: servers,
             containment: mechanism,
@@ -372,11 +397,13 @@ describe.each<ContainmentMechanism>(['cgroup', 'subreaper'])('Python fork server
         trace.mark('worker: attempt ends');
         expect(record.exitCode).toBe(0);
         expect(record.containment).toBe(mechanism);
+        expect(record.sandbox).toBe('namespaces');
         return trace.all().map((m) => m.moment);
       };
       const fromSpec = [
         'worker: spec sent',
         'supervisor: spec read',
+        'sandbox: view built',
         'task: forked',
         'task: environment set',
         'task: user file starts',
@@ -389,8 +416,13 @@ describe.each<ContainmentMechanism>(['cgroup', 'subreaper'])('Python fork server
         'worker: log closed',
         'worker: attempt ends',
       ];
-      // The first attempt waits for its supervisor's fork; the second finds the spare forked during the first.
-      expect(await traced(0)).toEqual([
+      // The first attempt waits for its supervisor's fork, and for its sandbox's init to build the
+      // base of its view (meanwhile); the second finds the spare made during the first.
+      const first = await traced(0);
+      const base = first.indexOf('sandbox: base built');
+      expect(base).toBeGreaterThan(first.indexOf('supervisor: forked'));
+      expect(base).toBeLessThan(first.indexOf('sandbox: view built'));
+      expect(first.filter((m) => m !== 'sandbox: base built')).toEqual([
         'worker: attempt starts',
         'fork server: request read',
         'supervisor: forked',

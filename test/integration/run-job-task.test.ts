@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../core';
-import { alive, job, latestByKey, sh, useEngine, waitFor } from './harness';
+import { job, latestByKey, sh, useEngine, waitFor, SHELL_SELF, taskAlive, taskProcesses } from './harness';
 
 const runJob = (task_key: string, job_id: number, extra: Partial<Task> = {}): Task => ({
   task_key,
@@ -53,17 +53,18 @@ describe('run_job_task', () => {
 
   it('canceling the top run cancels nested child runs and kills their processes', async () => {
     const pids = path.join(engine.workDir, 'leaf-pid');
-    const leaf = await engine.client.createJob(job('leaf', [sh('sleepy', `echo $$ > ${pids}; exec sleep 300`)]));
+    const leaf = await engine.client.createJob(
+      job('leaf', [sh('sleepy', `echo ${SHELL_SELF} > ${pids}; exec sleep 300`)])
+    );
     const middle = await engine.client.createJob(job('middle', [runJob('to_leaf', leaf.job_id)]));
     const { run_id } = await engine.client.submitRun(job('top', [runJob('to_middle', middle.job_id)]));
     const pid = await waitFor(
-      () =>
-        fs.existsSync(pids) && fs.readFileSync(pids, 'utf8').trim() ? Number(fs.readFileSync(pids, 'utf8')) : undefined,
+      () => (fs.existsSync(pids) ? taskProcesses(fs.readFileSync(pids, 'utf8'))[0] : undefined),
       'the leaf task to start'
     );
-    expect(alive(pid)).toBe(true);
+    expect(taskAlive(pid)).toBe(true);
     await engine.client.cancelRun(run_id);
-    await waitFor(() => !alive(pid), 'the leaf process to die', 10_000);
+    await waitFor(() => !taskAlive(pid), 'the leaf process to die', 10_000);
     const top = await engine.client.waitForRun(run_id, { timeoutMs: 30_000 });
     expect(top.state.result_state).toBe('CANCELED');
     const middleRunId = (await engine.client.getRunOutput(run_id, 'to_middle')).run_job_output!.run_id;

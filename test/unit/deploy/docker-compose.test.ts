@@ -19,6 +19,9 @@ interface Service {
   volumes?: string[];
   ports?: string[];
   secrets?: string[];
+  user?: string;
+  cap_add?: string[];
+  security_opt?: string[];
 }
 const compose = YAML.parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
@@ -73,6 +76,16 @@ describe('docker-compose.yml', () => {
   it('workers see the jobs where the CLI does, writable (tasks write beside their files)', () => {
     expect(services['djobs-worker']!.volumes).toContain('./examples:/jobs');
     expect(services['djobs-cli']!.volumes).toContain('./examples:/jobs:ro');
+    // Sandboxed tasks write only what the worker gives them: the jobs volume is one.
+    expect(services['djobs-worker']!.environment?.DJOBS_SANDBOX_READ_WRITE).toBe('/jobs');
+  });
+
+  it('workers may sandbox their tasks: root in the container, with what mounts and namespaces need', () => {
+    const worker = services['djobs-worker']!;
+    expect(worker.user).toBe('root');
+    expect(worker.cap_add).toEqual(['SYS_ADMIN']);
+    expect(worker.security_opt).toEqual(['seccomp=unconfined', 'apparmor=unconfined', 'systempaths=unconfined']);
+    expect(worker.environment?.DJOBS_SANDBOX).toBeUndefined(); // on, the default
   });
 
   it('the worker image builds what the worker command runs', () => {
