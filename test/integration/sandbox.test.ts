@@ -282,6 +282,14 @@ for pid in (${worker}, 1):
       task_key: key,
       sql_task: { query: { query_text }, ...(warehouse_id ? { warehouse_id } : {}) },
     });
+    // `other` is bob's warehouse (only he may use it: core/access/warehouse-permissions.ts); the
+    // `default` one is everyone's. The sandbox keeps alice's tasks from its file even by path.
+    await engine.client.warehouses.create({
+      id: 'other',
+      settings: { name: 'other' },
+      creator_name: 'bob@example.com',
+      access: { owner: { user_name: 'bob@example.com' }, grants: [] },
+    });
     const other = path.join(engine.dataDir, 'warehouses', 'other', 'other.duckdb');
     expect(
       (await run(bob, job('bob other', [sql('o', 'CREATE TABLE secret AS SELECT 42 AS x', 'other')]))).state
