@@ -1,10 +1,9 @@
 // SQL warehouses (https://docs.databricks.com/api/workspace/warehouses): each the embedded DuckDB
 // database `DJOBS_HOME/warehouses/<id>/<id>.duckdb` on the workers (activities/warehouses.ts),
-// with an owner and grants kept in
-// Temporal as a paused schedule `djobs-warehouse-<id>` (stores/schedule-records.ts). The `default`
-// warehouse needs no record: until an admin sets its permissions, everyone may use it
-// (core/access/warehouse-permissions.ts). Read by the API and by the task activity, which runs a
-// SQL task only for an identity with CAN_USE.
+// with an owner and grants kept in Temporal as a paused schedule `djobs-warehouse-<id>`
+// (stores/schedule-records.ts). The `default` warehouse needs no record: until an admin sets its
+// permissions, everyone may use it (core/access/warehouse-permissions.ts). Read by the API and by
+// the task activity, which runs a SQL task only for an identity with CAN_USE.
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { DEFAULT_WAREHOUSE_ACCESS, DEFAULT_WAREHOUSE_ID, type WarehouseAccess } from '../core';
