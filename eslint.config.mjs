@@ -101,7 +101,8 @@ export default tseslint.config(
                 'cli',
                 'config',
                 'stores',
-                'notifications'
+                'notifications',
+                'workspace'
               ),
               message: 'core/ is pure: it may import zod only.',
             },
@@ -162,7 +163,7 @@ export default tseslint.config(
   ),
   layer(
     ['client/**/*.ts'],
-    ['activities', 'worker', 'api', 'cli', 'config'],
+    ['activities', 'worker', 'api', 'cli', 'config', 'workspace'],
     'client/ may import core/ and the messages of workflows/ (definitions, search attributes) only.',
     [
       {
@@ -180,6 +181,11 @@ export default tseslint.config(
     ['notifications/**/*.ts'],
     ['workflows', 'activities', 'worker', 'client', 'api', 'cli'],
     'notifications/ (the senders) may import core/, config/, stores/ and encryption/ only.'
+  ),
+  layer(
+    ['workspace/**/*.ts'],
+    ['workflows', 'activities', 'worker', 'client', 'api', 'cli', 'stores', 'notifications'],
+    'workspace/ (the workspace root on disk) may import core/ and config/ only.'
   ),
   layer(
     ['config/**/*.ts'],

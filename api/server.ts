@@ -43,12 +43,25 @@ import { registerSecretsApi } from './secrets';
 import { SecretScopes } from '../stores/secret-scopes';
 import { NotificationDestinationStore } from '../stores/notification-destinations';
 import { registerNotificationDestinationsApi } from './notification-destinations';
+import { loadConfig } from '../config';
+import { WorkspaceAcls } from '../stores/workspace-acls';
+import { WorkspaceTree } from '../workspace/tree';
+import { registerWorkspaceApi } from './workspace';
+import { registerDbfsApi } from './dbfs';
+import { registerFilesApi } from './files';
 
 export interface ApiServerOptions {
   client: DurableJobsClient;
   tokens: TokenMap;
   /** Relative notebook/file paths in API-submitted specs resolve against this directory. */
   workspaceDir: string;
+  /**
+   * The workspace root the Workspace, DBFS and Files APIs serve (the workers' too).
+   * @default DJOBS_WORKSPACE_ROOT, else $DJOBS_HOME/workspace
+   */
+  workspaceRoot?: string;
+  /** Local folders every principal's task paths may name. @default DJOBS_CODE_ROOTS */
+  codeRoots?: string[];
   /** @default 10 MiB */
   bodyLimitBytes?: number;
   log?: ApiLogOptions;
@@ -263,6 +276,13 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   registerCodecServer(app, client, opts.tokens, opts.codec);
   registerSecretsApi(app, SecretScopes.of(client.temporal));
   registerNotificationDestinationsApi(app, NotificationDestinationStore.of(client.temporal));
+  const config = opts.workspaceRoot === undefined || opts.codeRoots === undefined ? loadConfig() : undefined;
+  const tree = new WorkspaceTree(opts.workspaceRoot ?? config!.workspaceRoot);
+  const codeRoots = opts.codeRoots ?? config!.codeRoots;
+  const bodyLimitBytes = opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
+  registerWorkspaceApi(app, { tree, acls: WorkspaceAcls.of(client.temporal), bodyLimit: bodyLimitBytes });
+  registerDbfsApi(app, { tree, bodyLimit: bodyLimitBytes });
+  registerFilesApi(app, { tree });
 
   // Databricks SDKs read this at start to learn the host's kind; an empty workspace answer keeps
   // them in workspace (not account) mode.
@@ -272,8 +292,10 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
     cloud: 'durable-jobs',
   }));
 
-  const settingsFrom = async (raw: unknown): Promise<JobSettings> =>
-    (await resolveJobSpec(multiTaskSettings(raw), opts.workspaceDir)).settings;
+  // Task paths: admins may name files on this machine (relative to workspaceDir); other principals
+  // workspace paths and the code roots only (docs/workspace.md).
+  const settingsFrom = async (raw: unknown, who: Principal): Promise<JobSettings> =>
+    (await resolveJobSpec(multiTaskSettings(raw), opts.workspaceDir, { localFiles: who.admin, codeRoots })).settings;
 
   /** A job's access, or undefined when it does not exist (then only admins learn that). */
   const jobAccess = async (jobId: number): Promise<JobAccess | undefined> => {
@@ -334,7 +356,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
         checkRunAs(who, settings);
         // Jobs created through 2.2 queue by default, as on Databricks.
         if (version === '2.2' && settings.queue === undefined) settings.queue = { enabled: true };
-        return client.createJob(await settingsFrom(settings), {
+        return client.createJob(await settingsFrom(settings, who), {
           creator: { name: who.name, kind: who.kind },
           accessControlList: acl,
         });
@@ -380,7 +402,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       handler: async (p, { who }) => {
         const settings = optionalObject(p.new_settings, 'new_settings');
         checkRunAs(who, settings);
-        await client.resetJob(jobId(p), await settingsFrom(settings));
+        await client.resetJob(jobId(p), await settingsFrom(settings, who));
         return {};
       },
     },
@@ -394,7 +416,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
         const remove = stringList(p.fields_to_remove, 'fields_to_remove') ?? [];
         checkRunAs(who, changes);
         const current = (await client.getJob(id)).settings as unknown as Params;
-        await client.resetJob(id, await settingsFrom(mergeSettings(current, changes, remove)));
+        await client.resetJob(id, await settingsFrom(mergeSettings(current, changes, remove), who));
         return {};
       },
     },
@@ -431,7 +453,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
         const runName = optionalString(run_name, 'run_name');
         const idempotencyToken = optionalString(idempotency_token, 'idempotency_token');
         checkRunAs(who, rest);
-        const settings = await settingsFrom({ ...rest, ...(runName !== undefined ? { name: runName } : {}) });
+        const settings = await settingsFrom({ ...rest, ...(runName !== undefined ? { name: runName } : {}) }, who);
         return client.submitRun(settings, {
           user: who.name,
           accessControlList: acl,
