@@ -106,6 +106,8 @@ export function configureDevCommand(program: Command): void {
                 host: opts.apiHost,
                 ...(opts.principals ? { principalsFile: opts.principals } : {}),
                 workspaceDir: process.cwd(),
+                workspaceRoot: config.workspaceRoot,
+                codeRoots: config.codeRoots,
                 log: (line) => process.stdout.write(`${line}\n`),
               })
             : undefined;

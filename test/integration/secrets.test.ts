@@ -54,7 +54,14 @@ describe('secrets', () => {
       { name: 'alice@example.com', kind: 'user', groups: ['data-eng'], admin: false }
     );
     tokens.add({ plain: TOKENS.bob }, { name: 'bob@example.com', kind: 'user', groups: [], admin: false });
-    app = await createApiServer({ client: engine.client, tokens, workspaceDir: engine.workDir });
+    // alice's notebooks are files of the test's folder: a code root every principal may name.
+    app = await createApiServer({
+      client: engine.client,
+      tokens,
+      workspaceDir: engine.workDir,
+      workspaceRoot: path.join(engine.dataDir, 'workspace'),
+      codeRoots: [engine.workDir],
+    });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
   }, 120_000);
   afterAll(async () => {
