@@ -105,6 +105,16 @@ assert got == b"42", got
 notes = alice.workspace.get_status(f"{home}/etl/notes.txt")
 assert notes.object_type == workspace.ObjectType.FILE and notes.size == len("written by the notebook"), notes
 
+# A Node task (a workspace file) has the same dbutils.fs, within alice's reach.
+alice.workspace.upload(f"{home}/etl/fs_check.js", source("fs_check.js"), format=workspace.ImportFormat.RAW)
+node_run = alice.jobs.submit(
+    run_name="node fs",
+    tasks=[jobs.SubmitTask(task_key="n", notebook_task=jobs.NotebookTask(notebook_path=f"/Workspace{home}/etl/fs_check.js"))],
+).result(timeout=timedelta(minutes=2))
+node_logs = alice.jobs.get_run_output(run_id=node_run.tasks[0].run_id).logs
+assert "node listing: dbfs:/Volumes/main/default/reports/node/from-node.txt from-node.txt 4" in node_logs, node_logs
+assert "node refused: java.io.FileNotFoundException: File /Workspace/Users/bob@example.com does not exist." in node_logs, node_logs
+
 # A failing cell fails the task; the error names the cell, the traceback shows the user's frames only.
 try:
     alice.jobs.submit(

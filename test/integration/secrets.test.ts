@@ -184,7 +184,10 @@ describe('secrets', () => {
     expect((await out('py')).notebook_output).toEqual({ result: 'exit [REDACTED]', truncated: false });
     expect((await engine.client.getRunState(runId)).tasks.py!.taskValues).toEqual({ leak: '[REDACTED]' });
     expect((await out('node')).logs).toContain('node sees [REDACTED] env has no secrets');
-    expect((await out('fails')).error).toBe('ValueError: bad password [REDACTED]');
+    // A notebook's error names the cell that raised.
+    expect((await out('fails')).error).toBe(
+      `Cell 1 of ${path.join(dir, 'fails.py')}: ValueError: bad password [REDACTED]`
+    );
 
     const everything = JSON.stringify(await Promise.all(['ref', 'py', 'node', 'fails'].map(out)));
     expect(everything).not.toContain(SECRET);

@@ -5,16 +5,25 @@
 
 # COMMAND ----------
 
-# MAGIC %run ./setup
+# MAGIC %pip install cowsay==6.1
 
 # COMMAND ----------
 
-# MAGIC %pip install cowsay==6.1
+marker = "set before the restart"
+
+# COMMAND ----------
+
+dbutils.library.restartPython()
+
+# COMMAND ----------
+
+# MAGIC %run ./setup
 
 # COMMAND ----------
 
 import cowsay
 
+assert "marker" not in globals(), "restartPython kept the namespace"
 print(GREETING, double(21))
 print("cowsay imported from", cowsay.__file__)
 
