@@ -93,14 +93,24 @@ export function registerFilesApi(app: FastifyInstance, deps: FilesApiDeps): void
       const f = at(req, DIRECTORIES);
       const s = files.status(f);
       if (!s?.isDir) throw noSuchFile(f.display);
-      const contents = files.list(f).map((e) => ({
+      const q = query(req);
+      const pageSize = q.page_size === undefined ? 1000 : Number(q.page_size);
+      if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw badRequest(`Invalid page_size ${q.page_size}.`);
+      const offset = q.page_token === undefined ? 0 : Number(Buffer.from(q.page_token, 'base64url').toString());
+      if (!Number.isSafeInteger(offset) || offset < 0) throw badRequest('Invalid page_token.');
+      const all = files.list(f);
+      const contents = all.slice(offset, offset + pageSize).map((e) => ({
         path: e.path,
         is_directory: e.isDir,
         ...(e.isDir ? {} : { file_size: e.size }),
         last_modified: e.modifiedMs,
         name: e.path.split('/').pop(),
       }));
-      return contents.length > 0 ? { contents } : {};
+      const more = all.length > offset + pageSize;
+      return {
+        ...(contents.length > 0 ? { contents } : {}),
+        ...(more ? { next_page_token: Buffer.from(String(offset + pageSize)).toString('base64url') } : {}),
+      };
     });
     scope.delete(`${DIRECTORIES}/*`, async (req, reply) => {
       const f = at(req, DIRECTORIES);

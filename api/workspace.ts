@@ -87,10 +87,22 @@ export function registerWorkspaceApi(app: FastifyInstance, deps: WorkspaceApiDep
     });
 
     scope.get('/api/2.0/workspace/list', async (req) => {
-      const segments = segmentsOf((await params(req)).path);
+      const p = await params(req);
+      const segments = segmentsOf(p.path);
+      const after = p.notebooks_modified_after === undefined ? undefined : Number(p.notebooks_modified_after);
+      if (after !== undefined && !Number.isSafeInteger(after))
+        throw badRequest(
+          `Invalid notebooks_modified_after ${String(p.notebooks_modified_after)}: expected epoch milliseconds.`
+        );
       const who = principalOf(req);
       const grants = await access(who, segments);
-      const objects = tree.list(segments).filter((o) => workspaceVisible(who, o.segments, grants));
+      const objects = tree
+        .list(segments)
+        .filter((o) => workspaceVisible(who, o.segments, grants))
+        // Only notebooks have a modification time to compare: other objects are always listed.
+        .filter(
+          (o) => after === undefined || o.info.object_type !== ObjectType.NOTEBOOK || (o.info.modified_at ?? 0) > after
+        );
       return objects.length > 0 ? { objects: objects.map((o) => o.info) } : {};
     });
 

@@ -227,6 +227,11 @@ except NotFound:
 alice.files.create_directory("/Volumes/main/default/landing")
 entries = [e.path for e in alice.files.list_directory_contents("/Volumes/main/default/reports/out")]
 assert entries == ["/Volumes/main/default/reports/out/total.txt"], entries
+paged = [e.path for e in alice.files.list_directory_contents("/Volumes/main/default/reports", page_size=1)]
+assert paged == ["/Volumes/main/default/reports/node", "/Volumes/main/default/reports/out"], paged
+future = int(time.time() * 1000) + 10**9
+unchanged = sorted(o.path for o in alice.workspace.list(f"{home}/etl", notebooks_modified_after=future))
+assert unchanged == [f"{home}/etl/fs_check.js", f"{home}/etl/notes.txt"], unchanged
 
 # --- a file-arrival trigger on a volume, fed by w.files.upload -----------------------------------
 watched = alice.jobs.create(
