@@ -58,7 +58,7 @@ export function registerDbfsApi(app: FastifyInstance, deps: DbfsApiDeps): void {
     });
     scope.post(`${base}/delete`, async (req) => {
       const p = await params(req);
-      files.delete(files.resolve(p.path, AREAS), bool(p.recursive));
+      files.delete(files.resolve(p.path, AREAS), bool(p.recursive), ErrorCode.IO_ERROR);
       return {};
     });
     scope.post(`${base}/move`, async (req) => {

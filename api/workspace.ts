@@ -204,5 +204,3 @@ export function registerWorkspaceApi(app: FastifyInstance, deps: WorkspaceApiDep
     app.patch(base, change(false));
   }
 }
-
-export { ObjectType };

@@ -11,6 +11,8 @@ export const ErrorCode = {
   RESOURCE_ALREADY_EXISTS: 'RESOURCE_ALREADY_EXISTS',
   /** Workspace API: a folder deleted without `recursive` is not empty. */
   DIRECTORY_NOT_EMPTY: 'DIRECTORY_NOT_EMPTY',
+  /** DBFS API: e.g. a non-empty folder deleted without `recursive`. */
+  IO_ERROR: 'IO_ERROR',
   /** DBFS API: a read or block over the 1 MB limit. */
   MAX_READ_SIZE_EXCEEDED: 'MAX_READ_SIZE_EXCEEDED',
   MAX_BLOCK_SIZE_EXCEEDED: 'MAX_BLOCK_SIZE_EXCEEDED',

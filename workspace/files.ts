@@ -118,16 +118,16 @@ export class RootFiles {
     }
   }
 
-  /** Deletes a file, or a folder (non-empty only with `recursive`); a missing path is no error (DBFS). */
-  delete(f: RootFile, recursive: boolean): boolean {
+  /**
+   * Deletes a file, or a folder (non-empty only with `recursive`; else `notEmpty`, the code the
+   * API answers with); a missing path is no error (DBFS).
+   */
+  delete(f: RootFile, recursive: boolean, notEmpty: ErrorCode = ErrorCode.DIRECTORY_NOT_EMPTY): boolean {
     const st = this.status(f);
     if (!st) return false;
     if (f.root.segments.length === 0) throw invalid(`Cannot delete the root ${f.display}.`);
     if (st.isDir && !recursive && fs.readdirSync(f.disk).length > 0)
-      throw new DjobsError(
-        ErrorCode.DIRECTORY_NOT_EMPTY,
-        `Directory ${f.display} is not empty: delete it with recursive.`
-      );
+      throw new DjobsError(notEmpty, `Directory ${f.display} is not empty: delete it with recursive.`);
     fs.rmSync(f.disk, { recursive: true, force: true });
     return true;
   }
