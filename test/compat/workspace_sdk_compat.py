@@ -106,10 +106,10 @@ notes = alice.workspace.get_status(f"{home}/etl/notes.txt")
 assert notes.object_type == workspace.ObjectType.FILE and notes.size == len("written by the notebook"), notes
 
 # A Node task (a workspace file) has the same dbutils.fs, within alice's reach.
-alice.workspace.upload(f"{home}/etl/fs_check.js", source("fs_check.js"), format=workspace.ImportFormat.RAW)
+alice.workspace.upload(f"{home}/etl/fs_check.cjs", source("fs_check.cjs"), format=workspace.ImportFormat.RAW)
 node_run = alice.jobs.submit(
     run_name="node fs",
-    tasks=[jobs.SubmitTask(task_key="n", notebook_task=jobs.NotebookTask(notebook_path=f"/Workspace{home}/etl/fs_check.js"))],
+    tasks=[jobs.SubmitTask(task_key="n", notebook_task=jobs.NotebookTask(notebook_path=f"/Workspace{home}/etl/fs_check.cjs"))],
 ).result(timeout=timedelta(minutes=2))
 node_logs = alice.jobs.get_run_output(run_id=node_run.tasks[0].run_id).logs
 assert "node listing: dbfs:/Volumes/main/default/reports/node/from-node.txt from-node.txt 4" in node_logs, node_logs
@@ -231,7 +231,7 @@ paged = [e.path for e in alice.files.list_directory_contents("/Volumes/main/defa
 assert paged == ["/Volumes/main/default/reports/node", "/Volumes/main/default/reports/out"], paged
 future = int(time.time() * 1000) + 10**9
 unchanged = sorted(o.path for o in alice.workspace.list(f"{home}/etl", notebooks_modified_after=future))
-assert unchanged == [f"{home}/etl/fs_check.js", f"{home}/etl/notes.txt"], unchanged
+assert unchanged == [f"{home}/etl/fs_check.cjs", f"{home}/etl/notes.txt"], unchanged
 
 # --- a file-arrival trigger on a volume, fed by w.files.upload -----------------------------------
 watched = alice.jobs.create(

@@ -1,4 +1,6 @@
 // A Node task: the same dbutils.fs as Python's, checked against what its principal may reach.
+'use strict';
+const { dbutils } = globalThis;
 (async () => {
   await dbutils.fs.put('/Volumes/main/default/reports/node/from-node.txt', 'node', true);
   const listed = await dbutils.fs.ls('/Volumes/main/default/reports/node');
