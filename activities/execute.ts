@@ -10,7 +10,7 @@ import {
   type TaskAttemptRecord,
 } from '../core';
 import { START_TRACE_VARIABLE, type AttemptTrace } from './attempt-trace';
-import { taskCommand, TaskInvalidError, type TaskCommand } from './commands';
+import { taskCommand, TaskInvalidError, type CommandContext, type TaskCommand } from './commands';
 import { createContainment, type Containment, type ContainmentChoice, type ContainmentMechanism } from './containment';
 import { mlflowTaskEnv, prepareExperiment } from './mlflow-env';
 import { endStream, runProcess, spawnSupervisor, Tail, type SupervisorStarter } from './process';
@@ -50,7 +50,18 @@ export interface ExecuteContext {
   pythonForkServers?: PythonForkServers;
   /** Marks where the attempt's time goes (the bench; its file goes to the task's environment). */
   trace?: AttemptTrace;
+  /**
+   * The real path of a file the task names, for the run's principal (activities/task-files.ts).
+   * @default the file itself, which must exist (the local admin's view)
+   */
+  resolveFile?: CommandContext['resolveFile'];
 }
+
+/** Any existing file, as named: the local admin's view. */
+const existingFile: CommandContext['resolveFile'] = (p, what) => {
+  if (!fs.existsSync(p) || !fs.statSync(p).isFile()) throw new TaskInvalidError(`${what} ${p} does not exist.`);
+  return p;
+};
 
 export function attemptLogPath(
   dataDir: string,
@@ -69,7 +80,9 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   const valuesIn = `${io}.values-in.json`;
   const valuesOut = `${io}.values-out.jsonl`;
   const exitFile = `${io}.notebook-exit`;
-  for (const f of [valuesOut, exitFile]) fs.rmSync(f, { force: true });
+  // The runtime's own words for a failure (a notebook names the cell), preferred to the log's tail.
+  const errorFile = `${io}.error`;
+  for (const f of [valuesOut, exitFile, errorFile]) fs.rmSync(f, { force: true });
 
   const log = fs.createWriteStream(logPath);
   const tail = new Tail(LOG_TAIL_BYTES);
@@ -99,6 +112,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   try {
     cmd = taskCommand(input.task, input.jobParameters, {
       python,
+      resolveFile: ctx.resolveFile ?? existingFile,
       warehouseFile: (id) => {
         const dir = path.join(ctx.dataDir, 'warehouses');
         fs.mkdirSync(dir, { recursive: true });
@@ -134,6 +148,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     DJOBS_TASK_VALUES_IN: valuesIn,
     DJOBS_TASK_VALUES_OUT: valuesOut,
     DJOBS_NOTEBOOK_EXIT: exitFile,
+    DJOBS_TASK_ERROR_FILE: errorFile,
   };
 
   if (ctx.trace) env[START_TRACE_VARIABLE] = ctx.trace.file;
@@ -180,7 +195,8 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   }
   const notebookResult = fs.existsSync(exitFile) ? fs.readFileSync(exitFile, 'utf8') : undefined;
   if (outcome.exitCode !== 0) {
-    const message = errorMessageOf(tail.text(), outcome.exitCode, outcome.signal);
+    const reported = fs.existsSync(errorFile) ? fs.readFileSync(errorFile, 'utf8').trim() : '';
+    const message = reported || errorMessageOf(tail.text(), outcome.exitCode, outcome.signal);
     throw new AttemptFailure('FAILED', message, record({ errorMessage: message, exitCode: outcome.exitCode }));
   }
   let taskValues: Record<string, JsonValue>;

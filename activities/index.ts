@@ -1,6 +1,7 @@
 // The task activity: one attempt of one task. Every failure of the task itself is final for this
 // attempt (non-retryable); the workflow decides retries. Temporal retries only lost workers.
 import os from 'node:os';
+import path from 'node:path';
 import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { TaskFailureType, type TaskAttemptInput, type TaskAttemptRecord } from '../core';
@@ -9,6 +10,8 @@ import { killCgroup, type ContainmentChoice } from './containment';
 import { groupAlive, killGroup } from './process';
 import { PythonForkServers, type PythonForkServerOptions } from './python-fork-servers';
 import { groupsFromPrincipalsFile, runWithSecrets } from './secrets';
+import { TaskFiles, type TaskFileAccess } from './task-files';
+import { TaskInvalidError } from './commands';
 
 export { executeTaskAttempt, AttemptFailure } from './execute';
 
@@ -33,11 +36,20 @@ export interface ActivityDeps {
   principalsFile?: string;
   /** The Python fork server (DJOBS_PYTHON_FORK_SERVER, DJOBS_PYTHON_PRELOAD). @default on, nothing preloaded */
   pythonForkServer?: PythonForkServerOptions;
+  /** The workspace root (DJOBS_WORKSPACE_ROOT). @default `<dataDir>/workspace` */
+  workspaceRoot?: string;
+  /** Local folders every principal's task paths may name (DJOBS_CODE_ROOTS). */
+  codeRoots?: string[];
 }
 
 export function createActivities(deps: ActivityDeps) {
   const groupsOf = groupsFromPrincipalsFile(deps.principalsFile);
   const pythonForkServers = new PythonForkServers(deps.pythonForkServer);
+  const taskFiles = new TaskFiles({
+    workspaceRoot: deps.workspaceRoot ?? path.join(deps.dataDir, 'workspace'),
+    codeRoots: deps.codeRoots ?? [],
+    ...(deps.principalsFile ? { principalsFile: deps.principalsFile } : {}),
+  });
   return {
     async runTaskAttempt(input: TaskAttemptInput): Promise<TaskAttemptRecord> {
       killOrphanOfLostAttempt(activityInfo().heartbeatDetails as AttemptHeartbeat | undefined);
@@ -46,9 +58,12 @@ export function createActivities(deps: ActivityDeps) {
       heartbeat(details);
       const beat = setInterval(() => heartbeat(details), 500);
       try {
+        const files = await taskFiles.forAttempt(input.task).catch((err: Error) => err);
         return await runWithSecrets(input, { dataDir: deps.dataDir, groupsOf }, (resolved, secrets) =>
           executeTaskAttempt(resolved, {
             ...secrets,
+            env: { ...secrets.env, ...(files instanceof Error ? {} : files.env) },
+            resolveFile: fileResolver(files),
             dataDir: deps.dataDir,
             signal: cancellationSignal(),
             ...(deps.python ? { python: deps.python } : {}),
@@ -92,6 +107,14 @@ export function createActivities(deps: ActivityDeps) {
         clearInterval(beat);
       }
     },
+  };
+}
+
+/** The attempt's file resolver; when its principal could not be told, every file is refused with the reason. */
+function fileResolver(files: TaskFileAccess | Error): TaskFileAccess['resolve'] {
+  if (!(files instanceof Error)) return files.resolve;
+  return (p, what) => {
+    throw new TaskInvalidError(`${what} ${p} cannot be read: ${files.message}`);
   };
 }
 

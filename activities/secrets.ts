@@ -89,7 +89,7 @@ function usesDbutilsSecrets(input: TaskAttemptInput): boolean {
 }
 
 /** The run's `run_as` from its memo; child runs (for-each, run_job_task) take their parent's. */
-async function runAsOf(client: Client, workflowId: string): Promise<string> {
+export async function runAsOf(client: Client, workflowId: string): Promise<string> {
   let id: string | undefined = workflowId;
   for (let depth = 0; id && depth < 10; depth++) {
     const d = await client.workflow.getHandle(id).describe();

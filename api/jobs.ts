@@ -3,7 +3,7 @@
 // them resolve against the API's workspace directory.
 import type { FastifyInstance } from 'fastify';
 import { resolveJobSpec } from '../client';
-import { viewerKeywordsOf, type JobSettings } from '../core';
+import { viewerKeywordsOf, type JobSettings, type Principal } from '../core';
 import { aclFrom, checkRunAs } from './guards';
 import { jobForVersion, legacyTaskParameters, multiTaskSettings } from './legacy-2-0';
 import { decodeListingToken, encodeListingToken } from './page-tokens';
@@ -33,9 +33,18 @@ function mergeSettings(current: Params, changes: Params, remove: unknown[]): Par
   return next;
 }
 
-/** Settings as a request gives them (2.0's single-task format too), validated, with paths resolved. */
-export const settingsFrom = async (deps: ApiDeps, raw: unknown): Promise<JobSettings> =>
-  (await resolveJobSpec(multiTaskSettings(raw), deps.workspaceDir)).settings;
+/**
+ * Settings as a request gives them (2.0's single-task format too), validated, with paths resolved.
+ * Task paths: admins may name files on this machine (relative to workspaceDir); other principals
+ * workspace paths and the code roots only (docs/workspace.md).
+ */
+export const settingsFrom = async (deps: ApiDeps, raw: unknown, who: Principal): Promise<JobSettings> =>
+  (
+    await resolveJobSpec(multiTaskSettings(raw), deps.workspaceDir, {
+      localFiles: who.admin,
+      codeRoots: deps.codeRoots,
+    })
+  ).settings;
 
 const create = (deps: ApiDeps): Route => ({
   method: 'POST',
@@ -47,7 +56,7 @@ const create = (deps: ApiDeps): Route => ({
     checkRunAs(who, settings);
     // Jobs created through 2.2 queue by default, as on Databricks.
     if (version === '2.2' && settings.queue === undefined) settings.queue = { enabled: true };
-    return deps.client.createJob(await settingsFrom(deps, settings), {
+    return deps.client.createJob(await settingsFrom(deps, settings, who), {
       creator: { name: who.name, kind: who.kind },
       accessControlList: acl,
     });
@@ -96,7 +105,7 @@ const reset = (deps: ApiDeps): Route => ({
   handler: async (p, { who }) => {
     const settings = optionalObject(p.new_settings, 'new_settings');
     checkRunAs(who, settings);
-    await deps.client.resetJob(jobIdOf(p), await settingsFrom(deps, settings));
+    await deps.client.resetJob(jobIdOf(p), await settingsFrom(deps, settings, who));
     return {};
   },
 });
@@ -111,7 +120,7 @@ const update = (deps: ApiDeps): Route => ({
     const remove = stringList(p.fields_to_remove, 'fields_to_remove') ?? [];
     checkRunAs(who, changes);
     const current = (await deps.client.getJob(id)).settings as unknown as Params;
-    await deps.client.resetJob(id, await settingsFrom(deps, mergeSettings(current, changes, remove)));
+    await deps.client.resetJob(id, await settingsFrom(deps, mergeSettings(current, changes, remove), who));
     return {};
   },
 });

@@ -23,7 +23,7 @@ const submit = (deps: ApiDeps): Route => ({
     const runName = optionalString(run_name, 'run_name');
     const idempotencyToken = optionalString(idempotency_token, 'idempotency_token');
     checkRunAs(who, rest);
-    const settings = await settingsFrom(deps, { ...rest, ...(runName !== undefined ? { name: runName } : {}) });
+    const settings = await settingsFrom(deps, { ...rest, ...(runName !== undefined ? { name: runName } : {}) }, who);
     return deps.client.submitRun(settings, {
       user: who.name,
       accessControlList: acl,

@@ -60,6 +60,8 @@ export async function workerFor(
     taskQueue: config.taskQueue,
     dataDir: config.home,
     python: config.python,
+    workspaceRoot: config.workspaceRoot,
+    codeRoots: config.codeRoots,
     pythonForkServer: config.pythonForkServer,
     poolMaxTasks: config.poolMaxTasks,
     maxConcurrentTasks: config.workerMaxTasks,

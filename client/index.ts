@@ -28,6 +28,7 @@ export { isSettledRunView, liveRunViewSource, type LiveRunViewSource } from './r
 export { DEFAULT_POOL, getWorkerPool, listWorkerPools, type WorkerPool } from './worker-pools';
 export type { SecretScopes } from '../stores/secret-scopes';
 export type { NotificationDestinationStore } from '../stores/notification-destinations';
+export type { WorkspaceAcls } from '../stores/workspace-acls';
 export { djobsDataConverter } from '../encryption/data-converter';
 export { parseKeyRing, type KeyRing } from '../encryption/key-ring';
 export {

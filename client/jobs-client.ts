@@ -10,6 +10,7 @@ import type { Payload } from '@temporalio/common';
 import type { JobAccess, Run, RunState } from '../core';
 import { NotificationDestinationStore } from '../stores/notification-destinations';
 import { SecretScopes } from '../stores/secret-scopes';
+import { WorkspaceAcls } from '../stores/workspace-acls';
 import { ClientContext, type DurableJobsClientOptions } from './context';
 import { TemporalUnavailableError } from './errors';
 import { Jobs, type CreateJobOptions, type Job, type ListJobsPageOptions } from './jobs';
@@ -45,6 +46,8 @@ export class DurableJobsClient {
   readonly secretScopes: SecretScopes;
   /** Notification destinations, kept in Temporal with their secrets sealed (stores/notification-destinations.ts). */
   readonly notificationDestinations: NotificationDestinationStore;
+  /** Workspace object grants (the Permissions API of directories, notebooks and files; stores/workspace-acls.ts). */
+  readonly workspaceAcls: WorkspaceAcls;
   private readonly temporal: Client;
   private readonly jobs: Jobs;
   private readonly starts: RunStarts;
@@ -58,6 +61,7 @@ export class DurableJobsClient {
     temporalClients.set(this, temporal);
     this.secretScopes = SecretScopes.of(temporal);
     this.notificationDestinations = NotificationDestinationStore.of(temporal);
+    this.workspaceAcls = WorkspaceAcls.of(temporal);
     const ctx = new ClientContext(temporal, options);
     this.namespace = ctx.namespace;
     this.taskQueue = ctx.taskQueue;

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { validateJobSettings, type JobSettings, type SpecProblem } from '../core';
+import { PathProblem, taskPath, validateJobSettings, type JobSettings, type SpecProblem } from '../core';
 import { SpecValidationError } from './errors';
 
 export const NOTEBOOK_EXTENSIONS = ['.py', '.sql', '.ipynb', '.js', '.mjs', '.ts', '.sh'] as const;
@@ -69,20 +69,45 @@ export function parseSpecText(text: string, file: string): unknown {
   }
 }
 
+/**
+ * Where the author of a spec may point task files: `localFiles` (the default: the CLI's user, the
+ * API's admins) may name any file on this machine, relative to the spec; others only workspace,
+ * volume and DBFS paths, and files under `codeRoots` (docs/workspace.md).
+ */
+export interface PathRights {
+  localFiles: boolean;
+  codeRoots: readonly string[];
+}
+
+const LOCAL_FILES: PathRights = { localFiles: true, codeRoots: [] };
+
 /** Validate settings and resolve their file paths against `baseDir`; every problem at once. */
-export async function resolveJobSpec(raw: unknown, baseDir: string): Promise<LoadedSpec> {
+export async function resolveJobSpec(
+  raw: unknown,
+  baseDir: string,
+  rights: PathRights = LOCAL_FILES
+): Promise<LoadedSpec> {
   const result = validateJobSettings(raw);
   if (!result.ok) {
     // Still check files of whatever tasks are shaped well enough, so all problems come at once.
-    const problems = [...result.errors, ...resolveTaskFiles((raw as { tasks?: unknown })?.tasks, baseDir, 'check')];
+    const problems = [
+      ...result.errors,
+      ...resolveTaskFiles((raw as { tasks?: unknown })?.tasks, baseDir, 'check', rights),
+    ];
     throw new SpecValidationError(problems);
   }
   const settings = structuredClone(result.settings);
-  const problems = resolveTaskFiles(settings.tasks, baseDir, 'rewrite');
+  const problems = resolveTaskFiles(settings.tasks, baseDir, 'rewrite', rights);
   // A file-arrival location given as a relative path is relative to the spec, like task files.
   const fa = settings.trigger?.file_arrival;
   if (fa && !/^[a-z][a-z0-9+.-]*:\/\//i.test(fa.url) && !path.isAbsolute(fa.url))
     fa.url = path.resolve(baseDir, fa.url);
+  if (fa) {
+    const where = taskPath(fa.url) ?? { kind: 'local' as const, path: fa.url };
+    if (where instanceof PathProblem) problems.push({ path: 'trigger.file_arrival.url', message: where.message });
+    else if (where.kind === 'local' && !mayNameLocal(where.path, rights))
+      problems.push({ path: 'trigger.file_arrival.url', message: localRefused(fa.url) });
+  }
   if (problems.length > 0) throw new SpecValidationError(problems);
   return { settings, warnings: result.warnings, baseDir };
 }
@@ -110,7 +135,12 @@ function tasksWithPaths(tasks: unknown): Array<{ task: unknown; at: string }> {
  * Resolve every task file path against `baseDir` (`rewrite`: replace each by its absolute file;
  * `check`: only report problems, for specs that did not validate). One problem per bad path.
  */
-export function resolveTaskFiles(tasks: unknown, baseDir: string, mode: 'rewrite' | 'check'): SpecProblem[] {
+export function resolveTaskFiles(
+  tasks: unknown,
+  baseDir: string,
+  mode: 'rewrite' | 'check',
+  rights: PathRights = LOCAL_FILES
+): SpecProblem[] {
   const problems: SpecProblem[] = [];
   for (const { task, at } of tasksWithPaths(tasks)) {
     for (const field of TASK_FILE_FIELDS) {
@@ -121,7 +151,7 @@ export function resolveTaskFiles(tasks: unknown, baseDir: string, mode: 'rewrite
       const leaf = field.keys[field.keys.length - 1]!;
       const value = (parent as Record<string, unknown>)[leaf];
       if (typeof value !== 'string' || value === '') continue;
-      const r = resolveTaskFile(value, baseDir, field.discoverExtension);
+      const r = resolveTaskFile(value, baseDir, field.discoverExtension, rights);
       if (typeof r !== 'string') problems.push({ path: `${at}.${field.keys.join('.')}`, message: r.problem });
       else if (mode === 'rewrite') (parent as Record<string, unknown>)[leaf] = r;
     }
@@ -129,8 +159,31 @@ export function resolveTaskFiles(tasks: unknown, baseDir: string, mode: 'rewrite
   return problems;
 }
 
-/** The absolute file a task path names, discovering the notebook extension when it has none. */
-export function resolveTaskFile(p: string, baseDir: string, discoverExtension: boolean): string | { problem: string } {
+const mayNameLocal = (file: string, rights: PathRights): boolean =>
+  rights.localFiles || rights.codeRoots.some((d) => file === d || file.startsWith(d.endsWith('/') ? d : `${d}/`));
+
+const localRefused = (p: string) =>
+  `${p} is not a workspace path (/Workspace/..., /Volumes/..., dbfs:/...): only admins may name files on the server's disk, outside the code roots`;
+
+/**
+ * The file a task path names. Workspace, volume and DBFS paths stay as they are: the worker
+ * resolves them for the run's principal when the task starts (workspace/task-paths.ts). A local
+ * path becomes the absolute file (relative to `baseDir`, discovering the notebook extension when
+ * it has none), for authors who may name local files.
+ */
+export function resolveTaskFile(
+  p: string,
+  baseDir: string,
+  discoverExtension: boolean,
+  rights: PathRights = LOCAL_FILES
+): string | { problem: string } {
+  const where = taskPath(p);
+  if (where instanceof PathProblem) return { problem: where.message };
+  if (where?.kind === 'root') return p;
+  if (where?.kind === 's3')
+    return { problem: `${p}: task files on S3 are not supported; upload them to the workspace or a volume` };
+  if (!rights.localFiles && (where === undefined || !mayNameLocal(where.path, rights)))
+    return { problem: localRefused(p) };
   const local = p.replace(/^file:(\/\/)?/, '');
   const abs = path.resolve(baseDir, local);
   if (fs.existsSync(abs) && fs.statSync(abs).isFile()) return abs;

@@ -23,3 +23,6 @@ export * from './run/for-each';
 export * from './notifications/message';
 export * from './notifications/rules';
 export * from './notifications/run-message';
+export * from './workspace/paths';
+export * from './workspace/notebooks';
+export * from './workspace/acls';

@@ -7,7 +7,7 @@ import type { DataConverter } from '@temporalio/common';
 import { createActivities } from '../activities';
 import { djobsDataConverter } from '../encryption/data-converter';
 import { createPlanningActivities } from '../activities/planning';
-import { triggerActivities } from '../activities/file-stores';
+import { createTriggerActivities } from '../activities/file-stores';
 import type { ContainmentChoice } from '../activities/containment';
 import type { PythonForkServerOptions } from '../activities/python-fork-servers';
 import { createModelRegistryActivities } from '../activities/model-registry';
@@ -50,6 +50,10 @@ export interface DjobsWorkerOptions {
   poolMaxTasks?: Record<string, number>;
   /** Principals file (DJOBS_API_PRINCIPALS): groups that secret ACLs are checked against at run time. */
   principalsFile?: string;
+  /** The workspace root tasks and file-arrival triggers read (DJOBS_WORKSPACE_ROOT). @default `<dataDir>/workspace` */
+  workspaceRoot?: string;
+  /** Local folders every principal's task paths may name (DJOBS_CODE_ROOTS). */
+  codeRoots?: string[];
   /** Payload codec and failure converter (`djobsDataConverter`); default: plain payloads. */
   dataConverter?: DataConverter;
   /** Email notifications: SMTP, or (default) `.eml` files in `<dataDir>/outbox`. */
@@ -78,6 +82,9 @@ export function defaultWorkflowBundlePath(): string | undefined {
  */
 export const workflowActivationTimeout: { isolateExecutionTimeout: string } = { isolateExecutionTimeout: '60s' };
 
+const workspaceRoot = (opts: DjobsWorkerOptions): string =>
+  opts.workspaceRoot ?? process.env.DJOBS_WORKSPACE_ROOT ?? path.join(opts.dataDir, 'workspace');
+
 export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worker> {
   const activities = {
     ...createActivities({
@@ -87,9 +94,11 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
       ...(opts.containment ? { containment: opts.containment } : {}),
       ...(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
       ...(opts.principalsFile ? { principalsFile: opts.principalsFile } : {}),
+      workspaceRoot: workspaceRoot(opts),
+      ...(opts.codeRoots ? { codeRoots: opts.codeRoots } : {}),
     }),
     ...createPlanningActivities(opts.namespace, { poolMaxTasks: opts.poolMaxTasks ?? {} }),
-    ...triggerActivities,
+    ...createTriggerActivities(workspaceRoot(opts)),
     ...createModelRegistryActivities(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
     ...createNotificationActivities({
       email: opts.email ?? { from: 'durable-jobs <djobs@localhost>', outbox: path.join(opts.dataDir, 'outbox') },

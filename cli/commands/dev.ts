@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { DurableJobsClient, TemporalUnavailableError } from '../../client';
 import { loadConfig, type DjobsConfig } from '../../config';
@@ -47,6 +48,8 @@ export function configureDevCommand(program: Command): void {
     .option('--mlflow-port <port>', 'port of the MLflow tracking server (default: $DJOBS_MLFLOW_PORT or 5000)')
     .action(async (opts: DevOptions) =>
       runCommand(async () => {
+        // The worker reads the principals too (a run's principal: its groups, what files it may read).
+        if (opts.principals) process.env.DJOBS_API_PRINCIPALS = path.resolve(opts.principals);
         const config = loadConfig();
         // One embedded server per data directory: wait while another command holds it.
         const found = await findDevOrLockServer(config.home, 'dev', (line) => process.stderr.write(`${line}\n`));
@@ -105,6 +108,8 @@ export function configureDevCommand(program: Command): void {
                 host: opts.apiHost,
                 ...(opts.principals ? { principalsFile: opts.principals } : {}),
                 workspaceDir: process.cwd(),
+                workspaceRoot: config.workspaceRoot,
+                codeRoots: config.codeRoots,
                 log: (line) => process.stdout.write(`${line}\n`),
               })
             : undefined;

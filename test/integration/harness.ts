@@ -86,6 +86,8 @@ export async function startEngine(
     email?: EmailConfig;
     /** PagerDuty Events v2 endpoint of the engine's worker (a loopback receiver). */
     pagerdutyEventsUrl?: string;
+    /** The principals file the worker reads (secret READ, task paths of each run's principal). */
+    principalsFile?: string;
   } = {}
 ): Promise<Engine> {
   installTestRuntime();
@@ -121,6 +123,7 @@ export async function startEngine(
       ...(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
       ...(opts.email ? { email: opts.email } : {}),
       ...(opts.pagerdutyEventsUrl ? { pagerdutyEventsUrl: opts.pagerdutyEventsUrl } : {}),
+      ...(opts.principalsFile ? { principalsFile: opts.principalsFile } : {}),
     });
     running = worker.run();
   }
