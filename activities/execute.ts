@@ -16,6 +16,7 @@ import { mlflowTaskEnv, prepareExperiment } from './mlflow-env';
 import { endStream, runProcess, spawnSupervisor, Tail, type SupervisorStarter } from './process';
 import type { PythonForkServers } from './python-fork-servers';
 import { realPython } from './python-interpreter';
+import { prepareTaskRuntime, RuntimeSetupError } from './task-runtime';
 import type { OutputFilter } from './redaction';
 
 export type AttemptFailureKind = 'FAILED' | 'TIMEDOUT' | 'INVALID' | 'CANCELED';
@@ -74,6 +75,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   const log = fs.createWriteStream(logPath);
   const tail = new Tail(LOG_TAIL_BYTES);
   const contained: { mechanism?: ContainmentMechanism } = {}; // known once the attempt starts
+  const facts: Partial<TaskAttemptRecord> = {}; // its environment, its dbt artifacts
   const record = (extra: Partial<TaskAttemptRecord> = {}): TaskAttemptRecord => ({
     startTime,
     endTime: Date.now(),
@@ -82,6 +84,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     logTruncated: tail.truncated,
     taskValues: {},
     ...(contained.mechanism ? { containment: contained.mechanism } : {}),
+    ...facts,
     ...extra,
   });
   const emit = (chunk: Buffer) => {
@@ -94,10 +97,28 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     await endStream(log);
   };
 
-  const python = await realPython(ctx.python ?? process.env.DJOBS_PYTHON ?? 'python3');
+  const basePython = await realPython(ctx.python ?? process.env.DJOBS_PYTHON ?? 'python3');
+  let prepared;
+  try {
+    prepared = await prepareTaskRuntime(input, {
+      dataDir: ctx.dataDir,
+      basePython,
+      log: (text) => write(Buffer.from(text)),
+      signal: ctx.signal,
+    });
+  } catch (err) {
+    await closeLog();
+    if (ctx.signal.aborted) throw new AttemptFailure('CANCELED', 'Task was canceled.', record());
+    if (!(err instanceof RuntimeSetupError)) throw err;
+    const failed = record({ errorMessage: err.message, terminationCode: err.terminationCode });
+    throw new AttemptFailure('FAILED', err.message, failed);
+  }
+  if (prepared.environment) facts.environment = prepared.environment;
+  // An environment's interpreter runs the task (and has a fork server of its own).
+  const python = prepared.python ?? basePython;
   let cmd;
   try {
-    cmd = taskCommand(input.task, input.jobParameters, {
+    cmd = taskCommand(prepared.task, input.jobParameters, {
       python,
       warehouseFile: (id) => {
         const dir = path.join(ctx.dataDir, 'warehouses');
@@ -109,7 +130,14 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
         fs.writeFileSync(f, content);
         return f;
       },
+      scratchDir: (name) => {
+        const d = `${io}.${name}`;
+        fs.rmSync(d, { recursive: true, force: true });
+        fs.mkdirSync(d, { recursive: true });
+        return d;
+      },
     });
+    cmd.readOnlyPaths = [...(cmd.readOnlyPaths ?? []), ...prepared.readOnlyPaths];
   } catch (err) {
     const message = err instanceof TaskInvalidError ? err.message : String(err);
     write(Buffer.from(`${message}\n`));
@@ -121,6 +149,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...mlflowTaskEnv(input, process.env, ctx.mlflowTrackingUri),
+    ...prepared.env,
     ...(cmd.env ?? {}),
     ...(ctx.env ?? {}),
     PYTHONUNBUFFERED: '1',
@@ -171,6 +200,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   }
   await closeLog();
   ctx.trace?.mark('worker: log closed');
+  if (cmd.dbtArtifacts && fs.existsSync(cmd.dbtArtifacts)) facts.dbtArtifacts = cmd.dbtArtifacts;
   contained.mechanism = outcome.containment; // the cgroup may have been refused to the task
 
   if (outcome.canceled) throw new AttemptFailure('CANCELED', 'Task was canceled.', record());

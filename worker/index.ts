@@ -7,6 +7,7 @@ import type { DataConverter } from '@temporalio/common';
 import { createActivities } from '../activities';
 import { djobsDataConverter } from '../encryption/data-converter';
 import { createPlanningActivities } from '../activities/planning';
+import { createGitSourceActivities } from '../activities/git-source';
 import { triggerActivities } from '../activities/file-stores';
 import type { ContainmentChoice } from '../activities/containment';
 import type { PythonForkServerOptions } from '../activities/python-fork-servers';
@@ -17,6 +18,7 @@ import type {
   NotificationActivities,
   PlanningActivities,
   TaskActivities,
+  GitSourceActivities,
   TriggerActivities,
 } from '../workflows/definitions';
 import { projectRoot } from '../config/project-root';
@@ -89,6 +91,7 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
       ...(opts.principalsFile ? { principalsFile: opts.principalsFile } : {}),
     }),
     ...createPlanningActivities(opts.namespace, { poolMaxTasks: opts.poolMaxTasks ?? {} }),
+    ...createGitSourceActivities(opts.dataDir),
     ...triggerActivities,
     ...createModelRegistryActivities(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
     ...createNotificationActivities({
@@ -97,7 +100,7 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
       ...(opts.pagerdutyEventsUrl ? { pagerdutyEventsUrl: opts.pagerdutyEventsUrl } : {}),
     }),
     // The interfaces the workflows call: a drift between them and these implementations fails compilation.
-  } satisfies TaskActivities & PlanningActivities & TriggerActivities & NotificationActivities;
+  } satisfies TaskActivities & GitSourceActivities & PlanningActivities & TriggerActivities & NotificationActivities;
   const common: WorkerOptions = {
     connection: opts.connection,
     namespace: opts.namespace,
