@@ -7,7 +7,7 @@ import type { JobSettings, Library, Task } from '../schema';
 import type { TaskAttemptInput } from './task-attempt';
 
 /** The dbt the embedded warehouse runs: dbt-core with the DuckDB adapter, on DuckDB's storage version of the SQL runner. */
-export const DBT_REQUIREMENTS = ['dbt-core==1.12.6', 'dbt-duckdb==1.11.1', 'duckdb==1.5.6'] as const;
+export const DBT_REQUIREMENTS = ['dbt-core==1.11.16', 'dbt-duckdb==1.11.1', 'duckdb==1.5.6'] as const;
 
 /** Python packages to install into a task's environment, as pip requirement lines. */
 export interface PythonEnvironmentSpec {

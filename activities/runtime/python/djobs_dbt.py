@@ -69,6 +69,10 @@ def main():
     else:
         profiles_dir = args.profiles_dir
     os.chdir(project)
+    # A task reaches package registries only: no usage statistics, no version check.
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("DBT_VERSION_CHECK", "false")
+    os.environ.setdefault("DBT_USE_COLORS", "false")
     from dbt.cli.main import dbtRunner
 
     failed = None
