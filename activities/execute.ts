@@ -60,6 +60,9 @@ export function attemptLogPath(
   return path.join(dataDir, 'logs', `run-${input.runId}`, input.task.task_key, `attempt-${input.attemptNumber}.log`);
 }
 
+/** The log of what an attempt's setup did (its environment's install, its checkout), beside its log. */
+export const setupLogPath = (logPath: string): string => logPath.replace(/\.log$/, '.setup.log');
+
 export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteContext): Promise<TaskAttemptRecord> {
   const startTime = Date.now();
   ctx.trace?.mark('worker: attempt starts');
@@ -70,7 +73,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   const valuesIn = `${io}.values-in.json`;
   const valuesOut = `${io}.values-out.jsonl`;
   const exitFile = `${io}.notebook-exit`;
-  for (const f of [valuesOut, exitFile]) fs.rmSync(f, { force: true });
+  for (const f of [valuesOut, exitFile, setupLogPath(logPath)]) fs.rmSync(f, { force: true });
 
   const log = fs.createWriteStream(logPath);
   const tail = new Tail(LOG_TAIL_BYTES);
@@ -103,10 +106,12 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     prepared = await prepareTaskRuntime(input, {
       dataDir: ctx.dataDir,
       basePython,
-      log: (text) => write(Buffer.from(text)),
+      // Installs and checkouts write to a log of their own: the task's log stays its program's.
+      log: (text) => fs.appendFileSync(setupLogPath(logPath), text),
       signal: ctx.signal,
     });
   } catch (err) {
+    if (err instanceof RuntimeSetupError) write(Buffer.from(`${err.message}\n`));
     await closeLog();
     if (ctx.signal.aborted) throw new AttemptFailure('CANCELED', 'Task was canceled.', record());
     if (!(err instanceof RuntimeSetupError)) throw err;

@@ -27,6 +27,7 @@ def facts(run):
     for t in run.tasks:
         output = w.jobs.get_run_output(run_id=t.run_id)
         out[t.task_key] = {
+            "run_id": t.run_id,
             "result": t.state.result_state.value if t.state.result_state else None,
             "setup_duration": t.setup_duration,
             "execution_duration": t.execution_duration,

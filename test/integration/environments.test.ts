@@ -8,12 +8,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setupLogPath } from '../../activities/execute';
 import { createApiServer } from '../../api/server';
 import { ensurePythonSdk, pythonSdkDir, runCompatScript } from '../helpers/compat';
 import { buildFixtureWheel, shareUvCache } from '../helpers/python-build';
 import { adminTokens, useEngine } from './harness';
 
 interface TaskFacts {
+  run_id: number;
   result: string | null;
   setup_duration: number;
   execution_duration: number;
@@ -60,6 +62,9 @@ describe('environments, libraries and python_wheel_task through the Python SDK',
   afterAll(async () => {
     await app?.close();
   });
+  /** What the attempt's setup wrote (its environment's install or reuse), beside its log. */
+  const setupLog = async (t: TaskFacts) =>
+    fs.readFileSync(setupLogPath((await engine.client.getRunOutput(t.run_id)).log_path!), 'utf8');
 
   it('runs the entry points of a wheel installed from the environment, with Databricks argv and the environment variables', () => {
     const { result, tasks } = scenarios.first!;
@@ -72,14 +77,15 @@ describe('environments, libraries and python_wheel_task through the Python SDK',
     expect(tasks!.fallback!.logs).toContain('hello_wheel.fallback argv ["hello_wheel", "a", "b"]');
   });
 
-  it('installs the environment once: the second run reuses it, its setup close to nothing', () => {
+  it('installs the environment once: the second run reuses it, its setup close to nothing', async () => {
     const first = scenarios.first!.tasks!.console!;
     const second = scenarios.second!.tasks!.console!;
     expect(scenarios.second!.result).toBe('SUCCESS');
-    expect(first.logs).toMatch(/environment [0-9a-f]{32} installed in \d+\.\d\d s/);
-    expect(second.logs).toMatch(/environment [0-9a-f]{32} reused in \d+\.\d\d s/);
-    // The tasks after the first one in the first run reuse it too.
-    expect(scenarios.first!.tasks!.fallback!.logs).toMatch(/reused in/);
+    expect(await setupLog(first)).toMatch(/environment [0-9a-f]{32} installed in \d+\.\d\d s/);
+    expect(await setupLog(second)).toMatch(/environment [0-9a-f]{32} reused in \d+\.\d\d s/);
+    // The tasks after the first one in the first run reuse it too; the task's own log is its program's.
+    expect(await setupLog(scenarios.first!.tasks!.fallback!)).toMatch(/reused in/);
+    expect(first.logs).not.toContain('djobs:');
     console.log(
       `environment setup: first run ${first.setup_duration} ms (install), second run ${second.setup_duration} ms (reuse)`
     );
@@ -90,10 +96,10 @@ describe('environments, libraries and python_wheel_task through the Python SDK',
     expect(keys).toHaveLength(2);
   });
 
-  it('builds an environment once when two tasks start on it together', () => {
+  it('builds an environment once when two tasks start on it together', async () => {
     const { result, tasks } = scenarios.race!;
     expect(result).toBe('SUCCESS');
-    const logs = [tasks!.left!.logs, tasks!.right!.logs];
+    const logs = [await setupLog(tasks!.left!), await setupLog(tasks!.right!)];
     expect(logs.filter((l) => /environment [0-9a-f]{32} installed in/.test(l))).toHaveLength(1);
     expect(logs.filter((l) => /environment [0-9a-f]{32} reused in/.test(l))).toHaveLength(1);
     expect(logs.filter((l) => l.includes('djobs: installing'))).toHaveLength(1);
