@@ -19,18 +19,15 @@ export function shareUvCache(): void {
   process.env.DJOBS_UV_CACHE_DIR = path.join(root, '.tools', 'uv-cache');
 }
 
-/** Build the wheel of `test/fixtures/<project>` into `outDir`; its path. */
+/** Build the wheel of `project` (a directory, or the name of one in test/fixtures) into `outDir`; its path. */
 export function buildFixtureWheel(project: string, outDir: string): string {
+  const source = path.isAbsolute(project) ? project : path.join(root, 'test', 'fixtures', project);
   fs.mkdirSync(outDir, { recursive: true });
-  execFileSync(
-    ensureUv(),
-    ['build', '--wheel', '--quiet', '--out-dir', outDir, path.join(root, 'test', 'fixtures', project)],
-    {
-      env: { ...process.env, UV_CACHE_DIR: path.join(root, '.tools', 'uv-cache') },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    }
-  );
+  execFileSync(ensureUv(), ['build', '--wheel', '--quiet', '--out-dir', outDir, source], {
+    env: { ...process.env, UV_CACHE_DIR: path.join(root, '.tools', 'uv-cache') },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const wheel = fs.readdirSync(outDir).find((f) => f.endsWith('.whl'));
-  if (!wheel) throw new Error(`uv build made no wheel of test/fixtures/${project}`);
+  if (!wheel) throw new Error(`uv build made no wheel of ${source}`);
   return path.join(outDir, wheel);
 }
