@@ -73,9 +73,8 @@ describe('djobs CLI', () => {
       file,
       JSON.stringify({
         name: 'deep',
-        tasks: [{ task_key: 't', shell_command_task: { command: 'true' } }],
-        git_source: deep,
-        environments: [{ environment_key: 'e', spec: deep }],
+        tasks: [{ task_key: 't', shell_command_task: { command: 'true' }, compute: deep }],
+        deployment: deep,
         job_clusters: [{ job_cluster_key: 'c', new_cluster: deep }],
       })
     );
@@ -84,7 +83,7 @@ describe('djobs CLI', () => {
     const at = (where: string) =>
       `error: ${where}${'.a'.repeat(32)}: expected at most 32 levels of nesting, found deeper`;
     expect(r.stdout.trim().split('\n').sort()).toEqual(
-      [at('git_source'), at('environments[0].spec'), at('job_clusters[0].new_cluster')].sort()
+      [at('deployment'), at('tasks[0].compute'), at('job_clusters[0].new_cluster')].sort()
     );
     expect(r.stderr).not.toContain('    at ');
   });
