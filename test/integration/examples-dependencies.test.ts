@@ -1,6 +1,6 @@
-// The examples of packaged, dbt and Git-sourced jobs run here: examples/python-wheel (its wheel
-// built by this test), examples/dbt and examples/git-source (its repo/ pushed to a local bare
-// repository, which git_url then names).
+// The examples of packaged and Git-sourced jobs run here: examples/python-wheel (its wheel built by
+// this test) and examples/git-source (its repo/ pushed to a local bare repository, which git_url
+// then names). examples/dbt runs in test/dbt/examples-dbt.test.ts.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,7 +11,7 @@ import { resultsByKey, useEngine } from './harness';
 
 const examples = path.resolve(__dirname, '..', '..', 'examples');
 
-describe('examples of dependencies, dbt and Git', () => {
+describe('examples of dependencies and Git', () => {
   shareUvCache();
   const engine = useEngine('examples dependencies');
 
@@ -26,16 +26,6 @@ describe('examples of dependencies, dbt and Git', () => {
     expect(resultsByKey(run)).toEqual({ greet: 'SUCCESS', shout: 'SUCCESS' });
     expect((await engine.client.getRunOutput(run.run_id, 'greet')).logs).toBe('Hello, Ada!\n');
     expect((await engine.client.getRunOutput(run.run_id, 'shout')).logs).toBe('DURABLE JOBS\n');
-  }, 600_000);
-
-  it('dbt: seed, run and test, then SQL on the model dbt built', async () => {
-    const { settings } = await loadJobSpecFile(path.join(examples, 'dbt', 'job.yaml'));
-    const run = await engine.client.waitForRun((await engine.client.submitRun(settings)).run_id, {
-      timeoutMs: 600_000,
-    });
-    expect(resultsByKey(run)).toEqual({ dbt: 'SUCCESS', top_customers: 'SUCCESS' });
-    const top = (await engine.client.getRunOutput(run.run_id, 'top_customers')).logs ?? '';
-    expect(top).toMatch(/margaret\s*\|\s*30\s*\n\s*ada\s*\|\s*25/);
   }, 600_000);
 
   it('git-source: the tasks read the commit of the branch, which the run records', async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../api/server';
 import { ensurePythonSdk, pythonSdkDir, runCompatScript } from '../helpers/compat';
 import { shareUvCache } from '../helpers/python-build';
-import { adminTokens, useEngine } from './harness';
+import { adminTokens, useEngine } from '../integration/harness';
 
 interface DbtFacts {
   run: string;
