@@ -3,22 +3,22 @@
 // is a digest of what the environment holds (the interpreter, the requirement lines and the
 // content of the local files they name). The worker builds an environment once, under a lock
 // shared by every attempt and every worker of that data directory, and reuses it across tasks
-// and runs; environments unused for DJOBS_ENVIRONMENT_MAX_AGE_DAYS (default 7) are removed.
+// and runs; environments unused for DJOBS_ENVIRONMENT_MAX_AGE_DAYS (default 7) are removed
+// (unused-dirs.ts).
 import { execFile, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PythonEnvironmentSpec } from '../core';
 import { projectRoot } from '../config/project-root';
-import { isLocked, withDirLock } from './dir-lock';
+import { withDirLock } from './dir-lock';
+import { markUsed, maxUnusedAgeMs, removeUnused } from './unused-dirs';
 
 /** The uv release scripts/ensure-uv.cjs installs (part of every environment's key). */
 export const UV_VERSION = '0.13.10';
 /** Bumped when the layout of an environment changes, so older ones are never reused. */
 const LAYOUT = 1;
 const MARKER = '.djobs-environment.json';
-const LAST_USED = '.djobs-last-used';
-const DEFAULT_MAX_AGE_DAYS = 7;
 
 /**
  * The Python of each Databricks serverless environment version
@@ -263,39 +263,9 @@ export async function readyEnvironment(
     if (ctx.signal?.aborted) throw err;
     throw new EnvironmentInstallError((err as Error).message);
   }
-  fs.writeFileSync(path.join(dir, LAST_USED), '');
+  markUsed(dir);
   const setupMs = Date.now() - started;
   ctx.log(`djobs: ${what}: environment ${key} ${built ? 'installed' : 'reused'} in ${(setupMs / 1000).toFixed(2)} s\n`);
-  if (built) collectEnvironments(root, maxAgeMs());
+  if (built) removeUnused(root, maxUnusedAgeMs());
   return { key, dir, python: path.join(dir, 'bin', 'python'), bin: path.join(dir, 'bin'), reused: !built, setupMs };
-}
-
-function maxAgeMs(): number {
-  const days = Number(process.env.DJOBS_ENVIRONMENT_MAX_AGE_DAYS ?? DEFAULT_MAX_AGE_DAYS);
-  return (Number.isFinite(days) && days > 0 ? days : DEFAULT_MAX_AGE_DAYS) * 24 * 3600 * 1000;
-}
-
-/**
- * Remove environments nobody used for `maxAgeMs` (and half-built ones as old), except those being
- * built. A removal first renames the environment away, so no attempt starts in a half-removed one.
- */
-export function collectEnvironments(root: string, maxAge: number, now = Date.now()): string[] {
-  const removed: string[] = [];
-  for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
-    if (!entry.isDirectory() || entry.name.startsWith('.') || entry.name.endsWith('.lock')) continue;
-    const dir = path.join(root, entry.name);
-    if (isLocked(dir)) continue;
-    const used = [LAST_USED, MARKER].map((f) => fs.statSync(path.join(dir, f), { throwIfNoEntry: false })?.mtimeMs);
-    const last = Math.max(used[0] ?? 0, used[1] ?? 0, used[0] || used[1] ? 0 : fs.statSync(dir).mtimeMs);
-    if (now - last <= maxAge) continue;
-    const trash = path.join(root, `.removing-${entry.name}-${process.pid}`);
-    try {
-      fs.renameSync(dir, trash);
-      fs.rmSync(trash, { recursive: true, force: true });
-      removed.push(entry.name);
-    } catch {
-      // Another worker removed or took it first.
-    }
-  }
-  return removed;
 }

@@ -2,7 +2,8 @@
 // `<dataDir>/git/repos` (fetched under a lock shared by every attempt and worker of that data
 // directory), and one read-only checkout per commit under `<dataDir>/git/checkouts`, which every
 // Git-sourced task of every run on that commit reads its paths from. A run decides its commit
-// once (`resolveGitCommit`, an activity); its tasks ask for that commit's checkout.
+// once (`resolveGitCommit`, an activity); its tasks ask for that commit's checkout. Checkouts no
+// run read for DJOBS_ENVIRONMENT_MAX_AGE_DAYS (default 7) are removed (unused-dirs.ts).
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import type { GitCheckoutRef } from '../core';
 import type { GitSourceActivities, GitSourceRef } from '../workflows/definitions';
 import { withDirLock } from './dir-lock';
+import { markUsed, maxUnusedAgeMs, removeUnused } from './unused-dirs';
 
 /** The repository, ref or commit cannot be had: `message` is git's own account. */
 export class GitCheckoutError extends Error {
@@ -113,6 +115,7 @@ export async function checkoutCommit(dataDir: string, ref: GitCheckoutRef, signa
   const sparse = ref.sparsePatterns?.length ? `-${digest(ref.sparsePatterns.join('\n')).slice(0, 8)}` : '';
   const dir = path.join(gitRoot(dataDir), 'checkouts', `${digest(ref.url).slice(0, 12)}-${ref.commit}${sparse}`);
   const ready = () => fs.existsSync(path.join(dir, MARKER));
+  let built = false;
   await withDirLock(
     dir,
     ready,
@@ -149,9 +152,13 @@ export async function checkoutCommit(dataDir: string, ref: GitCheckoutRef, signa
       fs.writeFileSync(path.join(tmp, MARKER), `${ref.url}\n${ref.commit}\n`);
       makeReadOnly(tmp);
       fs.renameSync(tmp, dir);
+      built = true;
     },
     signal
   );
+  markUsed(dir);
+  // Checkouts of commits no run read for the maximum age go (the clones stay: fetches are cheap).
+  if (built) removeUnused(path.dirname(dir), maxUnusedAgeMs());
   return dir;
 }
 

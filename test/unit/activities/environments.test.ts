@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { collectEnvironments, environmentKey } from '../../../activities/environments';
+import { environmentKey } from '../../../activities/environments';
+import { markUsed, removeUnused } from '../../../activities/unused-dirs';
 import { parseEnvFile, RuntimeSetupError } from '../../../activities/task-runtime';
 import { wheelArguments } from '../../../activities/wheel-task';
 
@@ -21,24 +22,26 @@ describe('task environments', () => {
     expect(environmentKey('/usr/bin/python3', ['six==1.16.0', whl])).not.toBe(a);
   });
 
-  it('are removed once unused for the maximum age, unless being built', () => {
+  it('are removed once unused for the maximum age, unless being built, read-only ones too', () => {
     const root = tmp();
     const make = (name: string, ageMs: number) => {
       const dir = path.join(root, name);
-      fs.mkdirSync(dir);
-      fs.writeFileSync(path.join(dir, '.djobs-environment.json'), '{}');
-      fs.writeFileSync(path.join(dir, '.djobs-last-used'), '');
+      fs.mkdirSync(path.join(dir, 'sub'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'sub', 'file'), 'x');
+      fs.chmodSync(path.join(dir, 'sub'), 0o555); // as a Git checkout is
       const t = (Date.now() - ageMs) / 1000;
-      for (const f of ['.djobs-environment.json', '.djobs-last-used']) fs.utimesSync(path.join(dir, f), t, t);
+      fs.utimesSync(dir, t, t);
     };
     const day = 24 * 3600 * 1000;
     make('fresh', day);
     make('old', 10 * day);
+    make('used-now', 10 * day);
+    markUsed(path.join(root, 'used-now'));
     make('building', 10 * day);
     fs.mkdirSync(path.join(root, 'building.lock'));
     fs.mkdirSync(path.join(root, '.uv-cache'));
-    expect(collectEnvironments(root, 7 * day)).toEqual(['old']);
-    expect(fs.readdirSync(root).sort()).toEqual(['.uv-cache', 'building', 'building.lock', 'fresh']);
+    expect(removeUnused(root, 7 * day)).toEqual(['old']);
+    expect(fs.readdirSync(root).sort()).toEqual(['.uv-cache', 'building', 'building.lock', 'fresh', 'used-now']);
   });
 
   it('.env files: KEY=VALUE lines, comments and blank lines; anything else fails the attempt', () => {
