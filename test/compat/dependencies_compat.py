@@ -70,6 +70,12 @@ wheel_job = w.jobs.create(
             python_wheel_task=jobs.PythonWheelTask(package_name="hello-wheel", entry_point="report", parameters=["x", "y"]),
         ),
         jobs.Task(
+            task_key="from_libraries",
+            depends_on=[jobs.TaskDependency(task_key="console")],
+            libraries=[compute.Library(whl=wheel)],
+            python_wheel_task=jobs.PythonWheelTask(package_name="hello-wheel", entry_point="hello"),
+        ),
+        jobs.Task(
             task_key="fallback",
             environment_key="wheel_env",
             depends_on=[jobs.TaskDependency(task_key="console")],

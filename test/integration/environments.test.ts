@@ -75,6 +75,18 @@ describe('environments, libraries and python_wheel_task through the Python SDK',
     expect(tasks!.console!.logs).toContain('MY_VAR from environment_variables');
     expect(tasks!.other_group!.logs).toContain('hello_wheel.report argv ["hello-wheel", "x", "y"]');
     expect(tasks!.fallback!.logs).toContain('hello_wheel.fallback argv ["hello_wheel", "a", "b"]');
+    // A fork of the environment's own warm interpreter (one fork server per environment).
+    expect(tasks!.console!.logs).toMatch(/started as fork-server from \S+\/environments\/[0-9a-f]{32}\/bin\/python/);
+  });
+
+  it("installs a wheel from the task's libraries: the same content as the environment's, so the same environment", async () => {
+    const t = scenarios.first!.tasks!.from_libraries!;
+    expect(t.result).toBe('SUCCESS');
+    expect(t.logs).toContain('hello_wheel.main argv ["hello-wheel"] six 1.16.0');
+    const keyOf = (logs: string) => /environments\/([0-9a-f]{32})\/bin\/python/.exec(logs)?.[1];
+    expect(keyOf(t.logs)).toBeDefined();
+    expect(keyOf(t.logs)).toBe(keyOf(scenarios.first!.tasks!.console!.logs));
+    expect(await setupLog(t)).toMatch(/task libraries: environment [0-9a-f]{32} reused in/);
   });
 
   it('installs the environment once: the second run reuses it, its setup close to nothing', async () => {
@@ -92,7 +104,7 @@ describe('environments, libraries and python_wheel_task through the Python SDK',
     expect(first.setup_duration).toBeGreaterThan(0);
     expect(second.setup_duration).toBeLessThan(first.setup_duration);
     const keys = fs.readdirSync(path.join(engine.dataDir, 'environments')).filter((f) => /^[0-9a-f]{32}$/.test(f));
-    // One for the wheel job, one for the race, none for the failed install (removed).
+    // The wheel job's (its libraries' task too), the race's; none for the failed install.
     expect(keys).toHaveLength(2);
   });
 
