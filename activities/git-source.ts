@@ -46,7 +46,8 @@ function git(args: string[], signal?: AbortSignal): Promise<{ code: number | nul
 
 async function gitOrThrow(args: string[], what: string, signal?: AbortSignal): Promise<string> {
   const r = await git(args, signal);
-  if (r.code !== 0) throw new GitCheckoutError(`${what}: ${(r.err || r.out).trim().split('\n').slice(-5).join(' ')}`);
+  const detail = (r.err || r.out).trim().split('\n').slice(-5).join(' ');
+  if (r.code !== 0) throw new GitCheckoutError(detail ? `${what}: ${detail}` : `${what}.`);
   return r.out;
 }
 

@@ -1,13 +1,25 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { environmentKey } from '../../../activities/environments';
 import { markUsed, removeUnused } from '../../../activities/unused-dirs';
 import { parseEnvFile, RuntimeSetupError } from '../../../activities/task-runtime';
 import { wheelArguments } from '../../../activities/wheel-task';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-env-'));
+const made: string[] = [];
+const tmp = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-env-'));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of made) {
+    execFileSync('chmod', ['-R', 'u+w', dir]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 describe('task environments', () => {
   it('are keyed by content: the interpreter, the lines, and the bytes of the local files they name', () => {
