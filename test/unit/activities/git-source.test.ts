@@ -61,11 +61,11 @@ describe('git_source on the worker', () => {
   });
 
   it("reports a missing branch or repository in git's words, not as an activity failure", async () => {
-    const { resolveGitCommit } = createGitSourceActivities(dataDir);
-    expect(await resolveGitCommit({ git_url: url, git_branch: 'nope' })).toEqual({
+    const activities = createGitSourceActivities(dataDir);
+    expect(await activities.resolveGitCommit({ git_url: url, git_branch: 'nope' })).toEqual({
       error: `${url} has no branch nope.`,
     });
-    const missing = await resolveGitCommit({ git_url: `file://${dir}/missing.git`, git_branch: 'main' });
+    const missing = await activities.resolveGitCommit({ git_url: `file://${dir}/missing.git`, git_branch: 'main' });
     expect('error' in missing && missing.error).toMatch(
       /^Could not clone file:\/\/.*missing\.git: fatal: .*does not appear to be a git repository/
     );
