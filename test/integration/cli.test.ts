@@ -57,7 +57,7 @@ describe('djobs CLI', () => {
     expect(r.code).toBe(2);
     expect(r.stdout.trim().split('\n')).toEqual([
       'error: tasks[0].run_if: expected one of ALL_SUCCESS, AT_LEAST_ONE_SUCCESS, NONE_FAILED, ALL_DONE, AT_LEAST_ONE_FAILED, ALL_FAILED, found "X"',
-      'error: tasks[1]: expected exactly one task type (notebook_task, spark_python_task, sql_task, shell_command_task, condition_task, run_job_task, for_each_task), found none',
+      'error: tasks[1]: expected exactly one task type (notebook_task, spark_python_task, python_wheel_task, dbt_task, sql_task, shell_command_task, condition_task, run_job_task, for_each_task), found none',
       'error: tasks[1].depends_on[0].task_key: expected the task_key of another task in this job, found "zz"',
     ]);
     const ok = await djobs(['validate', path.join(root, 'examples', 'etl', 'job.json')], {});
