@@ -238,11 +238,13 @@ export async function readyEnvironment(
   const ready = () => fs.existsSync(marker);
   const what = spec.environmentKey !== undefined ? `environment "${spec.environmentKey}"` : 'task libraries';
   let built = false;
+  let building = false; // this attempt holds the lock and builds (a half-built one is its to remove)
   try {
     await withDirLock(
       dir,
       ready,
       async () => {
+        building = true;
         ctx.log(
           `djobs: installing ${what} into environment ${key}: ${spec.requirements.join(' ') || '(no packages)'}\n`
         );
@@ -258,7 +260,7 @@ export async function readyEnvironment(
       ctx.signal
     );
   } catch (err) {
-    if (!built) fs.rmSync(dir, { recursive: true, force: true });
+    if (building && !built) fs.rmSync(dir, { recursive: true, force: true });
     if (err instanceof EnvironmentInstallError) throw err;
     if (ctx.signal?.aborted) throw err;
     throw new EnvironmentInstallError((err as Error).message);
