@@ -16,6 +16,7 @@ import { mlflowTaskEnv, prepareExperiment } from './mlflow-env';
 import { endStream, runProcess, spawnSupervisor, Tail, type SupervisorStarter } from './process';
 import type { PythonForkServers } from './python-fork-servers';
 import { realPython } from './python-interpreter';
+import { prepareTaskRuntime, RuntimeSetupError } from './task-runtime';
 import type { OutputFilter } from './redaction';
 
 export type AttemptFailureKind = 'FAILED' | 'TIMEDOUT' | 'INVALID' | 'CANCELED';
@@ -63,12 +64,35 @@ const existingFile: CommandContext['resolveFile'] = (p, what) => {
   return p;
 };
 
+/**
+ * Files of the run's Git checkout are the task's to read whoever it runs as (their real path stays
+ * in the checkout: a symlink of the repository cannot lead out); other paths as `resolve` decides.
+ */
+function inCheckoutOr(
+  checkout: string | undefined,
+  resolve: CommandContext['resolveFile']
+): CommandContext['resolveFile'] {
+  if (checkout === undefined) return resolve;
+  const root = fs.realpathSync(checkout);
+  return (p, what, discoverExtension) => {
+    if (!path.isAbsolute(p) || !(p === checkout || p.startsWith(`${checkout}/`)))
+      return resolve(p, what, discoverExtension);
+    const real = fs.existsSync(p) ? fs.realpathSync(p) : undefined;
+    if (!real || !real.startsWith(`${root}/`) || !fs.statSync(real).isFile())
+      throw new TaskInvalidError(`${what} ${p} does not exist.`);
+    return real;
+  };
+}
+
 export function attemptLogPath(
   dataDir: string,
   input: Pick<TaskAttemptInput, 'runId' | 'task' | 'attemptNumber'>
 ): string {
   return path.join(dataDir, 'logs', `run-${input.runId}`, input.task.task_key, `attempt-${input.attemptNumber}.log`);
 }
+
+/** The log of what an attempt's setup did (its environment's install, its checkout), beside its log. */
+export const setupLogPath = (logPath: string): string => logPath.replace(/\.log$/, '.setup.log');
 
 export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteContext): Promise<TaskAttemptRecord> {
   const startTime = Date.now();
@@ -82,11 +106,12 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   const exitFile = `${io}.notebook-exit`;
   // The runtime's own words for a failure (a notebook names the cell), preferred to the log's tail.
   const errorFile = `${io}.error`;
-  for (const f of [valuesOut, exitFile, errorFile]) fs.rmSync(f, { force: true });
+  for (const f of [valuesOut, exitFile, errorFile, setupLogPath(logPath)]) fs.rmSync(f, { force: true });
 
   const log = fs.createWriteStream(logPath);
   const tail = new Tail(LOG_TAIL_BYTES);
   const contained: { mechanism?: ContainmentMechanism } = {}; // known once the attempt starts
+  const facts: Partial<TaskAttemptRecord> = {}; // its environment, its dbt artifacts
   const record = (extra: Partial<TaskAttemptRecord> = {}): TaskAttemptRecord => ({
     startTime,
     endTime: Date.now(),
@@ -95,6 +120,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     logTruncated: tail.truncated,
     taskValues: {},
     ...(contained.mechanism ? { containment: contained.mechanism } : {}),
+    ...facts,
     ...extra,
   });
   const emit = (chunk: Buffer) => {
@@ -107,12 +133,32 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     await endStream(log);
   };
 
-  const python = await realPython(ctx.python ?? process.env.DJOBS_PYTHON ?? 'python3');
+  const basePython = await realPython(ctx.python ?? process.env.DJOBS_PYTHON ?? 'python3');
+  let prepared;
+  try {
+    prepared = await prepareTaskRuntime(input, {
+      dataDir: ctx.dataDir,
+      basePython,
+      // Installs and checkouts write to a log of their own: the task's log stays its program's.
+      log: (text) => fs.appendFileSync(setupLogPath(logPath), text),
+      signal: ctx.signal,
+    });
+  } catch (err) {
+    if (err instanceof RuntimeSetupError) write(Buffer.from(`${err.message}\n`));
+    await closeLog();
+    if (ctx.signal.aborted) throw new AttemptFailure('CANCELED', 'Task was canceled.', record());
+    if (!(err instanceof RuntimeSetupError)) throw err;
+    const failed = record({ errorMessage: err.message, terminationCode: err.terminationCode });
+    throw new AttemptFailure('FAILED', err.message, failed);
+  }
+  if (prepared.environment) facts.environment = prepared.environment;
+  // An environment's interpreter runs the task (and has a fork server of its own).
+  const python = prepared.python ?? basePython;
   let cmd;
   try {
-    cmd = taskCommand(input.task, input.jobParameters, {
+    cmd = taskCommand(prepared.task, input.jobParameters, {
       python,
-      resolveFile: ctx.resolveFile ?? existingFile,
+      resolveFile: inCheckoutOr(prepared.checkout, ctx.resolveFile ?? existingFile),
       warehouseFile: (id) => {
         const dir = path.join(ctx.dataDir, 'warehouses');
         fs.mkdirSync(dir, { recursive: true });
@@ -123,7 +169,14 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
         fs.writeFileSync(f, content);
         return f;
       },
+      scratchDir: (name) => {
+        const d = `${io}.${name}`;
+        fs.rmSync(d, { recursive: true, force: true });
+        fs.mkdirSync(d, { recursive: true });
+        return d;
+      },
     });
+    cmd.readOnlyPaths = [...(cmd.readOnlyPaths ?? []), ...prepared.readOnlyPaths];
   } catch (err) {
     const message = err instanceof TaskInvalidError ? err.message : String(err);
     write(Buffer.from(`${message}\n`));
@@ -135,6 +188,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...mlflowTaskEnv(input, process.env, ctx.mlflowTrackingUri),
+    ...prepared.env,
     ...(cmd.env ?? {}),
     ...(ctx.env ?? {}),
     PYTHONUNBUFFERED: '1',
@@ -150,6 +204,11 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     DJOBS_NOTEBOOK_EXIT: exitFile,
     DJOBS_TASK_ERROR_FILE: errorFile,
   };
+  // The run's checkout is the task's code, whoever it runs as (a `%run` of a Git notebook too).
+  if (prepared.checkout)
+    env.DJOBS_CODE_ROOTS = [env.DJOBS_CODE_ROOTS, prepared.checkout]
+      .filter((d) => d !== undefined && d !== '')
+      .join(',');
 
   if (ctx.trace) env[START_TRACE_VARIABLE] = ctx.trace.file;
   await prepareExperiment(env);
@@ -186,6 +245,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   }
   await closeLog();
   ctx.trace?.mark('worker: log closed');
+  if (cmd.dbtArtifacts && fs.existsSync(cmd.dbtArtifacts)) facts.dbtArtifacts = cmd.dbtArtifacts;
   contained.mechanism = outcome.containment; // the cgroup may have been refused to the task
 
   if (outcome.canceled) throw new AttemptFailure('CANCELED', 'Task was canceled.', record());

@@ -22,19 +22,12 @@ import {
   type WorkspaceGrant,
   type WorkspaceGrants,
 } from '../core';
-import {
-  ImportFormats,
-  ObjectType,
-  type ImportFormat,
-  type WorkspaceObject,
-  type WorkspaceTree,
-} from '../workspace/tree';
+import { ImportFormats, ObjectType, type ImportFormat, type WorkspaceObject } from '../workspace/tree';
 import { principalOf } from './auth';
 import { ApiError, badRequest } from './errors';
 import { acceptMultipart, formOrJsonParams } from './multipart';
 import { bool, type Params } from './request-params';
 import type { ApiDeps } from './routes';
-
 
 const missing = (p: string) => new DjobsError(ErrorCode.RESOURCE_DOES_NOT_EXIST, `Path (${p}) doesn't exist.`);
 const denied = (who: Principal, level: WorkspacePermission, p: string) =>

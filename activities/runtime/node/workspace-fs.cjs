@@ -328,6 +328,14 @@ async function mv(from, to, recurse = false) {
  * calling notebook's folder on disk) unless absolute; a notebook may leave its extension out.
  * Missing and forbidden read the same.
  */
+const realOrSelf = (p) => {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
+};
+
 function resolveNotebook(p, baseDir) {
   const missing = new FsError('NotebookNotFound', `Notebook ${p} does not exist.`);
   let r = taskPath(p);
@@ -356,6 +364,8 @@ function resolveNotebook(p, baseDir) {
     }
     if (!fs.statSync(real).isFile()) continue;
     if (!loc.local && !within(real, fs.realpathSync(root()))) throw missing;
+    // A symlink under a code root (a Git checkout's) is judged where it leads.
+    if (loc.local && !localFiles() && !codeRoots().some((d) => within(real, realOrSelf(d)))) throw missing;
     return { file: real, display: loc.display };
   }
   throw missing;
