@@ -102,7 +102,8 @@ export default tseslint.config(
                 'config',
                 'stores',
                 'notifications',
-                'workspace'
+                'workspace',
+                'bundles'
               ),
               message: 'core/ is pure: it may import zod only.',
             },
@@ -125,7 +126,7 @@ export default tseslint.config(
               message: 'workflows/ may import @temporalio/workflow only.',
             },
             {
-              regex: anyOf('client', 'cli', 'worker', 'config', 'api'),
+              regex: anyOf('client', 'cli', 'worker', 'config', 'api', 'bundles'),
               message: 'workflows/ may import core/ and activity types only.',
             },
             {
@@ -145,7 +146,7 @@ export default tseslint.config(
   },
   layer(
     ['activities/**/*.ts'],
-    ['worker', 'client', 'api', 'cli'],
+    ['worker', 'client', 'api', 'cli', 'bundles'],
     'activities/ may import core/, config/ and workflow types only.',
     [
       {
@@ -158,12 +159,12 @@ export default tseslint.config(
   ),
   layer(
     ['worker/**/*.ts'],
-    ['client', 'api', 'cli'],
+    ['client', 'api', 'cli', 'bundles'],
     'worker/ may import core/, workflows/, activities/ and config/ only.'
   ),
   layer(
     ['client/**/*.ts'],
-    ['activities', 'worker', 'api', 'cli', 'config', 'workspace'],
+    ['activities', 'worker', 'api', 'cli', 'config', 'workspace', 'bundles'],
     'client/ may import core/ and the messages of workflows/ (definitions, search attributes) only.',
     [
       {
@@ -174,27 +175,32 @@ export default tseslint.config(
   ),
   layer(
     ['stores/**/*.ts'],
-    ['workflows', 'activities', 'worker', 'client', 'api', 'cli', 'notifications'],
+    ['workflows', 'activities', 'worker', 'client', 'api', 'cli', 'notifications', 'bundles'],
     'stores/ may import core/, config/ and encryption/ only.'
   ),
   layer(
     ['notifications/**/*.ts'],
-    ['workflows', 'activities', 'worker', 'client', 'api', 'cli'],
+    ['workflows', 'activities', 'worker', 'client', 'api', 'cli', 'bundles'],
     'notifications/ (the senders) may import core/, config/, stores/ and encryption/ only.'
   ),
   layer(
     ['workspace/**/*.ts'],
-    ['workflows', 'activities', 'worker', 'client', 'api', 'cli', 'stores', 'notifications'],
+    ['workflows', 'activities', 'worker', 'client', 'api', 'cli', 'stores', 'notifications', 'bundles'],
     'workspace/ (the workspace root on disk) may import core/ and config/ only.'
   ),
   layer(
+    ['bundles/**/*.ts'],
+    ['workflows', 'activities', 'worker', 'api', 'cli', 'stores', 'notifications'],
+    'bundles/ (Databricks Asset Bundles) may import core/, config/, workspace/ and client/ only.'
+  ),
+  layer(
     ['config/**/*.ts'],
-    ['workflows', 'activities', 'worker', 'client', 'api', 'cli', 'stores', 'notifications'],
+    ['workflows', 'activities', 'worker', 'client', 'api', 'cli', 'stores', 'notifications', 'bundles'],
     'config/ may import core/ only.'
   ),
   layer(
     ['api/**/*.ts'],
-    ['workflows', 'activities', 'worker', 'cli'],
+    ['workflows', 'activities', 'worker', 'cli', 'bundles'],
     'api/ goes through client/ (and core/, config/) only.'
   ),
   layer(['cli/**/*.ts'], ['workflows', 'activities'], 'cli/ goes through client/, api/, worker/ and config/ only.'),

@@ -6,13 +6,13 @@ import { Client, Connection } from '@temporalio/client';
 import type { JobAccess, Run, RunState } from '../core';
 import { ClientContext, type DurableJobsClientOptions } from './context';
 import { TemporalUnavailableError } from './errors';
-import { Jobs, type CreateJobOptions, type Job, type ListJobsPageOptions } from './jobs';
+import { Jobs, type BundleJobListing, type CreateJobOptions, type Job, type ListJobsPageOptions } from './jobs';
 import { RunOutputs, type RunOutput } from './run-output';
 import { Runs, type ListRunsOptions, type RepairRunOptions, type StartRunOptions } from './runs';
 import { ensureSearchAttributes } from './search-attributes';
 
 export type { DurableJobsClientOptions, TriggerTiming } from './context';
-export type { CreateJobOptions, Job, ListJobsPageOptions } from './jobs';
+export type { BundleJobListing, CreateJobOptions, Job, ListJobsPageOptions } from './jobs';
 export type { RunOutput } from './run-output';
 export type { ListRunsOptions, RepairRunOptions, StartRunOptions } from './runs';
 
@@ -33,6 +33,8 @@ export class DurableJobsClient {
     this.jobs = new Jobs(ctx);
     this.runs = new Runs(ctx, this.jobs);
     this.runPageUrl = (runId) => ctx.runPageUrl(runId);
+    this.currentUser = () => ctx.defaultUser();
+    this.jobPageUrl = (jobId) => ctx.jobPageUrl(jobId);
     this.temporalNamespaceUrl = () => ctx.namespaceUrl();
     this.outputs = new RunOutputs(
       (runId) => this.runs.getRunState(runId),
@@ -71,8 +73,12 @@ export class DurableJobsClient {
     await this.temporal.connection.close();
   }
 
+  /** Who this client acts as when a call names no one (the creator of the jobs it creates). */
+  readonly currentUser: () => string;
   /** The run's page in the Temporal Web UI (Databricks `run_page_url`). */
   readonly runPageUrl: (runId: number) => string;
+  /** The job's page: in the jobs web UI when this client knows it, else its schedule in the Temporal UI. */
+  readonly jobPageUrl: (jobId: number) => string;
   /** The Temporal Web UI page of this client's namespace (the web UI links each run to it). */
   readonly temporalNamespaceUrl: () => string;
 
@@ -105,6 +111,10 @@ export class DurableJobsClient {
    */
   listJobsPage(options: ListJobsPageOptions): Promise<{ jobs: Job[]; nextPageToken?: string }> {
     return this.jobs.listJobsPage(options);
+  }
+  /** Extension (bundles): the jobs of a bundle deployment (`deployment.metadata_file_path`), as Temporal's index has them. */
+  listBundleJobs(metadataFilePath: string): Promise<BundleJobListing[]> {
+    return this.jobs.listBundleJobs(metadataFilePath);
   }
   /** jobs/reset: replaces all settings. Runs already started keep the settings they started with. */
   resetJob(jobId: number, settings: unknown): Promise<void> {

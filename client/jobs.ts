@@ -34,7 +34,14 @@ import {
   type JobRunInput,
   type ModelTriggerConfig,
 } from '../workflows/definitions';
-import { DjobsJobId, DjobsJobName, DjobsTrigger, DjobsViewers, NOT_YET_ADMITTED } from '../workflows/search-attributes';
+import {
+  DjobsBundleDeployment,
+  DjobsJobId,
+  DjobsJobName,
+  DjobsTrigger,
+  DjobsViewers,
+  NOT_YET_ADMITTED,
+} from '../workflows/search-attributes';
 import { quoteQueryValue, viewersAttribute, viewersClause } from './viewer-query';
 import type { AccessControlEntry } from '../core';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
@@ -44,6 +51,7 @@ import type { temporal } from '@temporalio/proto';
 import { LruCache } from './lru-cache';
 import { modelTriggerConfig } from './model-trigger';
 import {
+  JOB_MEMO_BUNDLE_RESOURCE,
   JOB_MEMO_CREATED,
   JOB_MEMO_CREATOR,
   accessOf,
@@ -75,6 +83,21 @@ export interface CreateJobOptions {
   creator?: { name: string; kind: 'user' | 'service_principal' };
   /** Databricks access_control_list: grants stored with the job. */
   accessControlList?: AccessControlEntry[];
+  /**
+   * Extension (bundles): create the job with this id, or fail with RESOURCE_ALREADY_EXISTS when a
+   * job has it; default: a random id.
+   */
+  jobId?: number;
+  /** Extension (bundles): the key of the bundle resource the job is, kept with the job. */
+  bundleResourceKey?: string;
+}
+
+/** A job of a bundle's deployment, as the listing has it (`listBundleJobs`). */
+export interface BundleJobListing {
+  job_id: number;
+  name: string;
+  /** The resource key the job was created for; undefined for a job created otherwise. */
+  resource_key?: string;
 }
 
 /** One page of jobs/list (`listJobsPage`). */
@@ -130,16 +153,24 @@ export class Jobs {
       options.accessControlList ?? []
     );
     for (let tries = 0; ; tries++) {
-      const jobId = randomInt(1, MAX_RUN_ID);
+      const jobId = options.jobId ?? randomInt(1, MAX_RUN_ID);
       try {
         await this.ctx.temporal.schedule.create({
           scheduleId: jobScheduleId(jobId),
           ...this.scheduleFields(jobId, valid, access, creator.name),
-          memo: { [JOB_MEMO_CREATED]: created, [JOB_MEMO_CREATOR]: creator.name },
+          memo: {
+            [JOB_MEMO_CREATED]: created,
+            [JOB_MEMO_CREATOR]: creator.name,
+            ...(options.bundleResourceKey !== undefined
+              ? { [JOB_MEMO_BUNDLE_RESOURCE]: options.bundleResourceKey }
+              : {}),
+          },
         });
         await this.syncTriggerWorkflows(jobId, valid, { created: true });
         return { job_id: jobId };
       } catch (err) {
+        if (err instanceof ScheduleAlreadyRunning && options.jobId !== undefined)
+          throw new DjobsError(ErrorCode.RESOURCE_ALREADY_EXISTS, `Job ${jobId} already exists.`);
         if (err instanceof ScheduleAlreadyRunning && tries < 5) continue;
         throw err;
       }
@@ -293,6 +324,37 @@ export class Jobs {
       jobs: jobs.filter((j) => j !== undefined),
       ...(next ? { nextPageToken: Buffer.from(next).toString('base64url') } : {}),
     };
+  }
+
+  /**
+   * The jobs whose settings name this bundle deployment (`deployment.metadata_file_path`), as
+   * Temporal's listing index has them (it follows a change within about a second).
+   */
+  async listBundleJobs(metadataFilePath: string): Promise<BundleJobListing[]> {
+    const out: BundleJobListing[] = [];
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      const page = await this.ctx.temporal.workflowService.listSchedules({
+        namespace: this.ctx.namespace,
+        maximumPageSize: 1000,
+        query: `${DjobsJobId.name} IS NOT NULL AND ${DjobsBundleDeployment.name} = ${quoteQueryValue(metadataFilePath)}`,
+        ...(nextPageToken ? { nextPageToken } : {}),
+      });
+      for (const s of page.schedules ?? []) {
+        const jobId = jobIdOfSchedule(s.scheduleId);
+        if (jobId === undefined) continue;
+        const listed = decodeTypedSearchAttributes(s.searchAttributes?.indexedFields);
+        const { memo } = await decodeMemo(this.ctx, s.memo?.fields);
+        const key = memo?.[JOB_MEMO_BUNDLE_RESOURCE];
+        out.push({
+          job_id: jobId,
+          name: listed.get(DjobsJobName) ?? 'Untitled',
+          ...(typeof key === 'string' ? { resource_key: key } : {}),
+        });
+      }
+      nextPageToken = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;
+    } while (nextPageToken);
+    return out;
   }
 
   /**
@@ -557,9 +619,18 @@ export class Jobs {
         { key: DjobsJobId, value: jobId },
         { key: DjobsJobName, value: name },
         viewersAttribute(access),
+        ...bundleDeploymentAttribute(settings),
       ],
     };
   }
+}
+
+/** The bundle deployment a job's settings name (Databricks' `deployment` of kind BUNDLE), indexed on its schedule. */
+function bundleDeploymentAttribute(settings: JobSettings) {
+  const d = settings.deployment as { kind?: unknown; metadata_file_path?: unknown } | undefined;
+  return d?.kind === 'BUNDLE' && typeof d.metadata_file_path === 'string' && d.metadata_file_path !== ''
+    ? [{ key: DjobsBundleDeployment, value: d.metadata_file_path }]
+    : [];
 }
 
 /** The job id of a durable-jobs schedule id (`jobScheduleId`); undefined for other schedules. */
