@@ -4,6 +4,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sourceNotebookLanguage, taskTypeOf, type NotebookLanguage, type Task } from '../core';
 import { projectRoot } from '../config/project-root';
+import { dbtCommand } from './dbt';
+import { TaskInvalidError } from './task-invalid';
+import { wheelCommand } from './wheel-task';
 
 export interface TaskCommand {
   command: string;
@@ -17,15 +20,13 @@ export interface TaskCommand {
    * warm interpreter (false: the task asked for a fresh interpreter).
    */
   forkable?: boolean;
+  /** Directories the task reads and must not write: its Python environment, its Git checkout. */
+  readOnlyPaths?: string[];
+  /** dbt_task: where the runner leaves the archive of the dbt artifacts. */
+  dbtArtifacts?: string;
 }
 
-/** The task cannot run as specified (missing file, unsupported kind): never retried. */
-export class TaskInvalidError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TaskInvalidError';
-  }
-}
+export { TaskInvalidError } from './task-invalid';
 
 export const runtimeDir = (): string => path.join(projectRoot(), 'activities', 'runtime');
 const pythonRunner = () => path.join(runtimeDir(), 'python', 'djobs_run.py');
@@ -43,6 +44,8 @@ export interface CommandContext {
   warehouseFile: (warehouseId: string | undefined) => string;
   /** Where an inline SQL query is written for the runner. */
   scratchFile: (name: string, content: string) => string;
+  /** A fresh directory of the attempt's own (a dbt project's copy and its artifacts). */
+  scratchDir: (name: string) => string;
 }
 
 export function taskCommand(task: Task, jobParameters: Record<string, string>, ctx: CommandContext): TaskCommand {
@@ -71,6 +74,10 @@ export function taskCommand(task: Task, jobParameters: Record<string, string>, c
         forkable: t.fresh_interpreter !== true,
       };
     }
+    case 'python_wheel_task':
+      return wheelCommand(task.python_wheel_task!, pythonRunner(), ctx.python, jobParameters);
+    case 'dbt_task':
+      return dbtCommand(task.dbt_task!, ctx, jobParameters);
     case 'sql_task': {
       const t = task.sql_task!;
       const params = { ...(t.parameters ?? {}), ...jobParameters };

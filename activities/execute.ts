@@ -16,6 +16,7 @@ import { mlflowTaskEnv, prepareExperiment } from './mlflow-env';
 import { endStream, runProcess, spawnSupervisor, Tail, type SupervisorStarter } from './process';
 import type { PythonForkServers } from './python-fork-servers';
 import { realPython } from './python-interpreter';
+import { prepareTaskRuntime, RuntimeSetupError } from './task-runtime';
 import type { OutputFilter } from './redaction';
 
 export type AttemptFailureKind = 'FAILED' | 'TIMEDOUT' | 'INVALID' | 'CANCELED';
@@ -70,6 +71,9 @@ export function attemptLogPath(
   return path.join(dataDir, 'logs', `run-${input.runId}`, input.task.task_key, `attempt-${input.attemptNumber}.log`);
 }
 
+/** The log of what an attempt's setup did (its environment's install, its checkout), beside its log. */
+export const setupLogPath = (logPath: string): string => logPath.replace(/\.log$/, '.setup.log');
+
 export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteContext): Promise<TaskAttemptRecord> {
   const startTime = Date.now();
   ctx.trace?.mark('worker: attempt starts');
@@ -82,11 +86,12 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   const exitFile = `${io}.notebook-exit`;
   // The runtime's own words for a failure (a notebook names the cell), preferred to the log's tail.
   const errorFile = `${io}.error`;
-  for (const f of [valuesOut, exitFile, errorFile]) fs.rmSync(f, { force: true });
+  for (const f of [valuesOut, exitFile, errorFile, setupLogPath(logPath)]) fs.rmSync(f, { force: true });
 
   const log = fs.createWriteStream(logPath);
   const tail = new Tail(LOG_TAIL_BYTES);
   const contained: { mechanism?: ContainmentMechanism } = {}; // known once the attempt starts
+  const facts: Partial<TaskAttemptRecord> = {}; // its environment, its dbt artifacts
   const record = (extra: Partial<TaskAttemptRecord> = {}): TaskAttemptRecord => ({
     startTime,
     endTime: Date.now(),
@@ -95,6 +100,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     logTruncated: tail.truncated,
     taskValues: {},
     ...(contained.mechanism ? { containment: contained.mechanism } : {}),
+    ...facts,
     ...extra,
   });
   const emit = (chunk: Buffer) => {
@@ -107,10 +113,31 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     await endStream(log);
   };
 
-  const python = await realPython(ctx.python ?? process.env.DJOBS_PYTHON ?? 'python3');
+  const basePython = await realPython(ctx.python ?? process.env.DJOBS_PYTHON ?? 'python3');
+  let prepared;
+  try {
+    prepared = await prepareTaskRuntime(input, {
+      dataDir: ctx.dataDir,
+      basePython,
+      // Installs and checkouts write to a log of their own: the task's log stays its program's.
+      log: (text) => fs.appendFileSync(setupLogPath(logPath), text),
+      signal: ctx.signal,
+      resolveFile: ctx.resolveFile ?? existingFile,
+    });
+  } catch (err) {
+    if (err instanceof RuntimeSetupError) write(Buffer.from(`${err.message}\n`));
+    await closeLog();
+    if (ctx.signal.aborted) throw new AttemptFailure('CANCELED', 'Task was canceled.', record());
+    if (!(err instanceof RuntimeSetupError)) throw err;
+    const failed = record({ errorMessage: err.message, terminationCode: err.terminationCode });
+    throw new AttemptFailure('FAILED', err.message, failed);
+  }
+  if (prepared.environment) facts.environment = prepared.environment;
+  // An environment's interpreter runs the task (and has a fork server of its own).
+  const python = prepared.python ?? basePython;
   let cmd;
   try {
-    cmd = taskCommand(input.task, input.jobParameters, {
+    cmd = taskCommand(prepared.task, input.jobParameters, {
       python,
       resolveFile: ctx.resolveFile ?? existingFile,
       warehouseFile: (id) => {
@@ -123,7 +150,14 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
         fs.writeFileSync(f, content);
         return f;
       },
+      scratchDir: (name) => {
+        const d = `${io}.${name}`;
+        fs.rmSync(d, { recursive: true, force: true });
+        fs.mkdirSync(d, { recursive: true });
+        return d;
+      },
     });
+    cmd.readOnlyPaths = [...(cmd.readOnlyPaths ?? []), ...prepared.readOnlyPaths];
   } catch (err) {
     const message = err instanceof TaskInvalidError ? err.message : String(err);
     write(Buffer.from(`${message}\n`));
@@ -135,6 +169,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...mlflowTaskEnv(input, process.env, ctx.mlflowTrackingUri),
+    ...prepared.env,
     ...(cmd.env ?? {}),
     ...(ctx.env ?? {}),
     PYTHONUNBUFFERED: '1',
@@ -186,6 +221,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   }
   await closeLog();
   ctx.trace?.mark('worker: log closed');
+  if (cmd.dbtArtifacts && fs.existsSync(cmd.dbtArtifacts)) facts.dbtArtifacts = cmd.dbtArtifacts;
   contained.mechanism = outcome.containment; // the cgroup may have been refused to the task
 
   if (outcome.canceled) throw new AttemptFailure('CANCELED', 'Task was canceled.', record());

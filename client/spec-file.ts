@@ -3,7 +3,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { PathProblem, taskPath, validateJobSettings, type JobSettings, type SpecProblem } from '../core';
+import {
+  PathProblem,
+  isGitSourced,
+  taskPath,
+  validateJobSettings,
+  type JobSettings,
+  type SpecProblem,
+  type Task,
+} from '../core';
 import { SpecValidationError } from './errors';
 
 export const NOTEBOOK_EXTENSIONS = ['.py', '.sql', '.ipynb', '.js', '.mjs', '.ts', '.sh'] as const;
@@ -90,14 +98,16 @@ export async function resolveJobSpec(
   const result = validateJobSettings(raw);
   if (!result.ok) {
     // Still check files of whatever tasks are shaped well enough, so all problems come at once.
+    const r = raw as { tasks?: unknown; git_source?: unknown } | undefined;
     const problems = [
       ...result.errors,
-      ...resolveTaskFiles((raw as { tasks?: unknown })?.tasks, baseDir, 'check', rights),
+      ...resolveTaskFiles(r?.tasks, baseDir, 'check', rights, r?.git_source !== undefined),
     ];
     throw new SpecValidationError(problems);
   }
   const settings = structuredClone(result.settings);
-  const problems = resolveTaskFiles(settings.tasks, baseDir, 'rewrite', rights);
+  const problems = resolveTaskFiles(settings.tasks, baseDir, 'rewrite', rights, settings.git_source !== undefined);
+  resolveRuntimePaths(settings, baseDir);
   // A file-arrival location given as a relative path is relative to the spec, like task files.
   const fa = settings.trigger?.file_arrival;
   if (fa && !/^[a-z][a-z0-9+.-]*:\/\//i.test(fa.url) && !path.isAbsolute(fa.url))
@@ -139,10 +149,13 @@ export function resolveTaskFiles(
   tasks: unknown,
   baseDir: string,
   mode: 'rewrite' | 'check',
-  rights: PathRights = LOCAL_FILES
+  rights: PathRights = LOCAL_FILES,
+  hasGitSource = false
 ): SpecProblem[] {
   const problems: SpecProblem[] = [];
   for (const { task, at } of tasksWithPaths(tasks)) {
+    // Paths read from Git are the repository's: resolved in the run's checkout, by the worker.
+    if (isGitSourced(hasGitSource, task as Task)) continue;
     for (const field of TASK_FILE_FIELDS) {
       const parent = field.keys
         .slice(0, -1)
@@ -195,4 +208,40 @@ export function resolveTaskFile(
   return {
     problem: `ambiguous notebook path: ${found.map((f) => path.basename(f)).join(' and ')} both exist next to ${abs}`,
   };
+}
+
+/** A path a spec names relative to itself (`./dist/x.whl`, `reqs.txt`), made absolute; others unchanged. */
+function specRelative(p: string, baseDir: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(p) || path.isAbsolute(p)) return p;
+  return path.resolve(baseDir, p);
+}
+
+/** A requirement line naming a local file by a relative path (a wheel, an archive, `-r file`), made absolute. */
+function requirementLine(line: string, baseDir: string): string {
+  const r = /^(-r|--requirement)\s+(.+)$/.exec(line.trim());
+  if (r) return `${r[1]} ${specRelative(r[2]!, baseDir)}`;
+  const local = /^\.{1,2}\//.test(line) || /\.(whl|tar\.gz|zip)$/i.test(line);
+  return local && !/\s/.test(line.trim()) ? specRelative(line.trim(), baseDir) : line;
+}
+
+/**
+ * The other paths a job reads from its workspace, resolved like task files but never required to
+ * exist yet (they are read when a task starts): libraries' wheels and requirements files,
+ * environments' local dependencies, .env files, and a workspace dbt project's directories.
+ */
+function resolveRuntimePaths(settings: JobSettings, baseDir: string): void {
+  const tasks = settings.tasks.flatMap((t) => [t, ...(t.for_each_task ? [t.for_each_task.task] : [])]);
+  for (const task of tasks) {
+    for (const lib of task.libraries ?? []) {
+      if (lib.whl) lib.whl = specRelative(lib.whl, baseDir);
+      if (lib.requirements) lib.requirements = specRelative(lib.requirements, baseDir);
+    }
+    const dbt = task.dbt_task;
+    if (dbt && !isGitSourced(settings.git_source !== undefined, task) && dbt.project_directory !== undefined)
+      dbt.project_directory = specRelative(dbt.project_directory, baseDir);
+  }
+  for (const e of settings.environments ?? [])
+    if (e.spec?.dependencies) e.spec.dependencies = e.spec.dependencies.map((d) => requirementLine(d, baseDir));
+  for (const v of settings.environment_variables ?? [])
+    if (v.spec?.files) v.spec.files = v.spec.files.map((f) => specRelative(f, baseDir));
 }

@@ -37,6 +37,7 @@ const StoredOverriding = z.object({
   jar_params: StringList.optional(),
   spark_submit_params: StringList.optional(),
   sql_params: StringMap.optional(),
+  dbt_commands: StringList.optional(),
 });
 const StoredRunInput = z.looseObject({ jobId: z.number().optional(), settings: JobSettings });
 const StoredAttempt = z.looseObject({ run_id: z.number(), attempt_number: z.number(), phase: z.string() });

@@ -16,6 +16,7 @@ export * from './access/secret-acls';
 export * from './run/admission';
 export * from './run/triggers';
 export * from './run/legacy-parameters';
+export * from './run/task-runtime';
 export * from './run/model-trigger';
 export * from './run/for-each';
 export * from './notifications/message';

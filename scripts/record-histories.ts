@@ -1,6 +1,7 @@
 // Records the replay corpus (test/replay/histories/*.json): representative runs executed on a real
 // server, saved with their full event history. Run after a deliberate, patched() interpreter change:
 //   TEMPORAL_ADDRESS=127.0.0.1:7233 node dist/scripts/record-histories.js
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -238,6 +239,43 @@ async function main(): Promise<void> {
     { name: 'run-job-task', settings: { name: 'placeholder', tasks: [] }, prepare: callerOfAJob },
     // After 'run-job-task-viewers': the child run starts with the called job's viewers.
     { name: 'run-job-task-viewers', settings: { name: 'placeholder', tasks: [] }, prepare: callerOfAJob }
+  );
+  // After 'git-source-checkout': the run decides its commit of git_source once (an activity) and
+  // its Git-sourced task reads the checkout; a repair (recorded on its own: the repair's execution)
+  // reuses the commit without deciding again.
+  const gitSourced = (name: string) => async (): Promise<JobSettings> => {
+    const repo = path.join(home, `${name}.git`);
+    const clone = path.join(home, `${name}-clone`);
+    const git = (cwd: string, ...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=r', '-c', 'user.email=r@example.com', ...args], { cwd });
+    git(home, 'init', '-q', '--bare', '-b', 'main', repo);
+    git(home, 'clone', '-q', repo, clone);
+    fs.writeFileSync(path.join(clone, 'hello.sql'), 'SELECT 1 AS one;\n');
+    git(clone, 'add', '.');
+    git(clone, 'commit', '-qm', 'first');
+    git(clone, 'push', '-q', 'origin', 'main');
+    return {
+      name,
+      git_source: { git_url: `file://${repo}`, git_provider: 'gitHub', git_branch: 'main' },
+      tasks: [
+        { task_key: 'query', sql_task: { file: { path: 'hello.sql' } } },
+        sh('flaky', `test -f ${flag}-${name} || (touch ${flag}-${name}; exit 1)`, {
+          depends_on: [{ task_key: 'query' }],
+        }),
+      ],
+    };
+  };
+  scenarios.push(
+    { name: 'git-source', settings: { name: 'placeholder', tasks: [] }, prepare: gitSourced('git-source') },
+    {
+      name: 'git-source-repair',
+      settings: { name: 'placeholder', tasks: [] },
+      prepare: gitSourced('git-source-repair'),
+      after: async (runId) => {
+        await client.repairRun(runId, { rerunAllFailedTasks: true });
+        await client.waitForRun(runId, { timeoutMs: 60_000 });
+      },
+    }
   );
   // After 'run-notifications': deliveries of on_start, a retried task's on_failure, duration
   // warnings (job and task health rules) and the run's on_failure, to the worker's outbox.

@@ -7,6 +7,7 @@ import type { DataConverter } from '@temporalio/common';
 import { createActivities } from '../activities';
 import { djobsDataConverter } from '../encryption/data-converter';
 import { createPlanningActivities } from '../activities/planning';
+import { createGitSourceActivities } from '../activities/git-source';
 import { createTriggerActivities } from '../activities/file-stores';
 import type { ContainmentChoice } from '../activities/containment';
 import type { PythonForkServerOptions } from '../activities/python-fork-servers';
@@ -17,6 +18,7 @@ import type {
   NotificationActivities,
   PlanningActivities,
   TaskActivities,
+  GitSourceActivities,
   TriggerActivities,
 } from '../workflows/definitions';
 import { projectRoot } from '../config/project-root';
@@ -98,6 +100,7 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
       ...(opts.codeRoots ? { codeRoots: opts.codeRoots } : {}),
     }),
     ...createPlanningActivities(opts.namespace, { poolMaxTasks: opts.poolMaxTasks ?? {} }),
+    ...createGitSourceActivities(opts.dataDir),
     ...createTriggerActivities(workspaceRoot(opts)),
     ...createModelRegistryActivities(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
     ...createNotificationActivities({
@@ -106,7 +109,7 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
       ...(opts.pagerdutyEventsUrl ? { pagerdutyEventsUrl: opts.pagerdutyEventsUrl } : {}),
     }),
     // The interfaces the workflows call: a drift between them and these implementations fails compilation.
-  } satisfies TaskActivities & PlanningActivities & TriggerActivities & NotificationActivities;
+  } satisfies TaskActivities & GitSourceActivities & PlanningActivities & TriggerActivities & NotificationActivities;
   const common: WorkerOptions = {
     connection: opts.connection,
     namespace: opts.namespace,

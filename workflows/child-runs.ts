@@ -10,6 +10,7 @@ import {
   proxyLocalActivities,
 } from '@temporalio/workflow';
 import {
+  attemptRuntime,
   parseForEachInputs,
   runIdFromString,
   type AttemptOutcome,
@@ -104,6 +105,8 @@ export async function runForEach(
   }
   const refs = ctx.references.context(ctx.run.state, task, attempt);
   const pool = poolOf(ctx, task);
+  // The nested task's environment and checkout, when it needs them (other inputs stay as they were).
+  const nested = attemptRuntime(ctx.run.state, fe.task);
   const result = await executeChild(forEachRun, {
     workflowId: `djobs-run-${ctx.runId}-foreach-${attempt.run_id}`,
     taskQueue: ctx.info.taskQueue,
@@ -119,6 +122,7 @@ export async function runForEach(
         task: fe.task,
         jobParameters: ctx.jobParameters,
         upstreamTaskValues: ctx.run.upstreamValues(task),
+        ...(Object.keys(nested).length > 0 ? { attemptRuntime: nested } : {}),
         references: { job: refs.job, tasks: refs.tasks },
         heartbeatTimeoutSeconds: ctx.options.heartbeatTimeoutSeconds ?? DEFAULT_HEARTBEAT_TIMEOUT_SECONDS,
         taskQueue: ctx.taskQueues.get(task.task_key) ?? ctx.info.taskQueue,

@@ -25,6 +25,7 @@ import {
   type JsonValue,
   type ReferenceContext,
   type Task,
+  type TaskAttemptInput,
 } from '../core/model';
 import type { TaskActivities } from './definitions';
 import { slotClient } from './slots';
@@ -42,6 +43,8 @@ export interface ForEachInput {
   task: Task;
   jobParameters: Record<string, string>;
   upstreamTaskValues: Record<string, Record<string, JsonValue>>;
+  /** The nested task's environment, variables and Git checkout (absent when it needs none). */
+  attemptRuntime?: Pick<TaskAttemptInput, 'runtime' | 'git'>;
   references: Omit<ReferenceContext, 'task' | 'input'>;
   heartbeatTimeoutSeconds: number;
   taskQueue: string;
@@ -132,6 +135,7 @@ function iterationRunner(input: ForEachInput): (index: number) => Promise<Iterat
         task: { ...resolved.task, task_key: `${input.taskKey}/iteration-${index}` },
         jobParameters: input.jobParameters,
         upstreamTaskValues: input.upstreamTaskValues,
+        ...input.attemptRuntime,
       });
       return { ok: true };
     } catch (err) {

@@ -3,6 +3,7 @@
 // (core/run/active-run.ts) decides everything; this module only does what must be Temporal.
 import { CancellationScope, isCancellation, patched, proxyActivities, sleep } from '@temporalio/workflow';
 import {
+  attemptRuntime,
   evaluateCondition,
   resolveTask,
   type AttemptOutcome,
@@ -163,5 +164,6 @@ function startActivity(ctx: RunContext, task: Task, attempt: AttemptState): Prom
     task,
     jobParameters: ctx.jobParameters,
     upstreamTaskValues: ctx.run.upstreamValues(task),
+    ...attemptRuntime(ctx.run.state, task),
   });
 }

@@ -132,6 +132,8 @@ export class ActiveRun {
     const tasks = state.settings.tasks;
     const prev = repair.previous;
     state.start_time = prev.start_time;
+    // A repair reads Git-sourced paths from the commit the run used.
+    if (prev.git_snapshot) state.git_snapshot = prev.git_snapshot;
     let sequence = Math.max(
       tasks.length,
       ...Object.values(prev.tasks).flatMap((t) => t.attempts.map((a) => a.run_id - state.run_id * 2 ** 17))
@@ -464,6 +466,9 @@ export class ActiveRun {
       if (r.errorMessage) attempt.errorMessage = r.errorMessage;
       if (r.notebookResult !== undefined) attempt.notebookResult = r.notebookResult;
       if (r.containment) attempt.containment = r.containment;
+      if (r.environment) attempt.environment = r.environment;
+      if (r.terminationCode) attempt.terminationCode = r.terminationCode;
+      if (r.dbtArtifacts) attempt.dbtArtifacts = r.dbtArtifacts;
     } else if (outcome.message) {
       attempt.errorMessage = outcome.message;
     }

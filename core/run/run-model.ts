@@ -12,7 +12,7 @@ import {
   type RunResultState as RunResultStateT,
   type TaskResultState as TaskResultStateT,
 } from '../dag/states';
-import type { JsonValue } from './task-attempt';
+import type { EnvironmentReadiness, JsonValue } from './task-attempt';
 import type { LegacyTaskParameters } from './legacy-parameters';
 
 /** State message of a task whose dependencies are not finished yet (shown as BLOCKED). */
@@ -70,6 +70,12 @@ export interface AttemptState {
   notebookResult?: string;
   /** How the attempt's processes were contained (`TaskAttemptRecord.containment`). */
   containment?: 'cgroup' | 'subreaper';
+  /** How its Python environment was made ready (`setup_duration` is its time). */
+  environment?: EnvironmentReadiness;
+  /** A Databricks termination code the attempt failed with before its code ran. */
+  terminationCode?: string;
+  /** dbt_task: the archive of its dbt artifacts (`dbt_output` in runs/get-output). */
+  dbtArtifacts?: string;
   userCanceledOrTimedOut?: boolean;
   /** condition_task: the branch taken. */
   conditionOutcome?: 'true' | 'false';
@@ -136,6 +142,10 @@ export interface RunState {
   termination_code?: string;
   /** Notifications this run raised (duration warnings fire once) and how their deliveries ended. */
   notifications?: RunNotifications;
+  /** The commit of `settings.git_source` this run reads its Git-sourced paths from (a repair keeps it). */
+  git_snapshot?: { used_commit: string };
+  /** Why the run's Git source could not be checked out; its Git-sourced tasks fail with it. */
+  git_error?: string;
 }
 
 /** How one notification's delivery to one target ended (extension `notification_deliveries` of get-run). */
@@ -223,6 +233,8 @@ export interface Run extends RunTimes {
   job_parameters: { name: string; default: string; value: string }[];
   tasks: RunTask[];
   run_page_url?: string;
+  /** The job's git_source with the commit the run used (`git_snapshot.used_commit`). */
+  git_source?: NonNullable<JobSettings['git_source']>;
   /** durable-jobs extension: how each notification of the run was delivered (docs/notifications.md). */
   notification_deliveries?: NotificationDelivery[];
   /** The legacy task parameters run-now was given (`notebook_params`, `python_params`, …). */
@@ -299,6 +311,14 @@ export function toDatabricksRun(state: RunState, now: number): Run {
     status: runStatusV2(state),
     job_parameters: jobParameterValues(state.settings, state.job_parameters),
     tasks,
+    ...(state.settings.git_source
+      ? {
+          git_source: {
+            ...state.settings.git_source,
+            ...(state.git_snapshot ? { git_snapshot: state.git_snapshot } : {}),
+          },
+        }
+      : {}),
     ...(state.notifications && state.notifications.deliveries.length > 0
       ? { notification_deliveries: state.notifications.deliveries }
       : {}),
@@ -502,6 +522,9 @@ export function withRepairHistory(run: Run): Run {
 
 function toRunTask(spec: Task, a: AttemptState, now: number, run: RunState): RunTask {
   const duration = attemptDurationAt(a, now);
+  // Setting up the attempt's Python environment is its setup; the rest is its execution.
+  // (Known once the attempt ended: a running attempt's durations all move with the clock.)
+  const setup = a.environment ? Math.max(0, Math.min(a.environment.setupMs, duration)) : 0;
   return {
     ...spec,
     ...(spec.condition_task && a.conditionOutcome
@@ -517,8 +540,8 @@ function toRunTask(spec: Task, a: AttemptState, now: number, run: RunState): Run
     status: taskStatusV2(a, run),
     start_time: a.start_time,
     end_time: a.end_time,
-    setup_duration: 0,
-    execution_duration: duration,
+    setup_duration: setup,
+    execution_duration: duration - setup,
     cleanup_duration: 0,
     run_duration: duration,
     queue_duration: 0,
@@ -579,6 +602,8 @@ function taskTermination(a: AttemptState, run: RunState): NonNullable<RunStatusV
       message,
     };
   const r = a.result ?? TaskResultState.CANCELED;
+  if (a.terminationCode && r === TaskResultState.FAILED)
+    return { code: a.terminationCode, type: 'CLIENT_ERROR', message };
   switch (r) {
     case TaskResultState.SUCCESS:
       return { code: 'SUCCESS', type: 'SUCCESS', message };

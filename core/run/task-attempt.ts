@@ -2,6 +2,7 @@
 // attempt of one task). Everything here crosses Temporal's history, so it stays small: logs live
 // in files and only their path and a bounded tail are recorded.
 import type { Task } from '../schema';
+import type { TaskRuntime } from './task-runtime';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -20,6 +21,28 @@ export interface TaskAttemptInput {
   jobParameters: Record<string, string>;
   /** Task values set by tasks that already finished in this run: task_key → key → value. */
   upstreamTaskValues: Record<string, Record<string, JsonValue>>;
+  /** The task's environment, variables and Spark libraries (from the job's settings); absent: none. */
+  runtime?: TaskRuntime;
+  /** The run's Git checkout, for a task that reads its paths from Git (or why the run has none). */
+  git?: GitCheckoutRef | { error: string };
+}
+
+/** One commit of a repository, which a run's Git-sourced tasks read their paths from. */
+export interface GitCheckoutRef {
+  url: string;
+  commit: string;
+  /** `git_source.sparse_checkout.patterns`: only these paths are checked out. */
+  sparsePatterns?: string[];
+}
+
+/** How an attempt's environment was made ready (Databricks `setup_duration` shows its time). */
+export interface EnvironmentReadiness {
+  /** The content key of the environment (a directory of the worker's environment cache). */
+  key: string;
+  /** True when the environment was already built (by an earlier attempt, run or worker). */
+  reused: boolean;
+  /** Milliseconds the attempt spent getting its environment (install or reuse, locks included). */
+  setupMs: number;
 }
 
 /** What one finished attempt reports; also carried as the details of a failed attempt. */
@@ -44,6 +67,15 @@ export interface TaskAttemptRecord {
    * cgroup.kill) or `subreaper` (its supervisor, a child subreaper, found and killed them).
    */
   containment?: 'cgroup' | 'subreaper';
+  /** The attempt's Python environment, when it has one. */
+  environment?: EnvironmentReadiness;
+  /**
+   * A Databricks termination code for a failure before the task's code ran (e.g.
+   * LIBRARY_INSTALLATION_ERROR, REPOSITORY_CHECKOUT_FAILED); absent for the task's own failures.
+   */
+  terminationCode?: string;
+  /** dbt_task: the archive of the dbt artifacts (target/ with manifest.json, run_results.json). */
+  dbtArtifacts?: string;
 }
 
 /** ApplicationFailure `type`s thrown by the task activity. Assert on these, not on classes. */
