@@ -95,7 +95,8 @@ export function readBundle(o: ReadOptions): { bundle: ResolvedBundle; root: stri
       },
     ]);
   const loaded = loadBundle(root);
-  if (!loaded.config || hasErrors(loaded.diagnostics)) throw new BundleError(loaded.diagnostics);
+  // Problems of the files (a duplicate key) do not stop the rest being checked: all come at once.
+  if (!loaded.config) throw new BundleError(loaded.diagnostics);
   const resolved = resolveBundle({
     root: loaded.config,
     ...(o.target !== undefined ? { target: o.target } : {}),

@@ -15,6 +15,7 @@ import { configShapeProblems, Permission, SKIPPED_RESOURCE_KINDS } from './schem
 import { applyTarget, selectTarget } from './targets';
 import {
   deleteIn,
+  formatPath,
   fromPlain,
   getIn,
   parsePath,
@@ -135,7 +136,7 @@ export function resolveBundle(inputs: BundleInputs): { bundle?: ResolvedBundle; 
   const ws = defineWorkspacePaths(tree, inputs.user);
   diagnostics.push(...ws.diagnostics);
   tree = ws.value;
-  if (hasErrors(diagnostics)) return { diagnostics };
+  if (hasErrors(ws.diagnostics)) return { diagnostics };
 
   const first = resolveReferences(tree, { prefixes: ['bundle', 'workspace', 'variables'] });
   diagnostics.push(...first.diagnostics);
@@ -159,7 +160,7 @@ export function resolveBundle(inputs: BundleInputs): { bundle?: ResolvedBundle; 
         return { error: `\${${p.join('.')}} names a ${String(kind)} resource, which durable-jobs does not deploy` };
       if (kind === 'jobs' && field === 'id' && p.length === 4) {
         if (!jobKeys.includes(String(key))) return { error: `reference does not exist: \${${p.join('.')}}` };
-        return scalarValue(String(bundleJobId(metadataFilePath, String(key))));
+        return scalarValue(bundleJobId(metadataFilePath, String(key)));
       }
       return undefined;
     },
@@ -190,15 +191,20 @@ export function resolveBundle(inputs: BundleInputs): { bundle?: ResolvedBundle; 
     job = setIn(job, ['edit_mode'], scalarValue('UI_LOCKED'));
     job = setIn(job, ['format'], scalarValue('MULTI_TASK'));
     tree = setIn(tree, at, job);
-    for (const left of unresolvedReferences(job, at))
+    const unresolved = unresolvedReferences(job, at);
+    for (const left of unresolved)
       diagnostics.push(errorAt(`reference does not exist: \${${left.text}}`, tree, left.path));
+    const unresolvedPaths = new Set(unresolved.map((u) => formatPath(u.path)));
     const permissions = [...permissionsOf(getIn(job, ['permissions'])), ...permissionsOf(topPermissions)];
     let apiSettings = job;
     for (const f of BUNDLE_JOB_FIELDS) apiSettings = deleteIn(apiSettings, [f]);
-    const plain = toPlain(apiSettings) as Record<string, unknown>;
-    const checked = validateJobSettings(plain);
+    const checked = validateCoerced(toPlain(apiSettings) as Record<string, unknown>);
     if (!checked.ok)
-      for (const e of checked.errors) diagnostics.push(errorAt(e.message, tree, [...at, ...parsePath(e.path)]));
+      for (const e of checked.errors) {
+        const where = [...at, ...parsePath(e.path)];
+        // A field whose reference could not be resolved is reported once, as that.
+        if (!unresolvedPaths.has(formatPath(where))) diagnostics.push(errorAt(e.message, tree, where));
+      }
     for (const w of checked.warnings) {
       // Fields the deployment writes itself are Databricks' metadata, kept as Databricks keeps them.
       const field = parsePath(w.path)[0];
@@ -235,9 +241,9 @@ export function resolveBundle(inputs: BundleInputs): { bundle?: ResolvedBundle; 
   const host = stringOf(getIn(tree, ['workspace', 'host']));
   const uuid = stringOf(getIn(tree, ['bundle', 'uuid']));
   const modeName = stringOf(getIn(tree, ['bundle', 'mode']));
-  if (hasErrors(diagnostics)) return { diagnostics };
+  if (hasErrors(diagnostics)) return { diagnostics: distinct(diagnostics) };
   return {
-    diagnostics,
+    diagnostics: distinct(diagnostics),
     bundle: {
       name,
       target,
@@ -260,6 +266,47 @@ export function resolveBundle(inputs: BundleInputs): { bundle?: ResolvedBundle; 
       config: tree,
     },
   };
+}
+
+/** The diagnostics without repeats (a reference reported by two passes). */
+function distinct(ds: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return ds.filter((d) => {
+    const key = JSON.stringify([d.severity, d.summary, d.paths, d.locations]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * The Jobs schema's verdict on a job, once strings written where the schema wants a number or a
+ * boolean are read as one (`max_concurrent_runs: \${var.n}` with `--var n=2`), as the Databricks CLI
+ * normalizes resolved values to their field's type.
+ */
+function validateCoerced(plain: Record<string, unknown>): ReturnType<typeof validateJobSettings> {
+  let checked = validateJobSettings(plain);
+  for (let round = 0; round < 3 && !checked.ok; round++) {
+    let coerced = false;
+    for (const e of checked.errors) {
+      const m = /^expected (a number|an integer|a boolean), found "(.*)"$/.exec(e.message);
+      if (!m) continue;
+      const text = m[2]!;
+      const value =
+        m[1] === 'a boolean' ? ({ true: true, false: false } as Record<string, boolean>)[text] : Number(text);
+      if (value === undefined || (typeof value === 'number' && (text.trim() === '' || Number.isNaN(value)))) continue;
+      const path = parsePath(e.path);
+      let parent: unknown = plain;
+      for (const p of path.slice(0, -1)) parent = (parent as Record<string | number, unknown>)?.[p];
+      if (parent && typeof parent === 'object') {
+        (parent as Record<string | number, unknown>)[path[path.length - 1]!] = value;
+        coerced = true;
+      }
+    }
+    if (!coerced) break;
+    checked = validateJobSettings(plain);
+  }
+  return checked;
 }
 
 function permissionsOf(v: Value | undefined): Permission[] {

@@ -4,7 +4,7 @@
 // (`.databricks/bundle/<target>/variable-overrides.json`), the default (a target's override of it
 // included). A variable without one is an error where it is declared.
 import { errorAt, type Diagnostic } from './diagnostics';
-import { fromPlain, getIn, scalarValue, setIn, type Value } from './value';
+import { fromPlain, getIn, scalarValue, setIn, stringOf, type Value } from './value';
 
 export interface VariableSources {
   /** `--var name=value`, in the order given. */
@@ -43,8 +43,7 @@ export function assignVariables(root: Value, sources: VariableSources): { value:
   for (const name of names) {
     const decl = getIn(root, ['variables', name])!;
     const at = ['variables', name];
-    const complex =
-      getIn(decl, ['type'])?.kind === 'scalar' && (getIn(decl, ['type']) as { value: unknown }).value === 'complex';
+    const complex = stringOf(getIn(decl, ['type'])) === 'complex';
     const envName = BUNDLE_VAR_PREFIX + name;
     const given = sources.cli[name] ?? sources.env[envName];
     if (given !== undefined) {
@@ -107,5 +106,9 @@ export function assignVariables(root: Value, sources: VariableSources): { value:
       )
     );
   }
+  // A variable left without a value (its problem is reported) reads as "" so that the rest of the
+  // bundle is still checked, and every problem comes at once.
+  for (const name of names)
+    if (!getIn(out, ['variables', name, 'value'])) out = setIn(out, ['variables', name, 'value'], scalarValue(''));
   return { value: out, diagnostics };
 }
