@@ -115,6 +115,7 @@ async function applyJob(
 
 /** Build, upload, sync and apply the bundle's jobs; the lines Databricks prints go to `ctx.log`. */
 export async function deployBundle(ctx: DeployContext, b: ResolvedBundle): Promise<DeployResult> {
+  if (b.failOnActiveRuns) await failOnActiveRuns(ctx.client, b);
   const plan = await buildAndPlanLibraries(b, ctx.log);
   for (const [local, remote] of plan.uploads) {
     ctx.log(`Uploading ${path.relative(ctx.root, local)}...`);
@@ -136,6 +137,23 @@ export async function deployBundle(ctx: DeployContext, b: ResolvedBundle): Promi
   }
   writeMetadata(ctx, b, plan.jobs);
   return result;
+}
+
+/** `bundle.deployment.fail_on_active_runs`: a job of the bundle with a run in progress stops the deploy. */
+async function failOnActiveRuns(client: DurableJobsClient, b: ResolvedBundle): Promise<void> {
+  const busy: string[] = [];
+  for (const j of b.jobs) {
+    const runs = await client.listRuns({ jobId: j.jobId, activeOnly: true, limit: 1 });
+    if (runs.length > 0) busy.push(`${j.key} (run ${runs[0]!.run_id})`);
+  }
+  if (busy.length > 0)
+    throw new BundleError([
+      errorAt(
+        `deployment aborted, jobs are running: ${busy.join(', ')} (bundle.deployment.fail_on_active_runs is set)`,
+        b.config,
+        ['bundle', 'deployment', 'fail_on_active_runs']
+      ),
+    ]);
 }
 
 /**
@@ -165,6 +183,23 @@ function writeMetadata(ctx: DeployContext, b: ResolvedBundle, jobs: readonly Bun
   } finally {
     fs.rmSync(path.dirname(tmp), { recursive: true, force: true });
   }
+}
+
+/** Jobs whose `lifecycle.prevent_destroy` forbids deleting them: an error naming each. */
+export function preventedFromDestroy(b: ResolvedBundle, keys: readonly string[]): void {
+  const prevented = b.jobs.filter((j) => j.preventDestroy && keys.includes(j.key));
+  if (prevented.length > 0)
+    throw new BundleError(
+      prevented.map((j) =>
+        errorAt(`resources.jobs.${j.key} has lifecycle.prevent_destroy set: remove it to destroy the job`, b.config, [
+          'resources',
+          'jobs',
+          j.key,
+          'lifecycle',
+          'prevent_destroy',
+        ])
+      )
+    );
 }
 
 /** What destroy removes: the deployment's jobs (by key) and its root folder. */

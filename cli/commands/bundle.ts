@@ -15,7 +15,7 @@ import {
   type SummaryFacts,
 } from '../../core/bundle/summary';
 import { parseVarArgs } from '../../core/bundle/variables';
-import { deployBundle, destroyBundle, destroyPlan } from '../../bundles/deploy';
+import { deployBundle, destroyBundle, destroyPlan, preventedFromDestroy } from '../../bundles/deploy';
 import { initAnswers, initBundle } from '../../bundles/init';
 import { readBundle } from '../../bundles/read-bundle';
 import { WorkspaceTree } from '../../workspace/tree';
@@ -214,6 +214,10 @@ export function configureBundleCommand(program: Command): void {
       const b = bundleFor(opts);
       return withSession(false, async (s) => {
         const plan = await destroyPlan(s.client, b);
+        preventedFromDestroy(
+          b,
+          plan.map((p) => p.key)
+        );
         const out = (line: string) => process.stderr.write(`${line}\n`);
         if (plan.length > 0) {
           out('The following resources will be deleted:');

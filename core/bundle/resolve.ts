@@ -18,6 +18,7 @@ import {
   formatPath,
   fromPlain,
   getIn,
+  isTrue,
   parsePath,
   scalarValue,
   setIn,
@@ -50,6 +51,8 @@ export interface BundleJob {
   settings: JobSettings;
   /** Grants of `permissions` (the job's and the bundle's), as Databricks access control entries. */
   permissions: Permission[];
+  /** `lifecycle.prevent_destroy`: destroy refuses to delete the job. */
+  preventDestroy: boolean;
   location?: Location;
 }
 
@@ -76,6 +79,8 @@ export interface ResolvedBundle {
   /** Where the deployment's metadata lives; also its identity (`deployment.metadata_file_path`). */
   metadataFilePath: string;
   presets: Presets;
+  /** `bundle.deployment.fail_on_active_runs`: a deploy stops when a job of the bundle is running. */
+  failOnActiveRuns: boolean;
   jobs: BundleJob[];
   /** Resources of kinds durable-jobs does not deploy. */
   skipped: { kind: string; key: string }[];
@@ -171,6 +176,17 @@ export function resolveBundle(inputs: BundleInputs): { bundle?: ResolvedBundle; 
   const mode = applyMode(tree, inputs.user, targetRootPath);
   diagnostics.push(...mode.diagnostics);
 
+  diagnostics.push(...unactedSettings(tree));
+  const computeOverride =
+    stringOf(getIn(tree, ['bundle', 'cluster_id'])) ?? stringOf(getIn(tree, ['bundle', 'compute_id']));
+  if (computeOverride && stringOf(getIn(tree, ['bundle', 'mode'])) === 'production')
+    diagnostics.push(
+      warningAt("Setting a cluster override for a target that uses 'mode: production' is not recommended", tree, [
+        'bundle',
+        'cluster_id',
+      ])
+    );
+
   const topPermissions = getIn(tree, ['permissions']);
   const runAs = getIn(tree, ['run_as']);
   const libraries: LocalLibrary[] = [];
@@ -181,6 +197,7 @@ export function resolveBundle(inputs: BundleInputs): { bundle?: ResolvedBundle; 
     if (job.kind === 'scalar' && job.value === null) job = fromPlain({}, job.locations);
     const userTags = getIn(job, ['tags']) !== undefined;
     job = applyPresetsToJob(job, mode.presets);
+    if (computeOverride) job = overrideCompute(job, computeOverride);
     if (runAs && !getIn(job, ['run_as'])) job = setIn(job, ['run_as'], runAs);
     tree = setIn(tree, at, job);
     const translated = translateJobPaths(tree, key, inputs.files, workspace.filePath);
@@ -217,6 +234,7 @@ export function resolveBundle(inputs: BundleInputs): { bundle?: ResolvedBundle; 
         jobId: bundleJobId(metadataFilePath, key),
         settings: checked.settings,
         permissions,
+        preventDestroy: isTrue(getIn(job, ['lifecycle', 'prevent_destroy'])),
         ...(job.locations[0] ? { location: job.locations[0] } : {}),
       });
   }
@@ -254,6 +272,7 @@ export function resolveBundle(inputs: BundleInputs): { bundle?: ResolvedBundle; 
       workspace,
       metadataFilePath,
       presets: mode.presets,
+      failOnActiveRuns: isTrue(getIn(tree, ['bundle', 'deployment', 'fail_on_active_runs'])),
       jobs,
       skipped,
       libraries,
@@ -266,6 +285,72 @@ export function resolveBundle(inputs: BundleInputs): { bundle?: ResolvedBundle; 
       config: tree,
     },
   };
+}
+
+/**
+ * Settings of the Databricks CLI that durable-jobs does not act on, reported where they are
+ * written: an error where acting otherwise would deploy something other than the user meant
+ * (resources defined in Python), else a warning saying why it has no effect here.
+ */
+function unactedSettings(tree: Value): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const has = (...p: string[]) => getIn(tree, p) !== undefined;
+  const pythonResources =
+    'resources defined in Python (databricks-bundles) are not loaded by durable-jobs: define them in YAML';
+  if (has('python')) out.push(errorAt(pythonResources, tree, ['python']));
+  for (const key of ['python', 'pydabs'])
+    if (has('experimental', key)) out.push(errorAt(pythonResources, tree, ['experimental', key]));
+  const experimental = getIn(tree, ['experimental']);
+  if (experimental?.kind === 'map')
+    for (const key of experimental.entries.keys())
+      if (key !== 'python' && key !== 'pydabs')
+        out.push(warningAt(`experimental.${key} is not acted on by durable-jobs`, tree, ['experimental', key]));
+  if (has('scripts'))
+    out.push(warningAt('scripts are not run by durable-jobs (bundle run runs jobs only)', tree, ['scripts']));
+  if (isTrue(getIn(tree, ['presets', 'source_linked_deployment'])))
+    out.push(
+      warningAt(
+        'source-linked deployment is available only in a Databricks workspace: durable-jobs syncs the files',
+        tree,
+        ['presets', 'source_linked_deployment']
+      )
+    );
+  const dynamic =
+    "has no effect on durable-jobs: a task environment is keyed by its wheels' content, so a changed wheel is installed anew without a new version";
+  if (has('presets', 'artifacts_dynamic_version'))
+    out.push(warningAt(`presets.artifacts_dynamic_version ${dynamic}`, tree, ['presets', 'artifacts_dynamic_version']));
+  const artifacts = getIn(tree, ['artifacts']);
+  if (artifacts?.kind === 'map')
+    for (const [name, a] of artifacts.entries)
+      if (getIn(a, ['dynamic_version']))
+        out.push(
+          warningAt(`artifacts.${name}.dynamic_version ${dynamic}`, tree, ['artifacts', name, 'dynamic_version'])
+        );
+  return out;
+}
+
+/**
+ * A job's tasks on one existing cluster (`bundle.cluster_id`, `databricks bundle deploy
+ * --cluster-id`): every task that names compute runs there instead, as Databricks overrides it.
+ * On durable-jobs a cluster is a named worker pool (`djobs worker --cluster NAME`).
+ */
+function overrideCompute(job: Value, cluster: string): Value {
+  const tasks = getIn(job, ['tasks']);
+  if (tasks?.kind !== 'seq') return job;
+  let out = job;
+  tasks.items.forEach((t, i) => {
+    const at: (string | number)[] = getIn(t, ['for_each_task', 'task'])
+      ? ['tasks', i, 'for_each_task', 'task']
+      : ['tasks', i];
+    const task = getIn(out, at)!;
+    if (!['new_cluster', 'existing_cluster_id', 'environment_key', 'job_cluster_key'].some((f) => getIn(task, [f])))
+      return;
+    let next = task;
+    for (const f of ['new_cluster', 'job_cluster_key', 'environment_key']) next = deleteIn(next, [f]);
+    next = setIn(next, ['existing_cluster_id'], scalarValue(cluster));
+    out = setIn(out, at, next);
+  });
+  return out;
 }
 
 /** The diagnostics without repeats (a reference reported by two passes). */

@@ -171,6 +171,9 @@ export function fromPlain(x: unknown, locations: Location[] = []): Value {
   return scalarValue(x as Scalar, locations);
 }
 
+/** Whether a value is the scalar `true`. */
+export const isTrue = (v: Value | undefined): boolean => v?.kind === 'scalar' && v.value === true;
+
 /** The string of a scalar, or undefined. */
 export function stringOf(v: Value | undefined): string | undefined {
   return v?.kind === 'scalar' && typeof v.value === 'string' ? v.value : undefined;

@@ -408,6 +408,58 @@ targets:
     ]);
   });
 
+  it('settings durable-jobs does not act on are reported, never dropped; cluster_id moves tasks to one cluster', () => {
+    const { bundle, diagnostics } = resolveBundle(
+      inputs({
+        'databricks.yml': `bundle:
+  name: proj
+  cluster_id: gpu
+  deployment: { fail_on_active_runs: true }
+presets:
+  artifacts_dynamic_version: true
+scripts:
+  hello: { content: echo hi }
+resources:
+  jobs:
+    j:
+      name: j
+      lifecycle: { prevent_destroy: true }
+      job_clusters: [{ job_cluster_key: c, new_cluster: { num_workers: 1 } }]
+      tasks:
+        - task_key: t
+          job_cluster_key: c
+          notebook_task: { notebook_path: src/nb.ipynb }
+        - task_key: plain
+          notebook_task: { notebook_path: src/nb.ipynb }
+`,
+      })
+    );
+    expect(errors(diagnostics)).toEqual([]);
+    expect(diagnostics.map((d) => [d.severity, d.paths[0]])).toEqual([
+      ['warning', 'scripts'],
+      ['warning', 'presets.artifacts_dynamic_version'],
+      // The Jobs schema's own word on compute specs, which durable-jobs keeps without acting on.
+      ['warning', 'resources.jobs.j.job_clusters[0].new_cluster'],
+    ]);
+    const j = bundle!.jobs[0]!;
+    expect(j.settings.tasks.map((t) => [t.task_key, t.existing_cluster_id, t.job_cluster_key])).toEqual([
+      ['plain', undefined, undefined],
+      ['t', 'gpu', undefined],
+    ]);
+    expect(j.preventDestroy).toBe(true);
+    expect(bundle!.failOnActiveRuns).toBe(true);
+    const python = resolveBundle(
+      inputs({ 'databricks.yml': 'bundle: { name: proj }\npython:\n  resources: ["resources:load_resources"]\n' })
+    );
+    expect(errors(python.diagnostics)).toEqual([
+      {
+        summary: 'resources defined in Python (databricks-bundles) are not loaded by durable-jobs: define them in YAML',
+        at: 'python',
+        in: ['databricks.yml:2:1'],
+      },
+    ]);
+  });
+
   it('target selection: -t must name a target; several defaults are an error', () => {
     const two = `bundle: { name: proj }
 targets:
