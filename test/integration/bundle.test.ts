@@ -24,7 +24,8 @@ interface Summary {
 
 /** Every file of a folder, relative, sorted. */
 function filesOf(dir: string): string[] {
-  return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }))
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
     .sort();
