@@ -4,7 +4,7 @@
 import os from 'node:os';
 import readline from 'node:readline/promises';
 import type { Command } from 'commander';
-import { DjobsError } from '../../client/errors';
+import { DjobsError, NotFoundError } from '../../client/errors';
 import { BundleError, renderDiagnostic, Severity, type Diagnostic } from '../../core/bundle/diagnostics';
 import { bundleJobId, type ResolvedBundle } from '../../core/bundle/resolve';
 import {
@@ -191,7 +191,16 @@ export function configureBundleCommand(program: Command): void {
       );
       return withSession(opts.wait, async (s) => {
         const jobId = bundleJobId(b.metadataFilePath, chosen);
-        const { run_id } = await s.client.runNow(jobId, Object.keys(params).length ? { jobParameters: params } : {});
+        let run_id: number;
+        try {
+          ({ run_id } = await s.client.runNow(jobId, Object.keys(params).length ? { jobParameters: params } : {}));
+        } catch (err) {
+          if (!(err instanceof NotFoundError)) throw err;
+          throw new DjobsError(
+            'RESOURCE_DOES_NOT_EXIST',
+            `jobs.${chosen} is not deployed to target ${b.target}: run "djobs bundle deploy${opts.target ? ` -t ${opts.target}` : ''}" first`
+          );
+        }
         const format: OutputFormat = outputFormat(cmd);
         if (!opts.wait) {
           if (format === 'json') printJson({ run_id });

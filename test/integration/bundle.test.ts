@@ -211,6 +211,11 @@ describe('djobs bundle', () => {
       path.join(proj, 'resources', 'fail.job.yml'),
       'resources:\n  jobs:\n    fail:\n      name: fail\n      tasks:\n        - task_key: boom\n          shell_command_task:\n            command: exit 3\n'
     );
+    const early = await djobs(proj, ['bundle', 'run', 'fail']);
+    expect(early.code).toBe(2);
+    expect(early.stderr).toContain(
+      'Error: jobs.fail is not deployed to target default: run "djobs bundle deploy" first'
+    );
     await ok(proj, ['bundle', 'deploy']);
     const r = await djobs(proj, ['bundle', 'run', 'fail']);
     expect(r.code).toBe(1);
