@@ -247,7 +247,13 @@ export async function readyEnvironment(
           `djobs: installing ${what} into environment ${key}: ${spec.requirements.join(' ') || '(no packages)'}\n`
         );
         const t0 = Date.now();
-        await build(dir, interpreter, spec, ctx, uv);
+        try {
+          await build(dir, interpreter, spec, ctx, uv);
+        } catch (err) {
+          // Removed while the lock is still held: no half-built environment is ever reused.
+          fs.rmSync(dir, { recursive: true, force: true });
+          throw err;
+        }
         const installMs = Date.now() - t0;
         fs.writeFileSync(
           marker,
@@ -258,7 +264,6 @@ export async function readyEnvironment(
       ctx.signal
     );
   } catch (err) {
-    if (!built) fs.rmSync(dir, { recursive: true, force: true });
     if (err instanceof EnvironmentInstallError) throw err;
     if (ctx.signal?.aborted) throw err;
     throw new EnvironmentInstallError((err as Error).message);
