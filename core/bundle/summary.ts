@@ -50,22 +50,26 @@ export function summaryHeader(b: ResolvedBundle): string {
 /** `bundle summary` as text: the header, then each job with its name and page. */
 export function summaryText(b: ResolvedBundle, facts: SummaryFacts): string {
   let out = summaryHeader(b);
-  const entries: [string, string, string][] = [
-    ...b.jobs.map((j): [string, string, string] => [
-      j.key,
-      j.settings.name ?? 'Untitled',
-      facts.deployed.get(j.key)?.url ?? '(not deployed)',
-    ]),
-    ...[...facts.stray].map(([k, s]): [string, string, string] => [
-      k,
-      `${s.name} (deleted from the configuration)`,
-      s.url,
-    ]),
+  type Entry = { key: string; name: string; deployed?: DeployedJob };
+  const entries: Entry[] = [
+    ...b.jobs.map((j): Entry => {
+      const deployed = facts.deployed.get(j.key);
+      return { key: j.key, name: j.settings.name ?? 'Untitled', ...(deployed ? { deployed } : {}) };
+    }),
+    ...[...facts.stray].map(([key, s]): Entry => ({
+      key,
+      name: `${s.name} (deleted from the configuration)`,
+      deployed: s,
+    })),
   ];
   if (entries.length > 0 || b.skipped.length > 0) out += 'Resources:\n';
   if (entries.length > 0) {
     out += '  Jobs:\n';
-    for (const [key, name, url] of entries) out += `    ${key}:\n      Name: ${name}\n      URL:  ${url}\n`;
+    for (const e of entries) {
+      out += `    ${e.key}:\n      Name: ${e.name}\n`;
+      if (e.deployed) out += `      ID:   ${e.deployed.jobId}\n`;
+      out += `      URL:  ${e.deployed?.url ?? '(not deployed)'}\n`;
+    }
   }
   const kinds = [...new Set(b.skipped.map((s) => s.kind))];
   for (const kind of kinds) {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../client';
 import { NotFoundError } from '../../client';
-import { engineEnv, useEngine } from './harness';
+import { engineEnv, useApiServer, useEngine } from './harness';
 import type { Result } from './processes';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -33,6 +33,7 @@ function filesOf(dir: string): string[] {
 
 describe('djobs bundle', () => {
   const engine = useEngine('bundle');
+  const api = useApiServer(engine, [{ who: 'alice' }]);
   let env: NodeJS.ProcessEnv;
   beforeAll(() => {
     env = engineEnv(engine);
@@ -98,6 +99,7 @@ describe('djobs bundle', () => {
     expect(deployed.stderr).toContain('Resources: 1 created, 0 changed, 0 deleted, 0 unchanged');
     const dev = await summary(proj, 'dev');
     const rootPath = `/Workspace/Users/${user}/.bundle/my_project/dev`;
+    const text = (await ok(proj, ['bundle', 'summary'])).stdout;
     expect(dev.workspace.root_path).toBe(rootPath);
     const job = await jobOf(dev, 'sample_job');
     expect(job.settings.name).toBe(`[dev ${user}] sample_job`);
@@ -115,6 +117,18 @@ describe('djobs bundle', () => {
     expect(fs.existsSync(workspaceFile(`${rootPath}/files/src/sample_notebook.ipynb`))).toBe(true);
     expect(fs.existsSync(workspaceFile(`${rootPath}/files/dist`))).toBe(false); // .gitignore'd
     expect(dev.resources.jobs.sample_job!.url).toBe(engine.client.jobPageUrl(job.job_id));
+    expect(text).toContain(
+      `    sample_job:\n      Name: [dev ${user}] sample_job\n      ID:   ${job.job_id}\n      URL:  ${engine.client.jobPageUrl(job.job_id)}\n`
+    );
+    // An ordinary job: the REST API lists and reads it as Databricks shows a bundle's job.
+    const listed = await api.as('admin')('GET', `/api/2.2/jobs/list?name=${encodeURIComponent(job.settings.name!)}`);
+    expect((listed.body.jobs as { job_id: number }[]).map((j) => j.job_id)).toEqual([job.job_id]);
+    const got = await api.as('admin')('GET', `/api/2.2/jobs/get?job_id=${job.job_id}`);
+    expect((got.body.settings as Job['settings']).deployment).toEqual({
+      kind: 'BUNDLE',
+      metadata_file_path: `${rootPath}/state/metadata.json`,
+    });
+    expect((got.body.settings as Job['settings']).edit_mode).toBe('UI_LOCKED');
 
     // Run: the notebook, then the wheel's entry point, each with the target's variables.
     const run = await ok(proj, ['bundle', 'run', 'sample_job', '-o', 'json']);
@@ -201,6 +215,9 @@ describe('djobs bundle', () => {
     expect(fs.existsSync(workspaceFile(rootPath))).toBe(false);
     const after = await summary(proj, 'dev');
     expect(after.resources.jobs.sample_job!.modified_status).toBe('created');
+    expect((await ok(proj, ['bundle', 'summary'])).stdout).toContain(
+      '  Jobs:\n    sample_job:\n      Name: [dev ' + user + '] sample_job\n      URL:  (not deployed)\n'
+    );
   });
 
   it('run exits non-zero when the run does not succeed; problems exit 2 with file, line and path', async () => {
