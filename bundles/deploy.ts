@@ -2,8 +2,9 @@
 // (`${workspace.state_path}/metadata.json`, in every job's `deployment`), and each of its jobs has
 // the id derived from that path and its resource key (`bundleJobId`): a deploy reads each job by
 // that id (strongly consistent in Temporal), creates it or replaces its settings, and deletes the
-// jobs Temporal lists for the deployment that the configuration no longer has. Nothing is kept on
-// the deploying machine, so any machine deploying the bundle finds the same jobs.
+// deployment's jobs the configuration no longer has (named by the last deploy's metadata file in
+// the workspace, or listed by Temporal). Nothing is kept on the deploying machine, so any machine
+// deploying the bundle finds the same jobs.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +16,7 @@ import type { Permission } from '../core/bundle/schema';
 import { getIn, toPlain } from '../core/bundle/value';
 import type { WorkspaceTree } from '../workspace/tree';
 import { buildAndPlanLibraries } from './artifacts';
-import { filesToSync, removeFolder, syncFiles, uploadFile } from './sync';
+import { filesToSync, removeFolder, syncFiles, uploadFile, workspaceRootPath } from './sync';
 
 export interface DeployContext {
   client: DurableJobsClient;
@@ -55,15 +56,44 @@ async function findJob(client: DurableJobsClient, jobId: number): Promise<Job | 
 const deploymentOf = (settings: Job['settings']): string | undefined =>
   (settings.deployment as { metadata_file_path?: string } | undefined)?.metadata_file_path;
 
-/** The jobs of a deployment that no resource of `keep` names: created by a deploy of it, with the id it gives their key. */
-async function strayJobs(client: DurableJobsClient, b: ResolvedBundle, keep: ReadonlySet<number>) {
-  const listed = await client.listBundleJobs(b.metadataFilePath);
-  return listed.filter(
-    (j) =>
+/** The resource keys the deployment's last metadata file names (written by the last deploy, from any machine). */
+function previousKeys(tree: WorkspaceTree, b: ResolvedBundle): string[] {
+  const file = tree.diskPath(workspaceRootPath(b.metadataFilePath));
+  try {
+    const body = JSON.parse(fs.readFileSync(file, 'utf8')) as { config?: { resources?: { jobs?: object } } };
+    return Object.keys(body.config?.resources?.jobs ?? {});
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The jobs of a deployment that no resource of `keep` names: those the last deploy's metadata
+ * names, read by id (exact), and those Temporal's listing index has for the deployment (it follows
+ * a change within about a second, and finds jobs whose metadata was lost); each one created by a
+ * deploy of this deployment, with the id its key gives.
+ */
+async function strayJobs(
+  client: DurableJobsClient,
+  tree: WorkspaceTree,
+  b: ResolvedBundle,
+  keep: ReadonlySet<number>
+): Promise<{ key: string; jobId: number }[]> {
+  const found = new Map<number, string>();
+  for (const key of previousKeys(tree, b)) {
+    const jobId = bundleJobId(b.metadataFilePath, key);
+    if (keep.has(jobId)) continue;
+    const job = await findJob(client, jobId);
+    if (job && deploymentOf(job.settings) === b.metadataFilePath) found.set(jobId, key);
+  }
+  for (const j of await client.listBundleJobs(b.metadataFilePath))
+    if (
       !keep.has(j.job_id) &&
       j.resource_key !== undefined &&
       bundleJobId(b.metadataFilePath, j.resource_key) === j.job_id
-  );
+    )
+      found.set(j.job_id, j.resource_key);
+  return [...found].map(([jobId, key]) => ({ key, jobId }));
 }
 
 export interface DeployResult {
@@ -113,8 +143,16 @@ async function applyJob(
   return settingsSame && accessSame ? 'unchanged' : 'changed';
 }
 
-/** Build, upload, sync and apply the bundle's jobs; the lines Databricks prints go to `ctx.log`. */
-export async function deployBundle(ctx: DeployContext, b: ResolvedBundle): Promise<DeployResult> {
+/**
+ * Build, upload, sync and apply the bundle's jobs; the lines Databricks prints go to `ctx.log`.
+ * `force` (`deploy --force`) deploys from a branch other than the configured `bundle.git.branch`.
+ */
+export async function deployBundle(
+  ctx: DeployContext,
+  b: ResolvedBundle,
+  opts: { force?: boolean } = {}
+): Promise<DeployResult> {
+  if (!opts.force) checkBranch(b);
   if (b.failOnActiveRuns) await failOnActiveRuns(ctx.client, b);
   const plan = await buildAndPlanLibraries(b, ctx.log);
   for (const [local, remote] of plan.uploads) {
@@ -130,13 +168,26 @@ export async function deployBundle(ctx: DeployContext, b: ResolvedBundle): Promi
     if (outcome === 'created') ctx.log(`Created jobs.${job.key}`);
     if (outcome === 'changed') ctx.log(`Updated jobs.${job.key}`);
   }
-  for (const stray of await strayJobs(ctx.client, b, new Set(plan.jobs.map((j) => j.jobId)))) {
-    await ctx.client.deleteJob(stray.job_id);
-    result.deleted.push(stray.resource_key!);
-    ctx.log(`Deleted jobs.${stray.resource_key}`);
+  for (const stray of await strayJobs(ctx.client, ctx.tree, b, new Set(plan.jobs.map((j) => j.jobId)))) {
+    await ctx.client.deleteJob(stray.jobId);
+    result.deleted.push(stray.key);
+    ctx.log(`Deleted jobs.${stray.key}`);
   }
   writeMetadata(ctx, b, plan.jobs);
   return result;
+}
+
+/** A bundle that names its Git branch deploys from a checkout of that branch, as Databricks checks. */
+function checkBranch(b: ResolvedBundle): void {
+  const { configured, actual } = b.branch;
+  if (configured && actual && configured !== actual)
+    throw new BundleError([
+      errorAt(
+        `not on the right Git branch:\n  expected according to configuration: ${configured}\n  actual: ${actual}\nuse --force to override`,
+        b.config,
+        ['bundle', 'git', 'branch']
+      ),
+    ]);
 }
 
 /** `bundle.deployment.fail_on_active_runs`: a job of the bundle with a run in progress stops the deploy. */
@@ -158,8 +209,8 @@ async function failOnActiveRuns(client: DurableJobsClient, b: ResolvedBundle): P
 
 /**
  * Databricks' deployment metadata file (`deployment.metadata_file_path` names it): what was
- * deployed and from which files. Informational: the jobs themselves say which deployment they
- * belong to.
+ * deployed and from which files. The next deploy reads its keys to find removed jobs; whether
+ * each is the deployment's is still asked of the job itself.
  */
 function writeMetadata(ctx: DeployContext, b: ResolvedBundle, jobs: readonly BundleJob[]): void {
   const gitNode = getIn(b.config, ['bundle', 'git']);
@@ -205,6 +256,7 @@ export function preventedFromDestroy(b: ResolvedBundle, keys: readonly string[])
 /** What destroy removes: the deployment's jobs (by key) and its root folder. */
 export async function destroyPlan(
   client: DurableJobsClient,
+  tree: WorkspaceTree,
   b: ResolvedBundle
 ): Promise<{ key: string; jobId: number }[]> {
   const out: { key: string; jobId: number }[] = [];
@@ -212,8 +264,7 @@ export async function destroyPlan(
     const existing = await findJob(client, j.jobId);
     if (existing && deploymentOf(existing.settings) === b.metadataFilePath) out.push({ key: j.key, jobId: j.jobId });
   }
-  for (const s of await strayJobs(client, b, new Set(out.map((o) => o.jobId))))
-    out.push({ key: s.resource_key!, jobId: s.job_id });
+  out.push(...(await strayJobs(client, tree, b, new Set(out.map((o) => o.jobId)))));
   return out;
 }
 

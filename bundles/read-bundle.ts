@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BundleError, hasErrors, type Diagnostic } from '../core/bundle/diagnostics';
 import type { LocalKind } from '../core/bundle/job-paths';
-import { resolveBundle, type ResolvedBundle } from '../core/bundle/resolve';
+import { resolveBundle, type DeployOverrides, type ResolvedBundle } from '../core/bundle/resolve';
 import { currentUserOf } from '../core/bundle/workspace-paths';
 import { findBundleRoot, loadBundle } from './load';
 
@@ -18,6 +18,8 @@ export interface ReadOptions {
   /** The deploying principal's user name (`${workspace.current_user.userName}`). */
   userName: string;
   env?: NodeJS.ProcessEnv;
+  /** `bundle deploy`'s flags that set configuration. */
+  overrides?: DeployOverrides;
 }
 
 /** Whether a local file is a notebook as Databricks detects one: a `.ipynb`, or a source file with its header. */
@@ -105,6 +107,7 @@ export function readBundle(o: ReadOptions): { bundle: ResolvedBundle; root: stri
     user: currentUserOf(o.userName),
     files: { root, kindOf: localKind },
     git: gitFacts(root),
+    ...(o.overrides ? { overrides: o.overrides } : {}),
   });
   const diagnostics = [...loaded.diagnostics, ...resolved.diagnostics];
   if (!resolved.bundle || hasErrors(diagnostics)) throw new BundleError(diagnostics);

@@ -107,7 +107,7 @@ export function syncFiles(
 }
 
 /** The place in the workspace root of a `/Workspace/…` or `/Volumes/…` path. */
-function rootPathOf(p: string): RootPath {
+export function workspaceRootPath(p: string): RootPath {
   const r = taskPath(p);
   if (r === undefined || r instanceof PathProblem || r.kind !== 'root')
     throw new Error(`${p}: expected a /Workspace or /Volumes path`);
@@ -116,7 +116,7 @@ function rootPathOf(p: string): RootPath {
 
 /** Write one local file to a workspace or volume path (an artifact): folders made, the file replaced whole. */
 export function uploadFile(tree: WorkspaceTree, local: string, remotePath: string): void {
-  const target = tree.diskPath(rootPathOf(remotePath));
+  const target = tree.diskPath(workspaceRootPath(remotePath));
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const tmp = `${target}.${process.pid}.${Date.now()}.tmp`;
   fs.copyFileSync(local, tmp);
@@ -125,7 +125,7 @@ export function uploadFile(tree: WorkspaceTree, local: string, remotePath: strin
 
 /** Remove a workspace or volume folder and everything in it (destroy); false when there was none. */
 export function removeFolder(tree: WorkspaceTree, folder: string): boolean {
-  const dir = tree.diskPath(rootPathOf(folder));
+  const dir = tree.diskPath(workspaceRootPath(folder));
   if (!fs.existsSync(dir)) return false;
   fs.rmSync(dir, { recursive: true, force: true });
   return true;

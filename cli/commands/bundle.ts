@@ -3,10 +3,10 @@
 // Temporal server every other djobs command uses (docs/bundles.md says why).
 import os from 'node:os';
 import readline from 'node:readline/promises';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { DjobsError, NotFoundError } from '../../client/errors';
 import { BundleError, renderDiagnostic, Severity, type Diagnostic } from '../../core/bundle/diagnostics';
-import { bundleJobId, type ResolvedBundle } from '../../core/bundle/resolve';
+import { bundleJobId, type DeployOverrides, type ResolvedBundle } from '../../core/bundle/resolve';
 import {
   summaryHeader,
   summaryJson,
@@ -30,6 +30,16 @@ interface TargetOptions {
   var: string[];
 }
 
+/** `bundle deploy`'s own flags, named as the Databricks CLI names them. */
+interface DeployFlags extends TargetOptions {
+  clusterId?: string;
+  computeId?: string;
+  failOnActiveRuns?: boolean;
+  force?: boolean;
+  forceLock?: boolean;
+  autoApprove?: boolean;
+}
+
 const collect = (v: string, all: string[]) => [...all, v];
 
 /** Who deploys: the user the client creates jobs as (the user running djobs). */
@@ -40,7 +50,11 @@ function printDiagnostics(ds: readonly Diagnostic[]): void {
 }
 
 /** The bundle for the command's target and variables; its warnings are printed on stderr. */
-function bundleFor(o: TargetOptions, userName = deployingUser()): ResolvedBundle & { root: string } {
+function bundleFor(
+  o: TargetOptions,
+  overrides: DeployOverrides = {},
+  userName = deployingUser()
+): ResolvedBundle & { root: string } {
   const { vars, errors } = parseVarArgs(o.var);
   if (errors.length > 0) throw new DjobsError('INVALID_PARAMETER_VALUE', errors.join('; '));
   const { bundle, root, warnings } = readBundle({
@@ -48,6 +62,7 @@ function bundleFor(o: TargetOptions, userName = deployingUser()): ResolvedBundle
     ...(o.target !== undefined ? { target: o.target } : {}),
     vars,
     userName,
+    overrides,
   });
   printDiagnostics(warnings);
   return { ...bundle, root };
@@ -76,7 +91,7 @@ const targetOptions = (cmd: Command): Command =>
 /** What is deployed of the bundle: its jobs that exist, and jobs of the deployment it no longer has. */
 async function deployedFacts(s: Session, b: ResolvedBundle): Promise<SummaryFacts> {
   const deployed = new Map<string, DeployedJob>();
-  const plan = await destroyPlan(s.client, b);
+  const plan = await destroyPlan(s.client, workspaceTree(s), b);
   const configured = new Set(b.jobs.map((j) => j.key));
   const stray = new Map<string, DeployedJob & { name: string }>();
   for (const p of plan) {
@@ -136,20 +151,34 @@ export function configureBundleCommand(program: Command): void {
     })
   );
 
-  targetOptions(bundle.command('deploy').description('Build, upload and deploy the bundle to the target')).action(
-    async (opts: TargetOptions) =>
-      bundleCommand(async () => {
-        const b = bundleFor(opts);
-        await withSession(false, async (s) => {
-          const log = (line: string) => process.stderr.write(`${line}\n`);
-          const r = await deployBundle({ client: s.client, tree: workspaceTree(s), root: b.root, log }, b);
-          log(`Files: ${r.files.uploaded} uploaded, ${r.files.deleted} deleted`);
-          log(
-            `Resources: ${r.created.length} created, ${r.changed.length} changed, ${r.deleted.length} deleted, ${r.unchanged.length} unchanged`
-          );
-          log('Deployment complete!');
-        });
-      })
+  targetOptions(
+    bundle
+      .command('deploy')
+      .description('Build, upload and deploy the bundle to the target')
+      .option('-c, --cluster-id <id>', 'run every task that names compute on this cluster (a worker pool)')
+      .addOption(new Option('--compute-id <id>', 'deprecated: use --cluster-id').hideHelp())
+      .option('--fail-on-active-runs', 'stop when a job of the bundle has a run in progress')
+      .option('--force', 'deploy from a Git branch other than bundle.git.branch')
+      .option('--force-lock', 'accepted for the Databricks CLI: deploys take no lock (concurrent deploys converge)')
+      .option('--auto-approve', 'accepted for the Databricks CLI: deploying jobs asks for no approval')
+  ).action(async (opts: DeployFlags) =>
+    bundleCommand(async () => {
+      const clusterId = opts.clusterId ?? opts.computeId;
+      const b = bundleFor(opts, {
+        ...(clusterId !== undefined ? { clusterId } : {}),
+        ...(opts.failOnActiveRuns ? { failOnActiveRuns: true } : {}),
+      });
+      await withSession(false, async (s) => {
+        const log = (line: string) => process.stderr.write(`${line}\n`);
+        const ctx = { client: s.client, tree: workspaceTree(s), root: b.root, log };
+        const r = await deployBundle(ctx, b, { force: opts.force === true });
+        log(`Files: ${r.files.uploaded} uploaded, ${r.files.deleted} deleted`);
+        log(
+          `Resources: ${r.created.length} created, ${r.changed.length} changed, ${r.deleted.length} deleted, ${r.unchanged.length} unchanged`
+        );
+        log('Deployment complete!');
+      });
+    })
   );
 
   targetOptions(
@@ -222,7 +251,7 @@ export function configureBundleCommand(program: Command): void {
     bundleCommand(async () => {
       const b = bundleFor(opts);
       return withSession(false, async (s) => {
-        const plan = await destroyPlan(s.client, b);
+        const plan = await destroyPlan(s.client, workspaceTree(s), b);
         preventedFromDestroy(
           b,
           plan.map((p) => p.key)

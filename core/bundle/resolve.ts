@@ -42,6 +42,13 @@ export interface BundleInputs {
   files: LocalFiles;
   /** The checkout's Git facts, for `${bundle.git.*}` when the configuration sets none. */
   git?: { branch?: string; commit?: string; origin_url?: string };
+  /** Flags of `bundle deploy` that set configuration, over the target's (`--cluster-id`, `--fail-on-active-runs`). */
+  overrides?: DeployOverrides;
+}
+
+export interface DeployOverrides {
+  clusterId?: string;
+  failOnActiveRuns?: boolean;
 }
 
 export interface BundleJob {
@@ -81,6 +88,8 @@ export interface ResolvedBundle {
   presets: Presets;
   /** `bundle.deployment.fail_on_active_runs`: a deploy stops when a job of the bundle is running. */
   failOnActiveRuns: boolean;
+  /** `bundle.git.branch` as configured, and the checkout's branch: a deploy stops when they differ. */
+  branch: { configured?: string; actual?: string };
   jobs: BundleJob[];
   /** Resources of kinds durable-jobs does not deploy. */
   skipped: { kind: string; key: string }[];
@@ -125,7 +134,10 @@ export function resolveBundle(inputs: BundleInputs): { bundle?: ResolvedBundle; 
   const targeted = applyTarget(tree, selected.name);
   diagnostics.push(...targeted.diagnostics);
   tree = targeted.value;
+  tree = applyOverrides(tree, inputs.overrides ?? {});
 
+  // Read after references are resolved: the configuration's own branch, not the checkout's.
+  const branchConfigured = getIn(tree, ['bundle', 'git', 'branch']) !== undefined;
   for (const [field, value] of Object.entries(inputs.git ?? {}))
     if (value !== undefined && !getIn(tree, ['bundle', 'git', field]))
       tree = setIn(tree, ['bundle', 'git', field], scalarValue(value));
@@ -259,6 +271,7 @@ export function resolveBundle(inputs: BundleInputs): { bundle?: ResolvedBundle; 
   const host = stringOf(getIn(tree, ['workspace', 'host']));
   const uuid = stringOf(getIn(tree, ['bundle', 'uuid']));
   const modeName = stringOf(getIn(tree, ['bundle', 'mode']));
+  const configuredBranch = branchConfigured ? stringOf(getIn(tree, ['bundle', 'git', 'branch'])) : undefined;
   if (hasErrors(diagnostics)) return { diagnostics: distinct(diagnostics) };
   return {
     diagnostics: distinct(diagnostics),
@@ -273,6 +286,10 @@ export function resolveBundle(inputs: BundleInputs): { bundle?: ResolvedBundle; 
       metadataFilePath,
       presets: mode.presets,
       failOnActiveRuns: isTrue(getIn(tree, ['bundle', 'deployment', 'fail_on_active_runs'])),
+      branch: {
+        ...(configuredBranch ? { configured: configuredBranch } : {}),
+        ...(inputs.git?.branch ? { actual: inputs.git.branch } : {}),
+      },
       jobs,
       skipped,
       libraries,
@@ -326,6 +343,15 @@ function unactedSettings(tree: Value): Diagnostic[] {
         out.push(
           warningAt(`artifacts.${name}.dynamic_version ${dynamic}`, tree, ['artifacts', name, 'dynamic_version'])
         );
+  return out;
+}
+
+/** The deploy flags' settings, as the Databricks CLI sets them after selecting the target. */
+function applyOverrides(tree: Value, o: DeployOverrides): Value {
+  let out = tree;
+  if (o.clusterId !== undefined) out = setIn(out, ['bundle', 'cluster_id'], scalarValue(o.clusterId));
+  if (o.failOnActiveRuns !== undefined)
+    out = setIn(out, ['bundle', 'deployment', 'fail_on_active_runs'], scalarValue(o.failOnActiveRuns));
   return out;
 }
 

@@ -10,19 +10,17 @@ import { deleteIn, getIn, mapValue, scalarValue, setIn, type MapValue, type Valu
 /** The target a command works on: the one asked for, else the one marked `default`, else the only one. */
 export function selectTarget(root: Value, asked: string | undefined): { name: string } | { error: Diagnostic } {
   const targets = targetsOf(root);
-  const names = targets ? [...targets.entries.keys()] : [];
+  const defined = targets ? [...targets.entries.keys()] : [];
+  // A bundle without targets has one, `default`, as the Databricks CLI defines it (so `-t default` works).
+  const names = defined.length > 0 ? defined : ['default'];
   if (asked !== undefined) {
-    if (!targets?.entries.has(asked))
+    if (!names.includes(asked))
       return {
-        error: errorAt(
-          `${asked}: no such target. Available targets: ${names.length ? names.join(', ') : '(none)'}`,
-          root,
-          ['targets']
-        ),
+        error: errorAt(`${asked}: no such target. Available targets: ${names.join(', ')}`, root, ['targets']),
       };
     return { name: asked };
   }
-  if (names.length === 0) return { name: 'default' };
+  if (defined.length === 0) return { name: 'default' };
   const defaults = names.filter((n) => {
     const d = getIn(targets, [n, 'default']);
     return d?.kind === 'scalar' && d.value === true;

@@ -7,12 +7,14 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../client';
 import { NotFoundError } from '../../client';
-import { engineEnv, useApiServer, useEngine } from './harness';
+import { engineEnv, useApiServer, useEngine, waitFor } from './harness';
 import type { Result } from './processes';
 
+const execFileAsync = promisify(execFile);
 const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli', 'index.js');
 const example = path.join(root, 'examples', 'bundle');
@@ -218,6 +220,92 @@ describe('djobs bundle', () => {
     expect((await ok(proj, ['bundle', 'summary'])).stdout).toContain(
       '  Jobs:\n    sample_job:\n      Name: [dev ' + user + '] sample_job\n      URL:  (not deployed)\n'
     );
+  });
+
+  it("deploy's flags, prevent_destroy, and removed jobs found with or without the deployment's metadata", async () => {
+    const proj = path.join(engine.workDir, 'flags');
+    const user = os.userInfo().username;
+    fs.mkdirSync(path.join(proj, 'resources'), { recursive: true });
+    const config = (more = '') => `bundle:\n  name: flags\n${more}include:\n  - resources/*.yml\n`;
+    fs.writeFileSync(path.join(proj, 'databricks.yml'), config());
+    const jobs = (lifecycle: string) =>
+      `resources:\n  jobs:\n    busy:\n      name: busy\n      tasks:\n        - task_key: wait\n          shell_command_task:\n            command: sleep 300\n    pinned:\n      name: pinned\n${lifecycle}      tasks:\n        - task_key: t\n          existing_cluster_id: small\n          shell_command_task:\n            command: 'true'\n`;
+    const jobFile = path.join(proj, 'resources', 'jobs.yml');
+    fs.writeFileSync(jobFile, jobs('      lifecycle:\n        prevent_destroy: true\n'));
+    const state = `/Workspace/Users/${user}/.bundle/flags/default/state/metadata.json`;
+    const idOf = async (key: string) => Number((await summary(proj, 'default')).resources.jobs[key]!.id);
+    const clusterOf = async (key: string) =>
+      (await engine.client.getJob(await idOf(key))).settings.tasks.map((t) => t.existing_cluster_id);
+
+    // -c moves every task that names compute to that cluster; without it the configuration's again.
+    await ok(proj, ['bundle', 'deploy', '-c', 'gpu']);
+    expect(await clusterOf('pinned')).toEqual(['gpu']);
+    expect(await clusterOf('busy')).toEqual([undefined]);
+    expect((await ok(proj, ['bundle', 'deploy'])).stderr).toContain(
+      'Resources: 0 created, 1 changed, 0 deleted, 1 unchanged'
+    );
+    expect(await clusterOf('pinned')).toEqual(['small']);
+
+    // --fail-on-active-runs stops the deploy while busy runs, and not once it ended.
+    const busyId = await idOf('busy');
+    const runId = Number((await ok(proj, ['bundle', 'run', 'busy', '--no-wait'])).stdout.trim());
+    const activeRuns = () => engine.client.listRuns({ jobId: busyId, activeOnly: true });
+    await waitFor(async () => (await activeRuns()).some((r) => r.run_id === runId), 'the run listed as active');
+    const stopped = await djobs(proj, ['bundle', 'deploy', '--fail-on-active-runs']);
+    expect(stopped.code, stopped.stderr).toBe(2);
+    expect(stopped.stderr).toContain(
+      `Error: deployment aborted, jobs are running: busy (run ${runId}) (bundle.deployment.fail_on_active_runs is set)`
+    );
+    await engine.client.cancelRun(runId);
+    await waitFor(async () => (await activeRuns()).length === 0, 'no active run listed');
+    await ok(proj, ['bundle', 'deploy', '--fail-on-active-runs']);
+
+    // A bundle that names its branch deploys from that branch, or with --force.
+    const git = (...args: string[]) =>
+      execFileAsync('git', ['-C', proj, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args]);
+    await git('init', '-q', '-b', 'feature');
+    await git('commit', '-q', '--allow-empty', '-m', 'start');
+    fs.writeFileSync(path.join(proj, 'databricks.yml'), config('  git:\n    branch: main\n'));
+    const wrongBranch = await djobs(proj, ['bundle', 'deploy']);
+    expect(wrongBranch.code).toBe(2);
+    expect(wrongBranch.stderr).toContain(
+      'Error: not on the right Git branch:\n  expected according to configuration: main\n  actual: feature\nuse --force to override\n  at bundle.git.branch\n  in databricks.yml:4:5\n'
+    );
+    await ok(proj, ['bundle', 'deploy', '--force']);
+
+    // A removed job is deleted at once (the last deploy's metadata names it), and also when that
+    // file is lost (Temporal's listing of the deployment's jobs finds it).
+    const extraFile = path.join(proj, 'resources', 'extra.yml');
+    const extra = (key: string) =>
+      `resources:\n  jobs:\n    ${key}:\n      name: ${key}\n      tasks:\n        - task_key: t\n          shell_command_task:\n            command: 'true'\n`;
+    for (const key of ['extra_a', 'extra_b']) {
+      fs.writeFileSync(extraFile, extra(key));
+      await ok(proj, ['bundle', 'deploy', '--force']);
+      const extraId = await idOf(key);
+      fs.rmSync(extraFile);
+      if (key === 'extra_b') {
+        fs.rmSync(workspaceFile(state));
+        await waitFor(
+          async () => (await engine.client.listBundleJobs(state)).some((j) => j.job_id === extraId),
+          'the job listed for its deployment'
+        );
+      }
+      const removed = await ok(proj, ['bundle', 'deploy', '--force']);
+      expect(removed.stderr).toContain(`Deleted jobs.${key}`);
+      await expect(engine.client.getJob(extraId)).rejects.toBeInstanceOf(NotFoundError);
+    }
+
+    // lifecycle.prevent_destroy stops destroy, naming the job and where the setting is.
+    const pinnedId = await idOf('pinned');
+    const prevented = await djobs(proj, ['bundle', 'destroy', '--auto-approve']);
+    expect(prevented.code).toBe(2);
+    expect(prevented.stderr).toContain(
+      'Error: resources.jobs.pinned has lifecycle.prevent_destroy set: remove it to destroy the job\n  at resources.jobs.pinned.lifecycle.prevent_destroy\n  in resources/jobs.yml:'
+    );
+    expect((await engine.client.getJob(pinnedId)).settings.name).toBe('pinned');
+    fs.writeFileSync(jobFile, jobs(''));
+    expect((await ok(proj, ['bundle', 'destroy', '--auto-approve'])).stderr).toContain('Destroy: 2 deleted');
+    await expect(engine.client.getJob(pinnedId)).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('run exits non-zero when the run does not succeed; problems exit 2 with file, line and path', async () => {

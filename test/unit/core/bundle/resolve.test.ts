@@ -460,6 +460,42 @@ resources:
     ]);
   });
 
+  it("deploy's flags override the target: --cluster-id over the target's cluster_id, --fail-on-active-runs", () => {
+    const text = `bundle:
+  name: proj
+  git:
+    branch: \${var.branch}
+variables:
+  branch: { default: main }
+targets:
+  dev:
+    cluster_id: small
+    resources:
+      jobs:
+        j:
+          name: j
+          tasks:
+            - task_key: t
+              existing_cluster_id: other
+              notebook_task: { notebook_path: src/nb.ipynb }
+`;
+    const plain = resolveBundle(inputs({ 'databricks.yml': text }, { git: { branch: 'feature' } })).bundle!;
+    expect(plain.jobs[0]!.settings.tasks[0]!.existing_cluster_id).toBe('small');
+    expect(plain.failOnActiveRuns).toBe(false);
+    // The configured branch (its reference resolved) beside the checkout's: deploy compares them.
+    expect(plain.branch).toEqual({ configured: 'main', actual: 'feature' });
+    const flagged = resolveBundle(
+      inputs({ 'databricks.yml': text }, { overrides: { clusterId: 'gpu', failOnActiveRuns: true } })
+    ).bundle!;
+    expect(flagged.jobs[0]!.settings.tasks[0]!.existing_cluster_id).toBe('gpu');
+    expect(flagged.failOnActiveRuns).toBe(true);
+    expect(flagged.branch).toEqual({ configured: 'main' });
+    const unconfigured = resolveBundle(
+      inputs({ 'databricks.yml': 'bundle: { name: proj }\n' }, { git: { branch: 'feature' } })
+    ).bundle!;
+    expect(unconfigured.branch).toEqual({ actual: 'feature' });
+  });
+
   it('target selection: -t must name a target; several defaults are an error', () => {
     const two = `bundle: { name: proj }
 targets:
@@ -471,6 +507,12 @@ targets:
     );
     expect(errors(resolveBundle(inputs({ 'databricks.yml': two }, { target: 'c' })).diagnostics)[0]!.summary).toBe(
       'c: no such target. Available targets: a, b'
+    );
+    // Without targets the bundle has the one Databricks defines, `default`.
+    const none = 'bundle: { name: proj }\n';
+    expect(resolveBundle(inputs({ 'databricks.yml': none }, { target: 'default' })).bundle!.target).toBe('default');
+    expect(errors(resolveBundle(inputs({ 'databricks.yml': none }, { target: 'dev' })).diagnostics)[0]!.summary).toBe(
+      'dev: no such target. Available targets: default'
     );
   });
 });
