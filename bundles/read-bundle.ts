@@ -12,6 +12,7 @@ import { findBundleRoot, loadBundle } from './load';
 export interface ReadOptions {
   /** Where the command runs; the bundle is found from here upwards. */
   cwd: string;
+  /** `-t`; else DATABRICKS_BUNDLE_TARGET, else the bundle's default target. */
   target?: string;
   /** `--var name=value`, parsed. */
   vars: Record<string, string>;
@@ -99,9 +100,11 @@ export function readBundle(o: ReadOptions): { bundle: ResolvedBundle; root: stri
   const loaded = loadBundle(root);
   // Problems of the files (a duplicate key) do not stop the rest being checked: all come at once.
   if (!loaded.config) throw new BundleError(loaded.diagnostics);
+  // Without -t, the target the environment names, as the Databricks CLI reads it (the second name is its older one).
+  const target = o.target ?? (env.DATABRICKS_BUNDLE_TARGET || env.DATABRICKS_BUNDLE_ENV || undefined);
   const resolved = resolveBundle({
     root: loaded.config,
-    ...(o.target !== undefined ? { target: o.target } : {}),
+    ...(target !== undefined ? { target } : {}),
     variables: { cli: o.vars, env },
     variableFile: (target) => variableFile(root, target),
     user: currentUserOf(o.userName),

@@ -146,6 +146,19 @@ describe('loading a bundle', () => {
     expect(bundle.jobs[0]!.settings.max_concurrent_runs).toBe(3);
   });
 
+  it('without -t, DATABRICKS_BUNDLE_TARGET (or DATABRICKS_BUNDLE_ENV) names the target', () => {
+    const dir = bundleDir({
+      'databricks.yml': 'bundle: { name: b }\ntargets:\n  dev: { default: true }\n  prod: {}\n',
+    });
+    const targetOf = (env: NodeJS.ProcessEnv, target?: string) =>
+      readBundle({ cwd: dir, vars: {}, userName: 'alice@example.com', env, ...(target ? { target } : {}) }).bundle
+        .target;
+    expect(targetOf({})).toBe('dev');
+    expect(targetOf({ DATABRICKS_BUNDLE_TARGET: 'prod' })).toBe('prod');
+    expect(targetOf({ DATABRICKS_BUNDLE_ENV: 'prod' })).toBe('prod');
+    expect(targetOf({ DATABRICKS_BUNDLE_TARGET: 'prod' }, 'dev')).toBe('dev');
+  });
+
   it('a YAML syntax error names its file, line and column', () => {
     const dir = bundleDir({ 'databricks.yml': 'bundle:\n  name: [b\n' });
     expect(problems(dir)).toMatch(/^Error: databricks\.yml: .*\n {2}in databricks\.yml:\d+:\d+\n/);
