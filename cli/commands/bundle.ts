@@ -14,6 +14,7 @@ import {
   type DeployedJob,
   type SummaryFacts,
 } from '../../core/bundle/summary';
+import { runNowParameters, type RunFlags } from '../../core/bundle/run-options';
 import { parseVarArgs } from '../../core/bundle/variables';
 import { deployBundle, destroyBundle, destroyPlan, preventedFromDestroy } from '../../bundles/deploy';
 import { initAnswers, initBundle } from '../../bundles/init';
@@ -186,60 +187,73 @@ export function configureBundleCommand(program: Command): void {
       .command('run')
       .description('Run a deployed job of the bundle and wait for it (exit 0 only on SUCCESS)')
       .argument('[key]', 'resource key of the job (default: the bundle’s only job)')
-      .option('--params <k=v,...>', 'job parameters, comma-separated', '')
+      .option('--params <k=v,...>', 'job parameters, comma-separated (repeatable)', collect, [])
+      .option('--python-params <a,...>', 'parameters of the spark_python_task and python_wheel_task tasks', collect, [])
+      .option('--python-named-params <k=v,...>', 'named parameters of the python_wheel_task tasks', collect, [])
+      .option('--notebook-params <k=v,...>', 'base parameters of the notebook tasks', collect, [])
+      .option('--jar-params <a,...>', 'parameters of the spark_jar_task tasks', collect, [])
+      .option('--spark-submit-params <a,...>', 'parameters of the spark_submit_task tasks', collect, [])
+      .option('--sql-params <k=v,...>', 'parameters of the sql_task tasks', collect, [])
+      .option('--dbt-commands <cmd,...>', 'commands of the dbt_task tasks', collect, [])
+      .option('--pipeline-params <k=v,...>', 'refused: durable-jobs runs no pipeline tasks', collect, [])
+      .option('--restart', 'cancel the job’s active runs first')
       .option('--no-wait', 'print the run id and return at once')
-  ).action(async (key: string | undefined, opts: TargetOptions & { params: string; wait: boolean }, cmd: Command) =>
-    bundleCommand(async () => {
-      const b = bundleFor(opts);
-      const keys = b.jobs.map((j) => j.key);
-      const chosen = key ?? (keys.length === 1 ? keys[0] : undefined);
-      if (chosen === undefined)
-        throw new DjobsError(
-          'INVALID_PARAMETER_VALUE',
-          `expected a KEY of the job to run: one of ${keys.join(', ') || '(the bundle has no jobs)'}`
-        );
-      const job = b.jobs.find((j) => j.key === chosen);
-      if (!job) {
-        const skipped = b.skipped.find((s) => s.key === chosen);
-        throw new DjobsError(
-          'INVALID_PARAMETER_VALUE',
-          skipped
-            ? `${skipped.kind}.${chosen} is not deployed: durable-jobs deploys jobs only`
-            : `no job with key "${chosen}" in the bundle (jobs: ${keys.join(', ') || 'none'})`
-        );
-      }
-      const params = Object.fromEntries(
-        opts.params
-          .split(',')
-          .filter(Boolean)
-          .map((p) => {
-            const eq = p.indexOf('=');
-            if (eq <= 0) throw new DjobsError('INVALID_PARAMETER_VALUE', `--params: expected k=v, found "${p}"`);
-            return [p.slice(0, eq), p.slice(eq + 1)];
-          })
-      );
-      return withSession(opts.wait, async (s) => {
-        const jobId = bundleJobId(b.metadataFilePath, chosen);
-        let run_id: number;
-        try {
-          ({ run_id } = await s.client.runNow(jobId, Object.keys(params).length ? { jobParameters: params } : {}));
-        } catch (err) {
-          if (!(err instanceof NotFoundError)) throw err;
+  ).action(
+    async (
+      key: string | undefined,
+      opts: TargetOptions & RunFlags & { restart?: boolean; wait: boolean },
+      cmd: Command
+    ) =>
+      bundleCommand(async () => {
+        const b = bundleFor(opts);
+        const keys = b.jobs.map((j) => j.key);
+        const chosen = key ?? (keys.length === 1 ? keys[0] : undefined);
+        if (chosen === undefined)
           throw new DjobsError(
-            'RESOURCE_DOES_NOT_EXIST',
-            `jobs.${chosen} is not deployed to target ${b.target}: run "djobs bundle deploy${opts.target ? ` -t ${opts.target}` : ''}" first`
+            'INVALID_PARAMETER_VALUE',
+            `expected a KEY of the job to run: one of ${keys.join(', ') || '(the bundle has no jobs)'}`
+          );
+        const job = b.jobs.find((j) => j.key === chosen);
+        if (!job) {
+          const skipped = b.skipped.find((s) => s.key === chosen);
+          throw new DjobsError(
+            'INVALID_PARAMETER_VALUE',
+            skipped
+              ? `${skipped.kind}.${chosen} is not deployed: durable-jobs deploys jobs only`
+              : `no job with key "${chosen}" in the bundle (jobs: ${keys.join(', ') || 'none'})`
           );
         }
-        const format: OutputFormat = outputFormat(cmd);
-        if (!opts.wait) {
-          if (format === 'json') printJson({ run_id });
-          else process.stdout.write(`${run_id}\n`);
-          return ExitCode.SUCCESS;
+        let parameters: ReturnType<typeof runNowParameters>;
+        try {
+          parameters = runNowParameters(job.settings, opts);
+        } catch (err) {
+          throw new DjobsError('INVALID_PARAMETER_VALUE', (err as Error).message);
         }
-        if (format === 'text') process.stderr.write(`Run URL: ${s.client.runPageUrl(run_id)}\n\n`);
-        return followRun(s.client, run_id, format);
-      });
-    })
+        return withSession(opts.wait, async (s) => {
+          const jobId = bundleJobId(b.metadataFilePath, chosen);
+          let run_id: number;
+          try {
+            if (opts.restart)
+              for (const r of await s.client.listRuns({ jobId, activeOnly: true, limit: 1000 }))
+                await s.client.cancelRun(r.run_id);
+            ({ run_id } = await s.client.runNow(jobId, parameters));
+          } catch (err) {
+            if (!(err instanceof NotFoundError)) throw err;
+            throw new DjobsError(
+              'RESOURCE_DOES_NOT_EXIST',
+              `jobs.${chosen} is not deployed to target ${b.target}: run "djobs bundle deploy${opts.target ? ` -t ${opts.target}` : ''}" first`
+            );
+          }
+          const format: OutputFormat = outputFormat(cmd);
+          if (!opts.wait) {
+            if (format === 'json') printJson({ run_id });
+            else process.stdout.write(`${run_id}\n`);
+            return ExitCode.SUCCESS;
+          }
+          if (format === 'text') process.stderr.write(`Run URL: ${s.client.runPageUrl(run_id)}\n\n`);
+          return followRun(s.client, run_id, format);
+        });
+      })
   );
 
   targetOptions(

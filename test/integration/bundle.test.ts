@@ -246,7 +246,8 @@ describe('djobs bundle', () => {
     );
     expect(await clusterOf('pinned')).toEqual(['small']);
 
-    // --fail-on-active-runs stops the deploy while busy runs, and not once it ended.
+    // --fail-on-active-runs stops the deploy while busy runs, and not once it ended (run --restart
+    // cancels the active run before starting another; parameters must fit the job).
     const busyId = await idOf('busy');
     const runId = Number((await ok(proj, ['bundle', 'run', 'busy', '--no-wait'])).stdout.trim());
     const activeRuns = () => engine.client.listRuns({ jobId: busyId, activeOnly: true });
@@ -256,7 +257,18 @@ describe('djobs bundle', () => {
     expect(stopped.stderr).toContain(
       `Error: deployment aborted, jobs are running: busy (run ${runId}) (bundle.deployment.fail_on_active_runs is set)`
     );
-    await engine.client.cancelRun(runId);
+    const refused = await djobs(proj, ['bundle', 'run', 'busy', '--params', 'x=1']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      'the job to run does not define job parameters; specifying job parameters is not allowed'
+    );
+    const second = Number((await ok(proj, ['bundle', 'run', 'busy', '--restart', '--no-wait'])).stdout.trim());
+    expect(second).not.toBe(runId);
+    await waitFor(
+      async () => (await engine.client.getRun(runId)).state.result_state === 'CANCELED',
+      'the first run canceled'
+    );
+    await engine.client.cancelRun(second);
     await waitFor(async () => (await activeRuns()).length === 0, 'no active run listed');
     await ok(proj, ['bundle', 'deploy', '--fail-on-active-runs']);
 
