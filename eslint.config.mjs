@@ -46,13 +46,14 @@ export const LAYERS = {
   worker: ['core', 'workflows', 'activities', 'config', 'encryption'],
   client: ['core', 'workflows', 'stores', 'encryption'],
   api: ['client', 'core', 'config', 'workspace'],
-  cli: ['client', 'api', 'worker', 'core', 'config', 'servers', 'encryption', 'mlflow'],
+  cli: ['client', 'api', 'worker', 'bundles', 'core', 'config', 'servers', 'encryption', 'mlflow'],
   ui: ['core'],
   config: ['core'],
   servers: ['config'],
   stores: ['core', 'encryption'],
   notifications: ['core', 'config', 'stores'],
   workspace: ['core'],
+  bundles: ['client', 'core', 'config', 'workspace'],
   encryption: [],
   mlflow: [],
   examples: ['client', 'config', 'encryption'],
@@ -77,6 +78,7 @@ export const LAYERS = {
     'encryption',
     'mlflow',
     'workspace',
+    'bundles',
     'examples',
     'scripts',
     'bench',
@@ -103,10 +105,10 @@ const layerZones = [
     ];
   }),
   {
-    target: ['./api', './cli'],
+    target: ['./api', './cli', './bundles'],
     from: './client',
     except: ['./index.ts'],
-    message: 'api/ and cli/ go through the client’s door, client/index.ts, only.',
+    message: 'api/, cli/ and bundles/ go through the client’s door, client/index.ts, only.',
   },
 ];
 

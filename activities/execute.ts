@@ -142,6 +142,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
       // Installs and checkouts write to a log of their own: the task's log stays its program's.
       log: (text) => fs.appendFileSync(setupLogPath(logPath), text),
       signal: ctx.signal,
+      resolveFile: ctx.resolveFile ?? existingFile,
     });
   } catch (err) {
     if (err instanceof RuntimeSetupError) write(Buffer.from(`${err.message}\n`));

@@ -5,7 +5,7 @@
 // would load). A failure here fails the attempt with the termination code Databricks reports.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { EnvironmentReadiness, Task, TaskAttemptInput } from '../core';
+import { PathProblem, taskPath, type EnvironmentReadiness, type Task, type TaskAttemptInput } from '../core';
 import { EnvironmentInstallError, readyEnvironment } from './environments';
 import { checkoutCommit, GitCheckoutError } from './git-source';
 
@@ -39,6 +39,35 @@ export interface RuntimeContext {
   basePython: string;
   log: (text: string) => void;
   signal?: AbortSignal;
+  /**
+   * The real file of a path the task names, for the run's principal (workspace/task-paths.ts);
+   * throws when it names nothing the principal may read. Default: the path itself.
+   */
+  resolveFile?: (p: string, what: string, discoverExtension: boolean) => string;
+}
+
+/**
+ * The requirement lines with the files they name (a wheel, `-r` a requirements file) as real paths:
+ * a workspace, volume or DBFS path (`/Workspace/…/x.whl`, as a bundle deploy names its wheels) is
+ * the workspace root's file, read for the run's principal like any task file.
+ */
+export function requirementsOnDisk(
+  lines: readonly string[],
+  resolve: NonNullable<RuntimeContext['resolveFile']>
+): string[] {
+  return lines.map((line) => {
+    const m = /^(-r|--requirement)\s+(.+)$/.exec(line.trim());
+    const target = (m ? m[2]! : line).trim();
+    const where = taskPath(target);
+    if (where === undefined || where instanceof PathProblem || where.kind !== 'root') return line;
+    let real: string;
+    try {
+      real = resolve(target, 'Library', false);
+    } catch (err) {
+      throw new RuntimeSetupError((err as Error).message, 'LIBRARY_INSTALLATION_ERROR');
+    }
+    return m ? `${m[1]} ${real}` : real;
+  });
 }
 
 /** Notebook extensions tried for a Git notebook path given without one, as for workspace paths. */
@@ -162,9 +191,12 @@ export async function prepareTaskRuntime(input: TaskAttemptInput, ctx: RuntimeCo
   for (const file of runtime.variableFiles) Object.assign(env, parseEnvFile(file));
   Object.assign(env, runtime.variables, sparkVariables(runtime));
   if (!runtime.environment) return { task, env, readOnlyPaths, ...git };
+  const spec = ctx.resolveFile
+    ? { ...runtime.environment, requirements: requirementsOnDisk(runtime.environment.requirements, ctx.resolveFile) }
+    : runtime.environment;
   let ready;
   try {
-    ready = await readyEnvironment(runtime.environment, {
+    ready = await readyEnvironment(spec, {
       dataDir: ctx.dataDir,
       basePython: ctx.basePython,
       log: ctx.log,

@@ -3,7 +3,14 @@
 import { userInfo } from 'node:os';
 import type { Client, TLSConfig } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { runPageUrl, runWorkflowId, validateJobSettings, type JobSettings, type TriggerTiming } from '../core';
+import {
+  jobScheduleId,
+  runPageUrl,
+  runWorkflowId,
+  validateJobSettings,
+  type JobSettings,
+  type TriggerTiming,
+} from '../core';
 import type { JobRunOptions } from '../workflows/definitions';
 import { SpecValidationError } from './errors';
 
@@ -98,6 +105,12 @@ export class ClientContext {
       },
       runId
     );
+  }
+
+  /** The job's page: in the jobs web UI when this client knows it, else its schedule in the Temporal UI. */
+  jobPageUrl(jobId: number): string {
+    const web = this.options.webUiUrl?.replace(/\/$/, '');
+    return web ? `${web}/#/jobs/${jobId}` : `${this.namespaceUrl()}/schedules/${jobScheduleId(jobId)}`;
   }
 
   /** The run's workflow page in the Temporal Web UI. */

@@ -4,7 +4,13 @@
 import { ScheduleOverlapPolicy, type ScheduleOptionsAction, type ScheduleSpec } from '@temporalio/client';
 import { translateQuartzCron, type JobAccess, type JobSettings } from '../core';
 import { JOB_RUN_WORKFLOW_TYPE, type JobRunInput } from '../workflows/definitions';
-import { DjobsJobId, DjobsJobName, DjobsTrigger, NOT_YET_ADMITTED } from '../workflows/search-attributes';
+import {
+  DjobsBundleDeployment,
+  DjobsJobId,
+  DjobsJobName,
+  DjobsTrigger,
+  NOT_YET_ADMITTED,
+} from '../workflows/search-attributes';
 import type { ClientContext } from './context';
 import { SpecValidationError } from './errors';
 import { runAsOf, runMemo } from './stored-records';
@@ -89,8 +95,17 @@ export function jobScheduleFields(
       { key: DjobsJobId, value: jobId },
       { key: DjobsJobName, value: name },
       viewersAttribute(access),
+      ...bundleDeploymentAttribute(settings),
     ],
   };
+}
+
+/** The bundle deployment a job's settings name (Databricks' `deployment` of kind BUNDLE), indexed on its schedule. */
+function bundleDeploymentAttribute(settings: JobSettings) {
+  const d = settings.deployment as { kind?: unknown; metadata_file_path?: unknown } | undefined;
+  return d?.kind === 'BUNDLE' && typeof d.metadata_file_path === 'string' && d.metadata_file_path !== ''
+    ? [{ key: DjobsBundleDeployment, value: d.metadata_file_path }]
+    : [];
 }
 
 /** The job id of a durable-jobs schedule id (`jobScheduleId`); undefined for other schedules. */
