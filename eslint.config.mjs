@@ -42,16 +42,18 @@ const nodeBuiltins = [
 export const LAYERS = {
   core: [],
   workflows: ['core', 'activities'],
-  activities: ['core', 'workflows', 'config', 'stores', 'notifications', 'encryption', 'mlflow'],
+  activities: ['core', 'workflows', 'config', 'stores', 'notifications', 'encryption', 'mlflow', 'workspace'],
   worker: ['core', 'workflows', 'activities', 'config', 'encryption'],
   client: ['core', 'workflows', 'stores', 'encryption'],
-  api: ['client', 'core', 'config'],
-  cli: ['client', 'api', 'worker', 'core', 'config', 'servers', 'encryption', 'mlflow'],
+  api: ['client', 'core', 'config', 'workspace'],
+  cli: ['client', 'api', 'worker', 'bundles', 'core', 'config', 'servers', 'encryption', 'mlflow'],
   ui: ['core'],
   config: ['core'],
   servers: ['config'],
   stores: ['core', 'encryption'],
   notifications: ['core', 'config', 'stores'],
+  workspace: ['core'],
+  bundles: ['client', 'core', 'config', 'workspace'],
   encryption: [],
   mlflow: [],
   examples: ['client', 'config', 'encryption'],
@@ -75,6 +77,8 @@ export const LAYERS = {
     'notifications',
     'encryption',
     'mlflow',
+    'workspace',
+    'bundles',
     'examples',
     'scripts',
     'bench',
@@ -101,10 +105,10 @@ const layerZones = [
     ];
   }),
   {
-    target: ['./api', './cli'],
+    target: ['./api', './cli', './bundles'],
     from: './client',
     except: ['./index.ts'],
-    message: 'api/ and cli/ go through the client’s door, client/index.ts, only.',
+    message: 'api/, cli/ and bundles/ go through the client’s door, client/index.ts, only.',
   },
 ];
 

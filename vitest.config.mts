@@ -15,6 +15,10 @@ import { defineConfig } from 'vitest/config';
 // 1000-task runs): same dev server and engines as `integration`, run by `npm run test:faults`
 // (CI runs it after `npm test`) so that `npm test` stays within its time budget.
 //
+// `dbt` holds the dbt_task tests (test/dbt/): each installs dbt-core, dbt-duckdb and DuckDB from
+// PyPI into a task environment (a minute and more from a cold cache), so they run by
+// `npm run test:dbt` (CI runs it after the fault tests), out of `npm test`'s time budget.
+//
 // `cluster` runs docker-compose.yml's pieces natively (PostgreSQL, the Temporal server built from
 // its Go module, the compose's schema and setup commands): its own servers, no global setup; run
 // by `npm run test:cluster` (CI runs it after the fault tests).
@@ -55,6 +59,17 @@ export default defineConfig({
           // those bounds is what a test may take.
           testTimeout: 900_000,
           hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'dbt',
+          include: ['test/dbt/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/helpers/global-setup.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
           fileParallelism: false,
         },
       },

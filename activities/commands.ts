@@ -2,8 +2,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { taskTypeOf, type Task } from '../core';
+import { sourceNotebookLanguage, taskTypeOf, type NotebookLanguage, type Task } from '../core';
 import { projectRoot } from '../config/project-root';
+import { dbtCommand } from './dbt';
+import { TaskInvalidError } from './task-invalid';
+import { wheelCommand } from './wheel-task';
 
 export interface TaskCommand {
   command: string;
@@ -17,32 +20,32 @@ export interface TaskCommand {
    * warm interpreter (false: the task asked for a fresh interpreter).
    */
   forkable?: boolean;
+  /** Directories the task reads and must not write: its Python environment, its Git checkout. */
+  readOnlyPaths?: string[];
+  /** dbt_task: where the runner leaves the archive of the dbt artifacts. */
+  dbtArtifacts?: string;
 }
 
-/** The task cannot run as specified (missing file, unsupported kind): never retried. */
-export class TaskInvalidError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TaskInvalidError';
-  }
-}
+export { TaskInvalidError } from './task-invalid';
 
 export const runtimeDir = (): string => path.join(projectRoot(), 'activities', 'runtime');
 const pythonRunner = () => path.join(runtimeDir(), 'python', 'djobs_run.py');
 const sqlRunner = () => path.join(runtimeDir(), 'sql-runner.cjs');
 export const nodeShim = (): string => path.join(runtimeDir(), 'node', 'dbutils.cjs');
 
-function requireFile(file: string, what: string): void {
-  if (!fs.existsSync(file) || !fs.statSync(file).isFile())
-    throw new TaskInvalidError(`${what} ${file} does not exist.`);
-}
-
 export interface CommandContext {
   python: string;
+  /**
+   * The real path of a file the task names, for the run's principal (activities/task-files.ts);
+   * throws TaskInvalidError `<what> <path> does not exist.` when it is missing or forbidden.
+   */
+  resolveFile: (p: string, what: string, discoverExtension: boolean) => string;
   /** DuckDB database file of the task's warehouse. */
   warehouseFile: (warehouseId: string | undefined) => string;
   /** Where an inline SQL query is written for the runner. */
   scratchFile: (name: string, content: string) => string;
+  /** A fresh directory of the attempt's own (a dbt project's copy and its artifacts). */
+  scratchDir: (name: string) => string;
 }
 
 export function taskCommand(task: Task, jobParameters: Record<string, string>, ctx: CommandContext): TaskCommand {
@@ -50,29 +53,37 @@ export function taskCommand(task: Task, jobParameters: Record<string, string>, c
   switch (type) {
     case 'notebook_task': {
       const nb = task.notebook_task!;
-      const file = nb.notebook_path;
-      requireFile(file, 'Notebook');
+      const file = ctx.resolveFile(nb.notebook_path, 'Notebook', true);
       const params = { ...(nb.base_parameters ?? {}), ...jobParameters };
       const command = fileCommand(file, [], ctx, nb.warehouse_id);
-      return { ...command, params, ...(command.forkable && nb.fresh_interpreter ? { forkable: false } : {}) };
+      return {
+        ...command,
+        params,
+        env: { ...command.env, DJOBS_NOTEBOOK_PATH: nb.notebook_path },
+        ...(command.forkable && nb.fresh_interpreter ? { forkable: false } : {}),
+      };
     }
     case 'spark_python_task': {
       const t = task.spark_python_task!;
-      requireFile(t.python_file, 'Python file');
+      const file = ctx.resolveFile(t.python_file, 'Python file', false);
       return {
         command: ctx.python,
-        args: [pythonRunner(), t.python_file, ...(t.parameters ?? [])],
-        cwd: path.dirname(t.python_file),
+        args: [pythonRunner(), file, ...(t.parameters ?? [])],
+        cwd: path.dirname(file),
         params: { ...jobParameters },
         forkable: t.fresh_interpreter !== true,
       };
     }
+    case 'python_wheel_task':
+      return wheelCommand(task.python_wheel_task!, pythonRunner(), ctx.python, jobParameters);
+    case 'dbt_task':
+      return dbtCommand(task.dbt_task!, ctx, jobParameters);
     case 'sql_task': {
       const t = task.sql_task!;
       const params = { ...(t.parameters ?? {}), ...jobParameters };
       if (t.file) {
-        requireFile(t.file.path, 'SQL file');
-        return { ...sqlCommand(t.file.path, ctx.warehouseFile(t.warehouse_id)), params };
+        const file = ctx.resolveFile(t.file.path, 'SQL file', false);
+        return { ...sqlCommand(file, ctx.warehouseFile(t.warehouse_id)), params };
       }
       const text = t.query?.query_text;
       if (text === undefined)
@@ -105,13 +116,29 @@ function fileCommand(
 ): Omit<TaskCommand, 'params'> {
   const cwd = path.dirname(file);
   const ext = path.extname(file).toLowerCase();
+  // A notebook's `%sql` cells run on its warehouse, through the SQL tasks' runner.
+  const notebook = () => ({
+    command: ctx.python,
+    args: [pythonRunner(), file, ...argv],
+    cwd,
+    forkable: true,
+    env: { DJOBS_WAREHOUSE_DB: ctx.warehouseFile(warehouseId) },
+  });
   switch (ext) {
     case '.py':
-      return { command: ctx.python, args: [pythonRunner(), file, ...argv], cwd, forkable: true };
     case '.ipynb':
-      return { command: ctx.python, args: [pythonRunner(), '--ipynb', file], cwd, forkable: true };
+      return notebook();
     case '.sql':
-      return sqlCommand(file, ctx.warehouseFile(warehouseId));
+      return notebookLanguageOf(file) === 'SQL' ? notebook() : sqlCommand(file, ctx.warehouseFile(warehouseId));
+    case '.scala':
+    case '.r': {
+      const language = notebookLanguageOf(file);
+      if (language)
+        throw new TaskInvalidError(
+          `Notebook ${file} is a ${language === 'SCALA' ? 'Scala' : 'R'} notebook: durable-jobs runs Python and SQL notebooks only (no ${language === 'SCALA' ? 'Scala' : 'R'} runtime).`
+        );
+      throw new TaskInvalidError(`Notebook ${file} has an unsupported extension "${ext}".`);
+    }
     case '.js':
     case '.mjs':
     case '.cjs':
@@ -136,5 +163,21 @@ function fileCommand(
       throw new TaskInvalidError(
         `Notebook ${file} has an unsupported extension "${ext}" (expected .py, .ipynb, .sql, .js, .mjs, .ts or .sh).`
       );
+  }
+}
+
+/** The language of a source-format notebook file (its first line), or undefined for a plain file. */
+function notebookLanguageOf(file: string): NotebookLanguage | undefined {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(100);
+    const first =
+      buf
+        .subarray(0, fs.readSync(fd, buf, 0, buf.length, 0))
+        .toString('utf8')
+        .split('\n', 1)[0] ?? '';
+    return sourceNotebookLanguage(path.basename(file), first);
+  } finally {
+    fs.closeSync(fd);
   }
 }

@@ -11,7 +11,7 @@ import {
   type TaskAttemptRecord,
 } from '../core';
 import { START_TRACE_VARIABLE, type AttemptTrace } from './attempt-trace';
-import { taskCommand, TaskInvalidError, type TaskCommand } from './commands';
+import { taskCommand, TaskInvalidError, type CommandContext, type TaskCommand } from './commands';
 import { createContainment, type Containment, type ContainmentChoice, type ContainmentMechanism } from './containment';
 import { mlflowTaskEnv, prepareExperiment } from './mlflow-env';
 import { endStream, runProcess, spawnSupervisor, Tail, type SupervisorStarter } from './process';
@@ -20,7 +20,7 @@ import type { PythonForkServers } from './python-fork-servers';
 import { prestartedTask } from './prestarted';
 import { pythonInstall } from './python-interpreter';
 import type { OutputFilter } from './redaction';
-import { createScratch, removeScratch, writeScratchFile, type Owner } from './sandbox/scratch';
+import { createScratch, removeScratch, scratchDir, writeScratchFile, type Owner } from './sandbox/scratch';
 import { principalKey, TaskUids, warehouseKey } from './sandbox/uids';
 import {
   DEFAULT_SANDBOX,
@@ -31,6 +31,7 @@ import {
   type SandboxSettings,
   type SandboxView,
 } from './sandbox/view';
+import { prepareTaskRuntime, RuntimeSetupError } from './task-runtime';
 import { warehouseFile, warehousePath } from './warehouses';
 
 export type AttemptFailureKind = 'FAILED' | 'TIMEDOUT' | 'INVALID' | 'CANCELED';
@@ -74,6 +75,42 @@ export interface ExecuteContext {
   runAs?: RunAsIdentity;
   /** The uids of principals (one registry per worker). @default one in `dataDir` */
   uids?: TaskUids;
+  /**
+   * The real path of a file the task names, for the run's principal (activities/task-files.ts).
+   * @default the file itself, which must exist (the local admin's view)
+   */
+  resolveFile?: CommandContext['resolveFile'];
+  /**
+   * Workspace directories the run's principal may read and write (`taskWorkspacePaths`,
+   * task-files.ts): shown in its sandbox even inside DJOBS_HOME. @default none
+   */
+  workspacePaths?: { readable: string[]; writable: string[] };
+}
+
+/** Any existing file, as named: the local admin's view. */
+const existingFile: CommandContext['resolveFile'] = (p, what) => {
+  if (!fs.existsSync(p) || !fs.statSync(p).isFile()) throw new TaskInvalidError(`${what} ${p} does not exist.`);
+  return p;
+};
+
+/**
+ * Files of the run's Git checkout are the task's to read whoever it runs as (their real path stays
+ * in the checkout: a symlink of the repository cannot lead out); other paths as `resolve` decides.
+ */
+function inCheckoutOr(
+  checkout: string | undefined,
+  resolve: CommandContext['resolveFile']
+): CommandContext['resolveFile'] {
+  if (checkout === undefined) return resolve;
+  const root = fs.realpathSync(checkout);
+  return (p, what, discoverExtension) => {
+    if (!path.isAbsolute(p) || !(p === checkout || p.startsWith(`${checkout}/`)))
+      return resolve(p, what, discoverExtension);
+    const real = fs.existsSync(p) ? fs.realpathSync(p) : undefined;
+    if (!real || !real.startsWith(`${root}/`) || !fs.statSync(real).isFile())
+      throw new TaskInvalidError(`${what} ${p} does not exist.`);
+    return real;
+  };
 }
 
 /**
@@ -86,11 +123,18 @@ export function attemptLogPath(dataDir: string, input: Pick<TaskAttemptInput, 'r
   return path.join(dataDir, 'logs', `run-${input.runId}`, input.task.task_key, `${input.taskRunId}.log`);
 }
 
+/** The log of what an attempt's setup did (its environment's install, its checkout), beside its log. */
+export const setupLogPath = (logPath: string): string => logPath.replace(/\.log$/, '.setup.log');
+
+/** dbt_task: where the attempt's dbt artifacts are kept once its scratch directory is gone. */
+const dbtArtifactsPath = (logPath: string): string => logPath.replace(/\.log$/, '.dbt-artifacts.tar.gz');
+
 export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteContext): Promise<TaskAttemptRecord> {
   const startTime = Date.now();
   ctx.trace?.mark('worker: attempt starts');
   const logPath = attemptLogPath(ctx.dataDir, input);
   fs.mkdirSync(path.dirname(logPath), { recursive: true, mode: 0o700 });
+  fs.rmSync(setupLogPath(logPath), { force: true });
   const settings = ctx.sandbox ?? DEFAULT_SANDBOX;
   const uids = settings.enabled ? (ctx.uids ?? new TaskUids(ctx.dataDir, settings.uidBase)) : undefined;
   const uid = uids?.uidOf(principalKey(ctx.runAs));
@@ -105,6 +149,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   const tail = new Tail(LOG_TAIL_BYTES);
   // Known once the attempt starts.
   const contained: { mechanism?: ContainmentMechanism; sandbox?: SandboxKind } = {};
+  const facts: Partial<TaskAttemptRecord> = {}; // its environment, its dbt artifacts
   const record = (extra: Partial<TaskAttemptRecord> = {}): TaskAttemptRecord => ({
     startTime,
     endTime: Date.now(),
@@ -114,6 +159,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     taskValues: {},
     ...(contained.mechanism ? { containment: contained.mechanism } : {}),
     ...(contained.sandbox ? { sandbox: contained.sandbox } : {}),
+    ...facts,
     ...extra,
   });
   const emit = (chunk: Buffer) => {
@@ -127,13 +173,35 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
   };
 
   try {
-    const install = await pythonInstall(ctx.python ?? process.env.DJOBS_PYTHON ?? 'python3');
+    const baseInstall = await pythonInstall(ctx.python ?? process.env.DJOBS_PYTHON ?? 'python3');
+    let prepared;
+    try {
+      prepared = await prepareTaskRuntime(input, {
+        dataDir: ctx.dataDir,
+        basePython: baseInstall.executable,
+        // Installs and checkouts write to a log of their own: the task's log stays its program's.
+        log: (text) => fs.appendFileSync(setupLogPath(logPath), text, { mode: 0o600 }),
+        signal: ctx.signal,
+        resolveFile: ctx.resolveFile ?? existingFile,
+      });
+    } catch (err) {
+      if (err instanceof RuntimeSetupError) write(Buffer.from(`${err.message}\n`));
+      await closeLog();
+      if (ctx.signal.aborted) throw new AttemptFailure('CANCELED', 'Task was canceled.', record());
+      if (!(err instanceof RuntimeSetupError)) throw err;
+      const failed = record({ errorMessage: err.message, terminationCode: err.terminationCode });
+      throw new AttemptFailure('FAILED', err.message, failed);
+    }
+    if (prepared.environment) facts.environment = prepared.environment;
+    // An environment's interpreter runs the task (and has a fork server of its own).
+    const install = prepared.python ? await pythonInstall(prepared.python) : baseInstall;
     const python = install.executable;
     let cmd: TaskCommand;
     let warehouse: { dir: string; gid?: number } | undefined;
     try {
-      cmd = taskCommand(input.task, input.jobParameters, {
+      cmd = taskCommand(prepared.task, input.jobParameters, {
         python,
+        resolveFile: inCheckoutOr(prepared.checkout, ctx.resolveFile ?? existingFile),
         warehouseFile: (id) => {
           // A sandboxed task writes its warehouse as a member of the warehouse's group (once
           // the id is shown to be a warehouse id, never a path: checked again for older runs).
@@ -144,7 +212,9 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
           return file;
         },
         scratchFile: (name, content) => writeScratchFile(scratch, name, content, owner),
+        scratchDir: (name) => scratchDir(scratch, name, owner),
       });
+      cmd.readOnlyPaths = [...(cmd.readOnlyPaths ?? []), ...prepared.readOnlyPaths];
     } catch (err) {
       const message = err instanceof TaskInvalidError ? err.message : String(err);
       write(Buffer.from(`${message}\n`));
@@ -154,6 +224,8 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
 
     const valuesOut = path.join(scratch.dir, 'task-values-out.jsonl');
     const exitFile = path.join(scratch.dir, 'notebook-exit');
+    // The runtime's own words for a failure (a notebook names the cell), preferred to the log's tail.
+    const errorFile = path.join(scratch.dir, 'task-error');
     const runContext: Record<string, string> = {
       DJOBS_RUN_ID: String(input.runId),
       DJOBS_JOB_ID: input.jobId !== undefined ? String(input.jobId) : '',
@@ -170,10 +242,16 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
       ),
       DJOBS_TASK_VALUES_OUT: valuesOut,
       DJOBS_NOTEBOOK_EXIT: exitFile,
+      DJOBS_TASK_ERROR_FILE: errorFile,
       ...(ctx.env?.DJOBS_SECRETS !== undefined ? { DJOBS_SECRETS: ctx.env.DJOBS_SECRETS } : {}),
       ...(ctx.trace ? { [START_TRACE_VARIABLE]: ctx.trace.file } : {}),
     };
     const { DJOBS_SECRETS: _secrets, ...ownEnv } = ctx.env ?? {};
+    // The run's checkout is the task's code, whoever it runs as (a `%run` of a Git notebook too).
+    if (prepared.checkout)
+      ownEnv.DJOBS_CODE_ROOTS = [ownEnv.DJOBS_CODE_ROOTS, prepared.checkout]
+        .filter((d) => d !== undefined && d !== '')
+        .join(',');
     if (ctx.trace) {
       fs.closeSync(fs.openSync(ctx.trace.file, 'a'));
       if (owner) fs.chownSync(ctx.trace.file, owner.uid, owner.gid); // the forked processes append to it
@@ -184,12 +262,21 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
       ...(ctx.runAs ? { principal: ctx.runAs } : {}),
       uid: uid ?? -1,
       scratch,
-      code: taskFiles(input.task),
+      code: taskFiles(prepared.task),
       cwd: cmd.cwd,
       python: install,
       ...(warehouse ? { warehouse } : {}),
       extra: { own: ctx.trace ? [ctx.trace.file] : [] },
-      taskEnv: { ...mlflowTaskEnv(input, process.env, ctx.mlflowTrackingUri), ...(cmd.env ?? {}), ...ownEnv },
+      granted: {
+        readOnly: [...(cmd.readOnlyPaths ?? []), ...(ctx.workspacePaths?.readable ?? [])],
+        readWrite: ctx.workspacePaths?.writable ?? [],
+      },
+      taskEnv: {
+        ...mlflowTaskEnv(input, process.env, ctx.mlflowTrackingUri),
+        ...prepared.env,
+        ...(cmd.env ?? {}),
+        ...ownEnv,
+      },
       runContext,
     });
     const env = view.env;
@@ -229,6 +316,11 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     }
     await closeLog();
     ctx.trace?.mark('worker: log closed');
+    if (cmd.dbtArtifacts && fs.existsSync(cmd.dbtArtifacts)) {
+      // Kept beside the log: the scratch directory goes with the attempt.
+      fs.copyFileSync(cmd.dbtArtifacts, dbtArtifactsPath(logPath));
+      facts.dbtArtifacts = dbtArtifactsPath(logPath);
+    }
     contained.mechanism = outcome.containment; // the cgroup may have been refused to the task
 
     if (outcome.canceled) throw new AttemptFailure('CANCELED', 'Task was canceled.', record());
@@ -238,7 +330,8 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
     }
     const notebookResult = fs.existsSync(exitFile) ? fs.readFileSync(exitFile, 'utf8') : undefined;
     if (outcome.exitCode !== 0) {
-      const message = errorMessageOf(tail.text(), outcome.exitCode, outcome.signal);
+      const reported = fs.existsSync(errorFile) ? fs.readFileSync(errorFile, 'utf8').trim() : '';
+      const message = reported || errorMessageOf(tail.text(), outcome.exitCode, outcome.signal);
       throw new AttemptFailure('FAILED', message, record({ errorMessage: message, exitCode: outcome.exitCode }));
     }
     let taskValues: Record<string, JsonValue>;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/activity';
-import { diffListings, type ArrivedFile, type ListingChange } from '../core';
+import { PathProblem, diffListings, displayPath, taskPath, type ArrivedFile, type ListingChange } from '../core';
 
 export interface FileStore {
   list(): Promise<ArrivedFile[]>;
@@ -111,7 +111,34 @@ function s3Client(): Promise<S3Client> {
   return sharedS3;
 }
 
-export function fileStoreFor(url: string): FileStore {
+/**
+ * A folder of the workspace root (`/Volumes/...`, `dbfs:/...`, `/Workspace/...`): listed on disk,
+ * its files named as Databricks names them.
+ */
+class WorkspaceRootStore implements FileStore {
+  private readonly disk: LocalDirectoryStore;
+
+  constructor(
+    private readonly dir: string,
+    private readonly shownAs: string
+  ) {
+    this.disk = new LocalDirectoryStore(dir);
+  }
+
+  async list(): Promise<ArrivedFile[]> {
+    const prefix = this.shownAs.replace(/\/$/, '');
+    return (await this.disk.list()).map((f) => ({ ...f, path: `${prefix}${f.path.slice(this.dir.length)}` }));
+  }
+}
+
+export function fileStoreFor(url: string, workspaceRoot?: string): FileStore {
+  const where = taskPath(url);
+  if (where instanceof PathProblem) throw ApplicationFailure.nonRetryable(where.message, 'UnsupportedStore');
+  if (where?.kind === 'root') {
+    if (!workspaceRoot)
+      throw ApplicationFailure.nonRetryable(`${url}: this worker has no workspace root.`, 'UnsupportedStore');
+    return new WorkspaceRootStore(path.join(workspaceRoot, where.area, ...where.segments), displayPath(where));
+  }
   if (url.startsWith('file://')) return new LocalDirectoryStore(fileURLToPath(url));
   if (url.startsWith('s3://')) return new S3PrefixStore(url);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url))
@@ -156,15 +183,16 @@ export interface ListingRequest {
   since?: string;
 }
 
-export const triggerActivities = {
+/** The file-arrival activities of a worker whose workspace root is `workspaceRoot`. */
+export const createTriggerActivities = (workspaceRoot?: string) => ({
   /** Every file at a location (the watchers before 'file-arrival-listing-changes' call this). */
   async listArrivedFiles(url: string): Promise<ArrivedFile[]> {
-    return fileStoreFor(url).list();
+    return fileStoreFor(url, workspaceRoot).list();
   },
 
   /** The location's listing as a change since the watcher's own, or whole when that is unknown here. */
   async listArrivedFileChanges(req: ListingRequest): Promise<ListingChange> {
-    const files = await fileStoreFor(req.url).list();
+    const files = await fileStoreFor(req.url, workspaceRoot).list();
     const digest = listingDigest(files);
     const key = `${req.watcher}\0${req.url}`;
     const before = req.since !== undefined ? recentListings.get(key)?.get(req.since) : undefined;
@@ -172,4 +200,7 @@ export const triggerActivities = {
     if (before === undefined) return { digest, files };
     return { digest, since: req.since!, ...diffListings(before, files) };
   },
-};
+});
+
+/** The file-arrival activities without a workspace root (local folders and S3 only). */
+export const triggerActivities = createTriggerActivities();

@@ -1,6 +1,7 @@
 // The task activity: one attempt of one task. Every failure of the task itself is final for this
 // attempt (non-retryable); the workflow decides retries. Temporal retries only lost workers.
 import os from 'node:os';
+import path from 'node:path';
 import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import {
@@ -18,6 +19,8 @@ import { attemptIdentity, RunAsUnknownError } from './run-as';
 import { TaskUids } from './sandbox/uids';
 import { DEFAULT_SANDBOX, type SandboxSettings } from './sandbox/view';
 import { groupsFromPrincipalsFile, runWithSecrets } from './secrets';
+import { TaskFiles, taskWorkspacePaths, type TaskFileAccess } from './task-files';
+import { TaskInvalidError } from './commands';
 
 export { executeTaskAttempt, AttemptFailure } from './execute';
 
@@ -44,6 +47,10 @@ export interface ActivityDeps {
   pythonForkServer?: PythonForkServerOptions;
   /** The task sandbox (DJOBS_SANDBOX and friends; activities/sandbox/view.ts). @default on */
   sandbox?: SandboxSettings;
+  /** The workspace root (DJOBS_WORKSPACE_ROOT). @default `<dataDir>/workspace` */
+  workspaceRoot?: string;
+  /** Local folders every principal's task paths may name (DJOBS_CODE_ROOTS). */
+  codeRoots?: string[];
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -51,6 +58,11 @@ export function createActivities(deps: ActivityDeps) {
   const pythonForkServers = new PythonForkServers(deps.pythonForkServer);
   const sandbox = deps.sandbox ?? DEFAULT_SANDBOX;
   const uids = new TaskUids(deps.dataDir, sandbox.uidBase);
+  const taskFiles = new TaskFiles({
+    workspaceRoot: deps.workspaceRoot ?? path.join(deps.dataDir, 'workspace'),
+    codeRoots: deps.codeRoots ?? [],
+    ...(deps.principalsFile ? { principalsFile: deps.principalsFile } : {}),
+  });
   return {
     async runTaskAttempt(input: TaskAttemptInput): Promise<TaskAttemptRecord> {
       // An encrypting worker acts on no attempt written without the key (core/refused-payload.ts).
@@ -72,9 +84,13 @@ export function createActivities(deps: ActivityDeps) {
       heartbeat(details);
       const beat = setInterval(() => heartbeat(details), 500);
       try {
+        const files = await taskFiles.forAttempt(input).catch((err: Error) => err);
         return await runWithSecrets(input, { dataDir: deps.dataDir, groupsOf }, (resolved, secrets) =>
           executeTaskAttempt(resolved, {
             ...secrets,
+            env: { ...secrets.env, ...(files instanceof Error ? {} : files.env) },
+            resolveFile: fileResolver(files),
+            ...(files instanceof Error ? {} : { workspacePaths: taskWorkspacePaths(files) }),
             dataDir: deps.dataDir,
             signal: cancellationSignal(),
             ...(deps.python ? { python: deps.python } : {}),
@@ -121,6 +137,14 @@ export function createActivities(deps: ActivityDeps) {
         clearInterval(beat);
       }
     },
+  };
+}
+
+/** The attempt's file resolver; when its principal could not be told, every file is refused with the reason. */
+function fileResolver(files: TaskFileAccess | Error): TaskFileAccess['resolve'] {
+  if (!(files instanceof Error)) return files.resolve;
+  return (p, what) => {
+    throw new TaskInvalidError(`${what} ${p} cannot be read: ${files.message}`);
   };
 }
 

@@ -33,9 +33,18 @@ function mergeSettings(current: Params, changes: Params, remove: unknown[]): Par
   return next;
 }
 
-/** Settings as a request gives them (2.0's single-task format too), validated, with paths resolved. */
-export const settingsFrom = async (deps: ApiDeps, raw: unknown): Promise<JobSettings> =>
-  (await resolveJobSpec(multiTaskSettings(raw), deps.workspaceDir)).settings;
+/**
+ * Settings as a request gives them (2.0's single-task format too), validated, with paths resolved.
+ * Task paths: admins may name files on this machine (relative to workspaceDir); other principals
+ * workspace paths and the code roots only (docs/workspace.md).
+ */
+export const settingsFrom = async (deps: ApiDeps, raw: unknown, who: Principal): Promise<JobSettings> =>
+  (
+    await resolveJobSpec(multiTaskSettings(raw), deps.workspaceDir, {
+      localFiles: who.admin,
+      codeRoots: deps.codeRoots,
+    })
+  ).settings;
 
 /**
  * jobs/reset and jobs/update: the job's identity decided anew (a change of what it runs by someone
@@ -62,7 +71,7 @@ const create = (deps: ApiDeps): Route => ({
     checkOwnerEntries(who, acl, deps.tokens);
     // Jobs created through 2.2 queue by default, as on Databricks.
     if (version === '2.2' && settings.queue === undefined) settings.queue = { enabled: true };
-    const valid = await settingsFrom(deps, settings);
+    const valid = await settingsFrom(deps, settings, who);
     const runAs = decideRunAs(who, valid, deps.tokens);
     await checkCalledJobs(deps, runAs, valid);
     return deps.client.createJob(valid, { creator: { name: who.name, kind: who.kind }, accessControlList: acl, runAs });
@@ -109,7 +118,7 @@ const reset = (deps: ApiDeps): Route => ({
   path: 'jobs/reset',
   guard: { on: 'job', level: 'CAN_MANAGE' },
   handler: async (p, { who }) => {
-    const valid = await settingsFrom(deps, optionalObject(p.new_settings, 'new_settings'));
+    const valid = await settingsFrom(deps, optionalObject(p.new_settings, 'new_settings'), who);
     await saveJob(deps, who, jobIdOf(p), valid);
     return {};
   },
@@ -124,7 +133,7 @@ const update = (deps: ApiDeps): Route => ({
     const changes = optionalObject(p.new_settings, 'new_settings') ?? {};
     const remove = stringList(p.fields_to_remove, 'fields_to_remove') ?? [];
     const current = (await deps.client.getJob(id)).settings as unknown as Params;
-    await saveJob(deps, who, id, await settingsFrom(deps, mergeSettings(current, changes, remove)));
+    await saveJob(deps, who, id, await settingsFrom(deps, mergeSettings(current, changes, remove), who));
     return {};
   },
 });

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { DurableJobsClient } from '../client';
 import type { Principal } from '../core';
+import type { WorkspaceTree } from '../workspace/tree';
 import { principalOf, type TokenMap } from './auth';
 import type { AccessGuards, Guard } from './guards';
 import { int, requestParams, type Params } from './request-params';
@@ -14,6 +15,10 @@ export interface ApiDeps {
   tokens: TokenMap;
   /** Relative notebook/file paths in API-submitted specs resolve against this directory. */
   workspaceDir: string;
+  /** The workspace root the Workspace, DBFS and Files APIs serve (workspace/tree.ts). */
+  workspace: WorkspaceTree;
+  /** Local folders every principal's task paths may name; other local paths are admins' only. */
+  codeRoots: readonly string[];
   bodyLimitBytes: number;
   guards: AccessGuards;
 }

@@ -23,7 +23,7 @@ const submit = (deps: ApiDeps): Route => ({
     checkOwnerEntries(who, acl, deps.tokens);
     const runName = optionalString(run_name, 'run_name');
     const idempotencyToken = optionalString(idempotency_token, 'idempotency_token');
-    const settings = await settingsFrom(deps, { ...rest, ...(runName !== undefined ? { name: runName } : {}) });
+    const settings = await settingsFrom(deps, { ...rest, ...(runName !== undefined ? { name: runName } : {}) }, who);
     const runAs = decideRunAs(who, settings, deps.tokens);
     await checkCalledJobs(deps, runAs, settings);
     return deps.client.submitRun(settings, {

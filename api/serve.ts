@@ -15,6 +15,9 @@ export interface ServeApiOptions {
   /** A YAML/JSON file of users and service principals with their tokens and groups. */
   principalsFile?: string;
   workspaceDir: string;
+  /** The workspace root (DJOBS_WORKSPACE_ROOT) and the code roots (DJOBS_CODE_ROOTS). */
+  workspaceRoot?: string;
+  codeRoots?: string[];
   /** Where to say what was started (and a generated token). */
   log: (line: string) => void;
   /** Codec server options (Web UI origins, the dev UI's endpoint key). */
@@ -55,6 +58,8 @@ export async function serveApi(o: ServeApiOptions): Promise<ServedApi> {
     client: o.client,
     tokens,
     workspaceDir: o.workspaceDir,
+    ...(o.workspaceRoot ? { workspaceRoot: o.workspaceRoot } : {}),
+    ...(o.codeRoots ? { codeRoots: o.codeRoots } : {}),
     ...(o.codec ? { codec: o.codec } : {}),
     ...(managedTokenFile ? { signIn: { adminTokenFile: managedTokenFile } } : {}),
     ...(o.tls ? { https: { cert: fs.readFileSync(o.tls.cert), key: fs.readFileSync(o.tls.key) } } : {}),

@@ -5,10 +5,14 @@
 // directly.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { DurableJobsClient } from '../client';
+import { loadConfig } from '../config';
+import { WorkspaceTree } from '../workspace/tree';
 import { addAuthentication, type FailedAuthLimit, type TokenMap } from './auth';
 import { registerClustersApi } from './clusters';
+import { registerDbfsApi } from './dbfs';
 import { isCodecRequest, registerCodecServer, type CodecServerOptions } from './codec-server';
 import { addErrorHandling, errorHandlingOptions } from './errors';
+import { registerFilesApi } from './files';
 import { AccessGuards } from './guards';
 import { isWellKnownPath, registerIdentityApi } from './identity';
 import { registerJobsApi } from './jobs';
@@ -22,12 +26,20 @@ import { registerSecretsApi } from './secrets';
 import type { SignInOptions } from './sign-in';
 import { registerWarehousesApi } from './warehouses';
 import { isWebUiPath, registerWebUi } from './web-ui';
+import { registerWorkspaceApi } from './workspace';
 
 export interface ApiServerOptions {
   client: DurableJobsClient;
   tokens: TokenMap;
   /** Relative notebook/file paths in API-submitted specs resolve against this directory. */
   workspaceDir: string;
+  /**
+   * The workspace root the Workspace, DBFS and Files APIs serve (the workers' too).
+   * @default DJOBS_WORKSPACE_ROOT, else $DJOBS_HOME/workspace
+   */
+  workspaceRoot?: string;
+  /** Local folders every principal's task paths may name. @default DJOBS_CODE_ROOTS */
+  codeRoots?: string[];
   /** @default 10 MiB */
   bodyLimitBytes?: number;
   log?: ApiLogOptions;
@@ -55,7 +67,16 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
     ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance;
   const { client, tokens, workspaceDir } = opts;
-  const deps: ApiDeps = { client, tokens, workspaceDir, bodyLimitBytes, guards: new AccessGuards(client) };
+  const config = opts.workspaceRoot === undefined || opts.codeRoots === undefined ? loadConfig() : undefined;
+  const deps: ApiDeps = {
+    client,
+    tokens,
+    workspaceDir,
+    workspace: new WorkspaceTree(opts.workspaceRoot ?? config!.workspaceRoot),
+    codeRoots: opts.codeRoots ?? config!.codeRoots,
+    bodyLimitBytes,
+    guards: new AccessGuards(client),
+  };
 
   acceptJsonBodies(app);
   addErrorHandling(app);
@@ -75,5 +96,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   registerPermissionsApi(app, deps);
   registerClustersApi(app, deps);
   registerWarehousesApi(app, deps);
+  registerWorkspaceApi(app, deps);
+  registerDbfsApi(app, deps);
+  registerFilesApi(app, deps);
   return app;
 }

@@ -2,6 +2,7 @@
 // djobs: Databricks-style jobs on Temporal. Verbs mirror the Databricks CLI's `jobs` group.
 import { Command } from 'commander';
 import { configureApiCommand } from './commands/api';
+import { configureBundleCommand } from './commands/bundle';
 import { configureDevCommand } from './commands/dev';
 import { configureJobsCommand } from './commands/jobs';
 import { configureRunCommand } from './commands/run';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   configureUiCommand(program);
   configureSecretsCommand(program);
   configureNotificationDestinationsCommand(program);
+  configureBundleCommand(program);
   return program;
 }
 

@@ -62,6 +62,8 @@ export async function workerFor(
     taskQueue: config.taskQueue,
     dataDir: config.home,
     python: config.python,
+    workspaceRoot: config.workspaceRoot,
+    codeRoots: config.codeRoots,
     pythonForkServer: config.pythonForkServer,
     sandbox: config.sandbox,
     poolMaxTasks: config.poolMaxTasks,

@@ -5,6 +5,7 @@ import type { Client, TLSConfig } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import {
   canonicalJson,
+  jobScheduleId,
   runPageUrl,
   runWorkflowId,
   validateJobSettings,
@@ -116,6 +117,12 @@ export class ClientContext {
       },
       runId
     );
+  }
+
+  /** The job's page: in the jobs web UI when this client knows it, else its schedule in the Temporal UI. */
+  jobPageUrl(jobId: number): string {
+    const web = this.options.webUiUrl?.replace(/\/$/, '');
+    return web ? `${web}/#/jobs/${jobId}` : `${this.namespaceUrl()}/schedules/${jobScheduleId(jobId)}`;
   }
 
   /** The run's workflow page in the Temporal Web UI. */

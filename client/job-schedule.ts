@@ -5,6 +5,7 @@ import { ScheduleOverlapPolicy, type ScheduleOptionsAction, type ScheduleSpec } 
 import { translateQuartzCron, type JobAccess, type JobSettings, type RunAsIdentity } from '../core';
 import { JOB_RUN_WORKFLOW_TYPE, type JobRunInput } from '../workflows/definitions';
 import {
+  DjobsBundleDeployment,
   DjobsJobId,
   DjobsJobName,
   DjobsTrigger,
@@ -100,8 +101,17 @@ export function jobScheduleFields(
       { key: DjobsJobId, value: jobId },
       { key: DjobsJobName, value: name },
       viewersAttribute(access),
+      ...bundleDeploymentAttribute(settings),
     ],
   };
+}
+
+/** The bundle deployment a job's settings name (Databricks' `deployment` of kind BUNDLE), indexed on its schedule. */
+function bundleDeploymentAttribute(settings: JobSettings) {
+  const d = settings.deployment as { kind?: unknown; metadata_file_path?: unknown } | undefined;
+  return d?.kind === 'BUNDLE' && typeof d.metadata_file_path === 'string' && d.metadata_file_path !== ''
+    ? [{ key: DjobsBundleDeployment, value: d.metadata_file_path }]
+    : [];
 }
 
 /** The job id of a durable-jobs schedule id (`jobScheduleId`); undefined for other schedules. */

@@ -11,9 +11,17 @@ import type { JobAccess, Run, RunAsIdentity, RunState } from '../core';
 import { NotificationDestinationStore } from '../stores/notification-destinations';
 import { SecretScopes } from '../stores/secret-scopes';
 import { Warehouses } from '../stores/warehouses';
+import { WorkspaceAcls } from '../stores/workspace-acls';
 import { ClientContext, type DurableJobsClientOptions } from './context';
 import { TemporalUnavailableError } from './errors';
-import { Jobs, type CreateJobOptions, type Job, type ListJobsPageOptions, type StoredJob } from './jobs';
+import {
+  Jobs,
+  type BundleJobListing,
+  type CreateJobOptions,
+  type Job,
+  type ListJobsPageOptions,
+  type StoredJob,
+} from './jobs';
 import { RunOutputs, type RunOutput } from './run-output';
 import { RunControl } from './run-control';
 import { RunListing, type ListRunsOptions } from './run-listing';
@@ -23,7 +31,7 @@ import { RunStarts, type RepairRunOptions, type StartRunOptions } from './run-st
 import { ensureSearchAttributes } from './search-attributes';
 
 export type { DurableJobsClientOptions, TriggerTiming } from './context';
-export type { CreateJobOptions, Job, ListJobsPageOptions } from './jobs';
+export type { BundleJobListing, CreateJobOptions, Job, ListJobsPageOptions } from './jobs';
 export type { RunOutput } from './run-output';
 export type { ListRunsOptions } from './run-listing';
 export type { RepairRunOptions, StartRunOptions } from './run-starts';
@@ -48,6 +56,8 @@ export class DurableJobsClient {
   readonly notificationDestinations: NotificationDestinationStore;
   /** SQL warehouses' records: their owners and grants (stores/warehouses.ts). */
   readonly warehouses: Warehouses;
+  /** Workspace object grants (the Permissions API of directories, notebooks and files; stores/workspace-acls.ts). */
+  readonly workspaceAcls: WorkspaceAcls;
   private readonly temporal: Client;
   private readonly jobs: Jobs;
   private readonly starts: RunStarts;
@@ -62,6 +72,7 @@ export class DurableJobsClient {
     this.secretScopes = SecretScopes.of(temporal);
     this.notificationDestinations = NotificationDestinationStore.of(temporal);
     this.warehouses = new Warehouses(temporal);
+    this.workspaceAcls = WorkspaceAcls.of(temporal);
     const ctx = new ClientContext(temporal, options);
     this.namespace = ctx.namespace;
     this.taskQueue = ctx.taskQueue;
@@ -72,6 +83,8 @@ export class DurableJobsClient {
     this.control = new RunControl(ctx, lookup);
     this.listing = new RunListing(ctx, this.jobs);
     this.runPageUrl = (runId) => ctx.runPageUrl(runId);
+    this.currentUser = () => ctx.defaultUser();
+    this.jobPageUrl = (jobId) => ctx.jobPageUrl(jobId);
     this.temporalNamespaceUrl = () => ctx.namespaceUrl();
     this.outputs = new RunOutputs(
       (runId) => this.reads.getRunState(runId),
@@ -128,8 +141,12 @@ export class DurableJobsClient {
     return out;
   }
 
+  /** Who this client acts as when a call names no one (the creator of the jobs it creates). */
+  readonly currentUser: () => string;
   /** The run's page in the Temporal Web UI (Databricks `run_page_url`). */
   readonly runPageUrl: (runId: number) => string;
+  /** The job's page: in the jobs web UI when this client knows it, else its schedule in the Temporal UI. */
+  readonly jobPageUrl: (jobId: number) => string;
   /** The Temporal Web UI page of this client's namespace (the web UI links each run to it). */
   readonly temporalNamespaceUrl: () => string;
 
@@ -166,6 +183,10 @@ export class DurableJobsClient {
    */
   listJobsPage(options: ListJobsPageOptions): Promise<{ jobs: Job[]; nextPageToken?: string }> {
     return this.jobs.listJobsPage(options);
+  }
+  /** Extension (bundles): the jobs of a bundle deployment (`deployment.metadata_file_path`), as Temporal's index has them. */
+  listBundleJobs(metadataFilePath: string): Promise<BundleJobListing[]> {
+    return this.jobs.listBundleJobs(metadataFilePath);
   }
   /** jobs/reset: replaces all settings. Runs already started keep the settings they started with. */
   resetJob(jobId: number, settings: unknown, options: { runAs?: RunAsIdentity } = {}): Promise<void> {

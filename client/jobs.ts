@@ -18,13 +18,14 @@ import {
   type RunAsIdentity,
 } from '../core';
 import { createSchedule, onSchedule } from '../stores/schedule-records';
-import { DjobsJobId, DjobsJobName, DjobsViewers } from '../workflows/search-attributes';
+import { DjobsBundleDeployment, DjobsJobId, DjobsJobName, DjobsViewers } from '../workflows/search-attributes';
 import type { ClientContext } from './context';
 import { DjobsError, ErrorCode, GrpcStatus, NotFoundError } from './errors';
 import { jobIdOfSchedule, jobScheduleFields } from './job-schedule';
 import { stopTriggerWorkflows, syncTriggerWorkflows } from './job-triggers';
 import { LruCache } from './lru-cache';
 import {
+  JOB_MEMO_BUNDLE_RESOURCE,
   JOB_MEMO_CREATED,
   JOB_MEMO_CREATOR,
   accessOf,
@@ -58,6 +59,13 @@ export interface CreateJobOptions {
   accessControlList?: AccessControlEntry[];
   /** Who its runs act as, as the API decided it; default: the settings' run_as, else the creator. */
   runAs?: RunAsIdentity;
+  /**
+   * Extension (bundles): create the job with this id, or fail with RESOURCE_ALREADY_EXISTS when a
+   * job has it; default: a random id.
+   */
+  jobId?: number;
+  /** Extension (bundles): the key of the bundle resource the job is, kept with the job. */
+  bundleResourceKey?: string;
 }
 
 /** A job as read from its schedule: the job, who may use it, and who its runs act as. */
@@ -65,6 +73,14 @@ export interface StoredJob {
   job: Job;
   access: JobAccess;
   runAs: RunAsIdentity;
+}
+
+/** A job of a bundle's deployment, as the listing has it (`listBundleJobs`). */
+export interface BundleJobListing {
+  job_id: number;
+  name: string;
+  /** The resource key the job was created for; undefined for a job created otherwise. */
+  resource_key?: string;
 }
 
 /** One page of jobs/list (`listJobsPage`). */
@@ -116,12 +132,18 @@ export class Jobs {
     );
     const runAs = options.runAs ?? runAsOfSetting(valid.run_as) ?? { kind: creator.kind, name: creator.name };
     for (let tries = 0; tries <= 5; tries++) {
-      const jobId = randomInt(1, MAX_RUN_ID);
+      const jobId = options.jobId ?? randomInt(1, MAX_RUN_ID);
       const stored = await createSchedule(this.ctx.temporal, {
         scheduleId: jobScheduleId(jobId),
         ...jobScheduleFields(this.ctx, jobId, valid, access, creator.name, runAs),
-        memo: { [JOB_MEMO_CREATED]: created, [JOB_MEMO_CREATOR]: creator.name },
+        memo: {
+          [JOB_MEMO_CREATED]: created,
+          [JOB_MEMO_CREATOR]: creator.name,
+          ...(options.bundleResourceKey !== undefined ? { [JOB_MEMO_BUNDLE_RESOURCE]: options.bundleResourceKey } : {}),
+        },
       });
+      if (!stored && options.jobId !== undefined)
+        throw new DjobsError(ErrorCode.RESOURCE_ALREADY_EXISTS, `Job ${jobId} already exists.`);
       if (!stored) continue; // the random id is taken: draw another
       await syncTriggerWorkflows(this.ctx, jobId, valid, { created: true });
       return { job_id: jobId };
@@ -280,6 +302,37 @@ export class Jobs {
       jobs: jobs.filter((j) => j !== undefined),
       ...(next ? { nextPageToken: Buffer.from(next).toString('base64url') } : {}),
     };
+  }
+
+  /**
+   * The jobs whose settings name this bundle deployment (`deployment.metadata_file_path`), as
+   * Temporal's listing index has them (it follows a change within about a second).
+   */
+  async listBundleJobs(metadataFilePath: string): Promise<BundleJobListing[]> {
+    const out: BundleJobListing[] = [];
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      const page = await this.ctx.temporal.workflowService.listSchedules({
+        namespace: this.ctx.namespace,
+        maximumPageSize: 1000,
+        query: `${DjobsJobId.name} IS NOT NULL AND ${DjobsBundleDeployment.name} = ${quoteQueryValue(metadataFilePath)}`,
+        ...(nextPageToken ? { nextPageToken } : {}),
+      });
+      for (const s of page.schedules ?? []) {
+        const jobId = jobIdOfSchedule(s.scheduleId);
+        if (jobId === undefined) continue;
+        const listed = decodeTypedSearchAttributes(s.searchAttributes?.indexedFields);
+        const { memo } = await decodeMemo(this.ctx, s.memo?.fields);
+        const key = memo?.[JOB_MEMO_BUNDLE_RESOURCE];
+        out.push({
+          job_id: jobId,
+          name: listed.get(DjobsJobName) ?? 'Untitled',
+          ...(typeof key === 'string' ? { resource_key: key } : {}),
+        });
+      }
+      nextPageToken = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;
+    } while (nextPageToken);
+    return out;
   }
 
   /**

@@ -2,6 +2,7 @@
 // (an HTML view per task). Logs are read from the worker's disk when this process shares it, else
 // from the bounded tail the run keeps in its history.
 import fs from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import {
   attemptTaskValues,
   isTaskRunId,
@@ -25,6 +26,11 @@ export interface RunOutput {
   error?: string;
   error_trace?: string;
   notebook_output?: { result?: string; truncated: boolean };
+  /**
+   * dbt_task: the archive of its dbt artifacts (target/ with manifest.json and run_results.json).
+   * A `file://` link to the worker's disk, as `log_path` is, rather than a pre-signed URL.
+   */
+  dbt_output?: { artifacts_link?: string; artifacts_headers: Record<string, string> };
   /** durable-jobs extension: the values the task set (dbutils.jobs.taskValues.set), by key. */
   task_values?: Record<string, JsonValue>;
 }
@@ -76,6 +82,14 @@ export class RunOutputs {
       ...(taskValues && Object.keys(taskValues).length > 0 ? { task_values: taskValues } : {}),
       ...(attempt.errorMessage && attempt.result !== 'SUCCESS'
         ? { error: attempt.errorMessage, error_trace: attempt.logTail ?? '' }
+        : {}),
+      ...(metadata.dbt_task
+        ? {
+            dbt_output: {
+              ...(attempt.dbtArtifacts ? { artifacts_link: pathToFileURL(attempt.dbtArtifacts).href } : {}),
+              artifacts_headers: {},
+            },
+          }
         : {}),
       ...(metadata.notebook_task
         ? {

@@ -19,6 +19,8 @@ import { storedRecord } from '../stores/schedule-records';
 /** Memo keys on a job's schedule. */
 export const JOB_MEMO_CREATED = 'created_time';
 export const JOB_MEMO_CREATOR = 'creator_user_name';
+/** The bundle resource key a job was deployed as (`djobs bundle deploy`). */
+export const JOB_MEMO_BUNDLE_RESOURCE = 'djobs_bundle_resource';
 /** Memo keys on a job's schedule action, hence on every run it starts, and on run-now/submit runs. */
 const MEMO_ACCESS = 'djobs_access';
 const MEMO_RUN_AS = 'run_as_user_name';
@@ -47,6 +49,7 @@ const StoredOverriding = z.object({
   jar_params: StringList.optional(),
   spark_submit_params: StringList.optional(),
   sql_params: StringMap.optional(),
+  dbt_commands: StringList.optional(),
 });
 const StoredRunInput = z.looseObject({ jobId: z.number().optional(), settings: JobSettings });
 const StoredAttempt = z.looseObject({ run_id: z.number(), attempt_number: z.number(), phase: z.string() });

@@ -36,6 +36,16 @@ const Env = z.object({
    * environment (.tools/mlflow-*, which also sees the system's packages) when installed, else python3.
    */
   DJOBS_PYTHON: z.string().min(1).optional(),
+  /**
+   * The workspace root: notebooks and files of the Workspace API, volumes and the DBFS root, one tree
+   * for every worker and the API (docs/workspace.md). @default $DJOBS_HOME/workspace
+   */
+  DJOBS_WORKSPACE_ROOT: z.string().min(1).optional(),
+  /**
+   * Folders on the machine's disk that every principal's task paths may name (comma-separated);
+   * otherwise only admins may name files outside the workspace root.
+   */
+  DJOBS_CODE_ROOTS: z.string().optional(),
   /** Python attempts start as forks of a warm interpreter (`on`), or each in a fresh one (`off`). */
   DJOBS_PYTHON_FORK_SERVER: z.enum(['on', 'off']).default('on'),
   /** Modules the Python fork server imports once, comma-separated (e.g. `pandas,numpy`). */
@@ -145,6 +155,10 @@ export interface DjobsConfig {
   heartbeatTimeoutSeconds: number;
   workerMaxTasks: number;
   python: string;
+  /** The workspace root (DJOBS_WORKSPACE_ROOT). */
+  workspaceRoot: string;
+  /** Local folders every principal may name code in (DJOBS_CODE_ROOTS). */
+  codeRoots: string[];
   pythonForkServer: { enabled: boolean; preload: string[] };
   /** The task sandbox (activities/sandbox/view.ts); `hidden` holds the key and token files named here. */
   sandbox: SandboxSettings;
@@ -240,6 +254,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
     heartbeatTimeoutSeconds: e.DJOBS_HEARTBEAT_TIMEOUT_SECONDS,
     workerMaxTasks: e.DJOBS_WORKER_MAX_TASKS,
     python: e.DJOBS_PYTHON ?? installedMlflowPython() ?? 'python3',
+    workspaceRoot: path.resolve(e.DJOBS_WORKSPACE_ROOT ?? dataPaths(home).workspace),
+    codeRoots: (e.DJOBS_CODE_ROOTS ?? '')
+      .split(',')
+      .map((d) => d.trim())
+      .filter((d) => d !== '')
+      .map((d) => path.resolve(d)),
     pythonForkServer: {
       enabled: e.DJOBS_PYTHON_FORK_SERVER === 'on',
       preload: (e.DJOBS_PYTHON_PRELOAD ?? '')
@@ -308,6 +328,8 @@ export function dataPaths(home: string) {
     serverLock: path.join(home, 'server.lock'),
     logs: path.join(home, 'logs'),
     warehouses: path.join(home, 'warehouses'),
+    /** The workspace root unless DJOBS_WORKSPACE_ROOT says otherwise. */
+    workspace: path.join(home, 'workspace'),
     serverLog: path.join(home, 'server.log'),
     encryptionKeys: path.join(home, 'encryption-keys'),
     /** Notification emails as `.eml` files when no SMTP server is configured. */

@@ -2,6 +2,7 @@
 // records them): one scenario per interpreter path worth proving, each a job run or a submitted run
 // with what happens during it and after it. Scenarios named after a patch record the new path;
 // the histories recorded before it stay, so both paths replay.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NativeConnection } from '@temporalio/worker';
@@ -260,6 +261,43 @@ export function runScenarios({ client, home }: RecordingContext): RunScenario[] 
             for_each_task: { inputs: '{{job.parameters.items}}', task: sh('item', 'true') },
           },
         ],
+      },
+    }
+  );
+  // After 'git-source-checkout': the run decides its commit of git_source once (an activity) and
+  // its Git-sourced task reads the checkout; a repair (recorded on its own: the repair's execution)
+  // reuses the commit without deciding again.
+  const gitSourced = (name: string) => async (): Promise<JobSettings> => {
+    const repo = path.join(home, `${name}.git`);
+    const clone = path.join(home, `${name}-clone`);
+    const git = (cwd: string, ...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=r', '-c', 'user.email=r@example.com', ...args], { cwd });
+    git(home, 'init', '-q', '--bare', '-b', 'main', repo);
+    git(home, 'clone', '-q', repo, clone);
+    fs.writeFileSync(path.join(clone, 'hello.sql'), 'SELECT 1 AS one;\n');
+    git(clone, 'add', '.');
+    git(clone, 'commit', '-qm', 'first');
+    git(clone, 'push', '-q', 'origin', 'main');
+    return {
+      name,
+      git_source: { git_url: `file://${repo}`, git_provider: 'gitHub', git_branch: 'main' },
+      tasks: [
+        { task_key: 'query', sql_task: { file: { path: 'hello.sql' } } },
+        sh('flaky', `test -f ${flag}-${name} || (touch ${flag}-${name}; exit 1)`, {
+          depends_on: [{ task_key: 'query' }],
+        }),
+      ],
+    };
+  };
+  scenarios.push(
+    { name: 'git-source', settings: { name: 'placeholder', tasks: [] }, prepare: gitSourced('git-source') },
+    {
+      name: 'git-source-repair',
+      settings: { name: 'placeholder', tasks: [] },
+      prepare: gitSourced('git-source-repair'),
+      after: async (runId) => {
+        await client.repairRun(runId, { rerunAllFailedTasks: true });
+        await client.waitForRun(runId, { timeoutMs: 60_000 });
       },
     }
   );

@@ -8,7 +8,8 @@ import { createActivities } from '../activities';
 import { djobsDataConverter, keyRingOf, workerDataConverter } from '../encryption/data-converter';
 import { groupsFromPrincipalsFile } from '../activities/secrets';
 import { createPlanningActivities } from '../activities/planning';
-import { triggerActivities } from '../activities/file-stores';
+import { createGitSourceActivities } from '../activities/git-source';
+import { createTriggerActivities } from '../activities/file-stores';
 import type { ContainmentChoice } from '../activities/containment';
 import type { PythonForkServerOptions } from '../activities/python-fork-servers';
 import { realPython } from '../activities/python-interpreter';
@@ -21,6 +22,7 @@ import type {
   NotificationActivities,
   PlanningActivities,
   TaskActivities,
+  GitSourceActivities,
   TriggerActivities,
 } from '../workflows/definitions';
 import { projectRoot } from '../config/project-root';
@@ -59,6 +61,10 @@ export interface DjobsWorkerOptions {
   poolMaxTasks?: Record<string, number>;
   /** Principals file (DJOBS_API_PRINCIPALS): groups that secret ACLs are checked against at run time. */
   principalsFile?: string;
+  /** The workspace root tasks and file-arrival triggers read (DJOBS_WORKSPACE_ROOT). @default `<dataDir>/workspace` */
+  workspaceRoot?: string;
+  /** Local folders every principal's task paths may name (DJOBS_CODE_ROOTS). */
+  codeRoots?: string[];
   /** Payload codec and failure converter (`djobsDataConverter`); default: plain payloads. */
   dataConverter?: DataConverter;
   /**
@@ -103,6 +109,9 @@ export async function ensureSandboxSupport(sandbox: SandboxSettings, python: str
   if (!support.ok) throw new SandboxUnavailableError(support.reason);
 }
 
+const workspaceRoot = (opts: DjobsWorkerOptions): string =>
+  opts.workspaceRoot ?? process.env.DJOBS_WORKSPACE_ROOT ?? path.join(opts.dataDir, 'workspace');
+
 export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worker> {
   const dataConverter = workerDataConverter(
     opts.dataConverter ?? djobsDataConverter(undefined),
@@ -121,13 +130,16 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
       ...(opts.containment ? { containment: opts.containment } : {}),
       ...(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
       ...(opts.principalsFile ? { principalsFile: opts.principalsFile } : {}),
+      workspaceRoot: workspaceRoot(opts),
+      ...(opts.codeRoots ? { codeRoots: opts.codeRoots } : {}),
     }),
     ...createPlanningActivities(opts.namespace, {
       poolMaxTasks: opts.poolMaxTasks ?? {},
       ...(ring ? { ring } : {}),
       groupsOf: groupsFromPrincipalsFile(opts.principalsFile),
     }),
-    ...triggerActivities,
+    ...createGitSourceActivities(opts.dataDir),
+    ...createTriggerActivities(workspaceRoot(opts)),
     ...createModelRegistryActivities(opts.mlflowTrackingUri ? { mlflowTrackingUri: opts.mlflowTrackingUri } : {}),
     ...createNotificationActivities({
       email: opts.email ?? { from: 'durable-jobs <djobs@localhost>', outbox: path.join(opts.dataDir, 'outbox') },
@@ -135,7 +147,7 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
       ...(opts.pagerdutyEventsUrl ? { pagerdutyEventsUrl: opts.pagerdutyEventsUrl } : {}),
     }),
     // The interfaces the workflows call: a drift between them and these implementations fails compilation.
-  } satisfies TaskActivities & PlanningActivities & TriggerActivities & NotificationActivities;
+  } satisfies TaskActivities & GitSourceActivities & PlanningActivities & TriggerActivities & NotificationActivities;
   const common: WorkerOptions = {
     connection: opts.connection,
     namespace: opts.namespace,

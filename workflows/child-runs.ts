@@ -11,6 +11,7 @@ import {
 } from '@temporalio/workflow';
 import {
   forEachInputsLimitProblem,
+  attemptRuntime,
   parseForEachInputs,
   runIdFromString,
   type AttemptOutcome,
@@ -133,6 +134,8 @@ export async function runForEach(
   const refs = ctx.references.context(ctx.run.state, task, attempt);
   const pool = poolOf(ctx, task);
   const kind = childKind(WorkflowKind.FOR_EACH);
+  // The nested task's environment and checkout, when it needs them (other inputs stay as they were).
+  const nested = attemptRuntime(ctx.run.state, fe.task);
   const result = await executeChild(forEachRun, {
     workflowId: `djobs-run-${ctx.runId}-foreach-${attempt.run_id}`,
     ...(kind.length > 0 ? { typedSearchAttributes: kind } : {}),
@@ -150,6 +153,7 @@ export async function runForEach(
         jobParameters: ctx.jobParameters,
         upstreamTaskValues: ctx.run.upstreamValues(task),
         ...(ctx.runAs ? { runAs: ctx.runAs } : {}),
+        ...(Object.keys(nested).length > 0 ? { attemptRuntime: nested } : {}),
         references: { job: refs.job, tasks: refs.tasks },
         heartbeatTimeoutSeconds: ctx.options.heartbeatTimeoutSeconds ?? DEFAULT_HEARTBEAT_TIMEOUT_SECONDS,
         taskQueue: ctx.taskQueues.get(task.task_key) ?? ctx.info.taskQueue,

@@ -12,6 +12,7 @@ import type {
   TriggerInfo,
   GateState,
   JobSettings,
+  GitSource,
   SlotDecision,
   SlotRequest,
   Progress,
@@ -166,6 +167,13 @@ export interface ModelRegistryActivities {
 export interface TaskActivities {
   runTaskAttempt(input: TaskAttemptInput): Promise<TaskAttemptRecord>;
 }
+
+/** Which commit of a job's repository a run reads its Git-sourced paths from. */
+export interface GitSourceActivities {
+  /** Fetches `git_source` into the worker's clone cache and names the commit its branch, tag or commit is now. */
+  resolveGitCommit(source: GitSourceRef): Promise<{ commit: string } | { error: string }>;
+}
+export type GitSourceRef = Pick<GitSource, 'git_url' | 'git_branch' | 'git_tag' | 'git_commit'>;
 
 /** One notification to one target (an email to its addresses, or a notification destination). */
 export interface NotificationDeliveryInput {

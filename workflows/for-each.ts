@@ -26,6 +26,7 @@ import {
   type ReferenceContext,
   type RunAsIdentity,
   type Task,
+  type TaskAttemptInput,
 } from '../core/model';
 import type { TaskActivities } from './definitions';
 import { slotClient } from './slots';
@@ -45,6 +46,8 @@ export interface ForEachInput {
   upstreamTaskValues: Record<string, Record<string, JsonValue>>;
   /** Who the run acts as, as its parent opened it from its sealed identity. */
   runAs?: RunAsIdentity;
+  /** The nested task's environment, variables and Git checkout (absent when it needs none). */
+  attemptRuntime?: Pick<TaskAttemptInput, 'runtime' | 'git'>;
   references: Omit<ReferenceContext, 'task' | 'input'>;
   heartbeatTimeoutSeconds: number;
   taskQueue: string;
@@ -136,6 +139,7 @@ function iterationRunner(input: ForEachInput): (index: number) => Promise<Iterat
         jobParameters: input.jobParameters,
         upstreamTaskValues: input.upstreamTaskValues,
         ...(input.runAs ? { runAs: input.runAs } : {}),
+        ...input.attemptRuntime,
       });
       return { ok: true };
     } catch (err) {

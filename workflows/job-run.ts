@@ -12,6 +12,7 @@ import {
   continueAsNew,
   patched,
   isCancellation,
+  proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
@@ -41,6 +42,7 @@ import {
   jobGateWorkflowId,
   pauseSignal,
   resumeSignal,
+  type GitSourceActivities,
   type JobRunInput,
   type PlanningActivities,
 } from './definitions';
@@ -76,6 +78,11 @@ const ADMISSION_MARK_PATCH = 'run-marked-until-admitted';
  * opened runs no task, each attempt ending INVALID with the reason.
  */
 const SEALED_IDENTITY_PATCH = 'sealed-run-identity';
+/**
+ * patched() id of checking out the job's git_source once per run, before its first task: the
+ * commit is decided by an activity and kept in the run's state (a repair reuses it).
+ */
+const GIT_SOURCE_PATCH = 'git-source-checkout';
 /** Databricks keeps a run queued for at most 48 hours. */
 const MAX_QUEUED_MS = 48 * 3600 * 1000;
 
@@ -155,6 +162,8 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
   }
   if (input.continued) notifier?.runContinued();
   else if (!run.interruption) notifier?.runStarted();
+  if (run.state.settings.git_source && !run.state.git_snapshot && !run.interruption && patched(GIT_SOURCE_PATCH))
+    await resolveGitSource(ctx, tasksScope);
   await drive(ctx, tasksScope, publish);
 
   if (run.draining && !run.interruption && !run.complete) {
@@ -289,6 +298,40 @@ async function drive(ctx: RunContext, tasksScope: CancellationScope, publish: ()
     run.canceled();
     // Activities in tasksScope were canceled with the workflow; wait for their processes to die.
     await CancellationScope.nonCancellable(() => condition(() => run.running === 0));
+  }
+}
+
+/**
+ * The commit the run's Git-sourced tasks read their paths from: decided once, by an activity on
+ * the run's task queue, and kept in the run's state. A failure is kept too: the tasks that need
+ * the checkout fail with it (REPOSITORY_CHECKOUT_FAILED), the others run.
+ */
+async function resolveGitSource(ctx: RunContext, tasksScope: CancellationScope): Promise<void> {
+  const { run } = ctx;
+  const source = run.state.settings.git_source!;
+  const { resolveGitCommit } = proxyActivities<GitSourceActivities>({
+    taskQueue: ctx.options.taskQueue ?? ctx.info.taskQueue,
+    startToCloseTimeout: '10 minutes',
+    retry: { maximumAttempts: 3, initialInterval: '2s' },
+    summary: `git_source ${source.git_branch ?? source.git_tag ?? source.git_commit ?? ''}`,
+  });
+  try {
+    const resolved = await tasksScope.run(() =>
+      resolveGitCommit({
+        git_url: source.git_url,
+        ...(source.git_branch !== undefined ? { git_branch: source.git_branch } : {}),
+        ...(source.git_tag !== undefined ? { git_tag: source.git_tag } : {}),
+        ...(source.git_commit !== undefined ? { git_commit: source.git_commit } : {}),
+      })
+    );
+    if ('commit' in resolved) run.state.git_snapshot = { used_commit: resolved.commit };
+    else run.state.git_error = resolved.error;
+  } catch (err) {
+    if (isCancellation(err)) {
+      if (!run.interruption) run.canceled(); // the job timeout has already said why
+      return;
+    }
+    run.state.git_error = `Could not check out ${source.git_url}: ${(err as Error).message}`;
   }
 }
 

@@ -39,6 +39,12 @@ export const kindAttribute = (kind: WorkflowKind) => ({ key: DjobsKind, value: k
 export const DjobsViewers = defineSearchAttributeKey('DjobsViewers', SearchAttributeType.KEYWORD_LIST);
 
 /**
+ * On a job's schedule: the deployment of the Databricks Asset Bundle the job belongs to (its
+ * settings' `deployment.metadata_file_path`), so a bundle's deploy and destroy find its jobs.
+ */
+export const DjobsBundleDeployment = defineSearchAttributeKey('DjobsBundleDeployment', SearchAttributeType.KEYWORD);
+
+/**
  * True from the start of a job run until its job's gate admits it (max_concurrent_runs): listings
  * show such a run PENDING or QUEUED (memo `MEMO_ADMISSION`), never RUNNING.
  */
@@ -61,6 +67,7 @@ export const ALL_SEARCH_ATTRIBUTES = [
   DjobsResultState,
   DjobsQueued,
   DjobsViewers,
+  DjobsBundleDeployment,
 ] as const;
 
 /** Set by Temporal on runs started by a schedule: the nominal fire time ({{job.trigger.time.*}}). */

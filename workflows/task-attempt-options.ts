@@ -64,7 +64,12 @@ export function classifyTaskFailure(err: unknown): AttemptOutcome {
     const withRecord = record ? { record } : {};
     switch (cause.type) {
       case TaskFailureType.TASK_FAILED:
-        return { end: 'FAILED', ...withRecord, message: 'Workload failed, see run output for details' };
+        // A failure before the task's code ran (a library install, a checkout) says what failed.
+        return {
+          end: 'FAILED',
+          ...withRecord,
+          message: record?.terminationCode ? message : 'Workload failed, see run output for details',
+        };
       case TaskFailureType.TASK_TIMED_OUT:
         return { end: 'TIMEDOUT', ...withRecord, message };
       case TaskFailureType.TASK_INVALID:

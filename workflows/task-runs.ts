@@ -3,6 +3,7 @@
 // (core/run/active-run.ts) decides everything; this module only does what must be Temporal.
 import { CancellationScope, isCancellation, patched, proxyActivities, sleep } from '@temporalio/workflow';
 import {
+  attemptRuntime,
   evaluateCondition,
   resolveTask,
   type AttemptOutcome,
@@ -165,5 +166,6 @@ function startActivity(ctx: RunContext, task: Task, attempt: AttemptState): Prom
     jobParameters: ctx.jobParameters,
     upstreamTaskValues: ctx.run.upstreamValues(task),
     ...(ctx.runAs ? { runAs: ctx.runAs } : {}),
+    ...attemptRuntime(ctx.run.state, task),
   });
 }

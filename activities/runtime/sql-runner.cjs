@@ -3,6 +3,7 @@
 // (node/task-host.cjs).
 // Databricks-only spellings are rewritten first (sql-dialect.cjs). Parameters (DJOBS_PARAMS) are DuckDB variables (getvariable('name')) and replace legacy {{name}}.
 // DuckDB allows one writing process per database file: wait for the lock instead of failing.
+// `--result-json FILE` writes the last statement's columns and rows (a notebook's `%sql` cell: `_sqldf`).
 'use strict';
 const fs = require('node:fs');
 const { DuckDBInstance } = require('@duckdb/node-api');
@@ -52,11 +53,14 @@ async function run(argv) {
     await conn.run(`SET VARIABLE "${name.replace(/"/g, '""')}" = '${String(value).replace(/'/g, "''")}'`);
   }
   const statements = await conn.extractStatements(sql);
+  const resultJson = arg('result-json');
   for (let i = 0; i < statements.count; i++) {
     const prepared = await statements.prepare(i);
     const reader = await prepared.runAndReadAll();
     const columns = reader.columnNames();
     const rows = reader.getRowObjectsJson();
+    if (resultJson && i === statements.count - 1)
+      fs.writeFileSync(resultJson, JSON.stringify({ columns, rows: reader.getRowsJson() }));
     if (columns.length > 0 && !(columns.length === 1 && columns[0] === 'Count')) {
       console.log(formatTable(columns, rows.slice(0, 20), rows.length));
     } else if (rows.length === 1 && columns[0] === 'Count') {

@@ -32,6 +32,15 @@ export function writeScratchFile(scratch: Scratch, name: string, content: string
   return file;
 }
 
+/** A fresh directory of the attempt's own inside its scratch directory (a dbt project's copy). */
+export function scratchDir(scratch: Scratch, name: string, owner?: Owner): string {
+  const dir = path.join(scratch.dir, name);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { mode: 0o700 });
+  if (owner) fs.chownSync(dir, owner.uid, owner.gid);
+  return dir;
+}
+
 /** Remove the scratch directory, in the background: nothing waits for a large one to go. */
 export function removeScratch(scratch: Scratch): void {
   fs.rm(scratch.dir, { recursive: true, force: true, maxRetries: 3 }, () => {});

@@ -70,6 +70,13 @@ export interface ViewRequest {
    * worker has given the attempt's uid (its start trace). Workspaces, volumes and clusters add theirs.
    */
   extra?: { readOnly?: string[]; readWrite?: string[]; own?: string[] };
+  /**
+   * What the worker itself grants the attempt, shown even inside DJOBS_HOME (never DJOBS_HOME
+   * itself): read-only its Python environment and the run's Git checkout; the workspace
+   * directories its principal may read (`readOnly`) and write (`readWrite`, as their owner:
+   * volumes, DBFS, folders it may edit).
+   */
+  granted?: { readOnly?: string[]; readWrite?: string[] };
   /** The task's own variables (its environment_variables, MLflow's, its resolved secrets). */
   taskEnv: Record<string, string>;
   /** The run context (DJOBS_RUN_ID, DJOBS_PARAMS, ...): RUN_CONTEXT names only. */
@@ -107,6 +114,7 @@ export const RUN_CONTEXT = [
   'DJOBS_TASK_VALUES_IN',
   'DJOBS_TASK_VALUES_OUT',
   'DJOBS_NOTEBOOK_EXIT',
+  'DJOBS_TASK_ERROR_FILE',
   'DJOBS_PYTHON_START',
   'DJOBS_START_TRACE',
   'DJOBS_SECRETS',
@@ -126,9 +134,13 @@ const SYSTEM_LINKS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 
 /** The files a task runs (their directories are its code). */
 export function taskFiles(task: Task): string[] {
-  return [task.notebook_task?.notebook_path, task.spark_python_task?.python_file, task.sql_task?.file?.path].filter(
-    (f): f is string => typeof f === 'string'
-  );
+  const dbtProject = task.dbt_task?.project_directory;
+  return [
+    task.notebook_task?.notebook_path,
+    task.spark_python_task?.python_file,
+    task.sql_task?.file?.path,
+    dbtProject ? path.join(dbtProject, 'dbt_project.yml') : undefined,
+  ].filter((f): f is string => typeof f === 'string');
 }
 
 /**
@@ -171,6 +183,8 @@ export function sandboxView(req: ViewRequest): SandboxView {
 
   const hidden = [req.dataDir, ...req.settings.hidden].flatMap(sameAndReal);
   const isHidden = (p: string) => hidden.some((h) => under(p, h));
+  // A grant is a directory in DJOBS_HOME, never DJOBS_HOME itself (nor what holds it).
+  const isDataDir = (p: string) => sameAndReal(req.dataDir).some((d) => under(d, path.resolve(p)));
   // The base: what every attempt of this worker sees, the same for all (a spare builds it ahead
   // of its attempt); then the attempt's own mounts, which may not cover the base.
   const binds = baseBinds(req.settings, req.python, isHidden);
@@ -187,6 +201,8 @@ export function sandboxView(req: ViewRequest): SandboxView {
   // The attempt's scratch directory and warehouse, the worker's grants, come after what hides DJOBS_HOME.
   bind('rw', req.scratch.dir, true);
   for (const file of req.extra?.own ?? []) bind('rw', file, true);
+  for (const dir of req.granted?.readOnly ?? []) if (!isDataDir(dir)) bind('ro', dir, true);
+  for (const dir of req.granted?.readWrite ?? []) if (!isDataDir(dir)) bind('owner', dir, true);
   if (req.warehouse) bind('rw', req.warehouse.dir, true);
   attempt.push(
     {

@@ -23,6 +23,8 @@ export function configureApiCommand(program: Command): void {
           host: opts.host,
           ...(opts.principals ? { principalsFile: opts.principals } : {}),
           workspaceDir: process.cwd(),
+          workspaceRoot: session.config.workspaceRoot,
+          codeRoots: session.config.codeRoots,
           codec: { corsOrigins: session.config.codecCorsOrigins },
           ...(session.config.apiTls ? { tls: session.config.apiTls } : {}),
           log: (line) => process.stdout.write(`${line}\n`),

@@ -62,6 +62,8 @@ export function configureDevCommand(program: Command): void {
     .option('--no-network', SANDBOX_FLAG_HELP.noNetwork)
     .action(async (opts: DevOptions) =>
       runCommand(async () => {
+        // The worker reads the principals too (a run's principal: its groups, what files it may read).
+        if (opts.principals) process.env.DJOBS_API_PRINCIPALS = path.resolve(opts.principals);
         const config = loadConfig();
         protectDataDir(config.home);
         applySandboxFlags(config, opts, 'djobs dev');
@@ -132,6 +134,8 @@ export function configureDevCommand(program: Command): void {
                 host: opts.apiHost,
                 ...(opts.principals ? { principalsFile: opts.principals } : {}),
                 workspaceDir: process.cwd(),
+                workspaceRoot: config.workspaceRoot,
+                codeRoots: config.codeRoots,
                 log: (line) => process.stdout.write(`${line}\n`),
                 // Kept across starts, shown by `djobs ui --token`, never printed here.
                 adminTokenFile: devAdminTokenFile(config.home),

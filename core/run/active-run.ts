@@ -133,6 +133,8 @@ export class ActiveRun {
     const tasks = state.settings.tasks;
     const prev = repair.previous;
     state.start_time = prev.start_time;
+    // A repair reads Git-sourced paths from the commit the run used.
+    if (prev.git_snapshot) state.git_snapshot = prev.git_snapshot;
     let sequence = Math.max(
       tasks.length,
       ...Object.values(prev.tasks).flatMap((t) => t.attempts.map((a) => a.run_id - state.run_id * 2 ** 17))
@@ -472,6 +474,9 @@ export class ActiveRun {
       if (r.notebookResult !== undefined) attempt.notebookResult = r.notebookResult;
       if (r.containment) attempt.containment = r.containment;
       if (r.sandbox) attempt.sandbox = r.sandbox;
+      if (r.environment) attempt.environment = r.environment;
+      if (r.terminationCode) attempt.terminationCode = r.terminationCode;
+      if (r.dbtArtifacts) attempt.dbtArtifacts = r.dbtArtifacts;
     } else if (outcome.message) {
       attempt.errorMessage = outcome.message;
     }

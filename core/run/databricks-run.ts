@@ -86,6 +86,8 @@ export interface Run extends RunTimes {
   job_parameters: { name: string; default: string; value: string }[];
   tasks: RunTask[];
   run_page_url?: string;
+  /** The job's git_source with the commit the run used (`git_snapshot.used_commit`). */
+  git_source?: NonNullable<JobSettings['git_source']>;
   /** durable-jobs extension: how each notification of the run was delivered (docs/notifications.md). */
   notification_deliveries?: NotificationDelivery[];
   /** The legacy task parameters run-now was given (`notebook_params`, `python_params`, …). */
@@ -158,6 +160,14 @@ export function toDatabricksRun(state: RunState, now: number): Run {
     status: runStatusV2(state),
     job_parameters: jobParameterValues(state.settings, state.job_parameters),
     tasks,
+    ...(state.settings.git_source
+      ? {
+          git_source: {
+            ...state.settings.git_source,
+            ...(state.git_snapshot ? { git_snapshot: state.git_snapshot } : {}),
+          },
+        }
+      : {}),
     ...(state.notifications && state.notifications.deliveries.length > 0
       ? { notification_deliveries: state.notifications.deliveries }
       : {}),
@@ -299,6 +309,9 @@ export function withRepairHistory(run: Run): Run {
 
 function toRunTask(spec: Task, a: AttemptState, now: number, run: RunState): RunTask {
   const duration = attemptDurationAt(a, now);
+  // Setting up the attempt's Python environment is its setup; the rest is its execution.
+  // (Known once the attempt ended: a running attempt's durations all move with the clock.)
+  const setup = a.environment ? Math.max(0, Math.min(a.environment.setupMs, duration)) : 0;
   return {
     ...spec,
     ...(spec.condition_task && a.conditionOutcome
@@ -314,8 +327,8 @@ function toRunTask(spec: Task, a: AttemptState, now: number, run: RunState): Run
     status: taskStatusV2(a, run),
     start_time: a.start_time,
     end_time: a.end_time,
-    setup_duration: 0,
-    execution_duration: duration,
+    setup_duration: setup,
+    execution_duration: duration - setup,
     cleanup_duration: 0,
     run_duration: duration,
     queue_duration: 0,
@@ -376,6 +389,8 @@ function taskTermination(a: AttemptState, run: RunState): NonNullable<RunStatusV
       message,
     };
   const r = a.result ?? TaskResultState.CANCELED;
+  if (a.terminationCode && r === TaskResultState.FAILED)
+    return { code: a.terminationCode, type: 'CLIENT_ERROR', message };
   switch (r) {
     case TaskResultState.SUCCESS:
       return { code: 'SUCCESS', type: 'SUCCESS', message };

@@ -12,6 +12,7 @@ export const LEGACY_TASK_PARAMETERS = {
   jar_params: { shape: 'list', taskTypes: ['spark_jar_task'] },
   spark_submit_params: { shape: 'list', taskTypes: ['spark_submit_task'] },
   sql_params: { shape: 'map', taskTypes: ['sql_task'] },
+  dbt_commands: { shape: 'list', taskTypes: ['dbt_task'] },
 } as const;
 export type LegacyParameterName = keyof typeof LEGACY_TASK_PARAMETERS;
 const NAMES = Object.keys(LEGACY_TASK_PARAMETERS) as LegacyParameterName[];
@@ -24,6 +25,7 @@ export interface LegacyTaskParameters {
   jar_params?: string[];
   spark_submit_params?: string[];
   sql_params?: Record<string, string>;
+  dbt_commands?: string[];
 }
 
 /** Databricks' limit on each legacy field, as JSON. */
@@ -52,6 +54,11 @@ export function readLegacyTaskParameters(request: Record<string, unknown>): {
         list.some((s) => [...s].some((c) => c.charCodeAt(0) > 0x7f))
       )
         problems.push(`${name}: only ASCII characters are allowed`);
+      if (
+        name === 'dbt_commands' &&
+        (list.length === 0 || list.length > 10 || list.some((c) => !/^\s*dbt(\s|$)/.test(c)))
+      )
+        problems.push(`${name}: expected 1 to 10 commands, each starting with "dbt"`);
       parameters[name] = list;
     } else {
       if (typeof v !== 'object' || Array.isArray(v) || !Object.values(v).every(scalar)) {
@@ -111,6 +118,17 @@ function withParameters(task: Task, p: LegacyTaskParameters): Task {
     };
   if (task.spark_python_task && p.python_params)
     return { ...task, spark_python_task: { ...task.spark_python_task, parameters: p.python_params } };
+  if (task.python_wheel_task && (p.python_params || p.python_named_params)) {
+    // Positional parameters replace the task's; named ones merge over its named ones.
+    const { parameters, named_parameters, ...rest } = task.python_wheel_task;
+    return {
+      ...task,
+      python_wheel_task: p.python_named_params
+        ? { ...rest, named_parameters: { ...named_parameters, ...p.python_named_params } }
+        : { ...rest, parameters: p.python_params ?? parameters ?? [] },
+    };
+  }
+  if (task.dbt_task && p.dbt_commands) return { ...task, dbt_task: { ...task.dbt_task, commands: p.dbt_commands } };
   if (task.sql_task && p.sql_params)
     return { ...task, sql_task: { ...task.sql_task, parameters: { ...task.sql_task.parameters, ...p.sql_params } } };
   return task;

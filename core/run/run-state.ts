@@ -9,7 +9,7 @@ import {
   type RunResultState as RunResultStateT,
   type TaskResultState as TaskResultStateT,
 } from '../dag/states';
-import type { JsonValue } from './task-attempt';
+import type { EnvironmentReadiness, JsonValue } from './task-attempt';
 
 /** State message of a task whose dependencies are not finished yet (shown as BLOCKED). */
 export const WAITING_FOR_UPSTREAM = 'Waiting for upstream tasks to finish.';
@@ -68,6 +68,12 @@ export interface AttemptState {
   containment?: 'cgroup' | 'subreaper';
   /** How the attempt was isolated (`TaskAttemptRecord.sandbox`). */
   sandbox?: 'namespaces' | 'none';
+  /** How its Python environment was made ready (`setup_duration` is its time). */
+  environment?: EnvironmentReadiness;
+  /** A Databricks termination code the attempt failed with before its code ran. */
+  terminationCode?: string;
+  /** dbt_task: the archive of its dbt artifacts (`dbt_output` in runs/get-output). */
+  dbtArtifacts?: string;
   userCanceledOrTimedOut?: boolean;
   /** condition_task: the branch taken. */
   conditionOutcome?: 'true' | 'false';
@@ -139,6 +145,10 @@ export interface RunState {
   termination_code?: string;
   /** Notifications this run raised (duration warnings fire once) and how their deliveries ended. */
   notifications?: RunNotifications;
+  /** The commit of `settings.git_source` this run reads its Git-sourced paths from (a repair keeps it). */
+  git_snapshot?: { used_commit: string };
+  /** Why the run's Git source could not be checked out; its Git-sourced tasks fail with it. */
+  git_error?: string;
 }
 
 /** How one notification's delivery to one target ended (extension `notification_deliveries` of get-run). */

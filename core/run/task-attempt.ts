@@ -3,6 +3,7 @@
 // in files and only their path and a bounded tail are recorded.
 import type { RunAsIdentity } from '../access/run-as';
 import type { Task } from '../schema';
+import type { TaskRuntime } from './task-runtime';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -26,6 +27,28 @@ export interface TaskAttemptInput {
    * runs started before identities were sealed: the activity then reads the run's memo).
    */
   runAs?: RunAsIdentity;
+  /** The task's environment, variables and Spark libraries (from the job's settings); absent: none. */
+  runtime?: TaskRuntime;
+  /** The run's Git checkout, for a task that reads its paths from Git (or why the run has none). */
+  git?: GitCheckoutRef | { error: string };
+}
+
+/** One commit of a repository, which a run's Git-sourced tasks read their paths from. */
+export interface GitCheckoutRef {
+  url: string;
+  commit: string;
+  /** `git_source.sparse_checkout.patterns`: only these paths are checked out. */
+  sparsePatterns?: string[];
+}
+
+/** How an attempt's environment was made ready (Databricks `setup_duration` shows its time). */
+export interface EnvironmentReadiness {
+  /** The content key of the environment (a directory of the worker's environment cache). */
+  key: string;
+  /** True when the environment was already built (by an earlier attempt, run or worker). */
+  reused: boolean;
+  /** Milliseconds the attempt spent getting its environment (install or reuse, locks included). */
+  setupMs: number;
 }
 
 /** What one finished attempt reports; also carried as the details of a failed attempt. */
@@ -55,6 +78,15 @@ export interface TaskAttemptRecord {
    * files its principal may use, an unprivileged uid of its own) or `none` (`--no-sandbox`).
    */
   sandbox?: 'namespaces' | 'none';
+  /** The attempt's Python environment, when it has one. */
+  environment?: EnvironmentReadiness;
+  /**
+   * A Databricks termination code for a failure before the task's code ran (e.g.
+   * LIBRARY_INSTALLATION_ERROR, REPOSITORY_CHECKOUT_FAILED); absent for the task's own failures.
+   */
+  terminationCode?: string;
+  /** dbt_task: the archive of the dbt artifacts (target/ with manifest.json, run_results.json). */
+  dbtArtifacts?: string;
 }
 
 /** ApplicationFailure `type`s thrown by the task activity. Assert on these, not on classes. */

@@ -67,6 +67,57 @@ export const ShellCommandTask = z.strictObject({
 });
 export type ShellCommandTask = z.infer<typeof ShellCommandTask>;
 
+/**
+ * Runs a function of an installed Python package: `entry_point` is looked up in the package's
+ * entry-point metadata, else called as `package_name.entry_point()`. The package comes from the
+ * task's `libraries` (`whl`, `pypi`) or its environment's `dependencies`.
+ */
+export const PythonWheelTask = z.strictObject({
+  package_name: z.string().min(1),
+  entry_point: z.string().min(1),
+  /** sys.argv[1:] as given; exclusive with named_parameters. */
+  parameters: z.array(z.string()).optional(),
+  /** Passed as `--name=value` arguments; exclusive with parameters. */
+  named_parameters: stringMap.optional(),
+});
+export type PythonWheelTask = z.infer<typeof PythonWheelTask>;
+
+/** dbt commands in a dbt project, on the task's warehouse (the embedded DuckDB one by default). */
+export const DbtTask = z.strictObject({
+  commands: z
+    .array(z.string().regex(/^\s*dbt(\s|$)/, { message: 'expected a command starting with "dbt"' }))
+    .min(1)
+    .max(10),
+  project_directory: z.string().optional(),
+  profiles_directory: z.string().optional(),
+  schema: z.string().min(1).optional(),
+  catalog: z.string().min(1).optional(),
+  warehouse_id: z.string().optional(),
+  source: source.optional(),
+});
+export type DbtTask = z.infer<typeof DbtTask>;
+
+/** A task library (Databricks `compute.Library`): exactly one kind per entry (validate.ts). */
+export const Library = z.strictObject({
+  pypi: z.strictObject({ package: z.string().min(1), repo: z.string().min(1).optional() }).optional(),
+  whl: z.string().min(1).optional(),
+  requirements: z.string().min(1).optional(),
+  /** Spark tasks only (a task on a cluster): kept for the Spark runtime, which loads them. */
+  jar: z.string().min(1).optional(),
+  maven: z
+    .strictObject({
+      coordinates: z.string().min(1),
+      repo: z.string().min(1).optional(),
+      exclusions: z.array(z.string().min(1)).optional(),
+    })
+    .optional(),
+  /** Refused (validate.ts): Databricks removed egg libraries; R has no runtime here. */
+  egg: z.string().optional(),
+  cran: z.strictObject({ package: z.string().min(1), repo: z.string().optional() }).optional(),
+});
+export type Library = z.infer<typeof Library>;
+export const LIBRARY_KINDS = ['pypi', 'whl', 'requirements', 'jar', 'maven', 'egg', 'cran'] as const;
+
 /** Evaluated inside the workflow, with no activity: strings compare exactly, orderings numerically. */
 export const ConditionTask = z.strictObject({
   op: z.enum(CONDITION_OPS),
@@ -85,6 +136,8 @@ export type RunJobTask = z.infer<typeof RunJobTask>;
 export const TASK_TYPES = [
   'notebook_task',
   'spark_python_task',
+  'python_wheel_task',
+  'dbt_task',
   'sql_task',
   'shell_command_task',
   'condition_task',
@@ -94,11 +147,9 @@ export const TASK_TYPES = [
 export type TaskType = (typeof TASK_TYPES)[number];
 /** Databricks task types this engine does not run yet: recognised, and reported as unsupported. */
 export const UNSUPPORTED_TASK_TYPES = [
-  'python_wheel_task',
   'spark_jar_task',
   'spark_submit_task',
   'pipeline_task',
-  'dbt_task',
   'dashboard_task',
   'clean_rooms_notebook_task',
   'power_bi_task',
@@ -163,9 +214,9 @@ const taskShape = {
   existing_cluster_id: z.string().min(1).optional(),
   new_cluster: opaque.optional(),
   environment_key: key('environment_key').optional(),
-  environment_variables_key: z.string().optional(),
+  environment_variables_key: key('environment_variables_key').optional(),
   compute: opaque.optional(),
-  libraries: z.array(opaque).optional(),
+  libraries: z.array(Library).optional(),
   email_notifications: Notifications.optional(),
   webhook_notifications: WebhookNotifications.optional(),
   notification_settings: NotificationSettings.optional(),
@@ -173,6 +224,8 @@ const taskShape = {
   disable_auto_optimization: z.boolean().optional(),
   notebook_task: NotebookTask.optional(),
   spark_python_task: SparkPythonTask.optional(),
+  python_wheel_task: PythonWheelTask.optional(),
+  dbt_task: DbtTask.optional(),
   sql_task: SqlTask.optional(),
   shell_command_task: ShellCommandTask.optional(),
   condition_task: ConditionTask.optional(),
@@ -209,6 +262,67 @@ export const CronSchedule = z.strictObject({
 export type CronSchedule = z.infer<typeof CronSchedule>;
 
 const PauseStatus = z.enum(['PAUSED', 'UNPAUSED']);
+
+/**
+ * A serverless environment (Databricks `compute.Environment`): pip `dependencies` installed into
+ * an environment of the worker's, keyed by this spec's content. `environment_version` (or the
+ * older `client`) names Databricks' Python of that version, used when the worker has it.
+ */
+export const EnvironmentSpec = z.strictObject({
+  client: z.string().regex(/^\d+$/, { message: 'expected an environment version number such as "2"' }).optional(),
+  environment_version: z
+    .string()
+    .regex(/^\d+$/, { message: 'expected an environment version number such as "2"' })
+    .optional(),
+  dependencies: z.array(z.string().min(1)).optional(),
+  /** Refused (validate.ts): no serverless Spark here to load them into. */
+  java_dependencies: z.array(z.string()).optional(),
+  /** Refused (validate.ts): list the dependencies in `dependencies`. */
+  base_environment: z.string().optional(),
+  project_environment: z.string().optional(),
+});
+export type EnvironmentSpec = z.infer<typeof EnvironmentSpec>;
+
+/** Variables a task selects with `environment_variables_key` (Databricks `JobEnvironmentVariables`). */
+export const JobEnvironmentVariables = z.strictObject({
+  environment_variables_key: key('environment_variables_key'),
+  spec: z
+    .strictObject({
+      /** Names are checked in runtime-problems.ts (^[A-Za-z_][A-Za-z0-9_]*$, 1 to 256 characters). */
+      variables: z.record(z.string(), z.string().max(512)).optional(),
+      /** `.env` files (`KEY=VALUE` lines), read when the task starts; `variables` win over them. */
+      files: z.array(z.string().min(1)).max(5).optional(),
+    })
+    .optional(),
+});
+export type JobEnvironmentVariables = z.infer<typeof JobEnvironmentVariables>;
+
+export const GIT_PROVIDERS = [
+  'gitHub',
+  'gitHubEnterprise',
+  'bitbucketCloud',
+  'bitbucketServer',
+  'azureDevOpsServices',
+  'gitLab',
+  'gitLabEnterpriseEdition',
+  'awsCodeCommit',
+] as const;
+/** The repository a job's `source: GIT` paths are read from, checked out at one commit per run. */
+export const GitSource = z.strictObject({
+  git_url: z.string().min(1).max(300),
+  git_provider: z.string().refine((p) => GIT_PROVIDERS.some((g) => g.toLowerCase() === p.toLowerCase()), {
+    message: `expected one of ${GIT_PROVIDERS.join(', ')}`,
+  }),
+  git_branch: z.string().min(1).max(255).optional(),
+  git_tag: z.string().min(1).max(255).optional(),
+  git_commit: z.string().min(1).max(64).optional(),
+  /** Read-only: what a run used. Echoed by clients that copy a run's settings; never acted on. */
+  git_snapshot: z.strictObject({ used_commit: z.string().optional() }).optional(),
+  sparse_checkout: z.strictObject({ patterns: z.array(z.string().min(1)).min(1) }).optional(),
+  /** Refused (validate.ts): job definitions kept in Git. */
+  job_source: opaque.optional(),
+});
+export type GitSource = z.infer<typeof GitSource>;
 
 /** New files at a location start a run (`url`: a local path, a file:// URL or s3://bucket/prefix/). */
 export const FileArrivalTrigger = z.strictObject({
@@ -269,10 +383,10 @@ export const JobSettings = z.strictObject({
     .max(100)
     .optional(),
   environments: z
-    .array(z.strictObject({ environment_key: key('environment_key'), spec: opaque.optional() }))
+    .array(z.strictObject({ environment_key: key('environment_key'), spec: EnvironmentSpec.optional() }))
     .max(10)
     .optional(),
-  environment_variables: z.array(opaque).optional(),
+  environment_variables: z.array(JobEnvironmentVariables).max(10).optional(),
   parameters: z.array(JobParameterDefinition).optional(),
   timeout_seconds: nonNegativeInt.optional(),
   max_concurrent_runs: z.number().int().min(0).max(1000).optional(),
@@ -293,7 +407,7 @@ export const JobSettings = z.strictObject({
       group_name: z.string().optional(),
     })
     .optional(),
-  git_source: opaque.optional(),
+  git_source: GitSource.optional(),
   format: z.enum(['SINGLE_TASK', 'MULTI_TASK']).optional(),
   edit_mode: z.enum(['UI_LOCKED', 'EDITABLE']).optional(),
   deployment: opaque.optional(),

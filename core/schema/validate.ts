@@ -8,6 +8,7 @@ import { referenceProblems } from '../refs/resolve';
 import { warehouseIdProblem } from '../access/warehouse-permissions';
 import { forEachInputsLimitProblem, parseForEachInputs } from '../run/for-each';
 import { JobSettings, TASK_TYPES, UNSUPPORTED_TASK_TYPES } from './job-settings';
+import { runtimeProblems } from './runtime-problems';
 
 export interface SpecProblem {
   /** JSON path such as `tasks[1].depends_on[0].task_key`; empty for the document root. */
@@ -320,6 +321,7 @@ function crossFieldProblems(input: Raw): SpecProblem[] {
     }
   }
   problems.push(...triggerProblems(input));
+  problems.push(...runtimeProblems(input));
   const parameterNames = new Set(params.keys());
   const wellShapedTasks = tasks.filter(isObject);
   const wellShapedParams = (Array.isArray(input.parameters) ? input.parameters : []).filter(
@@ -404,9 +406,6 @@ function triggerProblems(input: Raw): SpecProblem[] {
 
 const JOB_NOT_ACTED = [
   'tags',
-  'git_source',
-  'environments',
-  'environment_variables',
   'triggers',
   'deployment',
   'budget_policy_id',
@@ -415,14 +414,7 @@ const JOB_NOT_ACTED = [
   'parent_path',
   'edit_mode',
 ] as const;
-const TASK_NOT_ACTED = [
-  'libraries',
-  'new_cluster',
-  'environment_key',
-  'environment_variables_key',
-  'compute',
-  'disable_auto_optimization',
-] as const;
+const TASK_NOT_ACTED = ['new_cluster', 'compute', 'disable_auto_optimization'] as const;
 const NOT_ACTED = 'accepted but not acted on by durable-jobs yet';
 /** Notification events durable-jobs never raises: it has no streaming sources and no maintenance windows. */
 const NEVER_RAISED = ['on_streaming_backlog_exceeded', 'on_maintenance_start', 'on_maintenance_complete'] as const;
@@ -454,20 +446,13 @@ function warningsFor(settings: JobSettings): SpecProblem[] {
     if (c.new_cluster)
       warnings.push({
         path: `job_clusters[${i}].new_cluster`,
-        message: `${NOT_ACTED}: only job_cluster_key is used, to route tasks to the workers of that cluster`,
+        message: `${NOT_ACTED}: job_cluster_key routes tasks to the workers of that cluster and spark_env_vars reach its tasks' processes; the rest is kept for Spark`,
       });
   });
   settings.tasks.forEach((t, i) => {
     for (const f of TASK_NOT_ACTED)
       if (t[f] !== undefined) warnings.push({ path: `tasks[${i}].${f}`, message: NOT_ACTED });
     warnings.push(...neverRaised(t, `tasks[${i}].`));
-    for (const ty of ['notebook_task', 'spark_python_task'] as const) {
-      if (t[ty]?.source === 'GIT')
-        warnings.push({
-          path: `tasks[${i}].${ty}.source`,
-          message: `${NOT_ACTED}: paths are read from the local file system`,
-        });
-    }
   });
   return warnings;
 }

@@ -181,7 +181,7 @@ function corpus(jobId: number): Case[] {
   // Deep nesting, in pass-through fields and anywhere else, on every route that takes settings.
   const d = deep(2000);
   const nested: [string, Record<string, unknown>, string][] = [
-    ['git_source', { git_source: d }, 'git_source.a.a'],
+    ['deployment', { deployment: d }, 'deployment.a.a'],
     ['environments[0].spec', { environments: [{ environment_key: 'e', spec: d }] }, 'environments[0].spec.a'],
     ['job_clusters[0].new_cluster', { job_clusters: [{ job_cluster_key: 'c', new_cluster: d }] }, 'job_clusters[0]'],
     ['tasks[0].new_cluster', { tasks: [{ ...task, new_cluster: d }] }, 'tasks[0].new_cluster.a'],
@@ -199,10 +199,10 @@ function corpus(jobId: number): Case[] {
   }
   // jobs/update checks the merged settings: the pass-through limits name the field.
   post(
-    'jobs/update: 2,000 levels in git_source',
+    'jobs/update: 2,000 levels in deployment',
     '/api/2.1/jobs/update',
-    JSON.stringify({ job_id: jobId, new_settings: { git_source: d } }),
-    'git_source.a.a'
+    JSON.stringify({ job_id: jobId, new_settings: { deployment: d } }),
+    'deployment.a.a'
   );
   const bodyDepth = 'The request body is nested more than 64 levels deep';
   post(

@@ -361,7 +361,9 @@ describe('REST API permissions', () => {
   };
 
   it('runs a trigger starts carry the job’s viewers: a viewer lists file-arrival and continuous runs through the index', async () => {
-    const landing = path.join(engine.workDir, 'trigger-viewers-landing');
+    // A volume of the worker's workspace root: a non-admin may not watch the server's own folders.
+    const volume = '/Volumes/main/default/trigger-viewers-landing';
+    const landing = path.join(engine.dataDir, 'workspace', volume);
     fs.mkdirSync(landing, { recursive: true });
     const shareWithBob = [{ user_name: 'bob@example.com', permission_level: 'CAN_VIEW' }];
     const created = async (settings: Body) => {
@@ -371,7 +373,7 @@ describe('REST API permissions', () => {
     };
     // A watcher that starts a run and goes on (startChild), a supervisor that follows its run (executeChild).
     const watched = await created(
-      job('watched by bob', [sh('a', 'true')], { trigger: { file_arrival: { url: landing } } })
+      job('watched by bob', [sh('a', 'true')], { trigger: { file_arrival: { url: volume } } })
     );
     const continuous = await created(
       job('continuous for bob', [sh('a', 'sleep 1')], { continuous: { pause_status: 'UNPAUSED' } })

@@ -65,7 +65,7 @@ describe('djobs CLI', () => {
     expect(r.code).toBe(2);
     expect(r.stdout.trim().split('\n')).toEqual([
       'error: tasks[0].run_if: expected one of ALL_SUCCESS, AT_LEAST_ONE_SUCCESS, NONE_FAILED, ALL_DONE, AT_LEAST_ONE_FAILED, ALL_FAILED, found "X"',
-      'error: tasks[1]: expected exactly one task type (notebook_task, spark_python_task, sql_task, shell_command_task, condition_task, run_job_task, for_each_task), found none',
+      'error: tasks[1]: expected exactly one task type (notebook_task, spark_python_task, python_wheel_task, dbt_task, sql_task, shell_command_task, condition_task, run_job_task, for_each_task), found none',
       'error: tasks[1].depends_on[0].task_key: expected the task_key of another task in this job, found "zz"',
     ]);
     const ok = await djobs(['validate', path.join(root, 'examples', 'etl', 'job.json')], {});
@@ -81,9 +81,8 @@ describe('djobs CLI', () => {
       file,
       JSON.stringify({
         name: 'deep',
-        tasks: [{ task_key: 't', shell_command_task: { command: 'true' } }],
-        git_source: deep,
-        environments: [{ environment_key: 'e', spec: deep }],
+        tasks: [{ task_key: 't', shell_command_task: { command: 'true' }, compute: deep }],
+        deployment: deep,
         job_clusters: [{ job_cluster_key: 'c', new_cluster: deep }],
       })
     );
@@ -92,7 +91,7 @@ describe('djobs CLI', () => {
     const at = (where: string) =>
       `error: ${where}${'.a'.repeat(32)}: expected at most 32 levels of nesting, found deeper`;
     expect(r.stdout.trim().split('\n').sort()).toEqual(
-      [at('git_source'), at('environments[0].spec'), at('job_clusters[0].new_cluster')].sort()
+      [at('deployment'), at('tasks[0].compute'), at('job_clusters[0].new_cluster')].sort()
     );
     expect(r.stderr).not.toContain('    at ');
   });

@@ -36,6 +36,23 @@ describe('examples', () => {
     expect(run.state.result_state).toBe('SUCCESS_WITH_FAILURES');
   });
 
+  it('notebooks: %run, %sql and _sqldf, dbutils.fs, dbutils.notebook.run, and a SQL notebook with a Python cell', async () => {
+    const { settings } = await loadJobSpecFile(path.join(examples, 'notebooks', 'job.yaml'));
+    const run = await engine.client.waitForRun((await engine.client.submitRun(settings)).run_id, {
+      timeoutMs: 120_000,
+    });
+    expect(resultsByKey(run)).toEqual({ report: 'SUCCESS', summary: 'SUCCESS' });
+    const report = await engine.client.getRunOutput(run.run_id, 'report');
+    for (const line of ['north: 50 (83.3%)', 'south: 10 (16.7%)', "['latest.txt']", 'label: big'])
+      expect(report.logs).toContain(line);
+    expect((await engine.client.getRunOutput(run.run_id, 'summary')).logs).toContain(
+      '3 orders, 60 in total, labelled big'
+    );
+    expect(
+      fs.readFileSync(path.join(engine.dataDir, 'workspace', 'dbfs', 'reports', 'orders', 'latest.txt'), 'utf8')
+    ).toBe('60');
+  });
+
   it('retries: the flaky task succeeds on attempt 2, the slow one times out twice', async () => {
     const { settings } = await loadJobSpecFile(path.join(examples, 'retries', 'job.yaml'));
     const { run_id } = await engine.client.submitRun(settings, {

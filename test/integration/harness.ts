@@ -89,6 +89,8 @@ export async function startEngine(
     pagerdutyEventsUrl?: string;
     /** The worker's task sandbox, over the test's: on, the engine's `workDir` read-write (harnessSandbox). */
     sandbox?: Partial<SandboxSettings>;
+    /** The principals file the worker reads (secret READ, task paths of each run's principal). */
+    principalsFile?: string;
   } = {}
 ): Promise<Engine> {
   installTestRuntime();
@@ -125,6 +127,7 @@ export async function startEngine(
       ...(opts.email ? { email: opts.email } : {}),
       ...(opts.pagerdutyEventsUrl ? { pagerdutyEventsUrl: opts.pagerdutyEventsUrl } : {}),
       sandbox: { ...harnessSandbox(workDir), ...opts.sandbox },
+      ...(opts.principalsFile ? { principalsFile: opts.principalsFile } : {}),
     });
     running = worker.run();
   }

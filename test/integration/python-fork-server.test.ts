@@ -232,6 +232,10 @@ describe.each<ContainmentMechanism>(['cgroup', 'subreaper'])('Python fork server
       expect(raises.error).toBe('ValueError: boom 42');
       expect(raises.logs).toContain('before');
       expect(raises.logs).toContain('Traceback (most recent call last):');
+      // The user's frames only, forked or fresh, as Databricks shows a traceback.
+      expect(raises.logs).toContain(`File "${files.raises}", line`);
+      for (const runner of ['forkserver.py', 'djobs_run.py', 'runpy', 'user_tracebacks.py'])
+        expect(raises.logs).not.toContain(runner);
       expect((await out('exits')).error).toBe('Command exited with code 3');
       expect((await out('message')).logs).toContain('a message');
       const notebook = await out('notebook');

@@ -54,7 +54,14 @@ describe('secrets', () => {
       { name: 'alice@example.com', kind: 'user', groups: ['data-eng'], admin: false }
     );
     tokens.add({ plain: TOKENS.bob }, { name: 'bob@example.com', kind: 'user', groups: [], admin: false });
-    app = await createApiServer({ client: engine.client, tokens, workspaceDir: engine.workDir });
+    // alice's notebooks are files of the test's folder: a code root every principal may name.
+    app = await createApiServer({
+      client: engine.client,
+      tokens,
+      workspaceDir: engine.workDir,
+      workspaceRoot: path.join(engine.dataDir, 'workspace'),
+      codeRoots: [engine.workDir],
+    });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
   }, 120_000);
   afterAll(async () => {
@@ -177,7 +184,10 @@ describe('secrets', () => {
     expect((await out('py')).notebook_output).toEqual({ result: 'exit [REDACTED]', truncated: false });
     expect((await engine.client.getRunState(runId)).tasks.py!.taskValues).toEqual({ leak: '[REDACTED]' });
     expect((await out('node')).logs).toContain('node sees [REDACTED] env has no secrets');
-    expect((await out('fails')).error).toBe('ValueError: bad password [REDACTED]');
+    // A notebook's error names the cell that raised.
+    expect((await out('fails')).error).toBe(
+      `Cell 1 of ${path.join(dir, 'fails.py')}: ValueError: bad password [REDACTED]`
+    );
 
     const everything = JSON.stringify(await Promise.all(['ref', 'py', 'node', 'fails'].map(out)));
     expect(everything).not.toContain(SECRET);

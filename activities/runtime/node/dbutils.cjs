@@ -1,9 +1,11 @@
 // The Node equivalent of dbutils for durable-jobs tasks (preloaded with --require):
-// globalThis.dbutils.widgets.get, dbutils.jobs.taskValues.set/get, dbutils.secrets.get,
+// globalThis.dbutils.widgets.get, dbutils.jobs.taskValues.set/get, dbutils.secrets.get/list,
+// dbutils.fs (the same implementation as Python's, workspace-fs.cjs; its calls return promises),
 // dbutils.notebook.exit. DJOBS_SECRETS (what the run's principal may read) leaves the environment
 // at once, so child processes do not inherit it.
 'use strict';
 const fs = require('node:fs');
+const workspaceFs = require('./workspace-fs.cjs');
 
 const defaults = {};
 const params = () => JSON.parse(process.env.DJOBS_PARAMS || '{}');
@@ -62,6 +64,23 @@ const dbutils = {
         .sort()
         .map((name) => ({ name }));
     },
+  },
+  fs: {
+    ls: (dir) => workspaceFs.ls(dir),
+    async head(file, maxBytes = 65536) {
+      const { text, truncated } = await workspaceFs.head(file, maxBytes);
+      if (truncated) console.log(`[Truncated to first ${maxBytes} bytes]`);
+      return text;
+    },
+    async put(file, contents, overwrite = false) {
+      const { bytes } = await workspaceFs.put(file, contents, overwrite);
+      console.log(`Wrote ${bytes} bytes.`);
+      return true;
+    },
+    mkdirs: (dir) => workspaceFs.mkdirs(dir),
+    rm: (dir, recurse = false) => workspaceFs.rm(dir, recurse),
+    cp: (from, to, recurse = false) => workspaceFs.cp(from, to, recurse),
+    mv: (from, to, recurse = false) => workspaceFs.mv(from, to, recurse),
   },
   notebook: {
     exit(value) {

@@ -1,16 +1,42 @@
-"""A small `dbutils` for durable-jobs tasks: widgets, task values, secrets and notebook.exit.
+"""`dbutils` for durable-jobs tasks, shaped as Databricks' returns its values: widgets, jobs.taskValues,
+secrets (SecretMetadata, SecretScope), fs (FileInfo; one implementation with the Node shim,
+workspace_fs), notebook.run/exit and library.restartPython.
 
 Inside a job run the engine sets DJOBS_PARAMS (widget values), DJOBS_TASK_VALUES_IN/OUT and
 DJOBS_NOTEBOOK_EXIT, and DJOBS_SECRETS (the secrets the run's principal may read, taken out of
-the environment at once so child processes do not inherit them). Outside a job (no environment), taskValues.get returns debugValue, as
-Databricks does.
+the environment at once so child processes do not inherit them). Outside a job (no environment),
+taskValues.get returns debugValue, as Databricks does.
 """
 import json
 import os
 import sys
+from collections import namedtuple
+
+import dbutils_notebook
+import workspace_fs
+from workspace_fs import ExecutionError  # noqa: F401 - raised by dbutils.fs, as on Databricks
 
 
 class InputWidgetNotDefined(Exception):
+    pass
+
+
+class FileInfo(namedtuple("FileInfo", ["path", "name", "size", "modificationTime"])):
+    """dbutils.fs.ls's entries: a folder's path and name end with '/'."""
+
+    def isDir(self):
+        return self.name.endswith("/")
+
+    def isFile(self):
+        return not self.isDir()
+
+
+class SecretScope(namedtuple("SecretScope", ["name"])):
+    def getName(self):
+        return self.name
+
+
+class SecretMetadata(namedtuple("SecretMetadata", ["key"])):
     pass
 
 
@@ -85,15 +111,6 @@ class _Jobs:
         self.taskValues = _TaskValues()
 
 
-class _Notebook:
-    def exit(self, value):
-        out = os.environ.get("DJOBS_NOTEBOOK_EXIT")
-        if out is not None:
-            with open(out, "w") as f:
-                f.write(str(value))
-        raise SystemExit(0)
-
-
 _SECRETS = {}
 
 
@@ -123,10 +140,63 @@ class _Secrets:
         return self.get(scope, key).encode("utf-8")
 
     def list(self, scope):
-        return [{"key": k} for k in sorted(_SECRETS.get(scope, {}))]
+        return [SecretMetadata(k) for k in sorted(_SECRETS.get(scope, {}))]
 
     def listScopes(self):
-        return [{"name": s} for s in sorted(_SECRETS)]
+        return [SecretScope(s) for s in sorted(_SECRETS)]
+
+
+class _Fs:
+    """dbutils.fs over dbfs:/, /Volumes/..., /Workspace/..., file:/ and s3:// paths."""
+
+    def ls(self, dir):
+        return [FileInfo(**f) for f in workspace_fs.call("ls", dir)]
+
+    def head(self, file, maxBytes=65536):
+        got = workspace_fs.call("head", file, maxBytes)
+        if got["truncated"]:
+            print(f"[Truncated to first {maxBytes} bytes]")
+        return got["text"]
+
+    def put(self, file, contents, overwrite=False):
+        wrote = workspace_fs.call("put", file, contents, overwrite)
+        print(f"Wrote {wrote['bytes']} bytes.")
+        return True
+
+    def mkdirs(self, dir):
+        return workspace_fs.call("mkdirs", dir)
+
+    def rm(self, dir, recurse=False):
+        return workspace_fs.call("rm", dir, recurse)
+
+    def cp(self, from_, to, recurse=False):
+        return workspace_fs.call("cp", from_, to, recurse)
+
+    def mv(self, from_, to, recurse=False):
+        return workspace_fs.call("mv", from_, to, recurse)
+
+
+class RestartPython(BaseException):
+    """dbutils.library.restartPython(): the notebook runner starts the next cell in a fresh state.
+    A BaseException, so that a notebook's `except Exception` does not swallow it."""
+
+
+class _Library:
+    def restartPython(self):
+        raise RestartPython()
+
+
+class _Notebook:
+    def exit(self, value):
+        out = os.environ.get("DJOBS_NOTEBOOK_EXIT")
+        if out is not None:
+            with open(out, "w") as f:
+                f.write(str(value))
+        raise SystemExit(0)
+
+    def run(self, path, timeout_seconds, arguments=None):
+        """Runs another notebook as a run of its own and returns the value it passed to exit."""
+        return dbutils_notebook.run_child(path, timeout_seconds, arguments or {}, _SECRETS)
 
 
 class DBUtils:
@@ -134,7 +204,9 @@ class DBUtils:
         self.widgets = _Widgets()
         self.jobs = _Jobs()
         self.secrets = _Secrets()
+        self.fs = _Fs()
         self.notebook = _Notebook()
+        self.library = _Library()
 
 
 dbutils = DBUtils()

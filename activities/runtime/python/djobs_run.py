@@ -1,58 +1,64 @@
-"""Runs a Python file or notebook the way a Databricks job runs it: `dbutils` is a builtin,
-the working directory is the file's directory, argv holds the task parameters.
+"""Runs a Python file or notebook the way a Databricks job runs it: `dbutils` is a builtin, the
+working directory is the file's directory, argv holds the task parameters.
 
-  djobs_run.py FILE [ARGS...]      a .py file (Databricks notebook source is plain Python)
-  djobs_run.py --ipynb FILE        the code cells of a Jupyter notebook, in order
+  djobs_run.py FILE [ARGS...]    a Python file, or a notebook: source format (.py or .sql with
+                                 the `Databricks notebook source` header) or Jupyter (.ipynb)
+  djobs_run.py --ipynb FILE      the same for a Jupyter notebook (older workers' spelling)
+
+A notebook runs cell by cell (notebook_runner); a Python file as a script (runpy). Either way a
+failure shows the user's frames only (user_tracebacks) and leaves the task's error for the worker.
 """
 import builtins
-import json
 import os
 import runpy
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dbutils import dbutils  # noqa: E402
+from dbutils import dbutils, RestartPython  # noqa: E402
+import notebook_cells  # noqa: E402
+import notebook_runner  # noqa: E402
+import user_tracebacks  # noqa: E402
 
 builtins.dbutils = dbutils
 
 
-def run_ipynb(path):
-    with open(path) as f:
-        nb = json.load(f)
-    namespace = {"__name__": "__main__", "__file__": path, "dbutils": dbutils}
-    for index, cell in enumerate(nb.get("cells", [])):
-        if cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else source
-        first = source.lstrip().split("\n", 1)[0].strip()
-        if first.startswith("%md"):
-            continue
-        if first.startswith("%sh"):
-            script = source.lstrip().split("\n", 1)[1] if "\n" in source.lstrip() else ""
-            rc = subprocess.call(["bash", "-c", script])
-            if rc != 0:
-                raise RuntimeError(f"%sh cell {index} exited with code {rc}")
-            continue
-        if first.startswith("%python"):
-            source = source.lstrip().split("\n", 1)[1] if "\n" in source.lstrip() else ""
-        elif first.startswith("%"):
-            raise RuntimeError(f"cell {index}: magic {first.split()[0]} is not supported by durable-jobs")
-        exec(compile(source, f"{path} [cell {index}]", "exec"), namespace)
+def is_notebook(path):
+    if path.lower().endswith(".ipynb"):
+        return True
+    try:
+        with open(path) as f:
+            first = f.readline()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return notebook_cells.source_language(path, first) is not None
+
+
+def run_file(path):
+    try:
+        runpy.run_path(path, run_name="__main__")
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except RestartPython:
+        user_tracebacks.write_task_error("dbutils.library.restartPython() restarts a notebook's Python; a Python file has no next cell to restart into")
+        raise SystemExit(1) from None
+    except BaseException as err:  # noqa: B036 - reported as Databricks reports it
+        user_tracebacks.report_failure(err)
+        raise SystemExit(1) from None
 
 
 def main(args=None):
     """ARGS: what follows djobs_run.py on its command line (the worker's fork server passes them)."""
     args = sys.argv[1:] if args is None else args
+    if args[:1] == ["--ipynb"]:
+        args = args[1:]
+    path = args[0]
     # Modules beside the notebook are importable, as in a Databricks repo or workspace folder.
-    sys.path.insert(0, os.path.dirname(os.path.abspath(args[-1] if args[:1] == ["--ipynb"] else args[0])))
-    if args and args[0] == "--ipynb":
-        sys.argv = [args[1]]
-        run_ipynb(args[1])
-        return
-    sys.argv = args
-    runpy.run_path(args[0], run_name="__main__")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    sys.argv = list(args)
+    if is_notebook(path):
+        notebook_runner.run(path, os.environ.get("DJOBS_NOTEBOOK_PATH") or path)
+    else:
+        run_file(path)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadJobSpecFile, SpecValidationError } from '../../../client';
+import { loadJobSpecFile, resolveJobSpec, SpecValidationError } from '../../../client';
 
 let dir: string;
 beforeEach(() => {
@@ -168,5 +168,61 @@ describe('loadJobSpecFile', () => {
       })
     );
     expect((await loadJobSpecFile(s3)).settings.trigger!.file_arrival!.url).toBe('s3://bucket/p/');
+  });
+
+  it('lets an author without local files name what tasks install and read only under the code roots', async () => {
+    const code = path.join(dir, 'code');
+    write('code/main.py', 'print(1)');
+    const settings = (libraries: unknown[], dependencies: string[], files: string[], project: string) => ({
+      environments: [{ environment_key: 'default', spec: { environment_version: '2', dependencies } }],
+      environment_variables: [{ environment_variables_key: 'vars', spec: { files } }],
+      tasks: [
+        {
+          task_key: 'a',
+          spark_python_task: { python_file: path.join(code, 'main.py') },
+          environment_key: 'default',
+          environment_variables_key: 'vars',
+        },
+        { task_key: 'b', spark_python_task: { python_file: path.join(code, 'main.py') }, libraries },
+        { task_key: 'd', dbt_task: { commands: ['dbt run'], project_directory: project } },
+      ],
+    });
+    const rights = { localFiles: false, codeRoots: [code] };
+    const problemsOf = async (raw: unknown) => {
+      try {
+        await resolveJobSpec(raw, dir, rights);
+        return [];
+      } catch (err) {
+        if (err instanceof SpecValidationError) return err.problems.map((p) => p.path);
+        throw err;
+      }
+    };
+    expect(
+      await problemsOf(
+        settings(
+          [{ whl: '/etc/x.whl' }, { requirements: 'reqs.txt' }, { pypi: { package: 'six' } }],
+          ['six==1.16.0', '-r /etc/reqs.txt', 'pkg @ file:///srv/pkg', 'https://example.com/x.whl'],
+          ['/etc/environment'],
+          '/srv/project'
+        )
+      )
+    ).toEqual([
+      'tasks[1].libraries[0].whl',
+      'tasks[1].libraries[1].requirements',
+      'tasks[2].dbt_task.project_directory',
+      'environments[0].spec.dependencies[1]',
+      'environments[0].spec.dependencies[2]',
+      'environment_variables[0].spec.files[0]',
+    ]);
+    expect(
+      await problemsOf(
+        settings(
+          [{ whl: path.join(code, 'x.whl') }, { requirements: 'code/reqs.txt' }],
+          ['six==1.16.0', `-r ${path.join(code, 'reqs.txt')}`, './code/dist/pkg.whl'],
+          ['code/.env'],
+          'code/project'
+        )
+      )
+    ).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 // The import allow table (LAYERS in eslint.config.mjs) at work: lint refuses an import that goes
-// the wrong way between two folders, an internal module of client/ from api/ or cli/, and any file
+// the wrong way between two folders, an internal module of client/ from api/, cli/ or bundles/, and any file
 // in a folder the table does not list; and ARCHITECTURE.md's table says what the lint enforces.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -70,12 +70,17 @@ describe('the import allow table', () => {
     expect(refusedNot).toEqual([]);
   });
 
-  it('lets api/ and cli/ into client/ by its door only', async () => {
+  it('lets api/, cli/ and bundles/ into client/ by its door only', async () => {
     expect(await lint('api/probe.ts', "import { DurableJobsClient } from '../client';\n")).toEqual([]);
     expect(await lint('cli/probe.ts', "import { DurableJobsClient } from '../client/index';\n")).toEqual([]);
     const inside = await lint('api/probe.ts', "import { RunReads } from '../client/run-reads';\n");
     expect(inside).toEqual([
-      expect.stringContaining('api/ and cli/ go through the client’s door, client/index.ts, only.'),
+      expect.stringContaining('api/, cli/ and bundles/ go through the client’s door, client/index.ts, only.'),
+    ]);
+    expect(await lint('bundles/probe.ts', "import { DurableJobsClient } from '../client';\n")).toEqual([]);
+    const temporalSide = await lint('bundles/probe.ts', "import { temporalClientOf } from '../client/jobs-client';\n");
+    expect(temporalSide).toEqual([
+      expect.stringContaining('api/, cli/ and bundles/ go through the client’s door, client/index.ts, only.'),
     ]);
     const store = await lint('cli/probe.ts', "import { SecretScopes } from '../stores/secret-scopes';\n");
     expect(store).toEqual([expect.stringContaining('cli/ may import client/, api/')]);

@@ -85,7 +85,7 @@ describe('validateJobSettings', () => {
         {
           path: 'tasks[0]',
           message:
-            'expected exactly one task type (notebook_task, spark_python_task, sql_task, shell_command_task, condition_task, run_job_task, for_each_task), found none',
+            'expected exactly one task type (notebook_task, spark_python_task, python_wheel_task, dbt_task, sql_task, shell_command_task, condition_task, run_job_task, for_each_task), found none',
         },
       ],
     ],
@@ -101,7 +101,7 @@ describe('validateJobSettings', () => {
         {
           path: 'tasks[0].pipeline_task',
           message:
-            'task type pipeline_task is not supported by durable-jobs yet (supported: notebook_task, spark_python_task, sql_task, shell_command_task, condition_task, run_job_task, for_each_task)',
+            'task type pipeline_task is not supported by durable-jobs yet (supported: notebook_task, spark_python_task, python_wheel_task, dbt_task, sql_task, shell_command_task, condition_task, run_job_task, for_each_task)',
         },
       ],
     ],
@@ -323,7 +323,7 @@ describe('validateJobSettings', () => {
 
   it('warns about fields it accepts but does not act on, and stays valid', () => {
     const r = validateJobSettings({
-      tasks: [sh('a', { libraries: [{ pypi: { package: 'x' } }] })],
+      tasks: [sh('a', { compute: { hardware_accelerator: 'GPU_1xA10' } })],
       email_notifications: { on_failure: ['ops@example.com'], on_streaming_backlog_exceeded: ['ops@example.com'] },
       notification_settings: { no_alert_for_canceled_runs: true },
       health: { rules: [{ metric: 'RUN_DURATION_SECONDS', op: 'GREATER_THAN', value: 60 }] },
@@ -342,7 +342,7 @@ describe('validateJobSettings', () => {
         message:
           'accepted but not acted on by durable-jobs yet: task_retry_mode and maintenance_window (a failed continuous run is restarted with backoff)',
       },
-      { path: 'tasks[0].libraries', message: 'accepted but not acted on by durable-jobs yet' },
+      { path: 'tasks[0].compute', message: 'accepted but not acted on by durable-jobs yet' },
     ]);
   });
 
@@ -467,9 +467,9 @@ describe('pass-through values are bounded', () => {
   };
 
   it('accepts 32 levels, refuses 33 with the path where the nesting goes too deep', () => {
-    expect(errorsOf({ name: 'j', tasks: [sh('t')], git_source: nested(32) })).toEqual([]);
-    expect(errorsOf({ name: 'j', tasks: [sh('t')], git_source: nested(33) })).toEqual([
-      { path: `git_source${'.k'.repeat(32)}`, message: 'expected at most 32 levels of nesting, found deeper' },
+    expect(errorsOf({ name: 'j', tasks: [sh('t')], deployment: nested(32) })).toEqual([]);
+    expect(errorsOf({ name: 'j', tasks: [sh('t')], deployment: nested(33) })).toEqual([
+      { path: `deployment${'.k'.repeat(32)}`, message: 'expected at most 32 levels of nesting, found deeper' },
     ]);
   });
 
@@ -481,9 +481,9 @@ describe('pass-through values are bounded', () => {
       cur.push(next);
       cur = next;
     }
-    expect(errorsOf({ name: 'j', tasks: [{ ...sh('t'), libraries: [{ whl: arrays }] }] })).toEqual([
+    expect(errorsOf({ name: 'j', tasks: [{ ...sh('t'), new_cluster: { k: arrays } }] })).toEqual([
       {
-        path: `tasks[0].libraries[0].whl${'[0]'.repeat(31)}`,
+        path: `tasks[0].new_cluster.k${'[0]'.repeat(31)}`,
         message: 'expected at most 32 levels of nesting, found deeper',
       },
     ]);

@@ -1,0 +1,1 @@
+SELECT 'from git' AS source, 42 AS answer;
