@@ -53,7 +53,7 @@ async function run(argv) {
     await conn.run(`SET VARIABLE "${name.replace(/"/g, '""')}" = '${String(value).replace(/'/g, "''")}'`);
   }
   const statements = await conn.extractStatements(sql);
-  const resultJson = arg('result-json');
+  const resultJson = arg(argv, 'result-json');
   for (let i = 0; i < statements.count; i++) {
     const prepared = await statements.prepare(i);
     const reader = await prepared.runAndReadAll();
