@@ -5,11 +5,14 @@
 //
 // Files, in the attempt's own mount namespace (nothing else of the host exists for the task):
 // - read-only: the system (/usr, /etc, /sys and the top-level symlinks into /usr), the runtimes
-//   (the task's Python installation, Node.js, the project's task runtime and node_modules, the
-//   worker's PATH directories), the job's code (the directories of the task's files), and the
-//   worker's and the caller's extra read-only paths;
+//   (the task's Python installation, Node.js, the project's task runtime, node_modules and
+//   compiled core/, the worker's PATH directories), the job's code (the directories of the task's
+//   files), what the worker grants the attempt (its Python environment, the run's Git checkout,
+//   the workspace folders its principal may read), and the worker's and the caller's extra
+//   read-only paths;
 // - read-write: the attempt's scratch directory (its HOME and TMPDIR, owned by its uid), the
-//   warehouse directory of a SQL task (as a member of the warehouse's group, warehouses.ts), and
+//   warehouse directory of a SQL task (as a member of the warehouse's group, warehouses.ts), the
+//   volumes, DBFS and workspace folders its principal may edit (granted by the worker), and
 //   the worker's and the caller's extra read-write paths, written as the path's owner (idmapped
 //   mounts); the job's directory too, as its owner, when the
 //   run's principal is the OS user that runs the worker and owns that directory (the machine's own
@@ -269,7 +272,13 @@ function baseBinds(settings: SandboxSettings, python: PythonInstall, isHidden: (
   const pythonBin = path.dirname(python.executable);
   for (const dir of [pythonBin, ...python.prefixes, path.dirname(process.execPath), ...pathDirs]) bind('ro', dir);
   const root = projectRoot();
-  for (const dir of [path.join(root, 'activities', 'runtime'), path.join(root, 'node_modules')]) bind('ro', dir);
+  // The task runtime, its packages and the compiled core it shares with the worker (workspace paths).
+  for (const dir of [
+    path.join(root, 'activities', 'runtime'),
+    path.join(root, 'node_modules'),
+    path.join(root, 'dist', 'core'),
+  ])
+    bind('ro', dir);
   for (const dir of settings.readOnly) bind('ro', dir);
   found.push(
     { kind: 'tmpfs', target: '/tmp', mode: 0o1777 },

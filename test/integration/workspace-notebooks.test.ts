@@ -21,7 +21,11 @@ const principalsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-principals-')
 const principalsFile = writePrincipalsFile(principalsDir, [{ who: 'alice' }, { who: 'bob' }]);
 
 describe('notebooks, dbutils and the workspace through the Databricks SDK', () => {
-  const engine = useEngine('workspace notebooks', { principalsFile });
+  // The S3 settings below are the worker's; its operator passes them to tasks (DJOBS_SANDBOX_ENV).
+  const engine = useEngine('workspace notebooks', {
+    principalsFile,
+    sandbox: { passEnv: ['AWS_ENDPOINT_URL_S3', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION'] },
+  });
   let app: FastifyInstance;
   let base: string;
   let s3: S3Server;
