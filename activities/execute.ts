@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
+  DEFAULT_WAREHOUSE_ID,
   LOG_TAIL_BYTES,
   TASK_VALUE_MAX_BYTES,
   type JsonValue,
@@ -85,6 +86,11 @@ export interface ExecuteContext {
    * task-files.ts): shown in its sandbox even inside DJOBS_HOME. @default none
    */
   workspacePaths?: { readable: string[]; writable: string[] };
+  /**
+   * Warehouses the task could use unnamed (a Python notebook's `%sql`, a dbt task's generated
+   * profile) that its run's identity may not use: its sandbox does not show them. @default none
+   */
+  unusableWarehouses?: string[];
 }
 
 /** Any existing file, as named: the local admin's view. */
@@ -205,7 +211,9 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
         warehouseFile: (id) => {
           // A sandboxed task writes its warehouse as a member of the warehouse's group (once
           // the id is shown to be a warehouse id, never a path: checked again for older runs).
-          warehousePath(ctx.dataDir, id);
+          const named = warehousePath(ctx.dataDir, id);
+          // One the run's identity may not use (and did not name) is never shown to the task.
+          if (ctx.unusableWarehouses?.includes(id ?? DEFAULT_WAREHOUSE_ID)) return named;
           const gid = uids?.uidOf(warehouseKey(id));
           const file = warehouseFile(ctx.dataDir, id, gid);
           warehouse = { dir: path.dirname(file), ...(gid !== undefined ? { gid } : {}) };

@@ -13,6 +13,7 @@ import {
   principalOfIdentity,
   warehouseIdProblem,
   warehouseUseRefusal,
+  implicitWarehousesOfTask,
   warehousesOfTask,
   redact,
   type Principal,
@@ -64,16 +65,28 @@ async function attemptPrincipal(input: TaskAttemptInput, groupsOf: GroupsOf): Pr
   return principalOfIdentity(runAs, groupsOf);
 }
 
-/** SQL runs on a warehouse only for an identity with CAN_USE on it (core/access/warehouse-permissions.ts). */
-async function checkWarehouses(input: TaskAttemptInput, groupsOf: GroupsOf): Promise<void> {
+/**
+ * SQL runs on a warehouse only for an identity with CAN_USE on it (core/access/warehouse-permissions.ts):
+ * a warehouse the task names is refused with the reason; the default one a Python notebook or a
+ * dbt task may use unnamed is returned among the unusable ones instead (its sandbox does not show it).
+ */
+async function checkWarehouses(input: TaskAttemptInput, groupsOf: GroupsOf): Promise<string[]> {
   const ids = warehousesOfTask(input.task);
-  if (ids.length === 0) return;
-  const who = await attemptPrincipal(input, groupsOf);
+  const implicit = implicitWarehousesOfTask(input.task);
+  if (ids.length === 0 && implicit.length === 0) return [];
+  const who = await attemptPrincipal(input, groupsOf).catch((err: unknown) => {
+    if (ids.length > 0) throw err;
+    return undefined;
+  });
+  if (!who) return implicit;
   const warehouses = new Warehouses(getClient());
   for (const id of ids) {
     const refusal = warehouseIdProblem(id) ?? warehouseUseRefusal(who, id, await warehouses.access(id));
     if (refusal) throw new WarehouseRefusedError(refusal);
   }
+  const unusable: string[] = [];
+  for (const id of implicit) if (warehouseUseRefusal(who, id, await warehouses.access(id))) unusable.push(id);
+  return unusable;
 }
 
 /** Groups of a principal, from the principals file the API uses (DJOBS_API_PRINCIPALS). */
@@ -133,12 +146,16 @@ function usesDbutilsSecrets(input: TaskAttemptInput): boolean {
 export async function runWithSecrets(
   input: TaskAttemptInput,
   opts: { dataDir: string; groupsOf: GroupsOf },
-  execute: (input: TaskAttemptInput, extra: Pick<ExecuteContext, 'env' | 'outputFilter'>) => Promise<TaskAttemptRecord>
+  execute: (
+    input: TaskAttemptInput,
+    extra: Pick<ExecuteContext, 'env' | 'outputFilter' | 'unusableWarehouses'>
+  ) => Promise<TaskAttemptRecord>
 ): Promise<TaskAttemptRecord> {
   let secrets: AttemptSecrets;
+  let unusableWarehouses: string[];
   const startTime = Date.now();
   try {
-    await checkWarehouses(input, opts.groupsOf);
+    unusableWarehouses = await checkWarehouses(input, opts.groupsOf);
     secrets = await resolveAttemptSecrets(input, opts.groupsOf);
   } catch (err) {
     if (!(err instanceof SecretResolutionError)) throw err;
@@ -158,10 +175,10 @@ export async function runWithSecrets(
   // Each value in the forms it may be printed in too (base64, hex, URL-encoded).
   const values = secrets.values.flatMap(encodedForms);
   const filter = secretRedactor(values);
-  if (!filter) return execute(secrets.input, { env: secrets.env });
+  if (!filter) return execute(secrets.input, { env: secrets.env, unusableWarehouses });
   const clean = <T>(v: T): T => redactDeep(v, values);
   try {
-    return clean(await execute(secrets.input, { env: secrets.env, outputFilter: filter }));
+    return clean(await execute(secrets.input, { env: secrets.env, outputFilter: filter, unusableWarehouses }));
   } catch (err) {
     if (err instanceof AttemptFailure) throw new AttemptFailure(err.kind, clean(err.message), clean(err.record));
     throw err;

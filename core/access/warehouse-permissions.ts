@@ -88,16 +88,32 @@ export function warehouseGrantsProblems(entries: readonly AccessControlEntry[] |
     .filter((p): p is string => p !== undefined);
 }
 
-/** The warehouses a task uses: a SQL task's (or its default), a SQL notebook's when it names one. */
-export function warehousesOfTask(task: {
+type WarehouseTask = {
   sql_task?: { warehouse_id?: string | undefined } | undefined;
   notebook_task?: { notebook_path: string; warehouse_id?: string | undefined } | undefined;
-}): string[] {
+  dbt_task?: { warehouse_id?: string | undefined } | undefined;
+};
+
+/**
+ * The warehouses a task uses: a SQL task's (or its default), a SQL notebook's when it names one,
+ * a dbt task's when it names one.
+ */
+export function warehousesOfTask(task: WarehouseTask): string[] {
   if (task.sql_task) return [task.sql_task.warehouse_id ?? DEFAULT_WAREHOUSE_ID];
+  if (task.dbt_task?.warehouse_id !== undefined) return [task.dbt_task.warehouse_id];
   const nb = task.notebook_task;
   if (nb?.warehouse_id !== undefined) return [nb.warehouse_id];
   if (nb && nb.notebook_path.toLowerCase().endsWith('.sql')) return [DEFAULT_WAREHOUSE_ID];
   return [];
+}
+
+/**
+ * The warehouse a task may use without naming one: a Python notebook's `%sql` cells and a dbt
+ * task's generated profile go to the default warehouse, when the run's identity may use it (the
+ * task is not refused for it: its SQL finds no warehouse).
+ */
+export function implicitWarehousesOfTask(task: WarehouseTask): string[] {
+  return warehousesOfTask(task).length === 0 && (task.notebook_task ?? task.dbt_task) ? [DEFAULT_WAREHOUSE_ID] : [];
 }
 
 /** Why `who` may not run SQL on warehouse `id`, or undefined (a missing warehouse reads the same). */
