@@ -92,8 +92,11 @@ describe('task sandbox', () => {
       .split('\n')
       .filter((l) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(l))
       .map((l) => l.slice(0, l.indexOf('=')));
+    // The run context, the workspace view its worker computed for its principal (docs/workspace.md),
+    // and the allowlist of the worker's own environment.
     const allowed = (name: string) =>
       (RUN_CONTEXT as readonly string[]).includes(name) ||
+      /^DJOBS_(WORKSPACE_ROOT|WORKSPACE_REACH|LOCAL_FILES|CODE_ROOTS|NODE)$/.test(name) ||
       /^(PATH|HOME|TMPDIR|USER|LOGNAME|PWD|SHLVL|_|LANG|LANGUAGE|LC_[A-Z_]+|TZ|PYTHON[A-Z_]*|LD_LIBRARY_PATH|LD_PRELOAD|JAVA_HOME|MLFLOW_TRACKING_URI|MLFLOW_EXPERIMENT_NAME|MLFLOW_EXPERIMENT_ID)$/.test(
         name
       );
@@ -145,8 +148,9 @@ for pid in (${worker}, 1):
     const section = (probe: string) => sections.get(probe)!;
     expect(section('cat /proc/1/environ')).toContain('Permission denied');
     expect(section(`cat /proc/${worker}/environ`)).toMatch(/No such file or directory|Permission denied/);
-    // Of DJOBS_HOME only the attempt's own scratch directory exists.
-    expect(section(`ls ${engine.dataDir}`).trim()).toBe('scratch');
+    // Of DJOBS_HOME only the attempt's own scratch directory exists, and the workspace root the
+    // worker grants its principal (this worker has no principals file: every run is the local admin's).
+    expect(section(`ls ${engine.dataDir}`).trim()).toBe('scratch\nworkspace');
     expect(section(`cat ${path.join(engine.dataDir, 'encryption-keys')}`)).toContain('No such file or directory');
     expect(section(`cat ${path.join(engine.workDir, 'principals.yaml')}`).trim()).toBe('');
     expect(section(`ls ${path.join(engine.dataDir, 'logs')}`)).toContain('No such file or directory');
