@@ -18,6 +18,9 @@ from databricks.sdk.service import jobs
 w = WorkspaceClient(host=os.environ["DJOBS_HOST"], token=os.environ["DJOBS_TOKEN"], auth_type="pat")
 wait = timedelta(minutes=10)
 
+# The warehouse both tasks use: the job's identity needs CAN_USE on it (its creator owns it).
+shop = w.warehouses.create(name="shop").response.id
+
 job = w.jobs.create(
     name="dbt job",
     tasks=[
@@ -26,7 +29,7 @@ job = w.jobs.create(
             dbt_task=jobs.DbtTask(
                 project_directory=os.environ["PROJECT"],
                 commands=["dbt seed", "dbt run", "dbt test"],
-                warehouse_id="shop",
+                warehouse_id=shop,
                 schema="sales",
             ),
         ),
@@ -34,7 +37,7 @@ job = w.jobs.create(
         jobs.Task(
             task_key="report",
             depends_on=[jobs.TaskDependency(task_key="dbt")],
-            sql_task=jobs.SqlTask(warehouse_id="shop", file=jobs.SqlTaskFile(path=os.environ["REPORT_SQL"])),
+            sql_task=jobs.SqlTask(warehouse_id=shop, file=jobs.SqlTaskFile(path=os.environ["REPORT_SQL"])),
         ),
     ],
 )
