@@ -270,7 +270,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
       ...(ctx.runAs ? { principal: ctx.runAs } : {}),
       uid: uid ?? -1,
       scratch,
-      code: taskFiles(prepared.task),
+      code: taskFiles(prepared.task, inCheckoutOr(prepared.checkout, ctx.resolveFile ?? existingFile)),
       cwd: cmd.cwd,
       python: install,
       ...(warehouse ? { warehouse } : {}),

@@ -135,15 +135,25 @@ const WORKER_VARIABLES =
 const SYSTEM_READ_ONLY = ['/usr', '/etc', '/sys'];
 const SYSTEM_LINKS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 
-/** The files a task runs (their directories are its code). */
-export function taskFiles(task: Task): string[] {
+/**
+ * The files a task runs (their directories are its code), as real paths: `resolve` maps a task's
+ * path (a workspace path such as `/Workspace/Users/...`, or one in the run's checkout) to the file
+ * the task's command runs, as activities/commands.ts resolves it.
+ */
+export function taskFiles(
+  task: Task,
+  resolve: (p: string, what: string, discoverExtension: boolean) => string = (p) => p
+): string[] {
   const dbtProject = task.dbt_task?.project_directory;
+  const files: [string | undefined, string, boolean][] = [
+    [task.notebook_task?.notebook_path, 'Notebook', true],
+    [task.spark_python_task?.python_file, 'Python file', false],
+    [task.sql_task?.file?.path, 'SQL file', false],
+  ];
   return [
-    task.notebook_task?.notebook_path,
-    task.spark_python_task?.python_file,
-    task.sql_task?.file?.path,
-    dbtProject ? path.join(dbtProject, 'dbt_project.yml') : undefined,
-  ].filter((f): f is string => typeof f === 'string');
+    ...files.flatMap(([p, what, discover]) => (typeof p === 'string' ? [resolve(p, what, discover)] : [])),
+    ...(dbtProject ? [path.join(dbtProject, 'dbt_project.yml')] : []),
+  ];
 }
 
 /**
