@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { DurableJobsClient, type JobSettings } from '../../client';
+import { loadConfig } from '../../config';
+import { dataConverterFor } from '../../encryption/key-file';
 import { waitFor } from '../integration/harness';
 
 const cli = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'index.js');
@@ -38,12 +40,20 @@ export function processesWhere(
 export const childrenOf = (pid: number, needle: string) =>
   processesWhere((p) => p.ppid === pid && p.cmdline().includes(needle));
 
+/** `pid`'s children, their children, and so on. */
+export function descendantsOf(pid: number): number[] {
+  const children = processesWhere((p) => p.ppid === pid);
+  return [...children, ...children.flatMap(descendantsOf)];
+}
+
 /** Live (not zombie) processes of process group `pgid`. */
 export const groupMembers = (pgid: number) => processesWhere((p) => p.pgrp === pgid && p.state !== 'Z');
 
 /**
  * `djobs dev` started in a home of its own: the process, its output so far, its exit, its address,
- * and a directory for the test's files (its tasks' read-write path).
+ * a directory for the test's files (its tasks' read-write path), and `submit`, which starts a run
+ * the way a client of that dev does. `stop` kills dev and everything it started (its Temporal
+ * server, fork server, tasks), so a failed test leaves nothing running.
  * Its MLflow server only with `mlflow` (on a free port), so the other tests start none.
  */
 export function startDev(prefix: string, opts: { mlflow?: boolean } = {}) {
@@ -70,7 +80,17 @@ export function startDev(prefix: string, opts: { mlflow?: boolean } = {}) {
   dev.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number>((r) => dev.once('exit', () => r(Date.now())));
   const stop = () => {
-    if (dev.exitCode === null && dev.signalCode === null) dev.kill('SIGKILL');
+    if (dev.exitCode === null && dev.signalCode === null) {
+      // Dev killed with SIGKILL stops nothing it started: its processes go first (SIGKILL also ends a stopped one).
+      for (const pid of descendantsOf(dev.pid!)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+      }
+      dev.kill('SIGKILL');
+    }
     for (const dir of [home, files]) fs.rmSync(dir, { recursive: true, force: true });
   };
   const address = waitFor(() => /Temporal at (127\.0\.0\.1:\d+)/.exec(out)?.[1], 'djobs dev to start', 60_000);
@@ -86,15 +106,24 @@ export function startDev(prefix: string, opts: { mlflow?: boolean } = {}) {
     expect(exitedAt, `djobs dev did not exit; output: ${out}`).toBeGreaterThan(0);
     expect(exitedAt - signaledAt).toBeLessThan(STOP_BOUND_MS);
   };
-  return { home, files, dev, stop, address, stopsOn, output: () => out };
-}
-
-/** Submit a one-time run to the dev server at `address` (its default queue). */
-export async function submitTo(address: string, settings: JobSettings): Promise<void> {
-  const client = await DurableJobsClient.connect({ address, taskQueue: 'djobs' });
-  try {
-    await client.submitRun(settings);
-  } finally {
-    await client.close();
-  }
+  /**
+   * Submit a one-time run to dev (its task queue) as a client in dev's environment does
+   * (examples/client/run-job.ts): with the key ring dev made in its home, since its worker acts on
+   * nothing that is not encrypted.
+   */
+  const submit = async (settings: JobSettings): Promise<void> => {
+    const config = loadConfig(env);
+    const dataConverter = dataConverterFor(config, { createIfMissing: false });
+    const client = await DurableJobsClient.connect({
+      address: await address,
+      taskQueue: config.taskQueue,
+      dataConverter,
+    });
+    try {
+      await client.submitRun(settings);
+    } finally {
+      await client.close();
+    }
+  };
+  return { home, files, dev, stop, address, stopsOn, submit, output: () => out };
 }

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { childrenOf, startDev, submitTo } from '../helpers/dev-process';
+import { childrenOf, startDev } from '../helpers/dev-process';
 import { alive, job, sh, SHELL_SELF, taskAlive, taskProcesses, waitFor } from './harness';
 
 describe('djobs dev stops on SIGTERM', () => {
@@ -17,20 +17,19 @@ describe('djobs dev stops on SIGTERM', () => {
     ['killed', 'SIGKILL'],
     ['hung', 'SIGSTOP'],
   ] as const)('with its Temporal server %s and a task in flight', async (_state, serverSignal) => {
-    const { files, dev, stop, address: started, stopsOn } = startDev('djobs-dev-stop-');
+    const { files, dev, stop, address: started, stopsOn, submit } = startDev('djobs-dev-stop-');
     const owned = { server: 0 };
     cleanups.push(() => {
       if (owned.server && alive(owned.server)) process.kill(owned.server, 'SIGKILL');
       stop();
     });
-    const address = await started;
+    await started;
     const server = childrenOf(dev.pid!, 'start-dev')[0]!;
     expect(server).toBeDefined();
     owned.server = server;
 
     const pidFile = path.join(files, 'task.pid');
-    await submitTo(
-      address,
+    await submit(
       job('in flight', [sh('t', `echo ${SHELL_SELF} > ${pidFile}.tmp && mv ${pidFile}.tmp ${pidFile}; sleep 300`)])
     );
     await waitFor(() => fs.existsSync(pidFile), 'the task to start', 60_000);
@@ -46,16 +45,13 @@ describe('djobs dev stops on SIGTERM', () => {
 
 describe('djobs dev stops on Ctrl-C', () => {
   it('after a Python task ran, with its fork server holding a spare supervisor', async () => {
-    const { files, dev, stop, address: started, stopsOn } = startDev('djobs-dev-sigint-');
+    const { files, dev, stop, address: started, stopsOn, submit } = startDev('djobs-dev-sigint-');
     try {
-      const address = await started;
+      await started;
       const script = path.join(files, 'hello.py');
       const ran = path.join(files, 'ran');
       fs.writeFileSync(script, `open(${JSON.stringify(ran)}, "w").close()\n`);
-      await submitTo(
-        address,
-        job('python then ctrl-c', [{ task_key: 'py', spark_python_task: { python_file: script } }])
-      );
+      await submit(job('python then ctrl-c', [{ task_key: 'py', spark_python_task: { python_file: script } }]));
       await waitFor(() => fs.existsSync(ran), 'the Python task to run', 60_000);
       // The fork server has forked the next attempt's supervisor ahead of it.
       const forkServer = await waitFor(() => childrenOf(dev.pid!, 'forkserver.py')[0], 'the fork server');

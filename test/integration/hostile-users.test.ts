@@ -12,7 +12,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../api/server';
 import { principalKey, TaskUids } from '../../activities/sandbox/uids';
 import { runIdFromString, runWorkflowId, type JobSettings, type RunAsIdentity } from '../../core';
-import { JOB_RUN_WORKFLOW_TYPE, type JobRunInput } from '../../workflows/definitions';
+import {
+  configureTriggerSignal,
+  fileArrivalWorkflowId,
+  getTriggerStateQuery,
+  JOB_RUN_WORKFLOW_TYPE,
+  type JobRunInput,
+} from '../../workflows/definitions';
 import {
   job,
   latestByKey,
@@ -274,6 +280,34 @@ describe('hostile users', () => {
       expect(failure?.type).toBe('UnencryptedPayloadRefused');
       expect(failure?.message).toContain('that is not encrypted: this worker encrypts');
       expect(fs.existsSync(marker)).toBe(false);
+    });
+
+    it('a plaintext signal to a running workflow is dropped: a raw client cannot pause a file-arrival trigger', async () => {
+      const landing = fs.mkdtempSync(path.join(engine.workDir, 'landing-'));
+      const { job_id } = await engine.client.createJob(
+        job('watched', [sh('t', 'true')], { trigger: { file_arrival: { url: landing } } })
+      );
+      const withKey = engine.temporal.workflow.getHandle(fileArrivalWorkflowId(job_id));
+      type TriggerState = { config: { paused: boolean } };
+      const before = await waitFor(
+        () => withKey.query(getTriggerStateQuery).catch(() => undefined) as Promise<TriggerState | undefined>,
+        'the trigger to answer its state query'
+      );
+      expect(before.config.paused).toBe(false);
+      const raw = new Client({ connection: engine.temporal.connection });
+      await raw.workflow
+        .getHandle(withKey.workflowId)
+        .signal(configureTriggerSignal, { ...before.config, paused: true });
+      // The worker has handled the signal once a workflow task completed after it (the first signal
+      // is the API's own, from the signal-with-start that began the trigger).
+      await waitFor(async () => {
+        const events = (await withKey.fetchHistory()).events ?? [];
+        const signals = events.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+        const last = events.findLastIndex((e) => e.workflowExecutionSignaledEventAttributes);
+        return signals >= 2 && events.slice(last).some((e) => e.workflowTaskCompletedEventAttributes);
+      }, 'a workflow task after the plaintext signal');
+      expect(((await withKey.query(getTriggerStateQuery)) as TriggerState).config.paused).toBe(false);
+      await engine.client.deleteJob(job_id);
     });
 
     it('an encrypted jobRun without a sealed identity, or with bob’s seal moved onto other settings, runs no task', async () => {
