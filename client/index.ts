@@ -24,6 +24,15 @@ export type {
 } from './jobs-client';
 export { loadJobSpecFile, resolveJobSpec, type LoadedSpec } from './spec-file';
 export { ensureSearchAttributes } from './search-attributes';
+export { fromChecks, temporalReadiness, type Readiness } from './readiness';
+export {
+  DEFAULT_RETENTION_DAYS,
+  SETUP_COMMAND,
+  TemporalNotSetUpError,
+  checkTemporalSetup,
+  setupTemporal,
+  type SetupReport,
+} from './temporal-setup';
 export { isSettledRunView, liveRunViewSource, type LiveRunViewSource } from './run-reads';
 export { DEFAULT_POOL, getWorkerPool, listWorkerPools, type WorkerPool } from './worker-pools';
 export type { SecretScopes } from '../stores/secret-scopes';

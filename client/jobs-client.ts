@@ -20,6 +20,8 @@ import { RunLookup } from './run-lookup';
 import { RunReads } from './run-reads';
 import { RunStarts, type RepairRunOptions, type StartRunOptions } from './run-starts';
 import { ensureSearchAttributes } from './search-attributes';
+import { temporalReadiness, type Readiness } from './readiness';
+import { keyRingOf } from '../encryption/data-converter';
 
 export type { DurableJobsClientOptions, TriggerTiming } from './context';
 export type { CreateJobOptions, Job, ListJobsPageOptions } from './jobs';
@@ -104,6 +106,15 @@ export class DurableJobsClient {
 
   async close(): Promise<void> {
     await this.temporal.connection.close();
+  }
+
+  /**
+   * Whether this client can serve (the API's `GET /readyz`): Temporal answers, the namespace is
+   * set up, and, when `expectKeyRing`, its data converter encrypts with a loaded key ring.
+   */
+  readiness(expectKeyRing: boolean): Promise<Readiness> {
+    const ring = keyRingOf(this.temporal.options.loadedDataConverter);
+    return temporalReadiness(this.temporal.connection, this.namespace, ring ?? (expectKeyRing ? undefined : 'off'));
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runCommand } from '../output';
+import { runService } from '../output';
 import { openSession } from '../session';
 
 /** `djobs api [--port 8080]`: the Databricks Jobs REST API (with a worker when Temporal is embedded). */
@@ -11,7 +11,7 @@ export function configureApiCommand(program: Command): void {
     .option('--host <host>', 'bind address', '127.0.0.1')
     .option('--principals <file>', 'users and service principals with their tokens (default: $DJOBS_API_PRINCIPALS)')
     .action(async (opts: { port: string; host: string; principals?: string }) =>
-      runCommand(async () => {
+      runService(async () => {
         const host = ['0.0.0.0', '::'].includes(opts.host) ? 'localhost' : opts.host;
         const scheme = process.env.DJOBS_API_TLS_CERT ? 'https' : 'http';
         const session = await openSession({ needsWorker: true, webUiUrl: `${scheme}://${host}:${opts.port}` });
@@ -24,6 +24,7 @@ export function configureApiCommand(program: Command): void {
           ...(opts.principals ? { principalsFile: opts.principals } : {}),
           workspaceDir: process.cwd(),
           codec: { corsOrigins: session.config.codecCorsOrigins },
+          encryption: session.config.encryption.enabled,
           ...(session.config.apiTls ? { tls: session.config.apiTls } : {}),
           log: (line) => process.stdout.write(`${line}\n`),
         });
