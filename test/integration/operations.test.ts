@@ -13,7 +13,19 @@ import { DurableJobsClient, setupTemporal } from '../../client';
 import { Connection } from '@temporalio/client';
 import { freePort, startDevServer, type DevServer } from '../../servers/dev-server';
 import { findTemporalCli } from '../../servers/temporal-cli';
-import { job, safeName, sh, testDataConverter, testEncryptionKeys, waitFor } from './harness';
+import { processesWhere } from '../helpers/dev-process';
+import {
+  engineEnv,
+  job,
+  safeName,
+  sh,
+  startEngine,
+  testDataConverter,
+  testEncryptionKeys,
+  waitFor,
+  type Engine,
+} from './harness';
+import { inject } from 'vitest';
 
 const cli = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'index.js');
 
@@ -129,4 +141,78 @@ describe('probes on the API and on a worker', () => {
     expect((await probe(apiBase, '/healthz')).status).toBe(200);
     expect((await probe(workerBase, '/healthz')).status).toBe(200);
   }, 120_000);
+});
+
+/** Correctness bound on a start-up that cannot succeed (the issue's "within seconds"), not a performance target. */
+const FAIL_FAST_MS = 10_000;
+
+describe('a start-up that cannot succeed', () => {
+  const cases: { what: string; args?: string[]; env: () => Promise<NodeJS.ProcessEnv>; code: number; line: RegExp }[] =
+    [
+      {
+        what: 'a worker without its key file',
+        env: async () => ({ DJOBS_ENCRYPTION_KEYS: '', DJOBS_ENCRYPTION_KEY_FILE: '/nonexistent/encryption-keys' }),
+        code: 2,
+        line: /^Error: invalid durable-jobs configuration: No encryption key: \/nonexistent\/encryption-keys does not exist\./,
+      },
+      {
+        what: 'a worker whose TLS file is missing',
+        env: async () => ({ TEMPORAL_TLS_CA: '/nonexistent/ca.pem' }),
+        code: 2,
+        line: /^Error: invalid durable-jobs configuration: cannot read TEMPORAL_TLS_CA \/nonexistent\/ca.pem: ENOENT/,
+      },
+      {
+        what: 'a worker with bad configuration',
+        env: async () => ({ DJOBS_WORKER_MAX_TASKS: 'many' }),
+        code: 2,
+        line: /^Error: invalid durable-jobs configuration: DJOBS_WORKER_MAX_TASKS: /,
+      },
+      {
+        what: 'a worker that cannot reach Temporal within its budget',
+        env: async () => ({
+          TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
+          DJOBS_TEMPORAL_CONNECT_TIMEOUT_SECONDS: '2',
+        }),
+        code: 3,
+        line: /^Error: Cannot reach Temporal at 127\.0\.0\.1:\d+: /,
+      },
+      {
+        what: 'an API whose certificate file is missing',
+        args: ['api', '--port', '0'],
+        env: async () => ({ DJOBS_API_TLS_CERT: '/nonexistent/api.pem', DJOBS_API_TLS_KEY: '/nonexistent/api.key' }),
+        code: 2,
+        line: /^Error: invalid durable-jobs configuration: cannot read DJOBS_API_TLS_CERT \/nonexistent\/api.pem: ENOENT/,
+      },
+    ];
+  for (const c of cases)
+    it(`${c.what} prints one line and exits ${c.code} within seconds`, async () => {
+      const p = djobs(c.args ?? ['worker'], envFor(inject('temporalAddress'), await c.env()));
+      const exit = await p.exit;
+      expect(p.out.stderr).toMatch(c.line);
+      expect(p.out.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(exit).toMatchObject({ code: c.code, signal: null });
+      expect(exit.ms).toBeLessThan(FAIL_FAST_MS);
+    }, 30_000);
+});
+
+describe('stopping a worker', () => {
+  let engine: Engine | undefined;
+  afterAll(() => engine?.stop());
+
+  it('one SIGTERM stops a busy worker: it drains, kills the running attempt and exits 0', async () => {
+    engine = await startEngine('sigterm busy worker', { worker: false });
+    const marker = `djobs-busy-${safeName('marker')}`;
+    const worker = djobs(['worker'], engineEnv(engine));
+    const { run_id } = await engine.client.submitRun(job('busy', [sh('sleeper', `sleep 300 && echo ${marker}`)]));
+    await waitFor(
+      () => worker.out.stdout.includes(`"event":"attempt_started","run_id":${run_id}`),
+      'the attempt to start'
+    );
+    await waitFor(() => processesWhere((p) => p.cmdline().includes(marker)).length > 0, 'the task process');
+    worker.child.kill('SIGTERM');
+    const exit = await worker.exit;
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    // The attempt's processes die with it (its supervisor's parent-death signal or the cancellation).
+    await waitFor(() => processesWhere((p) => p.cmdline().includes(marker)).length === 0, 'the task processes gone');
+  }, 90_000);
 });
