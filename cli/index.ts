@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // djobs: Databricks-style jobs on Temporal. Verbs mirror the Databricks CLI's `jobs` group.
 import { Command } from 'commander';
+import { configureAdminCommand } from './commands/admin';
 import { configureApiCommand } from './commands/api';
 import { configureDevCommand } from './commands/dev';
 import { configureJobsCommand } from './commands/jobs';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   configureApiCommand(program);
   configureSecretsCommand(program);
   configureNotificationDestinationsCommand(program);
+  configureAdminCommand(program);
   return program;
 }
 

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
-import { DurableJobsClient, TemporalUnavailableError, isTemporalUnreachable } from '../client';
+import { DurableJobsClient, TemporalUnavailableError, isTemporalUnreachable, setupNamespace } from '../client';
 import { dataPaths, invalidConfiguration, loadConfig, type DjobsConfig } from '../config';
 import {
   findDevOrLockServer,
@@ -139,15 +139,20 @@ export function clientOptionsFor(config: DjobsConfig, dataConverter: DataConvert
  * `webUiUrl`: where this command serves the jobs web UI (`djobs api`), the base of `run_page_url`
  * unless DJOBS_WEB_UI_URL names a public address.
  */
-export async function openSession(options: { needsWorker: boolean; webUiUrl?: string }): Promise<Session> {
+export async function openSession(options: {
+  needsWorker: boolean;
+  webUiUrl?: string;
+  /** A service (`djobs api`): retry Temporal for DJOBS_TEMPORAL_CONNECT_TIMEOUT_SECONDS; a command fails at once. */
+  waitForTemporal?: boolean;
+}): Promise<Session> {
   const config = loadConfig();
   config.webUiUrl ??= options.webUiUrl;
   if (config.temporalAddress) {
     const clientOptions = clientOptionsFor(config, converterFor(config, { createIfMissing: false }));
     const address = config.temporalAddress;
-    const client = await connectWithinBudget(config, address, () =>
-      DurableJobsClient.connect({ ...clientOptions, address, ...(config.uiUrl ? { uiUrl: config.uiUrl } : {}) })
-    );
+    const connect = () =>
+      DurableJobsClient.connect({ ...clientOptions, address, ...(config.uiUrl ? { uiUrl: config.uiUrl } : {}) });
+    const client = await (options.waitForTemporal ? connectWithinBudget(config, address, connect) : connect());
     return {
       client,
       config,
@@ -221,6 +226,8 @@ async function startEmbedded(config: DjobsConfig, needsWorker: boolean, lock: Se
   } catch (err) {
     throw new TemporalUnavailableError('the embedded dev server', err);
   }
+  // The embedded server is this directory's own: it is set up here, as `djobs admin setup` would.
+  await setupNamespace({ address: server.address, namespace: config.namespace });
   const uiUrl = config.uiUrl ?? server.uiUrl;
   const client = await DurableJobsClient.connect({
     ...clientOptions,

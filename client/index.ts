@@ -23,13 +23,13 @@ export type {
   RepairRunOptions,
 } from './jobs-client';
 export { loadJobSpecFile, resolveJobSpec, type LoadedSpec } from './spec-file';
-export { ensureSearchAttributes } from './search-attributes';
 export { fromChecks, temporalReadiness, type Readiness } from './readiness';
 export {
   DEFAULT_RETENTION_DAYS,
   SETUP_COMMAND,
   TemporalNotSetUpError,
   checkTemporalSetup,
+  setupNamespace,
   setupTemporal,
   type SetupReport,
 } from './temporal-setup';

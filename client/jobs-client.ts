@@ -19,7 +19,7 @@ import { RunListing, type ListRunsOptions } from './run-listing';
 import { RunLookup } from './run-lookup';
 import { RunReads } from './run-reads';
 import { RunStarts, type RepairRunOptions, type StartRunOptions } from './run-starts';
-import { ensureSearchAttributes } from './search-attributes';
+import { checkTemporalSetup } from './temporal-setup';
 import { temporalReadiness, type Readiness } from './readiness';
 import { keyRingOf } from '../encryption/data-converter';
 
@@ -77,7 +77,10 @@ export class DurableJobsClient {
     );
   }
 
-  /** Connect to Temporal and register the search attributes runs are indexed by. */
+  /**
+   * Connect to Temporal and check that the namespace is set up (it exists and has the search
+   * attributes runs are indexed by): `TemporalNotSetUpError` otherwise, naming `djobs admin setup`.
+   */
   static async connect(options: DurableJobsClientOptions = {}): Promise<DurableJobsClient> {
     const address = options.address ?? '127.0.0.1:7233';
     let connection: Connection;
@@ -95,7 +98,12 @@ export class DurableJobsClient {
       namespace: options.namespace ?? 'default',
       ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     });
-    await ensureSearchAttributes(connection, options.namespace ?? 'default');
+    try {
+      await checkTemporalSetup(connection, options.namespace ?? 'default');
+    } catch (err) {
+      await connection.close();
+      throw err;
+    }
     return new DurableJobsClient(client, options);
   }
 

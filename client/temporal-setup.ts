@@ -3,11 +3,11 @@
 // that exists and has durable-jobs' search attributes, or refuse with the missing piece named.
 // Registering a namespace or search attributes takes Temporal's operator rights, which a locked-down
 // cluster gives to an operator, not to every worker.
-import type { ConnectionLike } from '@temporalio/client';
+import { Connection, type ConnectionLike, type TLSConfig } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { msToTs } from '@temporalio/common/lib/time';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
-import { DjobsError, ErrorCode, GrpcStatus } from './errors';
+import { DjobsError, ErrorCode, GrpcStatus, TemporalUnavailableError } from './errors';
 import { indexedValueTypes } from './search-attributes';
 
 /** The command that sets a namespace up; every "not set up" message names it. */
@@ -133,4 +133,25 @@ export async function setupTemporal(
     retentionDays: Number(desc.config?.workflowExecutionRetentionTtl?.seconds ?? 0) / 86_400,
     searchAttributesAdded: added,
   };
+}
+
+/** `setupTemporal` over a connection of its own to `address` (`djobs admin setup`, embedded servers, tests). */
+export async function setupNamespace(
+  o: { address: string; namespace?: string; tls?: TLSConfig } & SetupOptions
+): Promise<SetupReport> {
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({
+      address: o.address,
+      connectTimeout: '5s',
+      ...(o.tls ? { tls: o.tls } : {}),
+    });
+  } catch (err) {
+    throw new TemporalUnavailableError(o.address, err);
+  }
+  try {
+    return await setupTemporal(connection, o.namespace ?? 'default', o);
+  } finally {
+    await connection.close();
+  }
 }

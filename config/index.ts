@@ -23,7 +23,7 @@ const Env = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   /** Path of the `temporal` CLI (dev server + Web UI). */
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
-  /** How long a starting worker, API or command keeps trying to reach Temporal before it exits 3. */
+  /** How long a starting worker or API keeps trying to reach Temporal before it exits 3 (commands fail at once). */
   DJOBS_TEMPORAL_CONNECT_TIMEOUT_SECONDS: z.coerce.number().min(0).max(3600).default(10),
   /** Task queue of run workflows and of tasks on no named cluster. */
   DJOBS_TASK_QUEUE: z.string().min(1).default('djobs'),

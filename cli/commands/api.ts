@@ -14,7 +14,11 @@ export function configureApiCommand(program: Command): void {
       runService(async () => {
         const host = ['0.0.0.0', '::'].includes(opts.host) ? 'localhost' : opts.host;
         const scheme = process.env.DJOBS_API_TLS_CERT ? 'https' : 'http';
-        const session = await openSession({ needsWorker: true, webUiUrl: `${scheme}://${host}:${opts.port}` });
+        const session = await openSession({
+          needsWorker: true,
+          webUiUrl: `${scheme}://${host}:${opts.port}`,
+          waitForTemporal: true,
+        });
         // Loaded here, not at the top: no other command needs the HTTP server (cli/session.ts).
         const { serveApi } = await import('../../api/serve.js');
         const { app } = await serveApi({

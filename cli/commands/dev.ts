@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { DurableJobsClient, TemporalUnavailableError } from '../../client';
+import { DurableJobsClient, TemporalUnavailableError, setupNamespace } from '../../client';
 import { loadConfig, type DjobsConfig } from '../../config';
 import { findDevOrLockServer, startDevServer } from '../../servers/dev-server';
 import { findOrInstallTemporalCli } from '../../servers/temporal-cli';
@@ -80,6 +80,8 @@ export function configureDevCommand(program: Command): void {
           cliPath,
           ...embeddedServerOptions(config, lock),
         });
+        // Zero setup: the embedded server is set up as `djobs admin setup` would set up a cluster.
+        await setupNamespace({ address: server.address, namespace: config.namespace });
         await installQuietRuntime();
         // Loaded here, not at the top: only `dev`, `api` and `worker` need them (cli/session.ts).
         const [{ NativeConnection }, { serveApi }] = await Promise.all([

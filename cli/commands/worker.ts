@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
 import type { NativeConnection, Worker } from '@temporalio/worker';
-import { fromChecks, temporalReadiness, TemporalUnavailableError, type Readiness } from '../../client';
-import { ensureSearchAttributes } from '../../client';
+import {
+  checkTemporalSetup,
+  fromChecks,
+  temporalReadiness,
+  TemporalUnavailableError,
+  type Readiness,
+} from '../../client';
 import { loadConfig, type DjobsConfig } from '../../config';
 import { readLiveDevState } from '../../servers/dev-server';
 import { djobsDataConverter } from '../../encryption/data-converter';
@@ -46,7 +51,8 @@ export function configureWorkerCommand(program: Command): void {
         const connection = await connectWithinBudget(config, address, () => Connection.connect(tlsOptions));
         let worker: Worker;
         try {
-          await ensureSearchAttributes(connection, config.namespace);
+          // Set up once by an operator (`djobs admin setup`); a worker only checks.
+          await checkTemporalSetup(connection, config.namespace);
           // Tasks log to the MLflow server of the running `djobs dev` unless MLFLOW_TRACKING_URI says otherwise.
           worker = await workerFor(connection, config, djobsDataConverter(keyRing), opts.cluster, live?.mlflowUrl, {
             attemptLog: (line) => process.stdout.write(`${line}\n`),

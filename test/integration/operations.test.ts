@@ -11,6 +11,7 @@ import { TokenMap } from '../../api/auth';
 import { createApiServer } from '../../api/server';
 import { DurableJobsClient, setupTemporal } from '../../client';
 import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { freePort, startDevServer, type DevServer } from '../../servers/dev-server';
 import { findTemporalCli } from '../../servers/temporal-cli';
 import { processesWhere } from '../helpers/dev-process';
@@ -215,4 +216,82 @@ describe('stopping a worker', () => {
     // The attempt's processes die with it (its supervisor's parent-death signal or the cancellation).
     await waitFor(() => processesWhere((p) => p.cmdline().includes(marker)).length === 0, 'the task processes gone');
   }, 90_000);
+});
+
+describe('a bare Temporal namespace', () => {
+  const address = () => inject('temporalAddress');
+  const notSetUp = (namespace: string, missing: string) =>
+    new RegExp(
+      `^Error: Temporal is not set up for durable-jobs: ${missing}\\. Run \`djobs admin setup\` once, with Temporal operator rights \\(docs/operations\\.md\\)\\.\\n$`.replace(
+        'NS',
+        namespace
+      )
+    );
+  const finished = async (args: string[], env: NodeJS.ProcessEnv) => {
+    const p = djobs(args, env);
+    return { ...(await p.exit), ...p.out };
+  };
+
+  it('refuses commands, workers and the API with exit 3 naming `djobs admin setup`, and works after it', async () => {
+    const namespace = `bare-${safeName('ns')}`;
+    const env = envFor(address(), { TEMPORAL_NAMESPACE: namespace, DJOBS_TEMPORAL_CONNECT_TIMEOUT_SECONDS: '2' });
+    const missing = notSetUp(namespace, `namespace "NS" does not exist`);
+    for (const args of [['jobs', 'list'], ['worker'], ['api', '--port', '0']]) {
+      const r = await finished(args, env);
+      expect(r.stderr, args.join(' ')).toMatch(missing);
+      expect(r.code, args.join(' ')).toBe(3);
+    }
+
+    const setup = await finished(['admin', 'setup', '--retention', '7'], env);
+    expect(setup.stderr).toBe('');
+    expect(setup.stdout).toMatch(
+      new RegExp(`^namespace ${namespace}: created, retention 7 days\\nsearch attributes: registered DjobsJobId, `)
+    );
+    expect(setup.code).toBe(0);
+    // Once is enough; a second setup changes nothing.
+    const again = await finished(['admin', 'setup'], env);
+    expect(again.stdout).toBe(
+      `namespace ${namespace}: exists, retention 7 days\nsearch attributes: all registered already\n`
+    );
+
+    const created = await finished(
+      ['jobs', 'create', '--json', JSON.stringify(job('after setup', [sh('t', 'true')]))],
+      env
+    );
+    expect(created.code).toBe(0);
+    const listed = await finished(['-o', 'json', 'jobs', 'list'], env);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain('after setup');
+    const worker = djobs(['worker', '--health-port', '0'], env);
+    try {
+      const base = await waitFor(() => /health at (http:\/\/\S+)/.exec(worker.out.stdout)?.[1], 'the worker started');
+      expect((await probe(base, '/readyz')).status).toBe(200);
+    } finally {
+      worker.child.kill('SIGTERM');
+      expect((await worker.exit).code).toBe(0);
+    }
+  }, 120_000);
+
+  it('names the search attributes a namespace made without `djobs admin setup` lacks', async () => {
+    const namespace = `nosa-${safeName('ns')}`;
+    const connection = await Connection.connect({ address: address() });
+    try {
+      await connection.workflowService.registerNamespace({
+        namespace,
+        workflowExecutionRetentionPeriod: msToTs(86_400_000),
+      });
+    } finally {
+      await connection.close();
+    }
+    const env = envFor(address(), { TEMPORAL_NAMESPACE: namespace });
+    const r = await waitFor(async () => {
+      // A namespace just registered takes a moment to be known everywhere.
+      const res = await finished(['jobs', 'list'], env);
+      return !res.stderr.includes('does not exist') && res;
+    }, 'the namespace known');
+    expect(r.stderr).toMatch(
+      notSetUp(namespace, `search attributes DjobsJobId, DjobsRunId, .* are not registered in namespace "NS"`)
+    );
+    expect(r.code).toBe(3);
+  }, 60_000);
 });
