@@ -1,10 +1,12 @@
 // What an operator relies on (docs/operations.md): probes on the API and on a worker, ready and
 // then not ready when Temporal stops; one JSON line per attempt start and end; a start-up that
 // fails fails fast with one line; one SIGTERM stops a busy worker.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { TokenMap } from '../../api/auth';
@@ -293,5 +295,55 @@ describe('a bare Temporal namespace', () => {
       notSetUp(namespace, `search attributes DjobsJobId, DjobsRunId, .* are not registered in namespace "NS"`)
     );
     expect(r.code).toBe(3);
+  }, 60_000);
+});
+
+describe("docs/operations.md's TLS recipe", () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-tls-recipe-'));
+  let api: FastifyInstance | undefined;
+  let client: DurableJobsClient | undefined;
+  afterAll(async () => {
+    await api?.close();
+    await client?.close();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('makes a certificate the API serves HTTPS with, trusted through ca.pem alone', async () => {
+    const doc = fs.readFileSync(path.resolve(__dirname, '..', '..', 'docs', 'operations.md'), 'utf8');
+    const recipe = /<!-- tls-recipe[^>]*-->\s*```sh\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(recipe).toBeDefined();
+    await promisify(execFile)('bash', ['-euc', recipe!], { cwd: work });
+    client = await DurableJobsClient.connect({
+      address: inject('temporalAddress'),
+      dataConverter: testDataConverter(),
+    });
+    api = await createApiServer({
+      client,
+      tokens: new TokenMap(),
+      workspaceDir: work,
+      log: { level: 'silent' },
+      https: { cert: fs.readFileSync(path.join(work, 'api.pem')), key: fs.readFileSync(path.join(work, 'api.key')) },
+    });
+    const address = await api.listen({ port: 0, host: '127.0.0.1' });
+    const port = new URL(address).port;
+    const body = await new Promise<string>((resolve, reject) => {
+      https
+        .get(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/healthz',
+            ca: fs.readFileSync(path.join(work, 'ca.pem')),
+            servername: 'localhost',
+          },
+          (res) => {
+            let data = '';
+            res.on('data', (d: Buffer) => (data += d.toString()));
+            res.on('end', () => resolve(`${res.statusCode} ${data}`));
+          }
+        )
+        .on('error', reject);
+    });
+    expect(body).toBe('200 {"status":"ok"}');
   }, 60_000);
 });
