@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DurableJobsClient } from '../client';
 import { TokenMap, adminPrincipal, loadPrincipals } from './auth';
 import { createApiServer } from './server';
+import { invalidConfiguration } from '../config';
 import type { CodecServerOptions } from './codec-server';
 
 export interface ServeApiOptions {
@@ -24,6 +25,8 @@ export interface ServeApiOptions {
   codec?: CodecServerOptions;
   /** PEM files: serve HTTPS. */
   tls?: { cert: string; key: string };
+  /** DJOBS_ENCRYPTION=on: `GET /readyz` requires a loaded key ring. @default true */
+  encryption?: boolean;
 }
 
 export async function serveApi(o: ServeApiOptions): Promise<{ app: FastifyInstance; address: string }> {
@@ -45,7 +48,10 @@ export async function serveApi(o: ServeApiOptions): Promise<{ app: FastifyInstan
     ...(o.workspaceRoot ? { workspaceRoot: o.workspaceRoot } : {}),
     ...(o.codeRoots ? { codeRoots: o.codeRoots } : {}),
     ...(o.codec ? { codec: o.codec } : {}),
-    ...(o.tls ? { https: { cert: fs.readFileSync(o.tls.cert), key: fs.readFileSync(o.tls.key) } } : {}),
+    ...(o.encryption !== undefined ? { encryption: o.encryption } : {}),
+    ...(o.tls
+      ? { https: { cert: readPem(o.tls.cert, 'DJOBS_API_TLS_CERT'), key: readPem(o.tls.key, 'DJOBS_API_TLS_KEY') } }
+      : {}),
   });
   const address = await app.listen({ port: o.port, host: o.host });
   o.log(
@@ -53,4 +59,12 @@ export async function serveApi(o: ServeApiOptions): Promise<{ app: FastifyInstan
   );
   o.log(`durable-jobs web UI at ${address}/ (sign in with a token)`);
   return { app, address };
+}
+
+function readPem(file: string, what: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    throw invalidConfiguration(`cannot read ${what} ${file}: ${(err as Error).message}`);
+  }
 }

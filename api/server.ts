@@ -13,6 +13,7 @@ import { registerDbfsApi } from './dbfs';
 import { isCodecRequest, registerCodecServer, type CodecServerOptions } from './codec-server';
 import { addErrorHandling, errorHandlingOptions } from './errors';
 import { registerFilesApi } from './files';
+import { isHealthPath, registerHealthApi } from './health';
 import { AccessGuards } from './guards';
 import { isWellKnownPath, registerIdentityApi } from './identity';
 import { registerJobsApi } from './jobs';
@@ -45,12 +46,14 @@ export interface ApiServerOptions {
   codec?: CodecServerOptions;
   /** Serve HTTPS with this PEM certificate chain and key. */
   https?: { cert: Buffer; key: Buffer };
+  /** Whether `GET /readyz` requires a loaded key ring (DJOBS_ENCRYPTION=on). @default true */
+  encryption?: boolean;
 }
 
 const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
 
-/** Requests without a token: the host's description, the web UI's files, the codec server (it checks its own). */
-const isPublic = (url: string) => isWellKnownPath(url) || isWebUiPath(url) || isCodecRequest(url);
+/** Requests without a token: the probes, the host's description, the web UI's files, the codec server (it checks its own). */
+const isPublic = (url: string) => isHealthPath(url) || isWellKnownPath(url) || isWebUiPath(url) || isCodecRequest(url);
 
 export async function createApiServer(opts: ApiServerOptions): Promise<FastifyInstance> {
   const bodyLimitBytes = opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
@@ -77,6 +80,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   addRequestLogging(app);
   addAuthentication(app, tokens, isPublic);
 
+  registerHealthApi(app, () => client.readiness(opts.encryption ?? true));
   registerCodecServer(app, deps, opts.codec);
   registerSecretsApi(app, deps);
   registerNotificationDestinationsApi(app, deps);

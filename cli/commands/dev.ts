@@ -2,16 +2,15 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { DurableJobsClient, TemporalUnavailableError } from '../../client';
+import { DurableJobsClient, TemporalUnavailableError, setupNamespace } from '../../client';
 import { loadConfig, type DjobsConfig } from '../../config';
 import { findDevOrLockServer, startDevServer } from '../../servers/dev-server';
-import { dataConverterFor } from '../../encryption/key-file';
 import { findOrInstallTemporalCli } from '../../servers/temporal-cli';
 import { installedMlflowPython } from '../../config/project-root';
 import { ensureMlflow, startMlflowServer, type MlflowServer } from '../../servers/mlflow-server';
 import { CODEC_PATH } from '../../api/codec-server';
-import { runCommand } from '../output';
-import { clientOptionsFor, embeddedServerOptions, installQuietRuntime, workerFor } from '../session';
+import { runService } from '../output';
+import { clientOptionsFor, converterFor, embeddedServerOptions, installQuietRuntime, workerFor } from '../session';
 
 /** The UI's origin as a browser may reach it (localhost or 127.0.0.1). */
 function uiOrigins(uiUrl: string | undefined): string[] {
@@ -47,7 +46,7 @@ export function configureDevCommand(program: Command): void {
     .option('--no-mlflow', 'do not start the MLflow tracking server (default: start it when MLflow is installed)')
     .option('--mlflow-port <port>', 'port of the MLflow tracking server (default: $DJOBS_MLFLOW_PORT or 5000)')
     .action(async (opts: DevOptions) =>
-      runCommand(async () => {
+      runService(async () => {
         // The worker reads the principals too (a run's principal: its groups, what files it may read).
         if (opts.principals) process.env.DJOBS_API_PRINCIPALS = path.resolve(opts.principals);
         const config = loadConfig();
@@ -69,7 +68,7 @@ export function configureDevCommand(program: Command): void {
         }
         fs.mkdirSync(config.home, { recursive: true });
         // The first start of a data directory creates its encryption key.
-        const dataConverter = dataConverterFor(config, { createIfMissing: true });
+        const dataConverter = converterFor(config, { createIfMissing: true });
         // The Web UI decodes payloads through the API's codec server, at a secret path of this start.
         const apiPort = Number(opts.apiPort);
         const uiCodecKey = randomBytes(24).toString('base64url');
@@ -84,6 +83,8 @@ export function configureDevCommand(program: Command): void {
           cliPath,
           ...embeddedServerOptions(config, lock),
         });
+        // Zero setup: the embedded server is set up as `djobs admin setup` would set up a cluster.
+        await setupNamespace({ address: server.address, namespace: config.namespace });
         await installQuietRuntime();
         // Loaded here, not at the top: only `dev`, `api` and `worker` need them (cli/session.ts).
         const [{ NativeConnection }, { serveApi }] = await Promise.all([
@@ -104,6 +105,7 @@ export function configureDevCommand(program: Command): void {
                 client,
                 port: apiPort,
                 codec: { corsOrigins: [...config.codecCorsOrigins, ...uiOrigins(server.uiUrl)], uiKey: uiCodecKey },
+                encryption: config.encryption.enabled,
                 ...(config.apiTls ? { tls: config.apiTls } : {}),
                 host: opts.apiHost,
                 ...(opts.principals ? { principalsFile: opts.principals } : {}),
