@@ -6,6 +6,7 @@ import type { DurableJobsClient } from '../client';
 import { TokenMap, adminPrincipal, loadPrincipals } from './auth';
 import { createApiServer } from './server';
 import { mintSignInCode, newToken, readAdminTokenFile, signInLinkPath, writeAdminTokenFile } from './sign-in';
+import { invalidConfiguration } from '../config';
 import type { CodecServerOptions } from './codec-server';
 
 export interface ServeApiOptions {
@@ -29,6 +30,8 @@ export interface ServeApiOptions {
    * only) instead of generating and printing one per start; an admin may rotate it (`djobs dev`).
    */
   adminTokenFile?: string;
+  /** DJOBS_ENCRYPTION=on: `GET /readyz` requires a loaded key ring. @default true */
+  encryption?: boolean;
 }
 
 export interface ServedApi {
@@ -62,7 +65,10 @@ export async function serveApi(o: ServeApiOptions): Promise<ServedApi> {
     ...(o.codeRoots ? { codeRoots: o.codeRoots } : {}),
     ...(o.codec ? { codec: o.codec } : {}),
     ...(managedTokenFile ? { signIn: { adminTokenFile: managedTokenFile } } : {}),
-    ...(o.tls ? { https: { cert: fs.readFileSync(o.tls.cert), key: fs.readFileSync(o.tls.key) } } : {}),
+    ...(o.encryption !== undefined ? { encryption: o.encryption } : {}),
+    ...(o.tls
+      ? { https: { cert: readPem(o.tls.cert, 'DJOBS_API_TLS_CERT'), key: readPem(o.tls.key, 'DJOBS_API_TLS_KEY') } }
+      : {}),
   });
   const address = await app.listen({ port: o.port, host: o.host });
   o.log(
@@ -77,4 +83,12 @@ export async function serveApi(o: ServeApiOptions): Promise<ServedApi> {
       return { url: `${base.replace(/\/$/, '')}${signInLinkPath(code)}`, expiresAt };
     },
   };
+}
+
+function readPem(file: string, what: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    throw invalidConfiguration(`cannot read ${what} ${file}: ${(err as Error).message}`);
+  }
 }

@@ -13,6 +13,7 @@ import { registerDbfsApi } from './dbfs';
 import { isCodecRequest, registerCodecServer, type CodecServerOptions } from './codec-server';
 import { addErrorHandling, errorHandlingOptions } from './errors';
 import { registerFilesApi } from './files';
+import { isHealthPath, registerHealthApi } from './health';
 import { AccessGuards } from './guards';
 import { isWellKnownPath, registerIdentityApi } from './identity';
 import { registerJobsApi } from './jobs';
@@ -51,12 +52,14 @@ export interface ApiServerOptions {
   https?: { cert: Buffer; key: Buffer };
   /** Sign-in links to the web UI (api/sign-in.ts): the dev admin token's file, the codes' lifetime. */
   signIn?: Omit<SignInOptions, 'tokens'>;
+  /** Whether `GET /readyz` requires a loaded key ring (DJOBS_ENCRYPTION=on). @default true */
+  encryption?: boolean;
 }
 
 const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
 
-/** Requests without a token: the host's description, the web UI's files, the codec server (it checks its own). */
-const isPublic = (url: string) => isWellKnownPath(url) || isWebUiPath(url) || isCodecRequest(url);
+/** Requests without a token: the probes, the host's description, the web UI's files, the codec server (it checks its own). */
+const isPublic = (url: string) => isHealthPath(url) || isWellKnownPath(url) || isWebUiPath(url) || isCodecRequest(url);
 
 export async function createApiServer(opts: ApiServerOptions): Promise<FastifyInstance> {
   const bodyLimitBytes = opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
@@ -83,6 +86,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   addRequestLogging(app);
   await addAuthentication(app, tokens, isPublic, opts.failedAuthLimit);
 
+  registerHealthApi(app, () => client.readiness(opts.encryption ?? true));
   registerCodecServer(app, deps, opts.codec);
   registerSecretsApi(app, deps);
   registerNotificationDestinationsApi(app, deps);

@@ -16,7 +16,7 @@ import { loadConfig } from '../config';
 import { startDevServer } from '../servers/dev-server';
 import { startNativeCluster } from '../servers/native-cluster';
 import { findTemporalCli } from '../servers/temporal-cli';
-import { ensureSearchAttributes } from '../client/search-attributes';
+import { setupTemporal } from '../client/temporal-setup';
 import { createPlanningActivities } from '../activities/planning';
 import { djobsDataConverter } from '../encryption/data-converter';
 import { createDjobsWorker, workflowActivationTimeout } from '../worker';
@@ -84,7 +84,7 @@ export async function withBenchEnv<T>(
   }
   const dataConverter = djobsDataConverter(undefined);
   const connection = await Connection.connect({ address });
-  await ensureSearchAttributes(connection, 'default');
+  await setupTemporal(connection, 'default');
   const client = new Client({ connection, dataConverter });
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('./workflows'),

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // djobs: Databricks-style jobs on Temporal. Verbs mirror the Databricks CLI's `jobs` group.
 import { Command } from 'commander';
+import { configureAdminCommand } from './commands/admin';
 import { configureApiCommand } from './commands/api';
 import { configureBundleCommand } from './commands/bundle';
 import { configureDevCommand } from './commands/dev';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   configureSecretsCommand(program);
   configureNotificationDestinationsCommand(program);
   configureBundleCommand(program);
+  configureAdminCommand(program);
   return program;
 }
 

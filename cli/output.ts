@@ -36,6 +36,16 @@ export async function runCommand(body: () => Promise<number | void>): Promise<vo
   }
 }
 
+/**
+ * Run a long-lived command (`worker`, `api`, `dev`): as `runCommand`, then the process exits with
+ * the code, so that nothing left open (a connection, a runtime thread, a timer) keeps a failed
+ * start or a stopped service alive under its supervisor.
+ */
+export async function runService(body: () => Promise<number | void>): Promise<void> {
+  await runCommand(body);
+  process.exit(process.exitCode ?? ExitCode.SUCCESS);
+}
+
 export async function withSession<T>(needsWorker: boolean, fn: (s: Session) => Promise<T>): Promise<T> {
   const session = await openSession({ needsWorker });
   try {

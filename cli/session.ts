@@ -4,8 +4,8 @@
 // duration of the command under the directory's server lock (one embedded server per directory).
 import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
-import { DurableJobsClient, TemporalUnavailableError } from '../client';
-import { dataPaths, loadConfig, type DjobsConfig } from '../config';
+import { DurableJobsClient, TemporalUnavailableError, isTemporalUnreachable, setupNamespace } from '../client';
+import { dataPaths, invalidConfiguration, loadConfig, type DjobsConfig } from '../config';
 import { protectDataDir } from '../config/data-dir';
 import {
   findDevOrLockServer,
@@ -15,7 +15,9 @@ import {
 } from '../servers/dev-server';
 import type { ServerLock } from '../servers/server-lock';
 import { findOrInstallTemporalCli } from '../servers/temporal-cli';
-import { dataConverterFor } from '../encryption/key-file';
+import { loadKeyRing } from '../encryption/key-file';
+import { djobsDataConverter } from '../encryption/data-converter';
+import type { KeyRing } from '../encryption/key-ring';
 import { temporalTls } from '../config/temporal-tls';
 import { NO_SANDBOX_LOSES } from '../config/sandbox';
 
@@ -32,6 +34,19 @@ export interface Session {
 // The worker SDK and the worker (with their bundler, gRPC core and senders) are loaded only by the
 // commands that run a worker: every other command starts without them, in a fraction of the time.
 
+/** The process's key ring (undefined: encryption off); a missing or bad key is bad configuration (exit 2). */
+export function keyRingFor(config: DjobsConfig, opts: { createIfMissing: boolean }): KeyRing | undefined {
+  try {
+    return loadKeyRing(config, opts);
+  } catch (err) {
+    throw invalidConfiguration((err as Error).message);
+  }
+}
+
+/** The data converter of the process's connections (encrypting unless DJOBS_ENCRYPTION=off). */
+export const converterFor = (config: DjobsConfig, opts: { createIfMissing: boolean }): DataConverter =>
+  djobsDataConverter(keyRingFor(config, opts));
+
 let runtimeInstalled = false;
 /** Keep the SDK's own logging to warnings so CLI output stays readable. */
 export async function installQuietRuntime(): Promise<void> {
@@ -40,6 +55,9 @@ export async function installQuietRuntime(): Promise<void> {
   const { Runtime, DefaultLogger, makeTelemetryFilterString } = await import('@temporalio/worker');
   Runtime.install({
     logger: new DefaultLogger('ERROR'),
+    // Signals are the commands' own (one SIGTERM drains and exits): the runtime's default handlers
+    // would swallow a signal that arrives before a worker exists, and the process would live on.
+    shutdownSignals: [],
     telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) } },
   });
 }
@@ -50,7 +68,8 @@ export async function workerFor(
   config: DjobsConfig,
   dataConverter: DataConverter,
   cluster?: string,
-  mlflowTrackingUri?: string
+  mlflowTrackingUri?: string,
+  extra: { attemptLog?: (line: string) => void } = {}
 ) {
   const { createDjobsWorker } = await import('../worker/index.js');
   return createDjobsWorker({
@@ -76,6 +95,7 @@ export async function workerFor(
     },
     ...(cluster ? { cluster } : {}),
     ...(mlflowTrackingUri ? { mlflowTrackingUri } : {}),
+    ...extra,
   });
 }
 
@@ -100,6 +120,29 @@ export function applySandboxFlags(config: DjobsConfig, flags: SandboxFlags, who:
   if (!config.sandbox.enabled) process.stderr.write(`${who}: tasks run without a sandbox: ${NO_SANDBOX_LOSES}\n`);
 }
 
+/**
+ * `connect` retried until DJOBS_TEMPORAL_CONNECT_TIMEOUT_SECONDS pass (Temporal may be starting
+ * beside this process); then the last error, as TemporalUnavailableError (exit 3).
+ */
+export async function connectWithinBudget<T>(
+  config: DjobsConfig,
+  address: string,
+  connect: () => Promise<T>
+): Promise<T> {
+  const deadline = Date.now() + config.temporalConnectTimeoutSeconds * 1000;
+  for (;;) {
+    try {
+      return await connect();
+    } catch (err) {
+      const unreachable = err instanceof TemporalUnavailableError || isTemporalUnreachable(err);
+      if (!unreachable) throw err;
+      if (Date.now() >= deadline)
+        throw err instanceof TemporalUnavailableError ? err : new TemporalUnavailableError(address, err);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /** Client options from the environment: queue, run options, triggers, encryption and TLS. */
 export function clientOptionsFor(config: DjobsConfig, dataConverter: DataConverter) {
   const tls = temporalTls(config);
@@ -122,16 +165,20 @@ export function clientOptionsFor(config: DjobsConfig, dataConverter: DataConvert
  * `webUiUrl`: where this command serves the jobs web UI (`djobs api`), the base of `run_page_url`
  * unless DJOBS_WEB_UI_URL names a public address.
  */
-export async function openSession(options: { needsWorker: boolean; webUiUrl?: string }): Promise<Session> {
+export async function openSession(options: {
+  needsWorker: boolean;
+  webUiUrl?: string;
+  /** A service (`djobs api`): retry Temporal for DJOBS_TEMPORAL_CONNECT_TIMEOUT_SECONDS; a command fails at once. */
+  waitForTemporal?: boolean;
+}): Promise<Session> {
   const config = loadConfig();
   config.webUiUrl ??= options.webUiUrl;
   if (config.temporalAddress) {
-    const clientOptions = clientOptionsFor(config, dataConverterFor(config, { createIfMissing: false }));
-    const client = await DurableJobsClient.connect({
-      ...clientOptions,
-      address: config.temporalAddress,
-      ...(config.uiUrl ? { uiUrl: config.uiUrl } : {}),
-    });
+    const clientOptions = clientOptionsFor(config, converterFor(config, { createIfMissing: false }));
+    const address = config.temporalAddress;
+    const connect = () =>
+      DurableJobsClient.connect({ ...clientOptions, address, ...(config.uiUrl ? { uiUrl: config.uiUrl } : {}) });
+    const client = await (options.waitForTemporal ? connectWithinBudget(config, address, connect) : connect());
     return {
       client,
       config,
@@ -152,7 +199,7 @@ export async function openSession(options: { needsWorker: boolean; webUiUrl?: st
     const { live } = found;
     config.webUiUrl ??= live.webUiUrl;
     const uiUrl = config.uiUrl ?? live.uiUrl;
-    const clientOptions = clientOptionsFor(config, dataConverterFor(config, { createIfMissing: false }));
+    const clientOptions = clientOptionsFor(config, converterFor(config, { createIfMissing: false }));
     const client = await DurableJobsClient.connect({
       ...clientOptions,
       address: live.address,
@@ -198,7 +245,7 @@ async function startEmbedded(config: DjobsConfig, needsWorker: boolean, lock: Se
     await ensureSandboxSupport(config.sandbox, config.python);
   }
   // The embedded server is this data directory's own: its key is made here on first start.
-  const dataConverter = dataConverterFor(config, { createIfMissing: true });
+  const dataConverter = converterFor(config, { createIfMissing: true });
   const clientOptions = clientOptionsFor(config, dataConverter);
   const serverOptions = embeddedServerOptions(config, lock);
   let server: DevServer;
@@ -211,6 +258,8 @@ async function startEmbedded(config: DjobsConfig, needsWorker: boolean, lock: Se
   } catch (err) {
     throw new TemporalUnavailableError('the embedded dev server', err);
   }
+  // The embedded server is this directory's own: it is set up here, as `djobs admin setup` would.
+  await setupNamespace({ address: server.address, namespace: config.namespace });
   const uiUrl = config.uiUrl ?? server.uiUrl;
   const client = await DurableJobsClient.connect({
     ...clientOptions,

@@ -23,7 +23,16 @@ export type {
   RepairRunOptions,
 } from './jobs-client';
 export { loadJobSpecFile, resolveJobSpec, type LoadedSpec } from './spec-file';
-export { ensureSearchAttributes } from './search-attributes';
+export { fromChecks, temporalReadiness, type Readiness } from './readiness';
+export {
+  DEFAULT_RETENTION_DAYS,
+  SETUP_COMMAND,
+  TemporalNotSetUpError,
+  checkTemporalSetup,
+  setupNamespace,
+  setupTemporal,
+  type SetupReport,
+} from './temporal-setup';
 export { isSettledRunView, liveRunViewSource, type LiveRunViewSource } from './run-reads';
 export { DEFAULT_POOL, getWorkerPool, listWorkerPools, type WorkerPool } from './worker-pools';
 export type { SecretScopes } from '../stores/secret-scopes';

@@ -28,7 +28,9 @@ import { RunListing, type ListRunsOptions } from './run-listing';
 import { RunLookup } from './run-lookup';
 import { RunReads } from './run-reads';
 import { RunStarts, type RepairRunOptions, type StartRunOptions } from './run-starts';
-import { ensureSearchAttributes } from './search-attributes';
+import { checkTemporalSetup } from './temporal-setup';
+import { temporalReadiness, type Readiness } from './readiness';
+import { keyRingOf } from '../encryption/data-converter';
 
 export type { DurableJobsClientOptions, TriggerTiming } from './context';
 export type { BundleJobListing, CreateJobOptions, Job, ListJobsPageOptions } from './jobs';
@@ -92,7 +94,10 @@ export class DurableJobsClient {
     );
   }
 
-  /** Connect to Temporal and register the search attributes runs are indexed by. */
+  /**
+   * Connect to Temporal and check that the namespace is set up (it exists and has the search
+   * attributes runs are indexed by): `TemporalNotSetUpError` otherwise, naming `djobs admin setup`.
+   */
   static async connect(options: DurableJobsClientOptions = {}): Promise<DurableJobsClient> {
     const address = options.address ?? '127.0.0.1:7233';
     let connection: Connection;
@@ -110,7 +115,12 @@ export class DurableJobsClient {
       namespace: options.namespace ?? 'default',
       ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     });
-    await ensureSearchAttributes(connection, options.namespace ?? 'default');
+    try {
+      await checkTemporalSetup(connection, options.namespace ?? 'default');
+    } catch (err) {
+      await connection.close();
+      throw err;
+    }
     return new DurableJobsClient(client, options);
   }
 
@@ -121,6 +131,15 @@ export class DurableJobsClient {
 
   async close(): Promise<void> {
     await this.temporal.connection.close();
+  }
+
+  /**
+   * Whether this client can serve (the API's `GET /readyz`): Temporal answers, the namespace is
+   * set up, and, when `expectKeyRing`, its data converter encrypts with a loaded key ring.
+   */
+  readiness(expectKeyRing: boolean): Promise<Readiness> {
+    const ring = keyRingOf(this.temporal.options.loadedDataConverter);
+    return temporalReadiness(this.temporal.connection, this.namespace, ring ?? (expectKeyRing ? undefined : 'off'));
   }
 
   /**

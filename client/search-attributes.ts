@@ -1,7 +1,5 @@
-// Registers durable-jobs' custom search attributes if the namespace lacks them. Idempotent, so
-// every worker and client start may call it; a concurrent registration by another process is fine.
-import type { Connection } from '@temporalio/client';
-import type { NativeConnection } from '@temporalio/worker';
+// durable-jobs' custom search attributes as Temporal's operator API takes them (registered by
+// client/temporal-setup.ts), and one attribute read from a described execution.
 import type { Payload } from '@temporalio/common';
 import type {
   SearchAttributeKey,
@@ -11,7 +9,6 @@ import type {
 import { typedSearchAttributePayloadConverter } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { isValidValueForType } from '@temporalio/common/lib/search-attributes';
 import { temporal } from '@temporalio/proto';
-import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 const INDEXED_TYPE: Record<string, temporal.api.enums.v1.IndexedValueType> = {
   INT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
@@ -28,24 +25,6 @@ export function indexedValueTypes(
   keys: readonly { name: string; type: string }[]
 ): Record<string, temporal.api.enums.v1.IndexedValueType> {
   return Object.fromEntries(keys.map((key) => [key.name, INDEXED_TYPE[key.type]!]));
-}
-
-export async function ensureSearchAttributes(
-  connection: Connection | NativeConnection,
-  namespace: string
-): Promise<void> {
-  const operator = connection.operatorService;
-  const existing = await operator.listSearchAttributes({ namespace });
-  const known = new Set(Object.keys(existing.customAttributes ?? {}));
-  const missing = indexedValueTypes(ALL_SEARCH_ATTRIBUTES.filter((key) => !known.has(key.name)));
-  if (Object.keys(missing).length === 0) return;
-  try {
-    await operator.addSearchAttributes({ namespace, searchAttributes: missing });
-  } catch (err) {
-    // Another process may have registered them first: then they are all there now.
-    const now = await operator.listSearchAttributes({ namespace });
-    if (!Object.keys(missing).every((name) => Object.hasOwn(now.customAttributes ?? {}, name))) throw err;
-  }
 }
 
 /**

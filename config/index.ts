@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { TriggerTiming } from '../core';
+import { DjobsError, ErrorCode } from '../core/errors';
 import { installedMlflowPython } from './project-root';
 import { DEFAULT_TASK_UID_BASE, TASK_UID_COUNT, type SandboxSettings } from './sandbox';
 
@@ -23,6 +24,8 @@ const Env = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   /** Path of the `temporal` CLI (dev server + Web UI). */
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  /** How long a starting worker or API keeps trying to reach Temporal before it exits 3 (commands fail at once). */
+  DJOBS_TEMPORAL_CONNECT_TIMEOUT_SECONDS: z.coerce.number().min(0).max(3600).default(10),
   /** Task queue of run workflows and of tasks on no named cluster. */
   DJOBS_TASK_QUEUE: z.string().min(1).default('djobs'),
   /** Tasks running at once within one run. */
@@ -150,6 +153,8 @@ export interface DjobsConfig {
   temporalAddress?: string;
   namespace: string;
   temporalCliPath?: string;
+  /** DJOBS_TEMPORAL_CONNECT_TIMEOUT_SECONDS */
+  temporalConnectTimeoutSeconds: number;
   taskQueue: string;
   maxParallelTasks: number;
   heartbeatTimeoutSeconds: number;
@@ -190,12 +195,16 @@ export interface EmailConfig {
   smtp?: { host: string; port: number; secure: boolean; user?: string; password?: string };
 }
 
+/** Bad configuration is bad input (the CLI's exit 2), told in one line. */
+export const invalidConfiguration = (problem: string) =>
+  new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, `invalid durable-jobs configuration: ${problem}`);
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
   const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = Env.safeParse(clean);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`invalid durable-jobs configuration: ${problems}`);
+    throw invalidConfiguration(problems);
   }
   const e = parsed.data;
   const tlsProblem =
@@ -204,7 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
       : Boolean(e.DJOBS_API_TLS_CERT) !== Boolean(e.DJOBS_API_TLS_KEY)
         ? 'DJOBS_API_TLS_CERT and DJOBS_API_TLS_KEY go together'
         : undefined;
-  if (tlsProblem) throw new Error(`invalid durable-jobs configuration: ${tlsProblem}`);
+  if (tlsProblem) throw invalidConfiguration(tlsProblem);
   const temporalTls = {
     ...(e.TEMPORAL_TLS_CERT ? { cert: e.TEMPORAL_TLS_CERT } : {}),
     ...(e.TEMPORAL_TLS_KEY ? { key: e.TEMPORAL_TLS_KEY } : {}),
@@ -213,7 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
   };
   const home = path.resolve(e.DJOBS_HOME);
   if (Boolean(e.DJOBS_SMTP_USER) !== Boolean(e.DJOBS_SMTP_PASSWORD))
-    throw new Error('invalid durable-jobs configuration: DJOBS_SMTP_USER and DJOBS_SMTP_PASSWORD go together');
+    throw invalidConfiguration('DJOBS_SMTP_USER and DJOBS_SMTP_PASSWORD go together');
   return {
     email: {
       from: e.DJOBS_SMTP_FROM,
@@ -249,6 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
     ...(e.TEMPORAL_ADDRESS ? { temporalAddress: e.TEMPORAL_ADDRESS } : {}),
     namespace: e.TEMPORAL_NAMESPACE,
     ...(e.TEMPORAL_CLI_PATH ? { temporalCliPath: e.TEMPORAL_CLI_PATH } : {}),
+    temporalConnectTimeoutSeconds: e.DJOBS_TEMPORAL_CONNECT_TIMEOUT_SECONDS,
     taskQueue: e.DJOBS_TASK_QUEUE,
     maxParallelTasks: e.DJOBS_MAX_PARALLEL_TASKS,
     heartbeatTimeoutSeconds: e.DJOBS_HEARTBEAT_TIMEOUT_SECONDS,

@@ -2,7 +2,7 @@
 // for the client's and the worker's connection.
 import fs from 'node:fs';
 import type { TLSConfig } from '@temporalio/client';
-import type { DjobsConfig } from './index';
+import { invalidConfiguration, type DjobsConfig } from './index';
 
 export function temporalTls(config: DjobsConfig): TLSConfig | undefined {
   const t = config.temporalTls;
@@ -11,7 +11,7 @@ export function temporalTls(config: DjobsConfig): TLSConfig | undefined {
     try {
       return fs.readFileSync(file);
     } catch (err) {
-      throw new Error(`Cannot read ${what} ${file}: ${(err as Error).message}`);
+      throw invalidConfiguration(`cannot read ${what} ${file}: ${(err as Error).message}`);
     }
   };
   return {

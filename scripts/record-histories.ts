@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { DurableJobsClient } from '../client';
+import { DurableJobsClient, setupNamespace } from '../client';
 import { temporalClientOf } from '../client/jobs-client';
 import { runWorkflowId } from '../core';
 import { createDjobsWorker } from '../worker';
@@ -20,6 +20,8 @@ async function main(): Promise<void> {
   const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
   const taskQueue = `record-${Date.now()}`;
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-record-'));
+  // A dev server started for recording is bare: set it up as `djobs admin setup` would.
+  await setupNamespace({ address });
   const connection = await NativeConnection.connect({ address });
   const worker = await createDjobsWorker({ connection, namespace: 'default', taskQueue, dataDir: home });
   const client = await DurableJobsClient.connect({ address, taskQueue, runOptions: { heartbeatTimeoutSeconds: 5 } });

@@ -26,6 +26,7 @@ import type {
   TriggerActivities,
 } from '../workflows/definitions';
 import { projectRoot } from '../config/project-root';
+import { attemptLogInterceptors } from './attempt-log';
 import type { EmailConfig } from '../config';
 
 export interface DjobsWorkerOptions {
@@ -78,6 +79,8 @@ export interface DjobsWorkerOptions {
   runPages?: RunPageLinks;
   /** PagerDuty Events v2 endpoint of PAGERDUTY destinations. @default DJOBS_PAGERDUTY_EVENTS_URL */
   pagerdutyEventsUrl?: string;
+  /** Where to write one JSON line per task attempt start and end (worker/attempt-log.ts); default: nowhere. */
+  attemptLog?: (line: string) => void;
 }
 
 /** The prebuilt bundle written by `npm run build`, if present. */
@@ -162,6 +165,7 @@ export async function createDjobsWorker(opts: DjobsWorkerOptions): Promise<Worke
     // Also carries the failure converter path into the bundle when bundling from workflowsPath.
     dataConverter,
     ...(opts.identity ? { identity: opts.identity } : {}),
+    ...(opts.attemptLog ? { interceptors: { activity: [attemptLogInterceptors(opts.attemptLog)] } } : {}),
   };
   if (opts.cluster) return Worker.create(common);
   const bundlePath = opts.workflowBundlePath ?? defaultWorkflowBundlePath();

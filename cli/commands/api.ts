@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runCommand } from '../output';
+import { runService } from '../output';
 import { openSession } from '../session';
 
 /** `djobs api [--port 8080]`: the Databricks Jobs REST API (with a worker when Temporal is embedded). */
@@ -11,10 +11,14 @@ export function configureApiCommand(program: Command): void {
     .option('--host <host>', 'bind address', '127.0.0.1')
     .option('--principals <file>', 'users and service principals with their tokens (default: $DJOBS_API_PRINCIPALS)')
     .action(async (opts: { port: string; host: string; principals?: string }) =>
-      runCommand(async () => {
+      runService(async () => {
         const host = ['0.0.0.0', '::'].includes(opts.host) ? 'localhost' : opts.host;
         const scheme = process.env.DJOBS_API_TLS_CERT ? 'https' : 'http';
-        const session = await openSession({ needsWorker: true, webUiUrl: `${scheme}://${host}:${opts.port}` });
+        const session = await openSession({
+          needsWorker: true,
+          webUiUrl: `${scheme}://${host}:${opts.port}`,
+          waitForTemporal: true,
+        });
         // Loaded here, not at the top: no other command needs the HTTP server (cli/session.ts).
         const { serveApi } = await import('../../api/serve.js');
         const { app } = await serveApi({
@@ -26,6 +30,7 @@ export function configureApiCommand(program: Command): void {
           workspaceRoot: session.config.workspaceRoot,
           codeRoots: session.config.codeRoots,
           codec: { corsOrigins: session.config.codecCorsOrigins },
+          encryption: session.config.encryption.enabled,
           ...(session.config.apiTls ? { tls: session.config.apiTls } : {}),
           log: (line) => process.stdout.write(`${line}\n`),
         });

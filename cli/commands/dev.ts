@@ -2,21 +2,21 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { DurableJobsClient, TemporalUnavailableError } from '../../client';
+import { DurableJobsClient, TemporalUnavailableError, setupNamespace } from '../../client';
 import { loadConfig, type DjobsConfig } from '../../config';
 import { protectDataDir } from '../../config/data-dir';
 import { findDevOrLockServer, startDevServer } from '../../servers/dev-server';
-import { dataConverterFor } from '../../encryption/key-file';
 import { findOrInstallTemporalCli } from '../../servers/temporal-cli';
 import { installedMlflowPython } from '../../config/project-root';
 import { ensureMlflow, startMlflowServer, type MlflowServer } from '../../servers/mlflow-server';
 import { CODEC_PATH } from '../../api/codec-server';
 import { SIGN_IN_CODE_TTL_MS } from '../../api/sign-in';
 import { devAdminTokenFile } from './ui';
-import { runCommand } from '../output';
+import { runService } from '../output';
 import {
   applySandboxFlags,
   clientOptionsFor,
+  converterFor,
   embeddedServerOptions,
   installQuietRuntime,
   SANDBOX_FLAG_HELP,
@@ -61,7 +61,7 @@ export function configureDevCommand(program: Command): void {
     .option('--no-sandbox', SANDBOX_FLAG_HELP.noSandbox)
     .option('--no-network', SANDBOX_FLAG_HELP.noNetwork)
     .action(async (opts: DevOptions) =>
-      runCommand(async () => {
+      runService(async () => {
         // The worker reads the principals too (a run's principal: its groups, what files it may read).
         if (opts.principals) process.env.DJOBS_API_PRINCIPALS = path.resolve(opts.principals);
         const config = loadConfig();
@@ -87,7 +87,7 @@ export function configureDevCommand(program: Command): void {
           );
         }
         // The first start of a data directory creates its encryption key.
-        const dataConverter = dataConverterFor(config, { createIfMissing: true });
+        const dataConverter = converterFor(config, { createIfMissing: true });
         // The Web UI decodes payloads through the API's codec server, at a secret path of this start.
         const apiPort = Number(opts.apiPort);
         const uiCodecKey = randomBytes(24).toString('base64url');
@@ -110,6 +110,8 @@ export function configureDevCommand(program: Command): void {
           cliPath,
           ...embeddedServerOptions(config, lock),
         }).finally(() => fs.rmSync(uiEnvFile, { force: true }));
+        // Zero setup: the embedded server is set up as `djobs admin setup` would set up a cluster.
+        await setupNamespace({ address: server.address, namespace: config.namespace });
         await installQuietRuntime();
         // Loaded here, not at the top: only `dev`, `api` and `worker` need them (cli/session.ts).
         const [{ NativeConnection }, { serveApi }] = await Promise.all([
@@ -130,6 +132,7 @@ export function configureDevCommand(program: Command): void {
                 client,
                 port: apiPort,
                 codec: { corsOrigins: [...config.codecCorsOrigins, ...uiOrigins(server.uiUrl)], uiKey: uiCodecKey },
+                encryption: config.encryption.enabled,
                 ...(config.apiTls ? { tls: config.apiTls } : {}),
                 host: opts.apiHost,
                 ...(opts.principals ? { principalsFile: opts.principals } : {}),

@@ -1,13 +1,40 @@
 import type { Command } from 'commander';
-import type { NativeConnection } from '@temporalio/worker';
-import { ensureSearchAttributes, TemporalUnavailableError } from '../../client';
-import { loadConfig } from '../../config';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import {
+  checkTemporalSetup,
+  fromChecks,
+  temporalReadiness,
+  TemporalUnavailableError,
+  type Readiness,
+} from '../../client';
+import { loadConfig, type DjobsConfig } from '../../config';
 import { protectDataDir } from '../../config/data-dir';
 import { readLiveDevState } from '../../servers/dev-server';
-import { dataConverterFor } from '../../encryption/key-file';
+import { djobsDataConverter } from '../../encryption/data-converter';
 import { connectionOptions } from '../../config/temporal-tls';
-import { runCommand } from '../output';
-import { applySandboxFlags, installQuietRuntime, SANDBOX_FLAG_HELP, workerFor, type SandboxFlags } from '../session';
+import { runService } from '../output';
+import {
+  applySandboxFlags,
+  connectWithinBudget,
+  installQuietRuntime,
+  keyRingFor,
+  SANDBOX_FLAG_HELP,
+  workerFor,
+  type SandboxFlags,
+} from '../session';
+
+interface WorkerCommandOptions extends SandboxFlags {
+  cluster?: string;
+  healthPort?: string;
+  healthHost: string;
+}
+
+/**
+ * How long a stopping worker may take past the SDK's own shutdown grace (worker/index.ts,
+ * `shutdownGraceTime`, after which running attempts are canceled and their processes killed)
+ * before it exits anyway: one SIGTERM always stops it.
+ */
+const STOP_BOUND_MS = 15_000;
 
 /** `djobs worker [--cluster NAME]`: serve runs (default) or one cluster's tasks, until SIGINT/SIGTERM. */
 export function configureWorkerCommand(program: Command): void {
@@ -17,11 +44,15 @@ export function configureWorkerCommand(program: Command): void {
     .option('--cluster <name>', 'serve the task queue of this job cluster (job_cluster_key or existing_cluster_id)')
     .option('--no-sandbox', SANDBOX_FLAG_HELP.noSandbox)
     .option('--no-network', SANDBOX_FLAG_HELP.noNetwork)
-    .action(async (opts: { cluster?: string } & SandboxFlags) =>
-      runCommand(async () => {
+    .option('--health-port <port>', 'serve GET /healthz and /readyz on this port (0: a free one, printed)')
+    .option('--health-host <host>', 'bind address of the health port', '127.0.0.1')
+    .action(async (opts: WorkerCommandOptions) =>
+      runService(async () => {
         const config = loadConfig();
         protectDataDir(config.home);
         applySandboxFlags(config, opts, 'djobs worker');
+        // Everything read from files first: a missing key or TLS file stops the worker before it connects.
+        const keyRing = keyRingFor(config, { createIfMissing: false });
         const { ensureSandboxSupport } = await import('../../worker/index.js');
         await ensureSandboxSupport(config.sandbox, config.python);
         const live = await readLiveDevState(config.home);
@@ -29,42 +60,80 @@ export function configureWorkerCommand(program: Command): void {
         if (!address) {
           throw new TemporalUnavailableError('(none)', new Error('set TEMPORAL_ADDRESS or start `djobs dev` first'));
         }
+        const tlsOptions = connectionOptions(config, address);
         await installQuietRuntime();
-        // Loaded here, not at the top: only worker commands need the worker SDK (cli/session.ts).
         const { NativeConnection: Connection } = await import('@temporalio/worker');
-        let connection: NativeConnection;
+        const connection = await connectWithinBudget(config, address, () => Connection.connect(tlsOptions));
+        let worker: Worker;
         try {
-          connection = await Connection.connect(connectionOptions(config, address));
+          // Set up once by an operator (`djobs admin setup`); a worker only checks.
+          await checkTemporalSetup(connection, config.namespace);
+          // Beside a running `djobs dev`, tasks log to its MLflow server and notifications link to its
+          // run pages, unless MLFLOW_TRACKING_URI, DJOBS_WEB_UI_URL or DJOBS_UI_URL say otherwise.
+          const devPages = !config.temporalAddress && live ? live : undefined;
+          const workerConfig = {
+            ...config,
+            ...(devPages?.webUiUrl && !config.webUiUrl ? { webUiUrl: devPages.webUiUrl } : {}),
+            ...(devPages?.uiUrl && !config.uiUrl ? { uiUrl: devPages.uiUrl } : {}),
+          };
+          worker = await workerFor(
+            connection,
+            workerConfig,
+            djobsDataConverter(keyRing),
+            opts.cluster,
+            live?.mlflowUrl,
+            {
+              attemptLog: (line) => process.stdout.write(`${line}\n`),
+            }
+          );
         } catch (err) {
-          throw new TemporalUnavailableError(address, err);
+          await connection.close(); // a worker that cannot check its namespace or refuses to start (no sandbox) exits
+          throw err;
         }
-        await ensureSearchAttributes(connection, config.namespace);
-        const dataConverter = dataConverterFor(config, { createIfMissing: false });
-        // Beside a running `djobs dev`, tasks log to its MLflow server and notifications link to its
-        // run pages, unless MLFLOW_TRACKING_URI, DJOBS_WEB_UI_URL or DJOBS_UI_URL say otherwise.
-        const devPages = !config.temporalAddress && live ? live : undefined;
-        const workerConfig = {
-          ...config,
-          ...(devPages?.webUiUrl && !config.webUiUrl ? { webUiUrl: devPages.webUiUrl } : {}),
-          ...(devPages?.uiUrl && !config.uiUrl ? { uiUrl: devPages.uiUrl } : {}),
-        };
-        const worker = await workerFor(connection, workerConfig, dataConverter, opts.cluster, live?.mlflowUrl).catch(
-          async (err: unknown) => {
-            await connection.close(); // a worker that refuses to start (no sandbox) exits
-            throw err;
-          }
-        );
+        const health =
+          opts.healthPort !== undefined
+            ? await import('../../api/health.js').then(({ serveHealth }) =>
+                serveHealth({
+                  port: Number(opts.healthPort),
+                  host: opts.healthHost,
+                  readiness: () => workerReadiness(worker, connection, config, keyRing),
+                })
+              )
+            : undefined;
         process.stdout.write(
-          `djobs worker: ${address}, ${opts.cluster ? `cluster ${opts.cluster}` : `task queue ${config.taskQueue}`}\n`
+          `djobs worker: ${address}, ${opts.cluster ? `cluster ${opts.cluster}` : `task queue ${config.taskQueue}`}${health ? `, health at ${health.address}` : ''}\n`
         );
-        const stop = () => worker.shutdown();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        // One signal drains: no new tasks are taken, running attempts get the grace time, then the
+        // process exits, within a bound whatever hangs.
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          setTimeout(() => {
+            process.stderr.write('djobs worker: drain did not finish in time; exiting\n');
+            process.exit(0);
+          }, STOP_BOUND_MS).unref();
+          if (worker.getState() === 'RUNNING') worker.shutdown();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
         try {
           await worker.run();
         } finally {
+          await health?.app.close();
           await connection.close();
         }
       })
     );
+}
+
+/** The worker's readiness: polling (its state is RUNNING) and everything a client's readiness checks. */
+async function workerReadiness(
+  worker: Worker,
+  connection: NativeConnection,
+  config: DjobsConfig,
+  keyRing: ReturnType<typeof keyRingFor>
+): Promise<Readiness> {
+  const state = worker.getState();
+  const temporal = await temporalReadiness(connection, config.namespace, keyRing ?? 'off');
+  return fromChecks({ worker: state === 'RUNNING' ? 'ok (polling)' : `not polling (${state})`, ...temporal.checks });
 }

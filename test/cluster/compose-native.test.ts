@@ -95,7 +95,7 @@ describe('docker-compose.yml, run natively on PostgreSQL', () => {
   });
 
   it('the setup registered the namespace and exactly the search attributes the engine uses', async () => {
-    // Before any djobs process runs: workers would register missing attributes themselves.
+    // Before any djobs process runs: workers and the API only check them (`djobs admin setup` registers).
     const connection = await Connection.connect({ address: cluster.address });
     try {
       const ns = await connection.workflowService.describeNamespace({ namespace: 'default' });

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DurableJobsClient } from '../../client';
+import { DurableJobsClient, setupNamespace } from '../../client';
 import { freePort, startDevServer, type DevServer } from '../../servers/dev-server';
 import { findTemporalCli } from '../../servers/temporal-cli';
 import { job, sh, testDataConverter, testEncryptionKeys, waitFor } from '../integration/harness';
@@ -43,6 +43,8 @@ describe('file arrival across crashes', () => {
       logFile: path.join(work, 'server.log'),
     });
     expect(s.address).toBe(`127.0.0.1:${port}`);
+    // Idempotent: the restarted server keeps its database, and with it the setup.
+    await setupNamespace({ address: s.address });
     return s;
   };
   const startWorker = (address: string) => {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
+import { setupNamespace } from '../../client/temporal-setup';
 import { generateKeyLine } from '../../encryption/key-ring';
 import { startDevServer, type DevServer } from '../../servers/dev-server';
 import { findTemporalCli } from '../../servers/temporal-cli';
@@ -50,6 +51,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     });
     address = server.address;
   }
+  // As an operator would with `djobs admin setup`: workers and clients only check.
+  await setupNamespace({ address, namespace: 'default' });
   project.provide('temporalAddress', address);
   project.provide('encryptionKeys', generateKeyLine('test-run'));
 

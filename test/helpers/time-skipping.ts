@@ -124,7 +124,7 @@ export function useTimeSkippingEngine(
     server = await startTestServer();
     const { connection } = server;
     // The test server accepts new search attributes but cannot list them (UNIMPLEMENTED), so our
-    // idempotent `ensureSearchAttributes` cannot run here: register them once, on a fresh server.
+    // idempotent `setupTemporal` (client/temporal-setup.ts) cannot run here: register them once, on a fresh server.
     await connection.operatorService.addSearchAttributes({
       namespace: 'default',
       searchAttributes: indexedValueTypes(ALL_SEARCH_ATTRIBUTES),

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DurableJobsClient } from '../../client';
+import { DurableJobsClient, setupNamespace } from '../../client';
 import { freePort, startDevServer, type DevServer } from '../../servers/dev-server';
 import { findTemporalCli } from '../../servers/temporal-cli';
 import { job, sh, testDataConverter } from './harness';
@@ -47,6 +47,7 @@ describe('the persistent dev server', () => {
 
   it('keeps a write-ahead log and loses nothing committed when killed', async () => {
     server = await start();
+    await setupNamespace({ address: server.address });
     expect(walMode(db)).toBe(true);
     const first = await DurableJobsClient.connect({ address: server.address, dataConverter: testDataConverter() });
     const { job_id } = await first.createJob(job('survives kill -9', [sh('t', 'true')]));
