@@ -295,7 +295,10 @@ describe('a bare Temporal namespace', () => {
       return !res.stderr.includes('does not exist') && res;
     }, 'the namespace known');
     expect(r.stderr).toMatch(
-      notSetUp(namespace, `search attributes DjobsJobId, DjobsRunId, .* are not registered in namespace "NS"`)
+      notSetUp(
+        namespace,
+        `search attributes ${ALL_SEARCH_ATTRIBUTES.map((key) => key.name).join(', ')} are not registered in namespace "NS"`
+      )
     );
     expect(r.code).toBe(3);
   }, 60_000);
