@@ -25,7 +25,7 @@ import { runWorkflowId, type Run } from '../../core';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { createDjobsWorker } from '../../worker';
 import type { EmailConfig } from '../../config';
-import { installTestRuntime, safeName, testDataConverter } from '../integration/harness';
+import { harnessSandbox, installTestRuntime, safeName, testDataConverter } from '../integration/harness';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -117,6 +117,7 @@ export function useTimeSkippingEngine(
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   let workDir: string | undefined;
+  let dataDir: string | undefined;
   beforeAll(async () => {
     installTestRuntime();
     const opts = options();
@@ -131,8 +132,8 @@ export function useTimeSkippingEngine(
     });
     const taskQueue = `ts-${safeName(title)}`;
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-ts-test-'));
-    const dataDir = path.join(workDir, 'home');
-    fs.mkdirSync(dataDir);
+    // Apart from the test's files, which its tasks may read and write: a task never sees DJOBS_HOME.
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-ts-test-home-'));
     nativeConnection = await NativeConnection.connect({ address: server.address });
     worker = await createDjobsWorker({
       connection: nativeConnection,
@@ -141,6 +142,8 @@ export function useTimeSkippingEngine(
       dataDir,
       dataConverter,
       workflowBundlePath: inject('workflowBundlePath'),
+      // Sandboxed as every test's worker: the test's files (a task's counter) read-write for tasks.
+      sandbox: harnessSandbox(workDir),
       ...(opts.email ? { email: opts.email } : {}),
     });
     running = worker.run();
@@ -172,7 +175,7 @@ export function useTimeSkippingEngine(
       server.process.kill('SIGTERM');
       await exited;
     }
-    if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
+    for (const dir of [workDir, dataDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
   return new Proxy({} as TimeSkippingEngine, {
     get(_, key) {
