@@ -384,7 +384,13 @@ class Init:
             # The attempt's mount namespace, held here: when the init exits, the namespace (and its
             # mounts) is not torn down in the init's exit, which would wait for an RCU grace period
             # before the supervisor learns of it, but when this supervisor exits, after its report.
-            KEPT.append(os.open("/proc/%d/ns/mnt" % self.pid, os.O_RDONLY | os.O_CLOEXEC))
+            # An init that has already exited (a short attempt, or a probe, on a loaded machine the
+            # init may run to its end before the supervisor gets here) has no namespace left to
+            # hold: its /proc/PID/ns links are gone (ENOENT) while it waits to be reaped.
+            try:
+                KEPT.append(os.open("/proc/%d/ns/mnt" % self.pid, os.O_RDONLY | os.O_CLOEXEC))
+            except FileNotFoundError:
+                pass
             return
         os.close(self.status_r)
         os.close(alive_w)
