@@ -25,8 +25,10 @@ export function pythonInstall(python: string): Promise<PythonInstall> {
   let found = resolved.get(python);
   if (found === undefined) {
     found = new Promise((resolve) => {
-      // -I -S: no site, no user paths, nothing from the environment but what picks the interpreter.
-      execFile(python, ['-I', '-S', '-c', QUERY], { timeout: 30_000 }, (err, out) => {
+      // -I: no user paths, nothing from the environment but what picks the interpreter. Not -S:
+      // it is `site` that makes a venv's own directory sys.prefix (without it, sys.prefix is the
+      // base installation's, and a sandboxed task would see none of the venv's site-packages).
+      execFile(python, ['-I', '-c', QUERY], { timeout: 30_000 }, (err, out) => {
         try {
           const info = (err ? {} : JSON.parse(String(out))) as Partial<PythonInstall>;
           resolve({ executable: info.executable || python, prefixes: (info.prefixes ?? []).filter(Boolean) });

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pythonStartupEnv } from '../../../activities/python-fork-server';
-import { realPython } from '../../../activities/python-interpreter';
+import { pythonInstall, realPython } from '../../../activities/python-interpreter';
 
 describe('realPython', () => {
   it("resolves a version manager's shim to the interpreter it runs, asking the shim once", async () => {
@@ -21,6 +21,19 @@ describe('realPython', () => {
     expect(await realPython(shim)).toBe(real);
     expect(await realPython(shim)).toBe(real);
     expect(fs.readFileSync(calls, 'utf8')).toBe('call\n');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("counts a venv's own directory among its installation's prefixes (a sandboxed task sees its site-packages)", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-venv-'));
+    const venv = path.join(dir, 'venv');
+    execFileSync('python3', ['-m', 'venv', '--without-pip', venv]);
+    const base = execFileSync('python3', ['-I', '-c', 'import sys; print(sys.base_prefix)'], {
+      encoding: 'utf8',
+    }).trim();
+    const install = await pythonInstall(path.join(venv, 'bin', 'python'));
+    expect(install.executable).toBe(path.join(venv, 'bin', 'python'));
+    expect(install.prefixes).toEqual(expect.arrayContaining([venv, base]));
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
