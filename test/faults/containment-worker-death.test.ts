@@ -30,8 +30,11 @@ describe.each<ContainmentMechanism>(['cgroup', 'subreaper'])('containment when t
   it('kill -9 of the worker kills the task tree within a second; the retried attempt never overlaps it', async () => {
     const events = path.join(engine.workDir, 'events');
     // Every process of the attempt logs its start and end (epoch ms) with which process it is (its
-    // PID namespace and pid, SHELL_SELF); one escapes the session.
-    const log = (what: string) => `echo "${what} ${SHELL_SELF} $(date +%s%3N)" >> ${events}`;
+    // PID namespace and pid, SHELL_SELF, and when it started, in clock ticks since boot: the kernel
+    // reuses a dead namespace's number, and the retried attempt's processes, in a fresh namespace,
+    // get the same pids); one escapes the session.
+    const log = (what: string) =>
+      `echo "${what} ${SHELL_SELF} $(cut -d\\  -f22 /proc/$$/stat) $(date +%s%3N)" >> ${events}`;
     const task = `${log('start')}
 setsid sh -c '${log('start')}; sleep 4; ${log('end')}' &
 sleep 4
@@ -40,8 +43,8 @@ ${log('end')}`;
     const { run_id } = await engine.client.submitRun(job('worker dies', [sh('t', task)]));
     const read = () =>
       (fs.existsSync(events) ? fs.readFileSync(events, 'utf8').trim().split('\n') : []).map((l) => {
-        const [what, ns, pid, at] = l.split(' ');
-        return { what: what!, process: { ns: ns!, pid: Number(pid) }, id: `${ns} ${pid}`, at: Number(at) };
+        const [what, ns, pid, started, at] = l.split(' ');
+        return { what: what!, process: { ns: ns!, pid: Number(pid) }, id: `${ns} ${pid} ${started}`, at: Number(at) };
       });
     const first = startWorkerProcess(engine, { DJOBS_CONTAINMENT: mechanism });
     workers.push(first);
