@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { DurableJobsClient, type JobSettings } from '../../client';
+import { loadConfig } from '../../config';
+import { dataConverterFor } from '../../encryption/key-file';
 import { waitFor } from '../integration/harness';
 
 const cli = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'index.js');
@@ -38,6 +40,12 @@ export function processesWhere(
 export const childrenOf = (pid: number, needle: string) =>
   processesWhere((p) => p.ppid === pid && p.cmdline().includes(needle));
 
+/** `pid`'s children, their children, and so on. */
+export function descendantsOf(pid: number): number[] {
+  const children = processesWhere((p) => p.ppid === pid);
+  return [...children, ...children.flatMap(descendantsOf)];
+}
+
 /** Live (not zombie) processes of process group `pgid`. */
 export const groupMembers = (pgid: number) => processesWhere((p) => p.pgrp === pgid && p.state !== 'Z');
 
@@ -66,7 +74,17 @@ export function startDev(prefix: string, opts: { mlflow?: boolean } = {}) {
   dev.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number>((r) => dev.once('exit', () => r(Date.now())));
   const stop = () => {
-    if (dev.exitCode === null && dev.signalCode === null) dev.kill('SIGKILL');
+    if (dev.exitCode === null && dev.signalCode === null) {
+      // Dev killed with SIGKILL stops nothing it started: its processes go first (SIGKILL also ends a stopped one).
+      for (const pid of descendantsOf(dev.pid!)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+      }
+      dev.kill('SIGKILL');
+    }
     fs.rmSync(home, { recursive: true, force: true });
   };
   const address = waitFor(() => /Temporal at (127\.0\.0\.1:\d+)/.exec(out)?.[1], 'djobs dev to start', 60_000);
@@ -85,9 +103,15 @@ export function startDev(prefix: string, opts: { mlflow?: boolean } = {}) {
   return { home, dev, stop, address, stopsOn, output: () => out };
 }
 
-/** Submit a one-time run to the dev server at `address` (its default queue). */
-export async function submitTo(address: string, settings: JobSettings): Promise<void> {
-  const client = await DurableJobsClient.connect({ address, taskQueue: 'djobs' });
+/**
+ * Submit a one-time run to the dev server at `address` (its default queue) as a client in dev's
+ * environment does (examples/client/run-job.ts): with the key ring dev made in `home`, since its
+ * worker acts on nothing that is not encrypted.
+ */
+export async function submitTo(address: string, settings: JobSettings, home: string): Promise<void> {
+  const config = loadConfig({ ...process.env, DJOBS_HOME: home });
+  const dataConverter = dataConverterFor(config, { createIfMissing: false });
+  const client = await DurableJobsClient.connect({ address, taskQueue: 'djobs', dataConverter });
   try {
     await client.submitRun(settings);
   } finally {

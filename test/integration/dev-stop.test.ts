@@ -31,7 +31,8 @@ describe('djobs dev stops on SIGTERM', () => {
     const pidFile = path.join(home, 'task.pid');
     await submitTo(
       address,
-      job('in flight', [sh('t', `echo $$ > ${pidFile}.tmp && mv ${pidFile}.tmp ${pidFile}; sleep 300`)])
+      job('in flight', [sh('t', `echo $$ > ${pidFile}.tmp && mv ${pidFile}.tmp ${pidFile}; sleep 300`)]),
+      home
     );
     await waitFor(() => fs.existsSync(pidFile), 'the task to start', 60_000);
     const task = Number(fs.readFileSync(pidFile, 'utf8'));
@@ -54,7 +55,8 @@ describe('djobs dev stops on Ctrl-C', () => {
       fs.writeFileSync(script, `open(${JSON.stringify(ran)}, "w").close()\n`);
       await submitTo(
         address,
-        job('python then ctrl-c', [{ task_key: 'py', spark_python_task: { python_file: script } }])
+        job('python then ctrl-c', [{ task_key: 'py', spark_python_task: { python_file: script } }]),
+        home
       );
       await waitFor(() => fs.existsSync(ran), 'the Python task to run', 60_000);
       // The fork server has forked the next attempt's supervisor ahead of it.
