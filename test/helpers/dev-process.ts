@@ -104,14 +104,14 @@ export function startDev(prefix: string, opts: { mlflow?: boolean } = {}) {
 }
 
 /**
- * Submit a one-time run to the dev server at `address` (its default queue) as a client in dev's
+ * Submit a one-time run to the dev server at `address` (its task queue) as a client in dev's
  * environment does (examples/client/run-job.ts): with the key ring dev made in `home`, since its
  * worker acts on nothing that is not encrypted.
  */
 export async function submitTo(address: string, settings: JobSettings, home: string): Promise<void> {
   const config = loadConfig({ ...process.env, DJOBS_HOME: home });
   const dataConverter = dataConverterFor(config, { createIfMissing: false });
-  const client = await DurableJobsClient.connect({ address, taskQueue: 'djobs', dataConverter });
+  const client = await DurableJobsClient.connect({ address, taskQueue: config.taskQueue, dataConverter });
   try {
     await client.submitRun(settings);
   } finally {
