@@ -1,6 +1,7 @@
 // A real MLflow tracking server for tests, started the way users get one: `djobs dev --mlflow`
 // (MLflow from PyPI in the project's venv, installed once; a fresh SQLite store in DJOBS_HOME).
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fetchMlflow } from '../../mlflow/rest-api';
 import { installedMlflowPython } from '../../config/project-root';
@@ -12,17 +13,23 @@ export interface DevWithMlflow {
   python: string;
   /** Environment for more `djobs` commands against this dev session. */
   env: NodeJS.ProcessEnv;
+  /** A directory for the test's files, which dev's (sandboxed) tasks may read and write. */
+  files: string;
   output(): string;
   stop(): Promise<void>;
 }
 
 export async function startDevWithMlflow(home: string): Promise<DevWithMlflow> {
   const cli = path.join(__dirname, '..', '..', 'dist', 'cli', 'index.js');
+  // Tasks never see DJOBS_HOME: the test's files are a directory of their own beside it.
+  const files = path.join(home, '..', `${path.basename(home)}-files`);
+  fs.mkdirSync(files, { recursive: true });
   const env = {
     ...process.env,
     TEMPORAL_ADDRESS: '',
     MLFLOW_TRACKING_URI: '',
     DJOBS_HOME: home,
+    DJOBS_SANDBOX_READ_WRITE: files,
     DJOBS_PORT: '0',
     DJOBS_UI_PORT: '0',
     DJOBS_MLFLOW_PORT: '0',
@@ -38,12 +45,13 @@ export async function startDevWithMlflow(home: string): Promise<DevWithMlflow> {
   const stop = async () => {
     if (dev.exitCode === null && dev.signalCode === null) dev.kill('SIGINT');
     await exited;
+    fs.rmSync(files, { recursive: true, force: true });
   };
   // An install on a fresh machine takes minutes; the first start migrates the database.
   const deadline = Date.now() + 900_000;
   for (;;) {
     const url = /MLflow UI: (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
-    if (url) return { url, python: installedMlflowPython()!, env, output: () => output, stop };
+    if (url) return { url, python: installedMlflowPython()!, env, files, output: () => output, stop };
     if (dev.exitCode !== null || Date.now() > deadline) {
       await stop();
       throw new Error(`djobs dev --mlflow did not print an MLflow UI address: ${output}`);

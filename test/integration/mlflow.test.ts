@@ -21,6 +21,13 @@ const example = path.join(root, 'examples', 'ml-churn', 'job.json');
 /** What the ml-churn example's tasks import. */
 const ML_PRELOAD = ['mlflow', 'mlflow.sklearn', 'pandas', 'sklearn.linear_model', 'sklearn.model_selection'];
 
+const S3_ENV = (endpoint: string) => ({
+  MLFLOW_S3_ENDPOINT_URL: endpoint,
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  AWS_DEFAULT_REGION: 'us-east-1',
+});
+
 interface ModelVersion {
   name: string;
   version: string;
@@ -48,13 +55,9 @@ describe('ML jobs with MLflow', () => {
   beforeAll(async () => {
     // The MLflow server of a `djobs dev` session; this file's runs use a worker of their own on it.
     [mlflow, s3] = await Promise.all([startDevWithMlflow(devHome), startS3Server()]);
-    // Tasks reach the S3-compatible store as MLflow and boto3 users configure it.
-    Object.assign(process.env, {
-      MLFLOW_S3_ENDPOINT_URL: s3.endpoint,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_DEFAULT_REGION: 'us-east-1',
-    });
+    // Tasks reach the S3-compatible store as MLflow and boto3 users configure it: in the worker's
+    // environment, passed to its sandboxed tasks by name (DJOBS_SANDBOX_ENV, docs/ml.md).
+    Object.assign(process.env, S3_ENV(s3.endpoint));
     // The worker's fork server imports MLflow and scikit-learn once (DJOBS_PYTHON_PRELOAD, as
     // docs/ml.md suggests), instead of each of this file's dozen Python attempts importing them
     // again (seconds each); the fresh-import path is the `djobs dev` worker's, in the last test.
@@ -62,6 +65,7 @@ describe('ML jobs with MLflow', () => {
       python: mlflow.python,
       mlflowTrackingUri: mlflow.url,
       pythonForkServer: { preload: ML_PRELOAD },
+      sandbox: { passEnv: Object.keys(S3_ENV(s3.endpoint)) },
     });
     ({ settings } = await loadJobSpecFile(example));
     ({ job_id: jobId } = await engine.client.createJob(settings));
@@ -225,6 +229,8 @@ describe('ML jobs with MLflow', () => {
     await mlflowApi(mlflow.url, 'registered-models/create', { name: model });
     await newVersion(); // there before the job: not an update
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-model-trigger-'));
+    // What the task writes: its own directory, as tasks never see DJOBS_HOME.
+    const files = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-model-trigger-files-'));
     const taskQueue = `model-trigger-${process.pid}`;
     const dead = (p: ChildProcess) => p.exitCode !== null || p.signalCode !== null;
     const startWorker = () => {
@@ -234,6 +240,7 @@ describe('ML jobs with MLflow', () => {
           TEMPORAL_ADDRESS: engine.address,
           DJOBS_TASK_QUEUE: taskQueue,
           DJOBS_HOME: home,
+          DJOBS_SANDBOX_READ_WRITE: files,
           MLFLOW_TRACKING_URI: mlflow.url,
         },
         stdio: ['ignore', 'ignore', 'pipe'],
@@ -249,7 +256,7 @@ describe('ML jobs with MLflow', () => {
       dataConverter: testDataConverter(),
     });
     try {
-      const out = path.join(home, 'updates.txt');
+      const out = path.join(files, 'updates.txt');
       const lines = () => (fs.existsSync(out) ? fs.readFileSync(out, 'utf8').trim().split('\n') : []);
       const { job_id } = await client.createJob(
         job('on new model version', [sh('t', `echo '{{job.trigger.model.updates}}' >> ${out}`)], {
@@ -306,7 +313,7 @@ describe('ML jobs with MLflow', () => {
     } finally {
       if (!dead(worker)) worker.kill('SIGKILL');
       await client.close();
-      fs.rmSync(home, { recursive: true, force: true });
+      for (const dir of [home, files]) fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 400_000);
 
@@ -315,9 +322,9 @@ describe('ML jobs with MLflow', () => {
     expect((await fetch(`${mlflow.url}/health`)).ok).toBe(true);
     expect(fs.existsSync(path.join(devHome, 'mlflow', 'mlflow.db'))).toBe(true);
     const cli = path.join(root, 'dist', 'cli', 'index.js');
-    const script = path.join(devHome, 'log_metric.py');
+    const script = path.join(mlflow.files, 'log_metric.py');
     fs.writeFileSync(script, 'import mlflow\nwith mlflow.start_run():\n    mlflow.log_metric("rmse", 0.25)\n');
-    const spec = path.join(devHome, 'job.json');
+    const spec = path.join(mlflow.files, 'job.json');
     fs.writeFileSync(
       spec,
       JSON.stringify({ name: 'dev metric', tasks: [{ task_key: 'fit', spark_python_task: { python_file: script } }] })
