@@ -158,8 +158,9 @@ describe('docker-compose.yml, run natively on PostgreSQL', () => {
   });
 
   it('kill -9 of the Temporal server mid-run: restarted on the same PostgreSQL, the run finishes', async () => {
-    const started = path.join(dir, 'started');
-    const release = path.join(dir, 'release');
+    // In /jobs, the one volume the compose lets sandboxed tasks write (DJOBS_SANDBOX_READ_WRITE).
+    const started = path.join(dir, 'jobs', 'started');
+    const release = path.join(dir, 'jobs', 'release');
     const submit = await fetch(`${apiBase}/api/2.1/jobs/runs/submit`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },

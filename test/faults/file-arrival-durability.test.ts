@@ -19,6 +19,9 @@ const dead = (p: ChildProcess) => p.exitCode !== null || p.signalCode !== null;
 describe('file arrival across crashes', () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-fa-'));
   const taskQueue = `fa-durable-${process.pid}`;
+  // What the task writes: a directory of its own (sandboxed tasks may write only where they are given).
+  const files = path.join(work, 'files');
+  fs.mkdirSync(files);
   let server: DevServer | undefined;
   let worker: ChildProcess | undefined;
   let client: DurableJobsClient | undefined;
@@ -54,6 +57,7 @@ describe('file arrival across crashes', () => {
         TEMPORAL_ADDRESS: address,
         DJOBS_TASK_QUEUE: taskQueue,
         DJOBS_HOME: path.join(work, 'home'),
+        DJOBS_SANDBOX_READ_WRITE: files,
         DJOBS_ENCRYPTION_KEYS: testEncryptionKeys(),
       },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -75,7 +79,7 @@ describe('file arrival across crashes', () => {
     worker = startWorker(server.address);
     client = await connect(server.address);
     const dir = path.join(work, 'landing');
-    const out = path.join(work, 'seen.txt');
+    const out = path.join(files, 'seen.txt');
     fs.mkdirSync(dir);
     const { job_id } = await client.createJob(
       job('durable arrivals', [sh('t', `echo '{{job.trigger.file_arrival.files}}' >> ${out}`)], {
