@@ -10,6 +10,7 @@ import { Client, type WorkflowHandle } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../api/server';
+import { ensurePythonSdk, pythonSdkDir, runCompatScript, runProgram } from '../helpers/compat';
 import { principalKey, TaskUids } from '../../activities/sandbox/uids';
 import { runIdFromString, runWorkflowId, type JobSettings, type RunAsIdentity } from '../../core';
 import {
@@ -41,6 +42,7 @@ const PRINCIPALS: TestPrincipal[] = [
 const BOB = 'bob@example.com';
 type Failure = { type?: string; message?: string };
 const SECRET = 'bob-only-s3cr3t-0f-b0b';
+const EXAMPLES = path.resolve(__dirname, '..', '..', 'examples');
 
 describe('hostile users', () => {
   const engine = useEngine('hostile users');
@@ -195,6 +197,43 @@ describe('hostile users', () => {
         'Secret reference {{secrets/bob-scope/pw}}: mallory@example.com does not have READ permission on secret scope bob-scope.'
       );
     });
+
+    it('alice may make a job run as etl-bot once an admin grants her roles/servicePrincipal.user (the Python SDK’s account access-control proxy), and not once it is revoked', async () => {
+      ensurePythonSdk();
+      const { code, output } = await runCompatScript('python3', 'service_principal_roles_compat.py', {
+        DJOBS_HOST: api.base,
+        ADMIN_TOKEN: tokenOf('admin'),
+        ALICE_TOKEN: tokenOf('alice'),
+        BOB_TOKEN: tokenOf('bob'),
+        PYTHONPATH: pythonSdkDir,
+      });
+      expect(output).toContain('OK');
+      expect(code).toBe(0);
+      // The run alice made while she held the role acted as etl-bot, under its uid.
+      const run = await engine.client.getRun(Number(/JOB_RUN=(\d+)/.exec(output)![1]));
+      expect(run.run_as_user_name).toBe('etl-bot');
+      await expectSandboxedAs(run.run_id, 'uid', { kind: 'service_principal', name: 'etl-bot' });
+      // examples/service-principal-roles does the same grant and revocation.
+      const example = (...args: string[]) =>
+        runProgram('python3', [path.join(EXAMPLES, 'service-principal-roles', 'service_principal_user.py'), ...args], {
+          DATABRICKS_HOST: api.base,
+          DATABRICKS_TOKEN: tokenOf('admin'),
+          PYTHONPATH: pythonSdkDir,
+        });
+      const asBot = { ...job('as bot', [sh('t', 'true')]), run_as: { service_principal_name: 'etl-bot' } };
+      const granted = await example('etl-bot', 'alice@example.com');
+      expect(granted.output.trim()).toBe('roles/servicePrincipal.user users/alice@example.com');
+      expect(await alice('POST', '/api/2.1/jobs/create', asBot)).toMatchObject({ status: 200 });
+      const revoked = await example('etl-bot', 'alice@example.com', '--revoke');
+      expect(revoked).toMatchObject({ code: 0, output: '' });
+      expect(await alice('POST', '/api/2.1/jobs/create', asBot)).toMatchObject({
+        status: 403,
+        body: {
+          message:
+            'alice@example.com cannot set run_as to the service principal etl-bot: that needs the servicePrincipal/user role on it.',
+        },
+      });
+    }, 300_000);
 
     it('a service principal sees the run it submitted', async () => {
       const submitted = await bot('POST', '/api/2.1/jobs/runs/submit', {
