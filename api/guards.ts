@@ -3,7 +3,9 @@
 // cannot be probed; an admin gets the handler's 404.
 import { ErrorCode, NotFoundError, type DurableJobsClient } from '../client';
 import {
+  SERVICE_PRINCIPAL_ROLES,
   accessControlListProblems,
+  holdsRole,
   allows,
   changedCodeFields,
   editRefusal,
@@ -17,6 +19,7 @@ import {
   runAsRefusal,
   unknownIdentityProblem,
   type AccessControlEntry,
+  type GrantRule,
   type JobAccess,
   type JobSettings,
   type PermissionLevel,
@@ -26,6 +29,7 @@ import {
   type WarehouseAccess,
 } from '../core';
 import { ApiError, badRequest } from './errors';
+import type { ApiDeps } from './routes';
 
 /** What a route needs: any signed-in principal, or a level on the job or run its parameters name. */
 export type Guard = { on: 'anyone' } | { on: 'job'; level: PermissionLevel } | { on: 'run'; level: PermissionLevel };
@@ -45,18 +49,42 @@ export function aclFrom(v: unknown, path = 'access_control_list', levels?: reado
 }
 
 /**
- * The identity a saved job or a submitted run acts as, decided once (core/access/run-as.ts):
- * `run_as` if the settings name one (it must exist, and `who` must be allowed to name it), else
- * the job's current identity when it is an existing job (a change of what it runs by someone who
- * may not act as it is refused), else `who` itself.
+ * The principals file's directory, where the servicePrincipal/user role is also held through the
+ * stored rule sets (api/access-control.ts) of the service principals in `identities`.
  */
-export function decideRunAs(
+export async function directoryWithRuleSets(
+  { tokens, client }: Pick<ApiDeps, 'tokens' | 'client'>,
+  who: Principal,
+  identities: readonly (RunAsIdentity | undefined)[]
+): Promise<PrincipalDirectory> {
+  const rules = new Map<string, readonly GrantRule[]>();
+  if (!who.admin)
+    for (const id of identities)
+      if (id?.kind === 'service_principal' && !rules.has(id.name))
+        rules.set(id.name, (await client.servicePrincipalRuleSets.read(id.name)).grant_rules);
+  return {
+    find: (kind, name) => tokens.find(kind, name),
+    groupExists: (name) => tokens.groupExists(name),
+    holdsServicePrincipalUser: (p, name) =>
+      tokens.holdsServicePrincipalUser(p, name) || holdsRole(rules.get(name) ?? [], p, SERVICE_PRINCIPAL_ROLES.USER),
+  };
+}
+
+/**
+ * The identity a saved job or a submitted run acts as, decided once (core/access/run-as.ts):
+ * `run_as` if the settings name one (it must exist, and `who` must be allowed to name it: a
+ * service principal's user role is read from the principals file and its rule set), else the
+ * job's current identity when it is an existing job (a change of what it runs by someone who may
+ * not act as it is refused), else `who` itself.
+ */
+export async function decideRunAs(
+  deps: Pick<ApiDeps, 'tokens' | 'client'>,
   who: Principal,
   settings: JobSettings,
-  directory: PrincipalDirectory,
   current?: { jobId: number; runAs: RunAsIdentity; settings: JobSettings }
-): RunAsIdentity {
+): Promise<RunAsIdentity> {
   const named = runAsOfSetting(settings.run_as);
+  const directory = await directoryWithRuleSets(deps, who, [named, current?.runAs]);
   if (named) {
     const unknown = unknownIdentityProblem(named, directory);
     if (unknown) throw badRequest(unknown);

@@ -52,7 +52,7 @@ export const settingsFrom = async (deps: ApiDeps, raw: unknown, who: Principal):
  */
 async function saveJob(deps: ApiDeps, who: Principal, jobId: number, settings: JobSettings): Promise<void> {
   const current = await deps.client.describeJob(jobId);
-  const runAs = decideRunAs(who, settings, deps.tokens, {
+  const runAs = await decideRunAs(deps, who, settings, {
     jobId,
     runAs: current.runAs,
     settings: current.job.settings,
@@ -72,7 +72,7 @@ const create = (deps: ApiDeps): Route => ({
     // Jobs created through 2.2 queue by default, as on Databricks.
     if (version === '2.2' && settings.queue === undefined) settings.queue = { enabled: true };
     const valid = await settingsFrom(deps, settings, who);
-    const runAs = decideRunAs(who, valid, deps.tokens);
+    const runAs = await decideRunAs(deps, who, valid);
     await checkCalledJobs(deps, runAs, valid);
     return deps.client.createJob(valid, { creator: { name: who.name, kind: who.kind }, accessControlList: acl, runAs });
   },

@@ -24,7 +24,7 @@ const submit = (deps: ApiDeps): Route => ({
     const runName = optionalString(run_name, 'run_name');
     const idempotencyToken = optionalString(idempotency_token, 'idempotency_token');
     const settings = await settingsFrom(deps, { ...rest, ...(runName !== undefined ? { name: runName } : {}) }, who);
-    const runAs = decideRunAs(who, settings, deps.tokens);
+    const runAs = await decideRunAs(deps, who, settings);
     await checkCalledJobs(deps, runAs, settings);
     return deps.client.submitRun(settings, {
       user: who.name,

@@ -8,6 +8,7 @@ import type { DurableJobsClient } from '../client';
 import { loadConfig } from '../config';
 import { WorkspaceTree } from '../workspace/tree';
 import { addAuthentication, type FailedAuthLimit, type TokenMap } from './auth';
+import { registerAccessControlApi } from './access-control';
 import { registerClustersApi } from './clusters';
 import { registerDbfsApi } from './dbfs';
 import { isCodecRequest, registerCodecServer, type CodecServerOptions } from './codec-server';
@@ -91,6 +92,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   registerSecretsApi(app, deps);
   registerNotificationDestinationsApi(app, deps);
   registerIdentityApi(app);
+  registerAccessControlApi(app, deps);
   registerWebUi(app, {
     temporalUi: client.temporalNamespaceUrl(),
     signIn: { ...opts.signIn, tokens: opts.tokens },

@@ -33,6 +33,8 @@ export interface TaskStartRow {
   p50_ms: number;
   p90_ms: number;
   back_to_back_p50_ms: number;
+  /** Sandboxed over unsandboxed, measured in the same run: p50_ms, then back_to_back_p50_ms. */
+  vs_unsandboxed: string;
   target_ms: number | string;
   met: string;
 }
@@ -112,6 +114,7 @@ export async function taskStarts(samples = 20): Promise<TaskStartRow[]> {
             p50_ms: p50,
             p90_ms: +quantile(warm, 0.9).toFixed(1),
             back_to_back_p50_ms: +quantile(backToBack, 0.5).toFixed(1),
+            vs_unsandboxed: '',
             target_ms: sandboxed ? SANDBOXED_TASK_START_TARGET_MS : '-',
             met: sandboxed ? (p50 <= SANDBOXED_TASK_START_TARGET_MS ? 'yes' : 'NO') : '',
           });
@@ -122,6 +125,11 @@ export async function taskStarts(samples = 20): Promise<TaskStartRow[]> {
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const ratio = (a: number, b: number) => `×${(a / b).toFixed(2)}`;
+  for (const on of rows.filter((r) => r.sandbox === 'on')) {
+    const off = rows.find((r) => r.sandbox === 'off' && r.type === on.type)!;
+    on.vs_unsandboxed = `${ratio(on.p50_ms, off.p50_ms)}, ${ratio(on.back_to_back_p50_ms, off.back_to_back_p50_ms)}`;
   }
   return rows;
 }

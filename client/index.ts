@@ -38,6 +38,7 @@ export { DEFAULT_POOL, getWorkerPool, listWorkerPools, type WorkerPool } from '.
 export type { SecretScopes } from '../stores/secret-scopes';
 export type { NotificationDestinationStore } from '../stores/notification-destinations';
 export type { Warehouses, WarehouseRecord } from '../stores/warehouses';
+export type { ServicePrincipalRuleSets, RuleSetRecord } from '../stores/service-principal-rule-sets';
 export type { WorkspaceAcls } from '../stores/workspace-acls';
 export { djobsDataConverter } from '../encryption/data-converter';
 export { parseKeyRing, type KeyRing } from '../encryption/key-ring';

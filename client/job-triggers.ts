@@ -9,6 +9,7 @@ import {
   MODEL_TRIGGER_WORKFLOW_TYPE,
   configureTriggerSignal,
   continuousWorkflowId,
+  controlSignalArg,
   fileArrivalWorkflowId,
   modelTriggerWorkflowId,
   stopTriggerSignal,
@@ -111,7 +112,9 @@ async function configureTriggerWorkflow(
 
 async function stopTriggerWorkflow(ctx: ClientContext, workflowId: string): Promise<void> {
   try {
-    await ctx.temporal.workflow.getHandle(workflowId).signal(stopTriggerSignal);
+    await ctx.temporal.workflow
+      .getHandle(workflowId)
+      .signal(stopTriggerSignal, controlSignalArg('stopTrigger', workflowId));
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err; // none, or finished
   }

@@ -11,6 +11,7 @@ import type { JobAccess, Run, RunAsIdentity, RunState } from '../core';
 import { NotificationDestinationStore } from '../stores/notification-destinations';
 import { SecretScopes } from '../stores/secret-scopes';
 import { Warehouses } from '../stores/warehouses';
+import { ServicePrincipalRuleSets } from '../stores/service-principal-rule-sets';
 import { WorkspaceAcls } from '../stores/workspace-acls';
 import { ClientContext, type DurableJobsClientOptions } from './context';
 import { TemporalUnavailableError } from './errors';
@@ -58,6 +59,8 @@ export class DurableJobsClient {
   readonly notificationDestinations: NotificationDestinationStore;
   /** SQL warehouses' records: their owners and grants (stores/warehouses.ts). */
   readonly warehouses: Warehouses;
+  /** Who holds roles/servicePrincipal.user and .manager on each service principal (stores/service-principal-rule-sets.ts). */
+  readonly servicePrincipalRuleSets: ServicePrincipalRuleSets;
   /** Workspace object grants (the Permissions API of directories, notebooks and files; stores/workspace-acls.ts). */
   readonly workspaceAcls: WorkspaceAcls;
   private readonly temporal: Client;
@@ -74,6 +77,7 @@ export class DurableJobsClient {
     this.secretScopes = SecretScopes.of(temporal);
     this.notificationDestinations = NotificationDestinationStore.of(temporal);
     this.warehouses = new Warehouses(temporal);
+    this.servicePrincipalRuleSets = new ServicePrincipalRuleSets(temporal);
     this.workspaceAcls = WorkspaceAcls.of(temporal);
     const ctx = new ClientContext(temporal, options);
     this.namespace = ctx.namespace;

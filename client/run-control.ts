@@ -2,7 +2,7 @@
 // without decoding their memo, so a run written with a key since removed can still be canceled
 // and deleted.
 import { jobRunIdOf } from '../core';
-import { pauseSignal, resumeSignal } from '../workflows/definitions';
+import { controlSignalArg, pauseSignal, resumeSignal } from '../workflows/definitions';
 import type { ClientContext } from './context';
 import { GrpcStatus, InvalidStateError } from './errors';
 import type { RunLookup } from './run-lookup';
@@ -51,13 +51,13 @@ export class RunControl {
   /** Extension: no new task starts until `resumeRun`; running tasks finish. */
   async pauseRun(runId: number): Promise<void> {
     const handle = await this.activeRunHandle(runId, true);
-    await handle!.signal(pauseSignal);
+    await handle!.signal(pauseSignal, controlSignalArg('pause', handle!.workflowId));
   }
 
   /** Extension: start tasks again after `pauseRun`. */
   async resumeRun(runId: number): Promise<void> {
     const handle = await this.activeRunHandle(runId, true);
-    await handle!.signal(resumeSignal);
+    await handle!.signal(resumeSignal, controlSignalArg('resume', handle!.workflowId));
   }
 
   /** Described without decoding its memo: a run written with a key since removed can be canceled. */

@@ -9,6 +9,8 @@ export const ErrorCode = {
   ENDPOINT_NOT_FOUND: 'ENDPOINT_NOT_FOUND',
   RESOURCE_DOES_NOT_EXIST: 'RESOURCE_DOES_NOT_EXIST',
   RESOURCE_ALREADY_EXISTS: 'RESOURCE_ALREADY_EXISTS',
+  /** A read-modify-write whose read is stale (a rule set's etag). */
+  RESOURCE_CONFLICT: 'RESOURCE_CONFLICT',
   /** Workspace API: a folder deleted without `recursive` is not empty. */
   DIRECTORY_NOT_EMPTY: 'DIRECTORY_NOT_EMPTY',
   /** DBFS API: e.g. a non-empty folder deleted without `recursive`. */

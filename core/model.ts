@@ -27,6 +27,7 @@ export * from './notifications/rules';
 export * from './notifications/run-message';
 export * from './refused-payload';
 export * from './access/warehouse-permissions';
+export * from './access/service-principal-roles';
 export * from './workspace/paths';
 export * from './workspace/notebooks';
 export * from './workspace/acls';

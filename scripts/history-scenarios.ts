@@ -70,6 +70,28 @@ export function runScenarios({ client, home }: RecordingContext): RunScenario[] 
     };
   };
 
+  /** A run paused while its first task runs and resumed once it succeeded, recorded as `name`. */
+  const pauseResume = (name: string): RunScenario => {
+    const gateFile = `${gate}-${name}`;
+    return {
+      name,
+      settings: {
+        name: 'pause',
+        tasks: [
+          sh('first', `while [ ! -f ${gateFile} ]; do sleep 0.1; done`),
+          sh('second', 'true', { depends_on: [{ task_key: 'first' }] }),
+        ],
+      },
+      during: async (runId) => {
+        await waitUntil(async () => (await client.getRun(runId)).tasks[0]!.state.life_cycle_state === 'RUNNING');
+        await client.pauseRun(runId);
+        fs.writeFileSync(gateFile, '');
+        await waitUntil(async () => (await client.getRun(runId)).tasks[0]!.state.result_state === 'SUCCESS');
+        await client.resumeRun(runId);
+      },
+    };
+  };
+
   const scenarios: RunScenario[] = [
     {
       name: 'chain',
@@ -148,23 +170,9 @@ export function runScenarios({ client, home }: RecordingContext): RunScenario[] 
         await client.cancelRun(runId);
       },
     },
-    {
-      name: 'pause-resume',
-      settings: {
-        name: 'pause',
-        tasks: [
-          sh('first', `while [ ! -f ${gate} ]; do sleep 0.1; done`),
-          sh('second', 'true', { depends_on: [{ task_key: 'first' }] }),
-        ],
-      },
-      during: async (runId) => {
-        await waitUntil(async () => (await client.getRun(runId)).tasks[0]!.state.life_cycle_state === 'RUNNING');
-        await client.pauseRun(runId);
-        fs.writeFileSync(gate, '');
-        await waitUntil(async () => (await client.getRun(runId)).tasks[0]!.state.result_state === 'SUCCESS');
-        await client.resumeRun(runId);
-      },
-    },
+    pauseResume('pause-resume'),
+    // After 'control-signal-argument': pause and resume carry their name and workflow id.
+    pauseResume('pause-resume-control-arg'),
   ];
 
   scenarios.push(

@@ -11,6 +11,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { DurableJobsClient, setupNamespace } from '../client';
 import { temporalClientOf } from '../client/jobs-client';
 import { runWorkflowId } from '../core';
+import { DEFAULT_SANDBOX } from '../config/sandbox';
 import { createDjobsWorker } from '../worker';
 import { runScenarios, waitUntil, type RecordingContext } from './history-scenarios';
 import { workflowScenarios as recordedWorkflows } from './workflow-scenarios';
@@ -23,7 +24,15 @@ async function main(): Promise<void> {
   // A dev server started for recording is bare: set it up as `djobs admin setup` would.
   await setupNamespace({ address });
   const connection = await NativeConnection.connect({ address });
-  const worker = await createDjobsWorker({ connection, namespace: 'default', taskQueue, dataDir: home });
+  // Tasks run sandboxed, as everywhere: the scenarios' files (gates, flags, landing directories)
+  // are in `home`, given to them read-write; the worker's data directory inside it stays hidden.
+  const worker = await createDjobsWorker({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    dataDir: path.join(home, 'data'),
+    sandbox: { ...DEFAULT_SANDBOX, readWrite: [home] },
+  });
   const client = await DurableJobsClient.connect({ address, taskQueue, runOptions: { heartbeatTimeoutSeconds: 5 } });
   const temporal = temporalClientOf(client);
   const out = path.resolve(__dirname, '..', '..', 'test', 'replay', 'histories');

@@ -91,6 +91,8 @@ export async function workflowScenarios(ctx: RecordingContext): Promise<{
     'file-arrival-watcher-viewers': () => fileArrivesOnce('file-arrival-watcher-viewers'),
     // After 'workflow-kind-attribute': the run it starts carries DjobsKind = 'run'.
     'file-arrival-watcher-kind': () => fileArrivesOnce('file-arrival-watcher-kind'),
+    // After 'control-signal-argument': the job's deletion stops it with stopTrigger's argument.
+    'file-arrival-watcher-control-arg': () => fileArrivesOnce('file-arrival-watcher-control-arg'),
     'continuous-supervisor': () => continuousFailsThenSucceeds('continuous-supervisor'),
     // After 'trigger-run-viewers': runs it follows (executeChild) carry the job's viewers.
     'continuous-supervisor-viewers': () => continuousFailsThenSucceeds('continuous-supervisor-viewers'),

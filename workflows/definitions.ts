@@ -84,10 +84,23 @@ export interface RepairInput {
   rerunTasks: string[];
 }
 
+/**
+ * The argument of a control signal that has no other (pause, resume, stopTrigger): it names the
+ * signal and the workflow it is meant for, so that the encrypting data converter encrypts it and a
+ * worker that refuses plaintext can tell the client's signal from one anyone who reaches Temporal
+ * sends without the key (none, or a plaintext one). Bound to its signal and workflow, a copy of
+ * one taken from a history cannot resume what was paused or stop another trigger.
+ */
+export interface ControlSignalArg {
+  signal: string;
+  workflowId: string;
+}
+export const controlSignalArg = (signal: string, workflowId: string): ControlSignalArg => ({ signal, workflowId });
+
 /** Stop starting new tasks; running tasks finish. */
-export const pauseSignal = defineSignal('pause');
+export const pauseSignal = defineSignal<[ControlSignalArg?]>('pause');
 /** Start tasks again after `pause`. */
-export const resumeSignal = defineSignal('resume');
+export const resumeSignal = defineSignal<[ControlSignalArg?]>('resume');
 /** The live run in the Databricks `Run` shape. */
 export const getRunQuery = defineQuery<Run>('getRun');
 /** The run's full internal state (attempt logs, task values); the client maps it to `Run`. */
@@ -105,7 +118,7 @@ export const poolGateWorkflowId = (taskQueue: string) => `djobs-gate-pool-${task
 
 /** Trigger workflows (file arrival, continuous): new configuration, stop, current state. */
 export const configureTriggerSignal = defineSignal<[unknown]>('configureTrigger');
-export const stopTriggerSignal = defineSignal('stopTrigger');
+export const stopTriggerSignal = defineSignal<[ControlSignalArg?]>('stopTrigger');
 export const getTriggerStateQuery = defineQuery<unknown>('getTriggerState');
 /** A file-arrival trigger's configuration, derived from the job's settings by the client. */
 export interface FileArrivalConfig extends FileArrivalTiming {

@@ -57,6 +57,7 @@ import { planTaskQueues, type RunContext } from './run-context';
 import { slotClient, type SlotClient } from './slots';
 import { launchTasks } from './task-runs';
 import { RunNotifier } from './run-notifications';
+import { acceptControlSignal } from './refused-payloads';
 
 const DEFAULT_MAX_PARALLEL_TASKS = 100;
 const MAX_PARALLEL_TASKS_LIMIT = 1000;
@@ -93,8 +94,12 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
   const runId = input.runId ?? runIdFromString(info.workflowId);
   const { run, references, jobParameters } = beginRun(input, info, runId);
   const publish = () => setCurrentDetails(runDetailsMarkdown(run.state, Date.now()));
-  setHandler(pauseSignal, () => run.setPaused(true));
-  setHandler(resumeSignal, () => run.setPaused(false));
+  setHandler(pauseSignal, (arg) => {
+    if (acceptControlSignal('pause', arg)) run.setPaused(true);
+  });
+  setHandler(resumeSignal, (arg) => {
+    if (acceptControlSignal('resume', arg)) run.setPaused(false);
+  });
   setHandler(getRunQuery, () => toDatabricksRun(run.state, Date.now()));
   setHandler(getRunStateQuery, () => run.state);
 

@@ -4,7 +4,7 @@
 // after each, for a bounded number of steps per execution before the trigger continues as new.
 // Each trigger supplies only its step; what a step decides is pure (core/run/triggers.ts,
 // core/run/model-trigger.ts).
-import { acceptSignal } from './refused-payloads';
+import { acceptControlSignal, acceptSignal } from './refused-payloads';
 import { condition, setHandler, workflowInfo } from '@temporalio/workflow';
 import { configureTriggerSignal, getTriggerStateQuery, stopTriggerSignal } from './definitions';
 
@@ -41,8 +41,8 @@ export function triggerControls<C>(
     controls.config = next;
     controls.reconfigured = true;
   });
-  setHandler(stopTriggerSignal, () => {
-    controls.stopped = true;
+  setHandler(stopTriggerSignal, (arg) => {
+    if (acceptControlSignal('stopTrigger', arg)) controls.stopped = true;
   });
   setHandler(getTriggerStateQuery, () => ({ config: controls.config, state: state() }));
   return controls;

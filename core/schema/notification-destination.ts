@@ -5,7 +5,7 @@
 // exactly one receiver. Secrets (webhook URLs, the PagerDuty integration key, the webhook's
 // username and password) are input-only: responses show `url_set`, `integration_key_set`, … instead.
 import { z } from 'zod';
-import { describeValue, issueToProblems, type SpecProblem } from './validate';
+import { parseRequest, type RequestParse } from './validate';
 
 /** `destination_type` of each receiver, keyed by its field in `config`. */
 export const DESTINATION_TYPE_OF_CONFIG = {
@@ -169,18 +169,11 @@ export function configKindOf(config: Partial<Record<DestinationConfigKind, unkno
   return kind;
 }
 
-export type DestinationParse<T> = { ok: true; value: T } | { ok: false; errors: SpecProblem[] };
-
-function parseWith<T>(schema: z.ZodType<T>, input: unknown): DestinationParse<T> {
-  if (typeof input !== 'object' || input === null || Array.isArray(input))
-    return { ok: false, errors: [{ path: '', message: `expected a JSON object, found ${describeValue(input)}` }] };
-  const parsed = schema.safeParse(input, { reportInput: true });
-  return parsed.success
-    ? { ok: true, value: parsed.data }
-    : { ok: false, errors: parsed.error.issues.flatMap(issueToProblems) };
-}
+export type DestinationParse<T> = RequestParse<T>;
 
 /** A create body, every problem at once with its JSON path. */
-export const parseCreateNotificationDestination = (input: unknown) => parseWith(CreateNotificationDestination, input);
+export const parseCreateNotificationDestination = (input: unknown) =>
+  parseRequest(CreateNotificationDestination, input);
 /** An update body, every problem at once with its JSON path. */
-export const parseUpdateNotificationDestination = (input: unknown) => parseWith(UpdateNotificationDestination, input);
+export const parseUpdateNotificationDestination = (input: unknown) =>
+  parseRequest(UpdateNotificationDestination, input);

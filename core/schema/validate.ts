@@ -478,3 +478,15 @@ export function validateJobSettings(input: unknown): ValidationResult {
   if (!parsed.success || unique.length > 0) return { ok: false, errors: unique, warnings: [] };
   return { ok: true, settings: parsed.data, warnings: warningsFor(parsed.data) };
 }
+
+/** A request body parsed with its schema, or every problem at once with its JSON path. */
+export type RequestParse<T> = { ok: true; value: T } | { ok: false; errors: SpecProblem[] };
+
+export function parseRequest<T>(schema: z.ZodType<T>, input: unknown): RequestParse<T> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    return { ok: false, errors: [{ path: '', message: `expected a JSON object, found ${describeValue(input)}` }] };
+  const parsed = schema.safeParse(input, { reportInput: true });
+  return parsed.success
+    ? { ok: true, value: parsed.data }
+    : { ok: false, errors: parsed.error.issues.flatMap(issueToProblems) };
+}

@@ -437,6 +437,8 @@ export function useApiServer(
       client: engine.client,
       tokens: principalTokens(file),
       workspaceDir: engine.workDir,
+      // The workspace the engine's worker reads (/Workspace paths of tasks), not the host's default.
+      workspaceRoot: path.join(engine.dataDir, 'workspace'),
       ...extra,
     });
     base = await app.listen({ port: 0, host: '127.0.0.1' });

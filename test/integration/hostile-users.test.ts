@@ -6,14 +6,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { Client } from '@temporalio/client';
+import { Client, type WorkflowHandle } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../api/server';
+import { ensurePythonSdk, pythonSdkDir, runCompatScript, runProgram } from '../helpers/compat';
 import { principalKey, TaskUids } from '../../activities/sandbox/uids';
 import { runIdFromString, runWorkflowId, type JobSettings, type RunAsIdentity } from '../../core';
 import {
   configureTriggerSignal,
+  controlSignalArg,
   fileArrivalWorkflowId,
   getTriggerStateQuery,
   JOB_RUN_WORKFLOW_TYPE,
@@ -40,6 +42,7 @@ const PRINCIPALS: TestPrincipal[] = [
 const BOB = 'bob@example.com';
 type Failure = { type?: string; message?: string };
 const SECRET = 'bob-only-s3cr3t-0f-b0b';
+const EXAMPLES = path.resolve(__dirname, '..', '..', 'examples');
 
 describe('hostile users', () => {
   const engine = useEngine('hostile users');
@@ -195,6 +198,43 @@ describe('hostile users', () => {
       );
     });
 
+    it('alice may make a job run as etl-bot once an admin grants her roles/servicePrincipal.user (the Python SDK’s account access-control proxy), and not once it is revoked', async () => {
+      ensurePythonSdk();
+      const { code, output } = await runCompatScript('python3', 'service_principal_roles_compat.py', {
+        DJOBS_HOST: api.base,
+        ADMIN_TOKEN: tokenOf('admin'),
+        ALICE_TOKEN: tokenOf('alice'),
+        BOB_TOKEN: tokenOf('bob'),
+        PYTHONPATH: pythonSdkDir,
+      });
+      expect(output).toContain('OK');
+      expect(code).toBe(0);
+      // The run alice made while she held the role acted as etl-bot, under its uid.
+      const run = await engine.client.getRun(Number(/JOB_RUN=(\d+)/.exec(output)![1]));
+      expect(run.run_as_user_name).toBe('etl-bot');
+      await expectSandboxedAs(run.run_id, 'uid', { kind: 'service_principal', name: 'etl-bot' });
+      // examples/service-principal-roles does the same grant and revocation.
+      const example = (...args: string[]) =>
+        runProgram('python3', [path.join(EXAMPLES, 'service-principal-roles', 'service_principal_user.py'), ...args], {
+          DATABRICKS_HOST: api.base,
+          DATABRICKS_TOKEN: tokenOf('admin'),
+          PYTHONPATH: pythonSdkDir,
+        });
+      const asBot = { ...job('as bot', [sh('t', 'true')]), run_as: { service_principal_name: 'etl-bot' } };
+      const granted = await example('etl-bot', 'alice@example.com');
+      expect(granted.output.trim()).toBe('roles/servicePrincipal.user users/alice@example.com');
+      expect(await alice('POST', '/api/2.1/jobs/create', asBot)).toMatchObject({ status: 200 });
+      const revoked = await example('etl-bot', 'alice@example.com', '--revoke');
+      expect(revoked).toMatchObject({ code: 0, output: '' });
+      expect(await alice('POST', '/api/2.1/jobs/create', asBot)).toMatchObject({
+        status: 403,
+        body: {
+          message:
+            'alice@example.com cannot set run_as to the service principal etl-bot: that needs the servicePrincipal/user role on it.',
+        },
+      });
+    }, 300_000);
+
     it('a service principal sees the run it submitted', async () => {
       const submitted = await bot('POST', '/api/2.1/jobs/runs/submit', {
         run_name: 'bot run',
@@ -282,7 +322,25 @@ describe('hostile users', () => {
       expect(fs.existsSync(marker)).toBe(false);
     });
 
-    it('a plaintext signal to a running workflow is dropped: a raw client cannot pause a file-arrival trigger', async () => {
+    /** Send a signal (`send`), then wait until the worker has handled it: a workflow task completed after it. */
+    const signalHandled = async (handle: WorkflowHandle, send: () => Promise<void>) => {
+      const signals = async () => {
+        const events = (await handle.fetchHistory()).events ?? [];
+        const last = events.findLastIndex((e) => e.workflowExecutionSignaledEventAttributes);
+        return {
+          count: events.filter((e) => e.workflowExecutionSignaledEventAttributes).length,
+          handled: events.slice(last).some((e) => e.workflowTaskCompletedEventAttributes),
+        };
+      };
+      const before = (await signals()).count;
+      await send();
+      await waitFor(async () => {
+        const now = await signals();
+        return now.count > before && now.handled;
+      }, 'a workflow task after the signal');
+    };
+
+    it('a plaintext or argument-less signal to a trigger is dropped: a raw client cannot pause or stop a file-arrival trigger; the client stops it', async () => {
       const landing = fs.mkdtempSync(path.join(engine.workDir, 'landing-'));
       const { job_id } = await engine.client.createJob(
         job('watched', [sh('t', 'true')], { trigger: { file_arrival: { url: landing } } })
@@ -294,20 +352,72 @@ describe('hostile users', () => {
         'the trigger to answer its state query'
       );
       expect(before.config.paused).toBe(false);
-      const raw = new Client({ connection: engine.temporal.connection });
-      await raw.workflow
-        .getHandle(withKey.workflowId)
-        .signal(configureTriggerSignal, { ...before.config, paused: true });
-      // The worker has handled the signal once a workflow task completed after it (the first signal
-      // is the API's own, from the signal-with-start that began the trigger).
-      await waitFor(async () => {
-        const events = (await withKey.fetchHistory()).events ?? [];
-        const signals = events.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
-        const last = events.findLastIndex((e) => e.workflowExecutionSignaledEventAttributes);
-        return signals >= 2 && events.slice(last).some((e) => e.workflowTaskCompletedEventAttributes);
-      }, 'a workflow task after the plaintext signal');
+      const raw = new Client({ connection: engine.temporal.connection }).workflow.getHandle(withKey.workflowId);
+      await signalHandled(withKey, () => raw.signal(configureTriggerSignal, { ...before.config, paused: true }));
       expect(((await withKey.query(getTriggerStateQuery)) as TriggerState).config.paused).toBe(false);
+      // stopTrigger has nothing to say, yet without its argument (or with a plaintext one, or one
+      // meant for another workflow) it is not the client's: the trigger keeps watching.
+      for (const send of [
+        () => raw.signal('stopTrigger'),
+        () => raw.signal('stopTrigger', controlSignalArg('stopTrigger', withKey.workflowId)),
+        () => withKey.signal('stopTrigger', controlSignalArg('stopTrigger', fileArrivalWorkflowId(job_id + 1))),
+      ])
+        await signalHandled(withKey, send);
+      expect((await withKey.describe()).status.name).toBe('RUNNING');
+      // The job's deletion stops it through the client.
       await engine.client.deleteJob(job_id);
+      await waitFor(async () => (await withKey.describe()).status.name === 'COMPLETED', 'the stopped trigger');
+    });
+
+    it('an argument-less signal to a run is dropped: a raw client can neither pause nor resume it; the API can', async () => {
+      const gate = path.join(engine.workDir, 'pause-gate');
+      const submitted = await alice('POST', '/api/2.1/jobs/runs/submit', {
+        run_name: 'paused by whom',
+        tasks: [
+          sh('first', `while [ ! -f ${gate} ]; do sleep 0.1; done`),
+          sh('second', 'true', { depends_on: [{ task_key: 'first' }] }),
+        ],
+      });
+      const runId = submitted.body.run_id as number;
+      const withKey = engine.temporal.workflow.getHandle(runWorkflowId(runId));
+      const raw = new Client({ connection: engine.temporal.connection }).workflow.getHandle(withKey.workflowId);
+      const paused = async () => (await engine.client.getRunState(runId)).paused;
+      await waitFor(
+        async () => (await engine.client.getRun(runId)).tasks[0]!.state.life_cycle_state === 'RUNNING',
+        'the first task running'
+      );
+      for (const send of [
+        () => raw.signal('pause'),
+        () => raw.signal('pause', controlSignalArg('pause', withKey.workflowId)),
+        // Encrypted, as if copied from another run's history: bound to that run, it does nothing here.
+        () => withKey.signal('pause', controlSignalArg('pause', runWorkflowId(runId + 1))),
+      ])
+        await signalHandled(withKey, send);
+      expect(await paused()).toBe(false);
+      await signalHandled(withKey, () =>
+        alice('POST', '/api/2.1/jobs/runs/pause', { run_id: runId }).then(() => undefined)
+      );
+      expect(await paused()).toBe(true);
+      for (const send of [
+        () => raw.signal('resume'),
+        // A pause's argument sent as resume: bound to its signal, it resumes nothing.
+        () => withKey.signal('resume', controlSignalArg('pause', withKey.workflowId)),
+      ])
+        await signalHandled(withKey, send);
+      expect(await paused()).toBe(true);
+      fs.writeFileSync(gate, '');
+      await waitFor(
+        async () => (await engine.client.getRun(runId)).tasks[0]!.state.result_state === 'SUCCESS',
+        'the first task done'
+      );
+      // Paused: the second task has not started.
+      expect(latestByKey(await engine.client.getRun(runId)).second!.state.life_cycle_state).toBe('PENDING');
+      await signalHandled(withKey, () =>
+        alice('POST', '/api/2.1/jobs/runs/resume', { run_id: runId }).then(() => undefined)
+      );
+      const run = await finished(runId);
+      expect(run.state.result_state).toBe('SUCCESS');
+      expect(run.tasks.map((t) => t.task_key).sort()).toEqual(['first', 'second']);
     });
 
     it('an encrypted jobRun without a sealed identity, or with bob’s seal moved onto other settings, runs no task', async () => {
