@@ -10,6 +10,7 @@ import {
   fireTimes,
   jobRunIdOf,
   latestAttempt,
+  latestRepairIdProblem,
   repairSelection,
   runAsOfSetting,
   runIdFromString,
@@ -60,6 +61,9 @@ export interface StartRunOptions {
    * the tasks of their type for this run and reported as its `overriding_parameters`.
    */
   taskParameters?: LegacyTaskParameters;
+  /** run-now only: the run's serverless settings, kept with its settings as Databricks keeps them. */
+  performanceTarget?: JobSettings['performance_target'];
+  durationTarget?: JobSettings['duration_target'];
 }
 
 export interface RepairRunOptions {
@@ -71,7 +75,10 @@ export interface RepairRunOptions {
   rerunDependentTasks?: boolean;
   /** Job parameter overrides; the run's previous values stay in force otherwise. */
   jobParameters?: Record<string, string>;
-  /** Accepted for Databricks compatibility, never required: repairs are ordered by the engine. */
+  /**
+   * When given, the id of the run's latest repair (a stale or unknown one is refused, as Databricks
+   * refuses it); not required, since the engine orders repairs itself.
+   */
   latestRepairId?: number;
 }
 
@@ -96,6 +103,9 @@ export class RunStarts {
         throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, applied.problems.join(' '));
       settings = applied.settings;
     }
+    if (options.performanceTarget !== undefined)
+      settings = { ...settings, performance_target: options.performanceTarget };
+    if (options.durationTarget !== undefined) settings = { ...settings, duration_target: options.durationTarget };
     return this.startRun(settings, { ...options, jobId, trigger: 'ONE_TIME', runType: 'JOB_RUN' }, access, runAs);
   }
 
@@ -239,6 +249,8 @@ export class RunStarts {
       );
     }
     const previous = await this.reads.getRunState(jobRunId);
+    const staleRepair = latestRepairIdProblem(previous.repair_history, options.latestRepairId, jobRunId);
+    if (staleRepair) throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, staleRepair);
     let settings = previous.settings;
     // The run acts as it did, unless it is repaired with its job's current settings: then as the job.
     let runAs = runAsOf(

@@ -3,3 +3,4 @@ export * from './validate';
 export * from './single-task';
 export * from './json-limits';
 export * from './notification-destination';
+export * from './field-classes';

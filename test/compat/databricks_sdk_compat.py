@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.service import compute, jobs
-from databricks.sdk.errors import NotFound, OperationFailed
+from databricks.sdk.errors import InvalidParameterValue, NotFound, OperationFailed
 
 w = WorkspaceClient(host=os.environ["DJOBS_HOST"], token=os.environ["DJOBS_TOKEN"], auth_type="pat")
 workdir = os.environ["DJOBS_WORKDIR"]
@@ -61,6 +61,27 @@ open(os.path.join(workdir, "fixed"), "w").close()
 repaired = w.jobs.repair_run(run_id=failed_run_id, rerun_all_failed_tasks=True).result(timeout=timedelta(minutes=2))
 assert repaired.state.result_state == jobs.RunResultState.SUCCESS, repaired.state
 assert repaired.run_id == failed_run_id
+# latest_repair_id must name the run's latest repair: a made-up or stale id is refused
+latest = w.jobs.get_run(run_id=failed_run_id, include_history=True).repair_history[-1].id
+try:
+    w.jobs.repair_run(run_id=failed_run_id, rerun_tasks=["flaky"], latest_repair_id=12345)
+    raise AssertionError("a made-up latest_repair_id was accepted")
+except InvalidParameterValue as e:
+    assert f"latest_repair_id 12345 is not the latest repair of run {failed_run_id}: the latest is {latest}." in str(e), e
+again = w.jobs.repair_run(run_id=failed_run_id, rerun_tasks=["flaky"], latest_repair_id=latest).result(timeout=timedelta(minutes=2))
+assert again.state.result_state == jobs.RunResultState.SUCCESS, again.state
+try:
+    w.jobs.repair_run(run_id=failed_run_id, rerun_tasks=["flaky"], latest_repair_id=latest)
+    raise AssertionError("a stale latest_repair_id was accepted")
+except InvalidParameterValue as e:
+    assert f"latest_repair_id {latest} is not the latest repair" in str(e), e
+
+# run-now fields durable-jobs does not act on are refused, named with the reason
+try:
+    w.jobs.run_now(job_id=flaky.job_id, queue=jobs.QueueSettings(enabled=False), pipeline_params=jobs.PipelineParams(full_refresh=True))
+    raise AssertionError("queue and pipeline_params were accepted")
+except InvalidParameterValue as e:
+    assert "queue: not supported" in str(e) and "pipeline_params: not supported" in str(e), e
 
 # permissions: read, grant, read back (the SDK's typed JobPermissions)
 perms = w.jobs.get_permissions(job_id=str(created.job_id))

@@ -31,7 +31,7 @@ describe('what a task runs with: environments, libraries, variables, Git', () =>
         { task_key: 'd', dbt_task: { commands: ['dbt seed', 'dbt run'], project_directory: 'proj' } },
       ],
     });
-    expect(r.ok && r.warnings).toEqual([]);
+    expect(r.ok).toBe(true);
   });
 
   it('reports an unknown environment_key or environment_variables_key with its path, in nested tasks too', () => {
