@@ -162,6 +162,7 @@ const runNow = ({ client }: ApiDeps): Route => ({
     const jobParameters = stringMap(p.job_parameters, 'job_parameters');
     const taskParameters = legacyTaskParameters(p);
     const idempotencyToken = optionalString(p.idempotency_token, 'idempotency_token');
+    const only = stringList(p.only, 'only');
     const performanceTarget = oneOf(p.performance_target, 'performance_target', PERFORMANCE_TARGETS);
     const durationTarget = oneOf(p.duration_target, 'duration_target', DURATION_TARGETS);
     const { run_id } = await client.runNow(jobIdOf(p), {
@@ -169,6 +170,7 @@ const runNow = ({ client }: ApiDeps): Route => ({
       ...(jobParameters ? { jobParameters } : {}),
       ...(taskParameters ? { taskParameters } : {}),
       ...(idempotencyToken !== undefined ? { idempotencyToken } : {}),
+      ...(only ? { only } : {}),
       ...(performanceTarget !== undefined ? { performanceTarget } : {}),
       ...(durationTarget !== undefined ? { durationTarget } : {}),
     });

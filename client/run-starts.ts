@@ -11,12 +11,14 @@ import {
   jobRunIdOf,
   latestAttempt,
   latestRepairIdProblem,
+  onlyTasks,
   repairSelection,
   runAsOfSetting,
   runIdFromString,
   runWorkflowId,
   translateQuartzCron,
   updateAccess,
+  validateJobSettings,
   type AccessControlEntry,
   type JobAccess,
   type JobSettings,
@@ -61,6 +63,11 @@ export interface StartRunOptions {
    * the tasks of their type for this run and reported as its `overriding_parameters`.
    */
   taskParameters?: LegacyTaskParameters;
+  /**
+   * run-now only: the task keys to run (`+key` with everything upstream, `key+` downstream); the
+   * run's settings keep those tasks alone. Default: every task.
+   */
+  only?: string[];
   /** run-now only: the run's serverless settings, kept with its settings as Databricks keeps them. */
   performanceTarget?: JobSettings['performance_target'];
   durationTarget?: JobSettings['duration_target'];
@@ -94,6 +101,7 @@ export class RunStarts {
   async runNow(jobId: number, options: StartRunOptions = {}): Promise<{ run_id: number }> {
     const { job, access, runAs } = await this.jobs.recentJob(jobId);
     let settings = job.settings;
+    if (options.only && options.only.length > 0) settings = onlySettings(settings, options.only);
     if (options.taskParameters) {
       const applied = applyLegacyTaskParameters(settings, options.taskParameters, {
         jobId,
@@ -364,4 +372,18 @@ function runDetails(input: JobRunInput): string {
   ]
     .filter(Boolean)
     .join('\n\n');
+}
+
+/** A run's settings with only the tasks run-now's `only` chose; refused when they need a task left out. */
+function onlySettings(settings: JobSettings, only: string[]): JobSettings {
+  const chosen = onlyTasks(settings.tasks, only);
+  if (!chosen.ok) throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, chosen.error);
+  const restricted = { ...settings, tasks: chosen.tasks };
+  const checked = validateJobSettings(restricted);
+  if (!checked.ok)
+    throw new DjobsError(
+      ErrorCode.INVALID_PARAMETER_VALUE,
+      `only leaves out what the chosen tasks need: ${checked.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`
+    );
+  return restricted;
 }

@@ -426,9 +426,7 @@ export const OBJECT_FIELDS: Record<ObjectName, Record<string, FieldRule>> = {
     jar_params: refused('durable-jobs has no spark_jar_task to apply them to'),
     spark_submit_params: refused('durable-jobs has no spark_submit_task to apply them to'),
     pipeline_params: refused('durable-jobs has no pipeline_task to apply them to'),
-    only: refused(
-      'durable-jobs does not run a subset of a job’s tasks yet: run the job, or repair the run with rerun_tasks'
-    ),
+    only: acts('runs only those tasks: `+key` with everything upstream, `key+` downstream'),
     queue: refused('durable-jobs does not override the job’s queue per run: set queue on the job'),
     performance_target: kept('stored with the run’s settings (a serverless performance mode)'),
     duration_target: kept('stored with the run’s settings (a serverless cost-optimisation window)'),

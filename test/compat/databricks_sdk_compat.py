@@ -27,6 +27,27 @@ out = w.jobs.get_run_output(run_id=run.tasks[0].run_id)
 assert "hello sdk" in (out.logs or ""), out
 assert w.jobs.get(job_id=created.job_id).settings.name == "sdk job"
 
+# run-now only: just the tasks named (key+ also runs everything downstream), as Databricks does
+chain = w.jobs.create(
+    name="sdk only",
+    parameters=[jobs.JobParameterDefinition(name="who", default="only")],
+    tasks=[
+        jobs.Task(task_key="a", notebook_task=jobs.NotebookTask(notebook_path="hello")),
+        jobs.Task(task_key="b", depends_on=[jobs.TaskDependency(task_key="a")], notebook_task=jobs.NotebookTask(notebook_path="hello")),
+        jobs.Task(task_key="c", depends_on=[jobs.TaskDependency(task_key="b")], notebook_task=jobs.NotebookTask(notebook_path="hello")),
+    ],
+)
+alone = w.jobs.run_now(job_id=chain.job_id, only=["b"]).result(timeout=timedelta(minutes=2))
+assert alone.state.result_state == jobs.RunResultState.SUCCESS, alone.state
+assert [t.task_key for t in alone.tasks] == ["b"], alone.tasks
+downstream = w.jobs.run_now(job_id=chain.job_id, only=["b+"]).result(timeout=timedelta(minutes=2))
+assert sorted(t.task_key for t in downstream.tasks) == ["b", "c"], downstream.tasks
+try:
+    w.jobs.run_now(job_id=chain.job_id, only=["x"])
+    raise AssertionError("only naming no task was accepted")
+except InvalidParameterValue as e:
+    assert "only names a task the job does not have: x." in str(e), e
+
 # list with pagination: the SDK follows next_page_token
 extra = [w.jobs.create(name=f"sdk page {i}", tasks=[jobs.Task(task_key="t", notebook_task=jobs.NotebookTask(notebook_path="hello"))]).job_id for i in range(3)]
 deadline = time.time() + 30
