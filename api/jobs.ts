@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { resolveJobSpec } from '../client';
 import { DURATION_TARGETS, PERFORMANCE_TARGETS, viewerKeywordsOf, type JobSettings, type Principal } from '../core';
+import { badRequest } from './errors';
 import { aclFrom, checkCalledJobs, checkOwnerEntries, decideRunAs } from './guards';
 import { jobForVersion, legacyTaskParameters, multiTaskSettings } from './legacy-2-0';
 import { decodeListingToken, encodeListingToken } from './page-tokens';
@@ -153,6 +154,15 @@ const update = (deps: ApiDeps): Route => ({
 const remove = ({ client }: ApiDeps): Route =>
   actionRoute('jobs/delete', { on: 'job', level: 'CAN_MANAGE' }, (p) => client.deleteJob(jobIdOf(p)));
 
+/** run-now's `queue` override: `{ "enabled": true | false }`. */
+function queueSetting(v: unknown): { enabled: boolean } | undefined {
+  const queue = optionalObject(v, 'queue');
+  if (queue === undefined) return undefined;
+  if (typeof queue.enabled !== 'boolean' || Object.keys(queue).length !== 1)
+    throw badRequest(`Invalid value for queue: expected {"enabled": true or false}, found ${JSON.stringify(queue)}`);
+  return { enabled: queue.enabled };
+}
+
 const runNow = ({ client }: ApiDeps): Route => ({
   method: 'POST',
   path: 'jobs/run-now',
@@ -163,6 +173,7 @@ const runNow = ({ client }: ApiDeps): Route => ({
     const taskParameters = legacyTaskParameters(p);
     const idempotencyToken = optionalString(p.idempotency_token, 'idempotency_token');
     const only = stringList(p.only, 'only');
+    const queue = queueSetting(p.queue);
     const performanceTarget = oneOf(p.performance_target, 'performance_target', PERFORMANCE_TARGETS);
     const durationTarget = oneOf(p.duration_target, 'duration_target', DURATION_TARGETS);
     const { run_id } = await client.runNow(jobIdOf(p), {
@@ -171,6 +182,7 @@ const runNow = ({ client }: ApiDeps): Route => ({
       ...(taskParameters ? { taskParameters } : {}),
       ...(idempotencyToken !== undefined ? { idempotencyToken } : {}),
       ...(only ? { only } : {}),
+      ...(queue ? { queue } : {}),
       ...(performanceTarget !== undefined ? { performanceTarget } : {}),
       ...(durationTarget !== undefined ? { durationTarget } : {}),
     });

@@ -68,6 +68,8 @@ export interface StartRunOptions {
    * run's settings keep those tasks alone. Default: every task.
    */
   only?: string[];
+  /** run-now only: whether this run queues behind max_concurrent_runs, whatever the job says. */
+  queue?: { enabled: boolean };
   /** run-now only: the run's serverless settings, kept with its settings as Databricks keeps them. */
   performanceTarget?: JobSettings['performance_target'];
   durationTarget?: JobSettings['duration_target'];
@@ -111,6 +113,7 @@ export class RunStarts {
         throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, applied.problems.join(' '));
       settings = applied.settings;
     }
+    if (options.queue !== undefined) settings = { ...settings, queue: options.queue };
     if (options.performanceTarget !== undefined)
       settings = { ...settings, performance_target: options.performanceTarget };
     if (options.durationTarget !== undefined) settings = { ...settings, duration_target: options.durationTarget };

@@ -427,7 +427,9 @@ export const OBJECT_FIELDS: Record<ObjectName, Record<string, FieldRule>> = {
     spark_submit_params: refused('durable-jobs has no spark_submit_task to apply them to'),
     pipeline_params: refused('durable-jobs has no pipeline_task to apply them to'),
     only: acts('runs only those tasks: `+key` with everything upstream, `key+` downstream'),
-    queue: refused('durable-jobs does not override the job’s queue per run: set queue on the job'),
+    queue: acts('this run queues behind max_concurrent_runs (or is skipped) whatever the job says', {
+      of: 'QueueSettings',
+    }),
     performance_target: kept('stored with the run’s settings (a serverless performance mode)'),
     duration_target: kept('stored with the run’s settings (a serverless cost-optimisation window)'),
   },

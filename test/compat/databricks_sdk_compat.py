@@ -58,6 +58,25 @@ while True:
     time.sleep(0.5)
 assert set(extra) | {created.job_id} <= listed, listed
 
+# run-now's queue override: with the job's one slot taken, a run that asks to queue waits QUEUED
+# (the job itself does not queue, so a run that does not ask is SKIPPED)
+single = w.jobs.create(name="sdk single", max_concurrent_runs=1, queue=jobs.QueueSettings(enabled=False), tasks=[jobs.Task(task_key="slow", notebook_task=jobs.NotebookTask(notebook_path="slow"))])
+first = w.jobs.run_now(job_id=single.job_id).response.run_id
+deadline = time.time() + 30
+while w.jobs.get_run(run_id=first).state.life_cycle_state != jobs.RunLifeCycleState.RUNNING:
+    assert time.time() < deadline, "the first run never started"
+    time.sleep(0.2)
+queued = w.jobs.run_now(job_id=single.job_id, queue=jobs.QueueSettings(enabled=True)).response.run_id
+skipped = w.jobs.run_now(job_id=single.job_id).response.run_id
+deadline = time.time() + 30
+while True:
+    states = (w.jobs.get_run(run_id=queued).state, w.jobs.get_run(run_id=skipped).state)
+    if (states[0].life_cycle_state, states[1].life_cycle_state) == (jobs.RunLifeCycleState.QUEUED, jobs.RunLifeCycleState.SKIPPED):
+        break
+    assert time.time() < deadline, states
+    time.sleep(0.2)
+w.jobs.cancel_all_runs(job_id=single.job_id)
+
 # a one-time run, canceled while it runs
 submitted = w.jobs.submit(run_name="slow", tasks=[jobs.SubmitTask(task_key="slow", notebook_task=jobs.NotebookTask(notebook_path="slow"))])
 run_id = submitted.response.run_id
@@ -99,10 +118,10 @@ except InvalidParameterValue as e:
 
 # run-now fields durable-jobs does not act on are refused, named with the reason
 try:
-    w.jobs.run_now(job_id=flaky.job_id, queue=jobs.QueueSettings(enabled=False), pipeline_params=jobs.PipelineParams(full_refresh=True))
-    raise AssertionError("queue and pipeline_params were accepted")
+    w.jobs.run_now(job_id=flaky.job_id, pipeline_params=jobs.PipelineParams(full_refresh=True))
+    raise AssertionError("pipeline_params was accepted")
 except InvalidParameterValue as e:
-    assert "queue: not supported" in str(e) and "pipeline_params: not supported" in str(e), e
+    assert "pipeline_params: not supported" in str(e), e
 
 # permissions: read, grant, read back (the SDK's typed JobPermissions)
 perms = w.jobs.get_permissions(job_id=str(created.job_id))

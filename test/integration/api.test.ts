@@ -154,13 +154,11 @@ describe('REST API', () => {
     // Fields durable-jobs does not act on are refused by name and path, every one at once.
     const refusal = await call('POST', '/api/2.1/jobs/run-now', {
       job_id: jobId,
-      queue: { enabled: false },
       jar_params: ['a'],
       pipeline_params: { full_refresh: true },
       performance_target: 'STANDARD',
     });
     const refused = {
-      queue: 'not supported: durable-jobs does not override the job’s queue per run: set queue on the job',
       jar_params: 'not supported: durable-jobs has no spark_jar_task to apply them to',
       pipeline_params: 'not supported: durable-jobs has no pipeline_task to apply them to',
     };

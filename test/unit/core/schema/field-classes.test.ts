@@ -144,7 +144,7 @@ describe('field classes', () => {
         pipeline_params: { full_refresh: true },
         performance_target: 'STANDARD',
       }).map((p) => p.path)
-    ).toEqual(['queue', 'pipeline_params']);
+    ).toEqual(['pipeline_params']);
   });
 
   it('docs/api.md prints the current table (regenerate with npm run field-classes)', () => {
