@@ -379,8 +379,12 @@ export const OBJECT_FIELDS: Record<ObjectName, Record<string, FieldRule>> = {
     environment_version: acts('the Python version the worker uses when it has it'),
     client: acts('the older name of environment_version'),
     dependencies: acts('installed with uv'),
-    java_dependencies: refused('serverless Java dependencies need a serverless Spark; use libraries (jar, maven)'),
-    base_environment: refused('base environments are workspace objects durable-jobs does not have'),
+    java_dependencies: refused(
+      'serverless Java dependencies need a serverless Spark, which durable-jobs environments do not have; use libraries (jar, maven) on a task that runs on a cluster'
+    ),
+    base_environment: refused(
+      'base environments are workspace objects durable-jobs does not have; list the packages in dependencies'
+    ),
     project_environment: refused(
       'durable-jobs does not read project environments (pyproject.toml): list the packages in dependencies'
     ),
