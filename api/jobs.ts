@@ -3,12 +3,23 @@
 // them resolve against the API's workspace directory.
 import type { FastifyInstance } from 'fastify';
 import { resolveJobSpec } from '../client';
-import { viewerKeywordsOf, type JobSettings, type Principal } from '../core';
+import { DURATION_TARGETS, PERFORMANCE_TARGETS, viewerKeywordsOf, type JobSettings, type Principal } from '../core';
+import { badRequest } from './errors';
 import { aclFrom, checkCalledJobs, checkOwnerEntries, decideRunAs } from './guards';
 import { jobForVersion, legacyTaskParameters, multiTaskSettings } from './legacy-2-0';
 import { decodeListingToken, encodeListingToken } from './page-tokens';
 import { legacyOffset, pageJobTasks } from './paging';
-import { bool, int, optionalObject, optionalString, stringList, stringMap, type Params } from './request-params';
+import {
+  bool,
+  int,
+  oneOf,
+  optionalObject,
+  optionalString,
+  refuseFields,
+  stringList,
+  stringMap,
+  type Params,
+} from './request-params';
 import { actionRoute, addJobsApiRoutes, jobIdOf, type ApiDeps, type Route } from './routes';
 
 /** Databricks `jobs/update`: top-level fields replace, `tasks`/`job_clusters` merge by key. */
@@ -82,8 +93,10 @@ const get = ({ client }: ApiDeps): Route => ({
   method: 'GET',
   path: 'jobs/get',
   guard: { on: 'job', level: 'CAN_VIEW' },
-  handler: async (p, { version }) =>
-    jobForVersion(pageJobTasks(await client.getJob(jobIdOf(p)), version, p.page_token), version),
+  handler: async (p, { version }) => {
+    refuseFields('GetJob', p);
+    return jobForVersion(pageJobTasks(await client.getJob(jobIdOf(p)), version, p.page_token), version);
+  },
 });
 
 const list = ({ client }: ApiDeps): Route => ({
@@ -141,19 +154,37 @@ const update = (deps: ApiDeps): Route => ({
 const remove = ({ client }: ApiDeps): Route =>
   actionRoute('jobs/delete', { on: 'job', level: 'CAN_MANAGE' }, (p) => client.deleteJob(jobIdOf(p)));
 
+/** run-now's `queue` override: `{ "enabled": true | false }`. */
+function queueSetting(v: unknown): { enabled: boolean } | undefined {
+  const queue = optionalObject(v, 'queue');
+  if (queue === undefined) return undefined;
+  if (typeof queue.enabled !== 'boolean' || Object.keys(queue).length !== 1)
+    throw badRequest(`Invalid value for queue: expected {"enabled": true or false}, found ${JSON.stringify(queue)}`);
+  return { enabled: queue.enabled };
+}
+
 const runNow = ({ client }: ApiDeps): Route => ({
   method: 'POST',
   path: 'jobs/run-now',
   guard: { on: 'job', level: 'CAN_MANAGE_RUN' },
   handler: async (p, { who }) => {
+    refuseFields('RunNow', p);
     const jobParameters = stringMap(p.job_parameters, 'job_parameters');
     const taskParameters = legacyTaskParameters(p);
     const idempotencyToken = optionalString(p.idempotency_token, 'idempotency_token');
+    const only = stringList(p.only, 'only');
+    const queue = queueSetting(p.queue);
+    const performanceTarget = oneOf(p.performance_target, 'performance_target', PERFORMANCE_TARGETS);
+    const durationTarget = oneOf(p.duration_target, 'duration_target', DURATION_TARGETS);
     const { run_id } = await client.runNow(jobIdOf(p), {
       user: who.name,
       ...(jobParameters ? { jobParameters } : {}),
       ...(taskParameters ? { taskParameters } : {}),
       ...(idempotencyToken !== undefined ? { idempotencyToken } : {}),
+      ...(only ? { only } : {}),
+      ...(queue ? { queue } : {}),
+      ...(performanceTarget !== undefined ? { performanceTarget } : {}),
+      ...(durationTarget !== undefined ? { durationTarget } : {}),
     });
     return { run_id, number_in_job: run_id };
   },

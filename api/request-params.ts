@@ -5,8 +5,8 @@
 // The coercers below read one parameter each, as Databricks does (a query string gives strings
 // where a JSON body gives numbers and booleans), and refuse a wrong one with a 400 naming it.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { describeValue, formatPath, tooDeepAt } from '../core';
-import { ErrorCode } from '../client';
+import { describeValue, formatPath, refusedFieldProblems, tooDeepAt, type ObjectName } from '../core';
+import { ErrorCode, SpecValidationError } from '../client';
 import { ApiError, badRequest } from './errors';
 
 /** Deeper request bodies are refused before any handler walks them (recursion would overflow). */
@@ -137,4 +137,22 @@ export function optionalObject(v: unknown, name: string): Params | undefined {
   if (typeof v !== 'object' || Array.isArray(v))
     throw badRequest(`Invalid value for ${name}: expected an object, found ${describeValue(v)}`);
   return v as Params;
+}
+
+/**
+ * Refuses a request's refused fields (core/schema/field-classes.ts), every one at once with its
+ * path and reason. A query string's "false" is false, as `bool` reads it: not given.
+ */
+export function refuseFields(object: ObjectName, p: Params): void {
+  const given = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v === 'false' ? false : v]));
+  const problems = refusedFieldProblems(object, given);
+  if (problems.length > 0) throw new SpecValidationError(problems, `${object} request`);
+}
+
+/** One of `values`, or undefined when absent. */
+export function oneOf<const T extends string>(v: unknown, name: string, values: readonly T[]): T | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || !(values as readonly string[]).includes(v))
+    throw badRequest(`Invalid value for ${name}: expected one of ${values.join(', ')}, found ${describeValue(v)}`);
+  return v as T;
 }

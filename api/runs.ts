@@ -9,7 +9,7 @@ import { settingsFrom } from './jobs';
 import { runForVersion } from './legacy-2-0';
 import { decodeOffsetToken } from './page-tokens';
 import { legacyOffset, listPage, pageRunTasks } from './paging';
-import { bool, int, optionalString, stringList, stringMap, type Params } from './request-params';
+import { bool, int, optionalString, refuseFields, stringList, stringMap, type Params } from './request-params';
 import { runGetBody } from './run-bodies';
 import { actionRoute, addJobsApiRoutes, runIdOf, type ApiDeps, type Route } from './routes';
 
@@ -43,6 +43,7 @@ const get = ({ client }: ApiDeps): Route => ({
   // The hottest route (SDK waiters poll it): checked inside one lookup rather than by a guard.
   guard: { on: 'anyone' },
   handler: async (p, { who, version }) => {
+    refuseFields('GetRun', p);
     const id = runIdOf(p);
     const run = who.admin
       ? await client.getRun(id)
@@ -189,10 +190,13 @@ const repair = ({ client }: ApiDeps): Route => ({
   path: 'jobs/runs/repair',
   guard: { on: 'run', level: 'CAN_MANAGE_RUN' },
   handler: async (p: Params) => {
+    refuseFields('RepairRun', p);
     const jobParameters = stringMap(p.job_parameters, 'job_parameters');
     const rerunTasks = stringList(p.rerun_tasks, 'rerun_tasks');
+    const latestRepairId = int(p.latest_repair_id, 'latest_repair_id', { min: 1 });
     return client.repairRun(runIdOf(p), {
       ...(rerunTasks ? { rerunTasks } : {}),
+      ...(latestRepairId !== undefined ? { latestRepairId } : {}),
       rerunAllFailedTasks: bool(p.rerun_all_failed_tasks),
       rerunDependentTasks: bool(p.rerun_dependent_tasks),
       ...(jobParameters ? { jobParameters } : {}),

@@ -10,12 +10,15 @@ import {
   fireTimes,
   jobRunIdOf,
   latestAttempt,
+  latestRepairIdProblem,
+  onlyTasks,
   repairSelection,
   runAsOfSetting,
   runIdFromString,
   runWorkflowId,
   translateQuartzCron,
   updateAccess,
+  validateJobSettings,
   type AccessControlEntry,
   type JobAccess,
   type JobSettings,
@@ -60,6 +63,16 @@ export interface StartRunOptions {
    * the tasks of their type for this run and reported as its `overriding_parameters`.
    */
   taskParameters?: LegacyTaskParameters;
+  /**
+   * run-now only: the task keys to run (`+key` with everything upstream, `key+` downstream); the
+   * run's settings keep those tasks alone. Default: every task.
+   */
+  only?: string[];
+  /** run-now only: whether this run queues behind max_concurrent_runs, whatever the job says. */
+  queue?: { enabled: boolean };
+  /** run-now only: the run's serverless settings, kept with its settings as Databricks keeps them. */
+  performanceTarget?: JobSettings['performance_target'];
+  durationTarget?: JobSettings['duration_target'];
 }
 
 export interface RepairRunOptions {
@@ -71,7 +84,10 @@ export interface RepairRunOptions {
   rerunDependentTasks?: boolean;
   /** Job parameter overrides; the run's previous values stay in force otherwise. */
   jobParameters?: Record<string, string>;
-  /** Accepted for Databricks compatibility, never required: repairs are ordered by the engine. */
+  /**
+   * When given, the id of the run's latest repair (a stale or unknown one is refused, as Databricks
+   * refuses it); not required, since the engine orders repairs itself.
+   */
   latestRepairId?: number;
 }
 
@@ -87,6 +103,7 @@ export class RunStarts {
   async runNow(jobId: number, options: StartRunOptions = {}): Promise<{ run_id: number }> {
     const { job, access, runAs } = await this.jobs.recentJob(jobId);
     let settings = job.settings;
+    if (options.only && options.only.length > 0) settings = onlySettings(settings, options.only);
     if (options.taskParameters) {
       const applied = applyLegacyTaskParameters(settings, options.taskParameters, {
         jobId,
@@ -96,6 +113,10 @@ export class RunStarts {
         throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, applied.problems.join(' '));
       settings = applied.settings;
     }
+    if (options.queue !== undefined) settings = { ...settings, queue: options.queue };
+    if (options.performanceTarget !== undefined)
+      settings = { ...settings, performance_target: options.performanceTarget };
+    if (options.durationTarget !== undefined) settings = { ...settings, duration_target: options.durationTarget };
     return this.startRun(settings, { ...options, jobId, trigger: 'ONE_TIME', runType: 'JOB_RUN' }, access, runAs);
   }
 
@@ -239,6 +260,8 @@ export class RunStarts {
       );
     }
     const previous = await this.reads.getRunState(jobRunId);
+    const staleRepair = latestRepairIdProblem(previous.repair_history, options.latestRepairId, jobRunId);
+    if (staleRepair) throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, staleRepair);
     let settings = previous.settings;
     // The run acts as it did, unless it is repaired with its job's current settings: then as the job.
     let runAs = runAsOf(
@@ -352,4 +375,18 @@ function runDetails(input: JobRunInput): string {
   ]
     .filter(Boolean)
     .join('\n\n');
+}
+
+/** A run's settings with only the tasks run-now's `only` chose; refused when they need a task left out. */
+function onlySettings(settings: JobSettings, only: string[]): JobSettings {
+  const chosen = onlyTasks(settings.tasks, only);
+  if (!chosen.ok) throw new DjobsError(ErrorCode.INVALID_PARAMETER_VALUE, chosen.error);
+  const restricted = { ...settings, tasks: chosen.tasks };
+  const checked = validateJobSettings(restricted);
+  if (!checked.ok)
+    throw new DjobsError(
+      ErrorCode.INVALID_PARAMETER_VALUE,
+      `only leaves out what the chosen tasks need: ${checked.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`
+    );
+  return restricted;
 }

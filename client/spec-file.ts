@@ -18,7 +18,6 @@ export const NOTEBOOK_EXTENSIONS = ['.py', '.sql', '.ipynb', '.js', '.mjs', '.ts
 
 export interface LoadedSpec {
   settings: JobSettings;
-  warnings: SpecProblem[];
   baseDir: string;
 }
 
@@ -121,7 +120,7 @@ export async function resolveJobSpec(
       problems.push({ path: 'trigger.file_arrival.url', message: localRefused(fa.url) });
   }
   if (problems.length > 0) throw new SpecValidationError(problems);
-  return { settings, warnings: result.warnings, baseDir };
+  return { settings, baseDir };
 }
 
 /**

@@ -30,8 +30,7 @@ export function configureRunCommand(program: Command): void {
       runCommand(async () => {
         const format = outputFormat(cmd);
         const jobParameters = parseParams(opts.param);
-        const { settings, warnings } = await loadJobSpecFile(file);
-        if (format === 'text') for (const w of warnings) process.stderr.write(`warning: ${w.path}: ${w.message}\n`);
+        const { settings } = await loadJobSpecFile(file);
         return withSession(opts.wait, async ({ client, uiUrl }) => {
           const { run_id } = await client.submitRun(settings, { jobParameters });
           if (opts.wait && format === 'text' && uiUrl) process.stderr.write(`Temporal Web UI: ${uiUrl}\n`);

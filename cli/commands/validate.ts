@@ -13,16 +13,13 @@ export function configureValidateCommand(program: Command): void {
       runCommand(async () => {
         const json = outputFormat(cmd) === 'json';
         try {
-          const { warnings } = await loadJobSpecFile(file);
-          if (json) printJson({ valid: true, errors: [], warnings });
-          else {
-            for (const w of warnings) process.stdout.write(`warning: ${w.path || '(root)'}: ${w.message}\n`);
-            process.stdout.write(`${file}: valid\n`);
-          }
+          await loadJobSpecFile(file);
+          if (json) printJson({ valid: true, errors: [] });
+          else process.stdout.write(`${file}: valid\n`);
           return ExitCode.SUCCESS;
         } catch (err) {
           if (!(err instanceof SpecValidationError)) throw err;
-          if (json) printJson({ valid: false, errors: err.problems, warnings: [] });
+          if (json) printJson({ valid: false, errors: err.problems });
           else for (const p of err.problems) process.stdout.write(`error: ${p.path || '(root)'}: ${p.message}\n`);
           return ExitCode.BAD_INPUT;
         }

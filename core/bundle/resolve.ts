@@ -111,9 +111,6 @@ export const metadataFilePathOf = (statePath: string): string => `${statePath}/m
 export const bundleJobId = (metadataFilePath: string, key: string): number =>
   runIdFromString(`${metadataFilePath}#jobs.${key}`);
 
-/** Fields every deployed job gets from the deployment (Databricks' annotations). */
-const SYNTHESIZED_FIELDS = ['deployment', 'edit_mode', 'format'];
-
 /** Fields of a job resource that are the bundle's, not the Jobs API's. */
 const BUNDLE_JOB_FIELDS = ['permissions', 'lifecycle'] as const;
 
@@ -207,7 +204,6 @@ export function resolveBundle(inputs: BundleInputs): { bundle?: ResolvedBundle; 
     const at = ['resources', 'jobs', key];
     let job = getIn(tree, at)!;
     if (job.kind === 'scalar' && job.value === null) job = fromPlain({}, job.locations);
-    const userTags = getIn(job, ['tags']) !== undefined;
     job = applyPresetsToJob(job, mode.presets);
     if (computeOverride) job = overrideCompute(job, computeOverride);
     if (runAs && !getIn(job, ['run_as'])) job = setIn(job, ['run_as'], runAs);
@@ -234,12 +230,6 @@ export function resolveBundle(inputs: BundleInputs): { bundle?: ResolvedBundle; 
         // A field whose reference could not be resolved is reported once, as that.
         if (!unresolvedPaths.has(formatPath(where))) diagnostics.push(errorAt(e.message, tree, where));
       }
-    for (const w of checked.warnings) {
-      // Fields the deployment writes itself are Databricks' metadata, kept as Databricks keeps them.
-      const field = parsePath(w.path)[0];
-      if (SYNTHESIZED_FIELDS.includes(String(field)) || (field === 'tags' && !userTags)) continue;
-      diagnostics.push(warningAt(w.message, tree, [...at, ...parsePath(w.path)]));
-    }
     if (checked.ok)
       jobs.push({
         key,

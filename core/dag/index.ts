@@ -5,3 +5,4 @@ export * from './scheduler';
 export * from './retry';
 export * from './condition';
 export * from './repair';
+export * from './only';

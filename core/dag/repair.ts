@@ -58,3 +58,22 @@ export function repairSelection(
   if (chosen.length === 0) return { ok: false, error: `Run ${runId} has no failed tasks to repair.` };
   return { ok: true, tasks: [...chosen] };
 }
+
+/**
+ * Why a repair's `latest_repair_id` is refused, if it is: Databricks orders repairs by it, so an id
+ * must name the run's latest repair. A run never repaired has no repair to name. (Databricks also
+ * requires the id from the second repair on; durable-jobs orders repairs itself and does not.)
+ */
+export function latestRepairIdProblem(
+  history: readonly { type: string; id?: number }[] | undefined,
+  latestRepairId: number | undefined,
+  runId: number
+): string | undefined {
+  if (latestRepairId === undefined) return undefined;
+  const latest = [...(history ?? [])].reverse().find((h) => h.type === 'REPAIR')?.id;
+  if (latest === undefined)
+    return `latest_repair_id ${latestRepairId} names no repair: run ${runId} has not been repaired.`;
+  if (latest !== latestRepairId)
+    return `latest_repair_id ${latestRepairId} is not the latest repair of run ${runId}: the latest is ${latest}.`;
+  return undefined;
+}

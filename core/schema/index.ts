@@ -4,3 +4,4 @@ export * from './single-task';
 export * from './json-limits';
 export * from './notification-destination';
 export * from './rule-set';
+export * from './field-classes';

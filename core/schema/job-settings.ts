@@ -159,6 +159,8 @@ export const UNSUPPORTED_TASK_TYPES = [
   'dbt_cloud_task',
   'genie_task',
   'python_operator_task',
+  'ai_function_task',
+  'ai_runtime_task',
 ] as const;
 
 const Notifications = z.strictObject({
@@ -368,6 +370,10 @@ export const Continuous = z.strictObject({
   maintenance_window: opaque.optional(),
 });
 
+/** A serverless run's performance mode and cost window: kept, as there is no serverless compute here. */
+export const PERFORMANCE_TARGETS = ['PERFORMANCE_OPTIMIZED', 'STANDARD'] as const;
+export const DURATION_TARGETS = ['NO_FLEXIBILITY', '4h', '12h', '24h', '72h'] as const;
+
 export const JobSettings = z.strictObject({
   name: z.string().max(4096).optional(),
   description: z.string().max(27700).optional(),
@@ -413,7 +419,8 @@ export const JobSettings = z.strictObject({
   deployment: opaque.optional(),
   budget_policy_id: z.string().optional(),
   usage_policy_id: z.string().optional(),
-  performance_target: z.enum(['PERFORMANCE_OPTIMIZED', 'STANDARD']).optional(),
+  performance_target: z.enum(PERFORMANCE_TARGETS).optional(),
+  duration_target: z.enum(DURATION_TARGETS).optional(),
   parent_path: z.string().optional(),
 });
 export type JobSettings = z.infer<typeof JobSettings>;

@@ -121,17 +121,8 @@ export function runtimeProblems(input: Raw): SpecProblem[] {
 }
 
 function environmentSpecProblems(spec: Raw, at: string): SpecProblem[] {
+  // java_dependencies, base_environment and project_environment are refused by field-classes.ts.
   const problems: SpecProblem[] = [];
-  const refused: Record<string, string> = {
-    java_dependencies:
-      'serverless Java dependencies need a serverless Spark, which durable-jobs environments do not have; use libraries (jar, maven) on a task that runs on a cluster',
-    base_environment:
-      'base environments are workspace objects durable-jobs does not have; list the packages in dependencies',
-    project_environment: 'project environments (pyproject.toml) are not supported; list the packages in dependencies',
-  };
-  for (const [field, why] of Object.entries(refused))
-    if (spec[field] !== undefined)
-      problems.push({ path: `${at}.${field}`, message: `${field} is not supported: ${why}` });
   if (
     typeof spec.client === 'string' &&
     typeof spec.environment_version === 'string' &&
@@ -152,11 +143,6 @@ function gitSourceProblems(git: unknown): SpecProblem[] {
     problems.push({
       path: 'git_source',
       message: `expected exactly one of git_branch, git_tag, git_commit, found ${refs.length === 0 ? 'none' : refs.join(' and ')}`,
-    });
-  if (git.job_source !== undefined)
-    problems.push({
-      path: 'git_source.job_source',
-      message: 'job_source (job definitions kept in Git) is not supported by durable-jobs',
     });
   return problems;
 }
@@ -179,16 +165,7 @@ function libraryProblems(task: Raw, at: string): SpecProblem[] {
         path,
         message: `expected exactly one of pypi, whl, requirements, jar, maven, found ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`,
       });
-    if (lib.egg !== undefined)
-      problems.push({
-        path: `${path}.egg`,
-        message: 'egg libraries are not supported (Databricks removed them): build a wheel',
-      });
-    if (lib.cran !== undefined)
-      problems.push({
-        path: `${path}.cran`,
-        message: 'cran libraries are not supported: durable-jobs has no R runtime',
-      });
+    // egg and cran are refused by field-classes.ts.
     for (const spark of ['jar', 'maven'] as const)
       if (lib[spark] !== undefined && !runsOnCluster(task))
         problems.push({

@@ -8,6 +8,7 @@ import { referenceProblems } from '../refs/resolve';
 import { warehouseIdProblem } from '../access/warehouse-permissions';
 import { forEachInputsLimitProblem, parseForEachInputs } from '../run/for-each';
 import { JobSettings, TASK_TYPES, UNSUPPORTED_TASK_TYPES } from './job-settings';
+import { refusedFieldProblems } from './field-classes';
 import { runtimeProblems } from './runtime-problems';
 
 export interface SpecProblem {
@@ -17,9 +18,7 @@ export interface SpecProblem {
   message: string;
 }
 
-export type ValidationResult =
-  | { ok: true; settings: JobSettings; warnings: SpecProblem[] }
-  | { ok: false; errors: SpecProblem[]; warnings: SpecProblem[] };
+export type ValidationResult = { ok: true; settings: JobSettings } | { ok: false; errors: SpecProblem[] };
 
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -404,79 +403,37 @@ function triggerProblems(input: Raw): SpecProblem[] {
   return problems;
 }
 
-const JOB_NOT_ACTED = [
-  'tags',
-  'triggers',
-  'deployment',
-  'budget_policy_id',
-  'usage_policy_id',
-  'performance_target',
-  'parent_path',
-  'edit_mode',
-] as const;
-const TASK_NOT_ACTED = ['new_cluster', 'compute', 'disable_auto_optimization'] as const;
-const NOT_ACTED = 'accepted but not acted on by durable-jobs yet';
-/** Notification events durable-jobs never raises: it has no streaming sources and no maintenance windows. */
-const NEVER_RAISED = ['on_streaming_backlog_exceeded', 'on_maintenance_start', 'on_maintenance_complete'] as const;
-
-function neverRaised(where: Pick<JobSettings, 'email_notifications' | 'webhook_notifications'>, at: string) {
-  const warnings: SpecProblem[] = [];
-  for (const field of ['email_notifications', 'webhook_notifications'] as const)
-    for (const event of NEVER_RAISED) {
-      const list = (where[field] as Record<string, unknown[] | undefined> | undefined)?.[event];
-      if (list && list.length > 0)
-        warnings.push({
-          path: `${at}${field}.${event}`,
-          message: `${NOT_ACTED}: durable-jobs never raises ${event} (no streaming sources, no maintenance windows)`,
-        });
-    }
-  return warnings;
-}
-
-function warningsFor(settings: JobSettings): SpecProblem[] {
-  const warnings: SpecProblem[] = [];
-  for (const f of JOB_NOT_ACTED) if (settings[f] !== undefined) warnings.push({ path: f, message: NOT_ACTED });
-  warnings.push(...neverRaised(settings, ''));
-  if (settings.continuous?.task_retry_mode === 'ON_FAILURE' || settings.continuous?.maintenance_window)
-    warnings.push({
-      path: 'continuous',
-      message: `${NOT_ACTED}: task_retry_mode and maintenance_window (a failed continuous run is restarted with backoff)`,
-    });
-  settings.job_clusters?.forEach((c, i) => {
-    if (c.new_cluster)
-      warnings.push({
-        path: `job_clusters[${i}].new_cluster`,
-        message: `${NOT_ACTED}: job_cluster_key routes tasks to the workers of that cluster and spark_env_vars reach its tasks' processes; the rest is kept for Spark`,
-      });
-  });
-  settings.tasks.forEach((t, i) => {
-    for (const f of TASK_NOT_ACTED)
-      if (t[f] !== undefined) warnings.push({ path: `tasks[${i}].${f}`, message: NOT_ACTED });
-    warnings.push(...neverRaised(t, `tasks[${i}].`));
-  });
-  return warnings;
-}
-
 export function validateJobSettings(input: unknown): ValidationResult {
   if (!isObject(input)) {
     return {
       ok: false,
       errors: [{ path: '', message: `expected a JSON object of job settings, found ${describeValue(input)}` }],
-      warnings: [],
     };
   }
   const parsed = JobSettings.safeParse(input, { reportInput: true });
   const errors: SpecProblem[] = parsed.success ? [] : parsed.error.issues.flatMap(issueToProblems);
   errors.push(...crossFieldProblems(input));
+  const unique = withRefusals(errors, refusedFieldProblems('JobSettings', input));
+  if (!parsed.success || unique.length > 0) return { ok: false, errors: unique };
+  return { ok: true, settings: parsed.data };
+}
+
+/**
+ * Problems with the refused fields of field-classes.ts added: a refusal replaces the schema's
+ * "unknown field" at its path, and gives way to a check that already said more about it there.
+ */
+function withRefusals(errors: SpecProblem[], refusals: SpecProblem[]): SpecProblem[] {
+  const refusedPaths = new Set(refusals.map((r) => r.path));
+  const kept = errors.filter((p) => !(refusedPaths.has(p.path) && p.message.startsWith('unknown field')));
+  const paths = new Set(kept.map((p) => p.path));
+  const all = [...kept, ...refusals.filter((r) => !paths.has(r.path))];
   const seen = new Set<string>();
-  const unique = errors.filter((p) => {
+  return all.filter((p) => {
     const id = `${p.path}\u0000${p.message}`;
     if (seen.has(id)) return false;
     seen.add(id);
     return true;
   });
-  if (!parsed.success || unique.length > 0) return { ok: false, errors: unique, warnings: [] };
-  return { ok: true, settings: parsed.data, warnings: warningsFor(parsed.data) };
 }
 
 /** A request body parsed with its schema, or every problem at once with its JSON path. */

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.service import compute, jobs
-from databricks.sdk.errors import NotFound, OperationFailed
+from databricks.sdk.errors import InvalidParameterValue, NotFound, OperationFailed
 
 w = WorkspaceClient(host=os.environ["DJOBS_HOST"], token=os.environ["DJOBS_TOKEN"], auth_type="pat")
 workdir = os.environ["DJOBS_WORKDIR"]
@@ -27,6 +27,27 @@ out = w.jobs.get_run_output(run_id=run.tasks[0].run_id)
 assert "hello sdk" in (out.logs or ""), out
 assert w.jobs.get(job_id=created.job_id).settings.name == "sdk job"
 
+# run-now only: just the tasks named (key+ also runs everything downstream), as Databricks does
+chain = w.jobs.create(
+    name="sdk only",
+    parameters=[jobs.JobParameterDefinition(name="who", default="only")],
+    tasks=[
+        jobs.Task(task_key="a", notebook_task=jobs.NotebookTask(notebook_path="hello")),
+        jobs.Task(task_key="b", depends_on=[jobs.TaskDependency(task_key="a")], notebook_task=jobs.NotebookTask(notebook_path="hello")),
+        jobs.Task(task_key="c", depends_on=[jobs.TaskDependency(task_key="b")], notebook_task=jobs.NotebookTask(notebook_path="hello")),
+    ],
+)
+alone = w.jobs.run_now(job_id=chain.job_id, only=["b"]).result(timeout=timedelta(minutes=2))
+assert alone.state.result_state == jobs.RunResultState.SUCCESS, alone.state
+assert [t.task_key for t in alone.tasks] == ["b"], alone.tasks
+downstream = w.jobs.run_now(job_id=chain.job_id, only=["b+"]).result(timeout=timedelta(minutes=2))
+assert sorted(t.task_key for t in downstream.tasks) == ["b", "c"], downstream.tasks
+try:
+    w.jobs.run_now(job_id=chain.job_id, only=["x"])
+    raise AssertionError("only naming no task was accepted")
+except InvalidParameterValue as e:
+    assert "only names a task the job does not have: x." in str(e), e
+
 # list with pagination: the SDK follows next_page_token
 extra = [w.jobs.create(name=f"sdk page {i}", tasks=[jobs.Task(task_key="t", notebook_task=jobs.NotebookTask(notebook_path="hello"))]).job_id for i in range(3)]
 deadline = time.time() + 30
@@ -36,6 +57,25 @@ while True:
         break
     time.sleep(0.5)
 assert set(extra) | {created.job_id} <= listed, listed
+
+# run-now's queue override: with the job's one slot taken, a run that asks to queue waits QUEUED
+# (the job itself does not queue, so a run that does not ask is SKIPPED)
+single = w.jobs.create(name="sdk single", max_concurrent_runs=1, queue=jobs.QueueSettings(enabled=False), tasks=[jobs.Task(task_key="slow", notebook_task=jobs.NotebookTask(notebook_path="slow"))])
+first = w.jobs.run_now(job_id=single.job_id).response.run_id
+deadline = time.time() + 30
+while w.jobs.get_run(run_id=first).state.life_cycle_state != jobs.RunLifeCycleState.RUNNING:
+    assert time.time() < deadline, "the first run never started"
+    time.sleep(0.2)
+queued = w.jobs.run_now(job_id=single.job_id, queue=jobs.QueueSettings(enabled=True)).response.run_id
+skipped = w.jobs.run_now(job_id=single.job_id).response.run_id
+deadline = time.time() + 30
+while True:
+    states = (w.jobs.get_run(run_id=queued).state, w.jobs.get_run(run_id=skipped).state)
+    if (states[0].life_cycle_state, states[1].life_cycle_state) == (jobs.RunLifeCycleState.QUEUED, jobs.RunLifeCycleState.SKIPPED):
+        break
+    assert time.time() < deadline, states
+    time.sleep(0.2)
+w.jobs.cancel_all_runs(job_id=single.job_id)
 
 # a one-time run, canceled while it runs
 submitted = w.jobs.submit(run_name="slow", tasks=[jobs.SubmitTask(task_key="slow", notebook_task=jobs.NotebookTask(notebook_path="slow"))])
@@ -61,6 +101,27 @@ open(os.path.join(workdir, "fixed"), "w").close()
 repaired = w.jobs.repair_run(run_id=failed_run_id, rerun_all_failed_tasks=True).result(timeout=timedelta(minutes=2))
 assert repaired.state.result_state == jobs.RunResultState.SUCCESS, repaired.state
 assert repaired.run_id == failed_run_id
+# latest_repair_id must name the run's latest repair: a made-up or stale id is refused
+latest = w.jobs.get_run(run_id=failed_run_id, include_history=True).repair_history[-1].id
+try:
+    w.jobs.repair_run(run_id=failed_run_id, rerun_tasks=["flaky"], latest_repair_id=12345)
+    raise AssertionError("a made-up latest_repair_id was accepted")
+except InvalidParameterValue as e:
+    assert f"latest_repair_id 12345 is not the latest repair of run {failed_run_id}: the latest is {latest}." in str(e), e
+again = w.jobs.repair_run(run_id=failed_run_id, rerun_tasks=["flaky"], latest_repair_id=latest).result(timeout=timedelta(minutes=2))
+assert again.state.result_state == jobs.RunResultState.SUCCESS, again.state
+try:
+    w.jobs.repair_run(run_id=failed_run_id, rerun_tasks=["flaky"], latest_repair_id=latest)
+    raise AssertionError("a stale latest_repair_id was accepted")
+except InvalidParameterValue as e:
+    assert f"latest_repair_id {latest} is not the latest repair" in str(e), e
+
+# run-now fields durable-jobs does not act on are refused, named with the reason
+try:
+    w.jobs.run_now(job_id=flaky.job_id, pipeline_params=jobs.PipelineParams(full_refresh=True))
+    raise AssertionError("pipeline_params was accepted")
+except InvalidParameterValue as e:
+    assert "pipeline_params: not supported" in str(e), e
 
 # permissions: read, grant, read back (the SDK's typed JobPermissions)
 perms = w.jobs.get_permissions(job_id=str(created.job_id))

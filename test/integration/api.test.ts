@@ -143,14 +143,55 @@ describe('REST API', () => {
     });
     // Legacy per-task parameters: what cannot apply is refused, every problem at once.
     expect(
-      await call('POST', '/api/2.1/jobs/run-now', { job_id: jobId, jar_params: ['a'], notebook_params: { x: 1 } })
+      await call('POST', '/api/2.1/jobs/run-now', { job_id: jobId, python_params: ['a'], notebook_params: { x: 1 } })
     ).toEqual({
       status: 400,
       body: {
         error_code: 'INVALID_PARAMETER_VALUE',
-        message: `jar_params and notebook_params cannot be combined. notebook_params: job ${jobId} has no notebook_task to apply them to. jar_params: job ${jobId} has no spark_jar_task to apply them to.`,
+        message: `notebook_params: job ${jobId} has no notebook_task to apply them to. python_params: job ${jobId} has no spark_python_task or python_wheel_task to apply them to.`,
       },
     });
+    // Fields durable-jobs does not act on are refused by name and path, every one at once.
+    const refusal = await call('POST', '/api/2.1/jobs/run-now', {
+      job_id: jobId,
+      jar_params: ['a'],
+      pipeline_params: { full_refresh: true },
+      performance_target: 'STANDARD',
+    });
+    const refused = {
+      jar_params: 'not supported: durable-jobs has no spark_jar_task to apply them to',
+      pipeline_params: 'not supported: durable-jobs has no pipeline_task to apply them to',
+    };
+    expect(refusal).toEqual({
+      status: 400,
+      body: {
+        error_code: 'INVALID_PARAMETER_VALUE',
+        message: Object.entries(refused)
+          .map(([f, m]) => `${f}: ${m}`)
+          .join('; '),
+        details: [
+          {
+            '@type': 'type.googleapis.com/google.rpc.BadRequest',
+            field_violations: Object.entries(refused).map(([field, description]) => ({ field, description })),
+          },
+        ],
+      },
+    });
+    expect(
+      (await getWithBody('/api/2.2/jobs/runs/get', { run_id: runId, include_resolved_values: true })).body.details
+    ).toEqual([
+      {
+        '@type': 'type.googleapis.com/google.rpc.BadRequest',
+        field_violations: [
+          {
+            field: 'include_resolved_values',
+            description: 'not supported: resolved_values are not reported yet; read overriding_parameters',
+          },
+        ],
+      },
+    ]);
+    expect((await call('GET', `/api/2.2/jobs/get?job_id=${jobId}&include_trigger_state=false`)).status).toBe(200);
+    expect((await call('GET', `/api/2.2/jobs/get?job_id=${jobId}&include_trigger_state=true`)).status).toBe(400);
     expect(await call('POST', '/api/2.1/jobs/run-now', { job_id: jobId, python_params: 'a' })).toEqual({
       status: 400,
       body: {

@@ -81,7 +81,7 @@ describe('djobs CLI', () => {
       file,
       JSON.stringify({
         name: 'deep',
-        tasks: [{ task_key: 't', shell_command_task: { command: 'true' }, compute: deep }],
+        tasks: [{ task_key: 't', shell_command_task: { command: 'true' }, new_cluster: deep }],
         deployment: deep,
         job_clusters: [{ job_cluster_key: 'c', new_cluster: deep }],
       })
@@ -91,7 +91,7 @@ describe('djobs CLI', () => {
     const at = (where: string) =>
       `error: ${where}${'.a'.repeat(32)}: expected at most 32 levels of nesting, found deeper`;
     expect(r.stdout.trim().split('\n').sort()).toEqual(
-      [at('deployment'), at('tasks[0].compute'), at('job_clusters[0].new_cluster')].sort()
+      [at('deployment'), at('tasks[0].new_cluster'), at('job_clusters[0].new_cluster')].sort()
     );
     expect(r.stderr).not.toContain('    at ');
   });

@@ -30,8 +30,7 @@ describe('ETL example (bronze → silver → gold)', () => {
   });
 
   it('runs the seed payload to SUCCESS, twice, with an idempotent MERGE', async () => {
-    const { settings, warnings } = await loadJobSpecFile(path.join(dir, 'job.json'));
-    expect(warnings).toEqual([]);
+    const { settings } = await loadJobSpecFile(path.join(dir, 'job.json'));
     expect(settings.tasks[0]!.notebook_task!.notebook_path).toBe(path.join(dir, 'bronze_ingest.py'));
 
     for (let i = 0; i < 2; i++) {

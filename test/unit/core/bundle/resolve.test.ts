@@ -438,8 +438,6 @@ resources:
     expect(diagnostics.map((d) => [d.severity, d.paths[0]])).toEqual([
       ['warning', 'scripts'],
       ['warning', 'presets.artifacts_dynamic_version'],
-      // The Jobs schema's own word on compute specs, which durable-jobs keeps without acting on.
-      ['warning', 'resources.jobs.j.job_clusters[0].new_cluster'],
     ]);
     const j = bundle!.jobs[0]!;
     expect(j.settings.tasks.map((t) => [t.task_key, t.existing_cluster_id, t.job_cluster_key])).toEqual([

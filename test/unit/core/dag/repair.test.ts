@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { repairSelection, type TaskResultState } from '../../../../core';
+import { latestRepairIdProblem, repairSelection, type TaskResultState } from '../../../../core';
 
 const tasks = [
   { task_key: 'a' },
@@ -43,5 +43,27 @@ describe('repairSelection', () => {
       ok: false,
       error: 'Run 9 has no failed tasks to repair.',
     });
+  });
+});
+
+describe('latestRepairIdProblem', () => {
+  const original = { type: 'ORIGINAL' };
+  it.each([
+    ['no id given', [original], undefined, undefined],
+    [
+      'an id on a run never repaired',
+      [original],
+      12345,
+      'latest_repair_id 12345 names no repair: run 7 has not been repaired.',
+    ],
+    ['the latest repair', [original, { type: 'REPAIR', id: 5 }, { type: 'REPAIR', id: 9 }], 9, undefined],
+    [
+      'a stale repair',
+      [original, { type: 'REPAIR', id: 5 }, { type: 'REPAIR', id: 9 }],
+      5,
+      'latest_repair_id 5 is not the latest repair of run 7: the latest is 9.',
+    ],
+  ] as const)('%s', (_title, history, id, problem) => {
+    expect(latestRepairIdProblem(history, id, 7)).toBe(problem);
   });
 });

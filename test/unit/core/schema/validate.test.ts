@@ -29,7 +29,7 @@ const errorsOf = (input: unknown): SpecProblem[] => {
 
 describe('validateJobSettings', () => {
   it('accepts the seed payload exactly as written, with no warnings', () => {
-    expect(validateJobSettings(SEED)).toEqual({ ok: true, settings: SEED, warnings: [] });
+    expect(validateJobSettings(SEED)).toEqual({ ok: true, settings: SEED });
   });
 
   const cases: [string, unknown, SpecProblem[]][] = [
@@ -321,29 +321,76 @@ describe('validateJobSettings', () => {
     ]);
   });
 
-  it('warns about fields it accepts but does not act on, and stays valid', () => {
+  it('refuses the fields it does not act on, every one at once with its path and reason', () => {
     const r = validateJobSettings({
-      tasks: [sh('a', { compute: { hardware_accelerator: 'GPU_1xA10' } })],
+      tasks: [
+        sh('a', { compute: { hardware_accelerator: 'GPU_1xA10' }, disable_auto_optimization: true }),
+        sh('b', { email_notifications: { on_maintenance_start: ['ops@example.com'] } }),
+      ],
       email_notifications: { on_failure: ['ops@example.com'], on_streaming_backlog_exceeded: ['ops@example.com'] },
       notification_settings: { no_alert_for_canceled_runs: true },
       health: { rules: [{ metric: 'RUN_DURATION_SECONDS', op: 'GREATER_THAN', value: 60 }] },
       queue: { enabled: true },
       max_concurrent_runs: 3,
-      continuous: { task_retry_mode: 'ON_FAILURE' },
+      continuous: { task_retry_mode: 'ON_FAILURE', maintenance_window: { week_day_based_schedule: {} } },
+      job_clusters: [{ job_cluster_key: 'c', serverless_compute_id: 'sc-1' }],
+      triggers: [{ periodic: { interval: 1, unit: 'HOURS' } }],
     });
-    expect(r.ok && r.warnings).toEqual([
+    expect(r.ok ? [] : r.errors).toEqual([
+      {
+        path: 'tasks[0].compute',
+        message:
+          'not supported: durable-jobs runs tasks on its workers: there is no serverless or GPU compute to choose',
+      },
+      {
+        path: 'tasks[0].disable_auto_optimization',
+        message: 'not supported: durable-jobs has no serverless auto optimization to disable',
+      },
+      {
+        path: 'tasks[1].email_notifications.on_maintenance_start',
+        message:
+          'not supported: durable-jobs never raises this event: it has no maintenance windows, so the addresses would never be notified',
+      },
       {
         path: 'email_notifications.on_streaming_backlog_exceeded',
         message:
-          'accepted but not acted on by durable-jobs yet: durable-jobs never raises on_streaming_backlog_exceeded (no streaming sources, no maintenance windows)',
+          'not supported: durable-jobs never raises this event: no task reads a stream, so the addresses would never be notified',
       },
       {
-        path: 'continuous',
+        path: 'continuous.task_retry_mode',
         message:
-          'accepted but not acted on by durable-jobs yet: task_retry_mode and maintenance_window (a failed continuous run is restarted with backoff)',
+          'ON_FAILURE is not supported: durable-jobs restarts a failed continuous run as a whole: retry tasks with their max_retries',
       },
-      { path: 'tasks[0].compute', message: 'accepted but not acted on by durable-jobs yet' },
+      {
+        path: 'continuous.maintenance_window',
+        message: 'not supported: durable-jobs has no maintenance windows',
+      },
+      {
+        path: 'job_clusters[0].serverless_compute_id',
+        message: 'not supported: durable-jobs has no serverless compute',
+      },
+      {
+        path: 'triggers',
+        message: 'not supported: the multiple-triggers preview: use one of schedule, trigger or continuous',
+      },
     ]);
+  });
+
+  it('keeps the metadata Databricks also only stores, with no problem', () => {
+    const settings = {
+      tasks: [sh('a', { description: 'the task' })],
+      description: 'the job',
+      tags: { team: 'data' },
+      edit_mode: 'UI_LOCKED',
+      deployment: { kind: 'BUNDLE', metadata_file_path: '/x/metadata.json' },
+      budget_policy_id: 'b-1',
+      usage_policy_id: 'u-1',
+      performance_target: 'STANDARD',
+      duration_target: '4h',
+      parent_path: '/Workspace/Users/a',
+      continuous: { task_retry_mode: 'NEVER' },
+    };
+    expect(validateJobSettings(settings)).toEqual({ ok: true, settings });
   });
 
   it('refuses health rules on streaming backlog metrics, which durable-jobs cannot measure', () => {
