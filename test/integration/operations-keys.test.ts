@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DurableJobsClient, setupTemporal, type KeyUse } from '../../client';
 import { djobsDataConverter } from '../../encryption/data-converter';
 import { generateKeyLine, parseKeyRing } from '../../encryption/key-ring';
-import { engineEnv, job, safeName, sh, startEngine, type Engine } from './harness';
+import { engineEnv, job, safeName, sh, startEngine, waitFor, type Engine } from './harness';
 
 const cli = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'index.js');
 
@@ -88,6 +88,11 @@ describe('djobs admin keys and reencrypt after a key rotation', () => {
       config: { slack: { url: 'https://hooks.slack.example/ops' } },
     });
 
+    // An open run started before the rotation, on a worker with the old ring.
+    const oldWorker = djobs(['worker'], env(oldKey));
+    const { run_id: open } = await before.submitRun(job('keys open', [sh('t', 'sleep 600')]));
+    await waitFor(async () => (await before.getRun(open)).state.life_cycle_state === 'RUNNING', 'the open run running');
+
     // Rotated: the new key appended; a job saved now uses it.
     const rotated = `${oldKey},${newKey}`;
     const after = await connect(rotated);
@@ -102,6 +107,7 @@ describe('djobs admin keys and reencrypt after a key rotation', () => {
         jobs: 2,
         secret_scopes: 1,
         notification_destinations: 1,
+        open_runs: 1,
         other_open_workflows: 0,
       },
       { key_id: 'k-new', in_key_ring: true, primary: true, ...zero, jobs: 1, other_open_workflows: 0 },
@@ -111,9 +117,15 @@ describe('djobs admin keys and reencrypt after a key rotation', () => {
       expect.stringMatching(
         /^KEY\s+JOBS\s+SECRET_SCOPES\s+DESTINATIONS\s+OTHER_RECORDS\s+OPEN_RUNS\s+OTHER_OPEN_WORKFLOWS$/
       ),
-      expect.stringMatching(/^k-old\s+2\s+1\s+1\s+0\s+0\s+0$/),
+      expect.stringMatching(/^k-old\s+2\s+1\s+1\s+0\s+1\s+0$/),
       expect.stringMatching(/^k-new \(primary\)\s+1\s+0\s+0\s+0\s+0\s+0$/),
     ]);
+
+    // Runs are not re-encrypted: the open one needs the old key until it ends.
+    await before.cancelRun(open);
+    expect((await before.waitForRun(open, { timeoutMs: 60_000 })).state.result_state).toBe('CANCELED');
+    oldWorker.child.kill('SIGTERM');
+    await oldWorker.exit;
 
     const reencrypt = await djobs(['admin', 'reencrypt'], env(rotated)).exit;
     expect(reencrypt.stderr).toBe('');
