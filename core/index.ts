@@ -8,3 +8,5 @@ export * from './run/live-run-view';
 export * from './run/clocked-json';
 // What a worker's log retention deletes (activities/log-retention.ts).
 export * from './run/log-retention';
+// A running attempt's lost worker, in the run's view (client/run-reads.ts).
+export * from './run/lost-workers';

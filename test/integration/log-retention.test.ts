@@ -4,6 +4,7 @@
 // is 30 seconds here (a fraction of a day), checked every second.
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -59,6 +60,8 @@ describe('task-log retention', () => {
     const { run_id: recent } = await client.submitRun(job('recent run', [sh('t', 'echo recent-output')]));
     const ended = await client.waitForRun(recent, { timeoutMs: 60_000 });
     expect(ended.state.result_state).toBe('SUCCESS');
+    // Each attempt records the worker that ran it: here the worker process this test started.
+    expect(ended.tasks[0]!.djobs_worker).toEqual({ host: os.hostname(), process: `${worker.pid}@${os.hostname()}` });
     const temporal = temporalClientOf(client);
     const schedule = temporal.schedule.getHandle(logRetentionScheduleId(engine.dataDir));
     const pass = await waitFor(async () => {
