@@ -18,6 +18,7 @@ import {
   connectWithinBudget,
   installQuietRuntime,
   keyRingFor,
+  logRetentionWorkerFor,
   SANDBOX_FLAG_HELP,
   workerFor,
   type SandboxFlags,
@@ -92,22 +93,11 @@ export function configureWorkerCommand(program: Command): void {
         }
         // Task-log retention: the worker of this host's schedule (worker/log-retention.ts), run beside the main one.
         let retention: Worker | undefined;
-        if (config.logRetention) {
-          const { startLogRetention } = await import('../../worker/log-retention.js');
-          try {
-            retention = await startLogRetention({
-              connection,
-              namespace: config.namespace,
-              taskQueue: config.taskQueue,
-              dataDir: config.home,
-              retentionDays: config.logRetention.days,
-              checkSeconds: config.logRetention.checkSeconds,
-              dataConverter: djobsDataConverter(keyRing),
-            });
-          } catch (err) {
-            await connection.close();
-            throw err;
-          }
+        try {
+          retention = await logRetentionWorkerFor(connection, config, djobsDataConverter(keyRing));
+        } catch (err) {
+          await connection.close();
+          throw err;
         }
         const health =
           opts.healthPort !== undefined
