@@ -71,6 +71,28 @@ export async function workflowScenarios(ctx: RecordingContext): Promise<{
     await triggerClient.deleteJob(job_id);
     await recordWorkflow(name, continuousWorkflowId(job_id));
   };
+  /** A run of two tasks in a worker pool capped at one, recorded as `name` with its pool's gate. */
+  const poolCappedRun = async (name: string) => {
+    const poolQueue = `${taskQueue}-${name}`;
+    const poolWorker = await createDjobsWorker({
+      connection,
+      namespace: 'default',
+      taskQueue: poolQueue,
+      dataDir: home,
+      poolMaxTasks: { default: 1 },
+    });
+    const poolClient = await DurableJobsClient.connect({ address, taskQueue: poolQueue });
+    await poolWorker.runUntil(async () => {
+      const { run_id } = await poolClient.submitRun({
+        name: 'capped',
+        tasks: [sh('a', 'sleep 0.3'), sh('b', 'sleep 0.3')],
+      });
+      await poolClient.waitForRun(run_id, { timeoutMs: 60_000 });
+      await recordWorkflow(name, runWorkflowId(run_id));
+      await recordWorkflow(`${name}-gate`, poolGateWorkflowId(poolQueue));
+    });
+    await poolClient.close();
+  };
   // The trigger workflows and a run in a capped worker pool.
   const workflowScenarios: Record<string, () => Promise<void>> = {
     'file-arrival-watcher': () => fileArrivesOnce('file-arrival-watcher'),
@@ -146,27 +168,36 @@ export async function workflowScenarios(ctx: RecordingContext): Promise<{
         await mlflow.stop();
       }
     },
-    'pool-capped-run': async () => {
-      const poolQueue = `${taskQueue}-pool`;
-      const poolWorker = await createDjobsWorker({
-        connection,
-        namespace: 'default',
-        taskQueue: poolQueue,
-        dataDir: home,
-        poolMaxTasks: { default: 1 },
-      });
-      const poolClient = await DurableJobsClient.connect({ address, taskQueue: poolQueue });
-      await poolWorker.runUntil(async () => {
-        const { run_id } = await poolClient.submitRun({
-          name: 'capped',
-          tasks: [sh('a', 'sleep 0.3'), sh('b', 'sleep 0.3')],
+    'pool-capped-run': () => poolCappedRun('pool-capped-run'),
+    // After 'patches-decided-first': the run and its pool's gate ask every patch at their start.
+    'pool-capped-run-patches-decided-first': () => poolCappedRun('pool-capped-run-patches-decided-first'),
+    // After 'patches-decided-first', the shape that needs it: a runs/get waiting on the server
+    // arrives with the run's first workflow task, which then ends after the first local activity.
+    'patches-decided-first': async () => {
+      const lateQueue = `${taskQueue}-late`;
+      const lateClient = await DurableJobsClient.connect({ address, taskQueue: lateQueue });
+      try {
+        const { run_id } = await lateClient.submitRun({ name: 'early query', tasks: [sh('t', 'true')] });
+        // Sent before the worker exists (creating it bundles the workflow code).
+        const query = lateClient.getRun(run_id);
+        const lateWorker = await createDjobsWorker({
+          connection,
+          namespace: 'default',
+          taskQueue: lateQueue,
+          dataDir: home,
         });
-        await poolClient.waitForRun(run_id, { timeoutMs: 60_000 });
-        await recordWorkflow('pool-capped-run', runWorkflowId(run_id));
-        await recordWorkflow('pool-capped-run-gate', poolGateWorkflowId(poolQueue));
-      });
-      await poolClient.close();
+        await lateWorker.runUntil(async () => {
+          await query;
+          await lateClient.waitForRun(run_id, { timeoutMs: 60_000 });
+        });
+        await recordWorkflow('patches-decided-first', runWorkflowId(run_id));
+      } finally {
+        await lateClient.close();
+      }
     },
+    'file-arrival-watcher-patches-decided-first': () => fileArrivesOnce('file-arrival-watcher-patches-decided-first'),
+    'continuous-supervisor-patches-decided-first': () =>
+      continuousFailsThenSucceeds('continuous-supervisor-patches-decided-first'),
   };
   return { scenarios: workflowScenarios, close: () => triggerClient.close() };
 }
