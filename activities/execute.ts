@@ -6,6 +6,7 @@ import {
   DEFAULT_WAREHOUSE_ID,
   LOG_TAIL_BYTES,
   TASK_VALUE_MAX_BYTES,
+  runLogDirName,
   type JsonValue,
   type RunAsIdentity,
   type TaskAttemptInput,
@@ -126,7 +127,7 @@ function inCheckoutOr(
  * `attempt-<n>.log` names stay readable.
  */
 export function attemptLogPath(dataDir: string, input: Pick<TaskAttemptInput, 'runId' | 'task' | 'taskRunId'>): string {
-  return path.join(dataDir, 'logs', `run-${input.runId}`, input.task.task_key, `${input.taskRunId}.log`);
+  return path.join(dataDir, 'logs', runLogDirName(input.runId), input.task.task_key, `${input.taskRunId}.log`);
 }
 
 /** The log of what an attempt's setup did (its environment's install, its checkout), beside its log. */

@@ -80,12 +80,14 @@ export function createActivities(deps: ActivityDeps) {
         throw err;
       });
       const where = { host: os.hostname(), taskRunId: input.taskRunId, logPath: attemptLogPath(deps.dataDir, input) };
+      // Recorded on the attempt, whatever its outcome: which worker ran it.
+      const worker = { host: os.hostname(), process: `${process.pid}@${os.hostname()}` };
       let details: AttemptHeartbeat = where;
       heartbeat(details);
       const beat = setInterval(() => heartbeat(details), 500);
       try {
         const files = await taskFiles.forAttempt(input).catch((err: Error) => err);
-        return await runWithSecrets(input, { dataDir: deps.dataDir, groupsOf }, (resolved, secrets) =>
+        const record = await runWithSecrets(input, { dataDir: deps.dataDir, groupsOf }, (resolved, secrets) =>
           executeTaskAttempt(resolved, {
             ...secrets,
             env: { ...secrets.env, ...(files instanceof Error ? {} : files.env) },
@@ -106,8 +108,10 @@ export function createActivities(deps: ActivityDeps) {
             },
           })
         );
+        return { ...record, worker };
       } catch (err) {
         if (!(err instanceof AttemptFailure)) throw err;
+        err.record.worker = worker;
         switch (err.kind) {
           case 'CANCELED':
             throw new CancelledFailure('Task attempt canceled; its processes were killed.');

@@ -99,6 +99,29 @@ export async function workerFor(
   });
 }
 
+/**
+ * The worker of this host's task-log retention (worker/log-retention.ts) when DJOBS_LOG_RETENTION_DAYS
+ * is set, run beside the main worker by `djobs worker` and `djobs dev`; its schedule is created or
+ * updated now.
+ */
+export async function logRetentionWorkerFor(
+  connection: NativeConnection,
+  config: DjobsConfig,
+  dataConverter: DataConverter
+) {
+  if (!config.logRetention) return undefined;
+  const { startLogRetention } = await import('../worker/log-retention.js');
+  return startLogRetention({
+    connection,
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    dataDir: config.home,
+    retentionDays: config.logRetention.days,
+    checkSeconds: config.logRetention.checkSeconds,
+    dataConverter,
+  });
+}
+
 /** `--no-sandbox` and `--no-network` of `djobs worker` and `djobs dev` (Commander's negations). */
 export interface SandboxFlags {
   sandbox?: boolean;

@@ -21,6 +21,8 @@ export type {
   StartRunOptions,
   ListRunsOptions,
   RepairRunOptions,
+  KeyUse,
+  ReencryptReport,
 } from './jobs-client';
 export { loadJobSpecFile, resolveJobSpec, type LoadedSpec } from './spec-file';
 export { fromChecks, temporalReadiness, type Readiness } from './readiness';

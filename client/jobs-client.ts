@@ -32,12 +32,14 @@ import { RunStarts, type RepairRunOptions, type StartRunOptions } from './run-st
 import { checkTemporalSetup } from './temporal-setup';
 import { temporalReadiness, type Readiness } from './readiness';
 import { keyRingOf } from '../encryption/data-converter';
+import { keyUsage, reencryptRecords, type KeyUse, type ReencryptReport } from './key-usage';
 
 export type { DurableJobsClientOptions, TriggerTiming } from './context';
 export type { BundleJobListing, CreateJobOptions, Job, ListJobsPageOptions } from './jobs';
 export type { RunOutput } from './run-output';
 export type { ListRunsOptions } from './run-listing';
 export type { RepairRunOptions, StartRunOptions } from './run-starts';
+export type { KeyUse, ReencryptReport } from './key-usage';
 
 /** The Temporal client behind each DurableJobsClient (`temporalClientOf`). */
 const temporalClients = new WeakMap<DurableJobsClient, Client>();
@@ -70,6 +72,7 @@ export class DurableJobsClient {
   private readonly control: RunControl;
   private readonly listing: RunListing;
   private readonly outputs: RunOutputs;
+  private readonly ctx: ClientContext;
 
   private constructor(temporal: Client, options: DurableJobsClientOptions) {
     this.temporal = temporal;
@@ -80,6 +83,7 @@ export class DurableJobsClient {
     this.servicePrincipalRuleSets = new ServicePrincipalRuleSets(temporal);
     this.workspaceAcls = WorkspaceAcls.of(temporal);
     const ctx = new ClientContext(temporal, options);
+    this.ctx = ctx;
     this.namespace = ctx.namespace;
     this.taskQueue = ctx.taskQueue;
     this.jobs = new Jobs(ctx);
@@ -131,6 +135,16 @@ export class DurableJobsClient {
   /** Wrap an existing Temporal client (service code that already has one). */
   static fromClient(client: Client, options: DurableJobsClientOptions = {}): DurableJobsClient {
     return new DurableJobsClient(client, { ...options, namespace: client.options.namespace });
+  }
+
+  /** Per key id, the stored records and open workflows that still use it (`djobs admin keys`). */
+  keyUsage(): Promise<KeyUse[]> {
+    return keyUsage(this.ctx);
+  }
+
+  /** Stored records written again with the key ring's primary key (`djobs admin reencrypt`). */
+  reencryptRecords(): Promise<ReencryptReport> {
+    return reencryptRecords(this.ctx);
   }
 
   async close(): Promise<void> {

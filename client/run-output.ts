@@ -2,8 +2,11 @@
 // (an HTML view per task). Logs are read from the worker's disk when this process shares it, else
 // from the bounded tail the run keeps in its history.
 import fs from 'node:fs';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
 import {
+  EXPIRED_LOG_SUFFIX,
   attemptTaskValues,
   isTaskRunId,
   latestAttempt,
@@ -23,6 +26,11 @@ export interface RunOutput {
   logs?: string;
   logs_truncated?: boolean;
   log_path?: string;
+  /**
+   * durable-jobs extension: the log retention (DJOBS_LOG_RETENTION_DAYS) deleted this attempt's log
+   * file; `logs` is then the tail the run kept in its history, if any.
+   */
+  log_expired?: { expired_time: number; retention_days: number };
   error?: string;
   error_trace?: string;
   notebook_output?: { result?: string; truncated: boolean };
@@ -71,13 +79,14 @@ export class RunOutputs {
     const logPath =
       attempt.logPath ??
       (attempt.phase === 'RUNNING' ? await this.runningLogPath(state.run_id, attempt.run_id) : undefined);
-    const { logs, truncated } = readLog({ ...attempt, ...(logPath ? { logPath } : {}) });
+    const { logs, truncated, expired } = readLog({ ...attempt, ...(logPath ? { logPath } : {}) });
     const task = Object.values(state.tasks).find((t) => t.attempts.includes(attempt))!;
     const taskValues = attemptTaskValues(task, attempt);
     return {
       metadata,
       ...(logs !== undefined ? { logs, logs_truncated: truncated } : {}),
-      ...(attempt.logPath ? { log_path: attempt.logPath } : {}),
+      ...(attempt.logPath && !expired ? { log_path: attempt.logPath } : {}),
+      ...(expired ? { log_expired: expired } : {}),
       ...(attempt.childRunId !== undefined ? { run_job_output: { run_id: attempt.childRunId } } : {}),
       ...(taskValues && Object.keys(taskValues).length > 0 ? { task_values: taskValues } : {}),
       ...(attempt.errorMessage && attempt.result !== 'SUCCESS'
@@ -125,7 +134,24 @@ export class RunOutputs {
   }
 }
 
-function readLog(attempt: AttemptState): { logs?: string; truncated: boolean } {
+const ExpiredLogMarker = z.object({ expired_time: z.number(), retention_days: z.number() });
+
+/**
+ * The marker the log retention leaves beside the run directory of a log it deleted
+ * (activities/log-retention.ts): `logs/run-<id>.expired` for `logs/run-<id>/<task>/<n>.log`.
+ */
+function expiredLog(logPath: string): z.infer<typeof ExpiredLogMarker> | undefined {
+  const marker = `${path.dirname(path.dirname(logPath))}${EXPIRED_LOG_SUFFIX}`;
+  if (!fs.existsSync(marker)) return undefined;
+  const parsed = ExpiredLogMarker.safeParse(JSON.parse(fs.readFileSync(marker, 'utf8')));
+  return parsed.success ? parsed.data : undefined;
+}
+
+function readLog(attempt: AttemptState): {
+  logs?: string;
+  truncated: boolean;
+  expired?: z.infer<typeof ExpiredLogMarker>;
+} {
   if (attempt.logPath && fs.existsSync(attempt.logPath)) {
     const size = fs.statSync(attempt.logPath).size;
     const fd = fs.openSync(attempt.logPath, 'r');
@@ -138,9 +164,12 @@ function readLog(attempt: AttemptState): { logs?: string; truncated: boolean } {
       fs.closeSync(fd);
     }
   }
-  // Logs live on the worker's disk; off that machine, history's bounded tail is what we have.
-  if (attempt.logTail !== undefined) return { logs: attempt.logTail, truncated: attempt.logTruncated ?? false };
-  return { truncated: false };
+  // Logs live on the worker's disk; off that machine, or once the retention deleted them, history's
+  // bounded tail is what we have.
+  const expired = attempt.logPath ? expiredLog(attempt.logPath) : undefined;
+  if (attempt.logTail !== undefined)
+    return { logs: attempt.logTail, truncated: attempt.logTruncated ?? false, ...(expired ? { expired } : {}) };
+  return { truncated: false, ...(expired ? { expired } : {}) };
 }
 
 const escapeHtml = (text: string) =>

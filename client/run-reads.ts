@@ -1,15 +1,20 @@
 // Reading runs: runs/get in the Databricks `Run` shape (a settled view built once and shared, a
 // live one built once per snapshot with only its moving durations filled in per read), a run's
 // full state and access, the log of a running attempt, and waiting for a run to end.
+import { optionalTsToMs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
 import {
   deepFreeze,
+  isHeartbeatOverdue,
   isRunTerminal,
   jobRunIdOf,
   liveRunView,
   runViewIsSettled,
   runWorkflowId,
   toDatabricksRun,
+  withLostWorkers,
   type JobAccess,
+  type LostWorker,
   type Run,
   type RunState,
 } from '../core';
@@ -53,9 +58,8 @@ export class RunReads {
 
   /** runs/get, in the Databricks `Run` shape. Accepts a job run id or a task run id. */
   async getRun(runId: number): Promise<Run> {
-    return this.runView(
-      await this.lookup.snapshot(jobRunIdOf(runId), await this.lookup.findExecution(jobRunIdOf(runId)))
-    );
+    const execution = await this.lookup.findExecution(jobRunIdOf(runId));
+    return this.withLostWorkers(this.runView(await this.lookup.snapshot(jobRunIdOf(runId), execution)), execution);
   }
 
   /**
@@ -75,7 +79,43 @@ export class RunReads {
     const snapshot = this.lookup.snapshot(jobRunIdOf(runId), execution);
     snapshot.catch(() => undefined); // its failure matters only once access allows
     check((await this.accessOfRun(execution)).access);
-    return this.runView(await snapshot);
+    return this.withLostWorkers(this.runView(await snapshot), execution);
+  }
+
+  /**
+   * The view with the RUNNING attempts whose worker stopped heartbeating showing it lost
+   * (core/run/lost-workers.ts); the very same view when none has, so the views of runs whose
+   * workers answer stay shared (`liveRunViewSource`).
+   */
+  private async withLostWorkers(view: Run, execution: RunExecution): Promise<Run> {
+    if (execution.status !== 'RUNNING') return view;
+    const now = Date.now();
+    const lost = new Map<number, LostWorker>();
+    for (const activity of execution.pendingActivities) {
+      if (activity.state !== temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED) continue;
+      const heard = optionalTsToMs(activity.lastHeartbeatTime) ?? optionalTsToMs(activity.lastStartedTime);
+      if (heard === undefined || !isHeartbeatOverdue(heard, now)) continue;
+      const beat = await this.heartbeatOf(activity);
+      if (beat?.taskRunId === undefined) continue;
+      lost.set(beat.taskRunId, {
+        host: beat.host ?? '',
+        process: activity.lastWorkerIdentity ?? '',
+        last_heard_time: heard,
+        lost: true,
+      });
+    }
+    return withLostWorkers(view, lost);
+  }
+
+  /** The last heartbeat of a task attempt's activity (activities/index.ts), decoded (decrypted) by the codecs first. */
+  private async heartbeatOf(
+    activity: temporal.api.workflow.v1.IPendingActivityInfo
+  ): Promise<{ taskRunId?: number; logPath?: string; host?: string } | undefined> {
+    const { payloadConverter, payloadCodecs } = this.ctx.temporal.options.loadedDataConverter;
+    let payloads = activity.heartbeatDetails?.payloads ?? [];
+    for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
+    const first = payloads[0];
+    return first ? payloadConverter.fromPayload(first) : undefined;
   }
 
   /**
@@ -137,15 +177,9 @@ export class RunReads {
   /** The log file of a running attempt, from the heartbeat of its activity (activities/index.ts). */
   async runningLogPath(jobRunId: number, taskRunId: number): Promise<string | undefined> {
     const { desc } = await this.lookup.findRun(jobRunId);
-    // Heartbeat details are payloads like any other: decoded (decrypted) by the codecs first.
-    const { payloadConverter, payloadCodecs } = this.ctx.temporal.options.loadedDataConverter;
     for (const activity of desc.raw.pendingActivities ?? []) {
-      let payloads = activity.heartbeatDetails?.payloads ?? [];
-      for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
-      for (const payload of payloads) {
-        const beat = payloadConverter.fromPayload<{ taskRunId?: number; logPath?: string } | undefined>(payload);
-        if (beat?.taskRunId === taskRunId && beat.logPath) return beat.logPath;
-      }
+      const beat = await this.heartbeatOf(activity);
+      if (beat?.taskRunId === taskRunId && beat.logPath) return beat.logPath;
     }
     return undefined;
   }

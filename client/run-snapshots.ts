@@ -29,6 +29,8 @@ export interface RunExecution {
   jobId?: number;
   /** The execution's memo (who started the run, its access), decoded on first use. */
   memo(): Promise<Record<string, unknown> | undefined>;
+  /** Its pending activities as described (task attempts, with their heartbeats still encoded). */
+  pendingActivities: readonly temporal.api.workflow.v1.IPendingActivityInfo[];
 }
 
 /** A run's state and the memo of the execution it was read from. */
@@ -90,6 +92,7 @@ export class RunSnapshots {
       historyLength: info.historyLength?.toNumber() ?? 0,
       jobId: typedSearchAttribute(info.searchAttributes?.indexedFields, DjobsJobId),
       memo: () => (memo ??= decodedMemo(this.ctx, info.memo?.fields, workflowId)),
+      pendingActivities: raw.pendingActivities ?? [],
     };
   }
 

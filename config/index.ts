@@ -34,6 +34,10 @@ const Env = z.object({
   DJOBS_HEARTBEAT_TIMEOUT_SECONDS: intFrom(30),
   /** Task attempts running at once on one worker. */
   DJOBS_WORKER_MAX_TASKS: intFrom(100),
+  /** Task logs of runs that ended longer ago than this many days are deleted (unset: kept forever). */
+  DJOBS_LOG_RETENTION_DAYS: z.coerce.number().positive().optional(),
+  /** How often a worker's log retention runs. */
+  DJOBS_LOG_RETENTION_CHECK_SECONDS: z.coerce.number().positive().default(3600),
   /**
    * Python interpreter for Python notebooks and spark_python_task. Default: the project's MLflow
    * environment (.tools/mlflow-*, which also sees the system's packages) when installed, else python3.
@@ -159,6 +163,8 @@ export interface DjobsConfig {
   maxParallelTasks: number;
   heartbeatTimeoutSeconds: number;
   workerMaxTasks: number;
+  /** DJOBS_LOG_RETENTION_DAYS and DJOBS_LOG_RETENTION_CHECK_SECONDS (worker/log-retention.ts). */
+  logRetention?: { days: number; checkSeconds: number };
   python: string;
   /** The workspace root (DJOBS_WORKSPACE_ROOT). */
   workspaceRoot: string;
@@ -263,6 +269,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
     maxParallelTasks: e.DJOBS_MAX_PARALLEL_TASKS,
     heartbeatTimeoutSeconds: e.DJOBS_HEARTBEAT_TIMEOUT_SECONDS,
     workerMaxTasks: e.DJOBS_WORKER_MAX_TASKS,
+    ...(e.DJOBS_LOG_RETENTION_DAYS !== undefined
+      ? { logRetention: { days: e.DJOBS_LOG_RETENTION_DAYS, checkSeconds: e.DJOBS_LOG_RETENTION_CHECK_SECONDS } }
+      : {}),
     python: e.DJOBS_PYTHON ?? installedMlflowPython() ?? 'python3',
     workspaceRoot: path.resolve(e.DJOBS_WORKSPACE_ROOT ?? dataPaths(home).workspace),
     codeRoots: (e.DJOBS_CODE_ROOTS ?? '')

@@ -6,3 +6,7 @@ export * from './model';
 // Read-side views the API serves; workflows never need them.
 export * from './run/live-run-view';
 export * from './run/clocked-json';
+// What a worker's log retention deletes (activities/log-retention.ts).
+export * from './run/log-retention';
+// A running attempt's lost worker, in the run's view (client/run-reads.ts).
+export * from './run/lost-workers';

@@ -62,3 +62,16 @@ export function openIdentity(ring: KeyRing | undefined, identity: string, settin
     throw new Error('the identity was sealed for other settings than the ones this run was given');
   return { kind: parsed.kind, name: parsed.name };
 }
+
+/** The key id a sealed identity was sealed with; undefined for a plain claim. */
+export function sealedIdentityKeyId(identity: string): string | undefined {
+  if (!identity.startsWith(SEALED)) return undefined;
+  const rest = identity.slice(SEALED.length);
+  return rest.slice(0, rest.indexOf(':'));
+}
+
+/** The same identity sealed again with the ring's newest key (`djobs admin reencrypt`). */
+export function resealIdentity(ring: KeyRing, identity: string, settingsJson: string): string {
+  if (!identity.startsWith(SEALED)) return identity;
+  return sealIdentity(ring, openIdentity(ring, identity, settingsJson), settingsJson);
+}

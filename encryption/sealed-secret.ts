@@ -30,3 +30,10 @@ export function openSecret(ring: KeyRing, scope: string, key: string, sealed: st
     throw new Error(`Secret ${scope}/${key} cannot be decrypted: it was altered or sealed with another key.`);
   }
 }
+
+/** The key id a sealed value was sealed with. */
+export const sealedSecretKeyId = (sealed: string): string => sealed.slice(0, sealed.indexOf(':'));
+
+/** The same value sealed again with the ring's newest key (`djobs admin reencrypt`). */
+export const resealSecret = (ring: KeyRing, scope: string, key: string, sealed: string): string =>
+  sealSecret(ring, scope, key, openSecret(ring, scope, key, sealed));

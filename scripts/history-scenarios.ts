@@ -244,6 +244,8 @@ export function runScenarios({ client, home }: RecordingContext): RunScenario[] 
     { name: 'for-each', settings: forEachSettings(path.join(home, 'third')) },
     // After 'workflow-kind-attribute': the for_each child starts with DjobsKind = 'for_each'.
     { name: 'for-each-kind', settings: forEachSettings(path.join(home, 'third-kind')) },
+    // After 'patches-decided-first': the for_each child asks its patches at its start.
+    { name: 'for-each-patches-decided-first', settings: forEachSettings(path.join(home, 'third-decided')) },
     { name: 'run-job-task', settings: { name: 'placeholder', tasks: [] }, prepare: callerOfAJob },
     // After 'run-job-task-viewers': the child run starts with the called job's viewers.
     { name: 'run-job-task-viewers', settings: { name: 'placeholder', tasks: [] }, prepare: callerOfAJob },

@@ -71,6 +71,81 @@ export async function workflowScenarios(ctx: RecordingContext): Promise<{
     await triggerClient.deleteJob(job_id);
     await recordWorkflow(name, continuousWorkflowId(job_id));
   };
+  /** A model trigger on a real MLflow registry, recorded as `name`: a version there before, then a new one. */
+  const modelVersionArrives = async (name: string) => {
+    // A registry of its own: each recording starts from no registered model.
+    const mlflow = await startMlflowServer({ python: ensureMlflow(), home: path.join(home, name), port: 0 });
+    await mlflow.ready;
+    const api = async (endpoint: string, body: Record<string, unknown>) => {
+      const res = await fetch(`${mlflow.url}/api/2.0/mlflow/${endpoint}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (!res.ok) throw new Error(`${endpoint}: ${res.status} ${await res.text()}`);
+    };
+    const modelQueue = `${taskQueue}-${name}`;
+    const modelWorker = await createDjobsWorker({
+      connection,
+      namespace: 'default',
+      taskQueue: modelQueue,
+      dataDir: home,
+      mlflowTrackingUri: mlflow.url,
+    });
+    const modelClient = await DurableJobsClient.connect({
+      address,
+      taskQueue: modelQueue,
+      triggers: { modelPollSeconds: 0.2 },
+    });
+    try {
+      await modelWorker.runUntil(async () => {
+        await api('registered-models/create', { name: 'recorded' });
+        await api('model-versions/create', { name: 'recorded', source: 's3://models/recorded/1' });
+        const { job_id } = await modelClient.createJob({
+          name: 'model watched',
+          tasks: [sh('t', 'echo {{job.trigger.model.updates}}')],
+          trigger: { model: { condition: 'MODEL_VERSION_READY', securable_name: 'recorded' } },
+        });
+        const watcher = modelTriggerWorkflowId(job_id);
+        await waitUntil(
+          async () =>
+            (await temporal.workflow.getHandle(watcher).query<{ state: { baselined: boolean } }>('getTriggerState'))
+              .state.baselined
+        );
+        await api('model-versions/create', { name: 'recorded', source: 's3://models/recorded/2' });
+        let runs: { run_id: number }[] = [];
+        await waitUntil(async () => (runs = await modelClient.listRuns({ jobId: job_id })).length >= 1, 60_000);
+        for (const r of runs) await modelClient.waitForRun(r.run_id, { timeoutMs: 60_000 });
+        await modelClient.deleteJob(job_id);
+        await recordWorkflow(name, watcher);
+      });
+    } finally {
+      await modelClient.close();
+      await mlflow.stop();
+    }
+  };
+  /** A run of two tasks in a worker pool capped at one, recorded as `name` with its pool's gate. */
+  const poolCappedRun = async (name: string) => {
+    const poolQueue = `${taskQueue}-${name}`;
+    const poolWorker = await createDjobsWorker({
+      connection,
+      namespace: 'default',
+      taskQueue: poolQueue,
+      dataDir: home,
+      poolMaxTasks: { default: 1 },
+    });
+    const poolClient = await DurableJobsClient.connect({ address, taskQueue: poolQueue });
+    await poolWorker.runUntil(async () => {
+      const { run_id } = await poolClient.submitRun({
+        name: 'capped',
+        tasks: [sh('a', 'sleep 0.3'), sh('b', 'sleep 0.3')],
+      });
+      await poolClient.waitForRun(run_id, { timeoutMs: 60_000 });
+      await recordWorkflow(name, runWorkflowId(run_id));
+      await recordWorkflow(`${name}-gate`, poolGateWorkflowId(poolQueue));
+    });
+    await poolClient.close();
+  };
   // The trigger workflows and a run in a capped worker pool.
   const workflowScenarios: Record<string, () => Promise<void>> = {
     'file-arrival-watcher': () => fileArrivesOnce('file-arrival-watcher'),
@@ -96,79 +171,41 @@ export async function workflowScenarios(ctx: RecordingContext): Promise<{
     'continuous-supervisor': () => continuousFailsThenSucceeds('continuous-supervisor'),
     // After 'trigger-run-viewers': runs it follows (executeChild) carry the job's viewers.
     'continuous-supervisor-viewers': () => continuousFailsThenSucceeds('continuous-supervisor-viewers'),
-    // A model trigger on a real MLflow registry: a version there before, then a new one.
-    'model-trigger-watcher': async () => {
-      const mlflow = await startMlflowServer({ python: ensureMlflow(), home, port: 0 });
-      await mlflow.ready;
-      const api = async (endpoint: string, body: Record<string, unknown>) => {
-        const res = await fetch(`${mlflow.url}/api/2.0/mlflow/${endpoint}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        });
-        if (!res.ok) throw new Error(`${endpoint}: ${res.status} ${await res.text()}`);
-      };
-      const modelQueue = `${taskQueue}-model`;
-      const modelWorker = await createDjobsWorker({
-        connection,
-        namespace: 'default',
-        taskQueue: modelQueue,
-        dataDir: home,
-        mlflowTrackingUri: mlflow.url,
-      });
-      const modelClient = await DurableJobsClient.connect({
-        address,
-        taskQueue: modelQueue,
-        triggers: { modelPollSeconds: 0.2 },
-      });
+    'model-trigger-watcher': () => modelVersionArrives('model-trigger-watcher'),
+    // After 'patches-decided-first': each trigger workflow asks every patch at its start.
+    'model-trigger-watcher-patches-decided-first': () =>
+      modelVersionArrives('model-trigger-watcher-patches-decided-first'),
+    'pool-capped-run': () => poolCappedRun('pool-capped-run'),
+    // After 'patches-decided-first': the run and its pool's gate ask every patch at their start.
+    'pool-capped-run-patches-decided-first': () => poolCappedRun('pool-capped-run-patches-decided-first'),
+    // After 'patches-decided-first', the shape that needs it: a runs/get waiting on the server
+    // arrives with the run's first workflow task, which then ends after the first local activity.
+    'patches-decided-first': async () => {
+      const lateQueue = `${taskQueue}-late`;
+      const lateClient = await DurableJobsClient.connect({ address, taskQueue: lateQueue });
       try {
-        await modelWorker.runUntil(async () => {
-          await api('registered-models/create', { name: 'recorded' });
-          await api('model-versions/create', { name: 'recorded', source: 's3://models/recorded/1' });
-          const { job_id } = await modelClient.createJob({
-            name: 'model watched',
-            tasks: [sh('t', 'echo {{job.trigger.model.updates}}')],
-            trigger: { model: { condition: 'MODEL_VERSION_READY', securable_name: 'recorded' } },
-          });
-          const watcher = modelTriggerWorkflowId(job_id);
-          await waitUntil(
-            async () =>
-              (await temporal.workflow.getHandle(watcher).query<{ state: { baselined: boolean } }>('getTriggerState'))
-                .state.baselined
-          );
-          await api('model-versions/create', { name: 'recorded', source: 's3://models/recorded/2' });
-          let runs: { run_id: number }[] = [];
-          await waitUntil(async () => (runs = await modelClient.listRuns({ jobId: job_id })).length >= 1, 60_000);
-          for (const r of runs) await modelClient.waitForRun(r.run_id, { timeoutMs: 60_000 });
-          await modelClient.deleteJob(job_id);
-          await recordWorkflow('model-trigger-watcher', watcher);
+        const { run_id } = await lateClient.submitRun({ name: 'early query', tasks: [sh('t', 'true')] });
+        // Sent before the worker exists (creating it bundles the workflow code).
+        const query = lateClient.getRun(run_id);
+        const lateWorker = await createDjobsWorker({
+          connection,
+          namespace: 'default',
+          taskQueue: lateQueue,
+          dataDir: home,
         });
+        await lateWorker.runUntil(async () => {
+          await query;
+          await lateClient.waitForRun(run_id, { timeoutMs: 60_000 });
+        });
+        await recordWorkflow('patches-decided-first', runWorkflowId(run_id));
       } finally {
-        await modelClient.close();
-        await mlflow.stop();
+        await lateClient.close();
       }
     },
-    'pool-capped-run': async () => {
-      const poolQueue = `${taskQueue}-pool`;
-      const poolWorker = await createDjobsWorker({
-        connection,
-        namespace: 'default',
-        taskQueue: poolQueue,
-        dataDir: home,
-        poolMaxTasks: { default: 1 },
-      });
-      const poolClient = await DurableJobsClient.connect({ address, taskQueue: poolQueue });
-      await poolWorker.runUntil(async () => {
-        const { run_id } = await poolClient.submitRun({
-          name: 'capped',
-          tasks: [sh('a', 'sleep 0.3'), sh('b', 'sleep 0.3')],
-        });
-        await poolClient.waitForRun(run_id, { timeoutMs: 60_000 });
-        await recordWorkflow('pool-capped-run', runWorkflowId(run_id));
-        await recordWorkflow('pool-capped-run-gate', poolGateWorkflowId(poolQueue));
-      });
-      await poolClient.close();
-    },
+    // After 'patches-decided-first', as the model trigger's.
+    'file-arrival-watcher-patches-decided-first': () => fileArrivesOnce('file-arrival-watcher-patches-decided-first'),
+    'continuous-supervisor-patches-decided-first': () =>
+      continuousFailsThenSucceeds('continuous-supervisor-patches-decided-first'),
   };
   return { scenarios: workflowScenarios, close: () => triggerClient.close() };
 }

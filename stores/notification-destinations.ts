@@ -22,9 +22,9 @@ import {
   type SecretField,
   type UpdateNotificationDestination,
 } from '../core';
-import { openSecret, sealSecret } from '../encryption/sealed-secret';
+import { openSecret, resealSecret, sealSecret, sealedSecretKeyId } from '../encryption/sealed-secret';
 import { DjobsError, ErrorCode } from '../core/errors';
-import { SealingRecordStore, recordKind } from './schedule-records';
+import { SealingRecordStore, recordKind, type SealedValues } from './schedule-records';
 
 const sealedField = z.string().optional();
 const DestinationRecord = z.object({
@@ -45,6 +45,22 @@ type DestinationRecord = z.infer<typeof DestinationRecord>;
 /** Associated data of a sealed field: a value cannot be moved to another destination or field. */
 const sealScope = (id: string) => `notification-destination/${id}`;
 /** Ids are UUIDs: anything else names no destination (and never reaches Temporal as an id). */
+const DESTINATION_KIND = recordKind('notification destination', DestinationRecord);
+
+/** A destination's write-only fields, each sealed with a key of the ring. */
+export const DESTINATION_SEALS: SealedValues<DestinationRecord> = {
+  kind: DESTINATION_KIND,
+  keyIds: (r) => Object.values(r.sealed).flatMap((sealed) => (sealed === undefined ? [] : [sealedSecretKeyId(sealed)])),
+  reseal: (ring, r) => ({
+    ...r,
+    sealed: Object.fromEntries(
+      Object.entries(r.sealed).map(([field, sealed]) => [
+        field,
+        sealed === undefined ? sealed : resealSecret(ring, sealScope(r.id), field, sealed),
+      ])
+    ),
+  }),
+};
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -62,7 +78,7 @@ export class NotificationDestinationStore extends SealingRecordStore<Destination
   constructor(temporal: Client) {
     super(
       temporal,
-      recordKind('notification destination', DestinationRecord),
+      DESTINATION_KIND,
       'Notification destinations hold secrets and need payload encryption: DJOBS_ENCRYPTION is off.'
     );
   }

@@ -92,6 +92,19 @@ export function recordKind<R>(name: string, schema: z.ZodType<R>): RecordKind<R>
   };
 }
 
+/**
+ * What a kind of record seals on its own with the key ring, beside the payload encryption of the
+ * whole record: `djobs admin keys` counts the keys its sealed values use, `djobs admin reencrypt`
+ * seals them again with the newest key (client/key-usage.ts).
+ */
+export interface SealedValues<R> {
+  kind: RecordKind<R>;
+  /** The key ids of the record's sealed values. */
+  keyIds(record: R): string[];
+  /** The record with every sealed value sealed again with the ring's newest key. */
+  reseal(ring: KeyRing, record: R): R;
+}
+
 /** Records of one kind, each a paused schedule whose action carries it. */
 export class ScheduleRecords<R> {
   /** Writes of this process, one at a time: each rewrites its record whole. */

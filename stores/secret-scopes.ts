@@ -16,8 +16,8 @@ import {
   type SecretAcl,
 } from '../core';
 import { DjobsError, ErrorCode } from '../core/errors';
-import { openSecret, sealSecret } from '../encryption/sealed-secret';
-import { SealingRecordStore, recordKind } from './schedule-records';
+import { openSecret, resealSecret, sealSecret, sealedSecretKeyId } from '../encryption/sealed-secret';
+import { SealingRecordStore, recordKind, type SealedValues } from './schedule-records';
 
 const ScopeRecord = z.object({
   scope: z.string(),
@@ -25,6 +25,19 @@ const ScopeRecord = z.object({
   secrets: z.record(z.string(), z.object({ sealed: z.string(), last_updated_timestamp: z.number() })),
 });
 type ScopeRecord = z.infer<typeof ScopeRecord>;
+const SCOPE_KIND = recordKind('secret scope', ScopeRecord);
+
+/** A scope's secret values, each sealed with a key of the ring. */
+export const SECRET_SCOPE_SEALS: SealedValues<ScopeRecord> = {
+  kind: SCOPE_KIND,
+  keyIds: (r) => Object.values(r.secrets).map((s) => sealedSecretKeyId(s.sealed)),
+  reseal: (ring, r) => ({
+    ...r,
+    secrets: Object.fromEntries(
+      Object.entries(r.secrets).map(([key, s]) => [key, { ...s, sealed: resealSecret(ring, r.scope, key, s.sealed) }])
+    ),
+  }),
+};
 
 /** Databricks: a secret value is at most 128 KiB. */
 const MAX_SECRET_BYTES = 128 * 1024;
@@ -35,11 +48,7 @@ const invalid = (message: string) => new DjobsError(ErrorCode.INVALID_PARAMETER_
 
 export class SecretScopes extends SealingRecordStore<ScopeRecord> {
   constructor(temporal: Client) {
-    super(
-      temporal,
-      recordKind('secret scope', ScopeRecord),
-      'Secrets need payload encryption: DJOBS_ENCRYPTION is off.'
-    );
+    super(temporal, SCOPE_KIND, 'Secrets need payload encryption: DJOBS_ENCRYPTION is off.');
   }
 
   /** secrets/scopes/create: the creator MANAGEs the scope; `users` too with initial_manage_principal. */

@@ -2,13 +2,13 @@
 // for_each children, the runs of triggers). Such a start is a command of the parent's history, so
 // the attribute is added only where the patch is recorded: histories from before it replay with
 // the child started as it was.
-import { patched } from '@temporalio/workflow';
 import { kindAttribute, type WorkflowKind } from './search-attributes';
+import { isPatched } from './patches';
 
 /** patched() id of children started with their `DjobsKind` (absent from older histories). */
 export const WORKFLOW_KIND_PATCH = 'workflow-kind-attribute';
 
 /** The attribute list to spread into a child's `typedSearchAttributes`: empty in older histories. */
 export function childKind(kind: WorkflowKind): ReturnType<typeof kindAttribute>[] {
-  return patched(WORKFLOW_KIND_PATCH) ? [kindAttribute(kind)] : [];
+  return isPatched(WORKFLOW_KIND_PATCH) ? [kindAttribute(kind)] : [];
 }

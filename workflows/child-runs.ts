@@ -6,7 +6,6 @@ import {
   ParentClosePolicy,
   executeChild,
   isCancellation,
-  patched,
   proxyLocalActivities,
 } from '@temporalio/workflow';
 import {
@@ -27,26 +26,27 @@ import { childKind } from './child-kind';
 import { DjobsJobId, DjobsJobName, DjobsRunId, DjobsTrigger, DjobsViewers, WorkflowKind } from './search-attributes';
 import { poolOf, type RunContext } from './run-context';
 import { DEFAULT_HEARTBEAT_TIMEOUT_SECONDS } from './task-attempt-options';
+import { isPatched } from './patches';
 
 /**
  * patched() id of child runs that start with their job's viewers (`DjobsViewers` of its schedule),
  * as run-now's, scheduled and trigger runs do, so runs/list's index finds them for a non-admin
  * (absent from older histories, whose child runs are listed through the no-viewers clause).
  */
-const RUN_JOB_TASK_VIEWERS_PATCH = 'run-job-task-viewers';
+export const RUN_JOB_TASK_VIEWERS_PATCH = 'run-job-task-viewers';
 
 /**
  * patched() id of Databricks' 48 KiB limit on a for_each task's inputs once its references are
  * resolved (called only for inputs over it, which started their iterations before the patch).
  */
-const FOR_EACH_INPUTS_LIMIT_PATCH = 'for-each-inputs-limit';
+export const FOR_EACH_INPUTS_LIMIT_PATCH = 'for-each-inputs-limit';
 
 /**
  * patched() id of the start-time permission check of run_job_task: the called job is loaded by
  * `loadCalledJob`, which refuses it unless the run's identity holds CAN_MANAGE_RUN on it (the
  * refusal names nothing of the other job); the child carries the job's memo.
  */
-const RUN_JOB_TASK_PERMISSION_PATCH = 'run-job-task-permission';
+export const RUN_JOB_TASK_PERMISSION_PATCH = 'run-job-task-permission';
 
 /** run_job_task: the other job's current settings run as a child run, linked in the Temporal UI. */
 export async function runChildJob(
@@ -57,7 +57,7 @@ export async function runChildJob(
 ): Promise<AttemptOutcome> {
   const { loadJobSettings, loadCalledJob } = proxyLocalActivities<PlanningActivities>({ startToCloseTimeout: '30s' });
   // The run's identity must hold CAN_MANAGE_RUN on the called job now, as when the job was saved.
-  const checked = patched(RUN_JOB_TASK_PERMISSION_PATCH);
+  const checked = isPatched(RUN_JOB_TASK_PERMISSION_PATCH);
   const loaded = checked
     ? await loadCalledJob({ jobId: rj.job_id, ...(ctx.runAs ? { runAs: ctx.runAs } : {}) })
     : await loadJobSettings(rj.job_id);
@@ -66,7 +66,7 @@ export async function runChildJob(
   const childSettings = loaded.settings as JobSettings;
   const childRunId = runIdFromString(`${ctx.runId}/${attempt.run_id}`);
   const childName = childSettings.name ?? 'Untitled';
-  const viewers = patched(RUN_JOB_TASK_VIEWERS_PATCH) ? loaded.viewers : undefined;
+  const viewers = isPatched(RUN_JOB_TASK_VIEWERS_PATCH) ? loaded.viewers : undefined;
   ctx.run.childRunStarted(task.task_key, childRunId);
   try {
     // By type name: the child is this same interpreter (workflows/job-run.ts).
@@ -122,7 +122,7 @@ export async function runForEach(
   attempt: AttemptState
 ): Promise<AttemptOutcome> {
   const tooLong = forEachInputsLimitProblem(fe.inputs, 'resolved');
-  if (tooLong && patched(FOR_EACH_INPUTS_LIMIT_PATCH))
+  if (tooLong && isPatched(FOR_EACH_INPUTS_LIMIT_PATCH))
     return { end: 'INVALID', message: `for_each_task.inputs: ${tooLong}` };
   const inputs = parseForEachInputs(fe.inputs);
   if (inputs === undefined) {

@@ -240,3 +240,31 @@ export interface PlanningActivities {
   /** Which of these workflows are still running. */
   runningWorkflows(workflowIds: string[]): Promise<string[]>;
 }
+
+/** A log retention pass over one worker's disk (workflows/log-retention.ts, activities/log-retention.ts). */
+export interface LogRetentionInput {
+  /** Logs of runs that ended longer ago than this are deleted. */
+  retentionMs: number;
+  /** The time the pass judges by (epoch ms); default the activity's clock. */
+  now?: number;
+}
+
+/** The workflow's input: the retention, and the task queue of the worker whose disk it cleans. */
+export interface LogRetentionWorkflowInput extends LogRetentionInput {
+  hostQueue: string;
+}
+
+export interface LogRetentionReport {
+  deleted_run_ids: number[];
+  /** Runs whose logs stay. */
+  kept: number;
+  /** Markers of expired logs removed once Temporal no longer knew their run. */
+  markers_removed: number;
+}
+
+export interface LogRetentionActivities {
+  deleteExpiredLogs(input: LogRetentionInput): Promise<LogRetentionReport>;
+}
+
+/** The workflow type of a log retention pass, started by each worker's schedule. */
+export const LOG_RETENTION_WORKFLOW_TYPE = 'logRetention';

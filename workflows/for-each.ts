@@ -29,7 +29,8 @@ import {
   type TaskAttemptInput,
 } from '../core/model';
 import type { TaskActivities } from './definitions';
-import { slotClient } from './slots';
+import { decidePatches } from './patches';
+import { SLOT_RELEASE_PATCH, slotClient } from './slots';
 import { classifyTaskFailure, taskAttemptActivityOptions } from './task-attempt-options';
 
 export interface ForEachInput {
@@ -64,6 +65,7 @@ export interface ForEachResult {
 
 /** The for_each child: hands out iterations as `ForEachIterations` (core/run/for-each.ts) decides. */
 export async function forEachRun(input: ForEachInput): Promise<ForEachResult> {
+  decidePatches([SLOT_RELEASE_PATCH]);
   const iterations = new ForEachIterations(input.inputs.length, input.concurrency, input.progress);
   const publish = () => setCurrentDetails(forEachDetails(input.taskKey, input.runId, iterations.stats()));
   const iteration = iterationRunner(input);

@@ -2,6 +2,7 @@
 // not encrypted (workflows/refused-payloads.ts).
 import { forEachRun as forEachRunBody } from './for-each';
 import { jobRun as jobRunBody } from './job-run';
+import { logRetention as logRetentionBody } from './log-retention';
 import { modelTriggerWatcher as modelTriggerWatcherBody } from './model-trigger';
 import { refusingUnencrypted } from './refused-payloads';
 import { slotGate as slotGateBody } from './slot-gate';
@@ -13,3 +14,4 @@ export const slotGate = refusingUnencrypted(slotGateBody);
 export const fileArrivalWatcher = refusingUnencrypted(fileArrivalWatcherBody);
 export const continuousJob = refusingUnencrypted(continuousJobBody);
 export const modelTriggerWatcher = refusingUnencrypted(modelTriggerWatcherBody);
+export const logRetention = refusingUnencrypted(logRetentionBody);

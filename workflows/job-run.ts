@@ -10,7 +10,6 @@ import {
   CancelledFailure,
   condition,
   continueAsNew,
-  patched,
   isCancellation,
   proxyActivities,
   proxyLocalActivities,
@@ -54,10 +53,14 @@ import {
   TemporalScheduledStartTime,
 } from './search-attributes';
 import { planTaskQueues, type RunContext } from './run-context';
-import { slotClient, type SlotClient } from './slots';
+import { SLOT_RELEASE_PATCH, slotClient, type SlotClient } from './slots';
 import { launchTasks } from './task-runs';
-import { RunNotifier } from './run-notifications';
+import { RUN_NOTIFICATIONS_PATCH, RunNotifier } from './run-notifications';
 import { acceptControlSignal } from './refused-payloads';
+import { decidePatches, isPatched } from './patches';
+import { FOR_EACH_INPUTS_LIMIT_PATCH, RUN_JOB_TASK_PERMISSION_PATCH, RUN_JOB_TASK_VIEWERS_PATCH } from './child-runs';
+import { WORKFLOW_KIND_PATCH } from './child-kind';
+import { RETRY_INTERVAL_WORKFLOW_CLOCK_PATCH } from './task-runs';
 
 const DEFAULT_MAX_PARALLEL_TASKS = 100;
 const MAX_PARALLEL_TASKS_LIMIT = 1000;
@@ -84,12 +87,29 @@ const SEALED_IDENTITY_PATCH = 'sealed-run-identity';
  * commit is decided by an activity and kept in the run's state (a repair reuses it).
  */
 const GIT_SOURCE_PATCH = 'git-source-checkout';
+/** Every patch a run may ask (workflows/patches.ts), in the order they are decided; new ones last. */
+const JOB_RUN_PATCHES = [
+  SEALED_IDENTITY_PATCH,
+  CONCURRENCY_GATE_PATCH,
+  ADMISSION_MARK_PATCH,
+  POOL_CAPS_PATCH,
+  RUN_NOTIFICATIONS_PATCH,
+  GIT_SOURCE_PATCH,
+  CONTINUE_AS_NEW_PATCH,
+  RETRY_INTERVAL_WORKFLOW_CLOCK_PATCH,
+  RUN_JOB_TASK_PERMISSION_PATCH,
+  RUN_JOB_TASK_VIEWERS_PATCH,
+  FOR_EACH_INPUTS_LIMIT_PATCH,
+  WORKFLOW_KIND_PATCH,
+  SLOT_RELEASE_PATCH,
+];
 /** Databricks keeps a run queued for at most 48 hours. */
 const MAX_QUEUED_MS = 48 * 3600 * 1000;
 
 type Refusal = Extract<SlotDecision, { verdict: 'SKIPPED' }>;
 
 export async function jobRun(input: JobRunInput): Promise<RunState> {
+  decidePatches(JOB_RUN_PATCHES);
   const info = workflowInfo();
   const runId = input.runId ?? runIdFromString(info.workflowId);
   const { run, references, jobParameters } = beginRun(input, info, runId);
@@ -104,7 +124,7 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
   setHandler(getRunStateQuery, () => run.state);
 
   if (input.runId === undefined) upsertSearchAttributes([{ key: DjobsRunId, value: runId }]);
-  const identity = patched(SEALED_IDENTITY_PATCH)
+  const identity = isPatched(SEALED_IDENTITY_PATCH)
     ? await proxyLocalActivities<PlanningActivities>({ startToCloseTimeout: '30s' }).openRunIdentity({
         ...(input.identity !== undefined ? { identity: input.identity } : {}),
         settings: input.settings,
@@ -116,7 +136,7 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
   // a continued run keeps the slot it had, a repair takes none.
   let holdsSlot = input.continued?.holdsSlot ?? false;
   let refused: Refusal | undefined;
-  if (input.jobId !== undefined && !input.repair && !input.continued && patched(CONCURRENCY_GATE_PATCH)) {
+  if (input.jobId !== undefined && !input.repair && !input.continued && isPatched(CONCURRENCY_GATE_PATCH)) {
     try {
       const decision = await admit(run, slots, input.jobId, info.workflowId, publish);
       if (decision.verdict === 'GRANTED') holdsSlot = true;
@@ -138,7 +158,7 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
     references,
     // Worker pools with a global cap on running tasks (DJOBS_POOL_MAX_TASKS of the workers).
     poolLimits:
-      !refused && !run.interruption && patched(POOL_CAPS_PATCH)
+      !refused && !run.interruption && isPatched(POOL_CAPS_PATCH)
         ? await proxyLocalActivities<PlanningActivities>({ startToCloseTimeout: '30s' }).poolLimits()
         : {},
     // A run that never starts (refused, or canceled while queued) needs no routing.
@@ -167,7 +187,7 @@ export async function jobRun(input: JobRunInput): Promise<RunState> {
   }
   if (input.continued) notifier?.runContinued();
   else if (!run.interruption) notifier?.runStarted();
-  if (run.state.settings.git_source && !run.state.git_snapshot && !run.interruption && patched(GIT_SOURCE_PATCH))
+  if (run.state.settings.git_source && !run.state.git_snapshot && !run.interruption && isPatched(GIT_SOURCE_PATCH))
     await resolveGitSource(ctx, tasksScope);
   await drive(ctx, tasksScope, publish);
 
@@ -290,7 +310,7 @@ async function drive(ctx: RunContext, tasksScope: CancellationScope, publish: ()
         !run.draining &&
         !run.interruption &&
         workflowInfo().continueAsNewSuggested &&
-        patched(CONTINUE_AS_NEW_PATCH)
+        isPatched(CONTINUE_AS_NEW_PATCH)
       ) {
         run.drain();
         continue;
@@ -350,7 +370,7 @@ async function admit(
 ): Promise<SlotDecision & { verdict: 'GRANTED' | 'SKIPPED' }> {
   const leaveQueue = () => {
     const wasQueued = run.dequeued(Date.now());
-    if (patched(ADMISSION_MARK_PATCH) || wasQueued) upsertSearchAttributes([{ key: DjobsQueued, value: false }]);
+    if (isPatched(ADMISSION_MARK_PATCH) || wasQueued) upsertSearchAttributes([{ key: DjobsQueued, value: false }]);
   };
   let decision: SlotDecision | 'EXPIRED';
   try {
@@ -363,7 +383,7 @@ async function admit(
         onQueued: (message) => {
           run.enqueued(message);
           upsertSearchAttributes([{ key: DjobsQueued, value: true }]);
-          if (patched(ADMISSION_MARK_PATCH)) upsertMemo({ [MEMO_ADMISSION]: 'QUEUED' });
+          if (isPatched(ADMISSION_MARK_PATCH)) upsertMemo({ [MEMO_ADMISSION]: 'QUEUED' });
           publish();
         },
       }

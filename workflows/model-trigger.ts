@@ -13,9 +13,11 @@ import {
 } from '../core/model';
 import type { ModelRegistryActivities, ModelTriggerConfig, ModelTriggerInput } from './definitions';
 import { driveTrigger, triggerControls, waitToPoll } from './trigger-loop';
-import { startJobRun } from './trigger-runs';
+import { decidePatches } from './patches';
+import { TRIGGER_RUN_PATCHES, startJobRun } from './trigger-runs';
 
 export async function modelTriggerWatcher(input: ModelTriggerInput): Promise<void> {
+  decidePatches(TRIGGER_RUN_PATCHES);
   let state = input.state ?? newModelTriggerState();
   const controls = triggerControls<ModelTriggerConfig>(
     input.config,

@@ -5,7 +5,7 @@
 // Duration health rules are timers that raise their warning once. Which notifications a fact
 // raises is decided in core/notifications/rules.ts; this module only does what must be Temporal.
 // A delivery that fails after its retries is recorded on the run, never changing its result.
-import { CancellationScope, isCancellation, log, patched, proxyActivities, sleep } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, log, proxyActivities, sleep } from '@temporalio/workflow';
 import {
   durationThresholdSeconds,
   eventIdFor,
@@ -22,18 +22,19 @@ import {
 } from '../core/model';
 import type { NotificationActivities } from './definitions';
 import { NOTIFICATION_REJECTED } from './definitions';
+import { isPatched } from './patches';
 
 /** patched() id of run notifications (email_notifications, webhook_notifications, health rules). */
-const RUN_NOTIFICATIONS_PATCH = 'run-notifications';
+export const RUN_NOTIFICATIONS_PATCH = 'run-notifications';
 
 export class RunNotifier {
   private readonly pending = new Set<Promise<void>>();
   private readonly timers = new Map<string, CancellationScope>();
   private readonly deliver: NotificationActivities['deliverNotification'];
 
-  /** Runs whose settings name no recipient issue no new command (and record no patch marker). */
+  /** Runs whose settings name no recipient issue no new command. */
   static for(state: RunState, heartbeatTimeoutSeconds: number | undefined): RunNotifier | undefined {
-    if (!hasNotifications(state.settings) || !patched(RUN_NOTIFICATIONS_PATCH)) return undefined;
+    if (!hasNotifications(state.settings) || !isPatched(RUN_NOTIFICATIONS_PATCH)) return undefined;
     return new RunNotifier(state, heartbeatTimeoutSeconds ?? 30);
   }
 

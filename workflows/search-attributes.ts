@@ -28,6 +28,8 @@ export const WorkflowKind = {
   MODEL_TRIGGER: 'model_trigger',
   /** A continuous job's supervisor (`continuousJob`). */
   CONTINUOUS: 'continuous',
+  /** A pass of a worker's task-log retention (`logRetention`). */
+  LOG_RETENTION: 'log_retention',
 } as const;
 export type WorkflowKind = (typeof WorkflowKind)[keyof typeof WorkflowKind];
 export const kindAttribute = (kind: WorkflowKind) => ({ key: DjobsKind, value: kind as string });

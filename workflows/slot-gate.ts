@@ -10,7 +10,6 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
-  patched,
   proxyLocalActivities,
   setHandler,
   workflowInfo,
@@ -31,6 +30,7 @@ import {
   slotDecisionSignal,
   type PlanningActivities,
 } from './definitions';
+import { decidePatches, isPatched } from './patches';
 
 /** How often a gate with waiting requests checks that its slot holders still exist. */
 const LIVENESS_CHECK_MS = 30_000;
@@ -48,6 +48,7 @@ export interface SlotGateInput {
 }
 
 export async function slotGate(input: SlotGateInput = {}): Promise<void> {
+  decidePatches([GATE_ANSWERS_AT_ONCE_PATCH]);
   const gate = input.state ?? emptyGate();
   const outbox: SlotDecision[] = [];
   let handled = 0;
@@ -75,7 +76,7 @@ export async function slotGate(input: SlotGateInput = {}): Promise<void> {
   for (;;) {
     await condition(() => outbox.length > 0 || gateIdle(gate) || handled >= SIGNALS_PER_EXECUTION, LIVENESS_CHECK_MS);
     while (outbox.length > 0) {
-      const batch = patched(GATE_ANSWERS_AT_ONCE_PATCH) ? outbox.splice(0) : outbox.splice(0, 1);
+      const batch = isPatched(GATE_ANSWERS_AT_ONCE_PATCH) ? outbox.splice(0) : outbox.splice(0, 1);
       await Promise.all(batch.map(answer));
     }
     if (gateIdle(gate) && outbox.length === 0) return;

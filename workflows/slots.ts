@@ -8,12 +8,12 @@ import {
   condition,
   getExternalWorkflowHandle,
   isCancellation,
-  patched,
   proxyLocalActivities,
   setHandler,
 } from '@temporalio/workflow';
 import type { SlotDecision, SlotRequest } from '../core/model';
 import { releaseSlotSignal, slotDecisionSignal, type PlanningActivities } from './definitions';
+import { isPatched } from './patches';
 
 /**
  * patched() id of giving a slot back through a local activity (a client signal to the gate)
@@ -21,7 +21,7 @@ import { releaseSlotSignal, slotDecisionSignal, type PlanningActivities } from '
  * costs the run one more workflow task (its last, when a job run ends); the local activity ends
  * inside the workflow task that issued it.
  */
-const SLOT_RELEASE_PATCH = 'slot-release-by-local-activity';
+export const SLOT_RELEASE_PATCH = 'slot-release-by-local-activity';
 
 export interface SlotClient {
   /**
@@ -48,7 +48,7 @@ export function slotClient(): SlotClient {
 
   async function release(gateId: string, holder: string): Promise<void> {
     decisions.delete(holder);
-    if (patched(SLOT_RELEASE_PATCH)) return releaseSlot(gateId, holder);
+    if (isPatched(SLOT_RELEASE_PATCH)) return releaseSlot(gateId, holder);
     try {
       await getExternalWorkflowHandle(gateId).signal(releaseSlotSignal, { workflowId: holder });
     } catch {

@@ -1,7 +1,7 @@
 // One task of a run, attempt after attempt: wait out the retry interval, run the attempt (an
 // activity, a condition, or a child workflow), report how it ended. The run's state machine
 // (core/run/active-run.ts) decides everything; this module only does what must be Temporal.
-import { CancellationScope, isCancellation, patched, proxyActivities, sleep } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
 import {
   attemptRuntime,
   evaluateCondition,
@@ -15,13 +15,14 @@ import type { TaskActivities } from './definitions';
 import { runChildJob, runForEach } from './child-runs';
 import { poolOf, type RunContext } from './run-context';
 import { classifyTaskFailure, taskAttemptActivityOptions } from './task-attempt-options';
+import { isPatched } from './patches';
 
 /**
  * patched() id of retry intervals that pass on the workflow's clock too (from the failed attempt's
  * start as the workflow saw it, or as its worker reported it if later), where runs before it
  * counted from the worker's report alone.
  */
-const RETRY_INTERVAL_WORKFLOW_CLOCK_PATCH = 'retry-interval-workflow-clock';
+export const RETRY_INTERVAL_WORKFLOW_CLOCK_PATCH = 'retry-interval-workflow-clock';
 
 /**
  * Launch tasks in `scope`, each running until it is finished, interrupted, or deferred to the
@@ -51,7 +52,7 @@ async function runTask(ctx: RunContext, task: Task, crashed: (err: unknown) => v
   try {
     for (;;) {
       if (run.interruption) return run.attemptInterrupted(key, Date.now());
-      const delay = run.retryDelay(key, Date.now(), () => patched(RETRY_INTERVAL_WORKFLOW_CLOCK_PATCH));
+      const delay = run.retryDelay(key, Date.now(), () => isPatched(RETRY_INTERVAL_WORKFLOW_CLOCK_PATCH));
       if (delay > 0) {
         try {
           await sleep(delay, { summary: `retry ${key}` });

@@ -1,14 +1,7 @@
 // How a trigger starts a run: one run of the job with its current settings, an abandoned child
 // (it outlives the trigger's continue-as-new, pause or reset) whose id derives from the trigger's
 // workflow id and its durable count, so a replayed or restarted trigger never starts it twice.
-import {
-  ParentClosePolicy,
-  executeChild,
-  patched,
-  proxyLocalActivities,
-  startChild,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ParentClosePolicy, executeChild, proxyLocalActivities, startChild, workflowInfo } from '@temporalio/workflow';
 import {
   runIdFromString,
   runWorkflowId,
@@ -28,7 +21,8 @@ import {
   NOT_YET_ADMITTED,
   WorkflowKind,
 } from './search-attributes';
-import { childKind } from './child-kind';
+import { WORKFLOW_KIND_PATCH, childKind } from './child-kind';
+import { isPatched } from './patches';
 
 /**
  * patched() id of runs that start with their job's viewers (`DjobsViewers`), as run-now's and
@@ -37,6 +31,9 @@ import { childKind } from './child-kind';
 const TRIGGER_RUN_VIEWERS_PATCH = 'trigger-run-viewers';
 
 const { loadJobSettings } = proxyLocalActivities<PlanningActivities>({ startToCloseTimeout: '30s' });
+
+/** The patches startJobRun may ask: each trigger workflow decides them first (workflows/patches.ts). */
+export const TRIGGER_RUN_PATCHES = [TRIGGER_RUN_VIEWERS_PATCH, WORKFLOW_KIND_PATCH];
 
 type Started = { missing: true } | { runId: number; state?: RunState; failed?: boolean };
 
@@ -53,7 +50,7 @@ export async function startJobRun(
   const settings = loaded.settings as JobSettings;
   const runId = runIdFromString(`${workflowInfo().workflowId}/${key}`);
   const name = settings.name ?? 'Untitled';
-  const viewers = patched(TRIGGER_RUN_VIEWERS_PATCH) ? loaded.viewers : undefined;
+  const viewers = isPatched(TRIGGER_RUN_VIEWERS_PATCH) ? loaded.viewers : undefined;
   const child = {
     workflowId: runWorkflowId(runId),
     taskQueue: workflowInfo().taskQueue,

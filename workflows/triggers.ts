@@ -3,7 +3,7 @@
 // state, so a killed worker or server neither loses nor repeats a trigger: a run's id is derived
 // from the trigger's sequence number and its start is a command in history. Runs they start are
 // ordinary job runs (through the job's slot gate), abandoned children that outlive the trigger.
-import { continueAsNew, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import {
   KnownListing,
   continuousBackoffMs,
@@ -16,7 +16,8 @@ import {
 } from '../core/model';
 import type { ContinuousConfig, FileArrivalConfig, JobRunOptions, TriggerActivities } from './definitions';
 import { driveTrigger, triggerControls, waitToPoll } from './trigger-loop';
-import { startJobRun } from './trigger-runs';
+import { TRIGGER_RUN_PATCHES, startJobRun } from './trigger-runs';
+import { decidePatches, isPatched } from './patches';
 
 /** patched() id of listings as changes since the watcher's last (absent from older histories). */
 const LISTING_CHANGES_PATCH = 'file-arrival-listing-changes';
@@ -31,6 +32,7 @@ export interface FileArrivalInput {
 }
 
 export async function fileArrivalWatcher(input: FileArrivalInput): Promise<void> {
+  decidePatches([...TRIGGER_RUN_PATCHES, LISTING_CHANGES_PATCH]);
   const state = input.state ?? newFileArrivalState();
   // Polls carry only the changes since the listing held here.
   const known = new KnownListing();
@@ -48,7 +50,7 @@ export async function fileArrivalWatcher(input: FileArrivalInput): Promise<void>
     retry: { initialInterval: '1s', maximumInterval: '1 minute' },
   });
   // Watchers from before this recorded the whole listing on every poll.
-  const listChanges = patched(LISTING_CHANGES_PATCH);
+  const listChanges = isPatched(LISTING_CHANGES_PATCH);
   const listFiles = async (): Promise<ArrivedFile[]> => {
     if (!listChanges) return listArrivedFiles(controls.config.url);
     const url = controls.config.url;
@@ -95,6 +97,7 @@ export interface ContinuousInput {
 }
 
 export async function continuousJob(input: ContinuousInput): Promise<void> {
+  decidePatches(TRIGGER_RUN_PATCHES);
   const state = input.state ?? { runs: 0, failures: 0 };
   const controls = triggerControls<ContinuousConfig>(input.config, () => state);
   const goOn = await driveTrigger(controls, async () => {

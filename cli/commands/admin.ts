@@ -1,10 +1,18 @@
 // `djobs admin …`: what an operator does once, with Temporal operator rights (docs/operations.md).
 import type { Command } from 'commander';
-import { DEFAULT_RETENTION_DAYS, DjobsError, ErrorCode, TemporalUnavailableError, setupNamespace } from '../../client';
+import {
+  DEFAULT_RETENTION_DAYS,
+  DjobsError,
+  ErrorCode,
+  TemporalUnavailableError,
+  setupNamespace,
+  type KeyUse,
+} from '../../client';
 import { loadConfig } from '../../config';
 import { temporalTls } from '../../config/temporal-tls';
 import { readLiveDevState } from '../../servers/dev-server';
-import { outputFormat, printJson, runCommand } from '../output';
+import { outputFormat, printJson, runCommand, withSession } from '../output';
+import { table } from '../render';
 
 export function configureAdminCommand(program: Command): void {
   const admin = program.command('admin').description('Operator tasks (Temporal operator rights needed)');
@@ -48,4 +56,62 @@ export function configureAdminCommand(program: Command): void {
         );
       })
     );
+
+  admin
+    .command('keys')
+    .description(
+      'Per key id of the key ring: how many jobs, secret scopes, notification destinations, other records and open runs still use it'
+    )
+    .action(async (_o: unknown, cmd: Command) =>
+      runCommand(() =>
+        withSession(false, async ({ client }) => {
+          const keys = await client.keyUsage();
+          if (outputFormat(cmd) === 'json') return printJson({ keys });
+          process.stdout.write(keyTable(keys));
+        })
+      )
+    );
+
+  admin
+    .command('reencrypt')
+    .description(
+      "Write every stored record (jobs, secret scopes, notification destinations) that uses an older key again with the key ring's primary key"
+    )
+    .action(async (_o: unknown, cmd: Command) =>
+      runCommand(() =>
+        withSession(false, async ({ client }) => {
+          const report = await client.reencryptRecords();
+          if (outputFormat(cmd) === 'json') printJson(report);
+          else {
+            const r = report.reencrypted;
+            process.stdout.write(
+              `re-encrypted: ${r.jobs} jobs, ${r.secret_scopes} secret scopes, ${r.notification_destinations} notification destinations, ${r.other_records} other records; ${report.unchanged} already used the primary key\n` +
+                report.failed.map((f) => `failed: ${f.schedule_id}: ${f.error}\n`).join('')
+            );
+          }
+          if (report.failed.length > 0)
+            throw new DjobsError(
+              ErrorCode.INTERNAL_ERROR,
+              `${report.failed.length} records could not be re-encrypted; they still need their old key.`
+            );
+        })
+      )
+    );
 }
+
+const KEY_COLUMNS = [
+  ['KEY', (k: KeyUse) => `${k.key_id}${k.primary ? ' (primary)' : ''}${k.in_key_ring ? '' : ' (not in key ring)'}`],
+  ['JOBS', (k: KeyUse) => String(k.jobs)],
+  ['SECRET_SCOPES', (k: KeyUse) => String(k.secret_scopes)],
+  ['DESTINATIONS', (k: KeyUse) => String(k.notification_destinations)],
+  ['OTHER_RECORDS', (k: KeyUse) => String(k.other_records)],
+  ['OPEN_RUNS', (k: KeyUse) => String(k.open_runs)],
+  ['OTHER_OPEN_WORKFLOWS', (k: KeyUse) => String(k.other_open_workflows)],
+] as const;
+
+/** `admin keys` as a table, one row a key. */
+const keyTable = (keys: KeyUse[]) =>
+  `${table(
+    KEY_COLUMNS.map(([h]) => h),
+    keys.map((k) => KEY_COLUMNS.map(([, cell]) => cell(k)))
+  )}\n`;

@@ -20,6 +20,7 @@ import {
   embeddedServerOptions,
   installQuietRuntime,
   SANDBOX_FLAG_HELP,
+  logRetentionWorkerFor,
   workerFor,
 } from '../session';
 
@@ -158,6 +159,7 @@ export function configureDevCommand(program: Command): void {
         };
         if (opts.principals) workerConfig.sandbox.hidden.push(opts.principals);
         const worker = await workerFor(connection, workerConfig, dataConverter, undefined, mlflowUrl);
+        const retention = await logRetentionWorkerFor(connection, workerConfig, dataConverter);
         // Other commands now use this server instead of waiting.
         lock.update({
           state: 'ready',
@@ -196,11 +198,12 @@ export function configureDevCommand(program: Command): void {
           if (hardStop) return void stopHard();
           hardStop = setTimeout(() => void stopHard(), GRACEFUL_STOP_MS);
           if (worker.getState() === 'RUNNING') worker.shutdown();
+          if (retention?.getState() === 'RUNNING') retention.shutdown();
         };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
         try {
-          await worker.run();
+          await Promise.all([worker.run(), retention?.run()]);
         } finally {
           await api?.app.close();
           await client.close();

@@ -359,6 +359,10 @@ export function configureJobsCommand(program: Command): void {
             `${t.task_key} (run ${t.run_id}, attempt ${t.attempt_number}): ${t.state.result_state ?? t.state.life_cycle_state}\n`
           );
           if (out.log_path) process.stdout.write(`log: ${out.log_path}\n`);
+          if (out.log_expired)
+            process.stdout.write(
+              `log: expired, deleted ${new Date(out.log_expired.expired_time).toISOString()} by the log retention (${out.log_expired.retention_days} days)${out.logs !== undefined ? '; the tail the run kept follows' : ''}\n`
+            );
           if (out.error) process.stdout.write(`error: ${out.error}\n`);
           if (out.notebook_output?.result !== undefined)
             process.stdout.write(`notebook result: ${out.notebook_output.result}\n`);

@@ -18,6 +18,7 @@ import {
   connectWithinBudget,
   installQuietRuntime,
   keyRingFor,
+  logRetentionWorkerFor,
   SANDBOX_FLAG_HELP,
   workerFor,
   type SandboxFlags,
@@ -90,6 +91,14 @@ export function configureWorkerCommand(program: Command): void {
           await connection.close(); // a worker that cannot check its namespace or refuses to start (no sandbox) exits
           throw err;
         }
+        // Task-log retention: the worker of this host's schedule (worker/log-retention.ts), run beside the main one.
+        let retention: Worker | undefined;
+        try {
+          retention = await logRetentionWorkerFor(connection, config, djobsDataConverter(keyRing));
+        } catch (err) {
+          await connection.close();
+          throw err;
+        }
         const health =
           opts.healthPort !== undefined
             ? await import('../../api/health.js').then(({ serveHealth }) =>
@@ -113,11 +122,12 @@ export function configureWorkerCommand(program: Command): void {
             process.exit(0);
           }, STOP_BOUND_MS).unref();
           if (worker.getState() === 'RUNNING') worker.shutdown();
+          if (retention?.getState() === 'RUNNING') retention.shutdown();
         };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
         try {
-          await worker.run();
+          await Promise.all([worker.run(), retention?.run()]);
         } finally {
           await health?.app.close();
           await connection.close();

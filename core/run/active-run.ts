@@ -477,6 +477,7 @@ export class ActiveRun {
       if (r.environment) attempt.environment = r.environment;
       if (r.terminationCode) attempt.terminationCode = r.terminationCode;
       if (r.dbtArtifacts) attempt.dbtArtifacts = r.dbtArtifacts;
+      if (r.worker) attempt.worker = r.worker;
     } else if (outcome.message) {
       attempt.errorMessage = outcome.message;
     }

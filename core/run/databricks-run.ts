@@ -12,6 +12,7 @@ import {
   type TaskResultState as TaskResultStateT,
 } from '../dag/states';
 import type { LegacyTaskParameters } from './legacy-parameters';
+import type { AttemptWorker } from './task-attempt';
 import {
   RunType,
   WAITING_FOR_UPSTREAM,
@@ -53,6 +54,11 @@ export type RunTask = Omit<Task, 'condition_task' | 'for_each_task'> & {
   state: RunStateV1;
   status: RunStatusV2;
   run_if: NonNullable<Task['run_if']>;
+  /**
+   * durable-jobs extension: the worker that ran the attempt (docs/operations.md); on a RUNNING
+   * attempt whose worker stopped heartbeating, that worker, `lost`, and when it was last heard from.
+   */
+  djobs_worker?: AttemptWorker & { last_heard_time?: number; lost?: true };
 } & RunTimes;
 
 /** Times of a run or a task run (epoch ms; durations in ms). */
@@ -323,6 +329,7 @@ function toRunTask(spec: Task, a: AttemptState, now: number, run: RunState): Run
     run_if: spec.run_if ?? 'ALL_SUCCESS',
     run_id: a.run_id,
     attempt_number: a.attempt_number,
+    ...(a.worker ? { djobs_worker: a.worker } : {}),
     state: taskStateV1(a),
     status: taskStatusV2(a, run),
     start_time: a.start_time,

@@ -9,7 +9,7 @@ import {
   type RunResultState as RunResultStateT,
   type TaskResultState as TaskResultStateT,
 } from '../dag/states';
-import type { EnvironmentReadiness, JsonValue } from './task-attempt';
+import type { AttemptWorker, EnvironmentReadiness, JsonValue } from './task-attempt';
 
 /** State message of a task whose dependencies are not finished yet (shown as BLOCKED). */
 export const WAITING_FOR_UPSTREAM = 'Waiting for upstream tasks to finish.';
@@ -74,6 +74,8 @@ export interface AttemptState {
   terminationCode?: string;
   /** dbt_task: the archive of its dbt artifacts (`dbt_output` in runs/get-output). */
   dbtArtifacts?: string;
+  /** The worker that ran the attempt (`TaskAttemptRecord.worker`); absent before attempts recorded it. */
+  worker?: AttemptWorker;
   userCanceledOrTimedOut?: boolean;
   /** condition_task: the branch taken. */
   conditionOutcome?: 'true' | 'false';

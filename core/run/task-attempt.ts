@@ -87,6 +87,14 @@ export interface TaskAttemptRecord {
   terminationCode?: string;
   /** dbt_task: the archive of the dbt artifacts (target/ with manifest.json, run_results.json). */
   dbtArtifacts?: string;
+  /** The worker that ran the attempt. */
+  worker?: AttemptWorker;
+}
+
+/** Where an attempt ran: the worker's host, and its process as `pid@host` (Temporal's default worker identity). */
+export interface AttemptWorker {
+  host: string;
+  process: string;
 }
 
 /** ApplicationFailure `type`s thrown by the task activity. Assert on these, not on classes. */
