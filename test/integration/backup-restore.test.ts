@@ -10,8 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DurableJobsClient, setupNamespace } from '../../client';
 import { djobsDataConverter } from '../../encryption/data-converter';
 import { generateKeyLine, parseKeyRing } from '../../encryption/key-ring';
-import { freePort, startDevServer, type DevServer } from '../../servers/dev-server';
-import { findTemporalCli } from '../../servers/temporal-cli';
+import { type DevServer } from '../../servers/dev-server';
+import { startSqliteDevServer } from '../helpers/sqlite-dev-server';
 import { job, safeName, sh, waitFor } from './harness';
 
 const cli = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'index.js');
@@ -33,19 +33,7 @@ describe('backup and restore', () => {
   });
 
   const taskQueue = `t-${safeName('backup')}`;
-  const startServer = async () => {
-    const cliPath = await findTemporalCli({
-      ...(process.env.TEMPORAL_CLI_PATH ? { temporalCliPath: process.env.TEMPORAL_CLI_PATH } : {}),
-    });
-    if (!cliPath) throw new Error('temporal CLI not found');
-    return startDevServer({
-      cliPath,
-      dbFilename: db,
-      port: await freePort(),
-      headless: true,
-      logFile: path.join(work, 'server.log'),
-    });
-  };
+  const startServer = () => startSqliteDevServer(db, work);
   /** A `djobs worker` and a client of the server, both with the key ring of `home` only. */
   const attach = async (address: string) => {
     worker = spawn(process.execPath, [cli, 'worker'], {

@@ -6,8 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DurableJobsClient, setupNamespace } from '../../client';
-import { freePort, startDevServer, type DevServer } from '../../servers/dev-server';
+import { startDevServer, type DevServer } from '../../servers/dev-server';
 import { findTemporalCli } from '../../servers/temporal-cli';
+import { startSqliteDevServer } from '../helpers/sqlite-dev-server';
 import { job, sh, testDataConverter } from './harness';
 
 /** Bytes 18 and 19 of a SQLite file's header are 2 when it is in WAL mode (https://www.sqlite.org/fileformat.html). */
@@ -31,19 +32,7 @@ describe('the persistent dev server', () => {
     fs.rmSync(work, { recursive: true, force: true });
   });
 
-  const start = async () => {
-    const cliPath = await findTemporalCli({
-      ...(process.env.TEMPORAL_CLI_PATH ? { temporalCliPath: process.env.TEMPORAL_CLI_PATH } : {}),
-    });
-    if (!cliPath) throw new Error('temporal CLI not found');
-    return startDevServer({
-      cliPath,
-      dbFilename: db,
-      port: await freePort(),
-      headless: true,
-      logFile: path.join(work, 'server.log'),
-    });
-  };
+  const start = () => startSqliteDevServer(db, work);
 
   it('keeps a write-ahead log and loses nothing committed when killed', async () => {
     server = await start();
