@@ -6,6 +6,7 @@
 // `--result-json FILE` writes the last statement's columns and rows (a notebook's `%sql` cell: `_sqldf`).
 'use strict';
 const fs = require('node:fs');
+const path = require('node:path');
 const { DuckDBInstance } = require('@duckdb/node-api');
 const { toDuckDbDialect } = require('./sql-dialect.cjs');
 
@@ -23,11 +24,34 @@ function formatTable(columns, rows, total) {
   return out.join('\n');
 }
 
-async function openWithLockWait(db, deadlineMs) {
+/**
+ * An in-memory DuckDB instance, made ahead when this runner is a task host's (creating an instance
+ * is most of a no-op SQL task's start); the warehouse is attached to it when the attempt comes.
+ */
+let prepared;
+function prepare() {
+  prepared ??= DuckDBInstance.create(':memory:');
+  return prepared;
+}
+
+const quoted = (s) => `'${String(s).replace(/'/g, "''")}'`;
+const ident = (s) => `"${String(s).replace(/"/g, '""')}"`;
+
+/**
+ * The warehouse `db` attached under the name DuckDB gives a file it opens (its base name without
+ * extension) and made the only database, so that SQL sees what it would see with `db` opened
+ * directly; spill files go beside it, as they would. DuckDB allows one writing process per file:
+ * wait for the lock instead of failing.
+ */
+async function openWarehouse(db, deadlineMs) {
+  const instance = await prepare();
+  const conn = await instance.connect();
+  const name = path.basename(db).replace(/\.[^.]*$/, '') || 'warehouse';
   let waited = false;
   for (;;) {
     try {
-      return await DuckDBInstance.create(db);
+      await conn.run(`ATTACH ${quoted(db)} AS ${ident(name)}`);
+      break;
     } catch (err) {
       if (!/lock/i.test(String(err.message)) || Date.now() > deadlineMs) throw err;
       if (!waited) console.log(`waiting for the warehouse lock on ${db} …`);
@@ -35,6 +59,12 @@ async function openWithLockWait(db, deadlineMs) {
       await new Promise((r) => setTimeout(r, 200));
     }
   }
+  await conn.run(`USE ${ident(name)}`);
+  await conn.run('DETACH memory');
+  await conn.run(`SET temp_directory = ${quoted(`${db}.tmp`)}`);
+  // Made ahead by the task host's user: the attempt's home is where DuckDB keeps its extensions.
+  if (process.env.HOME) await conn.run(`SET home_directory = ${quoted(process.env.HOME)}`);
+  return { instance, conn };
 }
 
 /** Run `--file FILE --db DB` (ARGV); DuckDB is loaded already, so a prestarted runner only runs. */
@@ -47,11 +77,8 @@ async function run(argv) {
   const params = JSON.parse(process.env.DJOBS_PARAMS || '{}');
   let sql = toDuckDbDialect(fs.readFileSync(file, 'utf8'));
   sql = sql.replace(/\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g, (m, name) => (name in params ? params[name] : m));
-  const instance = await openWithLockWait(db, Date.now() + 60_000);
-  const conn = await instance.connect();
-  for (const [name, value] of Object.entries(params)) {
-    await conn.run(`SET VARIABLE "${name.replace(/"/g, '""')}" = '${String(value).replace(/'/g, "''")}'`);
-  }
+  const { instance, conn } = await openWarehouse(db, Date.now() + 60_000);
+  for (const [name, value] of Object.entries(params)) await conn.run(`SET VARIABLE ${ident(name)} = ${quoted(value)}`);
   const statements = await conn.extractStatements(sql);
   const resultJson = arg(argv, 'result-json');
   for (let i = 0; i < statements.count; i++) {
@@ -79,6 +106,6 @@ function main(argv) {
   });
 }
 
-module.exports = { main };
+module.exports = { main, prepare };
 
 if (require.main === module) main(process.argv.slice(2));
