@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { PythonEnvironmentSpec } from '../core';
 import { projectRoot } from '../config/project-root';
 import { withDirLock } from './dir-lock';
+import { shareWithTasks } from './shared-with-tasks';
 import { markUsed, maxUnusedAgeMs, removeUnused } from './unused-dirs';
 
 /** The uv release scripts/ensure-uv.cjs installs (part of every environment's key). */
@@ -249,6 +250,7 @@ export async function readyEnvironment(
         const t0 = Date.now();
         try {
           await build(dir, interpreter, spec, ctx, uv);
+          await shareWithTasks(dir);
         } catch (err) {
           // Removed while the lock is still held: no half-built environment is ever reused.
           fs.rmSync(dir, { recursive: true, force: true });

@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { GitCheckoutRef } from '../core';
 import type { GitSourceActivities, GitSourceRef } from '../workflows/definitions';
 import { withDirLock } from './dir-lock';
+import { shareWithTasks } from './shared-with-tasks';
 import { markUsed, maxUnusedAgeMs, removeUnused } from './unused-dirs';
 
 /** The repository, ref or commit cannot be had: `message` is git's own account. */
@@ -99,15 +100,6 @@ export async function resolveCommit(dataDir: string, ref: GitSourceRef, signal?:
   return out.trim();
 }
 
-function makeReadOnly(dir: string): void {
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) makeReadOnly(p);
-    else if (entry.isFile()) fs.chmodSync(p, fs.statSync(p).mode & 0o555);
-  }
-  fs.chmodSync(dir, 0o555);
-}
-
 /**
  * The read-only checkout of `ref.commit` (only `sparsePatterns` when given), made once per commit
  * and shared by every task and run that reads it.
@@ -151,7 +143,7 @@ export async function checkoutCommit(dataDir: string, ref: GitCheckoutRef, signa
         fs.rmSync(tar, { force: true });
       }
       fs.writeFileSync(path.join(tmp, MARKER), `${ref.url}\n${ref.commit}\n`);
-      makeReadOnly(tmp);
+      await shareWithTasks(tmp, { readOnly: true });
       fs.renameSync(tmp, dir);
       built = true;
     },

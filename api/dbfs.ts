@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { WorkspaceArea } from '../core';
 import { DjobsError, ErrorCode } from '../client';
+import { mkdirShared } from '../workspace/disk-modes';
 import { RootFiles, type FileStatus, type RootFile } from '../workspace/files';
 import { badRequest } from './errors';
 import { acceptMultipart, formOrJsonParams } from './multipart';
@@ -103,7 +104,7 @@ export function registerDbfsApi(app: FastifyInstance, deps: ApiDeps): void {
           ErrorCode.RESOURCE_ALREADY_EXISTS,
           `A file or directory already exists at the input path ${file.display}.`
         );
-      fs.mkdirSync(path.dirname(file.disk), { recursive: true });
+      mkdirShared(path.dirname(file.disk));
       const handle = randomInt(1, 2 ** 47);
       const part = path.join(path.dirname(file.disk), `.${path.basename(file.disk)}.${handle}.part`);
       fs.writeFileSync(part, '');

@@ -40,4 +40,7 @@ if (!fs.existsSync(marker)) {
     release();
   }
 }
+// Sandboxed tasks run this environment's Python under uids of their own: an environment that a
+// process with a private umask installed (077, as `djobs dev` has) is opened to them.
+if ((fs.statSync(venv).mode & 0o005) !== 0o005) run('chmod', ['-R', 'a+rX', venv]);
 process.stdout.write(`${python}\n`);

@@ -9,9 +9,13 @@ function sleep(ms) {
 /**
  * Takes `<target>.lock`, waiting while another install holds it, unless `done()` says the tool is
  * installed meanwhile. A lock older than `staleMs` is a crashed install's and is broken. Returns
- * the release function (call it in a `finally`).
+ * the release function (call it in a `finally`). Sets the process's umask to 022.
  */
 function takeInstallLock(target, done, staleMs = 15 * 60_000) {
+  // What is installed under the lock is shared: run by every user of the checkout, and some of it
+  // (the MLflow environment) read by sandboxed tasks under uids of their own, whatever the umask
+  // of the process that asked for it (077 in `djobs dev` and `djobs worker`: DJOBS_HOME is private).
+  process.umask(0o022);
   const lock = `${target}.lock`;
   const deadline = Date.now() + staleMs;
   for (;;) {

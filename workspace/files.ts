@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { PathProblem, WorkspaceArea, displayPath, fsPath, type RootPath } from '../core';
 import { DjobsError, ErrorCode } from '../core/errors';
 import type { WorkspaceTree } from './tree';
+import { mkdirShared, shareFile } from './disk-modes';
 
 /** A file or folder of the DBFS root or a volume. */
 export interface RootFile {
@@ -79,7 +80,7 @@ export class RootFiles {
   mkdirs(f: RootFile): void {
     const st = this.status(f);
     if (st && !st.isDir) throw new DjobsError(ErrorCode.RESOURCE_ALREADY_EXISTS, `A file exists at ${f.display}.`);
-    fs.mkdirSync(f.disk, { recursive: true });
+    mkdirShared(f.disk);
   }
 
   /** Writes a file from a stream or bytes, creating its folders; refused over a folder, or a file without `overwrite`. */
@@ -91,12 +92,13 @@ export class RootFiles {
         ErrorCode.RESOURCE_ALREADY_EXISTS,
         `A file or directory already exists at the input path ${f.display}.`
       );
-    fs.mkdirSync(path.dirname(f.disk), { recursive: true });
+    mkdirShared(path.dirname(f.disk));
     // A dot file while it is written: file-arrival triggers leave dot files alone.
     const tmp = path.join(path.dirname(f.disk), `.${path.basename(f.disk)}.${process.pid}.${Date.now()}.part`);
     try {
       if (Buffer.isBuffer(content)) fs.writeFileSync(tmp, content);
       else await pipeline(content, fs.createWriteStream(tmp));
+      shareFile(tmp);
       fs.renameSync(tmp, f.disk);
     } finally {
       fs.rmSync(tmp, { force: true });
@@ -136,7 +138,7 @@ export class RootFiles {
     if (!this.status(from)) throw noSuchFile(from.display);
     if (this.status(to))
       throw new DjobsError(ErrorCode.RESOURCE_ALREADY_EXISTS, `A file or directory already exists at ${to.display}.`);
-    fs.mkdirSync(path.dirname(to.disk), { recursive: true });
+    mkdirShared(path.dirname(to.disk));
     fs.renameSync(from.disk, to.disk);
   }
 }

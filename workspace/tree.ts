@@ -24,6 +24,7 @@ import {
   type RootPath,
 } from '../core';
 import { DjobsError, ErrorCode } from '../core/errors';
+import { mkdirShared, shareFile } from './disk-modes';
 
 export const ObjectType = { NOTEBOOK: 'NOTEBOOK', DIRECTORY: 'DIRECTORY', FILE: 'FILE' } as const;
 export type ObjectType = (typeof ObjectType)[keyof typeof ObjectType];
@@ -99,7 +100,7 @@ export class WorkspaceTree {
   /** The folder of an area, created on first use. */
   areaDir(area: WorkspaceArea): string {
     const dir = path.join(this.root, area);
-    fs.mkdirSync(dir, { recursive: true });
+    mkdirShared(dir);
     return dir;
   }
 
@@ -168,7 +169,7 @@ export class WorkspaceTree {
           `Cannot create directory ${workspacePathText(segments)}: ${found.info.path} is a ${found.info.object_type.toLowerCase()}.`
         );
     }
-    fs.mkdirSync(this.wsDisk(segments), { recursive: true });
+    mkdirShared(this.wsDisk(segments));
   }
 
   /**
@@ -256,6 +257,7 @@ export class WorkspaceTree {
     if (existing && existing.file !== write.file) fs.rmSync(existing.file, { force: true });
     const tmp = `${write.file}.${process.pid}.${Date.now()}.tmp`;
     fs.writeFileSync(tmp, write.content);
+    shareFile(tmp);
     fs.renameSync(tmp, write.file);
     return target;
   }

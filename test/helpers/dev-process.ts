@@ -54,9 +54,10 @@ export const groupMembers = (pgid: number) => processesWhere((p) => p.pgrp === p
  * a directory for the test's files (its tasks' read-write path), and `submit`, which starts a run
  * the way a client of that dev does. `stop` kills dev and everything it started (its Temporal
  * server, fork server, tasks), so a failed test leaves nothing running.
- * Its MLflow server only with `mlflow` (on a free port), so the other tests start none.
+ * Its MLflow server only with `mlflow` (on a free port), so the other tests start none; its REST
+ * API only on `apiPort`.
  */
-export function startDev(prefix: string, opts: { mlflow?: boolean } = {}) {
+export function startDev(prefix: string, opts: { mlflow?: boolean; apiPort?: number } = {}) {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   // The test's own files, which its (sandboxed) tasks may read and write: never DJOBS_HOME.
   const files = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}files-`));
@@ -71,7 +72,7 @@ export function startDev(prefix: string, opts: { mlflow?: boolean } = {}) {
   delete env.TEMPORAL_ADDRESS;
   delete env.MLFLOW_TRACKING_URI;
   const mlflow = opts.mlflow ? '--mlflow' : '--no-mlflow';
-  const dev: ChildProcess = spawn(process.execPath, [cli, 'dev', '--api-port', '0', mlflow], {
+  const dev: ChildProcess = spawn(process.execPath, [cli, 'dev', '--api-port', String(opts.apiPort ?? 0), mlflow], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

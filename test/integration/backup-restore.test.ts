@@ -70,9 +70,11 @@ describe('backup and restore', () => {
     await setupNamespace({ address: server.address });
     await attach(server.address);
 
-    // A job that fires every 10 seconds, and one run of it finished with a log.
+    // A job that fires every 10 seconds, and one run of it finished with a log. Concurrent runs
+    // allowed: a cron fire at the moment of the run-now would otherwise skip the run-now's run.
     const { job_id } = await client!.createJob(
       job('backed up', [sh('t', 'echo backed-up-output')], {
+        max_concurrent_runs: 5,
         schedule: { quartz_cron_expression: '0/10 * * * * ?', timezone_id: 'UTC', pause_status: 'UNPAUSED' },
       })
     );
