@@ -73,6 +73,9 @@ describe('a lost worker', () => {
       60_000
     );
     expect(lost.state.life_cycle_state).toBe('RUNNING');
+    expect(lost.state.state_message).toBe(
+      `Worker ${worker.pid}@${os.hostname()} on ${os.hostname()} lost; last heard ${new Date(lost.djobs_worker!.last_heard_time!).toISOString()}. The attempt runs again on another worker once its heartbeat times out.`
+    );
     expect(lost.attempt_number).toBe(0);
     expect(lost.djobs_worker).toEqual({
       host: os.hostname(),
