@@ -1,13 +1,16 @@
 // The task activity: one attempt of one task. Every failure of the task itself is final for this
 // attempt (non-retryable); the workflow decides retries. Temporal retries only lost workers.
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import {
+  LOST_LOG_TAIL_BYTES,
   TaskFailureType,
   UNENCRYPTED_PAYLOAD_REFUSED,
   isRefusedPayload,
+  type LostAttemptWorker,
   type TaskAttemptInput,
   type TaskAttemptRecord,
 } from '../core';
@@ -33,6 +36,12 @@ export interface AttemptHeartbeat {
   /** The attempt's task run id and log file, so `runs/get-output` can show a running attempt's log. */
   taskRunId?: number;
   logPath?: string;
+  /** The worker (`pid@host`), when it beat (epoch ms), and its log's tail then: kept should it be lost. */
+  process?: string;
+  beatTime?: number;
+  logTail?: string;
+  /** Workers lost earlier on this attempt, carried from try to try. */
+  lostBefore?: LostAttemptWorker[];
 }
 
 export interface ActivityDeps {
@@ -72,7 +81,9 @@ export function createActivities(deps: ActivityDeps) {
           nonRetryable: true,
           message: 'This task attempt was scheduled with an input that is not encrypted: it does not run.',
         });
-      killOrphanOfLostAttempt(activityInfo().heartbeatDetails as AttemptHeartbeat | undefined);
+      const previous = activityInfo().heartbeatDetails as AttemptHeartbeat | undefined;
+      killOrphanOfLostAttempt(previous);
+      const lostWorkers = lostBefore(input.taskRunId, previous);
       // The attempt runs as the identity its run acts as (run-as.ts): under that principal's uid,
       // with its view. A run older than sealed identities and without a memo: nobody's uid but its own.
       const runAs = await attemptIdentity(input).catch((err: unknown) => {
@@ -82,9 +93,14 @@ export function createActivities(deps: ActivityDeps) {
       const where = { host: os.hostname(), taskRunId: input.taskRunId, logPath: attemptLogPath(deps.dataDir, input) };
       // Recorded on the attempt, whatever its outcome: which worker ran it.
       const worker = { host: os.hostname(), process: `${process.pid}@${os.hostname()}` };
-      let details: AttemptHeartbeat = where;
-      heartbeat(details);
-      const beat = setInterval(() => heartbeat(details), 500);
+      let details: AttemptHeartbeat = { ...where, process: worker.process, lostBefore: lostWorkers };
+      // Each beat says when, and carries the log's tail (Temporal keeps the last beat that reached it).
+      const beatNow = () => {
+        details = { ...details, beatTime: Date.now(), logTail: logTailOf(where.logPath) };
+        heartbeat(details);
+      };
+      beatNow();
+      const beat = setInterval(beatNow, 500);
       try {
         const files = await taskFiles.forAttempt(input).catch((err: Error) => err);
         const record = await runWithSecrets(input, { dataDir: deps.dataDir, groupsOf }, (resolved, secrets) =>
@@ -103,15 +119,16 @@ export function createActivities(deps: ActivityDeps) {
             ...(runAs ? { runAs } : {}),
             uids,
             onStart: (pid, containment) => {
-              details = { ...where, pid, ...(containment.cgroup ? { cgroup: containment.cgroup } : {}) };
-              heartbeat(details);
+              details = { ...details, pid, ...(containment.cgroup ? { cgroup: containment.cgroup } : {}) };
+              beatNow();
             },
           })
         );
-        return { ...record, worker };
+        return { ...record, worker, ...(lostWorkers.length ? { lostWorkers } : {}) };
       } catch (err) {
         if (!(err instanceof AttemptFailure)) throw err;
         err.record.worker = worker;
+        if (lostWorkers.length) err.record.lostWorkers = lostWorkers;
         switch (err.kind) {
           case 'CANCELED':
             throw new CancelledFailure('Task attempt canceled; its processes were killed.');
@@ -150,6 +167,40 @@ function fileResolver(files: TaskFileAccess | Error): TaskFileAccess['resolve'] 
   return (p, what) => {
     throw new TaskInvalidError(`${what} ${p} cannot be read: ${files.message}`);
   };
+}
+
+/**
+ * The workers lost on this attempt so far: those the previous try knew of, and the previous try's
+ * own when Temporal runs the attempt again (a heartbeat timeout: its worker was lost).
+ */
+function lostBefore(taskRunId: number, previous: AttemptHeartbeat | undefined): LostAttemptWorker[] {
+  if (!previous || previous.taskRunId !== taskRunId || activityInfo().attempt <= 1) return [];
+  return [
+    ...(previous.lostBefore ?? []),
+    {
+      host: previous.host ?? '',
+      process: previous.process ?? '',
+      last_heard_time: previous.beatTime ?? 0,
+      log_tail: previous.logTail ?? '',
+    },
+  ];
+}
+
+/** The last LOST_LOG_TAIL_BYTES of a log file ('' before it exists). */
+function logTailOf(file: string): string {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const size = fs.fstatSync(fd).size;
+    const len = Math.min(size, LOST_LOG_TAIL_BYTES);
+    const buf = Buffer.alloc(len);
+    fs.readSync(fd, buf, 0, len, size - len);
+    return buf.toString('utf8');
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
 
 /**

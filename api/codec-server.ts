@@ -2,7 +2,7 @@
 // POST <endpoint>/encode and <endpoint>/decode with `{ payloads: [{ metadata, data }] }`, bytes as
 // base64. The Temporal Web UI and `temporal` CLI call it to show decrypted payloads. It uses the
 // client's own codec, so it decrypts exactly what this API's connection can.
-import { timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Payload } from '@temporalio/common';
 import { ErrorCode } from '../client';
@@ -20,6 +20,13 @@ export interface CodecServerOptions {
    * bearer token: `<CODEC_PATH>/ui/<key>` is its endpoint (`djobs dev` passes it to the UI).
    */
   uiKey?: string;
+  /**
+   * The codec token (DJOBS_CODEC_TOKEN_FILE): a credential that decodes and opens nothing else, for
+   * a Temporal Web UI that cannot sign its users in to this API (the compose's). Accepted as a
+   * bearer token on `<CODEC_PATH>/decode` and as the key of `<CODEC_PATH>/ui/<key>/decode`, from
+   * any address; refused on encode, and unknown to every other endpoint (it is no principal's).
+   */
+  decodeToken?: string;
 }
 
 interface JsonPayload {
@@ -44,8 +51,17 @@ export function registerCodecServer(
     void reply.header('access-control-allow-methods', 'POST, OPTIONS');
     void reply.header('access-control-allow-headers', 'authorization, content-type, x-namespace');
   };
-  // Only workspace admins may decode: a payload may come from any job, whatever its grants.
-  const requireAdmin = (req: FastifyRequest) => {
+  const isDecodeToken = (given: string | undefined) =>
+    opts.decodeToken !== undefined && given !== undefined && sameSecret(given, opts.decodeToken);
+  const decodeOnly = (direction: 'encode' | 'decode') => {
+    if (direction !== 'decode')
+      throw new ApiError(ErrorCode.PERMISSION_DENIED, 'The codec token may decode payloads only, not encode them.');
+  };
+  // Only workspace admins may decode, and the codec token: a payload may come from any job,
+  // whatever its grants.
+  const requireAdmin = (req: FastifyRequest, direction: 'encode' | 'decode') => {
+    if (isDecodeToken(/^Bearer\s+(.+)$/i.exec(req.headers.authorization?.trim() ?? '')?.[1]?.trim()))
+      return decodeOnly(direction);
     const who = authenticate(req.headers.authorization, tokens);
     if (!who.admin)
       throw new ApiError(
@@ -55,7 +71,8 @@ export function registerCodecServer(
   };
   // The dev UI's key path is a secret only as far as the UI's settings are (they are unauthenticated,
   // on loopback): it answers loopback clients only, as the dev UI is one.
-  const requireUiKey = (key: string, from: string | undefined) => {
+  const requireUiKey = (key: string, from: string | undefined, direction: 'encode' | 'decode') => {
+    if (isDecodeToken(key)) return decodeOnly(direction);
     const expected = Buffer.from(opts.uiKey ?? '');
     const given = Buffer.from(key);
     if (!opts.uiKey || given.length !== expected.length || !timingSafeEqual(given, expected) || !isLoopback(from))
@@ -76,7 +93,7 @@ export function registerCodecServer(
   for (const direction of ['encode', 'decode'] as const) {
     app.options(`${CODEC_PATH}/${direction}`, async (req, reply) => (cors(req, reply), reply.status(204).send()));
     app.post(`${CODEC_PATH}/${direction}`, async (req, reply) => {
-      requireAdmin(req);
+      requireAdmin(req, direction);
       return handle(direction)(req, reply);
     });
     app.options(
@@ -84,11 +101,15 @@ export function registerCodecServer(
       async (req, reply) => (cors(req, reply), reply.status(204).send())
     );
     app.post(`${CODEC_PATH}/ui/:key/${direction}`, async (req, reply) => {
-      requireUiKey((req.params as { key: string }).key, req.socket.remoteAddress);
+      requireUiKey((req.params as { key: string }).key, req.socket.remoteAddress, direction);
       return handle(direction)(req, reply);
     });
   }
 }
+
+/** Compared as digests: equal lengths, and neither secret's length shows in the time taken. */
+const sameSecret = (given: string, expected: string): boolean =>
+  timingSafeEqual(Buffer.from(hash('sha256', given), 'hex'), Buffer.from(hash('sha256', expected), 'hex'));
 
 const isLoopback = (address: string | undefined): boolean =>
   address !== undefined && (/^127\./.test(address) || address === '::1' || /^::ffff:127\./.test(address));

@@ -23,6 +23,8 @@ export interface ServeApiOptions {
   log: (line: string) => void;
   /** Codec server options (Web UI origins, the dev UI's endpoint key). */
   codec?: CodecServerOptions;
+  /** DJOBS_CODEC_TOKEN_FILE: the codec token, a credential that only decodes (api/codec-server.ts). */
+  codecTokenFile?: string;
   /** PEM files: serve HTTPS. */
   tls?: { cert: string; key: string };
   /**
@@ -63,7 +65,9 @@ export async function serveApi(o: ServeApiOptions): Promise<ServedApi> {
     workspaceDir: o.workspaceDir,
     ...(o.workspaceRoot ? { workspaceRoot: o.workspaceRoot } : {}),
     ...(o.codeRoots ? { codeRoots: o.codeRoots } : {}),
-    ...(o.codec ? { codec: o.codec } : {}),
+    ...(o.codec || o.codecTokenFile
+      ? { codec: { ...o.codec, ...(o.codecTokenFile ? { decodeToken: readCodecToken(o.codecTokenFile) } : {}) } }
+      : {}),
     ...(managedTokenFile ? { signIn: { adminTokenFile: managedTokenFile } } : {}),
     ...(o.encryption !== undefined ? { encryption: o.encryption } : {}),
     ...(o.tls
@@ -83,6 +87,13 @@ export async function serveApi(o: ServeApiOptions): Promise<ServedApi> {
       return { url: `${base.replace(/\/$/, '')}${signInLinkPath(code)}`, expiresAt };
     },
   };
+}
+
+function readCodecToken(file: string): string {
+  const token = readPem(file, 'DJOBS_CODEC_TOKEN_FILE').toString('utf8').trim();
+  if (token.length < 16)
+    throw invalidConfiguration(`DJOBS_CODEC_TOKEN_FILE ${file}: the codec token must be at least 16 characters`);
+  return token;
 }
 
 function readPem(file: string, what: string): Buffer {

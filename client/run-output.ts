@@ -41,6 +41,11 @@ export interface RunOutput {
   dbt_output?: { artifacts_link?: string; artifacts_headers: Record<string, string> };
   /** durable-jobs extension: the values the task set (dbutils.jobs.taskValues.set), by key. */
   task_values?: Record<string, JsonValue>;
+  /**
+   * durable-jobs extension: the workers lost while running this attempt before it ran again
+   * elsewhere, with the tail of its log their last heartbeat carried (`logs`).
+   */
+  djobs_lost_workers?: { host: string; process: string; last_heard_time: number; logs: string }[];
 }
 
 const MAX_LOG_BYTES = 5 * 1024 * 1024;
@@ -89,6 +94,16 @@ export class RunOutputs {
       ...(expired ? { log_expired: expired } : {}),
       ...(attempt.childRunId !== undefined ? { run_job_output: { run_id: attempt.childRunId } } : {}),
       ...(taskValues && Object.keys(taskValues).length > 0 ? { task_values: taskValues } : {}),
+      ...(attempt.lostWorkers
+        ? {
+            djobs_lost_workers: attempt.lostWorkers.map((w) => ({
+              host: w.host,
+              process: w.process,
+              last_heard_time: w.last_heard_time,
+              logs: w.log_tail,
+            })),
+          }
+        : {}),
       ...(attempt.errorMessage && attempt.result !== 'SUCCESS'
         ? { error: attempt.errorMessage, error_trace: attempt.logTail ?? '' }
         : {}),

@@ -136,6 +136,8 @@ const Env = z.object({
   DJOBS_API_TLS_KEY: z.string().min(1).optional(),
   /** Browser origins (the Temporal Web UI's) allowed to call the API's codec server, comma-separated. */
   DJOBS_CODEC_CORS_ORIGINS: z.string().min(1).optional(),
+  /** A file holding the codec token: it decodes at the codec server and opens nothing else (the Temporal UI's). */
+  DJOBS_CODEC_TOKEN_FILE: z.string().min(1).optional(),
   /** SMTP server of email notifications; unset: emails are written to $DJOBS_HOME/outbox (docs/notifications.md). */
   DJOBS_SMTP_HOST: z.string().min(1).optional(),
   DJOBS_SMTP_PORT: portFrom(587),
@@ -188,6 +190,8 @@ export interface DjobsConfig {
   temporalTls?: { cert?: string; key?: string; ca?: string; serverName?: string };
   apiTls?: { cert: string; key: string };
   codecCorsOrigins: string[];
+  /** DJOBS_CODEC_TOKEN_FILE: the codec token's file (api/codec-server.ts, decodeToken). */
+  codecTokenFile?: string;
   /** Email notifications: an SMTP server, or (none configured) the outbox directory. */
   email: EmailConfig;
   /** Where PAGERDUTY notification destinations send their events (DJOBS_PAGERDUTY_EVENTS_URL). */
@@ -249,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
       .split(',')
       .map((o) => o.trim().replace(/\/$/, ''))
       .filter((o) => o !== ''),
+    ...(e.DJOBS_CODEC_TOKEN_FILE ? { codecTokenFile: e.DJOBS_CODEC_TOKEN_FILE } : {}),
     encryption: {
       enabled: e.DJOBS_ENCRYPTION === 'on',
       acceptPlaintext: e.DJOBS_ACCEPT_PLAINTEXT_PAYLOADS === 'true',
@@ -300,6 +305,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DjobsConfig {
         e.DJOBS_ENCRYPTION_KEY_FILE,
         env.DJOBS_API_PRINCIPALS,
         env.DJOBS_API_TOKEN_FILE,
+        e.DJOBS_CODEC_TOKEN_FILE,
         e.TEMPORAL_TLS_KEY,
         e.DJOBS_API_TLS_KEY,
       ].filter((f): f is string => typeof f === 'string' && f !== ''),

@@ -18,6 +18,8 @@ import { projectRoot } from '../config/project-root';
 interface ComposeService {
   environment?: Record<string, string>;
   command?: string[] | string;
+  entrypoint?: string[] | string;
+  secrets?: string[];
 }
 
 /** docker-compose.yml's services, `<<` merges resolved. */

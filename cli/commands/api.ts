@@ -30,6 +30,7 @@ export function configureApiCommand(program: Command): void {
           workspaceRoot: session.config.workspaceRoot,
           codeRoots: session.config.codeRoots,
           codec: { corsOrigins: session.config.codecCorsOrigins },
+          ...(session.config.codecTokenFile ? { codecTokenFile: session.config.codecTokenFile } : {}),
           encryption: session.config.encryption.enabled,
           ...(session.config.apiTls ? { tls: session.config.apiTls } : {}),
           log: (line) => process.stdout.write(`${line}\n`),

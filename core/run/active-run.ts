@@ -478,6 +478,7 @@ export class ActiveRun {
       if (r.terminationCode) attempt.terminationCode = r.terminationCode;
       if (r.dbtArtifacts) attempt.dbtArtifacts = r.dbtArtifacts;
       if (r.worker) attempt.worker = r.worker;
+      if (r.lostWorkers?.length) attempt.lostWorkers = r.lostWorkers;
     } else if (outcome.message) {
       attempt.errorMessage = outcome.message;
     }

@@ -59,6 +59,11 @@ export type RunTask = Omit<Task, 'condition_task' | 'for_each_task'> & {
    * attempt whose worker stopped heartbeating, that worker, `lost`, and when it was last heard from.
    */
   djobs_worker?: AttemptWorker & { last_heard_time?: number; lost?: true };
+  /**
+   * durable-jobs extension: the workers lost while running this attempt, before `djobs_worker`
+   * ran it again (their log tails: runs/get-output's `djobs_lost_workers`).
+   */
+  djobs_lost_workers?: (AttemptWorker & { last_heard_time: number; lost: true })[];
 } & RunTimes;
 
 /** Times of a run or a task run (epoch ms; durations in ms). */
@@ -330,6 +335,16 @@ function toRunTask(spec: Task, a: AttemptState, now: number, run: RunState): Run
     run_id: a.run_id,
     attempt_number: a.attempt_number,
     ...(a.worker ? { djobs_worker: a.worker } : {}),
+    ...(a.lostWorkers
+      ? {
+          djobs_lost_workers: a.lostWorkers.map((w) => ({
+            host: w.host,
+            process: w.process,
+            last_heard_time: w.last_heard_time,
+            lost: true as const,
+          })),
+        }
+      : {}),
     state: taskStateV1(a),
     status: taskStatusV2(a, run),
     start_time: a.start_time,

@@ -17,12 +17,18 @@ export interface LostWorker {
 
 export const isHeartbeatOverdue = (lastHeard: number, now: number): boolean => now - lastHeard > LOST_WORKER_AFTER_MS;
 
+/** The state_message of a RUNNING task whose worker is lost. */
+export const lostWorkerMessage = (w: LostWorker): string =>
+  `Worker ${w.process} on ${w.host} lost; last heard ${new Date(w.last_heard_time).toISOString()}. The attempt runs again on another worker once its heartbeat times out.`;
+
 /** The view with each RUNNING task whose task run id is in `lost` showing its worker lost. */
 export function withLostWorkers(run: Run, lost: ReadonlyMap<number, LostWorker>): Run {
   if (lost.size === 0) return run;
   const mark = (t: RunTask): RunTask => {
     const worker = lost.get(t.run_id);
-    return worker && t.state.life_cycle_state === 'RUNNING' ? { ...t, djobs_worker: worker } : t;
+    return worker && t.state.life_cycle_state === 'RUNNING'
+      ? { ...t, djobs_worker: worker, state: { ...t.state, state_message: lostWorkerMessage(worker) } }
+      : t;
   };
   return { ...run, tasks: run.tasks.map(mark) };
 }

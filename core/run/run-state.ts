@@ -9,7 +9,7 @@ import {
   type RunResultState as RunResultStateT,
   type TaskResultState as TaskResultStateT,
 } from '../dag/states';
-import type { AttemptWorker, EnvironmentReadiness, JsonValue } from './task-attempt';
+import type { AttemptWorker, EnvironmentReadiness, JsonValue, LostAttemptWorker } from './task-attempt';
 
 /** State message of a task whose dependencies are not finished yet (shown as BLOCKED). */
 export const WAITING_FOR_UPSTREAM = 'Waiting for upstream tasks to finish.';
@@ -76,6 +76,8 @@ export interface AttemptState {
   dbtArtifacts?: string;
   /** The worker that ran the attempt (`TaskAttemptRecord.worker`); absent before attempts recorded it. */
   worker?: AttemptWorker;
+  /** Workers lost while running the attempt, before `worker` (`TaskAttemptRecord.lostWorkers`). */
+  lostWorkers?: LostAttemptWorker[];
   userCanceledOrTimedOut?: boolean;
   /** condition_task: the branch taken. */
   conditionOutcome?: 'true' | 'false';

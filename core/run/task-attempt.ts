@@ -89,7 +89,23 @@ export interface TaskAttemptRecord {
   dbtArtifacts?: string;
   /** The worker that ran the attempt. */
   worker?: AttemptWorker;
+  /** The workers lost while running this attempt before `worker` ran it (oldest first). */
+  lostWorkers?: LostAttemptWorker[];
 }
+
+/**
+ * A worker lost while it ran an attempt (its heartbeat timed out, Temporal ran the attempt again
+ * elsewhere), as its last heartbeat that reached Temporal told: where, when, and its log's tail.
+ */
+export interface LostAttemptWorker extends AttemptWorker {
+  /** Epoch ms of that heartbeat (the lost worker's clock). */
+  last_heard_time: number;
+  /** The last few KiB of the attempt's log then (LOST_LOG_TAIL_BYTES); the rest stays on its disk. */
+  log_tail: string;
+}
+
+/** How much of a running attempt's log its heartbeat carries: what is kept of it should its worker be lost. */
+export const LOST_LOG_TAIL_BYTES = 2048;
 
 /** Where an attempt ran: the worker's host, and its process as `pid@host` (Temporal's default worker identity). */
 export interface AttemptWorker {

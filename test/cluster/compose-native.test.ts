@@ -69,6 +69,7 @@ describe('docker-compose.yml, run natively on PostgreSQL', () => {
     fs.mkdirSync(secrets);
     fs.writeFileSync(path.join(secrets, 'encryption-keys'), `${generateKeyLine('k1')}\n`, { mode: 0o600 });
     fs.writeFileSync(path.join(secrets, 'api-token'), `${TOKEN}\n`, { mode: 0o600 });
+    fs.writeFileSync(path.join(secrets, 'codec-token'), `compose-native-codec-token-0123456789\n`, { mode: 0o600 });
     const jobs = path.join(dir, 'jobs');
     fs.cpSync(path.join(root, 'examples'), jobs, { recursive: true, filter: (src) => !src.includes('_output') });
     const data = path.join(dir, 'data');

@@ -1,14 +1,26 @@
 // docs/operations.md's lost worker: after kill -9 of the worker running an attempt, and until
 // Temporal's heartbeat timeout hands the attempt to another worker, the run shows the task RUNNING
-// with its worker lost: that worker's host and process, and when it was last heard from.
-import { spawn } from 'node:child_process';
+// with its worker lost: that worker's host and process, and when it was last heard from. Once
+// another worker has run the attempt again, the task names the lost worker, and runs/get-output
+// gives the log tail the lost worker's last heartbeat carried.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DurableJobsClient } from '../../client';
 import { temporalClientOf } from '../../client/jobs-client';
 import { runWorkflowId } from '../../core';
-import { engineEnv, job, sh, startEngine, testDataConverter, waitFor, type Engine } from './harness';
+import {
+  engineEnv,
+  job,
+  sh,
+  startEngine,
+  startWorkerProcess,
+  testDataConverter,
+  waitFor,
+  type Engine,
+} from './harness';
 
 const cli = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'index.js');
 
@@ -61,6 +73,9 @@ describe('a lost worker', () => {
       60_000
     );
     expect(lost.state.life_cycle_state).toBe('RUNNING');
+    expect(lost.state.state_message).toBe(
+      `Worker ${worker.pid}@${os.hostname()} on ${os.hostname()} lost; last heard ${new Date(lost.djobs_worker!.last_heard_time!).toISOString()}. The attempt runs again on another worker once its heartbeat times out.`
+    );
     expect(lost.attempt_number).toBe(0);
     expect(lost.djobs_worker).toEqual({
       host: os.hostname(),
@@ -71,5 +86,70 @@ describe('a lost worker', () => {
     expect(lost.djobs_worker!.last_heard_time).toBeGreaterThanOrEqual(running.tasks[0]!.start_time);
     // A heartbeat already on its way when the worker died may reach Temporal a moment later.
     expect(lost.djobs_worker!.last_heard_time).toBeLessThanOrEqual(killedAt + 2000);
+  }, 180_000);
+
+  it('the attempt run again names the lost worker, and keeps the log tail its last heartbeat carried', async () => {
+    const retried = await startEngine('lost worker retried', { worker: false, heartbeatTimeoutSeconds: 5 });
+    const workers: ChildProcess[] = [];
+    try {
+      const first = path.join(retried.workDir, 'first-try');
+      const marker = 'lost-try-log-line-5f1c';
+      const command = `if [ -e ${first} ]; then echo ran again; else touch ${first}; echo ${marker}; sleep 600; fi`;
+      const lostOne = startWorkerProcess(retried);
+      workers.push(lostOne);
+      const exited = new Promise((resolve) => lostOne.once('exit', resolve));
+      const { run_id } = await retried.client.submitRun(job('lost worker retried', [sh('t', command)]));
+      const handle = retried.temporal.workflow.getHandle(runWorkflowId(run_id));
+      // What Temporal holds of the attempt: its last heartbeat, once that carries the marker line.
+      const { payloadConverter, payloadCodecs } = retried.temporal.options.loadedDataConverter;
+      await waitFor(async () => {
+        const activity = (await handle.describe()).raw.pendingActivities?.[0];
+        let payloads = activity?.heartbeatDetails?.payloads ?? [];
+        for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
+        const beat = payloads[0] ? payloadConverter.fromPayload<{ logTail?: string }>(payloads[0]) : undefined;
+        return beat?.logTail?.includes(marker);
+      }, "the attempt's log tail in its heartbeat");
+      const killedAt = Date.now();
+      lostOne.kill('SIGKILL');
+      await exited;
+      const again = startWorkerProcess(retried);
+      workers.push(again);
+
+      const run = await retried.client.waitForRun(run_id, { timeoutMs: 120_000 });
+      expect(run.state.result_state).toBe('SUCCESS');
+      const [task] = run.tasks;
+      // Temporal ran the same attempt again: no retry of the task's own, the lost worker named.
+      expect(run.tasks).toHaveLength(1);
+      expect(task!.attempt_number).toBe(0);
+      expect(task!.djobs_worker).toEqual({ host: os.hostname(), process: `${again.pid}@${os.hostname()}` });
+      expect(task!.djobs_lost_workers).toEqual([
+        {
+          host: os.hostname(),
+          process: `${lostOne.pid}@${os.hostname()}`,
+          last_heard_time: expect.any(Number),
+          lost: true,
+        },
+      ]);
+      const heard = task!.djobs_lost_workers![0]!.last_heard_time;
+      // Heard after the run started, before the kill; the task's start_time is the new worker's try.
+      expect(heard).toBeGreaterThanOrEqual(run.start_time);
+      expect(task!.start_time).toBeGreaterThan(killedAt);
+      expect(heard).toBeLessThanOrEqual(killedAt);
+
+      const output = await retried.client.getRunOutput(task!.run_id);
+      expect(output.logs).toContain('ran again');
+      expect(output.djobs_lost_workers).toEqual([
+        {
+          host: os.hostname(),
+          process: `${lostOne.pid}@${os.hostname()}`,
+          last_heard_time: heard,
+          logs: expect.stringContaining(marker),
+        },
+      ]);
+      expect(fs.existsSync(first)).toBe(true);
+    } finally {
+      for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+      await retried.stop();
+    }
   }, 180_000);
 });

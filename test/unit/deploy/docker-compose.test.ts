@@ -126,7 +126,12 @@ describe('docker-compose.yml', () => {
     expect(compose.secrets).toEqual({
       'djobs-encryption-keys': { file: './secrets/encryption-keys' },
       'djobs-api-token': { file: './secrets/api-token' },
+      'djobs-codec-token': { file: './secrets/codec-token' },
     });
+    // The Temporal UI's codec credential: a secret file too, read into its endpoint at start.
+    expect(services['djobs-api']!.environment?.DJOBS_CODEC_TOKEN_FILE).toBe('/run/secrets/djobs-codec-token');
+    expect(services['temporal-ui']!.secrets).toEqual(['djobs-codec-token']);
+    expect(Object.keys(services['temporal-ui']!.environment ?? {})).not.toContain('TEMPORAL_CODEC_ENDPOINT');
   });
 
   // The native run (servers/native-cluster.ts, test/cluster/compose-native.test.ts) runs this file's

@@ -61,6 +61,9 @@ describe('lost workers in the run view', () => {
     const byKey = Object.fromEntries(run.tasks.map((t) => [t.task_key, t]));
     expect(byKey.a!.djobs_worker).toEqual(lost);
     expect(byKey.a!.state.life_cycle_state).toBe('RUNNING');
+    expect(byKey.a!.state.state_message).toBe(
+      'Worker 11@h1 on h1 lost; last heard 1970-01-01T00:00:04.000Z. The attempt runs again on another worker once its heartbeat times out.'
+    );
     expect(byKey.b!.djobs_worker).toEqual({ host: 'h2', process: '12@h2' });
   });
 
