@@ -7,10 +7,12 @@ import {
   deepFreeze,
   isHeartbeatOverdue,
   isRunTerminal,
+  isTaskRunId,
   jobRunIdOf,
   liveRunView,
   runViewIsSettled,
   runWorkflowId,
+  taskRunView,
   toDatabricksRun,
   withLostWorkers,
   type JobAccess,
@@ -44,6 +46,14 @@ const liveRunViewSources = new WeakMap<Run, LiveRunViewSource>();
 /** Where a live run's view came from (`LiveRunViewSource`), or undefined for any other view. */
 export const liveRunViewSource = (run: Run): LiveRunViewSource | undefined => liveRunViewSources.get(run);
 
+/** The view runs/get gives for `runId`: the job run's, or a task run's own (`taskRunView`). */
+function viewOf(run: Run, runId: number): Run {
+  if (!isTaskRunId(runId)) return run;
+  const view = taskRunView(run, runId);
+  if (!view) throw new NotFoundError('Run', runId);
+  return view;
+}
+
 export class RunReads {
   /** Views of settled snapshots, kept as long as their snapshot is (frozen: every reader shares one, `isSettledRunView`). */
   private readonly settledViews = new WeakMap<RunSnapshot, Run>();
@@ -56,10 +66,14 @@ export class RunReads {
     private readonly lookup: RunLookup
   ) {}
 
-  /** runs/get, in the Databricks `Run` shape. Accepts a job run id or a task run id. */
+  /**
+   * runs/get, in the Databricks `Run` shape. Accepts a job run id or a task run id, which gives
+   * the task run's own view (`taskRunView`).
+   */
   async getRun(runId: number): Promise<Run> {
     const execution = await this.lookup.findExecution(jobRunIdOf(runId));
-    return this.withLostWorkers(this.runView(await this.lookup.snapshot(jobRunIdOf(runId), execution)), execution);
+    const run = this.runView(await this.lookup.snapshot(jobRunIdOf(runId), execution));
+    return viewOf(await this.withLostWorkers(run, execution), runId);
   }
 
   /**
@@ -79,7 +93,7 @@ export class RunReads {
     const snapshot = this.lookup.snapshot(jobRunIdOf(runId), execution);
     snapshot.catch(() => undefined); // its failure matters only once access allows
     check((await this.accessOfRun(execution)).access);
-    return this.withLostWorkers(this.runView(await snapshot), execution);
+    return viewOf(await this.withLostWorkers(this.runView(await snapshot), execution), runId);
   }
 
   /**
@@ -127,9 +141,10 @@ export class RunReads {
     const kept = this.settledViews.get(snapshot);
     if (kept) return kept;
     const { state, memo } = snapshot;
+    const options = { taskPageUrl: (taskKey: string) => this.ctx.runPageUrl(state.run_id, taskKey) };
     if (runViewIsSettled(state)) {
       const view: Run = deepFreeze({
-        ...toDatabricksRun(state, Date.now()),
+        ...toDatabricksRun(state, Date.now(), options),
         ...runPeople(memo),
         run_page_url: this.ctx.runPageUrl(state.run_id),
       });
@@ -138,7 +153,7 @@ export class RunReads {
     }
     let live = this.liveViews.get(snapshot);
     if (!live) {
-      live = liveRunView(state, { ...runPeople(memo), run_page_url: this.ctx.runPageUrl(state.run_id) });
+      live = liveRunView(state, { ...runPeople(memo), run_page_url: this.ctx.runPageUrl(state.run_id) }, options);
       this.liveViews.set(snapshot, live);
     }
     const now = Date.now();

@@ -168,7 +168,7 @@ export class ActiveRun {
           type: 'ORIGINAL',
           start_time: prev.start_time,
           end_time: prev.end_time,
-          ...(prev.result ? { result: prev.result } : {}),
+          ...(prev.result ? { result: prev.result, state_message: prev.state_message } : {}),
           task_run_ids: Object.values(prev.tasks).flatMap((t) =>
             t.attempts.filter((a) => a.start_time > 0).map((a) => a.run_id)
           ),
@@ -421,6 +421,7 @@ export class ActiveRun {
     if (execution) {
       execution.end_time = state.end_time;
       execution.result = outcome.result;
+      execution.state_message = outcome.message;
       execution.task_run_ids = this.tasks.flatMap((t) =>
         this.record(t.task_key)
           .attempts.filter((a) => a.start_time >= execution.start_time)

@@ -51,6 +51,8 @@ export type RunTask = Omit<Task, 'condition_task' | 'for_each_task'> & {
   condition_task?: NonNullable<Task['condition_task']> & { outcome?: 'true' | 'false' };
   run_id: number;
   attempt_number: number;
+  /** The task's pane in the run's page (`RunViewOptions.taskPageUrl`). */
+  run_page_url?: string;
   state: RunStateV1;
   status: RunStatusV2;
   run_if: NonNullable<Task['run_if']>;
@@ -75,6 +77,10 @@ export interface RunTimes {
 export interface Run extends RunTimes {
   job_id?: number;
   run_id: number;
+  /** On a task run's own view (`taskRunView`): the job run it belongs to. */
+  job_run_id?: number;
+  /** On a task run's own view: the task's attempt number. */
+  attempt_number?: number;
   number_in_job: number;
   original_attempt_run_id: number;
   run_name: string;
@@ -92,6 +98,10 @@ export interface Run extends RunTimes {
   job_parameters: { name: string; default: string; value: string }[];
   tasks: RunTask[];
   run_page_url?: string;
+  /** The job's settings the run ran with, as Databricks copies them onto the run. */
+  description?: string;
+  schedule?: NonNullable<JobSettings['schedule']>;
+  job_clusters?: NonNullable<JobSettings['job_clusters']>;
   /** The job's git_source with the commit the run used (`git_snapshot.used_commit`). */
   git_source?: NonNullable<JobSettings['git_source']>;
   /** durable-jobs extension: how each notification of the run was delivered (docs/notifications.md). */
@@ -141,10 +151,18 @@ function attemptDurationAt(a: AttemptState, now: number): number {
   return (a.end_time || (a.phase === 'RUNNING' ? now : a.start_time)) - a.start_time;
 }
 
-export function toDatabricksRun(state: RunState, now: number): Run {
+/** What a run's view needs from outside the run: where its pages are. */
+export interface RunViewOptions {
+  /** The page of the task `taskKey` of this run (each task's `run_page_url`). */
+  taskPageUrl?: (taskKey: string) => string;
+}
+
+export function toDatabricksRun(state: RunState, now: number, options: RunViewOptions = {}): Run {
   const tasks: RunTask[] = [];
-  for (const { spec, attempt } of attemptsInViewOrder(state)) tasks.push(toRunTask(spec, attempt, now, state));
+  for (const { spec, attempt } of attemptsInViewOrder(state))
+    tasks.push(toRunTask(spec, attempt, now, state, options.taskPageUrl?.(spec.task_key)));
   const end = state.end_time || 0;
+  const { description, schedule, job_clusters } = state.settings;
   return {
     ...(state.job_id !== undefined ? { job_id: state.job_id } : {}),
     run_id: state.run_id,
@@ -166,6 +184,9 @@ export function toDatabricksRun(state: RunState, now: number): Run {
     status: runStatusV2(state),
     job_parameters: jobParameterValues(state.settings, state.job_parameters),
     tasks,
+    ...(description ? { description } : {}),
+    ...(schedule ? { schedule } : {}),
+    ...(job_clusters && job_clusters.length > 0 ? { job_clusters } : {}),
     ...(state.settings.git_source
       ? {
           git_source: {
@@ -179,8 +200,10 @@ export function toDatabricksRun(state: RunState, now: number): Run {
       : {}),
     ...(state.repair_history
       ? {
-          repair_history: state.repair_history.map((h) => {
-            const view = { ...state, result: h.result, state_message: '' } as RunState;
+          repair_history: state.repair_history.map((h, i, all) => {
+            // Executions recorded before they kept their message: the last one's is the run's.
+            const message = h.state_message ?? (i === all.length - 1 ? state.state_message : '');
+            const view = { ...state, result: h.result, state_message: message } as RunState;
             return {
               type: h.type,
               ...(h.id !== undefined ? { id: h.id } : {}),
@@ -293,6 +316,42 @@ export function withOneTimeRunJobId(run: Run): Run {
 }
 
 /**
+ * runs/get of a task run id, as Databricks answers it: the task run's own view, with the job run
+ * it belongs to as `job_run_id`, its own state, times and page, and itself as the only task.
+ * Undefined when the job run has no task run of that id.
+ */
+export function taskRunView(run: Run, taskRunId: number): Run | undefined {
+  const index = run.tasks.findIndex((t) => t.run_id === taskRunId);
+  const task = run.tasks[index];
+  if (!task) return undefined;
+  // The first attempt of this execution of the task: the closest attempt 0 of its key at or before it.
+  const original = run.tasks
+    .slice(0, index + 1)
+    .reverse()
+    .find((t) => t.task_key === task.task_key && t.attempt_number === 0);
+  const { repair_history: _history, run_page_url: jobRunPage, ...jobRun } = run;
+  return {
+    ...jobRun,
+    run_id: task.run_id,
+    job_run_id: run.run_id,
+    attempt_number: task.attempt_number,
+    original_attempt_run_id: original?.run_id ?? task.run_id,
+    run_name: task.task_key,
+    state: task.state,
+    status: task.status,
+    start_time: task.start_time,
+    end_time: task.end_time,
+    setup_duration: task.setup_duration,
+    execution_duration: task.execution_duration,
+    cleanup_duration: task.cleanup_duration,
+    run_duration: task.run_duration,
+    queue_duration: task.queue_duration,
+    tasks: [task],
+    ...((task.run_page_url ?? jobRunPage) !== undefined ? { run_page_url: task.run_page_url ?? jobRunPage } : {}),
+  };
+}
+
+/**
  * Databricks `repair_history` as runs/get?include_history=true gives it: a run never repaired has
  * the single ORIGINAL entry (clients such as the Airflow provider read its last id).
  */
@@ -313,7 +372,7 @@ export function withRepairHistory(run: Run): Run {
   };
 }
 
-function toRunTask(spec: Task, a: AttemptState, now: number, run: RunState): RunTask {
+function toRunTask(spec: Task, a: AttemptState, now: number, run: RunState, pageUrl: string | undefined): RunTask {
   const duration = attemptDurationAt(a, now);
   // Setting up the attempt's Python environment is its setup; the rest is its execution.
   // (Known once the attempt ended: a running attempt's durations all move with the clock.)
@@ -329,6 +388,7 @@ function toRunTask(spec: Task, a: AttemptState, now: number, run: RunState): Run
     run_if: spec.run_if ?? 'ALL_SUCCESS',
     run_id: a.run_id,
     attempt_number: a.attempt_number,
+    ...(pageUrl !== undefined ? { run_page_url: pageUrl } : {}),
     ...(a.worker ? { djobs_worker: a.worker } : {}),
     state: taskStateV1(a),
     status: taskStatusV2(a, run),

@@ -105,6 +105,8 @@ export interface RepairHistoryItem {
   start_time: number;
   end_time: number;
   result?: RunResultStateT;
+  /** Why this execution ended as it did (its run's `state_message` then). */
+  state_message?: string;
   /** Run ids of the task attempts this execution started. */
   task_run_ids: number[];
 }

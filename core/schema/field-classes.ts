@@ -488,7 +488,7 @@ export const OBJECT_FIELDS: Record<ObjectName, Record<string, FieldRule>> = {
     include_trigger_state: refused('trigger_state is not reported yet; read the trigger’s runs with runs/list'),
   },
   GetRun: {
-    run_id: acts('the run (a task run id gives its job run)'),
+    run_id: acts("the run; a task run id gives that task run's own view, with its job run as job_run_id"),
     include_history: acts('adds repair_history'),
     page_token: acts('the next page of its tasks'),
     include_resolved_values: refused('resolved_values are not reported yet; read overriding_parameters'),

@@ -316,12 +316,14 @@ describe('ActiveRun events', () => {
       [taskRunId(RUN_ID, 3), 'SUCCESS'],
     ]);
     expect(repaired.state.start_time).toBe(previous.start_time);
+    expect(previous.state_message).not.toBe('');
     expect(repaired.state.repair_history).toEqual([
       {
         type: 'ORIGINAL',
         start_time: 1000,
         end_time: 5000,
         result: 'FAILED',
+        state_message: previous.state_message,
         task_run_ids: [taskRunId(RUN_ID, 1), taskRunId(RUN_ID, 2)],
       },
       {
@@ -330,6 +332,7 @@ describe('ActiveRun events', () => {
         start_time: 6000,
         end_time: 8000,
         result: 'SUCCESS',
+        state_message: '',
         task_run_ids: [taskRunId(RUN_ID, 3)],
       },
     ]);

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   ClockedJson,
   liveRunView,
+  runPageUrl,
   runViewIsSettled,
+  taskRunView,
   toDatabricksRun,
   withOneTimeRunJobId,
   withRepairHistory,
@@ -102,6 +104,97 @@ describe('Databricks run shape', () => {
     expect(withOneTimeRunJobId(submitted).job_id).toBe(5);
     const jobRun = toDatabricksRun(runState(), 3000);
     expect(withOneTimeRunJobId(jobRun)).toBe(jobRun);
+  });
+
+  it("gives each repair history entry its execution's state_message (the run's for entries recorded without one)", () => {
+    const run = toDatabricksRun(
+      runState({
+        state_message: 'now',
+        repair_history: [
+          { type: 'ORIGINAL', start_time: 1000, end_time: 1500, result: 'FAILED', task_run_ids: [76] },
+          {
+            type: 'REPAIR',
+            id: 8,
+            start_time: 1600,
+            end_time: 1700,
+            result: 'FAILED',
+            state_message: 'Task a failed with message: boom.',
+            task_run_ids: [77],
+          },
+          { type: 'REPAIR', id: 9, start_time: 1800, end_time: 2000, result: 'SUCCESS', task_run_ids: [78] },
+        ],
+      }),
+      3000
+    );
+    expect(run.repair_history!.map((h) => h.state.state_message)).toEqual([
+      '',
+      'Task a failed with message: boom.',
+      'now',
+    ]);
+    expect(run.repair_history![1]!.status.termination_details?.message).toBe('Task a failed with message: boom.');
+  });
+
+  it("copies the job's description, schedule and job_clusters onto the run, and only when the job has them", () => {
+    const settings = {
+      ...runState().settings,
+      description: 'nightly',
+      schedule: { quartz_cron_expression: '0 0 1 * * ?', timezone_id: 'UTC' },
+      job_clusters: [{ job_cluster_key: 'c', new_cluster: { spark_version: '15.4.x-scala2.12', num_workers: 1 } }],
+    };
+    const run = toDatabricksRun(runState({ settings }), 3000);
+    expect(run.description).toBe('nightly');
+    expect(run.schedule).toEqual(settings.schedule);
+    expect(run.job_clusters).toEqual(settings.job_clusters);
+    const bare = toDatabricksRun(runState(), 3000);
+    expect(Object.keys(bare)).not.toEqual(expect.arrayContaining(['description']));
+    expect('schedule' in bare || 'job_clusters' in bare).toBe(false);
+  });
+
+  it("gives every task its own page (the task's pane) when asked, and none otherwise", () => {
+    const links = { webUiUrl: 'http://ui/', temporalUiUrl: 'http://t', namespace: 'default' };
+    const run = toDatabricksRun(runState(), 3000, { taskPageUrl: (k) => runPageUrl(links, 5, k) });
+    expect(run.tasks[0]!.run_page_url).toBe('http://ui/#/runs/5?task=a');
+    expect(runPageUrl(links, 5, 'a b')).toBe('http://ui/#/runs/5?task=a%20b');
+    expect(runPageUrl({ temporalUiUrl: 'http://t', namespace: 'default' }, 5, 'a')).toBe(
+      'http://t/namespaces/default/workflows/djobs-run-5'
+    );
+    expect('run_page_url' in toDatabricksRun(runState(), 3000).tasks[0]!).toBe(false);
+  });
+
+  it("gives a task run id the task run's own view, with its job run as job_run_id", () => {
+    const failed: AttemptState = {
+      run_id: 76,
+      attempt_number: 0,
+      phase: 'TERMINATED',
+      result: 'FAILED',
+      state_message: 'boom',
+      start_time: 1100,
+      end_time: 1400,
+    };
+    const retried: AttemptState = { ...runState().tasks.a!.attempts[0]!, attempt_number: 1, start_time: 1500 };
+    const state = runState({ tasks: { a: { task_key: 'a', attempts: [failed, retried] } } });
+    const run = { ...toDatabricksRun(state, 3000, { taskPageUrl: (k) => `page/${k}` }), run_page_url: 'page' };
+    const view = taskRunView(run, 77)!;
+    expect(view).toMatchObject({
+      job_id: 3,
+      run_id: 77,
+      job_run_id: 5,
+      attempt_number: 1,
+      original_attempt_run_id: 76,
+      run_name: 'a',
+      start_time: 1500,
+      end_time: 1900,
+      run_duration: 400,
+      run_page_url: 'page/a',
+      state: { life_cycle_state: 'TERMINATED', result_state: 'SUCCESS' },
+    });
+    expect(view.tasks).toEqual([run.tasks[1]]);
+    expect(taskRunView(run, 76)).toMatchObject({
+      attempt_number: 0,
+      original_attempt_run_id: 76,
+      state: { result_state: 'FAILED', state_message: 'boom' },
+    });
+    expect(taskRunView(run, 99)).toBeUndefined();
   });
 
   it('reports the SINGLE_TASK format for runs of 2.0 single-task jobs', () => {

@@ -1,0 +1,76 @@
+"""The official Databricks Python SDK reading runs as Databricks shapes them: a task run id's own
+view (job_run_id, its page, attempt_number), the job's settings fields on the run, and the
+state_message of each repair history entry.
+
+Run by test/integration/databricks-sdk.test.ts with DJOBS_HOST, DJOBS_TOKEN and DJOBS_WORKDIR set.
+Prints OK when every step behaved as it does against Databricks.
+"""
+import os
+from datetime import timedelta
+
+from databricks.sdk import WorkspaceClient
+from databricks.sdk.errors import NotFound, OperationFailed
+from databricks.sdk.service import jobs
+
+w = WorkspaceClient(host=os.environ["DJOBS_HOST"], token=os.environ["DJOBS_TOKEN"], auth_type="pat")
+workdir = os.environ["DJOBS_WORKDIR"]
+
+schedule = jobs.CronSchedule(quartz_cron_expression="0 0 1 * * ?", timezone_id="UTC", pause_status=jobs.PauseStatus.PAUSED)
+created = w.jobs.create(
+    name="sdk run views",
+    description="reads runs",
+    schedule=schedule,
+    tasks=[
+        jobs.Task(task_key="first", notebook_task=jobs.NotebookTask(notebook_path="ok")),
+        jobs.Task(
+            task_key="flaky",
+            depends_on=[jobs.TaskDependency(task_key="first")],
+            notebook_task=jobs.NotebookTask(notebook_path="views_flaky"),
+        ),
+    ],
+)
+run_id = None
+try:
+    waiter = w.jobs.run_now(job_id=created.job_id)
+    run_id = waiter.response.run_id
+    waiter.result(timeout=timedelta(minutes=2))
+    raise AssertionError("the failed run did not raise")
+except OperationFailed:
+    pass
+
+run = w.jobs.get_run(run_id=run_id)
+# the job's settings fields, copied onto the run
+assert run.description == "reads runs", run.description
+assert run.schedule.quartz_cron_expression == "0 0 1 * * ?", run.schedule
+# every task: its attempt number and its own page
+for task in run.tasks:
+    assert task.attempt_number == 0, task
+    assert task.run_page_url and task.run_page_url.startswith("http"), task
+
+# a task run id gives that task run's own view, with its job run as job_run_id
+first = next(t for t in run.tasks if t.task_key == "first")
+own = w.jobs.get_run(run_id=first.run_id)
+assert own.run_id == first.run_id, own.run_id
+assert own.job_run_id == run_id, own.job_run_id
+assert own.job_id == created.job_id, own.job_id
+assert [t.task_key for t in own.tasks] == ["first"], own.tasks
+assert own.state.result_state == jobs.RunResultState.SUCCESS, own.state
+assert own.run_page_url == first.run_page_url, own.run_page_url
+flaky = next(t for t in run.tasks if t.task_key == "flaky")
+assert w.jobs.get_run(run_id=flaky.run_id).state.result_state == jobs.RunResultState.FAILED
+try:
+    w.jobs.get_run(run_id=flaky.run_id + 1000)
+    raise AssertionError("a task run id the run does not have was found")
+except NotFound:
+    pass
+
+# repair history: each execution says why it ended as it did
+open(os.path.join(workdir, "views_fixed"), "w").close()
+repaired = w.jobs.repair_run(run_id=run_id, rerun_all_failed_tasks=True).result(timeout=timedelta(minutes=2))
+assert repaired.state.result_state == jobs.RunResultState.SUCCESS, repaired.state
+history = w.jobs.get_run(run_id=run_id, include_history=True).repair_history
+assert [h.type for h in history] == [jobs.RepairHistoryItemType.ORIGINAL, jobs.RepairHistoryItemType.REPAIR], history
+assert "flaky" in history[0].state.state_message, history[0].state
+assert history[0].status.termination_details.message == history[0].state.state_message, history[0].status
+
+print("OK")
