@@ -96,7 +96,8 @@ export interface ExecuteContext {
 
 /** Any existing file, as named: the local admin's view. */
 const existingFile: CommandContext['resolveFile'] = (p, what) => {
-  if (!fs.existsSync(p) || !fs.statSync(p).isFile()) throw new TaskInvalidError(`${what} ${p} does not exist.`);
+  if (!fs.existsSync(p) || !fs.statSync(p).isFile())
+    throw new TaskInvalidError(`${what} ${p} does not exist.`, 'RESOURCE_NOT_FOUND');
   return p;
 };
 
@@ -115,7 +116,7 @@ function inCheckoutOr(
       return resolve(p, what, discoverExtension);
     const real = fs.existsSync(p) ? fs.realpathSync(p) : undefined;
     if (!real || !real.startsWith(`${root}/`) || !fs.statSync(real).isFile())
-      throw new TaskInvalidError(`${what} ${p} does not exist.`);
+      throw new TaskInvalidError(`${what} ${p} does not exist.`, 'RESOURCE_NOT_FOUND');
     return real;
   };
 }
@@ -228,7 +229,8 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
       const message = err instanceof TaskInvalidError ? err.message : String(err);
       write(Buffer.from(`${message}\n`));
       await closeLog();
-      throw new AttemptFailure('INVALID', message, record({ errorMessage: message }));
+      const code = err instanceof TaskInvalidError ? { terminationCode: err.terminationCode } : {};
+      throw new AttemptFailure('INVALID', message, record({ errorMessage: message, ...code }));
     }
 
     const valuesOut = path.join(scratch.dir, 'task-values-out.jsonl');

@@ -8,6 +8,7 @@ export * from './dag';
 export * from './run/task-attempt';
 export * from './run/run-state';
 export * from './run/databricks-run';
+export * from './run/termination';
 export * from './run/listed-run';
 export * from './run/active-run';
 export * from './run/ids';

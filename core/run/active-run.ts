@@ -497,8 +497,13 @@ export class ActiveRun {
         attempt.result = TaskResultState.FAILED;
         attempt.state_message = outcome.message;
         return;
-      case 'FAILED':
       case 'INVALID':
+        // A task that cannot run as configured (the worker may have said more precisely why).
+        attempt.terminationCode ??= 'INVALID_RUN_CONFIGURATION';
+        attempt.result = TaskResultState.FAILED;
+        attempt.state_message = outcome.message;
+        return;
+      case 'FAILED':
       case 'CANCELED':
         attempt.result = outcome.end === 'CANCELED' ? TaskResultState.CANCELED : TaskResultState.FAILED;
         attempt.state_message = outcome.message;

@@ -13,6 +13,7 @@ import {
 } from '../dag/states';
 import type { LegacyTaskParameters } from './legacy-parameters';
 import type { AttemptWorker } from './task-attempt';
+import { terminationOf, type TerminationCode, type TerminationType } from './termination';
 import {
   RunType,
   WAITING_FOR_UPSTREAM,
@@ -35,11 +36,7 @@ export interface RunStateV1 {
 
 export interface RunStatusV2 {
   state: 'QUEUED' | 'PENDING' | 'RUNNING' | 'TERMINATING' | 'TERMINATED' | 'BLOCKED' | 'WAITING';
-  termination_details?: {
-    code: string;
-    type: 'SUCCESS' | 'INTERNAL_ERROR' | 'CLIENT_ERROR' | 'CLOUD_FAILURE';
-    message: string;
-  };
+  termination_details?: { code: string; type: TerminationType; message: string };
   queue_details?: { code: string; message: string };
 }
 
@@ -278,15 +275,18 @@ export function runStateV1(state: RunState): RunStateV1 {
   }
 }
 
-/** Databricks termination details of a finished run, by result (a Record: a new result fails compilation). */
-const RUN_TERMINATION: Record<RunResultStateT, { code: string; type: 'SUCCESS' | 'CLIENT_ERROR' }> = {
-  SUCCESS: { code: 'SUCCESS', type: 'SUCCESS' },
-  SUCCESS_WITH_FAILURES: { code: 'SUCCESS_WITH_FAILURES', type: 'SUCCESS' },
-  FAILED: { code: 'RUN_EXECUTION_ERROR', type: 'CLIENT_ERROR' },
-  TIMEDOUT: { code: 'CANCELED', type: 'CLIENT_ERROR' },
-  CANCELED: { code: 'USER_CANCELED', type: 'CLIENT_ERROR' },
-  MAXIMUM_CONCURRENT_RUNS_REACHED: { code: 'MAX_CONCURRENT_RUNS_EXCEEDED', type: 'CLIENT_ERROR' },
+/** Databricks termination code of a finished run, by result (a Record: a new result fails compilation). */
+const RUN_TERMINATION: Record<RunResultStateT, TerminationCode> = {
+  SUCCESS: 'SUCCESS',
+  SUCCESS_WITH_FAILURES: 'SUCCESS_WITH_FAILURES',
+  FAILED: 'RUN_EXECUTION_ERROR',
+  TIMEDOUT: 'CANCELED',
+  CANCELED: 'USER_CANCELED',
+  MAXIMUM_CONCURRENT_RUNS_REACHED: 'MAX_CONCURRENT_RUNS_EXCEEDED',
 };
+
+/** Termination details of `code` (a run's own code, when it recorded one, in its place). */
+const terminated = (code: string, message: string) => ({ ...terminationOf(code), message });
 
 function runStatusV2(state: RunState): RunStatusV2 {
   const admission = admissionOf(state);
@@ -296,14 +296,9 @@ function runStatusV2(state: RunState): RunStatusV2 {
       ...(state.queued ? { queue_details: { code: 'MAX_CONCURRENT_RUNS_REACHED', message: state.queued.reason } } : {}),
     };
   if (state.result === undefined) return { state: 'RUNNING' };
-  const termination = RUN_TERMINATION[state.result];
   return {
     state: 'TERMINATED',
-    termination_details: {
-      ...termination,
-      ...(state.termination_code ? { code: state.termination_code } : {}),
-      message: state.state_message,
-    },
+    termination_details: terminated(state.termination_code ?? RUN_TERMINATION[state.result], state.state_message),
   };
 }
 
@@ -446,32 +441,32 @@ function taskStatusV2(a: AttemptState, run: RunState): RunStatusV2 {
 }
 
 function taskTermination(a: AttemptState, run: RunState): NonNullable<RunStatusV2['termination_details']> {
-  const message = a.state_message;
-  if (a.internalError) return { code: 'INTERNAL_ERROR', type: 'INTERNAL_ERROR', message };
+  return terminated(taskTerminationCode(a, run), a.state_message);
+}
+
+/** The code of a finished attempt (TERMINATION_CODES says when each is given). */
+function taskTerminationCode(a: AttemptState, run: RunState): string {
+  if (a.internalError) return 'INTERNAL_ERROR';
   // The tasks of a run skipped at admission never ran: they carry the run's own reason.
   if (a.phase === 'SKIPPED' && a.result === undefined && run.result === RunResultState.MAXIMUM_CONCURRENT_RUNS_REACHED)
-    return {
-      ...RUN_TERMINATION.MAXIMUM_CONCURRENT_RUNS_REACHED,
-      ...(run.termination_code ? { code: run.termination_code } : {}),
-      message,
-    };
+    return run.termination_code ?? RUN_TERMINATION.MAXIMUM_CONCURRENT_RUNS_REACHED;
   const r = a.result ?? TaskResultState.CANCELED;
-  if (a.terminationCode && r === TaskResultState.FAILED)
-    return { code: a.terminationCode, type: 'CLIENT_ERROR', message };
+  if (a.terminationCode && r === TaskResultState.FAILED) return a.terminationCode;
   switch (r) {
     case TaskResultState.SUCCESS:
-      return { code: 'SUCCESS', type: 'SUCCESS', message };
+      return 'SUCCESS';
     case TaskResultState.FAILED:
+      return 'RUN_EXECUTION_ERROR';
     case TaskResultState.TIMEDOUT:
-      return { code: 'RUN_EXECUTION_ERROR', type: 'CLIENT_ERROR', message };
+      return 'CANCELED';
     case TaskResultState.CANCELED:
-      return { code: 'USER_CANCELED', type: 'CLIENT_ERROR', message };
+      return 'USER_CANCELED';
     case TaskResultState.EXCLUDED:
     case TaskResultState.UPSTREAM_FAILED:
     case TaskResultState.UPSTREAM_CANCELED:
-      return { code: 'SKIPPED', type: 'CLIENT_ERROR', message };
+      return 'SKIPPED';
     case TaskResultState.DISABLED:
-      return { code: 'DISABLED', type: 'CLIENT_ERROR', message };
+      return 'DISABLED';
     default:
       return assertNever(r, 'task result');
   }

@@ -1,6 +1,6 @@
 """The official Databricks Python SDK reading runs as Databricks shapes them: a task run id's own
-view (job_run_id, its page, attempt_number), the job's settings fields on the run, and the
-state_message of each repair history entry.
+view (job_run_id, its page, attempt_number), the job's settings fields on the run, the
+state_message of each repair history entry, and termination codes chosen as Databricks chooses them.
 
 Run by test/integration/databricks-sdk.test.ts with DJOBS_HOST, DJOBS_TOKEN and DJOBS_WORKDIR set.
 Prints OK when every step behaved as it does against Databricks.
@@ -72,5 +72,33 @@ history = w.jobs.get_run(run_id=run_id, include_history=True).repair_history
 assert [h.type for h in history] == [jobs.RepairHistoryItemType.ORIGINAL, jobs.RepairHistoryItemType.REPAIR], history
 assert "flaky" in history[0].state.state_message, history[0].state
 assert history[0].status.termination_details.message == history[0].state.state_message, history[0].status
+
+# termination codes: a notebook gone since the job was saved, an invalid configuration, the task's own code
+open(os.path.join(workdir, "gone.py"), "w").write("print(1)\n")
+broken = w.jobs.create(
+    name="sdk termination codes",
+    tasks=[
+        jobs.Task(task_key="missing", notebook_task=jobs.NotebookTask(notebook_path="gone")),
+        jobs.Task(task_key="invalid", notebook_task=jobs.NotebookTask(notebook_path="notes.txt")),
+        jobs.Task(task_key="fails", notebook_task=jobs.NotebookTask(notebook_path="views_flaky"), max_retries=0),
+    ],
+)
+os.remove(os.path.join(workdir, "views_fixed"))
+os.remove(os.path.join(workdir, "gone.py"))
+try:
+    w.jobs.run_now(job_id=broken.job_id).result(timeout=timedelta(minutes=2))
+    raise AssertionError("the broken run did not raise")
+except OperationFailed:
+    pass
+ended = w.jobs.list_runs(job_id=broken.job_id).__next__()
+ended = w.jobs.get_run(run_id=ended.run_id)
+codes = {t.task_key: (t.status.termination_details.code, t.status.termination_details.type) for t in ended.tasks}
+C, T = jobs.TerminationCodeCode, jobs.TerminationTypeType
+assert codes == {
+    "missing": (C.RESOURCE_NOT_FOUND, T.CLIENT_ERROR),
+    "invalid": (C.INVALID_RUN_CONFIGURATION, T.CLIENT_ERROR),
+    "fails": (C.RUN_EXECUTION_ERROR, T.CLIENT_ERROR),
+}, codes
+assert ended.status.termination_details.code == C.RUN_EXECUTION_ERROR, ended.status
 
 print("OK")

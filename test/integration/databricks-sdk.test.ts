@@ -53,6 +53,7 @@ describe('official Databricks SDKs', () => {
       'import os\nassert os.path.exists("fixed"), "not fixed yet"\n'
     );
     fs.writeFileSync(path.join(engine.workDir, 'ok.py'), 'print("ok")\n');
+    fs.writeFileSync(path.join(engine.workDir, 'notes.txt'), 'not a notebook\n');
     fs.writeFileSync(
       path.join(engine.workDir, 'views_flaky.py'),
       'import os\nassert os.path.exists("views_fixed"), "not fixed yet"\n'
@@ -69,7 +70,7 @@ describe('official Databricks SDKs', () => {
     base = await app.listen({ port: 0, host: '127.0.0.1' });
   }, 300_000);
 
-  it("Python SDK: runs/get as Databricks shapes it: a task run id's own view, task pages, the job's settings, repair history messages", async () => {
+  it("Python SDK: runs/get as Databricks shapes it: a task run id's own view, task pages, the job's settings, repair history messages, termination codes", async () => {
     const { code, output } = await runCompatScript('python3', 'run_views_compat.py', {
       ...env(),
       PYTHONPATH: pythonSdkDir,

@@ -142,6 +142,25 @@ describe('ActiveRun events', () => {
     expect(run.finish(9000).result).toBe('SUCCESS');
   });
 
+  it('gives a task that cannot run as configured INVALID_RUN_CONFIGURATION, unless its worker said more precisely why', () => {
+    const record = { startTime: 1000, endTime: 1100, logPath: '/l', logTail: '', logTruncated: false, taskValues: {} };
+    const codes = [undefined, 'RESOURCE_NOT_FOUND'].map((terminationCode) => {
+      const run = ActiveRun.start(seed([task('a')]));
+      run.advance(10);
+      run.attemptStarted('a', 1000);
+      run.attemptEnded(
+        'a',
+        { ...outcome('INVALID'), record: { ...record, ...(terminationCode ? { terminationCode } : {}) } },
+        1200
+      );
+      return [run.attempt('a').result, run.attempt('a').terminationCode];
+    });
+    expect(codes).toEqual([
+      ['FAILED', 'INVALID_RUN_CONFIGURATION'],
+      ['FAILED', 'RESOURCE_NOT_FOUND'],
+    ]);
+  });
+
   it('retries after min_retry_interval_millis counted from the start of the failed attempt', () => {
     const run = ActiveRun.start(seed([task('a', [], { max_retries: 1, min_retry_interval_millis: 5000 })]));
     run.advance(10);

@@ -1,5 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  TERMINATION_CODES,
+  terminationCodesTable,
+  terminationOf,
   ClockedJson,
   liveRunView,
   runPageUrl,
@@ -380,5 +385,95 @@ describe('a live run body serialised once (ClockedJson)', () => {
     const template = ClockedJson.of((now) => ({ id: 4_000_000_000_000_000, text: '4000000000000000', d: now - 7 }))!;
     expect(template.at(107)).toBe('{"id":4000000000000000,"text":"4000000000000000","d":100}');
     expect(template.at(3)).toBe('{"id":4000000000000000,"text":"4000000000000000","d":-4}');
+  });
+});
+
+const endedAttempt = (over: Partial<AttemptState>): AttemptState => ({
+  run_id: 77,
+  attempt_number: 0,
+  phase: 'TERMINATED',
+  state_message: 'why',
+  start_time: 1100,
+  end_time: 1900,
+  ...over,
+});
+
+const runOf = (a: AttemptState, over: Partial<RunState> = {}): RunState =>
+  runState({ result: 'FAILED', state_message: 'run why', tasks: { a: { task_key: 'a', attempts: [a] } }, ...over });
+
+const taskDetails = (a: AttemptState, over: Partial<RunState> = {}) =>
+  toDatabricksRun(runOf(a, over), 3000).tasks[0]!.status.termination_details;
+
+describe('termination codes as Databricks chooses them', () => {
+  it('gives each code its Databricks type', () => {
+    expect(Object.fromEntries(Object.entries(TERMINATION_CODES).map(([c, { type }]) => [c, type]))).toEqual({
+      SUCCESS: 'SUCCESS',
+      SUCCESS_WITH_FAILURES: 'SUCCESS',
+      RUN_EXECUTION_ERROR: 'CLIENT_ERROR',
+      RESOURCE_NOT_FOUND: 'CLIENT_ERROR',
+      INVALID_RUN_CONFIGURATION: 'CLIENT_ERROR',
+      LIBRARY_INSTALLATION_ERROR: 'CLIENT_ERROR',
+      REPOSITORY_CHECKOUT_FAILED: 'CLIENT_ERROR',
+      USER_CANCELED: 'CLIENT_ERROR',
+      CANCELED: 'CLIENT_ERROR',
+      SKIPPED: 'CLIENT_ERROR',
+      DISABLED: 'CLIENT_ERROR',
+      MAX_CONCURRENT_RUNS_EXCEEDED: 'CLIENT_ERROR',
+      MAX_JOB_QUEUE_SIZE_EXCEEDED: 'CLIENT_ERROR',
+      INTERNAL_ERROR: 'INTERNAL_ERROR',
+    });
+    expect(terminationOf('SOMETHING_NEWER')).toEqual({ code: 'SOMETHING_NEWER', type: 'CLIENT_ERROR' });
+  });
+
+  it.each([
+    ['its own code failed', { result: 'FAILED' }, 'RUN_EXECUTION_ERROR', 'CLIENT_ERROR'],
+    [
+      'its file is missing',
+      { result: 'FAILED', terminationCode: 'RESOURCE_NOT_FOUND' },
+      'RESOURCE_NOT_FOUND',
+      'CLIENT_ERROR',
+    ],
+    [
+      'its configuration is invalid',
+      { result: 'FAILED', terminationCode: 'INVALID_RUN_CONFIGURATION' },
+      'INVALID_RUN_CONFIGURATION',
+      'CLIENT_ERROR',
+    ],
+    [
+      'its libraries failed to install',
+      { result: 'FAILED', terminationCode: 'LIBRARY_INSTALLATION_ERROR' },
+      'LIBRARY_INSTALLATION_ERROR',
+      'CLIENT_ERROR',
+    ],
+    ['it timed out', { result: 'TIMEDOUT' }, 'CANCELED', 'CLIENT_ERROR'],
+    ['a user canceled it', { result: 'CANCELED' }, 'USER_CANCELED', 'CLIENT_ERROR'],
+    ['its upstream failed', { phase: 'SKIPPED', result: 'UPSTREAM_FAILED' }, 'SKIPPED', 'CLIENT_ERROR'],
+    ['it is disabled', { phase: 'SKIPPED', result: 'DISABLED' }, 'DISABLED', 'CLIENT_ERROR'],
+    ['durable-jobs failed', { result: 'FAILED', internalError: true }, 'INTERNAL_ERROR', 'INTERNAL_ERROR'],
+    ['it succeeded', { result: 'SUCCESS' }, 'SUCCESS', 'SUCCESS'],
+  ] as const)('a task: %s → %s (%s)', (_, over, code, type) => {
+    expect(taskDetails(endedAttempt(over as Partial<AttemptState>))).toEqual({ code, type, message: 'why' });
+  });
+
+  it("a failed run is RUN_EXECUTION_ERROR whatever its task's code; a run's own code wins", () => {
+    const a = endedAttempt({ result: 'FAILED', terminationCode: 'RESOURCE_NOT_FOUND' });
+    expect(toDatabricksRun(runOf(a), 3000).status.termination_details).toEqual({
+      code: 'RUN_EXECUTION_ERROR',
+      type: 'CLIENT_ERROR',
+      message: 'run why',
+    });
+    const skipped = runOf(endedAttempt({ phase: 'SKIPPED', state_message: 'full' }), {
+      result: 'MAXIMUM_CONCURRENT_RUNS_REACHED',
+      termination_code: 'MAX_JOB_QUEUE_SIZE_EXCEEDED',
+    });
+    expect(toDatabricksRun(skipped, 3000).status.termination_details?.code).toBe('MAX_JOB_QUEUE_SIZE_EXCEEDED');
+    expect(toDatabricksRun(skipped, 3000).tasks[0]!.status.termination_details?.code).toBe(
+      'MAX_JOB_QUEUE_SIZE_EXCEEDED'
+    );
+  });
+
+  it('docs/api.md prints the current table', () => {
+    const doc = fs.readFileSync(path.resolve(__dirname, '..', '..', '..', '..', 'docs', 'api.md'), 'utf8');
+    expect(doc).toContain(terminationCodesTable());
   });
 });
