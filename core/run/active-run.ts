@@ -23,6 +23,7 @@ import {
 } from '../dag/scheduler';
 import { RunResultState, TaskResultState } from '../dag/states';
 import { taskRunId } from './ids';
+import { resolvedValuesOf } from './resolved-values';
 import {
   WAITING_FOR_UPSTREAM,
   attemptTaskValues,
@@ -297,6 +298,12 @@ export class ActiveRun {
   }
 
   // ---- one task's attempts ----
+
+  /** The task as the running attempt of `key` received it (its references resolved): its `resolved_values`. */
+  attemptResolved(key: string, task: Task): void {
+    const values = resolvedValuesOf(task);
+    if (values) this.attempt(key).resolvedValues = values;
+  }
 
   attemptStarted(key: string, now: number): AttemptState {
     const attempt = this.attempt(key);

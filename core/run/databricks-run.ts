@@ -13,6 +13,7 @@ import {
 } from '../dag/states';
 import type { LegacyTaskParameters } from './legacy-parameters';
 import type { AttemptWorker } from './task-attempt';
+import type { ResolvedValues } from './resolved-values';
 import { terminationOf, type TerminationCode, type TerminationType } from './termination';
 import {
   RunType,
@@ -48,6 +49,8 @@ export type RunTask = Omit<Task, 'condition_task' | 'for_each_task'> & {
   condition_task?: NonNullable<Task['condition_task']> & { outcome?: 'true' | 'false' };
   run_id: number;
   attempt_number: number;
+  /** The parameters the attempt received, its references resolved (shown on include_resolved_values). */
+  resolved_values?: ResolvedValues;
   /** The task's pane in the run's page (`RunViewOptions.taskPageUrl`). */
   run_page_url?: string;
   state: RunStateV1;
@@ -310,6 +313,12 @@ export function withOneTimeRunJobId(run: Run): Run {
   return run.job_id === undefined && run.run_type === RunType.SUBMIT_RUN ? { job_id: run.run_id, ...run } : run;
 }
 
+/** The view without its tasks' `resolved_values` (runs/get shows them on include_resolved_values only). */
+export function withoutResolvedValues(run: Run): Run {
+  if (!run.tasks.some((t) => t.resolved_values)) return run;
+  return { ...run, tasks: run.tasks.map(({ resolved_values: _values, ...task }) => task) };
+}
+
 /**
  * runs/get of a task run id, as Databricks answers it: the task run's own view, with the job run
  * it belongs to as `job_run_id`, its own state, times and page, and itself as the only task.
@@ -384,6 +393,7 @@ function toRunTask(spec: Task, a: AttemptState, now: number, run: RunState, page
     run_id: a.run_id,
     attempt_number: a.attempt_number,
     ...(pageUrl !== undefined ? { run_page_url: pageUrl } : {}),
+    ...(a.resolvedValues ? { resolved_values: a.resolvedValues } : {}),
     ...(a.worker ? { djobs_worker: a.worker } : {}),
     state: taskStateV1(a),
     status: taskStatusV2(a, run),

@@ -2,6 +2,7 @@
 // and continue-as-new input): runs, their task runs and attempts, repairs, notifications. It is
 // persisted in Temporal's history, so a field is renamed only behind a workflow patch; its
 // Databricks view is core/run/databricks-run.ts.
+import type { ResolvedValues } from './resolved-values';
 import type { JobSettings } from '../schema';
 import type { ModelUpdate } from './model-trigger';
 import {
@@ -81,6 +82,8 @@ export interface AttemptState {
   conditionOutcome?: 'true' | 'false';
   /** run_job_task: the run it started. */
   childRunId?: number;
+  /** The parameters the attempt received, its references resolved (`resolved_values`). */
+  resolvedValues?: ResolvedValues;
   /** for_each_task: iteration counts (Databricks `for_each_task.stats.task_run_stats`). */
   forEachStats?: ForEachStats;
   /**

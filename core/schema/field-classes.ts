@@ -491,7 +491,7 @@ export const OBJECT_FIELDS: Record<ObjectName, Record<string, FieldRule>> = {
     run_id: acts("the run; a task run id gives that task run's own view, with its job run as job_run_id"),
     include_history: acts('adds repair_history'),
     page_token: acts('the next page of its tasks'),
-    include_resolved_values: refused('resolved_values are not reported yet; read overriding_parameters'),
+    include_resolved_values: acts("adds each task's resolved_values: the parameters it received, references resolved"),
   },
 };
 

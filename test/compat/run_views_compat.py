@@ -1,6 +1,7 @@
 """The official Databricks Python SDK reading runs as Databricks shapes them: a task run id's own
 view (job_run_id, its page, attempt_number), the job's settings fields on the run, the
-state_message of each repair history entry, and termination codes chosen as Databricks chooses them.
+state_message of each repair history entry, termination codes chosen as Databricks chooses them,
+and resolved_values (include_resolved_values).
 
 Run by test/integration/databricks-sdk.test.ts with DJOBS_HOST, DJOBS_TOKEN and DJOBS_WORKDIR set.
 Prints OK when every step behaved as it does against Databricks.
@@ -100,5 +101,20 @@ assert codes == {
     "fails": (C.RUN_EXECUTION_ERROR, T.CLIENT_ERROR),
 }, codes
 assert ended.status.termination_details.code == C.RUN_EXECUTION_ERROR, ended.status
+
+# resolved_values: the parameters each task received, its references resolved (asked for only)
+valued = w.jobs.create(
+    name="sdk resolved values",
+    parameters=[jobs.JobParameterDefinition(name="who", default="nobody")],
+    tasks=[
+        jobs.Task(task_key="nb", notebook_task=jobs.NotebookTask(notebook_path="ok", base_parameters={"greet": "hi {{job.parameters.who}}", "id": "{{job.id}}"})),
+        jobs.Task(task_key="check", depends_on=[jobs.TaskDependency(task_key="nb")], condition_task=jobs.ConditionTask(op=jobs.ConditionTaskOp.EQUAL_TO, left="{{job.parameters.who}}", right="sdk")),
+    ],
+)
+done = w.jobs.run_now(job_id=valued.job_id, job_parameters={"who": "sdk"}).result(timeout=timedelta(minutes=2))
+assert all(t.resolved_values is None for t in w.jobs.get_run(run_id=done.run_id).tasks), "resolved_values unasked"
+tasks = {t.task_key: t for t in w.jobs.get_run(run_id=done.run_id, include_resolved_values=True).tasks}
+assert tasks["nb"].resolved_values.notebook_task.base_parameters == {"greet": "hi sdk", "id": str(valued.job_id)}, tasks["nb"].resolved_values
+assert (tasks["check"].resolved_values.condition_task.left, tasks["check"].resolved_values.condition_task.right) == ("sdk", "sdk"), tasks["check"].resolved_values
 
 print("OK")

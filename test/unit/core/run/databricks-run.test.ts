@@ -7,14 +7,17 @@ import {
   terminationOf,
   ClockedJson,
   liveRunView,
+  resolvedValuesOf,
   runPageUrl,
   runViewIsSettled,
   taskRunView,
   toDatabricksRun,
   withOneTimeRunJobId,
+  withoutResolvedValues,
   withRepairHistory,
   type AttemptState,
   type RunState,
+  type Task,
 } from '../../../../core';
 
 const SKIP_MESSAGE = 'Skipping this run because the limit of 1 maximum concurrent runs has been reached.';
@@ -475,5 +478,39 @@ describe('termination codes as Databricks chooses them', () => {
   it('docs/api.md prints the current table', () => {
     const doc = fs.readFileSync(path.resolve(__dirname, '..', '..', '..', '..', 'docs', 'api.md'), 'utf8');
     expect(doc).toContain(terminationCodesTable());
+  });
+});
+
+describe('resolved_values: the parameters each task received', () => {
+  it.each([
+    [
+      { notebook_task: { notebook_path: 'n', base_parameters: { a: '1' } } },
+      { notebook_task: { base_parameters: { a: '1' } } },
+    ],
+    [{ notebook_task: { notebook_path: 'n' } }, { notebook_task: { base_parameters: {} } }],
+    [
+      { python_wheel_task: { package_name: 'p', entry_point: 'e', named_parameters: { k: 'v' } } },
+      { python_wheel_task: { named_parameters: { k: 'v' } } },
+    ],
+    [{ spark_python_task: { python_file: 'f.py', parameters: ['x'] } }, { spark_python_task: { parameters: ['x'] } }],
+    [
+      { sql_task: { warehouse_id: 'w', query: { query_text: 'select 1' }, parameters: { p: 'q' } } },
+      { sql_task: { parameters: { p: 'q' } } },
+    ],
+    [{ condition_task: { op: 'EQUAL_TO', left: '1', right: '2' } }, { condition_task: { left: '1', right: '2' } }],
+    [{ run_job_task: { job_id: 4, job_parameters: { j: 'k' } } }, { run_job_task: { job_parameters: { j: 'k' } } }],
+    [{ dbt_task: { commands: ['dbt run'] } }, { dbt_task: { commands: ['dbt run'] } }],
+    [{ shell_command_task: { command: 'true' } }, undefined],
+  ] as const)('%j → %j', (kind, values) => {
+    expect(resolvedValuesOf({ task_key: 't', ...kind } as Task)).toEqual(values);
+  });
+
+  it('are recorded as an attempt starts with its references resolved, shown on the task, and dropped unless asked', () => {
+    const a = endedAttempt({ result: 'SUCCESS', resolvedValues: { notebook_task: { base_parameters: { who: 'x' } } } });
+    const run = toDatabricksRun(runOf(a), 3000);
+    expect(run.tasks[0]!.resolved_values).toEqual({ notebook_task: { base_parameters: { who: 'x' } } });
+    expect('resolved_values' in withoutResolvedValues(run).tasks[0]!).toBe(false);
+    const bare = toDatabricksRun(runState(), 3000);
+    expect(withoutResolvedValues(bare)).toBe(bare);
   });
 });
