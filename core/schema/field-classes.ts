@@ -485,7 +485,7 @@ export const OBJECT_FIELDS: Record<ObjectName, Record<string, FieldRule>> = {
   GetJob: {
     job_id: acts('the job'),
     page_token: acts('the next page of its tasks'),
-    include_trigger_state: refused('trigger_state is not reported yet; read the trigger’s runs with runs/list'),
+    include_trigger_state: acts("adds the file-arrival trigger's trigger_state"),
   },
   GetRun: {
     run_id: acts("the run; a task run id gives that task run's own view, with its job run as job_run_id"),

@@ -1,12 +1,13 @@
 """The official Databricks Python SDK reading runs as Databricks shapes them: a task run id's own
 view (job_run_id, its page, attempt_number), the job's settings fields on the run, the
 state_message of each repair history entry, termination codes chosen as Databricks chooses them,
-and resolved_values (include_resolved_values).
+resolved_values (include_resolved_values), and a file-arrival job's trigger_state.
 
 Run by test/integration/databricks-sdk.test.ts with DJOBS_HOST, DJOBS_TOKEN and DJOBS_WORKDIR set.
 Prints OK when every step behaved as it does against Databricks.
 """
 import os
+import time
 from datetime import timedelta
 
 from databricks.sdk import WorkspaceClient
@@ -116,5 +117,29 @@ assert all(t.resolved_values is None for t in w.jobs.get_run(run_id=done.run_id)
 tasks = {t.task_key: t for t in w.jobs.get_run(run_id=done.run_id, include_resolved_values=True).tasks}
 assert tasks["nb"].resolved_values.notebook_task.base_parameters == {"greet": "hi sdk", "id": str(valued.job_id)}, tasks["nb"].resolved_values
 assert (tasks["check"].resolved_values.condition_task.left, tasks["check"].resolved_values.condition_task.right) == ("sdk", "sdk"), tasks["check"].resolved_values
+
+# trigger_state (include_trigger_state): a file-arrival job's watcher lists (no file events) and
+# has taken stock of the file already there (durable-jobs' extension fields say how many)
+landing = os.path.join(workdir, "landing")
+os.makedirs(landing)
+open(os.path.join(landing, "old.csv"), "w").write("old")
+watched = w.jobs.create(
+    name="sdk trigger state",
+    trigger=jobs.TriggerSettings(file_arrival=jobs.FileArrivalTriggerConfiguration(url=f"file://{landing}")),
+    tasks=[jobs.Task(task_key="t", notebook_task=jobs.NotebookTask(notebook_path="ok"))],
+)
+assert w.jobs.get(job_id=watched.job_id).trigger_state is None, "trigger_state unasked"
+deadline = time.time() + 60
+while True:
+    raw = w.api_client.do("GET", "/api/2.2/jobs/get", query={"job_id": watched.job_id, "include_trigger_state": "true"})
+    if raw.get("trigger_state", {}).get("file_arrival", {}).get("djobs_seen_files") == 1:
+        break
+    assert time.time() < deadline, raw.get("trigger_state")
+    time.sleep(0.2)
+state = w.jobs.get(job_id=watched.job_id, include_trigger_state=True).trigger_state
+assert state.file_arrival.using_file_events is False, state
+assert state.pause_status == jobs.PauseStatus.UNPAUSED, state
+assert raw["trigger_state"]["file_arrival"]["djobs_pending_files"] == 0, raw
+w.jobs.delete(job_id=watched.job_id)
 
 print("OK")
