@@ -10,6 +10,7 @@ export * from './run/run-state';
 export * from './run/databricks-run';
 export * from './run/termination';
 export * from './run/resolved-values';
+export * from './run/sql-output';
 export * from './run/listed-run';
 export * from './run/active-run';
 export * from './run/ids';

@@ -480,6 +480,7 @@ export class ActiveRun {
       attempt.logTruncated = r.logTruncated;
       if (r.errorMessage) attempt.errorMessage = r.errorMessage;
       if (r.notebookResult !== undefined) attempt.notebookResult = r.notebookResult;
+      if (r.sqlResult) attempt.sqlResult = r.sqlResult;
       if (r.containment) attempt.containment = r.containment;
       if (r.sandbox) attempt.sandbox = r.sandbox;
       if (r.environment) attempt.environment = r.environment;

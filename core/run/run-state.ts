@@ -10,7 +10,7 @@ import {
   type RunResultState as RunResultStateT,
   type TaskResultState as TaskResultStateT,
 } from '../dag/states';
-import type { AttemptWorker, EnvironmentReadiness, JsonValue } from './task-attempt';
+import type { AttemptWorker, EnvironmentReadiness, JsonValue, SqlResultSummary } from './task-attempt';
 
 /** State message of a task whose dependencies are not finished yet (shown as BLOCKED). */
 export const WAITING_FOR_UPSTREAM = 'Waiting for upstream tasks to finish.';
@@ -71,6 +71,8 @@ export interface AttemptState {
   sandbox?: 'namespaces' | 'none';
   /** How its Python environment was made ready (`setup_duration` is its time). */
   environment?: EnvironmentReadiness;
+  /** sql_task: what its statements gave (`TaskAttemptRecord.sqlResult`). */
+  sqlResult?: SqlResultSummary;
   /** A Databricks termination code the attempt failed with before its code ran. */
   terminationCode?: string;
   /** dbt_task: the archive of its dbt artifacts (`dbt_output` in runs/get-output). */

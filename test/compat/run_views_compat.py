@@ -1,7 +1,8 @@
 """The official Databricks Python SDK reading runs as Databricks shapes them: a task run id's own
 view (job_run_id, its page, attempt_number), the job's settings fields on the run, the
 state_message of each repair history entry, termination codes chosen as Databricks chooses them,
-resolved_values (include_resolved_values), and a file-arrival job's trigger_state.
+resolved_values (include_resolved_values), a file-arrival job's trigger_state, and the sql_output
+of SQL tasks in runs/get-output.
 
 Run by test/integration/databricks-sdk.test.ts with DJOBS_HOST, DJOBS_TOKEN and DJOBS_WORKDIR set.
 Prints OK when every step behaved as it does against Databricks.
@@ -141,5 +142,29 @@ assert state.file_arrival.using_file_events is False, state
 assert state.pause_status == jobs.PauseStatus.UNPAUSED, state
 assert raw["trigger_state"]["file_arrival"]["djobs_pending_files"] == 0, raw
 w.jobs.delete(job_id=watched.job_id)
+
+# sql_output: a SQL file's statements with the last result set's first rows; an inline query's
+open(os.path.join(workdir, "views.sql"), "w").write("SELECT 1 AS one;\nSELECT range AS i, NULL AS nothing FROM range(25);\n")
+sql = w.api_client.do("POST", "/api/2.2/jobs/create", body={
+    "name": "sdk sql output",
+    "tasks": [
+        {"task_key": "file", "sql_task": {"warehouse_id": "default", "file": {"path": os.path.join(workdir, "views.sql")}}},
+        {"task_key": "query", "sql_task": {"warehouse_id": "default", "query": {"query_text": "SELECT 'x' AS s, 42 AS n"}}},
+    ],
+})
+ran = w.jobs.run_now(job_id=sql["job_id"]).result(timeout=timedelta(minutes=2))
+by_key = {t.task_key: t.run_id for t in ran.tasks}
+file_out = w.jobs.get_run_output(run_id=by_key["file"]).sql_output.file_output
+assert file_out.warehouse_id == "default", file_out
+assert [s.lookup_key for s in file_out.sql_statements] == [f"{by_key['file']}-1", f"{by_key['file']}-2"], file_out.sql_statements
+assert [c.name for c in file_out.query_result.columns] == ["i", "nothing"], file_out.query_result.columns
+assert len(file_out.query_result.rows) == 20 and file_out.query_result.truncated is True, file_out.query_result
+assert [v.string_value for v in file_out.query_result.rows[3].values] == ["3", None], file_out.query_result.rows[3]
+query_out = w.jobs.get_run_output(run_id=by_key["query"]).sql_output.query_output
+assert query_out.query_text == "SELECT 'x' AS s, 42 AS n", query_out
+assert len(query_out.sql_statements) == 1, query_out
+raw = w.api_client.do("GET", "/api/2.2/jobs/runs/get-output", query={"run_id": by_key["query"]})["sql_output"]["query_output"]
+assert raw["djobs_row_count"] == 1, raw
+assert raw["djobs_query_result"]["rows"] == [{"values": [{"string_value": "x"}, {"string_value": "42"}]}], raw
 
 print("OK")

@@ -9,6 +9,7 @@ import {
   liveRunView,
   resolvedValuesOf,
   runPageUrl,
+  sqlOutputOf,
   runViewIsSettled,
   taskRunView,
   toDatabricksRun,
@@ -512,5 +513,37 @@ describe('resolved_values: the parameters each task received', () => {
     expect('resolved_values' in withoutResolvedValues(run).tasks[0]!).toBe(false);
     const bare = toDatabricksRun(runState(), 3000);
     expect(withoutResolvedValues(bare)).toBe(bare);
+  });
+});
+
+describe('sql_output of a SQL task run', () => {
+  const result = {
+    statements: 2,
+    columns: ['i', 'n'],
+    row_count: 25,
+    rows: [
+      ['0', null],
+      ['1', 'x'],
+    ],
+  };
+  it("gives a file's statements and the last result set's first rows, truncated past them", () => {
+    expect(sqlOutputOf({ file: { path: '/q.sql' } }, 77, result)).toEqual({
+      file_output: {
+        warehouse_id: 'default',
+        sql_statements: [{ lookup_key: '77-1' }, { lookup_key: '77-2' }],
+        djobs_row_count: 25,
+        query_result: {
+          columns: [{ name: 'i' }, { name: 'n' }],
+          rows: [{ values: [{ string_value: '0' }, {}] }, { values: [{ string_value: '1' }, { string_value: 'x' }] }],
+          truncated: true,
+        },
+      },
+    });
+  });
+  it('gives an inline query its text, and its rows as an extension; a whole result is not truncated', () => {
+    const all = { ...result, statements: 1, row_count: 2 };
+    const out = sqlOutputOf({ warehouse_id: 'w', query: { query_text: 'select 1' } }, 78, all).query_output!;
+    expect(out).toMatchObject({ warehouse_id: 'w', query_text: 'select 1', sql_statements: [{ lookup_key: '78-1' }] });
+    expect(out.djobs_query_result.truncated).toBe(false);
   });
 });
