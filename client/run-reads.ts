@@ -2,24 +2,29 @@
 // live one built once per snapshot with only its moving durations filled in per read), a run's
 // full state and access, the log of a running attempt, and waiting for a run to end.
 import { optionalTsToMs } from '@temporalio/common/lib/time';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import {
   deepFreeze,
+  forEachIterationTasks,
   isHeartbeatOverdue,
   isRunTerminal,
   isTaskRunId,
   jobRunIdOf,
   liveRunView,
   runViewIsSettled,
+  runIdFromString,
   runWorkflowId,
   taskRunView,
   toDatabricksRun,
   withLostWorkers,
+  type ForEachIterationsView,
   type JobAccess,
   type LostWorker,
   type Run,
   type RunState,
 } from '../core';
+import { forEachWorkflowId, getForEachIterationsQuery } from '../workflows/definitions';
 import type { ClientContext } from './context';
 import { DjobsError, ErrorCode, NotFoundError } from './errors';
 import type { Jobs } from './jobs';
@@ -46,14 +51,6 @@ const liveRunViewSources = new WeakMap<Run, LiveRunViewSource>();
 /** Where a live run's view came from (`LiveRunViewSource`), or undefined for any other view. */
 export const liveRunViewSource = (run: Run): LiveRunViewSource | undefined => liveRunViewSources.get(run);
 
-/** The view runs/get gives for `runId`: the job run's, or a task run's own (`taskRunView`). */
-function viewOf(run: Run, runId: number): Run {
-  if (!isTaskRunId(runId)) return run;
-  const view = taskRunView(run, runId);
-  if (!view) throw new NotFoundError('Run', runId);
-  return view;
-}
-
 export class RunReads {
   /** Views of settled snapshots, kept as long as their snapshot is (frozen: every reader shares one, `isSettledRunView`). */
   private readonly settledViews = new WeakMap<RunSnapshot, Run>();
@@ -73,7 +70,31 @@ export class RunReads {
   async getRun(runId: number): Promise<Run> {
     const execution = await this.lookup.findExecution(jobRunIdOf(runId));
     const run = this.runView(await this.lookup.snapshot(jobRunIdOf(runId), execution));
-    return viewOf(await this.withLostWorkers(run, execution), runId);
+    return this.viewOf(await this.withLostWorkers(run, execution), runId);
+  }
+
+  /**
+   * The view runs/get gives for `runId`: the job run's, or a task run's own (`taskRunView`), a
+   * for_each task run's with its `iterations` from its for_each workflow.
+   */
+  private async viewOf(run: Run, runId: number): Promise<Run> {
+    if (!isTaskRunId(runId)) return run;
+    const view = taskRunView(run, runId);
+    if (!view) throw new NotFoundError('Run', runId);
+    const nested = view.tasks[0]?.for_each_task?.task;
+    if (!nested) return view;
+    let iterations: ForEachIterationsView;
+    try {
+      iterations = await this.ctx.temporal.workflow
+        .getHandle(forEachWorkflowId(run.run_id, runId))
+        .query(getForEachIterationsQuery);
+    } catch (err) {
+      // No iterations started (the task could not run, or has not yet): none to list.
+      if (err instanceof WorkflowNotFoundError) return { ...view, iterations: [] };
+      throw err;
+    }
+    const iterationRunId = (index: number, attempt: number) => runIdFromString(`${runId}/${index}/${attempt}`);
+    return { ...view, iterations: forEachIterationTasks(nested, iterations, iterationRunId, Date.now()) };
   }
 
   /**
@@ -93,7 +114,7 @@ export class RunReads {
     const snapshot = this.lookup.snapshot(jobRunIdOf(runId), execution);
     snapshot.catch(() => undefined); // its failure matters only once access allows
     check((await this.accessOfRun(execution)).access);
-    return viewOf(await this.withLostWorkers(this.runView(await snapshot), execution), runId);
+    return this.viewOf(await this.withLostWorkers(this.runView(await snapshot), execution), runId);
   }
 
   /**

@@ -13,6 +13,7 @@ import {
 } from '../dag/states';
 import type { LegacyTaskParameters } from './legacy-parameters';
 import type { AttemptWorker } from './task-attempt';
+import type { ForEachIterationsView } from './for-each';
 import type { ResolvedValues } from './resolved-values';
 import { terminationOf, type TerminationCode, type TerminationType } from './termination';
 import {
@@ -75,6 +76,8 @@ export interface RunTimes {
 }
 
 export interface Run extends RunTimes {
+  /** On a for_each task run's own view: its iterations (`forEachIterationTasks`). */
+  iterations?: RunTask[];
   job_id?: number;
   run_id: number;
   /** On a task run's own view (`taskRunView`): the job run it belongs to. */
@@ -376,7 +379,42 @@ export function withRepairHistory(run: Run): Run {
   };
 }
 
-function toRunTask(spec: Task, a: AttemptState, now: number, run: RunState, pageUrl: string | undefined): RunTask {
+/** What a task's view needs of its run: the run's own skip, for tasks that never ran. */
+type RunOfTask = Pick<RunState, 'result' | 'termination_code'>;
+
+/**
+ * The iterations of a for_each task run as Databricks lists them in `iterations`: one task run
+ * per input (the nested task, its latest attempt), ended ones with their result, running ones
+ * from their start. Iteration run ids are derived as the for_each workflow derives them.
+ */
+export function forEachIterationTasks(
+  nested: Task,
+  view: ForEachIterationsView,
+  iterationRunId: (index: number, attempt: number) => number,
+  now: number
+): RunTask[] {
+  const running = new Map(view.active.map((a) => [a.index, a]));
+  const out: RunTask[] = [];
+  for (let index = 0; index < view.total; index++) {
+    const outcome = view.outcomes[index];
+    const active = running.get(index);
+    const attemptNumber = active?.attempt ?? view.retried[index] ?? 0;
+    const ended = outcome === 'S' || outcome === 'F';
+    const attempt: AttemptState = {
+      run_id: iterationRunId(index, attemptNumber),
+      attempt_number: attemptNumber,
+      phase: ended ? 'TERMINATED' : active ? 'RUNNING' : 'PENDING',
+      ...(ended ? { result: outcome === 'S' ? TaskResultState.SUCCESS : TaskResultState.FAILED } : {}),
+      state_message: '',
+      start_time: active?.start_time ?? 0,
+      end_time: 0,
+    };
+    out.push(toRunTask(nested, attempt, now, {}, undefined));
+  }
+  return out;
+}
+
+function toRunTask(spec: Task, a: AttemptState, now: number, run: RunOfTask, pageUrl: string | undefined): RunTask {
   const duration = attemptDurationAt(a, now);
   // Setting up the attempt's Python environment is its setup; the rest is its execution.
   // (Known once the attempt ended: a running attempt's durations all move with the clock.)
@@ -434,7 +472,7 @@ export function taskStateV1(a: AttemptState): RunStateV1 {
   }
 }
 
-function taskStatusV2(a: AttemptState, run: RunState): RunStatusV2 {
+function taskStatusV2(a: AttemptState, run: RunOfTask): RunStatusV2 {
   switch (a.phase) {
     case 'PENDING':
       return { state: a.state_message.startsWith(WAITING_FOR_UPSTREAM) ? 'BLOCKED' : 'PENDING' };
@@ -450,12 +488,12 @@ function taskStatusV2(a: AttemptState, run: RunState): RunStatusV2 {
   }
 }
 
-function taskTermination(a: AttemptState, run: RunState): NonNullable<RunStatusV2['termination_details']> {
+function taskTermination(a: AttemptState, run: RunOfTask): NonNullable<RunStatusV2['termination_details']> {
   return terminated(taskTerminationCode(a, run), a.state_message);
 }
 
 /** The code of a finished attempt (TERMINATION_CODES says when each is given). */
-function taskTerminationCode(a: AttemptState, run: RunState): string {
+function taskTerminationCode(a: AttemptState, run: RunOfTask): string {
   if (a.internalError) return 'INTERNAL_ERROR';
   // The tasks of a run skipped at admission never ran: they carry the run's own reason.
   if (a.phase === 'SKIPPED' && a.result === undefined && run.result === RunResultState.MAXIMUM_CONCURRENT_RUNS_REACHED)

@@ -1,8 +1,8 @@
 """The official Databricks Python SDK reading runs as Databricks shapes them: a task run id's own
 view (job_run_id, its page, attempt_number), the job's settings fields on the run, the
 state_message of each repair history entry, termination codes chosen as Databricks chooses them,
-resolved_values (include_resolved_values), a file-arrival job's trigger_state, and the sql_output
-of SQL tasks in runs/get-output.
+resolved_values (include_resolved_values), a file-arrival job's trigger_state, the sql_output
+of SQL tasks in runs/get-output, and a for_each task run's iterations, paged.
 
 Run by test/integration/databricks-sdk.test.ts with DJOBS_HOST, DJOBS_TOKEN and DJOBS_WORKDIR set.
 Prints OK when every step behaved as it does against Databricks.
@@ -166,5 +166,38 @@ assert len(query_out.sql_statements) == 1, query_out
 raw = w.api_client.do("GET", "/api/2.2/jobs/runs/get-output", query={"run_id": by_key["query"]})["sql_output"]["query_output"]
 assert raw["djobs_row_count"] == 1, raw
 assert raw["djobs_query_result"]["rows"] == [{"values": [{"string_value": "x"}, {"string_value": "42"}]}], raw
+
+# iterations: a for_each task run lists each iteration's task run, 100 per page (the SDK follows the pages)
+open(os.path.join(workdir, "iter.py"), "w").write('assert dbutils.widgets.get("n") != "7", "seven"\n')
+looped = w.jobs.create(
+    name="sdk iterations",
+    tasks=[
+        jobs.Task(
+            task_key="each",
+            for_each_task=jobs.ForEachTask(
+                inputs=str(list(range(105))),
+                concurrency=20,
+                task=jobs.Task(task_key="one", notebook_task=jobs.NotebookTask(notebook_path="iter", base_parameters={"n": "{{input}}"})),
+            ),
+        )
+    ],
+)
+try:
+    waiter = w.jobs.run_now(job_id=looped.job_id)
+    waiter.result(timeout=timedelta(minutes=3))
+    raise AssertionError("the run with a failing iteration did not raise")
+except OperationFailed:
+    pass
+each = w.jobs.get_run(run_id=waiter.response.run_id).tasks[0]
+page = w.api_client.do("GET", "/api/2.2/jobs/runs/get", query={"run_id": each.run_id})
+assert len(page["iterations"]) == 100 and page["next_page_token"], (len(page["iterations"]), page.get("next_page_token"))
+own = w.jobs.get_run(run_id=each.run_id)
+assert [t.task_key for t in own.tasks] == ["each"], own.tasks
+assert len(own.iterations) == 105, len(own.iterations)
+assert len({i.run_id for i in own.iterations}) == 105, "iteration run ids are not distinct"
+results = [i.state.result_state for i in own.iterations]
+assert results[7] == jobs.RunResultState.FAILED, results[7]
+assert all(r == jobs.RunResultState.SUCCESS for k, r in enumerate(results) if k != 7), results
+assert all(i.task_key == "one" and i.attempt_number == 0 for i in own.iterations), own.iterations[0]
 
 print("OK")

@@ -70,7 +70,7 @@ describe('official Databricks SDKs', () => {
     base = await app.listen({ port: 0, host: '127.0.0.1' });
   }, 300_000);
 
-  it("Python SDK: runs/get as Databricks shapes it: a task run id's own view, task pages, the job's settings, repair history messages, termination codes, resolved values, trigger state, SQL output", async () => {
+  it("Python SDK: runs/get as Databricks shapes it: a task run id's own view, task pages, the job's settings, repair history messages, termination codes, resolved values, trigger state, SQL output, for_each iterations", async () => {
     const { code, output } = await runCompatScript('python3', 'run_views_compat.py', {
       ...env(),
       PYTHONPATH: pythonSdkDir,
