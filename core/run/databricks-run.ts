@@ -14,6 +14,7 @@ import {
 import type { LegacyTaskParameters } from './legacy-parameters';
 import type { AttemptWorker } from './task-attempt';
 import type { ForEachIterationsView } from './for-each';
+import { DEFAULT_WORKER_POOL } from './ids';
 import type { ResolvedValues } from './resolved-values';
 import { terminationOf, type TerminationCode, type TerminationType } from './termination';
 import {
@@ -52,6 +53,8 @@ export type RunTask = Omit<Task, 'condition_task' | 'for_each_task'> & {
   attempt_number: number;
   /** The parameters the attempt received, its references resolved (shown on include_resolved_values). */
   resolved_values?: ResolvedValues;
+  /** The worker pool (the Clusters API's cluster) the attempt ran on. */
+  cluster_instance?: { cluster_id: string };
   /** The task's pane in the run's page (`RunViewOptions.taskPageUrl`). */
   run_page_url?: string;
   state: RunStateV1;
@@ -379,6 +382,18 @@ export function withRepairHistory(run: Run): Run {
   };
 }
 
+/**
+ * The cluster an attempt ran on, as `cluster_instance`: the worker pool of its job_cluster_key or
+ * existing_cluster_id, else the default pool (each is a cluster in the Clusters API). Only an
+ * attempt a worker ran has one: condition, run_job and for_each tasks run in the workflow.
+ */
+function clusterInstanceOf(spec: Task, a: AttemptState): { cluster_instance?: { cluster_id: string } } {
+  const onWorker = !spec.condition_task && !spec.run_job_task && !spec.for_each_task;
+  const ran = a.worker !== undefined || (a.start_time > 0 && (a.phase === 'RUNNING' || a.phase === 'TERMINATED'));
+  if (!onWorker || !ran) return {};
+  return { cluster_instance: { cluster_id: spec.job_cluster_key ?? spec.existing_cluster_id ?? DEFAULT_WORKER_POOL } };
+}
+
 /** What a task's view needs of its run: the run's own skip, for tasks that never ran. */
 type RunOfTask = Pick<RunState, 'result' | 'termination_code'>;
 
@@ -431,6 +446,7 @@ function toRunTask(spec: Task, a: AttemptState, now: number, run: RunOfTask, pag
     run_id: a.run_id,
     attempt_number: a.attempt_number,
     ...(pageUrl !== undefined ? { run_page_url: pageUrl } : {}),
+    ...clusterInstanceOf(spec, a),
     ...(a.resolvedValues ? { resolved_values: a.resolvedValues } : {}),
     ...(a.worker ? { djobs_worker: a.worker } : {}),
     state: taskStateV1(a),

@@ -44,6 +44,8 @@ export function runPageUrl(links: RunPageLinks, runId: number, taskKey?: string)
   return `${web}/#/runs/${runId}${taskKey !== undefined ? `?task=${encodeURIComponent(taskKey)}` : ''}`;
 }
 export const jobScheduleId = (jobId: number): string => `djobs-job-${jobId}`;
+/** The worker pool of tasks on no named cluster (its `cluster_id` in the Clusters API). */
+export const DEFAULT_WORKER_POOL = 'default';
 /** Task queue of a job cluster's dedicated workers (`djobs worker --cluster NAME`). */
 export const clusterTaskQueue = (cluster: string): string => `djobs-cluster-${cluster}`;
 

@@ -1,5 +1,5 @@
 """The official Databricks Python SDK reading runs as Databricks shapes them: a task run id's own
-view (job_run_id, its page, attempt_number), the job's settings fields on the run, the
+view (job_run_id, its page, attempt_number), each task's cluster_instance, the job's settings fields on the run, the
 state_message of each repair history entry, termination codes chosen as Databricks chooses them,
 resolved_values (include_resolved_values), a file-arrival job's trigger_state, the sql_output
 of SQL tasks in runs/get-output, and a for_each task run's iterations, paged.
@@ -49,6 +49,11 @@ assert run.schedule.quartz_cron_expression == "0 0 1 * * ?", run.schedule
 for task in run.tasks:
     assert task.attempt_number == 0, task
     assert task.run_page_url and task.run_page_url.startswith("http"), task
+
+# each task that a worker ran names its worker pool, a cluster of the Clusters API
+for task in run.tasks:
+    assert task.cluster_instance.cluster_id == "default", task.cluster_instance
+assert w.clusters.get(cluster_id="default").cluster_name == "default"
 
 # a task run id gives that task run's own view, with its job run as job_run_id
 first = next(t for t in run.tasks if t.task_key == "first")

@@ -170,6 +170,24 @@ describe('Databricks run shape', () => {
     expect('run_page_url' in toDatabricksRun(runState(), 3000).tasks[0]!).toBe(false);
   });
 
+  it('names the worker pool an attempt ran on as its cluster_instance, and none for workflow-run or unstarted tasks', () => {
+    const clusterOf = (task: Partial<Task>, a: Partial<AttemptState> = {}) =>
+      toDatabricksRun(
+        runState({
+          settings: { name: 'r', tasks: [{ task_key: 'a', shell_command_task: { command: 'true' }, ...task }] },
+          tasks: { a: { task_key: 'a', attempts: [{ ...runState().tasks.a!.attempts[0]!, ...a }] } },
+        }),
+        3000
+      ).tasks[0]!.cluster_instance;
+    expect(clusterOf({})).toEqual({ cluster_id: 'default' });
+    expect(clusterOf({ job_cluster_key: 'etl' })).toEqual({ cluster_id: 'etl' });
+    expect(clusterOf({ existing_cluster_id: 'shared' })).toEqual({ cluster_id: 'shared' });
+    expect(clusterOf({}, { phase: 'PENDING', start_time: 0, end_time: 0 })).toBeUndefined();
+    expect(
+      clusterOf({ shell_command_task: undefined, condition_task: { op: 'EQUAL_TO', left: '1', right: '1' } })
+    ).toBeUndefined();
+  });
+
   it("gives a task run id the task run's own view, with its job run as job_run_id", () => {
     const failed: AttemptState = {
       run_id: 76,
