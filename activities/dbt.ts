@@ -20,13 +20,13 @@ export function dbtCommand(t: DbtTask, ctx: CommandContext, jobParameters: Recor
   if (project === undefined || project === '')
     throw new TaskInvalidError('dbt_task.project_directory is required for a project outside Git.');
   if (!fs.existsSync(path.join(project, 'dbt_project.yml')))
-    throw new TaskInvalidError(`dbt project ${project} has no dbt_project.yml.`);
+    throw new TaskInvalidError(`dbt project ${project} has no dbt_project.yml.`, 'RESOURCE_NOT_FOUND');
   let profiles: string[];
   const profilesDir = t.profiles_directory !== undefined ? path.resolve(project, t.profiles_directory) : project;
   if (t.warehouse_id === undefined && fs.existsSync(path.join(profilesDir, 'profiles.yml'))) {
     profiles = ['--profiles-dir', profilesDir];
   } else if (t.profiles_directory !== undefined) {
-    throw new TaskInvalidError(`dbt_task.profiles_directory ${profilesDir} has no profiles.yml.`);
+    throw new TaskInvalidError(`dbt_task.profiles_directory ${profilesDir} has no profiles.yml.`, 'RESOURCE_NOT_FOUND');
   } else {
     profiles = [
       '--generate-profile',

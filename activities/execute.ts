@@ -11,6 +11,7 @@ import {
   type RunAsIdentity,
   type TaskAttemptInput,
   type TaskAttemptRecord,
+  type SqlResultSummary,
 } from '../core';
 import { START_TRACE_VARIABLE, type AttemptTrace } from './attempt-trace';
 import { taskCommand, TaskInvalidError, type CommandContext, type TaskCommand } from './commands';
@@ -96,7 +97,8 @@ export interface ExecuteContext {
 
 /** Any existing file, as named: the local admin's view. */
 const existingFile: CommandContext['resolveFile'] = (p, what) => {
-  if (!fs.existsSync(p) || !fs.statSync(p).isFile()) throw new TaskInvalidError(`${what} ${p} does not exist.`);
+  if (!fs.existsSync(p) || !fs.statSync(p).isFile())
+    throw new TaskInvalidError(`${what} ${p} does not exist.`, 'RESOURCE_NOT_FOUND');
   return p;
 };
 
@@ -115,7 +117,7 @@ function inCheckoutOr(
       return resolve(p, what, discoverExtension);
     const real = fs.existsSync(p) ? fs.realpathSync(p) : undefined;
     if (!real || !real.startsWith(`${root}/`) || !fs.statSync(real).isFile())
-      throw new TaskInvalidError(`${what} ${p} does not exist.`);
+      throw new TaskInvalidError(`${what} ${p} does not exist.`, 'RESOURCE_NOT_FOUND');
     return real;
   };
 }
@@ -228,11 +230,13 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
       const message = err instanceof TaskInvalidError ? err.message : String(err);
       write(Buffer.from(`${message}\n`));
       await closeLog();
-      throw new AttemptFailure('INVALID', message, record({ errorMessage: message }));
+      const code = err instanceof TaskInvalidError ? { terminationCode: err.terminationCode } : {};
+      throw new AttemptFailure('INVALID', message, record({ errorMessage: message, ...code }));
     }
 
     const valuesOut = path.join(scratch.dir, 'task-values-out.jsonl');
     const exitFile = path.join(scratch.dir, 'notebook-exit');
+    const sqlResultFile = path.join(scratch.dir, 'sql-result.json');
     // The runtime's own words for a failure (a notebook names the cell), preferred to the log's tail.
     const errorFile = path.join(scratch.dir, 'task-error');
     const runContext: Record<string, string> = {
@@ -251,6 +255,7 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
       ),
       DJOBS_TASK_VALUES_OUT: valuesOut,
       DJOBS_NOTEBOOK_EXIT: exitFile,
+      DJOBS_SQL_RESULT: sqlResultFile,
       DJOBS_TASK_ERROR_FILE: errorFile,
       ...(ctx.env?.DJOBS_SECRETS !== undefined ? { DJOBS_SECRETS: ctx.env.DJOBS_SECRETS } : {}),
       ...(ctx.trace ? { [START_TRACE_VARIABLE]: ctx.trace.file } : {}),
@@ -350,7 +355,14 @@ export async function executeTaskAttempt(input: TaskAttemptInput, ctx: ExecuteCo
       const message = (err as Error).message;
       throw new AttemptFailure('FAILED', message, record({ errorMessage: message, exitCode: 0 }));
     }
-    return record({ exitCode: 0, taskValues, ...(notebookResult !== undefined ? { notebookResult } : {}) });
+    // Only a sql_task's (a notebook's %sql cells run the same runner).
+    const sqlResult = input.task.sql_task ? readSqlResult(sqlResultFile) : undefined;
+    return record({
+      exitCode: 0,
+      taskValues,
+      ...(notebookResult !== undefined ? { notebookResult } : {}),
+      ...(sqlResult ? { sqlResult } : {}),
+    });
   } finally {
     if (!log.closed) log.destroy();
     removeScratch(scratch);
@@ -426,4 +438,28 @@ export function errorMessageOf(tail: string, exitCode: number | null, signal: No
   const sqlError = [...lines].reverse().find((l) => l.startsWith('SQL error'));
   if (sqlError) return sqlError;
   return signal ? `Command was killed by signal ${signal}` : `Command exited with code ${exitCode}`;
+}
+
+/** Past this size a summary is not the runner's (it caps rows and values): the run's history does not take it. */
+const MAX_SQL_RESULT_BYTES = 64 * 1024;
+
+/**
+ * The SQL runner's summary of what a sql_task's statements gave, when it wrote one. The file is in
+ * the task's scratch directory, so the task's own code could write it too: anything but a small
+ * summary of the right shape is left out rather than failing the task.
+ */
+function readSqlResult(file: string): SqlResultSummary | undefined {
+  if (!fs.existsSync(file) || fs.statSync(file).size > MAX_SQL_RESULT_BYTES) return undefined;
+  try {
+    const s = JSON.parse(fs.readFileSync(file, 'utf8')) as SqlResultSummary;
+    const shaped =
+      Number.isInteger(s.statements) &&
+      Number.isInteger(s.row_count) &&
+      Array.isArray(s.columns) &&
+      Array.isArray(s.rows) &&
+      s.rows.every((r) => Array.isArray(r));
+    return shaped ? s : undefined;
+  } catch {
+    return undefined;
+  }
 }

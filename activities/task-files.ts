@@ -51,7 +51,8 @@ export function taskFileAccess(tree: WorkspaceTree, reader: PathReader): TaskFil
       try {
         return resolveTaskFile(tree, p, reader, { what, discoverExtension });
       } catch (err) {
-        if (err instanceof TaskPathError) throw new TaskInvalidError(err.message);
+        if (err instanceof TaskPathError)
+          throw new TaskInvalidError(err.message, err.missing ? 'RESOURCE_NOT_FOUND' : 'INVALID_RUN_CONFIGURATION');
         throw err;
       }
     },

@@ -95,7 +95,9 @@ const get = ({ client }: ApiDeps): Route => ({
   guard: { on: 'job', level: 'CAN_VIEW' },
   handler: async (p, { version }) => {
     refuseFields('GetJob', p);
-    return jobForVersion(pageJobTasks(await client.getJob(jobIdOf(p)), version, p.page_token), version);
+    const job = await client.getJob(jobIdOf(p));
+    const shown = bool(p.include_trigger_state) ? await client.withTriggerState(job) : job;
+    return jobForVersion(pageJobTasks(shown, version, p.page_token), version);
   },
 });
 

@@ -50,11 +50,30 @@ function taskPage<T>(
   };
 }
 
-/** runs/get on /api/2.2 pages `tasks` (100 per page); 2.0 and 2.1 return them all. */
+/**
+ * runs/get on /api/2.2 pages `tasks` and a for_each task run's `iterations` (100 of each per
+ * page, one token for both: an array with nothing more is empty on later pages, as Databricks
+ * pages them); 2.0 and 2.1 return them all.
+ */
 export function pageRunTasks(run: Run, version: string, token: unknown): Run {
   if (version !== '2.2') return run;
   const { tasks, more } = taskPage(run.tasks, token);
-  return { ...run, tasks, ...more };
+  const iterations = run.iterations ? taskPage(run.iterations, token) : undefined;
+  const paged = { ...more, ...iterations?.more };
+  if (token === undefined && !paged.has_more)
+    return { ...run, tasks, ...(iterations ? { iterations: iterations.tasks } : {}) };
+  // A paged answer carries the other arrays Databricks pages too, empty past the first page: the
+  // official SDK's get_run extends each of them with every later page's.
+  const first = (decodeOffsetToken(token) ?? 0) === 0;
+  return {
+    ...run,
+    tasks,
+    ...(iterations ? { iterations: iterations.tasks } : {}),
+    job_clusters: first ? (run.job_clusters ?? []) : [],
+    job_parameters: first ? run.job_parameters : [],
+    repair_history: first ? (run.repair_history ?? []) : [],
+    ...paged,
+  };
 }
 
 /** jobs/get on /api/2.2 pages `settings.tasks` the same way. */

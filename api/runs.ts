@@ -2,7 +2,14 @@
 // get-output, export, list, cancel, cancel-all, delete, repair, and the pause/resume extension.
 import type { FastifyInstance } from 'fastify';
 import { DjobsError, ErrorCode, NotFoundError, readableOr, type Run } from '../client';
-import { viewerKeywordsOf, withOneTimeRunJobId, withRepairHistory, type JobAccess, type Principal } from '../core';
+import {
+  viewerKeywordsOf,
+  withOneTimeRunJobId,
+  withoutResolvedValues,
+  withRepairHistory,
+  type JobAccess,
+  type Principal,
+} from '../core';
 import { badRequest } from './errors';
 import { aclFrom, checkCalledJobs, checkOwnerEntries, decideRunAs, denied, holds } from './guards';
 import { settingsFrom } from './jobs';
@@ -50,12 +57,14 @@ const get = ({ client }: ApiDeps): Route => ({
       : await client.getRunIfAllowed(id, (access) => {
           if (!holds(who, access, 'CAN_VIEW')) throw denied(who, 'CAN_VIEW', `run ${id}`);
         });
+    const resolved = bool(p.include_resolved_values);
     const bodyOf = (view: Run) => {
-      const shown = withOneTimeRunJobId(bool(p.include_history) ? withRepairHistory(view) : view);
+      const asked = resolved ? view : withoutResolvedValues(view);
+      const shown = withOneTimeRunJobId(bool(p.include_history) ? withRepairHistory(asked) : asked);
       return runForVersion(pageRunTasks(shown, version, p.page_token), version);
     };
     if (p.page_token !== undefined) return bodyOf(run); // a page_token's pages are not kept
-    return runGetBody(run, `${version} ${bool(p.include_history)}`, bodyOf);
+    return runGetBody(run, `${version} ${bool(p.include_history)} ${resolved}`, bodyOf);
   },
 });
 
@@ -106,7 +115,7 @@ async function expanded({ client }: ApiDeps, runs: Run[]): Promise<Run[]> {
   const full = await Promise.all(
     runs.map((r) =>
       readableOr(
-        () => client.getRun(r.run_id),
+        async () => withoutResolvedValues(await client.getRun(r.run_id)),
         () => r
       ).catch((err: unknown) => {
         if (err instanceof NotFoundError) return undefined;

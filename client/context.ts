@@ -107,15 +107,19 @@ export class ClientContext {
     return `${this.uiUrl}/namespaces/${encodeURIComponent(this.namespace)}`;
   }
 
-  /** The run's page: in the jobs web UI when this client knows it, else in the Temporal UI. */
-  runPageUrl(runId: number): string {
+  /**
+   * The run's page (with `taskKey`, that task's pane of it): in the jobs web UI when this client
+   * knows it, else in the Temporal UI.
+   */
+  runPageUrl(runId: number, taskKey?: string): string {
     return runPageUrl(
       {
         temporalUiUrl: this.uiUrl,
         namespace: this.namespace,
         ...(this.options.webUiUrl ? { webUiUrl: this.options.webUiUrl } : {}),
       },
-      runId
+      runId,
+      taskKey
     );
   }
 

@@ -2,7 +2,12 @@
 // job's new configuration, or stopped, as the job's settings change; the job's schedule itself
 // fires periodic and cron runs (client/job-schedule.ts).
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { JobSettings } from '../core';
+import {
+  fileArrivalTriggerState,
+  type FileArrivalState,
+  type FileArrivalTriggerStateView,
+  type JobSettings,
+} from '../core';
 import {
   CONTINUOUS_WORKFLOW_TYPE,
   FILE_ARRIVAL_WORKFLOW_TYPE,
@@ -11,6 +16,7 @@ import {
   continuousWorkflowId,
   controlSignalArg,
   fileArrivalWorkflowId,
+  getTriggerStateQuery,
   modelTriggerWorkflowId,
   stopTriggerSignal,
   type ContinuousConfig,
@@ -108,6 +114,26 @@ async function configureTriggerWorkflow(
     typedSearchAttributes: [kindAttribute(TRIGGER_KINDS[type]!), { key: DjobsJobId, value: jobId }],
     staticSummary: summary,
   });
+}
+
+/**
+ * A file-arrival job's `trigger_state` (jobs/get?include_trigger_state=true), from its watcher's
+ * state query; undefined when no watcher runs for it.
+ */
+export async function fileArrivalTriggerStateOf(
+  ctx: ClientContext,
+  jobId: number,
+  settings: JobSettings
+): Promise<FileArrivalTriggerStateView | undefined> {
+  if (!settings.trigger?.file_arrival) return undefined;
+  try {
+    const answer = (await ctx.temporal.workflow.getHandle(fileArrivalWorkflowId(jobId)).query(getTriggerStateQuery)) as
+      { state?: FileArrivalState } | undefined;
+    return fileArrivalTriggerState(settings.trigger.pause_status === 'PAUSED', answer?.state);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
 }
 
 async function stopTriggerWorkflow(ctx: ClientContext, workflowId: string): Promise<void> {

@@ -23,6 +23,7 @@ import {
   type ListJobsPageOptions,
   type StoredJob,
 } from './jobs';
+import { fileArrivalTriggerStateOf } from './job-triggers';
 import { RunOutputs, type RunOutput } from './run-output';
 import { RunControl } from './run-control';
 import { RunListing, type ListRunsOptions } from './run-listing';
@@ -196,6 +197,11 @@ export class DurableJobsClient {
   /** jobs/get */
   getJob(jobId: number): Promise<Job> {
     return this.jobs.getJob(jobId);
+  }
+  /** jobs/get?include_trigger_state=true: `job` with its file-arrival trigger's `trigger_state`, when one watches. */
+  async withTriggerState(job: Job): Promise<Job> {
+    const state = await fileArrivalTriggerStateOf(this.ctx, job.job_id, job.settings);
+    return state ? { ...job, trigger_state: state } : job;
   }
   /** A job with its access and the identity its runs act as (as recently read: `recentJob`). */
   describeJob(jobId: number): Promise<StoredJob> {

@@ -13,6 +13,7 @@ import {
   runAsOfSetting,
   updateAccess,
   type AccessControlEntry,
+  type FileArrivalTriggerStateView,
   type JobAccess,
   type JobSettings,
   type RunAsIdentity,
@@ -50,6 +51,8 @@ export interface Job {
    * key ring, altered bytes); the job is listed with its id and name all the same.
    */
   read_error?: string;
+  /** jobs/get?include_trigger_state=true: the state of the job's file-arrival trigger. */
+  trigger_state?: FileArrivalTriggerStateView;
 }
 
 export interface CreateJobOptions {

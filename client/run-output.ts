@@ -10,11 +10,13 @@ import {
   attemptTaskValues,
   isTaskRunId,
   latestAttempt,
+  sqlOutputOf,
   toDatabricksRun,
   type AttemptState,
   type JsonValue,
   type RunState,
   type RunTask,
+  type SqlOutput,
 } from '../core';
 import { DjobsError, ErrorCode, NotFoundError } from './errors';
 
@@ -34,6 +36,8 @@ export interface RunOutput {
   error?: string;
   error_trace?: string;
   notebook_output?: { result?: string; truncated: boolean };
+  /** sql_task: what its statements gave (core/run/sql-output.ts). */
+  sql_output?: SqlOutput;
   /**
    * dbt_task: the archive of its dbt artifacts (target/ with manifest.json and run_results.json).
    * A `file://` link to the worker's disk, as `log_path` is, rather than a pre-signed URL.
@@ -114,6 +118,9 @@ export class RunOutputs {
               artifacts_headers: {},
             },
           }
+        : {}),
+      ...(metadata.sql_task && attempt.sqlResult
+        ? { sql_output: sqlOutputOf(metadata.sql_task, attempt.run_id, attempt.sqlResult) }
         : {}),
       ...(metadata.notebook_task
         ? {

@@ -2,22 +2,29 @@
 // live one built once per snapshot with only its moving durations filled in per read), a run's
 // full state and access, the log of a running attempt, and waiting for a run to end.
 import { optionalTsToMs } from '@temporalio/common/lib/time';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import {
   deepFreeze,
+  forEachIterationTasks,
   isHeartbeatOverdue,
   isRunTerminal,
+  isTaskRunId,
   jobRunIdOf,
   liveRunView,
   runViewIsSettled,
+  runIdFromString,
   runWorkflowId,
+  taskRunView,
   toDatabricksRun,
   withLostWorkers,
+  type ForEachIterationsView,
   type JobAccess,
   type LostWorker,
   type Run,
   type RunState,
 } from '../core';
+import { forEachWorkflowId, getForEachIterationsQuery } from '../workflows/definitions';
 import type { ClientContext } from './context';
 import { DjobsError, ErrorCode, NotFoundError } from './errors';
 import type { Jobs } from './jobs';
@@ -56,10 +63,38 @@ export class RunReads {
     private readonly lookup: RunLookup
   ) {}
 
-  /** runs/get, in the Databricks `Run` shape. Accepts a job run id or a task run id. */
+  /**
+   * runs/get, in the Databricks `Run` shape. Accepts a job run id or a task run id, which gives
+   * the task run's own view (`taskRunView`).
+   */
   async getRun(runId: number): Promise<Run> {
     const execution = await this.lookup.findExecution(jobRunIdOf(runId));
-    return this.withLostWorkers(this.runView(await this.lookup.snapshot(jobRunIdOf(runId), execution)), execution);
+    const run = this.runView(await this.lookup.snapshot(jobRunIdOf(runId), execution));
+    return this.viewOf(await this.withLostWorkers(run, execution), runId);
+  }
+
+  /**
+   * The view runs/get gives for `runId`: the job run's, or a task run's own (`taskRunView`), a
+   * for_each task run's with its `iterations` from its for_each workflow.
+   */
+  private async viewOf(run: Run, runId: number): Promise<Run> {
+    if (!isTaskRunId(runId)) return run;
+    const view = taskRunView(run, runId);
+    if (!view) throw new NotFoundError('Run', runId);
+    const nested = view.tasks[0]?.for_each_task?.task;
+    if (!nested) return view;
+    let iterations: ForEachIterationsView;
+    try {
+      iterations = await this.ctx.temporal.workflow
+        .getHandle(forEachWorkflowId(run.run_id, runId))
+        .query(getForEachIterationsQuery);
+    } catch (err) {
+      // No iterations started (the task could not run, or has not yet): none to list.
+      if (err instanceof WorkflowNotFoundError) return { ...view, iterations: [] };
+      throw err;
+    }
+    const iterationRunId = (index: number, attempt: number) => runIdFromString(`${runId}/${index}/${attempt}`);
+    return { ...view, iterations: forEachIterationTasks(nested, iterations, iterationRunId, Date.now()) };
   }
 
   /**
@@ -79,7 +114,7 @@ export class RunReads {
     const snapshot = this.lookup.snapshot(jobRunIdOf(runId), execution);
     snapshot.catch(() => undefined); // its failure matters only once access allows
     check((await this.accessOfRun(execution)).access);
-    return this.withLostWorkers(this.runView(await snapshot), execution);
+    return this.viewOf(await this.withLostWorkers(this.runView(await snapshot), execution), runId);
   }
 
   /**
@@ -127,9 +162,10 @@ export class RunReads {
     const kept = this.settledViews.get(snapshot);
     if (kept) return kept;
     const { state, memo } = snapshot;
+    const options = { taskPageUrl: (taskKey: string) => this.ctx.runPageUrl(state.run_id, taskKey) };
     if (runViewIsSettled(state)) {
       const view: Run = deepFreeze({
-        ...toDatabricksRun(state, Date.now()),
+        ...toDatabricksRun(state, Date.now(), options),
         ...runPeople(memo),
         run_page_url: this.ctx.runPageUrl(state.run_id),
       });
@@ -138,7 +174,7 @@ export class RunReads {
     }
     let live = this.liveViews.get(snapshot);
     if (!live) {
-      live = liveRunView(state, { ...runPeople(memo), run_page_url: this.ctx.runPageUrl(state.run_id) });
+      live = liveRunView(state, { ...runPeople(memo), run_page_url: this.ctx.runPageUrl(state.run_id) }, options);
       this.liveViews.set(snapshot, live);
     }
     const now = Date.now();

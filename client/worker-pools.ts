@@ -3,11 +3,11 @@
 // (`job_cluster_key` / `existing_cluster_id`, served by `djobs worker --cluster NAME`). A worker
 // is live while it polls its pool's task queue (Temporal forgets pollers after about a minute).
 import { temporal } from '@temporalio/proto';
-import { clusterTaskQueue, type JobSettings, type Task } from '../core';
+import { DEFAULT_WORKER_POOL, clusterTaskQueue, type JobSettings, type Task } from '../core';
 import { temporalClientOf, type DurableJobsClient } from './jobs-client';
 
 /** The pool of tasks on no named cluster. */
-export const DEFAULT_POOL = 'default';
+export const DEFAULT_POOL = DEFAULT_WORKER_POOL;
 
 export interface WorkerPool {
   /** `default`, or the cluster name tasks give as job_cluster_key or existing_cluster_id. */

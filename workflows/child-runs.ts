@@ -20,7 +20,7 @@ import {
   type RunState,
   type Task,
 } from '../core/model';
-import { JOB_RUN_WORKFLOW_TYPE, type JobRunInput, type PlanningActivities } from './definitions';
+import { forEachWorkflowId, JOB_RUN_WORKFLOW_TYPE, type JobRunInput, type PlanningActivities } from './definitions';
 import { forEachRun } from './for-each';
 import { childKind } from './child-kind';
 import { DjobsJobId, DjobsJobName, DjobsRunId, DjobsTrigger, DjobsViewers, WorkflowKind } from './search-attributes';
@@ -137,7 +137,7 @@ export async function runForEach(
   // The nested task's environment and checkout, when it needs them (other inputs stay as they were).
   const nested = attemptRuntime(ctx.run.state, fe.task);
   const result = await executeChild(forEachRun, {
-    workflowId: `djobs-run-${ctx.runId}-foreach-${attempt.run_id}`,
+    workflowId: forEachWorkflowId(ctx.runId, attempt.run_id),
     ...(kind.length > 0 ? { typedSearchAttributes: kind } : {}),
     taskQueue: ctx.info.taskQueue,
     args: [

@@ -25,6 +25,7 @@ import type {
   TriggerType,
   NotificationMessage,
   NotificationTarget,
+  ForEachIterationsView,
 } from '../core/model';
 
 export const JOB_RUN_WORKFLOW_TYPE = 'jobRun';
@@ -105,6 +106,11 @@ export const resumeSignal = defineSignal<[ControlSignalArg?]>('resume');
 export const getRunQuery = defineQuery<Run>('getRun');
 /** The run's full internal state (attempt logs, task values); the client maps it to `Run`. */
 export const getRunStateQuery = defineQuery<RunState>('getRunState');
+/** A for_each child's iterations (runs/get of its for_each task run: `iterations`). */
+export const getForEachIterationsQuery = defineQuery<ForEachIterationsView>('getForEachIterations');
+/** The for_each child workflow of a for_each task run. */
+export const forEachWorkflowId = (runId: number, taskRunId: number): string =>
+  `djobs-run-${runId}-foreach-${taskRunId}`;
 
 /** Slot gate (max_concurrent_runs): a run asks for a slot, the gate answers, the run gives it back. */
 export const requestSlotSignal = defineSignal<[SlotRequest]>('requestSlot');

@@ -9,6 +9,7 @@ import {
   isCancellation,
   proxyActivities,
   setCurrentDetails,
+  setHandler,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -28,7 +29,7 @@ import {
   type Task,
   type TaskAttemptInput,
 } from '../core/model';
-import type { TaskActivities } from './definitions';
+import { getForEachIterationsQuery, type TaskActivities } from './definitions';
 import { decidePatches } from './patches';
 import { SLOT_RELEASE_PATCH, slotClient } from './slots';
 import { classifyTaskFailure, taskAttemptActivityOptions } from './task-attempt-options';
@@ -67,8 +68,9 @@ export interface ForEachResult {
 export async function forEachRun(input: ForEachInput): Promise<ForEachResult> {
   decidePatches([SLOT_RELEASE_PATCH]);
   const iterations = new ForEachIterations(input.inputs.length, input.concurrency, input.progress);
+  setHandler(getForEachIterationsQuery, () => iterations.view());
   const publish = () => setCurrentDetails(forEachDetails(input.taskKey, input.runId, iterations.stats()));
-  const iteration = iterationRunner(input);
+  const iteration = iterationRunner(input, (index, attempt) => iterations.attemptStarted(index, attempt, Date.now()));
   let crash: Error | undefined;
   while (!iterations.done) {
     if (crash) throw crash;
@@ -76,7 +78,7 @@ export async function forEachRun(input: ForEachInput): Promise<ForEachResult> {
       void iteration(index).then(
         (r) => iterations.ended(index, r),
         (err: unknown) => {
-          iterations.stopped();
+          iterations.stopped(index);
           // Cancellation ends the loop below; anything else is a bug that must fail loudly.
           if (!isCancellation(err))
             crash ??= err instanceof Error ? err : new Error('an iteration crashed', { cause: err });
@@ -95,8 +97,11 @@ export async function forEachRun(input: ForEachInput): Promise<ForEachResult> {
 
 type IterationResult = { ok: true } | { ok: false; error: string };
 
-/** One iteration, with the nested task's retries. */
-function iterationRunner(input: ForEachInput): (index: number) => Promise<IterationResult> {
+/** One iteration, with the nested task's retries; `started` hears of each attempt as it starts. */
+function iterationRunner(
+  input: ForEachInput,
+  started: (index: number, attempt: number) => void
+): (index: number) => Promise<IterationResult & { attempt: number }> {
   // Only iterations in a capped worker pool talk to a slot gate (older inputs have no pool).
   const slots = input.pool ? slotClient() : undefined;
   const acts = (attempt: number, index: number) =>
@@ -129,6 +134,7 @@ function iterationRunner(input: ForEachInput): (index: number) => Promise<Iterat
         return { ok: false, error: `Worker pool "${pool.name}" runs no tasks (its cap is ${pool.limit}).` };
     }
     const start = Date.now();
+    started(index, attempt);
     try {
       await acts(attempt, index).runTaskAttempt({
         runId: input.runId,
@@ -157,8 +163,8 @@ function iterationRunner(input: ForEachInput): (index: number) => Promise<Iterat
   return async (index) => {
     for (let attempt = 0; ; attempt++) {
       const r = await attemptOnce(index, attempt);
-      if ('ok' in r) return r;
-      if (!shouldRetry(input.task, r.end, attempt)) return { ok: false, error: r.error };
+      if ('ok' in r) return { ...r, attempt };
+      if (!shouldRetry(input.task, r.end, attempt)) return { ok: false, error: r.error, attempt };
       const delay = retryDelayMillis(input.task, r.start, Date.now());
       if (delay > 0) await sleep(delay, { summary: `retry ${input.taskKey} [${index}]` });
     }

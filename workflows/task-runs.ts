@@ -101,6 +101,7 @@ function runAttempt(ctx: RunContext, task: Task, attempt: AttemptState): Promise
     if (!resolved.ok) return { end: 'INVALID', message: resolved.error };
     task = resolved.task;
   }
+  ctx.run.attemptResolved(task.task_key, task);
   if (task.run_job_task || task.for_each_task || task.condition_task || poolOf(ctx, task))
     return runOtherAttempt(ctx, task, attempt);
   return startActivity(ctx, task, attempt).then(activitySucceeded, activityFailed);

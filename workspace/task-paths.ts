@@ -31,9 +31,12 @@ export interface PathReader {
   codeRoots: readonly string[];
 }
 
-/** The path names nothing the reader may read. */
+/** A task's path cannot be used; `missing` when it names no file its reader may read. */
 export class TaskPathError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly missing = false
+  ) {
     super(message);
     this.name = 'TaskPathError';
   }
@@ -68,7 +71,7 @@ export function resolveTaskFile(
   reader: PathReader,
   o: { what: string; discoverExtension: boolean; baseDir?: string }
 ): string {
-  const missing = new TaskPathError(`${o.what} ${p} does not exist.`);
+  const missing = new TaskPathError(`${o.what} ${p} does not exist.`, true);
   let r = taskPath(p);
   if (r === undefined) {
     if (o.baseDir === undefined) throw missing;

@@ -67,6 +67,12 @@ async function openWarehouse(db, deadlineMs) {
   return { instance, conn };
 }
 
+/** Rows of a result set, and characters of a value, that runs/get-output shows (the run's history keeps them). */
+const SUMMARY_ROWS = 20;
+const SUMMARY_VALUE_CHARS = 256;
+const summaryValue = (v) =>
+  v === null || v === undefined ? null : (typeof v === 'string' ? v : JSON.stringify(v)).slice(0, SUMMARY_VALUE_CHARS);
+
 /** Run `--file FILE --db DB` (ARGV); DuckDB is loaded already, so a prestarted runner only runs. */
 async function run(argv) {
   // The warehouse's files are its group's (every principal that uses it writes them): DuckDB's
@@ -81,6 +87,9 @@ async function run(argv) {
   for (const [name, value] of Object.entries(params)) await conn.run(`SET VARIABLE ${ident(name)} = ${quoted(value)}`);
   const statements = await conn.extractStatements(sql);
   const resultJson = arg(argv, 'result-json');
+  // runs/get-output's sql_output: the last result set's row count and first rows (core SqlResultSummary).
+  const summaryFile = process.env.DJOBS_SQL_RESULT;
+  let summary = { statements: statements.count, columns: [], row_count: 0, rows: [] };
   for (let i = 0; i < statements.count; i++) {
     const prepared = await statements.prepare(i);
     const reader = await prepared.runAndReadAll();
@@ -90,11 +99,14 @@ async function run(argv) {
       fs.writeFileSync(resultJson, JSON.stringify({ columns, rows: reader.getRowsJson() }));
     if (columns.length > 0 && !(columns.length === 1 && columns[0] === 'Count')) {
       console.log(formatTable(columns, rows.slice(0, 20), rows.length));
+      const first = rows.slice(0, SUMMARY_ROWS).map((r) => columns.map((c) => summaryValue(r[c])));
+      summary = { statements: statements.count, columns, row_count: rows.length, rows: first };
     } else if (rows.length === 1 && columns[0] === 'Count') {
       console.log(`${rows[0].Count} rows affected`);
     }
   }
   instance.closeSync();
+  if (summaryFile) fs.writeFileSync(summaryFile, JSON.stringify(summary));
 }
 
 /** The runner's whole life: run, and exit 1 with the error on a failure. */

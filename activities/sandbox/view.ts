@@ -105,7 +105,7 @@ export interface SandboxView {
   mounts: Mount[];
 }
 
-/** The run context a task gets: ids, parameters, its task value and notebook-exit files, secrets. */
+/** The run context a task gets: ids, parameters, its task value, notebook-exit and SQL result files, secrets. */
 export const RUN_CONTEXT = [
   'DJOBS_RUN_ID',
   'DJOBS_JOB_ID',
@@ -118,6 +118,7 @@ export const RUN_CONTEXT = [
   'DJOBS_TASK_VALUES_OUT',
   'DJOBS_NOTEBOOK_EXIT',
   'DJOBS_TASK_ERROR_FILE',
+  'DJOBS_SQL_RESULT',
   'DJOBS_PYTHON_START',
   'DJOBS_START_TRACE',
   'DJOBS_SECRETS',

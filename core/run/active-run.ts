@@ -23,6 +23,7 @@ import {
 } from '../dag/scheduler';
 import { RunResultState, TaskResultState } from '../dag/states';
 import { taskRunId } from './ids';
+import { resolvedValuesOf } from './resolved-values';
 import {
   WAITING_FOR_UPSTREAM,
   attemptTaskValues,
@@ -168,7 +169,7 @@ export class ActiveRun {
           type: 'ORIGINAL',
           start_time: prev.start_time,
           end_time: prev.end_time,
-          ...(prev.result ? { result: prev.result } : {}),
+          ...(prev.result ? { result: prev.result, state_message: prev.state_message } : {}),
           task_run_ids: Object.values(prev.tasks).flatMap((t) =>
             t.attempts.filter((a) => a.start_time > 0).map((a) => a.run_id)
           ),
@@ -298,6 +299,12 @@ export class ActiveRun {
 
   // ---- one task's attempts ----
 
+  /** The task as the running attempt of `key` received it (its references resolved): its `resolved_values`. */
+  attemptResolved(key: string, task: Task): void {
+    const values = resolvedValuesOf(task);
+    if (values) this.attempt(key).resolvedValues = values;
+  }
+
   attemptStarted(key: string, now: number): AttemptState {
     const attempt = this.attempt(key);
     attempt.phase = 'RUNNING';
@@ -421,6 +428,7 @@ export class ActiveRun {
     if (execution) {
       execution.end_time = state.end_time;
       execution.result = outcome.result;
+      execution.state_message = outcome.message;
       execution.task_run_ids = this.tasks.flatMap((t) =>
         this.record(t.task_key)
           .attempts.filter((a) => a.start_time >= execution.start_time)
@@ -472,6 +480,7 @@ export class ActiveRun {
       attempt.logTruncated = r.logTruncated;
       if (r.errorMessage) attempt.errorMessage = r.errorMessage;
       if (r.notebookResult !== undefined) attempt.notebookResult = r.notebookResult;
+      if (r.sqlResult) attempt.sqlResult = r.sqlResult;
       if (r.containment) attempt.containment = r.containment;
       if (r.sandbox) attempt.sandbox = r.sandbox;
       if (r.environment) attempt.environment = r.environment;
@@ -497,8 +506,13 @@ export class ActiveRun {
         attempt.result = TaskResultState.FAILED;
         attempt.state_message = outcome.message;
         return;
-      case 'FAILED':
       case 'INVALID':
+        // A task that cannot run as configured (the worker may have said more precisely why).
+        attempt.terminationCode ??= 'INVALID_RUN_CONFIGURATION';
+        attempt.result = TaskResultState.FAILED;
+        attempt.state_message = outcome.message;
+        return;
+      case 'FAILED':
       case 'CANCELED':
         attempt.result = outcome.end === 'CANCELED' ? TaskResultState.CANCELED : TaskResultState.FAILED;
         attempt.state_message = outcome.message;

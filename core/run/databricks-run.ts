@@ -13,6 +13,10 @@ import {
 } from '../dag/states';
 import type { LegacyTaskParameters } from './legacy-parameters';
 import type { AttemptWorker } from './task-attempt';
+import type { ForEachIterationsView } from './for-each';
+import { DEFAULT_WORKER_POOL } from './ids';
+import type { ResolvedValues } from './resolved-values';
+import { terminationOf, type TerminationCode, type TerminationType } from './termination';
 import {
   RunType,
   WAITING_FOR_UPSTREAM,
@@ -35,11 +39,7 @@ export interface RunStateV1 {
 
 export interface RunStatusV2 {
   state: 'QUEUED' | 'PENDING' | 'RUNNING' | 'TERMINATING' | 'TERMINATED' | 'BLOCKED' | 'WAITING';
-  termination_details?: {
-    code: string;
-    type: 'SUCCESS' | 'INTERNAL_ERROR' | 'CLIENT_ERROR' | 'CLOUD_FAILURE';
-    message: string;
-  };
+  termination_details?: { code: string; type: TerminationType; message: string };
   queue_details?: { code: string; message: string };
 }
 
@@ -51,6 +51,12 @@ export type RunTask = Omit<Task, 'condition_task' | 'for_each_task'> & {
   condition_task?: NonNullable<Task['condition_task']> & { outcome?: 'true' | 'false' };
   run_id: number;
   attempt_number: number;
+  /** The parameters the attempt received, its references resolved (shown on include_resolved_values). */
+  resolved_values?: ResolvedValues;
+  /** The worker pool (the Clusters API's cluster) the attempt ran on. */
+  cluster_instance?: { cluster_id: string };
+  /** The task's pane in the run's page (`RunViewOptions.taskPageUrl`). */
+  run_page_url?: string;
   state: RunStateV1;
   status: RunStatusV2;
   run_if: NonNullable<Task['run_if']>;
@@ -78,8 +84,14 @@ export interface RunTimes {
 }
 
 export interface Run extends RunTimes {
+  /** On a for_each task run's own view: its iterations (`forEachIterationTasks`). */
+  iterations?: RunTask[];
   job_id?: number;
   run_id: number;
+  /** On a task run's own view (`taskRunView`): the job run it belongs to. */
+  job_run_id?: number;
+  /** On a task run's own view: the task's attempt number. */
+  attempt_number?: number;
   number_in_job: number;
   original_attempt_run_id: number;
   run_name: string;
@@ -97,6 +109,10 @@ export interface Run extends RunTimes {
   job_parameters: { name: string; default: string; value: string }[];
   tasks: RunTask[];
   run_page_url?: string;
+  /** The job's settings the run ran with, as Databricks copies them onto the run. */
+  description?: string;
+  schedule?: NonNullable<JobSettings['schedule']>;
+  job_clusters?: NonNullable<JobSettings['job_clusters']>;
   /** The job's git_source with the commit the run used (`git_snapshot.used_commit`). */
   git_source?: NonNullable<JobSettings['git_source']>;
   /** durable-jobs extension: how each notification of the run was delivered (docs/notifications.md). */
@@ -146,10 +162,18 @@ function attemptDurationAt(a: AttemptState, now: number): number {
   return (a.end_time || (a.phase === 'RUNNING' ? now : a.start_time)) - a.start_time;
 }
 
-export function toDatabricksRun(state: RunState, now: number): Run {
+/** What a run's view needs from outside the run: where its pages are. */
+export interface RunViewOptions {
+  /** The page of the task `taskKey` of this run (each task's `run_page_url`). */
+  taskPageUrl?: (taskKey: string) => string;
+}
+
+export function toDatabricksRun(state: RunState, now: number, options: RunViewOptions = {}): Run {
   const tasks: RunTask[] = [];
-  for (const { spec, attempt } of attemptsInViewOrder(state)) tasks.push(toRunTask(spec, attempt, now, state));
+  for (const { spec, attempt } of attemptsInViewOrder(state))
+    tasks.push(toRunTask(spec, attempt, now, state, options.taskPageUrl?.(spec.task_key)));
   const end = state.end_time || 0;
+  const { description, schedule, job_clusters } = state.settings;
   return {
     ...(state.job_id !== undefined ? { job_id: state.job_id } : {}),
     run_id: state.run_id,
@@ -171,6 +195,9 @@ export function toDatabricksRun(state: RunState, now: number): Run {
     status: runStatusV2(state),
     job_parameters: jobParameterValues(state.settings, state.job_parameters),
     tasks,
+    ...(description ? { description } : {}),
+    ...(schedule ? { schedule } : {}),
+    ...(job_clusters && job_clusters.length > 0 ? { job_clusters } : {}),
     ...(state.settings.git_source
       ? {
           git_source: {
@@ -184,8 +211,10 @@ export function toDatabricksRun(state: RunState, now: number): Run {
       : {}),
     ...(state.repair_history
       ? {
-          repair_history: state.repair_history.map((h) => {
-            const view = { ...state, result: h.result, state_message: '' } as RunState;
+          repair_history: state.repair_history.map((h, i, all) => {
+            // Executions recorded before they kept their message: the last one's is the run's.
+            const message = h.state_message ?? (i === all.length - 1 ? state.state_message : '');
+            const view = { ...state, result: h.result, state_message: message } as RunState;
             return {
               type: h.type,
               ...(h.id !== undefined ? { id: h.id } : {}),
@@ -260,15 +289,18 @@ export function runStateV1(state: RunState): RunStateV1 {
   }
 }
 
-/** Databricks termination details of a finished run, by result (a Record: a new result fails compilation). */
-const RUN_TERMINATION: Record<RunResultStateT, { code: string; type: 'SUCCESS' | 'CLIENT_ERROR' }> = {
-  SUCCESS: { code: 'SUCCESS', type: 'SUCCESS' },
-  SUCCESS_WITH_FAILURES: { code: 'SUCCESS_WITH_FAILURES', type: 'SUCCESS' },
-  FAILED: { code: 'RUN_EXECUTION_ERROR', type: 'CLIENT_ERROR' },
-  TIMEDOUT: { code: 'CANCELED', type: 'CLIENT_ERROR' },
-  CANCELED: { code: 'USER_CANCELED', type: 'CLIENT_ERROR' },
-  MAXIMUM_CONCURRENT_RUNS_REACHED: { code: 'MAX_CONCURRENT_RUNS_EXCEEDED', type: 'CLIENT_ERROR' },
+/** Databricks termination code of a finished run, by result (a Record: a new result fails compilation). */
+const RUN_TERMINATION: Record<RunResultStateT, TerminationCode> = {
+  SUCCESS: 'SUCCESS',
+  SUCCESS_WITH_FAILURES: 'SUCCESS_WITH_FAILURES',
+  FAILED: 'RUN_EXECUTION_ERROR',
+  TIMEDOUT: 'CANCELED',
+  CANCELED: 'USER_CANCELED',
+  MAXIMUM_CONCURRENT_RUNS_REACHED: 'MAX_CONCURRENT_RUNS_EXCEEDED',
 };
+
+/** Termination details of `code` (a run's own code, when it recorded one, in its place). */
+const terminated = (code: string, message: string) => ({ ...terminationOf(code), message });
 
 function runStatusV2(state: RunState): RunStatusV2 {
   const admission = admissionOf(state);
@@ -278,14 +310,9 @@ function runStatusV2(state: RunState): RunStatusV2 {
       ...(state.queued ? { queue_details: { code: 'MAX_CONCURRENT_RUNS_REACHED', message: state.queued.reason } } : {}),
     };
   if (state.result === undefined) return { state: 'RUNNING' };
-  const termination = RUN_TERMINATION[state.result];
   return {
     state: 'TERMINATED',
-    termination_details: {
-      ...termination,
-      ...(state.termination_code ? { code: state.termination_code } : {}),
-      message: state.state_message,
-    },
+    termination_details: terminated(state.termination_code ?? RUN_TERMINATION[state.result], state.state_message),
   };
 }
 
@@ -295,6 +322,48 @@ function runStatusV2(state: RunState): RunStatusV2 {
  */
 export function withOneTimeRunJobId(run: Run): Run {
   return run.job_id === undefined && run.run_type === RunType.SUBMIT_RUN ? { job_id: run.run_id, ...run } : run;
+}
+
+/** The view without its tasks' `resolved_values` (runs/get shows them on include_resolved_values only). */
+export function withoutResolvedValues(run: Run): Run {
+  if (!run.tasks.some((t) => t.resolved_values)) return run;
+  return { ...run, tasks: run.tasks.map(({ resolved_values: _values, ...task }) => task) };
+}
+
+/**
+ * runs/get of a task run id, as Databricks answers it: the task run's own view, with the job run
+ * it belongs to as `job_run_id`, its own state, times and page, and itself as the only task.
+ * Undefined when the job run has no task run of that id.
+ */
+export function taskRunView(run: Run, taskRunId: number): Run | undefined {
+  const index = run.tasks.findIndex((t) => t.run_id === taskRunId);
+  const task = run.tasks[index];
+  if (!task) return undefined;
+  // The first attempt of this execution of the task: the closest attempt 0 of its key at or before it.
+  const original = run.tasks
+    .slice(0, index + 1)
+    .reverse()
+    .find((t) => t.task_key === task.task_key && t.attempt_number === 0);
+  const { repair_history: _history, run_page_url: jobRunPage, ...jobRun } = run;
+  return {
+    ...jobRun,
+    run_id: task.run_id,
+    job_run_id: run.run_id,
+    attempt_number: task.attempt_number,
+    original_attempt_run_id: original?.run_id ?? task.run_id,
+    run_name: task.task_key,
+    state: task.state,
+    status: task.status,
+    start_time: task.start_time,
+    end_time: task.end_time,
+    setup_duration: task.setup_duration,
+    execution_duration: task.execution_duration,
+    cleanup_duration: task.cleanup_duration,
+    run_duration: task.run_duration,
+    queue_duration: task.queue_duration,
+    tasks: [task],
+    ...((task.run_page_url ?? jobRunPage) !== undefined ? { run_page_url: task.run_page_url ?? jobRunPage } : {}),
+  };
 }
 
 /**
@@ -318,7 +387,54 @@ export function withRepairHistory(run: Run): Run {
   };
 }
 
-function toRunTask(spec: Task, a: AttemptState, now: number, run: RunState): RunTask {
+/**
+ * The cluster an attempt ran on, as `cluster_instance`: the worker pool of its job_cluster_key or
+ * existing_cluster_id, else the default pool (each is a cluster in the Clusters API). Only an
+ * attempt a worker ran has one: condition, run_job and for_each tasks run in the workflow.
+ */
+function clusterInstanceOf(spec: Task, a: AttemptState): { cluster_instance?: { cluster_id: string } } {
+  const onWorker = !spec.condition_task && !spec.run_job_task && !spec.for_each_task;
+  const ran = a.worker !== undefined || (a.start_time > 0 && (a.phase === 'RUNNING' || a.phase === 'TERMINATED'));
+  if (!onWorker || !ran) return {};
+  return { cluster_instance: { cluster_id: spec.job_cluster_key ?? spec.existing_cluster_id ?? DEFAULT_WORKER_POOL } };
+}
+
+/** What a task's view needs of its run: the run's own skip, for tasks that never ran. */
+type RunOfTask = Pick<RunState, 'result' | 'termination_code'>;
+
+/**
+ * The iterations of a for_each task run as Databricks lists them in `iterations`: one task run
+ * per input (the nested task, its latest attempt), ended ones with their result, running ones
+ * from their start. Iteration run ids are derived as the for_each workflow derives them.
+ */
+export function forEachIterationTasks(
+  nested: Task,
+  view: ForEachIterationsView,
+  iterationRunId: (index: number, attempt: number) => number,
+  now: number
+): RunTask[] {
+  const running = new Map(view.active.map((a) => [a.index, a]));
+  const out: RunTask[] = [];
+  for (let index = 0; index < view.total; index++) {
+    const outcome = view.outcomes[index];
+    const active = running.get(index);
+    const attemptNumber = active?.attempt ?? view.retried[index] ?? 0;
+    const ended = outcome === 'S' || outcome === 'F';
+    const attempt: AttemptState = {
+      run_id: iterationRunId(index, attemptNumber),
+      attempt_number: attemptNumber,
+      phase: ended ? 'TERMINATED' : active ? 'RUNNING' : 'PENDING',
+      ...(ended ? { result: outcome === 'S' ? TaskResultState.SUCCESS : TaskResultState.FAILED } : {}),
+      state_message: '',
+      start_time: active?.start_time ?? 0,
+      end_time: 0,
+    };
+    out.push(toRunTask(nested, attempt, now, {}, undefined));
+  }
+  return out;
+}
+
+function toRunTask(spec: Task, a: AttemptState, now: number, run: RunOfTask, pageUrl: string | undefined): RunTask {
   const duration = attemptDurationAt(a, now);
   // Setting up the attempt's Python environment is its setup; the rest is its execution.
   // (Known once the attempt ended: a running attempt's durations all move with the clock.)
@@ -334,6 +450,9 @@ function toRunTask(spec: Task, a: AttemptState, now: number, run: RunState): Run
     run_if: spec.run_if ?? 'ALL_SUCCESS',
     run_id: a.run_id,
     attempt_number: a.attempt_number,
+    ...(pageUrl !== undefined ? { run_page_url: pageUrl } : {}),
+    ...clusterInstanceOf(spec, a),
+    ...(a.resolvedValues ? { resolved_values: a.resolvedValues } : {}),
     ...(a.worker ? { djobs_worker: a.worker } : {}),
     ...(a.lostWorkers
       ? {
@@ -384,7 +503,7 @@ export function taskStateV1(a: AttemptState): RunStateV1 {
   }
 }
 
-function taskStatusV2(a: AttemptState, run: RunState): RunStatusV2 {
+function taskStatusV2(a: AttemptState, run: RunOfTask): RunStatusV2 {
   switch (a.phase) {
     case 'PENDING':
       return { state: a.state_message.startsWith(WAITING_FOR_UPSTREAM) ? 'BLOCKED' : 'PENDING' };
@@ -400,33 +519,33 @@ function taskStatusV2(a: AttemptState, run: RunState): RunStatusV2 {
   }
 }
 
-function taskTermination(a: AttemptState, run: RunState): NonNullable<RunStatusV2['termination_details']> {
-  const message = a.state_message;
-  if (a.internalError) return { code: 'INTERNAL_ERROR', type: 'INTERNAL_ERROR', message };
+function taskTermination(a: AttemptState, run: RunOfTask): NonNullable<RunStatusV2['termination_details']> {
+  return terminated(taskTerminationCode(a, run), a.state_message);
+}
+
+/** The code of a finished attempt (TERMINATION_CODES says when each is given). */
+function taskTerminationCode(a: AttemptState, run: RunOfTask): string {
+  if (a.internalError) return 'INTERNAL_ERROR';
   // The tasks of a run skipped at admission never ran: they carry the run's own reason.
   if (a.phase === 'SKIPPED' && a.result === undefined && run.result === RunResultState.MAXIMUM_CONCURRENT_RUNS_REACHED)
-    return {
-      ...RUN_TERMINATION.MAXIMUM_CONCURRENT_RUNS_REACHED,
-      ...(run.termination_code ? { code: run.termination_code } : {}),
-      message,
-    };
+    return run.termination_code ?? RUN_TERMINATION.MAXIMUM_CONCURRENT_RUNS_REACHED;
   const r = a.result ?? TaskResultState.CANCELED;
-  if (a.terminationCode && r === TaskResultState.FAILED)
-    return { code: a.terminationCode, type: 'CLIENT_ERROR', message };
+  if (a.terminationCode && r === TaskResultState.FAILED) return a.terminationCode;
   switch (r) {
     case TaskResultState.SUCCESS:
-      return { code: 'SUCCESS', type: 'SUCCESS', message };
+      return 'SUCCESS';
     case TaskResultState.FAILED:
+      return 'RUN_EXECUTION_ERROR';
     case TaskResultState.TIMEDOUT:
-      return { code: 'RUN_EXECUTION_ERROR', type: 'CLIENT_ERROR', message };
+      return 'CANCELED';
     case TaskResultState.CANCELED:
-      return { code: 'USER_CANCELED', type: 'CLIENT_ERROR', message };
+      return 'USER_CANCELED';
     case TaskResultState.EXCLUDED:
     case TaskResultState.UPSTREAM_FAILED:
     case TaskResultState.UPSTREAM_CANCELED:
-      return { code: 'SKIPPED', type: 'CLIENT_ERROR', message };
+      return 'SKIPPED';
     case TaskResultState.DISABLED:
-      return { code: 'DISABLED', type: 'CLIENT_ERROR', message };
+      return 'DISABLED';
     default:
       return assertNever(r, 'task result');
   }

@@ -11,6 +11,28 @@ export interface ForEachProgress {
   failed: number;
   /** The first failures (index and error), at most MAX_FOR_EACH_FAILURES_KEPT. */
   failures: { index: number; error: string }[];
+  /**
+   * How each iteration ended, one character per index (S succeeded, F failed, . not yet): a
+   * compact record that 10,000 iterations carry across continue-as-new (absent in older runs).
+   */
+  outcomes?: string;
+  /** The last attempt number of each iteration that was retried, by index. */
+  retried?: Record<number, number>;
+}
+
+/** A running iteration attempt (kept in the execution that runs it). */
+export interface ActiveIteration {
+  index: number;
+  attempt: number;
+  start_time: number;
+}
+
+/** The iterations of a for_each task run, as its workflow's query answers (`forEachIterationTasks` maps them). */
+export interface ForEachIterationsView {
+  total: number;
+  outcomes: string;
+  retried: Record<number, number>;
+  active: ActiveIteration[];
 }
 
 /**
@@ -74,6 +96,9 @@ const MAX_CONCURRENCY = 100;
 
 export class ForEachIterations {
   private active = 0;
+  private readonly running = new Map<number, ActiveIteration>();
+  /** `ForEachProgress.outcomes` as an array while it changes. */
+  private readonly outcomes: string[];
   private drainingNow = false;
   private readonly concurrency: number;
   private readonly p: ForEachProgress;
@@ -85,6 +110,7 @@ export class ForEachIterations {
   ) {
     this.concurrency = Math.max(1, Math.min(MAX_CONCURRENCY, concurrency));
     this.p = carried ?? { next: 0, succeeded: 0, failed: 0, failures: [] };
+    this.outcomes = [...(this.p.outcomes ?? '').padEnd(total, '.')];
   }
 
   /** The iterations to start now, in index order (none while draining). */
@@ -97,9 +123,17 @@ export class ForEachIterations {
     return out;
   }
 
+  /** An attempt of iteration `index` started (runs/get shows it running). */
+  attemptStarted(index: number, attempt: number, now: number): void {
+    this.running.set(index, { index, attempt, start_time: now });
+  }
+
   /** An iteration ended, after its retries: succeeded, or failed with the task's error. */
-  ended(index: number, result: { ok: true } | { ok: false; error?: string }): void {
+  ended(index: number, result: ({ ok: true } | { ok: false; error?: string }) & { attempt?: number }): void {
     this.active--;
+    this.running.delete(index);
+    this.outcomes[index] = result.ok ? 'S' : 'F';
+    if (result.attempt) (this.p.retried ??= {})[index] = result.attempt;
     if (result.ok) this.p.succeeded++;
     else {
       this.p.failed++;
@@ -109,8 +143,19 @@ export class ForEachIterations {
   }
 
   /** An iteration stopped without a result (canceled, or crashed). */
-  stopped(): void {
+  stopped(index?: number): void {
     this.active--;
+    if (index !== undefined) this.running.delete(index);
+  }
+
+  /** Every iteration's progress, for runs/get (`forEachIterationTasks`). */
+  view(): ForEachIterationsView {
+    return {
+      total: this.total,
+      outcomes: this.outcomes.join(''),
+      retried: this.p.retried ?? {},
+      active: [...this.running.values()],
+    };
   }
 
   /** Temporal suggested continue-as-new: start nothing more; running iterations finish. */
@@ -138,7 +183,7 @@ export class ForEachIterations {
     return this.drainingNow && this.active === 0;
   }
   progress(): ForEachProgress {
-    return this.p;
+    return { ...this.p, outcomes: this.outcomes.join('') };
   }
   failures(): { index: number; error: string }[] {
     return this.p.failures;

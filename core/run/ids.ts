@@ -33,14 +33,19 @@ export interface RunPageLinks {
   namespace: string;
 }
 
-/** A run's `run_page_url`. */
-export function runPageUrl(links: RunPageLinks, runId: number): string {
+/**
+ * A run's `run_page_url`; with `taskKey`, a task run's: the task's pane of its run's page in the
+ * jobs web UI (ui/src/router.ts), else the run's workflow page in the Temporal UI.
+ */
+export function runPageUrl(links: RunPageLinks, runId: number, taskKey?: string): string {
   const web = links.webUiUrl?.replace(/\/$/, '');
-  return web
-    ? `${web}/#/runs/${runId}`
-    : `${links.temporalUiUrl}/namespaces/${encodeURIComponent(links.namespace)}/workflows/${runWorkflowId(runId)}`;
+  if (!web)
+    return `${links.temporalUiUrl}/namespaces/${encodeURIComponent(links.namespace)}/workflows/${runWorkflowId(runId)}`;
+  return `${web}/#/runs/${runId}${taskKey !== undefined ? `?task=${encodeURIComponent(taskKey)}` : ''}`;
 }
 export const jobScheduleId = (jobId: number): string => `djobs-job-${jobId}`;
+/** The worker pool of tasks on no named cluster (its `cluster_id` in the Clusters API). */
+export const DEFAULT_WORKER_POOL = 'default';
 /** Task queue of a job cluster's dedicated workers (`djobs worker --cluster NAME`). */
 export const clusterTaskQueue = (cluster: string): string => `djobs-cluster-${cluster}`;
 

@@ -3,7 +3,7 @@
 // the run's `run_duration` (until it ends), its `queue_duration` (while it waits in its job's
 // queue) and both durations of each running attempt. So the rest is built once per state, frozen
 // and shared by every view; a view at `now` copies only the top level and the entries of running
-// attempts, with their durations at `now`. It is `toDatabricksRun(state, now)` with `extra`
+// attempts, with their durations at `now`. It is `toDatabricksRun(state, now, options)` with `extra`
 // appended, field for field and in the same order (test/unit/core/run/databricks-run.test.ts).
 import {
   attemptDurationMoves,
@@ -12,6 +12,7 @@ import {
   runDurationAt,
   toDatabricksRun,
   type Run,
+  type RunViewOptions,
 } from './databricks-run';
 import type { RunState } from './run-state';
 
@@ -29,8 +30,12 @@ export function deepFreeze<T>(value: T): T {
  * the clock: `{ ...toDatabricksRun(state, now), ...extra }` for every `now`, built whole once.
  * The views share their unchanging parts, which are frozen.
  */
-export function liveRunView<E extends object>(state: RunState, extra: E): (now: number) => Run & E {
-  const base: Run & E = deepFreeze({ ...toDatabricksRun(state, state.start_time), ...extra });
+export function liveRunView<E extends object>(
+  state: RunState,
+  extra: E,
+  options: RunViewOptions = {}
+): (now: number) => Run & E {
+  const base: Run & E = deepFreeze({ ...toDatabricksRun(state, state.start_time, options), ...extra });
   /** Indices in `tasks` of the attempts whose durations move, with their start times. */
   const moving: { index: number; start: number }[] = [];
   let index = 0;

@@ -2,6 +2,7 @@
 // and continue-as-new input): runs, their task runs and attempts, repairs, notifications. It is
 // persisted in Temporal's history, so a field is renamed only behind a workflow patch; its
 // Databricks view is core/run/databricks-run.ts.
+import type { ResolvedValues } from './resolved-values';
 import type { JobSettings } from '../schema';
 import type { ModelUpdate } from './model-trigger';
 import {
@@ -9,7 +10,13 @@ import {
   type RunResultState as RunResultStateT,
   type TaskResultState as TaskResultStateT,
 } from '../dag/states';
-import type { AttemptWorker, EnvironmentReadiness, JsonValue, LostAttemptWorker } from './task-attempt';
+import type {
+  AttemptWorker,
+  EnvironmentReadiness,
+  JsonValue,
+  LostAttemptWorker,
+  SqlResultSummary,
+} from './task-attempt';
 
 /** State message of a task whose dependencies are not finished yet (shown as BLOCKED). */
 export const WAITING_FOR_UPSTREAM = 'Waiting for upstream tasks to finish.';
@@ -70,6 +77,8 @@ export interface AttemptState {
   sandbox?: 'namespaces' | 'none';
   /** How its Python environment was made ready (`setup_duration` is its time). */
   environment?: EnvironmentReadiness;
+  /** sql_task: what its statements gave (`TaskAttemptRecord.sqlResult`). */
+  sqlResult?: SqlResultSummary;
   /** A Databricks termination code the attempt failed with before its code ran. */
   terminationCode?: string;
   /** dbt_task: the archive of its dbt artifacts (`dbt_output` in runs/get-output). */
@@ -83,6 +92,8 @@ export interface AttemptState {
   conditionOutcome?: 'true' | 'false';
   /** run_job_task: the run it started. */
   childRunId?: number;
+  /** The parameters the attempt received, its references resolved (`resolved_values`). */
+  resolvedValues?: ResolvedValues;
   /** for_each_task: iteration counts (Databricks `for_each_task.stats.task_run_stats`). */
   forEachStats?: ForEachStats;
   /**
@@ -107,6 +118,8 @@ export interface RepairHistoryItem {
   start_time: number;
   end_time: number;
   result?: RunResultStateT;
+  /** Why this execution ended as it did (its run's `state_message` then). */
+  state_message?: string;
   /** Run ids of the task attempts this execution started. */
   task_run_ids: number[];
 }

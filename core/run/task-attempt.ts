@@ -68,6 +68,8 @@ export interface TaskAttemptRecord {
   taskValues: Record<string, JsonValue>;
   /** The string passed to dbutils.notebook.exit, if any. */
   notebookResult?: string;
+  /** sql_task: what its statements gave (`sql_output` in runs/get-output). */
+  sqlResult?: SqlResultSummary;
   /**
    * How the attempt's processes were contained: `cgroup` (a cgroup v2 of its own, killed with
    * cgroup.kill) or `subreaper` (its supervisor, a child subreaper, found and killed them).
@@ -128,3 +130,15 @@ export type TaskFailureType = (typeof TaskFailureType)[keyof typeof TaskFailureT
 export const LOG_TAIL_BYTES = 4096;
 /** Databricks limit on one task value's JSON form. */
 export const TASK_VALUE_MAX_BYTES = 48 * 1024;
+
+/**
+ * What a SQL task's statements gave, as the SQL runner (activities/runtime/sql-runner.cjs) writes
+ * it: how many statements ran, and the last result set's columns, its row count and first rows
+ * (each value as text, NULL as null).
+ */
+export interface SqlResultSummary {
+  statements: number;
+  columns: string[];
+  row_count: number;
+  rows: (string | null)[][];
+}

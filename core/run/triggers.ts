@@ -189,3 +189,34 @@ export interface TriggerTiming {
   /** How often model triggers read the MLflow Model Registry. @default 60 */
   modelPollSeconds: number;
 }
+
+/**
+ * Databricks `trigger_state` of a file-arrival job (jobs/get?include_trigger_state=true, the SDK's
+ * TriggerStateProto) from its watcher's state: files are found by listing, never by file events;
+ * the `djobs_` fields are durable-jobs extensions (when it last started a run, how many files it
+ * has seen and how many wait for the next run). A watcher that has not listed yet has seen none.
+ */
+export interface FileArrivalTriggerStateView {
+  pause_status: 'PAUSED' | 'UNPAUSED';
+  file_arrival: {
+    using_file_events: false;
+    djobs_last_triggered_time?: number;
+    djobs_seen_files: number;
+    djobs_pending_files: number;
+  };
+}
+
+export function fileArrivalTriggerState(
+  paused: boolean,
+  state: FileArrivalState | undefined
+): FileArrivalTriggerStateView {
+  return {
+    pause_status: paused ? 'PAUSED' : 'UNPAUSED',
+    file_arrival: {
+      using_file_events: false,
+      ...(state?.lastTriggerAt ? { djobs_last_triggered_time: state.lastTriggerAt } : {}),
+      djobs_seen_files: Object.keys(state?.seen ?? {}).length,
+      djobs_pending_files: Object.keys(state?.pending ?? {}).length,
+    },
+  };
+}

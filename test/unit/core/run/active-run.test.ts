@@ -142,6 +142,25 @@ describe('ActiveRun events', () => {
     expect(run.finish(9000).result).toBe('SUCCESS');
   });
 
+  it('gives a task that cannot run as configured INVALID_RUN_CONFIGURATION, unless its worker said more precisely why', () => {
+    const record = { startTime: 1000, endTime: 1100, logPath: '/l', logTail: '', logTruncated: false, taskValues: {} };
+    const codes = [undefined, 'RESOURCE_NOT_FOUND'].map((terminationCode) => {
+      const run = ActiveRun.start(seed([task('a')]));
+      run.advance(10);
+      run.attemptStarted('a', 1000);
+      run.attemptEnded(
+        'a',
+        { ...outcome('INVALID'), record: { ...record, ...(terminationCode ? { terminationCode } : {}) } },
+        1200
+      );
+      return [run.attempt('a').result, run.attempt('a').terminationCode];
+    });
+    expect(codes).toEqual([
+      ['FAILED', 'INVALID_RUN_CONFIGURATION'],
+      ['FAILED', 'RESOURCE_NOT_FOUND'],
+    ]);
+  });
+
   it('retries after min_retry_interval_millis counted from the start of the failed attempt', () => {
     const run = ActiveRun.start(seed([task('a', [], { max_retries: 1, min_retry_interval_millis: 5000 })]));
     run.advance(10);
@@ -316,12 +335,14 @@ describe('ActiveRun events', () => {
       [taskRunId(RUN_ID, 3), 'SUCCESS'],
     ]);
     expect(repaired.state.start_time).toBe(previous.start_time);
+    expect(previous.state_message).not.toBe('');
     expect(repaired.state.repair_history).toEqual([
       {
         type: 'ORIGINAL',
         start_time: 1000,
         end_time: 5000,
         result: 'FAILED',
+        state_message: previous.state_message,
         task_run_ids: [taskRunId(RUN_ID, 1), taskRunId(RUN_ID, 2)],
       },
       {
@@ -330,6 +351,7 @@ describe('ActiveRun events', () => {
         start_time: 6000,
         end_time: 8000,
         result: 'SUCCESS',
+        state_message: '',
         task_run_ids: [taskRunId(RUN_ID, 3)],
       },
     ]);

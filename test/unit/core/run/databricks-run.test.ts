@@ -1,13 +1,24 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  TERMINATION_CODES,
+  terminationCodesTable,
+  terminationOf,
   ClockedJson,
   liveRunView,
+  resolvedValuesOf,
+  runPageUrl,
+  sqlOutputOf,
   runViewIsSettled,
+  taskRunView,
   toDatabricksRun,
   withOneTimeRunJobId,
+  withoutResolvedValues,
   withRepairHistory,
   type AttemptState,
   type RunState,
+  type Task,
 } from '../../../../core';
 
 const SKIP_MESSAGE = 'Skipping this run because the limit of 1 maximum concurrent runs has been reached.';
@@ -102,6 +113,115 @@ describe('Databricks run shape', () => {
     expect(withOneTimeRunJobId(submitted).job_id).toBe(5);
     const jobRun = toDatabricksRun(runState(), 3000);
     expect(withOneTimeRunJobId(jobRun)).toBe(jobRun);
+  });
+
+  it("gives each repair history entry its execution's state_message (the run's for entries recorded without one)", () => {
+    const run = toDatabricksRun(
+      runState({
+        state_message: 'now',
+        repair_history: [
+          { type: 'ORIGINAL', start_time: 1000, end_time: 1500, result: 'FAILED', task_run_ids: [76] },
+          {
+            type: 'REPAIR',
+            id: 8,
+            start_time: 1600,
+            end_time: 1700,
+            result: 'FAILED',
+            state_message: 'Task a failed with message: boom.',
+            task_run_ids: [77],
+          },
+          { type: 'REPAIR', id: 9, start_time: 1800, end_time: 2000, result: 'SUCCESS', task_run_ids: [78] },
+        ],
+      }),
+      3000
+    );
+    expect(run.repair_history!.map((h) => h.state.state_message)).toEqual([
+      '',
+      'Task a failed with message: boom.',
+      'now',
+    ]);
+    expect(run.repair_history![1]!.status.termination_details?.message).toBe('Task a failed with message: boom.');
+  });
+
+  it("copies the job's description, schedule and job_clusters onto the run, and only when the job has them", () => {
+    const settings = {
+      ...runState().settings,
+      description: 'nightly',
+      schedule: { quartz_cron_expression: '0 0 1 * * ?', timezone_id: 'UTC' },
+      job_clusters: [{ job_cluster_key: 'c', new_cluster: { spark_version: '15.4.x-scala2.12', num_workers: 1 } }],
+    };
+    const run = toDatabricksRun(runState({ settings }), 3000);
+    expect(run.description).toBe('nightly');
+    expect(run.schedule).toEqual(settings.schedule);
+    expect(run.job_clusters).toEqual(settings.job_clusters);
+    const bare = toDatabricksRun(runState(), 3000);
+    expect(Object.keys(bare)).not.toEqual(expect.arrayContaining(['description']));
+    expect('schedule' in bare || 'job_clusters' in bare).toBe(false);
+  });
+
+  it("gives every task its own page (the task's pane) when asked, and none otherwise", () => {
+    const links = { webUiUrl: 'http://ui/', temporalUiUrl: 'http://t', namespace: 'default' };
+    const run = toDatabricksRun(runState(), 3000, { taskPageUrl: (k) => runPageUrl(links, 5, k) });
+    expect(run.tasks[0]!.run_page_url).toBe('http://ui/#/runs/5?task=a');
+    expect(runPageUrl(links, 5, 'a b')).toBe('http://ui/#/runs/5?task=a%20b');
+    expect(runPageUrl({ temporalUiUrl: 'http://t', namespace: 'default' }, 5, 'a')).toBe(
+      'http://t/namespaces/default/workflows/djobs-run-5'
+    );
+    expect('run_page_url' in toDatabricksRun(runState(), 3000).tasks[0]!).toBe(false);
+  });
+
+  it('names the worker pool an attempt ran on as its cluster_instance, and none for workflow-run or unstarted tasks', () => {
+    const clusterOf = (task: Partial<Task>, a: Partial<AttemptState> = {}) =>
+      toDatabricksRun(
+        runState({
+          settings: { name: 'r', tasks: [{ task_key: 'a', shell_command_task: { command: 'true' }, ...task }] },
+          tasks: { a: { task_key: 'a', attempts: [{ ...runState().tasks.a!.attempts[0]!, ...a }] } },
+        }),
+        3000
+      ).tasks[0]!.cluster_instance;
+    expect(clusterOf({})).toEqual({ cluster_id: 'default' });
+    expect(clusterOf({ job_cluster_key: 'etl' })).toEqual({ cluster_id: 'etl' });
+    expect(clusterOf({ existing_cluster_id: 'shared' })).toEqual({ cluster_id: 'shared' });
+    expect(clusterOf({}, { phase: 'PENDING', start_time: 0, end_time: 0 })).toBeUndefined();
+    expect(
+      clusterOf({ shell_command_task: undefined, condition_task: { op: 'EQUAL_TO', left: '1', right: '1' } })
+    ).toBeUndefined();
+  });
+
+  it("gives a task run id the task run's own view, with its job run as job_run_id", () => {
+    const failed: AttemptState = {
+      run_id: 76,
+      attempt_number: 0,
+      phase: 'TERMINATED',
+      result: 'FAILED',
+      state_message: 'boom',
+      start_time: 1100,
+      end_time: 1400,
+    };
+    const retried: AttemptState = { ...runState().tasks.a!.attempts[0]!, attempt_number: 1, start_time: 1500 };
+    const state = runState({ tasks: { a: { task_key: 'a', attempts: [failed, retried] } } });
+    const run = { ...toDatabricksRun(state, 3000, { taskPageUrl: (k) => `page/${k}` }), run_page_url: 'page' };
+    const view = taskRunView(run, 77)!;
+    expect(view).toMatchObject({
+      job_id: 3,
+      run_id: 77,
+      job_run_id: 5,
+      attempt_number: 1,
+      original_attempt_run_id: 76,
+      run_name: 'a',
+      start_time: 1500,
+      end_time: 1900,
+      run_duration: 400,
+      run_page_url: 'page/a',
+      state: { life_cycle_state: 'TERMINATED', result_state: 'SUCCESS' },
+    });
+    expect(view.tasks).toEqual([run.tasks[1]]);
+    expect(taskRunView(run, 76)).toMatchObject({
+      attempt_number: 0,
+      original_attempt_run_id: 76,
+      state: { result_state: 'FAILED', state_message: 'boom' },
+    });
+    expect(taskRunView(run, 99)).toBeUndefined();
   });
 
   it('reports the SINGLE_TASK format for runs of 2.0 single-task jobs', () => {
@@ -287,5 +407,161 @@ describe('a live run body serialised once (ClockedJson)', () => {
     const template = ClockedJson.of((now) => ({ id: 4_000_000_000_000_000, text: '4000000000000000', d: now - 7 }))!;
     expect(template.at(107)).toBe('{"id":4000000000000000,"text":"4000000000000000","d":100}');
     expect(template.at(3)).toBe('{"id":4000000000000000,"text":"4000000000000000","d":-4}');
+  });
+});
+
+const endedAttempt = (over: Partial<AttemptState>): AttemptState => ({
+  run_id: 77,
+  attempt_number: 0,
+  phase: 'TERMINATED',
+  state_message: 'why',
+  start_time: 1100,
+  end_time: 1900,
+  ...over,
+});
+
+const runOf = (a: AttemptState, over: Partial<RunState> = {}): RunState =>
+  runState({ result: 'FAILED', state_message: 'run why', tasks: { a: { task_key: 'a', attempts: [a] } }, ...over });
+
+const taskDetails = (a: AttemptState, over: Partial<RunState> = {}) =>
+  toDatabricksRun(runOf(a, over), 3000).tasks[0]!.status.termination_details;
+
+describe('termination codes as Databricks chooses them', () => {
+  it('gives each code its Databricks type', () => {
+    expect(Object.fromEntries(Object.entries(TERMINATION_CODES).map(([c, { type }]) => [c, type]))).toEqual({
+      SUCCESS: 'SUCCESS',
+      SUCCESS_WITH_FAILURES: 'SUCCESS',
+      RUN_EXECUTION_ERROR: 'CLIENT_ERROR',
+      RESOURCE_NOT_FOUND: 'CLIENT_ERROR',
+      INVALID_RUN_CONFIGURATION: 'CLIENT_ERROR',
+      LIBRARY_INSTALLATION_ERROR: 'CLIENT_ERROR',
+      REPOSITORY_CHECKOUT_FAILED: 'CLIENT_ERROR',
+      USER_CANCELED: 'CLIENT_ERROR',
+      CANCELED: 'CLIENT_ERROR',
+      SKIPPED: 'CLIENT_ERROR',
+      DISABLED: 'CLIENT_ERROR',
+      MAX_CONCURRENT_RUNS_EXCEEDED: 'CLIENT_ERROR',
+      MAX_JOB_QUEUE_SIZE_EXCEEDED: 'CLIENT_ERROR',
+      INTERNAL_ERROR: 'INTERNAL_ERROR',
+    });
+    expect(terminationOf('SOMETHING_NEWER')).toEqual({ code: 'SOMETHING_NEWER', type: 'CLIENT_ERROR' });
+  });
+
+  it.each([
+    ['its own code failed', { result: 'FAILED' }, 'RUN_EXECUTION_ERROR', 'CLIENT_ERROR'],
+    [
+      'its file is missing',
+      { result: 'FAILED', terminationCode: 'RESOURCE_NOT_FOUND' },
+      'RESOURCE_NOT_FOUND',
+      'CLIENT_ERROR',
+    ],
+    [
+      'its configuration is invalid',
+      { result: 'FAILED', terminationCode: 'INVALID_RUN_CONFIGURATION' },
+      'INVALID_RUN_CONFIGURATION',
+      'CLIENT_ERROR',
+    ],
+    [
+      'its libraries failed to install',
+      { result: 'FAILED', terminationCode: 'LIBRARY_INSTALLATION_ERROR' },
+      'LIBRARY_INSTALLATION_ERROR',
+      'CLIENT_ERROR',
+    ],
+    ['it timed out', { result: 'TIMEDOUT' }, 'CANCELED', 'CLIENT_ERROR'],
+    ['a user canceled it', { result: 'CANCELED' }, 'USER_CANCELED', 'CLIENT_ERROR'],
+    ['its upstream failed', { phase: 'SKIPPED', result: 'UPSTREAM_FAILED' }, 'SKIPPED', 'CLIENT_ERROR'],
+    ['it is disabled', { phase: 'SKIPPED', result: 'DISABLED' }, 'DISABLED', 'CLIENT_ERROR'],
+    ['durable-jobs failed', { result: 'FAILED', internalError: true }, 'INTERNAL_ERROR', 'INTERNAL_ERROR'],
+    ['it succeeded', { result: 'SUCCESS' }, 'SUCCESS', 'SUCCESS'],
+  ] as const)('a task: %s → %s (%s)', (_, over, code, type) => {
+    expect(taskDetails(endedAttempt(over as Partial<AttemptState>))).toEqual({ code, type, message: 'why' });
+  });
+
+  it("a failed run is RUN_EXECUTION_ERROR whatever its task's code; a run's own code wins", () => {
+    const a = endedAttempt({ result: 'FAILED', terminationCode: 'RESOURCE_NOT_FOUND' });
+    expect(toDatabricksRun(runOf(a), 3000).status.termination_details).toEqual({
+      code: 'RUN_EXECUTION_ERROR',
+      type: 'CLIENT_ERROR',
+      message: 'run why',
+    });
+    const skipped = runOf(endedAttempt({ phase: 'SKIPPED', state_message: 'full' }), {
+      result: 'MAXIMUM_CONCURRENT_RUNS_REACHED',
+      termination_code: 'MAX_JOB_QUEUE_SIZE_EXCEEDED',
+    });
+    expect(toDatabricksRun(skipped, 3000).status.termination_details?.code).toBe('MAX_JOB_QUEUE_SIZE_EXCEEDED');
+    expect(toDatabricksRun(skipped, 3000).tasks[0]!.status.termination_details?.code).toBe(
+      'MAX_JOB_QUEUE_SIZE_EXCEEDED'
+    );
+  });
+
+  it('docs/api.md prints the current table', () => {
+    const doc = fs.readFileSync(path.resolve(__dirname, '..', '..', '..', '..', 'docs', 'api.md'), 'utf8');
+    expect(doc).toContain(terminationCodesTable());
+  });
+});
+
+describe('resolved_values: the parameters each task received', () => {
+  it.each([
+    [
+      { notebook_task: { notebook_path: 'n', base_parameters: { a: '1' } } },
+      { notebook_task: { base_parameters: { a: '1' } } },
+    ],
+    [{ notebook_task: { notebook_path: 'n' } }, { notebook_task: { base_parameters: {} } }],
+    [
+      { python_wheel_task: { package_name: 'p', entry_point: 'e', named_parameters: { k: 'v' } } },
+      { python_wheel_task: { named_parameters: { k: 'v' } } },
+    ],
+    [{ spark_python_task: { python_file: 'f.py', parameters: ['x'] } }, { spark_python_task: { parameters: ['x'] } }],
+    [
+      { sql_task: { warehouse_id: 'w', query: { query_text: 'select 1' }, parameters: { p: 'q' } } },
+      { sql_task: { parameters: { p: 'q' } } },
+    ],
+    [{ condition_task: { op: 'EQUAL_TO', left: '1', right: '2' } }, { condition_task: { left: '1', right: '2' } }],
+    [{ run_job_task: { job_id: 4, job_parameters: { j: 'k' } } }, { run_job_task: { job_parameters: { j: 'k' } } }],
+    [{ dbt_task: { commands: ['dbt run'] } }, { dbt_task: { commands: ['dbt run'] } }],
+    [{ shell_command_task: { command: 'true' } }, undefined],
+  ] as const)('%j → %j', (kind, values) => {
+    expect(resolvedValuesOf({ task_key: 't', ...kind } as Task)).toEqual(values);
+  });
+
+  it('are recorded as an attempt starts with its references resolved, shown on the task, and dropped unless asked', () => {
+    const a = endedAttempt({ result: 'SUCCESS', resolvedValues: { notebook_task: { base_parameters: { who: 'x' } } } });
+    const run = toDatabricksRun(runOf(a), 3000);
+    expect(run.tasks[0]!.resolved_values).toEqual({ notebook_task: { base_parameters: { who: 'x' } } });
+    expect('resolved_values' in withoutResolvedValues(run).tasks[0]!).toBe(false);
+    const bare = toDatabricksRun(runState(), 3000);
+    expect(withoutResolvedValues(bare)).toBe(bare);
+  });
+});
+
+describe('sql_output of a SQL task run', () => {
+  const result = {
+    statements: 2,
+    columns: ['i', 'n'],
+    row_count: 25,
+    rows: [
+      ['0', null],
+      ['1', 'x'],
+    ],
+  };
+  it("gives a file's statements and the last result set's first rows, truncated past them", () => {
+    expect(sqlOutputOf({ file: { path: '/q.sql' } }, 77, result)).toEqual({
+      file_output: {
+        warehouse_id: 'default',
+        sql_statements: [{ lookup_key: '77-1' }, { lookup_key: '77-2' }],
+        djobs_row_count: 25,
+        query_result: {
+          columns: [{ name: 'i' }, { name: 'n' }],
+          rows: [{ values: [{ string_value: '0' }, {}] }, { values: [{ string_value: '1' }, { string_value: 'x' }] }],
+          truncated: true,
+        },
+      },
+    });
+  });
+  it('gives an inline query its text, and its rows as an extension; a whole result is not truncated', () => {
+    const all = { ...result, statements: 1, row_count: 2 };
+    const out = sqlOutputOf({ warehouse_id: 'w', query: { query_text: 'select 1' } }, 78, all).query_output!;
+    expect(out).toMatchObject({ warehouse_id: 'w', query_text: 'select 1', sql_statements: [{ lookup_key: '78-1' }] });
+    expect(out.djobs_query_result.truncated).toBe(false);
   });
 });

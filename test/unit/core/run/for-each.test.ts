@@ -6,6 +6,7 @@ import {
   MAX_FOR_EACH_FAILURES_KEPT,
   forEachDetails,
   forEachInputsLimitProblem,
+  forEachIterationTasks,
   parseForEachInputs,
   utf8Length,
 } from '../../../../core';
@@ -79,6 +80,49 @@ describe('ForEachIterations', () => {
     expect(next.done).toBe(true);
     expect(next.stats()).toMatchObject({ succeeded_iterations: 3, failed_iterations: 1, scheduled_iterations: 0 });
     expect(next.failures()).toEqual([{ index: 1, error: 'x' }]);
+  });
+
+  it("keeps each iteration's outcome and last attempt across continue-as-new, and shows the running ones (runs/get's iterations)", () => {
+    const run = new ForEachIterations(4, 2);
+    expect(run.launch()).toEqual([0, 1]);
+    run.attemptStarted(0, 0, 100);
+    run.attemptStarted(1, 0, 100);
+    run.attemptStarted(1, 1, 150);
+    run.ended(0, { ok: true, attempt: 0 });
+    run.drain();
+    expect(run.view()).toEqual({
+      total: 4,
+      outcomes: 'S...',
+      retried: {},
+      active: [{ index: 1, attempt: 1, start_time: 150 }],
+    });
+    run.ended(1, { ok: false, error: 'x', attempt: 1 });
+    const carried = JSON.parse(JSON.stringify(run.progress())) as ReturnType<ForEachIterations['progress']>;
+    const next = new ForEachIterations(4, 2, carried);
+    next.launch();
+    next.attemptStarted(2, 0, 200);
+    next.ended(3, { ok: true, attempt: 0 });
+    expect(next.view()).toEqual({
+      total: 4,
+      outcomes: 'SF.S',
+      retried: { 1: 1 },
+      active: [{ index: 2, attempt: 0, start_time: 200 }],
+    });
+    const tasks = forEachIterationTasks(
+      { task_key: 'one', shell_command_task: { command: 'true' } },
+      next.view(),
+      (index, attempt) => index * 10 + attempt,
+      250
+    );
+    expect(
+      tasks.map((t) => [t.task_key, t.run_id, t.attempt_number, t.state.life_cycle_state, t.state.result_state])
+    ).toEqual([
+      ['one', 0, 0, 'TERMINATED', 'SUCCESS'],
+      ['one', 11, 1, 'TERMINATED', 'FAILED'],
+      ['one', 20, 0, 'RUNNING', undefined],
+      ['one', 30, 0, 'TERMINATED', 'SUCCESS'],
+    ]);
+    expect(tasks[2]).toMatchObject({ start_time: 200, run_duration: 50 });
   });
 
   it('a failure without a message is recorded as "failed"; no input at all is done at once', () => {

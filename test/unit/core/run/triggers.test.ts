@@ -4,6 +4,7 @@ import {
   applyListingChange,
   continuousBackoffMs,
   diffListings,
+  fileArrivalTriggerState,
   markTriggered,
   newFileArrivalState,
   observeFiles,
@@ -13,6 +14,29 @@ import {
 
 const f = (path: string, size = 1, modifiedMs = 1) => ({ path, size, modifiedMs });
 const quick = { minBetweenMs: 0, waitAfterChangeMs: 0 };
+
+describe('file arrival trigger_state', () => {
+  it('reports listing (no file events), the pause status, the last trigger and the files seen and pending', () => {
+    expect(fileArrivalTriggerState(true, undefined)).toEqual({
+      pause_status: 'PAUSED',
+      file_arrival: { using_file_events: false, djobs_seen_files: 0, djobs_pending_files: 0 },
+    });
+    const s = newFileArrivalState();
+    observeFiles(s, [f('/old')], 0, quick);
+    expect(observeFiles(s, [f('/old'), f('/a')], 1, quick)).toEqual(['/a']);
+    markTriggered(s, ['/a'], 7);
+    observeFiles(s, [f('/old'), f('/a'), f('/b')], 8, { minBetweenMs: 1000, waitAfterChangeMs: 1000 });
+    expect(fileArrivalTriggerState(false, s)).toEqual({
+      pause_status: 'UNPAUSED',
+      file_arrival: {
+        using_file_events: false,
+        djobs_last_triggered_time: 7,
+        djobs_seen_files: 2,
+        djobs_pending_files: 1,
+      },
+    });
+  });
+});
 
 describe('file arrival decisions', () => {
   it('takes stock first: files already there are not arrivals', () => {
