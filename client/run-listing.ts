@@ -15,7 +15,7 @@ import type { ClientContext } from './context';
 import type { Jobs } from './jobs';
 import { accessOf, runPeople } from './stored-records';
 import { listExecutions, type ListedExecution } from './undecodable-records';
-import { viewersClause } from './viewer-query';
+import { runViewersClause } from './viewer-query';
 
 /** Visibility records read per page when the listing is filtered by permission. */
 const LISTING_PAGE_FOR_FILTERED = 1000;
@@ -67,10 +67,14 @@ export class RunListing {
     const runs: Run[] = [];
     const seen = new Set<string>();
     // A caller that may see only some runs (`where`) may need many visibility records per run it
-    // sees, unless the listing is narrowed to them: read those in large pages, so a namespace of
-    // thousands of runs costs a few round trips.
-    const pageSize = options.where && !narrowed ? LISTING_PAGE_FOR_FILTERED : limit;
-    for await (const wf of listExecutions(this.ctx, { query: clauses.join(' AND '), pageSize })) {
+    // sees: read those in large pages, so a namespace of thousands of runs costs a few round trips.
+    // Narrowed by the index, the first page is the size asked for (mostly runs it may see); a
+    // further page is read only when the index listed runs it may not (of a job whose access
+    // changed since they started, or from before runs carried viewers), so it is large again.
+    const filtered = options.where !== undefined;
+    const pageSize = filtered && !narrowed ? LISTING_PAGE_FOR_FILTERED : limit;
+    const nextPageSize = filtered ? LISTING_PAGE_FOR_FILTERED : limit;
+    for await (const wf of listExecutions(this.ctx, { query: clauses.join(' AND '), pageSize, nextPageSize })) {
       // A repaired run has one workflow execution per repair; list it once, as its latest.
       if (seen.has(wf.workflowId)) continue;
       seen.add(wf.workflowId);
@@ -85,13 +89,13 @@ export class RunListing {
   /**
    * The listing clause of the runs a principal with keywords `visibleTo` may see: those that
    * started with access naming it, those of the jobs it may see now (a job shared after some of
-   * its runs started), and those with no viewers indexed (started before runs carried them, or by
-   * a run_job_task of a run older than patch `run-job-task-viewers`). Undefined, listing every
-   * run, when it may see more jobs than one query names.
+   * its runs started), and those the product started with no viewers indexed (before runs carried
+   * them, or by a run_job_task of a run older than patch `run-job-task-viewers`). Undefined,
+   * listing every run, when it may see more jobs than one query names.
    */
   private async visibleRunsClause(visibleTo: readonly string[]): Promise<string | undefined> {
     const jobIds = await this.jobs.jobIdsVisibleTo(visibleTo, MAX_JOBS_IN_RUN_QUERY);
-    return jobIds && viewersClause(visibleTo, jobIds);
+    return jobIds && runViewersClause(visibleTo, jobIds);
   }
 
   /**

@@ -117,20 +117,22 @@ export type ListedExecution = WorkflowExecutionInfo & { undecodable?: string };
 
 /**
  * `client.workflow.list`, page by page, except that a memo that cannot be decoded is reported on
- * its execution (`undecodable`) instead of ending the listing with an error.
+ * its execution (`undecodable`) instead of ending the listing with an error. `nextPageSize`: the
+ * size of the pages after the first (default `pageSize`).
  */
 export async function* listExecutions(
   ctx: ClientContext,
-  options: { query: string; pageSize?: number }
+  options: { query: string; pageSize?: number; nextPageSize?: number }
 ): AsyncGenerator<ListedExecution> {
   const converter = ctx.temporal.options.loadedDataConverter;
   let nextPageToken: Uint8Array = Buffer.alloc(0);
   do {
+    const pageSize = nextPageToken.length > 0 ? (options.nextPageSize ?? options.pageSize) : options.pageSize;
     const page = await ctx.temporal.workflowService.listWorkflowExecutions({
       namespace: ctx.namespace,
       query: options.query,
       nextPageToken,
-      ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
+      ...(pageSize !== undefined ? { pageSize } : {}),
     });
     for (const raw of page.executions) {
       // A message of its own without the memo (fields left at their defaults stay on its prototype).

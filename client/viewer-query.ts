@@ -3,7 +3,7 @@
 // a prefilter only; callers still judge each listed job or run exactly, because the index follows
 // a change a moment later and a run's keywords do not follow later changes of its job's access.
 import { jobViewerKeywords, type JobAccess } from '../core';
-import { DjobsJobId, DjobsViewers } from '../workflows/search-attributes';
+import { DjobsJobId, DjobsRunId, DjobsViewers } from '../workflows/search-attributes';
 
 /** A string literal of Temporal's list filter. */
 export const quoteQueryValue = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -16,6 +16,24 @@ export const quoteQueryValue = (v: string) => `'${v.replace(/\\/g, '\\\\').repla
 export function viewersClause(visibleTo: readonly string[], jobIds: readonly number[]): string {
   return (
     `(${DjobsViewers.name} IN (${visibleTo.map(quoteQueryValue).join(', ')}) OR ${DjobsViewers.name} IS NULL` +
+    (jobIds.length > 0 ? ` OR ${DjobsJobId.name} IN (${jobIds.join(', ')})` : '') +
+    ')'
+  );
+}
+
+/**
+ * Runs that name one of the keywords `visibleTo`, that belong to one of `jobIds`, or that the
+ * product started before runs carried their viewers (no `DjobsViewers`, but a run or job id
+ * indexed: judged by the caller). A `jobRun` execution with none of these was not started by
+ * durable-jobs' client, schedules or workflows (a raw Temporal start, as the bench's own
+ * sections make), which record access only beside a run id: it is listed to admins alone, and
+ * leaving it out keeps a non-admin's listing to one round trip however many the namespace holds.
+ */
+export function runViewersClause(visibleTo: readonly string[], jobIds: readonly number[]): string {
+  const started = `(${DjobsRunId.name} IS NOT NULL OR ${DjobsJobId.name} IS NOT NULL)`;
+  return (
+    `(${DjobsViewers.name} IN (${visibleTo.map(quoteQueryValue).join(', ')})` +
+    ` OR (${DjobsViewers.name} IS NULL AND ${started})` +
     (jobIds.length > 0 ? ` OR ${DjobsJobId.name} IN (${jobIds.join(', ')})` : '') +
     ')'
   );

@@ -5,8 +5,11 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../api/server';
 import { DurableJobsClient } from '../../client';
+import { runMemo } from '../../client/stored-records';
+import { runIdFromString } from '../../core';
 import { viewersClause } from '../../client/viewer-query';
-import { DjobsViewers } from '../../workflows/search-attributes';
+import { JOB_RUN_WORKFLOW_TYPE } from '../../workflows/definitions';
+import { DjobsJobName, DjobsRunId, DjobsViewers } from '../../workflows/search-attributes';
 import {
   job,
   principalTokens,
@@ -437,6 +440,67 @@ describe('REST API permissions', () => {
     ).toBe(false);
     for (const jobId of [callerId, calledId])
       expect((await alice('POST', '/api/2.1/jobs/delete', { job_id: jobId })).status).toBe(200);
+  });
+
+  it('runs/list judges runs the product started before runs carried viewers, and lists raw jobRun executions to admins only', async () => {
+    // Two executions on a queue no worker polls, both with access naming bob in their memo and no
+    // viewers indexed: a one-time run as the product started them before runs carried viewers
+    // (its run id indexed), and a raw Temporal start of the same workflow type with no ids.
+    const queue = `perm-idle-${Date.now()}`;
+    const legacyId = Date.now() % 1_000_000_000;
+    const rawWorkflowId = `raw-job-run-${Date.now()}`;
+    // What a listing calls an execution without an indexed run id.
+    const rawId = runIdFromString(rawWorkflowId);
+    const memo = runMemo(
+      { owner: { user_name: 'bob@example.com' }, grants: [] },
+      { kind: 'user', name: 'bob@example.com' },
+      'bob@example.com'
+    );
+    const legacy = await engine.temporal.workflow.start(JOB_RUN_WORKFLOW_TYPE, {
+      workflowId: `djobs-run-${legacyId}`,
+      taskQueue: queue,
+      args: [],
+      memo,
+      typedSearchAttributes: [
+        { key: DjobsRunId, value: legacyId },
+        { key: DjobsJobName, value: 'legacy one-time run' },
+      ],
+    });
+    const raw = await engine.temporal.workflow.start(JOB_RUN_WORKFLOW_TYPE, {
+      workflowId: rawWorkflowId,
+      taskQueue: queue,
+      args: [],
+      memo,
+    });
+    try {
+      const ids = async (call: ReturnType<typeof as>) =>
+        (
+          ((await call('GET', '/api/2.1/jobs/runs/list?active_only=true&limit=25')).body.runs as
+            { run_id: number }[] | undefined) ?? []
+        ).map((r) => r.run_id);
+      await waitFor(
+        async () => (await engine.temporal.workflow.count(`TaskQueue = '${queue}'`)).count === 2,
+        'both executions to be indexed'
+      );
+      const all = (await engine.client.listRuns({ activeOnly: true, limit: 1000 })).map((r) => r.run_id);
+      expect(all).toEqual(expect.arrayContaining([legacyId, rawId]));
+      const bobs = await ids(bob);
+      expect(bobs).toContain(legacyId);
+      expect(bobs).not.toContain(rawId);
+      expect(await ids(eve)).not.toContain(legacyId);
+      // The index itself leaves the raw execution out: a check that accepts everything lists only the legacy run.
+      const narrowed = await engine.client.listRuns({
+        activeOnly: true,
+        visibleTo: ['user:bob@example.com', 'group:users'],
+        where: () => true,
+        limit: 1000,
+      });
+      expect(narrowed.map((r) => r.run_id)).toContain(legacyId);
+      expect(narrowed.map((r) => r.run_id)).not.toContain(rawId);
+    } finally {
+      await legacy.terminate('test done');
+      await raw.terminate('test done');
+    }
   });
 
   it('only admins set run_as to someone else; one-time runs belong to their submitter', async () => {
