@@ -8,21 +8,29 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createApiServer } from '../../api/server';
 import { DurableJobsClient } from '../../client';
 import { temporalClientOf } from '../../client/jobs-client';
 import { runWorkflowId } from '../../core';
+import { launchChromium } from '../../scripts/chromium';
 import {
+  adminTokens,
   engineEnv,
   job,
   sh,
   startEngine,
   startWorkerProcess,
   testDataConverter,
+  tokenOf,
   waitFor,
   type Engine,
 } from './harness';
 
 const cli = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'index.js');
+// Screenshots for docs/images when DJOBS_SCREENSHOTS names it, as test/integration/web-ui.test.ts makes them.
+const shots = process.env.DJOBS_SCREENSHOTS
+  ? path.resolve(process.env.DJOBS_SCREENSHOTS)
+  : fs.mkdtempSync(path.join(os.tmpdir(), 'djobs-shots-'));
 
 describe('a lost worker', () => {
   let engine: Engine | undefined;
@@ -147,6 +155,34 @@ describe('a lost worker', () => {
         },
       ]);
       expect(fs.existsSync(first)).toBe(true);
+
+      // The web UI's task pane says the same: the worker that ran it, the lost one and its log tail.
+      const app = await createApiServer({
+        client: retried.client,
+        tokens: adminTokens(tokenOf('admin')),
+        workspaceDir: retried.workDir,
+      });
+      const browser = await launchChromium();
+      try {
+        const base = await app.listen({ port: 0, host: '127.0.0.1' });
+        const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+        page.setDefaultTimeout(30_000);
+        await page.goto(`${base}/`);
+        await page.fill('input[name="token"]', tokenOf('admin'));
+        await page.click('button[type="submit"]');
+        await page.waitForSelector('main#content');
+        await page.goto(`${base}/#/runs/${run_id}`);
+        await page.locator('.dag [data-task-key="t"]').click();
+        const pane = page.locator('[data-task-pane="t"]');
+        await expect.poll(() => pane.locator('[data-task-worker]').textContent()).toContain(`${again.pid}@`);
+        expect(await pane.locator('[data-lost-worker]').textContent()).toContain(`${lostOne.pid}@${os.hostname()}`);
+        await expect.poll(() => pane.locator('[data-lost-worker-log]').textContent()).toContain(marker);
+        await expect.poll(() => pane.locator('[data-task-log]').textContent()).toContain('ran again');
+        await page.screenshot({ path: path.join(shots, 'web-ui-lost-worker.png') });
+      } finally {
+        await browser.close();
+        await app.close();
+      }
     } finally {
       for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
       await retried.stop();

@@ -97,6 +97,8 @@ export interface RunOutput {
   error_trace?: string;
   notebook_output?: { result?: string };
   task_values?: Record<string, unknown>;
+  /** durable-jobs extension: workers lost while running this attempt, with their logs' last lines. */
+  djobs_lost_workers?: { host: string; process: string; last_heard_time: number; logs: string }[];
 }
 
 export type { Run, JobSettings };

@@ -214,6 +214,10 @@ function taskParameters(t: RunTask): Record<string, unknown> {
     cleanup_duration: _cd,
     run_duration: _rd,
     queue_duration: _qd,
+    run_page_url: _u,
+    cluster_instance: _ci,
+    djobs_worker: _w,
+    djobs_lost_workers: _lw,
     ...rest
   } = t;
   return rest;
@@ -286,6 +290,23 @@ function TaskPane({
             <dd>{t.state.state_message}</dd>
           </>
         )}
+        {t.djobs_worker && (
+          <>
+            <dt>Worker</dt>
+            <dd data-task-worker>
+              {t.djobs_worker.process}
+              {t.djobs_worker.lost ? `, lost: last heard ${when(t.djobs_worker.last_heard_time)}` : ''}
+            </dd>
+          </>
+        )}
+        {(t.djobs_lost_workers ?? []).map((w) => (
+          <>
+            <dt>Lost worker</dt>
+            <dd data-lost-worker>
+              {w.process}, last heard {when(w.last_heard_time)}
+            </dd>
+          </>
+        ))}
       </dl>
       <h3>Parameters</h3>
       <pre class="code small">{JSON.stringify(taskParameters(t), null, 2)}</pre>
@@ -318,6 +339,14 @@ function TaskPane({
           <pre class="code small">{output.data.notebook_output.result}</pre>
         </>
       )}
+      {(output.data?.djobs_lost_workers ?? []).map((w) => (
+        <>
+          <h3>Log on lost worker {w.process} (its last heartbeat's tail)</h3>
+          <pre class="code log small" data-lost-worker-log>
+            {w.logs || 'No output.'}
+          </pre>
+        </>
+      ))}
       <div class="log-head">
         <h3>Log{output.data?.logs_truncated ? ' (tail)' : ''}</h3>
         <label class="check">
