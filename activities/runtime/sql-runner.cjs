@@ -37,21 +37,12 @@ function prepare() {
 const quoted = (s) => `'${String(s).replace(/'/g, "''")}'`;
 const ident = (s) => `"${String(s).replace(/"/g, '""')}"`;
 
-/**
- * The warehouse `db` attached under the name DuckDB gives a file it opens (its base name without
- * extension) and made the only database, so that SQL sees what it would see with `db` opened
- * directly; spill files go beside it, as they would. DuckDB allows one writing process per file:
- * wait for the lock instead of failing.
- */
-async function openWarehouse(db, deadlineMs) {
-  const instance = await prepare();
-  const conn = await instance.connect();
-  const name = path.basename(db).replace(/\.[^.]*$/, '') || 'warehouse';
+/** DuckDB allows one writing process per database file: `open` again until the lock is free. */
+async function withLockWait(db, deadlineMs, open) {
   let waited = false;
   for (;;) {
     try {
-      await conn.run(`ATTACH ${quoted(db)} AS ${ident(name)}`);
-      break;
+      return await open();
     } catch (err) {
       if (!/lock/i.test(String(err.message)) || Date.now() > deadlineMs) throw err;
       if (!waited) console.log(`waiting for the warehouse lock on ${db} …`);
@@ -59,6 +50,27 @@ async function openWarehouse(db, deadlineMs) {
       await new Promise((r) => setTimeout(r, 200));
     }
   }
+}
+
+/** Names DuckDB keeps for itself: a file of one of them, opened directly, is `<name>_db`. */
+const RESERVED_NAMES = new Set(['main', 'system', 'temp']);
+
+/**
+ * The warehouse `db` attached under the name DuckDB gives a file it opens (its base name without
+ * extension) and made the only database, so that SQL sees what it would see with `db` opened
+ * directly; spill files go beside it, as they would. A warehouse named `memory`, the made-ahead
+ * instance's own database, is opened directly instead.
+ */
+async function openWarehouse(db, deadlineMs) {
+  const stem = path.basename(db).replace(/\.[^.]*$/, '') || 'warehouse';
+  const name = RESERVED_NAMES.has(stem.toLowerCase()) ? `${stem}_db` : stem;
+  if (name.toLowerCase() === 'memory') {
+    const instance = await withLockWait(db, deadlineMs, () => DuckDBInstance.create(db));
+    return { instance, conn: await instance.connect() };
+  }
+  const instance = await prepare();
+  const conn = await instance.connect();
+  await withLockWait(db, deadlineMs, () => conn.run(`ATTACH ${quoted(db)} AS ${ident(name)}`));
   await conn.run(`USE ${ident(name)}`);
   await conn.run('DETACH memory');
   await conn.run(`SET temp_directory = ${quoted(`${db}.tmp`)}`);

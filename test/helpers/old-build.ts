@@ -13,9 +13,16 @@ const root = path.resolve(__dirname, '..', '..');
 
 /** The `djobs` CLI (dist/cli/index.js) of `commit`'s build, built on first use. */
 export function oldBuildCli(commit: string): string {
-  const sha = execFileSync('git', ['-C', root, 'rev-parse', '--verify', `${commit}^{commit}`], {
-    encoding: 'utf8',
-  }).trim();
+  let sha: string;
+  try {
+    sha = execFileSync('git', ['-C', root, 'rev-parse', '--verify', '--quiet', `${commit}^{commit}`], {
+      encoding: 'utf8',
+    }).trim();
+  } catch {
+    throw new Error(
+      `commit ${commit} is not in this clone: the rolling-upgrade test needs the history (not a shallow clone)`
+    );
+  }
   const dir = path.join(os.tmpdir(), `djobs-build-${sha}`);
   const cli = path.join(dir, 'dist', 'cli', 'index.js');
   if (fs.existsSync(path.join(dir, '.built'))) return cli;
